@@ -1,0 +1,96 @@
+import type { InfoHash } from '../shared/index.js';
+
+/**
+ * What the agent needs from a BitTorrent daemon. Everything is keyed by info-hash (numeric ids
+ * change across daemon restarts). Implementations: the Transmission adapter and the in-memory
+ * fake; one contract suite (daemon/contract.ts) runs against both.
+ *
+ * Every method throws SmartnodeError with code DAEMON_UNREACHABLE (retryable), DAEMON_AUTH,
+ * DAEMON_FORBIDDEN, DAEMON_RPC or DAEMON_PROTOCOL.
+ */
+export interface DaemonPort {
+  /** Version and RPC version; also proves the connection and credentials work. */
+  readVersion(): Promise<DaemonVersion>;
+  /** Every torrent in the daemon (ours and not), only the fields a poll needs. */
+  listTorrents(): Promise<DaemonTorrent[]>;
+  /**
+   * Adds a torrent from its metainfo (never a URL: the agent fetches .torrent files itself so
+   * "hosted by" passkeys are kept). Labels are applied in the same call where the daemon
+   * supports it and with a follow-up set otherwise. A duplicate is not an error.
+   */
+  addTorrent(request: AddTorrentRequest): Promise<AddTorrentResult>;
+  /** Replaces a torrent's labels. Missing torrent: DAEMON_RPC. */
+  setLabels(infoHash: InfoHash, labels: readonly string[]): Promise<void>;
+  /** Removes a torrent if present (absent is success); deleteData also removes its files. */
+  removeTorrent(infoHash: InfoHash, options: { deleteData: boolean }): Promise<void>;
+  /** Free bytes on the filesystem holding `path`, as the daemon sees it. */
+  readFreeSpace(path: string): Promise<number>;
+}
+
+export interface DaemonVersion {
+  /** e.g. "3.00 (bb6b5a062e)". */
+  version: string;
+  rpcVersion: number;
+}
+
+/** Transmission's status codes (RPC spec 3.3). */
+export type TorrentStatus =
+  | 'stopped'
+  | 'check-wait'
+  | 'checking'
+  | 'download-wait'
+  | 'downloading'
+  | 'seed-wait'
+  | 'seeding';
+
+export interface TrackerCounts {
+  announce: string;
+  /** -1 while unknown, as Transmission reports it. */
+  seederCount: number;
+  leecherCount: number;
+  downloadCount: number;
+  /** Unix seconds; 0 when never scraped. */
+  lastScrapeTime: number;
+}
+
+export interface DaemonTorrent {
+  infoHash: InfoHash;
+  name: string;
+  status: TorrentStatus;
+  /** 0..1 */
+  percentDone: number;
+  sizeWhenDoneBytes: number;
+  leftUntilDoneBytes: number;
+  rateDownloadBytesPerSec: number;
+  rateUploadBytesPerSec: number;
+  uploadedEverBytes: number;
+  downloadedEverBytes: number;
+  peersConnected: number;
+  labels: string[];
+  downloadDir: string;
+  /** Unix seconds. */
+  addedDate: number;
+  /** Unix seconds; 0 while incomplete. */
+  doneDate: number;
+  /** Unix seconds of seeding so far. */
+  secondsSeeding: number;
+  /** 0 = ok; see errorString. */
+  error: number;
+  errorString: string;
+  trackerStats: TrackerCounts[];
+}
+
+export interface AddTorrentRequest {
+  metainfo: Uint8Array;
+  /** Absolute; always passed explicitly (never the daemon's default). */
+  downloadDir: string;
+  labels: readonly string[];
+  paused?: boolean;
+}
+
+export interface AddTorrentResult {
+  infoHash: InfoHash;
+  name: string;
+  /** True when the daemon already had it (Transmission answers `torrent-duplicate`). */
+  duplicate: boolean;
+}

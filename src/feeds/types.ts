@@ -1,0 +1,34 @@
+import type { InfoHash } from '../shared/index.js';
+import type { SwarmCounts } from '../swarm/types.js';
+
+export type FeedFormat = 'rss' | 'at-csv' | 'json';
+
+/** One torrent as a feed describes it, after validation at the boundary. */
+export interface FeedItem {
+  infoHash: InfoHash;
+  name: string;
+  /** Total size as the feed states it; the .torrent's own size wins once fetched. */
+  sizeBytes: number | null;
+  /** Where to fetch the .torrent (absolute http(s) URL), if known. */
+  torrentUrl: string | null;
+  magnetUri: string | null;
+  /** Announce URLs the feed reveals (magnet tr=, torrent: namespace, JSON). */
+  trackers: string[];
+  /** The feed's own swarm counts (source 'feed'), if it carries any. */
+  counts: SwarmCounts | null;
+  /** ms since epoch. */
+  publishedAtMs: number | null;
+}
+
+export interface FeedWarning {
+  /** Position of the item in the feed (0-based), or -1 for the feed as a whole. */
+  index: number;
+  message: string;
+}
+
+export interface ParsedFeed {
+  format: FeedFormat;
+  items: FeedItem[];
+  /** Items dropped (bad info-hash, missing name, ...), one warning each. */
+  warnings: FeedWarning[];
+}

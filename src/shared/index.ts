@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './infohash.js';
+export * from './redact.js';
