@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Installs what `npm run demo`, `npm test` and `npm run bench` need on a fresh Debian/Ubuntu
+// machine: node modules (npm ci when missing or stale) and, through apt-get when running as
+// root, transmission-daemon, transmission-cli and iproute2. Without root it stops and prints the
+// exact command to run. Plain Node builtins only: it runs before node_modules exists.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const APT_PACKAGES = [
+  { command: 'transmission-daemon', pkg: 'transmission-daemon' },
+  { command: 'transmission-create', pkg: 'transmission-cli' },
+  { command: 'ip', pkg: 'iproute2' },
+];
+
+function has(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+function run(command, args, env = process.env) {
+  console.error(`setup: ${command} ${args.join(' ')}`);
+  execFileSync(command, args, { cwd: root, stdio: 'inherit', env });
+}
+
+function ensureNodeModules() {
+  const lock = join(root, 'package-lock.json');
+  const stamp = join(root, 'node_modules', '.package-lock.json');
+  const stale = !existsSync(stamp) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(stamp).mtimeMs + 1000);
+  if (stale) run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+function ensureAptPackages() {
+  const missing = APT_PACKAGES.filter((p) => !has(p.command)).map((p) => p.pkg);
+  if (missing.length === 0) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
+  if (!isRoot || !has('apt-get')) {
+    console.error(`smartnode setup: missing ${missing.join(', ')}.\nInstall them, then run this again:\n  sudo sh -c '${command}'`);
+    process.exit(1);
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], env);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], env);
+}
+
+ensureAptPackages();
+ensureNodeModules();
