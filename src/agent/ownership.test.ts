@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { DaemonTorrent } from '../daemon/index.js';
+import { toInfoHash } from '../shared/index.js';
+import { isInsideDir, reconcileOwnership } from './ownership.js';
+import type { OwnedRecord } from './state.js';
+
+const A = toInfoHash('a'.repeat(40));
+const B = toInfoHash('b'.repeat(40));
+const DIR = '/srv/smartnode';
+
+function torrent(over: Partial<DaemonTorrent>): DaemonTorrent {
+  return {
+    infoHash: A, name: 'x', status: 'seeding', percentDone: 1, sizeWhenDoneBytes: 10,
+    leftUntilDoneBytes: 0, rateDownloadBytesPerSec: 0, rateUploadBytesPerSec: 0,
+    uploadedEverBytes: 0, downloadedEverBytes: 0, peersConnected: 0, labels: [],
+    downloadDir: '/home/owner', addedDate: 1000, doneDate: 0, secondsSeeding: 0, error: 0,
+    errorString: '', trackerStats: [], ...over,
+  };
+}
+function record(over: Partial<OwnedRecord>): OwnedRecord {
+  return { infoHash: A, name: 'x', sizeBytes: 10, feedIds: ['f'], phase: 'owned', intentAtMs: 1_000_000, downloadDir: `${DIR}/${A}`, ...over };
+}
+
+describe('reconcileOwnership', () => {
+  it('confirms an interrupted add the daemon holds, and asks for the label', () => {
+    const view = reconcileOwnership({ records: [record({ phase: 'adding' })], torrents: [torrent({ addedDate: 1000 })], label: 'smartnode', downloadDir: DIR });
+    expect([...view.owned]).toEqual([A]);
+    expect(view.ops).toEqual([{ kind: 'confirm', record: record({ phase: 'adding' }), needsLabel: true }]);
+  });
+  it('never takes over a torrent the daemon had before our intent', () => {
+    const view = reconcileOwnership({ records: [record({ phase: 'adding', intentAtMs: 5_000_000 })], torrents: [torrent({ addedDate: 1000 })], label: 'smartnode', downloadDir: DIR });
+    expect(view.owned.size).toBe(0);
+    expect(view.ops).toEqual([{ kind: 'forget', infoHash: A, why: 'not-ours' }]);
+  });
+  it('forgets adds that never reached the daemon and finishes interrupted removals', () => {
+    const view = reconcileOwnership({
+      records: [record({ phase: 'adding' }), record({ infoHash: B, phase: 'removing' })],
+      torrents: [torrent({ infoHash: B, labels: ['smartnode'] })], label: 'smartnode', downloadDir: DIR,
+    });
+    expect(view.owned.size).toBe(0);
+    expect(view.ops.map((o) => o.kind)).toEqual(['forget', 'finish-remove']);
+  });
+  it('adopts labelled torrents inside our directory only', () => {
+    const view = reconcileOwnership({
+      records: [],
+      torrents: [torrent({ labels: ['smartnode'], downloadDir: `${DIR}/${A}` }), torrent({ infoHash: B, labels: ['smartnode'], downloadDir: '/home/owner' })],
+      label: 'smartnode', downloadDir: DIR,
+    });
+    expect([...view.owned]).toEqual([A]);
+  });
+  it('leaves unlabelled, unrecorded torrents alone even inside our directory', () => {
+    const view = reconcileOwnership({ records: [], torrents: [torrent({ downloadDir: `${DIR}/${A}` })], label: 'smartnode', downloadDir: DIR });
+    expect(view.owned.size).toBe(0);
+    expect(view.ops).toEqual([]);
+  });
+});
+
+describe('isInsideDir', () => {
+  it.each([
+    ['/srv/smartnode/abc', '/srv/smartnode', true],
+    ['/srv/smartnode', '/srv/smartnode/', true],
+    ['/srv/smartnode-other/x', '/srv/smartnode', false],
+    ['/srv/smartnode/../etc', '/srv/smartnode', false],
+    ['relative/x', '/srv', false],
+  ])('%s in %s -> %s', (child, parent, expected) => {
+    expect(isInsideDir(child, parent)).toBe(expected);
+  });
+});

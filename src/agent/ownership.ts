@@ -1,0 +1,108 @@
+/**
+ * Pure: decides which daemon torrents the agent owns, from its intent log (agent state) and
+ * what the daemon holds now. Trusts nothing remembered about the daemon: every tick re-derives
+ * ownership from the daemon's list. A torrent is ours only if
+ *   - state says owned (or removing) and the daemon holds it, or
+ *   - state says adding, the daemon holds it, and the daemon added it no earlier than our
+ *     intent (so a torrent the owner already had is never taken over), or
+ *   - it carries our label AND lives inside our download directory (state lost: adopt).
+ */
+import type { DaemonTorrent } from '../daemon/index.js';
+import type { InfoHash } from '../shared/index.js';
+import type { OwnedRecord } from './state.js';
+
+export type OwnershipOp =
+  /** An `adding` record whose torrent is in the daemon: confirm it (and make sure it is labelled). */
+  | { kind: 'confirm'; record: OwnedRecord; needsLabel: boolean }
+  /** A record with nothing (or someone else's torrent) behind it: drop the record. */
+  | { kind: 'forget'; infoHash: InfoHash; why: 'never-added' | 'not-ours' | 'removed-outside' | 'removed' }
+  /** A labelled torrent in our directory that state does not know: take it back. */
+  | { kind: 'adopt'; torrent: DaemonTorrent }
+  /** A removal that was interrupted: remove again (it is still ours). */
+  | { kind: 'finish-remove'; record: OwnedRecord }
+  /** An owned torrent that lost its label: put it back. */
+  | { kind: 'relabel'; infoHash: InfoHash };
+
+export interface OwnershipView {
+  /** Hashes owned after the ops are applied (finish-remove ones excluded). */
+  owned: Set<InfoHash>;
+  ops: OwnershipOp[];
+}
+
+/** Seconds of clock skew tolerated between our intent time and the daemon's addedDate. */
+const ADDED_DATE_SLACK_SEC = 5;
+
+export function reconcileOwnership(input: {
+  records: readonly OwnedRecord[];
+  torrents: readonly DaemonTorrent[];
+  label: string;
+  downloadDir: string;
+}): OwnershipView {
+  const byHash = new Map(input.torrents.map((t) => [t.infoHash, t]));
+  const owned = new Set<InfoHash>();
+  const ops: OwnershipOp[] = [];
+  const known = new Set<InfoHash>();
+
+  for (const record of input.records) {
+    known.add(record.infoHash);
+    const torrent = byHash.get(record.infoHash);
+    switch (record.phase) {
+      case 'adding': {
+        if (torrent === undefined) {
+          ops.push({ kind: 'forget', infoHash: record.infoHash, why: 'never-added' });
+        } else if (torrent.addedDate + ADDED_DATE_SLACK_SEC < record.intentAtMs / 1000) {
+          ops.push({ kind: 'forget', infoHash: record.infoHash, why: 'not-ours' });
+        } else {
+          owned.add(record.infoHash);
+          ops.push({ kind: 'confirm', record, needsLabel: !torrent.labels.includes(input.label) });
+        }
+        break;
+      }
+      case 'owned': {
+        if (torrent === undefined) {
+          ops.push({ kind: 'forget', infoHash: record.infoHash, why: 'removed-outside' });
+        } else {
+          owned.add(record.infoHash);
+          if (!torrent.labels.includes(input.label)) ops.push({ kind: 'relabel', infoHash: record.infoHash });
+        }
+        break;
+      }
+      case 'removing': {
+        if (torrent === undefined) ops.push({ kind: 'forget', infoHash: record.infoHash, why: 'removed' });
+        else ops.push({ kind: 'finish-remove', record });
+        break;
+      }
+    }
+  }
+
+  for (const torrent of input.torrents) {
+    if (known.has(torrent.infoHash)) continue;
+    if (torrent.labels.includes(input.label) && isInsideDir(torrent.downloadDir, input.downloadDir)) {
+      owned.add(torrent.infoHash);
+      ops.push({ kind: 'adopt', torrent });
+    }
+  }
+  return { owned, ops };
+}
+
+/** POSIX path containment without node:path (pure): `child` equals or lies below `parent`. */
+export function isInsideDir(child: string, parent: string): boolean {
+  const norm = (p: string): string => {
+    const parts: string[] = [];
+    for (const part of p.split('/')) {
+      if (part === '' || part === '.') continue;
+      if (part === '..') parts.pop();
+      else parts.push(part);
+    }
+    return '/' + parts.join('/');
+  };
+  if (!child.startsWith('/') || !parent.startsWith('/')) return false;
+  const c = norm(child);
+  const p = norm(parent);
+  return c === p || c.startsWith(p === '/' ? '/' : p + '/');
+}
+
+/** The per-torrent download directory inside the agent's directory. */
+export function torrentDownloadDir(downloadDir: string, infoHash: InfoHash): string {
+  return `${downloadDir.replace(/\/+$/, '')}/${infoHash}`;
+}

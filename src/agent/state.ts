@@ -1,0 +1,127 @@
+/**
+ * Agent state: what the agent owns, plus the owner's pins and bans and the paused flag.
+ * Stored with `conf` (atomic writes) in the state directory. Ownership is a small intent log:
+ * a record is written BEFORE each daemon call that changes ownership, so a crash between any
+ * two steps leaves enough to converge on restart (see reconcileOwnership in ownership.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import Conf from 'conf';
+import { z } from 'zod';
+import { SmartnodeError, parseInfoHash, type InfoHash } from '../shared/index.js';
+
+const infoHashSchema = z.string().transform((raw, ctx) => {
+  const hash = parseInfoHash(raw);
+  if (hash === null) {
+    ctx.addIssue({ code: 'custom', message: `not an info-hash: ${raw}` });
+    return z.NEVER;
+  }
+  return hash;
+});
+
+const ownedRecordSchema = z.object({
+  infoHash: infoHashSchema,
+  name: z.string(),
+  sizeBytes: z.number().nonnegative(),
+  feedIds: z.array(z.string()),
+  /** adding: the add was about to be sent; owned: confirmed; removing: removal under way. */
+  phase: z.enum(['adding', 'owned', 'removing']),
+  /** ms; when the add intent was recorded (a daemon torrent added before it is not ours). */
+  intentAtMs: z.number(),
+  /** The directory we passed as download-dir. Removal refuses anything outside ours. */
+  downloadDir: z.string(),
+});
+
+const stateSchema = z.object({
+  version: z.literal(1),
+  nodeId: z.string().min(8),
+  owned: z.record(z.string(), ownedRecordSchema),
+  pins: z.array(infoHashSchema),
+  bans: z.array(infoHashSchema),
+  paused: z.boolean(),
+});
+
+export type OwnedRecord = z.infer<typeof ownedRecordSchema>;
+export type AgentStateData = z.infer<typeof stateSchema>;
+
+export interface AgentStateStore {
+  readonly path: string;
+  readonly nodeId: string;
+  owned(): OwnedRecord[];
+  ownedRecord(hash: InfoHash): OwnedRecord | undefined;
+  putOwned(record: OwnedRecord): void;
+  deleteOwned(hash: InfoHash): void;
+  pins(): Set<InfoHash>;
+  bans(): Set<InfoHash>;
+  setPinned(hash: InfoHash, pinned: boolean): void;
+  setBanned(hash: InfoHash, banned: boolean): void;
+  isPaused(): boolean;
+  setPaused(paused: boolean): void;
+}
+
+export function openAgentState(stateDir: string): AgentStateStore {
+  let conf: Conf<AgentStateData>;
+  try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    conf = new Conf<AgentStateData>({
+      cwd: stateDir,
+      configName: 'state',
+      accessPropertiesByDotNotation: false,
+      configFileMode: 0o600,
+      defaults: { version: 1, nodeId: randomUUID(), owned: {}, pins: [], bans: [], paused: false },
+    });
+  } catch (error) {
+    throw new SmartnodeError('STATE_IO', `cannot open agent state in ${stateDir}: ${messageOf(error)}`, {
+      hint: 'check that the state directory is writable by this user and that state.json is valid JSON (restore it from a backup rather than deleting it: it records which torrents smartnode owns)',
+      cause: error,
+    });
+  }
+
+  const read = (): AgentStateData => {
+    const parsed = stateSchema.safeParse(conf.store);
+    if (!parsed.success) {
+      throw new SmartnodeError('STATE_IO', `agent state ${conf.path} is invalid: ${parsed.error.issues[0]?.message ?? 'unknown'}`, {
+        hint: 'restore state.json from a backup; do not delete it, it records which torrents smartnode owns',
+      });
+    }
+    return parsed.data;
+  };
+  const write = (mutate: (data: AgentStateData) => void): void => {
+    const data = read();
+    mutate(data);
+    try {
+      conf.store = data;
+    } catch (error) {
+      throw new SmartnodeError('STATE_IO', `cannot write agent state ${conf.path}: ${messageOf(error)}`, {
+        hint: 'free disk space or fix permissions of the state directory',
+        retryable: true,
+        cause: error,
+      });
+    }
+  };
+  const nodeId = read().nodeId;
+
+  return {
+    path: conf.path,
+    nodeId,
+    owned: () => Object.values(read().owned),
+    ownedRecord: (hash) => read().owned[hash],
+    putOwned: (record) => write((d) => { d.owned[record.infoHash] = record; }),
+    deleteOwned: (hash) => write((d) => { delete d.owned[hash]; }),
+    pins: () => new Set(read().pins),
+    bans: () => new Set(read().bans),
+    setPinned: (hash, pinned) => write((d) => { d.pins = toggle(d.pins, hash, pinned); }),
+    setBanned: (hash, banned) => write((d) => { d.bans = toggle(d.bans, hash, banned); }),
+    isPaused: () => read().paused,
+    setPaused: (paused) => write((d) => { d.paused = paused; }),
+  };
+}
+
+function toggle(list: InfoHash[], hash: InfoHash, present: boolean): InfoHash[] {
+  const rest = list.filter((h) => h !== hash);
+  return present ? [...rest, hash] : rest;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
