@@ -1,0 +1,103 @@
+/**
+ * Logs: JSON lines (pino) for services, readable lines on a TTY. Every agent event becomes one
+ * log line; adds and removes carry their reason (the planner's, never one invented here).
+ */
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import type { AgentEvent, EventBus } from '../agent/events.js';
+
+export type LogFormat = 'json' | 'pretty';
+
+export function createLogger(options: { format: LogFormat; level?: string; destination?: NodeJS.WritableStream }): Logger {
+  const destination = options.destination ?? process.stdout;
+  const level = options.level ?? 'info';
+  if (options.format === 'json') return pino({ level, base: undefined }, destination);
+  return pino({ level, base: undefined }, prettyStream(destination));
+}
+
+const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO ', 40: 'WARN ', 50: 'ERROR', 60: 'FATAL' };
+
+/** One readable line per record: `12:00:01 INFO  added foo (reason)  key=value`. */
+function prettyStream(out: NodeJS.WritableStream): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim() === '') continue;
+        try {
+          const record = JSON.parse(line) as Record<string, unknown>;
+          const { time, level, msg, ...rest } = record;
+          const when = new Date(typeof time === 'number' ? time : Date.now()).toISOString().slice(11, 19);
+          const extras = Object.entries(rest)
+            .filter(([k]) => k !== 'event')
+            .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+            .join(' ');
+          out.write(`${when} ${LEVELS[Number(level)] ?? String(level)} ${String(msg)}${extras ? '  ' + extras : ''}\n`);
+        } catch {
+          out.write(line + '\n');
+        }
+      }
+      callback();
+    },
+  });
+}
+
+export function logAgentEvents(bus: EventBus, logger: Logger): () => void {
+  return bus.subscribe((event) => logEvent(logger, event));
+}
+
+function logEvent(logger: Logger, event: AgentEvent): void {
+  switch (event.type) {
+    case 'tick-started':
+      logger.debug({ event: event.type, tick: event.tick }, `tick ${event.tick} started`);
+      return;
+    case 'tick-finished':
+      logger.info(
+        { event: event.type, tick: event.tick, durationMs: event.durationMs, adds: event.adds, removes: event.removes, failed: event.failed },
+        `tick ${event.tick} done in ${event.durationMs} ms: ${event.adds} added, ${event.removes} removed${event.failed ? `, ${event.failed} failed` : ''}${event.dryRun ? ' (dry run)' : ''}`,
+      );
+      return;
+    case 'tick-failed':
+      logger.error({ event: event.type, tick: event.tick, code: event.error.code, retryInMs: event.retryInMs }, `tick ${event.tick} failed: ${withHint(event.error)}; retrying in ${Math.round(event.retryInMs / 1000)} s`);
+      return;
+    case 'feed-fetched':
+      logger.info({ event: event.type, feed: event.feedId, items: event.items, warnings: event.warnings }, event.notModified ? `feed ${event.feedId} not modified` : `feed ${event.feedId}: ${event.items} items`);
+      return;
+    case 'feed-failed':
+      logger.warn({ event: event.type, feed: event.feedId, code: event.error.code, keptItems: event.keptItems }, `feed ${event.feedId} failed: ${withHint(event.error)}; keeping ${event.keptItems} items from the last good fetch`);
+      return;
+    case 'feed-item-dropped':
+      logger.warn({ event: event.type, feed: event.feedId }, `feed ${event.feedId}: dropped an item: ${event.message}`);
+      return;
+    case 'scrape-failed':
+      logger.warn({ event: event.type, tracker: event.tracker, code: event.error.code }, `scrape of ${event.tracker} failed: ${event.error.message}`);
+      return;
+    case 'torrent-file-failed':
+      logger.warn({ event: event.type, infoHash: event.infoHash, code: event.error.code }, `.torrent for ${event.name} refused: ${withHint(event.error)}`);
+      return;
+    case 'planned':
+      logger.info({ event: event.type, candidates: event.candidates, desired: event.desired, capacityBytes: event.capacityBytes, committedBytes: event.committedBytes }, `planned: ${event.candidates} candidates, ${event.desired} to hold, ${event.adds} to add, ${event.removes} to remove`);
+      return;
+    case 'action':
+      logger.info(
+        { event: event.type, kind: event.kind, infoHash: event.infoHash, sizeBytes: event.sizeBytes, reason: event.reason.code },
+        `${event.dryRun ? 'would ' : ''}${event.kind === 'add' ? (event.dryRun ? 'add' : 'added') : event.dryRun ? 'remove' : 'removed'} ${event.name}: ${event.reason.text}`,
+      );
+      return;
+    case 'action-failed':
+      logger.error({ event: event.type, kind: event.kind, infoHash: event.infoHash, code: event.error.code }, `${event.kind} of ${event.name} failed: ${withHint(event.error)}`);
+      return;
+    case 'ownership':
+      logger.info({ event: event.type, op: event.op, infoHash: event.infoHash }, `ownership ${event.op}: ${event.detail}`);
+      return;
+    case 'daemon-connected':
+      logger.info({ event: event.type, version: event.version, rpcVersion: event.rpcVersion }, `connected to transmission-daemon ${event.version} (RPC ${event.rpcVersion})`);
+      return;
+    case 'paused':
+      logger.info({ event: event.type }, event.paused ? 'agent paused' : 'agent resumed');
+      return;
+  }
+}
+
+function withHint(error: { message: string; hint?: string }): string {
+  return error.hint === undefined ? error.message : `${error.message} (${error.hint})`;
+}
