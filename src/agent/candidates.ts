@@ -1,0 +1,103 @@
+/**
+ * Pure: turns feed snapshots, the daemon's list and scrape results into the planner's inputs.
+ * The same info-hash in several feeds is one candidate listed by all of them.
+ */
+import type { DaemonTorrent } from '../daemon/index.js';
+import type { FeedItem } from '../feeds/types.js';
+import type { Candidate, HeldTorrent } from '../plan/index.js';
+import type { InfoHash } from '../shared/index.js';
+import { countsFromTrackerStats, pickCounts } from '../swarm/counts.js';
+import type { SwarmCounts } from '../swarm/types.js';
+import type { OwnedRecord } from './state.js';
+import type { FeedSnapshot, TorrentFile } from './sources.js';
+
+export interface MergedItem {
+  infoHash: InfoHash;
+  /** The first feed's item (feeds are listed in policy order). */
+  item: FeedItem;
+  /** Which feed's item we use for fetching the .torrent (its cookie). */
+  primaryFeedId: string;
+  feedIds: string[];
+  trackers: string[];
+  /** The feed counts with the most seeders, if any feed counts. */
+  feedCounts: SwarmCounts | null;
+}
+
+export function mergeFeedItems(snapshots: readonly FeedSnapshot[], banned: ReadonlySet<InfoHash>): Map<InfoHash, MergedItem> {
+  const merged = new Map<InfoHash, MergedItem>();
+  for (const snapshot of snapshots) {
+    for (const item of snapshot.items) {
+      if (banned.has(item.infoHash)) continue;
+      const existing = merged.get(item.infoHash);
+      if (existing === undefined) {
+        merged.set(item.infoHash, {
+          infoHash: item.infoHash,
+          item,
+          primaryFeedId: snapshot.feedId,
+          feedIds: [snapshot.feedId],
+          trackers: [...item.trackers],
+          feedCounts: item.counts,
+        });
+        continue;
+      }
+      if (!existing.feedIds.includes(snapshot.feedId)) existing.feedIds.push(snapshot.feedId);
+      for (const t of item.trackers) if (!existing.trackers.includes(t)) existing.trackers.push(t);
+      if (item.counts !== null && (existing.feedCounts === null || item.counts.seeders > existing.feedCounts.seeders)) {
+        existing.feedCounts = item.counts;
+      }
+      if (existing.item.sizeBytes === null && item.sizeBytes !== null) existing.item = { ...existing.item, sizeBytes: item.sizeBytes };
+    }
+  }
+  return merged;
+}
+
+export function buildCandidates(input: {
+  merged: ReadonlyMap<InfoHash, MergedItem>;
+  torrents: ReadonlyMap<InfoHash, DaemonTorrent>;
+  scraped: ReadonlyMap<InfoHash, SwarmCounts>;
+  cachedTorrent: (hash: InfoHash) => TorrentFile | undefined;
+  nowMs: number;
+  maxCountAgeMs: number;
+}): Candidate[] {
+  const candidates: Candidate[] = [];
+  for (const m of input.merged.values()) {
+    const held = input.torrents.get(m.infoHash);
+    const daemonCounts = held === undefined ? null : countsFromTrackerStats(held.trackerStats, input.nowMs);
+    const counts = pickCounts(
+      { daemon: daemonCounts, scrape: input.scraped.get(m.infoHash) ?? null, feed: m.feedCounts },
+      { nowMs: input.nowMs, maxAgeMs: input.maxCountAgeMs },
+    );
+    const cached = input.cachedTorrent(m.infoHash);
+    const sizeBytes = held?.sizeWhenDoneBytes || cached?.totalSizeBytes || m.item.sizeBytes;
+    candidates.push({
+      infoHash: m.infoHash,
+      name: cached?.name ?? held?.name ?? m.item.name,
+      sizeBytes: sizeBytes ?? null,
+      feedIds: m.feedIds,
+      counts,
+    });
+  }
+  return candidates;
+}
+
+export function buildHeld(input: {
+  torrents: readonly DaemonTorrent[];
+  owned: ReadonlySet<InfoHash>;
+  records: ReadonlyMap<InfoHash, OwnedRecord>;
+  pins: ReadonlySet<InfoHash>;
+}): HeldTorrent[] {
+  return input.torrents.map((t) => {
+    const record = input.records.get(t.infoHash);
+    const isOwned = input.owned.has(t.infoHash);
+    return {
+      infoHash: t.infoHash,
+      name: t.name,
+      sizeBytes: t.sizeWhenDoneBytes,
+      leftUntilDoneBytes: t.leftUntilDoneBytes,
+      isOwned,
+      addedAtMs: record?.intentAtMs ?? t.addedDate * 1000,
+      pinned: isOwned && input.pins.has(t.infoHash),
+      feedIds: record?.feedIds ?? [],
+    };
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * The agent loop: a tick every interval, backoff on failure (retryable errors retry sooner),
+ * pause/resume and "tick now" from the control endpoint, and a clean stop: an abort lets the
+ * current action finish (ticks are never interrupted half-way through a daemon call).
+ */
+import { SmartnodeError } from '../shared/index.js';
+import { toErrorView } from './events.js';
+import { runTick, type AgentConfig, type AgentDeps, type TickResult } from './tick.js';
+
+export interface AgentLoopOptions {
+  tickIntervalMs: number;
+  dryRun: boolean;
+  signal: AbortSignal;
+  /** Called with each successful tick's result (the CLI prints plans from it). */
+  onTick?: (result: TickResult) => void;
+  /** Re-reads the config before each tick (live policy edits land here later). */
+  readConfig: () => AgentConfig;
+}
+
+export interface AgentLoopHandle {
+  /** Wakes the loop to tick at once. */
+  tickNow(): void;
+  readonly done: Promise<void>;
+  nextTickAtMs(): number | null;
+}
+
+const MIN_BACKOFF_MS = 1000;
+
+export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): AgentLoopHandle {
+  let wake: (() => void) | null = null;
+  let nextAt: number | null = null;
+  let tick = 0;
+  let failures = 0;
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      nextAt = deps.clock() + ms;
+      const timer = setTimeout(done, ms);
+      const onAbort = (): void => done();
+      function done(): void {
+        clearTimeout(timer);
+        options.signal.removeEventListener('abort', onAbort);
+        wake = null;
+        nextAt = null;
+        resolve();
+      }
+      wake = done;
+      options.signal.addEventListener('abort', onAbort, { once: true });
+    });
+
+  const loop = async (): Promise<void> => {
+    while (!options.signal.aborted) {
+      if (deps.state.isPaused()) {
+        await sleep(options.tickIntervalMs);
+        continue;
+      }
+      tick++;
+      const started = deps.clock();
+      deps.bus.emit({ type: 'tick-started', atMs: started, tick });
+      let waitMs = options.tickIntervalMs;
+      try {
+        const result = await runTick(deps, options.readConfig(), { dryRun: options.dryRun, tick });
+        failures = 0;
+        deps.bus.emit({
+          type: 'tick-finished', atMs: deps.clock(), tick, durationMs: deps.clock() - started,
+          adds: options.dryRun ? result.actions.filter((a) => a.kind === 'add').length : result.appliedAdds,
+          removes: options.dryRun ? result.actions.filter((a) => a.kind === 'remove').length : result.appliedRemoves,
+          failed: result.failed, dryRun: options.dryRun,
+        });
+        options.onTick?.(result);
+      } catch (error) {
+        failures++;
+        waitMs = backoffMs(error, failures, options.tickIntervalMs);
+        deps.bus.emit({ type: 'tick-failed', atMs: deps.clock(), tick, error: toErrorView(error), retryInMs: waitMs });
+      }
+      if (options.signal.aborted) break;
+      await sleep(waitMs);
+    }
+  };
+
+  return {
+    tickNow: () => wake?.(),
+    done: loop(),
+    nextTickAtMs: () => nextAt,
+  };
+}
+
+/** Retryable errors back off exponentially from 1 s up to the tick interval; others wait a tick. */
+export function backoffMs(error: unknown, failures: number, tickIntervalMs: number): number {
+  const retryable = error instanceof SmartnodeError ? error.retryable : false;
+  if (!retryable) return tickIntervalMs;
+  return Math.min(tickIntervalMs, MIN_BACKOFF_MS * 2 ** Math.min(failures - 1, 16));
+}

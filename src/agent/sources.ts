@@ -1,0 +1,47 @@
+/**
+ * The agent's view of the outside world besides the daemon: feeds, swarm counts and .torrent
+ * files. The tick depends on these interfaces only; wiring.ts builds them from the feeds and
+ * swarm domains (HTTP, scrape), and tests can build them the same way against real servers.
+ */
+import type { FeedItem } from '../feeds/types.js';
+import type { InfoHash } from '../shared/index.js';
+import type { SwarmCounts } from '../swarm/types.js';
+
+export interface FeedSnapshot {
+  feedId: string;
+  /** The last good items (kept when a fetch fails). */
+  items: FeedItem[];
+}
+
+export interface FeedSource {
+  /** Refreshes the feeds that are due (emitting events) and returns every feed's last good items. */
+  readFeeds(nowMs: number): Promise<FeedSnapshot[]>;
+}
+
+export interface CountRequest {
+  infoHash: InfoHash;
+  trackers: string[];
+}
+
+export interface CountSource {
+  /** Scrape counts for the hashes, fresh or cached within the scrape interval. */
+  readCounts(requests: readonly CountRequest[], nowMs: number): Promise<Map<InfoHash, SwarmCounts>>;
+}
+
+export interface TorrentFile {
+  metainfo: Uint8Array;
+  infoHash: InfoHash;
+  name: string;
+  totalSizeBytes: number;
+  trackers: string[];
+}
+
+export interface TorrentSource {
+  /**
+   * The verified .torrent for an item (cached): fetched with the feed's cookie, size-capped,
+   * parsed, and checked against the feed's info-hash. Throws SmartnodeError.
+   */
+  readTorrent(item: FeedItem, feedId: string): Promise<TorrentFile>;
+  /** The cached .torrent, if it was already fetched (no IO beyond the cache). */
+  cached(infoHash: InfoHash): TorrentFile | undefined;
+}

@@ -1,0 +1,230 @@
+/**
+ * One reconcile tick: observe (daemon, feeds, counts) -> plan (pure) -> diff -> apply.
+ * Level-based and idempotent: every tick re-reads the daemon; every action is "add if absent"
+ * or "remove if present and ours". Ownership changes are written to agent state BEFORE the
+ * daemon call they announce, so a crash between any two steps converges on the next tick.
+ */
+import type { DaemonPort, DaemonTorrent } from '../daemon/index.js';
+import { diffPlan, planMirror, type Action, type Plan, type PlanPolicy } from '../plan/index.js';
+import { SmartnodeError, type InfoHash } from '../shared/index.js';
+import { buildCandidates, buildHeld, mergeFeedItems, type MergedItem } from './candidates.js';
+import { toErrorView, type EventBus } from './events.js';
+import { isInsideDir, reconcileOwnership, torrentDownloadDir, type OwnershipOp } from './ownership.js';
+import type { CountSource, FeedSource, TorrentSource } from './sources.js';
+import type { AgentStateStore } from './state.js';
+
+export interface AgentConfig {
+  /** Label put on every torrent the agent adds. */
+  label: string;
+  /** Absolute; each owned torrent lives in `<downloadDir>/<infohash>/`. */
+  downloadDir: string;
+  planPolicy: PlanPolicy;
+  /** Counts older than this lose to fresher sources. */
+  maxCountAgeMs: number;
+  /** .torrent fetches per tick to learn sizes feeds do not state. */
+  maxSizeProbesPerTick: number;
+}
+
+export interface AgentDeps {
+  daemon: DaemonPort;
+  state: AgentStateStore;
+  bus: EventBus;
+  feeds: FeedSource;
+  counts: CountSource;
+  torrents: TorrentSource;
+  clock: () => number;
+  /** Removes an empty per-torrent directory after its data was deleted (best effort). */
+  removeEmptyDir?: (path: string) => Promise<void>;
+}
+
+export interface TickResult {
+  plan: Plan;
+  actions: Action[];
+  /** Actions carried out (0 in a dry run). */
+  appliedAdds: number;
+  appliedRemoves: number;
+  failed: number;
+  torrents: DaemonTorrent[];
+}
+
+export async function runTick(deps: AgentDeps, config: AgentConfig, options: { dryRun: boolean; tick: number }): Promise<TickResult> {
+  const { daemon, state, bus } = deps;
+  const nowMs = deps.clock();
+
+  // Observe the daemon first: without it there is nothing safe to do.
+  const torrents = await daemon.listTorrents();
+  const byHash = new Map(torrents.map((t) => [t.infoHash, t]));
+  const view = reconcileOwnership({ records: state.owned(), torrents, label: config.label, downloadDir: config.downloadDir });
+  if (!options.dryRun) await applyOwnershipOps(deps, config, view.ops, nowMs);
+
+  const snapshots = await deps.feeds.readFeeds(nowMs);
+  const merged = mergeFeedItems(snapshots, state.bans());
+  await probeUnknownSizes(deps, config, merged, byHash);
+
+  const scrapeRequests = [...merged.values()]
+    .filter((m) => !byHash.has(m.infoHash))
+    .map((m) => ({ infoHash: m.infoHash, trackers: trackersOf(m, deps.torrents) }))
+    .filter((r) => r.trackers.length > 0);
+  const scraped = await deps.counts.readCounts(scrapeRequests, nowMs);
+
+  const candidates = buildCandidates({
+    merged, torrents: byHash, scraped, cachedTorrent: (h) => deps.torrents.cached(h), nowMs, maxCountAgeMs: config.maxCountAgeMs,
+  });
+  const records = new Map(state.owned().map((r) => [r.infoHash, r]));
+  const held = buildHeld({ torrents, owned: view.owned, records, pins: state.pins() });
+  const diskFreeBytes = await readFreeBytes(daemon, config.downloadDir);
+
+  const plan = planMirror({ candidates, held, policy: config.planPolicy, nowMs, diskFreeBytes });
+  const actions = diffPlan(plan, held);
+  bus.emit({
+    type: 'planned', atMs: nowMs, candidates: candidates.length, desired: plan.desired.length,
+    adds: actions.filter((a) => a.kind === 'add').length, removes: actions.filter((a) => a.kind === 'remove').length,
+    capacityBytes: plan.capacityBytes, committedBytes: plan.committedBytes,
+  });
+
+  if (options.dryRun) {
+    for (const action of actions) bus.emit(actionEvent(action, nowMs, true));
+    return { plan, actions, appliedAdds: 0, appliedRemoves: 0, failed: 0, torrents };
+  }
+
+  let appliedAdds = 0;
+  let appliedRemoves = 0;
+  let failed = 0;
+  // Removals first: they free the space the adds are planned into.
+  const ordered = [...actions.filter((a) => a.kind === 'remove'), ...actions.filter((a) => a.kind === 'add')];
+  for (const action of ordered) {
+    try {
+      const done = action.kind === 'remove' ? await applyRemove(deps, config, action) : await applyAdd(deps, config, action, merged);
+      if (done) {
+        if (action.kind === 'add') appliedAdds++;
+        else appliedRemoves++;
+        bus.emit(actionEvent(action, deps.clock(), false));
+      }
+    } catch (error) {
+      failed++;
+      bus.emit({ type: 'action-failed', atMs: deps.clock(), kind: action.kind, infoHash: action.infoHash, name: action.name, error: toErrorView(error) });
+      // A daemon that went away fails every further action too: stop, the loop retries.
+      if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE') throw error;
+    }
+  }
+  return { plan, actions, appliedAdds, appliedRemoves, failed, torrents };
+}
+
+function actionEvent(action: Action, atMs: number, dryRun: boolean) {
+  return {
+    type: 'action' as const, atMs, kind: action.kind, infoHash: action.infoHash, name: action.name,
+    sizeBytes: action.kind === 'add' ? action.sizeBytes : 0,
+    reason: { code: action.reason.code, text: action.reason.text }, dryRun,
+  };
+}
+
+async function applyOwnershipOps(deps: AgentDeps, config: AgentConfig, ops: readonly OwnershipOp[], nowMs: number): Promise<void> {
+  const { state, daemon, bus } = deps;
+  for (const op of ops) {
+    switch (op.kind) {
+      case 'confirm':
+        if (op.needsLabel) await daemon.setLabels(op.record.infoHash, [config.label]);
+        state.putOwned({ ...op.record, phase: 'owned' });
+        bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.record.infoHash, detail: `${op.record.name}: an interrupted add completed` });
+        break;
+      case 'forget':
+        state.deleteOwned(op.infoHash);
+        if (op.why !== 'removed') {
+          bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.infoHash, detail: forgetText[op.why] });
+        }
+        break;
+      case 'adopt':
+        state.putOwned({
+          infoHash: op.torrent.infoHash, name: op.torrent.name, sizeBytes: op.torrent.sizeWhenDoneBytes, feedIds: [],
+          phase: 'owned', intentAtMs: op.torrent.addedDate * 1000, downloadDir: op.torrent.downloadDir,
+        });
+        bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.torrent.infoHash, detail: `${op.torrent.name}: labelled "${config.label}" inside ${config.downloadDir}, taken back into agent state` });
+        break;
+      case 'finish-remove':
+        await removeOwned(deps, config, op.record.infoHash, op.record.downloadDir);
+        bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.record.infoHash, detail: `${op.record.name}: an interrupted removal completed` });
+        break;
+      case 'relabel':
+        await daemon.setLabels(op.infoHash, [config.label]);
+        bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.infoHash, detail: 'owned torrent had lost its label; label restored' });
+        break;
+    }
+  }
+}
+
+const forgetText = {
+  'never-added': 'an add was interrupted before the daemon had it; will be planned again',
+  'not-ours': 'the daemon already held this torrent before our add: it is the owner\'s, left untouched',
+  'removed-outside': 'an owned torrent was removed outside smartnode; forgotten',
+  removed: 'removal completed',
+} as const;
+
+async function applyRemove(deps: AgentDeps, config: AgentConfig, action: Extract<Action, { kind: 'remove' }>): Promise<boolean> {
+  const record = deps.state.ownedRecord(action.infoHash);
+  // Belt and braces: the planner never plans removing what is not ours, and we check again.
+  if (record === undefined || record.phase === 'adding') return false;
+  await removeOwned(deps, config, action.infoHash, record.downloadDir);
+  return true;
+}
+
+async function removeOwned(deps: AgentDeps, config: AgentConfig, infoHash: InfoHash, dir: string): Promise<void> {
+  const record = deps.state.ownedRecord(infoHash);
+  if (record === undefined) return;
+  if (!isInsideDir(dir, config.downloadDir)) {
+    throw new SmartnodeError('INTERNAL', `refusing to delete data of ${record.name}: ${dir} is outside ${config.downloadDir}`, {
+      hint: 'the torrent was moved outside smartnode\'s directory; remove it by hand if it should go',
+    });
+  }
+  deps.state.putOwned({ ...record, phase: 'removing' });
+  await deps.daemon.removeTorrent(infoHash, { deleteData: true });
+  deps.state.deleteOwned(infoHash);
+  if (deps.removeEmptyDir !== undefined && dir !== config.downloadDir) await deps.removeEmptyDir(dir).catch(() => undefined);
+}
+
+async function applyAdd(deps: AgentDeps, config: AgentConfig, action: Extract<Action, { kind: 'add' }>, merged: ReadonlyMap<InfoHash, MergedItem>): Promise<boolean> {
+  const m = merged.get(action.infoHash);
+  if (m === undefined) return false;
+  const file = await deps.torrents.readTorrent(m.item, m.primaryFeedId);
+  const downloadDir = torrentDownloadDir(config.downloadDir, action.infoHash);
+  deps.state.putOwned({
+    infoHash: action.infoHash, name: file.name, sizeBytes: file.totalSizeBytes, feedIds: m.feedIds,
+    phase: 'adding', intentAtMs: deps.clock(), downloadDir,
+  });
+  const result = await deps.daemon.addTorrent({ metainfo: file.metainfo, downloadDir, labels: [config.label] });
+  if (result.duplicate) {
+    // The daemon already had it: someone else's torrent. Never take it over.
+    deps.state.deleteOwned(action.infoHash);
+    throw new SmartnodeError('DAEMON_RPC', `${file.name} is already in the daemon, added outside smartnode; left untouched`, { details: { infoHash: action.infoHash } });
+  }
+  deps.state.putOwned({ ...deps.state.ownedRecord(action.infoHash)!, phase: 'owned' });
+  return true;
+}
+
+async function probeUnknownSizes(deps: AgentDeps, config: AgentConfig, merged: ReadonlyMap<InfoHash, MergedItem>, held: ReadonlyMap<InfoHash, DaemonTorrent>): Promise<void> {
+  let probes = 0;
+  for (const m of merged.values()) {
+    if (probes >= config.maxSizeProbesPerTick) return;
+    if (m.item.sizeBytes !== null || held.has(m.infoHash) || deps.torrents.cached(m.infoHash) !== undefined) continue;
+    probes++;
+    try {
+      await deps.torrents.readTorrent(m.item, m.primaryFeedId);
+    } catch (error) {
+      deps.bus.emit({ type: 'torrent-file-failed', atMs: deps.clock(), infoHash: m.infoHash, name: m.item.name, error: toErrorView(error) });
+    }
+  }
+}
+
+function trackersOf(m: MergedItem, torrents: TorrentSource): string[] {
+  const cached = torrents.cached(m.infoHash);
+  if (cached === undefined) return m.trackers;
+  return [...new Set([...m.trackers, ...cached.trackers])];
+}
+
+async function readFreeBytes(daemon: DaemonPort, dir: string): Promise<number | null> {
+  try {
+    return await daemon.readFreeSpace(dir);
+  } catch (error) {
+    if (error instanceof SmartnodeError && error.code === 'DAEMON_RPC') return null;
+    throw error;
+  }
+}
