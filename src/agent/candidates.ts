@@ -9,7 +9,7 @@ import type { InfoHash } from '../shared/index.js';
 import { countsFromTrackerStats, pickCounts } from '../swarm/counts.js';
 import type { SwarmCounts } from '../swarm/types.js';
 import type { OwnedRecord } from './state.js';
-import type { FeedSnapshot, TorrentFile } from './sources.js';
+import type { FeedSnapshot, TorrentSummary } from './sources.js';
 
 export interface MergedItem {
   infoHash: InfoHash;
@@ -55,7 +55,7 @@ export function buildCandidates(input: {
   merged: ReadonlyMap<InfoHash, MergedItem>;
   torrents: ReadonlyMap<InfoHash, DaemonTorrent>;
   scraped: ReadonlyMap<InfoHash, SwarmCounts>;
-  cachedTorrent: (hash: InfoHash) => TorrentFile | undefined;
+  cachedTorrent: (hash: InfoHash) => TorrentSummary | undefined;
   nowMs: number;
   maxCountAgeMs: number;
 }): Candidate[] {

@@ -28,12 +28,15 @@ export interface CountSource {
   readCounts(requests: readonly CountRequest[], nowMs: number): Promise<Map<InfoHash, SwarmCounts>>;
 }
 
-export interface TorrentFile {
-  metainfo: Uint8Array;
+export interface TorrentSummary {
   infoHash: InfoHash;
   name: string;
   totalSizeBytes: number;
   trackers: string[];
+}
+
+export interface TorrentFile extends TorrentSummary {
+  metainfo: Uint8Array;
 }
 
 export interface TorrentSource {
@@ -42,6 +45,8 @@ export interface TorrentSource {
    * parsed, and checked against the feed's info-hash. Throws SmartnodeError.
    */
   readTorrent(item: FeedItem, feedId: string): Promise<TorrentFile>;
-  /** The cached .torrent, if it was already fetched (no IO beyond the cache). */
-  cached(infoHash: InfoHash): TorrentFile | undefined;
+  /** What a fetched .torrent said (name, size, trackers), without IO. */
+  cached(infoHash: InfoHash): TorrentSummary | undefined;
+  /** Why this torrent's .torrent was refused recently (bad hash, hostile), if it was. */
+  refusal(infoHash: InfoHash): string | undefined;
 }

@@ -59,6 +59,8 @@ export async function runTick(deps: AgentDeps, config: AgentConfig, options: { d
 
   const snapshots = await deps.feeds.readFeeds(nowMs);
   const merged = mergeFeedItems(snapshots, state.bans());
+  // A .torrent that was refused (info-hash mismatch, hostile) is not planned until its refusal expires.
+  for (const hash of [...merged.keys()]) if (deps.torrents.refusal(hash) !== undefined && !byHash.has(hash)) merged.delete(hash);
   await probeUnknownSizes(deps, config, merged, byHash);
 
   const scrapeRequests = [...merged.values()]

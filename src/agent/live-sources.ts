@@ -1,0 +1,187 @@
+/**
+ * The real FeedSource, CountSource and TorrentSource: HTTP feeds with conditional GET and
+ * last-good fallback, tracker scrape with a per-hash cache, and .torrent files fetched with the
+ * feed's cookie (so "hosted by" passkeys are kept), verified and cached in memory.
+ */
+import { detectFeedFormat, fetchFeed, fetchTorrentFile, parseFeed, parseTorrentFile, verifyTorrentForItem } from '../feeds/index.js';
+import type { FeedItem } from '../feeds/types.js';
+import { SmartnodeError, type InfoHash } from '../shared/index.js';
+import type { Scraper } from '../swarm/index.js';
+import type { SwarmCounts } from '../swarm/types.js';
+import { toErrorView, type EventBus } from './events.js';
+import type { CountRequest, CountSource, FeedSnapshot, FeedSource, TorrentFile, TorrentSource, TorrentSummary } from './sources.js';
+
+export interface FeedSpec {
+  id: string;
+  url: string;
+  format: 'auto' | 'rss' | 'at-csv' | 'json';
+  cookie: string | undefined;
+}
+
+export interface HttpLimits {
+  timeoutMs: number;
+  feedMaxBytes: number;
+  torrentFileMaxBytes: number;
+  userAgent: string;
+}
+
+interface FeedCacheEntry {
+  items: FeedItem[];
+  etag: string | null;
+  lastModified: string | null;
+  fetchedAtMs: number;
+}
+
+export function createHttpFeedSource(options: {
+  feeds: () => readonly FeedSpec[];
+  refreshIntervalMs: () => number;
+  limits: HttpLimits;
+  bus: EventBus;
+}): FeedSource & { lastError(feedId: string): string | undefined } {
+  const cache = new Map<string, FeedCacheEntry>();
+  const errors = new Map<string, string>();
+
+  const refresh = async (feed: FeedSpec, nowMs: number): Promise<void> => {
+    const previous = cache.get(feed.id);
+    try {
+      const answer = await fetchFeed(feed.url, {
+        cookie: feed.cookie,
+        etag: previous?.etag ?? undefined,
+        lastModified: previous?.lastModified ?? undefined,
+        timeoutMs: options.limits.timeoutMs,
+        maxBytes: options.limits.feedMaxBytes,
+        userAgent: options.limits.userAgent,
+      });
+      if (answer.status === 'not-modified' && previous !== undefined) {
+        cache.set(feed.id, { ...previous, fetchedAtMs: nowMs });
+        errors.delete(feed.id);
+        options.bus.emit({ type: 'feed-fetched', atMs: nowMs, feedId: feed.id, items: previous.items.length, notModified: true, warnings: 0 });
+        return;
+      }
+      if (answer.status === 'not-modified') throw new SmartnodeError('FEED_FETCH', `feed ${feed.id} answered 304 to an unconditional request`, { retryable: true });
+      const format = feed.format === 'auto' ? detectFeedFormat(answer.text, answer.contentType, feed.url) : feed.format;
+      const parsed = await parseFeed(answer.text, { format, feedId: feed.id, feedUrl: feed.url, nowMs });
+      for (const warning of parsed.warnings) {
+        options.bus.emit({ type: 'feed-item-dropped', atMs: nowMs, feedId: feed.id, message: warning.message });
+      }
+      cache.set(feed.id, { items: parsed.items, etag: answer.etag, lastModified: answer.lastModified, fetchedAtMs: nowMs });
+      errors.delete(feed.id);
+      options.bus.emit({ type: 'feed-fetched', atMs: nowMs, feedId: feed.id, items: parsed.items.length, notModified: false, warnings: parsed.warnings.length });
+    } catch (error) {
+      const view = toErrorView(error);
+      errors.set(feed.id, view.message);
+      // The last good items stay in the cache; a failed feed is retried at the next tick.
+      options.bus.emit({ type: 'feed-failed', atMs: nowMs, feedId: feed.id, error: view, keptItems: previous?.items.length ?? 0 });
+    }
+  };
+
+  return {
+    async readFeeds(nowMs) {
+      const feeds = options.feeds();
+      const interval = options.refreshIntervalMs();
+      const due = feeds.filter((f) => {
+        const entry = cache.get(f.id);
+        return entry === undefined || errors.has(f.id) || nowMs - entry.fetchedAtMs >= interval;
+      });
+      await Promise.all(due.map((f) => refresh(f, nowMs)));
+      const live = new Set(feeds.map((f) => f.id));
+      for (const id of cache.keys()) if (!live.has(id)) cache.delete(id);
+      return feeds.map((f): FeedSnapshot => ({ feedId: f.id, items: cache.get(f.id)?.items ?? [] }));
+    },
+    lastError: (feedId) => errors.get(feedId),
+  };
+}
+
+export function createScrapeCountSource(options: {
+  scraper: Scraper;
+  enabled: () => boolean;
+  intervalMs: () => number;
+  bus: EventBus;
+}): CountSource {
+  const cache = new Map<InfoHash, { counts: SwarmCounts | null; atMs: number }>();
+  return {
+    async readCounts(requests: readonly CountRequest[], nowMs: number) {
+      const out = new Map<InfoHash, SwarmCounts>();
+      if (!options.enabled()) return out;
+      const interval = options.intervalMs();
+      const due = requests.filter((r) => {
+        const entry = cache.get(r.infoHash);
+        return entry === undefined || nowMs - entry.atMs >= interval;
+      });
+      if (due.length > 0) {
+        const outcome = await options.scraper.scrape(due);
+        for (const r of due) cache.set(r.infoHash, { counts: outcome.results.get(r.infoHash) ?? null, atMs: nowMs });
+        for (const { tracker, error } of outcome.errors) {
+          options.bus.emit({ type: 'scrape-failed', atMs: nowMs, tracker, error: toErrorView(error) });
+        }
+      }
+      for (const r of requests) {
+        const counts = cache.get(r.infoHash)?.counts;
+        if (counts != null) out.set(r.infoHash, counts);
+      }
+      return out;
+    },
+  };
+}
+
+const RECENT_METAINFO = 32;
+
+export function createHttpTorrentSource(options: {
+  cookieFor: (feedId: string) => string | undefined;
+  limits: HttpLimits;
+  /** How long a refused .torrent (bad hash, hostile) is not fetched again. */
+  refusalTtlMs: number;
+  clock: () => number;
+}): TorrentSource {
+  // Summaries of every .torrent seen are small; the metainfo bytes (up to the size cap each)
+  // are kept only for the few most recent, which are the ones about to be added.
+  const summaries = new Map<InfoHash, TorrentSummary>();
+  const recent = new Map<InfoHash, TorrentFile>();
+  const remember = (file: TorrentFile): void => {
+    const { metainfo: _bytes, ...summary } = file;
+    summaries.set(file.infoHash, summary);
+    recent.delete(file.infoHash);
+    recent.set(file.infoHash, file);
+    while (recent.size > RECENT_METAINFO) recent.delete(recent.keys().next().value as InfoHash);
+  };
+  const refused = new Map<InfoHash, { message: string; untilMs: number }>();
+  return {
+    cached: (hash) => summaries.get(hash),
+    refusal(hash) {
+      const entry = refused.get(hash);
+      if (entry === undefined || entry.untilMs <= options.clock()) return undefined;
+      return entry.message;
+    },
+    async readTorrent(item, feedId) {
+      const hit = recent.get(item.infoHash);
+      if (hit !== undefined) return hit;
+      const previous = refused.get(item.infoHash);
+      if (previous !== undefined && previous.untilMs > options.clock()) {
+        throw new SmartnodeError('TORRENT_INVALID', previous.message, { hint: 'smartnode will try this .torrent again later' });
+      }
+      if (item.torrentUrl === null) {
+        throw new SmartnodeError('TORRENT_FETCH', `feed ${feedId} gives no .torrent URL for ${item.name}`, {
+          hint: 'smartnode adds torrents from .torrent files only; the feed must link one (enclosure, link, or url field)',
+        });
+      }
+      try {
+        const bytes = await fetchTorrentFile(item.torrentUrl, {
+          cookie: options.cookieFor(feedId),
+          timeoutMs: options.limits.timeoutMs,
+          maxBytes: options.limits.torrentFileMaxBytes,
+          userAgent: options.limits.userAgent,
+        });
+        const meta = parseTorrentFile(bytes);
+        verifyTorrentForItem(meta, item.infoHash);
+        const file: TorrentFile = { metainfo: bytes, infoHash: meta.infoHash, name: meta.name, totalSizeBytes: meta.totalSizeBytes, trackers: meta.trackers };
+        remember(file);
+        return file;
+      } catch (error) {
+        if (error instanceof SmartnodeError && !error.retryable) {
+          refused.set(item.infoHash, { message: error.message, untilMs: options.clock() + options.refusalTtlMs });
+        }
+        throw error;
+      }
+    },
+  };
+}
