@@ -37,6 +37,8 @@ export function createHttpFeedSource(options: {
   refreshIntervalMs: () => number;
   limits: HttpLimits;
   bus: EventBus;
+  /** Announce URLs the policy adds to every item of a feed (for scraping). */
+  extraTrackers: (feedId: string) => readonly string[];
 }): FeedSource & { lastError(feedId: string): string | undefined } {
   const cache = new Map<string, FeedCacheEntry>();
   const errors = new Map<string, string>();
@@ -64,7 +66,9 @@ export function createHttpFeedSource(options: {
       for (const warning of parsed.warnings) {
         options.bus.emit({ type: 'feed-item-dropped', atMs: nowMs, feedId: feed.id, message: warning.message });
       }
-      cache.set(feed.id, { items: parsed.items, etag: answer.etag, lastModified: answer.lastModified, fetchedAtMs: nowMs });
+      const extra = options.extraTrackers(feed.id);
+      const items = extra.length === 0 ? parsed.items : parsed.items.map((i) => ({ ...i, trackers: [...new Set([...i.trackers, ...extra])] }));
+      cache.set(feed.id, { items, etag: answer.etag, lastModified: answer.lastModified, fetchedAtMs: nowMs });
       errors.delete(feed.id);
       options.bus.emit({ type: 'feed-fetched', atMs: nowMs, feedId: feed.id, items: parsed.items.length, notModified: false, warnings: parsed.warnings.length });
     } catch (error) {
