@@ -1,0 +1,134 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { leftoversOf, networkSlot } from './netns.js';
+import { addTorrent, getTorrent, isRecord, rpcCall } from './rpc.js';
+import { startSwarm, waitFor, type Swarm } from './swarm.js';
+import { datasetTree, makeDataset, sha256Tree } from './torrents.js';
+
+const run = promisify(execFile);
+// Slots 200-209 belong to the testkit's own tests; 200 is this file's.
+const ID = 200;
+const PREFIX = networkSlot(ID).prefix;
+
+describe('startSwarm', () => {
+  let swarm: Swarm | undefined;
+  let work = '';
+  afterAll(async () => {
+    await swarm?.stop();
+    if (work !== '') await rm(work, { recursive: true, force: true });
+  });
+
+  it('moves a 6 MB dataset from two seeders to a third daemon, byte for byte, and tears down clean', async () => {
+    work = await mkdtemp(join(tmpdir(), 'sn-swarm-'));
+    const t0 = Date.now();
+    swarm = await startSwarm({ id: ID, seeders: 2, extraDaemons: 1, workDir: work, rpcUsername: 'u', rpcPassword: 'p' });
+    const dataset = await makeDataset({
+      dir: join(work, 'source'),
+      name: 'climate-sample',
+      files: [
+        { path: 'readme.txt', sizeBytes: 2_000 },
+        { path: 'data/a.bin', sizeBytes: 2_500_000 },
+        { path: 'data/b.bin', sizeBytes: 1_900_000 },
+        { path: 'data/c.bin', sizeBytes: 1_000_000 },
+        { path: 'meta/index.json', sizeBytes: 600_001 },
+      ],
+    });
+    const seeded = await swarm.seedTorrent([0, 1], dataset);
+    const setupMs = Date.now() - t0;
+
+    expect(swarm.bridgeAddress).toBe(`10.231.${ID}.1`);
+    expect(swarm.tracker.announceUrl).toMatch(new RegExp(`^http://10\\.231\\.${ID}\\.1:\\d+/announce$`));
+    const seederAddresses = swarm.seeders.map((s) => s.address);
+    expect(seederAddresses).toEqual([`10.231.${ID}.11`, `10.231.${ID}.12`]);
+    const [leecher] = swarm.daemons;
+    if (leecher === undefined) throw new Error('expected one extra daemon');
+    expect(leecher.address).toBe(`10.231.${ID}.13`);
+
+    // The RPC answers only from the bridge (whitelist) and only with credentials.
+    const unauth = await fetch(leecher.rpcUrl, { method: 'POST', headers: { authorization: 'Basic eDp5' } });
+    expect(unauth.status).toBe(401);
+    const settings = JSON.parse(await readFile(join(leecher.configDir, 'settings.json'), 'utf8')) as Record<string, unknown>;
+    expect(settings).toMatchObject({
+      'rpc-whitelist': `127.0.0.1,10.231.${ID}.1`,
+      'bind-address-ipv4': leecher.address,
+      'peer-port': 51413,
+      'dht-enabled': false,
+      'pex-enabled': false,
+      'lpd-enabled': false,
+      'utp-enabled': false,
+    });
+
+    const t1 = Date.now();
+    const mirrorDir = join(work, 'mirror');
+    const added = await addTorrent(leecher, { metainfo: seeded.metainfo, downloadDir: mirrorDir });
+    expect(added).toMatchObject({ hashString: seeded.infoHash, duplicate: false, name: 'climate-sample' });
+
+    // Seeders disconnect once the leecher completes: sample the peers during the transfer.
+    const peersSeen = new Set<string>();
+    let fromTracker = 0;
+    let last = '';
+    await waitFor(
+      async () => {
+        const t = await getTorrent(leecher, seeded.infoHash, ['percentDone', 'peers', 'peersFrom', 'error', 'errorString']);
+        if (t === undefined) throw new Error('the leecher lost the torrent');
+        if (t['error'] !== 0) throw new Error(`leecher torrent error: ${String(t['errorString'])}`);
+        for (const peer of Array.isArray(t['peers']) ? t['peers'] : []) {
+          if (isRecord(peer)) peersSeen.add(String(peer['address']));
+        }
+        const from = t['peersFrom'];
+        if (isRecord(from)) fromTracker = Math.max(fromTracker, Number(from['fromTracker']));
+        last = `percentDone ${String(t['percentDone'])}, peers ${[...peersSeen].join(' ')}`;
+        return t['percentDone'] === 1;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, what: 'the leecher to complete the dataset', progress: () => last },
+    );
+    const transferMs = Date.now() - t1;
+
+    expect(await sha256Tree(join(mirrorDir, dataset.name))).toEqual(datasetTree(dataset));
+    expect([...peersSeen].sort()).toEqual(seederAddresses);
+    expect(fromTracker).toBe(2);
+
+    // The tracker knows the swarm: both seeders and the new seed.
+    await waitFor(
+      async () => {
+        const t = await getTorrent(leecher, seeded.infoHash, ['trackerStats']);
+        const stats = Array.isArray(t?.['trackerStats']) ? t['trackerStats'] : [];
+        const first: unknown = stats[0];
+        return isRecord(first) && Number(first['seederCount']) >= 2 ? first : false;
+      },
+      { timeoutMs: 15_000, intervalMs: 250, what: 'a tracker scrape that counts the seeders' },
+    );
+    const session = await rpcCall(leecher, 'session-get', {});
+    expect(session['peer-port']).toBe(51413);
+
+    const pids = [...swarm.seeders, ...swarm.daemons].map((d) => d.pid);
+    const t2 = Date.now();
+    await swarm.stop();
+    const teardownMs = Date.now() - t2;
+    swarm = undefined;
+    expect(await leftoversOf(PREFIX)).toEqual([]);
+    const { stdout } = await run('ps', ['-o', 'pid=', '-p', pids.join(',')]).catch(() => ({ stdout: '' }));
+    expect(stdout.trim()).toBe('');
+    console.log(
+      `swarm: setup ${setupMs} ms (network, tracker, 3 daemons, 6.0 MB seeded x2), ` +
+        `transfer ${transferMs} ms, teardown ${teardownMs} ms`,
+    );
+  }, 120_000);
+
+  it('cleans up what it created when a daemon fails to start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sn-swarm-fail-'));
+    try {
+      // An unparseable peer port makes transmission-daemon exit at once.
+      await expect(
+        startSwarm({ id: ID, seeders: 1, extraDaemons: 1, workDir: dir, daemonSettings: { 'peer-port': 'nope' } }),
+      ).rejects.toThrow(/swarm daemons failed to start/);
+      expect(await leftoversOf(PREFIX)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
