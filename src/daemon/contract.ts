@@ -1,0 +1,182 @@
+/**
+ * The DaemonPort contract: one vitest suite run against the in-memory fake and a real
+ * transmission-daemon (contract.test.ts), so the fake cannot drift from the daemon.
+ * Test-only: imports vitest; nothing in production imports this file.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SmartnodeError, toInfoHash, type ErrorCode, type InfoHash } from '../shared/index.js';
+import type { DaemonPort, DaemonTorrent } from './port.js';
+
+export interface ContractTorrent {
+  metainfo: Uint8Array;
+  infoHash: InfoHash;
+  name: string;
+  sizeBytes: number;
+}
+
+export interface DaemonContractFixture {
+  port: DaemonPort;
+  /** withData (default false): the torrent's complete data is already in downloadDir. */
+  makeTorrent(options?: { withData?: boolean }): Promise<ContractTorrent>;
+  /** An existing absolute directory the daemon can write to. */
+  downloadDir: string;
+  /** Whether the torrent's data file exists in downloadDir (the real filesystem for a daemon). */
+  dataExists(name: string): Promise<boolean>;
+  /** A client of the same daemon with other credentials. */
+  connect(credentials: { password: string }): DaemonPort;
+  /** Takes the daemon down and brings it back (its torrents survive). */
+  stopDaemon(): Promise<void>;
+  startDaemon(): Promise<void>;
+  teardown(): Promise<void>;
+}
+
+const LABELS = ['smartnode', 'feed:contract'];
+
+export function describeDaemonContract(name: string, setup: () => Promise<DaemonContractFixture>): void {
+  describe(`DaemonPort contract: ${name}`, () => {
+    let f: DaemonContractFixture;
+    beforeAll(async () => {
+      f = await setup();
+    });
+    afterAll(async () => {
+      await f?.teardown();
+    });
+
+    const find = async (infoHash: InfoHash): Promise<DaemonTorrent | undefined> =>
+      (await f.port.listTorrents()).find((t) => t.infoHash === infoHash);
+
+    it('reads the version', async () => {
+      const v = await f.port.readVersion();
+      expect(v.version).toMatch(/^\d+\.\d+/);
+      expect(Number.isInteger(v.rpcVersion) && v.rpcVersion >= 15).toBe(true);
+    });
+
+    it('adds a torrent that then lists with our labels, downloadDir and size', async () => {
+      const t = await f.makeTorrent();
+      const added = await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
+      expect(added).toEqual({ infoHash: t.infoHash, name: t.name, duplicate: false });
+      const listed = await find(t.infoHash);
+      expect(listed).toMatchObject({ name: t.name, labels: LABELS, downloadDir: f.downloadDir, sizeWhenDoneBytes: t.sizeBytes });
+      expect(listed?.percentDone).toBeLessThan(1);
+      expect(listed?.leftUntilDoneBytes).toBeGreaterThan(0);
+      expect(listed?.addedDate).toBeGreaterThan(1_600_000_000);
+      expect(listed?.trackerStats.map((s) => s.announce)).toEqual(['http://127.0.0.1:1/announce']);
+      expect(listed?.trackerStats[0]?.lastScrapeTime).toBe(0);
+    });
+
+    it('adds paused when asked', async () => {
+      const t = await f.makeTorrent();
+      await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS, paused: true });
+      // The daemon checks a new torrent's files first (even paused), then stops; it never starts.
+      const seen = new Set<string>();
+      await pollUntil(
+        async () => (await find(t.infoHash))?.status,
+        (status) => {
+          if (status !== undefined) seen.add(status);
+          return status === 'stopped';
+        },
+        'status stopped',
+      );
+      expect([...seen].filter((s) => s !== 'stopped' && s !== 'check-wait' && s !== 'checking')).toEqual([]);
+    });
+
+    it('answers a duplicate add with duplicate: true and leaves its labels alone', async () => {
+      const t = await f.makeTorrent();
+      await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: ['someone-else'] });
+      const again = await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
+      expect(again).toEqual({ infoHash: t.infoHash, name: t.name, duplicate: true });
+      expect((await find(t.infoHash))?.labels).toEqual(['someone-else']);
+    });
+
+    it('rejects metainfo that is not a torrent with DAEMON_RPC', async () => {
+      const garbage = new TextEncoder().encode('this is not bencode');
+      await expectCode(f.port.addTorrent({ metainfo: garbage, downloadDir: f.downloadDir, labels: LABELS }), 'DAEMON_RPC');
+    });
+
+    it('replaces labels, and refuses to label a torrent it does not have', async () => {
+      const t = await f.makeTorrent();
+      await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
+      await f.port.setLabels(t.infoHash, ['smartnode', 'feed:other']);
+      expect((await find(t.infoHash))?.labels).toEqual(['smartnode', 'feed:other']);
+      await f.port.setLabels(t.infoHash, []);
+      expect((await find(t.infoHash))?.labels).toEqual([]);
+      await expectCode(f.port.setLabels(toInfoHash('00'.repeat(20)), LABELS), 'DAEMON_RPC');
+    });
+
+    it('verifies data already in downloadDir up to 100% and reports the sizes', async () => {
+      const t = await f.makeTorrent({ withData: true });
+      await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
+      const done = await pollUntil(() => find(t.infoHash), (x) => x?.percentDone === 1, 'percentDone reaching 1');
+      expect(done).toMatchObject({ sizeWhenDoneBytes: t.sizeBytes, leftUntilDoneBytes: 0, status: 'seeding', error: 0 });
+    });
+
+    it('removes a torrent with its data when asked, and only then', async () => {
+      const kept = await f.makeTorrent({ withData: true });
+      const gone = await f.makeTorrent({ withData: true });
+      for (const t of [kept, gone]) {
+        await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
+        await pollUntil(() => find(t.infoHash), (x) => x?.percentDone === 1, 'verify');
+      }
+      await f.port.removeTorrent(kept.infoHash, { deleteData: false });
+      await f.port.removeTorrent(gone.infoHash, { deleteData: true });
+      expect(await find(kept.infoHash)).toBeUndefined();
+      expect(await find(gone.infoHash)).toBeUndefined();
+      await pollUntil(() => f.dataExists(gone.name), (exists) => !exists, 'data file deleted');
+      expect(await f.dataExists(kept.name)).toBe(true);
+    });
+
+    it('treats removing an absent torrent as success', async () => {
+      await expect(f.port.removeTorrent(toInfoHash('11'.repeat(20)), { deleteData: true })).resolves.toBeUndefined();
+    });
+
+    it('reads free space of an existing path and refuses a missing one with DAEMON_RPC', async () => {
+      expect(await f.port.readFreeSpace(f.downloadDir)).toBeGreaterThan(0);
+      const missing = `${f.downloadDir}/no-such-dir`;
+      const error = await expectCode(f.port.readFreeSpace(missing), 'DAEMON_RPC');
+      expect(error.message).toContain(missing);
+    });
+
+    it('refuses a wrong password with DAEMON_AUTH, not retryable', async () => {
+      const error = await expectCode(f.connect({ password: 'wrong-password' }).listTorrents(), 'DAEMON_AUTH');
+      expect(error.retryable).toBe(false);
+      expect(error.message).not.toContain('wrong-password');
+    });
+
+    it('reports a daemon that is down as DAEMON_UNREACHABLE (retryable) and recovers', async () => {
+      const t = await f.makeTorrent();
+      await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
+      await f.stopDaemon();
+      try {
+        const error = await expectCode(f.port.listTorrents(), 'DAEMON_UNREACHABLE');
+        expect(error.retryable).toBe(true);
+      } finally {
+        await f.startDaemon();
+      }
+      // Same client, new daemon session: keyed by info-hash, labels kept.
+      expect((await find(t.infoHash))?.labels).toEqual(LABELS);
+    });
+  });
+}
+
+async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<SmartnodeError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, `expected ${code}`).toBeInstanceOf(SmartnodeError);
+  const smart = error as SmartnodeError;
+  expect(smart.code).toBe(code);
+  return smart;
+}
+
+/** Polls `read` until `done` holds, failing with what it last saw after the deadline. */
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await read();
+  while (!done(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    last = await read();
+  }
+  return last;
+}

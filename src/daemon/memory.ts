@@ -1,0 +1,269 @@
+/**
+ * An in-memory DaemonPort that behaves like transmission-daemon for everything the port
+ * promises (the contract suite in contract.ts runs against both), plus controls for tests:
+ * seed torrents that are not ours, move progress, take the daemon down, fail the next call.
+ *
+ * Model: a tiny filesystem of directories and data files (path -> bytes written). A torrent's
+ * data lives at `<downloadDir>/<name>`; adding a torrent whose data is already complete there
+ * makes it seed at 100% (the real daemon verifies it first). Free space is the capacity minus
+ * every data file's written bytes, like the daemon's free-space, which does not count what
+ * added torrents have yet to write.
+ */
+import { SmartnodeError, type ErrorCode, type InfoHash } from '../shared/index.js';
+import { readMetainfoSummary } from './metainfo.js';
+import type { AddTorrentRequest, DaemonPort, DaemonTorrent, TrackerCounts } from './port.js';
+
+export interface MemoryDaemonOptions {
+  version?: string;
+  rpcVersion?: number;
+  /** Size of the one simulated filesystem. Default 1 TB. */
+  capacityBytes?: number;
+  /** Directories that exist at start (free-space answers only for existing paths). */
+  directories?: readonly string[];
+  /** The password the daemon expects; the returned port uses it. */
+  password?: string;
+  /** Unix seconds. */
+  nowSeconds?: () => number;
+}
+
+export interface SeedTorrent {
+  infoHash: InfoHash;
+  name: string;
+  sizeWhenDoneBytes: number;
+  downloadDir: string;
+  labels?: string[];
+  percentDone?: number;
+  trackerStats?: TrackerCounts[];
+}
+
+export interface MemoryDaemonControl {
+  /** A torrent someone else added (or ours from an earlier run); its data is written. */
+  seed(torrent: SeedTorrent): void;
+  /** Moves a torrent's progress (0..1): writes its data file and updates status. */
+  setProgress(infoHash: InfoHash, percentDone: number): void;
+  setTrackerStats(infoHash: InfoHash, trackerStats: TrackerCounts[]): void;
+  setRates(infoHash: InfoHash, rates: { downloadBytesPerSec?: number; uploadBytesPerSec?: number }): void;
+  /** Puts data on the simulated disk (e.g. before adding a torrent whose data exists). */
+  writeFile(path: string, sizeBytes: number): void;
+  fileExists(path: string): boolean;
+  addDirectory(path: string): void;
+  /** Every call throws DAEMON_UNREACHABLE until up(). */
+  down(): void;
+  up(): void;
+  /** The next call to `method` throws this code (once). */
+  failNext(method: keyof DaemonPort, code: ErrorCode, retryable?: boolean): void;
+  /** A client of the same daemon with other credentials. */
+  connect(credentials: { password: string }): DaemonPort;
+  /** Methods called so far, in order, by every client. */
+  readonly calls: readonly string[];
+}
+
+interface Torrent extends DaemonTorrent {
+  paused: boolean;
+}
+
+export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPort & { control: MemoryDaemonControl } {
+  const version = options.version ?? '3.00 (memory)';
+  const rpcVersion = options.rpcVersion ?? 16;
+  const capacityBytes = options.capacityBytes ?? 1e12;
+  const password = options.password ?? 'memory-secret';
+  const nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+  const directories = new Set((options.directories ?? ['/']).map(normalize));
+  const files = new Map<string, number>();
+  const torrents = new Map<InfoHash, Torrent>();
+  const calls: string[] = [];
+  const pendingFailures = new Map<string, SmartnodeError>();
+  let isDown = false;
+
+  const dataPath = (t: { downloadDir: string; name: string }): string => joinPath(t.downloadDir, t.name);
+
+  const applyProgress = (t: Torrent, percentDone: number): void => {
+    t.percentDone = Math.min(1, Math.max(0, percentDone));
+    t.leftUntilDoneBytes = Math.round(t.sizeWhenDoneBytes * (1 - t.percentDone));
+    const written = t.sizeWhenDoneBytes - t.leftUntilDoneBytes;
+    if (written > 0) files.set(dataPath(t), written);
+    if (t.percentDone >= 1) {
+      if (t.doneDate === 0) t.doneDate = nowSeconds();
+      t.status = t.paused ? 'stopped' : 'seeding';
+    } else {
+      t.status = t.paused ? 'stopped' : 'downloading';
+    }
+  };
+
+  const need = (t: Torrent | undefined, infoHash: InfoHash): Torrent => {
+    if (t === undefined) throw new Error(`memory daemon: no torrent ${infoHash}`);
+    return t;
+  };
+
+  const makeTorrent = (init: SeedTorrent & { paused?: boolean }): Torrent => ({
+    infoHash: init.infoHash,
+    name: init.name,
+    status: 'stopped',
+    percentDone: 0,
+    sizeWhenDoneBytes: init.sizeWhenDoneBytes,
+    leftUntilDoneBytes: init.sizeWhenDoneBytes,
+    rateDownloadBytesPerSec: 0,
+    rateUploadBytesPerSec: 0,
+    uploadedEverBytes: 0,
+    downloadedEverBytes: 0,
+    peersConnected: 0,
+    labels: [...(init.labels ?? [])],
+    downloadDir: init.downloadDir,
+    addedDate: nowSeconds(),
+    doneDate: 0,
+    secondsSeeding: 0,
+    error: 0,
+    errorString: '',
+    trackerStats: (init.trackerStats ?? []).map((s) => ({ ...s })),
+    paused: init.paused ?? false,
+  });
+
+  const enter = (method: string, clientPassword: string): void => {
+    calls.push(method);
+    if (isDown) {
+      throw new SmartnodeError('DAEMON_UNREACHABLE', `memory daemon is down (${method})`, {
+        retryable: true,
+        hint: 'the test took it down with control.down()',
+      });
+    }
+    if (clientPassword !== password) {
+      throw new SmartnodeError('DAEMON_AUTH', 'memory daemon refused the RPC username or password (HTTP 401)', {
+        hint: 'check the username and the password',
+      });
+    }
+    const failure = pendingFailures.get(method);
+    if (failure !== undefined) {
+      pendingFailures.delete(method);
+      throw failure;
+    }
+  };
+
+  const rpcError = (message: string, details: Record<string, unknown> = {}): SmartnodeError =>
+    new SmartnodeError('DAEMON_RPC', message, { details });
+
+  const makePort = (clientPassword: string): DaemonPort => ({
+    async readVersion() {
+      enter('readVersion', clientPassword);
+      return { version, rpcVersion };
+    },
+    async listTorrents() {
+      enter('listTorrents', clientPassword);
+      return [...torrents.values()].map(({ paused: _paused, ...t }) => ({
+        ...t,
+        labels: [...t.labels],
+        trackerStats: t.trackerStats.map((s) => ({ ...s })),
+      }));
+    },
+    async addTorrent(request: AddTorrentRequest) {
+      enter('addTorrent', clientPassword);
+      let summary;
+      try {
+        summary = readMetainfoSummary(request.metainfo);
+      } catch (error) {
+        throw rpcError('transmission-daemon refused torrent-add: "invalid or corrupt torrent file"', {
+          method: 'torrent-add',
+          result: 'invalid or corrupt torrent file',
+          reason: error instanceof Error ? error.message : String(error),
+        });
+      }
+      const existing = torrents.get(summary.infoHash);
+      if (existing !== undefined) return { infoHash: existing.infoHash, name: existing.name, duplicate: true };
+      const t = makeTorrent({
+        infoHash: summary.infoHash,
+        name: summary.name,
+        sizeWhenDoneBytes: summary.sizeBytes,
+        downloadDir: request.downloadDir,
+        labels: [...request.labels],
+        paused: request.paused ?? false,
+        // Like the daemon: one entry per tracker, counts unknown (-1) until scraped.
+        trackerStats: summary.announceUrls.map((announce) => ({
+          announce,
+          seederCount: -1,
+          leecherCount: -1,
+          downloadCount: -1,
+          lastScrapeTime: 0,
+        })),
+      });
+      directories.add(normalize(request.downloadDir));
+      // Like the daemon's verify on add: data already on disk counts as downloaded.
+      const present = files.get(dataPath(t)) ?? 0;
+      applyProgress(t, t.sizeWhenDoneBytes === 0 ? 1 : Math.min(present, t.sizeWhenDoneBytes) / t.sizeWhenDoneBytes);
+      torrents.set(t.infoHash, t);
+      return { infoHash: t.infoHash, name: t.name, duplicate: false };
+    },
+    async setLabels(infoHash, labels) {
+      enter('setLabels', clientPassword);
+      const t = torrents.get(infoHash);
+      if (t === undefined) {
+        throw rpcError(`cannot label ${infoHash}: transmission-daemon has no such torrent`, { infoHash });
+      }
+      t.labels = [...labels];
+    },
+    async removeTorrent(infoHash, { deleteData }) {
+      enter('removeTorrent', clientPassword);
+      const t = torrents.get(infoHash);
+      if (t === undefined) return;
+      torrents.delete(infoHash);
+      if (deleteData) files.delete(dataPath(t));
+    },
+    async readFreeSpace(path) {
+      enter('readFreeSpace', clientPassword);
+      if (!directories.has(normalize(path))) {
+        throw rpcError(`transmission-daemon cannot read free space of ${JSON.stringify(path)}: No such file or directory`, { path });
+      }
+      let used = 0;
+      for (const bytes of files.values()) used += bytes;
+      return Math.max(0, capacityBytes - used);
+    },
+  });
+
+  const control: MemoryDaemonControl = {
+    seed(init) {
+      const t = makeTorrent(init);
+      directories.add(normalize(init.downloadDir));
+      torrents.set(t.infoHash, t);
+      applyProgress(t, init.percentDone ?? 1);
+    },
+    setProgress(infoHash, percentDone) {
+      applyProgress(need(torrents.get(infoHash), infoHash), percentDone);
+    },
+    setTrackerStats(infoHash, trackerStats) {
+      need(torrents.get(infoHash), infoHash).trackerStats = trackerStats.map((s) => ({ ...s }));
+    },
+    setRates(infoHash, rates) {
+      const t = need(torrents.get(infoHash), infoHash);
+      t.rateDownloadBytesPerSec = rates.downloadBytesPerSec ?? t.rateDownloadBytesPerSec;
+      t.rateUploadBytesPerSec = rates.uploadBytesPerSec ?? t.rateUploadBytesPerSec;
+    },
+    writeFile(path, sizeBytes) {
+      files.set(normalize(path), sizeBytes);
+    },
+    fileExists: (path) => files.has(normalize(path)),
+    addDirectory(path) {
+      directories.add(normalize(path));
+    },
+    down() {
+      isDown = true;
+    },
+    up() {
+      isDown = false;
+    },
+    failNext(method, code, retryable = false) {
+      pendingFailures.set(method, new SmartnodeError(code, `memory daemon: injected ${code} for ${method}`, { retryable }));
+    },
+    connect: (credentials) => makePort(credentials.password),
+    calls,
+  };
+
+  return { ...makePort(password), control };
+}
+
+function joinPath(dir: string, name: string): string {
+  const base = normalize(dir);
+  return base === '/' ? `/${name}` : `${base}/${name}`;
+}
+
+function normalize(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed;
+}

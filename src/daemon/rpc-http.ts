@@ -1,0 +1,143 @@
+/**
+ * The HTTP leg of Transmission RPC: POST a body, keep the CSRF session id, map every failure
+ * to a SmartnodeError. Dialect-free: the legacy envelope (rpc-legacy.ts) and a future
+ * JSON-RPC 2.0 envelope (4.1+) both sit on top of this.
+ *
+ * Why not @ctrl/transmission's request(): it posts through ofetch bound to the global fetch
+ * (no injection, so tests and the benchmark cannot see the wire), resends on every 409 without
+ * a bound (REFERENCE.md: 710 requests in 1.5 s), and turns refused connections and timeouts
+ * into `TypeError: Cannot read properties of undefined (reading 'status')` with the cause
+ * lost. Those are exactly the parts this file is, so the transport is ours; it is ~150 lines.
+ *
+ * Handshake (RPC spec 2.3.1): 409 carries X-Transmission-Session-Id; resend once with it. A
+ * second 409 for the same call is a protocol error, never a loop.
+ */
+import { SmartnodeError, redactText, redactUrl } from '../shared/index.js';
+
+export interface RpcHttpOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  /** Per HTTP attempt, covering the whole answer (headers and body). */
+  timeoutMs: number;
+  fetchImpl?: typeof fetch;
+}
+
+export interface RpcHttp {
+  /** POSTs `body` and returns the answer's text; `method` only names the call in errors. */
+  post(body: string, method: string): Promise<string>;
+  readonly safeUrl: string;
+}
+
+const SESSION_HEADER = 'X-Transmission-Session-Id';
+
+export function createRpcHttp(options: RpcHttpOptions): RpcHttp {
+  const fetchImpl = options.fetchImpl ?? fetch;
+  const safeUrl = redactUrl(options.url);
+  const secrets = options.password === undefined ? [] : [options.password];
+  const authorization =
+    options.username !== undefined || options.password !== undefined
+      ? `Basic ${Buffer.from(`${options.username ?? ''}:${options.password ?? ''}`).toString('base64')}`
+      : undefined;
+  let sessionId: string | undefined;
+
+  const send = async (body: string, method: string): Promise<{ res: Response; text: string }> => {
+    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+    if (sessionId !== undefined) headers[SESSION_HEADER] = sessionId;
+    if (authorization !== undefined) headers['Authorization'] = authorization;
+    const signal = AbortSignal.timeout(options.timeoutMs);
+    try {
+      const res = await fetchImpl(options.url, { method: 'POST', headers, body, signal, redirect: 'manual' });
+      const text = await res.text();
+      return { res, text };
+    } catch (error) {
+      throw unreachable(error, method, signal.aborted);
+    }
+  };
+
+  const unreachable = (error: unknown, method: string, timedOut: boolean): SmartnodeError => {
+    const reason = timedOut
+      ? `no answer within ${options.timeoutMs} ms`
+      : redactText(describeNetworkError(error), secrets);
+    return new SmartnodeError(
+      'DAEMON_UNREACHABLE',
+      `transmission-daemon at ${safeUrl} is unreachable (${method}): ${reason}`,
+      {
+        retryable: true,
+        cause: error,
+        hint: timedOut
+          ? 'the daemon may be busy (verifying) or stuck; it is retried next tick. If it persists, check the daemon log and raise the RPC timeout'
+          : 'is transmission-daemon running? Check that the URL matches rpc-bind-address and rpc-port in its settings.json',
+        details: { url: safeUrl, method },
+      },
+    );
+  };
+
+  return {
+    safeUrl,
+    async post(body, method) {
+      for (let attempt = 1; ; attempt++) {
+        const { res, text } = await send(body, method);
+        if (res.status === 409) {
+          const fresh = res.headers.get(SESSION_HEADER);
+          if (fresh === null || fresh === '' || attempt >= 2) {
+            throw new SmartnodeError(
+              'DAEMON_PROTOCOL',
+              fresh === null || fresh === ''
+                ? `${safeUrl} answered 409 without an ${SESSION_HEADER} header (${method})`
+                : `${safeUrl} answered 409 again after resending with its new session id (${method})`,
+              {
+                retryable: true,
+                hint: 'is the URL a transmission-daemon RPC endpoint (…/transmission/rpc) and not a proxy that strips headers?',
+                details: { url: safeUrl, method, status: 409 },
+              },
+            );
+          }
+          sessionId = fresh;
+          continue;
+        }
+        if (res.status >= 200 && res.status < 300) return text;
+        throw httpError(res.status, safeUrl, method);
+      }
+    },
+  };
+}
+
+function httpError(status: number, safeUrl: string, method: string): SmartnodeError {
+  const details = { url: safeUrl, method, status };
+  if (status === 401) {
+    return new SmartnodeError('DAEMON_AUTH', `transmission-daemon at ${safeUrl} refused the RPC username or password (HTTP 401)`, {
+      details,
+      hint: 'check the username and the password (its environment variable or file named in the policy) against rpc-username and rpc-password in the daemon\'s settings.json',
+    });
+  }
+  if (status === 403) {
+    return new SmartnodeError('DAEMON_FORBIDDEN', `transmission-daemon at ${safeUrl} refused this client's address (HTTP 403, rpc-whitelist)`, {
+      details,
+      hint: 'stop the daemon (e.g. `sudo systemctl stop transmission-daemon`: it rewrites settings.json on exit, so edits made while it runs are lost), add this machine\'s address to "rpc-whitelist" in settings.json (comma-separated, wildcards like 192.168.*.* allowed), then start the daemon again',
+    });
+  }
+  if (status === 421) {
+    return new SmartnodeError('DAEMON_FORBIDDEN', `transmission-daemon at ${safeUrl} refused the host name in the URL (HTTP 421, rpc-host-whitelist)`, {
+      details,
+      hint: 'use the daemon\'s IP address in the URL, or stop the daemon, add the host name to "rpc-host-whitelist" in settings.json, and start it again',
+    });
+  }
+  return new SmartnodeError('DAEMON_PROTOCOL', `transmission-daemon at ${safeUrl} answered HTTP ${status} (${method})`, {
+    details,
+    retryable: status >= 500,
+    hint: status === 404 ? 'the RPC path is usually /transmission/rpc' : 'check that the URL points at transmission-daemon\'s RPC endpoint',
+  });
+}
+
+/** fetch() says "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND, ...) is in cause. */
+function describeNetworkError(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    const code = (current as Error & { code?: unknown }).code;
+    parts.push(typeof code === 'string' ? `${current.message} [${code}]` : current.message);
+    current = current.cause;
+  }
+  return parts.length === 0 ? String(error) : parts.join(': ');
+}

@@ -1,0 +1,52 @@
+/**
+ * The Transmission RPC envelope spoken by 2.x, 3.00 (rpc-version 16) and 4.0 (17):
+ * request `{"method": "...", "arguments": {...}}`, answer `{"result": "...", "arguments": {...}}`
+ * with HTTP 200 even on failure: any result but "success" is an error (RPC spec 2.2).
+ *
+ * A 4.1+ dialect (JSON-RPC 2.0, snake_case) is one more file exporting an RpcCall.
+ */
+import { z } from 'zod';
+import { SmartnodeError } from '../shared/index.js';
+import type { RpcHttp } from './rpc-http.js';
+
+export type RpcArguments = Record<string, unknown>;
+/** Calls one RPC method; resolves with the answer's `arguments`, throws on anything else. */
+export type RpcCall = (method: string, args: RpcArguments) => Promise<RpcArguments>;
+
+const Envelope = z.object({
+  result: z.string(),
+  arguments: z.record(z.string(), z.unknown()).optional(),
+});
+
+export function createLegacyRpc(http: RpcHttp): RpcCall {
+  return async (method, args) => {
+    const text = await http.post(JSON.stringify({ method, arguments: args }), method);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new SmartnodeError('DAEMON_PROTOCOL', `${http.safeUrl} answered ${method} with something that is not JSON: ${JSON.stringify(text.slice(0, 80))}`, {
+        cause: error,
+        retryable: true,
+        hint: 'check that the URL points at transmission-daemon\'s RPC endpoint (…/transmission/rpc), not a web page or proxy',
+        details: { url: http.safeUrl, method },
+      });
+    }
+    const parsed = Envelope.safeParse(json);
+    if (!parsed.success) {
+      throw new SmartnodeError('DAEMON_PROTOCOL', `${http.safeUrl} answered ${method} without a "result" string: ${JSON.stringify(text.slice(0, 80))}`, {
+        retryable: true,
+        hint: 'this does not look like Transmission RPC; check the URL and the daemon version',
+        details: { url: http.safeUrl, method },
+      });
+    }
+    const { result, arguments: answer = {} } = parsed.data;
+    if (result !== 'success') {
+      throw new SmartnodeError('DAEMON_RPC', `transmission-daemon refused ${method}: "${result}"`, {
+        hint: 'the daemon\'s own words are quoted; its log (journalctl -u transmission-daemon) may say more',
+        details: { url: http.safeUrl, method, result, arguments: answer },
+      });
+    }
+    return answer;
+  };
+}

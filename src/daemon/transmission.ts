@@ -1,0 +1,185 @@
+/**
+ * DaemonPort over Transmission RPC (3.00 / rpc-version 16 and 4.0 / 17, legacy envelope).
+ *
+ * Design note: the design names @ctrl/transmission 7.4.0. Its value is argument building; its
+ * flaws (REFERENCE.md) are all in its transport - an unbounded 409 loop inside request(), no
+ * fetch injection, errors that resolve or lose their cause - and its high-level calls add
+ * their own surprises (`download-dir: /downloads` by default, a 58-field torrent-get,
+ * normalized fields that mislabel counts). Wrapping it cannot bound the 409 loop (the
+ * recursion is inside request()), so this adapter speaks the few RPC calls it needs through
+ * rpc-http.ts + rpc-legacy.ts (thin, ~200 lines together) and reads raw fields through a zod
+ * schema (transmission-schema.ts). The library stays the baseline the poll benchmark
+ * measures against (src/bench/daemon-poll-bench.ts). A 4.1 JSON-RPC 2.0 dialect is one more
+ * file producing an RpcCall; this file would only swap field names.
+ */
+import { z } from 'zod';
+import { SmartnodeError, parseInfoHash, type InfoHash } from '../shared/index.js';
+import type { AddTorrentRequest, AddTorrentResult, DaemonPort, DaemonTorrent, DaemonVersion } from './port.js';
+import { createRpcHttp } from './rpc-http.js';
+import { createLegacyRpc, type RpcCall } from './rpc-legacy.js';
+import { POLL_FIELDS, tableToObjects, toDaemonTorrent } from './transmission-schema.js';
+
+export interface TransmissionDaemonOptions {
+  /** Full RPC URL, e.g. http://127.0.0.1:9091/transmission/rpc. */
+  url: string;
+  username?: string;
+  /** Never logged, never in an error. */
+  password?: string;
+  /** Per HTTP attempt. */
+  timeoutMs: number;
+  fetchImpl?: typeof fetch;
+}
+
+/** 4.0 (rpc-version 17) takes `labels` in torrent-add; 3.00 ignores them there. */
+const LABELS_ON_ADD_SINCE_RPC = 17;
+
+const SessionAnswer = z.object({ version: z.string(), 'rpc-version': z.number().int() });
+const AddedTorrent = z.object({ hashString: z.string(), name: z.string() });
+const AddAnswer = z.union([
+  z.object({ 'torrent-added': AddedTorrent }),
+  z.object({ 'torrent-duplicate': AddedTorrent }),
+]);
+const FreeSpaceAnswer = z.object({ 'size-bytes': z.number() });
+
+export function createTransmissionDaemon(options: TransmissionDaemonOptions): DaemonPort {
+  const http = createRpcHttp(options);
+  const call: RpcCall = createLegacyRpc(http);
+  const protocol = (method: string, what: string): SmartnodeError =>
+    new SmartnodeError('DAEMON_PROTOCOL', `transmission-daemon at ${http.safeUrl} answered ${method} unexpectedly: ${what}`, {
+      retryable: true,
+      hint: 'is this a supported Transmission version (3.00 or 4.0)? `smartnode doctor` shows the version',
+      details: { url: http.safeUrl, method },
+    });
+
+  const readVersion = async (): Promise<DaemonVersion> => {
+    const answer = SessionAnswer.safeParse(await call('session-get', { fields: ['version', 'rpc-version'] }));
+    if (!answer.success) throw protocol('session-get', 'no version / rpc-version');
+    return { version: answer.data.version, rpcVersion: answer.data['rpc-version'] };
+  };
+
+  // The RPC version decides how labels are sent; asked once, asked again after a failure.
+  let rpcVersion: Promise<number> | undefined;
+  const readRpcVersion = (): Promise<number> => {
+    rpcVersion ??= readVersion().then(
+      (v) => v.rpcVersion,
+      (error: unknown) => {
+        rpcVersion = undefined;
+        throw error;
+      },
+    );
+    return rpcVersion;
+  };
+
+  const hasTorrent = async (infoHash: InfoHash): Promise<boolean> => {
+    const answer = await call('torrent-get', { ids: [infoHash], fields: ['hashString'] });
+    return Array.isArray(answer['torrents']) && answer['torrents'].length > 0;
+  };
+
+  return {
+    readVersion,
+
+    async listTorrents(): Promise<DaemonTorrent[]> {
+      const answer = await call('torrent-get', { format: 'table', fields: [...POLL_FIELDS] });
+      const table = tableToObjects(answer['torrents']);
+      if ('problem' in table) throw protocol('torrent-get', table.problem);
+      return table.rows.map((row) => {
+        const read = toDaemonTorrent(row);
+        if ('problem' in read) {
+          throw protocol('torrent-get', `torrent ${JSON.stringify(row['hashString'])}: ${read.problem}`);
+        }
+        return read.torrent;
+      });
+    },
+
+    async addTorrent(request: AddTorrentRequest): Promise<AddTorrentResult> {
+      if (!request.downloadDir.startsWith('/')) {
+        throw new SmartnodeError('INTERNAL', `addTorrent needs an absolute downloadDir, got ${JSON.stringify(request.downloadDir)}`);
+      }
+      const labelsOnAdd = (await readRpcVersion()) >= LABELS_ON_ADD_SINCE_RPC;
+      const args: Record<string, unknown> = {
+        metainfo: Buffer.from(request.metainfo).toString('base64'),
+        'download-dir': request.downloadDir,
+        paused: request.paused ?? false,
+      };
+      if (labelsOnAdd) args['labels'] = [...request.labels];
+      const parsed = AddAnswer.safeParse(await call('torrent-add', args));
+      if (!parsed.success) throw protocol('torrent-add', 'neither torrent-added nor torrent-duplicate');
+      const duplicate = 'torrent-duplicate' in parsed.data;
+      const raw = 'torrent-duplicate' in parsed.data ? parsed.data['torrent-duplicate'] : parsed.data['torrent-added'];
+      const infoHash = parseInfoHash(raw.hashString);
+      if (infoHash === null) throw protocol('torrent-add', `hashString ${JSON.stringify(raw.hashString)}`);
+      // A duplicate may belong to someone else: its labels are the caller's decision.
+      if (!duplicate && !labelsOnAdd && request.labels.length > 0) {
+        await labelJustAdded(call, infoHash, request.labels);
+      }
+      return { infoHash, name: raw.name, duplicate };
+    },
+
+    async setLabels(infoHash, labels) {
+      if (!(await hasTorrent(infoHash))) {
+        throw new SmartnodeError('DAEMON_RPC', `cannot label ${infoHash}: transmission-daemon has no such torrent`, {
+          hint: 'it was removed since the last poll; the next tick re-reads the daemon',
+          details: { infoHash },
+        });
+      }
+      await call('torrent-set', { ids: [infoHash], labels: [...labels] });
+    },
+
+    async removeTorrent(infoHash, { deleteData }) {
+      // Unknown ids are ignored by the daemon: absent is success, as the port promises.
+      await call('torrent-remove', { ids: [infoHash], 'delete-local-data': deleteData });
+    },
+
+    async readFreeSpace(path) {
+      const hint = 'the path is read on the daemon\'s machine: it must exist there and be readable by the daemon\'s user; create it or fix the download directory in the policy';
+      let answer: Record<string, unknown>;
+      try {
+        answer = await call('free-space', { path });
+      } catch (error) {
+        if (error instanceof SmartnodeError && error.code === 'DAEMON_RPC') {
+          throw new SmartnodeError('DAEMON_RPC', `transmission-daemon cannot read free space of ${JSON.stringify(path)}: ${String(error.details?.['result'] ?? error.message)}`, {
+            cause: error,
+            hint,
+            details: { path },
+          });
+        }
+        throw error;
+      }
+      const parsed = FreeSpaceAnswer.safeParse(answer);
+      if (!parsed.success) throw protocol('free-space', 'no size-bytes');
+      if (parsed.data['size-bytes'] < 0) {
+        throw new SmartnodeError('DAEMON_RPC', `transmission-daemon reports no free space figure for ${JSON.stringify(path)} (size-bytes ${parsed.data['size-bytes']})`, { hint, details: { path } });
+      }
+      return parsed.data['size-bytes'];
+    },
+  };
+}
+
+/**
+ * 3.00 path: label right after the add. If that fails the torrent would sit in the daemon
+ * unlabelled (not ours, never cleaned up), so it is removed again (data kept) before the
+ * error is thrown; the next tick adds it afresh.
+ */
+async function labelJustAdded(call: RpcCall, infoHash: InfoHash, labels: readonly string[]): Promise<void> {
+  try {
+    await call('torrent-set', { ids: [infoHash], labels: [...labels] });
+  } catch (error) {
+    let rolledBack = true;
+    try {
+      await call('torrent-remove', { ids: [infoHash], 'delete-local-data': false });
+    } catch {
+      rolledBack = false;
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new SmartnodeError(
+      error instanceof SmartnodeError ? error.code : 'DAEMON_RPC',
+      `added ${infoHash} but could not set its labels (${reason}); ${rolledBack ? 'removed it again (data kept)' : 'it is left in the daemon without labels'}`,
+      {
+        cause: error,
+        retryable: error instanceof SmartnodeError && error.retryable,
+        hint: rolledBack ? 'the next tick adds it again' : `label it by hand (transmission-remote -t ${infoHash} -L <label>) or remove it`,
+        details: { infoHash, rolledBack },
+      },
+    );
+  }
+}
