@@ -1,0 +1,80 @@
+/**
+ * `smartnode policy check FILE`: validate a policy without starting anything, and say in plain
+ * lines what it will do. Warnings are lines starting with "warning:"; they never fail a check.
+ */
+import { isSmartnodeError, SmartnodeError } from '../shared/errors.js';
+import { redactUrl } from '../shared/redact.js';
+import { loadPolicyFile, type SecretEnv } from './load.js';
+import type { Policy } from './schema.js';
+import { formatBytes, formatDuration } from './units.js';
+
+export type PolicyCheckResult =
+  | { readonly ok: true; readonly policy: Policy; readonly summary: string[] }
+  | { readonly ok: false; readonly error: SmartnodeError };
+
+export interface CheckPolicyOptions {
+  /** When given, each environment variable the policy names is checked for presence (never printed). */
+  readonly env?: SecretEnv;
+}
+
+/** Plain lines describing a valid policy, then warnings about settings that will not work well. Pure. */
+export function summarizePolicy(policy: Policy, env?: SecretEnv): string[] {
+  const { daemon, storage, feeds, scoring, intervals, limits, scrape, node } = policy;
+  const auth =
+    daemon.passwordEnv !== undefined
+      ? `, password from $${daemon.passwordEnv}`
+      : daemon.passwordFile !== undefined
+        ? `, password from ${daemon.passwordFile}`
+        : '';
+  const enabled = feeds.filter((f) => f.enabled);
+  const lines = [
+    `daemon: ${redactUrl(daemon.url)}${daemon.username === undefined ? '' : ` as ${daemon.username}`}${auth} (timeout ${formatDuration(daemon.timeout)})`,
+    `storage: up to ${formatBytes(storage.maxBytes)} in ${storage.downloadDir}, keeping ${formatBytes(storage.minFreeBytes)} free; owned torrents are labelled "${node.label}"`,
+    `feeds: ${enabled.length} enabled of ${feeds.length}`,
+    ...feeds.map((f) => {
+      const quota = [
+        f.maxBytes === undefined ? undefined : `up to ${formatBytes(f.maxBytes)}`,
+        f.maxTorrents === undefined ? undefined : `at most ${f.maxTorrents} torrents`,
+        f.cookieEnv === undefined ? undefined : `cookie from $${f.cookieEnv}`,
+      ].filter((part): part is string => part !== undefined);
+      return `  ${f.id}${f.enabled ? '' : ' (disabled)'}: ${f.format} ${redactUrl(f.url)}${quota.length > 0 ? `, ${quota.join(', ')}` : ''}`;
+    }),
+    `scoring: target ${scoring.targetSeeders} seeders, leecher weight ${scoring.leecherWeight}, replace only when ${Math.round(scoring.replaceMargin * 100)}% better, seed at least ${formatDuration(scoring.minSeedTime)}`,
+    `intervals: tick every ${formatDuration(intervals.tick)}, feeds every ${formatDuration(intervals.feedRefresh)}, scrape every ${formatDuration(intervals.scrape)}${scrape.enabled ? ` at most ${scrape.requestsPerSecond}/s` : ' (scrape disabled)'}`,
+    `limits: feeds up to ${formatBytes(limits.feedMaxBytes)}, .torrent files up to ${formatBytes(limits.torrentFileMaxBytes)}, fetch timeout ${formatDuration(limits.fetchTimeout)}, at most ${limits.maxAddsPerTick} adds per tick`,
+  ];
+
+  if (enabled.length === 0) lines.push('warning: no feed is enabled, so nothing will be mirrored');
+  for (const f of feeds) {
+    if (f.maxBytes !== undefined && f.maxBytes > storage.maxBytes) {
+      lines.push(`warning: feed ${f.id} maxBytes ${formatBytes(f.maxBytes)} is more than storage.maxBytes ${formatBytes(storage.maxBytes)}; the storage budget wins`);
+    }
+  }
+  if (daemon.username === undefined && (daemon.passwordEnv !== undefined || daemon.passwordFile !== undefined)) {
+    lines.push('warning: a daemon password is set but no daemon.username; Transmission checks both');
+  }
+  if (intervals.feedRefresh < intervals.tick) {
+    lines.push(`warning: intervals.feedRefresh (${formatDuration(intervals.feedRefresh)}) is shorter than intervals.tick (${formatDuration(intervals.tick)}); feeds are fetched at most once per tick`);
+  }
+  if (env !== undefined) {
+    const names = [
+      ...(daemon.passwordEnv === undefined ? [] : [daemon.passwordEnv]),
+      ...enabled.flatMap((f) => (f.cookieEnv === undefined ? [] : [f.cookieEnv])),
+    ];
+    for (const name of new Set(names)) {
+      if ((env[name] ?? '') === '') lines.push(`warning: environment variable ${name} is not set here; the agent needs it where it runs`);
+    }
+  }
+  return lines;
+}
+
+/** Loads, validates and summarizes a policy file. Never throws for a bad or missing file. */
+export async function checkPolicyFile(path: string, options: CheckPolicyOptions = {}): Promise<PolicyCheckResult> {
+  try {
+    const loaded = await loadPolicyFile(path);
+    return { ok: true, policy: loaded.policy, summary: summarizePolicy(loaded.policy, options.env) };
+  } catch (error) {
+    if (isSmartnodeError(error)) return { ok: false, error };
+    return { ok: false, error: new SmartnodeError('INTERNAL', `checking ${path} failed unexpectedly`, { cause: error }) };
+  }
+}

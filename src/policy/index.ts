@@ -1,0 +1,39 @@
+/** The policy domain: what a policy file may say, how it is read, and how it is shown. */
+export {
+  MAX_DURATION_MS,
+  MAX_SIZE_BYTES,
+  formatBytes,
+  formatDuration,
+  formatRate,
+  parseDuration,
+  parseRate,
+  parseSize,
+  type FormatBytesOptions,
+  type UnitResult,
+} from './units.js';
+export {
+  POLICY_VERSION,
+  policySchema,
+  type DaemonPolicy,
+  type FeedFormat,
+  type FeedPolicy,
+  type IntervalsPolicy,
+  type LimitsPolicy,
+  type Policy,
+  type PolicyInput,
+  type ScoringPolicy,
+  type ScrapePolicy,
+  type StoragePolicy,
+} from './schema.js';
+export { formatPolicyPath, suggestKey, type PolicyPath, type PolicyProblem } from './issues.js';
+export { parsePolicyText, type LocatedProblem } from './parse.js';
+export {
+  loadPolicyFile,
+  resolveSecrets,
+  type LoadedPolicy,
+  type ReadSecretFile,
+  type ResolvedSecrets,
+  type SecretEnv,
+} from './load.js';
+export { describePolicySchema, policyJsonSchema, renderPolicyJsonSchema, type JsonSchema } from './json-schema.js';
+export { checkPolicyFile, summarizePolicy, type CheckPolicyOptions, type PolicyCheckResult } from './check.js';
