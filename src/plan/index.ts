@@ -1,0 +1,42 @@
+export type {
+  Candidate,
+  ChosenReasonCode,
+  Decision,
+  DecisionAction,
+  FeedUsage,
+  HeldTorrent,
+  NotChosenReasonCode,
+  Plan,
+  PlanCapacity,
+  PlanFeedQuota,
+  PlanInput,
+  PlanPolicy,
+  Reason,
+  ReasonCode,
+  ScoreComponents,
+  ScoreResult,
+  ScoringPolicy,
+} from './types.js';
+export {
+  DEFAULT_SCORING,
+  MIN_SIZE_GB,
+  SCORING_VERSION,
+  UNKNOWN_SCARCITY,
+  countsExcludingSelf,
+  isKnownSize,
+  leecherDemand,
+  scoreCandidate,
+  seederScarcity,
+} from './score.js';
+export { planMirror } from './select.js';
+export { applyActions, diffPlan, type Action } from './diff.js';
+export {
+  formatCounts,
+  formatPlanTable,
+  planToJSON,
+  summarizePlan,
+  type PlanJSON,
+  type PlanSummary,
+  type PlanTableOptions,
+} from './explain.js';
+export { formatBytes, formatDuration, formatScore } from './format.js';

@@ -1,0 +1,122 @@
+import type { SwarmCounts } from '../swarm/types.js';
+import type { HeldTorrent, ScoreComponents, ScoreResult, ScoringPolicy } from './types.js';
+
+/**
+ * Scoring, version 1.
+ *
+ *   s = seeders, l = leechers, T = targetSeeders (>= 1), w = leecherWeight
+ *
+ *   scarcity = max(0, (1/(s+1) - 1/(T+1)) / (1 - 1/(T+1)))
+ *       1 at s = 0 (no complete copy: the data can be lost), 0 at s >= T, and hyperbolic in
+ *       between so the first copies matter most. With T = 5: s=0 1.00, 1 0.40, 2 0.20,
+ *       3 0.10, 4 0.04, 5 0.
+ *   demand = 1 + w * log2(1 + l)
+ *       Leechers multiply need (they only matter while seeders are scarce: a swarm at its
+ *       seeder target serves its leechers without us). log2 so 100 leechers are not 100x one:
+ *       w = 0.25 gives l=0 1.0, l=3 1.5, l=15 2.0, l=255 3.0: preservation dominates,
+ *       demand can at most triple it for realistic swarms.
+ *   need = scarcity * demand
+ *   score = need / max(sizeGB, MIN_SIZE_GB)      (GB = 1e9 bytes)
+ *       Need per GB, so a disk budget buys the most need (knapsack value density). The floor
+ *       keeps tiny torrents from getting unbounded scores.
+ *
+ * Unknown counts (many feeds carry none and a scrape may not have answered yet) are treated
+ * as moderately needy: scarcity UNKNOWN_SCARCITY = 0.3 and demand 1, i.e. between one and
+ * two seeders for targets 3..10. An uncounted torrent then never outranks one known to have a
+ * single seeder, but is not ignored either. Negative counts (Transmission's -1) are unknown.
+ *
+ * Defaults (DEFAULT_SCORING): targetSeeders 5 (Academic Torrents' own "well seeded" mark
+ * is a handful of mirrors; five independent copies survive a few hosts leaving), replaceMargin
+ * 0.2 (scrape counts jitter by one peer between polls; 20% keeps a held torrent from being
+ * swapped for a near-equal one and its bytes re-downloaded), minSeedTimeMs 72 h (a replaced
+ * torrent should first have had the chance to give back at least what it cost to fetch).
+ */
+export const SCORING_VERSION = 1;
+export const UNKNOWN_SCARCITY = 0.3;
+export const MIN_SIZE_GB = 0.01;
+const BYTES_PER_GB = 1e9;
+
+export const DEFAULT_SCORING: ScoringPolicy = {
+  targetSeeders: 5,
+  leecherWeight: 0.25,
+  replaceMargin: 0.2,
+  minSeedTimeMs: 72 * 60 * 60 * 1000,
+};
+
+function isCount(n: number): boolean {
+  return Number.isFinite(n) && n >= 0;
+}
+
+/** Scarcity of a swarm with `seeders` complete peers against `target` (see the formula). */
+export function seederScarcity(seeders: number, target: number): number {
+  const t = Math.max(1, target);
+  const floor = 1 / (t + 1);
+  const value = (1 / (Math.max(0, seeders) + 1) - floor) / (1 - floor);
+  return Math.max(0, value);
+}
+
+export function leecherDemand(leechers: number, leecherWeight: number): number {
+  return 1 + Math.max(0, leecherWeight) * Math.log2(1 + Math.max(0, leechers));
+}
+
+/** A torrent size a plan can use: positive and finite. */
+export function isKnownSize(sizeBytes: number | null | undefined): sizeBytes is number {
+  return typeof sizeBytes === 'number' && Number.isFinite(sizeBytes) && sizeBytes > 0;
+}
+
+export function scoreCandidate(
+  counts: Pick<SwarmCounts, 'seeders' | 'leechers'> | null,
+  sizeBytes: number | null,
+  scoring: ScoringPolicy,
+  selfExcluded: ScoreComponents['selfExcluded'] = null,
+): ScoreResult {
+  const known = counts !== null && isCount(counts.seeders) && isCount(counts.leechers);
+  const seeders = known ? counts.seeders : null;
+  const leechers = known ? counts.leechers : null;
+  const scarcity =
+    seeders === null ? UNKNOWN_SCARCITY : seederScarcity(seeders, scoring.targetSeeders);
+  const demand = leechers === null ? 1 : leecherDemand(leechers, scoring.leecherWeight);
+  const need = scarcity * demand;
+  const sizeGB = isKnownSize(sizeBytes) ? Math.max(sizeBytes / BYTES_PER_GB, MIN_SIZE_GB) : null;
+  const score = sizeGB === null ? 0 : need / sizeGB;
+  return {
+    score,
+    need,
+    components: {
+      seeders,
+      leechers,
+      selfExcluded: known ? selfExcluded : null,
+      scarcity,
+      demand,
+      sizeGB,
+    },
+  };
+}
+
+/**
+ * The swarm counts include us once we hold the torrent: a complete copy we seed is one of the
+ * seeders, an incomplete one is a leecher. Judging our own seeding as "well seeded" would evict
+ * the copy that keeps the swarm healthy, so for a held torrent we subtract ourselves, but only
+ * when the count was observed after we added it (an older count cannot include us).
+ */
+export function countsExcludingSelf(
+  counts: SwarmCounts | null,
+  held: Pick<HeldTorrent, 'leftUntilDoneBytes' | 'addedAtMs'>,
+): { counts: Pick<SwarmCounts, 'seeders' | 'leechers'> | null; selfExcluded: ScoreComponents['selfExcluded'] } {
+  if (counts === null || !isCount(counts.seeders) || !isCount(counts.leechers)) {
+    return { counts, selfExcluded: null };
+  }
+  if (counts.observedAtMs < held.addedAtMs) return { counts, selfExcluded: null };
+  if (held.leftUntilDoneBytes <= 0) {
+    if (counts.seeders < 1) return { counts, selfExcluded: null };
+    return {
+      counts: { seeders: counts.seeders - 1, leechers: counts.leechers },
+      selfExcluded: 'seeder',
+    };
+  }
+  if (counts.leechers < 1) return { counts, selfExcluded: null };
+  return {
+    counts: { seeders: counts.seeders, leechers: counts.leechers - 1 },
+    selfExcluded: 'leecher',
+  };
+}
