@@ -74,7 +74,7 @@ export async function buildRuntime(options: { policyPath: string; stateDir?: str
 
   const deps: AgentDeps = {
     daemon, state, bus, feeds, counts, torrents, clock,
-    removeEmptyDir: (path) => rmdir(path),
+    removeEmptyDir: removeEmptyDirSoon,
   };
   return {
     policy, policyPath, deps, bus, stateDir,
@@ -117,4 +117,23 @@ export function resolveStateDir(flag: string | undefined, fromPolicy: string | u
 /** Creates the download directory when the daemon is on this machine (best effort). */
 export async function ensureDownloadDir(path: string): Promise<void> {
   await mkdir(path, { recursive: true }).catch(() => undefined);
+}
+
+/**
+ * Removes a per-torrent directory once the daemon has deleted its files (Transmission deletes
+ * asynchronously after answering torrent-remove). Only ever removes an EMPTY directory.
+ */
+async function removeEmptyDirSoon(path: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      await rmdir(path);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'ENOTEMPTY' || Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
