@@ -1,0 +1,105 @@
+/**
+ * `npm run demo`: a self-contained world on this machine (src/testkit/world.ts: a real tracker
+ * and seeding transmission-daemons in network namespaces, the volunteer's daemon, a feed over
+ * HTTP) and smartnode running against it with a budget that fits only part of the feed. The
+ * viewer sees the agent choose what needs it most, mirror it for real, and say why.
+ * Ctrl-C tears everything down.
+ *
+ * Flags: --exit-when-mirrored (stop once the plan is mirrored; used by the demo's own test).
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { runTick, type TickResult } from '../agent/tick.js';
+import { createLogger, logAgentEvents } from '../cli/log.js';
+import { buildRuntime } from '../cli/runtime.js';
+import { formatPlanTable } from '../plan/index.js';
+import { describeError } from '../shared/index.js';
+import { installTeardownOnSignals } from '../testkit/swarm.js';
+import { startMirrorWorld, writeWorldPolicy, type MirrorWorld, type WorldDatasetSpec } from '../testkit/world.js';
+
+const MB = 1_000_000;
+const PASSWORD_ENV = 'SMARTNODE_DEMO_RPC_PASSWORD';
+
+const DATASETS: WorldDatasetSpec[] = [
+  { name: 'imagenet-sample', title: 'ImageNet validation sample (demo)', seeders: 3, files: [{ path: 'val.tar', sizeBytes: 6 * MB }] },
+  { name: 'arxiv-abstracts', title: 'arXiv abstracts 2024 (demo)', seeders: 3, files: [{ path: 'abstracts.jsonl', sizeBytes: 3 * MB }] },
+  { name: 'seismic-traces', title: 'Seismic traces, station KX (demo)', seeders: 2, files: [{ path: 'kx/2025.mseed', sizeBytes: 4 * MB }] },
+  { name: 'bird-songs', title: 'Bird song recordings (demo)', seeders: 1, files: [{ path: 'songs/a.flac', sizeBytes: 2 * MB }, { path: 'songs/b.flac', sizeBytes: 2 * MB }] },
+  { name: 'ocean-temps', title: 'Ocean temperature grid (demo)', seeders: 1, files: [{ path: 'grid.nc', sizeBytes: 5 * MB }] },
+  { name: 'genome-reads', title: 'Genome reads, sample 7 (demo)', seeders: 2, files: [{ path: 'reads.fq', sizeBytes: 3 * MB }] },
+];
+
+async function main(): Promise<number> {
+  const exitWhenMirrored = process.argv.includes('--exit-when-mirrored');
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    process.stderr.write('The demo builds private network namespaces (a real swarm on this machine) and needs root.\nRun it as root: sudo npm run demo\n');
+    return 1;
+  }
+  const workDir = resolve('.smartnode-demo');
+  await rm(workDir, { recursive: true, force: true });
+  await mkdir(workDir, { recursive: true });
+  const say = (m: string): void => void process.stdout.write(`demo: ${m}\n`);
+  const password = `demo-${Math.random().toString(36).slice(2, 10)}`;
+
+  let world: MirrorWorld | undefined;
+  const stopWorld = async (): Promise<void> => {
+    await world?.stop();
+    await rm(workDir, { recursive: true, force: true });
+  };
+  const uninstall = installTeardownOnSignals(async () => {
+    say('stopping: tearing down the daemons, the tracker and the namespaces');
+    await stopWorld();
+  }, () => world?.swarm.stopNowSync());
+
+  try {
+    world = await startMirrorWorld({ id: 77, workDir, seeders: 3, datasets: DATASETS, rpcPassword: password, rechokeKicker: true, onProgress: say });
+    const total = DATASETS.reduce((s, d) => s + d.files.reduce((t, f) => t + f.sizeBytes, 0), 0);
+    const budget = 10 * MB;
+    const policyPath = join(workDir, 'policy.yaml');
+    await writeWorldPolicy(world, { path: policyPath, downloadDir: join(workDir, 'mirror'), stateDir: join(workDir, 'state'), maxBytes: budget, passwordEnv: PASSWORD_ENV });
+    say(`the feed lists ${DATASETS.length} datasets (${total / MB} MB); the volunteer donates ${budget / MB} MB`);
+    say(`policy: ${policyPath}  feed: ${world.feedUrl}  daemon: ${world.volunteer.rpcUrl}`);
+
+    const runtime = await buildRuntime({ policyPath, env: { ...process.env, [PASSWORD_ENV]: password } });
+    logAgentEvents(runtime.bus, createLogger({ format: 'pretty' }));
+    say('smartnode is running against the volunteer\'s daemon; Ctrl-C stops the demo and tears everything down');
+    let tick = 0;
+    for (;;) {
+      tick++;
+      const result = await runTick(runtime.deps, runtime.config, { dryRun: false, tick }).catch((error: unknown) => {
+        say(`tick failed: ${describeError(error)}`);
+        return undefined;
+      });
+      if (result !== undefined) {
+        if (tick === 1 || result.actions.length > 0) process.stdout.write('\n' + formatPlanTable(result.plan, { limit: 20, width: process.stdout.columns ?? 120 }) + '\n\n');
+        const progress = describeProgress(result);
+        if (progress.line !== '') say(progress.line);
+        if (exitWhenMirrored && progress.complete && result.actions.length === 0) {
+          say('everything planned is mirrored and seeding');
+          break;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+  } catch (error) {
+    process.stderr.write(`demo failed: ${describeError(error)}\n`);
+    await stopWorld().catch(() => undefined);
+    uninstall();
+    return 1;
+  }
+  await stopWorld();
+  uninstall();
+  return 0;
+}
+
+function describeProgress(result: TickResult): { line: string; complete: boolean } {
+  const owned = result.torrents.filter((t) => t.labels.includes('smartnode'));
+  if (owned.length === 0) return { line: '', complete: false };
+  const parts = owned.map((t) => `${t.name} ${Math.round(t.percentDone * 100)}%${t.status === 'seeding' ? ' seeding' : ''}`);
+  return { line: `mirror: ${parts.join(', ')}`, complete: owned.every((t) => t.percentDone === 1) };
+}
+
+main().then((code) => process.exit(code), (error: unknown) => {
+  process.stderr.write(`demo failed: ${describeError(error)}\n`);
+  process.exit(1);
+});
