@@ -32,3 +32,34 @@ export interface ParsedFeed {
   /** Items dropped (bad info-hash, missing name, ...), one warning each. */
   warnings: FeedWarning[];
 }
+
+/** What `parseFeed` needs besides the text. `nowMs` stamps feed counts that carry no date. */
+export interface ParseFeedOptions {
+  format: FeedFormat;
+  /** Stable id of the feed (policy name); becomes SwarmCounts.origin for feed counts. */
+  feedId: string;
+  /** The URL the text came from: relative links and AT's /download/<hash>.torrent resolve against it. */
+  feedUrl: string;
+  nowMs: number;
+}
+
+/** One file of a torrent, path segments as stored (validated: no '..', no '/', no NUL). */
+export interface TorrentFileEntry {
+  path: string[];
+  lengthBytes: number;
+}
+
+/** What smartnode needs from a .torrent (BEP 3 metainfo), after validation. */
+export interface TorrentMeta {
+  /** SHA-1 of the exact raw bytes of the `info` dict. */
+  infoHash: InfoHash;
+  name: string;
+  totalSizeBytes: number;
+  files: TorrentFileEntry[];
+  pieceLengthBytes: number;
+  pieceCount: number;
+  /** `announce` then every tier of `announce-list` (BEP 12), deduplicated, in order. */
+  trackers: string[];
+  /** BEP 27 `private=1`. */
+  isPrivate: boolean;
+}
