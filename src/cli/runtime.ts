@@ -2,7 +2,7 @@
  * Builds the agent's dependencies from a policy: the daemon adapter, agent state, event bus,
  * and the live feed/scrape/.torrent sources. The only place that knows how domains plug together.
  */
-import { mkdir, rmdir } from 'node:fs/promises';
+import { mkdir, readFile, rmdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createEventBus, type EventBus } from '../agent/events.js';
@@ -32,7 +32,7 @@ export async function buildRuntime(options: { policyPath: string; stateDir?: str
   const policyPath = resolve(options.policyPath);
   const loaded = await loadPolicyFile(policyPath);
   const policy = loaded.policy;
-  const secrets = await resolveSecrets(policy, env);
+  const secrets = await resolveSecrets(policy, env, (path) => readFile(path, 'utf8'));
   const stateDir = resolveStateDir(options.stateDir, policy.node.stateDir, env);
 
   const bus = createEventBus();
