@@ -51,6 +51,7 @@ describe('bad input gets a clear error and the run goes on or stops as expected'
   const good = ['alpha', 'beta', 'gamma', 'delta'].map(item);
   const impostor = item('impostor'); // the feed's hash for it, but another torrent's bytes
   const bomb = item('bomb');
+  const fresh = ['k1', 'k2', 'k3'].map(item); // only the killed-daemon test uses these
 
   async function startDaemon(): Promise<DaemonProcess> {
     return startDaemonProcess({
@@ -69,7 +70,7 @@ daemon:
   username: volunteer
   passwordEnv: ${overrides.passwordEnv ?? 'SN_BAD_PASSWORD'}
 storage:
-  downloadDir: ${join(work.dir, 'mirror')}
+  downloadDir: ${join(work.dir, `mirror-${name}`)}
   maxBytes: 10 MB
   minFreeBytes: 0
 feeds:
@@ -94,6 +95,8 @@ ${overrides.extra ?? ''}`);
     // A bencode bomb: nesting far deeper than any real .torrent.
     server.setTorrent(bomb.hash, new TextEncoder().encode('d4:info' + 'l'.repeat(100_000) + 'e'.repeat(100_000) + 'e'));
     server.setRoute('/main.csv', { body: csv(good), contentType: 'text/csv' });
+    for (const t of fresh) server.setTorrent(t.hash, t.metainfo);
+    server.setRoute('/killed.csv', { body: csv(fresh), contentType: 'text/csv' });
     server.setRoute('/hostile.csv', { body: csv([...good.slice(0, 2), impostor, bomb]), contentType: 'text/csv' });
   }, 60_000);
 
@@ -153,7 +156,7 @@ ${overrides.extra ?? ''}`);
   });
 
   it('a daemon killed mid-tick: the tick fails retryably, and after a restart the agent converges', async () => {
-    const path = await writePolicy('killed.yaml');
+    const path = await writePolicy('killed.yaml', { feedPath: '/killed.csv' });
     const runtime = await buildRuntime({ policyPath: path, env });
     const real = runtime.deps.daemon;
     let adds = 0;
@@ -182,8 +185,9 @@ ${overrides.extra ?? ''}`);
       const r = await runTick(runtime.deps, runtime.config, { dryRun: false, tick: 2 });
       return r.actions.length === 0 ? r : undefined;
     }, 30_000, 200);
-    const ours = result.torrents.filter((t) => t.labels.includes('smartnode')).map((t) => t.infoHash).sort();
-    expect(ours).toEqual(good.map((t) => t.hash).sort());
+    const ours = result.torrents.filter((t) => t.downloadDir.startsWith(runtime.config.downloadDir)).map((t) => t.infoHash).sort();
+    for (const t of result.torrents) if (ours.includes(t.infoHash)) expect(t.labels).toEqual(['smartnode']);
+    expect(ours).toEqual(fresh.map((t) => t.hash).sort());
     expect(runtime.deps.state.owned().map((r) => `${r.infoHash}:${r.phase}`).sort()).toEqual(ours.map((h) => `${h}:owned`));
   }, 60_000);
 });
