@@ -46,10 +46,15 @@ function showUrl(input: unknown): string {
 
 function url(schemes: RegExp, expected: string, credentialsHint: string) {
   return z
-    .url({ protocol: schemes, abort: true, error: (iss) => `expected ${expected}, got ${showUrl(iss.input)}` })
+    .url({
+      protocol: schemes,
+      error: (iss) => (iss.input === undefined ? 'missing (required)' : `expected ${expected}, got ${showUrl(iss.input)}`),
+    })
     .refine((value) => {
+      // A URL of the wrong scheme already has its own issue; one message per mistake.
+      if (!URL.canParse(value)) return true;
       const parsed = new URL(value);
-      return parsed.username === '' && parsed.password === '';
+      return !schemes.test(parsed.protocol.slice(0, -1)) || (parsed.username === '' && parsed.password === '');
     }, `credentials in the URL are not allowed: ${credentialsHint}`);
 }
 
@@ -106,7 +111,7 @@ const daemonSchema = z
         });
       }
     },
-    { when: () => true },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
   )
   .describe('The transmission-daemon the agent drives.');
 
@@ -162,7 +167,9 @@ const feedsSchema = z
         seen.add(feed.id);
       });
     },
-    { when: () => true },
+    // Also when some feed has other problems (the default skips the check then): a duplicate is
+    // worth reporting in the same run. Items may then be partial, hence the `unknown` guards.
+    { when: (payload) => Array.isArray(payload.value) },
   )
   .describe('Feeds to read. At least one.');
 
