@@ -77,7 +77,10 @@ export function computeCapacity(input: PlanInput): PlanCapacity {
   };
 }
 
-/** One candidate per info-hash: feeds united, the first known size, the freshest counts. */
+/**
+ * One candidate per info-hash, whatever order the feeds came in: feeds united, the smallest
+ * non-empty name, the largest known size (conservative for the budget), the freshest counts.
+ */
 export function mergeCandidates(candidates: readonly Candidate[]): Candidate[] {
   const byHash = new Map<InfoHash, Candidate>();
   for (const c of candidates) {
@@ -86,19 +89,35 @@ export function mergeCandidates(candidates: readonly Candidate[]): Candidate[] {
       byHash.set(c.infoHash, c);
       continue;
     }
-    const newer =
-      c.counts !== null && (prev.counts === null || c.counts.observedAtMs > prev.counts.observedAtMs);
     byHash.set(c.infoHash, {
       infoHash: c.infoHash,
-      name: prev.name !== '' ? prev.name : c.name,
-      sizeBytes: isKnownSize(prev.sizeBytes) ? prev.sizeBytes : c.sizeBytes,
+      name: prev.name === '' || (c.name !== '' && c.name < prev.name) ? c.name : prev.name,
+      sizeBytes: largerKnownSize(prev.sizeBytes, c.sizeBytes),
       feedIds: [...prev.feedIds, ...c.feedIds],
-      counts: newer ? c.counts : prev.counts,
+      counts: fresherCounts(prev.counts, c.counts),
     });
   }
   const merged = [...byHash.values()];
   merged.sort((a, b) => compareHash(a.infoHash, b.infoHash));
   return merged;
+}
+
+function largerKnownSize(a: number | null, b: number | null): number | null {
+  if (!isKnownSize(a)) return b;
+  if (!isKnownSize(b)) return a;
+  return Math.max(a, b);
+}
+
+function fresherCounts(a: SwarmCounts | null, b: SwarmCounts | null): SwarmCounts | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  const order =
+    a.observedAtMs - b.observedAtMs ||
+    a.seeders - b.seeders ||
+    a.leechers - b.leechers ||
+    (a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0) ||
+    (a.source < b.source ? -1 : a.source > b.source ? 1 : 0);
+  return order >= 0 ? a : b;
 }
 
 export function compareHash(a: InfoHash, b: InfoHash): number {
