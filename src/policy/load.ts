@@ -8,6 +8,9 @@ import { SmartnodeError } from '../shared/errors.js';
 import { parsePolicyText } from './parse.js';
 import type { Policy } from './schema.js';
 
+// The pure half lives in parse.ts; re-exported so `load` offers both halves of loading.
+export { parsePolicyText } from './parse.js';
+
 export interface LoadedPolicy {
   readonly policy: Policy;
   /** Absolute path of the file read. */
