@@ -1,1 +1,9 @@
 export type * from './port.js';
+export { createTransmissionDaemon, type TransmissionDaemonOptions } from './transmission.js';
+export {
+  createMemoryDaemon,
+  type MemoryDaemonControl,
+  type MemoryDaemonOptions,
+  type SeedTorrent,
+} from './memory.js';
+export { readMetainfoSummary, buildMetainfo, type MetainfoSummary, type BuiltMetainfo } from './metainfo.js';

@@ -34,10 +34,11 @@ const SESSION_HEADER = 'X-Transmission-Session-Id';
 export function createRpcHttp(options: RpcHttpOptions): RpcHttp {
   const fetchImpl = options.fetchImpl ?? fetch;
   const safeUrl = redactUrl(options.url);
-  const secrets = options.password === undefined ? [] : [options.password];
+  const { url, username, password } = splitCredentials(options);
+  const secrets = password === undefined ? [] : [password];
   const authorization =
-    options.username !== undefined || options.password !== undefined
-      ? `Basic ${Buffer.from(`${options.username ?? ''}:${options.password ?? ''}`).toString('base64')}`
+    username !== undefined || password !== undefined
+      ? `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`
       : undefined;
   let sessionId: string | undefined;
 
@@ -47,7 +48,7 @@ export function createRpcHttp(options: RpcHttpOptions): RpcHttp {
     if (authorization !== undefined) headers['Authorization'] = authorization;
     const signal = AbortSignal.timeout(options.timeoutMs);
     try {
-      const res = await fetchImpl(options.url, { method: 'POST', headers, body, signal, redirect: 'manual' });
+      const res = await fetchImpl(url, { method: 'POST', headers, body, signal, redirect: 'manual' });
       const text = await res.text();
       return { res, text };
     } catch (error) {
@@ -101,6 +102,34 @@ export function createRpcHttp(options: RpcHttpOptions): RpcHttp {
       }
     },
   };
+}
+
+/**
+ * fetch() refuses URLs with user:pass@ in them; take them out and use them as credentials
+ * unless explicit ones were given.
+ */
+function splitCredentials(options: RpcHttpOptions): { url: string; username?: string; password?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(options.url);
+  } catch (error) {
+    throw new SmartnodeError('POLICY_INVALID', `daemon URL ${JSON.stringify(redactUrl(options.url))} is not a URL`, {
+      cause: error,
+      hint: 'write it like http://127.0.0.1:9091/transmission/rpc',
+    });
+  }
+  const fromUrl = {
+    username: parsed.username === '' ? undefined : decodeURIComponent(parsed.username),
+    password: parsed.password === '' ? undefined : decodeURIComponent(parsed.password),
+  };
+  parsed.username = '';
+  parsed.password = '';
+  const result: { url: string; username?: string; password?: string } = { url: parsed.toString() };
+  const username = options.username ?? fromUrl.username;
+  const password = options.password ?? fromUrl.password;
+  if (username !== undefined) result.username = username;
+  if (password !== undefined) result.password = password;
+  return result;
 }
 
 function httpError(status: number, safeUrl: string, method: string): SmartnodeError {
