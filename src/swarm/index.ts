@@ -1,0 +1,22 @@
+export type { CountSource, SwarmCounts, ScrapeResult, TrackerScrapeCounts, TrackerScrapeReply } from './types.js';
+export { pickCounts, countsFromTrackerStats } from './counts.js';
+export type { CountCandidates, PickCountsOptions, PickedCounts } from './counts.js';
+export { createScraper, mergeAnswers } from './scraper.js';
+export type { Scraper, ScraperOptions, ScrapeRequest, ScrapeOutcome } from './scraper.js';
+export {
+  deriveScrapeUrl,
+  fetchHttpScrapeBatch,
+  HTTP_SCRAPE_MAX_HASHES,
+  HTTP_SCRAPE_MAX_RESPONSE_BYTES,
+} from './scrape-http.js';
+export type { FetchLike, HttpScrapeOptions } from './scrape-http.js';
+export {
+  fetchUdpScrapeBatch,
+  createUdpConnectionCache,
+  UDP_SCRAPE_MAX_HASHES,
+  UDP_CONNECTION_ID_TTL_MS,
+} from './scrape-udp.js';
+export type { UdpConnectionCache, UdpScrapeOptions } from './scrape-udp.js';
+export { redactTrackerUrl, trackerProtocol, trackerHost } from './tracker-url.js';
+export { decodeBencode, BencodeError } from './bencode-lite.js';
+export type { BValue, BDict, BencodeLimits } from './bencode-lite.js';

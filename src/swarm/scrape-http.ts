@@ -1,0 +1,256 @@
+/**
+ * HTTP tracker scrape, BEP 48: GET <scrape url>?info_hash=<20 raw bytes>&info_hash=...
+ * answered by a bencoded dict `files{<20-byte hash>: {complete, incomplete, downloaded}}`
+ * or `{failure reason: <text>}`.
+ */
+import { SmartnodeError, infoHashFromBytes, infoHashToBytes } from '../shared/index.js';
+import type { InfoHash } from '../shared/index.js';
+import {
+  BencodeError,
+  binaryKeyToBytes,
+  bytesToText,
+  decodeBencode,
+  isBBytes,
+  isBDict,
+} from './bencode-lite.js';
+import type { BDict, BValue } from './bencode-lite.js';
+import { redactTrackerUrl } from './tracker-url.js';
+import type { TrackerScrapeCounts, TrackerScrapeReply } from './types.js';
+
+/** Hashes per request: 50 keep the URL near 3 KB even when every byte is escaped. */
+export const HTTP_SCRAPE_MAX_HASHES = 50;
+export const HTTP_SCRAPE_MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface HttpScrapeOptions {
+  timeoutMs: number;
+  fetchImpl?: FetchLike;
+  maxResponseBytes?: number;
+}
+
+/**
+ * BEP 48: the scrape URL is the announce URL with the last path segment's leading
+ * "announce" replaced by "scrape" (`/announce.php` -> `/scrape.php`). Anything else means the
+ * tracker does not support scrape.
+ */
+export function deriveScrapeUrl(announceUrl: string): { url: string } | { reason: string } {
+  let url: URL;
+  try {
+    url = new URL(announceUrl);
+  } catch {
+    return { reason: 'the tracker URL is not a valid URL' };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return { reason: `HTTP scrape needs an http(s) tracker, got ${url.protocol}` };
+  }
+  const slash = url.pathname.lastIndexOf('/');
+  const last = url.pathname.slice(slash + 1);
+  if (!last.startsWith('announce')) {
+    return { reason: `the path does not end in "announce" (BEP 48), so the tracker has no scrape URL` };
+  }
+  url.pathname = `${url.pathname.slice(0, slash + 1)}scrape${last.slice('announce'.length)}`;
+  url.hash = '';
+  return { url: url.toString() };
+}
+
+/** Percent-encodes every byte except RFC 3986 unreserved characters. */
+export function percentEncodeBytes(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) {
+    const unreserved =
+      (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) ||
+      b === 0x2d || b === 0x2e || b === 0x5f || b === 0x7e;
+    out += unreserved ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+export function buildScrapeRequestUrl(scrapeUrl: string, hashes: readonly InfoHash[]): string {
+  const params = hashes.map((h) => `info_hash=${percentEncodeBytes(infoHashToBytes(h))}`).join('&');
+  const separator = scrapeUrl.includes('?') ? '&' : '?';
+  return `${scrapeUrl}${separator}${params}`;
+}
+
+/** Sends one scrape request for at most HTTP_SCRAPE_MAX_HASHES hashes. Throws SCRAPE_FAILED. */
+export async function fetchHttpScrapeBatch(
+  announceUrl: string,
+  hashes: readonly InfoHash[],
+  options: HttpScrapeOptions,
+): Promise<TrackerScrapeReply> {
+  if (hashes.length > HTTP_SCRAPE_MAX_HASHES) {
+    throw new SmartnodeError('INTERNAL', `HTTP scrape batch of ${hashes.length} hashes exceeds ${HTTP_SCRAPE_MAX_HASHES}`);
+  }
+  const derived = deriveScrapeUrl(announceUrl);
+  if ('reason' in derived) return { kind: 'unsupported', reason: derived.reason };
+  const tracker = redactTrackerUrl(announceUrl);
+  const fail = (why: string, cause?: unknown): SmartnodeError =>
+    new SmartnodeError('SCRAPE_FAILED', `scrape of tracker ${tracker} failed: ${why}`, {
+      retryable: true,
+      hint: 'the tracker may be down or overloaded; counts from other trackers or the feed are used meanwhile',
+      details: { tracker, hashes: hashes.length },
+      ...(cause === undefined ? {} : { cause: sanitizeCause(cause) }),
+    });
+
+  const fetchImpl: FetchLike = options.fetchImpl ?? fetch;
+  const maxBytes = options.maxResponseBytes ?? HTTP_SCRAPE_MAX_RESPONSE_BYTES;
+  let response: Response;
+  try {
+    response = await fetchImpl(buildScrapeRequestUrl(derived.url, hashes), {
+      signal: AbortSignal.timeout(options.timeoutMs),
+      redirect: 'follow',
+      headers: { accept: 'text/plain, application/octet-stream, */*' },
+    });
+  } catch (error) {
+    throw fail(describeFetchError(error, options.timeoutMs), error);
+  }
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => undefined);
+    throw fail(`HTTP status ${response.status}`);
+  }
+  let body: Uint8Array;
+  try {
+    body = await readCapped(response, maxBytes);
+  } catch (error) {
+    if (error instanceof OversizeError) throw fail(error.message);
+    throw fail(describeFetchError(error, options.timeoutMs), error);
+  }
+  return { kind: 'counts', counts: parseScrapeReply(body, hashes, fail) };
+}
+
+/**
+ * Reads the bencoded reply. Hashes the tracker did not mention are absent from the map; a
+ * malformed entry for one hash is dropped (the others survive); a malformed document or a
+ * `failure reason` throws via `fail`.
+ */
+export function parseScrapeReply(
+  body: Uint8Array,
+  requested: readonly InfoHash[],
+  fail: (why: string) => Error,
+): Map<InfoHash, TrackerScrapeCounts> {
+  let root: BValue;
+  try {
+    root = decodeBencode(body);
+  } catch (error) {
+    if (error instanceof BencodeError) throw fail(`the reply is not valid bencode (${error.message})`);
+    throw error;
+  }
+  if (!isBDict(root)) throw fail('the reply is not a bencoded dictionary');
+  const failure = root.get('failure reason');
+  if (failure !== undefined) {
+    const text = isBBytes(failure) ? cleanTrackerText(bytesToText(failure)) : '(not a string)';
+    throw fail(`the tracker answered "failure reason: ${text}"`);
+  }
+  const files = root.get('files');
+  if (!isBDict(files)) throw fail('the reply has no "files" dictionary');
+
+  const wanted = new Set<string>(requested);
+  const counts = new Map<InfoHash, TrackerScrapeCounts>();
+  for (const [key, entry] of files) {
+    const hashBytes = fileKeyToHashBytes(key);
+    if (hashBytes === null || !isBDict(entry)) continue;
+    const hash = infoHashFromBytes(hashBytes);
+    if (!wanted.has(hash) || (key.length !== 20 && counts.has(hash))) continue;
+    const parsed = parseFileEntry(entry);
+    if (parsed !== null) counts.set(hash, parsed);
+  }
+  return counts;
+}
+
+/**
+ * A `files` key is the 20 raw hash bytes. bittorrent-tracker (10.0.12, the server our tests
+ * run) writes them as JS "binary" strings that its bencode encoder UTF-8-encodes, so every
+ * byte >= 0x80 arrives as two bytes: such a key is accepted when it is valid UTF-8 for 20
+ * code points all below 0x100. An exact 20-byte key wins over a re-decoded one.
+ */
+function fileKeyToHashBytes(key: string): Uint8Array | null {
+  if (key.length === 20) return binaryKeyToBytes(key);
+  if (key.length < 20 || key.length > 40) return null;
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(binaryKeyToBytes(key));
+  } catch {
+    return null;
+  }
+  if (text.length !== 20) return null;
+  const out = new Uint8Array(20);
+  for (let i = 0; i < 20; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0xff) return null;
+    out[i] = code;
+  }
+  return out;
+}
+
+function parseFileEntry(entry: BDict): TrackerScrapeCounts | null {
+  const seeders = entry.get('complete');
+  const leechers = entry.get('incomplete');
+  const completed = entry.get('downloaded');
+  if (!isCount(seeders) || !isCount(leechers)) return null;
+  return { seeders, leechers, completed: isCount(completed) ? completed : null };
+}
+
+function isCount(value: BValue | undefined): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Tracker text goes into our messages: strip control characters and bound the length. */
+export function cleanTrackerText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+  return clean.length > 200 ? `${clean.slice(0, 200)}...` : clean;
+}
+
+class OversizeError extends Error {}
+
+async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(response.headers.get('content-length') ?? 'NaN');
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new OversizeError(`the reply declares ${declared} bytes, over the ${maxBytes}-byte limit`);
+  }
+  if (response.body === null) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new OversizeError(`the reply exceeds the ${maxBytes}-byte limit`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `no answer within ${timeoutMs} ms`;
+  }
+  const cause = error instanceof Error ? error.cause : undefined;
+  const code = cause instanceof Error && 'code' in cause ? String(cause.code) : undefined;
+  if (code !== undefined) return `network error ${code}`;
+  return error instanceof Error ? `network error: ${error.message}` : 'network error';
+}
+
+/**
+ * Causes travel with the error into logs. Keep only the name and a system error code: fetch
+ * errors may quote the request URL, which can carry a passkey.
+ */
+export function sanitizeCause(error: unknown): Error {
+  const name = error instanceof Error ? error.name : 'Error';
+  const inner = error instanceof Error ? error.cause : undefined;
+  const code = inner instanceof Error && 'code' in inner ? String(inner.code) : undefined;
+  const safe = new Error(code === undefined ? name : `${name} (${code})`);
+  safe.name = name;
+  return safe;
+}
