@@ -103,13 +103,15 @@ describe('parseRssFeed: bad items and broken XML', () => {
     expect(feed.warnings[4]?.message).toContain('duplicate of item 0');
   });
 
-  it('repairs a stray & and says so', async () => {
-    const text = rss(atItem(H1, 'Tom & Jerry') + atItem(H2, 'fine'));
+  it('repairs a stray & and says so, leaving magnet links in CDATA intact', async () => {
+    const magnet = `<torrent:magnetURI><![CDATA[magnet:?xt=urn:btih:${H2}&dn=fine&tr=udp%3A%2F%2Ft.example%3A1337]]></torrent:magnetURI>`;
+    const text = rss(atItem(H1, 'Tom & Jerry') + `<item><title>fine</title>${magnet}</item>`);
     const feed = await parseRssFeed(text, opts());
     expect(feed.items.map((i) => i.name)).toEqual(['Tom & Jerry', 'fine']);
     expect(feed.warnings).toHaveLength(1);
     expect(feed.warnings[0]?.index).toBe(-1);
     expect(feed.warnings[0]?.message).toMatch(/repaired 1 stray '&'/);
+    expect(feed.items[1]?.trackers).toEqual(['udp://t.example:1337']);
   });
 
   it('salvages the good items when one item is broken beyond repair', async () => {
@@ -119,6 +121,17 @@ describe('parseRssFeed: bad items and broken XML', () => {
     const itemWarning = feed.warnings.find((w) => w.index === 1);
     expect(itemWarning?.message).toMatch(/item 1 "broken": dropped, invalid XML \(.*Unexpected close tag/);
     expect(feed.warnings.some((w) => w.index === -1 && /recovered 2 of 3 items/.test(w.message))).toBe(true);
+  });
+
+  it('salvages across batches, keeping every item\'s index', async () => {
+    const hex = (i: number): string => i.toString(16).padStart(40, '0');
+    const items = Array.from({ length: 1200 }, (_, i) => (i === 3 || i === 700
+      ? `<item><title>bad ${i}</title><infohash>${hex(i)}</infohash><size><b>1</size></item>`
+      : atItem(hex(i), `n${i}`)));
+    const feed = await parseRssFeed(rss(items.join('')), opts());
+    expect(feed.items).toHaveLength(1198);
+    expect(feed.items[3]?.name).toBe('n4');
+    expect(feed.warnings.filter((w) => w.index >= 0).map((w) => [w.index, w.message.slice(0, 16)])).toEqual([[3, 'item 3 "bad 3": '], [700, 'item 700 "bad 70']]);
   });
 
   it('fails with FEED_PARSE naming the line when nothing can be recovered', async () => {
@@ -132,5 +145,7 @@ describe('parseRssFeed: bad items and broken XML', () => {
 
   it('escapes only ampersands that do not start an entity', () => {
     expect(escapeStrayAmpersands('a & b &amp; c &#38; &#x26; &copy;&')).toEqual({ text: 'a &amp; b &amp; c &#38; &#x26; &copy;&amp;', count: 2 });
+    const cdata = '<![CDATA[magnet:?xt=urn:btih:x&dn=y&tr=z]]><!-- a & b -->';
+    expect(escapeStrayAmpersands(`${cdata} & `)).toEqual({ text: `${cdata} &amp; `, count: 1 });
   });
 });

@@ -9,8 +9,9 @@
  * document. Its lenient xml2js mode is no help: sax's loose mode upper-cases every tag and
  * attribute, so rss-parser no longer finds `<rss>`. Instead, on a strict failure we
  *   1. escape stray `&` (not starting an entity reference) and parse again, then
- *   2. salvage item by item: each `<item>...</item>` is parsed on its own inside a minimal
- *      envelope; an item that still fails is dropped with a warning naming it and the XML error.
+ *   2. salvage items: the `<item>...</item>` chunks are parsed in batches inside a minimal
+ *      envelope, failing batches split until each broken item stands alone; a broken item is
+ *      dropped with a warning naming it and the XML error.
  * Only when no item can be recovered does the feed fail, with FEED_PARSE and the parser's
  * line/column. So one bad item never drops the whole feed.
  *
@@ -58,8 +59,11 @@ export async function parseRssFeed(text: string, options: ParseFeedOptions): Pro
   try {
     document = await parseDocument(text);
   } catch (strictError) {
+    // xml2js reads on to the end after an error, so each failed attempt costs a full parse:
+    // retry whole only when there is something to repair.
     const repaired = escapeStrayAmpersands(text);
     try {
+      if (repaired.count === 0) throw strictError;
       document = await parseDocument(repaired.text);
       collector.warn(-1, `feed ${options.feedId}: repaired ${repaired.count} stray '&' in invalid XML (${xmlErrorText(strictError)})`);
     } catch {
@@ -77,7 +81,11 @@ export async function parseRssFeed(text: string, options: ParseFeedOptions): Pro
   return collector.result();
 }
 
-/** Parses each `<item>` alone; throws FEED_PARSE only when not a single item survives. */
+/**
+ * Parses the `<item>`s in batches inside a minimal envelope; a batch that fails is split in
+ * halves until the broken items stand alone (so a few bad items cost a few extra parses, not
+ * one parser per item). Throws FEED_PARSE only when not a single item survives.
+ */
 async function salvageItems(
   text: string,
   collector: FeedItemCollector,
@@ -85,20 +93,32 @@ async function salvageItems(
   strictError: unknown,
 ): Promise<RssDocument> {
   const chunks = text.match(/<item[\s>][\s\S]*?<\/item\s*>/g) ?? [];
+  // Dropped items keep their position as null so indexes and warnings line up.
   const items: unknown[] = [];
-  const failures: string[] = [];
-  for (const [index, chunk] of chunks.entries()) {
+  let failures = 0;
+  const parseRange = async (from: number, to: number): Promise<void> => {
+    const batch = chunks.slice(from, to);
     try {
-      const one = await parseDocument(`<rss version="2.0"><channel>${chunk}</channel></rss>`);
-      items.push(...one.items);
+      const parsed = await parseDocument(`<rss version="2.0"><channel>${batch.join('')}</channel></rss>`);
+      if (parsed.items.length !== batch.length) throw new Error(`${parsed.items.length} items from ${batch.length} chunks`);
+      items.push(...parsed.items);
     } catch (error) {
-      failures.push(`item ${index}`);
+      if (to - from > 1) {
+        const middle = from + Math.ceil((to - from) / 2);
+        await parseRange(from, middle);
+        await parseRange(middle, to);
+        return;
+      }
+      failures++;
       items.push(null);
-      const title = /<title>([\s\S]*?)<\/title>/.exec(chunk)?.[1]?.trim().slice(0, 80);
-      collector.warn(index, `item ${index}${title === undefined ? '' : ` ${JSON.stringify(title)}`}: dropped, invalid XML (${xmlErrorText(error)})`);
+      const title = /<title>([\s\S]*?)<\/title>/.exec(batch[0] ?? '')?.[1]?.trim().slice(0, 80);
+      collector.warn(from, `item ${from}${title === undefined ? '' : ` ${JSON.stringify(decodeBasicEntities(title))}`}: dropped, invalid XML (${xmlErrorText(error)})`);
     }
+  };
+  for (let from = 0; from < chunks.length; from += SALVAGE_BATCH) {
+    await parseRange(from, Math.min(chunks.length, from + SALVAGE_BATCH));
   }
-  if (chunks.length === 0 || failures.length === chunks.length) {
+  if (chunks.length === 0 || failures === chunks.length) {
     throw new SmartnodeError('FEED_PARSE', `feed ${options.feedId}: not a readable RSS feed: ${xmlErrorText(strictError)}${chunks.length === 0 ? '' : `; none of its ${chunks.length} items could be recovered`}`, {
       hint: 'the server may have sent an HTML error page or a truncated file; open the feed URL in a browser, or fix the XML at the line shown',
       retryable: true,
@@ -106,15 +126,24 @@ async function salvageItems(
       details: { feedId: options.feedId },
     });
   }
-  collector.warn(-1, `feed ${options.feedId}: invalid XML (${xmlErrorText(strictError)}); recovered ${chunks.length - failures.length} of ${chunks.length} items one by one`);
-  // Dropped items keep their position as null so warnings and indexes line up.
+  collector.warn(-1, `feed ${options.feedId}: invalid XML (${xmlErrorText(strictError)}); recovered ${chunks.length - failures} of ${chunks.length} items`);
   return { items };
 }
 
-/** Replaces `&` that does not start `&name;`, `&#123;` or `&#x1F;` with `&amp;`. */
+const SALVAGE_BATCH = 512;
+
+function decodeBasicEntities(text: string): string {
+  return text.replace(/&(amp|lt|gt|quot|apos);/g, (_m, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[name] ?? '');
+}
+
+/**
+ * Replaces `&` that does not start `&name;`, `&#123;` or `&#x1F;` with `&amp;`, leaving CDATA
+ * sections and comments alone (a raw `&` is legal there, and magnet links live in CDATA).
+ */
 export function escapeStrayAmpersands(text: string): { text: string; count: number } {
   let count = 0;
-  const out = text.replace(/&(?!(?:[A-Za-z][A-Za-z0-9._-]*|#\d+|#x[0-9A-Fa-f]+);)/g, () => {
+  const out = text.replace(/<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->|&(?!(?:[A-Za-z][A-Za-z0-9._-]*|#\d+|#x[0-9A-Fa-f]+);)/g, (match) => {
+    if (match !== '&') return match;
     count++;
     return '&amp;';
   });
