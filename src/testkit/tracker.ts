@@ -182,3 +182,41 @@ async function loadServerClass(): Promise<TrackerServerCtor> {
   }
   return ctor as TrackerServerCtor;
 }
+
+export interface AnnounceOptions {
+  /** 40 hex characters. */
+  infoHash: string;
+  /** Peers are told apart by address:port, so give each fake peer its own port. */
+  port: number;
+  /** 0 = a seeder, > 0 = a leecher. */
+  left: number;
+  event?: 'started' | 'stopped' | 'completed';
+  /** 20 ASCII characters; derived from the port when absent. */
+  peerId?: string;
+}
+
+/**
+ * Sends one real HTTP announce (BEP 3) so the tracker learns a peer; returns the tracker's
+ * raw bencoded reply. For tests: lets a test make a tracker know seeders and leechers
+ * without running clients.
+ */
+export async function announcePeer(announceUrl: string, options: AnnounceOptions): Promise<Uint8Array> {
+  const peerId = options.peerId ?? `-SN0001-${String(options.port).padStart(12, '0')}`;
+  if (peerId.length !== 20) throw new Error(`announcePeer: peerId must be 20 characters, got ${peerId.length}`);
+  if (!/^[0-9a-fA-F]{40}$/.test(options.infoHash)) throw new Error(`announcePeer: bad infoHash ${options.infoHash}`);
+  const hashParam = options.infoHash.replace(/../g, (hex) => `%${hex}`);
+  const query = [
+    `info_hash=${hashParam}`,
+    `peer_id=${encodeURIComponent(peerId)}`,
+    `port=${options.port}`,
+    'uploaded=0',
+    'downloaded=0',
+    `left=${options.left}`,
+    'compact=1',
+    `event=${options.event ?? 'started'}`,
+  ].join('&');
+  const separator = announceUrl.includes('?') ? '&' : '?';
+  const response = await fetch(`${announceUrl}${separator}${query}`, { signal: AbortSignal.timeout(5000) });
+  if (!response.ok) throw new Error(`announcePeer: tracker answered HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
