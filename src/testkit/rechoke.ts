@@ -1,9 +1,13 @@
 /**
  * Test-harness trick only, never agent behaviour (see /work/shared/swarm.md): Transmission
- * 3.00 becomes interested in a peer only at its next rechoke, up to ~10 s after the add.
- * Starting any torrent triggers a rechoke at once, so each daemon keeps a tiny paused
- * trackerless "kicker" torrent and starts+stops it once the leeching torrent sees a complete
- * peer (progress 1; earlier, before the peer's HAVE_ALL, the rechoke finds nothing to do).
+ * 3.00 changes interest and choking only at its rechoke timer (~10 s). Starting any torrent
+ * triggers a rechoke at once, so each daemon keeps a tiny paused trackerless "kicker" torrent
+ * and starts+stops it when a rechoke is due:
+ *  - leecher side: an incomplete torrent sees a complete peer (progress 1; before the peer's
+ *    HAVE_ALL arrives the rechoke finds nothing and re-arms the timer) -> becomes interested;
+ *  - seeder side: a peer is interested but choked (flagStr "u") -> gets unchoked.
+ * Measured here: 6 MB from 2 seeders in ~7.5 s instead of ~14 s. Kicking only the leecher
+ * does not help (the seeders keep it choked until their own timer fires).
  */
 import { join } from 'node:path';
 import { addTorrent, isRecord, rpcCall, type RpcTarget } from './rpc.js';
@@ -16,8 +20,8 @@ export interface RechokeKicker {
   /** Number of kicks so far. */
   kicks(): number;
   /**
-   * Polls the daemon's torrents and kicks once whenever an incomplete torrent gains a
-   * complete peer it was not kicked for. Returns a stopper that waits for the loop to end.
+   * Polls the daemon's torrents and kicks once per (torrent, peer, reason) that makes a
+   * rechoke due. Returns a stopper that waits for the loop to end.
    */
   startAuto(options?: { intervalMs?: number }): () => Promise<void>;
 }
@@ -67,17 +71,25 @@ export async function installRechokeKicker(daemon: RpcTarget, workDir: string): 
   };
 }
 
-/** Keys "<hash> <peer address>" of complete peers of incomplete torrents not yet kicked for. */
+/** Keys "<hash> <peer address> <why>" of rechokes due (see the file comment) not yet done. */
 async function torrentsDueForKick(daemon: RpcTarget, kickerHash: string, kicked: ReadonlySet<string>): Promise<string[]> {
   const answer = await rpcCall(daemon, 'torrent-get', { fields: ['hashString', 'percentDone', 'status', 'peers'] });
+  // peers[].flagStr: "d" we want their data but are choked, "u" they want ours but we choke.
   const torrents = Array.isArray(answer['torrents']) ? answer['torrents'] : [];
   const due: string[] = [];
   for (const t of torrents) {
-    if (!isRecord(t) || t['hashString'] === kickerHash || t['percentDone'] === 1 || t['status'] === 0) continue;
+    if (!isRecord(t) || t['hashString'] === kickerHash || t['status'] === 0) continue;
+    const isIncomplete = t['percentDone'] !== 1;
     for (const peer of Array.isArray(t['peers']) ? t['peers'] : []) {
-      if (!isRecord(peer) || peer['progress'] !== 1) continue;
-      const key = `${String(t['hashString'])} ${String(peer['address'])}`;
-      if (!kicked.has(key)) due.push(key);
+      if (!isRecord(peer)) continue;
+      const prefix = `${String(t['hashString'])} ${String(peer['address'])}`;
+      const reasons: string[] = [];
+      if (isIncomplete && peer['progress'] === 1) reasons.push('complete-peer');
+      if (String(peer['flagStr']).includes('u')) reasons.push('choked-interested-peer');
+      for (const reason of reasons) {
+        const key = `${prefix} ${reason}`;
+        if (!kicked.has(key)) due.push(key);
+      }
     }
   }
   return due;

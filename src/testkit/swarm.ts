@@ -37,10 +37,10 @@ export interface SwarmOptions {
   /** Also run the tracker's UDP endpoint (BEP 15). */
   udpTracker?: boolean;
   /**
-   * Test-harness trick (rechoke.ts): each extra daemon gets a tiny paused trackerless torrent
-   * that is started+stopped when a downloading torrent sees a complete peer, cutting ~8 s of
-   * Transmission's rechoke timer from every transfer. The extra torrent is visible over RPC.
-   * Default false.
+   * Test-harness trick (rechoke.ts): every daemon gets a tiny paused trackerless torrent that
+   * is started+stopped whenever a rechoke is due, cutting ~7 s of Transmission's rechoke timer
+   * from every transfer. The extra torrent is visible over RPC (an agent under test must leave
+   * it alone: it is not its own). Default false.
    */
   rechokeKicker?: boolean;
 }
@@ -50,7 +50,7 @@ export interface SwarmDaemon extends DaemonProcess {
   readonly role: 'seeder' | 'extra';
   readonly namespace: string;
   readonly address: string;
-  /** Present on extra daemons when the swarm was started with rechokeKicker. */
+  /** Present when the swarm was started with rechokeKicker. */
   readonly kicker: RechokeKicker | undefined;
 }
 
@@ -139,7 +139,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
           settings: options.daemonSettings ?? {},
         });
         started.push(daemon);
-        if (role === 'extra' && options.rechokeKicker === true) {
+        if (options.rechokeKicker === true) {
           const kicker = await installRechokeKicker(daemon, join(options.workDir, `d${index}`, 'kicker'));
           Object.assign(daemon, { kicker });
           stopKickers.push(kicker.startAuto());
