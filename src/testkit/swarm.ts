@@ -5,6 +5,7 @@
  * and by the demo world. Every process it starts is tracked and stopped by stop().
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InfoHash } from '../shared/infohash.js';
@@ -109,14 +110,9 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
     return stopping;
   };
   const stopNowSync = (): void => {
-    for (const daemon of started) {
-      try {
-        if (daemon.isRunning()) process.kill(daemon.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    if (network !== undefined) deleteNetworkSync(network);
+    const pids = started.filter((d) => d.isRunning()).map((d) => d.pid);
+    if (network !== undefined) deleteNetworkSync(network, pids);
+    else for (const pid of pids) process.kill(pid, 'SIGKILL');
   };
 
   try {
@@ -284,24 +280,46 @@ async function teardown(
   }
 }
 
-function deleteNetworkSync(network: TestNetwork): void {
+/** Exit handlers cannot await: SIGKILL, wait (blocking, bounded) for the pids to go, delete. */
+function deleteNetworkSync(network: TestNetwork, knownPids: readonly number[]): void {
+  const pids = new Set(knownPids);
   for (const host of network.hosts) {
     try {
-      const pids = execFileSync('ip', ['netns', 'pids', host.name], { encoding: 'utf8' });
-      for (const pid of pids.split('\n').map(Number).filter((n) => n > 0)) process.kill(pid, 'SIGKILL');
+      const out = execFileSync('ip', ['netns', 'pids', host.name], { encoding: 'utf8' });
+      for (const pid of out.split('\n').map(Number).filter((n) => n > 0)) pids.add(pid);
     } catch {
       // namespace already gone
     }
+  }
+  for (const pid of pids) {
     try {
-      execFileSync('ip', ['netns', 'del', host.name], { stdio: 'ignore' });
+      process.kill(pid, 'SIGKILL');
     } catch {
       // already gone
     }
   }
+  // A namespace (and its veth) lives on until the last process in it has died.
+  const deadline = Date.now() + 3000;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  while ([...pids].some(isAliveSync) && Date.now() < deadline) Atomics.wait(sleeper, 0, 0, 20);
+  const run = (args: string[]): void => {
+    try {
+      execFileSync('ip', args, { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  };
+  for (const host of network.hosts) run(['netns', 'del', host.name]);
+  for (let i = 0; i < network.hosts.length; i++) run(['link', 'del', `${network.prefix}v${i}`]);
+  run(['link', 'del', network.bridgeName]);
+}
+
+/** Alive and not a zombie (a killed orphan stays a zombie until init reaps it). */
+function isAliveSync(pid: number): boolean {
   try {
-    execFileSync('ip', ['link', 'del', network.bridgeName], { stdio: 'ignore' });
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
-    // already gone
+    return false;
   }
 }
 
