@@ -1,38 +1,29 @@
-import { SmartnodeError } from '../shared/index.js';
-import { compareHash, type Item } from './items.js';
+import { SmartnodeError, type InfoHash } from '../shared/index.js';
+import { compareHash } from './items.js';
 import type { Ledger } from './ledger.js';
-import {
-  addLimitReason,
-  keptReason,
-  largerThanBudgetReason,
-  minSeedTimeReason,
-  neededReason,
-  noDiskBudgetReason,
-  outscoredReason,
-  overFeedQuotaReason,
-  pinnedReason,
-  replacedReason,
-  swappedOutReason,
-} from './reasons.js';
+import { FIXED, MIXED, PINNED, PROTECTED, type Pool } from './pool.js';
+import type { ReasonBook } from './reasons.js';
 import type { Decision, Plan, PlanCapacity, PlanInput } from './types.js';
 
 interface DecideArgs {
-  items: Item[];
-  mixed: Item[];
+  pool: Pool;
+  mixed: readonly number[];
   ledger: Ledger;
   capacity: PlanCapacity;
   input: PlanInput;
+  book: ReasonBook;
+  bestBlockedScore: number;
 }
 
-/** Sizes of held picks sorted by score, to ask "how many bytes score below x?" quickly. */
+/** Bytes of held picks by score, to ask "how many bytes score below x?" quickly. */
 class BytesBelow {
   private readonly scores: number[] = [];
   private readonly prefix: number[] = [0];
-  constructor(items: Item[]) {
-    const sorted = items.slice().sort((a, b) => a.result.score - b.result.score);
-    for (const it of sorted) {
-      this.scores.push(it.result.score);
-      this.prefix.push((this.prefix[this.prefix.length - 1] ?? 0) + it.chargeBytes);
+  constructor(pool: Pool, indices: number[]) {
+    indices.sort((a, b) => (pool.score[a] ?? 0) - (pool.score[b] ?? 0));
+    for (const i of indices) {
+      this.scores.push(pool.score[i] ?? 0);
+      this.prefix.push((this.prefix[this.prefix.length - 1] ?? 0) + (pool.chargeBytes[i] ?? 0));
     }
   }
   /** Total bytes of items whose score is strictly below `score`. */
@@ -48,114 +39,137 @@ class BytesBelow {
   }
 }
 
-/** Turns the selection into a Plan: a reason for every item, measured on the final state. */
-export function decide({ items, mixed, ledger, capacity, input }: DecideArgs): Plan {
-  const { scoring, maxAddsPerTick } = input.policy;
-  const target = scoring.targetSeeders;
-  const margin = Math.max(0, scoring.replaceMargin);
-  const capacityBytes = capacity.capacityBytes;
-
-  const replaceable = new BytesBelow(mixed.filter((i) => i.isIncumbent && i.selected));
-  const protectedHeld = new BytesBelow(items.filter((i) => i.role === 'protected' && i.selected));
+/**
+ * Why each new candidate left out of the selection was left out, measured on the filled
+ * budget before the add limit defers anything (the state the plan converges to over the next
+ * ticks). Returns the best score among candidates the budget blocked, for MIN_SEED_TIME.
+ */
+export function explainLeftOut(pool: Pool, mixed: readonly number[], ledger: Ledger, book: ReasonBook): number {
+  const margin = Math.max(0, book.scoring.replaceMargin);
+  const capacityBytes = ledger.capacityBytes;
+  const heldPicks = (role: number): number[] =>
+    pool.withRole(role).filter((i) => pool.isIncumbent[i] === 1 && pool.selected[i] === 1);
+  const replaceable = new BytesBelow(pool, heldPicks(MIXED));
+  const protectedHeld = new BytesBelow(pool, heldPicks(PROTECTED));
+  const free = ledger.freeBytes();
 
   let bestBlockedScore = -Infinity;
-  for (const it of mixed) {
-    if (it.selected || it.isIncumbent) continue;
-    const size = it.chargeBytes;
+  for (const i of mixed) {
+    if (pool.selected[i] === 1 || pool.isIncumbent[i] === 1) continue;
+    pool.action[i] = 'skip';
+    const size = pool.chargeBytes[i] ?? 0;
+    const score = pool.score[i] ?? 0;
+    const miss = size > capacityBytes ? null : ledger.quotaMiss(pool.feedIds[i] ?? [], size);
+    const by = pool.swappedFor[i] ?? -1;
     if (size > capacityBytes) {
-      it.reason = largerThanBudgetReason(size, capacityBytes);
-    } else if (it.deferred) {
-      it.reason = addLimitReason(maxAddsPerTick);
+      pool.reason[i] = book.largerThanBudget(size, capacityBytes);
+    } else if (miss !== null) {
+      pool.reason[i] = book.overFeedQuota(miss);
+    } else if (by >= 0) {
+      pool.reason[i] = book.swappedOut(score, pool.score[by] ?? 0, pool.name[by] ?? '');
     } else {
-      const fit = ledger.fit(it.feedIds, size);
-      if (fit.ok) {
-        // It fits the final state only because deferred adds released their space.
-        it.reason = addLimitReason(maxAddsPerTick);
-      } else if (fit.why === 'feed') {
-        it.reason = overFeedQuotaReason(fit.miss, size);
-      } else if (it.swappedFor !== null) {
-        it.reason = swappedOutReason(it.result.score, it.swappedFor.result.score, it.swappedFor.name);
+      bestBlockedScore = Math.max(bestBlockedScore, score);
+      // Held torrents it beats, but not by the margin; and those it beats by the margin but
+      // that are still within their minimum seed time.
+      const bar = score / (1 + margin);
+      const withinMargin = replaceable.below(score) - replaceable.below(bar);
+      if (size <= free + withinMargin) {
+        pool.reason[i] = book.outscored(score, 'margin');
+      } else if (size <= free + withinMargin + protectedHeld.below(bar)) {
+        pool.reason[i] = book.outscored(score, 'seed-time');
       } else {
-        bestBlockedScore = Math.max(bestBlockedScore, it.result.score);
-        const free = ledger.freeBytes();
-        const score = it.result.score;
-        if (free + replaceable.below(score) >= size) {
-          it.reason = outscoredReason(score, 'margin', margin, scoring.minSeedTimeMs);
-        } else if (free + replaceable.below(score) + protectedHeld.below(score) >= size) {
-          it.reason = outscoredReason(score, 'seed-time', margin, scoring.minSeedTimeMs);
-        } else {
-          it.reason = noDiskBudgetReason(size, free, capacityBytes, false);
-        }
+        pool.reason[i] = book.noDiskBudget(free, capacityBytes);
       }
     }
-    it.action = 'skip';
+  }
+  return bestBlockedScore;
+}
+
+/** Turns the selection into a Plan: a reason for every item. */
+export function decide({ pool, mixed, ledger, capacity, input, book, bestBlockedScore }: DecideArgs): Plan {
+  const margin = Math.max(0, input.policy.scoring.replaceMargin);
+  for (const i of mixed) {
+    if (pool.deferred[i] === 1) {
+      pool.action[i] = 'skip';
+      pool.reason[i] = book.addLimit;
+    }
   }
 
-  for (const it of items) {
-    if (it.role === 'fixed' || (!it.isIncumbent && !it.selected)) continue;
-    const c = it.result.components;
-    if (it.role === 'pinned') {
-      it.action = 'keep';
-      it.reason = pinnedReason();
-    } else if (!it.isIncumbent) {
-      it.action = 'add';
-      it.reason = neededReason(c, it.result.score, target);
-    } else if (!it.selected) {
-      it.action = 'remove';
-      it.reason = replacedReason(it.result.score, margin);
-    } else if (it.role === 'protected' && !it.inFeed) {
-      it.action = 'keep';
-      it.reason = minSeedTimeReason('not-in-feed', it.heldMs, scoring.minSeedTimeMs);
-    } else if (it.role === 'protected' && it.result.score * (1 + margin) < bestBlockedScore) {
-      it.action = 'keep';
-      it.reason = minSeedTimeReason('would-be-replaced', it.heldMs, scoring.minSeedTimeMs);
+  for (let i = 0; i < pool.count; i++) {
+    const incumbent = pool.isIncumbent[i] === 1;
+    const selected = pool.selected[i] === 1;
+    if (pool.role[i] === FIXED || (!incumbent && !selected)) continue;
+    const c = pool.components[i];
+    if (c === undefined) continue;
+    if (pool.role[i] === PINNED) {
+      pool.action[i] = 'keep';
+      pool.reason[i] = book.pinned;
+    } else if (!incumbent) {
+      pool.action[i] = 'add';
+      pool.reason[i] = book.needed(c);
+    } else if (!selected) {
+      pool.action[i] = 'remove';
+      pool.reason[i] = book.replaced(pool.score[i] ?? 0);
+    } else if (pool.role[i] === PROTECTED && pool.inFeed[i] === 0) {
+      pool.action[i] = 'keep';
+      pool.reason[i] = book.minSeedTime('not-in-feed', pool.heldMs[i] ?? 0);
+    } else if (pool.role[i] === PROTECTED && (pool.score[i] ?? 0) * (1 + margin) < bestBlockedScore) {
+      pool.action[i] = 'keep';
+      pool.reason[i] = book.minSeedTime('would-be-replaced', pool.heldMs[i] ?? 0);
     } else {
-      it.action = 'keep';
-      it.reason = keptReason(c, it.result.score, target);
+      pool.action[i] = 'keep';
+      pool.reason[i] = book.kept(c);
     }
   }
 
-  const decisions: Decision[] = [];
-  const desired = [];
+  const order: number[] = [];
+  const desired: InfoHash[] = [];
   let committedBytes = 0;
-  for (const it of items) {
-    if (it.selected) {
-      desired.push(it.infoHash);
-      committedBytes += it.chargeBytes;
+  for (let i = 0; i < pool.count; i++) {
+    order.push(i);
+    if (pool.selected[i] === 1) {
+      desired.push(pool.infoHash[i] as InfoHash);
+      committedBytes += pool.chargeBytes[i] ?? 0;
     }
-    decisions.push(toDecision(it, ledger));
   }
   desired.sort(compareHash);
-  decisions.sort((a, b) => b.score - a.score || compareHash(a.infoHash, b.infoHash));
+  order.sort((a, b) => (pool.score[b] ?? 0) - (pool.score[a] ?? 0) || pool.compareHash(a, b));
+  const decisions: Decision[] = order.map((i) => toDecision(pool, i, ledger));
   return {
     nowMs: input.nowMs,
     desired,
     decisions,
-    capacityBytes,
+    capacityBytes: capacity.capacityBytes,
     committedBytes,
     capacity,
     feeds: ledger.usage(),
   };
 }
 
-function toDecision(it: Item, ledger: Ledger): Decision {
-  if (it.action === null || it.reason === null) {
-    throw new SmartnodeError('INTERNAL', `planner: no decision for ${it.infoHash} (role ${it.role})`, {
+function toDecision(pool: Pool, i: number, ledger: Ledger): Decision {
+  const action = pool.action[i] ?? null;
+  const reason = pool.reason[i] ?? null;
+  const infoHash = pool.infoHash[i] as InfoHash;
+  const components = pool.components[i];
+  if (action === null || reason === null || components === undefined) {
+    throw new SmartnodeError('INTERNAL', `planner: no decision for ${infoHash} (role ${pool.role[i]})`, {
       hint: 'This is a bug in smartnode; please report it with `smartnode plan --json`.',
     });
   }
+  const held = pool.held[i] ?? null;
+  const size = pool.sizeBytes[i] ?? NaN;
   return {
-    infoHash: it.infoHash,
-    name: it.name,
-    action: it.action,
-    score: it.result.score,
-    need: it.result.need,
-    components: it.result.components,
-    reason: it.reason,
-    sizeBytes: it.sizeBytes,
-    feedId: it.feedId ?? ledger.roomiestFeed(it.feedIds),
-    counts: it.counts,
-    isHeld: it.held !== null,
-    isOwned: it.held?.isOwned ?? false,
+    infoHash,
+    name: pool.name[i] ?? '',
+    action,
+    score: pool.score[i] ?? 0,
+    need: pool.need[i] ?? 0,
+    components,
+    reason,
+    sizeBytes: Number.isNaN(size) ? null : size,
+    feedId: pool.feedId[i] ?? ledger.roomiestFeed(pool.feedIds[i] ?? []),
+    counts: pool.counts[i] ?? null,
+    isHeld: held !== null,
+    isOwned: held?.isOwned ?? false,
   };
 }

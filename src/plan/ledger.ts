@@ -9,11 +9,6 @@ export interface QuotaMiss {
   usedTorrents: number;
 }
 
-export type Fit =
-  | { ok: true; feedId: string | null }
-  | { ok: false; why: 'feed'; miss: QuotaMiss }
-  | { ok: false; why: 'total'; feedId: string | null };
-
 interface FeedAccount {
   id: string;
   maxBytes: number | null;
@@ -54,38 +49,45 @@ export class Ledger {
     return this.capacityBytes - this.usedBytes;
   }
 
-  /** Where a torrent of this size would be charged now, or what stops it. */
-  fit(feedIds: readonly string[], sizeBytes: number): Fit {
-    const feed = this.chooseFeed(feedIds, sizeBytes);
-    if (!feed.ok) return feed;
-    if (this.usedBytes + sizeBytes > this.capacityBytes) {
-      return { ok: false, why: 'total', feedId: feed.feedId };
-    }
-    return feed;
+  /**
+   * The feed to charge a torrent of this size to (null when it lists no feed), or undefined
+   * when it does not fit the total or any feed's quota. Allocates nothing: it runs for every
+   * candidate.
+   */
+  fit(feedIds: readonly string[], sizeBytes: number): string | null | undefined {
+    if (this.usedBytes + sizeBytes > this.capacityBytes) return undefined;
+    return this.chooseFeed(feedIds, sizeBytes);
   }
 
-  /** The feed to charge (ignoring the total), or the quota of the roomiest feed that stops it. */
-  chooseFeed(
-    feedIds: readonly string[],
-    sizeBytes: number,
-  ): { ok: true; feedId: string | null } | { ok: false; why: 'feed'; miss: QuotaMiss } {
-    if (feedIds.length === 0) return { ok: true, feedId: null };
-    let best: string | null = null;
-    let bestMiss: QuotaMiss | null = null;
-    let bestMissId: string | null = null;
+  /**
+   * The roomiest feed among `feedIds` whose quotas can take the torrent (ignoring the total);
+   * null when it lists no feed; undefined when every listed feed's quota stops it.
+   */
+  chooseFeed(feedIds: readonly string[], sizeBytes: number): string | null | undefined {
+    if (feedIds.length === 0) return null;
+    let best: string | undefined;
     for (const id of feedIds) {
-      const account = this.accounts.get(id);
-      const miss = account === undefined ? null : quotaMiss(account, sizeBytes);
-      if (miss === null) {
-        if (best === null || this.roomier(id, best)) best = id;
-      } else if (bestMissId === null || this.roomier(id, bestMissId)) {
-        bestMiss = miss;
-        bestMissId = id;
+      const a = this.accounts.get(id);
+      if (a !== undefined && quotaMiss(a, sizeBytes) !== null) continue;
+      if (best === undefined || this.roomier(id, best)) best = id;
+    }
+    return best;
+  }
+
+  /** Which quota stops it, on the roomiest of its feeds; null when some feed can take it. */
+  quotaMiss(feedIds: readonly string[], sizeBytes: number): QuotaMiss | null {
+    let best: QuotaMiss | null = null;
+    let bestId: string | null = null;
+    for (const id of feedIds) {
+      const a = this.accounts.get(id);
+      const miss = a === undefined ? null : quotaMiss(a, sizeBytes);
+      if (miss === null) return null;
+      if (bestId === null || this.roomier(id, bestId)) {
+        best = miss;
+        bestId = id;
       }
     }
-    if (best !== null) return { ok: true, feedId: best };
-    if (bestMiss === null) return { ok: true, feedId: null };
-    return { ok: false, why: 'feed', miss: bestMiss };
+    return best;
   }
 
   /** The roomiest feed of these regardless of quota (for torrents that must be held anyway). */
@@ -113,14 +115,16 @@ export class Ledger {
     }
   }
 
-  /** Room left in a feed: Infinity for a quota that is not set or a feed the policy lacks. */
-  room(feedId: string): { bytes: number; torrents: number } {
+  /** Bytes left under a feed's byte quota: Infinity when unset or the policy lacks the feed. */
+  bytesRoom(feedId: string): number {
     const a = this.accounts.get(feedId);
-    if (a === undefined) return { bytes: Infinity, torrents: Infinity };
-    return {
-      bytes: a.maxBytes === null ? Infinity : a.maxBytes - a.usedBytes,
-      torrents: a.maxTorrents === null ? Infinity : a.maxTorrents - a.usedTorrents,
-    };
+    return a === undefined || a.maxBytes === null ? Infinity : a.maxBytes - a.usedBytes;
+  }
+
+  /** Torrents left under a feed's count quota: Infinity when unset or unknown. */
+  torrentsRoom(feedId: string): number {
+    const a = this.accounts.get(feedId);
+    return a === undefined || a.maxTorrents === null ? Infinity : a.maxTorrents - a.usedTorrents;
   }
 
   usage(): FeedUsage[] {
@@ -137,10 +141,12 @@ export class Ledger {
   }
 
   private roomier(a: string, b: string): boolean {
-    const ra = this.room(a);
-    const rb = this.room(b);
-    if (ra.bytes !== rb.bytes) return ra.bytes > rb.bytes;
-    if (ra.torrents !== rb.torrents) return ra.torrents > rb.torrents;
+    const bytesA = this.bytesRoom(a);
+    const bytesB = this.bytesRoom(b);
+    if (bytesA !== bytesB) return bytesA > bytesB;
+    const countA = this.torrentsRoom(a);
+    const countB = this.torrentsRoom(b);
+    if (countA !== countB) return countA > countB;
     return a < b;
   }
 }

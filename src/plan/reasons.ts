@@ -1,10 +1,15 @@
 import { formatBytes, formatDuration, formatPercent, formatScore, plural } from './format.js';
 import type { QuotaMiss } from './ledger.js';
-import type { Reason, ReasonCode, ScoreComponents } from './types.js';
+import type { Reason, ReasonCode, ScoreComponents, ScoringPolicy } from './types.js';
 
 /**
  * The one place reason sentences are written. The CLI, the dashboard and the logs show these
  * texts (and `details` for machines); none of them invents its own.
+ *
+ * `details` carries what is specific to the decision; the torrent's size, score and counts
+ * are on the Decision itself and the budget on the Plan. Reasons that read the same for many
+ * torrents (a full budget, a full feed, the add limit) are one shared object per plan: with
+ * 100,000 candidates, one sentence per skipped torrent was most of a plan's memory.
  */
 function reason(code: ReasonCode, text: string, details: Record<string, number | string>): Reason {
   return { code, text, details };
@@ -23,149 +28,170 @@ export function describeSwarm(c: ScoreComponents, targetSeeders: number): string
   );
 }
 
-function swarmDetails(c: ScoreComponents, score: number): Record<string, number | string> {
-  const d: Record<string, number | string> = { score, scarcity: c.scarcity, demand: c.demand };
-  if (c.seeders !== null) d['seeders'] = c.seeders;
-  if (c.leechers !== null) d['leechers'] = c.leechers;
-  return d;
+function swarmDetails(c: ScoreComponents): Record<string, number | string> {
+  if (c.seeders === null || c.leechers === null) return { counts: 'unknown' };
+  return { seeders: c.seeders, leechers: c.leechers };
 }
 
-export function neededReason(c: ScoreComponents, score: number, target: number): Reason {
-  return reason('NEEDED', describeSwarm(c, target), swarmDetails(c, score));
-}
-
-export function keptReason(c: ScoreComponents, score: number, target: number): Reason {
-  const swarm = describeSwarm(c, target);
-  const text =
-    c.scarcity === 0 ? `kept until the space is needed: ${swarm}` : `kept: ${swarm}`;
-  return reason('KEPT', text, swarmDetails(c, score));
-}
-
-export function pinnedReason(): Reason {
-  return reason('PINNED', 'pinned: the planner never removes it', {});
-}
-
-export function minSeedTimeReason(
-  situation: 'not-in-feed' | 'would-be-replaced',
-  heldMs: number,
-  minSeedTimeMs: number,
-): Reason {
-  const times = `held ${formatDuration(heldMs)} of the ${formatDuration(minSeedTimeMs)} minimum`;
-  const text =
-    situation === 'not-in-feed'
-      ? `no feed lists it any more; kept until the minimum seed time (${times})`
-      : `a better torrent wants its space, but it is within the minimum seed time (${times})`;
-  return reason('MIN_SEED_TIME', text, { situation, heldMs, minSeedTimeMs });
-}
-
-export function wellSeededReason(c: ScoreComponents, target: number): Reason {
-  const seeders = c.seeders ?? 0;
-  return reason(
-    'WELL_SEEDED',
-    `${plural(seeders, 'seeder')} already meet the target of ${target}`,
-    { seeders, targetSeeders: target, leechers: c.leechers ?? 0 },
-  );
-}
-
-export function overFeedQuotaReason(miss: QuotaMiss, sizeBytes: number): Reason {
-  const text =
-    miss.quota === 'count'
-      ? `feed "${miss.feedId}" is at its torrent quota (${miss.usedTorrents} of ${miss.limit})`
-      : `feed "${miss.feedId}" is at its byte quota (${formatBytes(miss.usedBytes)} of ` +
-        `${formatBytes(miss.limit)} used; this needs ${formatBytes(sizeBytes)})`;
-  return reason('OVER_FEED_QUOTA', text, {
-    feedId: miss.feedId,
-    quota: miss.quota,
-    limit: miss.limit,
-    usedBytes: miss.usedBytes,
-    usedTorrents: miss.usedTorrents,
-    sizeBytes,
-  });
-}
-
-export function noDiskBudgetReason(
-  sizeBytes: number,
-  freeBytes: number,
-  capacityBytes: number,
-  held: boolean,
-): Reason {
-  const text = held
-    ? `the ${formatBytes(capacityBytes)} budget no longer fits it beside higher-scoring torrents`
-    : `needs ${formatBytes(sizeBytes)}; ${formatBytes(Math.max(0, freeBytes))} left of the ` +
-      `${formatBytes(capacityBytes)} budget after higher-scoring torrents`;
-  return reason('NO_DISK_BUDGET', text, { sizeBytes, freeBytes, capacityBytes });
-}
-
-export function largerThanBudgetReason(sizeBytes: number, capacityBytes: number): Reason {
-  return reason(
-    'LARGER_THAN_BUDGET',
-    `${formatBytes(sizeBytes)} is larger than the whole ${formatBytes(capacityBytes)} budget`,
-    { sizeBytes, capacityBytes },
-  );
-}
-
-export function outscoredReason(
-  score: number,
-  blocker: 'margin' | 'seed-time',
-  replaceMargin: number,
-  minSeedTimeMs: number,
-): Reason {
-  const why =
-    blocker === 'margin'
-      ? `not by the ${formatPercent(replaceMargin)} replace margin`
-      : `they are within the ${formatDuration(minSeedTimeMs)} minimum seed time`;
-  return reason(
-    'OUTSCORED',
-    `scores ${formatScore(score)}/GB, above held torrents that fill the budget, but ${why}`,
-    { score, blocker, replaceMargin, minSeedTimeMs },
-  );
-}
-
-export function swappedOutReason(score: number, byScore: number, byName: string): Reason {
-  return reason(
-    'OUTSCORED',
-    `its space serves more need with "${byName}" (${formatScore(byScore)}/GB against ` +
-      `${formatScore(score)}/GB, but larger)`,
-    { score, byScore, byName },
-  );
-}
-
-export function sizeUnknownReason(): Reason {
-  return reason('SIZE_UNKNOWN', 'the feed gives no size, so it cannot be budgeted', {});
-}
-
-export function heldNotOwnedReason(): Reason {
-  return reason(
+/** Builds a plan's reasons, sharing the ones that read the same for many torrents. */
+export class ReasonBook {
+  readonly pinned = reason('PINNED', 'pinned: the planner never removes it', {});
+  readonly sizeUnknown = reason('SIZE_UNKNOWN', 'the feed gives no size, so it cannot be budgeted', {});
+  readonly heldNotOwned = reason(
     'HELD_NOT_OWNED',
     'the daemon already holds it without our label; smartnode leaves it alone',
     {},
   );
-}
+  readonly addLimit: Reason;
+  private readonly wellSeededBySeeders = new Map<number, Reason>();
+  private readonly outscoredByText = new Map<string, Reason>();
+  private readonly quotaByFeed = new Map<string, Reason>();
+  private noDiskBudgetShared: Reason | null = null;
 
-export function addLimitReason(maxAddsPerTick: number): Reason {
-  return reason(
-    'ADD_LIMIT',
-    `wanted, but this tick already adds ${plural(maxAddsPerTick, 'torrent')} (maxAddsPerTick); ` +
-      'reconsidered next tick',
-    { maxAddsPerTick },
-  );
-}
+  constructor(
+    readonly scoring: ScoringPolicy,
+    maxAddsPerTick: number,
+  ) {
+    this.addLimit = reason(
+      'ADD_LIMIT',
+      `wanted, but this tick already adds ${plural(maxAddsPerTick, 'torrent')} ` +
+        '(maxAddsPerTick); reconsidered next tick',
+      { maxAddsPerTick },
+    );
+  }
 
-export function noLongerInFeedReason(heldMs: number, minSeedTimeMs: number): Reason {
-  return reason(
-    'NO_LONGER_IN_FEED',
-    `no feed lists it any more and it has been held ${formatDuration(heldMs)} ` +
-      `(minimum ${formatDuration(minSeedTimeMs)})`,
-    { heldMs, minSeedTimeMs },
-  );
-}
+  private get margin(): number {
+    return Math.max(0, this.scoring.replaceMargin);
+  }
 
-export function replacedReason(score: number, replaceMargin: number): Reason {
-  const bar = score * (1 + replaceMargin);
-  return reason(
-    'REPLACED',
-    `its space goes to torrents scoring above ${formatScore(bar)}/GB (its ` +
-      `${formatScore(score)}/GB plus the ${formatPercent(replaceMargin)} replace margin)`,
-    { score, replaceMargin, bar },
-  );
+  needed(c: ScoreComponents): Reason {
+    return reason('NEEDED', describeSwarm(c, this.scoring.targetSeeders), swarmDetails(c));
+  }
+
+  kept(c: ScoreComponents): Reason {
+    const swarm = describeSwarm(c, this.scoring.targetSeeders);
+    const text = c.scarcity === 0 ? `kept until the space is needed: ${swarm}` : `kept: ${swarm}`;
+    return reason('KEPT', text, swarmDetails(c));
+  }
+
+  minSeedTime(situation: 'not-in-feed' | 'would-be-replaced', heldMs: number): Reason {
+    const min = this.scoring.minSeedTimeMs;
+    const times = `held ${formatDuration(heldMs)} of the ${formatDuration(min)} minimum`;
+    const text =
+      situation === 'not-in-feed'
+        ? `no feed lists it any more; kept until the minimum seed time (${times})`
+        : `a better torrent wants its space, but it is within the minimum seed time (${times})`;
+    return reason('MIN_SEED_TIME', text, { situation, heldMs, minSeedTimeMs: min });
+  }
+
+  wellSeeded(seeders: number): Reason {
+    let r = this.wellSeededBySeeders.get(seeders);
+    if (r === undefined) {
+      const target = this.scoring.targetSeeders;
+      r = reason('WELL_SEEDED', `${plural(seeders, 'seeder')} already meet the target of ${target}`, {
+        seeders,
+        targetSeeders: target,
+      });
+      this.wellSeededBySeeders.set(seeders, r);
+    }
+    return r;
+  }
+
+  /** Shared per feed and quota: the feed's usage is measured once, on the filled budget. */
+  overFeedQuota(miss: QuotaMiss): Reason {
+    const key = `${miss.quota}\u0000${miss.feedId}`;
+    let r = this.quotaByFeed.get(key);
+    if (r === undefined) {
+      const text =
+        miss.quota === 'count'
+          ? `feed "${miss.feedId}" is at its torrent quota (${miss.usedTorrents} of ${miss.limit})`
+          : `feed "${miss.feedId}" is at its byte quota (${formatBytes(miss.usedBytes)} of ` +
+            `${formatBytes(miss.limit)} used)`;
+      r = reason('OVER_FEED_QUOTA', text, {
+        feedId: miss.feedId,
+        quota: miss.quota,
+        limit: miss.limit,
+        used: miss.quota === 'count' ? miss.usedTorrents : miss.usedBytes,
+      });
+      this.quotaByFeed.set(key, r);
+    }
+    return r;
+  }
+
+  /** A held torrent the shrunk budget no longer fits. */
+  noDiskBudgetHeld(capacityBytes: number): Reason {
+    return reason(
+      'NO_DISK_BUDGET',
+      `the ${formatBytes(capacityBytes)} budget no longer fits it beside higher-scoring torrents`,
+      { capacityBytes },
+    );
+  }
+
+  /** Shared: every candidate the filled budget blocks reads the same. */
+  noDiskBudget(freeBytes: number, capacityBytes: number): Reason {
+    if (this.noDiskBudgetShared === null) {
+      this.noDiskBudgetShared = reason(
+        'NO_DISK_BUDGET',
+        `higher-scoring torrents fill the ${formatBytes(capacityBytes)} budget ` +
+          `(${formatBytes(Math.max(0, freeBytes))} left)`,
+        { freeBytes, capacityBytes },
+      );
+    }
+    return this.noDiskBudgetShared;
+  }
+
+  largerThanBudget(sizeBytes: number, capacityBytes: number): Reason {
+    return reason(
+      'LARGER_THAN_BUDGET',
+      `${formatBytes(sizeBytes)} is larger than the whole ${formatBytes(capacityBytes)} budget`,
+      { capacityBytes },
+    );
+  }
+
+  /** Shared by displayed score: the text names only the score and what protects the holders. */
+  outscored(score: number, blocker: 'margin' | 'seed-time'): Reason {
+    const shown = formatScore(score);
+    const key = `${blocker}:${shown}`;
+    let r = this.outscoredByText.get(key);
+    if (r === undefined) {
+      const why =
+        blocker === 'margin'
+          ? `not by the ${formatPercent(this.margin)} replace margin`
+          : `they are within the ${formatDuration(this.scoring.minSeedTimeMs)} minimum seed time`;
+      r = reason('OUTSCORED', `scores ${shown}/GB, above held torrents that fill the budget, but ${why}`, {
+        blocker,
+      });
+      this.outscoredByText.set(key, r);
+    }
+    return r;
+  }
+
+  swappedOut(score: number, byScore: number, byName: string): Reason {
+    return reason(
+      'OUTSCORED',
+      `its space serves more need with "${byName}" (${formatScore(byScore)}/GB against ` +
+        `${formatScore(score)}/GB, but larger)`,
+      { byScore, byName },
+    );
+  }
+
+  noLongerInFeed(heldMs: number): Reason {
+    const min = this.scoring.minSeedTimeMs;
+    return reason(
+      'NO_LONGER_IN_FEED',
+      `no feed lists it any more and it has been held ${formatDuration(heldMs)} ` +
+        `(minimum ${formatDuration(min)})`,
+      { heldMs, minSeedTimeMs: min },
+    );
+  }
+
+  replaced(score: number): Reason {
+    const bar = score * (1 + this.margin);
+    return reason(
+      'REPLACED',
+      `its space goes to torrents scoring above ${formatScore(bar)}/GB (its ` +
+        `${formatScore(score)}/GB plus the ${formatPercent(this.margin)} replace margin)`,
+      { bar },
+    );
+  }
 }

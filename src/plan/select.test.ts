@@ -156,7 +156,7 @@ describe('planMirror: feed quotas', () => {
     const d = decisionOf(plan, 2);
     expect(d.reason.code).toBe('OVER_FEED_QUOTA');
     expect(d.reason.details).toMatchObject({ feedId: 'feed-a', quota: 'bytes', limit: 10 * GB });
-    expect(d.reason.text).toBe('feed "feed-a" is at its byte quota (8 GB of 10 GB used; this needs 5 GB)');
+    expect(d.reason.text).toBe('feed "feed-a" is at its byte quota (8 GB of 10 GB used)');
   });
 
   it('stops a candidate at its feed torrent-count quota', () => {

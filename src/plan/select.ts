@@ -1,7 +1,8 @@
-import { decide } from './decide.js';
-import { buildItems, compareHash, computeCapacity, fix, type Item } from './items.js';
+import { decide, explainLeftOut } from './decide.js';
+import { computeCapacity } from './items.js';
 import { Ledger } from './ledger.js';
-import { noDiskBudgetReason, overFeedQuotaReason } from './reasons.js';
+import { MIXED, PINNED, PROTECTED, buildPool, type Pool } from './pool.js';
+import { ReasonBook } from './reasons.js';
 import type { Plan, PlanInput } from './types.js';
 
 /** How many of the most valuable left-out torrents the swap pass tries to fit in. */
@@ -25,148 +26,174 @@ const SWAP_ATTEMPTS = 16;
  *    A refill pass then uses any space freed.
  * 4. Add limit: only the best maxAddsPerTick new torrents are added; incumbents that were to
  *    make room for the deferred ones are kept again if they fit.
+ * Cost: two sorts of the candidates plus linear passes; a 100,000-candidate plan takes well
+ * under a second (src/bench/plan-bench.ts).
  */
 export function planMirror(input: PlanInput): Plan {
   const { policy } = input;
   const capacity = computeCapacity(input);
-  const items = buildItems(input);
-  const pinned = items.filter((i) => i.role === 'pinned');
+  const book = new ReasonBook(policy.scoring, policy.maxAddsPerTick);
+  const pool = buildPool(input, book);
+  const pinned = pool.withRole(PINNED).sort((a, b) => pool.compareHash(a, b));
+  const byIncumbentValue = (a: number, b: number): number =>
+    (pool.inFeed[b] ?? 0) - (pool.inFeed[a] ?? 0) ||
+    (pool.score[b] ?? 0) - (pool.score[a] ?? 0) ||
+    pool.compareHash(a, b);
 
-  fitIncumbentsToBudget(items, pinned, capacity.capacityBytes, input);
+  fitIncumbentsToBudget(pool, pinned, byIncumbentValue, capacity.capacityBytes, input, book);
 
   const ledger = new Ledger(capacity.capacityBytes, policy.feeds);
-  for (const p of pinned) chargeAnyway(ledger, p);
-  const protectedItems = items.filter((i) => i.role === 'protected').sort(byIncumbentValue);
-  for (const it of protectedItems) {
-    if (!tryCharge(ledger, it)) removeForBudget(ledger, it, capacity.capacityBytes);
+  for (const p of pinned) chargeAnyway(pool, ledger, p);
+  for (const i of pool.withRole(PROTECTED).sort(byIncumbentValue)) {
+    if (!tryCharge(pool, ledger, i)) removeForBudget(pool, ledger, i, book);
   }
 
-  const mixed = items.filter((i) => i.role === 'mixed').sort(byKey);
-  for (const it of mixed) tryCharge(ledger, it);
-  improveBySwaps(mixed, ledger);
-  for (const it of mixed) if (!it.selected) tryCharge(ledger, it);
-  applyAddLimit(mixed, ledger, policy.maxAddsPerTick);
+  const mixed = pool.withRole(MIXED);
+  mixed.sort((a, b) => (pool.key[b] ?? 0) - (pool.key[a] ?? 0) || pool.compareHash(a, b));
+  for (const i of mixed) tryCharge(pool, ledger, i);
+  if (improveBySwaps(pool, mixed, ledger)) {
+    for (const i of mixed) if (pool.selected[i] === 0) tryCharge(pool, ledger, i);
+  }
+  const bestBlockedScore = explainLeftOut(pool, mixed, ledger, book);
+  applyAddLimit(pool, mixed, ledger, policy.maxAddsPerTick);
 
-  return decide({ items, mixed, ledger, capacity, input });
+  return decide({ pool, mixed, ledger, capacity, input, book, bestBlockedScore });
 }
 
-function byKey(a: Item, b: Item): number {
-  return b.key - a.key || compareHash(a.infoHash, b.infoHash);
-}
-
-/** Incumbents by what they are worth holding: still listed first, then score. */
-function byIncumbentValue(a: Item, b: Item): number {
-  if (a.inFeed !== b.inFeed) return a.inFeed ? -1 : 1;
-  return b.result.score - a.result.score || compareHash(a.infoHash, b.infoHash);
-}
-
-function tryCharge(ledger: Ledger, it: Item): boolean {
-  const fit = ledger.fit(it.feedIds, it.chargeBytes);
-  if (!fit.ok) return false;
-  ledger.charge(fit.feedId, it.chargeBytes);
-  it.selected = true;
-  it.feedId = fit.feedId;
+function tryCharge(pool: Pool, ledger: Ledger, i: number): boolean {
+  const size = pool.chargeBytes[i] ?? 0;
+  const feedIds = pool.feedIds[i] ?? [];
+  const feedId = ledger.fit(feedIds, size);
+  if (feedId === undefined) return false;
+  ledger.charge(feedId, size);
+  pool.selected[i] = 1;
+  pool.feedId[i] = feedId;
   return true;
 }
 
-function chargeAnyway(ledger: Ledger, it: Item): void {
-  const choice = ledger.chooseFeed(it.feedIds, it.chargeBytes);
-  const feedId = choice.ok ? choice.feedId : ledger.roomiestFeed(it.feedIds);
-  ledger.charge(feedId, it.chargeBytes);
-  it.selected = true;
-  it.feedId = feedId;
+function chargeAnyway(pool: Pool, ledger: Ledger, i: number): void {
+  const size = pool.chargeBytes[i] ?? 0;
+  const feedIds = pool.feedIds[i] ?? [];
+  const feedId = ledger.chooseFeed(feedIds, size) ?? ledger.roomiestFeed(feedIds);
+  ledger.charge(feedId, size);
+  pool.selected[i] = 1;
+  pool.feedId[i] = feedId;
 }
 
-function release(ledger: Ledger, it: Item): void {
-  ledger.release(it.feedId, it.chargeBytes);
-  it.selected = false;
+function release(pool: Pool, ledger: Ledger, i: number): void {
+  ledger.release(pool.feedId[i] ?? null, pool.chargeBytes[i] ?? 0);
+  pool.selected[i] = 0;
 }
 
-function removeForBudget(ledger: Ledger, it: Item, capacityBytes: number): void {
-  const fit = ledger.fit(it.feedIds, it.chargeBytes);
-  const reason =
-    !fit.ok && fit.why === 'feed'
-      ? overFeedQuotaReason(fit.miss, it.chargeBytes)
-      : noDiskBudgetReason(it.chargeBytes, ledger.freeBytes(), capacityBytes, true);
-  fix(it, 'remove', reason);
-  it.feedId = ledger.roomiestFeed(it.feedIds);
+function removeForBudget(pool: Pool, ledger: Ledger, i: number, book: ReasonBook): void {
+  const feedIds = pool.feedIds[i] ?? [];
+  const miss = ledger.quotaMiss(feedIds, pool.chargeBytes[i] ?? 0);
+  pool.fix(i, 'remove', miss !== null ? book.overFeedQuota(miss) : book.noDiskBudgetHeld(ledger.capacityBytes));
+  pool.feedId[i] = ledger.roomiestFeed(feedIds);
 }
 
 /** Step 1: incumbents that no longer fit the budget or their feed's quota go, lowest first. */
 function fitIncumbentsToBudget(
-  items: Item[],
-  pinned: Item[],
+  pool: Pool,
+  pinned: readonly number[],
+  byIncumbentValue: (a: number, b: number) => number,
   capacityBytes: number,
   input: PlanInput,
+  book: ReasonBook,
 ): void {
   const ledger = new Ledger(capacityBytes, input.policy.feeds);
-  for (const p of pinned) chargeAnyway(ledger, p);
-  const incumbents = items
-    .filter((i) => i.isIncumbent && (i.role === 'protected' || i.role === 'mixed'))
-    .sort(byIncumbentValue);
-  for (const it of incumbents) {
-    if (!tryCharge(ledger, it)) removeForBudget(ledger, it, capacityBytes);
+  for (const p of pinned) chargeAnyway(pool, ledger, p);
+  const incumbents: number[] = [];
+  for (let i = 0; i < pool.count; i++) {
+    if (pool.isIncumbent[i] === 1 && (pool.role[i] === PROTECTED || pool.role[i] === MIXED)) incumbents.push(i);
   }
-  for (const it of items) {
-    it.selected = false;
-    if (it.role !== 'fixed') it.feedId = null;
+  incumbents.sort(byIncumbentValue);
+  for (const i of incumbents) {
+    if (!tryCharge(pool, ledger, i)) removeForBudget(pool, ledger, i, book);
+  }
+  for (const i of [...pinned, ...incumbents]) {
+    if (pool.action[i] !== null) continue;
+    pool.selected[i] = 0;
+    pool.feedId[i] = null;
   }
 }
 
 /**
  * Step 3. For each of the most valuable left-out items, find the cheapest set of current picks
  * (lowest key first, counted at their value) whose removal makes room in the total and in one
- * of its feeds; swap when the item is worth more than what it displaces.
+ * of its feeds; swap when the item is worth more than what it displaces. Returns whether any
+ * swap was made.
  */
-function improveBySwaps(mixed: Item[], ledger: Ledger): void {
-  const outside = mixed
-    .filter((i) => !i.selected && i.chargeBytes <= ledger.capacityBytes)
-    .sort((a, b) => b.value - a.value || compareHash(a.infoHash, b.infoHash))
-    .slice(0, SWAP_ATTEMPTS);
-  if (outside.length === 0) return;
-  const picksAscending = mixed.filter((i) => i.selected).reverse();
+function improveBySwaps(pool: Pool, mixed: readonly number[], ledger: Ledger): boolean {
+  const outside = mostValuableLeftOut(pool, mixed, ledger.capacityBytes, SWAP_ATTEMPTS);
+  if (outside.length === 0) return false;
+  const picksAscending = mixed.filter((i) => pool.selected[i] === 1).reverse();
+  let swapped = false;
   for (const x of outside) {
-    if (x.selected) continue;
-    let best: { feedId: string | null; take: Item[]; loss: number } | null = null;
-    const options = x.feedIds.length === 0 ? [null] : x.feedIds;
-    for (const feedId of options) {
-      const found = cheapestRoom(x, feedId, picksAscending, ledger);
+    let best: { feedId: string | null; take: number[]; loss: number } | null = null;
+    const feedIds = pool.feedIds[x] ?? [];
+    for (const feedId of feedIds.length === 0 ? [null] : feedIds) {
+      const found = cheapestRoom(pool, x, feedId, picksAscending, ledger);
       if (found !== null && (best === null || found.loss < best.loss)) best = { feedId, ...found };
     }
     if (best === null) continue;
     for (const r of best.take) {
-      release(ledger, r);
-      r.swappedFor = x;
+      release(pool, ledger, r);
+      pool.swappedFor[r] = x;
     }
-    ledger.charge(best.feedId, x.chargeBytes);
-    x.selected = true;
-    x.feedId = best.feedId;
+    ledger.charge(best.feedId, pool.chargeBytes[x] ?? 0);
+    pool.selected[x] = 1;
+    pool.feedId[x] = best.feedId;
+    swapped = true;
   }
+  return swapped;
+}
+
+/** The `count` unselected items of highest value that could fit an empty budget, best first. */
+function mostValuableLeftOut(pool: Pool, mixed: readonly number[], capacityBytes: number, count: number): number[] {
+  const better = (a: number, b: number): boolean => {
+    const va = pool.value[a] ?? 0;
+    const vb = pool.value[b] ?? 0;
+    return va > vb || (va === vb && pool.compareHash(a, b) < 0);
+  };
+  const top: number[] = [];
+  for (const i of mixed) {
+    if (pool.selected[i] === 1 || (pool.chargeBytes[i] ?? 0) > capacityBytes) continue;
+    const last = top[top.length - 1];
+    if (top.length === count && last !== undefined && !better(i, last)) continue;
+    let at = top.length;
+    while (at > 0 && better(i, top[at - 1] ?? 0)) at--;
+    top.splice(at, 0, i);
+    if (top.length > count) top.pop();
+  }
+  return top;
 }
 
 function cheapestRoom(
-  x: Item,
+  pool: Pool,
+  x: number,
   feedId: string | null,
-  picksAscending: readonly Item[],
+  picksAscending: readonly number[],
   ledger: Ledger,
-): { take: Item[]; loss: number } | null {
-  let totalShort = ledger.usedBytes + x.chargeBytes - ledger.capacityBytes;
-  const room = feedId === null ? { bytes: Infinity, torrents: Infinity } : ledger.room(feedId);
-  let bytesShort = x.chargeBytes - room.bytes;
-  let countShort = 1 - room.torrents;
-  const take: Item[] = [];
+): { take: number[]; loss: number } | null {
+  const size = pool.chargeBytes[x] ?? 0;
+  const worth = pool.value[x] ?? 0;
+  let totalShort = ledger.usedBytes + size - ledger.capacityBytes;
+  let bytesShort = feedId === null ? -Infinity : size - ledger.bytesRoom(feedId);
+  let countShort = feedId === null ? -Infinity : 1 - ledger.torrentsRoom(feedId);
+  const take: number[] = [];
   let loss = 0;
   for (const r of picksAscending) {
     if (totalShort <= 0 && bytesShort <= 0 && countShort <= 0) break;
-    if (!r.selected) continue;
-    const inFeed = feedId !== null && r.feedId === feedId;
+    if (pool.selected[r] === 0) continue;
+    const inFeed = feedId !== null && pool.feedId[r] === feedId;
     if (totalShort <= 0 && !inFeed) continue;
-    loss += r.value;
-    if (loss >= x.value) return null;
+    loss += pool.value[r] ?? 0;
+    if (loss >= worth) return null;
     take.push(r);
-    totalShort -= r.chargeBytes;
+    totalShort -= pool.chargeBytes[r] ?? 0;
     if (inFeed) {
-      bytesShort -= r.chargeBytes;
+      bytesShort -= pool.chargeBytes[r] ?? 0;
       countShort -= 1;
     }
   }
@@ -175,19 +202,21 @@ function cheapestRoom(
 }
 
 /** Step 4: keep the best maxAddsPerTick adds; re-keep incumbents that now fit again. */
-function applyAddLimit(mixed: Item[], ledger: Ledger, maxAddsPerTick: number): void {
+function applyAddLimit(pool: Pool, mixed: readonly number[], ledger: Ledger, maxAddsPerTick: number): void {
   const limit = Number.isFinite(maxAddsPerTick) ? Math.max(0, Math.floor(maxAddsPerTick)) : Infinity;
   let adds = 0;
   let deferredAny = false;
-  for (const it of mixed) {
-    if (!it.selected || it.isIncumbent) continue;
+  for (const i of mixed) {
+    if (pool.selected[i] === 0 || pool.isIncumbent[i] === 1) continue;
     adds++;
     if (adds > limit) {
-      release(ledger, it);
-      it.deferred = true;
+      release(pool, ledger, i);
+      pool.deferred[i] = 1;
       deferredAny = true;
     }
   }
   if (!deferredAny) return;
-  for (const it of mixed) if (it.isIncumbent && !it.selected) tryCharge(ledger, it);
+  for (const i of mixed) {
+    if (pool.isIncumbent[i] === 1 && pool.selected[i] === 0) tryCharge(pool, ledger, i);
+  }
 }

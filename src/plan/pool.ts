@@ -1,0 +1,181 @@
+import type { InfoHash } from '../shared/index.js';
+import type { SwarmCounts } from '../swarm/types.js';
+import { compareHash, mergeCandidates, uniqueSorted } from './items.js';
+import type { ReasonBook } from './reasons.js';
+import { countsExcludingSelf, isKnownSize, scoreCandidate } from './score.js';
+import type { DecisionAction, HeldTorrent, PlanInput, Reason, ScoreComponents } from './types.js';
+
+/**
+ * What part an item plays in selection:
+ * - FIXED: decided before selection (not ours, no size, well seeded, dropped by its feeds)
+ * - PINNED: an incumbent that is always held
+ * - PROTECTED: an incumbent within its minimum seed time (only the budget can remove it)
+ * - MIXED: competes for space by `key` (replaceable incumbents and new candidates)
+ */
+export const FIXED = 0;
+export const PINNED = 1;
+export const PROTECTED = 2;
+export const MIXED = 3;
+
+/**
+ * The planner's working set, one index per torrent, as parallel arrays: with 100,000
+ * candidates, one object per item was the largest allocation of a plan (and its GC time).
+ * Items 0..candidates-1 come from (merged) candidates, the rest are owned torrents no feed lists.
+ */
+export class Pool {
+  readonly count: number;
+  readonly infoHash: InfoHash[] = [];
+  readonly name: string[] = [];
+  readonly feedIds: (readonly string[])[] = [];
+  readonly counts: (SwarmCounts | null)[] = [];
+  readonly held: (HeldTorrent | null)[] = [];
+  readonly components: ScoreComponents[] = [];
+  /** Size in bytes; NaN when unknown. */
+  readonly sizeBytes: Float64Array;
+  /** Bytes charged to the budget (0 for an incumbent of unknown size). */
+  readonly chargeBytes: Float64Array;
+  readonly score: Float64Array;
+  readonly need: Float64Array;
+  /** Selection order among MIXED: score, times (1 + replaceMargin) for incumbents. */
+  readonly key: Float64Array;
+  /** What holding it is worth in a swap: need, times (1 + replaceMargin) for incumbents. */
+  readonly value: Float64Array;
+  readonly heldMs: Float64Array;
+  readonly role: Uint8Array;
+  readonly isIncumbent: Uint8Array;
+  readonly inFeed: Uint8Array;
+  readonly selected: Uint8Array;
+  readonly deferred: Uint8Array;
+  /** The item it was swapped out for, or -1. */
+  readonly swappedFor: Int32Array;
+  readonly feedId: (string | null)[] = [];
+  readonly action: (DecisionAction | null)[] = [];
+  readonly reason: (Reason | null)[] = [];
+
+  constructor(count: number) {
+    this.count = count;
+    this.sizeBytes = new Float64Array(count);
+    this.chargeBytes = new Float64Array(count);
+    this.score = new Float64Array(count);
+    this.need = new Float64Array(count);
+    this.key = new Float64Array(count);
+    this.value = new Float64Array(count);
+    this.heldMs = new Float64Array(count);
+    this.role = new Uint8Array(count);
+    this.isIncumbent = new Uint8Array(count);
+    this.inFeed = new Uint8Array(count);
+    this.selected = new Uint8Array(count);
+    this.deferred = new Uint8Array(count);
+    this.swappedFor = new Int32Array(count).fill(-1);
+  }
+
+  /** Decides an item outside selection. */
+  fix(i: number, action: DecisionAction, reason: Reason): void {
+    this.role[i] = FIXED;
+    this.selected[i] = 0;
+    this.action[i] = action;
+    this.reason[i] = reason;
+  }
+
+  /** Indices with this role. */
+  withRole(role: number): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.count; i++) if (this.role[i] === role) out.push(i);
+    return out;
+  }
+
+  compareHash(a: number, b: number): number {
+    return compareHash(this.infoHash[a] as InfoHash, this.infoHash[b] as InfoHash);
+  }
+}
+
+export function buildPool(input: PlanInput, book: ReasonBook): Pool {
+  const { scoring } = input.policy;
+  const margin = Math.max(0, scoring.replaceMargin);
+  const heldByHash = new Map<InfoHash, HeldTorrent>();
+  const sortedHeld = [...input.held].sort((a, b) => compareHash(a.infoHash, b.infoHash));
+  for (const h of sortedHeld) if (!heldByHash.has(h.infoHash)) heldByHash.set(h.infoHash, h);
+
+  const candidates = mergeCandidates(input.candidates);
+  const listed = new Set<InfoHash>();
+  for (const c of candidates) listed.add(c.infoHash);
+  const heldOnly = [...heldByHash.values()].filter((h) => h.isOwned && !listed.has(h.infoHash));
+  const pool = new Pool(candidates.length + heldOnly.length);
+
+  let i = 0;
+  for (const c of candidates) {
+    const held = heldByHash.get(c.infoHash) ?? null;
+    const feedIds = uniqueSorted(c.feedIds);
+    if (held !== null && held.isOwned) {
+      incumbent(i++, held, c.counts ?? held.counts ?? null, feedIds, true, c.sizeBytes);
+      continue;
+    }
+    const result = scoreCandidate(c.counts, c.sizeBytes, scoring);
+    const known = isKnownSize(c.sizeBytes);
+    push(i, c.infoHash, c.name, feedIds, c.counts, held, result.components);
+    pool.sizeBytes[i] = known ? (c.sizeBytes as number) : NaN;
+    pool.chargeBytes[i] = known ? (c.sizeBytes as number) : 0;
+    pool.score[i] = result.score;
+    pool.need[i] = result.need;
+    pool.key[i] = result.score;
+    pool.value[i] = result.need;
+    pool.role[i] = MIXED;
+    pool.inFeed[i] = 1;
+    if (held !== null) pool.fix(i, 'skip', book.heldNotOwned);
+    else if (!known) pool.fix(i, 'skip', book.sizeUnknown);
+    else if (result.need <= 0) pool.fix(i, 'skip', book.wellSeeded(result.components.seeders ?? 0));
+    i++;
+  }
+  for (const h of heldOnly) incumbent(i++, h, h.counts ?? null, uniqueSorted(h.feedIds), false, null);
+  return pool;
+
+  function push(
+    at: number,
+    infoHash: InfoHash,
+    name: string,
+    feedIds: readonly string[],
+    counts: SwarmCounts | null,
+    held: HeldTorrent | null,
+    components: ScoreComponents,
+  ): void {
+    pool.infoHash.push(infoHash);
+    pool.name.push(name);
+    pool.feedIds.push(feedIds);
+    pool.counts.push(counts);
+    pool.held.push(held);
+    pool.components.push(components);
+    pool.feedId.push(null);
+    pool.action.push(null);
+    pool.reason.push(null);
+    if (pool.infoHash.length !== at + 1) throw new RangeError(`pool out of step at ${at}`);
+  }
+
+  function incumbent(
+    at: number,
+    held: HeldTorrent,
+    counts: SwarmCounts | null,
+    feedIds: readonly string[],
+    inFeed: boolean,
+    feedSize: number | null,
+  ): void {
+    const size = isKnownSize(held.sizeBytes) ? held.sizeBytes : isKnownSize(feedSize) ? feedSize : NaN;
+    const own = countsExcludingSelf(counts, held);
+    const result = scoreCandidate(own.counts, Number.isNaN(size) ? null : size, scoring, own.selfExcluded);
+    const heldMs = Math.max(0, input.nowMs - held.addedAtMs);
+    push(at, held.infoHash, held.name, feedIds, counts, held, result.components);
+    pool.sizeBytes[at] = size;
+    pool.chargeBytes[at] = Number.isNaN(size) ? 0 : size;
+    pool.score[at] = result.score;
+    pool.need[at] = result.need;
+    pool.key[at] = result.score * (1 + margin);
+    pool.value[at] = result.need * (1 + margin);
+    pool.heldMs[at] = heldMs;
+    pool.isIncumbent[at] = 1;
+    pool.inFeed[at] = inFeed ? 1 : 0;
+    const isProtected = heldMs < scoring.minSeedTimeMs;
+    pool.role[at] = held.pinned === true ? PINNED : isProtected ? PROTECTED : MIXED;
+    if (pool.role[at] === MIXED && !inFeed) {
+      pool.fix(at, 'remove', book.noLongerInFeed(heldMs));
+    }
+  }
+}
