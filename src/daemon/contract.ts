@@ -64,6 +64,15 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
       expect(listed?.trackerStats[0]?.lastScrapeTime).toBe(0);
     });
 
+    it('leaves trackerStats out of a listing when asked, and nothing else', async () => {
+      const t = await f.makeTorrent();
+      await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS, paused: true });
+      const full = await find(t.infoHash);
+      const lean = (await f.port.listTorrents({ trackerStats: false })).find((x) => x.infoHash === t.infoHash);
+      expect(full?.trackerStats.length).toBe(1);
+      expect(lean).toMatchObject({ trackerStats: [], labels: LABELS, name: t.name, sizeWhenDoneBytes: t.sizeBytes });
+    });
+
     it('adds paused when asked', async () => {
       const t = await f.makeTorrent();
       await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS, paused: true });

@@ -146,12 +146,13 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
       enter('readVersion', clientPassword);
       return { version, rpcVersion };
     },
-    async listTorrents() {
+    async listTorrents(listOptions) {
       enter('listTorrents', clientPassword);
+      const withTrackers = listOptions?.trackerStats ?? true;
       return [...torrents.values()].map(({ paused: _paused, ...t }) => ({
         ...t,
         labels: [...t.labels],
-        trackerStats: t.trackerStats.map((s) => ({ ...s })),
+        trackerStats: withTrackers ? t.trackerStats.map((s) => ({ ...s })) : [],
       }));
     },
     async addTorrent(request: AddTorrentRequest) {

@@ -21,6 +21,12 @@ export interface RpcHttpOptions {
   /** Per HTTP attempt, covering the whole answer (headers and body). */
   timeoutMs: number;
   fetchImpl?: typeof fetch;
+  /**
+   * Ask for gzip answers. Default: not for a daemon on loopback (3.00 spends ~4x longer
+   * gzipping a 2,000-torrent poll than sending it: 75 ms vs 18 ms here), yes elsewhere (the
+   * answer shrinks ~20x, which matters over a slow link).
+   */
+  compress?: boolean;
 }
 
 export interface RpcHttp {
@@ -40,10 +46,14 @@ export function createRpcHttp(options: RpcHttpOptions): RpcHttp {
     username !== undefined || password !== undefined
       ? `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`
       : undefined;
+  const compress = options.compress ?? !isLoopback(new URL(url).hostname);
   let sessionId: string | undefined;
 
   const send = async (body: string, method: string): Promise<{ res: Response; text: string }> => {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      'Accept-Encoding': compress ? 'gzip, deflate' : 'identity',
+    };
     if (sessionId !== undefined) headers[SESSION_HEADER] = sessionId;
     if (authorization !== undefined) headers['Authorization'] = authorization;
     const signal = AbortSignal.timeout(options.timeoutMs);
@@ -102,6 +112,10 @@ export function createRpcHttp(options: RpcHttpOptions): RpcHttp {
       }
     },
   };
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 /**

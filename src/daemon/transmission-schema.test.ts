@@ -32,6 +32,9 @@ describe('torrent-get boundary', () => {
       const read = toDaemonTorrent(row({ labels: missing, trackerStats: missing }));
       expect('torrent' in read && [read.torrent.labels, read.torrent.trackerStats]).toEqual([[], []]);
     }
+    const { labels: _l, trackerStats: _t, ...absent } = row();
+    const read = toDaemonTorrent(absent);
+    expect('torrent' in read && [read.torrent.labels, read.torrent.trackerStats]).toEqual([[], []]);
   });
 
   it('keeps only the tracker sub-fields it needs, -1 while unknown', () => {

@@ -45,7 +45,10 @@ const count = z.number().int().catch(-1);
 const amount = z.number().catch(0);
 /** An array of T, or a 0/null/missing stand-in from a daemon that lacks the field. */
 const listOr = <T extends z.ZodType>(item: T) =>
-  z.union([z.array(item), z.literal(0), z.null(), z.undefined()]).transform((v) => (Array.isArray(v) ? v : []));
+  z
+    .union([z.array(item), z.literal(0), z.null()])
+    .optional()
+    .transform((v) => (Array.isArray(v) ? v : []));
 
 const RawTracker = z.object({
   announce: z.string().catch(''),

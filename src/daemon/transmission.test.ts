@@ -94,6 +94,13 @@ describe('transmission adapter: session handshake', () => {
     expect(server.seen[0]?.headers.authorization).toBe(`Basic ${Buffer.from(`smartnode:${PASSWORD}`).toString('base64')}`);
   });
 
+  it('asks for identity encoding on loopback unless told to compress', async () => {
+    const server = await serve(() => ok({ version: '3.00', 'rpc-version': 16 }));
+    await connect(server.url).readVersion();
+    await createTransmissionDaemon({ url: server.url, timeoutMs: 2000, compress: true }).readVersion();
+    expect(server.seen.map((s) => s.headers['accept-encoding'])).toEqual(['identity', 'gzip, deflate']);
+  });
+
   it('gives up after one resend when the server keeps answering 409', async () => {
     let n = 0;
     const server = await serve(() => ({ status: 409, headers: { 'X-Transmission-Session-Id': `id-${++n}` } }));

@@ -14,7 +14,14 @@
  */
 import { z } from 'zod';
 import { SmartnodeError, parseInfoHash, type InfoHash } from '../shared/index.js';
-import type { AddTorrentRequest, AddTorrentResult, DaemonPort, DaemonTorrent, DaemonVersion } from './port.js';
+import type {
+  AddTorrentRequest,
+  AddTorrentResult,
+  DaemonPort,
+  DaemonTorrent,
+  DaemonVersion,
+  ListTorrentsOptions,
+} from './port.js';
 import { createRpcHttp } from './rpc-http.js';
 import { createLegacyRpc, type RpcCall } from './rpc-legacy.js';
 import { POLL_FIELDS, tableToObjects, toDaemonTorrent } from './transmission-schema.js';
@@ -28,6 +35,8 @@ export interface TransmissionDaemonOptions {
   /** Per HTTP attempt. */
   timeoutMs: number;
   fetchImpl?: typeof fetch;
+  /** gzip answers; default off for a daemon on loopback, on elsewhere (see rpc-http.ts). */
+  compress?: boolean;
 }
 
 /** 4.0 (rpc-version 17) takes `labels` in torrent-add; 3.00 ignores them there. */
@@ -78,8 +87,10 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
   return {
     readVersion,
 
-    async listTorrents(): Promise<DaemonTorrent[]> {
-      const answer = await call('torrent-get', { format: 'table', fields: [...POLL_FIELDS] });
+    async listTorrents(listOptions?: ListTorrentsOptions): Promise<DaemonTorrent[]> {
+      const withTrackers = listOptions?.trackerStats ?? true;
+      const fields = withTrackers ? [...POLL_FIELDS] : POLL_FIELDS.filter((f) => f !== 'trackerStats');
+      const answer = await call('torrent-get', { format: 'table', fields });
       const table = tableToObjects(answer['torrents']);
       if ('problem' in table) throw protocol('torrent-get', table.problem);
       return table.rows.map((row) => {
