@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leftoversOf, networkSlot } from './netns.js';
 
 const run = promisify(execFile);
-// Slots 200-209 belong to the testkit's own tests; 202 is this file's.
+// Slots 200-209 belong to the testkit's own tests; 202 and 203 are this file's.
 const ID = 202;
 const PREFIX = networkSlot(ID).prefix;
 const REPO = resolve(import.meta.dirname, '../..');
@@ -23,7 +23,19 @@ if (mode === 'exit') process.exit(0);
 setInterval(() => undefined, 1000);
 `;
 
-describe('installTeardownOnSignals in a real process', () => {
+// Builds a network as whoever runs it; prints the error message if it refuses.
+const NETWORK_CHILD = `
+import { createNetwork } from './testkit/netns.js';
+try {
+  const network = await createNetwork({ prefix: 'sn203', subnetIndex: 203, hosts: 1 });
+  await network.destroy();
+  console.log('created');
+} catch (error) {
+  console.log(error.message);
+}
+`;
+
+describe('the harness in real processes', () => {
   let build = '';
   beforeAll(async () => {
     // Node 20 cannot run TypeScript: compile the harness (and what it imports) for the child.
@@ -37,7 +49,23 @@ describe('installTeardownOnSignals in a real process', () => {
     await writeFile(join(build, 'package.json'), '{"type":"module"}');
     await symlink(join(REPO, 'node_modules'), join(build, 'node_modules'));
     await writeFile(join(build, 'child.js'), CHILD);
+    await writeFile(join(build, 'network-child.js'), NETWORK_CHILD);
+    await chmod(build, 0o755);
   }, 60_000);
+
+  it('fails with what to do when not root', async () => {
+    // uid/gid 65534 is "nobody" on Debian.
+    const { stdout } = await run(process.execPath, [join(build, 'network-child.js')], { uid: 65534, gid: 65534 });
+    expect(stdout).toMatch(/needs root \(uid 0\).*uid 65534: run the tests as root/);
+    expect(await leftoversOf('sn203')).toEqual([]);
+  });
+
+  it('fails with what to do when iproute2 is missing', async () => {
+    const { stdout } = await run(process.execPath, [join(build, 'network-child.js')], {
+      env: { ...process.env, PATH: '/nonexistent' },
+    });
+    expect(stdout).toMatch(/needs the `ip` command from iproute2.*apt-get install iproute2/);
+  });
   afterAll(async () => {
     if (build !== '') await rm(build, { recursive: true, force: true });
   });
