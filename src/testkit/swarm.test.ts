@@ -144,7 +144,7 @@ describe('startSwarm', () => {
       );
       const transferMs = Date.now() - started;
       expect(leecher.kicker.kicks()).toBeGreaterThanOrEqual(1);
-      expect(kicked.seeders.map((s) => s.kicker?.kicks() ?? 0).every((n) => n >= 1)).toBe(true);
+      // Seeders kick only if a poll catches the leecher interested but choked: not asserted.
       expect(await sha256Tree(join(dir, 'mirror', dataset.name))).toEqual(datasetTree(dataset));
       // The kicker torrent stays stopped between kicks.
       const kickerState = await getTorrent(leecher, leecher.kicker.infoHash, ['status']);

@@ -78,6 +78,8 @@ export interface Swarm {
     dataset: Dataset,
     options?: { torrent?: SeededTorrent; timeoutMs?: number },
   ): Promise<SeededTorrent>;
+  /** The module's waitFor, here for convenience. */
+  waitFor: typeof waitFor;
   /** Tears everything down (daemons by pid, tracker, namespaces) and verifies. Idempotent. */
   stop(): Promise<void>;
   /** Synchronous last resort for process exit: SIGKILL daemons, delete namespaces and links. */
@@ -183,6 +185,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
       );
       return { infoHash: torrent.infoHash, metainfo: torrent.metainfo, torrentFile: torrent.torrentFile };
     },
+    waitFor,
     stop,
     stopNowSync,
   };
