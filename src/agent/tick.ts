@@ -23,6 +23,8 @@ export interface AgentConfig {
   maxCountAgeMs: number;
   /** .torrent fetches per tick to learn sizes feeds do not state. */
   maxSizeProbesPerTick: number;
+  /** Pause before trusting that an owned torrent is gone from the daemon (default 1000 ms). */
+  absenceSettleMs?: number;
 }
 
 export interface AgentDeps {
@@ -52,9 +54,16 @@ export async function runTick(deps: AgentDeps, config: AgentConfig, options: { d
   const nowMs = deps.clock();
 
   // Observe the daemon first: without it there is nothing safe to do.
-  const torrents = await daemon.listTorrents();
+  let torrents = await daemon.listTorrents();
+  let view = reconcileOwnership({ records: state.owned(), torrents, label: config.label, downloadDir: config.downloadDir });
+  if (view.ops.some((op) => op.kind === 'forget' && (op.why === 'removed-outside' || op.why === 'never-added'))) {
+    // Transmission 3.00 answers RPC some milliseconds before it has reloaded its torrents after
+    // a start: never conclude "gone" from one look. Look again after a pause.
+    await delay(config.absenceSettleMs ?? 1000);
+    torrents = await daemon.listTorrents();
+    view = reconcileOwnership({ records: state.owned(), torrents, label: config.label, downloadDir: config.downloadDir });
+  }
   const byHash = new Map(torrents.map((t) => [t.infoHash, t]));
-  const view = reconcileOwnership({ records: state.owned(), torrents, label: config.label, downloadDir: config.downloadDir });
   if (!options.dryRun) await applyOwnershipOps(deps, config, view.ops, nowMs);
 
   const snapshots = await deps.feeds.readFeeds(nowMs);
@@ -229,4 +238,8 @@ async function readFreeBytes(daemon: DaemonPort, dir: string): Promise<number | 
     if (error instanceof SmartnodeError && error.code === 'DAEMON_RPC') return null;
     throw error;
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
