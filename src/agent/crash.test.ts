@@ -73,6 +73,7 @@ function crashingAt(port: DaemonPort, k: number, mode: Mode): { port: DaemonPort
       readFreeSpace: (p) => port.readFreeSpace(p),
       addTorrent: wrap((r) => port.addTorrent(r)),
       setLabels: wrap((h, l) => port.setLabels(h, l)),
+      setLocation: wrap((h, d) => port.setLocation(h, d)),
       removeTorrent: wrap((h, o) => port.removeTorrent(h, o)),
     },
   };

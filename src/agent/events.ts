@@ -28,7 +28,7 @@ export type AgentEvent =
   | { type: 'planned'; atMs: number; candidates: number; desired: number; adds: number; removes: number; capacityBytes: number; committedBytes: number }
   | { type: 'action'; atMs: number; kind: 'add' | 'remove'; infoHash: InfoHash; name: string; sizeBytes: number; reason: ReasonView; dryRun: boolean }
   | { type: 'action-failed'; atMs: number; kind: 'add' | 'remove'; infoHash: InfoHash; name: string; error: ErrorView }
-  | { type: 'ownership'; atMs: number; op: 'confirm' | 'forget' | 'adopt' | 'finish-remove' | 'relabel'; infoHash: InfoHash; detail: string }
+  | { type: 'ownership'; atMs: number; op: 'confirm' | 'forget' | 'adopt' | 'finish-remove' | 'relabel' | 'relocate'; infoHash: InfoHash; detail: string }
   | { type: 'daemon-connected'; atMs: number; version: string; rpcVersion: number }
   | { type: 'paused'; atMs: number; paused: boolean };
 

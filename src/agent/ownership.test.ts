@@ -13,7 +13,7 @@ function torrent(over: Partial<DaemonTorrent>): DaemonTorrent {
     infoHash: A, name: 'x', status: 'seeding', percentDone: 1, sizeWhenDoneBytes: 10,
     leftUntilDoneBytes: 0, rateDownloadBytesPerSec: 0, rateUploadBytesPerSec: 0,
     uploadedEverBytes: 0, downloadedEverBytes: 0, peersConnected: 0, labels: [],
-    downloadDir: '/home/owner', addedDate: 1000, doneDate: 0, secondsSeeding: 0, error: 0,
+    downloadDir: `${DIR}/${A}`, addedDate: 1000, doneDate: 0, secondsSeeding: 0, error: 0,
     errorString: '', trackerStats: [], ...over,
   };
 }
@@ -28,7 +28,7 @@ describe('reconcileOwnership', () => {
     expect(view.ops).toEqual([{ kind: 'confirm', record: record({ phase: 'adding' }), needsLabel: true }]);
   });
   it('never takes over a torrent the daemon had before our intent', () => {
-    const view = reconcileOwnership({ records: [record({ phase: 'adding', intentAtMs: 5_000_000 })], torrents: [torrent({ addedDate: 1000 })], label: 'smartnode', downloadDir: DIR });
+    const view = reconcileOwnership({ records: [record({ phase: 'adding', intentAtMs: 5_000_000 })], torrents: [torrent({ addedDate: 1000, downloadDir: '/home/owner' })], label: 'smartnode', downloadDir: DIR });
     expect(view.owned.size).toBe(0);
     expect(view.ops).toEqual([{ kind: 'forget', infoHash: A, why: 'not-ours' }]);
   });
@@ -64,5 +64,28 @@ describe('isInsideDir', () => {
     ['relative/x', '/srv', false],
   ])('%s in %s -> %s', (child, parent, expected) => {
     expect(isInsideDir(child, parent)).toBe(expected);
+  });
+});
+
+describe('relocation after a daemon crash', () => {
+  it('points an owned torrent that the daemon reloaded elsewhere back at our directory', () => {
+    const view = reconcileOwnership({
+      records: [record({ phase: 'owned' })],
+      torrents: [torrent({ labels: [], downloadDir: '/var/lib/transmission-daemon/downloads' })],
+      label: 'smartnode', downloadDir: DIR,
+    });
+    expect([...view.owned]).toEqual([A]);
+    expect(view.ops).toEqual([
+      { kind: 'relabel', infoHash: A },
+      { kind: 'relocate', infoHash: A, downloadDir: `${DIR}/${A}` },
+    ]);
+  });
+  it('relocates before finishing an interrupted removal, so data outside is never deleted', () => {
+    const view = reconcileOwnership({
+      records: [record({ phase: 'removing' })],
+      torrents: [torrent({ downloadDir: '/elsewhere' })],
+      label: 'smartnode', downloadDir: DIR,
+    });
+    expect(view.ops.map((o) => o.kind)).toEqual(['relocate', 'finish-remove']);
   });
 });

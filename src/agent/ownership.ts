@@ -21,7 +21,13 @@ export type OwnershipOp =
   /** A removal that was interrupted: remove again (it is still ours). */
   | { kind: 'finish-remove'; record: OwnedRecord }
   /** An owned torrent that lost its label: put it back. */
-  | { kind: 'relabel'; infoHash: InfoHash };
+  | { kind: 'relabel'; infoHash: InfoHash }
+  /**
+   * An owned torrent the daemon now places outside our directory (3.00 reloads a torrent
+   * whose resume file was not yet written, after a crash, into its default directory):
+   * point it back at ours, moving no files.
+   */
+  | { kind: 'relocate'; infoHash: InfoHash; downloadDir: string };
 
 export interface OwnershipView {
   /** Hashes owned after the ops are applied (finish-remove ones excluded). */
@@ -42,6 +48,11 @@ export function reconcileOwnership(input: {
   const owned = new Set<InfoHash>();
   const ops: OwnershipOp[] = [];
   const known = new Set<InfoHash>();
+  const relocateIfOutside = (record: OwnedRecord, torrent: DaemonTorrent): void => {
+    if (!isInsideDir(torrent.downloadDir, input.downloadDir) && isInsideDir(record.downloadDir, input.downloadDir)) {
+      ops.push({ kind: 'relocate', infoHash: record.infoHash, downloadDir: record.downloadDir });
+    }
+  };
 
   for (const record of input.records) {
     known.add(record.infoHash);
@@ -55,6 +66,7 @@ export function reconcileOwnership(input: {
         } else {
           owned.add(record.infoHash);
           ops.push({ kind: 'confirm', record, needsLabel: !torrent.labels.includes(input.label) });
+          relocateIfOutside(record, torrent);
         }
         break;
       }
@@ -64,12 +76,17 @@ export function reconcileOwnership(input: {
         } else {
           owned.add(record.infoHash);
           if (!torrent.labels.includes(input.label)) ops.push({ kind: 'relabel', infoHash: record.infoHash });
+          relocateIfOutside(record, torrent);
         }
         break;
       }
       case 'removing': {
-        if (torrent === undefined) ops.push({ kind: 'forget', infoHash: record.infoHash, why: 'removed' });
-        else ops.push({ kind: 'finish-remove', record });
+        if (torrent === undefined) {
+          ops.push({ kind: 'forget', infoHash: record.infoHash, why: 'removed' });
+        } else {
+          relocateIfOutside(record, torrent);
+          ops.push({ kind: 'finish-remove', record });
+        }
         break;
       }
     }

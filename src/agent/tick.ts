@@ -64,7 +64,9 @@ export async function runTick(deps: AgentDeps, config: AgentConfig, options: { d
     view = reconcileOwnership({ records: state.owned(), torrents, label: config.label, downloadDir: config.downloadDir });
   }
   const byHash = new Map(torrents.map((t) => [t.infoHash, t]));
-  if (!options.dryRun) await applyOwnershipOps(deps, config, view.ops, nowMs);
+  const dataDirs = options.dryRun
+    ? new Map(torrents.map((t) => [t.infoHash, t.downloadDir]))
+    : await applyOwnershipOps(deps, config, view.ops, torrents, nowMs);
 
   const snapshots = await deps.feeds.readFeeds(nowMs);
   const merged = mergeFeedItems(snapshots, state.bans());
@@ -105,7 +107,7 @@ export async function runTick(deps: AgentDeps, config: AgentConfig, options: { d
   const ordered = [...actions.filter((a) => a.kind === 'remove'), ...actions.filter((a) => a.kind === 'add')];
   for (const action of ordered) {
     try {
-      const done = action.kind === 'remove' ? await applyRemove(deps, config, action) : await applyAdd(deps, config, action, merged);
+      const done = action.kind === 'remove' ? await applyRemove(deps, config, action, dataDirs) : await applyAdd(deps, config, action, merged);
       if (done) {
         if (action.kind === 'add') appliedAdds++;
         else appliedRemoves++;
@@ -129,8 +131,13 @@ function actionEvent(action: Action, atMs: number, dryRun: boolean) {
   };
 }
 
-async function applyOwnershipOps(deps: AgentDeps, config: AgentConfig, ops: readonly OwnershipOp[], nowMs: number): Promise<void> {
+/**
+ * Applies ownership repairs. Returns where each torrent's data now is, as far as this tick
+ * knows (the daemon's answer, or the directory a relocation just pointed it at).
+ */
+async function applyOwnershipOps(deps: AgentDeps, config: AgentConfig, ops: readonly OwnershipOp[], torrents: readonly DaemonTorrent[], nowMs: number): Promise<Map<InfoHash, string>> {
   const { state, daemon, bus } = deps;
+  const relocated = new Map<InfoHash, string>(torrents.map((t) => [t.infoHash, t.downloadDir]));
   for (const op of ops) {
     switch (op.kind) {
       case 'confirm':
@@ -152,8 +159,13 @@ async function applyOwnershipOps(deps: AgentDeps, config: AgentConfig, ops: read
         bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.torrent.infoHash, detail: `${op.torrent.name}: labelled "${config.label}" inside ${config.downloadDir}, taken back into agent state` });
         break;
       case 'finish-remove':
-        await removeOwned(deps, config, op.record.infoHash, op.record.downloadDir);
+        await removeOwned(deps, config, op.record.infoHash, relocated.get(op.record.infoHash) ?? op.record.downloadDir);
         bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.record.infoHash, detail: `${op.record.name}: an interrupted removal completed` });
+        break;
+      case 'relocate':
+        await daemon.setLocation(op.infoHash, op.downloadDir);
+        relocated.set(op.infoHash, op.downloadDir);
+        bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.infoHash, detail: `owned torrent was outside ${config.downloadDir} (a daemon restart lost its location); pointed back at ${op.downloadDir}, no files moved` });
         break;
       case 'relabel':
         await daemon.setLabels(op.infoHash, [config.label]);
@@ -161,6 +173,7 @@ async function applyOwnershipOps(deps: AgentDeps, config: AgentConfig, ops: read
         break;
     }
   }
+  return relocated;
 }
 
 const forgetText = {
@@ -170,14 +183,15 @@ const forgetText = {
   removed: 'removal completed',
 } as const;
 
-async function applyRemove(deps: AgentDeps, config: AgentConfig, action: Extract<Action, { kind: 'remove' }>): Promise<boolean> {
+async function applyRemove(deps: AgentDeps, config: AgentConfig, action: Extract<Action, { kind: 'remove' }>, dataDirs: ReadonlyMap<InfoHash, string>): Promise<boolean> {
   const record = deps.state.ownedRecord(action.infoHash);
   // Belt and braces: the planner never plans removing what is not ours, and we check again.
   if (record === undefined || record.phase === 'adding') return false;
-  await removeOwned(deps, config, action.infoHash, record.downloadDir);
+  await removeOwned(deps, config, action.infoHash, dataDirs.get(action.infoHash) ?? record.downloadDir);
   return true;
 }
 
+/** Deletes an owned torrent and its data; `dir` is where the daemon keeps the data now. */
 async function removeOwned(deps: AgentDeps, config: AgentConfig, infoHash: InfoHash, dir: string): Promise<void> {
   const record = deps.state.ownedRecord(infoHash);
   if (record === undefined) return;

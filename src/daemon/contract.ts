@@ -112,6 +112,16 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
       await expectCode(f.port.setLabels(toInfoHash('00'.repeat(20)), LABELS), 'DAEMON_RPC');
     });
 
+    it('points a torrent at another directory without moving files, and refuses a missing one', async () => {
+      const t = await f.makeTorrent();
+      await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
+      const elsewhere = `${f.downloadDir}/relocated`;
+      await f.port.setLocation(t.infoHash, elsewhere);
+      expect((await find(t.infoHash))?.downloadDir).toBe(elsewhere);
+      expect((await find(t.infoHash))?.labels).toEqual(LABELS);
+      await expectCode(f.port.setLocation(toInfoHash('00'.repeat(20)), elsewhere), 'DAEMON_RPC');
+    });
+
     it('verifies data already in downloadDir up to 100% and reports the sizes', async () => {
       const t = await f.makeTorrent({ withData: true });
       await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });

@@ -200,6 +200,18 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
       }
       t.labels = [...labels];
     },
+    async setLocation(infoHash, downloadDir) {
+      enter('setLocation', clientPassword);
+      const t = torrents.get(infoHash);
+      if (t === undefined) {
+        throw rpcError(`cannot relocate ${infoHash}: transmission-daemon has no such torrent`, { infoHash });
+      }
+      // Like torrent-set-location with move: false: no file moves; progress is re-checked there.
+      t.downloadDir = downloadDir;
+      directories.add(normalize(downloadDir));
+      const present = files.get(dataPath(t)) ?? 0;
+      applyProgress(t, t.sizeWhenDoneBytes === 0 ? 1 : Math.min(present, t.sizeWhenDoneBytes) / t.sizeWhenDoneBytes);
+    },
     async removeTorrent(infoHash, { deleteData }) {
       enter('removeTorrent', clientPassword);
       const t = torrents.get(infoHash);

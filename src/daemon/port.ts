@@ -25,6 +25,12 @@ export interface DaemonPort {
   addTorrent(request: AddTorrentRequest): Promise<AddTorrentResult>;
   /** Replaces a torrent's labels. Missing torrent: DAEMON_RPC. */
   setLabels(infoHash: InfoHash, labels: readonly string[]): Promise<void>;
+  /**
+   * Points a torrent at another download directory WITHOUT moving any files (the daemon
+   * re-checks the data there). Used to put back an owned torrent that a daemon crash
+   * reloaded into its default directory; never touches files outside. Missing torrent: DAEMON_RPC.
+   */
+  setLocation(infoHash: InfoHash, downloadDir: string): Promise<void>;
   /** Removes a torrent if present (absent is success); deleteData also removes its files. */
   removeTorrent(infoHash: InfoHash, options: { deleteData: boolean }): Promise<void>;
   /** Free bytes on the filesystem holding `path`, as the daemon sees it. */

@@ -83,6 +83,14 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
     const answer = await call('torrent-get', { ids: [infoHash], fields: ['hashString'] });
     return Array.isArray(answer['torrents']) && answer['torrents'].length > 0;
   };
+  // 3.00 silently accepts unknown ids in torrent-set and torrent-set-location: check first.
+  const requireTorrent = async (infoHash: InfoHash, verb: string): Promise<void> => {
+    if (await hasTorrent(infoHash)) return;
+    throw new SmartnodeError('DAEMON_RPC', `cannot ${verb} ${infoHash}: transmission-daemon has no such torrent`, {
+      hint: 'it was removed since the last poll; the next tick re-reads the daemon',
+      details: { infoHash },
+    });
+  };
 
   return {
     readVersion,
@@ -127,13 +135,17 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
     },
 
     async setLabels(infoHash, labels) {
-      if (!(await hasTorrent(infoHash))) {
-        throw new SmartnodeError('DAEMON_RPC', `cannot label ${infoHash}: transmission-daemon has no such torrent`, {
-          hint: 'it was removed since the last poll; the next tick re-reads the daemon',
-          details: { infoHash },
-        });
-      }
+      await requireTorrent(infoHash, 'label');
       await call('torrent-set', { ids: [infoHash], labels: [...labels] });
+    },
+
+    async setLocation(infoHash, downloadDir) {
+      if (!downloadDir.startsWith('/')) {
+        throw new SmartnodeError('INTERNAL', `setLocation needs an absolute downloadDir, got ${JSON.stringify(downloadDir)}`);
+      }
+      await requireTorrent(infoHash, 'relocate');
+      // move: false - the daemon only changes where it looks; no file is moved or deleted.
+      await call('torrent-set-location', { ids: [infoHash], location: downloadDir, move: false });
     },
 
     async removeTorrent(infoHash, { deleteData }) {

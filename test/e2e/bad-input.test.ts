@@ -166,6 +166,7 @@ ${overrides.extra ?? ''}`);
       listTorrents: () => real.listTorrents(),
       readFreeSpace: (p) => real.readFreeSpace(p),
       setLabels: (h, l) => real.setLabels(h, l),
+      setLocation: (h, d) => real.setLocation(h, d),
       removeTorrent: (h, o) => real.removeTorrent(h, o),
       addTorrent: async (request) => {
         const result = await real.addTorrent(request);
