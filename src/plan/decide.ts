@@ -7,6 +7,8 @@ import type { Decision, Plan, PlanCapacity, PlanInput } from './types.js';
 
 interface DecideArgs {
   pool: Pool;
+  /** Every item, best score first (ties by info-hash). */
+  ranked: readonly number[];
   mixed: readonly number[];
   ledger: Ledger;
   capacity: PlanCapacity;
@@ -86,7 +88,7 @@ export function explainLeftOut(pool: Pool, mixed: readonly number[], ledger: Led
 }
 
 /** Turns the selection into a Plan: a reason for every item. */
-export function decide({ pool, mixed, ledger, capacity, input, book, bestBlockedScore }: DecideArgs): Plan {
+export function decide({ pool, ranked, mixed, ledger, capacity, input, book, bestBlockedScore }: DecideArgs): Plan {
   const margin = Math.max(0, input.policy.scoring.replaceMargin);
   for (const i of mixed) {
     if (pool.deferred[i] === 1) {
@@ -122,19 +124,16 @@ export function decide({ pool, mixed, ledger, capacity, input, book, bestBlocked
     }
   }
 
-  const order: number[] = [];
   const desired: InfoHash[] = [];
   let committedBytes = 0;
   for (let i = 0; i < pool.count; i++) {
-    order.push(i);
     if (pool.selected[i] === 1) {
       desired.push(pool.infoHash[i] as InfoHash);
       committedBytes += pool.chargeBytes[i] ?? 0;
     }
   }
   desired.sort(compareHash);
-  order.sort((a, b) => (pool.score[b] ?? 0) - (pool.score[a] ?? 0) || pool.compareHash(a, b));
-  const decisions: Decision[] = order.map((i) => toDecision(pool, i, ledger));
+  const decisions: Decision[] = ranked.map((i) => toDecision(pool, i, ledger));
   return {
     nowMs: input.nowMs,
     desired,

@@ -38,7 +38,7 @@ export function computeCapacity(input: PlanInput): PlanCapacity {
  * One candidate per info-hash, whatever order the feeds came in: feeds united, the smallest
  * non-empty name, the largest known size (conservative for the budget), the freshest counts.
  */
-export function mergeCandidates(candidates: readonly Candidate[]): Candidate[] {
+export function mergeCandidates(candidates: readonly Candidate[]): Map<InfoHash, Candidate> {
   const byHash = new Map<InfoHash, Candidate>();
   for (const c of candidates) {
     const prev = byHash.get(c.infoHash);
@@ -55,7 +55,7 @@ export function mergeCandidates(candidates: readonly Candidate[]): Candidate[] {
     });
   }
   // In first-seen order: every later step orders by total orders that end in the info-hash.
-  return [...byHash.values()];
+  return byHash;
 }
 
 function largerKnownSize(a: number | null, b: number | null): number | null {

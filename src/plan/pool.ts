@@ -2,7 +2,7 @@ import type { InfoHash } from '../shared/index.js';
 import type { SwarmCounts } from '../swarm/types.js';
 import { compareHash, mergeCandidates, uniqueSorted } from './items.js';
 import type { ReasonBook } from './reasons.js';
-import { countsExcludingSelf, isKnownSize, scoreCandidate } from './score.js';
+import { NeedCache, countsExcludingSelf, isKnownSize, needPerGB } from './score.js';
 import type { DecisionAction, HeldTorrent, PlanInput, Reason, ScoreComponents } from './types.js';
 
 /**
@@ -22,14 +22,24 @@ export const MIXED = 3;
  * candidates, one object per item was the largest allocation of a plan (and its GC time).
  * Items 0..candidates-1 come from (merged) candidates, the rest are owned torrents no feed lists.
  */
+const NO_FEEDS: readonly string[] = [];
+const UNSET_COMPONENTS: ScoreComponents = {
+  seeders: null,
+  leechers: null,
+  selfExcluded: null,
+  scarcity: 0,
+  demand: 1,
+};
+
 export class Pool {
   readonly count: number;
-  readonly infoHash: InfoHash[] = [];
-  readonly name: string[] = [];
-  readonly feedIds: (readonly string[])[] = [];
-  readonly counts: (SwarmCounts | null)[] = [];
-  readonly held: (HeldTorrent | null)[] = [];
-  readonly components: ScoreComponents[] = [];
+  readonly infoHash: InfoHash[];
+  readonly name: string[];
+  readonly feedIds: (readonly string[])[];
+  readonly counts: (SwarmCounts | null)[];
+  readonly held: (HeldTorrent | null)[];
+  /** Set for every index by buildPool (the fill value is never read). */
+  readonly components: ScoreComponents[];
   /** Size in bytes; NaN when unknown. */
   readonly sizeBytes: Float64Array;
   /** Bytes charged to the budget (0 for an incumbent of unknown size). */
@@ -48,12 +58,22 @@ export class Pool {
   readonly deferred: Uint8Array;
   /** The item it was swapped out for, or -1. */
   readonly swappedFor: Int32Array;
-  readonly feedId: (string | null)[] = [];
-  readonly action: (DecisionAction | null)[] = [];
-  readonly reason: (Reason | null)[] = [];
+  readonly feedId: (string | null)[];
+  readonly action: (DecisionAction | null)[];
+  readonly reason: (Reason | null)[];
 
   constructor(count: number) {
     this.count = count;
+    // Sized once: growing 9 arrays of 100,000 by push left their old stores as garbage.
+    this.infoHash = new Array<InfoHash>(count).fill('' as InfoHash);
+    this.name = new Array<string>(count).fill('');
+    this.feedIds = new Array<readonly string[]>(count).fill(NO_FEEDS);
+    this.counts = new Array<SwarmCounts | null>(count).fill(null);
+    this.held = new Array<HeldTorrent | null>(count).fill(null);
+    this.components = new Array<ScoreComponents>(count).fill(UNSET_COMPONENTS);
+    this.feedId = new Array<string | null>(count).fill(null);
+    this.action = new Array<DecisionAction | null>(count).fill(null);
+    this.reason = new Array<Reason | null>(count).fill(null);
     this.sizeBytes = new Float64Array(count);
     this.chargeBytes = new Float64Array(count);
     this.score = new Float64Array(count);
@@ -96,34 +116,35 @@ export function buildPool(input: PlanInput, book: ReasonBook): Pool {
   const sortedHeld = [...input.held].sort((a, b) => compareHash(a.infoHash, b.infoHash));
   for (const h of sortedHeld) if (!heldByHash.has(h.infoHash)) heldByHash.set(h.infoHash, h);
 
-  const candidates = mergeCandidates(input.candidates);
-  const listed = new Set<InfoHash>();
-  for (const c of candidates) listed.add(c.infoHash);
+  const listed = mergeCandidates(input.candidates);
   const heldOnly = [...heldByHash.values()].filter((h) => h.isOwned && !listed.has(h.infoHash));
-  const pool = new Pool(candidates.length + heldOnly.length);
+  const pool = new Pool(listed.size + heldOnly.length);
+  const needs = new NeedCache(scoring);
 
   let i = 0;
-  for (const c of candidates) {
+  for (const c of listed.values()) {
     const held = heldByHash.get(c.infoHash) ?? null;
     const feedIds = uniqueSorted(c.feedIds);
     if (held !== null && held.isOwned) {
       incumbent(i++, held, c.counts ?? held.counts ?? null, feedIds, true, c.sizeBytes);
       continue;
     }
-    const result = scoreCandidate(c.counts, c.sizeBytes, scoring);
+    const components = needs.get(c.counts);
+    const need = components.scarcity * components.demand;
+    const score = needPerGB(need, c.sizeBytes);
     const known = isKnownSize(c.sizeBytes);
-    push(i, c.infoHash, c.name, feedIds, c.counts, held, result.components);
+    push(i, c.infoHash, c.name, feedIds, c.counts, held, components);
     pool.sizeBytes[i] = known ? (c.sizeBytes as number) : NaN;
     pool.chargeBytes[i] = known ? (c.sizeBytes as number) : 0;
-    pool.score[i] = result.score;
-    pool.need[i] = result.need;
-    pool.key[i] = result.score;
-    pool.value[i] = result.need;
+    pool.score[i] = score;
+    pool.need[i] = need;
+    pool.key[i] = score;
+    pool.value[i] = need;
     pool.role[i] = MIXED;
     pool.inFeed[i] = 1;
     if (held !== null) pool.fix(i, 'skip', book.heldNotOwned);
     else if (!known) pool.fix(i, 'skip', book.sizeUnknown);
-    else if (result.need <= 0) pool.fix(i, 'skip', book.wellSeeded(result.components.seeders ?? 0));
+    else if (need <= 0) pool.fix(i, 'skip', book.wellSeeded(components.seeders ?? 0));
     i++;
   }
   for (const h of heldOnly) incumbent(i++, h, h.counts ?? null, uniqueSorted(h.feedIds), false, null);
@@ -138,16 +159,12 @@ export function buildPool(input: PlanInput, book: ReasonBook): Pool {
     held: HeldTorrent | null,
     components: ScoreComponents,
   ): void {
-    pool.infoHash.push(infoHash);
-    pool.name.push(name);
-    pool.feedIds.push(feedIds);
-    pool.counts.push(counts);
-    pool.held.push(held);
-    pool.components.push(components);
-    pool.feedId.push(null);
-    pool.action.push(null);
-    pool.reason.push(null);
-    if (pool.infoHash.length !== at + 1) throw new RangeError(`pool out of step at ${at}`);
+    pool.infoHash[at] = infoHash;
+    pool.name[at] = name;
+    pool.feedIds[at] = feedIds;
+    pool.counts[at] = counts;
+    pool.held[at] = held;
+    pool.components[at] = components;
   }
 
   function incumbent(
@@ -160,15 +177,17 @@ export function buildPool(input: PlanInput, book: ReasonBook): Pool {
   ): void {
     const size = isKnownSize(held.sizeBytes) ? held.sizeBytes : isKnownSize(feedSize) ? feedSize : NaN;
     const own = countsExcludingSelf(counts, held);
-    const result = scoreCandidate(own.counts, Number.isNaN(size) ? null : size, scoring, own.selfExcluded);
+    const components = needs.get(own.counts, own.selfExcluded);
+    const need = components.scarcity * components.demand;
+    const score = needPerGB(need, Number.isNaN(size) ? null : size);
     const heldMs = Math.max(0, input.nowMs - held.addedAtMs);
-    push(at, held.infoHash, held.name, feedIds, counts, held, result.components);
+    push(at, held.infoHash, held.name, feedIds, counts, held, components);
     pool.sizeBytes[at] = size;
     pool.chargeBytes[at] = Number.isNaN(size) ? 0 : size;
-    pool.score[at] = result.score;
-    pool.need[at] = result.need;
-    pool.key[at] = result.score * (1 + margin);
-    pool.value[at] = result.need * (1 + margin);
+    pool.score[at] = score;
+    pool.need[at] = need;
+    pool.key[at] = score * (1 + margin);
+    pool.value[at] = need * (1 + margin);
     pool.heldMs[at] = heldMs;
     pool.isIncumbent[at] = 1;
     pool.inFeed[at] = inFeed ? 1 : 0;

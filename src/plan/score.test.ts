@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_SCORING,
   UNKNOWN_SCARCITY,
+  NeedCache,
   countsExcludingSelf,
+  swarmNeed,
   scoreCandidate,
   seederScarcity,
 } from './score.js';
@@ -64,7 +66,7 @@ describe('scoreCandidate', () => {
     const r = scoreCandidate({ seeders: 0, leechers: 0 }, null, scoring);
     expect(r.score).toBe(0);
     expect(r.need).toBe(1);
-    expect(r.components.sizeGB).toBeNull();
+    expect(r.sizeGB).toBeNull();
   });
 });
 
@@ -88,5 +90,18 @@ describe('countsExcludingSelf', () => {
   it('leaves counts observed before we added the torrent alone', () => {
     const counts = aCounts({ seeders: 1, observedAtMs: FIXED_NOW_MS - 5000 });
     expect(countsExcludingSelf(counts, held)).toEqual({ counts, selfExcluded: null });
+  });
+});
+
+describe('NeedCache', () => {
+  it('shares one components object per distinct count, equal to swarmNeed', () => {
+    const cache = new NeedCache(scoring);
+    const a = cache.get({ seeders: 2, leechers: 7 });
+    expect(cache.get({ seeders: 2, leechers: 7 })).toBe(a);
+    expect(a).toEqual(swarmNeed({ seeders: 2, leechers: 7 }, scoring));
+    expect(cache.get({ seeders: 7, leechers: 2 })).not.toEqual(a);
+    expect(cache.get({ seeders: 2, leechers: 7 }, 'seeder')).toEqual({ ...a, selfExcluded: 'seeder' });
+    expect(cache.get(null)).toEqual(swarmNeed(null, scoring));
+    expect(cache.get({ seeders: -1, leechers: 4 }).seeders).toBeNull();
   });
 });

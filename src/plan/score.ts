@@ -64,33 +64,71 @@ export function isKnownSize(sizeBytes: number | null | undefined): sizeBytes is 
   return typeof sizeBytes === 'number' && Number.isFinite(sizeBytes) && sizeBytes > 0;
 }
 
+/** What the swarm's counts say about need, independent of size (see the formula above). */
+export function swarmNeed(
+  counts: Pick<SwarmCounts, 'seeders' | 'leechers'> | null,
+  scoring: ScoringPolicy,
+  selfExcluded: ScoreComponents['selfExcluded'] = null,
+): ScoreComponents {
+  const known = counts !== null && isCount(counts.seeders) && isCount(counts.leechers);
+  const seeders = known ? counts.seeders : null;
+  const leechers = known ? counts.leechers : null;
+  return {
+    seeders,
+    leechers,
+    selfExcluded: known ? selfExcluded : null,
+    scarcity: seeders === null ? UNKNOWN_SCARCITY : seederScarcity(seeders, scoring.targetSeeders),
+    demand: leechers === null ? 1 : leecherDemand(leechers, scoring.leecherWeight),
+  };
+}
+
+/** Need per GB: the score the knapsack ranks by; 0 when the size is unknown. */
+export function needPerGB(need: number, sizeBytes: number | null): number {
+  return isKnownSize(sizeBytes) ? need / Math.max(sizeBytes / BYTES_PER_GB, MIN_SIZE_GB) : 0;
+}
+
 export function scoreCandidate(
   counts: Pick<SwarmCounts, 'seeders' | 'leechers'> | null,
   sizeBytes: number | null,
   scoring: ScoringPolicy,
   selfExcluded: ScoreComponents['selfExcluded'] = null,
 ): ScoreResult {
-  const known = counts !== null && isCount(counts.seeders) && isCount(counts.leechers);
-  const seeders = known ? counts.seeders : null;
-  const leechers = known ? counts.leechers : null;
-  const scarcity =
-    seeders === null ? UNKNOWN_SCARCITY : seederScarcity(seeders, scoring.targetSeeders);
-  const demand = leechers === null ? 1 : leecherDemand(leechers, scoring.leecherWeight);
-  const need = scarcity * demand;
-  const sizeGB = isKnownSize(sizeBytes) ? Math.max(sizeBytes / BYTES_PER_GB, MIN_SIZE_GB) : null;
-  const score = sizeGB === null ? 0 : need / sizeGB;
+  const components = swarmNeed(counts, scoring, selfExcluded);
+  const need = components.scarcity * components.demand;
   return {
-    score,
+    score: needPerGB(need, sizeBytes),
     need,
-    components: {
-      seeders,
-      leechers,
-      selfExcluded: known ? selfExcluded : null,
-      scarcity,
-      demand,
-      sizeGB,
-    },
+    sizeGB: isKnownSize(sizeBytes) ? Math.max(sizeBytes / BYTES_PER_GB, MIN_SIZE_GB) : null,
+    components,
   };
+}
+
+/**
+ * One ScoreComponents object per distinct (seeders, leechers, self) within a plan: with
+ * 100,000 candidates most swarms share their counts, and the components are immutable.
+ */
+export class NeedCache {
+  private readonly byKey = new Map<number, ScoreComponents>();
+  constructor(private readonly scoring: ScoringPolicy) {}
+
+  get(
+    counts: Pick<SwarmCounts, 'seeders' | 'leechers'> | null,
+    selfExcluded: ScoreComponents['selfExcluded'] = null,
+  ): ScoreComponents {
+    const s = counts?.seeders ?? -1;
+    const l = counts?.leechers ?? -1;
+    const small = Number.isInteger(s) && Number.isInteger(l) && s < 1 << 20 && l < 1 << 20;
+    if (!small) return swarmNeed(counts, this.scoring, selfExcluded);
+    const self = selfExcluded === 'seeder' ? 1 : selfExcluded === 'leecher' ? 2 : 0;
+    // s and l are >= -1 (anything below is unknown as well and maps to -1).
+    const key = ((Math.max(s, -1) + 1) * 2 ** 21 + (Math.max(l, -1) + 1)) * 3 + self;
+    let c = this.byKey.get(key);
+    if (c === undefined) {
+      c = swarmNeed(counts, this.scoring, selfExcluded);
+      this.byKey.set(key, c);
+    }
+    return c;
+  }
 }
 
 /**

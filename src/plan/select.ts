@@ -48,8 +48,8 @@ export function planMirror(input: PlanInput): Plan {
     if (!tryCharge(pool, ledger, i)) removeForBudget(pool, ledger, i, book);
   }
 
-  const mixed = pool.withRole(MIXED);
-  mixed.sort((a, b) => (pool.key[b] ?? 0) - (pool.key[a] ?? 0) || pool.compareHash(a, b));
+  const ranked = rankByScore(pool);
+  const mixed = mixedByKey(pool, ranked);
   for (const i of mixed) tryCharge(pool, ledger, i);
   if (improveBySwaps(pool, mixed, ledger)) {
     for (const i of mixed) if (pool.selected[i] === 0) tryCharge(pool, ledger, i);
@@ -57,7 +57,47 @@ export function planMirror(input: PlanInput): Plan {
   const bestBlockedScore = explainLeftOut(pool, mixed, ledger, book);
   applyAddLimit(pool, mixed, ledger, policy.maxAddsPerTick);
 
-  return decide({ pool, mixed, ledger, capacity, input, book, bestBlockedScore });
+  return decide({ pool, ranked, mixed, ledger, capacity, input, book, bestBlockedScore });
+}
+
+/** Every item, best score first, ties by info-hash: the order of the plan's decisions. */
+function rankByScore(pool: Pool): number[] {
+  const ranked: number[] = new Array<number>(pool.count);
+  for (let i = 0; i < pool.count; i++) ranked[i] = i;
+  return ranked.sort((a, b) => (pool.score[b] ?? 0) - (pool.score[a] ?? 0) || pool.compareHash(a, b));
+}
+
+/**
+ * MIXED items by key, best first. A new candidate's key is its score, so those are already in
+ * order in `ranked`; only the (few) incumbents, whose key carries the margin, need a sort and
+ * a merge. This saves a second sort of 100,000 items.
+ */
+function mixedByKey(pool: Pool, ranked: readonly number[]): number[] {
+  const fresh: number[] = [];
+  const held: number[] = [];
+  for (const i of ranked) {
+    if (pool.role[i] !== MIXED) continue;
+    if (pool.isIncumbent[i] === 1) held.push(i);
+    else fresh.push(i);
+  }
+  const byKey = (a: number, b: number): number =>
+    (pool.key[b] ?? 0) - (pool.key[a] ?? 0) || pool.compareHash(a, b);
+  held.sort(byKey);
+  const out: number[] = [];
+  let f = 0;
+  let h = 0;
+  while (f < fresh.length || h < held.length) {
+    const a = fresh[f];
+    const b = held[h];
+    if (b === undefined || (a !== undefined && byKey(a, b) <= 0)) {
+      out.push(a as number);
+      f++;
+    } else {
+      out.push(b);
+      h++;
+    }
+  }
+  return out;
 }
 
 function tryCharge(pool: Pool, ledger: Ledger, i: number): boolean {

@@ -116,10 +116,8 @@ export interface ScoreComponents {
   selfExcluded: 'seeder' | 'leecher' | null;
   /** 0..1: how far below the seeder target the swarm is (hyperbolic, steep at 0-1 seeders). */
   scarcity: number;
-  /** >= 1: the multiplier for waiting leechers. */
+  /** >= 1: the multiplier for waiting leechers. need = scarcity * demand. */
   demand: number;
-  /** Size in GB (1e9 bytes) used as the divisor, floored at MIN_SIZE_GB; null if unknown. */
-  sizeGB: number | null;
 }
 
 export interface ScoreResult {
@@ -127,6 +125,8 @@ export interface ScoreResult {
   score: number;
   /** scarcity * demand: how much the swarm needs one more complete copy. */
   need: number;
+  /** Size in GB (1e9 bytes) used as the divisor, floored at MIN_SIZE_GB; null if unknown. */
+  sizeGB: number | null;
   components: ScoreComponents;
 }
 
