@@ -40,7 +40,7 @@ const config: AgentConfig = {
   label: LABEL,
   downloadDir: DIR,
   maxCountAgeMs: 86_400_000,
-  maxSizeProbesPerTick: 10,
+  maxTorrentProbesPerTick: 10,
   planPolicy: {
     maxBytes: 3.5 * SIZE,
     minFreeBytes: 0,

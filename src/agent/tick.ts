@@ -21,8 +21,8 @@ export interface AgentConfig {
   planPolicy: PlanPolicy;
   /** Counts older than this lose to fresher sources. */
   maxCountAgeMs: number;
-  /** .torrent fetches per tick to learn sizes feeds do not state. */
-  maxSizeProbesPerTick: number;
+  /** .torrent fetches per tick to learn sizes and trackers feeds do not state. */
+  maxTorrentProbesPerTick: number;
   /** Pause before trusting that an owned torrent is gone from the daemon (default 1000 ms). */
   absenceSettleMs?: number;
 }
@@ -72,7 +72,7 @@ export async function runTick(deps: AgentDeps, config: AgentConfig, options: { d
   const merged = mergeFeedItems(snapshots, state.bans());
   // A .torrent that was refused (info-hash mismatch, hostile) is not planned until its refusal expires.
   for (const hash of [...merged.keys()]) if (deps.torrents.refusal(hash) !== undefined && !byHash.has(hash)) merged.delete(hash);
-  await probeUnknownSizes(deps, config, merged, byHash);
+  await probeTorrentFiles(deps, config, merged, byHash);
 
   const scrapeRequests = [...merged.values()]
     .filter((m) => !byHash.has(m.infoHash))
@@ -225,12 +225,18 @@ async function applyAdd(deps: AgentDeps, config: AgentConfig, action: Extract<Ac
   return true;
 }
 
-async function probeUnknownSizes(deps: AgentDeps, config: AgentConfig, merged: ReadonlyMap<InfoHash, MergedItem>, held: ReadonlyMap<InfoHash, DaemonTorrent>): Promise<void> {
-  let probes = 0;
-  for (const m of merged.values()) {
-    if (probes >= config.maxSizeProbesPerTick) return;
-    if (m.item.sizeBytes !== null || held.has(m.infoHash) || deps.torrents.cached(m.infoHash) !== undefined) continue;
-    probes++;
+/**
+ * Fetches .torrent files (bounded per tick; summaries are cached) for candidates whose size
+ * the feed does not state, or whose swarm cannot be counted without the torrent's trackers
+ * (an RSS item names no tracker; the .torrent's announce list does).
+ */
+async function probeTorrentFiles(deps: AgentDeps, config: AgentConfig, merged: ReadonlyMap<InfoHash, MergedItem>, held: ReadonlyMap<InfoHash, DaemonTorrent>): Promise<void> {
+  const wanted = [...merged.values()].filter((m) =>
+    !held.has(m.infoHash) && deps.torrents.cached(m.infoHash) === undefined && deps.torrents.refusal(m.infoHash) === undefined &&
+    (m.item.sizeBytes === null || (m.feedCounts === null && m.trackers.length === 0)));
+  // Unknown sizes first: without a size a candidate cannot be planned at all.
+  wanted.sort((a, b) => Number(a.item.sizeBytes !== null) - Number(b.item.sizeBytes !== null));
+  for (const m of wanted.slice(0, config.maxTorrentProbesPerTick)) {
     try {
       await deps.torrents.readTorrent(m.item, m.primaryFeedId);
     } catch (error) {

@@ -101,7 +101,7 @@ export function toAgentConfig(policy: Policy): AgentConfig {
     downloadDir: policy.storage.downloadDir,
     planPolicy,
     maxCountAgeMs: 2 * policy.intervals.scrape,
-    maxSizeProbesPerTick: 20,
+    maxTorrentProbesPerTick: 20,
   };
 }
 
