@@ -8,6 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InfoHash } from '../shared/index.js';
+import { createScraper } from '../swarm/index.js';
 import { startFeedServer, type FeedServer } from './feed-server.js';
 import { startSwarm, type SeededTorrent, type Swarm, type SwarmDaemon } from './swarm.js';
 import { makeDataset, type Dataset, type DatasetFileSpec } from './torrents.js';
@@ -80,6 +81,13 @@ export async function startMirrorWorld(options: {
       datasets.push({ spec, dataset, torrent, infoHash: torrent.infoHash });
       say(`seeded ${spec.name} (${formatMB(dataset.totalBytes)}) on ${spec.seeders} daemon${spec.seeders === 1 ? '' : 's'}`);
     }
+    // Seeders announce a moment after they finish verifying: wait until the tracker counts
+    // every seeder, so the agent's first look at the swarm is the true one.
+    const scraper = createScraper({ requestsPerSecond: 20, timeoutMs: 2000, now: Date.now });
+    await swarm.waitFor(async () => {
+      const outcome = await scraper.scrape(datasets.map((d) => ({ infoHash: d.infoHash, trackers: [swarm.tracker.announceUrl] })));
+      return datasets.every((d) => outcome.results.get(d.infoHash)?.seeders === d.spec.seeders);
+    }, { timeoutMs: 30_000, what: 'the tracker to count every seeder' });
     const volunteer = swarm.daemons[0];
     if (volunteer === undefined) throw new Error('the swarm started without the volunteer daemon');
     const server = feedServer;
