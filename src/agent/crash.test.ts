@@ -40,6 +40,7 @@ const config: AgentConfig = {
   label: LABEL,
   downloadDir: DIR,
   maxCountAgeMs: 86_400_000,
+  trackerStatsIntervalMs: 60_000,
   maxTorrentProbesPerTick: 10,
   planPolicy: {
     maxBytes: 3.5 * SIZE,
@@ -69,7 +70,7 @@ function crashingAt(port: DaemonPort, k: number, mode: Mode): { port: DaemonPort
     crashed: () => crashed,
     port: {
       readVersion: () => port.readVersion(),
-      listTorrents: () => port.listTorrents(),
+      listTorrents: (o) => port.listTorrents(o),
       readFreeSpace: (p) => port.readFreeSpace(p),
       addTorrent: wrap((r) => port.addTorrent(r)),
       setLabels: wrap((h, l) => port.setLabels(h, l)),

@@ -23,6 +23,8 @@ export interface AgentConfig {
   maxCountAgeMs: number;
   /** .torrent fetches per tick to learn sizes and trackers feeds do not state. */
   maxTorrentProbesPerTick: number;
+  /** How often the daemon poll includes trackerStats (the held torrents' swarm counts). */
+  trackerStatsIntervalMs: number;
   /** Pause before trusting that an owned torrent is gone from the daemon (default 1000 ms). */
   absenceSettleMs?: number;
 }
@@ -35,8 +37,19 @@ export interface AgentDeps {
   counts: CountSource;
   torrents: TorrentSource;
   clock: () => number;
+  /** What ticks carry over: slow-changing observations with their age (never ownership). */
+  memo?: TickMemo;
   /** Removes an empty per-torrent directory after its data was deleted (best effort). */
   removeEmptyDir?: (path: string) => Promise<void>;
+}
+
+export interface TickMemo {
+  trackerStatsAtMs: number;
+  trackerStats: Map<InfoHash, DaemonTorrent['trackerStats']>;
+}
+
+export function createTickMemo(): TickMemo {
+  return { trackerStatsAtMs: Number.NEGATIVE_INFINITY, trackerStats: new Map() };
 }
 
 export interface TickResult {
@@ -53,14 +66,25 @@ export async function runTick(deps: AgentDeps, config: AgentConfig, options: { d
   const { daemon, state, bus } = deps;
   const nowMs = deps.clock();
 
-  // Observe the daemon first: without it there is nothing safe to do.
-  let torrents = await daemon.listTorrents();
+  // Observe the daemon first: without it there is nothing safe to do. trackerStats are most of
+  // a poll's bytes (~80 % on 3.00) and change slowly: ask for them once per scrape interval.
+  const memo = deps.memo ?? (deps.memo = createTickMemo());
+  const withStats = nowMs - memo.trackerStatsAtMs >= config.trackerStatsIntervalMs;
+  const poll = async (): Promise<DaemonTorrent[]> => {
+    const list = await daemon.listTorrents({ trackerStats: withStats });
+    if (withStats) {
+      memo.trackerStatsAtMs = nowMs;
+      memo.trackerStats = new Map(list.map((t) => [t.infoHash, t.trackerStats]));
+    }
+    return list.map((t) => (withStats ? t : { ...t, trackerStats: memo.trackerStats.get(t.infoHash) ?? [] }));
+  };
+  let torrents = await poll();
   let view = reconcileOwnership({ records: state.owned(), torrents, label: config.label, downloadDir: config.downloadDir });
   if (view.ops.some((op) => op.kind === 'forget' && (op.why === 'removed-outside' || op.why === 'never-added'))) {
     // Transmission 3.00 answers RPC some milliseconds before it has reloaded its torrents after
     // a start: never conclude "gone" from one look. Look again after a pause.
     await delay(config.absenceSettleMs ?? 1000);
-    torrents = await daemon.listTorrents();
+    torrents = await poll();
     view = reconcileOwnership({ records: state.owned(), torrents, label: config.label, downloadDir: config.downloadDir });
   }
   const byHash = new Map(torrents.map((t) => [t.infoHash, t]));

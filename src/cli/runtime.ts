@@ -101,6 +101,7 @@ export function toAgentConfig(policy: Policy): AgentConfig {
     downloadDir: policy.storage.downloadDir,
     planPolicy,
     maxCountAgeMs: 2 * policy.intervals.scrape,
+    trackerStatsIntervalMs: policy.intervals.scrape,
     maxTorrentProbesPerTick: 20,
   };
 }

@@ -163,7 +163,7 @@ ${overrides.extra ?? ''}`);
     const killing: DaemonPort = {
       ...real,
       readVersion: () => real.readVersion(),
-      listTorrents: () => real.listTorrents(),
+      listTorrents: (o) => real.listTorrents(o),
       readFreeSpace: (p) => real.readFreeSpace(p),
       setLabels: (h, l) => real.setLabels(h, l),
       setLocation: (h, d) => real.setLocation(h, d),
