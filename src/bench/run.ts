@@ -1,0 +1,28 @@
+/**
+ * `npm run bench`: every benchmark in its own child process (so peak RSS is its own), one
+ * after the other (two cores: running them together would distort the times). Prints each
+ * benchmark's figures; exits non-zero if any benchmark failed to run or missed its target.
+ */
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BENCHES = [
+  { file: 'plan-bench.js', title: 'Planning 100,000 candidates across 20 feeds (target: median <= 250 ms, peak RSS <= 300 MB)' },
+  { file: 'feeds-bench.js', title: 'Parsing a 50,000-item RSS feed (target: <= 2 s)' },
+  { file: 'daemon-poll-bench.js', title: 'One daemon poll with 2,000 torrents in a real transmission-daemon (target: >= 5x fewer bytes than getAllData)' },
+];
+
+const only = process.argv.slice(2);
+let failed = 0;
+for (const bench of BENCHES) {
+  if (only.length > 0 && !only.some((o) => bench.file.startsWith(o))) continue;
+  process.stdout.write(`\n== ${bench.title}\n`);
+  const started = Date.now();
+  const result = spawnSync(process.execPath, ['--expose-gc', join(here, bench.file)], { stdio: 'inherit' });
+  process.stdout.write(`(${bench.file}: ${((Date.now() - started) / 1000).toFixed(1)} s, exit ${result.status ?? result.signal})\n`);
+  if (result.status !== 0) failed++;
+}
+process.stdout.write(failed === 0 ? '\nall benchmarks ran and met their targets\n' : `\n${failed} benchmark(s) failed or missed a target\n`);
+process.exitCode = failed === 0 ? 0 : 1;
