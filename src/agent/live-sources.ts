@@ -3,7 +3,7 @@
  * last-good fallback, tracker scrape with a per-hash cache, and .torrent files fetched with the
  * feed's cookie (so "hosted by" passkeys are kept), verified and cached in memory.
  */
-import { detectFeedFormat, fetchFeed, fetchTorrentFile, parseFeed, parseTorrentFile, verifyTorrentForItem } from '../feeds/index.js';
+import { FeedCache, fetchTorrentFile, parseTorrentFile, verifyTorrentForItem } from '../feeds/index.js';
 import type { FeedItem } from '../feeds/types.js';
 import { SmartnodeError, type InfoHash } from '../shared/index.js';
 import type { Scraper } from '../swarm/index.js';
@@ -25,13 +25,11 @@ export interface HttpLimits {
   userAgent: string;
 }
 
-interface FeedCacheEntry {
-  items: FeedItem[];
-  etag: string | null;
-  lastModified: string | null;
-  fetchedAtMs: number;
-}
-
+/**
+ * Schedules feed refreshes (each feed once per refresh interval; a failed one again at the next
+ * tick) over the feeds domain's FeedCache, which keeps the last good items, and reports what
+ * happened as events.
+ */
 export function createHttpFeedSource(options: {
   feeds: () => readonly FeedSpec[];
   refreshIntervalMs: () => number;
@@ -40,43 +38,26 @@ export function createHttpFeedSource(options: {
   /** Announce URLs the policy adds to every item of a feed (for scraping). */
   extraTrackers: (feedId: string) => readonly string[];
 }): FeedSource & { lastError(feedId: string): string | undefined } {
-  const cache = new Map<string, FeedCacheEntry>();
-  const errors = new Map<string, string>();
+  const cache = new FeedCache();
+  const state = new Map<string, { items: FeedItem[]; checkedAtMs: number; error: string | undefined }>();
 
   const refresh = async (feed: FeedSpec, nowMs: number): Promise<void> => {
-    const previous = cache.get(feed.id);
-    try {
-      const answer = await fetchFeed(feed.url, {
-        cookie: feed.cookie,
-        etag: previous?.etag ?? undefined,
-        lastModified: previous?.lastModified ?? undefined,
-        timeoutMs: options.limits.timeoutMs,
-        maxBytes: options.limits.feedMaxBytes,
-        userAgent: options.limits.userAgent,
-      });
-      if (answer.status === 'not-modified' && previous !== undefined) {
-        cache.set(feed.id, { ...previous, fetchedAtMs: nowMs });
-        errors.delete(feed.id);
-        options.bus.emit({ type: 'feed-fetched', atMs: nowMs, feedId: feed.id, items: previous.items.length, notModified: true, warnings: 0 });
-        return;
-      }
-      if (answer.status === 'not-modified') throw new SmartnodeError('FEED_FETCH', `feed ${feed.id} answered 304 to an unconditional request`, { retryable: true });
-      const format = feed.format === 'auto' ? detectFeedFormat(answer.text, answer.contentType, feed.url) : feed.format;
-      const parsed = await parseFeed(answer.text, { format, feedId: feed.id, feedUrl: feed.url, nowMs });
-      for (const warning of parsed.warnings) {
-        options.bus.emit({ type: 'feed-item-dropped', atMs: nowMs, feedId: feed.id, message: warning.message });
-      }
-      const extra = options.extraTrackers(feed.id);
-      const items = extra.length === 0 ? parsed.items : parsed.items.map((i) => ({ ...i, trackers: [...new Set([...i.trackers, ...extra])] }));
-      cache.set(feed.id, { items, etag: answer.etag, lastModified: answer.lastModified, fetchedAtMs: nowMs });
-      errors.delete(feed.id);
-      options.bus.emit({ type: 'feed-fetched', atMs: nowMs, feedId: feed.id, items: parsed.items.length, notModified: false, warnings: parsed.warnings.length });
-    } catch (error) {
-      const view = toErrorView(error);
-      errors.set(feed.id, view.message);
-      // The last good items stay in the cache; a failed feed is retried at the next tick.
-      options.bus.emit({ type: 'feed-failed', atMs: nowMs, feedId: feed.id, error: view, keptItems: previous?.items.length ?? 0 });
+    const result = await cache.refresh(
+      { id: feed.id, url: feed.url, format: feed.format, cookie: feed.cookie ?? null },
+      { nowMs, timeoutMs: options.limits.timeoutMs, maxBytes: options.limits.feedMaxBytes, userAgent: options.limits.userAgent },
+    );
+    const extra = options.extraTrackers(feed.id);
+    const items = extra.length === 0 ? result.items : result.items.map((i) => ({ ...i, trackers: [...new Set([...i.trackers, ...extra])] }));
+    for (const warning of result.warnings) {
+      options.bus.emit({ type: 'feed-item-dropped', atMs: nowMs, feedId: feed.id, message: warning.message });
     }
+    if (result.error !== null) {
+      state.set(feed.id, { items, checkedAtMs: nowMs, error: result.error.message });
+      options.bus.emit({ type: 'feed-failed', atMs: nowMs, feedId: feed.id, error: toErrorView(result.error), keptItems: result.items.length });
+      return;
+    }
+    state.set(feed.id, { items, checkedAtMs: nowMs, error: undefined });
+    options.bus.emit({ type: 'feed-fetched', atMs: nowMs, feedId: feed.id, items: items.length, notModified: result.freshness === 'not-modified', warnings: result.warnings.length });
   };
 
   return {
@@ -84,15 +65,13 @@ export function createHttpFeedSource(options: {
       const feeds = options.feeds();
       const interval = options.refreshIntervalMs();
       const due = feeds.filter((f) => {
-        const entry = cache.get(f.id);
-        return entry === undefined || errors.has(f.id) || nowMs - entry.fetchedAtMs >= interval;
+        const entry = state.get(f.id);
+        return entry === undefined || entry.error !== undefined || nowMs - entry.checkedAtMs >= interval;
       });
       await Promise.all(due.map((f) => refresh(f, nowMs)));
-      const live = new Set(feeds.map((f) => f.id));
-      for (const id of cache.keys()) if (!live.has(id)) cache.delete(id);
-      return feeds.map((f): FeedSnapshot => ({ feedId: f.id, items: cache.get(f.id)?.items ?? [] }));
+      return feeds.map((f): FeedSnapshot => ({ feedId: f.id, items: state.get(f.id)?.items ?? [] }));
     },
-    lastError: (feedId) => errors.get(feedId),
+    lastError: (feedId) => state.get(feedId)?.error,
   };
 }
 
