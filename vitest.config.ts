@@ -8,5 +8,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // The JSON report feeds the plain "N passed, N failed" line CI prints (scripts/test-summary.mjs).
+    reporters: ['default', ['json', { outputFile: '.test-results.json' }]],
   },
 });
