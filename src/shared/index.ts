@@ -1,3 +1,4 @@
 export * from './errors.js';
 export * from './infohash.js';
 export * from './redact.js';
+export * from './bencode.js';
