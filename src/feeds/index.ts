@@ -12,5 +12,4 @@ export {
   type FetchFeedOptions, type FetchFeedResult, type FetchImpl, type FetchTorrentOptions,
 } from './fetch.js';
 export { FeedCache, type FeedRefreshOptions, type FeedRefreshResult, type FeedSource } from './feed-cache.js';
-export { decodeBencode, type BDict, type BValue, type DecodeOptions } from './bencode.js';
 export { parseTorrentFile, verifyTorrentForItem, type ParseTorrentOptions } from './torrent.js';

@@ -1,57 +1,12 @@
 /**
- * Test helpers for the feeds domain: a tiny bencode encoder and a .torrent builder. Used by
- * tests and benchmarks only; never by production code.
+ * Test helpers for the feeds domain: a .torrent builder over the shared bencode encoder.
+ * Used by tests and benchmarks only; never by production code.
  */
 import { createHash } from 'node:crypto';
+import { encodeBencode, type BencodeInput } from '../shared/index.js';
 
-export type BInput = number | bigint | string | Uint8Array | BInput[] | { [key: string]: BInput };
-
-const encoder = new TextEncoder();
-
-/** Encodes a value; dict keys are written in sorted order (as BEP 3 requires) unless `unsorted`. */
-export function encodeBencode(value: BInput, options: { unsorted?: boolean } = {}): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const put = (text: string): void => {
-    parts.push(encoder.encode(text));
-  };
-  const walk = (v: BInput): void => {
-    if (typeof v === 'number' || typeof v === 'bigint') {
-      put(`i${v}e`);
-    } else if (typeof v === 'string') {
-      const bytes = encoder.encode(v);
-      put(`${bytes.length}:`);
-      parts.push(bytes);
-    } else if (v instanceof Uint8Array) {
-      put(`${v.length}:`);
-      parts.push(v);
-    } else if (Array.isArray(v)) {
-      put('l');
-      v.forEach(walk);
-      put('e');
-    } else {
-      put('d');
-      const keys = Object.keys(v);
-      if (options.unsorted !== true) keys.sort();
-      for (const key of keys) {
-        walk(key);
-        walk(v[key] as BInput);
-      }
-      put('e');
-    }
-  };
-  walk(value);
-  return concat(parts);
-}
-
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
+export { encodeBencode };
+export type BInput = BencodeInput;
 
 export interface TorrentSpec {
   name?: string;

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SmartnodeError, toInfoHash } from '../shared/index.js';
 import { parseTorrentFile, verifyTorrentForItem } from './torrent.js';
@@ -65,6 +66,7 @@ describe('parseTorrentFile on built torrents', () => {
 describe('parseTorrentFile refuses hostile files', () => {
   const cases: Array<[string, Uint8Array, RegExp]> = [
     ['a bencode bomb', new TextEncoder().encode(`d4:info${'l'.repeat(5000)}${'e'.repeat(5000)}e`), /nested deeper than 32/],
+    ['damaged bencode', new TextEncoder().encode('d4:infoi03ee'), /not valid bencode at byte 8: integer 03 has a leading zero/],
     ['a huge declared string', new TextEncoder().encode('d4:info99999999999:xe'), /declares 99999999999 bytes but only 2 remain/],
     ['a non-dict top level', encodeBencode([1, 2]), /top level is not a dictionary/],
     ['no info', encodeBencode({ announce: 'x' }), /no info dictionary/],
@@ -90,6 +92,31 @@ describe('parseTorrentFile refuses hostile files', () => {
   ];
   it.each(cases)('refuses %s', (_label, input, expected) => {
     expect(invalidReason(input)).toMatch(expected);
+  });
+
+  it('never throws anything but TORRENT_INVALID on random or damaged files, and stays fast', () => {
+    const alphabet = fc.constantFrom(...new TextEncoder().encode('dlie0123456789:-x'));
+    const torrent = aTorrentFile({ files: [{ path: ['a', 'b'], length: 5 }, { path: ['c'], length: 70000 }] });
+    const inputs = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }),
+      fc.array(alphabet, { maxLength: 300 }).map((a) => Uint8Array.from(a)),
+      // a valid torrent with a few bytes changed or cut
+      fc.tuple(fc.array(fc.tuple(fc.nat(torrent.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), fc.nat(torrent.length))
+        .map(([edits, cut]) => {
+          const copy = torrent.slice(0, Math.max(1, cut));
+          for (const [at, value] of edits) if (at < copy.length) copy[at] = value;
+          return copy;
+        }),
+    );
+    fc.assert(fc.property(inputs, (input) => {
+      const started = performance.now();
+      try {
+        parseTorrentFile(input);
+      } catch (error) {
+        if (!(error instanceof SmartnodeError) || error.code !== 'TORRENT_INVALID') throw error;
+      }
+      expect(performance.now() - started).toBeLessThan(50);
+    }), { numRuns: 2000 });
   });
 
   it('refuses more files than maxFiles', () => {

@@ -4,8 +4,9 @@
  * (the info-hash is SHA-1 of the exact raw `info` bytes the decoder located).
  */
 import { createHash } from 'node:crypto';
-import { infoHashFromBytes, SmartnodeError, type InfoHash } from '../shared/index.js';
-import { decodeBencode, isBDict, type BDict, type BValue } from './bencode.js';
+import {
+  BencodeError, decodeBencode, infoHashFromBytes, isBDict, SmartnodeError, type BDict, type BValue, type InfoHash,
+} from '../shared/index.js';
 import { uniqueTrackers } from './item.js';
 import type { TorrentFileEntry, TorrentMeta } from './types.js';
 
@@ -21,7 +22,7 @@ const MAX_PIECE_LENGTH = 2 ** 31;
 const utf8 = new TextDecoder('utf-8');
 
 export function parseTorrentFile(bytes: Uint8Array, options: ParseTorrentOptions = {}): TorrentMeta {
-  const root = decodeBencode(bytes, options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth });
+  const root = decodeTorrentBencode(bytes, options.maxDepth);
   if (!isBDict(root)) invalid('the top level is not a dictionary');
   const info = root.entries.get('info');
   if (!isBDict(info)) invalid(info === undefined ? 'no info dictionary' : 'info is not a dictionary');
@@ -69,6 +70,20 @@ export function verifyTorrentForItem(meta: TorrentMeta, expectedInfoHash: InfoHa
     throw new SmartnodeError('TORRENT_HASH_MISMATCH', `the .torrent "${meta.name}" has info-hash ${meta.infoHash}, but the feed item says ${expectedInfoHash}`, {
       hint: 'the feed or the download URL points at another torrent; the item is skipped until the feed is fixed',
       details: { expected: expectedInfoHash, actual: meta.infoHash },
+    });
+  }
+}
+
+/** The fetch's byte cap (torrentFileMaxBytes) already bounds the input, so no size limit here. */
+function decodeTorrentBencode(bytes: Uint8Array, maxDepth: number | undefined): BValue {
+  try {
+    return decodeBencode(bytes, { maxInputBytes: Number.POSITIVE_INFINITY, ...(maxDepth === undefined ? {} : { maxDepth }) });
+  } catch (error) {
+    if (!(error instanceof BencodeError)) throw error;
+    throw new SmartnodeError('TORRENT_INVALID', `invalid .torrent: not valid bencode at byte ${error.offset}: ${error.reason}`, {
+      hint: 'the .torrent file is damaged or not a torrent; fetch it again or drop the item',
+      details: { offset: error.offset },
+      cause: error,
     });
   }
 }
