@@ -1,37 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
-import { decodeBencode, encodeBencode, type BencodeInput } from './bencode.js';
-import { buildMetainfo, readMetainfoSummary } from './metainfo.js';
-
-const text = (s: string) => new TextEncoder().encode(s);
-
-describe('bencode', () => {
-  it('round-trips values and sorts dictionary keys', () => {
-    const value: BencodeInput = { z: 1, a: [text('x'), -3, { b: 0 }] };
-    const bytes = encodeBencode(value);
-    expect(new TextDecoder().decode(bytes)).toBe('d1:al1:xi-3ed1:bi0eee1:zi1ee');
-    expect(decodeBencode(bytes).value).toEqual({ a: [text('x'), -3, { b: 0 }], z: 1 });
-  });
-
-  it('refuses malformed input with the byte offset, never hangs or overreads', () => {
-    for (const bad of ['i01e', 'i-0e', '5:abc', 'l', 'd1:a', 'x', 'i1ei2e', '99999999999999:']) {
-      expect(() => decodeBencode(text(bad)), bad).toThrow(/at byte \d+/);
-    }
-    expect(() => decodeBencode(text('l'.repeat(100) + 'e'.repeat(100)))).toThrow(/nesting/);
-  });
-
-  it('decodes whatever it encodes (generated values)', () => {
-    const leaf = fc.oneof(fc.integer(), fc.uint8Array({ maxLength: 20 }));
-    const { tree } = fc.letrec((tie) => ({
-      tree: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('tree')), fc.dictionary(fc.string(), tie('tree'))),
-    }));
-    fc.assert(fc.property(tree, (v) => {
-      const bytes = encodeBencode(v as BencodeInput);
-      expect(encodeBencode(decodeBencode(bytes).value)).toEqual(bytes);
-    }));
-  });
-});
+import { decodeBencode, encodeBencode, isBDict } from '../shared/index.js';
+import { buildMetainfo, MAX_METAINFO_BYTES, readMetainfoSummary } from './metainfo.js';
 
 describe('metainfo', () => {
   it('hashes the info value byte for byte, and reads name, size and trackers', () => {
@@ -55,10 +25,16 @@ describe('metainfo', () => {
   it('says what is missing', () => {
     expect(() => readMetainfoSummary(encodeBencode({ announce: 'x' }))).toThrow(/no info dictionary/);
     expect(() => readMetainfoSummary(encodeBencode({ info: { name: 'n' } }))).toThrow(/neither length nor files/);
+    expect(() => readMetainfoSummary(encodeBencode({ info: 3 }))).toThrow(/"info" is not a dictionary/);
+    expect(() => readMetainfoSummary(new TextEncoder().encode('d4:infod4:name'))).toThrow(/invalid bencode at byte \d+/);
+    expect(() => readMetainfoSummary(new Uint8Array(MAX_METAINFO_BYTES + 1))).toThrow(/exceeds the 67108864-byte limit/);
   });
 });
 
 function decodePieces(metainfo: Uint8Array): Uint8Array {
-  const top = decodeBencode(metainfo).value as { info: { pieces: Uint8Array } };
-  return top.info.pieces;
+  const top = decodeBencode(metainfo);
+  const info = isBDict(top) ? top.entries.get('info') : undefined;
+  const pieces = isBDict(info) ? info.entries.get('pieces') : undefined;
+  if (!(pieces instanceof Uint8Array)) throw new Error('built metainfo has no info.pieces');
+  return pieces;
 }

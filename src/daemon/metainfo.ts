@@ -4,8 +4,10 @@
  * size. Plus a builder for tests and the benchmark.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { infoHashFromBytes, type InfoHash } from '../shared/index.js';
-import { decodeBencode, encodeBencode, type BencodeInput, type BencodeValue } from './bencode.js';
+import {
+  bencodeSafeInteger, decodeBencode, encodeBencode, infoHashFromBytes, isBDict,
+  type BDict, type BencodeInput, type InfoHash,
+} from '../shared/index.js';
 
 export interface MetainfoSummary {
   infoHash: InfoHash;
@@ -18,30 +20,28 @@ export interface MetainfoSummary {
 /** Caps what we are willing to parse; real .torrent files of huge datasets stay well below. */
 export const MAX_METAINFO_BYTES = 64 * 1024 * 1024;
 
-/** Throws a plain Error naming what is wrong; callers wrap it in their own error code. */
+const utf8 = new TextDecoder('utf-8');
+
+/** Throws an Error (a BencodeError for bad bencode) naming what is wrong; callers wrap it. */
 export function readMetainfoSummary(bytes: Uint8Array): MetainfoSummary {
-  if (bytes.length > MAX_METAINFO_BYTES) {
-    throw new Error(`metainfo is ${bytes.length} bytes, more than ${MAX_METAINFO_BYTES}`);
-  }
-  const { value, spans } = decodeBencode(bytes);
-  const span = spans.get('info');
-  if (!isDict(value) || span === undefined) throw new Error('metainfo has no info dictionary');
-  const info = value['info'];
-  if (!isDict(info)) throw new Error('metainfo "info" is not a dictionary');
-  const nameBytes = info['name'];
+  const top = decodeBencode(bytes, { maxInputBytes: MAX_METAINFO_BYTES });
+  const info = isBDict(top) ? top.entries.get('info') : undefined;
+  if (!isBDict(top) || info === undefined) throw new Error('metainfo has no info dictionary');
+  if (!isBDict(info)) throw new Error('metainfo "info" is not a dictionary');
+  const nameBytes = info.entries.get('name');
   if (!(nameBytes instanceof Uint8Array)) throw new Error('metainfo info.name is missing');
-  const name = new TextDecoder('utf-8').decode(nameBytes);
+  const name = utf8.decode(nameBytes);
 
   let sizeBytes: number;
-  const length = info['length'];
-  const files = info['files'];
-  if (typeof length === 'number' && length >= 0) {
+  const length = bencodeSafeInteger(info.entries.get('length'));
+  const files = info.entries.get('files');
+  if (length !== null && length >= 0) {
     sizeBytes = length;
   } else if (Array.isArray(files)) {
     sizeBytes = 0;
     for (const file of files) {
-      const fileLength = isDict(file) ? file['length'] : undefined;
-      if (typeof fileLength !== 'number' || fileLength < 0) {
+      const fileLength = isBDict(file) ? bencodeSafeInteger(file.entries.get('length')) : null;
+      if (fileLength === null || fileLength < 0) {
         throw new Error('metainfo info.files has an entry without a length');
       }
       sizeBytes += fileLength;
@@ -50,29 +50,22 @@ export function readMetainfoSummary(bytes: Uint8Array): MetainfoSummary {
     throw new Error('metainfo info has neither length nor files');
   }
 
-  const digest = createHash('sha1').update(bytes.subarray(span.start, span.end)).digest();
-  return { infoHash: infoHashFromBytes(digest), name, sizeBytes, announceUrls: readAnnounceUrls(value) };
+  const digest = createHash('sha1').update(bytes.subarray(info.start, info.end)).digest();
+  return { infoHash: infoHashFromBytes(digest), name, sizeBytes, announceUrls: readAnnounceUrls(top) };
 }
 
-function readAnnounceUrls(top: { [key: string]: BencodeValue }): string[] {
-  const text = new TextDecoder('utf-8');
+function readAnnounceUrls(top: BDict): string[] {
   const urls: string[] = [];
-  const list = top['announce-list'];
+  const list = top.entries.get('announce-list');
   if (Array.isArray(list)) {
     for (const tier of list) {
       if (!Array.isArray(tier)) continue;
-      for (const url of tier) if (url instanceof Uint8Array) urls.push(text.decode(url));
+      for (const url of tier) if (url instanceof Uint8Array) urls.push(utf8.decode(url));
     }
   }
-  const single = top['announce'];
-  if (urls.length === 0 && single instanceof Uint8Array) urls.push(text.decode(single));
+  const single = top.entries.get('announce');
+  if (urls.length === 0 && single instanceof Uint8Array) urls.push(utf8.decode(single));
   return [...new Set(urls)];
-}
-
-function isDict(value: BencodeValue | undefined): value is { [key: string]: BencodeValue } {
-  return (
-    typeof value === 'object' && !(value instanceof Uint8Array) && !Array.isArray(value)
-  );
 }
 
 export interface BuildMetainfoOptions {
@@ -104,7 +97,7 @@ export function buildMetainfo(options: BuildMetainfoOptions): BuiltMetainfo {
             .digest();
     pieces.set(hash, i * 20);
   }
-  const info: BencodeInput = {
+  const info: { [key: string]: BencodeInput } = {
     length: sizeBytes,
     name: options.name,
     'piece length': pieceLength,
