@@ -18,5 +18,3 @@ export {
 } from './scrape-udp.js';
 export type { UdpConnectionCache, UdpScrapeOptions } from './scrape-udp.js';
 export { redactTrackerUrl, trackerProtocol, trackerHost } from './tracker-url.js';
-export { decodeBencode, BencodeError } from './bencode-lite.js';
-export type { BValue, BDict, BencodeLimits } from './bencode-lite.js';

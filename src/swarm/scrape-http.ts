@@ -3,23 +3,25 @@
  * answered by a bencoded dict `files{<20-byte hash>: {complete, incomplete, downloaded}}`
  * or `{failure reason: <text>}`.
  */
-import { SmartnodeError, infoHashFromBytes, infoHashToBytes } from '../shared/index.js';
-import type { InfoHash } from '../shared/index.js';
 import {
   BencodeError,
-  binaryKeyToBytes,
-  bytesToText,
+  SmartnodeError,
+  bencodeSafeInteger,
+  binaryStringToBytes,
   decodeBencode,
-  isBBytes,
+  infoHashFromBytes,
+  infoHashToBytes,
   isBDict,
-} from './bencode-lite.js';
-import type { BDict, BValue } from './bencode-lite.js';
+} from '../shared/index.js';
+import type { BDict, BencodeLimits, BValue, InfoHash } from '../shared/index.js';
 import { redactTrackerUrl } from './tracker-url.js';
 import type { TrackerScrapeCounts, TrackerScrapeReply } from './types.js';
 
 /** Hashes per request: 50 keep the URL near 3 KB even when every byte is escaped. */
 export const HTTP_SCRAPE_MAX_HASHES = 50;
 export const HTTP_SCRAPE_MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
+/** Trackers are untrusted: a reply costs at most 2 MB of reading and 200,000 values. */
+const SCRAPE_BENCODE_LIMITS: BencodeLimits = { maxInputBytes: 2 * 1024 * 1024, maxDepth: 32, maxValues: 200_000 };
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -130,23 +132,23 @@ export function parseScrapeReply(
 ): Map<InfoHash, TrackerScrapeCounts> {
   let root: BValue;
   try {
-    root = decodeBencode(body);
+    root = decodeBencode(body, SCRAPE_BENCODE_LIMITS);
   } catch (error) {
-    if (error instanceof BencodeError) throw fail(`the reply is not valid bencode (${error.message})`);
+    if (error instanceof BencodeError) throw fail(`the reply is not valid bencode (${error.reason} at byte ${error.offset})`);
     throw error;
   }
   if (!isBDict(root)) throw fail('the reply is not a bencoded dictionary');
-  const failure = root.get('failure reason');
+  const failure = root.entries.get('failure reason');
   if (failure !== undefined) {
-    const text = isBBytes(failure) ? cleanTrackerText(bytesToText(failure)) : '(not a string)';
+    const text = failure instanceof Uint8Array ? cleanTrackerText(new TextDecoder().decode(failure)) : '(not a string)';
     throw fail(`the tracker answered "failure reason: ${text}"`);
   }
-  const files = root.get('files');
+  const files = root.entries.get('files');
   if (!isBDict(files)) throw fail('the reply has no "files" dictionary');
 
   const wanted = new Set<string>(requested);
   const counts = new Map<InfoHash, TrackerScrapeCounts>();
-  for (const [key, entry] of files) {
+  for (const [key, entry] of files.entries) {
     const hashBytes = fileKeyToHashBytes(key);
     if (hashBytes === null || !isBDict(entry)) continue;
     const hash = infoHashFromBytes(hashBytes);
@@ -164,11 +166,11 @@ export function parseScrapeReply(
  * code points all below 0x100. An exact 20-byte key wins over a re-decoded one.
  */
 function fileKeyToHashBytes(key: string): Uint8Array | null {
-  if (key.length === 20) return binaryKeyToBytes(key);
+  if (key.length === 20) return binaryStringToBytes(key);
   if (key.length < 20 || key.length > 40) return null;
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(binaryKeyToBytes(key));
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(binaryStringToBytes(key));
   } catch {
     return null;
   }
@@ -183,15 +185,16 @@ function fileKeyToHashBytes(key: string): Uint8Array | null {
 }
 
 function parseFileEntry(entry: BDict): TrackerScrapeCounts | null {
-  const seeders = entry.get('complete');
-  const leechers = entry.get('incomplete');
-  const completed = entry.get('downloaded');
-  if (!isCount(seeders) || !isCount(leechers)) return null;
-  return { seeders, leechers, completed: isCount(completed) ? completed : null };
+  const seeders = countOf(entry.entries.get('complete'));
+  const leechers = countOf(entry.entries.get('incomplete'));
+  if (seeders === null || leechers === null) return null;
+  return { seeders, leechers, completed: countOf(entry.entries.get('downloaded')) };
 }
 
-function isCount(value: BValue | undefined): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+/** A count: an integer in 0 .. 2^53, else null. */
+function countOf(value: BValue | undefined): number | null {
+  const n = bencodeSafeInteger(value);
+  return n !== null && n >= 0 ? n : null;
 }
 
 /** Tracker text goes into our messages: strip control characters and bound the length. */
