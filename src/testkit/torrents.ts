@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
-import { infoHashFromBytes, type InfoHash } from '../shared/infohash.js';
+import { decodeBencode, infoHashFromBytes, isBDict, type BValue, type InfoHash } from '../shared/index.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -158,41 +158,16 @@ export function infoHashOfMetainfo(metainfo: Uint8Array): InfoHash {
 
 /** Byte range [start, end) of the top-level dictionary's `info` value. */
 export function infoDictRange(bytes: Uint8Array): [number, number] {
-  if (bytes[0] !== 0x64 /* d */) throw new Error('metainfo is not a bencoded dictionary');
-  let pos = 1;
-  while (pos < bytes.length && bytes[pos] !== 0x65 /* e */) {
-    const [key, afterKey] = readString(bytes, pos);
-    const valueEnd = skipValue(bytes, afterKey);
-    if (key === 'info') return [afterKey, valueEnd];
-    pos = valueEnd;
+  let top: BValue;
+  try {
+    top = decodeBencode(bytes);
+  } catch (error) {
+    throw new Error(`metainfo is not valid bencode: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  throw new Error('metainfo has no info dictionary');
-}
-
-function readString(bytes: Uint8Array, pos: number): [string, number] {
-  const colon = bytes.indexOf(0x3a /* : */, pos);
-  const length = Number(new TextDecoder().decode(bytes.subarray(pos, colon)));
-  if (colon < 0 || !Number.isInteger(length) || length < 0) throw new Error(`bad bencode string at byte ${pos}`);
-  const end = colon + 1 + length;
-  if (end > bytes.length) throw new Error(`bencode string at byte ${pos} runs past the end`);
-  return [new TextDecoder().decode(bytes.subarray(colon + 1, end)), end];
-}
-
-function skipValue(bytes: Uint8Array, pos: number): number {
-  const c = bytes[pos];
-  if (c === 0x69 /* i */) {
-    const end = bytes.indexOf(0x65, pos);
-    if (end < 0) throw new Error(`unterminated bencode integer at byte ${pos}`);
-    return end + 1;
-  }
-  if (c === 0x6c /* l */ || c === 0x64 /* d */) {
-    let p = pos + 1;
-    while (p < bytes.length && bytes[p] !== 0x65) p = skipValue(bytes, p);
-    if (p >= bytes.length) throw new Error(`unterminated bencode container at byte ${pos}`);
-    return p + 1;
-  }
-  if (c !== undefined && c >= 0x30 && c <= 0x39) return readString(bytes, pos)[1];
-  throw new Error(`bad bencode value at byte ${pos}`);
+  if (!isBDict(top)) throw new Error('metainfo is not a bencoded dictionary');
+  const info = top.entries.get('info');
+  if (!isBDict(info)) throw new Error('metainfo has no info dictionary');
+  return [info.start, info.end];
 }
 
 /** sha256 of every regular file under `dir`, keyed by '/'-separated relative path, sorted. */
