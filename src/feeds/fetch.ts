@@ -4,7 +4,7 @@
  * (at most 5, never to another scheme, and the cookie is dropped when the origin changes).
  * Secrets: the cookie is never put in a message, detail or cause; URLs go through redactUrl.
  */
-import { redactText, redactUrl, SmartnodeError, type ErrorCode } from '../shared/index.js';
+import { discardBody, readBodyCapped, redactText, redactUrl, SmartnodeError, type ErrorCode } from '../shared/index.js';
 
 export type FetchImpl = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -96,7 +96,7 @@ async function fetchBounded(
       const response = await fetchImpl(url.toString(), { headers, redirect: 'manual', signal: controller.signal });
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && response.status !== 304 && location !== null) {
-        await response.body?.cancel().catch(() => undefined);
+        await discardBody(response);
         if (hop >= MAX_REDIRECTS) {
           throw new SmartnodeError(codes.fetch, `GET ${redactUrl(startUrl)}: more than ${MAX_REDIRECTS} redirects`, { hint: 'check the URL; the server redirects in a loop', retryable: false });
         }
@@ -104,19 +104,16 @@ async function fetchBounded(
         continue;
       }
       if (response.status === 304 && conditional) {
-        await response.body?.cancel().catch(() => undefined);
+        await discardBody(response);
         return 'not-modified';
       }
       if (response.status < 200 || response.status > 299) {
-        await response.body?.cancel().catch(() => undefined);
+        await discardBody(response);
         throw statusError(url.toString(), response.status, codes);
       }
-      const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-      if (Number.isFinite(declared) && declared > options.maxBytes) {
-        await response.body?.cancel().catch(() => undefined);
-        throw tooLarge(url.toString(), `it declares ${declared} bytes`, options.maxBytes, codes);
-      }
-      const body = await readCapped(response, options.maxBytes, url.toString(), codes);
+      const at = url.toString();
+      const body = await readBodyCapped(response, options.maxBytes, (over) =>
+        tooLarge(at, over.kind === 'declared' ? `it declares ${over.declaredBytes} bytes` : `more than ${over.maxBytes} bytes arrived`, over.maxBytes, codes));
       return { headers: response.headers, body };
     }
   } catch (error) {
@@ -150,30 +147,6 @@ function checkUrl(raw: string, codes: Codes): URL {
     throw new SmartnodeError(codes.unsupported, `${codes.what} URL ${redactUrl(raw)}: scheme ${JSON.stringify(url.protocol)} is not supported`, { hint: 'only http:// and https:// URLs can be fetched' });
   }
   return url;
-}
-
-async function readCapped(response: Response, maxBytes: number, url: string, codes: Codes): Promise<Uint8Array> {
-  if (response.body === null) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(url, `more than ${maxBytes} bytes arrived`, maxBytes, codes);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
 }
 
 function statusError(url: string, status: number, codes: Codes): SmartnodeError {

@@ -14,6 +14,7 @@
  * but whitespace after the top-level value. Errors are always BencodeError; each domain wraps
  * it into its own SmartnodeError code (TORRENT_INVALID, SCRAPE_FAILED, ...).
  */
+import { concatBytes } from './bytes.js';
 
 export interface BDict {
   readonly type: 'dict';
@@ -229,16 +230,6 @@ export function encodeBencode(value: BencodeInput, options: EncodeOptions = {}):
   };
   walk(value);
   return concatBytes(parts);
-}
-
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /** One char per byte (latin1), so any byte sequence round-trips through binaryStringToBytes. */

@@ -2,3 +2,5 @@ export * from './errors.js';
 export * from './infohash.js';
 export * from './redact.js';
 export * from './bencode.js';
+export * from './bytes.js';
+export * from './http.js';

@@ -9,12 +9,14 @@ import {
   bencodeSafeInteger,
   binaryStringToBytes,
   decodeBencode,
+  discardBody,
   infoHashFromBytes,
   infoHashToBytes,
   isBDict,
+  readBodyCapped,
 } from '../shared/index.js';
 import type { BDict, BencodeLimits, BValue, InfoHash } from '../shared/index.js';
-import { redactTrackerUrl } from './tracker-url.js';
+import { cleanTrackerText, scrapeFailure } from './scrape-failure.js';
 import type { TrackerScrapeCounts, TrackerScrapeReply } from './types.js';
 
 /** Hashes per request: 50 keep the URL near 3 KB even when every byte is escaped. */
@@ -85,14 +87,7 @@ export async function fetchHttpScrapeBatch(
   }
   const derived = deriveScrapeUrl(announceUrl);
   if ('reason' in derived) return { kind: 'unsupported', reason: derived.reason };
-  const tracker = redactTrackerUrl(announceUrl);
-  const fail = (why: string, cause?: unknown): SmartnodeError =>
-    new SmartnodeError('SCRAPE_FAILED', `scrape of tracker ${tracker} failed: ${why}`, {
-      retryable: true,
-      hint: 'the tracker may be down or overloaded; counts from other trackers or the feed are used meanwhile',
-      details: { tracker, hashes: hashes.length },
-      ...(cause === undefined ? {} : { cause: sanitizeCause(cause) }),
-    });
+  const fail = scrapeFailure(announceUrl, hashes.length);
 
   const fetchImpl: FetchLike = options.fetchImpl ?? fetch;
   const maxBytes = options.maxResponseBytes ?? HTTP_SCRAPE_MAX_RESPONSE_BYTES;
@@ -107,14 +102,17 @@ export async function fetchHttpScrapeBatch(
     throw fail(describeFetchError(error, options.timeoutMs), error);
   }
   if (!response.ok) {
-    await response.body?.cancel().catch(() => undefined);
+    await discardBody(response);
     throw fail(`HTTP status ${response.status}`);
   }
   let body: Uint8Array;
   try {
-    body = await readCapped(response, maxBytes);
+    body = await readBodyCapped(response, maxBytes, (over) =>
+      fail(over.kind === 'declared'
+        ? `the reply declares ${over.declaredBytes} bytes, over the ${over.maxBytes}-byte limit`
+        : `the reply exceeds the ${over.maxBytes}-byte limit`));
   } catch (error) {
-    if (error instanceof OversizeError) throw fail(error.message);
+    if (error instanceof SmartnodeError) throw error;
     throw fail(describeFetchError(error, options.timeoutMs), error);
   }
   return { kind: 'counts', counts: parseScrapeReply(body, hashes, fail) };
@@ -197,44 +195,6 @@ function countOf(value: BValue | undefined): number | null {
   return n !== null && n >= 0 ? n : null;
 }
 
-/** Tracker text goes into our messages: strip control characters and bound the length. */
-export function cleanTrackerText(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
-  return clean.length > 200 ? `${clean.slice(0, 200)}...` : clean;
-}
-
-class OversizeError extends Error {}
-
-async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {
-  const declared = Number(response.headers.get('content-length') ?? 'NaN');
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new OversizeError(`the reply declares ${declared} bytes, over the ${maxBytes}-byte limit`);
-  }
-  if (response.body === null) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new OversizeError(`the reply exceeds the ${maxBytes}-byte limit`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
-
 function describeFetchError(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return `no answer within ${timeoutMs} ms`;
@@ -243,17 +203,4 @@ function describeFetchError(error: unknown, timeoutMs: number): string {
   const code = cause instanceof Error && 'code' in cause ? String(cause.code) : undefined;
   if (code !== undefined) return `network error ${code}`;
   return error instanceof Error ? `network error: ${error.message}` : 'network error';
-}
-
-/**
- * Causes travel with the error into logs. Keep only the name and a system error code: fetch
- * errors may quote the request URL, which can carry a passkey.
- */
-export function sanitizeCause(error: unknown): Error {
-  const name = error instanceof Error ? error.name : 'Error';
-  const inner = error instanceof Error ? error.cause : undefined;
-  const code = inner instanceof Error && 'code' in inner ? String(inner.code) : undefined;
-  const safe = new Error(code === undefined ? name : `${name} (${code})`);
-  safe.name = name;
-  return safe;
 }

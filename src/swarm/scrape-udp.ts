@@ -16,8 +16,7 @@ import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { SmartnodeError, infoHashToBytes } from '../shared/index.js';
 import type { InfoHash } from '../shared/index.js';
-import { cleanTrackerText, sanitizeCause } from './scrape-http.js';
-import { redactTrackerUrl } from './tracker-url.js';
+import { cleanTrackerText, scrapeFailure } from './scrape-failure.js';
 import type { TrackerScrapeCounts, TrackerScrapeReply } from './types.js';
 
 /** 16 + 74 * 20 = 1496 bytes: the largest scrape that fits an Ethernet MTU. */
@@ -63,14 +62,7 @@ export async function fetchUdpScrapeBatch(
   if (url.protocol !== 'udp:' || !Number.isInteger(port) || port <= 0) {
     return { kind: 'unsupported', reason: 'UDP scrape needs a udp://host:port tracker URL' };
   }
-  const tracker = redactTrackerUrl(trackerUrl);
-  const fail = (why: string, cause?: unknown): SmartnodeError =>
-    new SmartnodeError('SCRAPE_FAILED', `scrape of tracker ${tracker} failed: ${why}`, {
-      retryable: true,
-      hint: 'the tracker may be down or overloaded; counts from other trackers or the feed are used meanwhile',
-      details: { tracker, hashes: hashes.length },
-      ...(cause === undefined ? {} : { cause: sanitizeCause(cause) }),
-    });
+  const fail = scrapeFailure(trackerUrl, hashes.length);
 
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
   let address: { address: string; family: number };

@@ -1,0 +1,37 @@
+/** How HTTP and UDP scrapes report failure: SCRAPE_FAILED, retryable, with no secret inside. */
+import { SmartnodeError } from '../shared/index.js';
+import { redactTrackerUrl } from './tracker-url.js';
+
+export type ScrapeFail = (why: string, cause?: unknown) => SmartnodeError;
+
+/** Builds the errors of one scrape of `trackerUrl` (redacted: it may carry a passkey). */
+export function scrapeFailure(trackerUrl: string, hashCount: number): ScrapeFail {
+  const tracker = redactTrackerUrl(trackerUrl);
+  return (why, cause) =>
+    new SmartnodeError('SCRAPE_FAILED', `scrape of tracker ${tracker} failed: ${why}`, {
+      retryable: true,
+      hint: 'the tracker may be down or overloaded; counts from other trackers or the feed are used meanwhile',
+      details: { tracker, hashes: hashCount },
+      ...(cause === undefined ? {} : { cause: sanitizeCause(cause) }),
+    });
+}
+
+/** Tracker text goes into our messages: strip control characters and bound the length. */
+export function cleanTrackerText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+  return clean.length > 200 ? `${clean.slice(0, 200)}...` : clean;
+}
+
+/**
+ * Causes travel with the error into logs. Keep only the name and a system error code: fetch
+ * errors may quote the request URL, which can carry a passkey.
+ */
+export function sanitizeCause(error: unknown): Error {
+  const name = error instanceof Error ? error.name : 'Error';
+  const inner = error instanceof Error ? error.cause : undefined;
+  const code = inner instanceof Error && 'code' in inner ? String(inner.code) : undefined;
+  const safe = new Error(code === undefined ? name : `${name} (${code})`);
+  safe.name = name;
+  return safe;
+}
