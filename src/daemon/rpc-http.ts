@@ -15,8 +15,10 @@
 import { SmartnodeError, redactText, redactUrl } from '../shared/index.js';
 
 export interface RpcHttpOptions {
+  /** Full RPC URL, e.g. http://127.0.0.1:9091/transmission/rpc; user:pass@ in it become Basic auth. */
   url: string;
   username?: string;
+  /** Never logged, never in an error. */
   password?: string;
   /** Per HTTP attempt, covering the whole answer (headers and body). */
   timeoutMs: number;

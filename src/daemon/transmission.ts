@@ -22,22 +22,12 @@ import type {
   DaemonVersion,
   ListTorrentsOptions,
 } from './port.js';
-import { createRpcHttp } from './rpc-http.js';
+import { createRpcHttp, type RpcHttpOptions } from './rpc-http.js';
 import { createLegacyRpc, type RpcCall } from './rpc-legacy.js';
 import { POLL_FIELDS, tableToObjects, toDaemonTorrent } from './transmission-schema.js';
 
-export interface TransmissionDaemonOptions {
-  /** Full RPC URL, e.g. http://127.0.0.1:9091/transmission/rpc. */
-  url: string;
-  username?: string;
-  /** Never logged, never in an error. */
-  password?: string;
-  /** Per HTTP attempt. */
-  timeoutMs: number;
-  fetchImpl?: typeof fetch;
-  /** gzip answers; default off for a daemon on loopback, on elsewhere (see rpc-http.ts). */
-  compress?: boolean;
-}
+/** The RPC endpoint, credentials, timeout and transport; documented in rpc-http.ts. */
+export type TransmissionDaemonOptions = RpcHttpOptions;
 
 /** 4.0 (rpc-version 17) takes `labels` in torrent-add; 3.00 ignores them there. */
 const LABELS_ON_ADD_SINCE_RPC = 17;
