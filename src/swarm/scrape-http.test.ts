@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SmartnodeError, infoHashToBytes, toInfoHash } from '../shared/index.js';
+import { infoHashToBytes } from '../shared/index.js';
 import type { InfoHash } from '../shared/index.js';
 import { announcePeer, startTracker } from '../testkit/tracker.js';
 import type { RunningTracker } from '../testkit/tracker.js';
@@ -15,22 +14,9 @@ import {
   parseScrapeReply,
   percentEncodeBytes,
 } from './scrape-http.js';
+import { hashOf, manyHashes, expectScrapeError } from './testing.js';
 
-const hashOf = (label: string): InfoHash => toInfoHash(createHash('sha1').update(label).digest('hex'));
-const manyHashes = (n: number, prefix = 'h'): InfoHash[] => Array.from({ length: n }, (_, i) => hashOf(`${prefix}${i}`));
 
-async function expectScrapeError(promise: Promise<unknown>, pattern: RegExp): Promise<SmartnodeError> {
-  const error = await promise.then(
-    () => expect.unreachable('the scrape should have failed'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SmartnodeError);
-  const se = error as SmartnodeError;
-  expect(se.code).toBe('SCRAPE_FAILED');
-  expect(se.retryable).toBe(true);
-  expect(se.message).toMatch(pattern);
-  return se;
-}
 
 /** A real HTTP server on 127.0.0.1 that answers every request with `handler`. */
 async function startScriptedServer(
@@ -93,7 +79,7 @@ describe('percent-encoding', () => {
   });
 
   it('repeats info_hash once per hash and keeps an existing query', () => {
-    const hashes = manyHashes(3);
+    const hashes = manyHashes(3, 'h');
     const url = buildScrapeRequestUrl('http://t.example/scrape?passkey=k', hashes);
     const params = url.split('?')[1]?.split('&') ?? [];
     expect(params[0]).toBe('passkey=k');
@@ -103,7 +89,7 @@ describe('percent-encoding', () => {
 
 describe('fetchHttpScrapeBatch against bittorrent-tracker', () => {
   let tracker: RunningTracker;
-  const hashes = manyHashes(HTTP_SCRAPE_MAX_HASHES);
+  const hashes = manyHashes(HTTP_SCRAPE_MAX_HASHES, 'h');
   const [busy, lonely] = hashes as [InfoHash, InfoHash, ...InfoHash[]];
 
   beforeAll(async () => {
@@ -127,7 +113,7 @@ describe('fetchHttpScrapeBatch against bittorrent-tracker', () => {
   });
 
   it('refuses a batch over the limit', async () => {
-    await expect(fetchHttpScrapeBatch(tracker.announceUrl, manyHashes(51), { timeoutMs: 1000 })).rejects.toMatchObject({
+    await expect(fetchHttpScrapeBatch(tracker.announceUrl, manyHashes(51, 'h'), { timeoutMs: 1000 })).rejects.toMatchObject({
       code: 'INTERNAL',
     });
   });

@@ -1,14 +1,11 @@
-import { createHash } from 'node:crypto';
 import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SmartnodeError, toInfoHash } from '../shared/index.js';
 import type { InfoHash } from '../shared/index.js';
 import { announcePeer, startTracker } from '../testkit/tracker.js';
 import type { RunningTracker } from '../testkit/tracker.js';
 import { UDP_SCRAPE_MAX_HASHES, createUdpConnectionCache, fetchUdpScrapeBatch } from './scrape-udp.js';
+import { manyHashes, expectScrapeError } from './testing.js';
 
-const hashOf = (label: string): InfoHash => toInfoHash(createHash('sha1').update(label).digest('hex'));
-const manyHashes = (n: number, prefix = 'u'): InfoHash[] => Array.from({ length: n }, (_, i) => hashOf(`${prefix}${i}`));
 
 /**
  * A real UDP socket on 127.0.0.1 that answers each packet with `reply` (or stays silent when
@@ -54,21 +51,11 @@ function scrapeReply(packet: Buffer, entries: number): Buffer {
   return out;
 }
 
-async function expectScrapeError(promise: Promise<unknown>, pattern: RegExp): Promise<SmartnodeError> {
-  const error = await promise.then(
-    () => expect.unreachable('the scrape should have failed'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SmartnodeError);
-  expect((error as SmartnodeError).code).toBe('SCRAPE_FAILED');
-  expect((error as SmartnodeError).message).toMatch(pattern);
-  return error as SmartnodeError;
-}
 
 describe('fetchUdpScrapeBatch against bittorrent-tracker', () => {
   let tracker: RunningTracker;
   let udpUrl: string;
-  const hashes = manyHashes(UDP_SCRAPE_MAX_HASHES);
+  const hashes = manyHashes(UDP_SCRAPE_MAX_HASHES, 'u');
   const [busy, lonely] = hashes as [InfoHash, InfoHash, ...InfoHash[]];
 
   beforeAll(async () => {
@@ -111,7 +98,7 @@ describe('fetchUdpScrapeBatch against bittorrent-tracker', () => {
   });
 
   it('refuses a batch over 74 hashes', async () => {
-    await expect(fetchUdpScrapeBatch(udpUrl, manyHashes(75), { timeoutMs: 1000, retries: 0, now: Date.now })).rejects.toMatchObject({
+    await expect(fetchUdpScrapeBatch(udpUrl, manyHashes(75, 'u'), { timeoutMs: 1000, retries: 0, now: Date.now })).rejects.toMatchObject({
       code: 'INTERNAL',
     });
   });

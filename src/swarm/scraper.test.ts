@@ -1,16 +1,12 @@
-import { createHash } from 'node:crypto';
 import dgram from 'node:dgram';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toInfoHash } from '../shared/index.js';
-import type { InfoHash } from '../shared/index.js';
 import { announcePeer, startTracker } from '../testkit/tracker.js';
 import type { RunningTracker } from '../testkit/tracker.js';
 import { createScraper, mergeAnswers } from './scraper.js';
+import { hashOf, manyHashes } from './testing.js';
 
-const hashOf = (label: string): InfoHash => toInfoHash(createHash('sha1').update(label).digest('hex'));
-const manyHashes = (n: number, prefix: string): InfoHash[] => Array.from({ length: n }, (_, i) => hashOf(`${prefix}${i}`));
 const FIXED_NOW = 1_700_000_000_000;
 const SECRET = 'Zq9SECRETpasskey0123456789abcdef';
 
