@@ -90,6 +90,19 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
     }
   };
 
+  /** Like the daemon's verify: what is already on disk at the torrent's path counts as downloaded. */
+  const verifyFromDisk = (t: Torrent): void => {
+    const present = files.get(dataPath(t)) ?? 0;
+    applyProgress(t, t.sizeWhenDoneBytes === 0 ? 1 : Math.min(present, t.sizeWhenDoneBytes) / t.sizeWhenDoneBytes);
+  };
+
+  /** The torrent an RPC call names, or the error the daemon gives for an unknown one. */
+  const knownTorrent = (infoHash: InfoHash, cannot: string): Torrent => {
+    const t = torrents.get(infoHash);
+    if (t === undefined) throw rpcError(`cannot ${cannot} ${infoHash}: transmission-daemon has no such torrent`, { infoHash });
+    return t;
+  };
+
   const need = (t: Torrent | undefined, infoHash: InfoHash): Torrent => {
     if (t === undefined) throw new Error(`memory daemon: no torrent ${infoHash}`);
     return t;
@@ -187,30 +200,22 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
       });
       directories.add(normalize(request.downloadDir));
       // Like the daemon's verify on add: data already on disk counts as downloaded.
-      const present = files.get(dataPath(t)) ?? 0;
-      applyProgress(t, t.sizeWhenDoneBytes === 0 ? 1 : Math.min(present, t.sizeWhenDoneBytes) / t.sizeWhenDoneBytes);
+      verifyFromDisk(t);
       torrents.set(t.infoHash, t);
       return { infoHash: t.infoHash, name: t.name, duplicate: false };
     },
     async setLabels(infoHash, labels) {
       enter('setLabels', clientPassword);
-      const t = torrents.get(infoHash);
-      if (t === undefined) {
-        throw rpcError(`cannot label ${infoHash}: transmission-daemon has no such torrent`, { infoHash });
-      }
+      const t = knownTorrent(infoHash, 'label');
       t.labels = [...labels];
     },
     async setLocation(infoHash, downloadDir) {
       enter('setLocation', clientPassword);
-      const t = torrents.get(infoHash);
-      if (t === undefined) {
-        throw rpcError(`cannot relocate ${infoHash}: transmission-daemon has no such torrent`, { infoHash });
-      }
+      const t = knownTorrent(infoHash, 'relocate');
       // Like torrent-set-location with move: false: no file moves; progress is re-checked there.
       t.downloadDir = downloadDir;
       directories.add(normalize(downloadDir));
-      const present = files.get(dataPath(t)) ?? 0;
-      applyProgress(t, t.sizeWhenDoneBytes === 0 ? 1 : Math.min(present, t.sizeWhenDoneBytes) / t.sizeWhenDoneBytes);
+      verifyFromDisk(t);
     },
     async removeTorrent(infoHash, { deleteData }) {
       enter('removeTorrent', clientPassword);
