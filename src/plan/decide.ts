@@ -68,7 +68,7 @@ export function explainLeftOut(pool: Pool, mixed: readonly number[], ledger: Led
     } else if (miss !== null) {
       pool.reason[i] = book.overFeedQuota(miss);
     } else if (by >= 0) {
-      pool.reason[i] = book.swappedOut(score, pool.score[by] ?? 0, pool.name[by] ?? '');
+      pool.reason[i] = book.swappedOut(pool.score[by] ?? 0, pool.name[by] ?? '');
     } else {
       bestBlockedScore = Math.max(bestBlockedScore, score);
       // Held torrents it beats, but not by the margin; and those it beats by the margin but
@@ -111,7 +111,8 @@ export function decide({ pool, ranked, mixed, ledger, capacity, input, book, bes
       pool.reason[i] = book.needed(c);
     } else if (!selected) {
       pool.action[i] = 'remove';
-      pool.reason[i] = book.replaced(pool.score[i] ?? 0);
+      // A budget cut keeps the reason step 1 gave it.
+      if (pool.budgetCut[i] === 0 || pool.reason[i] === null) pool.reason[i] = book.replaced(pool.score[i] ?? 0);
     } else if (pool.role[i] === PROTECTED && pool.inFeed[i] === 0) {
       pool.action[i] = 'keep';
       pool.reason[i] = book.minSeedTime('not-in-feed', pool.heldMs[i] ?? 0);

@@ -25,8 +25,10 @@ export {
   countsExcludingSelf,
   isKnownSize,
   leecherDemand,
+  needPerGB,
   scoreCandidate,
   seederScarcity,
+  swarmNeed,
 } from './score.js';
 export { planMirror } from './select.js';
 export { applyActions, diffPlan, type Action } from './diff.js';

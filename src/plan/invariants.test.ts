@@ -186,6 +186,49 @@ describe('planMirror invariants (generated inputs)', () => {
     );
   });
 
+  it('does not churn: the next plan (nothing else changed) never undoes an add or a remove', () => {
+    fc.assert(
+      fc.property(inputArb, (generated) => {
+        // As in reality, a feed and the daemon agree on a torrent's size.
+        const feedSize = new Map<string, number>();
+        for (const c of generated.candidates) {
+          if (c.sizeBytes !== null) feedSize.set(c.infoHash, Math.max(c.sizeBytes, feedSize.get(c.infoHash) ?? 0));
+        }
+        const held = generated.held.map((h) => ({ ...h, sizeBytes: feedSize.get(h.infoHash) ?? h.sizeBytes }));
+        // Counts from before anything was added: a count that includes us (and so is
+        // corrected for us while we hold the torrent) would be stale once we drop it.
+        const countedAtMs = Math.min(generated.nowMs, ...held.map((h) => h.addedAtMs)) - 1;
+        const candidates = generated.candidates.map((c) =>
+          c.counts === null ? c : { ...c, counts: { ...c.counts, observedAtMs: countedAtMs } },
+        );
+        // The replace margin is what stops churn: with none, two near-equal torrents may take
+        // turns (a greedy packing is not a fixed point).
+        const scoring = { ...generated.policy.scoring, replaceMargin: Math.max(0.2, generated.policy.scoring.replaceMargin) };
+        const policy = { ...generated.policy, scoring, maxAddsPerTick: 1000 };
+        const input = { ...generated, candidates, held, policy };
+        const plan = planMirror(input);
+        const actions = diffPlan(plan, input.held);
+        const after = applyActions(input.held, actions, input.nowMs);
+        // Removing a torrent frees what it had written; an add writes nothing yet.
+        const removed = new Set(actions.filter((a) => a.kind === 'remove').map((a) => a.infoHash));
+        const freed = held
+          .filter((h) => removed.has(h.infoHash))
+          .reduce((sum, h) => sum + h.sizeBytes - h.leftUntilDoneBytes, 0);
+        const diskFreeBytes = input.diskFreeBytes === null ? null : input.diskFreeBytes + freed;
+        const again = planMirror({ ...input, held: after, diskFreeBytes });
+        // The next tick may still improve the set (a greedy packing is not a fixed point), but
+        // it never undoes this tick's work: nothing just added is removed, nothing just
+        // removed comes back.
+        const added = new Set(actions.filter((a) => a.kind === 'add').map((a) => a.infoHash));
+        for (const a of diffPlan(again, after)) {
+          if (a.kind === 'remove') expect(added.has(a.infoHash)).toBe(false);
+          else expect(removed.has(a.infoHash)).toBe(false);
+        }
+      }),
+      RUNS,
+    );
+  });
+
   it('holds at least half the best possible total need (single budget, nothing held)', () => {
     const items = fc.uniqueArray(
       fc.record({ n: fc.integer({ min: 1, max: 500 }), size: fc.integer({ min: 1, max: 20 }), seeders: fc.integer({ min: 0, max: 4 }), leechers: fc.integer({ min: 0, max: 50 }) }),

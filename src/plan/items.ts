@@ -3,6 +3,8 @@ import type { SwarmCounts } from '../swarm/types.js';
 import { isKnownSize } from './score.js';
 import type { Candidate, PlanCapacity, PlanInput } from './types.js';
 
+/** Plan input helpers: the budget, merging candidates, info-hash order. */
+
 export function computeCapacity(input: PlanInput): PlanCapacity {
   const { policy, diskFreeBytes } = input;
   let heldCommittedBytes = 0;
@@ -15,8 +17,9 @@ export function computeCapacity(input: PlanInput): PlanCapacity {
   let capacityBytes = maxBytes;
   let limitedBy: PlanCapacity['limitedBy'] = 'maxBytes';
   if (diskFreeBytes !== null && Number.isFinite(diskFreeBytes)) {
-    // Free space already excludes what our complete torrents occupy, and does not yet see
-    // bytes any held torrent (ours or not) will still write.
+    // Once every download finishes, free space will be diskFree - pendingWrite (free-space
+    // does not see unwritten bytes, ours or not). Ours may then occupy what they commit now
+    // plus that, less the reserve.
     const disk = heldCommittedBytes + diskFreeBytes - pendingWriteBytes - policy.minFreeBytes;
     if (disk < capacityBytes) {
       capacityBytes = Math.max(0, disk);

@@ -22,7 +22,7 @@ interface FeedAccount {
  * torrents against that feed's quotas. A feed id the policy does not name has no quota.
  *
  * A torrent listed by several feeds is charged to ONE of them: the one with the most room
- * (byte room first, then count room, then feed id), among those that can take it.
+ * left after taking it (see `roomier`), among those that can take it.
  */
 export class Ledger {
   readonly capacityBytes: number;
@@ -59,6 +59,20 @@ export class Ledger {
     return this.chooseFeed(feedIds, sizeBytes);
   }
 
+  /** Like fit, but an incumbent stays on one of its `home` feeds while one can take it. */
+  fitHome(home: readonly string[], feedIds: readonly string[], sizeBytes: number): string | null | undefined {
+    if (this.usedBytes + sizeBytes > this.capacityBytes) return undefined;
+    return this.chooseHomeFeed(home, feedIds, sizeBytes);
+  }
+
+  chooseHomeFeed(home: readonly string[], feedIds: readonly string[], sizeBytes: number): string | null | undefined {
+    if (home.length > 0) {
+      const feedId = this.chooseFeed(home, sizeBytes);
+      if (feedId !== undefined) return feedId;
+    }
+    return this.chooseFeed(feedIds, sizeBytes);
+  }
+
   /**
    * The roomiest feed among `feedIds` whose quotas can take the torrent (ignoring the total);
    * null when it lists no feed; undefined when every listed feed's quota stops it.
@@ -69,9 +83,17 @@ export class Ledger {
     for (const id of feedIds) {
       const a = this.accounts.get(id);
       if (a !== undefined && quotaMiss(a, sizeBytes) !== null) continue;
-      if (best === undefined || this.roomier(id, best)) best = id;
+      if (best === undefined || this.roomier(id, best, sizeBytes)) best = id;
     }
     return best;
+  }
+
+  /** Whether feed `feedId`'s quotas would take `sizeBytes` more once one torrent of `freedBytes` leaves it. */
+  fitsFeedWithout(feedId: string, sizeBytes: number, freedBytes: number): boolean {
+    const a = this.accounts.get(feedId);
+    if (a === undefined) return true;
+    if (a.maxTorrents !== null && a.usedTorrents - 1 + 1 > a.maxTorrents) return false;
+    return a.maxBytes === null || a.usedBytes - freedBytes + sizeBytes <= a.maxBytes;
   }
 
   /** Which quota stops it, on the roomiest of its feeds; null when some feed can take it. */
@@ -82,7 +104,7 @@ export class Ledger {
       const a = this.accounts.get(id);
       const miss = a === undefined ? null : quotaMiss(a, sizeBytes);
       if (miss === null) return null;
-      if (bestId === null || this.roomier(id, bestId)) {
+      if (bestId === null || this.roomier(id, bestId, sizeBytes)) {
         best = miss;
         bestId = id;
       }
@@ -91,9 +113,9 @@ export class Ledger {
   }
 
   /** The roomiest feed of these regardless of quota (for torrents that must be held anyway). */
-  roomiestFeed(feedIds: readonly string[]): string | null {
+  roomiestFeed(feedIds: readonly string[], sizeBytes = 0): string | null {
     let best: string | null = null;
-    for (const id of feedIds) if (best === null || this.roomier(id, best)) best = id;
+    for (const id of feedIds) if (best === null || this.roomier(id, best, sizeBytes)) best = id;
     return best;
   }
 
@@ -140,15 +162,33 @@ export class Ledger {
     });
   }
 
-  private roomier(a: string, b: string): boolean {
-    const bytesA = this.bytesRoom(a);
-    const bytesB = this.bytesRoom(b);
-    if (bytesA !== bytesB) return bytesA > bytesB;
-    const countA = this.torrentsRoom(a);
-    const countB = this.torrentsRoom(b);
-    if (countA !== countB) return countA > countB;
+  /**
+   * Whether feed a has more room than feed b for a torrent of this size: the larger share of
+   * its tightest quota left after taking it (a feed without quotas has unbounded room; ties
+   * by feed id). Shares, not bytes, so a feed with a 1-torrent quota and no byte quota does
+   * not look roomier than a half-empty 4 TB feed.
+   */
+  private roomier(a: string, b: string, sizeBytes: number): boolean {
+    const ha = this.headroomAfter(a, sizeBytes);
+    const hb = this.headroomAfter(b, sizeBytes);
+    if (ha !== hb) return ha > hb;
     return a < b;
   }
+
+  private headroomAfter(feedId: string, sizeBytes: number): number {
+    const account = this.accounts.get(feedId);
+    if (account === undefined) return Infinity;
+    const bytes = share(account.maxBytes, account.usedBytes + sizeBytes);
+    const count = share(account.maxTorrents, account.usedTorrents + 1);
+    return Math.min(bytes, count);
+  }
+}
+
+/** The share of a quota left once `used` is taken: 1 empty, 0 full, < 0 over. */
+function share(limit: number | null, used: number): number {
+  if (limit === null) return Infinity;
+  if (limit <= 0) return used <= 0 ? 0 : -Infinity;
+  return (limit - used) / limit;
 }
 
 function quotaMiss(a: FeedAccount, sizeBytes: number): QuotaMiss | null {

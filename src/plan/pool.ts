@@ -36,6 +36,12 @@ export class Pool {
   readonly infoHash: InfoHash[];
   readonly name: string[];
   readonly feedIds: (readonly string[])[];
+  /**
+   * For an incumbent: those of its feeds it was added for (its labels). It stays charged to
+   * one of them while they have room, so a torrent in two feeds does not move between feeds
+   * from tick to tick (which could push another torrent over a quota and out).
+   */
+  readonly homeFeeds: (readonly string[])[];
   readonly counts: (SwarmCounts | null)[];
   readonly held: (HeldTorrent | null)[];
   /** Set for every index by buildPool (the fill value is never read). */
@@ -56,6 +62,12 @@ export class Pool {
   readonly inFeed: Uint8Array;
   readonly selected: Uint8Array;
   readonly deferred: Uint8Array;
+  /**
+   * An incumbent the budget alone could not keep (step 1 of planMirror). It competes again
+   * like a new candidate (no margin, no seed-time protection): if space frees up it stays,
+   * instead of being removed now and re-added next tick. `reason` holds why it was cut.
+   */
+  readonly budgetCut: Uint8Array;
   /** The item it was swapped out for, or -1. */
   readonly swappedFor: Int32Array;
   readonly feedId: (string | null)[];
@@ -68,6 +80,7 @@ export class Pool {
     this.infoHash = new Array<InfoHash>(count).fill('' as InfoHash);
     this.name = new Array<string>(count).fill('');
     this.feedIds = new Array<readonly string[]>(count).fill(NO_FEEDS);
+    this.homeFeeds = new Array<readonly string[]>(count).fill(NO_FEEDS);
     this.counts = new Array<SwarmCounts | null>(count).fill(null);
     this.held = new Array<HeldTorrent | null>(count).fill(null);
     this.components = new Array<ScoreComponents>(count).fill(UNSET_COMPONENTS);
@@ -86,6 +99,7 @@ export class Pool {
     this.inFeed = new Uint8Array(count);
     this.selected = new Uint8Array(count);
     this.deferred = new Uint8Array(count);
+    this.budgetCut = new Uint8Array(count);
     this.swappedFor = new Int32Array(count).fill(-1);
   }
 
@@ -182,6 +196,8 @@ export function buildPool(input: PlanInput, book: ReasonBook): Pool {
     const score = needPerGB(need, Number.isNaN(size) ? null : size);
     const heldMs = Math.max(0, input.nowMs - held.addedAtMs);
     push(at, held.infoHash, held.name, feedIds, counts, held, components);
+    const home = feedIds.filter((id) => held.feedIds.includes(id));
+    if (home.length > 0 && home.length < feedIds.length) pool.homeFeeds[at] = home;
     pool.sizeBytes[at] = size;
     pool.chargeBytes[at] = Number.isNaN(size) ? 0 : size;
     pool.score[at] = score;

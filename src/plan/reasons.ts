@@ -44,7 +44,7 @@ export class ReasonBook {
   );
   readonly addLimit: Reason;
   private readonly wellSeededBySeeders = new Map<number, Reason>();
-  private readonly outscoredByText = new Map<string, Reason>();
+  private readonly outscoredByText = new Map<number, Reason>();
   private readonly quotaByFeed = new Map<string, Reason>();
   private noDiskBudgetShared: Reason | null = null;
 
@@ -150,10 +150,13 @@ export class ReasonBook {
 
   /** Shared by displayed score: the text names only the score and what protects the holders. */
   outscored(score: number, blocker: 'margin' | 'seed-time'): Reason {
-    const shown = formatScore(score);
-    const key = `${blocker}:${shown}`;
+    // Keyed by the score rounded as it is shown (3 significant digits), without building the
+    // text for each of tens of thousands of candidates; the sign tells the blocker apart.
+    const rounded = roundSignificant(score);
+    const key = blocker === 'margin' ? rounded : -rounded - 1;
     let r = this.outscoredByText.get(key);
     if (r === undefined) {
+      const shown = formatScore(rounded);
       const why =
         blocker === 'margin'
           ? `not by the ${formatPercent(this.margin)} replace margin`
@@ -166,11 +169,12 @@ export class ReasonBook {
     return r;
   }
 
-  swappedOut(score: number, byScore: number, byName: string): Reason {
+  /** Taken out by the swap pass to make room for one torrent worth more than all it displaced. */
+  swappedOut(byScore: number, byName: string): Reason {
     return reason(
       'OUTSCORED',
-      `its space serves more need with "${byName}" (${formatScore(byScore)}/GB against ` +
-        `${formatScore(score)}/GB, but larger)`,
+      `made room for "${byName}" (${formatScore(byScore)}/GB), which serves more need than ` +
+        'the torrents it displaced',
       { byScore, byName },
     );
   }
@@ -187,6 +191,11 @@ export class ReasonBook {
 
   replaced(score: number): Reason {
     const bar = score * (1 + this.margin);
+    if (score === 0) {
+      return reason('REPLACED', 'its swarm no longer needs it; its space goes to needier torrents', {
+        bar,
+      });
+    }
     return reason(
       'REPLACED',
       `its space goes to torrents scoring above ${formatScore(bar)}/GB (its ` +
@@ -194,4 +203,12 @@ export class ReasonBook {
       { bar },
     );
   }
+}
+
+/** `score` to 3 significant digits (as formatScore shows it), as a number. */
+function roundSignificant(score: number): number {
+  if (!Number.isFinite(score) || score <= 0) return score;
+  if (score >= 100) return Math.round(score);
+  const scale = 10 ** (2 - Math.floor(Math.log10(score)));
+  return Math.round(score * scale) / scale;
 }

@@ -1,9 +1,16 @@
 import { decide, explainLeftOut } from './decide.js';
 import { computeCapacity } from './items.js';
-import { Ledger } from './ledger.js';
+import type { Ledger } from './ledger.js';
+import { Placement } from './placement.js';
 import { MIXED, PINNED, PROTECTED, buildPool, type Pool } from './pool.js';
 import { ReasonBook } from './reasons.js';
 import type { Plan, PlanInput } from './types.js';
+
+/**
+ * How deep a chain of feed moves may go to make room for a held torrent (one move for a new
+ * candidate: with 100,000 of them, deeper searches would cost more than they find).
+ */
+const INCUMBENT_MOVES = 2;
 
 /** How many of the most valuable left-out torrents the swap pass tries to fit in. */
 const SWAP_ATTEMPTS = 16;
@@ -42,20 +49,21 @@ export function planMirror(input: PlanInput): Plan {
 
   fitIncumbentsToBudget(pool, pinned, byIncumbentValue, capacity.capacityBytes, input, book);
 
-  const ledger = new Ledger(capacity.capacityBytes, policy.feeds);
-  for (const p of pinned) chargeAnyway(pool, ledger, p);
+  const placed = new Placement(pool, capacity.capacityBytes, policy.feeds);
+  for (const p of pinned) placed.chargeAnyway(p);
   for (const i of pool.withRole(PROTECTED).sort(byIncumbentValue)) {
-    if (!tryCharge(pool, ledger, i)) removeForBudget(pool, ledger, i, book);
+    if (!placed.tryCharge(i, { moves: INCUMBENT_MOVES })) removeForBudget(pool, placed.ledger, i, book);
   }
 
   const ranked = rankByScore(pool);
   const mixed = mixedByKey(pool, ranked);
-  for (const i of mixed) tryCharge(pool, ledger, i);
-  if (improveBySwaps(pool, mixed, ledger)) {
-    for (const i of mixed) if (pool.selected[i] === 0) tryCharge(pool, ledger, i);
+  for (const i of mixed) placed.tryCharge(i, { moves: pool.isIncumbent[i] === 1 ? INCUMBENT_MOVES : 1 });
+  if (improveBySwaps(pool, mixed, placed)) {
+    for (const i of mixed) if (pool.selected[i] === 0) placed.tryCharge(i);
   }
+  const ledger = placed.ledger;
   const bestBlockedScore = explainLeftOut(pool, mixed, ledger, book);
-  applyAddLimit(pool, mixed, ledger, policy.maxAddsPerTick);
+  applyAddLimit(pool, mixed, placed, policy.maxAddsPerTick);
 
   return decide({ pool, ranked, mixed, ledger, capacity, input, book, bestBlockedScore });
 }
@@ -100,31 +108,6 @@ function mixedByKey(pool: Pool, ranked: readonly number[]): number[] {
   return out;
 }
 
-function tryCharge(pool: Pool, ledger: Ledger, i: number): boolean {
-  const size = pool.chargeBytes[i] ?? 0;
-  const feedIds = pool.feedIds[i] ?? [];
-  const feedId = ledger.fit(feedIds, size);
-  if (feedId === undefined) return false;
-  ledger.charge(feedId, size);
-  pool.selected[i] = 1;
-  pool.feedId[i] = feedId;
-  return true;
-}
-
-function chargeAnyway(pool: Pool, ledger: Ledger, i: number): void {
-  const size = pool.chargeBytes[i] ?? 0;
-  const feedIds = pool.feedIds[i] ?? [];
-  const feedId = ledger.chooseFeed(feedIds, size) ?? ledger.roomiestFeed(feedIds);
-  ledger.charge(feedId, size);
-  pool.selected[i] = 1;
-  pool.feedId[i] = feedId;
-}
-
-function release(pool: Pool, ledger: Ledger, i: number): void {
-  ledger.release(pool.feedId[i] ?? null, pool.chargeBytes[i] ?? 0);
-  pool.selected[i] = 0;
-}
-
 function removeForBudget(pool: Pool, ledger: Ledger, i: number, book: ReasonBook): void {
   const feedIds = pool.feedIds[i] ?? [];
   const miss = ledger.quotaMiss(feedIds, pool.chargeBytes[i] ?? 0);
@@ -132,7 +115,11 @@ function removeForBudget(pool: Pool, ledger: Ledger, i: number, book: ReasonBook
   pool.feedId[i] = ledger.roomiestFeed(feedIds);
 }
 
-/** Step 1: incumbents that no longer fit the budget or their feed's quota go, lowest first. */
+/**
+ * Step 1: the incumbents the budget and the feed quotas can keep on their own, highest score
+ * first. The rest lose their incumbency (no margin, no seed-time protection, even within the
+ * minimum seed time: a budget is a hard limit) and compete like new candidates.
+ */
 function fitIncumbentsToBudget(
   pool: Pool,
   pinned: readonly number[],
@@ -141,18 +128,24 @@ function fitIncumbentsToBudget(
   input: PlanInput,
   book: ReasonBook,
 ): void {
-  const ledger = new Ledger(capacityBytes, input.policy.feeds);
-  for (const p of pinned) chargeAnyway(pool, ledger, p);
+  const placed = new Placement(pool, capacityBytes, input.policy.feeds);
+  for (const p of pinned) placed.chargeAnyway(p);
   const incumbents: number[] = [];
   for (let i = 0; i < pool.count; i++) {
     if (pool.isIncumbent[i] === 1 && (pool.role[i] === PROTECTED || pool.role[i] === MIXED)) incumbents.push(i);
   }
   incumbents.sort(byIncumbentValue);
   for (const i of incumbents) {
-    if (!tryCharge(pool, ledger, i)) removeForBudget(pool, ledger, i, book);
+    if (placed.tryCharge(i, { moves: INCUMBENT_MOVES })) continue;
+    const feedIds = pool.feedIds[i] ?? [];
+    const miss = placed.ledger.quotaMiss(feedIds, pool.chargeBytes[i] ?? 0);
+    pool.reason[i] = miss !== null ? book.overFeedQuota(miss) : book.noDiskBudgetHeld(capacityBytes);
+    pool.budgetCut[i] = 1;
+    pool.role[i] = MIXED;
+    pool.key[i] = pool.score[i] ?? 0;
+    pool.value[i] = pool.need[i] ?? 0;
   }
   for (const i of [...pinned, ...incumbents]) {
-    if (pool.action[i] !== null) continue;
     pool.selected[i] = 0;
     pool.feedId[i] = null;
   }
@@ -164,7 +157,8 @@ function fitIncumbentsToBudget(
  * of its feeds; swap when the item is worth more than what it displaces. Returns whether any
  * swap was made.
  */
-function improveBySwaps(pool: Pool, mixed: readonly number[], ledger: Ledger): boolean {
+function improveBySwaps(pool: Pool, mixed: readonly number[], placed: Placement): boolean {
+  const { ledger } = placed;
   const outside = mostValuableLeftOut(pool, mixed, ledger.capacityBytes, SWAP_ATTEMPTS);
   if (outside.length === 0) return false;
   const picksAscending = mixed.filter((i) => pool.selected[i] === 1).reverse();
@@ -178,12 +172,10 @@ function improveBySwaps(pool: Pool, mixed: readonly number[], ledger: Ledger): b
     }
     if (best === null) continue;
     for (const r of best.take) {
-      release(pool, ledger, r);
+      placed.release(r);
       pool.swappedFor[r] = x;
     }
-    ledger.charge(best.feedId, pool.chargeBytes[x] ?? 0);
-    pool.selected[x] = 1;
-    pool.feedId[x] = best.feedId;
+    placed.charge(x, best.feedId);
     swapped = true;
   }
   return swapped;
@@ -209,6 +201,12 @@ function mostValuableLeftOut(pool: Pool, mixed: readonly number[], capacityBytes
   return top;
 }
 
+/**
+ * The least valuable set of picks whose removal lets x in (on `feedId`), or null when every
+ * such set is worth as much as x. Two heuristics, the cheaper result wins: lowest-density
+ * picks first (passing over any that would make the swap a loss), and the single least
+ * valuable pick that makes enough room alone.
+ */
 function cheapestRoom(
   pool: Pool,
   x: number,
@@ -218,31 +216,68 @@ function cheapestRoom(
 ): { take: number[]; loss: number } | null {
   const size = pool.chargeBytes[x] ?? 0;
   const worth = pool.value[x] ?? 0;
-  let totalShort = ledger.usedBytes + size - ledger.capacityBytes;
-  let bytesShort = feedId === null ? -Infinity : size - ledger.bytesRoom(feedId);
-  let countShort = feedId === null ? -Infinity : 1 - ledger.torrentsRoom(feedId);
-  const take: number[] = [];
+  const totalShort0 = ledger.usedBytes + size - ledger.capacityBytes;
+  const bytesShort0 = feedId === null ? -Infinity : size - ledger.bytesRoom(feedId);
+  const countShort0 = feedId === null ? -Infinity : 1 - ledger.torrentsRoom(feedId);
+  const feedShort = bytesShort0 > 0 || countShort0 > 0;
+  let totalShort = totalShort0;
+  let bytesShort = bytesShort0;
+  let countShort = countShort0;
+  let take: number[] = [];
   let loss = 0;
+  let single = -1;
+  let singleLoss = worth;
   for (const r of picksAscending) {
-    if (totalShort <= 0 && bytesShort <= 0 && countShort <= 0) break;
     if (pool.selected[r] === 0) continue;
     const inFeed = feedId !== null && pool.feedId[r] === feedId;
+    const v = pool.value[r] ?? 0;
+    const sizeR = pool.chargeBytes[r] ?? 0;
+    if (v < singleLoss && (inFeed || !feedShort) && sizeR >= totalShort0 && (!inFeed || (sizeR >= bytesShort0 && countShort0 <= 1))) {
+      single = r;
+      singleLoss = v;
+    }
+    if (totalShort <= 0 && bytesShort <= 0 && countShort <= 0) continue;
     if (totalShort <= 0 && !inFeed) continue;
-    loss += pool.value[r] ?? 0;
-    if (loss >= worth) return null;
+    // One that would make the swap a loss is passed over: a later, denser-valued one may do.
+    if (loss + v >= worth) continue;
+    loss += v;
     take.push(r);
-    totalShort -= pool.chargeBytes[r] ?? 0;
+    totalShort -= sizeR;
     if (inFeed) {
-      bytesShort -= pool.chargeBytes[r] ?? 0;
+      bytesShort -= sizeR;
       countShort -= 1;
     }
   }
-  if (totalShort > 0 || bytesShort > 0 || countShort > 0) return null;
-  return take.length === 0 ? null : { take, loss };
+  const greedyOk = totalShort <= 0 && bytesShort <= 0 && countShort <= 0 && take.length > 0;
+  if (greedyOk) {
+    // Put back what the room does not need after all (cheapest were taken first, so a later,
+    // larger one may have made an earlier one unnecessary).
+    for (let k = take.length - 1; k >= 0; k--) {
+      const r = take[k] ?? -1;
+      const sizeR = pool.chargeBytes[r] ?? 0;
+      const inFeed = feedId !== null && pool.feedId[r] === feedId;
+      if (totalShort + sizeR > 0) continue;
+      if (inFeed && (bytesShort + sizeR > 0 || countShort + 1 > 0)) continue;
+      totalShort += sizeR;
+      if (inFeed) {
+        bytesShort += sizeR;
+        countShort += 1;
+      }
+      loss -= pool.value[r] ?? 0;
+      take.splice(k, 1);
+    }
+  }
+  if (single >= 0 && (!greedyOk || singleLoss < loss)) {
+    take = [single];
+    loss = singleLoss;
+  } else if (!greedyOk) {
+    return null;
+  }
+  return { take, loss };
 }
 
 /** Step 4: keep the best maxAddsPerTick adds; re-keep incumbents that now fit again. */
-function applyAddLimit(pool: Pool, mixed: readonly number[], ledger: Ledger, maxAddsPerTick: number): void {
+function applyAddLimit(pool: Pool, mixed: readonly number[], placed: Placement, maxAddsPerTick: number): void {
   const limit = Number.isFinite(maxAddsPerTick) ? Math.max(0, Math.floor(maxAddsPerTick)) : Infinity;
   let adds = 0;
   let deferredAny = false;
@@ -250,13 +285,13 @@ function applyAddLimit(pool: Pool, mixed: readonly number[], ledger: Ledger, max
     if (pool.selected[i] === 0 || pool.isIncumbent[i] === 1) continue;
     adds++;
     if (adds > limit) {
-      release(pool, ledger, i);
+      placed.release(i);
       pool.deferred[i] = 1;
       deferredAny = true;
     }
   }
   if (!deferredAny) return;
   for (const i of mixed) {
-    if (pool.isIncumbent[i] === 1 && pool.selected[i] === 0) tryCharge(pool, ledger, i);
+    if (pool.isIncumbent[i] === 1 && pool.selected[i] === 0) placed.tryCharge(i, { moves: INCUMBENT_MOVES });
   }
 }
