@@ -189,6 +189,57 @@ describe('planMirror: feed quotas', () => {
   });
 });
 
+describe('planMirror: assigning torrents in several feeds', () => {
+  it('judges room by the share of each quota left, not by raw bytes', () => {
+    // feed-b has no byte quota but room for one torrent only; feed-a is a half-used 10 GB.
+    const policy = aPlanPolicy({
+      feeds: [
+        { id: 'feed-a', maxBytes: 10 * GB, maxTorrents: null },
+        { id: 'feed-b', maxBytes: null, maxTorrents: 1 },
+      ],
+    });
+    const plan = planMirror(
+      aPlanInput({
+        policy,
+        candidates: [
+          { ...needy(1, 0, 1), feedIds: ['feed-a', 'feed-b'] },
+          { ...needy(2, 1, 1), feedIds: ['feed-b'] },
+        ],
+      }),
+    );
+    expect(decisionOf(plan, 1).feedId).toBe('feed-a');
+    expect(plan.desired).toEqual([hashOf(1), hashOf(2)]);
+  });
+
+  it('moves a placed two-feed torrent to its other feed to keep a held one', () => {
+    const policy = aPlanPolicy({
+      feeds: [
+        { id: 'feed-a', maxBytes: null, maxTorrents: 1 },
+        { id: 'feed-b', maxBytes: null, maxTorrents: 1 },
+      ],
+    });
+    // Held for feed-a and scoring highest, it is placed first, on its own feed...
+    const held = [
+      aHeld({ infoHash: hashOf(1), feedIds: ['feed-a'] }),
+      aHeld({ infoHash: hashOf(2), feedIds: ['feed-a'], addedAtMs: FIXED_NOW_MS - HOUR_MS }),
+    ];
+    const plan = planMirror(
+      aPlanInput({
+        policy,
+        held,
+        candidates: [
+          { ...needy(1, 0, 1), feedIds: ['feed-a', 'feed-b'] },
+          { ...needy(2, 3, 1), feedIds: ['feed-a'] },
+        ],
+      }),
+    );
+    // ...and then moves to feed-b so the one only feed-a lists can stay.
+    expect(plan.desired).toEqual([hashOf(1), hashOf(2)]);
+    expect(decisionOf(plan, 1).feedId).toBe('feed-b');
+    expect(decisionOf(plan, 2).feedId).toBe('feed-a');
+  });
+});
+
 describe('planMirror: incumbents (hysteresis)', () => {
   const replaceInput = (candidate: ReturnType<typeof needy>, heldForMs: number): PlanInput =>
     aPlanInput({

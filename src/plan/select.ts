@@ -20,21 +20,24 @@ const SWAP_ATTEMPTS = 16;
  *
  * Selection is a multiple-constraint knapsack (total capacity, and bytes/torrent quotas per
  * feed) solved approximately:
- * 1. Budget fit: held owned torrents alone must fit the (possibly shrunk) budget and feed
- *    quotas; whatever does not, lowest score first, is removed even within the minimum seed
- *    time (a budget is a hard limit). Pinned torrents are held regardless.
+ * 1. Budget fit: held owned torrents alone, best score first, must fit the (possibly shrunk)
+ *    budget and feed quotas. Those that do not lose their incumbency (no margin, no
+ *    seed-time protection: a budget is a hard limit) and compete like new candidates; unless
+ *    space frees up they are removed. Pinned torrents are held regardless.
  * 2. Greedy by value density: pinned, then incumbents within their minimum seed time, then all
  *    others by key = need per GB, where a replaceable incumbent's key is raised by the replace
  *    margin (hysteresis: a candidate must beat it by that much to take its space). Items that
- *    do not fit are passed over and smaller ones after them still fill the gaps.
+ *    do not fit are passed over and smaller ones after them still fill the gaps. A torrent in
+ *    several feeds goes to the one with most room; when none has room, a multi-feed torrent
+ *    already placed may move to another of its feeds (placement.ts).
  * 3. Swaps: each of the few most valuable left-out torrents is tried again by removing the
- *    lowest-density picks that stand in its way, when that raises the total need held (the
- *    classic fix for greedy's weakness: one big, very needed torrent behind many small ones).
- *    A refill pass then uses any space freed.
+ *    cheapest picks that stand in its way, when that raises the total need held (the classic
+ *    fix for greedy's weakness: one big, very needed torrent behind many small ones). A
+ *    refill pass then uses any space freed.
  * 4. Add limit: only the best maxAddsPerTick new torrents are added; incumbents that were to
  *    make room for the deferred ones are kept again if they fit.
- * Cost: two sorts of the candidates plus linear passes; a 100,000-candidate plan takes well
- * under a second (src/bench/plan-bench.ts).
+ * Cost: one sort of all candidates plus linear passes: about 0.2 s for 100,000 candidates in
+ * 20 feeds (src/bench/plan-bench.ts).
  */
 export function planMirror(input: PlanInput): Plan {
   const { policy } = input;
