@@ -5,10 +5,18 @@
  * Targets: median planMirror <= 250 ms, peak RSS <= 300 MB.
  *
  * Run alone: `npm run build && node dist/bench/plan-bench.js`.
- * From the built file, benchPlan() forks a fresh Node process for the measurement so the peak
- * RSS (`process.resourceUsage().maxRSS`, the process's high-water mark, including the generated
+ * From the built file, benchPlan() forks a fresh Node process per mode so each peak RSS
+ * (`process.resourceUsage().maxRSS`, the process's high-water mark, including the generated
  * input) is the planner's alone and not whatever the calling process already used. Run from
  * TypeScript sources (vitest), it measures in-process.
+ *
+ * Two modes, because V8 makes time and memory trade places:
+ * - ticks (the verdict): a full GC and an idle pause before each plan, as in the agent, which
+ *   plans once per tick. RSS stays near the live size, but the collection also drops the maps
+ *   of the last plan's working objects, so V8 deoptimizes and re-optimizes part of the
+ *   planner on every run ("weak objects" in --trace-deopt): it is the slower mode.
+ * - burst: plans back to back. Code stays hot (faster), but the old generation grows to a few
+ *   times the live size before V8 compacts it: the worst case for RSS.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
