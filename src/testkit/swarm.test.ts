@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { leftoversOf, networkSlot } from './netns.js';
 import { addTorrent, getTorrent, isRecord, rpcCall } from './rpc.js';
 import { startSwarm, waitFor, type Swarm } from './swarm.js';
@@ -17,8 +17,12 @@ const PREFIX = networkSlot(ID).prefix;
 describe('startSwarm', () => {
   let swarm: Swarm | undefined;
   let work = '';
-  afterAll(async () => {
+  // A failed test must not leave its swarm running: the next test reuses the network slot.
+  afterEach(async () => {
     await swarm?.stop();
+    swarm = undefined;
+  });
+  afterAll(async () => {
     if (work !== '') await rm(work, { recursive: true, force: true });
   });
 
@@ -69,7 +73,6 @@ describe('startSwarm', () => {
 
     // Seeders disconnect once the leecher completes: sample the peers during the transfer.
     const peersSeen = new Set<string>();
-    let fromTracker = 0;
     let last = '';
     await waitFor(
       async () => {
@@ -79,8 +82,6 @@ describe('startSwarm', () => {
         for (const peer of Array.isArray(t['peers']) ? t['peers'] : []) {
           if (isRecord(peer)) peersSeen.add(String(peer['address']));
         }
-        const from = t['peersFrom'];
-        if (isRecord(from)) fromTracker = Math.max(fromTracker, Number(from['fromTracker']));
         last = `percentDone ${String(t['percentDone'])}, peers ${[...peersSeen].join(' ')}`;
         return t['percentDone'] === 1;
       },
@@ -90,7 +91,9 @@ describe('startSwarm', () => {
 
     expect(await sha256Tree(join(mirrorDir, dataset.name))).toEqual(datasetTree(dataset));
     expect([...peersSeen].sort()).toEqual(seederAddresses);
-    expect(fromTracker).toBe(2);
+    // (peersFrom.fromTracker is not asserted: it counts connected peers only, and a sample under
+    // load can miss the transfer window. DHT, PEX and LPD are off, so the seeders seen above
+    // can only have come from the tracker.)
 
     // The tracker knows the swarm: both seeders and the new seed.
     await waitFor(
