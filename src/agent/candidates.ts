@@ -85,6 +85,7 @@ export function buildHeld(input: {
   owned: ReadonlySet<InfoHash>;
   records: ReadonlyMap<InfoHash, OwnedRecord>;
   pins: ReadonlySet<InfoHash>;
+  bans?: ReadonlySet<InfoHash>;
 }): HeldTorrent[] {
   return input.torrents.map((t) => {
     const record = input.records.get(t.infoHash);
@@ -97,6 +98,7 @@ export function buildHeld(input: {
       isOwned,
       addedAtMs: record?.intentAtMs ?? t.addedDate * 1000,
       pinned: isOwned && input.pins.has(t.infoHash),
+      banned: isOwned && (input.bans?.has(t.infoHash) ?? false),
       feedIds: record?.feedIds ?? [],
     };
   });

@@ -108,7 +108,7 @@ export async function runTick(deps: AgentDeps, config: AgentConfig, options: { d
     merged, torrents: byHash, scraped, cachedTorrent: (h) => deps.torrents.cached(h), nowMs, maxCountAgeMs: config.maxCountAgeMs,
   });
   const records = new Map(state.owned().map((r) => [r.infoHash, r]));
-  const held = buildHeld({ torrents, owned: view.owned, records, pins: state.pins() });
+  const held = buildHeld({ torrents, owned: view.owned, records, pins: state.pins(), bans: state.bans() });
   const diskFreeBytes = await readFreeBytes(daemon, config.downloadDir);
 
   const plan = planMirror({ candidates, held, policy: config.planPolicy, nowMs, diskFreeBytes });

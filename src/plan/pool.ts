@@ -209,7 +209,9 @@ export function buildPool(input: PlanInput, book: ReasonBook): Pool {
     pool.inFeed[at] = inFeed ? 1 : 0;
     const isProtected = heldMs < scoring.minSeedTimeMs;
     pool.role[at] = held.pinned === true ? PINNED : isProtected ? PROTECTED : MIXED;
-    if (pool.role[at] === MIXED && !inFeed) {
+    if (held.banned === true) {
+      pool.fix(at, 'remove', book.banned);
+    } else if (pool.role[at] === MIXED && !inFeed) {
       pool.fix(at, 'remove', book.noLongerInFeed(heldMs));
     }
   }

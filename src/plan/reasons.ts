@@ -36,6 +36,7 @@ function swarmDetails(c: ScoreComponents): Record<string, number | string> {
 /** Builds a plan's reasons, sharing the ones that read the same for many torrents. */
 export class ReasonBook {
   readonly pinned = reason('PINNED', 'pinned: the planner never removes it', {});
+  readonly banned = reason('BANNED', 'banned by the owner: removed now and never mirrored again', {});
   readonly sizeUnknown = reason('SIZE_UNKNOWN', 'the feed gives no size, so it cannot be budgeted', {});
   readonly heldNotOwned = reason(
     'HELD_NOT_OWNED',

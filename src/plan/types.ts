@@ -30,6 +30,8 @@ export interface HeldTorrent {
   addedAtMs: number;
   /** Pinned torrents are never removed by the planner. */
   pinned?: boolean;
+  /** Banned by the owner: an owned one is removed at once (before pins and the minimum seed time). */
+  banned?: boolean;
   /** The feeds it was added for (from its labels); used when no feed lists it any more. */
   feedIds: string[];
   /** Counts the daemon itself sees (trackerStats); used only when no candidate carries counts. */
@@ -93,7 +95,8 @@ export type NotChosenReasonCode =
   | 'HELD_NOT_OWNED'
   | 'ADD_LIMIT'
   | 'NO_LONGER_IN_FEED'
-  | 'REPLACED';
+  | 'REPLACED'
+  | 'BANNED';
 
 export type ReasonCode = ChosenReasonCode | NotChosenReasonCode;
 
