@@ -30,7 +30,81 @@ export type AgentEvent =
   | { type: 'action-failed'; atMs: number; kind: 'add' | 'remove'; infoHash: InfoHash; name: string; error: ErrorView }
   | { type: 'ownership'; atMs: number; op: 'confirm' | 'forget' | 'adopt' | 'finish-remove' | 'relabel' | 'relocate'; infoHash: InfoHash; detail: string }
   | { type: 'daemon-connected'; atMs: number; version: string; rpcVersion: number }
-  | { type: 'paused'; atMs: number; paused: boolean };
+  | { type: 'paused'; atMs: number; paused: boolean }
+  | { type: 'tick-scheduled'; atMs: number; nextTickAtMs: number }
+  | { type: 'pin'; atMs: number; infoHash: InfoHash; pinned: boolean }
+  | { type: 'ban'; atMs: number; infoHash: InfoHash; banned: boolean }
+  /** After each tick: what the mirror holds and the best candidates, for `status` and the dashboard. */
+  | { type: 'mirror'; atMs: number; view: MirrorView };
+
+/** One owned torrent as `status` and the dashboard show it (from the daemon and the last plan). */
+export interface OwnedTorrentView {
+  infoHash: InfoHash;
+  name: string;
+  /** The feed it is charged to; null when no feed lists it. */
+  feedId: string | null;
+  sizeBytes: number;
+  /** 0..1 */
+  percentDone: number;
+  status: string;
+  seeders: number | null;
+  leechers: number | null;
+  /** Where the counts came from ('daemon', 'scrape', 'feed') and when (ms since epoch). */
+  countsSource: string | null;
+  countsObservedAtMs: number | null;
+  /** Country codes of connected peers, when known (empty until geography is observed). */
+  countries: string[];
+  uploadRateBytesPerSec: number;
+  downloadRateBytesPerSec: number;
+  uploadedEverBytes: number;
+  /** uploaded / size; null for an empty torrent. */
+  ratio: number | null;
+  score: number;
+  need: number;
+  scarcity: number;
+  demand: number;
+  pinned: boolean;
+  /** The planner's decision for it this tick ('keep' or 'remove') and its reason. */
+  action: string;
+  reason: ReasonView;
+}
+
+/** A torrent the plan considered and does not hold: the planner's score and reason. */
+export interface CandidateView {
+  infoHash: InfoHash;
+  name: string;
+  feedId: string | null;
+  sizeBytes: number | null;
+  seeders: number | null;
+  leechers: number | null;
+  countsSource: string | null;
+  countsObservedAtMs: number | null;
+  score: number;
+  need: number;
+  scarcity: number;
+  demand: number;
+  /** 'add' (chosen this tick) or 'skip'. */
+  action: string;
+  reason: ReasonView;
+}
+
+export interface MirrorView {
+  nowMs: number;
+  owned: OwnedTorrentView[];
+  /** Best first; at most a bounded number (see candidateTotal for all). */
+  candidates: CandidateView[];
+  candidateTotal: number;
+  capacityBytes: number;
+  committedBytes: number;
+  maxBytes: number;
+  limitedBy: string;
+  diskFreeBytes: number | null;
+  minFreeBytes: number;
+  /** Sum over every torrent the daemon holds (bytes/s). */
+  uploadRateBytesPerSec: number;
+  downloadRateBytesPerSec: number;
+  feeds: { feedId: string; usedBytes: number; usedTorrents: number; maxBytes: number | null; maxTorrents: number | null }[];
+}
 
 export type AgentEventListener = (event: AgentEvent) => void;
 

@@ -18,8 +18,8 @@ export interface AgentLoopOptions {
 }
 
 export interface AgentLoopHandle {
-  /** Wakes the loop to tick at once. */
-  tickNow(): void;
+  /** Wakes the loop to tick at once; false when it is not waiting (a tick is running, or it stopped). */
+  tickNow(): boolean;
   readonly done: Promise<void>;
   nextTickAtMs(): number | null;
 }
@@ -31,10 +31,14 @@ export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): Agen
   let nextAt: number | null = null;
   let tick = 0;
   let failures = 0;
+  // The daemon's version is read before the first tick and again after a daemon error, so
+  // `status` and the dashboard can show what the agent is connected to.
+  let daemonKnown = false;
 
   const sleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {
       nextAt = deps.clock() + ms;
+      deps.bus.emit({ type: 'tick-scheduled', atMs: deps.clock(), nextTickAtMs: nextAt });
       const timer = setTimeout(done, ms);
       const onAbort = (): void => done();
       function done(): void {
@@ -59,6 +63,11 @@ export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): Agen
       deps.bus.emit({ type: 'tick-started', atMs: started, tick });
       let waitMs = options.tickIntervalMs;
       try {
+        if (!daemonKnown) {
+          const version = await deps.daemon.readVersion();
+          daemonKnown = true;
+          deps.bus.emit({ type: 'daemon-connected', atMs: deps.clock(), version: version.version, rpcVersion: version.rpcVersion });
+        }
         const result = await runTick(deps, options.readConfig(), { dryRun: options.dryRun, tick });
         failures = 0;
         deps.bus.emit({
@@ -70,6 +79,7 @@ export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): Agen
         options.onTick?.(result);
       } catch (error) {
         failures++;
+        if (error instanceof SmartnodeError && error.code.startsWith('DAEMON_')) daemonKnown = false;
         waitMs = backoffMs(error, failures, options.tickIntervalMs);
         deps.bus.emit({ type: 'tick-failed', atMs: deps.clock(), tick, error: toErrorView(error), retryInMs: waitMs });
       }
@@ -79,7 +89,11 @@ export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): Agen
   };
 
   return {
-    tickNow: () => wake?.(),
+    tickNow: () => {
+      if (wake === null) return false;
+      wake();
+      return true;
+    },
     done: loop(),
     nextTickAtMs: () => nextAt,
   };
