@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'DAEMON_RPC'
   | 'DAEMON_PROTOCOL'
   | 'STATE_IO'
+  | 'CONTROL_UNAVAILABLE'
+  | 'CONTROL_REFUSED'
   | 'SETUP_MISSING'
   | 'INTERNAL';
 
