@@ -64,15 +64,17 @@ export function formatPlanTable(plan: Plan, options: PlanTableOptions = {}): str
           .map((r) => r.d);
   const shown = rows.slice(0, limit);
 
+  const nameWidth = Math.max(12, Math.min(32, Math.floor(width / 5)));
   const cells = shown.map((d) => [
     d.action,
+    clip(d.name, nameWidth),
     formatScore(d.score),
     d.sizeBytes === null ? '?' : formatBytes(d.sizeBytes),
     formatCounts(d, plan.nowMs),
     d.feedId ?? '-',
     `${d.reason.code}: ${d.reason.text}`,
   ]);
-  const header = ['ACTION', 'SCORE/GB', 'SIZE', 'S/L SOURCE AGE', 'FEED', 'REASON'];
+  const header = ['ACTION', 'NAME', 'SCORE/GB', 'SIZE', 'S/L SOURCE AGE', 'FEED', 'REASON'];
   const widths = header.map((h, col) =>
     col === header.length - 1 ? 0 : Math.max(h.length, ...cells.map((c) => (c[col] ?? '').length)),
   );
@@ -107,6 +109,10 @@ function describeSummary(plan: Plan): string {
     `${s.desiredTorrents} torrents desired: +${s.add} add, -${s.remove} remove, ` +
     `${s.keep} keep, ${s.skip} skipped`
   );
+}
+
+function clip(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }
 
 function fit(text: string, width: number): string {
