@@ -79,6 +79,8 @@ export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): Agen
         options.onTick?.(result);
       } catch (error) {
         failures++;
+        // Announce the daemon again once it answers (it may have been restarted or upgraded).
+        if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE' && deps.memo !== undefined) deps.memo.daemonVersion = null;
         if (error instanceof SmartnodeError && error.code.startsWith('DAEMON_')) daemonKnown = false;
         waitMs = backoffMs(error, failures, options.tickIntervalMs);
         deps.bus.emit({ type: 'tick-failed', atMs: deps.clock(), tick, error: toErrorView(error), retryInMs: waitMs });

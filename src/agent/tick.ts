@@ -44,12 +44,14 @@ export interface AgentDeps {
 }
 
 export interface TickMemo {
+  /** The daemon's version once a tick has talked to it; reset when it becomes unreachable. */
+  daemonVersion: string | null;
   trackerStatsAtMs: number;
   trackerStats: Map<InfoHash, DaemonTorrent['trackerStats']>;
 }
 
 export function createTickMemo(): TickMemo {
-  return { trackerStatsAtMs: Number.NEGATIVE_INFINITY, trackerStats: new Map() };
+  return { daemonVersion: null, trackerStatsAtMs: Number.NEGATIVE_INFINITY, trackerStats: new Map() };
 }
 
 export interface TickResult {
@@ -69,6 +71,11 @@ export async function runTick(deps: AgentDeps, config: AgentConfig, options: { d
   // Observe the daemon first: without it there is nothing safe to do. trackerStats are most of
   // a poll's bytes (~80 % on 3.00) and change slowly: ask for them once per scrape interval.
   const memo = deps.memo ?? (deps.memo = createTickMemo());
+  if (memo.daemonVersion === null) {
+    const version = await daemon.readVersion();
+    memo.daemonVersion = version.version;
+    bus.emit({ type: 'daemon-connected', atMs: nowMs, version: version.version, rpcVersion: version.rpcVersion });
+  }
   const withStats = nowMs - memo.trackerStatsAtMs >= config.trackerStatsIntervalMs;
   const poll = async (): Promise<DaemonTorrent[]> => {
     const list = await daemon.listTorrents({ trackerStats: withStats });
