@@ -26,20 +26,22 @@ describe('policySchema defaults', () => {
       version: 1,
       node: { label: 'smartnode' },
       daemon: { url: 'http://127.0.0.1:9091/transmission/rpc', timeout: 10_000 },
-      storage: { downloadDir: '/srv/smartnode', maxBytes: 2e12, minFreeBytes: 50e9 },
+      storage: { downloadDir: '/srv/smartnode', maxBytes: 2e12, minFreeBytes: 50e9, pins: [] },
       feeds: [
         {
           id: 'at-datasets',
           url: 'https://academictorrents.com/collection/foo.csv',
           format: 'auto',
           trackers: [],
+          weight: 1,
           enabled: true,
         },
       ],
       scoring: { targetSeeders: 5, leecherWeight: 0.5, replaceMargin: 0.2, minSeedTime: 3 * 86_400_000 },
       intervals: { tick: 900_000, feedRefresh: 3_600_000, scrape: 1_800_000 },
-      limits: { feedMaxBytes: 50e6, torrentFileMaxBytes: 10e6, fetchTimeout: 30_000, maxAddsPerTick: 10 },
+      limits: { feedMaxBytes: 50e6, torrentFileMaxBytes: 10e6, fetchTimeout: 30_000, maxAddsPerTick: 10, maxEvictFraction: 0.25 },
       scrape: { enabled: true, requestsPerSecond: 2 },
+      bandwidth: { scope: 'owned', schedule: [] },
     });
   });
 
@@ -165,7 +167,7 @@ describe('validation', () => {
         feeds: [{ id: 'a', url: 'https://x.org/', maxBytes: '1.5 TB', trackers: ['udp://tracker.example:1337/announce'] }],
       }),
     );
-    expect(policy.storage).toEqual({ downloadDir: '/srv', maxBytes: 1_000_000, minFreeBytes: 1024 ** 3 });
+    expect(policy.storage).toEqual({ downloadDir: '/srv', maxBytes: 1_000_000, minFreeBytes: 1024 ** 3, pins: [] });
     expect(policy.feeds[0]?.maxBytes).toBe(1.5e12);
   });
 });

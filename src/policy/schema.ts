@@ -6,12 +6,13 @@
  */
 import { z } from 'zod';
 import { redactUrl } from '../shared/redact.js';
-import { parseDuration, parseSize } from './units.js';
+import { parseDuration, parseRate, parseSize } from './units.js';
+import { buildBandwidthSchema } from './bandwidth-schema.js';
 
 export const POLICY_VERSION = 1;
 
 /** Kinds of value the reference documentation names, kept in the JSON Schema as `x-kind`. */
-type ValueKind = 'size' | 'duration';
+type ValueKind = 'size' | 'duration' | 'rate';
 type TextKind = 'path' | 'env-name';
 const textKind = (kind: TextKind) => ({ 'x-kind': kind });
 
@@ -38,6 +39,7 @@ function unitField(kind: ValueKind, parse: (v: unknown) => ReturnType<typeof par
 
 const size = () => unitField('size', parseSize, '500 GB');
 const duration = () => unitField('duration', parseDuration, '15m');
+const rate = () => unitField('rate', parseRate, '10 MB/s');
 
 function showUrl(input: unknown): string {
   if (typeof input !== 'string') return describeInput(input);
@@ -126,6 +128,12 @@ const storageSchema = z
     minFreeBytes: size()
       .prefault('50 GB')
       .describe('Always leave at least this much free on the download filesystem.'),
+    pins: z
+      .array(
+        z.string().regex(/^[0-9a-fA-F]{40}$/, 'expected a 40-character hex info-hash').transform((h) => h.toLowerCase()),
+      )
+      .default([])
+      .describe('Info-hashes of owned torrents never evicted (in addition to pins set from the dashboard).'),
   })
   .describe('How much disk the agent may use, and where.');
 
@@ -149,6 +157,18 @@ const feedSchema = z
       .array(url(/^(https?|udp)$/, 'a tracker URL (http, https or udp)', 'put no secrets in tracker URLs'))
       .default([])
       .describe('Extra announce URLs to scrape for swarm counts of this feed\'s torrents.'),
+    share: z
+      .number()
+      .gt(0, 'must be more than 0 (leave it out for no share limit)')
+      .max(1, 'must be at most 1 (a fraction of the disk budget, like 0.25)')
+      .optional()
+      .describe('Share of the disk budget this feed may use, as a fraction (0.25 = a quarter); combined with maxBytes, the smaller wins.'),
+    weight: z
+      .number()
+      .gt(0, 'must be more than 0 (disable the feed to ignore it)')
+      .max(100)
+      .default(1)
+      .describe('Priority of this feed\'s torrents: their need per GB is multiplied by it (a torrent in several feeds takes the largest).'),
     enabled: z.boolean().default(true).describe('Set false to keep the feed in the file but ignore it.'),
   })
   .describe('A feed of torrents to consider for mirroring.');
@@ -215,6 +235,12 @@ const limitsSchema = z
     torrentFileMaxBytes: size().prefault('10 MB').describe('Largest .torrent file accepted.'),
     fetchTimeout: duration().prefault('30s').describe('Time limit for one feed or .torrent download.'),
     maxAddsPerTick: z.number().int().min(1).default(10).describe('At most this many torrents are added per tick.'),
+    maxEvictFraction: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.25)
+      .describe('A plan that would remove more than this fraction of the mirror (by bytes) at once waits for confirmation (run --yes, or the dashboard); disk-reserve evictions never wait.'),
   })
   .describe('Safety limits on downloads and on how fast the agent acts.');
 
@@ -238,6 +264,7 @@ export const policySchema = z
     intervals: intervalsSchema.prefault({}),
     limits: limitsSchema.prefault({}),
     scrape: scrapeSchema.prefault({}),
+    bandwidth: buildBandwidthSchema({ size, rate }).prefault({}),
   })
   .meta({
     title: 'smartnode policy',
@@ -256,3 +283,4 @@ export type ScoringPolicy = Policy['scoring'];
 export type IntervalsPolicy = Policy['intervals'];
 export type LimitsPolicy = Policy['limits'];
 export type ScrapePolicy = Policy['scrape'];
+export type BandwidthPolicy = Policy['bandwidth'];
