@@ -243,7 +243,9 @@ async function applyAdd(deps: AgentDeps, config: AgentConfig, action: Extract<Ac
   const file = await deps.torrents.readTorrent(m.item, m.primaryFeedId);
   const downloadDir = torrentDownloadDir(config.downloadDir, action.infoHash);
   deps.state.putOwned({
-    infoHash: action.infoHash, name: file.name, sizeBytes: file.totalSizeBytes, feedIds: m.feedIds,
+    infoHash: action.infoHash, name: file.name, sizeBytes: file.totalSizeBytes,
+    // The feed the planner charged it to is its home: it stays charged there while that feed has room.
+    feedIds: action.feedId === null ? m.feedIds : [action.feedId],
     phase: 'adding', intentAtMs: deps.clock(), downloadDir,
   });
   const result = await deps.daemon.addTorrent({ metainfo: file.metainfo, downloadDir, labels: [config.label] });
