@@ -9,6 +9,7 @@ import { formatPlanTable, planToJSON } from '../plan/index.js';
 import { checkPolicyFile } from '../policy/index.js';
 import { SmartnodeError, redactText } from '../shared/index.js';
 import { createLogger, logAgentEvents, type LogFormat } from './log.js';
+import { registerDoctorCommand } from './doctor.js';
 import { buildRuntime, ensureDownloadDir } from './runtime.js';
 
 export interface CliIO {
@@ -101,6 +102,8 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
         io.stdout.write(formatPlanTable(result.plan, { limit: opts.limit, width: terminalWidth(io.stdout) }) + '\n');
       }
     });
+
+  registerDoctorCommand(program, io, (code) => { exitCode = code; });
 
   const policy = program.command('policy').description('Policy file tools.');
   policy

@@ -26,6 +26,8 @@ export interface DaemonProcessOptions {
   settings?: Record<string, unknown>;
   /** How long to wait for RPC readiness. */
   readyTimeoutMs?: number;
+  /** Run the daemon as this user (the caller must be root; configDir must be writable by it). */
+  runAs?: { uid: number; gid: number };
 }
 
 export interface DaemonProcess {
@@ -102,7 +104,7 @@ export async function startDaemonProcess(options: DaemonProcessOptions): Promise
   const env = { ...process.env };
   for (const key of Object.keys(env)) if (/_proxy$/i.test(key)) delete env[key];
 
-  const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], ...options.runAs });
   const lines: string[] = [];
   const keep = (chunk: Buffer): void => {
     lines.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
