@@ -1,5 +1,8 @@
 import type { SwarmCounts } from '../swarm/types.js';
-import type { HeldTorrent, ScoreComponents, ScoreResult, ScoringPolicy } from './types.js';
+import { geoFactor } from './geo.js';
+import { herdFactor } from './herd.js';
+import { slowFactor } from './slow.js';
+import type { HeldTorrent, ScoreComponents, ScoreResult, ScoringPolicy, SignalScoring, SwarmSignals } from './types.js';
 
 /**
  * Scoring, version 1.
@@ -30,8 +33,27 @@ import type { HeldTorrent, ScoreComponents, ScoreResult, ScoringPolicy } from '.
  * 0.2 (scrape counts jitter by one peer between polls; 20% keeps a held torrent from being
  * swapped for a near-equal one and its bytes re-downloaded), minSeedTimeMs 72 h (a replaced
  * torrent should first have had the chance to give back at least what it cost to fetch).
+ *
+ * Version 2 (issue 3) multiplies need by three more factors when the policy scores signals
+ * (`scoring.signals`) and the counts carry them (`withSignals`):
+ *
+ *   need = scarcity * leechers * geo * slow * herd          (ScoreComponents.demand = all but scarcity)
+ *
+ *   geo  = 1 + geo.weight * (concentration + continentGap) / 2 + new-region bonus    (geo.ts)
+ *   slow = 1 + slow.weight * max(0, 1 - downloadRate / targetRate)                   (slow.ts)
+ *   herd = 1 for what we hold; else (designated ? 1 : p) * (1 - jitter * draw)      (herd.ts)
+ *
+ * The factors multiply scarcity, so a swarm at its seeder target stays well seeded whatever
+ * its geography (the target is the owner's word for "enough copies"); below it, they decide
+ * which needy swarm a copy helps most. Default weights (DEFAULT_SIGNALS) are chosen so that
+ * ONE signal never lifts a swarm over one with a seeder fewer (same size and leechers): the
+ * scarcity ratio between s and s+1 seeders is at least 2 for s >= 1 at targets 3..10, and the
+ * largest geo factor is 1 + 0.5 + 0.2 = 1.7, the largest slow factor 1.5. Two signals
+ * together may: a two-seeder swarm in one country whose downloads crawl is needier than a
+ * spread, fast one-seeder swarm. Missing signals (no peers resolved, no history) are factor 1,
+ * never a penalty or a bonus.
  */
-export const SCORING_VERSION = 1;
+export const SCORING_VERSION = 2;
 export const UNKNOWN_SCARCITY = 0.3;
 export const MIN_SIZE_GB = 0.01;
 const BYTES_PER_GB = 1e9;
@@ -42,6 +64,72 @@ export const DEFAULT_SCORING: ScoringPolicy = {
   replaceMargin: 0.2,
   minSeedTimeMs: 72 * 60 * 60 * 1000,
 };
+
+/**
+ * Defaults of the issue-3 signals (the policy schema repeats them):
+ * - geo.weight 0.5: a swarm in one country and one continent is worth 1.5x a spread one with
+ *   the same counts: enough to decide among equals, never more than one seeder (see above).
+ *   targetCountries 5 / targetContinents 3: spread over five countries on three continents
+ *   is "spread" (Academic Torrents' mirrors are mostly in North America and Europe; a third
+ *   continent is what a regional outage cannot take). Bonuses 0.1 (new country) and 0.2 (new
+ *   continent): a copy somewhere new is worth a little more, less than concentration itself.
+ * - slow.weight 0.5, target 1 MB/s: a swarm whose downloaders get nothing is worth 1.5x; at
+ *   1 MB/s a 100 GB dataset takes a day, which research users put up with; faster is not slow.
+ * - herd.expectedNodes 4, jitter 0.02: see herd.ts. 4 keeps a lone node deterministic for
+ *   one-seeder swarms at the default target 5; set it to the number of smartnodes you expect
+ *   on the same feeds. The 2% jitter is far below the replace margin (20%) and the smallest
+ *   scarcity step, so it only breaks near-ties.
+ */
+export const DEFAULT_SIGNALS: SignalScoring = {
+  geo: {
+    enabled: true,
+    weight: 0.5,
+    targetCountries: 5,
+    targetContinents: 3,
+    newCountryBonus: 0.1,
+    newContinentBonus: 0.2,
+    selfCountry: null,
+  },
+  slow: { enabled: true, weight: 0.5, targetRateBytesPerSec: 1_000_000 },
+  herd: { enabled: true, nodeId: '', expectedNodes: 4, jitter: 0.02 },
+};
+
+/** Counts as the score reads them: with the swarm's other signals when the agent attached them. */
+export type CountsWithSignals = Pick<SwarmCounts, 'seeders' | 'leechers'> & { signals?: SwarmSignals };
+
+/**
+ * Candidates whose counts carry their signals, which is how the planner's scoring
+ * (NeedCache.get, called with each candidate's counts) sees them. Candidates without counts
+ * keep no signals: without a seeder count there is no deficit, and geography or speed alone
+ * does not make a torrent needed.
+ */
+export function withSignals<C extends { counts: SwarmCounts | null; signals?: SwarmSignals }>(candidates: readonly C[]): C[] {
+  return candidates.map((c) =>
+    c.signals === undefined || c.counts === null ? c : { ...c, counts: { ...c.counts, signals: c.signals } },
+  );
+}
+
+/**
+ * Need with the issue-3 factors: scarcity as in version 1, `demand` the product of the
+ * leecher, geography, slow-download and herd factors (each kept in `factors`).
+ */
+export function composeNeed(
+  counts: CountsWithSignals | null,
+  scoring: ScoringPolicy,
+  selfExcluded: ScoreComponents['selfExcluded'],
+  signals: SwarmSignals,
+  config: SignalScoring,
+): ScoreComponents {
+  const base = swarmNeed(counts, scoring, selfExcluded);
+  const geo = geoFactor(signals.geo, config.geo);
+  const slow = slowFactor(signals.slow, config.slow);
+  const herd = herdFactor(
+    { infoHash: signals.infoHash, seeders: base.seeders, targetSeeders: scoring.targetSeeders, held: signals.held === true },
+    config.herd,
+  );
+  const demand = base.demand * (geo?.factor ?? 1) * (slow?.factor ?? 1) * (herd?.factor ?? 1);
+  return { ...base, demand, factors: { leechers: base.demand, geo, slow, herd } };
+}
 
 function isCount(n: number): boolean {
   return Number.isFinite(n) && n >= 0;
@@ -112,9 +200,13 @@ export class NeedCache {
   constructor(private readonly scoring: ScoringPolicy) {}
 
   get(
-    counts: Pick<SwarmCounts, 'seeders' | 'leechers'> | null,
+    counts: CountsWithSignals | null,
     selfExcluded: ScoreComponents['selfExcluded'] = null,
   ): ScoreComponents {
+    const signals = counts?.signals;
+    if (signals !== undefined && this.scoring.signals !== undefined) {
+      return composeNeed(counts, this.scoring, selfExcluded, signals, this.scoring.signals);
+    }
     const s = counts?.seeders ?? -1;
     const l = counts?.leechers ?? -1;
     const small = Number.isInteger(s) && Number.isInteger(l) && s < 1 << 20 && l < 1 << 20;
@@ -138,6 +230,19 @@ export class NeedCache {
  * when the count was observed after we added it (an older count cannot include us).
  */
 export function countsExcludingSelf(
+  counts: (SwarmCounts & { signals?: SwarmSignals }) | null,
+  held: Pick<HeldTorrent, 'leftUntilDoneBytes' | 'addedAtMs'>,
+): { counts: CountsWithSignals | null; selfExcluded: ScoreComponents['selfExcluded'] } {
+  const signals = counts?.signals;
+  if (signals !== undefined && counts !== null) {
+    // We hold it: herd avoidance does not apply (we already are one of its peers).
+    const excluded = countsExcludingSelfPlain(counts, held);
+    return { counts: excluded.counts === null ? null : { ...excluded.counts, signals: { ...signals, held: true } }, selfExcluded: excluded.selfExcluded };
+  }
+  return countsExcludingSelfPlain(counts, held);
+}
+
+function countsExcludingSelfPlain(
   counts: SwarmCounts | null,
   held: Pick<HeldTorrent, 'leftUntilDoneBytes' | 'addedAtMs'>,
 ): { counts: Pick<SwarmCounts, 'seeders' | 'leechers'> | null; selfExcluded: ScoreComponents['selfExcluded'] } {

@@ -14,6 +14,69 @@ export interface Candidate {
   feedIds: string[];
   /** The freshest swarm counts known, or null when nothing has counted this swarm yet. */
   counts: SwarmCounts | null;
+  /**
+   * Need signals beyond the counts (geography, download speed; issue 3). The agent attaches
+   * them with `withSignals` (signals.ts), which is what the score reads.
+   */
+  signals?: SwarmSignals;
+}
+
+/**
+ * Where the peers of a swarm sit. Built by the agent from addresses it resolved (the daemon's
+ * peer list for torrents it holds, a tracker announce probe for candidates); only country
+ * codes reach the planner.
+ */
+export interface GeoObservation {
+  /** ISO 3166 alpha-2 country -> peers there. Private, loopback and unresolved are not here. */
+  countryCounts: Readonly<Record<string, number>>;
+  /** Peers whose address resolved to no country. */
+  unknownPeers: number;
+  /**
+   * 'seeders': only complete peers were counted (the daemon knows each peer's progress);
+   * 'peers': seeders and leechers together (an announce reply does not tell them apart).
+   */
+  peersAre: 'seeders' | 'peers';
+  source: 'daemon' | 'announce';
+  observedAtMs: number;
+}
+
+/** How fast the swarm's downloaders get the data. */
+export type SlowObservation =
+  | {
+      /** From the daemon's peers: progress deltas between two polls, times the size. */
+      kind: 'peers';
+      /** Mean download rate of the leechers seen in both polls. */
+      meanLeecherRateBytesPerSec: number;
+      leechers: number;
+      /** Our own upload rate to them, per leecher. */
+      ourUploadPerLeecherBytesPerSec: number;
+      /** Time between the two polls. */
+      spanMs: number;
+      observedAtMs: number;
+    }
+  | {
+      /** Little's law over scrape history: W = L / lambda, rate = size / W. */
+      kind: 'little';
+      /** Mean leechers over the window (L). */
+      leechers: number;
+      /** Completed downloads per hour (lambda), from successive `downloaded` counts. */
+      completionsPerHour: number;
+      /** Mean time to download, W = L / lambda (Infinity when nothing completed). */
+      meanDownloadMs: number;
+      meanLeecherRateBytesPerSec: number;
+      /** Samples and time the estimate spans (after any reset). */
+      samples: number;
+      spanMs: number;
+      observedAtMs: number;
+    };
+
+/** What the score reads besides the counts, for one swarm. */
+export interface SwarmSignals {
+  infoHash: InfoHash;
+  geo: GeoObservation | null;
+  slow: SlowObservation | null;
+  /** We hold it: herd avoidance never applies (we already are one of its seeders). */
+  held?: boolean;
 }
 
 /** Everything the daemon holds, ours or not. */
@@ -44,6 +107,10 @@ export interface PlanFeedQuota {
   maxBytes: number | null;
   /** Torrents this feed may have held; null = no per-feed count limit. */
   maxTorrents: number | null;
+  /** Fraction (0..1] of the plan's capacity this feed may occupy; with maxBytes the smaller wins. */
+  share?: number | null;
+  /** Priority: the feed's scores are multiplied by it (default 1; see feed-quotas.ts). */
+  weight?: number;
 }
 
 export interface ScoringPolicy {
@@ -55,6 +122,43 @@ export interface ScoringPolicy {
   replaceMargin: number;
   /** An incumbent is not replaced by a better candidate before it has been held this long. */
   minSeedTimeMs: number;
+  /** Geography, slow downloads and herd avoidance (score.ts); absent = counts only. */
+  signals?: SignalScoring;
+}
+
+/** Weights and targets of the need signals beyond counts (defaults: DEFAULT_SIGNALS). */
+export interface SignalScoring {
+  geo: {
+    enabled: boolean;
+    /** How much a concentrated swarm multiplies need: factor 1 + weight * geoNeed. */
+    weight: number;
+    /** Seeders spread evenly over this many countries count as fully spread. */
+    targetCountries: number;
+    /** Complete copies on this many continents count as fully spread. */
+    targetContinents: number;
+    /** Added to the factor when this node's country would be new to the swarm. */
+    newCountryBonus: number;
+    /** Added instead when this node's continent would be new. */
+    newContinentBonus: number;
+    /** This node's country (ISO alpha-2), from the policy or detected; null when unknown. */
+    selfCountry: string | null;
+  };
+  slow: {
+    enabled: boolean;
+    /** How much crawling downloads multiply need: factor 1 + weight * slowness. */
+    weight: number;
+    /** Downloads at or above this mean rate are not slow (slowness 0). */
+    targetRateBytesPerSec: number;
+  };
+  herd: {
+    enabled: boolean;
+    /** The persistent id of this node (agent state): the seed of its per-torrent draws. */
+    nodeId: string;
+    /** How many independent smartnodes are assumed to see the same counts at once. */
+    expectedNodes: number;
+    /** Fraction by which the per-node draw lowers a score: breaks near-ties only. */
+    jitter: number;
+  };
 }
 
 /**
@@ -96,7 +200,12 @@ export type NotChosenReasonCode =
   | 'ADD_LIMIT'
   | 'NO_LONGER_IN_FEED'
   | 'REPLACED'
-  | 'BANNED';
+  | 'BANNED'
+  /** Donated-limit holds (limits.ts): the plan wanted it, a limit defers it. */
+  | 'DISK_RESERVE'
+  | 'DAILY_BUDGET'
+  | 'TRANSFER_CAP'
+  | 'AWAITING_CONFIRMATION';
 
 export type ReasonCode = ChosenReasonCode | NotChosenReasonCode;
 
@@ -119,8 +228,64 @@ export interface ScoreComponents {
   selfExcluded: 'seeder' | 'leecher' | null;
   /** 0..1: how far below the seeder target the swarm is (hyperbolic, steep at 0-1 seeders). */
   scarcity: number;
-  /** >= 1: the multiplier for waiting leechers. need = scarcity * demand. */
+  /**
+   * Every multiplier besides scarcity: need = scarcity * demand. Without signals it is the
+   * leecher demand (>= 1); with them, leecher demand x geography x slow downloads x herd
+   * (`factors` has each).
+   */
   demand: number;
+  /** Present when signals were scored (issue 3): each factor with its inputs. */
+  factors?: ScoreFactors;
+}
+
+/** The factors of `demand`, each with the inputs it came from (source and observation time). */
+export interface ScoreFactors {
+  /** 1 + leecherWeight * log2(1 + leechers). */
+  leechers: number;
+  geo: GeoFactor | null;
+  slow: SlowFactor | null;
+  herd: HerdFactor | null;
+}
+
+export interface GeoFactor {
+  factor: number;
+  /** 1 - normalised entropy of peers over countries (0 = evenly spread, 1 = one country). */
+  concentration: number;
+  /** Share of targetContinents without a copy (0..1). */
+  continentGap: number;
+  countries: number;
+  continents: number;
+  knownPeers: number;
+  unknownPeers: number;
+  /** The largest country and its share of known peers. */
+  topCountry: string;
+  topShare: number;
+  /** This node would bring a new country or continent to the swarm. */
+  newRegion: 'country' | 'continent' | null;
+  peersAre: GeoObservation['peersAre'];
+  source: GeoObservation['source'];
+  observedAtMs: number;
+}
+
+export interface SlowFactor {
+  factor: number;
+  /** 0..1: 1 - rate / targetRate, with our own upload taken out for held torrents. */
+  slowness: number;
+  rateBytesPerSec: number;
+  observation: SlowObservation;
+}
+
+export interface HerdFactor {
+  factor: number;
+  /** Seeders still needed: target - current (we count ourselves once we hold it). */
+  deficit: number;
+  /** Probability that a node takes it: min(1, deficit / expectedNodes). */
+  probability: number;
+  /** This node's deterministic draw in [0, 1) for this torrent (rendezvous hash). */
+  draw: number;
+  /** draw < probability: this node is one of those expected to take it. */
+  designated: boolean;
+  held: boolean;
 }
 
 export interface ScoreResult {
