@@ -1,4 +1,5 @@
 import { decide, explainLeftOut } from './decide.js';
+import { applyFeedWeights, withFeedShares } from './feed-quotas.js';
 import { computeCapacity } from './items.js';
 import type { Ledger } from './ledger.js';
 import { Placement } from './placement.js';
@@ -39,11 +40,14 @@ const SWAP_ATTEMPTS = 16;
  * Cost: one sort of all candidates plus linear passes: about 0.2 s for 100,000 candidates in
  * 20 feeds (src/bench/plan-bench.ts).
  */
-export function planMirror(input: PlanInput): Plan {
+export function planMirror(given: PlanInput): Plan {
+  const capacity = computeCapacity(given);
+  // Feed shares become byte quotas of this capacity; weights scale scores (feed-quotas.ts).
+  const input = withFeedShares(given, capacity.capacityBytes);
   const { policy } = input;
-  const capacity = computeCapacity(input);
   const book = new ReasonBook(policy.scoring, policy.maxAddsPerTick);
   const pool = buildPool(input, book);
+  applyFeedWeights(pool, policy.feeds);
   const pinned = pool.withRole(PINNED).sort((a, b) => pool.compareHash(a, b));
   const byIncumbentValue = (a: number, b: number): number =>
     (pool.inFeed[b] ?? 0) - (pool.inFeed[a] ?? 0) ||
@@ -137,7 +141,8 @@ function fitIncumbentsToBudget(
   for (let i = 0; i < pool.count; i++) {
     if (pool.isIncumbent[i] === 1 && (pool.role[i] === PROTECTED || pool.role[i] === MIXED)) incumbents.push(i);
   }
-  incumbents.sort(byIncumbentValue);
+  // Those within their minimum seed time are cut last (disk reserve or a shrunk budget).
+  incumbents.sort((a, b) => Number(pool.role[b] === PROTECTED) - Number(pool.role[a] === PROTECTED) || byIncumbentValue(a, b));
   for (const i of incumbents) {
     if (placed.tryCharge(i, { moves: INCUMBENT_MOVES })) continue;
     const feedIds = pool.feedIds[i] ?? [];

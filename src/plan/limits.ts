@@ -1,0 +1,178 @@
+/**
+ * The donated limits around a plan (issue 4), pure: the disk reserve, the daily download
+ * budget, a transfer cap that stops adds, and the confirmation a mass eviction waits for.
+ *
+ * - Disk reserve: when free space less what held torrents have yet to write is below
+ *   minFreeBytes, nothing is added; the planner runs over the held torrents only, so it
+ *   evicts exactly what the shrunk capacity cannot keep, in its own order (least needed
+ *   first, pins never, those within the minimum seed time last). Evictions for the reserve
+ *   never wait for confirmation: the disk is full now.
+ * - A plan that would remove more than maxEvictFraction of the owned bytes at once (a shrunk
+ *   budget, a dropped feed) is held whole (no removal, no add) until confirmed.
+ * - Adds are taken best first while they fit the day's remaining download budget; none when
+ *   a transfer cap stops them.
+ * Deferring an add only lowers committed bytes, so the planner's budget invariants still hold.
+ */
+import { diffPlan, type Action } from './diff.js';
+import { compareHash } from './items.js';
+import { planMirror } from './select.js';
+import type { Decision, HeldTorrent, Plan, PlanInput, Reason, ReasonCode } from './types.js';
+import { formatBytes, formatPercent } from './format.js';
+
+export interface PlanLimits {
+  /** Bytes of new torrents that may still be added today; null = no daily budget. */
+  addBudgetBytes: number | null;
+  /** Why nothing may be added now (a monthly download cap reached), or null. */
+  addsStopped: string | null;
+  /** Fraction (0..1] of the owned bytes that may be removed at once without confirmation. */
+  maxEvictFraction: number;
+  /** A mass eviction was confirmed (`run --yes`, or the dashboard). */
+  evictionConfirmed: boolean;
+}
+
+export interface PendingEviction {
+  removes: number;
+  removeBytes: number;
+  ownedBytes: number;
+  fraction: number;
+  maxEvictFraction: number;
+}
+
+export interface DeferredAdd {
+  infoHash: Decision['infoHash'];
+  name: string;
+  sizeBytes: number;
+  code: ReasonCode;
+}
+
+export interface LimitedPlan {
+  plan: Plan;
+  actions: Action[];
+  /** Free space (less pending writes) is below minFreeBytes: only evictions this tick. */
+  reserveBreached: boolean;
+  /** Set when this plan's removals wait for confirmation (and nothing was applied). */
+  pendingEviction: PendingEviction | null;
+  /** Adds the plan wanted that a limit deferred, best first. */
+  deferred: DeferredAdd[];
+}
+
+export function isReserveBreached(input: PlanInput): boolean {
+  if (input.diskFreeBytes === null || !Number.isFinite(input.diskFreeBytes)) return false;
+  let pending = 0;
+  for (const h of input.held) pending += Math.max(0, h.leftUntilDoneBytes);
+  return input.diskFreeBytes - pending < input.policy.minFreeBytes;
+}
+
+export function planWithinLimits(input: PlanInput, limits: PlanLimits): LimitedPlan {
+  const reserveBreached = isReserveBreached(input);
+  let plan = reserveBreached ? planForReserve(input) : planMirror(input);
+  const deferred: DeferredAdd[] = [];
+
+  const heldByHash = new Map(input.held.map((h) => [h.infoHash, h]));
+  const wantedAdds = plan.decisions.filter((d) => d.action === 'add');
+  const removes = plan.decisions.filter((d) => d.action === 'remove');
+  const pending = reserveBreached ? null : massEviction(input.held, removes, limits);
+
+  if (pending !== null) {
+    const wait = holdReason('AWAITING_CONFIRMATION',
+      `the plan would remove ${formatPercent(pending.fraction)} of the mirror at once ` +
+        `(more than limits.maxEvictFraction ${formatPercent(pending.maxEvictFraction)}); confirm with \`smartnode run --yes\` or on the dashboard`,
+      { removes: pending.removes, removeBytes: pending.removeBytes, fraction: pending.fraction });
+    plan = holdPlan(plan, wantedAdds, removes, wait, heldByHash);
+    for (const d of wantedAdds) deferred.push(deferredOf(d, 'AWAITING_CONFIRMATION'));
+  } else if (wantedAdds.length > 0) {
+    const defer: Decision[] = [];
+    const reasons = new Map<Decision, Reason>();
+    let budget = limits.addBudgetBytes === null ? Infinity : Math.max(0, limits.addBudgetBytes);
+    const stopped = limits.addsStopped === null ? null : holdReason('TRANSFER_CAP', limits.addsStopped, {});
+    const daily = holdReason('DAILY_BUDGET',
+      `today's download budget (bandwidth.dailyDownloadBudget) has ${formatBytes(budget === Infinity ? 0 : budget)} left; added on a later day`,
+      { leftBytes: budget === Infinity ? -1 : budget });
+    // Best first: decisions are in score order.
+    for (const d of wantedAdds) {
+      const size = d.sizeBytes ?? 0;
+      if (stopped !== null) reasons.set(d, stopped);
+      else if (size > budget) reasons.set(d, daily);
+      else budget -= size;
+      if (reasons.has(d)) defer.push(d);
+    }
+    if (defer.length > 0) {
+      plan = deferAdds(plan, defer, reasons);
+      for (const d of defer) deferred.push(deferredOf(d, reasons.get(d)?.code ?? 'DAILY_BUDGET'));
+    }
+  }
+  return { plan, actions: diffPlan(plan, input.held), reserveBreached, pendingEviction: pending, deferred };
+}
+
+/**
+ * The reserve is breached: plan over the held torrents alone (no candidate can be added, and
+ * only what the capacity cannot keep is evicted); candidates the daemon does not hold are
+ * shown as deferred by the reserve.
+ */
+function planForReserve(input: PlanInput): Plan {
+  const held = new Set(input.held.map((h) => h.infoHash));
+  const planned = planMirror({ ...input, candidates: input.candidates.filter((c) => held.has(c.infoHash)) });
+  const full = planMirror(input);
+  const reserve = holdReason('DISK_RESERVE',
+    `free space on the download filesystem is below storage.minFreeBytes (${formatBytes(input.policy.minFreeBytes)}); nothing is added until it is restored`,
+    { minFreeBytes: input.policy.minFreeBytes, diskFreeBytes: input.diskFreeBytes ?? -1 });
+  const extra = full.decisions
+    .filter((d) => !held.has(d.infoHash))
+    .map((d): Decision => (d.action === 'add' ? { ...d, action: 'skip', reason: reserve } : d));
+  const decisions = [...planned.decisions, ...extra].sort((a, b) => b.score - a.score || compareHash(a.infoHash, b.infoHash));
+  return { ...planned, decisions };
+}
+
+function massEviction(held: readonly HeldTorrent[], removes: readonly Decision[], limits: PlanLimits): PendingEviction | null {
+  if (limits.evictionConfirmed || removes.length === 0) return null;
+  let ownedBytes = 0;
+  for (const h of held) if (h.isOwned) ownedBytes += Math.max(0, h.sizeBytes);
+  if (ownedBytes <= 0) return null;
+  let removeBytes = 0;
+  for (const d of removes) removeBytes += Math.max(0, d.sizeBytes ?? 0);
+  const fraction = removeBytes / ownedBytes;
+  const max = Math.min(1, Math.max(0, limits.maxEvictFraction));
+  if (fraction <= max) return null;
+  return { removes: removes.length, removeBytes, ownedBytes, fraction, maxEvictFraction: max };
+}
+
+/** Nothing changes: adds become skips, removals keeps, all with the same hold reason. */
+function holdPlan(plan: Plan, adds: readonly Decision[], removes: readonly Decision[], reason: Reason, held: ReadonlyMap<Decision['infoHash'], HeldTorrent>): Plan {
+  const reasons = new Map<Decision, Reason>(adds.map((d) => [d, reason]));
+  const deferredPlan = deferAdds(plan, adds, reasons);
+  const kept = new Set(removes.map((d) => d.infoHash));
+  let committedBytes = deferredPlan.committedBytes;
+  for (const d of removes) committedBytes += held.get(d.infoHash)?.sizeBytes ?? d.sizeBytes ?? 0;
+  const decisions = deferredPlan.decisions.map((d): Decision => (kept.has(d.infoHash) ? { ...d, action: 'keep', reason } : d));
+  const desired = [...deferredPlan.desired, ...kept].sort(compareHash);
+  return { ...deferredPlan, decisions, desired, committedBytes };
+}
+
+function deferAdds(plan: Plan, defer: readonly Decision[], reasons: ReadonlyMap<Decision, Reason>): Plan {
+  if (defer.length === 0) return plan;
+  const out = new Set(defer.map((d) => d.infoHash));
+  let committedBytes = plan.committedBytes;
+  const feeds = plan.feeds.map((f) => ({ ...f }));
+  for (const d of defer) {
+    committedBytes -= d.sizeBytes ?? 0;
+    const usage = feeds.find((f) => f.feedId === d.feedId);
+    if (usage !== undefined) {
+      usage.usedBytes -= d.sizeBytes ?? 0;
+      usage.usedTorrents -= 1;
+    }
+  }
+  const byDecision = new Map(defer.map((d) => [d.infoHash, reasons.get(d)]));
+  const decisions = plan.decisions.map((d): Decision => {
+    const reason = out.has(d.infoHash) ? byDecision.get(d.infoHash) : undefined;
+    return reason === undefined ? d : { ...d, action: 'skip', reason };
+  });
+  return { ...plan, decisions, desired: plan.desired.filter((h) => !out.has(h)), committedBytes, feeds };
+}
+
+function holdReason(code: ReasonCode, text: string, details: Record<string, number | string>): Reason {
+  return { code, text, details };
+}
+
+function deferredOf(d: Decision, code: ReasonCode): DeferredAdd {
+  return { infoHash: d.infoHash, name: d.name, sizeBytes: d.sizeBytes ?? 0, code };
+}
