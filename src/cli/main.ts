@@ -10,6 +10,7 @@ import { checkPolicyFile } from '../policy/index.js';
 import { SmartnodeError, redactText } from '../shared/index.js';
 import { createLogger, logAgentEvents, type LogFormat } from './log.js';
 import { registerDoctorCommand } from './doctor.js';
+import { defaultInitDeps, registerInitCommand } from './init.js';
 import { buildRuntime, ensureDownloadDir } from './runtime.js';
 
 export interface CliIO {
@@ -103,6 +104,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
       }
     });
 
+  registerInitCommand(program, io, defaultInitDeps());
   registerDoctorCommand(program, io, (code) => { exitCode = code; });
 
   const policy = program.command('policy').description('Policy file tools.');
