@@ -76,6 +76,11 @@ function crashingAt(port: DaemonPort, k: number, mode: Mode): { port: DaemonPort
       setLabels: wrap((h, l) => port.setLabels(h, l)),
       setLocation: wrap((h, d) => port.setLocation(h, d)),
       removeTorrent: wrap((h, o) => port.removeTorrent(h, o)),
+      listTorrentLimits: () => port.listTorrentLimits(),
+      setTorrentLimits: wrap((h, l) => port.setTorrentLimits(h, l)),
+      readSessionLimits: () => port.readSessionLimits(),
+      setSessionLimits: wrap((l) => port.setSessionLimits(l)),
+      readSessionStats: () => port.readSessionStats(),
     },
   };
 }

@@ -160,6 +160,44 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
       expect(error.message).toContain(missing);
     });
 
+    it('sets per-torrent speed limits in kB/s of 1000 bytes, on these torrents only', async () => {
+      const a = await f.makeTorrent();
+      const b = await f.makeTorrent();
+      for (const t of [a, b]) await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS, paused: true });
+      const limitsOf = async (h: InfoHash) => (await f.port.listTorrentLimits()).find((x) => x.infoHash === h);
+      expect(await limitsOf(a.infoHash)).toEqual({ infoHash: a.infoHash, uploadBytesPerSec: null, downloadBytesPerSec: null, honorsSessionLimits: true });
+      await f.port.setTorrentLimits([a.infoHash, toInfoHash('22'.repeat(20))], { uploadBytesPerSec: 1_000_000, downloadBytesPerSec: 2_500, honorsSessionLimits: false });
+      // 2,500 B/s is sent as 2 kB/s and reads back so.
+      expect(await limitsOf(a.infoHash)).toEqual({ infoHash: a.infoHash, uploadBytesPerSec: 1_000_000, downloadBytesPerSec: 2_000, honorsSessionLimits: false });
+      expect(await limitsOf(b.infoHash)).toMatchObject({ uploadBytesPerSec: null, downloadBytesPerSec: null, honorsSessionLimits: true });
+      await f.port.setTorrentLimits([a.infoHash], { uploadBytesPerSec: 0, downloadBytesPerSec: null, honorsSessionLimits: true });
+      expect(await limitsOf(a.infoHash)).toMatchObject({ uploadBytesPerSec: 0, downloadBytesPerSec: null, honorsSessionLimits: true });
+      await f.port.setTorrentLimits([a.infoHash], { uploadBytesPerSec: null, downloadBytesPerSec: null, honorsSessionLimits: true });
+      expect(await limitsOf(a.infoHash)).toMatchObject({ uploadBytesPerSec: null, downloadBytesPerSec: null });
+    });
+
+    it('sets and reads the session speed limits', async () => {
+      const before = await f.port.readSessionLimits();
+      try {
+        await f.port.setSessionLimits({ uploadBytesPerSec: 750_000, downloadBytesPerSec: null });
+        expect(await f.port.readSessionLimits()).toEqual({ uploadBytesPerSec: 750_000, downloadBytesPerSec: null });
+        await f.port.setSessionLimits({ uploadBytesPerSec: null, downloadBytesPerSec: 3_000_000 });
+        expect(await f.port.readSessionLimits()).toEqual({ uploadBytesPerSec: null, downloadBytesPerSec: 3_000_000 });
+      } finally {
+        await f.port.setSessionLimits(before);
+      }
+      expect(await f.port.readSessionLimits()).toEqual(before);
+    });
+
+    it('reads session transfer counters', async () => {
+      const stats = await f.port.readSessionStats();
+      for (const c of [stats.cumulative, stats.current]) {
+        expect(c.uploadedBytes).toBeGreaterThanOrEqual(0);
+        expect(c.downloadedBytes).toBeGreaterThanOrEqual(0);
+      }
+      expect(stats.cumulative.uploadedBytes).toBeGreaterThanOrEqual(stats.current.uploadedBytes);
+    });
+
     it('refuses a wrong password with DAEMON_AUTH, not retryable', async () => {
       const error = await expectCode(f.connect({ password: 'wrong-password' }).listTorrents(), 'DAEMON_AUTH');
       expect(error.retryable).toBe(false);

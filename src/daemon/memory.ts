@@ -11,7 +11,8 @@
  */
 import { SmartnodeError, type ErrorCode, type InfoHash } from '../shared/index.js';
 import { readMetainfoSummary } from './metainfo.js';
-import type { AddTorrentRequest, DaemonPort, DaemonTorrent, TrackerCounts } from './port.js';
+import type { AddTorrentRequest, DaemonPort, DaemonTorrent, RateLimits, SpeedLimits, TrackerCounts } from './port.js';
+import { toKBps } from './transmission-limits.js';
 
 export interface MemoryDaemonOptions {
   version?: string;
@@ -43,6 +44,10 @@ export interface MemoryDaemonControl {
   setProgress(infoHash: InfoHash, percentDone: number): void;
   setTrackerStats(infoHash: InfoHash, trackerStats: TrackerCounts[]): void;
   setRates(infoHash: InfoHash, rates: { downloadBytesPerSec?: number; uploadBytesPerSec?: number }): void;
+  /** Bytes moved for a torrent: its uploadedEver/downloadedEver and the session stats grow. */
+  addTransfer(infoHash: InfoHash, bytes: { uploadedBytes?: number; downloadedBytes?: number }): void;
+  /** A daemon restart for the counters: current-stats start again at 0 (torrents keep theirs). */
+  restartStats(): void;
   /** Puts data on the simulated disk (e.g. before adding a torrent whose data exists). */
   writeFile(path: string, sizeBytes: number): void;
   fileExists(path: string): boolean;
@@ -60,6 +65,12 @@ export interface MemoryDaemonControl {
 
 interface Torrent extends DaemonTorrent {
   paused: boolean;
+  limits: SpeedLimits;
+}
+
+/** Like the daemon: limits are stored as whole kB/s, so they read back rounded. */
+function roundTrip(bytesPerSec: number | null): number | null {
+  return bytesPerSec === null ? null : toKBps(bytesPerSec) * 1000;
 }
 
 export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPort & { control: MemoryDaemonControl } {
@@ -74,6 +85,9 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
   const calls: string[] = [];
   const pendingFailures = new Map<string, SmartnodeError>();
   let isDown = false;
+  let sessionLimits: RateLimits = { uploadBytesPerSec: null, downloadBytesPerSec: null };
+  const cumulative = { uploadedBytes: 0, downloadedBytes: 0 };
+  let current = { uploadedBytes: 0, downloadedBytes: 0 };
 
   const dataPath = (t: { downloadDir: string; name: string }): string => joinPath(t.downloadDir, t.name);
 
@@ -129,6 +143,7 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
     errorString: '',
     trackerStats: (init.trackerStats ?? []).map((s) => ({ ...s })),
     paused: init.paused ?? false,
+    limits: { uploadBytesPerSec: null, downloadBytesPerSec: null, honorsSessionLimits: true },
   });
 
   const enter = (method: string, clientPassword: string): void => {
@@ -162,7 +177,7 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
     async listTorrents(listOptions) {
       enter('listTorrents', clientPassword);
       const withTrackers = listOptions?.trackerStats ?? true;
-      return [...torrents.values()].map(({ paused: _paused, ...t }) => ({
+      return [...torrents.values()].map(({ paused: _paused, limits: _limits, ...t }) => ({
         ...t,
         labels: [...t.labels],
         trackerStats: withTrackers ? t.trackerStats.map((s) => ({ ...s })) : [],
@@ -233,6 +248,34 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
       for (const bytes of files.values()) used += bytes;
       return Math.max(0, capacityBytes - used);
     },
+    async listTorrentLimits() {
+      enter('listTorrentLimits', clientPassword);
+      return [...torrents.values()].map((t) => ({ infoHash: t.infoHash, ...t.limits }));
+    },
+    async setTorrentLimits(infoHashes, limits) {
+      enter('setTorrentLimits', clientPassword);
+      for (const hash of infoHashes) {
+        const t = torrents.get(hash);
+        if (t === undefined) continue;
+        t.limits = {
+          uploadBytesPerSec: roundTrip(limits.uploadBytesPerSec),
+          downloadBytesPerSec: roundTrip(limits.downloadBytesPerSec),
+          honorsSessionLimits: limits.honorsSessionLimits,
+        };
+      }
+    },
+    async readSessionLimits() {
+      enter('readSessionLimits', clientPassword);
+      return { ...sessionLimits };
+    },
+    async setSessionLimits(limits) {
+      enter('setSessionLimits', clientPassword);
+      sessionLimits = { uploadBytesPerSec: roundTrip(limits.uploadBytesPerSec), downloadBytesPerSec: roundTrip(limits.downloadBytesPerSec) };
+    },
+    async readSessionStats() {
+      enter('readSessionStats', clientPassword);
+      return { cumulative: { ...cumulative }, current: { ...current } };
+    },
   });
 
   const control: MemoryDaemonControl = {
@@ -252,6 +295,20 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
       const t = need(torrents.get(infoHash), infoHash);
       t.rateDownloadBytesPerSec = rates.downloadBytesPerSec ?? t.rateDownloadBytesPerSec;
       t.rateUploadBytesPerSec = rates.uploadBytesPerSec ?? t.rateUploadBytesPerSec;
+    },
+    addTransfer(infoHash, bytes) {
+      const t = need(torrents.get(infoHash), infoHash);
+      const up = bytes.uploadedBytes ?? 0;
+      const down = bytes.downloadedBytes ?? 0;
+      t.uploadedEverBytes += up;
+      t.downloadedEverBytes += down;
+      cumulative.uploadedBytes += up;
+      cumulative.downloadedBytes += down;
+      current.uploadedBytes += up;
+      current.downloadedBytes += down;
+    },
+    restartStats() {
+      current = { uploadedBytes: 0, downloadedBytes: 0 };
     },
     writeFile(path, sizeBytes) {
       files.set(normalize(path), sizeBytes);

@@ -35,6 +35,44 @@ export interface DaemonPort {
   removeTorrent(infoHash: InfoHash, options: { deleteData: boolean }): Promise<void>;
   /** Free bytes on the filesystem holding `path`, as the daemon sees it. */
   readFreeSpace(path: string): Promise<number>;
+  /** Every torrent's own speed limits (torrent-get uploadLimit..honorsSessionLimits). */
+  listTorrentLimits(): Promise<TorrentLimitsEntry[]>;
+  /**
+   * Sets the same speed limits on these torrents in one call; hashes the daemon does not hold
+   * are ignored. Rates are bytes/s, sent as whole kB/s (1000 bytes): 0 stops that direction,
+   * a positive rate is at least 1 kB/s, null lifts the limit.
+   */
+  setTorrentLimits(infoHashes: readonly InfoHash[], limits: SpeedLimits): Promise<void>;
+  /** The daemon's session (global) speed limits. */
+  readSessionLimits(): Promise<RateLimits>;
+  setSessionLimits(limits: RateLimits): Promise<void>;
+  /** Session-wide transfer counters (session-stats): since first start, and since this start. */
+  readSessionStats(): Promise<SessionStats>;
+}
+
+/** Bytes per second, or null for no limit. */
+export interface RateLimits {
+  uploadBytesPerSec: number | null;
+  downloadBytesPerSec: number | null;
+}
+
+export interface SpeedLimits extends RateLimits {
+  /** Whether the session limits also apply to the torrent (Transmission's default: true). */
+  honorsSessionLimits: boolean;
+}
+
+export interface TorrentLimitsEntry extends SpeedLimits {
+  infoHash: InfoHash;
+}
+
+export interface TransferCounters {
+  uploadedBytes: number;
+  downloadedBytes: number;
+}
+
+export interface SessionStats {
+  cumulative: TransferCounters;
+  current: TransferCounters;
 }
 
 export interface ListTorrentsOptions {

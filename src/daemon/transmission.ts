@@ -25,6 +25,7 @@ import type {
 import { createRpcHttp, type RpcHttpOptions } from './rpc-http.js';
 import { createLegacyRpc, type RpcCall } from './rpc-legacy.js';
 import { POLL_FIELDS, tableToObjects, toDaemonTorrent } from './transmission-schema.js';
+import { createLimitsRpc } from './transmission-limits.js';
 
 /** The RPC endpoint, credentials, timeout and transport; documented in rpc-http.ts. */
 export type TransmissionDaemonOptions = RpcHttpOptions;
@@ -84,6 +85,7 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
 
   return {
     readVersion,
+    ...createLimitsRpc(call, protocol),
 
     async listTorrents(listOptions?: ListTorrentsOptions): Promise<DaemonTorrent[]> {
       const withTrackers = listOptions?.trackerStats ?? true;

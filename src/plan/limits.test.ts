@@ -173,7 +173,9 @@ const scenarioArb = fc.record({
   }),
 });
 
-function toInput(s: fc.RecordValue<typeof scenarioArb>): PlanInput {
+type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
+
+function toInput(s: Scenario): PlanInput {
   return {
     candidates: s.candidates,
     held: s.held,
