@@ -12,6 +12,11 @@ import { createLogger, logAgentEvents, type LogFormat } from './log.js';
 import { registerDoctorCommand } from './doctor.js';
 import { defaultInitDeps, registerInitCommand } from './init.js';
 import { buildRuntime, ensureDownloadDir } from './runtime.js';
+import { registerStatusCommand } from './status.js';
+import { NO_TTY_MESSAGE, hasTerminal, registerDashboardCommand } from './dashboard.js';
+import { startControlEndpoint } from '../control/index.js';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -40,10 +45,20 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
     .option('--dry-run', 'plan and print the actions without touching the daemon')
     .addOption(new Option('--log-format <format>', 'log format').choices(['json', 'pretty']))
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
-    .action(async (opts: { policy: string; stateDir?: string; once?: boolean; dryRun?: boolean; logFormat?: LogFormat; logLevel: string }) => {
+    .option('--dashboard', 'show the dashboard in this terminal while the agent runs (logs go to <state dir>/smartnode.log); q stops the agent')
+    .action(async (opts: { policy: string; stateDir?: string; once?: boolean; dryRun?: boolean; logFormat?: LogFormat; logLevel: string; dashboard?: boolean }) => {
+      if (opts.dashboard && (opts.once || !hasTerminal(process.stdin, io.stdout))) {
+        io.stderr.write(opts.once ? '--dashboard needs a running agent, not --once\n' : NO_TTY_MESSAGE);
+        exitCode = opts.once ? 2 : 1;
+        return;
+      }
       const runtime = await buildRuntime({ policyPath: opts.policy, stateDir: opts.stateDir, env: io.env });
       secrets.push(...runtime.secrets);
-      const logger = createLogger({ format: opts.logFormat ?? (io.stdout.isTTY ? 'pretty' : 'json'), level: opts.logLevel, destination: io.stdout });
+      // While the dashboard owns the terminal, logs go to a file: anything else on stdout garbles Ink.
+      const logFile = opts.dashboard ? createWriteStream(join(runtime.stateDir, 'smartnode.log'), { flags: 'a', mode: 0o600 }) : null;
+      const logger = logFile !== null
+        ? createLogger({ format: opts.logFormat ?? 'pretty', level: opts.logLevel, destination: logFile })
+        : createLogger({ format: opts.logFormat ?? (io.stdout.isTTY ? 'pretty' : 'json'), level: opts.logLevel, destination: io.stdout });
       logAgentEvents(runtime.bus, logger);
       logger.info({ policy: runtime.policyPath, stateDir: runtime.stateDir, nodeId: runtime.deps.state.nodeId }, `smartnode starting${opts.dryRun ? ' (dry run)' : ''}`);
       if (!opts.dryRun) await ensureDownloadDir(runtime.config.downloadDir);
@@ -68,16 +83,33 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      // The control socket (status, dashboard, commands) is up before the first tick.
+      let wakeLoop: () => boolean = () => false;
+      const control = await startControlEndpoint({
+        stateDir: runtime.stateDir, bus: runtime.bus, state: runtime.deps.state, clock: runtime.deps.clock, dryRun, tickNow: () => wakeLoop(),
+      });
       const loop = startAgentLoop(runtime.deps, {
         tickIntervalMs: runtime.policy.intervals.tick,
         dryRun,
         signal: controller.signal,
         readConfig: () => runtime.config,
+        onTick: (result) => control.control.observeTick(result),
       });
+      wakeLoop = () => loop.tickNow();
+      if (opts.dashboard) {
+        const { runDashboard } = await import('../ui/index.js');
+        await Promise.race([runDashboard({ socketPath: control.server.socketPath, stdout: io.stdout as NodeJS.WriteStream }), loop.done]);
+        if (!controller.signal.aborted) {
+          logger.info('dashboard closed: finishing the current action, then stopping');
+          controller.abort();
+        }
+      }
       await loop.done;
+      await control.close();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       logger.info('smartnode stopped');
+      logFile?.end();
     });
 
   program
@@ -106,6 +138,8 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
 
   registerInitCommand(program, io, defaultInitDeps());
   registerDoctorCommand(program, io, (code) => { exitCode = code; });
+  registerStatusCommand(program, io, (code) => { exitCode = code; });
+  registerDashboardCommand(program, io, (code) => { exitCode = code; });
 
   const policy = program.command('policy').description('Policy file tools.');
   policy

@@ -1,0 +1,47 @@
+/** The whole screen, from state and terminal size: props only (the one hook is in ../dashboard.tsx). */
+import { Box, Text } from 'ink';
+import { VIEWS, clampCursor, findTorrent, selectRows, type DashboardState } from '../state.js';
+import { Detail } from './detail.js';
+import { Footer, layoutKeys } from './footer.js';
+import { Header, Resources } from './header.js';
+import { Table } from './tables.js';
+
+export interface DashboardProps {
+  state: DashboardState;
+  width: number;
+  height: number;
+}
+
+const TITLES = { mirror: 'Mirror', candidates: 'Candidates', decisions: 'Decisions', feeds: 'Feeds' } as const;
+
+export function Dashboard({ state, width, height }: DashboardProps) {
+  const w = Math.max(20, width);
+  const status = state.status;
+  const rows = selectRows(state);
+  const headerLines = 1 + (state.link.kind !== 'connected' || status?.agent.state === 'error' ? 1 : 0);
+  const footerLines = 1 + layoutKeys(w).length;
+  const bodyHeight = Math.max(3, height - headerLines - 2 - 1 - footerLines);
+  const tabs = VIEWS.map((v, i) => {
+    const count = v === 'mirror' ? status?.mirror?.owned.length : v === 'candidates' ? status?.mirror?.candidateTotal : v === 'decisions' ? status?.decisions.length : status?.feeds.length;
+    const label = `${i + 1} ${TITLES[v]}${count === undefined ? '' : ` ${count}`}`;
+    return { v, label };
+  });
+  const detail = state.detail === null ? null : findTorrent(state, state.detail);
+  return (
+    <Box flexDirection="column" width={w} height={height}>
+      <Header status={status} link={state.link} nowMs={state.nowMs} width={w} />
+      <Resources mirror={status?.mirror ?? null} width={w} />
+      <Text wrap="truncate">
+        {tabs.map(({ v, label }) => (
+          <Text key={v} inverse={v === state.view} bold={v === state.view}>{` ${label} `}</Text>
+        ))}
+      </Text>
+      {state.detail !== null ? (
+        <Detail target={detail} pinned={status?.pins.includes(state.detail) ?? false} nowMs={state.nowMs} width={w} height={bodyHeight} />
+      ) : (
+        <Table rows={rows} cursor={clampCursor(state)} height={bodyHeight} width={w} nowMs={state.nowMs} pins={status?.pins ?? []} />
+      )}
+      <Footer width={w} message={state.message} filter={state.filter} isEditingFilter={state.isEditingFilter} sort={state.sort} />
+    </Box>
+  );
+}

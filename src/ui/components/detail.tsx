@@ -1,0 +1,37 @@
+/** One torrent in full: score components, counts and their source and age, the planner's reason. */
+import { Box, Text } from 'ink';
+import type { CandidateView, OwnedTorrentView } from '../../agent/events.js';
+import { bytesText, durationText, fit, rateText, scoreText } from '../format.js';
+
+export interface DetailProps {
+  target: { kind: 'owned'; row: OwnedTorrentView } | { kind: 'candidate'; row: CandidateView } | null;
+  pinned: boolean;
+  nowMs: number;
+  width: number;
+  height: number;
+}
+
+export function Detail({ target, pinned, nowMs, width, height }: DetailProps) {
+  if (target === null) return <Box height={height}><Text dimColor>this torrent is no longer in the plan (press Esc)</Text></Box>;
+  const r = target.row;
+  const counts = r.seeders === null ? 'not counted yet' : `${r.seeders} seeders, ${r.leechers ?? '?'} leechers`;
+  const source = r.countsSource === null ? '' : ` (from ${r.countsSource}${r.countsObservedAtMs === null ? '' : `, ${durationText(nowMs - r.countsObservedAtMs)} old`})`;
+  const lines: string[] = [
+    `${r.name}`,
+    `info-hash ${r.infoHash}   feed ${r.feedId ?? '-'}   size ${bytesText(r.sizeBytes)}`,
+    target.kind === 'owned'
+      ? `owned: ${target.row.status}, ${Math.floor(target.row.percentDone * 100)}% done, up ${rateText(target.row.uploadRateBytesPerSec)}, ratio ${target.row.ratio === null ? '-' : target.row.ratio.toFixed(2)}${pinned ? ', PINNED' : ''}`
+      : `not held; planner action: ${r.action}${pinned ? ' (pinned: kept once mirrored)' : ''}`,
+    `swarm: ${counts}${source}`,
+    `score ${scoreText(r.score)}/GB = need ${scoreText(r.need)} (scarcity ${scoreText(r.scarcity)} x demand ${scoreText(r.demand)}) / size`,
+    `peers by country: ${target.kind === 'owned' && target.row.countries.length > 0 ? target.row.countries.join(', ') : 'not observed'}`,
+    '',
+    `planner: ${r.action} [${r.reason.code}]`,
+  ];
+  return (
+    <Box flexDirection="column" height={height}>
+      {lines.map((l, i) => <Text key={i} bold={i === 0} wrap="truncate">{fit(l, width)}</Text>)}
+      <Text wrap="wrap">{r.reason.text}</Text>
+    </Box>
+  );
+}

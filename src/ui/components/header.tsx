@@ -1,0 +1,59 @@
+/** The header and resource bars: props only. */
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import type { MirrorView } from '../../agent/events.js';
+import type { StatusSnapshot } from '../../control/status-model.js';
+import type { LinkState } from '../state.js';
+import { bar, bytesText, durationText, fit, rateText } from '../format.js';
+
+export interface HeaderProps {
+  status: StatusSnapshot | null;
+  link: LinkState;
+  nowMs: number;
+  width: number;
+}
+
+export const Header = memo(function Header({ status, link, nowMs, width }: HeaderProps) {
+  const node = status === null ? '' : `node ${status.nodeId.slice(0, 8)}`;
+  const daemon = status === null ? 'daemon ?' : status.daemon.state === 'connected'
+    ? `daemon ${status.daemon.version?.split(' ')[0] ?? '?'} ok` : status.daemon.state === 'unreachable' ? 'daemon UNREACHABLE' : 'daemon ...';
+  const agent = status === null ? '' : agentText(status, nowMs);
+  const color = status?.agent.state === 'error' || status?.daemon.state === 'unreachable' ? 'red' : status?.agent.state === 'paused' ? 'yellow' : 'green';
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate">
+        <Text bold>smartnode</Text> {node}  {daemon}  <Text color={color} bold>{agent}</Text>
+      </Text>
+      {link.kind !== 'connected' ? (
+        <Text color="red" wrap="truncate">{fit(link.kind === 'lost' ? `agent unreachable: ${link.reason} (retrying every ${Math.round(link.retryInMs / 1000)} s)` : 'connecting to the agent...', width)}</Text>
+      ) : status?.agent.state === 'error' && status.agent.lastError !== null ? (
+        <Text color="red" wrap="truncate">{fit(`last tick failed [${status.agent.lastError.code}]: ${status.agent.lastError.message}`, width)}</Text>
+      ) : null}
+    </Box>
+  );
+});
+
+function agentText(s: StatusSnapshot, nowMs: number): string {
+  const next = s.agent.nextTickAtMs === null ? '' : ` next tick ${durationText(s.agent.nextTickAtMs - nowMs)}`;
+  switch (s.agent.state) {
+    case 'paused': return 'PAUSED';
+    case 'ticking': return `TICKING #${s.agent.tick}`;
+    case 'error': return `ERROR${next}`;
+    case 'starting': return 'starting';
+    case 'running': return `running${next}${s.agent.dryRun ? ' (dry run)' : ''}`;
+  }
+}
+
+export const Resources = memo(function Resources({ mirror, width }: { mirror: MirrorView | null; width: number }) {
+  if (mirror === null) return <Text dimColor>resources: waiting for the first tick</Text>;
+  const barWidth = width >= 100 ? 22 : width >= 72 ? 14 : 8;
+  const disk = `disk ${bar(mirror.committedBytes, mirror.capacityBytes, barWidth)} ${bytesText(mirror.committedBytes)}/${bytesText(mirror.capacityBytes)}`;
+  const free = mirror.diskFreeBytes === null ? 'free ?' : `free ${bytesText(mirror.diskFreeBytes)} (reserve ${bytesText(mirror.minFreeBytes)})`;
+  const rates = `up ${rateText(mirror.uploadRateBytesPerSec)} down ${rateText(mirror.downloadRateBytesPerSec)}`;
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate">{fit(`${disk}  ${free}`, width)}</Text>
+      <Text wrap="truncate">{fit(`${rates}  ${mirror.owned.length} owned, ${mirror.candidateTotal} candidates not held`, width)}</Text>
+    </Box>
+  );
+});

@@ -1,0 +1,111 @@
+/**
+ * The dashboard process side: the one hook that subscribes to the agent (through the control
+ * socket, reconnecting when the agent goes away), the key handler, and `runDashboard`, which
+ * renders it full-screen. Needs a TTY (Ink's input handling throws without one).
+ */
+import { render, useInput, useStdout } from 'ink';
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { attachToAgent, type Attachment } from '../control/attach.js';
+import type { ControlCommand } from '../control/protocol.js';
+import { describeError } from '../shared/index.js';
+import { Dashboard } from './components/app.js';
+import { initialDashboard, interpretKey, reduceDashboard, type DashboardAction, type DashboardState } from './state.js';
+
+/** The one subscription: agent events and link changes in, commands out. */
+export function useAgentDashboard(socketPath: string, options: { retryMs?: number; clockMs?: number } = {}): {
+  state: DashboardState;
+  dispatch: (action: DashboardAction) => void;
+  send: (command: ControlCommand, describe: string) => void;
+} {
+  const [state, dispatch] = useReducer(reduceDashboard, Date.now(), initialDashboard);
+  const attachment = useRef<Attachment | null>(null);
+  useEffect(() => {
+    const a = attachToAgent({
+      socketPath,
+      retryMs: options.retryMs ?? 1000,
+      onLink: (link) => dispatch({ type: 'link', link }),
+      onEvent: (event) => dispatch({ type: 'agent-event', event }),
+    });
+    attachment.current = a;
+    const clock = setInterval(() => dispatch({ type: 'clock', nowMs: Date.now() }), options.clockMs ?? 1000);
+    return () => {
+      clearInterval(clock);
+      a.close();
+      attachment.current = null;
+    };
+  }, [socketPath, options.retryMs, options.clockMs]);
+  const send = useCallback((command: ControlCommand, describe: string) => {
+    const a = attachment.current;
+    if (a === null) return;
+    a.command(command).then(
+      (message) => dispatch({ type: 'message', text: message, isError: false, atMs: Date.now() }),
+      (error: unknown) => dispatch({ type: 'message', text: `${describe} failed: ${describeError(error)}`, isError: true, atMs: Date.now() }),
+    );
+  }, []);
+  return { state, dispatch, send };
+}
+
+function useTerminalSize(): { columns: number; rows: number } {
+  const { stdout } = useStdout();
+  const read = (): { columns: number; rows: number } => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    const onResize = (): void => setSize(read());
+    stdout.on('resize', onResize);
+    return () => void stdout.off('resize', onResize);
+  }, [stdout]);
+  return size;
+}
+
+function ConnectedDashboard({ socketPath, onQuit }: { socketPath: string; onQuit: () => void }) {
+  const { state, dispatch, send } = useAgentDashboard(socketPath);
+  const size = useTerminalSize();
+  useInput((input, key) => {
+    const outcome = interpretKey(state, input, key, Math.max(1, size.rows - 10));
+    switch (outcome.kind) {
+      case 'quit':
+        onQuit();
+        return;
+      case 'intent':
+        dispatch({ type: 'intent', intent: outcome.intent });
+        return;
+      case 'command':
+        dispatch({ type: 'intent', intent: { kind: 'disarm' } });
+        dispatch({ type: 'message', text: `${outcome.describe}...`, isError: false, atMs: Date.now() });
+        send(outcome.command, outcome.describe);
+        return;
+      case 'none':
+        if (state.pendingBan !== null) {
+          dispatch({ type: 'intent', intent: { kind: 'disarm' } });
+          dispatch({ type: 'message', text: 'ban cancelled', isError: false, atMs: Date.now() });
+        }
+    }
+  });
+  // One row short of the terminal: Ink redraws the whole screen when output fills it.
+  return <Dashboard state={state} width={size.columns} height={Math.max(8, size.rows - 1)} />;
+}
+
+export interface RunDashboardOptions {
+  socketPath: string;
+  stdin?: NodeJS.ReadStream;
+  stdout?: NodeJS.WriteStream;
+}
+
+/** Renders until the viewer quits. Detaching never stops the agent. */
+export async function runDashboard(options: RunDashboardOptions): Promise<void> {
+  const stdout = options.stdout ?? process.stdout;
+  const stdin = options.stdin ?? process.stdin;
+  stdout.write('\x1b[?1049h\x1b[H'); // the alternate screen: the terminal is restored on exit
+  let quit: () => void = () => undefined;
+  const quitting = new Promise<void>((resolve) => { quit = resolve; });
+  const instance = render(<ConnectedDashboard socketPath={options.socketPath} onQuit={() => quit()} />, {
+    stdin, stdout, exitOnCtrlC: false, patchConsole: true,
+  });
+  try {
+    await Promise.race([quitting, instance.waitUntilExit()]);
+  } finally {
+    instance.unmount();
+    instance.cleanup();
+    stdout.write('\x1b[?1049l');
+  }
+}
