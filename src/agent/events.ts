@@ -35,7 +35,15 @@ export type AgentEvent =
   | { type: 'pin'; atMs: number; infoHash: InfoHash; pinned: boolean }
   | { type: 'ban'; atMs: number; infoHash: InfoHash; banned: boolean }
   /** After each tick: what the mirror holds and the best candidates, for `status` and the dashboard. */
-  | { type: 'mirror'; atMs: number; view: MirrorView };
+  | { type: 'mirror'; atMs: number; view: MirrorView }
+  /** Donated limits (issue 4): caps in force, what the limits held back, policy reloads. */
+  | { type: 'bandwidth'; atMs: number; scope: 'owned' | 'session'; owned: number; changed: number; uploadBytesPerSec: number | null; downloadBytesPerSec: number | null; uploadState: 'open' | 'throttled' | 'stopped'; downloadState: 'open' | 'throttled' | 'stopped'; window: number | null; periodUploadedBytes: number; periodDownloadedBytes: number }
+  | { type: 'disk-reserve'; atMs: number; diskFreeBytes: number; minFreeBytes: number; evictions: number }
+  | { type: 'eviction-held'; atMs: number; removes: number; removeBytes: number; ownedBytes: number; fraction: number; maxEvictFraction: number }
+  | { type: 'adds-deferred'; atMs: number; code: string; count: number; bytes: number }
+  | { type: 'policy-reloaded'; atMs: number; path: string; changed: string[] }
+  | { type: 'policy-reload-failed'; atMs: number; path: string; error: ErrorView }
+  | { type: 'limits-warning'; atMs: number; message: string };
 
 /** One owned torrent as `status` and the dashboard show it (from the daemon and the last plan). */
 export interface OwnedTorrentView {
