@@ -120,7 +120,7 @@ function applyIntent(s: DashboardState, intent: Intent): DashboardState {
     case 'disarm':
       return s;
     case 'ban-arm':
-      return { ...s, pendingBan: intent.infoHash, message: { text: `ban "${intent.name}"? Its data is deleted if we hold it. Press b again to ban, any other key to cancel`, isError: false, atMs: s.nowMs } };
+      return { ...s, pendingBan: intent.infoHash, message: { text: `press b again to ban "${intent.name}" (our copy is deleted); any other key cancels`, isError: false, atMs: s.nowMs } };
   }
 }
 

@@ -1,6 +1,6 @@
 /** The whole screen, from state and terminal size: props only (the one hook is in ../dashboard.tsx). */
 import { Box, Text } from 'ink';
-import { VIEWS, clampCursor, findTorrent, selectRows, type DashboardState } from '../state.js';
+import { VIEWS, clampCursor, findTorrent, selectRows, type DashboardState, type Rows } from '../state.js';
 import { Detail } from './detail.js';
 import { Footer, layoutKeys } from './footer.js';
 import { Header, Resources } from './header.js';
@@ -20,7 +20,8 @@ export function Dashboard({ state, width, height }: DashboardProps) {
   const rows = selectRows(state);
   const headerLines = 1 + (state.link.kind !== 'connected' || status?.agent.state === 'error' ? 1 : 0);
   const footerLines = 1 + layoutKeys(w).length;
-  const bodyHeight = Math.max(3, height - headerLines - 2 - 1 - footerLines);
+  const why = state.detail === null ? reasonOf(rows, clampCursor(state)) : null;
+  const bodyHeight = Math.max(3, height - headerLines - 2 - 1 - footerLines - (why === null ? 0 : 2));
   const tabs = VIEWS.map((v, i) => {
     const count = v === 'mirror' ? status?.mirror?.owned.length : v === 'candidates' ? status?.mirror?.candidateTotal : v === 'decisions' ? status?.decisions.length : status?.feeds.length;
     const label = `${i + 1} ${TITLES[v]}${count === undefined ? '' : ` ${count}`}`;
@@ -41,7 +42,20 @@ export function Dashboard({ state, width, height }: DashboardProps) {
       ) : (
         <Table rows={rows} cursor={clampCursor(state)} height={bodyHeight} width={w} nowMs={state.nowMs} pins={status?.pins ?? []} />
       )}
+      {why === null ? null : (
+        <Box height={2} width={w} overflow="hidden">
+          <Text color="gray" wrap="wrap">{why}</Text>
+        </Box>
+      )}
       <Footer width={w} message={state.message} filter={state.filter} isEditingFilter={state.isEditingFilter} sort={state.sort} />
     </Box>
   );
+}
+
+/** The planner's reason for the row under the cursor, in full (the table cuts it to fit). */
+function reasonOf(rows: Rows, cursor: number): string | null {
+  if (rows.view !== 'mirror' && rows.view !== 'candidates') return null;
+  const row = rows.rows[cursor];
+  if (row === undefined) return null;
+  return `${row.name}: ${row.action} [${row.reason.code}] ${row.reason.text}`;
 }

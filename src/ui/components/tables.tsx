@@ -42,7 +42,7 @@ function columnsFor(view: Rows['view'], width: number): Columns {
   const wide = width >= 110;
   const medium = width >= 72;
   const fixed = view === 'mirror' ? (medium ? 2 + 9 + 9 + 5 + 5 + 11 + 6 + 8 + (wide ? 12 : 0) : 2 + 9 + 5 + 5 + 8) : view === 'candidates' ? (medium ? 9 + 5 + 8 + 2 : 9 + 8 + 1) : 0;
-  const nameShare = view === 'candidates' ? 0.45 : 1;
+  const nameShare = view === 'candidates' ? 0.4 : 1;
   return { name: Math.max(10, Math.floor((width - fixed) * nameShare)), wide, medium };
 }
 

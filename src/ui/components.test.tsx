@@ -1,0 +1,90 @@
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { T0_MS, aCandidateView, aMirrorView, aStatus, anOwnedView, hashN } from '../control/testing.js';
+import { Dashboard } from './components/app.js';
+import { FOOTER_KEYS, layoutKeys } from './components/footer.js';
+import { initialDashboard, reduceDashboard, type DashboardState } from './state.js';
+
+const stateWith = (overrides: Partial<DashboardState> = {}): DashboardState => ({
+  ...reduceDashboard(initialDashboard(T0_MS), { type: 'link', link: { kind: 'connected', status: aStatus() } }),
+  ...overrides,
+});
+
+function frame(state: DashboardState, width = 80, height = 24): string[] {
+  const { lastFrame, unmount } = render(<Dashboard state={state} width={width} height={height} />);
+  const text = lastFrame() ?? '';
+  unmount();
+  return text.split('\n');
+}
+
+describe('Dashboard at 80x24', () => {
+  it('shows the header, resources, the mirror and every footer key, within 80 columns and 24 rows', () => {
+    const lines = frame(stateWith());
+    expect(lines.length).toBeLessThanOrEqual(24);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    const text = lines.join('\n');
+    expect(text).toContain('node node-123');
+    expect(text).toContain('daemon 3.00 ok');
+    expect(text).toMatch(/running next tick 1m00s/);
+    expect(text).toMatch(/disk \[#*\.+\] 3 GB\/100 GB/);
+    expect(text).toContain('owned-dataset-0');
+    expect(text).toContain('1 Mirror 3');
+    for (const [k, what] of FOOTER_KEYS) expect(text).toContain(`${k} ${what}`);
+  });
+
+  it('candidates show the planner\'s reason for not choosing them, verbatim', () => {
+    const status = aStatus({ mirror: aMirrorView({}, { candidates: [aCandidateView(0, { name: 'ocean', reason: { code: 'OUTSCORED', text: 'outscored by 3 torrents' } })] }) });
+    const text = frame(stateWith({ status, view: 'candidates' })).join('\n');
+    expect(text).toContain('ocean');
+    expect(text).toContain('outscored by 3 torrents');
+  });
+
+  it('marks pinned torrents, and a paused agent', () => {
+    const status = aStatus({ pins: [hashN(1)], paused: true, agent: { ...aStatus().agent, state: 'paused' } });
+    const lines = frame(stateWith({ status }));
+    expect(lines.join('\n')).toContain('PAUSED');
+    expect(lines.find((l) => l.includes('owned-dataset-1'))).toMatch(/^\s*\* owned-dataset-1/);
+    expect(lines.find((l) => l.includes('owned-dataset-0'))).not.toMatch(/\*/);
+  });
+
+  it('says when the agent is unreachable', () => {
+    const text = frame(stateWith({ link: { kind: 'lost', reason: 'the agent went away (its control connection closed)', retryInMs: 1000 } })).join('\n');
+    expect(text).toContain('agent unreachable: the agent went away');
+  });
+
+  it('the detail view shows score components, the count source and age, and the reason', () => {
+    const owned = anOwnedView(4, { name: 'seismic', seeders: 1, leechers: 2, countsSource: 'scrape', countsObservedAtMs: T0_MS - 90_000, score: 0.42, need: 0.84, scarcity: 0.7, demand: 1.2, reason: { code: 'KEPT', text: 'kept: 1 seeder against a target of 5; 2 leechers waiting' } });
+    const status = aStatus({ mirror: aMirrorView({}, { owned: [owned] }) });
+    const text = frame(stateWith({ status, detail: owned.infoHash }), 80, 24).join('\n');
+    expect(text).toContain('seismic');
+    expect(text).toContain('1 seeders, 2 leechers (from scrape, 1m30s old)');
+    expect(text).toContain('score 0.42/GB = need 0.84 (scarcity 0.7 x demand 1.2)');
+    expect(text).toContain('kept: 1 seeder against a target of 5; 2 leechers waiting');
+  });
+
+  it('the feeds and decisions views', () => {
+    const status = aStatus({
+      feeds: [{ feedId: 'at-main', lastFetchAtMs: T0_MS - 120_000, lastOkAtMs: T0_MS - 300_000, items: 42, notModified: false, failures: 2, lastError: { code: 'FEED_FETCH', message: 'HTTP 503', retryable: true }, droppedItems: 1 }],
+      decisions: [{ atMs: T0_MS, kind: 'add', infoHash: hashN(1), name: 'birds', sizeBytes: 1, reason: { code: 'NEEDED', text: '0 seeders against a target of 5' }, dryRun: false, error: null }],
+    });
+    expect(frame(stateWith({ status, view: 'feeds' })).join('\n')).toContain('at-main: 42 items, fetched 2m00s ago, 2 failed: HTTP 503, 1 items dropped');
+    expect(frame(stateWith({ status, view: 'decisions' })).join('\n')).toContain('12:00:00 add     birds: 0 seeders against a target of 5');
+  });
+});
+
+describe('Dashboard in small and large terminals', () => {
+  it('60 columns: renders without crashing, nothing wider than 60, the footer still there', () => {
+    const lines = frame(stateWith(), 60, 20);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(60);
+    expect(lines.join('\n')).toContain('q quit');
+    expect(layoutKeys(60).length).toBeLessThanOrEqual(2);
+  });
+
+  it('1,000 owned torrents render only the rows that fit', () => {
+    const status = aStatus({ mirror: aMirrorView({ owned: 1000, candidates: 10 }) });
+    const lines = frame(stateWith({ status, cursor: { mirror: 500, candidates: 0, decisions: 0, feeds: 0 } }), 120, 30);
+    expect(lines.length).toBeLessThanOrEqual(30);
+    expect(lines.some((l) => l.includes('owned-dataset-'))).toBe(true);
+    expect(lines.filter((l) => l.includes('owned-dataset-')).length).toBeLessThan(30);
+  });
+});

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { T0_MS, aCandidateView, aMirrorView, aStatus, anOwnedView, hashN } from '../control/testing.js';
+import { initialDashboard, interpretKey, reduceDashboard, selectRows, selectedTorrent, type DashboardAction, type DashboardState } from './state.js';
+
+const connected = (overrides: Partial<DashboardState> = {}): DashboardState =>
+  ({ ...reduceDashboard(initialDashboard(T0_MS), { type: 'link', link: { kind: 'connected', status: aStatus() } }), ...overrides });
+const run = (s: DashboardState, ...actions: DashboardAction[]): DashboardState => actions.reduce(reduceDashboard, s);
+const key = (s: DashboardState, input: string, k = {}) => interpretKey(s, input, k);
+
+describe('dashboard state', () => {
+  it('is seeded by the snapshot and follows agent events through the status reducer', () => {
+    const s = run(connected(), { type: 'agent-event', event: { type: 'paused', atMs: T0_MS, paused: true } });
+    expect(s.status?.agent.state).toBe('paused');
+    expect(run(initialDashboard(T0_MS), { type: 'agent-event', event: { type: 'paused', atMs: T0_MS, paused: true } }).status).toBeNull();
+  });
+
+  it('a lost link keeps the last status and says why; reconnecting replaces the status', () => {
+    const lost = run(connected(), { type: 'link', link: { kind: 'lost', reason: 'the agent went away', retryInMs: 1000 } });
+    expect(lost.link).toEqual({ kind: 'lost', reason: 'the agent went away', retryInMs: 1000 });
+    expect(lost.status).not.toBeNull();
+    expect(run(lost, { type: 'link', link: { kind: 'connecting' } }).link.kind).toBe('lost');
+    const back = run(lost, { type: 'link', link: { kind: 'connected', status: aStatus({ nodeId: 'node-2' }) } });
+    expect(back.link.kind).toBe('connected');
+    expect(back.status?.nodeId).toBe('node-2');
+  });
+
+  it('keys switch views, move within bounds and open details of the row under the cursor', () => {
+    let s = connected();
+    const apply = (input: string, k = {}): void => {
+      const outcome = key(s, input, k);
+      if (outcome.kind === 'intent') s = reduceDashboard(s, { type: 'intent', intent: outcome.intent });
+    };
+    apply('', { tab: true });
+    expect(s.view).toBe('candidates');
+    apply('1');
+    expect(s.view).toBe('mirror');
+    apply('', { downArrow: true });
+    apply('j');
+    apply('j');
+    apply('j');
+    expect(s.cursor.mirror).toBe(2); // three owned rows: stops at the last
+    apply('', { upArrow: true });
+    expect(selectedTorrent(s)?.name).toBe('owned-dataset-1');
+    apply('', { return: true });
+    expect(s.detail).toBe(hashN(1));
+    apply('', { escape: true });
+    expect(s.detail).toBeNull();
+    apply('4');
+    expect(s.view).toBe('feeds');
+    apply('', { leftArrow: true });
+    expect(s.view).toBe('decisions');
+  });
+
+  it('space pauses or resumes by the agent state; t ticks now; q quits', () => {
+    expect(key(connected(), ' ')).toMatchObject({ kind: 'command', command: { kind: 'pause' } });
+    const paused = run(connected(), { type: 'agent-event', event: { type: 'paused', atMs: T0_MS, paused: true } });
+    expect(key(paused, ' ')).toMatchObject({ kind: 'command', command: { kind: 'resume' } });
+    expect(key(connected(), 't')).toMatchObject({ kind: 'command', command: { kind: 'tick-now' } });
+    expect(key(connected(), 'q')).toEqual({ kind: 'quit' });
+    expect(key(connected(), 'c', { ctrl: true })).toEqual({ kind: 'quit' });
+  });
+
+  it('p pins the selected torrent, and unpins it once pinned', () => {
+    const s = connected();
+    expect(key(s, 'p')).toMatchObject({ kind: 'command', command: { kind: 'pin', infoHash: hashN(0) } });
+    const pinned = run(s, { type: 'agent-event', event: { type: 'pin', atMs: T0_MS, infoHash: hashN(0), pinned: true } });
+    expect(key(pinned, 'p')).toMatchObject({ kind: 'command', command: { kind: 'unpin', infoHash: hashN(0) } });
+  });
+
+  it('b asks first; a second b bans; any other key disarms', () => {
+    const s = run(connected(), { type: 'intent', intent: { kind: 'view', view: 'candidates' } });
+    const first = key(s, 'b');
+    expect(first).toMatchObject({ kind: 'intent', intent: { kind: 'ban-arm', infoHash: aCandidateView(0).infoHash } });
+    if (first.kind !== 'intent') throw new Error('unreachable');
+    const armed = run(s, { type: 'intent', intent: first.intent });
+    expect(armed.message?.text).toMatch(/press b again/);
+    expect(key(armed, 'b')).toMatchObject({ kind: 'command', command: { kind: 'ban', infoHash: aCandidateView(0).infoHash } });
+    const disarmed = run(armed, { type: 'intent', intent: { kind: 'disarm' } });
+    expect(key(disarmed, 'b').kind).toBe('intent');
+  });
+
+  it('the filter narrows rows by name while typing; Esc clears it', () => {
+    const status = aStatus({ mirror: aMirrorView({}, { owned: [anOwnedView(1, { name: 'ocean temps' }), anOwnedView(2, { name: 'bird songs' }), anOwnedView(3, { name: 'Ocean salinity' })] }) });
+    let s = connected({ status });
+    for (const input of ['/', 'o', 'c', 'e']) {
+      const outcome = key(s, input);
+      if (outcome.kind !== 'intent') throw new Error(`${input} gave ${outcome.kind}`);
+      s = reduceDashboard(s, { type: 'intent', intent: outcome.intent });
+    }
+    expect(s.isEditingFilter).toBe(true);
+    expect(key(s, 'q')).toMatchObject({ kind: 'intent', intent: { kind: 'filter-input', text: 'q' } }); // typing, not quitting
+    expect(selectRows(s).rows.map((r) => (r as { name: string }).name).sort()).toEqual(['Ocean salinity', 'ocean temps']);
+    s = run(s, { type: 'intent', intent: { kind: 'filter-commit' } });
+    expect(key(s, '', { escape: true })).toMatchObject({ kind: 'intent', intent: { kind: 'filter-cancel' } });
+    s = run(s, { type: 'intent', intent: { kind: 'filter-cancel' } });
+    expect(selectRows(s).rows).toHaveLength(3);
+  });
+
+  it('sorts owned torrents by the chosen column', () => {
+    const owned = [anOwnedView(1, { name: 'b', sizeBytes: 5, score: 1 }), anOwnedView(2, { name: 'a', sizeBytes: 9, score: 3 }), anOwnedView(3, { name: 'c', sizeBytes: 7, score: 2 })];
+    const s = connected({ status: aStatus({ mirror: aMirrorView({}, { owned }) }) });
+    const names = (st: DashboardState): string[] => selectRows(st).rows.map((r) => (r as { name: string }).name);
+    expect(names(s)).toEqual(['a', 'c', 'b']);
+    const byName = run(s, { type: 'intent', intent: { kind: 'sort-next' } });
+    expect(byName.sort).toBe('name');
+    expect(names(byName)).toEqual(['a', 'b', 'c']);
+    expect(names(run(byName, { type: 'intent', intent: { kind: 'sort-next' } }))).toEqual(['a', 'c', 'b']); // size
+  });
+
+  it('decisions are shown newest first', () => {
+    let s = connected({ view: 'decisions' });
+    for (let i = 0; i < 3; i++) {
+      s = run(s, { type: 'agent-event', event: { type: 'action', atMs: T0_MS + i, kind: 'add', infoHash: hashN(i), name: `t${i}`, sizeBytes: 1, reason: { code: 'NEEDED', text: 'x' }, dryRun: false } });
+    }
+    expect(selectRows(s).rows.map((r) => (r as { name: string }).name)).toEqual(['t2', 't1', 't0']);
+  });
+});
