@@ -1,6 +1,6 @@
 import { SmartnodeError, type InfoHash } from '../shared/index.js';
 import { compareHash } from './items.js';
-import type { Ledger } from './ledger.js';
+import { NO_MISS, type Ledger } from './ledger.js';
 import { FIXED, MIXED, PINNED, PROTECTED, type Pool } from './pool.js';
 import type { ReasonBook } from './reasons.js';
 import type { Decision, Plan, PlanCapacity, PlanInput } from './types.js';
@@ -18,7 +18,7 @@ interface DecideArgs {
 }
 
 /** Bytes of held picks by score, to ask "how many bytes score below x?" quickly. */
-class BytesBelow {
+export class BytesBelow {
   private readonly scores: number[] = [];
   private readonly prefix: number[] = [0];
   constructor(pool: Pool, indices: number[]) {
@@ -56,17 +56,18 @@ export function explainLeftOut(pool: Pool, mixed: readonly number[], ledger: Led
   const free = ledger.freeBytes();
 
   let bestBlockedScore = -Infinity;
-  for (const i of mixed) {
+  for (let at = 0; at < mixed.length; at++) {
+    const i = mixed[at] ?? 0;
     if (pool.selected[i] === 1 || pool.isIncumbent[i] === 1) continue;
     pool.action[i] = 'skip';
     const size = pool.chargeBytes[i] ?? 0;
     const score = pool.score[i] ?? 0;
-    const miss = size > capacityBytes ? null : ledger.quotaMiss(pool.feedIds[i] ?? [], size);
+    const miss = size > capacityBytes ? NO_MISS : ledger.quotaMissCode(pool.feedIds[i] ?? [], size);
     const by = pool.swappedFor[i] ?? -1;
     if (size > capacityBytes) {
       pool.reason[i] = book.largerThanBudget(size, capacityBytes);
-    } else if (miss !== null) {
-      pool.reason[i] = book.overFeedQuota(miss);
+    } else if (miss !== NO_MISS) {
+      pool.reason[i] = book.overFeedQuota(miss, ledger);
     } else if (by >= 0) {
       pool.reason[i] = book.swappedOut(pool.score[by] ?? 0, pool.name[by] ?? '');
     } else {
@@ -90,7 +91,8 @@ export function explainLeftOut(pool: Pool, mixed: readonly number[], ledger: Led
 /** Turns the selection into a Plan: a reason for every item. */
 export function decide({ pool, ranked, mixed, ledger, capacity, input, book, bestBlockedScore }: DecideArgs): Plan {
   const margin = Math.max(0, input.policy.scoring.replaceMargin);
-  for (const i of mixed) {
+  for (let at = 0; at < mixed.length; at++) {
+    const i = mixed[at] ?? 0;
     if (pool.deferred[i] === 1) {
       pool.action[i] = 'skip';
       pool.reason[i] = book.addLimit;

@@ -43,7 +43,8 @@ export function computeCapacity(input: PlanInput): PlanCapacity {
  */
 export function mergeCandidates(candidates: readonly Candidate[]): Map<InfoHash, Candidate> {
   const byHash = new Map<InfoHash, Candidate>();
-  for (const c of candidates) {
+  for (let at = 0; at < candidates.length; at++) {
+    const c = candidates[at] as Candidate;
     const prev = byHash.get(c.infoHash);
     if (prev === undefined) {
       byHash.set(c.infoHash, c);
@@ -86,6 +87,12 @@ export function compareHash(a: InfoHash, b: InfoHash): number {
 /** Sorted, without repeats; a one-feed list is shared, not copied (it is never mutated). */
 export function uniqueSorted(ids: readonly string[]): readonly string[] {
   if (ids.length <= 1) return ids;
+  if (ids.length === 2) {
+    // The common case (a torrent in two feeds), without a Set and a string sort.
+    const a = ids[0] as string;
+    const b = ids[1] as string;
+    return a < b ? ids : a === b ? [a] : [b, a];
+  }
   return [...new Set(ids)].sort();
 }
 

@@ -1,5 +1,6 @@
+import { SmartnodeError } from '../shared/index.js';
 import { formatBytes, formatDuration, formatPercent, formatScore, plural } from './format.js';
-import type { QuotaMiss } from './ledger.js';
+import { NO_MISS, type Ledger, type MissCode } from './ledger.js';
 import type { Reason, ReasonCode, ScoreComponents, ScoringPolicy } from './types.js';
 
 /**
@@ -46,7 +47,7 @@ export class ReasonBook {
   readonly addLimit: Reason;
   private readonly wellSeededBySeeders = new Map<number, Reason>();
   private readonly outscoredByText = new Map<number, Reason>();
-  private readonly quotaByFeed = new Map<string, Reason>();
+  private readonly quotaByMiss = new Map<MissCode, Reason>();
   private noDiskBudgetShared: Reason | null = null;
 
   constructor(
@@ -98,23 +99,31 @@ export class ReasonBook {
     return r;
   }
 
-  /** Shared per feed and quota: the feed's usage is measured once, on the filled budget. */
-  overFeedQuota(miss: QuotaMiss): Reason {
-    const key = `${miss.quota}\u0000${miss.feedId}`;
-    let r = this.quotaByFeed.get(key);
-    if (r === undefined) {
-      const text =
-        miss.quota === 'count'
-          ? `feed "${miss.feedId}" is at its torrent quota (${miss.usedTorrents} of ${miss.limit})`
-          : `feed "${miss.feedId}" is at its byte quota (${formatBytes(miss.usedBytes)} of ` +
-            `${formatBytes(miss.limit)} used)`;
-      r = reason('OVER_FEED_QUOTA', text, {
-        feedId: miss.feedId,
-        quota: miss.quota,
-        limit: miss.limit,
-        used: miss.quota === 'count' ? miss.usedTorrents : miss.usedBytes,
+  /**
+   * Shared per feed and quota (`miss` from ledger.quotaMissCode, never NO_MISS): the feed's
+   * usage is measured once, by the first ledger to report the miss.
+   */
+  overFeedQuota(miss: MissCode, ledger: Ledger): Reason {
+    if (miss === NO_MISS) {
+      throw new SmartnodeError('INTERNAL', 'planner: an OVER_FEED_QUOTA reason without a missed quota', {
+        hint: 'This is a bug in smartnode; please report it with `smartnode plan --json`.',
       });
-      this.quotaByFeed.set(key, r);
+    }
+    let r = this.quotaByMiss.get(miss);
+    if (r === undefined) {
+      const m = ledger.describeMiss(miss);
+      const text =
+        m.quota === 'count'
+          ? `feed "${m.feedId}" is at its torrent quota (${m.usedTorrents} of ${m.limit})`
+          : `feed "${m.feedId}" is at its byte quota (${formatBytes(m.usedBytes)} of ` +
+            `${formatBytes(m.limit)} used)`;
+      r = reason('OVER_FEED_QUOTA', text, {
+        feedId: m.feedId,
+        quota: m.quota,
+        limit: m.limit,
+        used: m.quota === 'count' ? m.usedTorrents : m.usedBytes,
+      });
+      this.quotaByMiss.set(miss, r);
     }
     return r;
   }

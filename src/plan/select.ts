@@ -1,8 +1,9 @@
 import { decide, explainLeftOut } from './decide.js';
 import { applyFeedWeights, withFeedShares } from './feed-quotas.js';
 import { computeCapacity } from './items.js';
-import type { Ledger } from './ledger.js';
+import { NO_MISS, type Ledger } from './ledger.js';
 import { Placement } from './placement.js';
+import './planner-shapes.js';
 import { MIXED, PINNED, PROTECTED, buildPool, type Pool } from './pool.js';
 import { ReasonBook } from './reasons.js';
 import type { Plan, PlanInput } from './types.js';
@@ -50,23 +51,27 @@ export function planMirror(given: PlanInput): Plan {
   applyFeedWeights(pool, policy.feeds);
   const pinned = pool.withRole(PINNED).sort((a, b) => pool.compareHash(a, b));
   const byIncumbentValue = (a: number, b: number): number =>
-    (pool.inFeed[b] ?? 0) - (pool.inFeed[a] ?? 0) ||
-    (pool.score[b] ?? 0) - (pool.score[a] ?? 0) ||
-    pool.compareHash(a, b);
+    (pool.inFeed[b] ?? 0) - (pool.inFeed[a] ?? 0) || pool.compareScoreDesc(a, b);
 
   fitIncumbentsToBudget(pool, pinned, byIncumbentValue, capacity.capacityBytes, input, book);
 
   const placed = new Placement(pool, capacity.capacityBytes, policy.feeds);
   for (const p of pinned) placed.chargeAnyway(p);
   for (const i of pool.withRole(PROTECTED).sort(byIncumbentValue)) {
-    if (!placed.tryCharge(i, { moves: INCUMBENT_MOVES })) removeForBudget(pool, placed.ledger, i, book);
+    if (!placed.tryCharge(i, INCUMBENT_MOVES)) removeForBudget(pool, placed.ledger, i, book);
   }
 
   const ranked = rankByScore(pool);
   const mixed = mixedByKey(pool, ranked);
-  for (const i of mixed) placed.tryCharge(i, { moves: pool.isIncumbent[i] === 1 ? INCUMBENT_MOVES : 1 });
+  for (let at = 0; at < mixed.length; at++) {
+    const i = mixed[at] ?? 0;
+    placed.tryCharge(i, pool.isIncumbent[i] === 1 ? INCUMBENT_MOVES : 1);
+  }
   if (improveBySwaps(pool, mixed, placed)) {
-    for (const i of mixed) if (pool.selected[i] === 0) placed.tryCharge(i);
+    for (let at = 0; at < mixed.length; at++) {
+      const i = mixed[at] ?? 0;
+      if (pool.selected[i] === 0) placed.tryCharge(i);
+    }
   }
   const ledger = placed.ledger;
   const bestBlockedScore = explainLeftOut(pool, mixed, ledger, book);
@@ -79,7 +84,7 @@ export function planMirror(given: PlanInput): Plan {
 function rankByScore(pool: Pool): number[] {
   const ranked: number[] = new Array<number>(pool.count);
   for (let i = 0; i < pool.count; i++) ranked[i] = i;
-  return ranked.sort((a, b) => (pool.score[b] ?? 0) - (pool.score[a] ?? 0) || pool.compareHash(a, b));
+  return ranked.sort((a, b) => pool.compareScoreDesc(a, b));
 }
 
 /**
@@ -90,13 +95,13 @@ function rankByScore(pool: Pool): number[] {
 function mixedByKey(pool: Pool, ranked: readonly number[]): number[] {
   const fresh: number[] = [];
   const held: number[] = [];
-  for (const i of ranked) {
+  for (let at = 0; at < ranked.length; at++) {
+    const i = ranked[at] ?? 0;
     if (pool.role[i] !== MIXED) continue;
     if (pool.isIncumbent[i] === 1) held.push(i);
     else fresh.push(i);
   }
-  const byKey = (a: number, b: number): number =>
-    (pool.key[b] ?? 0) - (pool.key[a] ?? 0) || pool.compareHash(a, b);
+  const byKey = (a: number, b: number): number => pool.compareKeyDesc(a, b);
   held.sort(byKey);
   const out: number[] = [];
   let f = 0;
@@ -117,8 +122,8 @@ function mixedByKey(pool: Pool, ranked: readonly number[]): number[] {
 
 function removeForBudget(pool: Pool, ledger: Ledger, i: number, book: ReasonBook): void {
   const feedIds = pool.feedIds[i] ?? [];
-  const miss = ledger.quotaMiss(feedIds, pool.chargeBytes[i] ?? 0);
-  pool.fix(i, 'remove', miss !== null ? book.overFeedQuota(miss) : book.noDiskBudgetHeld(ledger.capacityBytes));
+  const miss = ledger.quotaMissCode(feedIds, pool.chargeBytes[i] ?? 0);
+  pool.fix(i, 'remove', miss !== NO_MISS ? book.overFeedQuota(miss, ledger) : book.noDiskBudgetHeld(ledger.capacityBytes));
   pool.feedId[i] = ledger.roomiestFeed(feedIds);
 }
 
@@ -144,10 +149,10 @@ function fitIncumbentsToBudget(
   // Those within their minimum seed time are cut last (disk reserve or a shrunk budget).
   incumbents.sort((a, b) => Number(pool.role[b] === PROTECTED) - Number(pool.role[a] === PROTECTED) || byIncumbentValue(a, b));
   for (const i of incumbents) {
-    if (placed.tryCharge(i, { moves: INCUMBENT_MOVES })) continue;
+    if (placed.tryCharge(i, INCUMBENT_MOVES)) continue;
     const feedIds = pool.feedIds[i] ?? [];
-    const miss = placed.ledger.quotaMiss(feedIds, pool.chargeBytes[i] ?? 0);
-    pool.reason[i] = miss !== null ? book.overFeedQuota(miss) : book.noDiskBudgetHeld(capacityBytes);
+    const miss = placed.ledger.quotaMissCode(feedIds, pool.chargeBytes[i] ?? 0);
+    pool.reason[i] = miss !== NO_MISS ? book.overFeedQuota(miss, placed.ledger) : book.noDiskBudgetHeld(capacityBytes);
     pool.budgetCut[i] = 1;
     pool.role[i] = MIXED;
     pool.key[i] = pool.score[i] ?? 0;
@@ -197,7 +202,8 @@ function mostValuableLeftOut(pool: Pool, mixed: readonly number[], capacityBytes
     return va > vb || (va === vb && pool.compareHash(a, b) < 0);
   };
   const top: number[] = [];
-  for (const i of mixed) {
+  for (let m = 0; m < mixed.length; m++) {
+    const i = mixed[m] ?? 0;
     if (pool.selected[i] === 1 || (pool.chargeBytes[i] ?? 0) > capacityBytes) continue;
     const last = top[top.length - 1];
     if (top.length === count && last !== undefined && !better(i, last)) continue;
@@ -235,7 +241,8 @@ function cheapestRoom(
   let loss = 0;
   let single = -1;
   let singleLoss = worth;
-  for (const r of picksAscending) {
+  for (let at = 0; at < picksAscending.length; at++) {
+    const r = picksAscending[at] ?? 0;
     if (pool.selected[r] === 0) continue;
     const inFeed = feedId !== null && pool.feedId[r] === feedId;
     const v = pool.value[r] ?? 0;
@@ -289,7 +296,8 @@ function applyAddLimit(pool: Pool, mixed: readonly number[], placed: Placement, 
   const limit = Number.isFinite(maxAddsPerTick) ? Math.max(0, Math.floor(maxAddsPerTick)) : Infinity;
   let adds = 0;
   let deferredAny = false;
-  for (const i of mixed) {
+  for (let at = 0; at < mixed.length; at++) {
+    const i = mixed[at] ?? 0;
     if (pool.selected[i] === 0 || pool.isIncumbent[i] === 1) continue;
     adds++;
     if (adds > limit) {
@@ -299,7 +307,8 @@ function applyAddLimit(pool: Pool, mixed: readonly number[], placed: Placement, 
     }
   }
   if (!deferredAny) return;
-  for (const i of mixed) {
-    if (pool.isIncumbent[i] === 1 && pool.selected[i] === 0) placed.tryCharge(i, { moves: INCUMBENT_MOVES });
+  for (let at = 0; at < mixed.length; at++) {
+    const i = mixed[at] ?? 0;
+    if (pool.isIncumbent[i] === 1 && pool.selected[i] === 0) placed.tryCharge(i, INCUMBENT_MOVES);
   }
 }
