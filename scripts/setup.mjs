@@ -13,6 +13,8 @@ const APT_PACKAGES = [
   { command: 'transmission-daemon', pkg: 'transmission-daemon' },
   { command: 'transmission-create', pkg: 'transmission-cli' },
   { command: 'ip', pkg: 'iproute2' },
+  // The dashboard's end-to-end test drives the real binary in a real terminal.
+  { command: 'tmux', pkg: 'tmux' },
 ];
 
 function has(command) {
