@@ -5,7 +5,9 @@
  * daemon call they announce, so a crash between any two steps converges on the next tick.
  */
 import type { DaemonPort, DaemonTorrent } from '../daemon/index.js';
-import { diffPlan, planMirror, type Action, type Plan, type PlanPolicy } from '../plan/index.js';
+import type { Action, Plan, PlanPolicy } from '../plan/index.js';
+import { NO_LIMITS, planWithinLimits } from '../plan/limits.js';
+import { finishLimits, prepareLimits, type DonatedConfig, type DonatedLimits } from './bandwidth.js';
 import { SmartnodeError, type InfoHash } from '../shared/index.js';
 import { buildCandidates, buildHeld, mergeFeedItems, type MergedItem } from './candidates.js';
 import { toErrorView, type EventBus } from './events.js';
@@ -27,6 +29,8 @@ export interface AgentConfig {
   trackerStatsIntervalMs: number;
   /** Pause before trusting that an owned torrent is gone from the daemon (default 1000 ms). */
   absenceSettleMs?: number;
+  /** Bandwidth caps, transfer caps, daily budget, eviction confirmation, policy pins (issue 4). */
+  donated?: DonatedConfig;
 }
 
 export interface AgentDeps {
@@ -41,6 +45,8 @@ export interface AgentDeps {
   memo?: TickMemo;
   /** Removes an empty per-torrent directory after its data was deleted (best effort). */
   removeEmptyDir?: (path: string) => Promise<void>;
+  /** Transfer accounting and the eviction guard; without it only the disk reserve applies. */
+  donated?: DonatedLimits;
 }
 
 export interface TickMemo {
@@ -115,11 +121,20 @@ export async function runTick(deps: AgentDeps, config: AgentConfig, options: { d
     merged, torrents: byHash, scraped, cachedTorrent: (h) => deps.torrents.cached(h), nowMs, maxCountAgeMs: config.maxCountAgeMs,
   });
   const records = new Map(state.owned().map((r) => [r.infoHash, r]));
-  const held = buildHeld({ torrents, owned: view.owned, records, pins: state.pins(), bans: state.bans() });
+  const pins = new Set([...state.pins(), ...(config.donated?.pins ?? [])]);
+  const held = buildHeld({ torrents, owned: view.owned, records, pins, bans: state.bans() });
   const diskFreeBytes = await readFreeBytes(daemon, config.downloadDir);
 
-  const plan = planMirror({ candidates, held, policy: config.planPolicy, nowMs, diskFreeBytes });
-  const actions = diffPlan(plan, held);
+  // Donated limits: the disk reserve always; budgets, caps and eviction confirmation when set.
+  const donated = deps.donated !== undefined && config.donated !== undefined ? { deps: deps.donated, config: config.donated } : null;
+  const prepared = donated === null ? null : prepareLimits(donated.deps, donated.config, { torrents, owned: view.owned, nowMs, dryRun: options.dryRun });
+  const limited = planWithinLimits({ candidates, held, policy: config.planPolicy, nowMs, diskFreeBytes }, prepared?.planLimits ?? NO_LIMITS);
+  const { plan, actions } = limited;
+  const finish = async (removesApplied: number): Promise<void> => {
+    if (donated === null || prepared === null) return;
+    const ownedNow = (): Set<InfoHash> => new Set(state.owned().filter((r) => r.phase === 'owned').map((r) => r.infoHash));
+    await finishLimits({ daemon, bus, ownedNow }, donated.deps, donated.config, { limited, rates: prepared.rates, torrents: byHash, nowMs, removesApplied, dryRun: options.dryRun });
+  };
   bus.emit({
     type: 'planned', atMs: nowMs, candidates: candidates.length, desired: plan.desired.length,
     adds: actions.filter((a) => a.kind === 'add').length, removes: actions.filter((a) => a.kind === 'remove').length,
@@ -128,6 +143,7 @@ export async function runTick(deps: AgentDeps, config: AgentConfig, options: { d
 
   if (options.dryRun) {
     for (const action of actions) bus.emit(actionEvent(action, nowMs, true));
+    await finish(0);
     return { plan, actions, appliedAdds: 0, appliedRemoves: 0, failed: 0, torrents };
   }
 
@@ -140,8 +156,10 @@ export async function runTick(deps: AgentDeps, config: AgentConfig, options: { d
     try {
       const done = action.kind === 'remove' ? await applyRemove(deps, config, action, dataDirs) : await applyAdd(deps, config, action, merged);
       if (done) {
-        if (action.kind === 'add') appliedAdds++;
-        else appliedRemoves++;
+        if (action.kind === 'add') {
+          appliedAdds++;
+          deps.donated?.transfer.recordAdd(action.sizeBytes, deps.clock());
+        } else appliedRemoves++;
         bus.emit(actionEvent(action, deps.clock(), false));
       }
     } catch (error) {
@@ -151,6 +169,7 @@ export async function runTick(deps: AgentDeps, config: AgentConfig, options: { d
       if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE') throw error;
     }
   }
+  await finish(appliedRemoves);
   return { plan, actions, appliedAdds, appliedRemoves, failed, torrents };
 }
 

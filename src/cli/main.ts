@@ -46,13 +46,14 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
     .addOption(new Option('--log-format <format>', 'log format').choices(['json', 'pretty']))
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .option('--dashboard', 'show the dashboard in this terminal while the agent runs (logs go to <state dir>/smartnode.log); q stops the agent')
-    .action(async (opts: { policy: string; stateDir?: string; once?: boolean; dryRun?: boolean; logFormat?: LogFormat; logLevel: string; dashboard?: boolean }) => {
+    .option('--yes', 'carry out plans that remove more than limits.maxEvictFraction of the mirror at once (e.g. after shrinking the budget)')
+    .action(async (opts: { policy: string; stateDir?: string; once?: boolean; dryRun?: boolean; logFormat?: LogFormat; logLevel: string; dashboard?: boolean; yes?: boolean }) => {
       if (opts.dashboard && (opts.once || !hasTerminal(process.stdin, io.stdout))) {
         io.stderr.write(opts.once ? '--dashboard needs a running agent, not --once\n' : NO_TTY_MESSAGE);
         exitCode = opts.once ? 2 : 1;
         return;
       }
-      const runtime = await buildRuntime({ policyPath: opts.policy, stateDir: opts.stateDir, env: io.env });
+      const runtime = await buildRuntime({ policyPath: opts.policy, stateDir: opts.stateDir, env: io.env, yes: opts.yes === true });
       secrets.push(...runtime.secrets);
       // While the dashboard owns the terminal, logs go to a file: anything else on stdout garbles Ink.
       const logFile = opts.dashboard ? createWriteStream(join(runtime.stateDir, 'smartnode.log'), { flags: 'a', mode: 0o600 }) : null;
@@ -88,6 +89,8 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
       const control = await startControlEndpoint({
         stateDir: runtime.stateDir, bus: runtime.bus, state: runtime.deps.state, clock: runtime.deps.clock, dryRun, tickNow: () => wakeLoop(),
       });
+      // Live policy edits (file watch and SIGHUP): a valid edit applies at the next tick.
+      const policyWatch = runtime.watchPolicy();
       const loop = startAgentLoop(runtime.deps, {
         tickIntervalMs: runtime.policy.intervals.tick,
         dryRun,
@@ -105,6 +108,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
         }
       }
       await loop.done;
+      policyWatch.close();
       await control.close();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);

@@ -5,13 +5,17 @@
 import { mkdir, readFile, rmdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createDonatedLimits, type DonatedConfig } from '../agent/bandwidth.js';
 import { createEventBus, type EventBus } from '../agent/events.js';
+import { watchPolicyFile, type PolicyWatcher } from '../agent/policy-watch.js';
 import { createHttpFeedSource, createHttpTorrentSource, createScrapeCountSource, type HttpLimits } from '../agent/live-sources.js';
 import { openAgentState } from '../agent/state.js';
 import type { AgentConfig, AgentDeps } from '../agent/tick.js';
 import { createTransmissionDaemon } from '../daemon/index.js';
 import type { PlanPolicy } from '../plan/index.js';
 import { loadPolicyFile, resolveSecrets, type Policy } from '../policy/index.js';
+import { DAY_NAMES } from '../policy/bandwidth-schema.js';
+import { parseInfoHash, type InfoHash } from '../shared/index.js';
 import { createScraper } from '../swarm/index.js';
 
 export const USER_AGENT = 'smartnode/0.1 (+https://github.com/smartnode)';
@@ -25,14 +29,23 @@ export interface Runtime {
   stateDir: string;
   /** Secret values, so output paths can redact them if one ever slips into a message. */
   secrets: string[];
+  /**
+   * Watches the policy file (and SIGHUP): a valid edit replaces `policy` and `config` (read by
+   * the loop before each tick); an invalid one is reported and changes nothing.
+   */
+  watchPolicy(options?: { debounceMs?: number }): PolicyWatcher;
 }
 
-export async function buildRuntime(options: { policyPath: string; stateDir?: string; env?: NodeJS.ProcessEnv }): Promise<Runtime> {
+/** Keys a running agent cannot take over: they need a restart (reported when edited). */
+const RESTART_KEYS = ['daemon', 'node', 'limits.feedMaxBytes', 'limits.torrentFileMaxBytes', 'limits.fetchTimeout', 'scrape.requestsPerSecond', 'intervals.tick'];
+
+export async function buildRuntime(options: { policyPath: string; stateDir?: string; env?: NodeJS.ProcessEnv; yes?: boolean }): Promise<Runtime> {
   const env = options.env ?? process.env;
   const policyPath = resolve(options.policyPath);
   const loaded = await loadPolicyFile(policyPath);
-  const policy = loaded.policy;
-  const secrets = await resolveSecrets(policy, env, (path) => readFile(path, 'utf8'));
+  // Live edits replace these two (watchPolicy); the sources below read them at each use.
+  let policy = loaded.policy;
+  let secrets = await resolveSecrets(policy, env, (path) => readFile(path, 'utf8'));
   const stateDir = resolveStateDir(options.stateDir, policy.node.stateDir, env);
 
   const bus = createEventBus();
@@ -50,14 +63,13 @@ export async function buildRuntime(options: { policyPath: string; stateDir?: str
     torrentFileMaxBytes: policy.limits.torrentFileMaxBytes,
     userAgent: USER_AGENT,
   };
-  const enabledFeeds = policy.feeds.filter((f) => f.enabled);
-  const extraTrackers = new Map(enabledFeeds.map((f) => [f.id, f.trackers]));
+  const enabledFeeds = (): Policy['feeds'] => policy.feeds.filter((f) => f.enabled);
   const feeds = createHttpFeedSource({
-    feeds: () => enabledFeeds.map((f) => ({ id: f.id, url: f.url, format: f.format, cookie: secrets.feedCookies.get(f.id) })),
+    feeds: () => enabledFeeds().map((f) => ({ id: f.id, url: f.url, format: f.format, cookie: secrets.feedCookies.get(f.id) })),
     refreshIntervalMs: () => policy.intervals.feedRefresh,
     limits,
     bus,
-    extraTrackers: (feedId) => extraTrackers.get(feedId) ?? [],
+    extraTrackers: (feedId) => enabledFeeds().find((f) => f.id === feedId)?.trackers ?? [],
   });
   const counts = createScrapeCountSource({
     scraper: createScraper({ requestsPerSecond: policy.scrape.requestsPerSecond, timeoutMs: Math.min(policy.limits.fetchTimeout, 15_000), now: clock }),
@@ -72,22 +84,57 @@ export async function buildRuntime(options: { policyPath: string; stateDir?: str
     clock,
   });
 
+  const donated = createDonatedLimits({
+    stateDir,
+    billingDay: () => policy.bandwidth.monthly?.billingDay ?? 1,
+    alwaysConfirmEvictions: options.yes === true,
+    onReset: (message) => bus.emit({ type: 'limits-warning', atMs: clock(), message }),
+  });
   const deps: AgentDeps = {
     daemon, state, bus, feeds, counts, torrents, clock,
     removeEmptyDir: removeEmptyDirSoon,
+    donated,
   };
-  return {
+  const secretValues = (): string[] => [secrets.rpcPassword, ...secrets.feedCookies.values()].filter((s): s is string => s !== undefined);
+  const runtime: Runtime = {
     policy, policyPath, deps, bus, stateDir,
     config: toAgentConfig(policy),
-    secrets: [secrets.rpcPassword, ...secrets.feedCookies.values()].filter((s): s is string => s !== undefined),
+    secrets: secretValues(),
+    watchPolicy: (watchOptions) => watchPolicyFile({
+      path: policyPath,
+      bus,
+      clock,
+      initial: policy,
+      ...(watchOptions?.debounceMs === undefined ? {} : { debounceMs: watchOptions.debounceMs }),
+      load: async (path) => {
+        const next = (await loadPolicyFile(path)).policy;
+        // A new feed's cookie must resolve before the edit is taken.
+        await resolveSecrets(next, env, (file) => readFile(file, 'utf8'));
+        return next;
+      },
+      apply: async (next, changed) => {
+        const nextSecrets = await resolveSecrets(next, env, (file) => readFile(file, 'utf8'));
+        const fixed = changed.filter((key) => RESTART_KEYS.some((k) => key === k || key.startsWith(`${k}.`)));
+        if (fixed.length > 0) {
+          bus.emit({ type: 'limits-warning', atMs: clock(), message: `policy edit of ${fixed.join(', ')} takes effect after a restart of smartnode; the rest applies at the next tick` });
+        }
+        // Keys that need a restart keep their running values.
+        policy = { ...next, daemon: policy.daemon, node: policy.node };
+        secrets = { ...nextSecrets, rpcPassword: secrets.rpcPassword };
+        runtime.policy = policy;
+        runtime.config = toAgentConfig(policy);
+        runtime.secrets.splice(0, runtime.secrets.length, ...new Set([...runtime.secrets, ...secretValues()]));
+      },
+    }),
   };
+  return runtime;
 }
 
 export function toAgentConfig(policy: Policy): AgentConfig {
   const planPolicy: PlanPolicy = {
     maxBytes: policy.storage.maxBytes,
     minFreeBytes: policy.storage.minFreeBytes,
-    feeds: policy.feeds.filter((f) => f.enabled).map((f) => ({ id: f.id, maxBytes: f.maxBytes ?? null, maxTorrents: f.maxTorrents ?? null })),
+    feeds: policy.feeds.filter((f) => f.enabled).map((f) => ({ id: f.id, maxBytes: f.maxBytes ?? null, maxTorrents: f.maxTorrents ?? null, share: f.share ?? null, weight: f.weight })),
     scoring: {
       targetSeeders: policy.scoring.targetSeeders,
       leecherWeight: policy.scoring.leecherWeight,
@@ -103,6 +150,35 @@ export function toAgentConfig(policy: Policy): AgentConfig {
     maxCountAgeMs: 2 * policy.intervals.scrape,
     trackerStatsIntervalMs: policy.intervals.scrape,
     maxTorrentProbesPerTick: 20,
+    donated: toDonatedConfig(policy),
+  };
+}
+
+/** The policy's bandwidth, pins and eviction limit, as the agent's limits read them. */
+export function toDonatedConfig(policy: Policy): DonatedConfig {
+  const b = policy.bandwidth;
+  return {
+    scope: b.scope,
+    rules: {
+      uploadBytesPerSec: b.uploadRate ?? null,
+      downloadBytesPerSec: b.downloadRate ?? null,
+      schedule: b.schedule.map((w) => ({
+        days: w.days.map((d) => DAY_NAMES.indexOf(d)),
+        fromMinute: w.from,
+        toMinute: w.to,
+        ...(w.uploadRate === undefined ? {} : { uploadBytesPerSec: w.uploadRate }),
+        ...(w.downloadRate === undefined ? {} : { downloadBytesPerSec: w.downloadRate }),
+      })),
+    },
+    monthly: b.monthly === undefined ? null : {
+      uploadCapBytes: b.monthly.uploadCap ?? null,
+      downloadCapBytes: b.monthly.downloadCap ?? null,
+      billingDay: b.monthly.billingDay,
+      throttleAt: b.monthly.throttleAt,
+    },
+    dailyDownloadBudgetBytes: b.dailyDownloadBudget ?? null,
+    maxEvictFraction: policy.limits.maxEvictFraction,
+    pins: policy.storage.pins.map(parseInfoHash).filter((h): h is InfoHash => h !== null),
   };
 }
 

@@ -30,6 +30,9 @@ export interface PlanLimits {
   evictionConfirmed: boolean;
 }
 
+/** No donated limit besides the disk reserve (which always holds). */
+export const NO_LIMITS: PlanLimits = { addBudgetBytes: null, addsStopped: null, maxEvictFraction: 1, evictionConfirmed: true };
+
 export interface PendingEviction {
   removes: number;
   removeBytes: number;

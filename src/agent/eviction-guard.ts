@@ -1,0 +1,34 @@
+/**
+ * The confirmation a mass eviction waits for (policy limits.maxEvictFraction). The planner's
+ * limits (plan/limits.ts) hold a plan that would remove too much at once; the owner confirms
+ * with `smartnode run --yes` (always confirmed) or once from the dashboard (`confirm()`), and
+ * the next tick carries it out. A confirmation is spent by the tick that uses it.
+ */
+import type { PendingEviction } from '../plan/limits.js';
+
+export interface EvictionGuard {
+  /** Whether this tick may remove more than the fraction. */
+  isConfirmed(): boolean;
+  /** Confirms the pending eviction (the dashboard's action); the next tick applies it. */
+  confirm(): void;
+  /** What waits for confirmation now, or null. */
+  pending(): PendingEviction | null;
+  /** Called by each tick with what it held back (null when nothing waits). */
+  settle(held: PendingEviction | null, usedConfirmation: boolean): void;
+}
+
+export function createEvictionGuard(options: { alwaysConfirmed: boolean }): EvictionGuard {
+  let confirmed = false;
+  let waiting: PendingEviction | null = null;
+  return {
+    isConfirmed: () => options.alwaysConfirmed || confirmed,
+    confirm() {
+      confirmed = true;
+    },
+    pending: () => waiting,
+    settle(held, usedConfirmation) {
+      waiting = held;
+      if (usedConfirmation) confirmed = false;
+    },
+  };
+}
