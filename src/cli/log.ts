@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { AgentEvent, EventBus } from '../agent/events.js';
+import { formatBytes } from '../plan/index.js';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -95,9 +96,37 @@ function logEvent(logger: Logger, event: AgentEvent): void {
     case 'paused':
       logger.info({ event: event.type }, event.paused ? 'agent paused' : 'agent resumed');
       return;
+    case 'bandwidth':
+      logger.info(
+        { event: event.type, scope: event.scope, owned: event.owned, changed: event.changed, uploadBytesPerSec: event.uploadBytesPerSec, downloadBytesPerSec: event.downloadBytesPerSec, uploadState: event.uploadState, downloadState: event.downloadState, window: event.window },
+        `bandwidth (${event.scope}): upload ${rateText(event.uploadBytesPerSec)}${event.uploadState === 'open' ? '' : ` (${event.uploadState})`}, download ${rateText(event.downloadBytesPerSec)}${event.downloadState === 'open' ? '' : ` (${event.downloadState})`}${event.window === null ? '' : `, schedule window ${event.window + 1}`}; ${event.changed} of ${event.owned} torrents updated`,
+      );
+      return;
+    case 'disk-reserve':
+      logger.warn({ event: event.type, diskFreeBytes: event.diskFreeBytes, minFreeBytes: event.minFreeBytes, evictions: event.evictions }, `free space ${formatBytes(event.diskFreeBytes)} is below the ${formatBytes(event.minFreeBytes)} reserve: adding nothing, evicting ${event.evictions} owned torrent(s)`);
+      return;
+    case 'eviction-held':
+      logger.warn({ event: event.type, removes: event.removes, removeBytes: event.removeBytes, fraction: event.fraction }, `the plan would remove ${event.removes} torrent(s), ${Math.round(event.fraction * 100)} % of the mirror (limit ${Math.round(event.maxEvictFraction * 100)} %): nothing changed; confirm with \`smartnode run --yes\` or on the dashboard`);
+      return;
+    case 'adds-deferred':
+      logger.info({ event: event.type, code: event.code, count: event.count, bytes: event.bytes }, `${event.count} add(s) of ${formatBytes(event.bytes)} deferred (${event.code})`);
+      return;
+    case 'policy-reloaded':
+      logger.info({ event: event.type, path: event.path, changed: event.changed }, `policy ${event.path} reloaded: ${event.changed.join(', ')}`);
+      return;
+    case 'policy-reload-failed':
+      logger.error({ event: event.type, path: event.path, code: event.error.code }, `policy edit refused, the last good policy stays in force: ${withHint(event.error)}`);
+      return;
+    case 'limits-warning':
+      logger.warn({ event: event.type }, event.message);
+      return;
   }
 }
 
 function withHint(error: { message: string; hint?: string }): string {
   return error.hint === undefined ? error.message : `${error.message} (${error.hint})`;
+}
+
+function rateText(bytesPerSec: number | null): string {
+  return bytesPerSec === null ? 'unlimited' : `${formatBytes(bytesPerSec)}/s`;
 }
