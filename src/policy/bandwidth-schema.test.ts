@@ -107,7 +107,7 @@ describe('bandwidth policy', () => {
     const hash = 'AB'.repeat(20);
     const p = load(`limits: { maxEvictFraction: 0.1 }\n`);
     expect(p.limits.maxEvictFraction).toBe(0.1);
-    expect(load('').limits.maxEvictFraction).toBe(0.25);
+    expect(load('').limits.maxEvictFraction).toBe(0.5);
     const pinned = parsePolicyText(BASE.replace('maxBytes: 1 TB }', `maxBytes: 1 TB, pins: ["${hash}"] }`), 'p.yaml');
     expect(pinned.storage.pins).toEqual(['ab'.repeat(20)]);
   });

@@ -39,7 +39,7 @@ describe('policySchema defaults', () => {
       ],
       scoring: { targetSeeders: 5, leecherWeight: 0.5, replaceMargin: 0.2, minSeedTime: 3 * 86_400_000 },
       intervals: { tick: 900_000, feedRefresh: 3_600_000, scrape: 1_800_000 },
-      limits: { feedMaxBytes: 50e6, torrentFileMaxBytes: 10e6, fetchTimeout: 30_000, maxAddsPerTick: 10, maxEvictFraction: 0.25 },
+      limits: { feedMaxBytes: 50e6, torrentFileMaxBytes: 10e6, fetchTimeout: 30_000, maxAddsPerTick: 10, maxEvictFraction: 0.5 },
       scrape: { enabled: true, requestsPerSecond: 2 },
       bandwidth: { scope: 'owned', schedule: [] },
     });
