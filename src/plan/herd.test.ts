@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { herdDraw, herdFactor } from './herd.js';
+import { HERD_SHARE, herdDraw, herdFactor } from './herd.js';
 import { DEFAULT_SIGNALS } from './score.js';
 import { hashOf } from './testing.js';
 
@@ -24,29 +24,44 @@ describe('herdDraw', () => {
 });
 
 describe('herdFactor', () => {
-  it('designates about deficit / expectedNodes of the nodes', () => {
+  const args = { infoHash: hashOf(3), seeders: 2, targetSeeders: 5, held: false };
+
+  it('designates about HERD_SHARE x deficit / expectedNodes of the nodes, and leaves the rest to them', () => {
     let designated = 0;
     for (let n = 0; n < 10_000; n++) {
-      const f = herdFactor({ infoHash: hashOf(3), seeders: 2, targetSeeders: 5, held: false }, { ...herd, nodeId: `n${n}`, expectedNodes: 100 });
+      const f = herdFactor(args, { ...herd, nodeId: `n${n}`, expectedNodes: 100 });
+      expect(f?.probability).toBeCloseTo((HERD_SHARE * 3) / 100, 12);
       if (f?.designated) designated++;
+      else expect(f?.factor).toBe(0);
     }
-    expect(designated / 10_000).toBeGreaterThan(0.025);
-    expect(designated / 10_000).toBeLessThan(0.035);
+    expect(designated / 10_000).toBeGreaterThan(0.012);
+    expect(designated / 10_000).toBeLessThan(0.018);
   });
 
-  it('takes everything needed when the deficit reaches the expected nodes: only the jitter is left', () => {
-    const f = herdFactor({ infoHash: hashOf(3), seeders: 1, targetSeeders: 5, held: false }, herd);
-    expect(f?.probability).toBe(1);
-    expect(f?.designated).toBe(true);
-    expect(f!.factor).toBeGreaterThan(1 - herd.jitter);
+  it('falls as more nodes would take it, and rises with the deficit', () => {
+    const p = (expectedNodes: number, seeders: number) => herdFactor({ ...args, seeders }, { ...herd, expectedNodes })?.probability ?? -1;
+    expect(p(10, 2)).toBeGreaterThan(p(100, 2));
+    expect(p(100, 0)).toBeGreaterThan(p(100, 4));
+    expect(p(100, 5)).toBe(0);
   });
 
-  it('values a torrent it is not designated for at its share p, and never what it holds', () => {
-    const args = { infoHash: hashOf(9), seeders: 4, targetSeeders: 5, held: false };
+  it('keeps the same draw while the count stays, a new one when it changes', () => {
+    const a = herdFactor(args, herd);
+    expect(herdFactor(args, herd)?.draw).toBe(a?.draw);
+    expect(herdFactor({ ...args, seeders: 3 }, herd)?.draw).not.toBe(a?.draw);
+  });
+
+  it('with one expected node (the default) leaves nothing to others: only the jitter acts', () => {
+    for (const seeders of [0, 1, 2, 3, 4]) {
+      const f = herdFactor({ ...args, seeders }, herd);
+      expect(f?.designated).toBe(true);
+      expect(f!.factor).toBeGreaterThan(1 - herd.jitter);
+      expect(f!.factor).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('never applies to what we hold, nor without counts or when off', () => {
     const many = { ...herd, expectedNodes: 1000 };
-    const f = herdFactor(args, many);
-    expect(f?.designated).toBe(f!.draw < 0.001);
-    if (!f!.designated) expect(f!.factor).toBeLessThanOrEqual(0.001);
     expect(herdFactor({ ...args, held: true }, many)).toMatchObject({ factor: 1, held: true });
     expect(herdFactor({ ...args, seeders: null }, many)).toBeNull();
     expect(herdFactor(args, { ...many, enabled: false })).toBeNull();

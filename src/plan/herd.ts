@@ -7,20 +7,23 @@
  * - deficit d = targetSeeders - seeders: the copies the swarm still needs. A node counts itself
  *   once it holds a torrent (the planner excludes our own copy from the counts, and a held
  *   torrent is never subject to the draw: we already are one of its seeders).
- * - each node draws u = hash(nodeId, infoHash) in [0, 1): the same draw every tick for the same
- *   node and torrent, different across nodes (rendezvous hashing: the nodes with the lowest
- *   draws are the torrent's "designated" takers, and the set only shrinks as d falls).
- * - with E = expectedNodes (independent nodes assumed to see the same counts), a node is
- *   designated when u < p = min(1, d / E): about d of the E nodes are. The probability falls
- *   as more nodes would also take the torrent.
- * - factor = (designated ? 1 : p) x (1 - jitter x u). A node that is not designated still
- *   values the torrent at its expected share p of the need (others are expected to fill the
- *   deficit), so it takes it only when it has room and nothing better. The small jitter breaks
- *   exact ties differently on every node.
+ * - each node draws u = hash(nodeId, infoHash, seeders) in [0, 1): the same draw every tick
+ *   while the swarm's count stays the same, different across nodes (rendezvous hashing), and
+ *   a fresh one once the count changes, so a deficit left after one interval gets new takers.
+ * - with E = expectedNodes (smartnodes assumed to see the same counts in the same interval,
+ *   this one included), a node takes the torrent when u < p = min(1, HERD_SHARE x d / E):
+ *   about half the deficit is taken per interval. The probability falls as more nodes would
+ *   also take it.
+ * - factor = designated ? 1 - jitter x u : 0. A node that is not designated leaves the torrent
+ *   to the others this interval (a small positive value would not do: a node with room to
+ *   spare takes anything of positive value, and all such nodes would take the same ones). The
+ *   small jitter breaks exact ties differently on every node.
  *
- * With d >= E the factor is 1 - jitter x u: a node that expects fewer peers than the swarm
- * needs takes what is needed. That is why the default E (4) keeps a lone node deterministic
- * for torrents with at most one seeder at the default target of 5 (d = 4 >= E).
+ * E = 1 (the default) means "no other smartnode is known": p = 1, nothing is left to others and
+ * only the jitter acts, so a lone node decides as without herd avoidance (ties aside). Set E to
+ * the number of smartnodes expected on the same feeds; erring high only slows filling (the
+ * simulation in test/sim/herd.test.ts: E at 2x the true count still spreads, at 1/2 a few
+ * swarms overshoot 2x their target, at 1/4 many do).
  */
 import type { HerdFactor, SignalScoring } from './types.js';
 
@@ -38,6 +41,14 @@ export function herdDraw(nodeId: string, infoHash: string): number {
   return (h >>> 0) / 4294967296;
 }
 
+/**
+ * Each interval the nodes aim to fill this share of the deficit: the draws are independent,
+ * so the number of takers varies (about Poisson with mean share x d); aiming at half keeps
+ * the chance of more than doubling the target small, and the rest is filled in the next
+ * intervals, when new counts give new draws.
+ */
+export const HERD_SHARE = 0.5;
+
 /** The herd factor for one swarm; null when herd avoidance is off or the counts are unknown. */
 export function herdFactor(
   args: { infoHash: string; seeders: number | null; targetSeeders: number; held: boolean },
@@ -45,14 +56,16 @@ export function herdFactor(
 ): HerdFactor | null {
   if (!herd.enabled || args.seeders === null) return null;
   const deficit = Math.max(0, args.targetSeeders - args.seeders);
-  const draw = herdDraw(herd.nodeId, args.infoHash);
+  // Keyed on the observed count too: the same draw while the swarm does not change, a new
+  // one (a new set of designated nodes) once it does.
+  const draw = herdDraw(herd.nodeId, `${args.infoHash}:${args.seeders}`);
   if (args.held) {
     return { factor: 1, deficit, probability: 1, draw, designated: true, held: true };
   }
-  const expected = Math.max(1, herd.expectedNodes);
-  const probability = Math.min(1, deficit / expected);
+  const expected = herd.expectedNodes;
+  const probability = expected <= 1 ? 1 : Math.min(1, (HERD_SHARE * deficit) / expected);
   const designated = draw < probability;
   const jitter = Math.max(0, Math.min(1, herd.jitter));
-  const factor = (designated ? 1 : probability) * (1 - jitter * draw);
+  const factor = designated ? 1 - jitter * draw : 0;
   return { factor, deficit, probability, draw, designated, held: false };
 }

@@ -41,14 +41,15 @@ import type { HeldTorrent, ScoreComponents, ScoreResult, ScoringPolicy, SignalSc
  *
  *   geo  = 1 + geo.weight * (concentration + continentGap) / 2 + new-region bonus    (geo.ts)
  *   slow = 1 + slow.weight * max(0, 1 - downloadRate / targetRate)                   (slow.ts)
- *   herd = 1 for what we hold; else (designated ? 1 : p) * (1 - jitter * draw)      (herd.ts)
+ *   herd = 1 for what we hold; else designated ? 1 - jitter * draw : 0             (herd.ts)
  *
  * The factors multiply scarcity, so a swarm at its seeder target stays well seeded whatever
  * its geography (the target is the owner's word for "enough copies"); below it, they decide
  * which needy swarm a copy helps most. Default weights (DEFAULT_SIGNALS) are chosen so that
- * ONE signal never lifts a swarm over one with a seeder fewer (same size and leechers): the
- * scarcity ratio between s and s+1 seeders is at least 2 for s >= 1 at targets 3..10, and the
- * largest geo factor is 1 + 0.5 + 0.2 = 1.7, the largest slow factor 1.5. Two signals
+ * ONE signal never lifts a swarm over one with a seeder fewer (same size and leechers) at
+ * targets up to 5: the scarcity ratio between s and s+1 seeders is then at least 2 for s >= 1,
+ * and the largest geo factor is 1 + 0.5 + 0.2 = 1.7, the largest slow factor 1.5. (At higher
+ * targets the first steps shrink, x1.7 for one vs two seeders at 10.) Two signals
  * together may: a two-seeder swarm in one country whose downloads crawl is needier than a
  * spread, fast one-seeder swarm. Missing signals (no peers resolved, no history) are factor 1,
  * never a penalty or a bonus.
@@ -75,10 +76,11 @@ export const DEFAULT_SCORING: ScoringPolicy = {
  *   continent): a copy somewhere new is worth a little more, less than concentration itself.
  * - slow.weight 0.5, target 1 MB/s: a swarm whose downloaders get nothing is worth 1.5x; at
  *   1 MB/s a 100 GB dataset takes a day, which research users put up with; faster is not slow.
- * - herd.expectedNodes 4, jitter 0.02: see herd.ts. 4 keeps a lone node deterministic for
- *   one-seeder swarms at the default target 5; set it to the number of smartnodes you expect
- *   on the same feeds. The 2% jitter is far below the replace margin (20%) and the smallest
- *   scarcity step, so it only breaks near-ties.
+ * - herd.expectedNodes 1, jitter 0.02: see herd.ts. With 1 (no other smartnode known) nothing
+ *   is left to others, so a lone node (and the end-to-end tests, which run one) decides as
+ *   before; operators set it to the number of smartnodes on the same feeds. The 2% jitter is
+ *   far below the replace margin (20%) and any step between one seeder count and the next
+ *   (at least x1.3 at any target), so it only breaks near-ties.
  */
 export const DEFAULT_SIGNALS: SignalScoring = {
   geo: {
@@ -91,7 +93,7 @@ export const DEFAULT_SIGNALS: SignalScoring = {
     selfCountry: null,
   },
   slow: { enabled: true, weight: 0.5, targetRateBytesPerSec: 1_000_000 },
-  herd: { enabled: true, nodeId: '', expectedNodes: 4, jitter: 0.02 },
+  herd: { enabled: true, nodeId: '', expectedNodes: 1, jitter: 0.02 },
 };
 
 /** Counts as the score reads them: with the swarm's other signals when the agent attached them. */

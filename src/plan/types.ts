@@ -283,7 +283,7 @@ export interface HerdFactor {
   probability: number;
   /** This node's deterministic draw in [0, 1) for this torrent (rendezvous hash). */
   draw: number;
-  /** draw < probability: this node is one of those expected to take it. */
+  /** draw < probability: this node is one of those expected to take it (else factor p / draw). */
   designated: boolean;
   held: boolean;
 }
