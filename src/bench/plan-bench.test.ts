@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planMirror } from '../plan/index.js';
-import { benchPlan, generatePlanInput } from './plan-bench.js';
+import { benchPlan, generatePlanInput, planBenchPassed } from './plan-bench.js';
 
 describe('plan benchmark', () => {
   it('generates the same input every time, with the shape it describes', () => {
@@ -19,6 +19,11 @@ describe('plan benchmark', () => {
     expect(figures).toMatchObject({ planCandidates: 3000, planHeld: 50, planRuns: 2, planRssMeasuredIn: 'this process' });
     expect(figures['planMedianMs']).toEqual(expect.any(Number));
     expect(figures['planBurstPeakRssMb']).toEqual(expect.any(Number));
+    // Both modes are judged: each median and peak RSS against its target.
+    for (const key of ['planMsVsTarget', 'planRssVsTarget', 'planBurstMsVsTarget', 'planBurstRssVsTarget']) {
+      expect(figures[key]).toEqual(expect.any(Number));
+    }
+    expect(planBenchPassed(figures)).toBe(String(figures['planVerdict']) === 'within target (both modes)');
     const plan = planMirror(generatePlanInput(3000, 50));
     expect(figures['planDesired']).toBe(plan.desired.length);
   });
