@@ -184,10 +184,10 @@ export function interpretKey(s: DashboardState, input: string, key: KeyPress, pa
 // ---- selectors (pure; the last result is cached because 10,000 candidates sort in ms) ----
 
 export type Rows =
-  | { view: 'mirror'; rows: OwnedTorrentView[] }
-  | { view: 'candidates'; rows: CandidateView[] }
-  | { view: 'decisions'; rows: DecisionEntry[] }
-  | { view: 'feeds'; rows: FeedStatus[] };
+  | { view: 'mirror'; rows: readonly OwnedTorrentView[] }
+  | { view: 'candidates'; rows: readonly CandidateView[] }
+  | { view: 'decisions'; rows: readonly DecisionEntry[] }
+  | { view: 'feeds'; rows: readonly FeedStatus[] };
 
 let cache: { key: unknown[]; rows: Rows } | null = null;
 
@@ -206,9 +206,9 @@ function computeRows(s: DashboardState): Rows {
   const mirror = s.status?.mirror ?? null;
   switch (s.view) {
     case 'mirror':
-      return { view: 'mirror', rows: sortRows((mirror?.owned ?? []).filter((o) => match(o.name)), s.sort) };
+      return { view: 'mirror', rows: sortRows(filtered(mirror?.owned ?? [], needle, match), s.sort) };
     case 'candidates':
-      return { view: 'candidates', rows: sortRows((mirror?.candidates ?? []).filter((c) => match(c.name)), s.sort) };
+      return { view: 'candidates', rows: sortRows(filtered(mirror?.candidates ?? [], needle, match), s.sort) };
     case 'decisions':
       return { view: 'decisions', rows: (s.status?.decisions ?? []).filter((d) => match(d.name)).reverse() };
     case 'feeds':
@@ -216,9 +216,27 @@ function computeRows(s: DashboardState): Rows {
   }
 }
 
+function filtered<T extends { name: string }>(rows: readonly T[], needle: string, match: (name: string) => boolean): readonly T[] {
+  return needle === '' ? rows : rows.filter((r) => match(r.name));
+}
+
 type Sortable = Pick<OwnedTorrentView, 'name' | 'score'> & { sizeBytes: number | null; seeders: number | null; percentDone?: number; uploadRateBytesPerSec?: number; ratio?: number | null };
 
-function sortRows<T extends Sortable>(rows: T[], sort: SortKey): T[] {
+/**
+ * Sorted copy (or the input itself when it is already in order and unfiltered: the planner
+ * sends rows best score first, and 10,000 rows need not be copied and sorted on every tick).
+ */
+function sortRows<T extends Sortable>(input: readonly T[], sort: SortKey): readonly T[] {
+  if (sort === 'score' && isSortedByScore(input)) return input;
+  return sortCopy([...input], sort);
+}
+
+function isSortedByScore(rows: readonly Sortable[]): boolean {
+  for (let i = 1; i < rows.length; i++) if ((rows[i - 1] as Sortable).score < (rows[i] as Sortable).score) return false;
+  return true;
+}
+
+function sortCopy<T extends Sortable>(rows: T[], sort: SortKey): T[] {
   const by = (f: (r: T) => number): T[] => rows.sort((a, b) => f(b) - f(a) || (a.name < b.name ? -1 : 1));
   switch (sort) {
     case 'score': return by((r) => r.score);

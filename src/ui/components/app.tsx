@@ -12,6 +12,7 @@ export interface DashboardProps {
   height: number;
 }
 
+const NO_PINS: readonly string[] = [];
 const TITLES = { mirror: 'Mirror', candidates: 'Candidates', decisions: 'Decisions', feeds: 'Feeds' } as const;
 
 export function Dashboard({ state, width, height }: DashboardProps) {
@@ -40,7 +41,7 @@ export function Dashboard({ state, width, height }: DashboardProps) {
       {state.detail !== null ? (
         <Detail target={detail} pinned={status?.pins.includes(state.detail) ?? false} nowMs={state.nowMs} width={w} height={bodyHeight} />
       ) : (
-        <Table rows={rows} cursor={clampCursor(state)} height={bodyHeight} width={w} nowMs={state.nowMs} pins={status?.pins ?? []} />
+        <Table rows={rows} cursor={clampCursor(state)} height={bodyHeight} width={w} nowMs={rows.view === 'feeds' ? state.nowMs : 0} pins={status?.pins ?? NO_PINS} />
       )}
       {why === null ? null : (
         <Box height={2} width={w} overflow="hidden">

@@ -24,14 +24,20 @@ export const Table = memo(function Table({ rows, cursor, height, width, nowMs, p
   const start = Math.max(0, Math.min(cursor - Math.floor(bodyRows / 2), total - bodyRows));
   const visible = rows.rows.slice(start, start + bodyRows);
   const columns = columnsFor(rows.view, width);
-  const lines = visible.map((row, i) => formatRow(rows.view, row, columns, nowMs, pins));
+  const lines = visible.map((row) => fit(formatRow(rows.view, row, columns, nowMs, pins), width));
+  // Three text blocks (above, at, below the cursor) instead of one node per row: Ink lays out
+  // and measures every node on every frame.
+  const at = cursor - start;
+  const above = lines.slice(0, Math.max(0, at));
+  const current = lines[at];
+  const below = lines.slice(at + 1);
   return (
     <Box flexDirection="column" height={height}>
-      <Text bold wrap="truncate">{fit(headerFor(rows.view, columns), width)}</Text>
-      {total === 0 ? <Text dimColor>{emptyText(rows.view)}</Text> : null}
-      {lines.map((line, i) => (
-        <Text key={start + i} inverse={start + i === cursor} wrap="truncate">{fit(line, width)}</Text>
-      ))}
+      <Text bold>{fit(headerFor(rows.view, columns), width)}</Text>
+      {total === 0 ? <Text dimColor>{fit(emptyText(rows.view), width)}</Text> : null}
+      {above.length > 0 ? <Text>{above.join('\n')}</Text> : null}
+      {current === undefined ? null : <Text inverse>{current}</Text>}
+      {below.length > 0 ? <Text>{below.join('\n')}</Text> : null}
     </Box>
   );
 });
