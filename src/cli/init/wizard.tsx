@@ -4,9 +4,9 @@
  * directory (proposals first), the budget, and the feeds. It only gathers answers; the caller
  * writes the files. Every IO it needs arrives as a prop.
  */
-import { ConfirmInput, MultiSelect, PasswordInput, Select, Spinner, TextInput } from '@inkjs/ui';
-import { Box, Text } from 'ink';
-import { useState } from 'react';
+import { ConfirmInput, MultiSelect, Select, Spinner } from '@inkjs/ui';
+import { Box, Text, useInput } from 'ink';
+import { useRef, useState } from 'react';
 import { parseSize } from '../../policy/index.js';
 import type { ConnectionCheck, DirProposal } from '../../setup/init.js';
 import { feedFormatFromUrl, feedIdFromUrl, SUGGESTED_FEEDS, type FeedChoice } from '../../setup/policy-text.js';
@@ -38,6 +38,8 @@ export function InitWizard(props: WizardProps) {
   const [step, setStep] = useState<Step>(props.askPassword ? 'password' : 'dir');
   const [password, setPassword] = useState<string | undefined>(undefined);
   const [problem, setProblem] = useState<string | undefined>(undefined);
+  // A new key per attempt: a refused password must not stay in the field.
+  const [attempt, setAttempt] = useState(0);
   const [daemonLine, setDaemonLine] = useState<string | undefined>(undefined);
   const [dir, setDir] = useState<string>(props.proposals[0]?.path ?? '/srv/smartnode');
   const [maxSize, setMaxSize] = useState<string>('');
@@ -53,10 +55,12 @@ export function InitWizard(props: WizardProps) {
         setStep('dir');
       } else {
         setProblem(`${result.error.message}${result.error.hint === undefined ? '' : ` (${result.error.hint})`}`);
+        setAttempt((n) => n + 1);
         setStep('password');
       }
     }, (error: unknown) => {
       setProblem(String(error));
+      setAttempt((n) => n + 1);
       setStep('password');
     });
   };
@@ -75,7 +79,7 @@ export function InitWizard(props: WizardProps) {
       {step === 'password' && (
         <Box flexDirection="column">
           <Text>RPC password for {props.username ?? 'the daemon'} (the one set as rpc-password before the daemon hashed it; not shown):</Text>
-          <PasswordInput onSubmit={submitPassword} />
+          <LineInput key={attempt} mask onSubmit={submitPassword} />
         </Box>
       )}
       {step === 'checking' && <Spinner label="checking the password with the daemon" />}
@@ -91,13 +95,13 @@ export function InitWizard(props: WizardProps) {
       {step === 'custom-dir' && (
         <Box flexDirection="column">
           <Text>Absolute path of the download directory:</Text>
-          <TextInput placeholder="/srv/smartnode" onSubmit={(value) => (value.startsWith('/') ? chooseDir(value.trim()) : setProblem(`expected an absolute path, got ${JSON.stringify(value)}`))} />
+          <LineInput placeholder="/srv/smartnode" onSubmit={(value) => (value.startsWith('/') ? chooseDir(value.trim()) : setProblem(`expected an absolute path, got ${JSON.stringify(value)}`))} />
         </Box>
       )}
       {step === 'size' && (
         <Box flexDirection="column">
           <Text>Disk budget for {dir} (e.g. "500 GB"; Enter keeps {maxSize}):</Text>
-          <TextInput
+          <LineInput
             placeholder={maxSize}
             onSubmit={(value) => {
               const text = value.trim() === '' ? maxSize : value.trim();
@@ -129,7 +133,7 @@ export function InitWizard(props: WizardProps) {
       {step === 'custom-feed' && (
         <Box flexDirection="column">
           <Text>Another feed URL (RSS, Academic Torrents CSV or JSON list; Enter for none):</Text>
-          <TextInput
+          <LineInput
             onSubmit={(value) => {
               const url = value.trim();
               if (url !== '' && !URL.canParse(url)) {
@@ -160,4 +164,25 @@ export function InitWizard(props: WizardProps) {
       )}
     </Box>
   );
+}
+
+/**
+ * One line of text, masked for passwords. The value lives in a ref the key handler updates at
+ * once, so keys that arrive before React re-renders (a paste, a fast typist, a test) are never
+ * lost and Enter submits exactly what was typed.
+ */
+function LineInput(props: { mask?: boolean; placeholder?: string; onSubmit: (value: string) => void }) {
+  const value = useRef('');
+  const [shown, setShown] = useState('');
+  useInput((input, key) => {
+    if (key.return) {
+      props.onSubmit(value.current);
+      return;
+    }
+    if (key.backspace || key.delete) value.current = value.current.slice(0, -1);
+    else if (!key.ctrl && !key.meta && !key.upArrow && !key.downArrow && !key.tab) value.current += input;
+    setShown(value.current);
+  });
+  const text = props.mask === true ? '*'.repeat(shown.length) : shown;
+  return text === '' && props.placeholder !== undefined ? <Text dimColor>{props.placeholder}</Text> : <Text>{text}</Text>;
 }
