@@ -100,9 +100,10 @@ export async function fetchUdpScrapeBatch(
 }
 
 /** The tracker answered with action 3; the message is already cleaned. */
-class TrackerErrorReply extends Error {}
+export class TrackerErrorReply extends Error {}
 
-async function connect(link: UdpLink, options: UdpScrapeOptions): Promise<Buffer> {
+/** BEP 15 connect: a connection id for the next requests (also used by the announce probe). */
+export async function connect(link: UdpLink, options: UdpScrapeOptions): Promise<Buffer> {
   const txId = randomBytes(4).readUInt32BE(0);
   const packet = Buffer.alloc(16);
   packet.writeBigUInt64BE(PROTOCOL_ID, 0);
@@ -170,7 +171,7 @@ export function parseScrapeReplyPacket(
   return out;
 }
 
-function errorText(reply: Buffer): string {
+export function errorText(reply: Buffer): string {
   const text = cleanTrackerText(reply.subarray(8, 8 + 1024).toString('utf8'));
   return `the tracker answered with an error: "${text}"`;
 }
@@ -179,7 +180,7 @@ function errorText(reply: Buffer): string {
  * One socket talking to one tracker address. Replies from other addresses, shorter than 8
  * bytes, or with another transaction id are ignored (BEP 15: discard and keep waiting).
  */
-class UdpLink {
+export class UdpLink {
   private waiter: { txId: number; resolve: (reply: Buffer) => void } | null = null;
   private socketError: Error | null = null;
 
@@ -239,4 +240,4 @@ class UdpLink {
   }
 }
 
-class UdpTimeout extends Error {}
+export class UdpTimeout extends Error {}
