@@ -73,6 +73,16 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
       expect(lean).toMatchObject({ trackerStats: [], labels: LABELS, name: t.name, sizeWhenDoneBytes: t.sizeBytes });
     });
 
+    it('lists peers for the asked torrents only: unknown hashes left out, [] asks nothing', async () => {
+      const t = await f.makeTorrent();
+      await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS, paused: true });
+      const unknown = toInfoHash('ab'.repeat(20));
+      const answer = await f.port.listPeers([t.infoHash, unknown]);
+      // No swarm here: the torrent is listed with no peers.
+      expect(answer).toEqual([{ infoHash: t.infoHash, peers: [] }]);
+      expect(await f.port.listPeers([])).toEqual([]);
+    });
+
     it('adds paused when asked', async () => {
       const t = await f.makeTorrent();
       await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS, paused: true });

@@ -11,7 +11,7 @@
  */
 import { SmartnodeError, type ErrorCode, type InfoHash } from '../shared/index.js';
 import { readMetainfoSummary } from './metainfo.js';
-import type { AddTorrentRequest, DaemonPort, DaemonTorrent, RateLimits, SpeedLimits, TrackerCounts } from './port.js';
+import type { AddTorrentRequest, DaemonPeer, DaemonPort, DaemonTorrent, RateLimits, SpeedLimits, TrackerCounts } from './port.js';
 import { toKBps } from './transmission-limits.js';
 
 export interface MemoryDaemonOptions {
@@ -43,6 +43,8 @@ export interface MemoryDaemonControl {
   /** Moves a torrent's progress (0..1): writes its data file and updates status. */
   setProgress(infoHash: InfoHash, percentDone: number): void;
   setTrackerStats(infoHash: InfoHash, trackerStats: TrackerCounts[]): void;
+  /** The peers listPeers reports for a torrent (the daemon's peers[]). */
+  setPeers(infoHash: InfoHash, peers: DaemonPeer[]): void;
   setRates(infoHash: InfoHash, rates: { downloadBytesPerSec?: number; uploadBytesPerSec?: number }): void;
   /** Bytes moved for a torrent: its uploadedEver/downloadedEver and the session stats grow. */
   addTransfer(infoHash: InfoHash, bytes: { uploadedBytes?: number; downloadedBytes?: number }): void;
@@ -66,6 +68,7 @@ export interface MemoryDaemonControl {
 interface Torrent extends DaemonTorrent {
   paused: boolean;
   limits: SpeedLimits;
+  peers: DaemonPeer[];
 }
 
 /** Like the daemon: limits are stored as whole kB/s, so they read back rounded. */
@@ -144,6 +147,7 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
     trackerStats: (init.trackerStats ?? []).map((s) => ({ ...s })),
     paused: init.paused ?? false,
     limits: { uploadBytesPerSec: null, downloadBytesPerSec: null, honorsSessionLimits: true },
+    peers: [],
   });
 
   const enter = (method: string, clientPassword: string): void => {
@@ -177,7 +181,7 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
     async listTorrents(listOptions) {
       enter('listTorrents', clientPassword);
       const withTrackers = listOptions?.trackerStats ?? true;
-      return [...torrents.values()].map(({ paused: _paused, limits: _limits, ...t }) => ({
+      return [...torrents.values()].map(({ paused: _paused, limits: _limits, peers: _peers, ...t }) => ({
         ...t,
         labels: [...t.labels],
         trackerStats: withTrackers ? t.trackerStats.map((s) => ({ ...s })) : [],
@@ -276,6 +280,16 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
       enter('readSessionStats', clientPassword);
       return { cumulative: { ...cumulative }, current: { ...current } };
     },
+    async listPeers(infoHashes) {
+      if (infoHashes.length === 0) return [];
+      enter('listPeers', clientPassword);
+      const out = [];
+      for (const hash of new Set(infoHashes)) {
+        const t = torrents.get(hash);
+        if (t !== undefined) out.push({ infoHash: t.infoHash, peers: t.peers.map((p) => ({ ...p })) });
+      }
+      return out;
+    },
   });
 
   const control: MemoryDaemonControl = {
@@ -290,6 +304,9 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
     },
     setTrackerStats(infoHash, trackerStats) {
       need(torrents.get(infoHash), infoHash).trackerStats = trackerStats.map((s) => ({ ...s }));
+    },
+    setPeers(infoHash, peers) {
+      need(torrents.get(infoHash), infoHash).peers = peers.map((p) => ({ ...p }));
     },
     setRates(infoHash, rates) {
       const t = need(torrents.get(infoHash), infoHash);

@@ -48,6 +48,30 @@ export interface DaemonPort {
   setSessionLimits(limits: RateLimits): Promise<void>;
   /** Session-wide transfer counters (session-stats): since first start, and since this start. */
   readSessionStats(): Promise<SessionStats>;
+  /**
+   * The connected peers of these torrents only (torrent-get `peers`). A peer list is large, so
+   * a poll asks for the few torrents whose geography or download speed it scores, never for
+   * all. Hashes the daemon does not hold are left out of the answer; [] asks for nothing.
+   */
+  listPeers(infoHashes: readonly InfoHash[]): Promise<TorrentPeers[]>;
+}
+
+/** One connected peer as the daemon reports it (Transmission `peers[]`). */
+export interface DaemonPeer {
+  /** As the daemon wrote it; not checked here (the geo resolver treats garbage as unknown). */
+  address: string;
+  port: number;
+  /** 0..1: how much of the torrent the peer has. */
+  progress: number;
+  /** Bytes/s the peer sends us. */
+  rateToClientBytesPerSec: number;
+  /** Bytes/s we send the peer. */
+  rateToPeerBytesPerSec: number;
+}
+
+export interface TorrentPeers {
+  infoHash: InfoHash;
+  peers: DaemonPeer[];
 }
 
 /** Bytes per second, or null for no limit. */

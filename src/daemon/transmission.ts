@@ -25,6 +25,7 @@ import type {
 import { createRpcHttp, type RpcHttpOptions } from './rpc-http.js';
 import { createLegacyRpc, type RpcCall } from './rpc-legacy.js';
 import { POLL_FIELDS, tableToObjects, toDaemonTorrent } from './transmission-schema.js';
+import { PEER_FIELDS, toTorrentPeers } from './transmission-peers.js';
 import { createLimitsRpc } from './transmission-limits.js';
 
 /** The RPC endpoint, credentials, timeout and transport; documented in rpc-http.ts. */
@@ -100,6 +101,19 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
         }
         return read.torrent;
       });
+    },
+
+    async listPeers(infoHashes) {
+      if (infoHashes.length === 0) return [];
+      const answer = await call('torrent-get', { ids: [...infoHashes], fields: [...PEER_FIELDS] });
+      const rows = answer['torrents'];
+      if (!Array.isArray(rows)) throw protocol('torrent-get', 'torrents is not an array');
+      const out = [];
+      for (const row of rows as unknown[]) {
+        const read = toTorrentPeers(row);
+        if (read !== null) out.push(read);
+      }
+      return out;
     },
 
     async addTorrent(request: AddTorrentRequest): Promise<AddTorrentResult> {
