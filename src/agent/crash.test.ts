@@ -81,6 +81,7 @@ function crashingAt(port: DaemonPort, k: number, mode: Mode): { port: DaemonPort
       readSessionLimits: () => port.readSessionLimits(),
       setSessionLimits: wrap((l) => port.setSessionLimits(l)),
       readSessionStats: () => port.readSessionStats(),
+      listPeers: (h) => port.listPeers(h),
     },
   };
 }
