@@ -1,0 +1,118 @@
+/**
+ * Packaging: `npm pack` ships only what runs (no sources, tests, test kit, demo, benchmarks or
+ * source maps), and the tarball installed into a clean prefix (offline, from npm's cache) gives
+ * a working `smartnode --help`, `smartnode policy check` and `smartnode doctor` against a real
+ * transmission-daemon on 127.0.0.1. Needs `npm run build` first (npm test does it).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectedInfoHash } from '../../src/feeds/testing.js';
+import { startDaemonProcess, type DaemonProcess } from '../../src/testkit/daemon-process.js';
+import { startFeedServer, type FeedServer } from '../../src/testkit/feed-server.js';
+import { findFreePort } from '../../src/testkit/ports.js';
+
+const run = promisify(execFile);
+
+async function exec(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(command, args, { timeout: 120_000, maxBuffer: 16 * 1024 * 1024, ...options });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+describe('npm package', () => {
+  let root: string;
+  let tarball: string;
+  let prefix: string;
+  let bin: string;
+
+  beforeAll(async () => {
+    await stat('dist/cli/main.js').catch(() => {
+      throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+    });
+    root = await mkdtemp(join(tmpdir(), 'smartnode-pack-'));
+    const packed = await exec('npm', ['pack', '--pack-destination', root]);
+    expect(packed.code, packed.stderr).toBe(0);
+    const found = (await readdir(root)).find((f) => f.endsWith('.tgz'));
+    if (found === undefined) throw new Error(`npm pack wrote no tarball: ${packed.stdout}${packed.stderr}`);
+    tarball = join(root, found);
+    prefix = join(root, 'prefix');
+    // Offline: every dependency is in npm's cache after `npm ci`; nothing is fetched.
+    const installed = await exec('npm', ['install', '--global', '--prefix', prefix, tarball, '--offline', '--no-audit', '--no-fund']);
+    expect(installed.code, installed.stderr).toBe(0);
+    bin = join(prefix, 'bin', 'smartnode');
+  }, 180_000);
+
+  afterAll(async () => {
+    if (root !== undefined) await rm(root, { recursive: true, force: true });
+  });
+
+  it('ships only run-time files', async () => {
+    const result = await exec('npm', ['pack', '--dry-run', '--json']);
+    const [pack] = JSON.parse(result.stdout) as Array<{ files: Array<{ path: string }> }>;
+    const files = (pack?.files ?? []).map((f) => f.path);
+    for (const needed of ['bin/smartnode.js', 'dist/cli/main.js', 'dist/cli/init.js', 'dist/cli/doctor.js', 'dist/setup/doctor.js', 'policies/default.yaml', 'policies/policy.schema.json', 'examples/smartnode.service', 'examples/home-server.yaml', 'README.md', 'package.json']) {
+      expect(files, needed).toContain(needed);
+    }
+    const unwanted = files.filter((f) => /^(src|test|scripts)\//.test(f) || /^dist\/(testkit|demo|bench)\//.test(f) || /\.test\.|\/testing\.|\.map$|\.tsx?$/.test(f));
+    expect(unwanted).toEqual([]);
+  });
+
+  it('the installed binary prints its help with every command', async () => {
+    const result = await exec(bin, ['--help'], { cwd: root });
+    expect(result.code).toBe(0);
+    for (const command of ['run', 'plan', 'init', 'doctor', 'policy']) expect(result.stdout).toMatch(new RegExp(`^\\s+${command} `, 'm'));
+  });
+
+  it('checks a shipped example policy', async () => {
+    const example = join(prefix, 'lib', 'node_modules', 'smartnode', 'examples', 'home-server.yaml');
+    const result = await exec(bin, ['policy', 'check', example], { cwd: root });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`${example}: valid`);
+  });
+
+  describe('against a real daemon', () => {
+    let daemon: DaemonProcess;
+    let feeds: FeedServer;
+    beforeAll(async () => {
+      daemon = await startDaemonProcess({
+        configDir: join(root, 'daemon'), downloadDir: join(root, 'mirror'), bindAddress: '127.0.0.1',
+        rpcPort: await findFreePort(), peerPort: await findFreePort(), username: 'volunteer', password: 'pack-secret-1207',
+      });
+      feeds = await startFeedServer({ host: '127.0.0.1' });
+      const spec = { name: 'atlas', length: 30_000, announce: 'http://127.0.0.1:1/announce' };
+      feeds.setRoute('/c.csv', { contentType: 'text/csv', body: `TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\nDataset,atlas,${expectedInfoHash(spec)},30000,1,1,1,1700000000,1700000000\n` });
+    });
+    afterAll(async () => {
+      await daemon?.stop();
+      await feeds?.close();
+    });
+
+    it('doctor passes every check it can before the agent runs (exit 0), and fails with exit 1 once the daemon stops', async () => {
+      const policy = join(root, 'policy.yaml');
+      await writeFile(policy, [
+        'daemon:', `  url: ${daemon.rpcUrl}`, '  username: volunteer', '  passwordEnv: SN_PACK_PW',
+        'storage:', `  downloadDir: ${join(root, 'mirror')}`, '  maxBytes: 10 MB', '  minFreeBytes: 1 MB',
+        'feeds:', '  - id: c', `    url: ${feeds.url}/c.csv`,
+      ].join('\n'));
+      const env = { PATH: process.env.PATH, SN_PACK_PW: 'pack-secret-1207' };
+      const args = ['doctor', '--policy', policy, '--state-dir', join(root, 'state'), '--skip', 'agent'];
+      const healthy = await exec(bin, args, { cwd: root, env });
+      expect(healthy.stdout).toMatch(/9 passed, 0 failed, 1 skipped/);
+      expect(healthy.code).toBe(0);
+
+      await daemon.stop();
+      const down = await exec(bin, args, { cwd: root, env });
+      expect(down.code).toBe(1);
+      expect(down.stdout).toContain('[FAIL] daemon reachable:');
+    });
+  });
+});
