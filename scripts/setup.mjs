@@ -15,6 +15,8 @@ const APT_PACKAGES = [
   { command: 'ip', pkg: 'iproute2' },
   // The dashboard's end-to-end test drives the real binary in a real terminal.
   { command: 'tmux', pkg: 'tmux' },
+  // `systemd-analyze verify` checks examples/smartnode.service (offline; no systemd needs to run).
+  { command: 'systemd-analyze', pkg: 'systemd' },
 ];
 
 function has(command) {
