@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Installs what `npm run demo`, `npm test` and `npm run bench` need on a fresh Debian/Ubuntu
 // machine: node modules (npm ci when missing or stale) and, through apt-get when running as
-// root, transmission-daemon, transmission-cli and iproute2. Without root it stops and prints the
+// root, transmission-daemon, transmission-cli, iproute2 and tmux. Without root it stops and prints the
 // exact command to run. Plain Node builtins only: it runs before node_modules exists.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';

@@ -118,7 +118,7 @@ async function idleChild(socketPath: string, seconds: number): Promise<void> {
     }
     return createElement(Dashboard, { state, width: 80, height: 23 });
   }
-  const instance = render(createElement(Attached), { stdout: terminal as unknown as NodeJS.WriteStream, patchConsole: false, exitOnCtrlC: false, incrementalRendering: true });
+  const instance = render(createElement(Attached), { stdout: terminal as unknown as NodeJS.WriteStream, patchConsole: false, exitOnCtrlC: false });
   await new Promise<void>((resolve) => {
     const check = setInterval(() => {
       if (startedAt > 0 && performance.now() - startedAt >= seconds * 1000) {

@@ -3,15 +3,20 @@
  * and seeding transmission-daemons in network namespaces, the volunteer's daemon, a feed over
  * HTTP) and smartnode running against it with a budget that fits only part of the feed. The
  * viewer sees the agent choose what needs it most, mirror it for real, and say why.
+ * On a terminal it opens the dashboard (q quits); without one it prints plain lines.
  * Ctrl-C tears everything down.
  *
  * Flags: --exit-when-mirrored (stop once the plan is mirrored; used by the demo's own test).
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { startAgentLoop } from '../agent/loop.js';
 import { runTick, type TickResult } from '../agent/tick.js';
+import { startControlEndpoint } from '../control/index.js';
+import { runDashboard } from '../ui/index.js';
 import { createLogger, logAgentEvents } from '../cli/log.js';
-import { buildRuntime } from '../cli/runtime.js';
+import { buildRuntime, type Runtime } from '../cli/runtime.js';
 import { formatPlanTable } from '../plan/index.js';
 import { describeError } from '../shared/index.js';
 import { installTeardownOnSignals } from '../testkit/swarm.js';
@@ -61,6 +66,13 @@ async function main(): Promise<number> {
     say(`policy: ${policyPath}  feed: ${world.feedUrl}  daemon: ${world.volunteer.rpcUrl}`);
 
     const runtime = await buildRuntime({ policyPath, env: { ...process.env, [PASSWORD_ENV]: password } });
+    if (!exitWhenMirrored && process.stdout.isTTY === true && process.stdin.isTTY === true) {
+      // On a terminal the newcomer sees the dashboard: the agent deciding, with its reasons.
+      await runDemoDashboard(runtime, workDir, say);
+      await stopWorld();
+      uninstall();
+      return 0;
+    }
     logAgentEvents(runtime.bus, createLogger({ format: 'pretty' }));
     say('smartnode is running against the volunteer\'s daemon; Ctrl-C stops the demo and tears everything down');
     let tick = 0;
@@ -90,6 +102,34 @@ async function main(): Promise<number> {
   await stopWorld();
   uninstall();
   return 0;
+}
+
+/**
+ * The agent loop (a tick every 3 s) with its control socket, and the dashboard attached to it
+ * in this process; logs go to a file so they do not garble the screen. Quitting the dashboard
+ * (q) ends the demo.
+ */
+async function runDemoDashboard(runtime: Runtime, workDir: string, say: (m: string) => void): Promise<void> {
+  const logPath = join(workDir, 'smartnode.log');
+  const logFile = createWriteStream(logPath, { flags: 'a' });
+  logAgentEvents(runtime.bus, createLogger({ format: 'pretty', destination: logFile }));
+  say(`opening the dashboard (logs: ${logPath}); q quits the demo and tears everything down`);
+  const controller = new AbortController();
+  let wake: () => boolean = () => false;
+  const control = await startControlEndpoint({ stateDir: runtime.stateDir, bus: runtime.bus, state: runtime.deps.state, clock: runtime.deps.clock, tickNow: () => wake() });
+  const loop = startAgentLoop(runtime.deps, {
+    tickIntervalMs: 3000, dryRun: false, signal: controller.signal, readConfig: () => runtime.config,
+    onTick: (result) => control.control.observeTick(result),
+  });
+  wake = () => loop.tickNow();
+  try {
+    await Promise.race([runDashboard({ socketPath: control.server.socketPath }), loop.done]);
+  } finally {
+    controller.abort();
+    await loop.done;
+    await control.close();
+    logFile.end();
+  }
 }
 
 function describeProgress(result: TickResult): { line: string; complete: boolean } {

@@ -99,7 +99,7 @@ export async function runDashboard(options: RunDashboardOptions): Promise<void> 
   let quit: () => void = () => undefined;
   const quitting = new Promise<void>((resolve) => { quit = resolve; });
   const instance = render(<ConnectedDashboard socketPath={options.socketPath} onQuit={() => quit()} />, {
-    stdin, stdout, exitOnCtrlC: false, patchConsole: true, incrementalRendering: true,
+    stdin, stdout, exitOnCtrlC: false, patchConsole: true,
   });
   try {
     await Promise.race([quitting, instance.waitUntilExit()]);
