@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { redactUrl } from '../shared/redact.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 import { buildBandwidthSchema } from './bandwidth-schema.js';
+import { buildAnnounceProbeSchema, buildScoringSignalKeys, geoSchema } from './signals-schema.js';
 
 export const POLICY_VERSION = 1;
 
@@ -209,6 +210,7 @@ const scoringSchema = z
       .default(0.2)
       .describe('Hysteresis: a held torrent is replaced only by one scoring this fraction higher (0.2 = 20%).'),
     minSeedTime: duration().prefault('3d').describe('Never evict a torrent before it has seeded this long.'),
+    ...buildScoringSignalKeys({ rate, duration }),
   })
   .describe('How torrents are scored by how much the swarm needs them.');
 
@@ -265,6 +267,8 @@ export const policySchema = z
     limits: limitsSchema.prefault({}),
     scrape: scrapeSchema.prefault({}),
     bandwidth: buildBandwidthSchema({ size, rate }).prefault({}),
+    geo: geoSchema.prefault({}),
+    announceProbe: buildAnnounceProbeSchema({ rate, duration }).prefault({}),
   })
   .meta({
     title: 'smartnode policy',
@@ -284,3 +288,5 @@ export type IntervalsPolicy = Policy['intervals'];
 export type LimitsPolicy = Policy['limits'];
 export type ScrapePolicy = Policy['scrape'];
 export type BandwidthPolicy = Policy['bandwidth'];
+export type GeoPolicy = Policy['geo'];
+export type AnnounceProbePolicy = Policy['announceProbe'];
