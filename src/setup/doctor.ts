@@ -10,7 +10,7 @@ import { createTransmissionDaemon, type DaemonPort, type DaemonVersion } from '.
 import { detectFeedFormat, fetchFeed, parseFeed, type FetchImpl } from '../feeds/index.js';
 import { formatBytes, loadPolicyFile, resolveSecrets, type FeedPolicy, type Policy } from '../policy/index.js';
 import { isSmartnodeError, redactText, redactUrl } from '../shared/index.js';
-import { CONTROL_SOCKET_NAME, probeControlSocket } from './control-probe.js';
+import { controlSocketPath, readAgentStatus } from '../control/index.js';
 import { checkWriteAccess, findDaemonProcess, type ProcessIdentity } from './daemon-user.js';
 
 /** Transmission 2.80 (RPC 15) brought `free-space`; the agent needs it. */
@@ -247,14 +247,18 @@ async function checkStateDir(stateDir: string): Promise<CheckResult> {
 
 async function checkAgent(stateDir: string): Promise<CheckResult> {
   const title = 'a running agent answers on its control socket';
-  const socketPath = join(stateDir, CONTROL_SOCKET_NAME);
+  const socketPath = controlSocketPath(stateDir);
   const start = 'start it: sudo systemctl start smartnode (or smartnode run --policy FILE); before the first start, run doctor with --skip agent';
-  if (!(await stat(socketPath).then((s) => s.isSocket(), () => false))) {
+  if (!(await stat(socketPath).then(() => true, () => false))) {
     return failed('agent', title, `no agent is running: no control socket at ${socketPath}`, start);
   }
-  const probe = await probeControlSocket(socketPath);
-  if (!probe.ok) return failed('agent', title, `${socketPath}: ${probe.reason}`, start);
-  return passed('agent', title, `${socketPath} answered${probe.nodeId === undefined ? '' : ` (node ${probe.nodeId})`}`);
+  try {
+    const status = await readAgentStatus(socketPath);
+    return passed('agent', title, `${socketPath} answered (node ${status.nodeId})`);
+  } catch (error) {
+    const hint = isSmartnodeError(error) && error.hint !== undefined ? error.hint : start;
+    return failed('agent', title, describeProblem(error), hint);
+  }
 }
 
 export function summarizeChecks(results: readonly CheckResult[]): { passed: number; failed: number; skipped: number } {
