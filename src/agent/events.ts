@@ -24,6 +24,8 @@ export type AgentEvent =
   | { type: 'feed-failed'; atMs: number; feedId: string; error: ErrorView; keptItems: number }
   | { type: 'feed-item-dropped'; atMs: number; feedId: string; message: string }
   | { type: 'scrape-failed'; atMs: number; tracker: string; error: ErrorView }
+  | { type: 'probe-failed'; atMs: number; tracker: string; error: ErrorView }
+  | { type: 'signals-warning'; atMs: number; message: string }
   | { type: 'torrent-file-failed'; atMs: number; infoHash: InfoHash; name: string; error: ErrorView }
   | { type: 'planned'; atMs: number; candidates: number; desired: number; adds: number; removes: number; capacityBytes: number; committedBytes: number }
   | { type: 'action'; atMs: number; kind: 'add' | 'remove'; infoHash: InfoHash; name: string; sizeBytes: number; reason: ReasonView; dryRun: boolean }

@@ -11,6 +11,7 @@ import { finishLimits, prepareLimits, type DonatedConfig, type DonatedLimits } f
 import { SmartnodeError, type InfoHash } from '../shared/index.js';
 import { buildCandidates, buildHeld, mergeFeedItems, type MergedItem } from './candidates.js';
 import { toErrorView, type EventBus } from './events.js';
+import { planInputsWithSignals, type SignalSource } from './observe-signals.js';
 import { isInsideDir, reconcileOwnership, torrentDownloadDir, type OwnershipOp } from './ownership.js';
 import type { CountSource, FeedSource, TorrentSource } from './sources.js';
 import type { AgentStateStore } from './state.js';
@@ -47,6 +48,8 @@ export interface AgentDeps {
   removeEmptyDir?: (path: string) => Promise<void>;
   /** Transfer accounting and the eviction guard; without it only the disk reserve applies. */
   donated?: DonatedLimits;
+  /** Geography, slow downloads (issue 3); without it the plan scores counts alone. */
+  signals?: SignalSource;
 }
 
 export interface TickMemo {
@@ -128,7 +131,11 @@ export async function runTick(deps: AgentDeps, config: AgentConfig, options: { d
   // Donated limits: the disk reserve always; budgets, caps and eviction confirmation when set.
   const donated = deps.donated !== undefined && config.donated !== undefined ? { deps: deps.donated, config: config.donated } : null;
   const prepared = donated === null ? null : prepareLimits(donated.deps, donated.config, { torrents, owned: view.owned, nowMs, dryRun: options.dryRun });
-  const limited = planWithinLimits({ candidates, held, policy: config.planPolicy, nowMs, diskFreeBytes }, prepared?.planLimits ?? NO_LIMITS);
+  const scored = await planInputsWithSignals(deps.signals, {
+    candidates, policy: config.planPolicy, torrents: byHash, nodeId: state.nodeId, nowMs, bus,
+    trackersOf: (hash) => { const m = merged.get(hash); return m === undefined ? [] : trackersOf(m, deps.torrents); },
+  });
+  const limited = planWithinLimits({ candidates: scored.candidates, held, policy: scored.policy, nowMs, diskFreeBytes }, prepared?.planLimits ?? NO_LIMITS);
   const { plan, actions } = limited;
   const finish = async (removesApplied: number): Promise<void> => {
     if (donated === null || prepared === null) return;

@@ -72,6 +72,12 @@ function logEvent(logger: Logger, event: AgentEvent): void {
     case 'scrape-failed':
       logger.warn({ event: event.type, tracker: event.tracker, code: event.error.code }, `scrape of ${event.tracker} failed: ${event.error.message}`);
       return;
+    case 'probe-failed':
+      logger.warn({ event: event.type, tracker: event.tracker, code: event.error.code }, event.error.message);
+      return;
+    case 'signals-warning':
+      logger.warn({ event: event.type }, event.message);
+      return;
     case 'torrent-file-failed':
       logger.warn({ event: event.type, infoHash: event.infoHash, code: event.error.code }, `.torrent for ${event.name} refused: ${withHint(event.error)}`);
       return;

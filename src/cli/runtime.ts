@@ -10,13 +10,15 @@ import { createEventBus, type EventBus } from '../agent/events.js';
 import { watchPolicyFile, type PolicyWatcher } from '../agent/policy-watch.js';
 import { createHttpFeedSource, createHttpTorrentSource, createScrapeCountSource, type HttpLimits } from '../agent/live-sources.js';
 import { openAgentState } from '../agent/state.js';
+import { openScrapeHistory } from '../agent/history.js';
+import { createSignalSource } from '../agent/observe-signals.js';
 import type { AgentConfig, AgentDeps } from '../agent/tick.js';
 import { createTransmissionDaemon } from '../daemon/index.js';
-import type { PlanPolicy } from '../plan/index.js';
+import type { PlanPolicy, SignalScoring } from '../plan/index.js';
 import { loadPolicyFile, resolveSecrets, type Policy } from '../policy/index.js';
 import { DAY_NAMES } from '../policy/bandwidth-schema.js';
 import { parseInfoHash, type InfoHash } from '../shared/index.js';
-import { createScraper } from '../swarm/index.js';
+import { createGeoResolver, createScraper, createSwarmProber, loadCountryLookup } from '../swarm/index.js';
 
 export const USER_AGENT = 'smartnode/0.1 (+https://github.com/smartnode)';
 
@@ -37,7 +39,7 @@ export interface Runtime {
 }
 
 /** Keys a running agent cannot take over: they need a restart (reported when edited). */
-const RESTART_KEYS = ['daemon', 'node', 'limits.feedMaxBytes', 'limits.torrentFileMaxBytes', 'limits.fetchTimeout', 'scrape.requestsPerSecond', 'intervals.tick'];
+const RESTART_KEYS = ['daemon', 'node', 'limits.feedMaxBytes', 'limits.torrentFileMaxBytes', 'limits.fetchTimeout', 'scrape.requestsPerSecond', 'intervals.tick', 'geo.overrides', 'announceProbe.requestsPerSecond'];
 
 export async function buildRuntime(options: { policyPath: string; stateDir?: string; env?: NodeJS.ProcessEnv; yes?: boolean }): Promise<Runtime> {
   const env = options.env ?? process.env;
@@ -90,10 +92,38 @@ export async function buildRuntime(options: { policyPath: string; stateDir?: str
     alwaysConfirmEvictions: options.yes === true,
     onReset: (message) => bus.emit({ type: 'limits-warning', atMs: clock(), message }),
   });
+  // Issue-3 signals: scrape history in the state dir, announce probes, geoip loaded on first use.
+  const history = await openScrapeHistory(stateDir, { maxSamples: 12, maxAgeMs: 2 * policy.scoring.slowDownloads.window });
+  if (history.warning !== null) bus.emit({ type: 'signals-warning', atMs: clock(), message: history.warning });
+  const overrides = policy.geo.overrides;
+  const signals = createSignalSource({
+    daemon,
+    history,
+    prober: createSwarmProber({
+      enabled: () => policy.announceProbe.enabled,
+      intervalMs: () => policy.announceProbe.interval,
+      maxPerTick: policy.announceProbe.maxPerTick,
+      requestsPerSecond: policy.announceProbe.requestsPerSecond,
+      numwant: policy.announceProbe.numwant,
+      timeoutMs: Math.min(policy.limits.fetchTimeout, 15_000),
+      now: clock,
+    }),
+    loadResolver: async () => createGeoResolver(await loadCountryLookup(stateDir), overrides),
+    settings: () => ({
+      geography: policy.scoring.geography.enabled,
+      slowDownloads: policy.scoring.slowDownloads.enabled,
+      peerPollsPerTick: policy.scoring.slowDownloads.peerPollsPerTick,
+      windowMs: policy.scoring.slowDownloads.window,
+      minSpanMs: policy.scoring.slowDownloads.minSpan,
+      country: policy.geo.country === 'auto' ? null : policy.geo.country,
+    }),
+    bus,
+  });
   const deps: AgentDeps = {
     daemon, state, bus, feeds, counts, torrents, clock,
     removeEmptyDir: removeEmptyDirSoon,
     donated,
+    signals,
   };
   const secretValues = (): string[] => [secrets.rpcPassword, ...secrets.feedCookies.values()].filter((s): s is string => s !== undefined);
   const runtime: Runtime = {
@@ -140,6 +170,7 @@ export function toAgentConfig(policy: Policy): AgentConfig {
       leecherWeight: policy.scoring.leecherWeight,
       replaceMargin: policy.scoring.replaceMargin,
       minSeedTimeMs: policy.scoring.minSeedTime,
+      signals: toSignalScoring(policy),
     },
     maxAddsPerTick: policy.limits.maxAddsPerTick,
   };
@@ -151,6 +182,20 @@ export function toAgentConfig(policy: Policy): AgentConfig {
     trackerStatsIntervalMs: policy.intervals.scrape,
     maxTorrentProbesPerTick: 20,
     donated: toDonatedConfig(policy),
+  };
+}
+
+/** The policy's issue-3 scoring keys as the planner reads them (the tick adds node id and detected country). */
+export function toSignalScoring(policy: Policy): SignalScoring {
+  const { geography: g, slowDownloads: slow, herd } = policy.scoring;
+  return {
+    geo: {
+      enabled: g.enabled, weight: g.weight, targetCountries: g.targetCountries, targetContinents: g.targetContinents,
+      newCountryBonus: g.newCountryBonus, newContinentBonus: g.newContinentBonus,
+      selfCountry: policy.geo.country === 'auto' ? null : policy.geo.country,
+    },
+    slow: { enabled: slow.enabled, weight: slow.weight, targetRateBytesPerSec: slow.targetRate },
+    herd: { enabled: herd.enabled, nodeId: '', expectedNodes: herd.expectedNodes, jitter: herd.jitter },
   };
 }
 

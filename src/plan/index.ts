@@ -31,6 +31,20 @@ export {
   swarmNeed,
 } from './score.js';
 export { planMirror } from './select.js';
+export type {
+  GeoFactor,
+  GeoObservation,
+  HerdFactor,
+  ScoreFactors,
+  SignalScoring,
+  SlowFactor,
+  SlowObservation,
+  SwarmSignals,
+} from './types.js';
+export { DEFAULT_SIGNALS, composeNeed, withSignals, type CountsWithSignals } from './score.js';
+export { continentOf, countCountries, geoFactor, measureSpread } from './geo.js';
+export { HERD_SHARE, herdDraw, herdFactor } from './herd.js';
+export { estimateByLittle, estimateFromPeers, slowFactor, type LittleOptions, type PeerSample, type ScrapeSample } from './slow.js';
 export { applyActions, diffPlan, type Action } from './diff.js';
 export {
   formatCounts,

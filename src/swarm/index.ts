@@ -18,3 +18,9 @@ export {
 } from './scrape-udp.js';
 export type { UdpConnectionCache, UdpScrapeOptions } from './scrape-udp.js';
 export { redactTrackerUrl, trackerProtocol, trackerHost } from './tracker-url.js';
+export { fetchAnnounce, parseHttpAnnounceReply, parseUdpAnnounceReply, ANNOUNCE_MAX_PEERS } from './announce.js';
+export type { AnnounceReply, AnnounceRequest, PeerAddress } from './announce.js';
+export { createSwarmProber } from './probe.js';
+export type { ProbeOutcome, ProbeRequest, ProbeResult, SwarmProber, SwarmProberOptions } from './probe.js';
+export { createGeoResolver, isNonPublicAddress, loadCountryLookup, parseAddress, validateOverrides } from './geoip.js';
+export type { CidrOverride, CountryLookup, GeoResolver } from './geoip.js';

@@ -1,0 +1,196 @@
+/**
+ * Observes the need signals beyond counts (issue 3) once per tick, for the planner:
+ * - held torrents (ours, below the seeder target, neediest first, at most peerPollsPerTick):
+ *   the daemon's peers -> geography of the complete peers, and leecher rates from progress
+ *   deltas since the previous poll;
+ * - candidates (not held, below the target, neediest first): an announce probe (rate-limited,
+ *   once per torrent per interval, off by policy) -> geography of the peers;
+ * - every counted candidate: the scrape history (kept in the state dir) -> Little's law.
+ * geoip is loaded only when geography is scored and there is an address to resolve.
+ */
+import type { DaemonPort, DaemonTorrent } from '../daemon/index.js';
+import { DEFAULT_SIGNALS, estimateByLittle, estimateFromPeers, withSignals } from '../plan/index.js';
+import type { Candidate, PeerSample, PlanPolicy, ScoringPolicy, SignalScoring, SlowObservation, SwarmSignals } from '../plan/index.js';
+import type { InfoHash } from '../shared/index.js';
+import type { GeoResolver, SwarmProber } from '../swarm/index.js';
+import { toErrorView, type EventBus } from './events.js';
+import type { ScrapeHistory } from './history.js';
+import { geoFromDaemonPeers, geoFromProbe, peerSamples } from './peer-signals.js';
+
+export interface SignalSettings {
+  geography: boolean;
+  slowDownloads: boolean;
+  peerPollsPerTick: number;
+  windowMs: number;
+  minSpanMs: number;
+  /** From the policy; null = "auto" (detected from what trackers report as our address). */
+  country: string | null;
+}
+
+export interface SignalSource {
+  observe(input: {
+    candidates: readonly Candidate[];
+    torrents: ReadonlyMap<InfoHash, DaemonTorrent>;
+    trackersOf: (infoHash: InfoHash) => string[];
+    targetSeeders: number;
+    nowMs: number;
+  }): Promise<{ signals: Map<InfoHash, SwarmSignals>; selfCountry: string | null }>;
+}
+
+export function createSignalSource(options: {
+  daemon: DaemonPort;
+  prober: SwarmProber | null;
+  history: ScrapeHistory;
+  /** Loaded on first use; rejects when geoip cannot be loaded (geography is then left out). */
+  loadResolver: () => Promise<GeoResolver>;
+  settings: () => SignalSettings;
+  bus: EventBus;
+}): SignalSource {
+  const lastPeers = new Map<InfoHash, { atMs: number; peers: PeerSample[] }>();
+  let resolver: GeoResolver | null = null;
+  let resolverFailed = false;
+  let detectedCountry: string | null = null;
+  const geoResolver = async (): Promise<GeoResolver | null> => {
+    if (resolver !== null || resolverFailed) return resolver;
+    try {
+      resolver = await options.loadResolver();
+    } catch (error) {
+      resolverFailed = true;
+      options.bus.emit({ type: 'signals-warning', atMs: Date.now(), message: `geography is left out of the score: ${toErrorView(error).message}` });
+    }
+    return resolver;
+  };
+
+  return {
+    async observe({ candidates, torrents, trackersOf, targetSeeders, nowMs }) {
+      const settings = options.settings();
+      const signals = new Map<InfoHash, SwarmSignals>();
+      const signalOf = (hash: InfoHash): SwarmSignals => {
+        let s = signals.get(hash);
+        if (s === undefined) {
+          s = { infoHash: hash, geo: null, slow: null };
+          signals.set(hash, s);
+        }
+        return s;
+      };
+      const needy = candidates
+        .filter((c) => c.counts !== null && c.counts.seeders < targetSeeders)
+        .sort((a, b) => (a.counts?.seeders ?? 0) - (b.counts?.seeders ?? 0) || (a.infoHash < b.infoHash ? -1 : 1));
+      for (const c of candidates) if (c.counts !== null) signalOf(c.infoHash);
+
+      // Scrape history and Little's law, for every counted candidate we do not hold.
+      for (const c of candidates) {
+        if (c.counts === null) continue;
+        options.history.record(c.infoHash, c.counts);
+        if (!settings.slowDownloads || torrents.has(c.infoHash)) continue;
+        const little = estimateByLittle(options.history.samples(c.infoHash), c.sizeBytes, { windowMs: settings.windowMs, minSpanMs: settings.minSpanMs });
+        if (little !== null) signalOf(c.infoHash).slow = little;
+      }
+      options.history.prune(new Set(candidates.map((c) => c.infoHash)), nowMs);
+      await options.history.save().catch((error: unknown) => {
+        options.bus.emit({ type: 'signals-warning', atMs: nowMs, message: `scrape history not saved: ${toErrorView(error).message}` });
+      });
+
+      // Held torrents: the daemon's peers.
+      const held = needy.filter((c) => torrents.has(c.infoHash)).slice(0, settings.peerPollsPerTick);
+      const geoOn = settings.geography;
+      if (held.length > 0 && (geoOn || settings.slowDownloads)) {
+        const answer = await options.daemon.listPeers(held.map((c) => c.infoHash));
+        const countryOf = geoOn ? await geoResolver() : null;
+        const polled = new Set<InfoHash>();
+        for (const { infoHash, peers } of answer) {
+          polled.add(infoHash);
+          const s = signalOf(infoHash);
+          if (countryOf !== null) s.geo = geoFromDaemonPeers(peers, (a) => countryOf.countryOf(a), nowMs);
+          const samples = peerSamples(peers);
+          const before = lastPeers.get(infoHash);
+          const size = torrents.get(infoHash)?.sizeWhenDoneBytes ?? 0;
+          if (settings.slowDownloads && before !== undefined) {
+            const est: SlowObservation | null = estimateFromPeers(before, { atMs: nowMs, peers: samples }, size);
+            if (est !== null) s.slow = est;
+          }
+          lastPeers.set(infoHash, { atMs: nowMs, peers: samples });
+        }
+        for (const hash of [...lastPeers.keys()]) if (!polled.has(hash)) lastPeers.delete(hash);
+      }
+
+      // Candidates: announce probes.
+      if (geoOn && options.prober !== null) {
+        const requests = needy
+          .filter((c) => !torrents.has(c.infoHash))
+          .map((c) => ({ infoHash: c.infoHash, trackers: trackersOf(c.infoHash), sizeBytes: c.sizeBytes }))
+          .filter((r) => r.trackers.length > 0);
+        const outcome = await options.prober.probe(requests, nowMs);
+        for (const { tracker, error } of outcome.errors) {
+          options.bus.emit({ type: 'probe-failed', atMs: nowMs, tracker, error: toErrorView(error) });
+        }
+        const countryOf = outcome.results.size > 0 ? await geoResolver() : null;
+        if (countryOf !== null) {
+          for (const [hash, result] of outcome.results) {
+            if (result.reply === null) continue;
+            signalOf(hash).geo = geoFromProbe(result.reply.peers, (a) => countryOf.countryOf(a), result.atMs);
+            const external = result.reply.externalIp === null ? null : countryOf.countryOf(result.reply.externalIp);
+            if (external !== null) detectedCountry = external;
+          }
+        }
+      }
+      return { signals, selfCountry: settings.country ?? detectedCountry };
+    },
+  };
+}
+
+/**
+ * The planner's inputs with the observed signals: candidates carry them (in their counts, as
+ * the planner's scoring reads them: withSignals), and the scoring policy names this node and
+ * its country.
+ */
+export function withObservedSignals(
+  candidates: readonly Candidate[],
+  scoring: ScoringPolicy,
+  observed: { signals: ReadonlyMap<InfoHash, SwarmSignals>; selfCountry: string | null },
+  nodeId: string,
+): { candidates: Candidate[]; scoring: ScoringPolicy } {
+  const base: SignalScoring = scoring.signals ?? DEFAULT_SIGNALS;
+  const signalsPolicy: SignalScoring = {
+    ...base,
+    geo: { ...base.geo, selfCountry: observed.selfCountry },
+    herd: { ...base.herd, nodeId },
+  };
+  const withObs = candidates.map((c) => {
+    const s = observed.signals.get(c.infoHash);
+    return s === undefined ? c : { ...c, signals: s };
+  });
+  return { candidates: withObs, scoring: { ...scoring, signals: signalsPolicy } };
+}
+
+/**
+ * What the tick plans with: without a signal source (or when scoring has no signals), the
+ * candidates and policy unchanged; else observed signals attached (see withObservedSignals).
+ * An observation that fails is reported and leaves the plan on counts alone.
+ */
+export async function planInputsWithSignals(
+  source: SignalSource | undefined,
+  args: {
+    candidates: Candidate[];
+    policy: PlanPolicy;
+    torrents: ReadonlyMap<InfoHash, DaemonTorrent>;
+    trackersOf: (infoHash: InfoHash) => string[];
+    nodeId: string;
+    nowMs: number;
+    bus: EventBus;
+  },
+): Promise<{ candidates: Candidate[]; policy: PlanPolicy }> {
+  if (source === undefined || args.policy.scoring.signals === undefined) return { candidates: args.candidates, policy: args.policy };
+  let observed: { signals: Map<InfoHash, SwarmSignals>; selfCountry: string | null };
+  try {
+    observed = await source.observe({
+      candidates: args.candidates, torrents: args.torrents, trackersOf: args.trackersOf,
+      targetSeeders: args.policy.scoring.targetSeeders, nowMs: args.nowMs,
+    });
+  } catch (error) {
+    args.bus.emit({ type: 'signals-warning', atMs: args.nowMs, message: `signals not observed this tick: ${toErrorView(error).message}` });
+    observed = { signals: new Map(), selfCountry: args.policy.scoring.signals.geo.selfCountry };
+  }
+  const { candidates, scoring } = withObservedSignals(args.candidates, args.policy.scoring, observed, args.nodeId);
+  return { candidates: withSignals(candidates), policy: { ...args.policy, scoring } };
+}
