@@ -1,4 +1,5 @@
 import { SmartnodeError } from '../shared/index.js';
+import { describeFactors } from './describe-factors.js';
 import { formatBytes, formatDuration, formatPercent, formatScore, plural } from './format.js';
 import { NO_MISS, type Ledger, type MissCode } from './ledger.js';
 import type { Reason, ReasonCode, ScoreComponents, ScoringPolicy } from './types.js';
@@ -25,13 +26,20 @@ export function describeSwarm(c: ScoreComponents, targetSeeders: number): string
   const leechersBesides = c.selfExcluded === 'leecher' ? ' besides us' : '';
   return (
     `${plural(c.seeders, 'seeder')}${besides} against a target of ${targetSeeders}; ` +
-    `${plural(c.leechers, 'leecher')}${leechersBesides} waiting`
+    `${plural(c.leechers, 'leecher')}${leechersBesides} waiting${describeFactors(c)}`
   );
 }
 
 function swarmDetails(c: ScoreComponents): Record<string, number | string> {
   if (c.seeders === null || c.leechers === null) return { counts: 'unknown' };
-  return { seeders: c.seeders, leechers: c.leechers };
+  const geo = c.factors?.geo;
+  const slow = c.factors?.slow;
+  return {
+    seeders: c.seeders,
+    leechers: c.leechers,
+    ...(geo == null ? {} : { geoFactor: geo.factor, countries: geo.countries, topCountry: geo.topCountry }),
+    ...(slow == null ? {} : { slowFactor: slow.factor, downloadRateBytesPerSec: slow.rateBytesPerSec }),
+  };
 }
 
 /** Builds a plan's reasons, sharing the ones that read the same for many torrents. */
@@ -87,6 +95,8 @@ export class ReasonBook {
   }
 
   wellSeeded(seeders: number): Reason {
+    // No need below the target means herd avoidance left it to other smartnodes (score.ts).
+    if (seeders < this.scoring.targetSeeders) return this.leftToOthers(seeders);
     let r = this.wellSeededBySeeders.get(seeders);
     if (r === undefined) {
       const target = this.scoring.targetSeeders;
@@ -95,6 +105,24 @@ export class ReasonBook {
         targetSeeders: target,
       });
       this.wellSeededBySeeders.set(seeders, r);
+    }
+    return r;
+  }
+
+  /** Herd avoidance: not this node's turn for this swarm (herd.ts); shared per seeder count. */
+  private leftToOthers(seeders: number): Reason {
+    const key = -1 - seeders;
+    let r = this.wellSeededBySeeders.get(key);
+    if (r === undefined) {
+      const target = this.scoring.targetSeeders;
+      const nodes = this.scoring.signals?.herd.expectedNodes ?? 1;
+      r = reason(
+        'LEFT_TO_OTHERS',
+        `${plural(seeders, 'seeder')} against a target of ${target}, but herd avoidance leaves it to the other ` +
+          `smartnodes this interval (about ${nodes} read the same counts; this node's draw is above its share)`,
+        { seeders, targetSeeders: target, expectedNodes: nodes },
+      );
+      this.wellSeededBySeeders.set(key, r);
     }
     return r;
   }

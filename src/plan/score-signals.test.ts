@@ -54,6 +54,9 @@ describe('planMirror with signals', () => {
       expect(plan.desired).toEqual([hashOf(1)]);
       const d = plan.decisions.find((x) => x.infoHash === hashOf(1));
       expect(d?.components.factors?.geo).toMatchObject({ countries: 1, topCountry: 'DE', concentration: 1 });
+      expect(d?.reason.code).toBe('NEEDED');
+      expect(d?.reason.text).toContain('seeders all in one country (DE)');
+      expect(plan.decisions.find((x) => x.infoHash === hashOf(2))?.reason.text).not.toContain('one country');
     }
   });
 
@@ -80,6 +83,8 @@ describe('planMirror with signals', () => {
     const fresh = planMirror(aPlanInput({ candidates: withSignals([c]), policy: aPlanPolicy({ scoring: scoring(many) }) }));
     expect(fresh.desired).toEqual([]);
     expect(fresh.decisions[0]?.components.factors?.herd).toMatchObject({ designated: false, factor: 0 });
+    expect(fresh.decisions[0]?.reason.code).toBe('LEFT_TO_OTHERS');
+    expect(fresh.decisions[0]?.reason.text).toMatch(/herd avoidance leaves it to the other smartnodes/);
     const held = planMirror(aPlanInput({
       candidates: withSignals([{ ...c, counts: aCounts({ seeders: 2, observedAtMs: FIXED_NOW_MS - 1 }) }]),
       held: [aHeld({ infoHash: hashOf(1), addedAtMs: FIXED_NOW_MS - 10 * 24 * 3_600_000 })],
@@ -97,5 +102,6 @@ describe('planMirror with signals', () => {
     const plan = planMirror(aPlanInput({ candidates: withSignals([a, b]), policy: aPlanPolicy({ maxBytes: 1.5 * GB, scoring: scoring(signalsFor('n')) }) }));
     expect(plan.desired).toEqual([hashOf(2)]);
     expect(plan.decisions[0]?.components.factors?.slow?.slowness).toBeGreaterThan(0.99);
+    expect(plan.decisions[0]?.reason.text).toMatch(/downloads take 4.2d on average \(2.8 kB\/s\)/);
   });
 });

@@ -200,6 +200,8 @@ export type NotChosenReasonCode =
   | 'ADD_LIMIT'
   | 'NO_LONGER_IN_FEED'
   | 'REPLACED'
+  /** Herd avoidance: needed, but other smartnodes are expected to take it this interval. */
+  | 'LEFT_TO_OTHERS'
   | 'BANNED'
   /** Donated-limit holds (limits.ts): the plan wanted it, a limit defers it. */
   | 'DISK_RESERVE'

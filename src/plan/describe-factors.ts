@@ -1,0 +1,47 @@
+/**
+ * Sentences for the issue-3 score factors, appended to the planner's reasons (reasons.ts) and
+ * printed by `smartnode explain`. Pure. Only what moved the score is said.
+ */
+import { formatBytes, formatDuration, formatPercent, formatScore, plural } from './format.js';
+import type { GeoFactor, HerdFactor, ScoreComponents, SlowFactor } from './types.js';
+
+/** "; peers all in one country (DE) on 1 of 3 continents; downloads crawl at 12 kB/s", or "". */
+export function describeFactors(c: ScoreComponents): string {
+  const f = c.factors;
+  if (f === undefined) return '';
+  const parts: string[] = [];
+  if (f.geo !== null) parts.push(describeGeo(f.geo));
+  if (f.slow !== null && f.slow.slowness > 0) parts.push(describeSlow(f.slow));
+  return parts.length === 0 ? '' : `; ${parts.join('; ')}`;
+}
+
+export function describeGeo(g: GeoFactor): string {
+  const who = g.peersAre === 'seeders' ? 'seeders' : 'peers';
+  const where =
+    g.countries === 1
+      ? `${g.knownPeers === 1 ? `the one located ${who.slice(0, -1)} is` : `${who} all`} in one country (${g.topCountry})`
+      : g.concentration >= 0.5
+        ? `${who} concentrated: ${formatPercent(g.topShare)} in ${g.topCountry}, ${g.countries} countries`
+        : `${who} spread over ${g.countries} countries`;
+  const continents = `${plural(g.continents, 'continent')}`;
+  const region = g.newRegion === null ? '' : `; this node would add a new ${g.newRegion}`;
+  return `${where} on ${continents}${region}`;
+}
+
+export function describeSlow(s: SlowFactor): string {
+  const o = s.observation;
+  const rate = `${formatBytes(s.rateBytesPerSec)}/s`;
+  if (o.kind === 'peers') {
+    return `its ${plural(o.leechers, 'downloader')} get ${rate} besides our upload`;
+  }
+  if (!Number.isFinite(o.meanDownloadMs)) return `nobody completed a download in ${formatDuration(o.spanMs)} (${formatScore(o.leechers)} waiting)`;
+  return `downloads take ${formatDuration(o.meanDownloadMs)} on average (${rate})`;
+}
+
+export function describeHerd(h: HerdFactor, expectedNodes: number): string {
+  return (
+    `left to other smartnodes this interval: ${h.deficit} more ${h.deficit === 1 ? 'seeder is' : 'seeders are'} needed and ` +
+    `about ${expectedNodes} nodes read the same counts, so each takes it with probability ${formatScore(h.probability)} ` +
+    `(this node drew ${formatScore(h.draw)})`
+  );
+}
