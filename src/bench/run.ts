@@ -12,6 +12,7 @@ const BENCHES = [
   { file: 'plan-bench.js', title: 'Planning 100,000 candidates across 20 feeds (target: median <= 250 ms, peak RSS <= 300 MB)' },
   { file: 'feeds-bench.js', title: 'Parsing a 50,000-item RSS feed (target: <= 2 s)' },
   { file: 'ui-bench.js', title: 'Dashboard with 1,000 owned torrents and 10,000 candidates (target: <= 16 ms a frame; idle <= 2 % of a core at one update a second)' },
+  { file: 'budget-bench.js', title: 'Budget accounting in a tick with 2,000 owned torrents (target: overhead <= 20 ms)' },
   { file: 'daemon-poll-bench.js', title: 'One daemon poll with 2,000 torrents in a real transmission-daemon (target: >= 5x fewer bytes than getAllData)' },
 ];
 
