@@ -10,6 +10,7 @@ import { checkPolicyFile } from '../policy/index.js';
 import { SmartnodeError, redactText } from '../shared/index.js';
 import { createLogger, logAgentEvents, type LogFormat } from './log.js';
 import { registerDoctorCommand } from './doctor.js';
+import { registerExplainCommand } from './explain.js';
 import { defaultInitDeps, registerInitCommand } from './init.js';
 import { buildRuntime, ensureDownloadDir } from './runtime.js';
 import { registerStatusCommand } from './status.js';
@@ -140,6 +141,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
       }
     });
 
+  registerExplainCommand(program, io, secrets);
   registerInitCommand(program, io, defaultInitDeps());
   registerDoctorCommand(program, io, (code) => { exitCode = code; });
   registerStatusCommand(program, io, (code) => { exitCode = code; });

@@ -1,3 +1,4 @@
+import { formatTopFactors } from './explain-decision.js';
 import { formatBytes, formatDuration, formatScore } from './format.js';
 import type {
   Decision,
@@ -65,16 +66,19 @@ export function formatPlanTable(plan: Plan, options: PlanTableOptions = {}): str
   const shown = rows.slice(0, limit);
 
   const nameWidth = Math.max(12, Math.min(32, Math.floor(width / 5)));
+  // The top score factors (issue 3) get a column when any row shown has them.
+  const withFactors = shown.some((d) => d.components.factors !== undefined);
   const cells = shown.map((d) => [
     d.action,
     clip(d.name, nameWidth),
     formatScore(d.score),
     d.sizeBytes === null ? '?' : formatBytes(d.sizeBytes),
     formatCounts(d, plan.nowMs),
+    ...(withFactors ? [formatTopFactors(d.components)] : []),
     d.feedId ?? '-',
     `${d.reason.code}: ${d.reason.text}`,
   ]);
-  const header = ['ACTION', 'NAME', 'SCORE/GB', 'SIZE', 'S/L SOURCE AGE', 'FEED', 'REASON'];
+  const header = ['ACTION', 'NAME', 'SCORE/GB', 'SIZE', 'S/L SOURCE AGE', ...(withFactors ? ['TOP FACTORS'] : []), 'FEED', 'REASON'];
   const widths = header.map((h, col) =>
     col === header.length - 1 ? 0 : Math.max(h.length, ...cells.map((c) => (c[col] ?? '').length)),
   );

@@ -7,11 +7,13 @@
  * learns where the peers are by a real announce probe, picks the concentrated one, and says so.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentEvent } from '../../src/agent/events.js';
 import { HISTORY_FILE } from '../../src/agent/history.js';
 import { runTick } from '../../src/agent/tick.js';
+import { main } from '../../src/cli/main.js';
 import { buildRuntime } from '../../src/cli/runtime.js';
 import { createScraper } from '../../src/swarm/index.js';
 import { startFeedServer, type FeedServer } from '../../src/testkit/feed-server.js';
@@ -120,5 +122,31 @@ ${overrides}
     // The scrape history the slow-download estimate reads is kept in the state dir.
     const history = JSON.parse(await readFile(join(stateDir, HISTORY_FILE), 'utf8')) as { torrents: Record<string, unknown[]> };
     expect(Object.keys(history.torrents).sort()).toEqual(datasets.map((d) => d.infoHash).sort());
+  }, 120_000);
+
+  it('`smartnode explain` prints the components with their sources, `plan` the top factors', async () => {
+    const run = async (...args: string[]): Promise<{ code: number; out: string; err: string }> => {
+      let out = '';
+      let err = '';
+      const sink = (write: (s: string) => void) => new Writable({ write(chunk, _enc, done) { write(String(chunk)); done(); } });
+      const code = await main(['node', 'smartnode', ...args], { stdout: sink((s) => { out += s; }), stderr: sink((s) => { err += s; }), env: ENV });
+      return { code, out, err };
+    };
+    const policyPath = join(work.dir, 'policy.yaml');
+    const explained = await run('explain', 'three-countries', '--policy', policyPath);
+    expect(explained.err).toBe('');
+    expect(explained.code).toBe(0);
+    expect(explained.out).toContain(`three-countries (${datasets[1]?.infoHash})`);
+    expect(explained.out).toMatch(/geography peers spread over 3 countries on 2 continents: concentration 0, continent gap 0\.333, 3 located, \d+ unknown; announce probe, \d+s ago/);
+    expect(explained.out).toMatch(/counts +3 seeders, \d+ leechers?, \d+ completed: scrape http:\/\/10\.231\.130\.1:\d+\/announce/);
+    expect(explained.out).not.toContain(PASSWORD);
+    const json = await run('explain', datasets[0]?.infoHash.slice(0, 10) ?? '', '--policy', policyPath, '--json');
+    expect(JSON.parse(json.out)).toMatchObject({ schema: 'smartnode.explain/1', decision: { name: 'one-country', action: 'keep' } });
+    const missing = await run('explain', 'no-such-torrent', '--policy', policyPath);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/no candidate or held torrent matches "no-such-torrent"/);
+    const plan = await run('plan', '--policy', policyPath);
+    expect(plan.out).toMatch(/TOP FACTORS/);
+    expect(plan.out).toMatch(/three-countries .*geo x1\.\d+/);
   }, 120_000);
 });
