@@ -35,6 +35,7 @@ function typeOf(schema: JsonSchema): string {
   const kind = schema['x-kind'];
   if (kind === 'size') return 'size: "500 GB", "2 TiB", or bytes';
   if (kind === 'duration') return 'duration: "45s", "15m", "1h30m", "7d"';
+  if (kind === 'rate') return 'rate: "10 MB/s", "100 Mbit/s", or bytes/s';
   if (kind === 'path') return 'absolute path';
   if (kind === 'env-name') return 'environment variable name';
   if (Array.isArray(schema.enum)) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
