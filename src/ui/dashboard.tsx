@@ -4,7 +4,7 @@
  * renders it full-screen. Needs a TTY (Ink's input handling throws without one).
  */
 import { render, useInput, useStdout } from 'ink';
-import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { attachToAgent, type Attachment } from '../control/attach.js';
 import type { ControlCommand } from '../control/protocol.js';
 import { describeError } from '../shared/index.js';
@@ -14,10 +14,21 @@ import { initialDashboard, interpretKey, reduceDashboard, type DashboardAction, 
 /** The one subscription: agent events and link changes in, commands out. */
 export function useAgentDashboard(socketPath: string, options: { retryMs?: number; clockMs?: number } = {}): {
   state: DashboardState;
+  /** The state with every action dispatched so far, even before React re-renders. */
+  latest: () => DashboardState;
   dispatch: (action: DashboardAction) => void;
   send: (command: ControlCommand, describe: string) => void;
 } {
-  const [state, dispatch] = useReducer(reduceDashboard, Date.now(), initialDashboard);
+  // The reducer runs here, not in React's queue: keys that arrive together (typing fast, a
+  // paste) are each read against the state the previous one left, not a stale render's.
+  const current = useRef<DashboardState | null>(null);
+  if (current.current === null) current.current = initialDashboard(Date.now());
+  const [state, setState] = useState<DashboardState>(current.current);
+  const dispatch = useCallback((action: DashboardAction) => {
+    current.current = reduceDashboard(current.current ?? initialDashboard(Date.now()), action);
+    setState(current.current);
+  }, []);
+  const latest = useCallback((): DashboardState => current.current ?? state, [state]);
   const attachment = useRef<Attachment | null>(null);
   useEffect(() => {
     const a = attachToAgent({
@@ -33,7 +44,7 @@ export function useAgentDashboard(socketPath: string, options: { retryMs?: numbe
       a.close();
       attachment.current = null;
     };
-  }, [socketPath, options.retryMs, options.clockMs]);
+  }, [socketPath, options.retryMs, options.clockMs, dispatch]);
   const send = useCallback((command: ControlCommand, describe: string) => {
     const a = attachment.current;
     if (a === null) return;
@@ -41,8 +52,8 @@ export function useAgentDashboard(socketPath: string, options: { retryMs?: numbe
       (message) => dispatch({ type: 'message', text: message, isError: false, atMs: Date.now() }),
       (error: unknown) => dispatch({ type: 'message', text: `${describe} failed: ${describeError(error)}`, isError: true, atMs: Date.now() }),
     );
-  }, []);
-  return { state, dispatch, send };
+  }, [dispatch]);
+  return { state, latest, dispatch, send };
 }
 
 function useTerminalSize(): { columns: number; rows: number } {
@@ -58,10 +69,11 @@ function useTerminalSize(): { columns: number; rows: number } {
 }
 
 function ConnectedDashboard({ socketPath, onQuit }: { socketPath: string; onQuit: () => void }) {
-  const { state, dispatch, send } = useAgentDashboard(socketPath);
+  const { state, latest, dispatch, send } = useAgentDashboard(socketPath);
   const size = useTerminalSize();
   useInput((input, key) => {
-    const outcome = interpretKey(state, input, key, Math.max(1, size.rows - 10));
+    const now = latest();
+    const outcome = interpretKey(now, input, key, Math.max(1, size.rows - 10));
     switch (outcome.kind) {
       case 'quit':
         onQuit();
@@ -75,7 +87,7 @@ function ConnectedDashboard({ socketPath, onQuit }: { socketPath: string; onQuit
         send(outcome.command, outcome.describe);
         return;
       case 'none':
-        if (state.pendingBan !== null) {
+        if (now.pendingBan !== null) {
           dispatch({ type: 'intent', intent: { kind: 'disarm' } });
           dispatch({ type: 'message', text: 'ban cancelled', isError: false, atMs: Date.now() });
         }

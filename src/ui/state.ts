@@ -145,7 +145,9 @@ export function interpretKey(s: DashboardState, input: string, key: KeyPress, pa
     if (key.return) return intent({ kind: 'filter-commit' });
     if (key.escape) return intent({ kind: 'filter-cancel' });
     if (key.backspace || key.delete) return intent({ kind: 'filter-backspace' });
-    if (input !== '' && !key.ctrl) return intent({ kind: 'filter-input', text: input });
+    // Control characters (a pasted newline, keys that arrived in one chunk) never enter the filter.
+    const text = input.replace(/[\u0000-\u001f\u007f]/g, '');
+    if (text !== '' && !key.ctrl) return intent({ kind: 'filter-input', text });
     return { kind: 'none' };
   }
   if (input === 'q' || (key.ctrl && input === 'c')) return { kind: 'quit' };

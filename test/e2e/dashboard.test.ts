@@ -204,8 +204,38 @@ scrape:
     await stopAgent();
     await screenShows('agent unreachable');
     startAgent();
-    await screenShows(/running next tick|TICKING/, 30_000);
+    await eventually('the dashboard to reconnect', async () => {
+      const text = await tmux!.screen();
+      return !text.includes('agent unreachable') && /running next tick|TICKING/.test(text) ? true : undefined;
+    }, 30_000, 100);
     await eventually('the pin to survive the restart', async () => ((await status()).pins.includes(pinnedHash!) ? true : undefined));
+
+    // Ban an owned torrent (b asks, a second b bans): it leaves the daemon at once, with the
+    // planner's BANNED reason, and is never mirrored again.
+    await tmux.keys('1', 'g');
+    screen = await screenShows(/name +feed +size/);
+    const unpinned = (await status()).mirror!.owned.map((o) => o.name).find((n) => !n.startsWith(pinnedName))!;
+    await tmux.keys('/');
+    await tmux.literal(unpinned);
+    await screenShows(`filter: ${unpinned}_`);
+    await tmux.keys('Enter');
+    await screenShows(`filter "${unpinned}"`);
+    await tmux.keys('b');
+    await screenShows('press b again to ban');
+    await tmux.keys('b');
+    const bannedHash = DATASETS.find((d) => d.name === unpinned)!.hash;
+    await eventually('the banned torrent to leave the daemon', async () => {
+      const s = await status();
+      return s.bans.includes(bannedHash as never) && !s.mirror!.owned.some((o) => o.infoHash === bannedHash) ? true : undefined;
+    }, 20_000, 100).catch(async (error: unknown) => {
+      throw new Error(`${(error as Error).message}\n--- screen ---\n${await tmux!.screen()}\n--- status ---\n${JSON.stringify({ bans: (await status()).bans, owned: (await status()).mirror?.owned.map((o) => [o.name, o.action, o.reason.code]) })}\n--- agent ---\n${agentOutput.slice(-3000)}`);
+    });
+    await tmux.keys('Escape', '3');
+    screen = await screenShows(`remove  ${unpinned}: banned by the owner`);
+    const later = (await status()).agent.tick;
+    await eventually('two more ticks', async () => ((await status()).agent.tick >= later + 2 ? true : undefined), 20_000, 100);
+    expect((await status()).mirror!.owned.some((o) => o.infoHash === bannedHash)).toBe(false);
+    expect((JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')) as { bans: string[] }).bans).toEqual([bannedHash]);
 
     // Quitting detaches; the agent keeps running.
     await tmux.keys('q');
@@ -213,5 +243,29 @@ scrape:
     expect(agent?.exitCode).toBeNull();
     const after = await status();
     await eventually('the agent to keep ticking', async () => ((await status()).agent.tick > after.agent.tick ? true : undefined), 15_000, 100);
+    await tmux.kill();
+    tmux = undefined;
   }, 180_000);
+
+  it('run --dashboard: the agent and the dashboard in one terminal, logs in a file, q stops the agent', async () => {
+    await stopAgent();
+    const logPath = join(stateDir, 'smartnode.log');
+    tmux = await startTmux({
+      name: `sn-run-${process.pid}`, command: `node bin/smartnode.js run --dashboard --policy ${policyPath}`, columns: 80, rows: 24, cwd: ROOT,
+      env: { SN_DASH_PASSWORD: PASSWORD },
+    });
+    const screen = await screenShows(/running next tick|TICKING/, 30_000);
+    expect(screen).toContain('q quit');
+    expect(screen).not.toMatch(/"level":|INFO /); // no log lines on the screen
+    const log = await eventually('ticks logged to the file', async () => {
+      const text = await readFile(logPath, 'utf8');
+      return /tick \d+ done/.test(text) ? text : undefined;
+    });
+    expect(log).toContain('smartnode starting');
+    expect(log).not.toContain(PASSWORD);
+    await tmux.keys('q');
+    await eventually('the agent to stop', async () => (!(await tmux!.isAlive()) ? true : undefined), 20_000, 100);
+    await eventually('the log to say it stopped', async () => ((await readFile(logPath, 'utf8')).includes('smartnode stopped') ? true : undefined), 5000);
+    await expect(status()).rejects.toMatchObject({ code: 'CONTROL_UNAVAILABLE' });
+  }, 120_000);
 });
