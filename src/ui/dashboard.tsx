@@ -24,8 +24,10 @@ export function useAgentDashboard(socketPath: string, options: { retryMs?: numbe
   const current = useRef<DashboardState | null>(null);
   if (current.current === null) current.current = initialDashboard(Date.now());
   const [state, setState] = useState<DashboardState>(current.current);
+  const lastFrameAt = useRef(0);
   const dispatch = useCallback((action: DashboardAction) => {
     current.current = reduceDashboard(current.current ?? initialDashboard(Date.now()), action);
+    if (action.type === 'clock' || (action.type === 'agent-event' && action.nowMs !== undefined)) lastFrameAt.current = Date.now();
     setState(current.current);
   }, []);
   const latest = useCallback((): DashboardState => current.current ?? state, [state]);
@@ -35,10 +37,15 @@ export function useAgentDashboard(socketPath: string, options: { retryMs?: numbe
       socketPath,
       retryMs: options.retryMs ?? 1000,
       onLink: (link) => dispatch({ type: 'link', link }),
-      onEvent: (event) => dispatch({ type: 'agent-event', event }),
+      onEvent: (event) => dispatch({ type: 'agent-event', event, nowMs: Date.now() }),
     });
     attachment.current = a;
-    const clock = setInterval(() => dispatch({ type: 'clock', nowMs: Date.now() }), options.clockMs ?? 1000);
+    // The clock moves "next tick in" along; when an agent event moved it in the last 0.9 s,
+    // it skips: one update a second costs one frame a second, not two.
+    const clockMs = options.clockMs ?? 1000;
+    const clock = setInterval(() => {
+      if (Date.now() - lastFrameAt.current >= 0.9 * clockMs) dispatch({ type: 'clock', nowMs: Date.now() });
+    }, clockMs);
     return () => {
       clearInterval(clock);
       a.close();

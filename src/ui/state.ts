@@ -55,7 +55,8 @@ export type Intent =
 
 export type DashboardAction =
   | { type: 'link'; link: LinkEvent }
-  | { type: 'agent-event'; event: AgentEvent }
+  /** nowMs (the viewer's clock when it arrived) also moves the dashboard's clock, saving a frame. */
+  | { type: 'agent-event'; event: AgentEvent; nowMs?: number }
   | { type: 'clock'; nowMs: number }
   | { type: 'intent'; intent: Intent }
   | { type: 'message'; text: string; isError: boolean; atMs: number };
@@ -74,7 +75,7 @@ export function reduceDashboard(s: DashboardState, a: DashboardAction): Dashboar
       if (a.link.kind === 'lost') return { ...s, link: { kind: 'lost', reason: a.link.reason, retryInMs: a.link.retryInMs } };
       return s.link.kind === 'lost' ? s : { ...s, link: { kind: 'connecting' } }; // keep showing why it was lost while retrying
     case 'agent-event':
-      return s.status === null ? s : { ...s, status: reduceStatus(s.status, a.event) };
+      return s.status === null ? s : { ...s, status: reduceStatus(s.status, a.event), nowMs: a.nowMs ?? s.nowMs };
     case 'clock':
       return { ...s, nowMs: a.nowMs };
     case 'message':
