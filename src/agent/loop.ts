@@ -31,9 +31,6 @@ export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): Agen
   let nextAt: number | null = null;
   let tick = 0;
   let failures = 0;
-  // The daemon's version is read before the first tick and again after a daemon error, so
-  // `status` and the dashboard can show what the agent is connected to.
-  let daemonKnown = false;
 
   const sleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -63,11 +60,6 @@ export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): Agen
       deps.bus.emit({ type: 'tick-started', atMs: started, tick });
       let waitMs = options.tickIntervalMs;
       try {
-        if (!daemonKnown) {
-          const version = await deps.daemon.readVersion();
-          daemonKnown = true;
-          deps.bus.emit({ type: 'daemon-connected', atMs: deps.clock(), version: version.version, rpcVersion: version.rpcVersion });
-        }
         const result = await runTick(deps, options.readConfig(), { dryRun: options.dryRun, tick });
         failures = 0;
         deps.bus.emit({
@@ -81,7 +73,6 @@ export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): Agen
         failures++;
         // Announce the daemon again once it answers (it may have been restarted or upgraded).
         if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE' && deps.memo !== undefined) deps.memo.daemonVersion = null;
-        if (error instanceof SmartnodeError && error.code.startsWith('DAEMON_')) daemonKnown = false;
         waitMs = backoffMs(error, failures, options.tickIntervalMs);
         deps.bus.emit({ type: 'tick-failed', atMs: deps.clock(), tick, error: toErrorView(error), retryInMs: waitMs });
       }
