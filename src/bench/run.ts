@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const BENCHES = [
   { file: 'plan-bench.js', title: 'Planning 100,000 candidates across 20 feeds (target: median <= 250 ms, peak RSS <= 300 MB)' },
+  { file: 'score-bench.js', title: 'Scoring 100,000 candidates with 50 peers each, geography on (target: median <= 500 ms); agent peak RSS with 10,000 candidates, geography on (target: <= 200 MB)' },
   { file: 'feeds-bench.js', title: 'Parsing a 50,000-item RSS feed (target: <= 2 s)' },
   { file: 'ui-bench.js', title: 'Dashboard with 1,000 owned torrents and 10,000 candidates (target: <= 16 ms a frame; idle <= 2 % of a core at one update a second)' },
   { file: 'budget-bench.js', title: 'Budget accounting in a tick with 2,000 owned torrents (target: overhead <= 20 ms)' },

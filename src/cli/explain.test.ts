@@ -15,7 +15,7 @@ const plan = planMirror(aPlanInput({
       infoHash: hashOf(1), name: 'alpha', counts: aCounts({ seeders: 2, leechers: 3, completed: 40 }),
       signals: {
         infoHash: hashOf(1),
-        geo: { countryCounts: { DE: 4 }, unknownPeers: 1, peersAre: 'peers', source: 'announce', observedAtMs: FIXED_NOW_MS - 120_000 },
+        geo: { countries: ['DE'], peers: [4], unknownPeers: 1, peersAre: 'peers', source: 'announce', observedAtMs: FIXED_NOW_MS - 120_000 },
         slow: { kind: 'little', leechers: 3, completionsPerHour: 0.5, meanDownloadMs: 6 * 3_600_000, meanLeecherRateBytesPerSec: 46_000, samples: 4, spanMs: 3 * 3_600_000, observedAtMs: FIXED_NOW_MS - 60_000 },
       },
     }),

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { continentOf, countCountries, geoFactor, measureSpread } from './geo.js';
+import { continentOf, countCountries, countryHistogram, geoFactor, measureSpread as measureArrays } from './geo.js';
 import { DEFAULT_SIGNALS } from './score.js';
 import type { GeoObservation } from './types.js';
 
 const geo = DEFAULT_SIGNALS.geo;
+const arrays = (rec: Record<string, number>) => ({ countries: Object.keys(rec), peers: Object.values(rec) });
+const measureSpread = (rec: Record<string, number>, targetCountries: number, targetContinents: number) =>
+  measureArrays(arrays(rec).countries, arrays(rec).peers, targetCountries, targetContinents);
 const obs = (countryCounts: Record<string, number>, unknownPeers = 0): GeoObservation => ({
-  countryCounts, unknownPeers, peersAre: 'seeders', source: 'daemon', observedAtMs: 0,
+  ...arrays(countryCounts), unknownPeers, peersAre: 'seeders', source: 'daemon', observedAtMs: 0,
 });
 
 describe('measureSpread', () => {
@@ -74,6 +77,8 @@ describe('countries and continents', () => {
     expect(continentOf('de')).toBe('EU');
     expect(continentOf('BR')).toBe('SA');
     expect(continentOf('ZZ')).toBeNull();
-    expect(countCountries(['DE', null, '', 'DE', 'US'])).toEqual({ countryCounts: { DE: 2, US: 1 }, unknownPeers: 2 });
+    expect(countCountries(['DE', null, '', 'DE', 'US', 'de', 'DEU'])).toEqual({ countries: ['DE', 'US'], peers: [2, 1], unknownPeers: 4 });
+    // The scratch table is reset between calls.
+    expect(countryHistogram(countCountries(['US']))).toEqual({ US: 1 });
   });
 });

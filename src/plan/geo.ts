@@ -17,7 +17,7 @@
  * With no peer resolved to a country there is no geography: the factor is 1 (unknown is
  * never taken for concentrated; private and loopback addresses are unknown).
  */
-import { continentOf } from '../shared/countries.js';
+import { continentBit, countrySlot } from '../shared/countries.js';
 import type { GeoFactor, GeoObservation, SignalScoring } from './types.js';
 
 export { continentOf, isCountryCode } from '../shared/countries.js';
@@ -30,36 +30,38 @@ export interface SpreadMetrics {
   continentGap: number;
   topCountry: string;
   topShare: number;
-  continentSet: ReadonlySet<string>;
+  /** Bit i set: a peer on CONTINENTS[i] (shared/countries.ts). */
+  continentMask: number;
 }
 
 /** Spread of the known peers; null when no peer resolved to a country. */
 export function measureSpread(
-  countryCounts: Readonly<Record<string, number>>,
+  countries: readonly string[],
+  peers: readonly number[],
   targetCountries: number,
   targetContinents: number,
 ): SpreadMetrics | null {
   let known = 0;
-  let countries = 0;
+  let present = 0;
   let topCountry = '';
   let top = 0;
-  const continentSet = new Set<string>();
-  for (const country in countryCounts) {
-    const n = countryCounts[country] ?? 0;
+  let mask = 0;
+  for (let i = 0; i < countries.length; i++) {
+    const n = peers[i] ?? 0;
     if (!(n > 0) || !Number.isFinite(n)) continue;
+    const country = countries[i] as string;
     known += n;
-    countries++;
+    present++;
     if (n > top || (n === top && country < topCountry)) {
       top = n;
       topCountry = country;
     }
-    const continent = continentOf(country);
-    if (continent !== null) continentSet.add(continent);
+    mask |= continentBit(country);
   }
   if (known === 0) return null;
   let entropy = 0;
-  for (const country in countryCounts) {
-    const n = countryCounts[country] ?? 0;
+  for (let i = 0; i < countries.length; i++) {
+    const n = peers[i] ?? 0;
     if (!(n > 0) || !Number.isFinite(n)) continue;
     const p = n / known;
     entropy -= p * Math.log(p);
@@ -67,32 +69,33 @@ export function measureSpread(
   const reachable = Math.min(known, Math.max(1, Math.floor(targetCountries)));
   const concentration = reachable <= 1 ? 1 : clamp01(1 - entropy / Math.log(reachable));
   const tc = Math.max(1, Math.floor(targetContinents));
+  const continents = popCount(mask);
   return {
     knownPeers: known,
-    countries,
-    continents: continentSet.size,
+    countries: present,
+    continents,
     concentration,
-    continentGap: Math.max(0, tc - continentSet.size) / tc,
+    continentGap: Math.max(0, tc - continents) / tc,
     topCountry,
     topShare: top / known,
-    continentSet,
+    continentMask: mask,
   };
 }
 
 /** The geography factor of one swarm (see the module comment); null when geography is unknown. */
 export function geoFactor(obs: GeoObservation | null, geo: SignalScoring['geo']): GeoFactor | null {
   if (!geo.enabled || obs === null) return null;
-  const spread = measureSpread(obs.countryCounts, geo.targetCountries, geo.targetContinents);
+  const spread = measureSpread(obs.countries, obs.peers, geo.targetCountries, geo.targetContinents);
   if (spread === null) return null;
   let newRegion: GeoFactor['newRegion'] = null;
   let bonus = 0;
   const self = geo.selfCountry;
   if (self !== null) {
-    const selfContinent = continentOf(self);
-    if (selfContinent !== null && !spread.continentSet.has(selfContinent)) {
+    const selfBit = continentBit(self);
+    if (selfBit !== 0 && (spread.continentMask & selfBit) === 0) {
       newRegion = 'continent';
       bonus = geo.newContinentBonus;
-    } else if (!((obs.countryCounts[self] ?? 0) > 0)) {
+    } else if (!obs.countries.includes(self)) {
       newRegion = 'country';
       bonus = geo.newCountryBonus;
     }
@@ -115,15 +118,52 @@ export function geoFactor(obs: GeoObservation | null, geo: SignalScoring['geo'])
   };
 }
 
-/** Counts country codes into a histogram; null/empty codes are counted as unknown. */
-export function countCountries(codes: Iterable<string | null>): { countryCounts: Record<string, number>; unknownPeers: number } {
-  const countryCounts: Record<string, number> = {};
+/** Reused across calls: peers per country slot (countrySlot); all zero between calls. */
+const scratch = new Int32Array(26 * 26);
+
+/**
+ * Counts country codes (upper-case ISO alpha-2, as the resolver gives them) into parallel
+ * arrays, in first-seen order; null, empty and malformed codes count as unknown. Indexed
+ * loops and a reused table: it runs once per peer of every scored swarm.
+ */
+export function countCountries(codes: readonly (string | null)[]): { countries: string[]; peers: number[]; unknownPeers: number } {
   let unknownPeers = 0;
-  for (const code of codes) {
-    if (code === null || code === '') unknownPeers++;
-    else countryCounts[code] = (countryCounts[code] ?? 0) + 1;
+  const countries: string[] = [];
+  const slots: number[] = [];
+  for (let i = 0; i < codes.length; i++) {
+    const code = codes[i];
+    const slot = code === null || code === undefined ? -1 : countrySlot(code);
+    if (slot < 0) {
+      unknownPeers++;
+      continue;
+    }
+    const n = scratch[slot] as number;
+    if (n === 0) {
+      slots.push(slot);
+      countries.push(code as string);
+    }
+    scratch[slot] = n + 1;
   }
-  return { countryCounts, unknownPeers };
+  const peers = new Array<number>(slots.length);
+  for (let k = 0; k < slots.length; k++) {
+    const slot = slots[k] as number;
+    peers[k] = scratch[slot] as number;
+    scratch[slot] = 0;
+  }
+  return { countries, peers, unknownPeers };
+}
+
+/** A histogram as a plain record (for tests and JSON readers). */
+export function countryHistogram(obs: Pick<GeoObservation, 'countries' | 'peers'>): Record<string, number> {
+  const out: Record<string, number> = {};
+  obs.countries.forEach((c, i) => { out[c] = obs.peers[i] ?? 0; });
+  return out;
+}
+
+function popCount(x: number): number {
+  let n = 0;
+  for (let v = x; v !== 0; v &= v - 1) n++;
+  return n;
 }
 
 function clamp01(x: number): number {

@@ -42,7 +42,7 @@ export type {
   SwarmSignals,
 } from './types.js';
 export { DEFAULT_SIGNALS, composeNeed, withSignals, type CountsWithSignals } from './score.js';
-export { continentOf, countCountries, geoFactor, measureSpread } from './geo.js';
+export { continentOf, countCountries, countryHistogram, geoFactor, measureSpread } from './geo.js';
 export { HERD_SHARE, herdDraw, herdFactor } from './herd.js';
 export { explainDecision, formatTopFactors } from './explain-decision.js';
 export { describeFactors } from './describe-factors.js';

@@ -6,7 +6,7 @@ import type { Candidate, GeoObservation, ScoringPolicy, SignalScoring } from './
 
 const MB = 1_000_000;
 const geoObs = (countryCounts: Record<string, number>): GeoObservation => ({
-  countryCounts, unknownPeers: 0, peersAre: 'seeders', source: 'announce', observedAtMs: FIXED_NOW_MS - 1000,
+  countries: Object.keys(countryCounts), peers: Object.values(countryCounts), unknownPeers: 0, peersAre: 'seeders', source: 'announce', observedAtMs: FIXED_NOW_MS - 1000,
 });
 const signalsFor = (nodeId: string, overrides: Partial<SignalScoring> = {}): SignalScoring => ({
   ...DEFAULT_SIGNALS, herd: { ...DEFAULT_SIGNALS.herd, nodeId }, ...overrides,

@@ -129,8 +129,11 @@ export function composeNeed(
     { infoHash: signals.infoHash, seeders: base.seeders, targetSeeders: scoring.targetSeeders, held: signals.held === true },
     config.herd,
   );
-  const demand = base.demand * (geo?.factor ?? 1) * (slow?.factor ?? 1) * (herd?.factor ?? 1);
-  return { ...base, demand, factors: { leechers: base.demand, geo, slow, herd } };
+  const leechers = base.demand;
+  // base is a fresh object (swarmNeed does not cache): completed in place, no copy per candidate.
+  base.demand = leechers * (geo?.factor ?? 1) * (slow?.factor ?? 1) * (herd?.factor ?? 1);
+  base.factors = { leechers, geo, slow, herd };
+  return base;
 }
 
 function isCount(n: number): boolean {

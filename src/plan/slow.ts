@@ -44,9 +44,17 @@ export function estimateByLittle(
   options: LittleOptions,
 ): Extract<SlowObservation, { kind: 'little' }> | null {
   if (sizeBytes === null || !(sizeBytes > 0) || !Number.isFinite(sizeBytes)) return null;
-  const usable = history
-    .filter((s) => s.completed !== null && Number.isFinite(s.atMs) && isCount(s.completed) && isCount(s.leechers))
-    .sort((a, b) => a.atMs - b.atMs);
+  const usable: ScrapeSample[] = [];
+  let sorted = true;
+  for (let i = 0; i < history.length; i++) {
+    const s = history[i] as ScrapeSample;
+    if (s.completed === null || !Number.isFinite(s.atMs) || !isCount(s.completed) || !isCount(s.leechers)) continue;
+    const last = usable[usable.length - 1];
+    if (last !== undefined && s.atMs < last.atMs) sorted = false;
+    usable.push(s);
+  }
+  // The agent's history is in time order already; sort only what is not.
+  if (!sorted) usable.sort((a, b) => a.atMs - b.atMs);
   if (usable.length < 2) return null;
   // The run after the last reset (a `downloaded` count that went down).
   let start = 0;
@@ -54,7 +62,8 @@ export function estimateByLittle(
     if ((usable[i]?.completed ?? 0) < (usable[i - 1]?.completed ?? 0)) start = i;
   }
   const newest = usable[usable.length - 1] as ScrapeSample;
-  const run = usable.slice(start).filter((s) => newest.atMs - s.atMs <= options.windowMs);
+  while (start < usable.length - 1 && newest.atMs - (usable[start] as ScrapeSample).atMs > options.windowMs) start++;
+  const run = start === 0 ? usable : usable.slice(start);
   const oldest = run[0];
   if (oldest === undefined || run.length < 2) return null;
   const spanMs = newest.atMs - oldest.atMs;

@@ -27,8 +27,12 @@ export interface Candidate {
  * codes reach the planner.
  */
 export interface GeoObservation {
-  /** ISO 3166 alpha-2 country -> peers there. Private, loopback and unresolved are not here. */
-  countryCounts: Readonly<Record<string, number>>;
+  /**
+   * Countries (ISO 3166 alpha-2) with at least one peer, and the peers in each: parallel
+   * arrays (compact for 100,000 candidates). Private, loopback and unresolved are not here.
+   */
+  countries: readonly string[];
+  peers: readonly number[];
   /** Peers whose address resolved to no country. */
   unknownPeers: number;
   /**

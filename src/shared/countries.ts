@@ -24,3 +24,27 @@ export function isCountryCode(code: string): boolean {
   return CONTINENT_OF.has(code);
 }
 
+
+/** Continents in a fixed order: bit i of a continent mask is CONTINENTS[i]. */
+export const CONTINENTS = Object.keys(CONTINENT_MEMBERS);
+
+/** Index of a two-letter upper-case ASCII code in 0..675, or -1. */
+export function countrySlot(code: string): number {
+  if (code.length !== 2) return -1;
+  const a = code.charCodeAt(0) - 65;
+  const b = code.charCodeAt(1) - 65;
+  return a >= 0 && a < 26 && b >= 0 && b < 26 ? a * 26 + b : -1;
+}
+
+/** Continent bit (1 << index in CONTINENTS) by country slot; 0 for an unknown code. */
+const CONTINENT_BIT = new Uint8Array(26 * 26);
+for (const [code, continent] of CONTINENT_OF) {
+  const slot = countrySlot(code);
+  if (slot >= 0) CONTINENT_BIT[slot] = 1 << CONTINENTS.indexOf(continent);
+}
+
+/** The continent bit of a country code (upper case), 0 when unknown: for masks of continents. */
+export function continentBit(code: string): number {
+  const slot = countrySlot(code);
+  return slot < 0 ? 0 : CONTINENT_BIT[slot] ?? 0;
+}
