@@ -3,6 +3,7 @@
  * Events are plain JSON-safe data (they cross the control socket) and never carry secrets.
  */
 import type { InfoHash } from '../shared/index.js';
+import type { ScoreFactors } from '../plan/index.js';
 
 export interface ReasonView {
   code: string;
@@ -62,7 +63,7 @@ export interface OwnedTorrentView {
   /** Where the counts came from ('daemon', 'scrape', 'feed') and when (ms since epoch). */
   countsSource: string | null;
   countsObservedAtMs: number | null;
-  /** Country codes of connected peers, when known (empty until geography is observed). */
+  /** The largest country among its peers (from the geography factor), when observed. */
   countries: string[];
   uploadRateBytesPerSec: number;
   downloadRateBytesPerSec: number;
@@ -74,6 +75,8 @@ export interface OwnedTorrentView {
   scarcity: number;
   demand: number;
   pinned: boolean;
+  /** The score's factors (geography, slow downloads, herd), when the planner scored signals. */
+  factors: ScoreFactors | null;
   /** The planner's decision for it this tick ('keep' or 'remove') and its reason. */
   action: string;
   reason: ReasonView;
@@ -93,6 +96,7 @@ export interface CandidateView {
   need: number;
   scarcity: number;
   demand: number;
+  factors: ScoreFactors | null;
   /** 'add' (chosen this tick) or 'skip'. */
   action: string;
   reason: ReasonView;

@@ -81,7 +81,7 @@ function ownedRow(d: Decision, t: TickResult['torrents'][number] | undefined, pi
     leechers: d.counts?.leechers ?? null,
     countsSource: d.counts?.source ?? null,
     countsObservedAtMs: d.counts?.observedAtMs ?? null,
-    countries: [],
+    countries: d.components.factors?.geo?.topCountry ? [d.components.factors.geo.topCountry] : [],
     uploadRateBytesPerSec: t?.rateUploadBytesPerSec ?? 0,
     downloadRateBytesPerSec: t?.rateDownloadBytesPerSec ?? 0,
     uploadedEverBytes: uploaded,
@@ -91,6 +91,7 @@ function ownedRow(d: Decision, t: TickResult['torrents'][number] | undefined, pi
     scarcity: d.components.scarcity,
     demand: d.components.demand,
     pinned: pins.has(d.infoHash),
+    factors: d.components.factors ?? null,
     action: t === undefined ? 'add' : d.action,
     reason: reasonOf(d),
   };
@@ -110,6 +111,7 @@ function candidateRow(d: Decision): CandidateView {
     need: d.need,
     scarcity: d.components.scarcity,
     demand: d.components.demand,
+    factors: d.components.factors ?? null,
     action: d.action,
     reason: reasonOf(d),
   };

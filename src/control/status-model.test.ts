@@ -87,4 +87,16 @@ describe('reduceStatus', () => {
     expect(s.mirror).toBe(view);
     expect(s.plan).toMatchObject({ candidates: 5, desired: 1 });
   });
+
+  it('keeps the last bandwidth state and the owner-facing notices', () => {
+    const s = fold([
+      { type: 'bandwidth', atMs: T0_MS, scope: 'owned', owned: 3, changed: 1, uploadBytesPerSec: 1_000_000, downloadBytesPerSec: null, uploadState: 'throttled', downloadState: 'open', window: null, periodUploadedBytes: 5e9, periodDownloadedBytes: 1e9 },
+      { type: 'policy-reload-failed', atMs: T0_MS + 1, path: '/p.yaml', error: { code: 'POLICY_INVALID', message: 'p.yaml:3 storage.maxBytes: expected a size', retryable: false } },
+      { type: 'policy-reloaded', atMs: T0_MS + 2, path: '/p.yaml', changed: ['storage.maxBytes'] },
+    ]);
+    expect(s.bandwidth).toMatchObject({ uploadBytesPerSec: 1_000_000, uploadState: 'throttled', periodUploadedBytes: 5e9 });
+    expect(s.bandwidth).not.toHaveProperty('type');
+    expect(s.notices.map((n) => [n.kind, n.isError])).toEqual([['policy-reload-failed', true], ['policy-reloaded', false]]);
+    expect(s.notices[0]?.text).toContain('p.yaml:3 storage.maxBytes');
+  });
 });

@@ -47,6 +47,18 @@ export interface PlanSummaryView {
   committedBytes: number;
 }
 
+/** The agent's bandwidth caps as last applied (the `bandwidth` event, issue 4). */
+export type BandwidthView = Omit<Extract<AgentEvent, { type: 'bandwidth' }>, 'type'>;
+
+/** Things the owner should know that are not decisions: a held eviction, a bad policy edit. */
+export interface Notice {
+  atMs: number;
+  kind: string;
+  text: string;
+  isError: boolean;
+}
+export const NOTICE_LIMIT = 50;
+
 export interface StatusSnapshot {
   protocol: typeof STATUS_PROTOCOL;
   nodeId: string;
@@ -66,6 +78,8 @@ export interface StatusSnapshot {
   mirror: MirrorView | null;
   decisions: DecisionEntry[];
   feeds: FeedStatus[];
+  bandwidth: BandwidthView | null;
+  notices: Notice[];
   pins: InfoHash[];
   bans: InfoHash[];
   paused: boolean;
@@ -82,6 +96,8 @@ export function initialStatus(input: { nodeId: string; nowMs: number; pins: Iter
     mirror: null,
     decisions: [],
     feeds: [],
+    bandwidth: null,
+    notices: [],
     pins: [...input.pins],
     bans: [...input.bans],
     paused: input.paused,
@@ -143,6 +159,21 @@ export function reduceStatus(s: StatusSnapshot, e: AgentEvent): StatusSnapshot {
       return { ...s, asOfMs, feeds: withFeed(s.feeds, e.feedId, (f) => ({
         ...f, lastFetchAtMs: e.atMs, items: e.keptItems, failures: f.failures + 1, lastError: e.error,
       })) };
+    case 'bandwidth': {
+      const { type: _type, ...view } = e;
+      return { ...s, asOfMs, bandwidth: view };
+    }
+    case 'policy-reloaded':
+      return notice(s, asOfMs, { atMs: e.atMs, kind: e.type, text: `policy reloaded: ${e.changed.join(', ') || 'no changes'}`, isError: false });
+    case 'policy-reload-failed':
+      return notice(s, asOfMs, { atMs: e.atMs, kind: e.type, text: `policy edit refused, keeping the last good policy: ${e.error.message}`, isError: true });
+    case 'eviction-held':
+      return notice(s, asOfMs, { atMs: e.atMs, kind: e.type, text: `eviction of ${e.removes} torrents (${Math.round(e.fraction * 100)}% of owned bytes) held for confirmation (maxEvictFraction ${Math.round(e.maxEvictFraction * 100)}%)`, isError: true });
+    case 'adds-deferred':
+      return notice(s, asOfMs, { atMs: e.atMs, kind: e.type, text: `${e.count} adds deferred [${e.code}]`, isError: false });
+    case 'limits-warning':
+    case 'signals-warning':
+      return notice(s, asOfMs, { atMs: e.atMs, kind: e.type, text: e.message, isError: true });
     case 'feed-item-dropped':
       return { ...s, asOfMs, feeds: withFeed(s.feeds, e.feedId, (f) => ({ ...f, droppedItems: f.droppedItems + 1 })) };
     default:
@@ -173,4 +204,10 @@ function withFeed(feeds: readonly FeedStatus[], feedId: string, update: (f: Feed
   const next = feeds.filter((f) => f.feedId !== feedId);
   next.push(update(existing));
   return next.sort((a, b) => (a.feedId < b.feedId ? -1 : a.feedId > b.feedId ? 1 : 0));
+}
+
+function notice(s: StatusSnapshot, asOfMs: number, n: Notice): StatusSnapshot {
+  const notices = s.notices.length >= NOTICE_LIMIT ? s.notices.slice(s.notices.length - NOTICE_LIMIT + 1) : s.notices.slice();
+  notices.push(n);
+  return { ...s, asOfMs, notices };
 }

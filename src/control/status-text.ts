@@ -49,6 +49,14 @@ export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; li
       lines.push(`  ${f.feedId}: ${f.items} items, ${fetched}${f.lastError ? `, ${f.failures} failure(s): ${f.lastError.message}` : ''}${f.droppedItems ? `, ${f.droppedItems} items dropped` : ''}`);
     }
   }
+  if (s.bandwidth !== null) {
+    const b = s.bandwidth;
+    lines.push('', `bandwidth: upload ${b.uploadState}${b.uploadBytesPerSec === null ? '' : ` (cap ${formatBytes(b.uploadBytesPerSec)}/s)`}, download ${b.downloadState}${b.downloadBytesPerSec === null ? '' : ` (cap ${formatBytes(b.downloadBytesPerSec)}/s)`}; this period ${formatBytes(b.periodUploadedBytes)} up, ${formatBytes(b.periodDownloadedBytes)} down`);
+  }
+  if (s.notices.length > 0) {
+    lines.push('', 'notices:');
+    for (const n of s.notices.slice(-limit)) lines.push(`  ${new Date(n.atMs).toISOString().slice(11, 19)} ${n.isError ? 'WARN ' : ''}${n.text}`);
+  }
   if (s.pins.length > 0) lines.push('', `pinned: ${s.pins.join(', ')}`);
   if (s.bans.length > 0) lines.push(`banned: ${s.bans.join(', ')}`);
   return lines.join('\n');

@@ -14,7 +14,7 @@ export function anOwnedView(n: number, overrides: Partial<OwnedTorrentView> = {}
     infoHash: hashN(n), name: `owned-dataset-${n}`, feedId: 'main', sizeBytes: 1_000_000_000 + n, percentDone: 1, status: 'seeding',
     seeders: n % 7, leechers: n % 3, countsSource: 'daemon', countsObservedAtMs: T0_MS - 60_000, countries: [],
     uploadRateBytesPerSec: (n % 5) * 10_000, downloadRateBytesPerSec: 0, uploadedEverBytes: 2_000_000_000, ratio: 2,
-    score: 1 / (1 + n), need: 0.5, scarcity: 0.5, demand: 1, pinned: false, action: 'keep',
+    score: 1 / (1 + n), need: 0.5, scarcity: 0.5, demand: 1, pinned: false, factors: null, action: 'keep',
     reason: { code: 'KEPT', text: `kept: ${n % 7} seeders against a target of 5; ${n % 3} leechers waiting` },
     ...overrides,
   };
@@ -23,7 +23,7 @@ export function anOwnedView(n: number, overrides: Partial<OwnedTorrentView> = {}
 export function aCandidateView(n: number, overrides: Partial<CandidateView> = {}): CandidateView {
   return {
     infoHash: hashN(1_000_000 + n), name: `candidate-${n}`, feedId: 'main', sizeBytes: 5_000_000_000, seeders: 6, leechers: 0,
-    countsSource: 'scrape', countsObservedAtMs: T0_MS - 120_000, score: 1 / (2 + n), need: 0, scarcity: 0, demand: 1, action: 'skip',
+    countsSource: 'scrape', countsObservedAtMs: T0_MS - 120_000, score: 1 / (2 + n), need: 0, scarcity: 0, demand: 1, factors: null, action: 'skip',
     reason: { code: 'WELL_SEEDED', text: '6 seeders already meet the target of 5' },
     ...overrides,
   };

@@ -87,4 +87,25 @@ describe('Dashboard in small and large terminals', () => {
     expect(lines.some((l) => l.includes('owned-dataset-'))).toBe(true);
     expect(lines.filter((l) => l.includes('owned-dataset-')).length).toBeLessThan(30);
   });
+
+  it('shows the score factors in the detail view and the countries column, bandwidth caps in the resources', () => {
+    const factors = {
+      leechers: 1.25,
+      geo: { factor: 1.6, concentration: 0.8, continentGap: 0.5, countries: 2, continents: 1, knownPeers: 10, unknownPeers: 1, topCountry: 'DE', topShare: 0.9, newRegion: 'continent' as const, peersAre: 'seeders' as const, source: 'daemon' as const, observedAtMs: T0_MS },
+      slow: null,
+      herd: null,
+    };
+    const owned = anOwnedView(5, { name: 'geo-heavy', factors });
+    const status = aStatus({
+      mirror: aMirrorView({}, { owned: [owned] }),
+      bandwidth: { atMs: T0_MS, scope: 'owned', owned: 1, changed: 0, uploadBytesPerSec: 1_000_000, downloadBytesPerSec: null, uploadState: 'throttled', downloadState: 'open', window: null, periodUploadedBytes: 2e9, periodDownloadedBytes: 0 },
+    });
+    const detail = frame(stateWith({ status, detail: owned.infoHash }), 80, 24).join(' ').replace(/\s+/g, ' '); // lines wrap at 80
+    expect(detail).toContain('x1.6 geography: 10 peers in 2 countries on 1 continents, top DE 90%, 1 unresolved; we would bring a new continent');
+    expect(detail).toContain('x1.25 leecher demand');
+    const wide = frame(stateWith({ status }), 120, 30).join('\n');
+    expect(wide).toMatch(/geo-heavy.* DE\+1/);
+    expect(wide).toContain('(cap 1 MB/s, throttled)');
+    expect(wide).toContain('period up 2 GB down 0 B');
+  });
 });

@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import { VIEWS, clampCursor, findTorrent, selectRows, type DashboardState, type Rows } from '../state.js';
 import { Detail } from './detail.js';
 import { Footer, layoutKeys } from './footer.js';
-import { Header, Resources } from './header.js';
+import { Header, Resources, recentNotice } from './header.js';
 import { Table } from './tables.js';
 
 export interface DashboardProps {
@@ -19,7 +19,7 @@ export function Dashboard({ state, width, height }: DashboardProps) {
   const w = Math.max(20, width);
   const status = state.status;
   const rows = selectRows(state);
-  const headerLines = 1 + (state.link.kind !== 'connected' || status?.agent.state === 'error' ? 1 : 0);
+  const headerLines = 1 + (state.link.kind !== 'connected' || status?.agent.state === 'error' || recentNotice(status, state.nowMs) !== null ? 1 : 0);
   const footerLines = 1 + layoutKeys(w).length;
   const why = state.detail === null ? reasonOf(rows, clampCursor(state)) : null;
   const bodyHeight = Math.max(3, height - headerLines - 2 - 1 - footerLines - (why === null ? 0 : 2));
@@ -32,7 +32,7 @@ export function Dashboard({ state, width, height }: DashboardProps) {
   return (
     <Box flexDirection="column" width={w} height={height}>
       <Header status={status} link={state.link} nowMs={state.nowMs} width={w} />
-      <Resources mirror={status?.mirror ?? null} width={w} />
+      <Resources mirror={status?.mirror ?? null} bandwidth={status?.bandwidth ?? null} width={w} />
       <Text wrap="truncate">
         {tabs.map(({ v, label }) => (
           <Text key={v} inverse={v === state.view} bold={v === state.view}>{` ${label} `}</Text>

@@ -1,6 +1,7 @@
 /** One torrent in full: score components, counts and their source and age, the planner's reason. */
 import { Box, Text } from 'ink';
 import type { CandidateView, OwnedTorrentView } from '../../agent/events.js';
+import { describeFactors } from '../factors.js';
 import { bytesText, durationText, fit, rateText, scoreText } from '../format.js';
 
 export interface DetailProps {
@@ -24,13 +25,13 @@ export function Detail({ target, pinned, nowMs, width, height }: DetailProps) {
       : `not held; planner action: ${r.action}${pinned ? ' (pinned: kept once mirrored)' : ''}`,
     `swarm: ${counts}${source}`,
     `score ${scoreText(r.score)}/GB = need ${scoreText(r.need)} (scarcity ${scoreText(r.scarcity)} x demand ${scoreText(r.demand)}) / size`,
-    `peers by country: ${target.kind === 'owned' && target.row.countries.length > 0 ? target.row.countries.join(', ') : 'not observed'}`,
+    ...describeFactors(r.factors, nowMs).map((l) => `  ${l}`),
     '',
     `planner: ${r.action} [${r.reason.code}]`,
   ];
   return (
     <Box flexDirection="column" height={height}>
-      {lines.map((l, i) => <Text key={i} bold={i === 0} wrap="truncate">{fit(l, width)}</Text>)}
+      {lines.map((l, i) => (i === 0 ? <Text key={i} bold wrap="truncate">{fit(l, width)}</Text> : <Text key={i} wrap="wrap">{l}</Text>))}
       <Text wrap="wrap">{r.reason.text}</Text>
     </Box>
   );

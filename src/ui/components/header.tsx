@@ -2,7 +2,7 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import type { MirrorView } from '../../agent/events.js';
-import type { StatusSnapshot } from '../../control/status-model.js';
+import type { BandwidthView, StatusSnapshot } from '../../control/status-model.js';
 import type { LinkState } from '../state.js';
 import { bar, bytesText, durationText, fit, rateText } from '../format.js';
 
@@ -18,6 +18,7 @@ export const Header = memo(function Header({ status, link, nowMs, width }: Heade
   const daemon = status === null ? 'daemon ?' : status.daemon.state === 'connected'
     ? `daemon ${status.daemon.version?.split(' ')[0] ?? '?'} ok` : status.daemon.state === 'unreachable' ? 'daemon UNREACHABLE' : 'daemon ...';
   const agent = status === null ? '' : agentText(status, nowMs);
+  const notice = recentNotice(status, nowMs);
   const color = status?.agent.state === 'error' || status?.daemon.state === 'unreachable' ? 'red' : status?.agent.state === 'paused' ? 'yellow' : 'green';
   return (
     <Box flexDirection="column">
@@ -28,6 +29,8 @@ export const Header = memo(function Header({ status, link, nowMs, width }: Heade
         <Text color="red" wrap="truncate">{fit(link.kind === 'lost' ? `agent unreachable: ${link.reason} (retrying every ${Math.round(link.retryInMs / 1000)} s)` : 'connecting to the agent...', width)}</Text>
       ) : status?.agent.state === 'error' && status.agent.lastError !== null ? (
         <Text color="red" wrap="truncate">{fit(`last tick failed [${status.agent.lastError.code}]: ${status.agent.lastError.message}`, width)}</Text>
+      ) : notice !== null ? (
+        <Text color="yellow" wrap="truncate">{fit(notice.text, width)}</Text>
       ) : null}
     </Box>
   );
@@ -44,12 +47,14 @@ function agentText(s: StatusSnapshot, nowMs: number): string {
   }
 }
 
-export const Resources = memo(function Resources({ mirror, width }: { mirror: MirrorView | null; width: number }) {
+export const Resources = memo(function Resources({ mirror, bandwidth, width }: { mirror: MirrorView | null; bandwidth: BandwidthView | null; width: number }) {
   if (mirror === null) return <Text dimColor>resources: waiting for the first tick</Text>;
   const barWidth = width >= 100 ? 22 : width >= 72 ? 14 : 8;
   const disk = `disk ${bar(mirror.committedBytes, mirror.capacityBytes, barWidth)} ${bytesText(mirror.committedBytes)}/${bytesText(mirror.capacityBytes)}`;
   const free = mirror.diskFreeBytes === null ? 'free ?' : `free ${bytesText(mirror.diskFreeBytes)} (reserve ${bytesText(mirror.minFreeBytes)})`;
-  const rates = `up ${rateText(mirror.uploadRateBytesPerSec)} down ${rateText(mirror.downloadRateBytesPerSec)}`;
+  const rates = `up ${rateText(mirror.uploadRateBytesPerSec)}${capText(bandwidth?.uploadBytesPerSec ?? null, bandwidth?.uploadState)} ` +
+    `down ${rateText(mirror.downloadRateBytesPerSec)}${capText(bandwidth?.downloadBytesPerSec ?? null, bandwidth?.downloadState)}` +
+    (bandwidth === null ? '' : `  period up ${bytesText(bandwidth.periodUploadedBytes)} down ${bytesText(bandwidth.periodDownloadedBytes)}`);
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">{fit(`${disk}  ${free}`, width)}</Text>
@@ -57,3 +62,16 @@ export const Resources = memo(function Resources({ mirror, width }: { mirror: Mi
     </Box>
   );
 });
+
+/** " (cap 1 MB/s)", " (STOPPED)" or "" when there is no cap. */
+function capText(capBytesPerSec: number | null, state: 'open' | 'throttled' | 'stopped' | undefined): string {
+  if (state === 'stopped') return ' (STOPPED: cap reached)';
+  if (capBytesPerSec === null) return '';
+  return ` (cap ${rateText(capBytesPerSec)}${state === 'throttled' ? ', throttled' : ''})`;
+}
+
+/** A warning from the last 10 minutes (a refused policy edit, a held eviction), if any. */
+export function recentNotice(status: StatusSnapshot | null, nowMs: number): { text: string } | null {
+  const last = status?.notices.at(-1);
+  return last !== undefined && last.isError && nowMs - last.atMs < 600_000 ? last : null;
+}

@@ -7,6 +7,7 @@ import { memo } from 'react';
 import type { CandidateView, OwnedTorrentView } from '../../agent/events.js';
 import type { DecisionEntry, FeedStatus } from '../../control/status-model.js';
 import type { Rows } from '../state.js';
+import { countriesText } from '../factors.js';
 import { bytesText, clockText, durationText, fit, fitRight, rateText, scoreText } from '../format.js';
 
 export interface TableProps {
@@ -77,7 +78,7 @@ function formatRow(view: Rows['view'], row: Rows['rows'][number], c: Columns, no
       const done = `${Math.floor(o.percentDone * 100)}%`;
       const seed = o.seeders === null ? '?' : String(o.seeders);
       return c.medium
-        ? `${mark}${fit(o.name, c.name)} ${fit(o.feedId ?? '-', 8)}${fitRight(bytesText(o.sizeBytes), 9)}${fitRight(done, 5)}${fitRight(seed, 5)}${fitRight(rateText(o.uploadRateBytesPerSec), 11)}${fitRight(o.ratio === null ? '-' : o.ratio.toFixed(2), 6)}${fitRight(scoreText(o.score), 8)}${c.wide ? fitRight(o.countries.length === 0 ? '-' : o.countries.slice(0, 4).join(','), 12) : ''}`
+        ? `${mark}${fit(o.name, c.name)} ${fit(o.feedId ?? '-', 8)}${fitRight(bytesText(o.sizeBytes), 9)}${fitRight(done, 5)}${fitRight(seed, 5)}${fitRight(rateText(o.uploadRateBytesPerSec), 11)}${fitRight(o.ratio === null ? '-' : o.ratio.toFixed(2), 6)}${fitRight(scoreText(o.score), 8)}${c.wide ? fitRight(countriesText(o.factors), 12) : ''}`
         : `${mark}${fit(o.name, c.name)}${fitRight(bytesText(o.sizeBytes), 9)}${fitRight(done, 5)}${fitRight(seed, 5)}${fitRight(scoreText(o.score), 8)}`;
     }
     case 'candidates': {
