@@ -17,6 +17,8 @@ export {
   type PlanSummaryView,
   type AgentRunState,
   type DaemonLinkState,
+  type BandwidthView,
+  type Notice,
 } from './status-model.js';
 export { formatStatusText } from './status-text.js';
 export { attachToAgent, type Attachment, type AttachOptions, type LinkEvent } from './attach.js';

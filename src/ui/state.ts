@@ -5,6 +5,7 @@
  * so both are tested without a terminal.
  */
 import type { AgentEvent, CandidateView, OwnedTorrentView } from '../agent/events.js';
+// The pure parts of control, imported file by file: its index also exports the socket code.
 import type { LinkEvent } from '../control/attach.js';
 import type { ControlCommand } from '../control/protocol.js';
 import { reduceStatus, type DecisionEntry, type FeedStatus, type StatusSnapshot } from '../control/status-model.js';
