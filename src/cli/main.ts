@@ -89,6 +89,12 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
       let wakeLoop: () => boolean = () => false;
       const control = await startControlEndpoint({
         stateDir: runtime.stateDir, bus: runtime.bus, state: runtime.deps.state, clock: runtime.deps.clock, dryRun, tickNow: () => wakeLoop(),
+        confirmEviction: () => {
+          const guard = runtime.deps.donated?.guard;
+          if (guard === undefined || guard.pending() === null) return false;
+          guard.confirm();
+          return true;
+        },
       });
       // Live policy edits (file watch and SIGHUP): a valid edit applies at the next tick.
       const policyWatch = runtime.watchPolicy();

@@ -19,6 +19,11 @@ export interface AgentControlOptions {
   tickNow: () => boolean;
   dryRun?: boolean;
   candidateLimit?: number;
+  /**
+   * Confirms an eviction the donated limits hold back (more than maxEvictFraction at once);
+   * false when none waits. Absent: the agent has no such guard.
+   */
+  confirmEviction?: () => boolean;
 }
 
 export interface AgentControl {
@@ -72,6 +77,13 @@ export function createAgentControl(options: AgentControlOptions): AgentControl {
           state.setPaused(false);
           bus.emit({ type: 'paused', atMs: clock(), paused: false });
           return 'resumed';
+        case 'confirm-eviction': {
+          if (options.confirmEviction === undefined || !options.confirmEviction()) {
+            throw new SmartnodeError('CONTROL_REFUSED', 'no eviction is waiting for confirmation', { hint: 'a large eviction shows in the header when the limits hold one back' });
+          }
+          if (!state.isPaused()) options.tickNow();
+          return 'eviction confirmed: the next tick applies it';
+        }
         case 'tick-now':
           if (state.isPaused()) {
             throw new SmartnodeError('CONTROL_REFUSED', 'the agent is paused', { hint: 'resume it first (r in the dashboard, or the resume command)' });

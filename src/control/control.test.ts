@@ -87,6 +87,19 @@ describe('control socket', () => {
     expect(state.bans().has(hashN(7))).toBe(true);
   });
 
+  it('confirms a held eviction through the guard, and refuses when none waits', async () => {
+    let waiting = false;
+    let confirmed = 0;
+    endpoint = await startControlEndpoint({
+      stateDir: dir, bus, state, clock: () => Date.now(), tickNow: () => { ticks++; return true; },
+      confirmEviction: () => { if (!waiting) return false; confirmed++; return true; },
+    });
+    await expect(sendAgentCommand(controlSocketPath(dir), { kind: 'confirm-eviction' })).rejects.toMatchObject({ code: 'CONTROL_REFUSED', message: 'no eviction is waiting for confirmation' });
+    waiting = true;
+    expect(await sendAgentCommand(controlSocketPath(dir), { kind: 'confirm-eviction' })).toMatch(/^eviction confirmed/);
+    expect([confirmed, ticks]).toEqual([1, 1]);
+  });
+
   it('streams agent events after the snapshot, in order', async () => {
     await start();
     const connection = await connectControl(controlSocketPath(dir));

@@ -18,7 +18,7 @@ import type { StatusSnapshot } from './status-model.js';
 export const MAX_REQUEST_LINE_BYTES = 64 * 1024;
 
 const hashCommand = z.object({ kind: z.enum(['pin', 'unpin', 'ban', 'unban']), infoHash: z.string() });
-const plainCommand = z.object({ kind: z.enum(['pause', 'resume', 'tick-now']) });
+const plainCommand = z.object({ kind: z.enum(['pause', 'resume', 'tick-now', 'confirm-eviction']) });
 export const controlCommandSchema = z.union([hashCommand, plainCommand]);
 export type ControlCommand = z.infer<typeof controlCommandSchema>;
 export type ControlCommandKind = ControlCommand['kind'];

@@ -168,7 +168,7 @@ export function reduceStatus(s: StatusSnapshot, e: AgentEvent): StatusSnapshot {
     case 'policy-reload-failed':
       return notice(s, asOfMs, { atMs: e.atMs, kind: e.type, text: `policy edit refused, keeping the last good policy: ${e.error.message}`, isError: true });
     case 'eviction-held':
-      return notice(s, asOfMs, { atMs: e.atMs, kind: e.type, text: `eviction of ${e.removes} torrents (${Math.round(e.fraction * 100)}% of owned bytes) held for confirmation (maxEvictFraction ${Math.round(e.maxEvictFraction * 100)}%)`, isError: true });
+      return notice(s, asOfMs, { atMs: e.atMs, kind: e.type, text: `the plan would remove ${e.removes} torrents, ${Math.round(e.fraction * 100)}% of the mirror (limit ${Math.round(e.maxEvictFraction * 100)}%): held until confirmed (y on the dashboard)`, isError: true });
     case 'adds-deferred':
       return notice(s, asOfMs, { atMs: e.atMs, kind: e.type, text: `${e.count} adds deferred [${e.code}]`, isError: false });
     case 'limits-warning':

@@ -60,6 +60,12 @@ describe('dashboard state', () => {
     expect(key(connected(), 'c', { ctrl: true })).toEqual({ kind: 'quit' });
   });
 
+  it('y confirms a held eviction, and only while one is held', () => {
+    expect(key(connected(), 'y')).toEqual({ kind: 'none' });
+    const held = run(connected(), { type: 'agent-event', event: { type: 'eviction-held', atMs: T0_MS, removes: 4, removeBytes: 4e9, ownedBytes: 5e9, fraction: 0.8, maxEvictFraction: 0.25 } });
+    expect(key(held, 'y')).toMatchObject({ kind: 'command', command: { kind: 'confirm-eviction' } });
+  });
+
   it('p pins the selected torrent, and unpins it once pinned', () => {
     const s = connected();
     expect(key(s, 'p')).toMatchObject({ kind: 'command', command: { kind: 'pin', infoHash: hashN(0) } });

@@ -173,6 +173,8 @@ export function interpretKey(s: DashboardState, input: string, key: KeyPress, pa
     return { kind: 'command', command: { kind: paused ? 'resume' : 'pause' }, describe: paused ? 'resume' : 'pause' };
   }
   if (input === 't') return { kind: 'command', command: { kind: 'tick-now' }, describe: 'tick now' };
+  // Offered in the header while the donated limits hold an eviction back.
+  if (input === 'y' && s.status?.notices.at(-1)?.kind === 'eviction-held') return { kind: 'command', command: { kind: 'confirm-eviction' }, describe: 'confirm eviction' };
   const target = selectedTorrent(s);
   if (input === 'p' && target !== null) {
     const pinned = s.status?.pins.includes(target.infoHash) ?? false;
