@@ -16,6 +16,7 @@ import { announcePeer, startTracker, type RunningTracker } from '../testkit/trac
 import { createEventBus, type AgentEvent } from './events.js';
 import { createMemoryHistory } from './history.js';
 import { createSignalSource, planInputsWithSignals } from './observe-signals.js';
+import { openProbeCache } from './probe-cache.js';
 
 const HELD = toInfoHash('1'.repeat(40));
 const CAND = toInfoHash('2'.repeat(40));
@@ -113,6 +114,38 @@ describe('observing signals', () => {
     expect(events.some((e) => e.type === 'signals-warning')).toBe(true);
     const off = await planInputsWithSignals(undefined, { candidates: candidates(0, 5), policy, torrents, trackersOf: () => [], nodeId: 'n', nowMs: 1, bus });
     expect(off.policy).toBe(policy);
+  });
+
+  it('probes a torrent at most once per interval, also across restarts (the probe cache in the state dir)', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'sn-probe-cache-'));
+    try {
+      const make = async () => {
+        const daemon = createMemoryDaemon();
+        return createSignalSource({
+          daemon,
+          history: createMemoryHistory({ maxSamples: 8, maxAgeMs: 3_600_000 }),
+          prober: createSwarmProber({ enabled: () => true, intervalMs: () => 60_000, maxPerTick: 10, requestsPerSecond: 50, numwant: 50, timeoutMs: 2000, now: Date.now }),
+          loadResolver: async () => resolver,
+          settings: () => ({ geography: true, slowDownloads: false, peerPollsPerTick: 0, windowMs: 1, minSpanMs: 1, country: null }),
+          bus: createEventBus(),
+          probeCache: await openProbeCache(stateDir),
+          probeIntervalMs: () => 60_000,
+        });
+      };
+      const input = { candidates: candidates(0, 5).filter((c) => c.infoHash === CAND), torrents: new Map(), trackersOf: () => [tracker.announceUrl], targetSeeders: 5 };
+      const before = tracker.requestCounts().httpAnnounce;
+      await (await make()).observe({ ...input, nowMs: 1_000 });
+      expect(tracker.requestCounts().httpAnnounce - before).toBe(2);
+      // A new process (say `smartnode explain`) within the interval: no probe, same geography.
+      const again = await (await make()).observe({ ...input, nowMs: 30_000 });
+      expect(tracker.requestCounts().httpAnnounce - before).toBe(2);
+      expect(again.signals.get(CAND)?.geo).toMatchObject({ countries: ['BR'], peers: [2], observedAtMs: 1_000 });
+      // After the interval it probes again.
+      await (await make()).observe({ ...input, nowMs: 61_000 });
+      expect(tracker.requestCounts().httpAnnounce - before).toBe(4);
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 
   it('reports a tracker that answers the probe with an error and keeps going', async () => {

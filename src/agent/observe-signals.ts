@@ -15,6 +15,7 @@ import type { InfoHash } from '../shared/index.js';
 import type { GeoResolver, SwarmProber } from '../swarm/index.js';
 import { toErrorView, type EventBus } from './events.js';
 import type { ScrapeHistory } from './history.js';
+import type { ProbeCache } from './probe-cache.js';
 import { geoFromDaemonPeers, geoFromProbe, peerSamples } from './peer-signals.js';
 
 export interface SignalSettings {
@@ -45,6 +46,10 @@ export function createSignalSource(options: {
   loadResolver: () => Promise<GeoResolver>;
   settings: () => SignalSettings;
   bus: EventBus;
+  /** Probe results across restarts (probe-cache.ts); without it, within this process only. */
+  probeCache?: ProbeCache;
+  /** The probe interval, for the cache (announceProbe.interval). */
+  probeIntervalMs?: () => number;
 }): SignalSource {
   const lastPeers = new Map<InfoHash, { atMs: number; peers: PeerSample[] }>();
   let resolver: GeoResolver | null = null;
@@ -116,10 +121,20 @@ export function createSignalSource(options: {
 
       // Candidates: announce probes.
       if (geoOn && options.prober !== null) {
-        const requests = needy
-          .filter((c) => !torrents.has(c.infoHash))
-          .map((c) => ({ infoHash: c.infoHash, trackers: trackersOf(c.infoHash), sizeBytes: c.sizeBytes }))
-          .filter((r) => r.trackers.length > 0);
+        const cache = options.probeCache;
+        const intervalMs = options.probeIntervalMs?.() ?? 0;
+        const requests = [];
+        for (const c of needy) {
+          if (torrents.has(c.infoHash)) continue;
+          // Probed within the interval (by this process or an earlier one): reuse what it found.
+          const memo = cache?.fresh(c.infoHash, nowMs, intervalMs);
+          if (memo !== undefined) {
+            signalOf(c.infoHash).geo = memo.geo;
+            continue;
+          }
+          const trackers = trackersOf(c.infoHash);
+          if (trackers.length > 0) requests.push({ infoHash: c.infoHash, trackers, sizeBytes: c.sizeBytes });
+        }
         const outcome = await options.prober.probe(requests, nowMs);
         for (const { tracker, error } of outcome.errors) {
           options.bus.emit({ type: 'probe-failed', atMs: nowMs, tracker, error: toErrorView(error) });
@@ -128,11 +143,17 @@ export function createSignalSource(options: {
         if (countryOf !== null) {
           for (const [hash, result] of outcome.results) {
             if (result.reply === null) continue;
-            signalOf(hash).geo = geoFromProbe(result.reply.peers, (a) => countryOf.countryOf(a), result.atMs);
+            const geo = geoFromProbe(result.reply.peers, (a) => countryOf.countryOf(a), result.atMs);
+            signalOf(hash).geo = geo;
+            if (result.atMs === nowMs) cache?.put(hash, { atMs: result.atMs, geo });
             const external = result.reply.externalIp === null ? null : countryOf.countryOf(result.reply.externalIp);
             if (external !== null) detectedCountry = external;
           }
         }
+        for (const [hash, result] of outcome.results) if (result.reply === null && result.atMs === nowMs) cache?.put(hash, { atMs: nowMs, geo: null });
+        await cache?.save(nowMs, intervalMs).catch((error: unknown) => {
+          options.bus.emit({ type: 'signals-warning', atMs: nowMs, message: `probe cache not saved: ${toErrorView(error).message}` });
+        });
       }
       return { signals, selfCountry: settings.country ?? detectedCountry };
     },

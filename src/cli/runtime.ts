@@ -12,6 +12,7 @@ import { createHttpFeedSource, createHttpTorrentSource, createScrapeCountSource,
 import { openAgentState } from '../agent/state.js';
 import { openScrapeHistory } from '../agent/history.js';
 import { createSignalSource } from '../agent/observe-signals.js';
+import { openProbeCache } from '../agent/probe-cache.js';
 import type { AgentConfig, AgentDeps } from '../agent/tick.js';
 import { createTransmissionDaemon } from '../daemon/index.js';
 import type { PlanPolicy, SignalScoring } from '../plan/index.js';
@@ -109,6 +110,8 @@ export async function buildRuntime(options: { policyPath: string; stateDir?: str
       now: clock,
     }),
     loadResolver: async () => createGeoResolver(await loadCountryLookup(stateDir), overrides),
+    probeCache: await openProbeCache(stateDir),
+    probeIntervalMs: () => policy.announceProbe.interval,
     settings: () => ({
       geography: policy.scoring.geography.enabled,
       slowDownloads: policy.scoring.slowDownloads.enabled,
