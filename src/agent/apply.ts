@@ -1,0 +1,156 @@
+/**
+ * The apply half of a tick: ownership repairs, then removals, then adds. Every change of
+ * ownership is written to agent state BEFORE the daemon call that makes it, so a crash between
+ * any two steps leaves an intent the next tick converges from (ownership.ts).
+ */
+import type { DaemonTorrent } from '../daemon/index.js';
+import type { Action } from '../plan/index.js';
+import { SmartnodeError, type InfoHash } from '../shared/index.js';
+import type { MergedItem } from './candidates.js';
+import { toErrorView } from './events.js';
+import { isInsideDir, torrentDownloadDir, type OwnershipOp } from './ownership.js';
+import type { AgentConfig, AgentDeps } from './tick.js';
+
+export interface ApplyResult {
+  appliedAdds: number;
+  appliedRemoves: number;
+  failed: number;
+}
+
+/**
+ * Carries out the plan's actions: removals first (they free the space the adds are planned
+ * into). One failed action is reported and the rest go on, except when the daemon went away:
+ * then every further action would fail too, so it stops and the loop retries with backoff.
+ */
+export async function applyActions(
+  deps: AgentDeps,
+  config: AgentConfig,
+  actions: readonly Action[],
+  merged: ReadonlyMap<InfoHash, MergedItem>,
+  dataDirs: ReadonlyMap<InfoHash, string>,
+): Promise<ApplyResult> {
+  const result: ApplyResult = { appliedAdds: 0, appliedRemoves: 0, failed: 0 };
+  const ordered = [...actions.filter((a) => a.kind === 'remove'), ...actions.filter((a) => a.kind === 'add')];
+  for (const action of ordered) {
+    try {
+      const done = action.kind === 'remove' ? await applyRemove(deps, config, action, dataDirs) : await applyAdd(deps, config, action, merged);
+      if (!done) continue;
+      if (action.kind === 'add') {
+        result.appliedAdds++;
+        deps.donated?.transfer.recordAdd(action.sizeBytes, deps.clock());
+      } else {
+        result.appliedRemoves++;
+      }
+      deps.bus.emit(actionEvent(action, deps.clock(), false));
+    } catch (error) {
+      result.failed++;
+      deps.bus.emit({ type: 'action-failed', atMs: deps.clock(), kind: action.kind, infoHash: action.infoHash, name: action.name, error: toErrorView(error) });
+      if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE') throw error;
+    }
+  }
+  return result;
+}
+
+export function actionEvent(action: Action, atMs: number, dryRun: boolean) {
+  return {
+    type: 'action' as const, atMs, kind: action.kind, infoHash: action.infoHash, name: action.name,
+    sizeBytes: action.kind === 'add' ? action.sizeBytes : 0,
+    reason: { code: action.reason.code, text: action.reason.text }, dryRun,
+  };
+}
+
+/**
+ * Applies ownership repairs. Returns where each torrent's data now is, as far as this tick
+ * knows (the daemon's answer, or the directory a relocation just pointed it at).
+ */
+export async function applyOwnershipOps(deps: AgentDeps, config: AgentConfig, ops: readonly OwnershipOp[], torrents: readonly DaemonTorrent[], nowMs: number): Promise<Map<InfoHash, string>> {
+  const { state, daemon, bus } = deps;
+  const relocated = new Map<InfoHash, string>(torrents.map((t) => [t.infoHash, t.downloadDir]));
+  for (const op of ops) {
+    switch (op.kind) {
+      case 'confirm':
+        if (op.needsLabel) await daemon.setLabels(op.record.infoHash, [config.label]);
+        state.putOwned({ ...op.record, phase: 'owned' });
+        bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.record.infoHash, detail: `${op.record.name}: an interrupted add completed` });
+        break;
+      case 'forget':
+        state.deleteOwned(op.infoHash);
+        if (op.why !== 'removed') {
+          bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.infoHash, detail: forgetText[op.why] });
+        }
+        break;
+      case 'adopt':
+        state.putOwned({
+          infoHash: op.torrent.infoHash, name: op.torrent.name, sizeBytes: op.torrent.sizeWhenDoneBytes, feedIds: [],
+          phase: 'owned', intentAtMs: op.torrent.addedDate * 1000, downloadDir: op.torrent.downloadDir,
+        });
+        bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.torrent.infoHash, detail: `${op.torrent.name}: labelled "${config.label}" inside ${config.downloadDir}, taken back into agent state` });
+        break;
+      case 'finish-remove':
+        await removeOwned(deps, config, op.record.infoHash, relocated.get(op.record.infoHash) ?? op.record.downloadDir);
+        bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.record.infoHash, detail: `${op.record.name}: an interrupted removal completed` });
+        break;
+      case 'relocate':
+        await daemon.setLocation(op.infoHash, op.downloadDir);
+        relocated.set(op.infoHash, op.downloadDir);
+        bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.infoHash, detail: `owned torrent was outside ${config.downloadDir} (a daemon restart lost its location); pointed back at ${op.downloadDir}, no files moved` });
+        break;
+      case 'relabel':
+        await daemon.setLabels(op.infoHash, [config.label]);
+        bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.infoHash, detail: 'owned torrent had lost its label; label restored' });
+        break;
+    }
+  }
+  return relocated;
+}
+
+const forgetText = {
+  'never-added': 'an add was interrupted before the daemon had it; will be planned again',
+  'not-ours': 'the daemon already held this torrent before our add: it is the owner\'s, left untouched',
+  'removed-outside': 'an owned torrent was removed outside smartnode; forgotten',
+  removed: 'removal completed',
+} as const;
+
+async function applyRemove(deps: AgentDeps, config: AgentConfig, action: Extract<Action, { kind: 'remove' }>, dataDirs: ReadonlyMap<InfoHash, string>): Promise<boolean> {
+  const record = deps.state.ownedRecord(action.infoHash);
+  // Belt and braces: the planner never plans removing what is not ours, and we check again.
+  if (record === undefined || record.phase === 'adding') return false;
+  await removeOwned(deps, config, action.infoHash, dataDirs.get(action.infoHash) ?? record.downloadDir);
+  return true;
+}
+
+/** Deletes an owned torrent and its data; `dir` is where the daemon keeps the data now. */
+async function removeOwned(deps: AgentDeps, config: AgentConfig, infoHash: InfoHash, dir: string): Promise<void> {
+  const record = deps.state.ownedRecord(infoHash);
+  if (record === undefined) return;
+  if (!isInsideDir(dir, config.downloadDir)) {
+    throw new SmartnodeError('INTERNAL', `refusing to delete data of ${record.name}: ${dir} is outside ${config.downloadDir}`, {
+      hint: 'the torrent was moved outside smartnode\'s directory; remove it by hand if it should go',
+    });
+  }
+  deps.state.putOwned({ ...record, phase: 'removing' });
+  await deps.daemon.removeTorrent(infoHash, { deleteData: true });
+  deps.state.deleteOwned(infoHash);
+  if (deps.removeEmptyDir !== undefined && dir !== config.downloadDir) await deps.removeEmptyDir(dir).catch(() => undefined);
+}
+
+async function applyAdd(deps: AgentDeps, config: AgentConfig, action: Extract<Action, { kind: 'add' }>, merged: ReadonlyMap<InfoHash, MergedItem>): Promise<boolean> {
+  const m = merged.get(action.infoHash);
+  if (m === undefined) return false;
+  const file = await deps.torrents.readTorrent(m.item, m.primaryFeedId);
+  const downloadDir = torrentDownloadDir(config.downloadDir, action.infoHash);
+  deps.state.putOwned({
+    infoHash: action.infoHash, name: file.name, sizeBytes: file.totalSizeBytes,
+    // The feed the planner charged it to is its home: it stays charged there while that feed has room.
+    feedIds: action.feedId === null ? m.feedIds : [action.feedId],
+    phase: 'adding', intentAtMs: deps.clock(), downloadDir,
+  });
+  const result = await deps.daemon.addTorrent({ metainfo: file.metainfo, downloadDir, labels: [config.label] });
+  if (result.duplicate) {
+    // The daemon already had it: someone else's torrent. Never take it over.
+    deps.state.deleteOwned(action.infoHash);
+    throw new SmartnodeError('DAEMON_RPC', `${file.name} is already in the daemon, added outside smartnode; left untouched`, { details: { infoHash: action.infoHash } });
+  }
+  deps.state.putOwned({ ...deps.state.ownedRecord(action.infoHash)!, phase: 'owned' });
+  return true;
+}
