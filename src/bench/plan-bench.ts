@@ -25,6 +25,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { planMirror, type Candidate, type HeldTorrent, type Plan, type PlanInput } from '../plan/index.js';
 import { toInfoHash } from '../shared/index.js';
+import { seededRandom } from '../shared/random.js';
 
 const CANDIDATES = 100_000;
 const FEEDS = 20;
@@ -45,17 +46,7 @@ export interface PlanBenchOptions {
   runs?: number;
 }
 
-/** mulberry32: a tiny seeded PRNG so every run plans the same input. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 export function generatePlanInput(candidateCount: number, heldCount: number): PlanInput {
   const rnd = random(42);

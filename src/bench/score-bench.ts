@@ -37,6 +37,7 @@ import { encodeBencode, toInfoHash } from '../shared/index.js';
 import { createGeoResolver, loadCountryLookup } from '../swarm/index.js';
 import type { AgentConfig } from '../agent/tick.js';
 import { SERVICE_HEAP_MB } from './plan-bench.js';
+import { seededRandom } from '../shared/random.js';
 
 const CANDIDATES = 100_000;
 const PEERS = 50;
@@ -49,16 +50,7 @@ const NOW_MS = Date.UTC(2026, 0, 1);
 const HOUR_MS = 3_600_000;
 const COUNTRIES = 'US DE FR GB NL JP CN BR CA AU SE CH IT ES PL RU IN KR FI NO DK AT BE CZ IE PT IL SG ZA MX AR NZ TW HK UA RO HU GR TR CL'.split(' ');
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 const hashOf = (i: number): string => toInfoHash(i.toString(16).padStart(40, '0'));
 

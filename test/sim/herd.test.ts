@@ -12,23 +12,14 @@ import { DEFAULT_SIGNALS, withSignals } from '../../src/plan/score.js';
 import { FIXED_NOW_MS, GB, aPlanPolicy, hashOf } from '../../src/plan/testing.js';
 import type { Candidate, HeldTorrent, PlanPolicy } from '../../src/plan/types.js';
 import type { InfoHash } from '../../src/shared/index.js';
+import { seededRandom } from '../../src/shared/random.js';
 
 const NODES = 200;
 const TORRENTS = 1000;
 const TARGET = 5;
 const ROUNDS = 4;
 
-/** A small seeded PRNG (mulberry32) so the world is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 interface World {
   hashes: InfoHash[];
