@@ -38,8 +38,6 @@ export interface LocalTime {
   minuteOfDay: number;
 }
 
-const MINUTES_PER_DAY = 1440;
-
 export function windowCovers(w: ScheduleWindow, at: LocalTime): boolean {
   const { weekday, minuteOfDay: m } = at;
   if (w.toMinute > w.fromMinute) return w.days.includes(weekday) && m >= w.fromMinute && m < w.toMinute;

@@ -21,19 +21,17 @@ import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import {
-  BencodeError,
   SmartnodeError,
   bencodeSafeInteger,
-  decodeBencode,
   discardBody,
   infoHashToBytes,
   isBDict,
   readBodyCapped,
 } from '../shared/index.js';
 import type { BValue, InfoHash } from '../shared/index.js';
-import { cleanTrackerText, sanitizeCause } from './scrape-failure.js';
+import { decodeTrackerReply, sanitizeCause } from './scrape-failure.js';
 import { percentEncodeBytes, type FetchLike } from './scrape-http.js';
-import { TrackerErrorReply, UdpLink, UdpTimeout, connect, createUdpConnectionCache, errorText, type UdpConnectionCache } from './scrape-udp.js';
+import { TrackerErrorReply, UdpLink, connect, createUdpConnectionCache, errorText, udpFailure, type UdpConnectionCache } from './scrape-udp.js';
 import { redactTrackerUrl } from './tracker-url.js';
 
 export const ANNOUNCE_MAX_RESPONSE_BYTES = 256 * 1024;
@@ -151,19 +149,7 @@ async function fetchHttpAnnounce(trackerUrl: string, request: AnnounceRequest, o
 
 /** Reads a bencoded announce reply. A failure reason or a malformed document throws via `fail`. */
 export function parseHttpAnnounceReply(body: Uint8Array, fail: AnnounceFail): AnnounceReply {
-  let root: BValue;
-  try {
-    root = decodeBencode(body, { maxInputBytes: ANNOUNCE_MAX_RESPONSE_BYTES, maxDepth: 8, maxValues: 20_000 });
-  } catch (error) {
-    if (error instanceof BencodeError) throw fail(`the reply is not valid bencode (${error.reason} at byte ${error.offset})`);
-    throw error;
-  }
-  if (!isBDict(root)) throw fail('the reply is not a bencoded dictionary');
-  const failure = root.entries.get('failure reason');
-  if (failure !== undefined) {
-    const text = failure instanceof Uint8Array ? cleanTrackerText(new TextDecoder().decode(failure)) : '(not a string)';
-    throw fail(`the tracker answered "failure reason: ${text}"`);
-  }
+  const root = decodeTrackerReply(body, { maxInputBytes: ANNOUNCE_MAX_RESPONSE_BYTES, maxDepth: 8, maxValues: 20_000 }, fail);
   const peers: PeerAddress[] = [];
   let dropped = 0;
   const add = (p: PeerAddress | null): void => {
@@ -261,10 +247,7 @@ async function fetchUdpAnnounce(url: URL, request: AnnounceRequest, options: Ann
     if (typeof parsed === 'string') throw fail(parsed);
     return parsed;
   } catch (error) {
-    if (error instanceof SmartnodeError) throw error;
-    if (error instanceof TrackerErrorReply || error instanceof UdpTimeout) throw fail(error.message);
-    const code = error instanceof Error && 'code' in error ? String(error.code) : 'unknown';
-    throw fail(`network error ${code}`, error);
+    throw udpFailure(error, fail);
   } finally {
     link.close();
   }

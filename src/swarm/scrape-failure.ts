@@ -1,5 +1,5 @@
 /** How HTTP and UDP scrapes report failure: SCRAPE_FAILED, retryable, with no secret inside. */
-import { SmartnodeError } from '../shared/index.js';
+import { BencodeError, SmartnodeError, decodeBencode, isBDict, type BDict, type BencodeLimits } from '../shared/index.js';
 import { redactTrackerUrl } from './tracker-url.js';
 
 export type ScrapeFail = (why: string, cause?: unknown) => SmartnodeError;
@@ -34,4 +34,25 @@ export function sanitizeCause(error: unknown): Error {
   const safe = new Error(code === undefined ? name : `${name} (${code})`);
   safe.name = name;
   return safe;
+}
+
+/**
+ * Decodes a tracker's bencoded HTTP reply (scrape or announce) into its top dictionary, turning
+ * junk and a BEP 3 "failure reason" into `fail(...)` errors.
+ */
+export function decodeTrackerReply(body: Uint8Array, limits: Partial<BencodeLimits>, fail: (why: string) => Error): BDict {
+  let root;
+  try {
+    root = decodeBencode(body, limits);
+  } catch (error) {
+    if (error instanceof BencodeError) throw fail(`the reply is not valid bencode (${error.reason} at byte ${error.offset})`);
+    throw error;
+  }
+  if (!isBDict(root)) throw fail('the reply is not a bencoded dictionary');
+  const failure = root.entries.get('failure reason');
+  if (failure !== undefined) {
+    const text = failure instanceof Uint8Array ? cleanTrackerText(new TextDecoder().decode(failure)) : '(not a string)';
+    throw fail(`the tracker answered "failure reason: ${text}"`);
+  }
+  return root;
 }

@@ -4,11 +4,9 @@
  * or `{failure reason: <text>}`.
  */
 import {
-  BencodeError,
   SmartnodeError,
   bencodeSafeInteger,
   binaryStringToBytes,
-  decodeBencode,
   discardBody,
   infoHashFromBytes,
   infoHashToBytes,
@@ -16,7 +14,7 @@ import {
   readBodyCapped,
 } from '../shared/index.js';
 import type { BDict, BencodeLimits, BValue, InfoHash } from '../shared/index.js';
-import { cleanTrackerText, scrapeFailure } from './scrape-failure.js';
+import { decodeTrackerReply, scrapeFailure } from './scrape-failure.js';
 import type { TrackerScrapeCounts, TrackerScrapeReply } from './types.js';
 
 /** Hashes per request: 50 keep the URL near 3 KB even when every byte is escaped. */
@@ -128,19 +126,7 @@ export function parseScrapeReply(
   requested: readonly InfoHash[],
   fail: (why: string) => Error,
 ): Map<InfoHash, TrackerScrapeCounts> {
-  let root: BValue;
-  try {
-    root = decodeBencode(body, SCRAPE_BENCODE_LIMITS);
-  } catch (error) {
-    if (error instanceof BencodeError) throw fail(`the reply is not valid bencode (${error.reason} at byte ${error.offset})`);
-    throw error;
-  }
-  if (!isBDict(root)) throw fail('the reply is not a bencoded dictionary');
-  const failure = root.entries.get('failure reason');
-  if (failure !== undefined) {
-    const text = failure instanceof Uint8Array ? cleanTrackerText(new TextDecoder().decode(failure)) : '(not a string)';
-    throw fail(`the tracker answered "failure reason: ${text}"`);
-  }
+  const root = decodeTrackerReply(body, SCRAPE_BENCODE_LIMITS, fail);
   const files = root.entries.get('files');
   if (!isBDict(files)) throw fail('the reply has no "files" dictionary');
 

@@ -90,10 +90,7 @@ export async function fetchUdpScrapeBatch(
       }
     }
   } catch (error) {
-    if (error instanceof SmartnodeError) throw error;
-    if (error instanceof TrackerErrorReply || error instanceof UdpTimeout) throw fail(error.message);
-    const code = error instanceof Error && 'code' in error ? String(error.code) : 'unknown';
-    throw fail(`network error ${code}`, error);
+    throw udpFailure(error, fail);
   } finally {
     link.close();
   }
@@ -241,3 +238,11 @@ export class UdpLink {
 }
 
 export class UdpTimeout extends Error {}
+
+/** What a failed UDP exchange becomes: the tracker's own error, a timeout, or a network error. */
+export function udpFailure(error: unknown, fail: (why: string, cause?: unknown) => Error): Error {
+  if (error instanceof SmartnodeError) return error;
+  if (error instanceof TrackerErrorReply || error instanceof UdpTimeout) return fail(error.message);
+  const code = error instanceof Error && 'code' in error ? String(error.code) : 'unknown';
+  return fail(`network error ${code}`, error);
+}

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTick } from '../../src/agent/tick.js';
 import { buildRuntime } from '../../src/cli/runtime.js';
 import type { DaemonPort } from '../../src/daemon/index.js';
-import { aTorrentFile, encodeBencode, expectedInfoHash } from '../../src/feeds/testing.js';
+import { aTorrentFile, expectedInfoHash } from '../../src/feeds/testing.js';
 import { SmartnodeError } from '../../src/shared/index.js';
 import { startDaemonProcess, type DaemonProcess } from '../../src/testkit/daemon-process.js';
 import { startFeedServer, type FeedServer } from '../../src/testkit/feed-server.js';
