@@ -170,12 +170,13 @@ export function withObservedSignals(
   scoring: ScoringPolicy,
   observed: { signals: ReadonlyMap<InfoHash, SwarmSignals>; selfCountry: string | null },
   nodeId: string,
+  nowMs: number,
 ): { candidates: Candidate[]; scoring: ScoringPolicy } {
   const base: SignalScoring = scoring.signals ?? DEFAULT_SIGNALS;
   const signalsPolicy: SignalScoring = {
     ...base,
     geo: { ...base.geo, selfCountry: observed.selfCountry },
-    herd: { ...base.herd, nodeId },
+    herd: { ...base.herd, nodeId, epoch: Math.floor(nowMs / Math.max(1, base.herd.redrawIntervalMs)) },
   };
   const withObs = candidates.map((c) => {
     const s = observed.signals.get(c.infoHash);
@@ -212,6 +213,6 @@ export async function planInputsWithSignals(
     args.bus.emit({ type: 'signals-warning', atMs: args.nowMs, message: `signals not observed this tick: ${toErrorView(error).message}` });
     observed = { signals: new Map(), selfCountry: args.policy.scoring.signals.geo.selfCountry };
   }
-  const { candidates, scoring } = withObservedSignals(args.candidates, args.policy.scoring, observed, args.nodeId);
+  const { candidates, scoring } = withObservedSignals(args.candidates, args.policy.scoring, observed, args.nodeId, args.nowMs);
   return { candidates: withSignals(candidates), policy: { ...args.policy, scoring } };
 }

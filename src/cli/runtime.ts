@@ -198,7 +198,7 @@ export function toSignalScoring(policy: Policy): SignalScoring {
       selfCountry: policy.geo.country === 'auto' ? null : policy.geo.country,
     },
     slow: { enabled: slow.enabled, weight: slow.weight, targetRateBytesPerSec: slow.targetRate },
-    herd: { enabled: herd.enabled, nodeId: '', expectedNodes: herd.expectedNodes, jitter: herd.jitter },
+    herd: { enabled: herd.enabled, nodeId: '', expectedNodes: herd.expectedNodes, jitter: herd.jitter, redrawIntervalMs: herd.redrawInterval, epoch: 0 },
   };
 }
 

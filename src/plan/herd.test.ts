@@ -51,6 +51,22 @@ describe('herdFactor', () => {
     expect(herdFactor({ ...args, seeders: 3 }, herd)?.draw).not.toBe(a?.draw);
   });
 
+  it('draws anew each redraw interval, so a deficit no node was drawn for is not left unfilled', () => {
+    // A lone node that assumes 200 nodes: p = 0.5 x 3 / 200 per interval. With draws keyed on
+    // the count alone it would be left out forever while the count stays; with the epoch it is
+    // designated within a bounded number of intervals (the expected number is 1 / p, ~133).
+    const lonely = { ...herd, expectedNodes: 200 };
+    expect(herdFactor(args, { ...lonely, epoch: 0 })?.draw).not.toBe(herdFactor(args, { ...lonely, epoch: 1 })?.draw);
+    let firstDesignated = -1;
+    for (let epoch = 0; epoch < 2000 && firstDesignated < 0; epoch++) {
+      if (herdFactor(args, { ...lonely, epoch })?.designated) firstDesignated = epoch;
+    }
+    expect(firstDesignated).toBeGreaterThanOrEqual(0);
+    let designated = 0;
+    for (let epoch = 0; epoch < 20_000; epoch++) if (herdFactor(args, { ...lonely, epoch })?.designated) designated++;
+    expect(designated / 20_000).toBeCloseTo((HERD_SHARE * 3) / 200, 2);
+  });
+
   it('with one expected node (the default) leaves nothing to others: only the jitter acts', () => {
     for (const seeders of [0, 1, 2, 3, 4]) {
       const f = herdFactor({ ...args, seeders }, herd);

@@ -7,9 +7,10 @@
  * - deficit d = targetSeeders - seeders: the copies the swarm still needs. A node counts itself
  *   once it holds a torrent (the planner excludes our own copy from the counts, and a held
  *   torrent is never subject to the draw: we already are one of its seeders).
- * - each node draws u = hash(nodeId, infoHash, seeders) in [0, 1): the same draw every tick
- *   while the swarm's count stays the same, different across nodes (rendezvous hashing), and
- *   a fresh one once the count changes, so a deficit left after one interval gets new takers.
+ * - each node draws u = hash(nodeId, infoHash, seeders, epoch) in [0, 1): the same draw every
+ *   tick while the swarm's count stays the same within a redraw interval, different across
+ *   nodes (rendezvous hashing), and a fresh one once the count changes or the interval turns,
+ *   so a deficit left after one interval gets new takers.
  * - with E = expectedNodes (smartnodes assumed to see the same counts in the same interval,
  *   this one included), a node takes the torrent when u < p = min(1, HERD_SHARE x d / E):
  *   about half the deficit is taken per interval. The probability falls as more nodes would
@@ -58,7 +59,9 @@ export function herdFactor(
   const deficit = Math.max(0, args.targetSeeders - args.seeders);
   // Keyed on the observed count too: the same draw while the swarm does not change, a new
   // one (a new set of designated nodes) once it does.
-  const draw = herdDraw(herd.nodeId, `${args.infoHash}:${args.seeders}`);
+  // The epoch renews every draw once per redraw interval: a deficit that no node was drawn
+  // for (fewer nodes than expectedNodes, or bad luck) gets new takers instead of none forever.
+  const draw = herdDraw(herd.nodeId, `${args.infoHash}:${args.seeders}:${herd.epoch}`);
   if (args.held) {
     return { factor: 1, deficit, probability: 1, draw, designated: true, held: true };
   }

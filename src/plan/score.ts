@@ -93,7 +93,7 @@ export const DEFAULT_SIGNALS: SignalScoring = {
     selfCountry: null,
   },
   slow: { enabled: true, weight: 0.5, targetRateBytesPerSec: 1_000_000 },
-  herd: { enabled: true, nodeId: '', expectedNodes: 1, jitter: 0.02 },
+  herd: { enabled: true, nodeId: '', expectedNodes: 1, jitter: 0.02, redrawIntervalMs: 6 * 3_600_000, epoch: 0 },
 };
 
 /** Counts as the score reads them: with the swarm's other signals when the agent attached them. */

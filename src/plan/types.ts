@@ -162,6 +162,10 @@ export interface SignalScoring {
     expectedNodes: number;
     /** Fraction by which the per-node draw lowers a score: breaks near-ties only. */
     jitter: number;
+    /** How often draws renew (ms). */
+    redrawIntervalMs: number;
+    /** floor(now / redrawIntervalMs), set by the agent: part of the draw's key. */
+    epoch: number;
   };
 }
 

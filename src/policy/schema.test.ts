@@ -41,7 +41,7 @@ describe('policySchema defaults', () => {
         targetSeeders: 5, leecherWeight: 0.5, replaceMargin: 0.2, minSeedTime: 3 * 86_400_000,
         geography: { enabled: true, weight: 0.5, targetCountries: 5, targetContinents: 3, newCountryBonus: 0.1, newContinentBonus: 0.2 },
         slowDownloads: { enabled: true, weight: 0.5, targetRate: 1e6, window: 2 * 86_400_000, minSpan: 3_600_000, peerPollsPerTick: 50 },
-        herd: { enabled: true, expectedNodes: 1, jitter: 0.02 },
+        herd: { enabled: true, expectedNodes: 1, jitter: 0.02, redrawInterval: 21_600_000 },
       },
       intervals: { tick: 900_000, feedRefresh: 3_600_000, scrape: 1_800_000 },
       limits: { feedMaxBytes: 50e6, torrentFileMaxBytes: 10e6, fetchTimeout: 30_000, maxAddsPerTick: 10, maxEvictFraction: 0.5 },

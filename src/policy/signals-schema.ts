@@ -58,6 +58,11 @@ export function buildScoringSignalKeys(u: SignalUnitFields) {
           .default(1)
           .describe('Smartnodes (this one included) assumed to read the same feeds and counts. 1: none known, only ties are broken. Err high rather than low.'),
         jitter: z.number().min(0).max(0.2).default(0.02).describe('Per-node, per-torrent score jitter (0.02 = 2%): breaks near-ties differently on every node.'),
+        redrawInterval: u
+          .duration()
+          .prefault('6h')
+          .refine((ms) => ms >= 60_000, 'must be at least 1m')
+          .describe('Every node draws anew this often, so a deficit no node was drawn for is not left unfilled.'),
       })
       .prefault({})
       .describe('Many independent smartnodes must not all take the same needy torrent.'),

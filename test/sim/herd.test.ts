@@ -58,7 +58,7 @@ function simulate(herdOn: boolean, expectedNodes: number, seed = 1): number[] {
         maxAddsPerTick: 100,
         scoring: {
           targetSeeders: TARGET, leecherWeight: 0.25, replaceMargin: 0.2, minSeedTimeMs: 72 * 3_600_000,
-          signals: { ...DEFAULT_SIGNALS, herd: { enabled: herdOn, nodeId: `node-${n}`, expectedNodes, jitter: 0.02 } },
+          signals: { ...DEFAULT_SIGNALS, herd: { enabled: herdOn, nodeId: `node-${n}`, expectedNodes, jitter: 0.02, redrawIntervalMs: 3_600_000, epoch: round } },
         },
       });
       const candidates: Candidate[] = world.hashes.map((infoHash, i) => ({
