@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { resolveAgentSocket, type AttachIO, type StateDirFlags } from './status.js';
+import { forgetCiEnvironment } from './interactive.js';
 
 export const NO_TTY_MESSAGE =
   'smartnode dashboard needs an interactive terminal (stdin and stdout must be a TTY).\n' +
@@ -27,6 +28,7 @@ export function registerDashboardCommand(program: Command, io: AttachIO & { stdi
         return;
       }
       const socketPath = await resolveAgentSocket(opts, io.env);
+      forgetCiEnvironment();
       const { runDashboard } = await import('../ui/index.js');
       await runDashboard({ socketPath, stdin, stdout: io.stdout as NodeJS.WriteStream });
       setExitCode(0);

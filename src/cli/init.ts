@@ -20,6 +20,7 @@ import { feedFormatFromUrl, feedIdFromUrl, renderInitPolicy, SUGGESTED_FEEDS, ty
 import { DEFAULT_POLICY_PATH } from './doctor.js';
 import type { CliIO } from './main.js';
 import type { WizardAnswers, WizardProps } from './init/wizard.js';
+import { forgetCiEnvironment } from './interactive.js';
 
 interface InitFlags {
   settings?: string;
@@ -182,6 +183,7 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
 
 /** The real wizard: Ink on the process's terminal. */
 export async function runInkWizard(props: Omit<WizardProps, 'onDone'>): Promise<WizardAnswers | undefined> {
+  forgetCiEnvironment();
   const [{ render }, { InitWizard }] = await Promise.all([import('ink'), import('./init/wizard.js')]);
   return new Promise((resolveAnswers) => {
     let answers: WizardAnswers | undefined;

@@ -18,6 +18,7 @@ import { NO_TTY_MESSAGE, hasTerminal, registerDashboardCommand } from './dashboa
 import { startControlEndpoint } from '../control/index.js';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { forgetCiEnvironment } from './interactive.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -107,6 +108,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
       });
       wakeLoop = () => loop.tickNow();
       if (opts.dashboard) {
+        forgetCiEnvironment();
         const { runDashboard } = await import('../ui/index.js');
         await Promise.race([runDashboard({ socketPath: control.server.socketPath, stdout: io.stdout as NodeJS.WriteStream }), loop.done]);
         if (!controller.signal.aborted) {

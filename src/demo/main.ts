@@ -14,7 +14,7 @@ import { createWriteStream } from 'node:fs';
 import { startAgentLoop } from '../agent/loop.js';
 import { runTick, type TickResult } from '../agent/tick.js';
 import { startControlEndpoint } from '../control/index.js';
-import { runDashboard } from '../ui/index.js';
+import { forgetCiEnvironment } from '../cli/interactive.js';
 import { createLogger, logAgentEvents } from '../cli/log.js';
 import { buildRuntime, type Runtime } from '../cli/runtime.js';
 import { formatPlanTable } from '../plan/index.js';
@@ -123,6 +123,8 @@ async function runDemoDashboard(runtime: Runtime, workDir: string, say: (m: stri
   });
   wake = () => loop.tickNow();
   try {
+    forgetCiEnvironment();
+    const { runDashboard } = await import('../ui/index.js');
     await Promise.race([runDashboard({ socketPath: control.server.socketPath }), loop.done]);
   } finally {
     controller.abort();
