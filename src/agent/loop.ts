@@ -4,7 +4,7 @@
  * current action finish (ticks are never interrupted half-way through a daemon call).
  */
 import { SmartnodeError } from '../shared/index.js';
-import { toErrorView } from './events.js';
+import { toErrorView, type AgentEvent } from './events.js';
 import { runTick, type AgentConfig, type AgentDeps, type TickResult } from './tick.js';
 
 export interface AgentLoopOptions {
@@ -62,12 +62,7 @@ export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): Agen
       try {
         const result = await runTick(deps, options.readConfig(), { dryRun: options.dryRun, tick });
         failures = 0;
-        deps.bus.emit({
-          type: 'tick-finished', atMs: deps.clock(), tick, durationMs: deps.clock() - started,
-          adds: options.dryRun ? result.actions.filter((a) => a.kind === 'add').length : result.appliedAdds,
-          removes: options.dryRun ? result.actions.filter((a) => a.kind === 'remove').length : result.appliedRemoves,
-          failed: result.failed, dryRun: options.dryRun,
-        });
+        deps.bus.emit(tickFinishedEvent(result, { tick, startedAtMs: started, nowMs: deps.clock(), dryRun: options.dryRun }));
         options.onTick?.(result);
       } catch (error) {
         failures++;
@@ -97,4 +92,14 @@ export function backoffMs(error: unknown, failures: number, tickIntervalMs: numb
   const retryable = error instanceof SmartnodeError ? error.retryable : false;
   if (!retryable) return tickIntervalMs;
   return Math.min(tickIntervalMs, MIN_BACKOFF_MS * 2 ** Math.min(failures - 1, 16));
+}
+
+/** The tick-finished event: in a dry run it counts the planned actions, otherwise the applied ones. */
+export function tickFinishedEvent(result: TickResult, at: { tick: number; startedAtMs: number; nowMs: number; dryRun: boolean }): AgentEvent {
+  return {
+    type: 'tick-finished', atMs: at.nowMs, tick: at.tick, durationMs: at.nowMs - at.startedAtMs,
+    adds: at.dryRun ? result.actions.filter((a) => a.kind === 'add').length : result.appliedAdds,
+    removes: at.dryRun ? result.actions.filter((a) => a.kind === 'remove').length : result.appliedRemoves,
+    failed: result.failed, dryRun: at.dryRun,
+  };
 }

@@ -1,0 +1,107 @@
+/**
+ * `smartnode run`: the agent. `--once` runs one tick; otherwise the loop runs with the control
+ * socket up (status, dashboard, commands) and live policy edits, until SIGINT/SIGTERM, which
+ * let the current action finish.
+ */
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { startAgentLoop, tickFinishedEvent } from '../agent/loop.js';
+import { runTick } from '../agent/tick.js';
+import { startControlEndpoint } from '../control/index.js';
+import { formatPlanTable } from '../plan/index.js';
+import { NO_TTY_MESSAGE, hasTerminal } from './dashboard.js';
+import { forgetCiEnvironment } from './interactive.js';
+import { createLogger, logAgentEvents, type LogFormat } from './log.js';
+import type { CliIO } from './main.js';
+import { buildRuntime, ensureDownloadDir } from './runtime.js';
+
+export function registerRunCommand(program: Command, io: CliIO, secrets: string[], setExitCode: (code: number) => void): void {
+  program
+    .command('run')
+    .description('Run the agent: every tick, read the feeds, plan, and drive the daemon.')
+    .requiredOption('-p, --policy <file>', 'policy file (YAML)')
+    .option('--state-dir <dir>', 'agent state directory (overrides node.stateDir)')
+    .option('--once', 'run one tick and exit')
+    .option('--dry-run', 'plan and print the actions without touching the daemon')
+    .addOption(new Option('--log-format <format>', 'log format').choices(['json', 'pretty']))
+    .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
+    .option('--dashboard', 'show the dashboard in this terminal while the agent runs (logs go to <state dir>/smartnode.log); q stops the agent')
+    .option('--yes', 'carry out plans that remove more than limits.maxEvictFraction of the mirror at once (e.g. after shrinking the budget)')
+    .action(async (opts: { policy: string; stateDir?: string; once?: boolean; dryRun?: boolean; logFormat?: LogFormat; logLevel: string; dashboard?: boolean; yes?: boolean }) => {
+      if (opts.dashboard && (opts.once || !hasTerminal(process.stdin, io.stdout))) {
+        io.stderr.write(opts.once ? '--dashboard needs a running agent, not --once\n' : NO_TTY_MESSAGE);
+        setExitCode(opts.once ? 2 : 1);
+        return;
+      }
+      const runtime = await buildRuntime({ policyPath: opts.policy, stateDir: opts.stateDir, env: io.env, yes: opts.yes === true });
+      secrets.push(...runtime.secrets);
+      // While the dashboard owns the terminal, logs go to a file: anything else on stdout garbles Ink.
+      const logFile = opts.dashboard ? createWriteStream(join(runtime.stateDir, 'smartnode.log'), { flags: 'a', mode: 0o600 }) : null;
+      const logger = logFile !== null
+        ? createLogger({ format: opts.logFormat ?? 'pretty', level: opts.logLevel, destination: logFile })
+        : createLogger({ format: opts.logFormat ?? (io.stdout.isTTY ? 'pretty' : 'json'), level: opts.logLevel, destination: io.stdout });
+      logAgentEvents(runtime.bus, logger);
+      logger.info({ policy: runtime.policyPath, stateDir: runtime.stateDir, nodeId: runtime.deps.state.nodeId }, `smartnode starting${opts.dryRun ? ' (dry run)' : ''}`);
+      if (!opts.dryRun) await ensureDownloadDir(runtime.config.downloadDir);
+      const dryRun = opts.dryRun === true;
+
+      if (opts.once) {
+        const startedAtMs = Date.now();
+        const result = await runTick(runtime.deps, runtime.config, { dryRun, tick: 1 });
+        runtime.bus.emit(tickFinishedEvent(result, { tick: 1, startedAtMs, nowMs: Date.now(), dryRun }));
+        if (dryRun) io.stdout.write(formatPlanTable(result.plan, { limit: 50, width: 120 }) + '\n');
+        setExitCode(result.failed > 0 ? 1 : 0);
+        return;
+      }
+
+      const controller = new AbortController();
+      const stop = (signal: NodeJS.Signals): void => {
+        if (controller.signal.aborted) {
+          logger.warn(`second ${signal}: exiting now`);
+          process.exit(130);
+        }
+        logger.info(`${signal}: finishing the current action, then stopping`);
+        controller.abort();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      // The control socket (status, dashboard, commands) is up before the first tick.
+      let wakeLoop: () => boolean = () => false;
+      const control = await startControlEndpoint({
+        stateDir: runtime.stateDir, bus: runtime.bus, state: runtime.deps.state, clock: runtime.deps.clock, dryRun, tickNow: () => wakeLoop(),
+        confirmEviction: () => {
+          const guard = runtime.deps.donated?.guard;
+          if (guard === undefined || guard.pending() === null) return false;
+          guard.confirm();
+          return true;
+        },
+      });
+      // Live policy edits (file watch and SIGHUP): a valid edit applies at the next tick.
+      const policyWatch = runtime.watchPolicy();
+      const loop = startAgentLoop(runtime.deps, {
+        tickIntervalMs: runtime.policy.intervals.tick,
+        dryRun,
+        signal: controller.signal,
+        readConfig: () => runtime.config,
+        onTick: (result) => control.control.observeTick(result),
+      });
+      wakeLoop = () => loop.tickNow();
+      if (opts.dashboard) {
+        forgetCiEnvironment();
+        const { runDashboard } = await import('../ui/index.js');
+        await Promise.race([runDashboard({ socketPath: control.server.socketPath, stdout: io.stdout as NodeJS.WriteStream }), loop.done]);
+        if (!controller.signal.aborted) {
+          logger.info('dashboard closed: finishing the current action, then stopping');
+          controller.abort();
+        }
+      }
+      await loop.done;
+      policyWatch.close();
+      await control.close();
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      logger.info('smartnode stopped');
+      logFile?.end();
+    });
+}
