@@ -81,8 +81,10 @@ async function nearestExisting(path: string): Promise<string> {
 export async function proposeDownloadDirs(settings: DaemonSettings, daemonUser: ProcessIdentity | undefined, extra: readonly string[] = []): Promise<DirProposal[]> {
   const candidates = [...extra, ...(settings.downloadDir === undefined ? [] : [join(settings.downloadDir, 'smartnode')]), '/srv/smartnode'];
   const proposals: DirProposal[] = [];
+  const devices = new Map<string, number>();
   for (const path of [...new Set(candidates.map((c) => resolve(c)))]) {
     const existing = await nearestExisting(path);
+    devices.set(path, (await stat(existing).catch(() => undefined))?.dev ?? -1);
     const fs = await statfs(existing).catch(() => undefined);
     const freeBytes = fs === undefined ? 0 : fs.bavail * fs.bsize;
     const access = daemonUser === undefined ? undefined : await checkWriteAccess(path, daemonUser);
@@ -94,7 +96,11 @@ export async function proposeDownloadDirs(settings: DaemonSettings, daemonUser: 
     ].join(', ');
     proposals.push({ path, exists, freeBytes, daemonCanWrite: access?.ok, note });
   }
-  return proposals.sort((a, b) => Number(b.daemonCanWrite === true) - Number(a.daemonCanWrite === true) || b.freeBytes - a.freeBytes);
+  // Two candidates on one filesystem have the same room (their free space, read a moment
+  // apart, differs only by what others wrote meanwhile): keep the order they were offered in.
+  const sameFs = (a: DirProposal, b: DirProposal): boolean => devices.get(a.path) === devices.get(b.path);
+  return proposals.sort((a, b) =>
+    Number(b.daemonCanWrite === true) - Number(a.daemonCanWrite === true) || (sameFs(a, b) ? 0 : b.freeBytes - a.freeBytes));
 }
 
 /** A budget to suggest: half of what is free beyond the reserve, in whole GB, at least 1 GB. */
