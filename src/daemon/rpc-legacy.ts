@@ -1,7 +1,7 @@
 /**
  * The Transmission RPC envelope spoken by 2.x, 3.00 (rpc-version 16) and 4.0 (17):
  * request `{"method": "...", "arguments": {...}}`, answer `{"result": "...", "arguments": {...}}`
- * with HTTP 200 even on failure: any result but "success" is an error (RPC spec 2.2).
+ * with HTTP 200 even on failure: every result but "success" is an error (RPC spec 2.2).
  *
  * A 4.1+ dialect (JSON-RPC 2.0, snake_case) is one more file exporting an RpcCall.
  */
