@@ -3,7 +3,7 @@
  * last-good fallback, tracker scrape with a per-hash cache, and .torrent files fetched with the
  * feed's cookie (so "hosted by" passkeys are kept), verified and cached in memory.
  */
-import { FeedCache, fetchTorrentFile, parseTorrentFile, verifyTorrentForItem } from '../feeds/index.js';
+import { FeedCache, fetchTorrentFile, parseTorrentFile, verifyTorrentForItem, type FeedSource as FeedCacheSource } from '../feeds/index.js';
 import type { FeedItem } from '../feeds/types.js';
 import { SmartnodeError, type InfoHash } from '../shared/index.js';
 import type { Scraper } from '../swarm/index.js';
@@ -11,12 +11,8 @@ import type { SwarmCounts } from '../swarm/types.js';
 import { toErrorView, type EventBus } from './events.js';
 import type { CountRequest, CountSource, FeedSnapshot, FeedSource, TorrentFile, TorrentSource, TorrentSummary } from './sources.js';
 
-export interface FeedSpec {
-  id: string;
-  url: string;
-  format: 'auto' | 'rss' | 'at-csv' | 'json';
-  cookie: string | undefined;
-}
+/** A feed as the feeds domain's cache takes it (id, URL, format or 'auto', cookie). */
+export type FeedSpec = FeedCacheSource;
 
 export interface HttpLimits {
   timeoutMs: number;
@@ -43,7 +39,7 @@ export function createHttpFeedSource(options: {
 
   const refresh = async (feed: FeedSpec, nowMs: number): Promise<void> => {
     const result = await cache.refresh(
-      { id: feed.id, url: feed.url, format: feed.format, cookie: feed.cookie ?? null },
+      feed,
       { nowMs, timeoutMs: options.limits.timeoutMs, maxBytes: options.limits.feedMaxBytes, userAgent: options.limits.userAgent },
     );
     const extra = options.extraTrackers(feed.id);

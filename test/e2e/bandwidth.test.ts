@@ -6,8 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTick } from '../../src/agent/tick.js';
-import { buildRuntime, type Runtime } from '../../src/cli/runtime.js';
+import { startTickingAgent, type TickingAgent } from '../helpers/agent.js';
 import { rpcCall, type RpcTarget } from '../../src/testkit/rpc.js';
 import { createTorrentFile, makeDataset } from '../../src/testkit/torrents.js';
 import { startMirrorWorld, type MirrorWorld } from '../../src/testkit/world.js';
@@ -27,14 +26,10 @@ async function list(target: RpcTarget): Promise<Row[]> {
 describe('bandwidth caps apply to owned torrents only, on a real swarm', () => {
   let world: MirrorWorld;
   let work: { dir: string; cleanup: () => Promise<void> };
-  let runtime: Runtime;
   let ownerHash: string;
   let ownerMetainfo: Uint8Array;
-  let offsetMs = 0;
-  const tick = async () => {
-    offsetMs += 3_600_000;
-    return runTick(runtime.deps, runtime.config, { dryRun: false, tick: 1 });
-  };
+  let agent: TickingAgent;
+  const tick = () => agent.tick();
 
   beforeAll(async () => {
     work = await makeWorkDir('e2e-bandwidth');
@@ -67,8 +62,7 @@ scoring: { targetSeeders: 4, minSeedTime: 0s }
 intervals: { tick: 5s, feedRefresh: 10s, scrape: 10s }
 bandwidth: { uploadRate: 1 MB/s }
 `);
-    runtime = await buildRuntime({ policyPath, env: ENV });
-    runtime.deps.clock = () => Date.now() + offsetMs;
+    agent = await startTickingAgent(policyPath, ENV);
   }, 240_000);
 
   afterAll(async () => {

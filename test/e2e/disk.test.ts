@@ -10,8 +10,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTick } from '../../src/agent/tick.js';
-import { buildRuntime, type Runtime } from '../../src/cli/runtime.js';
+import { startTickingAgent, type TickingAgent } from '../helpers/agent.js';
 import { rpcCall } from '../../src/testkit/rpc.js';
 import { createTorrentFile, makeDataset, sha256File, sha256Tree } from '../../src/testkit/torrents.js';
 import { startMirrorWorld, type MirrorWorld } from '../../src/testkit/world.js';
@@ -27,17 +26,12 @@ describe('the disk reserve on a small real filesystem', () => {
   let work: { dir: string; cleanup: () => Promise<void> };
   let mnt: string;
   let mounted = false;
-  let runtime: Runtime;
   let ownerTree: Record<string, string>;
   let ownerDir: string;
   let ownerHash: string;
   let downloadDir: string;
-  let offsetMs = 0;
-
-  const tick = async () => {
-    offsetMs += 3_600_000; // past the feed refresh interval, without waiting for it
-    return runTick(runtime.deps, runtime.config, { dryRun: false, tick: 1 });
-  };
+  let agent: TickingAgent;
+  const tick = () => agent.tick();
   const freeBytes = async (): Promise<number> => {
     const { stdout } = await run('df', ['--output=avail', '-B1', mnt]);
     return Number(stdout.trim().split('\n')[1]);
@@ -84,8 +78,7 @@ feeds: [{ id: demo, url: "${world.feedUrl}", format: rss }]
 scoring: { targetSeeders: 4, minSeedTime: 0s }
 intervals: { tick: 5s, feedRefresh: 10s, scrape: 10s }
 `);
-    runtime = await buildRuntime({ policyPath, env: ENV });
-    runtime.deps.clock = () => Date.now() + offsetMs;
+    agent = await startTickingAgent(policyPath, ENV);
   }, 240_000);
 
   afterAll(async () => {

@@ -9,8 +9,7 @@ import { cp, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTick } from '../../src/agent/tick.js';
-import { buildRuntime, type Runtime } from '../../src/cli/runtime.js';
+import { startTickingAgent, type TickingAgent } from '../helpers/agent.js';
 import type { DaemonTorrent } from '../../src/daemon/index.js';
 import { rpcCall } from '../../src/testkit/rpc.js';
 import { createTorrentFile, datasetTree, makeDataset, sha256Tree } from '../../src/testkit/torrents.js';
@@ -122,17 +121,11 @@ describe('smartnode mirrors what the swarm needs, on a real swarm', () => {
   }, 200_000);
 
   describe('in-process ticks on the same state', () => {
-    let runtime: Runtime;
-    let offsetMs = 0;
-    const tick = async () => {
-      // Feeds refresh on their interval: advance the agent's clock past it instead of waiting.
-      offsetMs += 3_600_000;
-      return runTick(runtime.deps, runtime.config, { dryRun: false, tick: 1 });
-    };
+    let agent: TickingAgent;
+    const tick = () => agent.tick();
 
     beforeAll(async () => {
-      runtime = await buildRuntime({ policyPath, env: ENV });
-      runtime.deps.clock = () => Date.now() + offsetMs;
+      agent = await startTickingAgent(policyPath, ENV);
     });
 
     it('a second tick changes nothing (level-based, no churn)', async () => {
@@ -159,8 +152,7 @@ describe('smartnode mirrors what the swarm needs, on a real swarm', () => {
 
     it('when the budget shrinks, the agent evicts only its own, least needed torrent', async () => {
       await writeWorldPolicy(world, { path: policyPath, downloadDir, stateDir, maxBytes: 2.5 * MB, passwordEnv: 'SMARTNODE_E2E_PASSWORD' });
-      runtime = await buildRuntime({ policyPath, env: ENV });
-      runtime.deps.clock = () => Date.now() + offsetMs;
+      await agent.reload();
       const result = await tick();
       const removes = result.actions.filter((a) => a.kind === 'remove');
       expect(removes.map((a) => a.name)).toEqual(['medium']);
