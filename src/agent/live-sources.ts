@@ -83,6 +83,8 @@ export function createScrapeCountSource(options: {
       const out = new Map<InfoHash, SwarmCounts>();
       if (!options.enabled()) return out;
       const interval = options.intervalMs();
+      // A long-running agent sees feed items come and go: forget counts no longer worth using.
+      for (const [hash, entry] of cache) if (nowMs - entry.atMs >= 2 * interval) cache.delete(hash);
       const due = requests.filter((r) => {
         const entry = cache.get(r.infoHash);
         return entry === undefined || nowMs - entry.atMs >= interval;
@@ -124,19 +126,23 @@ export function createHttpTorrentSource(options: {
     while (recent.size > RECENT_METAINFO) recent.delete(recent.keys().next().value as InfoHash);
   };
   const refused = new Map<InfoHash, { message: string; untilMs: number }>();
+  /** Why a .torrent was refused, while the refusal lasts (an expired one is forgotten). */
+  const refusal = (hash: InfoHash): string | undefined => {
+    const entry = refused.get(hash);
+    if (entry === undefined) return undefined;
+    if (entry.untilMs > options.clock()) return entry.message;
+    refused.delete(hash);
+    return undefined;
+  };
   return {
     cached: (hash) => summaries.get(hash),
-    refusal(hash) {
-      const entry = refused.get(hash);
-      if (entry === undefined || entry.untilMs <= options.clock()) return undefined;
-      return entry.message;
-    },
+    refusal,
     async readTorrent(item, feedId) {
       const hit = recent.get(item.infoHash);
       if (hit !== undefined) return hit;
-      const previous = refused.get(item.infoHash);
-      if (previous !== undefined && previous.untilMs > options.clock()) {
-        throw new SmartnodeError('TORRENT_INVALID', previous.message, { hint: 'smartnode will try this .torrent again later' });
+      const previous = refusal(item.infoHash);
+      if (previous !== undefined) {
+        throw new SmartnodeError('TORRENT_INVALID', previous, { hint: 'smartnode will try this .torrent again later' });
       }
       if (item.torrentUrl === null) {
         throw new SmartnodeError('TORRENT_FETCH', `feed ${feedId} gives no .torrent URL for ${item.name}`, {
