@@ -11,13 +11,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { applyBandwidth, createDonatedLimits, prepareLimits, type DonatedConfig } from '../agent/bandwidth.js';
 import { createEventBus } from '../agent/events.js';
 import { createMemoryDaemon, type DaemonTorrent } from '../daemon/index.js';
 import { diffPlan, planMirror, type Candidate, type HeldTorrent, type PlanInput } from '../plan/index.js';
 import { planWithinLimits } from '../plan/limits.js';
 import { toInfoHash, type InfoHash } from '../shared/index.js';
+import { isMainModule, runBenchMain } from './entry.js';
 
 const OWNED = 2000;
 const CANDIDATES = 10_000;
@@ -121,15 +121,4 @@ export async function benchBudget(): Promise<Record<string, number | string>> {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  benchBudget().then(
-    (figures) => {
-      for (const [key, value] of Object.entries(figures)) console.log(`${key.padEnd(26)} ${value}`);
-      if (figures.budgetVerdict !== 'within target') process.exitCode = 1;
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+if (isMainModule(import.meta.url)) runBenchMain(benchBudget, (f) => f['budgetVerdict'] === 'within target');

@@ -7,8 +7,8 @@
  * synchronous inside xml2js, so a timer sampling memoryUsage() would never fire during it.
  */
 import { createHash } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
 import { parseFeed } from '../feeds/index.js';
+import { isMainModule, runBenchMain } from './entry.js';
 
 const ITEMS = 50_000;
 const RUNS = 3;
@@ -64,15 +64,4 @@ export async function benchFeeds(): Promise<Record<string, number | string>> {
   };
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  benchFeeds().then(
-    (figures) => {
-      for (const [key, value] of Object.entries(figures)) console.log(`${key.padEnd(24)} ${value}`);
-      if (figures.feedVerdict !== 'within target') process.exitCode = 1;
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+if (isMainModule(import.meta.url)) runBenchMain(benchFeeds, (f) => f['feedVerdict'] === 'within target');

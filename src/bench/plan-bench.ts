@@ -22,10 +22,11 @@
  *   measured). It runs with the service's heap limit (SERVICE_HEAP_MB), as the agent does.
  */
 import { fork } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { planMirror, type Candidate, type HeldTorrent, type Plan, type PlanInput } from '../plan/index.js';
 import { toInfoHash } from '../shared/index.js';
 import { seededRandom } from '../shared/random.js';
+import { isMainModule, runBenchMain } from './entry.js';
 
 const CANDIDATES = 100_000;
 const FEEDS = 20;
@@ -294,7 +295,7 @@ export async function benchPlan(options: PlanBenchOptions = {}): Promise<Record<
   return figuresOf(ticks, burst, 'a forked process per mode');
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isMainModule(import.meta.url)) {
   if (process.argv[2] === '--child') {
     const mode: Mode = process.argv[3] === 'burst' ? 'burst' : 'ticks';
     const options = JSON.parse(process.argv[4] ?? '{}') as PlanBenchOptions;
@@ -306,15 +307,6 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       },
     );
   } else {
-    benchPlan().then(
-      (figures) => {
-        for (const [key, value] of Object.entries(figures)) console.log(`${key.padEnd(24)} ${value}`);
-        if (!planBenchPassed(figures)) process.exitCode = 1;
-      },
-      (error: unknown) => {
-        console.error(error);
-        process.exitCode = 1;
-      },
-    );
+    runBenchMain(benchPlan, planBenchPassed);
   }
 }

@@ -21,7 +21,7 @@ import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import {
   DEFAULT_SIGNALS,
   composeNeed,
@@ -38,6 +38,7 @@ import { createGeoResolver, loadCountryLookup } from '../swarm/index.js';
 import type { AgentConfig } from '../agent/tick.js';
 import { SERVICE_HEAP_MB } from './plan-bench.js';
 import { seededRandom } from '../shared/random.js';
+import { isMainModule } from './entry.js';
 
 const CANDIDATES = 100_000;
 const PEERS = 50;
@@ -293,7 +294,7 @@ export async function benchScore(): Promise<Record<string, number | string>> {
   return { ...scoring, ...agent, agentTargetRssMb: TARGET_RSS_MB, agentRssVsTarget: Number((rss / TARGET_RSS_MB).toFixed(2)), scoreVerdict: misses.length === 0 ? 'within target' : misses.join('; ') };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isMainModule(import.meta.url)) {
   if (process.argv.includes('--agent-child')) {
     const feedUrl = process.argv[process.argv.indexOf('--agent-child') + 1];
     const figures = await agentTicks(AGENT_CANDIDATES, AGENT_HELD, 3, true, feedUrl);

@@ -17,7 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { render } from 'ink';
 import { createElement } from 'react';
 import { createEventBus } from '../agent/events.js';
@@ -26,6 +26,7 @@ import { aMirrorView, aStatus, T0_MS } from '../control/testing.js';
 import { Dashboard } from '../ui/components/app.js';
 import { useAgentDashboard } from '../ui/dashboard.js';
 import { initialDashboard, reduceDashboard, type DashboardState } from '../ui/state.js';
+import { isMainModule, printFigures } from './entry.js';
 
 const OWNED = 1000;
 const CANDIDATES = 10_000;
@@ -164,7 +165,7 @@ export async function benchIdle(): Promise<Record<string, number>> {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isMainModule(import.meta.url)) {
   const at = process.argv.indexOf('--idle-child');
   if (at >= 0) {
     void idleChild(process.argv[at + 1] ?? '', Number(process.argv[at + 2] ?? IDLE_SECONDS));
@@ -175,7 +176,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       const idle = await benchIdle();
       const show = (title: string, figures: Record<string, number>): void => {
         console.log(title);
-        for (const [key, value] of Object.entries(figures)) console.log(`  ${key.padEnd(24)} ${value}`);
+        printFigures(figures, '  ');
       };
       show(`render, ${OWNED} owned + ${CANDIDATES} candidates, 80x24:`, render80);
       show(`render, ${OWNED} owned + ${CANDIDATES} candidates, 120x40:`, render120);
