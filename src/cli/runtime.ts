@@ -40,7 +40,7 @@ export interface Runtime {
 }
 
 /** Keys a running agent cannot take over: they need a restart (reported when edited). */
-const RESTART_KEYS = ['daemon', 'node', 'limits.feedMaxBytes', 'limits.torrentFileMaxBytes', 'limits.fetchTimeout', 'scrape.requestsPerSecond', 'intervals.tick', 'geo.overrides', 'announceProbe.requestsPerSecond'];
+const RESTART_KEYS = ['daemon', 'node', 'limits.feedMaxBytes', 'limits.torrentFileMaxBytes', 'limits.rpcAnswerMaxBytes', 'limits.fetchTimeout', 'scrape.requestsPerSecond', 'intervals.tick', 'geo.overrides', 'announceProbe.requestsPerSecond'];
 
 export async function buildRuntime(options: { policyPath: string; stateDir?: string; env?: NodeJS.ProcessEnv; yes?: boolean }): Promise<Runtime> {
   const env = options.env ?? process.env;
@@ -59,6 +59,7 @@ export async function buildRuntime(options: { policyPath: string; stateDir?: str
     username: policy.daemon.username,
     password: secrets.rpcPassword,
     timeoutMs: policy.daemon.timeout,
+    maxAnswerBytes: policy.limits.rpcAnswerMaxBytes,
   });
   const limits: HttpLimits = {
     timeoutMs: policy.limits.fetchTimeout,

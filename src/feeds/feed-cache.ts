@@ -4,8 +4,8 @@
  * so one bad poll never empties the mirror set. In memory only: after a restart the first
  * poll is unconditional.
  */
-import { isSmartnodeError, SmartnodeError } from '../shared/index.js';
-import { fetchFeed, type FetchImpl } from './fetch.js';
+import { isSmartnodeError, SmartnodeError, type HttpTransport } from '../shared/index.js';
+import { fetchFeed } from './fetch.js';
 import { detectFeedFormat, parseFeed } from './parse.js';
 import type { FeedFormat, FeedItem, FeedWarning, ParsedFeed } from './types.js';
 
@@ -23,7 +23,7 @@ export interface FeedRefreshOptions {
   timeoutMs: number;
   maxBytes: number;
   userAgent: string;
-  fetchImpl?: FetchImpl;
+  transport?: HttpTransport;
 }
 
 export interface FeedRefreshResult {
@@ -67,7 +67,7 @@ export class FeedCache {
         timeoutMs: options.timeoutMs,
         maxBytes: options.maxBytes,
         userAgent: options.userAgent,
-        ...(options.fetchImpl === undefined ? {} : { fetchImpl: options.fetchImpl }),
+        ...(options.transport === undefined ? {} : { transport: options.transport }),
       });
       if (answer.status === 'not-modified') {
         if (usable === undefined) throw new SmartnodeError('INTERNAL', `feed ${source.id}: 304 without a cached copy`);

@@ -8,8 +8,8 @@ export { parseAtCollectionCsv, parseCsv, type CsvParseResult, type CsvRow } from
 export { parseJsonTorrentList } from './json.js';
 export { MAX_ITEM_SIZE_BYTES } from './item.js';
 export {
-  fetchFeed, fetchTorrentFile,
-  type FetchFeedOptions, type FetchFeedResult, type FetchImpl, type FetchTorrentOptions,
+  feedTextDecoder, fetchFeed, fetchFeedStream, fetchTorrentFile,
+  type FeedAnswerHead, type FetchFeedOptions, type FetchFeedResult, type FetchFeedStreamResult, type FetchTorrentOptions,
 } from './fetch.js';
 export { FeedCache, type FeedRefreshOptions, type FeedRefreshResult, type FeedSource } from './feed-cache.js';
 export { parseTorrentFile, verifyTorrentForItem, type ParseTorrentOptions } from './torrent.js';

@@ -235,6 +235,7 @@ const limitsSchema = z
   .strictObject({
     feedMaxBytes: size().prefault('50 MB').describe('Largest feed download accepted; a bigger feed is refused.'),
     torrentFileMaxBytes: size().prefault('10 MB').describe('Largest .torrent file accepted.'),
+    rpcAnswerMaxBytes: size().prefault('64 MiB').describe('Largest answer accepted from the daemon\'s RPC (refused while reading); 64 MiB holds a full poll of ~20,000 torrents.'),
     fetchTimeout: duration().prefault('30s').describe('Time limit for one feed or .torrent download.'),
     maxAddsPerTick: z.number().int().min(1).default(10).describe('At most this many torrents are added per tick.'),
     maxEvictFraction: z
