@@ -2,10 +2,10 @@
 export type {
   FeedFormat, FeedItem, FeedWarning, ParsedFeed, ParseFeedOptions, TorrentFileEntry, TorrentMeta,
 } from './types.js';
-export { detectFeedFormat, parseFeed } from './parse.js';
+export { createFeedParser, detectFeedFormat, parseFeed, type FeedStreamParser } from './parse.js';
 export { parseRssFeed } from './rss.js';
-export { parseAtCollectionCsv, parseCsv, type CsvParseResult, type CsvRow } from './csv.js';
-export { parseJsonTorrentList } from './json.js';
+export { createAtCsvParser, CsvSplitter, parseAtCollectionCsv, parseCsv, type CsvParseResult, type CsvRow, type CsvRowView } from './csv.js';
+export { createJsonListParser, parseJsonTorrentList } from './json.js';
 export { MAX_ITEM_SIZE_BYTES } from './item.js';
 export {
   feedTextDecoder, fetchFeed, fetchFeedStream, fetchTorrentFile,

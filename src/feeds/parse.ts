@@ -3,8 +3,8 @@
  * async only because rss-parser's `parseString` returns a promise.
  */
 import { SmartnodeError } from '../shared/index.js';
-import { parseAtCollectionCsv } from './csv.js';
-import { parseJsonTorrentList } from './json.js';
+import { createAtCsvParser, parseAtCollectionCsv } from './csv.js';
+import { createJsonListParser, parseJsonTorrentList } from './json.js';
 import { parseRssFeed } from './rss.js';
 import type { FeedFormat, ParsedFeed, ParseFeedOptions } from './types.js';
 
@@ -43,6 +43,42 @@ export async function parseFeed(text: string, options: ParseFeedOptions): Promis
       return parseAtCollectionCsv(text, options);
     case 'json':
       return parseJsonTorrentList(text, options);
+  }
+}
+
+/** A feed parser fed bytes as they arrive. */
+export interface FeedStreamParser {
+  push(bytes: Uint8Array): void;
+  end(): Promise<ParsedFeed>;
+}
+
+/**
+ * CSV and JSON become items row by row (memory: the items, never the text). RSS goes through
+ * rss-parser, which needs the whole document: its text is gathered, then parsed once.
+ * `decoder` is the feed's charset (see feedTextDecoder).
+ */
+export function createFeedParser(options: ParseFeedOptions, decoder: InstanceType<typeof TextDecoder>): FeedStreamParser {
+  switch (options.format) {
+    case 'at-csv': {
+      const csv = createAtCsvParser(options, decoder);
+      return { push: (bytes) => csv.push(bytes), end: async () => csv.end() };
+    }
+    case 'json': {
+      const json = createJsonListParser(options, decoder);
+      return { push: (bytes) => json.push(bytes), end: async () => json.end() };
+    }
+    case 'rss': {
+      const parts: string[] = [];
+      return {
+        push: (bytes) => { parts.push(decoder.decode(bytes, { stream: true })); },
+        end: async () => {
+          parts.push(decoder.decode());
+          const text = parts.join('');
+          parts.length = 0;
+          return parseRssFeed(text, options);
+        },
+      };
+    }
   }
 }
 
