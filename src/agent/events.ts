@@ -22,7 +22,7 @@ export type AgentEvent =
   | { type: 'tick-finished'; atMs: number; tick: number; durationMs: number; adds: number; removes: number; failed: number; dryRun: boolean }
   | { type: 'tick-failed'; atMs: number; tick: number; error: ErrorView; retryInMs: number }
   | { type: 'feed-fetched'; atMs: number; feedId: string; items: number; notModified: boolean; warnings: number }
-  | { type: 'feed-failed'; atMs: number; feedId: string; error: ErrorView; keptItems: number }
+  | { type: 'feed-failed'; atMs: number; feedId: string; error: ErrorView; keptItems: number; /** When the feed's host is tried again (backoff). */ retryAtMs?: number }
   | { type: 'feed-item-dropped'; atMs: number; feedId: string; message: string }
   | { type: 'scrape-failed'; atMs: number; tracker: string; error: ErrorView }
   | { type: 'probe-failed'; atMs: number; tracker: string; error: ErrorView }

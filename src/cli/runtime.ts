@@ -74,6 +74,8 @@ export async function buildRuntime(options: { policyPath: string; stateDir?: str
     limits,
     bus,
     extraTrackers: (feedId) => enabledFeeds().find((f) => f.id === feedId)?.trackers ?? [],
+    storeDir: join(stateDir, 'feeds'),
+    ownedFor: (feedId) => state.owned().filter((r) => r.phase === 'owned' && r.feedIds.includes(feedId)),
   });
   const counts = createScrapeCountSource({
     scraper: createScraper({ requestsPerSecond: policy.scrape.requestsPerSecond, timeoutMs: Math.min(policy.limits.fetchTimeout, 15_000), now: clock }),
