@@ -184,7 +184,7 @@ function statusError(url: string, status: number, codes: Codes): SmartnodeError 
   const hint = status === 401 || status === 403
     ? 'the server refused access: check the feed\'s cookie (it may have expired)'
     : status === 404 ? 'check the URL; the resource does not exist'
-      : retryable ? 'a server-side problem; it will be retried on the next poll' : 'check the URL';
+      : retryable ? 'a server-side problem; it will be retried later' : 'check the URL';
   return new SmartnodeError(codes.fetch, `GET ${redactUrl(url)}: HTTP ${status}`, {
     hint,
     retryable,
