@@ -152,25 +152,25 @@ async function readIntoParser(
   let headBytes = 0;
   let parser: FeedStreamParser | null = null;
   let format: FeedFormat | null = null;
-  const start = (): FeedStreamParser => {
+  const start = async (): Promise<FeedStreamParser> => {
     const first = Buffer.concat(head);
     format = source.format === 'auto' ? detectFeedFormat(new TextDecoder().decode(first), contentType, source.url) : source.format;
     const created = createFeedParser({ format, feedId: source.id, feedUrl: source.url, nowMs }, feedTextDecoder(first, contentType));
-    if (first.length > 0) created.push(first);
+    if (first.length > 0) await created.push(first);
     head.length = 0;
     return created;
   };
   for await (const chunk of chunks) {
     if (writer !== null) await writer.write(chunk);
     if (parser !== null) {
-      parser.push(chunk);
+      await parser.push(chunk);
       continue;
     }
     head.push(chunk);
     headBytes += chunk.byteLength;
-    if (headBytes >= HEAD_BYTES) parser = start();
+    if (headBytes >= HEAD_BYTES) parser = await start();
   }
-  parser ??= start();
+  parser ??= await start();
   return { parser, format: format ?? 'rss' };
 }
 

@@ -6,6 +6,7 @@ import { SmartnodeError } from '../shared/index.js';
 import { createAtCsvParser, parseAtCollectionCsv } from './csv.js';
 import { createJsonListParser, parseJsonTorrentList } from './json.js';
 import { parseRssFeed } from './rss.js';
+import { createRssStreamParser } from './rss-stream.js';
 import type { FeedFormat, ParsedFeed, ParseFeedOptions } from './types.js';
 
 /**
@@ -48,13 +49,13 @@ export async function parseFeed(text: string, options: ParseFeedOptions): Promis
 
 /** A feed parser fed bytes as they arrive. */
 export interface FeedStreamParser {
-  push(bytes: Uint8Array): void;
+  push(bytes: Uint8Array): void | Promise<void>;
   end(): Promise<ParsedFeed>;
 }
 
 /**
- * CSV and JSON become items row by row (memory: the items, never the text). RSS goes through
- * rss-parser, which needs the whole document: its text is gathered, then parsed once.
+ * CSV and JSON become items row by row, RSS item batch by item batch past a few MB (memory: the
+ * items, never the whole text; rss-stream.ts).
  * `decoder` is the feed's charset (see feedTextDecoder).
  */
 export function createFeedParser(options: ParseFeedOptions, decoder: InstanceType<typeof TextDecoder>): FeedStreamParser {
@@ -67,18 +68,8 @@ export function createFeedParser(options: ParseFeedOptions, decoder: InstanceTyp
       const json = createJsonListParser(options, decoder);
       return { push: (bytes) => json.push(bytes), end: async () => json.end() };
     }
-    case 'rss': {
-      const parts: string[] = [];
-      return {
-        push: (bytes) => { parts.push(decoder.decode(bytes, { stream: true })); },
-        end: async () => {
-          parts.push(decoder.decode());
-          const text = parts.join('');
-          parts.length = 0;
-          return parseRssFeed(text, options);
-        },
-      };
-    }
+    case 'rss':
+      return createRssStreamParser(options, decoder);
   }
 }
 
