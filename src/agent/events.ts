@@ -41,7 +41,7 @@ export type AgentEvent =
   | { type: 'mirror'; atMs: number; view: MirrorView }
   /** Donated limits (issue 4): caps in force, what the limits held back, policy reloads. */
   | { type: 'bandwidth'; atMs: number; scope: 'owned' | 'session'; owned: number; changed: number; uploadBytesPerSec: number | null; downloadBytesPerSec: number | null; uploadState: 'open' | 'throttled' | 'stopped'; downloadState: 'open' | 'throttled' | 'stopped'; window: number | null; periodUploadedBytes: number; periodDownloadedBytes: number }
-  | { type: 'disk-reserve'; atMs: number; diskFreeBytes: number; minFreeBytes: number; evictions: number }
+  | { type: 'disk-reserve'; atMs: number; diskFreeBytes: number; minFreeBytes: number; evictions: number; pendingWriteBytes: number; detail: string }
   | { type: 'eviction-held'; atMs: number; removes: number; removeBytes: number; ownedBytes: number; fraction: number; maxEvictFraction: number }
   | { type: 'adds-deferred'; atMs: number; code: string; count: number; bytes: number }
   | { type: 'policy-reloaded'; atMs: number; path: string; changed: string[] }

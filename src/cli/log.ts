@@ -109,7 +109,10 @@ function logEvent(logger: Logger, event: AgentEvent): void {
       );
       return;
     case 'disk-reserve':
-      logger.warn({ event: event.type, diskFreeBytes: event.diskFreeBytes, minFreeBytes: event.minFreeBytes, evictions: event.evictions }, `free space ${formatBytes(event.diskFreeBytes)} is below the ${formatBytes(event.minFreeBytes)} reserve: adding nothing, evicting ${event.evictions} owned torrent(s)`);
+      logger.warn(
+        { event: event.type, diskFreeBytes: event.diskFreeBytes, minFreeBytes: event.minFreeBytes, pendingWriteBytes: event.pendingWriteBytes, evictions: event.evictions },
+        `${event.detail}: adding nothing, evicting ${event.evictions} owned torrent(s)`,
+      );
       return;
     case 'eviction-held':
       logger.warn({ event: event.type, removes: event.removes, removeBytes: event.removeBytes, fraction: event.fraction }, `the plan would remove ${event.removes} torrent(s), ${Math.round(event.fraction * 100)} % of the mirror (limit ${Math.round(event.maxEvictFraction * 100)} %): nothing changed; confirm with \`smartnode run --yes\` or on the dashboard`);
