@@ -36,7 +36,15 @@ const jsonItemSchema = z.looseObject({
   name: textish,
   title: textish,
   trackers: z.array(z.string()).nullish(),
+  published_at: textish,
+  md5: textish,
+  sha1: textish,
+  sha256: textish,
+  /** Per-file digests; an entry that is not an object is ignored, not fatal. */
+  files: z.array(z.unknown()).nullish(),
 });
+
+const fileDigestSchema = z.looseObject({ path: textish, md5: textish, sha1: textish, sha256: textish });
 
 const listSchema = z.union([z.array(z.unknown()), z.looseObject({ torrents: z.array(z.unknown()) })]);
 
@@ -84,7 +92,14 @@ export function parseJsonTorrentList(text: string, options: ParseFeedOptions): P
       magnetUri: item.magnet_link ?? item.magnet,
       trackers: item.trackers ?? [],
       counts: { seeders: item.seeders, leechers: item.leechers, completed: item.completed, observedAtMs: scrapedAtMs ?? options.nowMs },
-      publishedAtMs: parseDateMs(item.added_to_torrents_list_at),
+      publishedAtMs: parseDateMs(item.published_at ?? item.added_to_torrents_list_at),
+      digests: {
+        content: { md5: item.md5, sha1: item.sha1, sha256: item.sha256 },
+        files: (item.files ?? []).flatMap((raw) => {
+          const file = fileDigestSchema.safeParse(raw);
+          return file.success ? [{ path: file.data.path, digests: { md5: file.data.md5, sha1: file.data.sha1, sha256: file.data.sha256 } }] : [];
+        }),
+      },
     });
   });
   return collector.result();
