@@ -62,8 +62,11 @@ export async function hashContent(files: readonly HashFile[], algorithms: readon
   return { content: digestSet(algorithms, content), files: perFile, bytesRead };
 }
 
-/** Reads a file through two alternating buffers: the next read runs while `consume` hashes. */
-async function readFileChunks(file: HashFile, buffers: Buffer[], consume: (chunk: Buffer) => void, after: (n: number) => Promise<void>): Promise<number> {
+/**
+ * Reads a file through two alternating buffers: the next read runs while `consume` hashes the
+ * current chunk (valid only during the call). Returns the bytes read.
+ */
+export async function readFileChunks(file: HashFile, buffers: Buffer[], consume: (chunk: Buffer) => void, after: (n: number) => Promise<void>): Promise<number> {
   let handle;
   try {
     handle = await open(file.absolutePath, 'r');

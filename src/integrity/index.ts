@@ -7,4 +7,4 @@ export {
   compareDigests, decideIntegrity, isBusyWindow, judgeDigest, nextVerifyAllowedAtMs, pickScheduledVerify,
   type DigestComparison, type IntegrityDecision, type IntegritySchedule, type IntegrityStep, type IntegrityTorrent,
 } from './decide.js';
-export { HASH_CHUNK_BYTES, hashContent, type ContentHashes, type HashFile, type HashOptions } from './digest.js';
+export { HASH_CHUNK_BYTES, hashContent, readFileChunks, type ContentHashes, type HashFile, type HashOptions } from './digest.js';

@@ -14,8 +14,9 @@ export const publishedRecordSchema = z.object({
   downloadDir: z.string(),
   sizeBytes: z.number().nonnegative(),
   fileCount: z.number().int().positive(),
-  /** Absolute path of the .torrent written for the feed. */
+  /** Absolute path of the .torrent written for the feed, and its size (the enclosure length). */
   torrentFile: z.string(),
+  torrentBytes: z.number().int().positive(),
   /** sha256 of the content (the files concatenated in the torrent's order). */
   sha256: z.string(),
   trackers: z.array(z.string()),
