@@ -70,9 +70,9 @@ export async function runIntegrityStep(deps: AgentDeps, config: AgentConfig, inp
       if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE') break;
     }
   }
-  // Records of torrents no longer owned go, except a corrupt ban's (it says why it is banned).
-  const bans = state.bans();
-  const forget = [...records.keys()].filter((h) => !decision.records.has(h) && !(bans.has(h) && records.get(h)?.last?.code === 'CORRUPT'));
+  // Records of torrents no longer owned go, except after a CORRUPT finding: it says why a torrent
+  // is banned, and it counts the one fresh download even when that download is interrupted.
+  const forget = [...records.keys()].filter((h) => !decision.records.has(h) && records.get(h)?.last?.code !== 'CORRUPT');
   state.putIntegrity(decision.records, forget);
 }
 
@@ -142,9 +142,19 @@ async function refetch(deps: AgentDeps, config: AgentConfig, t: DaemonTorrent, m
   const file = await deps.torrents.readTorrent(m.item, m.primaryFeedId);
   deps.state.putOwned({ ...record, phase: 'adding', intentAtMs: deps.clock() });
   await deps.daemon.removeTorrent(t.infoHash, { deleteData });
+  await waitGone(deps, t.infoHash);
   const added = await deps.daemon.addTorrent({ metainfo: file.metainfo, downloadDir: record.downloadDir, labels: [config.label] });
   if (added.duplicate) throw new SmartnodeError('DAEMON_RPC', `${t.name} is still in the daemon after its removal; the next tick looks again`, { retryable: true });
   deps.state.putOwned({ ...record, phase: 'owned', intentAtMs: deps.clock() });
+}
+
+/** Transmission removes a torrent (and its files) a moment after answering: wait, bounded. */
+async function waitGone(deps: AgentDeps, infoHash: InfoHash): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while ((await deps.daemon.listTorrents({ trackerStats: false })).some((x) => x.infoHash === infoHash)) {
+    if (Date.now() > deadline) throw new SmartnodeError('DAEMON_RPC', `the daemon still lists ${infoHash} 15 s after removing it`, { retryable: true, hint: 'the next tick looks again' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function readMeta(deps: AgentDeps, m: MergedItem): Promise<TorrentMeta> {
