@@ -78,7 +78,8 @@ export async function makeTorrent(dataset: ScannedDataset, options: MakeTorrentO
   }
   if (done !== pieceCount) throw new Error(`internal: ${done} pieces hashed, ${pieceCount} expected`);
 
-  const info: Record<string, BencodeInput> = { name: dataset.name, 'piece length': pieceLength, pieces };
+  // `private: 0` as transmission-create writes it (BEP 27: the same as absent), so both tools give one info-hash.
+  const info: Record<string, BencodeInput> = { name: dataset.name, 'piece length': pieceLength, pieces, private: 0 };
   if (dataset.isDirectory) info['files'] = dataset.files.map((f) => ({ length: f.lengthBytes, path: f.path }));
   else info['length'] = dataset.totalBytes;
   const top: Record<string, BencodeInput> = { info, 'created by': 'smartnode', 'creation date': options.creationDate };
