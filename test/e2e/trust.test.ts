@@ -224,6 +224,8 @@ publish:
     expect((await onB('single'))?.downloadDir).toBe(join(downloadB, hashes['single']!));
     expect(await sha256Tree(mirrored('multi', multi))).toEqual(await sha256Tree(multi.contentPath));
     expect(await sha256File(join(downloadB, hashes['single']!, 'connectome.csv'))).toBe(await sha256File(join(single.contentPath, 'connectome.csv')));
+    const { stdout } = await run('node', ['bin/smartnode.js', 'explain', hashes['multi']!, '--policy', policyB], { env: ENV, timeout: 60_000 });
+    expect(stdout).toMatch(/integrity: last verified .* ago; REPAIRED: the pieces found bad were downloaded again/);
   }, 300_000);
 
   it('A\'s published data survives A\'s budget shrinking to nothing, and withdraw keeps the data', async () => {
