@@ -145,7 +145,7 @@ async function applyRemove(deps: AgentDeps, config: AgentConfig, action: Extract
 }
 
 /** Deletes an owned torrent and its data; `dir` is where the daemon keeps the data now. */
-async function removeOwned(deps: AgentDeps, config: AgentConfig, infoHash: InfoHash, dir: string): Promise<void> {
+export async function removeOwned(deps: AgentDeps, config: AgentConfig, infoHash: InfoHash, dir: string): Promise<void> {
   const record = deps.state.ownedRecord(infoHash);
   if (record === undefined) return;
   if (!isInsideDir(dir, config.downloadDir)) {

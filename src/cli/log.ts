@@ -135,6 +135,13 @@ function logEvent(logger: Logger, event: AgentEvent): void {
     case 'state-warning':
       logger.warn({ event: event.type }, event.message);
       return;
+    case 'integrity': {
+      const fields = { event: event.type, infoHash: event.infoHash, code: event.code, ...(event.expected === undefined ? {} : { expected: event.expected, actual: event.actual }) };
+      const line = `${event.code} ${event.name}: ${event.text}`;
+      if (event.code === 'CORRUPT' || event.code === 'DATA_VANISHED' || event.code === 'BAD_PIECES') logger.warn(fields, line);
+      else logger.info(fields, line);
+      return;
+    }
   }
 }
 

@@ -194,6 +194,7 @@ export function toAgentConfig(policy: Policy): AgentConfig {
     trackerStatsIntervalMs: policy.intervals.scrape,
     maxTorrentProbesPerTick: 20,
     donated: toDonatedConfig(policy),
+    integrity: { reverifyEveryMs: policy.integrity.reverifyEvery, readRateBytesPerSec: policy.integrity.readRate ?? null },
   };
 }
 

@@ -1,6 +1,6 @@
 /** The feeds domain: fetch feeds and .torrent files (IO), parse them into domain types (pure). */
 export type {
-  FeedFormat, FeedItem, FeedWarning, ParsedFeed, ParseFeedOptions, TorrentFileEntry, TorrentMeta,
+  ContentDigests, DigestAlgorithm, DigestSet, FeedFormat, FeedItem, FeedWarning, ParsedFeed, ParseFeedOptions, TorrentFileEntry, TorrentMeta,
 } from './types.js';
 export { createFeedParser, detectFeedFormat, parseFeed, type FeedStreamParser } from './parse.js';
 export { parseRssFeed } from './rss.js';
@@ -13,3 +13,4 @@ export {
 } from './fetch.js';
 export { FeedCache, type FeedRefreshOptions, type FeedRefreshResult, type FeedSource } from './feed-cache.js';
 export { parseTorrentFile, verifyTorrentForItem, type ParseTorrentOptions } from './torrent.js';
+export { DIGEST_ALGORITHMS, DIGEST_HEX_LENGTH, md5FromTorrentName, readDigests } from './digests.js';

@@ -36,7 +36,15 @@ const jsonItemSchema = z.looseObject({
   name: textish,
   title: textish,
   trackers: z.array(z.string()).nullish(),
+  published_at: textish,
+  md5: textish,
+  sha1: textish,
+  sha256: textish,
+  /** Per-file digests; an entry that is not an object is ignored, not fatal. */
+  files: z.array(z.unknown()).nullish(),
 });
+
+const fileDigestSchema = z.looseObject({ path: textish, md5: textish, sha1: textish, sha256: textish });
 
 /** Nesting deeper than this is not a torrent list. */
 const MAX_DEPTH = 256;
@@ -109,7 +117,14 @@ function addElement(collector: FeedItemCollector, element: unknown, index: numbe
     magnetUri: item.magnet_link ?? item.magnet,
     trackers: item.trackers ?? [],
     counts: { seeders: item.seeders, leechers: item.leechers, completed: item.completed, observedAtMs: scrapedAtMs ?? options.nowMs },
-    publishedAtMs: parseDateMs(item.added_to_torrents_list_at),
+    publishedAtMs: parseDateMs(item.published_at ?? item.added_to_torrents_list_at),
+    digests: {
+      content: { md5: item.md5, sha1: item.sha1, sha256: item.sha256 },
+      files: (item.files ?? []).flatMap((raw) => {
+        const file = fileDigestSchema.safeParse(raw);
+        return file.success ? [{ path: file.data.path, digests: { md5: file.data.md5, sha1: file.data.sha1, sha256: file.data.sha256 } }] : [];
+      }),
+    },
   });
 }
 

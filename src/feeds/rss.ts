@@ -32,11 +32,16 @@ const ITEM_FIELDS = [
   'torrent:leechers', 'torrent:magnetURI', 'torrent:fileName', 'torrent:trackers',
   'nyaa:infoHash', 'nyaa:seeders', 'nyaa:leechers', 'nyaa:downloads',
   'media:content', 'media:hash',
+  // Content digests (src/feeds/digests.ts): whole content, and `<file path=".." sha256=".."/>` per file.
+  'md5', 'sha1', 'sha256',
 ] as const;
 
 function makeParser(): Parser<XmlRecord, XmlRecord> {
   // defaultRSS 2: feeds without `version` on <rss> are read as RSS 2.0.
-  return new Parser<XmlRecord, XmlRecord>({ defaultRSS: 2, customFields: { item: [...ITEM_FIELDS] } });
+  return new Parser<XmlRecord, XmlRecord>({
+    defaultRSS: 2,
+    customFields: { item: [...ITEM_FIELDS, ['file', 'digestFiles', { keepArray: true }]] },
+  });
 }
 
 interface RssDocument {
@@ -207,6 +212,13 @@ function toCandidate(item: XmlRecord, options: ParseFeedOptions): ItemCandidate 
         }
       : null,
     publishedAtMs: parseDateMs(textOf(item.isoDate) ?? textOf(item.pubDate)),
+    digests: {
+      content: { md5: textOf(item.md5), sha1: textOf(item.sha1), sha256: textOf(item.sha256) },
+      files: (Array.isArray(item.digestFiles) ? item.digestFiles : []).map((f: unknown) => {
+        const attrs = isRecord(f) && isRecord(f.$) ? f.$ : {};
+        return { path: textOf(attrs.path), digests: { md5: textOf(attrs.md5), sha1: textOf(attrs.sha1), sha256: textOf(attrs.sha256) } };
+      }),
+    },
   };
 }
 

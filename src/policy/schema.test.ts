@@ -49,6 +49,8 @@ describe('policySchema defaults', () => {
       bandwidth: { scope: 'owned', schedule: [] },
       geo: { country: 'auto', overrides: [] },
       announceProbe: { enabled: true, interval: 21_600_000, maxPerTick: 50, requestsPerSecond: 2, numwant: 50 },
+      integrity: { reverifyEvery: 90 * 86_400_000 },
+      publish: { title: 'smartnode datasets', announce: [], webSeeds: [] },
     });
   });
 

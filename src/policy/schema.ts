@@ -9,6 +9,7 @@ import { redactUrl } from '../shared/redact.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 import { buildBandwidthSchema } from './bandwidth-schema.js';
 import { buildAnnounceProbeSchema, buildScoringSignalKeys, geoSchema } from './signals-schema.js';
+import { buildIntegritySchema, buildPublishSchema } from './trust-schema.js';
 
 export const POLICY_VERSION = 1;
 
@@ -270,6 +271,8 @@ export const policySchema = z
     bandwidth: buildBandwidthSchema({ size, rate }).prefault({}),
     geo: geoSchema.prefault({}),
     announceProbe: buildAnnounceProbeSchema({ rate, duration }).prefault({}),
+    integrity: buildIntegritySchema({ rate, duration }).prefault({}),
+    publish: buildPublishSchema().prefault({}),
   })
   .meta({
     title: 'smartnode policy',
@@ -291,3 +294,5 @@ export type ScrapePolicy = Policy['scrape'];
 export type BandwidthPolicy = Policy['bandwidth'];
 export type GeoPolicy = Policy['geo'];
 export type AnnounceProbePolicy = Policy['announceProbe'];
+export type IntegrityPolicy = Policy['integrity'];
+export type PublishPolicy = Policy['publish'];
