@@ -45,7 +45,9 @@ export async function pollDaemon(deps: AgentDeps, config: AgentConfig, nowMs: nu
   const reconcile = async (list: DaemonTorrent[]): Promise<OwnershipView> => {
     const records = state.owned();
     // Asked only when an interrupted add sits outside its directory: was it a restart's reload?
-    const daemonStartedAtMs = needsDaemonStart(records, list) ? nowMs - (await daemon.readSessionStats()).secondsActive * 1000 : null;
+    // secondsActive is whole seconds: the earliest start it allows, so a start is never
+    // believed later than it was.
+    const daemonStartedAtMs = needsDaemonStart(records, list) ? nowMs - ((await daemon.readSessionStats()).secondsActive + 1) * 1000 : null;
     return reconcileOwnership({ records, torrents: list, label: config.label, downloadDir: config.downloadDir, daemonStartedAtMs });
   };
   let torrents = await poll();

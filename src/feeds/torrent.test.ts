@@ -94,7 +94,7 @@ describe('parseTorrentFile refuses hostile files', () => {
     expect(invalidReason(input)).toMatch(expected);
   });
 
-  it('never throws anything but TORRENT_INVALID on random or damaged files, and stays fast', () => {
+  it('never throws anything but TORRENT_INVALID on random or damaged files', () => {
     const alphabet = fc.constantFrom(...new TextEncoder().encode('dlie0123456789:-x'));
     const torrent = aTorrentFile({ files: [{ path: ['a', 'b'], length: 5 }, { path: ['c'], length: 70000 }] });
     const inputs = fc.oneof(
@@ -109,13 +109,11 @@ describe('parseTorrentFile refuses hostile files', () => {
         }),
     );
     fc.assert(fc.property(inputs, (input) => {
-      const started = performance.now();
       try {
         parseTorrentFile(input);
       } catch (error) {
         if (!(error instanceof SmartnodeError) || error.code !== 'TORRENT_INVALID') throw error;
       }
-      expect(performance.now() - started).toBeLessThan(50);
     }), { numRuns: 2000 });
   });
 
