@@ -11,6 +11,7 @@ import { registerExplainCommand } from './explain.js';
 import { defaultInitDeps, registerInitCommand } from './init.js';
 import { registerPlanCommand } from './plan.js';
 import { registerRunCommand } from './run.js';
+import { registerSimulateCommand } from './simulate.js';
 import { registerStatusCommand } from './status.js';
 
 export interface CliIO {
@@ -39,6 +40,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
   registerDoctorCommand(program, io, setExitCode);
   registerStatusCommand(program, io, setExitCode);
   registerDashboardCommand(program, io, setExitCode);
+  registerSimulateCommand(program, io, setExitCode);
 
   const policy = program.command('policy').description('Policy file tools.');
   policy
