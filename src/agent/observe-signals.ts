@@ -10,7 +10,7 @@
  */
 import type { DaemonPort, DaemonTorrent } from '../daemon/index.js';
 import { estimateByLittle, estimateFromPeers, withSignals } from '../plan/index.js';
-import type { Candidate, PeerSample, PlanPolicy, SignalScoring, SlowObservation, SwarmSignals } from '../plan/index.js';
+import type { Candidate, PeerSample, PlanPolicy, PopulationObservation, SignalScoring, SlowObservation, SwarmSignals } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
 import type { GeoResolver, SwarmProber } from '../swarm/index.js';
 import { toErrorView, type EventBus } from './events.js';
@@ -173,17 +173,23 @@ export function scoredInputs(
   observed: ObservedSignals | null,
   nodeId: string,
   nowMs: number,
+  population?: { observations: ReadonlyMap<InfoHash, PopulationObservation>; competitors: number },
 ): { candidates: Candidate[]; policy: PlanPolicy } {
   const scoring = policy.scoring;
   if (observed === null || scoring.signals === undefined) return { candidates: [...candidates], policy };
   const base: SignalScoring = scoring.signals;
+  const expectedNodes = Math.max(base.herd.expectedNodes, population?.competitors ?? 1);
   const signalsPolicy: SignalScoring = {
     ...base,
     geo: { ...base.geo, selfCountry: observed.selfCountry },
-    herd: { ...base.herd, nodeId, epoch: Math.floor(nowMs / Math.max(1, base.herd.redrawIntervalMs)) },
+    herd: { ...base.herd, nodeId, expectedNodes, epoch: Math.floor(nowMs / Math.max(1, base.herd.redrawIntervalMs)) },
   };
   const withObs = candidates.map((c) => {
     const s = observed.signals.get(c.infoHash);
+    const p = population?.observations.get(c.infoHash);
+    if (p !== undefined) return { ...c, signals: { ...(s ?? { infoHash: c.infoHash, geo: null, slow: null }), population: p } };
+    // A counted swarm is scored with its signals even when none was observed (each is then a factor of 1; the herd draw still applies).
+    if (s === undefined && c.counts !== null) return { ...c, signals: { infoHash: c.infoHash, geo: null, slow: null } };
     return s === undefined ? c : { ...c, signals: s };
   });
   return { candidates: withSignals(withObs), policy: { ...policy, scoring: { ...scoring, signals: signalsPolicy } } };

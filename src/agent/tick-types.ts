@@ -11,7 +11,7 @@ import type { DeferredAdd, PendingEviction } from '../plan/limits.js';
 import type { InfoHash } from '../shared/index.js';
 import type { EffectiveRates } from './bandwidth-plan.js';
 import type { MergedItem } from './candidates.js';
-import type { DecideMemory } from './population.js';
+import type { DecideMemory, PopulationView } from './population.js';
 import type { OwnershipOp, OwnershipView } from './ownership.js';
 import type { OwnedRecord } from './state.js';
 import type { TransferUsage } from './transfer.js';
@@ -106,6 +106,8 @@ export interface TickPlan {
   reserveBreached: boolean;
   pendingEviction: PendingEviction | null;
   deferred: DeferredAdd[];
+  /** What this node estimates of the other smartnodes (null: adaptive herd avoidance off). */
+  population: PopulationView | null;
 }
 
 export interface Applied {

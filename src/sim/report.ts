@@ -48,6 +48,7 @@ const COLUMNS: Array<[string, (m: SimMetrics) => string]> = [
   ['downloaded', (m) => `${(m.bytesDownloaded / Math.max(1, m.donatedBytes)).toFixed(2)}x`],
   ['stalled disk', (m) => `${(100 * m.stalledDayShareAvg).toFixed(1)} %`],
   ['no-source disk', (m) => `${(100 * m.noSourceShareAvg).toFixed(1)} %`],
+  ['fill 90 %', (m) => (m.fillHours === null ? 'never' : `${m.fillHours} h`)],
   ['adds', (m) => String(m.adds)],
   ['removes', (m) => String(m.removes)],
 ];

@@ -3,9 +3,9 @@
  * external seeders come and go, trackers are scraped; what the population achieves is sampled
  * every hour. The same options and seed give the same world for every strategy.
  */
-import { SIM_START_MS, STEP_MINUTES, createWorld, scrapeNow, seedersOf, stepExternal, type SimOptions } from './model.js';
+import { SIM_START_MS, STEP_MINUTES, createWorld, scrapeNow, seedersOf, stepExternal, type SimOptions, type World } from './model.js';
 import type { Strategy } from './baselines.js';
-import { addCopy, createNodes, removeCopy, stepDownloads } from './nodes.js';
+import { addCopy, createNodes, removeCopy, stepDownloads, type SimNode } from './nodes.js';
 
 export interface SimSeries {
   /** Hours since the start, one sample an hour. */
@@ -40,6 +40,8 @@ export interface SimMetrics {
   removes: number;
   torrents: number;
   nodes: number;
+  /** Hours until the nodes had committed 90 % of the donated disk (null: never). */
+  fillHours: number | null;
   /** Wall time of the run, ms. */
   wallMs: number;
 }
@@ -49,7 +51,7 @@ export interface SimRun {
   series: SimSeries;
 }
 
-export function runStrategy(options: SimOptions, strategy: Strategy): SimRun {
+export function runStrategy(options: SimOptions, strategy: Strategy, inspect?: (w: World, nodes: readonly SimNode[]) => void): SimRun {
   const started = performance.now();
   const w = createWorld(options);
   const stepMs = STEP_MINUTES * 60_000;
@@ -70,6 +72,7 @@ export function runStrategy(options: SimOptions, strategy: Strategy): SimRun {
   const half = { n: 0, below: 0, zero: 0, stalled: 0, noSource: 0 };
   let stalledMax = 0;
   let over2xEnd = 0;
+  let fillHours: number | null = null;
 
   for (let step = 0; step < steps; step++) {
     const nowMs = SIM_START_MS + step * stepMs;
@@ -111,6 +114,7 @@ export function runStrategy(options: SimOptions, strategy: Strategy): SimRun {
       }
     }
     const stalledShare = donatedBytes > 0 ? stalled / donatedBytes : 0;
+    if (fillHours === null && nodes.reduce((a, n) => a + n.usedBytes, 0) >= 0.9 * donatedBytes) fillHours = (step + 1) / stepsPerHour;
     stalledMax = Math.max(stalledMax, stalledShare);
     over2xMax = Math.max(over2xMax, over);
     over2xEnd = over;
@@ -126,6 +130,7 @@ export function runStrategy(options: SimOptions, strategy: Strategy): SimRun {
     }
   }
 
+  inspect?.(w, nodes);
   let firstHourMax = 0;
   let firstHourNoDeficit = 0;
   for (let i = 0; i < options.torrents; i++) {
@@ -145,7 +150,7 @@ export function runStrategy(options: SimOptions, strategy: Strategy): SimRun {
       firstHourMaxTakersPerTwiceDeficit: firstHourMax, firstHourTakersWithoutDeficit: firstHourNoDeficit,
       bytesDownloaded: bytes, donatedBytes,
       stalledDayShareAvg: half.stalled / n, stalledDayShareMax: stalledMax, noSourceShareAvg: half.noSource / n,
-      adds, removes, torrents: options.torrents, nodes: options.nodes, wallMs: performance.now() - started,
+      adds, removes, fillHours, torrents: options.torrents, nodes: options.nodes, wallMs: performance.now() - started,
     },
   };
 }

@@ -23,15 +23,15 @@ export interface SmartnodeStats {
   candidates: number;
 }
 
-export function smartnodeStrategy(template: AgentConfig, w: World): Strategy & { stats: SmartnodeStats } {
-  const hashes: InfoHash[] = Array.from({ length: w.sizes.length }, (_, i) => toInfoHash((i + 1).toString(16).padStart(40, '0')));
+export function smartnodeStrategy(template: AgentConfig, sizes: { torrents: number }): Strategy & { stats: SmartnodeStats } {
+  const hashes: InfoHash[] = Array.from({ length: sizes.torrents }, (_, i) => toInfoHash((i + 1).toString(16).padStart(40, '0')));
   const index = new Map(hashes.map((h, i) => [h, i]));
   const memory = new Map<number, DecideMemory>();
   const configs = new Map<number, AgentConfig>();
   const stats: SmartnodeStats = { decideMs: 0, decisions: 0, candidates: 0 };
   let itemsAt = Number.NaN;
   let needy: FeedItem[] = [];
-  const itemOf = (i: number): FeedItem => ({
+  const itemOf = (w: World, i: number): FeedItem => ({
     infoHash: hashes[i] as InfoHash, name: `t${i}`, sizeBytes: w.sizes[i] ?? 0, torrentUrl: `http://sim/${i}.torrent`, magnetUri: null, trackers: [],
     counts: { seeders: w.scrape.seeders[i] ?? 0, leechers: w.scrape.leechers[i] ?? 0, completed: w.scrape.completed[i] ?? 0, source: 'scrape', observedAtMs: w.scrape.atMs, origin: 'sim' },
     publishedAtMs: null,
@@ -46,13 +46,13 @@ export function smartnodeStrategy(template: AgentConfig, w: World): Strategy & {
       if (itemsAt !== world.scrape.atMs) {
         itemsAt = world.scrape.atMs;
         needy = [];
-        for (let i = 0; i < world.sizes.length; i++) if ((world.scrape.seeders[i] ?? 0) < target) needy.push(itemOf(i));
+        for (let i = 0; i < world.sizes.length; i++) if ((world.scrape.seeders[i] ?? 0) < target) needy.push(itemOf(world, i));
       }
       const extra: FeedItem[] = [];
       const held: HeldView[] = [];
       for (const c of node.copies.values()) {
         held.push({ infoHash: hashes[c.torrent] as InfoHash, name: `t${c.torrent}`, sizeBytes: world.sizes[c.torrent] ?? 0, leftBytes: (world.sizes[c.torrent] ?? 0) - c.doneBytes, addedAtMs: c.addedAtMs, feedIds: [FEED_ID] });
-        if ((world.scrape.seeders[c.torrent] ?? 0) >= target) extra.push(itemOf(c.torrent));
+        if ((world.scrape.seeders[c.torrent] ?? 0) >= target) extra.push(itemOf(world, c.torrent));
       }
       const items = extra.length === 0 ? needy : needy.concat(extra);
       let config = configs.get(node.index);

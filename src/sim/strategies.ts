@@ -18,7 +18,7 @@ export function isStrategyName(name: string): name is StrategyName {
 
 export function createStrategy(name: StrategyName, config: AgentConfig, world: World): Strategy {
   switch (name) {
-    case 'smartnode': return smartnodeStrategy(config, world);
+    case 'smartnode': return smartnodeStrategy(config, { torrents: world.sizes.length });
     case 'add-all-that-fits': return addAllThatFits();
     case 'annas-archive-daily': return annasArchive('daily');
     case 'annas-archive-once': return annasArchive('once');
