@@ -158,7 +158,7 @@ export function createHttpTorrentSource(options: {
         });
         const meta = parseTorrentFile(bytes);
         verifyTorrentForItem(meta, item.infoHash);
-        const file: TorrentFile = { metainfo: bytes, infoHash: meta.infoHash, name: meta.name, totalSizeBytes: meta.totalSizeBytes, trackers: meta.trackers };
+        const file: TorrentFile = { metainfo: bytes, infoHash: meta.infoHash, name: meta.name, totalSizeBytes: meta.totalSizeBytes, trackers: meta.trackers, webSeeds: meta.webSeeds.length };
         remember(file);
         return file;
       } catch (error) {

@@ -34,6 +34,8 @@ export interface NodeView {
   /** Counts older than this lose to fresher sources (AgentConfig.maxCountAgeMs). */
   maxCountAgeMs: number;
   signals?: ObservedSignals;
+  /** Web seeds per torrent, as its .torrent names them (absent: none). */
+  webSeeds?: ReadonlyMap<InfoHash, number>;
 }
 
 export function observationOf(view: NodeView): Observation {
@@ -51,7 +53,12 @@ export function observationOf(view: NodeView): Observation {
   const byHash = new Map(torrents.map((t) => [t.infoHash, t]));
   const merged = mergeFeedItems(view.feeds.map((f) => ({ feedId: f.feedId, items: [...f.items] })), new Set());
   const candidates = buildCandidates({
-    merged, torrents: byHash, scraped: new Map(), cachedTorrent: () => undefined, nowMs: view.nowMs, maxCountAgeMs: view.maxCountAgeMs,
+    merged, torrents: byHash, scraped: new Map(), nowMs: view.nowMs, maxCountAgeMs: view.maxCountAgeMs,
+    cachedTorrent: (hash) => {
+      const webSeeds = view.webSeeds?.get(hash);
+      const m = merged.get(hash);
+      return webSeeds === undefined || m === undefined ? undefined : { infoHash: hash, name: m.item.name, totalSizeBytes: m.item.sizeBytes ?? 0, trackers: [], webSeeds };
+    },
   });
   return {
     nowMs: view.nowMs, nodeId: view.nodeId, torrents, records,

@@ -48,6 +48,13 @@ export async function runTick(
     type: 'planned', atMs: nowMs, candidates: observation.candidates.length, desired: plan.desired.length,
     adds: actions.filter((a) => a.kind === 'add').length, removes: actions.filter((a) => a.kind === 'remove').length,
     capacityBytes: plan.capacityBytes, committedBytes: plan.committedBytes,
+    ...(tickPlan.population === null ? {} : {
+      population: {
+        ...tickPlan.population,
+        noSource: plan.decisions.filter((d) => d.reason.code === 'NO_SOURCE').length,
+        stalled: plan.decisions.filter((d) => d.reason.code === 'STALLED').length,
+      },
+    }),
   });
   const base = { plan, actions, tickPlan, torrents: [...observation.torrents] };
 

@@ -48,27 +48,35 @@ export function planWithAvailability(input: PlanInput, limits: PlanLimits, a: Av
   }
   const shareBytes = Math.max(0, a.policy.noSourceShare) * input.policy.maxBytes;
   const excluded = new Map<InfoHash, 'NO_SOURCE' | 'STALLED'>();
+  let replan = false;
   for (const d of first.plan.decisions) {
+    if (a.backingOff.has(d.infoHash) && !heldHashes.has(d.infoHash)) {
+      excluded.set(d.infoHash, 'STALLED');
+      replan ||= d.action === 'add';
+      continue;
+    }
     if (d.action !== 'add') continue;
-    if (a.backingOff.has(d.infoHash)) excluded.set(d.infoHash, 'STALLED');
-    else if (hasNoSource(d, a.webSeeds)) {
+    if (hasNoSource(d, a.webSeeds)) {
       const size = d.sizeBytes ?? 0;
       if (waiting + size <= shareBytes) waiting += size;
-      else excluded.set(d.infoHash, 'NO_SOURCE');
+      else {
+        excluded.set(d.infoHash, 'NO_SOURCE');
+        replan = true;
+      }
     }
   }
   const relabel = (plan: LimitedPlan, extra: Decision[]): LimitedPlan => {
     const noSource = noSourceReason(shareBytes, a.policy.noSourceShare);
     const decisions = [...plan.plan.decisions, ...extra].map((d): Decision => {
       if (a.stalled.has(d.infoHash) && heldHashes.has(d.infoHash) && d.reason.code === 'BANNED') return { ...d, reason: stalledReason(a.policy.stalledAfterMs, a.policy.backoffMs, true) };
-      if (a.backingOff.has(d.infoHash) && !heldHashes.has(d.infoHash) && d.action === 'skip') return { ...d, reason: stalledReason(a.policy.stalledAfterMs, a.policy.backoffMs, false) };
+      if (excluded.get(d.infoHash) === 'STALLED' && d.action === 'skip') return { ...d, reason: stalledReason(a.policy.stalledAfterMs, a.policy.backoffMs, false) };
       if (excluded.get(d.infoHash) === 'NO_SOURCE') return { ...d, reason: noSource };
       return d;
     });
     decisions.sort((x, y) => y.score - x.score || compareHash(x.infoHash, y.infoHash));
     return { ...plan, plan: { ...plan.plan, decisions } };
   };
-  if (excluded.size === 0) return relabel(first, []);
+  if (!replan) return relabel(first, []);
   // Plan again without them, so their budget goes to downloads that can progress.
   const second = planWithinLimits({ ...input, held, candidates: input.candidates.filter((c) => !excluded.has(c.infoHash)) }, limits);
   const extra = first.plan.decisions.filter((d) => excluded.has(d.infoHash)).map((d): Decision => ({ ...d, action: 'skip' }));

@@ -37,6 +37,7 @@ export function smartnodeStrategy(template: AgentConfig, sizes: { torrents: numb
     publishedAtMs: null,
   });
   const target = template.planPolicy.scoring.targetSeeders;
+  let webSeeds: Map<InfoHash, number> | null = null;
 
   return {
     name: 'smartnode',
@@ -61,7 +62,9 @@ export function smartnodeStrategy(template: AgentConfig, sizes: { torrents: numb
         delete config.donated;
         configs.set(node.index, config);
       }
+      webSeeds ??= new Map(hashes.flatMap((h, i) => (world.webSeed[i] === 1 ? [[h, 1] as const] : [])));
       const obs = observationOf({
+        webSeeds,
         nodeId: node.nodeId, nowMs, downloadDir: config.downloadDir, label: config.label, maxCountAgeMs: config.maxCountAgeMs,
         feeds: [{ feedId: FEED_ID, items }], held, diskFreeBytes: null,
       });
