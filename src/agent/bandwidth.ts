@@ -10,7 +10,7 @@
  */
 import type { DaemonPort, SpeedLimits } from '../daemon/index.js';
 import type { LocalTime } from '../plan/bandwidth.js';
-import type { LimitedPlan } from '../plan/limits.js';
+import { describeReserveBreach, type LimitedPlan } from '../plan/limits.js';
 import type { InfoHash } from '../shared/index.js';
 import { sameLimits, sameRates } from './bandwidth-plan.js';
 import type { EventBus } from './events.js';
@@ -39,14 +39,18 @@ export function localTimeOf(nowMs: number): LocalTime {
 }
 
 /** After the actions: settle the eviction guard and announce what the limits held back. */
-export function reportLimits(bus: EventBus, donated: DonatedLimits | undefined, limited: Pick<LimitedPlan, 'plan' | 'pendingEviction' | 'reserveBreached' | 'deferred' | 'actions'>, nowMs: number, removesApplied: number): void {
+export function reportLimits(bus: EventBus, donated: DonatedLimits | undefined, limited: Pick<LimitedPlan, 'plan' | 'pendingEviction' | 'reserveBreached' | 'reserveBreach' | 'deferred' | 'actions'>, nowMs: number, removesApplied: number): void {
   donated?.guard.settle(limited.pendingEviction, removesApplied > 0 && donated.guard.isConfirmed());
   if (limited.pendingEviction !== null) {
     const p = limited.pendingEviction;
     bus.emit({ type: 'eviction-held', atMs: nowMs, removes: p.removes, removeBytes: p.removeBytes, ownedBytes: p.ownedBytes, fraction: p.fraction, maxEvictFraction: p.maxEvictFraction });
   }
   if (limited.reserveBreached) {
-    bus.emit({ type: 'disk-reserve', atMs: nowMs, diskFreeBytes: limited.plan.capacity.diskFreeBytes ?? -1, minFreeBytes: limited.plan.capacity.minFreeBytes, evictions: limited.actions.filter((a) => a.kind === 'remove').length });
+    bus.emit({
+      type: 'disk-reserve', atMs: nowMs, diskFreeBytes: limited.plan.capacity.diskFreeBytes ?? -1, minFreeBytes: limited.plan.capacity.minFreeBytes,
+      evictions: limited.actions.filter((a) => a.kind === 'remove').length, pendingWriteBytes: limited.reserveBreach?.pendingWriteBytes ?? 0,
+      detail: limited.reserveBreach === null ? '' : describeReserveBreach(limited.reserveBreach),
+    });
   }
   const byCode = new Map<string, { count: number; bytes: number }>();
   for (const d of limited.deferred) {

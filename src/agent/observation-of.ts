@@ -65,7 +65,7 @@ export function observationOf(view: NodeView): Observation {
     ownership: reconcileOwnership({ records, torrents, label: view.label, downloadDir: view.downloadDir }),
     pins: new Set(), bans: new Set(), merged, candidates,
     signals: view.signals ?? { signals: new Map(), selfCountry: null },
-    diskFreeBytes: view.diskFreeBytes, donated: null,
+    diskFreeBytes: view.diskFreeBytes, offDownloadFs: new Set(), donated: null,
     memo: { daemonVersion: null, trackerStatsAtMs: Number.NEGATIVE_INFINITY, trackerStats: new Map() },
   };
 }

@@ -11,7 +11,8 @@ import { buildCandidates, mergeFeedItems, type MergedItem } from './candidates.j
 import type { AgentConfig, AgentDeps } from './config.js';
 import { toErrorView } from './events.js';
 import { observeSignals } from './observe-signals.js';
-import { reconcileOwnership, type OwnershipView } from './ownership.js';
+import { findOffDownloadFilesystem } from './filesystems.js';
+import { needsDaemonStart, reconcileOwnership, type OwnershipView } from './ownership.js';
 import type { TorrentSource } from './sources.js';
 import type { ObserveMemo, Observation } from './tick-types.js';
 
@@ -46,6 +47,7 @@ export async function observe(deps: AgentDeps, config: AgentConfig, memo: Observ
     merged, torrents: byHash, scraped, cachedTorrent: (h) => deps.torrents.cached(h), nowMs, maxCountAgeMs: config.maxCountAgeMs,
   });
   const diskFreeBytes = await readFreeBytes(deps.daemon, config.downloadDir);
+  const offDownloadFs = await findOffDownloadFilesystem(deps.daemon, config.downloadDir, diskFreeBytes, torrents);
   const donated = deps.donated !== undefined && config.donated !== undefined
     ? {
         usage: options.dryRun ? deps.donated.transfer.usage(nowMs) : deps.donated.transfer.observe(torrents, view.owned, nowMs),
@@ -60,7 +62,7 @@ export async function observe(deps: AgentDeps, config: AgentConfig, memo: Observ
   return {
     nowMs, nodeId: state.nodeId, torrents, records: state.owned(), ownership: view,
     pins: new Set([...state.pins(), ...(config.donated?.pins ?? [])]), bans,
-    merged, candidates, signals, diskFreeBytes, donated, memo: polled.memo,
+    merged, candidates, signals, diskFreeBytes, offDownloadFs, donated, memo: polled.memo,
   };
 }
 
@@ -86,14 +88,20 @@ export async function pollDaemon(deps: AgentDeps, config: AgentConfig, memo: Obs
     const stats = next.trackerStats;
     return list.map((t) => ({ ...t, trackerStats: stats.get(t.infoHash) ?? [] }));
   };
+  const reconcile = async (list: DaemonTorrent[]): Promise<OwnershipView> => {
+    const records = state.owned();
+    // Asked only when an interrupted add sits outside its directory: was it a restart's reload?
+    const daemonStartedAtMs = needsDaemonStart(records, list) ? nowMs - (await daemon.readSessionStats()).secondsActive * 1000 : null;
+    return reconcileOwnership({ records, torrents: list, label: config.label, downloadDir: config.downloadDir, daemonStartedAtMs });
+  };
   let torrents = await poll();
-  let view = reconcileOwnership({ records: state.owned(), torrents, label: config.label, downloadDir: config.downloadDir });
+  let view = await reconcile(torrents);
   if (view.ops.some((op) => op.kind === 'forget' && (op.why === 'removed-outside' || op.why === 'never-added'))) {
     // Transmission 3.00 answers RPC some milliseconds before it has reloaded its torrents after
     // a start: never conclude "gone" from one look. Look again after a pause.
     await delay(config.absenceSettleMs ?? 1000);
     torrents = await poll();
-    view = reconcileOwnership({ records: state.owned(), torrents, label: config.label, downloadDir: config.downloadDir });
+    view = await reconcile(torrents);
   }
   return { torrents, view, memo: next };
 }

@@ -19,7 +19,7 @@ import type { AddStep, Observation, RemoveStep, TickPlan } from './tick-types.js
 export function planTick(carried: DecideMemory, obs: Observation, config: AgentConfig, nowMs: number): { plan: TickPlan; next: DecideMemory } {
   const byHash = new Map(obs.torrents.map((t) => [t.infoHash, t]));
   const records = new Map(obs.records.map((r) => [r.infoHash, r]));
-  const held = buildHeld({ torrents: obs.torrents, owned: obs.ownership.owned, records, pins: obs.pins, bans: obs.bans });
+  const held = buildHeld({ torrents: obs.torrents, owned: obs.ownership.owned, records, pins: obs.pins, bans: obs.bans, offDownloadFs: obs.offDownloadFs });
   const herdPolicy = config.planPolicy.scoring.signals?.herd;
   const population = herdPolicy !== undefined && herdPolicy.enabled && herdPolicy.adaptive === true && obs.signals !== null
     ? observePopulation(carried.herd, {
@@ -76,7 +76,7 @@ export function planTick(carried: DecideMemory, obs: Observation, config: AgentC
     plan: {
       nowMs, plan: limited.plan, actions: limited.actions, repairs: obs.ownership.ops, removes, adds, bandwidth, dataDirs,
       population: population?.view ?? null,
-      reserveBreached: limited.reserveBreached, pendingEviction: limited.pendingEviction, deferred: limited.deferred,
+      reserveBreached: limited.reserveBreached, reserveBreach: limited.reserveBreach, pendingEviction: limited.pendingEviction, deferred: limited.deferred,
     },
     next,
   };

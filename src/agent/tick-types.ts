@@ -7,7 +7,7 @@ import type { DaemonTorrent, RateLimits, SpeedLimits } from '../daemon/index.js'
 import type { FeedItem } from '../feeds/types.js';
 import type { LocalTime } from '../plan/bandwidth.js';
 import type { Action, Candidate, Plan, SwarmSignals } from '../plan/index.js';
-import type { DeferredAdd, PendingEviction } from '../plan/limits.js';
+import type { DeferredAdd, PendingEviction, ReserveBreach } from '../plan/limits.js';
 import type { InfoHash } from '../shared/index.js';
 import type { EffectiveRates } from './bandwidth-plan.js';
 import type { MergedItem } from './candidates.js';
@@ -57,6 +57,8 @@ export interface Observation {
   signals: ObservedSignals | null;
   /** Free bytes of the download filesystem; null when the daemon could not say. */
   diskFreeBytes: number | null;
+  /** Held torrents whose data lives on another filesystem (their unwritten bytes do not eat the reserve). */
+  offDownloadFs: ReadonlySet<InfoHash>;
   /** Donated limits' inputs; null when the agent runs without them. */
   donated: { usage: TransferUsage; evictionConfirmed: boolean; localTime: LocalTime } | null;
   /** The observe memo for the next tick. */
@@ -104,6 +106,7 @@ export interface TickPlan {
   /** Where each held torrent's data is once the repairs are made. */
   dataDirs: ReadonlyMap<InfoHash, string>;
   reserveBreached: boolean;
+  reserveBreach: ReserveBreach | null;
   pendingEviction: PendingEviction | null;
   deferred: DeferredAdd[];
   /** What this node estimates of the other smartnodes (null: adaptive herd avoidance off). */
