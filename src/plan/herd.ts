@@ -30,10 +30,37 @@ import type { HerdFactor, PopulationObservation, SignalScoring } from './types.j
 
 /** FNV-1a over the UTF-16 code units, then murmur3's fmix32 for avalanche; [0, 1). */
 export function herdDraw(nodeId: string, infoHash: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < nodeId.length; i++) h = Math.imul(h ^ nodeId.charCodeAt(i), 0x01000193);
+  return finish(fnv(nodePrefix(nodeId), infoHash));
+}
+
+/** herdDraw(nodeId, `${key}:${seeders}:${epoch}`) without building the string (one per candidate per tick). */
+export function herdDrawFor(nodeId: string, key: string, seeders: number, epoch: number): number {
+  let h = fnv(nodePrefix(nodeId), key);
   h = Math.imul(h ^ 0x3a, 0x01000193);
-  for (let i = 0; i < infoHash.length; i++) h = Math.imul(h ^ infoHash.charCodeAt(i), 0x01000193);
+  h = fnv(h, String(seeders));
+  h = Math.imul(h ^ 0x3a, 0x01000193);
+  return finish(fnv(h, String(epoch)));
+}
+
+// The node id's part of the hash is the same for every draw of a node: kept for the last id.
+let lastNodeId: string | null = null;
+let lastNodeState = 0;
+function nodePrefix(nodeId: string): number {
+  if (nodeId !== lastNodeId) {
+    lastNodeState = Math.imul(fnv(0x811c9dc5, nodeId) ^ 0x3a, 0x01000193);
+    lastNodeId = nodeId;
+  }
+  return lastNodeState;
+}
+
+function fnv(state: number, text: string): number {
+  let h = state;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+function finish(state: number): number {
+  let h = state;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -64,7 +91,7 @@ export function herdFactor(
   // one (a new set of designated nodes) once it does.
   // The epoch renews every draw once per redraw interval: a deficit that no node was drawn
   // for (fewer nodes than expectedNodes, or bad luck) gets new takers instead of none forever.
-  const draw = herdDraw(herd.nodeId, `${args.infoHash}:${args.seeders}:${herd.epoch}`);
+  const draw = herdDrawFor(herd.nodeId, args.infoHash, args.seeders, herd.epoch);
   const base = { deficit, onTheirWay, expectedNodes: expected, slowStart };
   if (args.held) {
     return { ...base, factor: 1, probability: 1, draw, designated: true, held: true };
