@@ -11,6 +11,7 @@ import { applyBandwidth, reportLimits } from './bandwidth.js';
 import type { AgentConfig, AgentDeps } from './config.js';
 import { toErrorView } from './events.js';
 import { isInsideDir, type OwnershipOp } from './ownership.js';
+import type { TorrentFile } from './sources.js';
 import type { AddStep, Applied, RemoveStep, TickPlan } from './tick-types.js';
 
 /**
@@ -21,12 +22,18 @@ import type { AddStep, Applied, RemoveStep, TickPlan } from './tick-types.js';
 export async function apply(deps: AgentDeps, config: AgentConfig, tickPlan: TickPlan): Promise<Applied> {
   await applyRepairs(deps, config, tickPlan.repairs, tickPlan.dataDirs, tickPlan.nowMs);
   const result: Applied = { appliedAdds: 0, appliedRemoves: 0, failed: 0, added: [] };
-  const steps: Array<RemoveStep | AddStep> = [...tickPlan.removes, ...tickPlan.adds];
-  for (const step of steps) {
+  // Every add's .torrent is fetched at once (the torrent source bounds it per host); each add
+  // goes to the daemon as soon as its file is there, so a slow host holds up only its own adds.
+  const files = new Map(tickPlan.adds.map((step) => {
+    const file = deps.torrents.readTorrent(step.source.item, step.source.feedId);
+    file.catch(() => undefined);
+    return [step.action.infoHash, file] as const;
+  }));
+  const run = async (step: RemoveStep | AddStep): Promise<void> => {
     const { action } = step;
     try {
-      const done = 'dataDir' in step ? await applyRemove(deps, config, step) : await applyAdd(deps, config, step);
-      if (!done) continue;
+      const done = 'dataDir' in step ? await applyRemove(deps, config, step) : await applyAdd(deps, config, step, files.get(action.infoHash));
+      if (!done) return;
       if (action.kind === 'add') {
         result.appliedAdds++;
         result.added.push(action.infoHash);
@@ -40,7 +47,20 @@ export async function apply(deps: AgentDeps, config: AgentConfig, tickPlan: Tick
       deps.bus.emit({ type: 'action-failed', atMs: deps.clock(), kind: action.kind, infoHash: action.infoHash, name: action.name, error: toErrorView(error) });
       if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE') throw error;
     }
-  }
+  };
+  for (const step of tickPlan.removes) await run(step);
+  // Adds one at a time (state and daemon calls stay in sequence), in the order their files arrive.
+  let stopped: unknown = null;
+  let chain = Promise.resolve();
+  await Promise.all(tickPlan.adds.map(async (step) => {
+    await files.get(step.action.infoHash)?.catch(() => undefined);
+    chain = chain.then(async () => {
+      if (stopped === null) await run(step).catch((error: unknown) => { stopped = error; });
+    });
+    await chain;
+  }));
+  await chain;
+  if (stopped !== null) throw stopped;
   if (deps.donated !== undefined && tickPlan.bandwidth !== null) {
     reportLimits(deps.bus, deps.donated, tickPlan, tickPlan.nowMs, result.appliedRemoves);
     const owned = new Set(deps.state.owned().filter((r) => r.phase === 'owned').map((r) => r.infoHash));
@@ -121,7 +141,7 @@ async function applyRemove(deps: AgentDeps, config: AgentConfig, step: RemoveSte
 }
 
 /** Deletes an owned torrent and its data; `dir` is where the daemon keeps the data now. */
-async function removeOwned(deps: AgentDeps, config: AgentConfig, infoHash: InfoHash, dir: string): Promise<void> {
+export async function removeOwned(deps: AgentDeps, config: AgentConfig, infoHash: InfoHash, dir: string): Promise<void> {
   const record = deps.state.ownedRecord(infoHash);
   if (record === undefined) return;
   if (!isInsideDir(dir, config.downloadDir)) {
@@ -135,9 +155,9 @@ async function removeOwned(deps: AgentDeps, config: AgentConfig, infoHash: InfoH
   if (deps.removeEmptyDir !== undefined && dir !== config.downloadDir) await deps.removeEmptyDir(dir).catch(() => undefined);
 }
 
-async function applyAdd(deps: AgentDeps, config: AgentConfig, step: AddStep): Promise<boolean> {
+async function applyAdd(deps: AgentDeps, config: AgentConfig, step: AddStep, prefetched: Promise<TorrentFile> | undefined): Promise<boolean> {
   const { action, downloadDir } = step;
-  const file = await deps.torrents.readTorrent(step.source.item, step.source.feedId);
+  const file = (await prefetched) ?? await deps.torrents.readTorrent(step.source.item, step.source.feedId);
   deps.state.putOwned({
     infoHash: action.infoHash, name: file.name, sizeBytes: file.totalSizeBytes, feedIds: step.feedIds,
     phase: 'adding', intentAtMs: deps.clock(), downloadDir,

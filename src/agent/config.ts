@@ -7,6 +7,7 @@ import type { DaemonPort } from '../daemon/index.js';
 import type { PlanPolicy } from '../plan/index.js';
 import type { DonatedConfig, DonatedLimits } from './bandwidth.js';
 import type { EventBus } from './events.js';
+import type { IntegrityConfig } from './integrity-step.js';
 import type { SignalSource } from './observe-signals.js';
 import type { CountSource, FeedSource, TorrentSource } from './sources.js';
 import type { AgentStateStore } from './state.js';
@@ -27,6 +28,8 @@ export interface AgentConfig {
   absenceSettleMs?: number;
   /** Bandwidth caps, transfer caps, daily budget, eviction confirmation, policy pins. */
   donated?: DonatedConfig;
+  /** Scheduled re-verification and its read budget; content digests are checked whenever a feed states them. */
+  integrity?: IntegrityConfig;
 }
 
 export interface AgentDeps {

@@ -11,6 +11,7 @@ import { reportLimits } from './bandwidth.js';
 import type { AgentConfig, AgentDeps } from './config.js';
 import { createObserveMemo, observe } from './observe.js';
 import { planTick } from './plan-tick.js';
+import { runIntegrityStep } from './integrity-step.js';
 import { initialDecideMemory } from './population.js';
 import type { CarriedState, TickPlan } from './tick-types.js';
 
@@ -66,5 +67,6 @@ export async function runTick(
   }
 
   const applied = await apply(deps, config, tickPlan);
+  await runIntegrityStep(deps, config, { torrents: observation.torrents, merged: observation.merged, desired: new Set(plan.desired), nowMs });
   return { ...base, appliedAdds: applied.appliedAdds, appliedRemoves: applied.appliedRemoves, failed: applied.failed, carried: { observe: observation.memo, decide: next } };
 }
