@@ -1,51 +1,42 @@
 /**
- * The apply half of a tick: ownership repairs, then removals, then adds. Every change of
- * ownership is written to agent state BEFORE the daemon call that makes it, so a crash between
- * any two steps leaves an intent the next tick converges from (ownership.ts).
+ * The apply half of a tick, IO only, in a fixed order: ownership repairs, removals, adds,
+ * then the bandwidth limits. Every step is idempotent ("add if absent", "remove if present and
+ * ours", "set the limits that differ"), and every change of ownership is written to agent
+ * state BEFORE the daemon call that makes it, so a crash between any two steps leaves an
+ * intent the next tick converges from (ownership.ts).
  */
-import type { DaemonTorrent } from '../daemon/index.js';
 import type { Action } from '../plan/index.js';
 import { SmartnodeError, type InfoHash } from '../shared/index.js';
-import type { MergedItem } from './candidates.js';
+import { applyBandwidth, reportLimits } from './bandwidth.js';
+import type { AgentConfig, AgentDeps } from './config.js';
 import { toErrorView } from './events.js';
-import { isInsideDir, torrentDownloadDir, type OwnershipOp } from './ownership.js';
+import { isInsideDir, type OwnershipOp } from './ownership.js';
 import type { TorrentFile } from './sources.js';
-import type { AgentConfig, AgentDeps } from './tick.js';
-
-export interface ApplyResult {
-  appliedAdds: number;
-  appliedRemoves: number;
-  failed: number;
-}
+import type { AddStep, Applied, RemoveStep, TickPlan } from './tick-types.js';
 
 /**
- * Carries out the plan's actions: removals first (they free the space the adds are planned
- * into). One failed action is reported and the rest go on, except when the daemon went away:
- * then every further action would fail too, so it stops and the loop retries with backoff.
+ * Carries out a TickPlan. One failed action is reported and the rest go on, except when the
+ * daemon went away: then every further action would fail too, so it stops and the loop
+ * retries with backoff. A cap that cannot be applied is a warning, not a failed tick.
  */
-export async function applyActions(
-  deps: AgentDeps,
-  config: AgentConfig,
-  actions: readonly Action[],
-  merged: ReadonlyMap<InfoHash, MergedItem>,
-  dataDirs: ReadonlyMap<InfoHash, string>,
-): Promise<ApplyResult> {
-  const result: ApplyResult = { appliedAdds: 0, appliedRemoves: 0, failed: 0 };
-  const adds = actions.filter((a): a is Extract<Action, { kind: 'add' }> => a.kind === 'add');
+export async function apply(deps: AgentDeps, config: AgentConfig, tickPlan: TickPlan): Promise<Applied> {
+  await applyRepairs(deps, config, tickPlan.repairs, tickPlan.dataDirs, tickPlan.nowMs);
+  const result: Applied = { appliedAdds: 0, appliedRemoves: 0, failed: 0, added: [] };
   // Every add's .torrent is fetched at once (the torrent source bounds it per host); each add
   // goes to the daemon as soon as its file is there, so a slow host holds up only its own adds.
-  const files = new Map(adds.map((a) => {
-    const m = merged.get(a.infoHash);
-    const file = m === undefined ? Promise.resolve(null) : deps.torrents.readTorrent(m.item, m.primaryFeedId);
+  const files = new Map(tickPlan.adds.map((step) => {
+    const file = deps.torrents.readTorrent(step.source.item, step.source.feedId);
     file.catch(() => undefined);
-    return [a.infoHash, file] as const;
+    return [step.action.infoHash, file] as const;
   }));
-  const apply = async (action: Action): Promise<void> => {
+  const run = async (step: RemoveStep | AddStep): Promise<void> => {
+    const { action } = step;
     try {
-      const done = action.kind === 'remove' ? await applyRemove(deps, config, action, dataDirs) : await applyAdd(deps, config, action, merged, files.get(action.infoHash));
+      const done = 'dataDir' in step ? await applyRemove(deps, config, step) : await applyAdd(deps, config, step, files.get(action.infoHash));
       if (!done) return;
       if (action.kind === 'add') {
         result.appliedAdds++;
+        result.added.push(action.infoHash);
         deps.donated?.transfer.recordAdd(action.sizeBytes, deps.clock());
       } else {
         result.appliedRemoves++;
@@ -57,19 +48,29 @@ export async function applyActions(
       if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE') throw error;
     }
   };
-  for (const action of actions) if (action.kind === 'remove') await apply(action);
+  for (const step of tickPlan.removes) await run(step);
   // Adds one at a time (state and daemon calls stay in sequence), in the order their files arrive.
   let stopped: unknown = null;
   let chain = Promise.resolve();
-  await Promise.all(adds.map(async (action) => {
-    await files.get(action.infoHash)?.catch(() => undefined);
+  await Promise.all(tickPlan.adds.map(async (step) => {
+    await files.get(step.action.infoHash)?.catch(() => undefined);
     chain = chain.then(async () => {
-      if (stopped === null) await apply(action).catch((error: unknown) => { stopped = error; });
+      if (stopped === null) await run(step).catch((error: unknown) => { stopped = error; });
     });
     await chain;
   }));
   await chain;
   if (stopped !== null) throw stopped;
+  if (deps.donated !== undefined && tickPlan.bandwidth !== null) {
+    reportLimits(deps.bus, deps.donated, tickPlan, tickPlan.nowMs, result.appliedRemoves);
+    const owned = new Set(deps.state.owned().filter((r) => r.phase === 'owned').map((r) => r.infoHash));
+    try {
+      await applyBandwidth(deps, deps.donated, tickPlan.bandwidth, { owned, nowMs: tickPlan.nowMs });
+    } catch (error) {
+      if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE') throw error;
+      deps.bus.emit({ type: 'limits-warning', atMs: tickPlan.nowMs, message: `could not apply bandwidth caps: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
   return result;
 }
 
@@ -81,13 +82,9 @@ export function actionEvent(action: Action, atMs: number, dryRun: boolean) {
   };
 }
 
-/**
- * Applies ownership repairs. Returns where each torrent's data now is, as far as this tick
- * knows (the daemon's answer, or the directory a relocation just pointed it at).
- */
-export async function applyOwnershipOps(deps: AgentDeps, config: AgentConfig, ops: readonly OwnershipOp[], torrents: readonly DaemonTorrent[], nowMs: number): Promise<Map<InfoHash, string>> {
+/** Applies ownership repairs; `dataDirs` is where each torrent's data is once they are made. */
+async function applyRepairs(deps: AgentDeps, config: AgentConfig, ops: readonly OwnershipOp[], dataDirs: ReadonlyMap<InfoHash, string>, nowMs: number): Promise<void> {
   const { state, daemon, bus } = deps;
-  const relocated = new Map<InfoHash, string>(torrents.map((t) => [t.infoHash, t.downloadDir]));
   for (const op of ops) {
     switch (op.kind) {
       case 'confirm':
@@ -110,12 +107,11 @@ export async function applyOwnershipOps(deps: AgentDeps, config: AgentConfig, op
         bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.torrent.infoHash, detail: `${op.torrent.name}: labelled "${config.label}" inside ${config.downloadDir}, taken back into agent state` });
         break;
       case 'finish-remove':
-        await removeOwned(deps, config, op.record.infoHash, relocated.get(op.record.infoHash) ?? op.record.downloadDir);
+        await removeOwned(deps, config, op.record.infoHash, dataDirs.get(op.record.infoHash) ?? op.record.downloadDir);
         bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.record.infoHash, detail: `${op.record.name}: an interrupted removal completed` });
         break;
       case 'relocate':
         await daemon.setLocation(op.infoHash, op.downloadDir);
-        relocated.set(op.infoHash, op.downloadDir);
         bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.infoHash, detail: `owned torrent was outside ${config.downloadDir} (a daemon restart lost its location); pointed back at ${op.downloadDir}, no files moved` });
         break;
       case 'relabel':
@@ -124,7 +120,6 @@ export async function applyOwnershipOps(deps: AgentDeps, config: AgentConfig, op
         break;
     }
   }
-  return relocated;
 }
 
 const forgetText = {
@@ -136,11 +131,12 @@ const forgetText = {
   removed: 'removal completed',
 } as const;
 
-async function applyRemove(deps: AgentDeps, config: AgentConfig, action: Extract<Action, { kind: 'remove' }>, dataDirs: ReadonlyMap<InfoHash, string>): Promise<boolean> {
+async function applyRemove(deps: AgentDeps, config: AgentConfig, step: RemoveStep): Promise<boolean> {
+  const { action } = step;
   const record = deps.state.ownedRecord(action.infoHash);
   // Belt and braces: the planner never plans removing what is not ours, and we check again.
   if (record === undefined || record.phase === 'adding') return false;
-  await removeOwned(deps, config, action.infoHash, dataDirs.get(action.infoHash) ?? record.downloadDir);
+  await removeOwned(deps, config, action.infoHash, step.dataDir ?? record.downloadDir);
   return true;
 }
 
@@ -159,21 +155,11 @@ export async function removeOwned(deps: AgentDeps, config: AgentConfig, infoHash
   if (deps.removeEmptyDir !== undefined && dir !== config.downloadDir) await deps.removeEmptyDir(dir).catch(() => undefined);
 }
 
-async function applyAdd(
-  deps: AgentDeps,
-  config: AgentConfig,
-  action: Extract<Action, { kind: 'add' }>,
-  merged: ReadonlyMap<InfoHash, MergedItem>,
-  prefetched: Promise<TorrentFile | null> | undefined,
-): Promise<boolean> {
-  const m = merged.get(action.infoHash);
-  if (m === undefined) return false;
-  const file = (await prefetched) ?? await deps.torrents.readTorrent(m.item, m.primaryFeedId);
-  const downloadDir = torrentDownloadDir(config.downloadDir, action.infoHash);
+async function applyAdd(deps: AgentDeps, config: AgentConfig, step: AddStep, prefetched: Promise<TorrentFile> | undefined): Promise<boolean> {
+  const { action, downloadDir } = step;
+  const file = (await prefetched) ?? await deps.torrents.readTorrent(step.source.item, step.source.feedId);
   deps.state.putOwned({
-    infoHash: action.infoHash, name: file.name, sizeBytes: file.totalSizeBytes,
-    // The feed the planner charged it to is its home: it stays charged there while that feed has room.
-    feedIds: action.feedId === null ? m.feedIds : [action.feedId],
+    infoHash: action.infoHash, name: file.name, sizeBytes: file.totalSizeBytes, feedIds: step.feedIds,
     phase: 'adding', intentAtMs: deps.clock(), downloadDir,
   });
   const result = await deps.daemon.addTorrent({ metainfo: file.metainfo, downloadDir, labels: [config.label] });

@@ -1,7 +1,6 @@
 /**
- * Donated limits in the tick: transfer accounting before planning, the limits the plan is
- * held to (daily budget, transfer-cap stop, mass-eviction confirmation), and the bandwidth
- * caps applied after the actions.
+ * Donated limits in the tick, the IO half: transfer accounting and the eviction guard live
+ * here, and the bandwidth limits the tick planned (bandwidth-plan.ts) are applied here.
  *
  * Caps touch smartnode's own torrents only (scope "owned": per-torrent limits, honouring the
  * session limits the owner set), so the owner's other torrents keep their speed; scope
@@ -9,53 +8,28 @@
  * ones when switched back. Every tick re-reads the limits the daemon has and sets only what
  * differs, torrents with equal limits in one call. A hash that is not owned is never sent.
  */
-import type { DaemonTorrent, RateLimits, SpeedLimits } from '../daemon/index.js';
-import { capRate, ratesAt, shareByNeed, type CappedRate, type LocalTime, type RateRules, type ShareClaim } from '../plan/bandwidth.js';
-import { describeReserveBreach, type LimitedPlan, type PlanLimits } from '../plan/limits.js';
-import { formatBytes } from '../plan/index.js';
-import { SmartnodeError, type InfoHash } from '../shared/index.js';
+import type { DaemonPort, SpeedLimits } from '../daemon/index.js';
+import type { LocalTime } from '../plan/bandwidth.js';
+import { describeReserveBreach, type LimitedPlan } from '../plan/limits.js';
+import type { InfoHash } from '../shared/index.js';
+import { sameLimits, sameRates } from './bandwidth-plan.js';
 import type { EventBus } from './events.js';
 import { createEvictionGuard, type EvictionGuard } from './eviction-guard.js';
-import { openTransferStore, type TransferStore, type TransferUsage } from './transfer.js';
-import type { DaemonPort } from '../daemon/index.js';
+import type { BandwidthPlan } from './tick-types.js';
+import { openTransferStore, type TransferStore } from './transfer.js';
 
-export interface MonthlyCaps {
-  uploadCapBytes: number | null;
-  downloadCapBytes: number | null;
-  billingDay: number;
-  throttleAt: number;
-}
-
-export interface DonatedConfig {
-  scope: 'owned' | 'session';
-  rules: RateRules;
-  monthly: MonthlyCaps | null;
-  dailyDownloadBudgetBytes: number | null;
-  maxEvictFraction: number;
-  /** Policy pins (storage.pins), besides the dashboard's pins in agent state. */
-  pins: readonly InfoHash[];
-}
+export { effectiveRates, type DonatedConfig, type EffectiveRates, type MonthlyCaps } from './bandwidth-plan.js';
 
 export interface DonatedLimits {
   transfer: TransferStore;
   guard: EvictionGuard;
-  /** The last bandwidth summary announced (an event goes out only when it changes). */
-  lastSummary: string | null;
 }
 
 export function createDonatedLimits(options: { stateDir: string; billingDay: () => number; alwaysConfirmEvictions: boolean; onReset?: (message: string) => void }): DonatedLimits {
   return {
     transfer: openTransferStore({ stateDir: options.stateDir, billingDay: options.billingDay, ...(options.onReset === undefined ? {} : { onReset: options.onReset }) }),
     guard: createEvictionGuard({ alwaysConfirmed: options.alwaysConfirmEvictions }),
-    lastSummary: null,
   };
-}
-
-export interface EffectiveRates {
-  upload: CappedRate;
-  download: CappedRate;
-  window: number | null;
-  usage: TransferUsage;
 }
 
 /** Local weekday (0 = Monday) and minute, from the machine's clock zone. */
@@ -64,46 +38,9 @@ export function localTimeOf(nowMs: number): LocalTime {
   return { weekday: (d.getDay() + 6) % 7, minuteOfDay: d.getHours() * 60 + d.getMinutes() };
 }
 
-export function effectiveRates(config: DonatedConfig, usage: TransferUsage, nowMs: number, local: LocalTime): EffectiveRates {
-  const rates = ratesAt(config.rules, local);
-  const m = config.monthly;
-  const msLeft = usage.periodEndMs - nowMs;
-  const cap = (capBytes: number | null, usedBytes: number) =>
-    m === null || capBytes === null ? null : { capBytes, usedBytes, throttleAt: m.throttleAt, msLeft };
-  return {
-    upload: capRate(rates.uploadBytesPerSec, cap(m?.uploadCapBytes ?? null, usage.uploadedBytes)),
-    download: capRate(rates.downloadBytesPerSec, cap(m?.downloadCapBytes ?? null, usage.downloadedBytes)),
-    window: rates.window,
-    usage,
-  };
-}
-
-/** Before planning: count transfer, decide the rates, and say what the plan is held to. */
-export function prepareLimits(
-  donated: DonatedLimits,
-  config: DonatedConfig,
-  input: { torrents: readonly DaemonTorrent[]; owned: ReadonlySet<InfoHash>; nowMs: number; dryRun: boolean },
-): { planLimits: PlanLimits; rates: EffectiveRates } {
-  const usage = input.dryRun ? donated.transfer.usage(input.nowMs) : donated.transfer.observe(input.torrents, input.owned, input.nowMs);
-  const rates = effectiveRates(config, usage, input.nowMs, localTimeOf(input.nowMs));
-  const budget = config.dailyDownloadBudgetBytes;
-  const downCap = config.monthly?.downloadCapBytes ?? null;
-  return {
-    rates,
-    planLimits: {
-      addBudgetBytes: budget === null ? null : Math.max(0, budget - usage.addedTodayBytes),
-      addsStopped: rates.download.state === 'stopped' && downCap !== null
-        ? `the monthly download cap (${formatBytes(downCap)}) is reached; nothing is added until the period ends on ${new Date(usage.periodEndMs).toISOString().slice(0, 10)}`
-        : null,
-      maxEvictFraction: config.maxEvictFraction,
-      evictionConfirmed: donated.guard.isConfirmed(),
-    },
-  };
-}
-
-/** After planning: announce what the limits held back. */
-export function reportLimits(bus: EventBus, donated: DonatedLimits, limited: LimitedPlan, nowMs: number, removesApplied: number): void {
-  donated.guard.settle(limited.pendingEviction, removesApplied > 0 && donated.guard.isConfirmed());
+/** After the actions: settle the eviction guard and announce what the limits held back. */
+export function reportLimits(bus: EventBus, donated: DonatedLimits | undefined, limited: Pick<LimitedPlan, 'plan' | 'pendingEviction' | 'reserveBreached' | 'reserveBreach' | 'deferred' | 'actions'>, nowMs: number, removesApplied: number): void {
+  donated?.guard.settle(limited.pendingEviction, removesApplied > 0 && donated.guard.isConfirmed());
   if (limited.pendingEviction !== null) {
     const p = limited.pendingEviction;
     bus.emit({ type: 'eviction-held', atMs: nowMs, removes: p.removes, removeBytes: p.removeBytes, ownedBytes: p.ownedBytes, fraction: p.fraction, maxEvictFraction: p.maxEvictFraction });
@@ -133,48 +70,34 @@ export interface AppliedBandwidth {
 }
 
 /**
- * Applies the caps. `torrents` is this tick's poll (it may lack torrents added since: they
- * count as active); `needs` is the planner's need per info-hash.
+ * Applies the planned limits to the torrents owned now (`owned`, read after the actions):
+ * reads what the daemon has and sets only what differs.
  */
 export async function applyBandwidth(
   deps: { daemon: DaemonPort; bus: EventBus },
   donated: DonatedLimits,
-  config: DonatedConfig,
-  input: { owned: ReadonlySet<InfoHash>; torrents: ReadonlyMap<InfoHash, DaemonTorrent>; needs: ReadonlyMap<InfoHash, number>; rates: EffectiveRates; nowMs: number },
+  plan: BandwidthPlan,
+  input: { owned: ReadonlySet<InfoHash>; nowMs: number },
 ): Promise<AppliedBandwidth> {
   const { daemon } = deps;
-  const { rates } = input;
+  const { rates } = plan;
   const current = (await daemon.listTorrentLimits()).filter((e) => input.owned.has(e.infoHash));
-  const desired = new Map<InfoHash, SpeedLimits>();
-  const unlimited: SpeedLimits = { uploadBytesPerSec: null, downloadBytesPerSec: null, honorsSessionLimits: true };
 
-  if (config.scope === 'session') {
+  if (plan.session !== null) {
     const session = await daemon.readSessionLimits();
     if (donated.transfer.sessionLimitsBefore() === null) donated.transfer.setSessionLimitsBefore(session);
-    const want: RateLimits = { uploadBytesPerSec: kbRound(rates.upload.bytesPerSec), downloadBytesPerSec: kbRound(rates.download.bytesPerSec) };
-    if (!sameRates(session, want)) await daemon.setSessionLimits(want);
-    for (const e of current) desired.set(e.infoHash, unlimited);
+    if (!sameRates(session, plan.session)) await daemon.setSessionLimits(plan.session);
   } else {
     const before = donated.transfer.sessionLimitsBefore();
     if (before !== null) {
       await daemon.setSessionLimits(before);
       donated.transfer.setSessionLimitsBefore(null);
     }
-    const claims = (active: (t: DaemonTorrent) => boolean): ShareClaim[] =>
-      current.map((e) => {
-        const t = input.torrents.get(e.infoHash);
-        return { infoHash: e.infoHash, need: input.needs.get(e.infoHash) ?? 0, active: t === undefined || active(t) };
-      });
-    const up = shareByNeed(rates.upload.bytesPerSec, claims((t) => t.peersConnected > 0 || t.rateUploadBytesPerSec > 0));
-    const down = shareByNeed(rates.download.bytesPerSec, claims((t) => t.leftUntilDoneBytes > 0 && t.status !== 'stopped'));
-    for (const e of current) {
-      desired.set(e.infoHash, { uploadBytesPerSec: up.get(e.infoHash) ?? null, downloadBytesPerSec: down.get(e.infoHash) ?? null, honorsSessionLimits: true });
-    }
   }
 
   const groups = new Map<string, { limits: SpeedLimits; hashes: InfoHash[] }>();
   for (const e of current) {
-    const want = desired.get(e.infoHash);
+    const want = plan.perTorrent.get(e.infoHash);
     if (want === undefined || sameLimits(e, want)) continue;
     const key = `${want.uploadBytesPerSec}/${want.downloadBytesPerSec}/${want.honorsSessionLimits}`;
     const g = groups.get(key) ?? { limits: want, hashes: [] };
@@ -188,51 +111,13 @@ export async function applyBandwidth(
   }
 
   const applied = { changed, uploadBytesPerSec: rates.upload.bytesPerSec, downloadBytesPerSec: rates.download.bytesPerSec };
-  const summary = JSON.stringify([config.scope, kbRound(applied.uploadBytesPerSec), kbRound(applied.downloadBytesPerSec), rates.upload.state, rates.download.state, rates.window]);
-  if (summary !== donated.lastSummary || changed > 0) {
-    donated.lastSummary = summary;
+  if (plan.announce || changed > 0) {
     deps.bus.emit({
-      type: 'bandwidth', atMs: input.nowMs, scope: config.scope, owned: current.length, changed,
+      type: 'bandwidth', atMs: input.nowMs, scope: plan.scope, owned: current.length, changed,
       uploadBytesPerSec: applied.uploadBytesPerSec, downloadBytesPerSec: applied.downloadBytesPerSec,
       uploadState: rates.upload.state, downloadState: rates.download.state, window: rates.window,
       periodUploadedBytes: rates.usage.uploadedBytes, periodDownloadedBytes: rates.usage.downloadedBytes,
     });
   }
   return applied;
-}
-
-/**
- * After the actions: report what the limits held back and apply the caps to the owned
- * torrents (those added this tick included). A cap that cannot be applied is a warning, not a
- * failed tick, unless the daemon is gone.
- */
-export async function finishLimits(
-  deps: { daemon: DaemonPort; bus: EventBus; ownedNow: () => ReadonlySet<InfoHash> },
-  donated: DonatedLimits,
-  config: DonatedConfig,
-  input: { limited: LimitedPlan; rates: EffectiveRates; torrents: ReadonlyMap<InfoHash, DaemonTorrent>; nowMs: number; removesApplied: number; dryRun: boolean },
-): Promise<void> {
-  reportLimits(deps.bus, donated, input.limited, input.nowMs, input.removesApplied);
-  if (input.dryRun) return;
-  const needs = new Map(input.limited.plan.decisions.map((d) => [d.infoHash, d.need]));
-  try {
-    await applyBandwidth(deps, donated, config, { owned: deps.ownedNow(), torrents: input.torrents, needs, rates: input.rates, nowMs: input.nowMs });
-  } catch (error) {
-    if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE') throw error;
-    deps.bus.emit({ type: 'limits-warning', atMs: input.nowMs, message: `could not apply bandwidth caps: ${error instanceof Error ? error.message : String(error)}` });
-  }
-}
-
-/** What the daemon stores: whole kB/s (toKBps), or null. */
-function kbRound(bytesPerSec: number | null): number | null {
-  if (bytesPerSec === null) return null;
-  return bytesPerSec > 0 ? Math.max(1, Math.floor(bytesPerSec / 1000)) * 1000 : 0;
-}
-
-function sameRates(a: RateLimits, b: RateLimits): boolean {
-  return kbRound(a.uploadBytesPerSec) === kbRound(b.uploadBytesPerSec) && kbRound(a.downloadBytesPerSec) === kbRound(b.downloadBytesPerSec);
-}
-
-function sameLimits(a: SpeedLimits, b: SpeedLimits): boolean {
-  return sameRates(a, b) && a.honorsSessionLimits === b.honorsSessionLimits;
 }

@@ -75,6 +75,7 @@ export function buildCandidates(input: {
       sizeBytes: sizeBytes ?? null,
       feedIds: m.feedIds,
       counts,
+      ...(cached?.webSeeds === undefined || cached.webSeeds === 0 ? {} : { webSeeds: cached.webSeeds }),
     });
   }
   return candidates;

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryDaemon, type DaemonTorrent } from '../daemon/index.js';
 import { loadPolicyFile } from '../policy/index.js';
 import { toInfoHash, type InfoHash } from '../shared/index.js';
-import { applyBandwidth, createDonatedLimits, effectiveRates, type DonatedConfig } from './bandwidth.js';
+import { applyBandwidth, createDonatedLimits, effectiveRates, type DonatedConfig, type EffectiveRates } from './bandwidth.js';
+import { planBandwidth } from './bandwidth-plan.js';
 import { createEventBus, type AgentEvent } from './events.js';
 import { watchPolicyFile } from './policy-watch.js';
 import { openTransferStore } from './transfer.js';
@@ -75,6 +76,10 @@ describe('bandwidth caps on the daemon', () => {
     dailyDownloadBudgetBytes: null, maxEvictFraction: 1, pins: [], ...over,
   });
 
+  /** The limits a tick plans for these owned torrents (announced as if nothing was before). */
+  const planned = (c: DonatedConfig, rates: EffectiveRates, owned: ReadonlySet<InfoHash>, torrents: ReadonlyMap<InfoHash, DaemonTorrent>, needs: ReadonlyMap<InfoHash, number> = new Map()) =>
+    planBandwidth(c, { rates, owned: [...owned], needs, torrents, lastSummary: null }).bandwidth;
+
   async function setup() {
     const daemon = createMemoryDaemon({ directories: ['/d'] });
     for (const n of [1, 2, 3]) daemon.control.seed({ infoHash: hash(n), name: `t${n}`, sizeWhenDoneBytes: 1e9, downloadDir: '/d', labels: n === 3 ? [] : ['smartnode'] });
@@ -91,7 +96,7 @@ describe('bandwidth caps on the daemon', () => {
     const owned = new Set([hash(1), hash(2)]);
     const rates = effectiveRates(config(), donated.transfer.usage(NOW), NOW, { weekday: 0, minuteOfDay: 600 });
     const needs = new Map([[hash(1), 3], [hash(2), 1]]);
-    await applyBandwidth({ daemon, bus }, donated, config(), { owned, torrents, needs, rates, nowMs: NOW });
+    await applyBandwidth({ daemon, bus }, donated, planned(config(), rates, owned, torrents, needs), { owned, nowMs: NOW });
     const limits = new Map((await daemon.listTorrentLimits()).map((l) => [l.infoHash, l]));
     expect(limits.get(hash(1))?.uploadBytesPerSec).toBe(750_000);
     expect(limits.get(hash(2))?.uploadBytesPerSec).toBe(250_000);
@@ -99,7 +104,7 @@ describe('bandwidth caps on the daemon', () => {
     expect(events.find((e) => e.type === 'bandwidth')).toMatchObject({ changed: 2, owned: 2, uploadBytesPerSec: 1e6 });
     // Nothing changed: the second tick sets nothing.
     const calls = daemon.control.calls.filter((c) => c === 'setTorrentLimits').length;
-    await applyBandwidth({ daemon, bus }, donated, config(), { owned, torrents, needs, rates, nowMs: NOW });
+    await applyBandwidth({ daemon, bus }, donated, planned(config(), rates, owned, torrents, needs), { owned, nowMs: NOW });
     expect(daemon.control.calls.filter((c) => c === 'setTorrentLimits').length).toBe(calls);
   });
 
@@ -109,9 +114,9 @@ describe('bandwidth caps on the daemon', () => {
     const owned = new Set([hash(1)]);
     const session = config({ scope: 'session' });
     const rates = effectiveRates(session, donated.transfer.usage(NOW), NOW, { weekday: 0, minuteOfDay: 600 });
-    await applyBandwidth({ daemon, bus }, donated, session, { owned, torrents, needs: new Map(), rates, nowMs: NOW });
+    await applyBandwidth({ daemon, bus }, donated, planned(session, rates, owned, torrents), { owned, nowMs: NOW });
     expect(await daemon.readSessionLimits()).toEqual({ uploadBytesPerSec: 1e6, downloadBytesPerSec: 2e6 });
-    await applyBandwidth({ daemon, bus }, donated, config(), { owned, torrents, needs: new Map(), rates, nowMs: NOW });
+    await applyBandwidth({ daemon, bus }, donated, planned(config(), rates, owned, torrents), { owned, nowMs: NOW });
     expect(await daemon.readSessionLimits()).toEqual({ uploadBytesPerSec: 5e6, downloadBytesPerSec: null });
   });
 
@@ -125,7 +130,7 @@ describe('bandwidth caps on the daemon', () => {
     const usage = donated.transfer.observe(await daemon.listTorrents(), owned, NOW + 1000);
     const rates = effectiveRates(capped, usage, NOW, { weekday: 0, minuteOfDay: 600 });
     expect(rates.upload.state).toBe('stopped');
-    await applyBandwidth({ daemon, bus }, donated, capped, { owned, torrents, needs: new Map(), rates, nowMs: NOW });
+    await applyBandwidth({ daemon, bus }, donated, planned(capped, rates, owned, torrents), { owned, nowMs: NOW });
     const limits = new Map((await daemon.listTorrentLimits()).map((l) => [l.infoHash, l]));
     expect(limits.get(hash(1))?.uploadBytesPerSec).toBe(0);
     expect(limits.get(hash(3))?.uploadBytesPerSec).toBeNull();

@@ -18,6 +18,17 @@ export interface ErrorView {
   retryable: boolean;
 }
 
+/** What the node estimates of the other smartnodes (agent/population.ts), for status and the dashboard. */
+export interface PopulationSummary {
+  competitors: number;
+  othersOnTheirWay: number;
+  mineOnTheirWay: number;
+  slowStartAdds: number | null;
+  /** Decisions held back because nothing can be downloaded now, or removed as stalled. */
+  noSource: number;
+  stalled: number;
+}
+
 export type AgentEvent =
   | { type: 'tick-started'; atMs: number; tick: number }
   | { type: 'tick-finished'; atMs: number; tick: number; durationMs: number; adds: number; removes: number; failed: number; dryRun: boolean }
@@ -29,7 +40,7 @@ export type AgentEvent =
   | { type: 'probe-failed'; atMs: number; tracker: string; error: ErrorView }
   | { type: 'signals-warning'; atMs: number; message: string }
   | { type: 'torrent-file-failed'; atMs: number; infoHash: InfoHash; name: string; error: ErrorView }
-  | { type: 'planned'; atMs: number; candidates: number; desired: number; adds: number; removes: number; capacityBytes: number; committedBytes: number }
+  | { type: 'planned'; atMs: number; candidates: number; desired: number; adds: number; removes: number; capacityBytes: number; committedBytes: number; population?: PopulationSummary }
   | { type: 'action'; atMs: number; kind: 'add' | 'remove'; infoHash: InfoHash; name: string; sizeBytes: number; reason: ReasonView; dryRun: boolean }
   | { type: 'action-failed'; atMs: number; kind: 'add' | 'remove'; infoHash: InfoHash; name: string; error: ErrorView }
   | { type: 'ownership'; atMs: number; op: 'confirm' | 'forget' | 'adopt' | 'finish-remove' | 'relabel' | 'relocate'; infoHash: InfoHash; detail: string }

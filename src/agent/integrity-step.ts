@@ -19,7 +19,7 @@ import { localTimeOf } from './bandwidth.js';
 import type { MergedItem } from './candidates.js';
 import { toErrorView } from './events.js';
 import { isInsideDir } from './ownership.js';
-import type { AgentConfig, AgentDeps } from './tick.js';
+import type { AgentConfig, AgentDeps } from './config.js';
 
 export interface IntegrityConfig {
   /** 0 = scheduled re-verification off. */

@@ -5,7 +5,8 @@
  */
 import { SmartnodeError } from '../shared/index.js';
 import { toErrorView, type AgentEvent } from './events.js';
-import { runTick, type AgentConfig, type AgentDeps, type TickResult } from './tick.js';
+import type { AgentConfig, AgentDeps } from './config.js';
+import { initialCarriedState, runTick, type TickResult } from './tick.js';
 
 export interface AgentLoopOptions {
   tickIntervalMs: number;
@@ -31,6 +32,8 @@ export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): Agen
   let nextAt: number | null = null;
   let tick = 0;
   let failures = 0;
+  // What one tick hands the next (observe memo, the decisions' memory).
+  let carried = initialCarriedState();
 
   const sleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -60,14 +63,15 @@ export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): Agen
       deps.bus.emit({ type: 'tick-started', atMs: started, tick });
       let waitMs = options.tickIntervalMs;
       try {
-        const result = await runTick(deps, options.readConfig(), { dryRun: options.dryRun, tick });
+        const result = await runTick(deps, options.readConfig(), { dryRun: options.dryRun, tick, carried });
+        carried = result.carried;
         failures = 0;
         deps.bus.emit(tickFinishedEvent(result, { tick, startedAtMs: started, nowMs: deps.clock(), dryRun: options.dryRun }));
         options.onTick?.(result);
       } catch (error) {
         failures++;
         // Announce the daemon again once it answers (it may have been restarted or upgraded).
-        if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE' && deps.memo !== undefined) deps.memo.daemonVersion = null;
+        if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE') carried = { ...carried, observe: { ...carried.observe, daemonVersion: null } };
         waitMs = backoffMs(error, failures, options.tickIntervalMs);
         deps.bus.emit({ type: 'tick-failed', atMs: deps.clock(), tick, error: toErrorView(error), retryInMs: waitMs });
       }

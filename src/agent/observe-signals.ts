@@ -1,5 +1,5 @@
 /**
- * Observes the need signals beyond counts (issue 3) once per tick, for the planner:
+ * Observes the need signals beyond counts once per tick, for the planner:
  * - held torrents (ours, below the seeder target, neediest first, at most peerPollsPerTick):
  *   the daemon's peers -> geography of the complete peers, and leecher rates from progress
  *   deltas since the previous poll;
@@ -9,14 +9,15 @@
  * geoip is loaded only when geography is scored and there is an address to resolve.
  */
 import type { DaemonPort, DaemonTorrent } from '../daemon/index.js';
-import { DEFAULT_SIGNALS, estimateByLittle, estimateFromPeers, withSignals } from '../plan/index.js';
-import type { Candidate, PeerSample, PlanPolicy, ScoringPolicy, SignalScoring, SlowObservation, SwarmSignals } from '../plan/index.js';
+import { estimateByLittle, estimateFromPeers, withSignals } from '../plan/index.js';
+import type { Candidate, PeerSample, PlanPolicy, PopulationObservation, SignalScoring, SlowObservation, SwarmSignals } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
 import type { GeoResolver, SwarmProber } from '../swarm/index.js';
 import { toErrorView, type EventBus } from './events.js';
 import type { ScrapeHistory } from './history.js';
 import type { ProbeCache } from './probe-cache.js';
 import { geoFromDaemonPeers, geoFromProbe, peerSamples } from './peer-signals.js';
+import type { ObservedSignals } from './tick-types.js';
 
 export interface SignalSettings {
   geography: boolean;
@@ -161,35 +162,69 @@ export function createSignalSource(options: {
 }
 
 /**
- * The planner's inputs with the observed signals: candidates carry them (in their counts, as
- * the planner's scoring reads them: withSignals), and the scoring policy names this node and
- * its country.
+ * The planner's inputs with the observed signals, pure: candidates carry them (in their
+ * counts, as the planner's scoring reads them: withSignals), and the scoring policy names this
+ * node, its country and the herd epoch. Without observed signals (no source, or scoring has no
+ * signals) the candidates and policy are unchanged.
  */
-export function withObservedSignals(
+export function scoredInputs(
   candidates: readonly Candidate[],
-  scoring: ScoringPolicy,
-  observed: { signals: ReadonlyMap<InfoHash, SwarmSignals>; selfCountry: string | null },
+  policy: PlanPolicy,
+  observed: ObservedSignals | null,
   nodeId: string,
   nowMs: number,
-): { candidates: Candidate[]; scoring: ScoringPolicy } {
-  const base: SignalScoring = scoring.signals ?? DEFAULT_SIGNALS;
+  population?: { observations: ReadonlyMap<InfoHash, PopulationObservation>; competitors: number },
+): { candidates: Candidate[]; policy: PlanPolicy } {
+  const scoring = policy.scoring;
+  if (observed === null || scoring.signals === undefined) return { candidates: [...candidates], policy };
+  const base: SignalScoring = scoring.signals;
+  const expectedNodes = Math.max(base.herd.expectedNodes, population?.competitors ?? 1);
   const signalsPolicy: SignalScoring = {
     ...base,
     geo: { ...base.geo, selfCountry: observed.selfCountry },
-    herd: { ...base.herd, nodeId, epoch: Math.floor(nowMs / Math.max(1, base.herd.redrawIntervalMs)) },
+    herd: { ...base.herd, nodeId, expectedNodes, epoch: Math.floor(nowMs / Math.max(1, base.herd.redrawIntervalMs)) },
   };
   const withObs = candidates.map((c) => {
     const s = observed.signals.get(c.infoHash);
+    const p = population?.observations.get(c.infoHash);
+    if (p !== undefined) return { ...c, signals: { ...(s ?? { infoHash: c.infoHash, geo: null, slow: null }), population: p } };
+    // A counted swarm is scored with its signals even when none was observed (each is then a factor of 1; the herd draw still applies).
+    if (s === undefined && c.counts !== null) return { ...c, signals: { infoHash: c.infoHash, geo: null, slow: null } };
     return s === undefined ? c : { ...c, signals: s };
   });
-  return { candidates: withObs, scoring: { ...scoring, signals: signalsPolicy } };
+  return { candidates: withSignals(withObs), policy: { ...policy, scoring: { ...scoring, signals: signalsPolicy } } };
 }
 
 /**
- * What the tick plans with: without a signal source (or when scoring has no signals), the
- * candidates and policy unchanged; else observed signals attached (see withObservedSignals).
- * An observation that fails is reported and leaves the plan on counts alone.
+ * Observes the signals for this tick's candidates (IO): null without a signal source or when
+ * scoring has no signals. An observation that fails is reported and leaves the plan on
+ * counts alone (an empty set of signals).
  */
+export async function observeSignals(
+  source: SignalSource | undefined,
+  args: {
+    candidates: readonly Candidate[];
+    policy: PlanPolicy;
+    torrents: ReadonlyMap<InfoHash, DaemonTorrent>;
+    trackersOf: (infoHash: InfoHash) => string[];
+    nowMs: number;
+    bus: EventBus;
+  },
+): Promise<ObservedSignals | null> {
+  const signals = args.policy.scoring.signals;
+  if (source === undefined || signals === undefined) return null;
+  try {
+    return await source.observe({
+      candidates: args.candidates, torrents: args.torrents, trackersOf: args.trackersOf,
+      targetSeeders: args.policy.scoring.targetSeeders, nowMs: args.nowMs,
+    });
+  } catch (error) {
+    args.bus.emit({ type: 'signals-warning', atMs: args.nowMs, message: `signals not observed this tick: ${toErrorView(error).message}` });
+    return { signals: new Map(), selfCountry: signals.geo.selfCountry };
+  }
+}
+
+/** observeSignals then scoredInputs: what one tick plans with. */
 export async function planInputsWithSignals(
   source: SignalSource | undefined,
   args: {
@@ -202,17 +237,6 @@ export async function planInputsWithSignals(
     bus: EventBus;
   },
 ): Promise<{ candidates: Candidate[]; policy: PlanPolicy }> {
-  if (source === undefined || args.policy.scoring.signals === undefined) return { candidates: args.candidates, policy: args.policy };
-  let observed: { signals: Map<InfoHash, SwarmSignals>; selfCountry: string | null };
-  try {
-    observed = await source.observe({
-      candidates: args.candidates, torrents: args.torrents, trackersOf: args.trackersOf,
-      targetSeeders: args.policy.scoring.targetSeeders, nowMs: args.nowMs,
-    });
-  } catch (error) {
-    args.bus.emit({ type: 'signals-warning', atMs: args.nowMs, message: `signals not observed this tick: ${toErrorView(error).message}` });
-    observed = { signals: new Map(), selfCountry: args.policy.scoring.signals.geo.selfCountry };
-  }
-  const { candidates, scoring } = withObservedSignals(args.candidates, args.policy.scoring, observed, args.nodeId, args.nowMs);
-  return { candidates: withSignals(candidates), policy: { ...args.policy, scoring } };
+  const observed = await observeSignals(source, args);
+  return scoredInputs(args.candidates, args.policy, observed, args.nodeId, args.nowMs);
 }

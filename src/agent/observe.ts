@@ -1,46 +1,92 @@
 /**
- * The observe half of a tick, IO only: the daemon's torrents (re-read every tick, never
- * remembered), the .torrent files a candidate needs before it can be planned, free space.
+ * The observe half of a tick, IO only and no daemon writes: the daemon's torrents (re-read
+ * every tick, never remembered), ownership as the intent log and the daemon's list say, the
+ * feeds, the .torrent files a candidate needs before it can be planned, swarm counts, the need
+ * signals, free space and transfer usage. What it saw becomes one Observation value.
  */
 import type { DaemonPort, DaemonTorrent } from '../daemon/index.js';
 import { SmartnodeError, type InfoHash } from '../shared/index.js';
-import type { MergedItem } from './candidates.js';
+import { localTimeOf } from './bandwidth.js';
+import { buildCandidates, mergeFeedItems, type MergedItem } from './candidates.js';
+import type { AgentConfig, AgentDeps } from './config.js';
 import { toErrorView } from './events.js';
+import { observeSignals } from './observe-signals.js';
+import { findOffDownloadFilesystem } from './filesystems.js';
 import { needsDaemonStart, reconcileOwnership, type OwnershipView } from './ownership.js';
 import type { TorrentSource } from './sources.js';
-import type { AgentConfig, AgentDeps } from './tick.js';
+import type { ObserveMemo, Observation } from './tick-types.js';
 
-export interface TickMemo {
-  /** The daemon's version once a tick has talked to it; reset when it becomes unreachable. */
-  daemonVersion: string | null;
-  trackerStatsAtMs: number;
-  trackerStats: Map<InfoHash, DaemonTorrent['trackerStats']>;
+export function createObserveMemo(): ObserveMemo {
+  return { daemonVersion: null, trackerStatsAtMs: Number.NEGATIVE_INFINITY, trackerStats: new Map() };
 }
 
-export function createTickMemo(): TickMemo {
-  return { daemonVersion: null, trackerStatsAtMs: Number.NEGATIVE_INFINITY, trackerStats: new Map() };
+/**
+ * Everything the tick plans from. `dryRun` reads transfer usage without counting it (a dry
+ * run must not move the monthly accounting on).
+ */
+export async function observe(deps: AgentDeps, config: AgentConfig, memo: ObserveMemo, nowMs: number, options: { dryRun: boolean }): Promise<Observation> {
+  const { state, bus } = deps;
+  // The daemon first: without it there is nothing safe to do.
+  const polled = await pollDaemon(deps, config, memo, nowMs);
+  const { torrents, view } = polled;
+  const byHash = new Map(torrents.map((t) => [t.infoHash, t]));
+  const bans = state.bans();
+
+  const snapshots = await deps.feeds.readFeeds(nowMs);
+  const merged = mergeFeedItems(snapshots, bans);
+  // A .torrent that was refused (info-hash mismatch, hostile) is not planned until its refusal expires.
+  for (const hash of [...merged.keys()]) if (deps.torrents.refusal(hash) !== undefined && !byHash.has(hash)) merged.delete(hash);
+  await probeTorrentFiles(deps, config, merged, byHash);
+
+  const scrapeRequests = [...merged.values()]
+    .filter((m) => !byHash.has(m.infoHash))
+    .map((m) => ({ infoHash: m.infoHash, trackers: trackersOf(m, deps.torrents) }))
+    .filter((r) => r.trackers.length > 0);
+  const scraped = await deps.counts.readCounts(scrapeRequests, nowMs);
+  const candidates = buildCandidates({
+    merged, torrents: byHash, scraped, cachedTorrent: (h) => deps.torrents.cached(h), nowMs, maxCountAgeMs: config.maxCountAgeMs,
+  });
+  const diskFreeBytes = await readFreeBytes(deps.daemon, config.downloadDir);
+  const offDownloadFs = await findOffDownloadFilesystem(deps.daemon, config.downloadDir, diskFreeBytes, torrents);
+  const donated = deps.donated !== undefined && config.donated !== undefined
+    ? {
+        usage: options.dryRun ? deps.donated.transfer.usage(nowMs) : deps.donated.transfer.observe(torrents, view.owned, nowMs),
+        evictionConfirmed: deps.donated.guard.isConfirmed(),
+        localTime: localTimeOf(nowMs),
+      }
+    : null;
+  const signals = await observeSignals(deps.signals, {
+    candidates, policy: config.planPolicy, torrents: byHash, nowMs, bus,
+    trackersOf: (hash) => { const m = merged.get(hash); return m === undefined ? [] : trackersOf(m, deps.torrents); },
+  });
+  return {
+    nowMs, nodeId: state.nodeId, torrents, records: state.owned(), ownership: view,
+    pins: new Set([...state.pins(), ...(config.donated?.pins ?? [])]), bans,
+    merged, candidates, signals, diskFreeBytes, offDownloadFs, donated, memo: polled.memo,
+  };
 }
 
 /**
  * Polls the daemon and derives ownership. trackerStats are most of a poll's bytes (~80 % on
  * 3.00) and change slowly: they are asked for once per scrape interval and reused between.
  */
-export async function pollDaemon(deps: AgentDeps, config: AgentConfig, nowMs: number): Promise<{ torrents: DaemonTorrent[]; view: OwnershipView }> {
+export async function pollDaemon(deps: AgentDeps, config: AgentConfig, memo: ObserveMemo, nowMs: number): Promise<{ torrents: DaemonTorrent[]; view: OwnershipView; memo: ObserveMemo }> {
   const { daemon, state, bus } = deps;
-  const memo = deps.memo ?? (deps.memo = createTickMemo());
-  if (memo.daemonVersion === null) {
+  let next = memo;
+  if (next.daemonVersion === null) {
     const version = await daemon.readVersion();
-    memo.daemonVersion = version.version;
+    next = { ...next, daemonVersion: version.version };
     bus.emit({ type: 'daemon-connected', atMs: nowMs, version: version.version, rpcVersion: version.rpcVersion });
   }
-  const withStats = nowMs - memo.trackerStatsAtMs >= config.trackerStatsIntervalMs;
+  const withStats = nowMs - next.trackerStatsAtMs >= config.trackerStatsIntervalMs;
   const poll = async (): Promise<DaemonTorrent[]> => {
     const list = await daemon.listTorrents({ trackerStats: withStats });
     if (withStats) {
-      memo.trackerStatsAtMs = nowMs;
-      memo.trackerStats = new Map(list.map((t) => [t.infoHash, t.trackerStats]));
+      next = { ...next, trackerStatsAtMs: nowMs, trackerStats: new Map(list.map((t) => [t.infoHash, t.trackerStats])) };
+      return list;
     }
-    return list.map((t) => (withStats ? t : { ...t, trackerStats: memo.trackerStats.get(t.infoHash) ?? [] }));
+    const stats = next.trackerStats;
+    return list.map((t) => ({ ...t, trackerStats: stats.get(t.infoHash) ?? [] }));
   };
   const reconcile = async (list: DaemonTorrent[]): Promise<OwnershipView> => {
     const records = state.owned();
@@ -59,7 +105,7 @@ export async function pollDaemon(deps: AgentDeps, config: AgentConfig, nowMs: nu
     torrents = await poll();
     view = await reconcile(torrents);
   }
-  return { torrents, view };
+  return { torrents, view, memo: next };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The agent's view of the outside world besides the daemon: feeds, swarm counts and .torrent
- * files. The tick depends on these interfaces only; wiring.ts builds them from the feeds and
- * swarm domains (HTTP, scrape), and tests can build them the same way against real servers.
+ * files. The tick depends on these interfaces only; live-sources.ts builds them from the feeds
+ * and swarm domains (HTTP, scrape), and tests can build them the same way against real servers.
  */
 import type { FeedItem } from '../feeds/types.js';
 import type { InfoHash } from '../shared/index.js';
@@ -33,6 +33,8 @@ export interface TorrentSummary {
   name: string;
   totalSizeBytes: number;
   trackers: string[];
+  /** Web seeds the .torrent names (BEP 19, BEP 17): sources besides the swarm's seeders. */
+  webSeeds?: number;
 }
 
 export interface TorrentFile extends TorrentSummary {

@@ -82,7 +82,7 @@ export function createHttpTorrentSource(options: {
     backoff.succeeded(host);
     const meta = parseTorrentFile(bytes);
     verifyTorrentForItem(meta, expected);
-    return { metainfo: bytes, infoHash: meta.infoHash, name: meta.name, totalSizeBytes: meta.totalSizeBytes, trackers: meta.trackers };
+    return { metainfo: bytes, infoHash: meta.infoHash, name: meta.name, totalSizeBytes: meta.totalSizeBytes, trackers: meta.trackers, webSeeds: meta.webSeeds.length };
   };
 
   return {

@@ -11,7 +11,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyBandwidth, createDonatedLimits, prepareLimits, type DonatedConfig } from '../agent/bandwidth.js';
+import { applyBandwidth, createDonatedLimits, localTimeOf, type DonatedConfig } from '../agent/bandwidth.js';
+import { effectiveRates, planBandwidth, planLimitsFor } from '../agent/bandwidth-plan.js';
 import { createEventBus } from '../agent/events.js';
 import { createMemoryDaemon, type DaemonTorrent } from '../daemon/index.js';
 import { diffPlan, planMirror, type Candidate, type HeldTorrent, type PlanInput } from '../plan/index.js';
@@ -82,7 +83,9 @@ export async function benchBudget(): Promise<Record<string, number | string>> {
       const nowMs = NOW + run * 900_000;
 
       let t0 = performance.now();
-      const prepared = prepareLimits(donated, config, { torrents, owned, nowMs, dryRun: false });
+      const usage = donated.transfer.observe(torrents, owned, nowMs);
+      const rates = effectiveRates(config, usage, nowMs, localTimeOf(nowMs));
+      const planLimits = planLimitsFor(config, rates, donated.guard.isConfirmed());
       const accountingMs = performance.now() - t0;
 
       // The plain tick plans and diffs too: only what the limits add is counted.
@@ -90,12 +93,13 @@ export async function benchBudget(): Promise<Record<string, number | string>> {
       diffPlan(planMirror(input), held);
       const plainMs = performance.now() - t0;
       t0 = performance.now();
-      const limited = planWithinLimits(input, prepared.planLimits);
+      const limited = planWithinLimits(input, planLimits);
       const limitsMs = Math.max(0, performance.now() - t0 - plainMs);
 
       t0 = performance.now();
       const needs = new Map(limited.plan.decisions.map((d) => [d.infoHash, d.need]));
-      await applyBandwidth({ daemon, bus }, donated, config, { owned, torrents: byHash, needs, rates: prepared.rates, nowMs });
+      const { bandwidth: planned } = planBandwidth(config, { rates, owned: [...owned], needs, torrents: byHash, lastSummary: null });
+      await applyBandwidth({ daemon, bus }, donated, planned, { owned, nowMs });
       const bandwidthMs = performance.now() - t0;
 
       if (run < WARMUP) continue;

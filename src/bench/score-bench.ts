@@ -35,7 +35,7 @@ import {
 } from '../plan/index.js';
 import { encodeBencode, toInfoHash, type HttpTransport } from '../shared/index.js';
 import { createGeoResolver, loadCountryLookup } from '../swarm/index.js';
-import type { AgentConfig } from '../agent/tick.js';
+import type { AgentConfig, TickResult } from '../agent/tick.js';
 import { SERVICE_HEAP_MB } from './plan-bench.js';
 import { seededRandom } from '../shared/random.js';
 import { isMainModule } from './entry.js';
@@ -250,8 +250,10 @@ export async function agentTicks(candidateCount: number, heldCount: number, tick
       },
     };
     let signalled = 0;
+    let carried: TickResult['carried'] | undefined;
     for (let t = 0; t < ticks; t++) {
-      const result = await runTick(deps, config, { dryRun: true, tick: t });
+      const result: TickResult = await runTick(deps, config, { dryRun: true, tick: t, ...(carried === undefined ? {} : { carried }) });
+      carried = result.carried;
       signalled = result.plan.decisions.filter((d) => d.components.factors?.geo != null).length;
       clockMs += HOUR_MS;
     }

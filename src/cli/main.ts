@@ -12,6 +12,7 @@ import { defaultInitDeps, registerInitCommand } from './init.js';
 import { registerPlanCommand } from './plan.js';
 import { registerPublishCommand } from './publish.js';
 import { registerRunCommand } from './run.js';
+import { registerSimulateCommand } from './simulate.js';
 import { registerStatusCommand } from './status.js';
 
 export interface CliIO {
@@ -41,6 +42,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
   registerStatusCommand(program, io, setExitCode);
   registerPublishCommand(program, io, secrets);
   registerDashboardCommand(program, io, setExitCode);
+  registerSimulateCommand(program, io, setExitCode);
 
   const policy = program.command('policy').description('Policy file tools.');
   policy

@@ -183,6 +183,11 @@ export function toAgentConfig(policy: Policy): AgentConfig {
       replaceMargin: policy.scoring.replaceMargin,
       minSeedTimeMs: policy.scoring.minSeedTime,
       signals: toSignalScoring(policy),
+      availability: {
+        noSourceShare: policy.scoring.availability.noSourceShare,
+        stalledAfterMs: policy.scoring.availability.stalledAfter,
+        backoffMs: policy.scoring.availability.backoff,
+      },
     },
     maxAddsPerTick: policy.limits.maxAddsPerTick,
   };
@@ -208,7 +213,10 @@ export function toSignalScoring(policy: Policy): SignalScoring {
       selfCountry: policy.geo.country === 'auto' ? null : policy.geo.country,
     },
     slow: { enabled: slow.enabled, weight: slow.weight, targetRateBytesPerSec: slow.targetRate },
-    herd: { enabled: herd.enabled, nodeId: '', expectedNodes: herd.expectedNodes, jitter: herd.jitter, redrawIntervalMs: herd.redrawInterval, epoch: 0 },
+    herd: {
+      enabled: herd.enabled, nodeId: '', expectedNodes: herd.expectedNodes, jitter: herd.jitter, redrawIntervalMs: herd.redrawInterval, epoch: 0,
+      adaptive: herd.adaptive, slowStartAdds: herd.slowStartAdds,
+    },
   };
 }
 

@@ -3,7 +3,7 @@
  * snapshots); the dashboard keeps another, seeded with a snapshot and fed the same events, so
  * both show the same thing. No clock: every event carries its time.
  */
-import type { AgentEvent, ErrorView, MirrorView, ReasonView } from '../agent/events.js';
+import type { AgentEvent, ErrorView, MirrorView, PopulationSummary, ReasonView } from '../agent/events.js';
 import type { InfoHash } from '../shared/index.js';
 
 export const STATUS_PROTOCOL = 1;
@@ -45,6 +45,7 @@ export interface PlanSummaryView {
   removes: number;
   capacityBytes: number;
   committedBytes: number;
+  population?: PopulationSummary;
 }
 
 /** The agent's bandwidth caps as last applied (the `bandwidth` event, issue 4). */
@@ -139,7 +140,7 @@ export function reduceStatus(s: StatusSnapshot, e: AgentEvent): StatusSnapshot {
     case 'planned':
       return {
         ...s, asOfMs,
-        plan: { atMs: e.atMs, candidates: e.candidates, desired: e.desired, adds: e.adds, removes: e.removes, capacityBytes: e.capacityBytes, committedBytes: e.committedBytes },
+        plan: { atMs: e.atMs, candidates: e.candidates, desired: e.desired, adds: e.adds, removes: e.removes, capacityBytes: e.capacityBytes, committedBytes: e.committedBytes, ...(e.population === undefined ? {} : { population: e.population }) },
       };
     case 'mirror':
       return { ...s, asOfMs, mirror: e.view };

@@ -12,7 +12,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createWriteStream } from 'node:fs';
 import { startAgentLoop } from '../agent/loop.js';
-import { runTick, type TickResult } from '../agent/tick.js';
+import { initialCarriedState, runTick, type TickResult } from '../agent/tick.js';
 import { startControlEndpoint } from '../control/index.js';
 import { forgetCiEnvironment } from '../cli/interactive.js';
 import { createLogger, logAgentEvents } from '../cli/log.js';
@@ -76,13 +76,15 @@ async function main(): Promise<number> {
     logAgentEvents(runtime.bus, createLogger({ format: 'pretty' }));
     say('smartnode is running against the volunteer\'s daemon; Ctrl-C stops the demo and tears everything down');
     let tick = 0;
+    let carried = initialCarriedState();
     for (;;) {
       tick++;
-      const result = await runTick(runtime.deps, runtime.config, { dryRun: false, tick }).catch((error: unknown) => {
+      const result = await runTick(runtime.deps, runtime.config, { dryRun: false, tick, carried }).catch((error: unknown) => {
         say(`tick failed: ${describeError(error)}`);
         return undefined;
       });
       if (result !== undefined) {
+        carried = result.carried;
         if (tick === 1 || result.actions.length > 0) process.stdout.write('\n' + formatPlanTable(result.plan, { limit: 20, width: process.stdout.columns ?? 120 }) + '\n\n');
         const progress = describeProgress(result);
         if (progress.line !== '') say(progress.line);

@@ -32,8 +32,17 @@ describe('parseTorrentFile on built torrents', () => {
       pieceLengthBytes: 16384,
       pieceCount: 3,
       trackers: ['http://t.example/announce'],
+      webSeeds: [],
       isPrivate: false,
     });
+  });
+
+  it('reads web seeds: BEP 19 url-list (one URL or a list) and BEP 17 httpseeds, http(s) only', () => {
+    const info = { name: 'a', length: 5, 'piece length': 16384, pieces: new Uint8Array(20) };
+    const one = parseTorrentFile(encodeBencode({ info, 'url-list': 'https://mirror.example/a' }));
+    expect(one.webSeeds).toEqual(['https://mirror.example/a']);
+    const many = parseTorrentFile(encodeBencode({ info, 'url-list': ['http://m1.example/', 'ftp://m2.example/', 'http://m1.example/'], httpseeds: ['http://seed.example/s'] }));
+    expect(many.webSeeds).toEqual(['http://m1.example/', 'http://seed.example/s']);
   });
 
   it('reads a multi-file private torrent with an announce-list, trackers deduplicated in order', () => {

@@ -60,6 +60,7 @@ export function parseTorrentFile(bytes: Uint8Array, options: ParseTorrentOptions
     pieceLengthBytes: pieceLength,
     pieceCount,
     trackers: readTrackers(root),
+    webSeeds: readWebSeeds(root),
     isPrivate: intField(info, 'private') === 1,
   };
 }
@@ -128,6 +129,17 @@ function readTrackers(root: BDict): string[] {
     }
   }
   return uniqueTrackers(urls);
+}
+
+/** Web seeds: BEP 19 `url-list` (one URL or a list) and BEP 17 `httpseeds`; http(s) only, deduplicated. */
+function readWebSeeds(root: BDict): string[] {
+  const urls: string[] = [];
+  for (const key of ['url-list', 'httpseeds']) {
+    const value = root.entries.get(key);
+    const list = Array.isArray(value) ? value : [value];
+    for (const url of list) if (url instanceof Uint8Array) urls.push(utf8.decode(url));
+  }
+  return [...new Set(urls.filter((u) => /^https?:\/\//i.test(u)))];
 }
 
 /** A path segment the daemon will write under its download dir: never escaping it. */

@@ -78,6 +78,8 @@ export interface TorrentMeta {
   pieceCount: number;
   /** `announce` then every tier of `announce-list` (BEP 12), deduplicated, in order. */
   trackers: string[];
+  /** Web seeds: BEP 19 `url-list` and BEP 17 `httpseeds` (http and https URLs). */
+  webSeeds: string[];
   /** BEP 27 `private=1`. */
   isPrivate: boolean;
 }

@@ -71,7 +71,8 @@ export function explainDecision(d: Decision, nowMs: number, scoring: ScoringPoli
   } else if (!f.herd.designated) {
     lines.push(`  herd      ${describeHerd(f.herd, scoring.signals?.herd.expectedNodes ?? 1)}`);
   } else {
-    lines.push(`  herd      takes it: deficit ${f.herd.deficit}, probability ${formatScore(f.herd.probability)}, draw ${formatScore(f.herd.draw)}`);
+    const how = f.herd.slowStart === 'designated' ? 'slow start drew it' : `probability ${formatScore(f.herd.probability)}, draw ${formatScore(f.herd.draw)}`;
+    lines.push(`  herd      takes it: deficit ${f.herd.deficit}, ${how}; ${f.herd.onTheirWay} on their way, about ${formatScore(f.herd.expectedNodes)} nodes competing`);
   }
   return lines;
 }

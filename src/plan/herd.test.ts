@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HERD_SHARE, herdDraw, herdFactor } from './herd.js';
+import { HERD_SHARE, herdDraw, herdDrawFor, herdFactor } from './herd.js';
 import { DEFAULT_SIGNALS } from './score.js';
 import { hashOf } from './testing.js';
 
@@ -81,5 +82,12 @@ describe('herdFactor', () => {
     expect(herdFactor({ ...args, held: true }, many)).toMatchObject({ factor: 1, held: true });
     expect(herdFactor({ ...args, seeders: null }, many)).toBeNull();
     expect(herdFactor(args, { ...many, enabled: false })).toBeNull();
+  });
+});
+
+describe('herdDrawFor', () => {
+  it('is herdDraw of the joined key, for any node id, hash, count and epoch', () => {
+    fc.assert(fc.property(fc.string(), fc.string(), fc.nat(1000), fc.nat(1_000_000), (node, key, seeders, epoch) =>
+      herdDrawFor(node, key, seeders, epoch) === herdDraw(node, `${key}:${seeders}:${epoch}`)));
   });
 });

@@ -26,14 +26,41 @@
  * simulation in test/sim/herd.test.ts: E at 2x the true count still spreads, at 1/2 a few
  * swarms overshoot 2x their target, at 1/4 many do).
  */
-import type { HerdFactor, SignalScoring } from './types.js';
+import type { HerdFactor, PopulationObservation, SignalScoring } from './types.js';
 
 /** FNV-1a over the UTF-16 code units, then murmur3's fmix32 for avalanche; [0, 1). */
 export function herdDraw(nodeId: string, infoHash: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < nodeId.length; i++) h = Math.imul(h ^ nodeId.charCodeAt(i), 0x01000193);
+  return finish(fnv(nodePrefix(nodeId), infoHash));
+}
+
+/** herdDraw(nodeId, `${key}:${seeders}:${epoch}`) without building the string (one per candidate per tick). */
+export function herdDrawFor(nodeId: string, key: string, seeders: number, epoch: number): number {
+  let h = fnv(nodePrefix(nodeId), key);
   h = Math.imul(h ^ 0x3a, 0x01000193);
-  for (let i = 0; i < infoHash.length; i++) h = Math.imul(h ^ infoHash.charCodeAt(i), 0x01000193);
+  h = fnv(h, String(seeders));
+  h = Math.imul(h ^ 0x3a, 0x01000193);
+  return finish(fnv(h, String(epoch)));
+}
+
+// The node id's part of the hash is the same for every draw of a node: kept for the last id.
+let lastNodeId: string | null = null;
+let lastNodeState = 0;
+function nodePrefix(nodeId: string): number {
+  if (nodeId !== lastNodeId) {
+    lastNodeState = Math.imul(fnv(0x811c9dc5, nodeId) ^ 0x3a, 0x01000193);
+    lastNodeId = nodeId;
+  }
+  return lastNodeState;
+}
+
+function fnv(state: number, text: string): number {
+  let h = state;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+function finish(state: number): number {
+  let h = state;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -52,23 +79,30 @@ export const HERD_SHARE = 0.5;
 
 /** The herd factor for one swarm; null when herd avoidance is off or the counts are unknown. */
 export function herdFactor(
-  args: { infoHash: string; seeders: number | null; targetSeeders: number; held: boolean },
+  args: { infoHash: string; seeders: number | null; targetSeeders: number; held: boolean; population?: PopulationObservation },
   herd: SignalScoring['herd'],
 ): HerdFactor | null {
   if (!herd.enabled || args.seeders === null) return null;
   const deficit = Math.max(0, args.targetSeeders - args.seeders);
+  const onTheirWay = Math.max(0, Math.min(deficit, args.population?.onTheirWay ?? 0));
+  const slowStart = args.population?.slowStart ?? null;
+  const expected = herd.expectedNodes;
   // Keyed on the observed count too: the same draw while the swarm does not change, a new
   // one (a new set of designated nodes) once it does.
   // The epoch renews every draw once per redraw interval: a deficit that no node was drawn
   // for (fewer nodes than expectedNodes, or bad luck) gets new takers instead of none forever.
-  const draw = herdDraw(herd.nodeId, `${args.infoHash}:${args.seeders}:${herd.epoch}`);
+  const draw = herdDrawFor(herd.nodeId, args.infoHash, args.seeders, herd.epoch);
+  const base = { deficit, onTheirWay, expectedNodes: expected, slowStart };
   if (args.held) {
-    return { factor: 1, deficit, probability: 1, draw, designated: true, held: true };
+    return { ...base, factor: 1, probability: 1, draw, designated: true, held: true };
   }
-  const expected = herd.expectedNodes;
-  const probability = expected <= 1 ? 1 : Math.min(1, (HERD_SHARE * deficit) / expected);
-  const designated = draw < probability;
+  // Copies on their way count only once other smartnodes are known: a lone node decides as
+  // it always did. Slow start replaces the draw: its few picks were drawn by the agent.
+  const probability = slowStart !== null
+    ? (slowStart === 'designated' ? 1 : 0)
+    : expected <= 1 ? 1 : Math.min(1, (HERD_SHARE * (deficit - onTheirWay)) / expected);
+  const designated = slowStart !== null ? slowStart === 'designated' : draw < probability;
   const jitter = Math.max(0, Math.min(1, herd.jitter));
   const factor = designated ? 1 - jitter * draw : 0;
-  return { factor, deficit, probability, draw, designated, held: false };
+  return { ...base, factor, probability, draw, designated, held: false };
 }

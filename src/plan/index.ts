@@ -35,6 +35,7 @@ export type {
   GeoFactor,
   GeoObservation,
   HerdFactor,
+  PopulationObservation,
   ScoreFactors,
   SignalScoring,
   SlowFactor,
@@ -58,3 +59,4 @@ export {
   type PlanTableOptions,
 } from './explain.js';
 export { formatBytes, formatDuration, formatScore } from './format.js';
+export { hasNoSource, planWithAvailability, type AvailabilityInput, type AvailabilityPolicy } from './availability.js';

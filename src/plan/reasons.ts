@@ -250,3 +250,19 @@ function roundSignificant(score: number): number {
   const scale = 10 ** (2 - Math.floor(Math.log10(score)));
   return Math.round(score * scale) / scale;
 }
+
+/** A download that cannot progress now, beyond the share of the budget that may wait on such. */
+export function noSourceReason(shareBytes: number, share: number): Reason {
+  return reason('NO_SOURCE',
+    `no complete seeder and no web seed: nothing can be downloaded now, and the ${formatPercent(share)} of the budget that may wait on such torrents (${formatBytes(shareBytes)}) is used; the budget goes to downloads that can progress`,
+    { shareBytes, share });
+}
+
+/** A download that made no progress for a while: removed, and not taken again before the backoff ends. */
+export function stalledReason(stalledMs: number, backoffMs: number, held: boolean): Reason {
+  return reason('STALLED',
+    held
+      ? `no progress for ${formatDuration(stalledMs)}: removed so the budget goes to downloads that can progress; not taken again for ${formatDuration(backoffMs)}`
+      : `stalled here before: not taken again for ${formatDuration(backoffMs)}`,
+    { stalledMs, backoffMs });
+}

@@ -126,7 +126,7 @@ export function composeNeed(
   const geo = geoFactor(signals.geo, config.geo);
   const slow = slowFactor(signals.slow, config.slow);
   const herd = herdFactor(
-    { infoHash: signals.infoHash, seeders: base.seeders, targetSeeders: scoring.targetSeeders, held: signals.held === true },
+    { infoHash: signals.infoHash, seeders: base.seeders, targetSeeders: scoring.targetSeeders, held: signals.held === true, ...(signals.population === undefined ? {} : { population: signals.population }) },
     config.herd,
   );
   const leechers = base.demand;

@@ -1,5 +1,6 @@
 import type { InfoHash } from '../shared/index.js';
 import type { SwarmCounts } from '../swarm/types.js';
+import type { AvailabilityPolicy } from './availability.js';
 
 /**
  * One torrent some feed offers. A torrent listed by several feeds is ONE candidate whose
@@ -14,6 +15,8 @@ export interface Candidate {
   feedIds: string[];
   /** The freshest swarm counts known, or null when nothing has counted this swarm yet. */
   counts: SwarmCounts | null;
+  /** Web seeds (BEP 19 url-list, BEP 17 httpseeds) the .torrent names, when known: sources besides seeders. */
+  webSeeds?: number;
   /**
    * Need signals beyond the counts (geography, download speed; issue 3). The agent attaches
    * them with `withSignals` (signals.ts), which is what the score reads.
@@ -81,6 +84,18 @@ export interface SwarmSignals {
   slow: SlowObservation | null;
   /** We hold it: herd avoidance never applies (we already are one of its seeders). */
   held?: boolean;
+  /** What this node learnt of the other smartnodes for this swarm (agent/population.ts). */
+  population?: PopulationObservation;
+}
+
+export interface PopulationObservation {
+  /** Leechers above the swarm's usual level: copies already on their way, taken off the deficit. */
+  onTheirWay: number;
+  /**
+   * Slow start (an empty mirror, a newly seen feed): 'designated' = one of the few this node
+   * takes now, drawn by deficit; 'waiting' = left for later ticks; null = no slow start.
+   */
+  slowStart: 'designated' | 'waiting' | null;
 }
 
 /** Everything the daemon holds, ours or not. */
@@ -134,6 +149,8 @@ export interface ScoringPolicy {
   minSeedTimeMs: number;
   /** Geography, slow downloads and herd avoidance (score.ts); absent = counts only. */
   signals?: SignalScoring;
+  /** Downloads that can finish (availability.ts); absent = every torrent counts as downloadable. */
+  availability?: AvailabilityPolicy;
 }
 
 /** Weights and targets of the need signals beyond counts (defaults: DEFAULT_SIGNALS). */
@@ -172,6 +189,10 @@ export interface SignalScoring {
     redrawIntervalMs: number;
     /** floor(now / redrawIntervalMs), set by the agent: part of the draw's key. */
     epoch: number;
+    /** Estimate the competing nodes, copies on their way and slow start from what the node observes (agent/population.ts). */
+    adaptive?: boolean;
+    /** Slow start: needy torrents taken at the first tick (doubling each tick after). */
+    slowStartAdds?: number;
   };
 }
 
@@ -216,6 +237,10 @@ export type NotChosenReasonCode =
   | 'REPLACED'
   /** Herd avoidance: needed, but other smartnodes are expected to take it this interval. */
   | 'LEFT_TO_OTHERS'
+  /** No complete seeder nor web seed, and the share of the budget that may wait on such torrents is used. */
+  | 'NO_SOURCE'
+  /** A download that made no progress for scoring.availability.stalledAfter: removed, and backed off. */
+  | 'STALLED'
   | 'BANNED'
   /** Donated-limit holds (limits.ts): the plan wanted it, a limit defers it. */
   | 'DISK_RESERVE'
@@ -295,6 +320,12 @@ export interface HerdFactor {
   factor: number;
   /** Seeders still needed: target - current (we count ourselves once we hold it). */
   deficit: number;
+  /** Copies already on their way (leechers above the usual level), taken off the deficit. */
+  onTheirWay: number;
+  /** The competing smartnodes assumed (the node's own estimate, or the policy's hint if higher). */
+  expectedNodes: number;
+  /** Slow start decided instead of the draw. */
+  slowStart: 'designated' | 'waiting' | null;
   /** Probability that a node takes it: min(1, deficit / expectedNodes). */
   probability: number;
   /** This node's deterministic draw in [0, 1) for this torrent (rendezvous hash). */

@@ -63,9 +63,19 @@ export function buildScoringSignalKeys(u: SignalUnitFields) {
           .prefault('6h')
           .refine((ms) => ms >= 60_000, 'must be at least 1m')
           .describe('Every node draws anew this often, so a deficit no node was drawn for is not left unfilled.'),
+        adaptive: z.boolean().default(true).describe('Estimate the competing smartnodes and the copies already on their way from tracker counts over time, and start an empty mirror or a new feed slowly; expectedNodes is then a lower bound.'),
+        slowStartAdds: z.number().int().min(1).max(1000).default(4).describe('Slow start: needy torrents taken at the first tick of an empty mirror or a new feed, doubling each tick for 3 ticks.'),
       })
       .prefault({})
       .describe('Many independent smartnodes must not all take the same needy torrent.'),
+    availability: z
+      .strictObject({
+        noSourceShare: z.number().min(0).max(1).default(0.1).describe('Share of the disk budget that may wait on torrents with no source (no complete seeder, no web seed).'),
+        stalledAfter: u.duration().prefault('1d').describe('A download that made no progress this long is removed (STALLED).'),
+        backoff: u.duration().prefault('3d').describe('A torrent removed as stalled is not taken again for this long.'),
+      })
+      .prefault({})
+      .describe('Downloads that can finish: the budget goes to torrents with a source.'),
   };
 }
 

@@ -32,6 +32,13 @@ describe('Dashboard at 80x24', () => {
     for (const [k, what] of FOOTER_KEYS) expect(text).toContain(`${k} ${what}`);
   });
 
+  it('the header shows the node\'s estimate of the other smartnodes and what it held back for lack of a source', () => {
+    const plan = { atMs: T0_MS, candidates: 10, desired: 3, adds: 1, removes: 0, capacityBytes: 1e11, committedBytes: 3e9,
+      population: { competitors: 41.6, othersOnTheirWay: 120.4, mineOnTheirWay: 2, slowStartAdds: null, noSource: 4, stalled: 1 } };
+    const text = frame(stateWith({ status: aStatus({ plan }) }), 160).join('\n');
+    expect(text).toContain('herd ~42 nodes, 120 copies on their way  no source 4 stalled 1');
+  });
+
   it('candidates show the planner\'s reason for not choosing them, verbatim', () => {
     const status = aStatus({ mirror: aMirrorView({}, { candidates: [aCandidateView(0, { name: 'ocean', reason: { code: 'OUTSCORED', text: 'outscored by 3 torrents' } })] }) });
     const text = frame(stateWith({ status, view: 'candidates' })).join('\n');

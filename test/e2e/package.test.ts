@@ -5,9 +5,9 @@
  * transmission-daemon on 127.0.0.1. Needs `npm run build` first (npm test does it).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedInfoHash } from '../../src/feeds/testing.js';
@@ -58,12 +58,37 @@ describe('npm package', () => {
     const result = await exec('npm', ['pack', '--dry-run', '--json']);
     const [pack] = JSON.parse(result.stdout) as Array<{ files: Array<{ path: string }> }>;
     const files = (pack?.files ?? []).map((f) => f.path);
-    for (const needed of ['bin/smartnode.js', 'dist/cli/main.js', 'dist/cli/init.js', 'dist/cli/doctor.js', 'dist/setup/doctor.js', 'policies/default.yaml', 'policies/policy.schema.json', 'examples/smartnode.service', 'examples/home-server.yaml', 'README.md', 'package.json']) {
+    for (const needed of ['bin/smartnode.js', 'dist/cli/main.js', 'dist/cli/init.js', 'dist/cli/doctor.js', 'dist/setup/doctor.js', 'policies/default.yaml', 'policies/policy.schema.json', 'examples/smartnode.service', 'examples/home-server.yaml', 'README.md', 'package.json', 'dist/agent/decide.js', 'dist/agent/decide.d.ts']) {
       expect(files, needed).toContain(needed);
     }
-    const unwanted = files.filter((f) => /^(src|test|scripts)\//.test(f) || /^dist\/(testkit|demo|bench)\//.test(f) || /\.test\.|\/testing\.|\.map$|\.tsx?$/.test(f));
+    const unwanted = files.filter((f) => /^(src|test|scripts)\//.test(f) || /^dist\/(testkit|demo|bench)\//.test(f) || /\.test\.|\/testing\.|\.map$|\.tsx?$/.test(f.replace(/\.d\.ts$/, '.d')));
     expect(unwanted).toEqual([]);
   });
+
+  it('exports the decision as smartnode/decide with its types; the README example drives one node with it', async () => {
+    const consumer = join(root, 'consumer');
+    await mkdir(join(consumer, 'node_modules'), { recursive: true });
+    await symlink(join(prefix, 'lib', 'node_modules', 'smartnode'), join(consumer, 'node_modules', 'smartnode'));
+    await writeFile(join(consumer, 'package.json'), '{ "type": "module" }');
+    await copyFile('examples/decide-one-node.mjs', join(consumer, 'decide-one-node.mjs'));
+    const ran = await exec(process.execPath, ['decide-one-node.mjs'], { cwd: consumer });
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain('tick 0: add dataset-1: 0 seeders against a target of 5');
+    expect(ran.stdout).toContain('tick 1: nothing to do (2 held)');
+    expect(ran.stdout).not.toContain('add dataset-3');
+
+    // A TypeScript consumer sees the types; a wrong use is a type error.
+    const typed = `import { initialDecideMemory, planTick, type Observation, type TickPlan, type AgentConfig } from 'smartnode/decide';
+export const decide = (o: Observation, c: AgentConfig): TickPlan => planTick(initialDecideMemory(), o, c, o.nowMs).plan;
+`;
+    await writeFile(join(consumer, 'ok.ts'), typed);
+    await writeFile(join(consumer, 'bad.ts'), typed.replace('o.nowMs', '"soon"'));
+    const tsc = (file: string) => exec(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', file], { cwd: consumer });
+    const ok = await tsc('ok.ts');
+    expect(ok.stdout + ok.stderr).toBe('');
+    expect((await tsc('bad.ts')).stdout).toMatch(/bad\.ts.*not assignable to parameter of type 'number'/);
+  }, 60_000);
 
   it('the installed binary prints its help with every command', async () => {
     const result = await exec(bin, ['--help'], { cwd: root });

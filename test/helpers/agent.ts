@@ -1,11 +1,11 @@
-import { runTick, type TickResult } from '../../src/agent/tick.js';
+import { initialCarriedState, runTick, type TickResult } from '../../src/agent/tick.js';
 import { buildRuntime, type Runtime } from '../../src/cli/runtime.js';
 
 /**
  * The agent's runtime built from a policy file, ticked in-process. Every tick first moves the
  * agent's clock an hour on, past the feed refresh and scrape intervals, so a test sees fresh
  * feeds and counts without waiting for them. `reload` rebuilds the runtime from the (edited)
- * policy on the same state and clock, as a restart would.
+ * policy on the same state and clock, as a restart would (what ticks carried over starts afresh).
  */
 export interface TickingAgent {
   readonly runtime: Runtime;
@@ -21,16 +21,20 @@ export async function startTickingAgent(policyPath: string, env: NodeJS.ProcessE
     return built;
   };
   let runtime = await build();
+  let carried = initialCarriedState();
   return {
     get runtime() {
       return runtime;
     },
-    tick() {
+    async tick() {
       offsetMs += 3_600_000;
-      return runTick(runtime.deps, runtime.config, { dryRun: false, tick: 1 });
+      const result = await runTick(runtime.deps, runtime.config, { dryRun: false, tick: 1, carried });
+      carried = result.carried;
+      return result;
     },
     async reload() {
       runtime = await build();
+      carried = initialCarriedState();
     },
   };
 }

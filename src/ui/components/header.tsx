@@ -23,7 +23,7 @@ export const Header = memo(function Header({ status, link, nowMs, width }: Heade
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
-        <Text bold>smartnode</Text> {node}  {daemon}  <Text color={color} bold>{agent}</Text>
+        <Text bold>smartnode</Text> {node}  {daemon}  <Text color={color} bold>{agent}</Text>{populationText(status)}
       </Text>
       {link.kind !== 'connected' ? (
         <Text color="red" wrap="truncate">{fit(link.kind === 'lost' ? `agent unreachable: ${link.reason} (retrying every ${Math.round(link.retryInMs / 1000)} s)` : 'connecting to the agent...', width)}</Text>
@@ -35,6 +35,15 @@ export const Header = memo(function Header({ status, link, nowMs, width }: Heade
     </Box>
   );
 });
+
+/** The node's estimate of the other smartnodes and what it held back for lack of a source. */
+function populationText(s: StatusSnapshot | null): string {
+  const p = s?.plan?.population;
+  if (p === undefined) return '';
+  const slow = p.slowStartAdds === null ? '' : ` slow start ${p.slowStartAdds}`;
+  const held = p.noSource + p.stalled === 0 ? '' : `  no source ${p.noSource} stalled ${p.stalled}`;
+  return `  herd ~${Math.round(p.competitors)} nodes, ${Math.round(p.othersOnTheirWay)} copies on their way${slow}${held}`;
+}
 
 function agentText(s: StatusSnapshot, nowMs: number): string {
   const next = s.agent.nextTickAtMs === null ? '' : ` next tick ${durationText(s.agent.nextTickAtMs - nowMs)}`;

@@ -1,0 +1,111 @@
+/**
+ * Donated limits as planning inputs, pure: the rates in force (schedule, monthly caps), what
+ * the plan is held to (daily budget, a transfer cap's stop, eviction confirmation), and the
+ * limits each owned torrent should carry once a tick's actions are applied (one cap shared by
+ * need, never N x cap). Applying them is bandwidth.ts's job.
+ */
+import type { DaemonTorrent, RateLimits, SpeedLimits } from '../daemon/index.js';
+import { capRate, ratesAt, shareByNeed, type CappedRate, type LocalTime, type RateRules, type ShareClaim } from '../plan/bandwidth.js';
+import { formatBytes } from '../plan/index.js';
+import type { PlanLimits } from '../plan/limits.js';
+import type { InfoHash } from '../shared/index.js';
+import type { BandwidthPlan } from './tick-types.js';
+import type { TransferUsage } from './transfer.js';
+
+export interface MonthlyCaps {
+  uploadCapBytes: number | null;
+  downloadCapBytes: number | null;
+  billingDay: number;
+  throttleAt: number;
+}
+
+export interface DonatedConfig {
+  scope: 'owned' | 'session';
+  rules: RateRules;
+  monthly: MonthlyCaps | null;
+  dailyDownloadBudgetBytes: number | null;
+  maxEvictFraction: number;
+  /** Policy pins (storage.pins), besides the dashboard's pins in agent state. */
+  pins: readonly InfoHash[];
+}
+
+export interface EffectiveRates {
+  upload: CappedRate;
+  download: CappedRate;
+  window: number | null;
+  usage: TransferUsage;
+}
+
+export function effectiveRates(config: DonatedConfig, usage: TransferUsage, nowMs: number, local: LocalTime): EffectiveRates {
+  const rates = ratesAt(config.rules, local);
+  const m = config.monthly;
+  const msLeft = usage.periodEndMs - nowMs;
+  const cap = (capBytes: number | null, usedBytes: number) =>
+    m === null || capBytes === null ? null : { capBytes, usedBytes, throttleAt: m.throttleAt, msLeft };
+  return {
+    upload: capRate(rates.uploadBytesPerSec, cap(m?.uploadCapBytes ?? null, usage.uploadedBytes)),
+    download: capRate(rates.downloadBytesPerSec, cap(m?.downloadCapBytes ?? null, usage.downloadedBytes)),
+    window: rates.window,
+    usage,
+  };
+}
+
+/** What the plan is held to, from this tick's transfer usage and rates. */
+export function planLimitsFor(config: DonatedConfig, rates: EffectiveRates, evictionConfirmed: boolean): PlanLimits {
+  const usage = rates.usage;
+  const budget = config.dailyDownloadBudgetBytes;
+  const downCap = config.monthly?.downloadCapBytes ?? null;
+  return {
+    addBudgetBytes: budget === null ? null : Math.max(0, budget - usage.addedTodayBytes),
+    addsStopped: rates.download.state === 'stopped' && downCap !== null
+      ? `the monthly download cap (${formatBytes(downCap)}) is reached; nothing is added until the period ends on ${new Date(usage.periodEndMs).toISOString().slice(0, 10)}`
+      : null,
+    maxEvictFraction: config.maxEvictFraction,
+    evictionConfirmed,
+  };
+}
+
+/**
+ * The limits for the torrents owned once the plan is applied (`owned`: its desired set), the
+ * cap shared by `needs` (the planner's need per info-hash). A torrent the poll does not show
+ * yet (added this tick) counts as active.
+ */
+export function planBandwidth(
+  config: DonatedConfig,
+  input: { rates: EffectiveRates; owned: readonly InfoHash[]; needs: ReadonlyMap<InfoHash, number>; torrents: ReadonlyMap<InfoHash, DaemonTorrent>; lastSummary: string | null },
+): { bandwidth: BandwidthPlan; summary: string } {
+  const { rates } = input;
+  const perTorrent = new Map<InfoHash, SpeedLimits>();
+  let session: RateLimits | null = null;
+  if (config.scope === 'session') {
+    session = { uploadBytesPerSec: kbRound(rates.upload.bytesPerSec), downloadBytesPerSec: kbRound(rates.download.bytesPerSec) };
+    for (const hash of input.owned) perTorrent.set(hash, { uploadBytesPerSec: null, downloadBytesPerSec: null, honorsSessionLimits: true });
+  } else {
+    const claims = (active: (t: DaemonTorrent) => boolean): ShareClaim[] =>
+      input.owned.map((infoHash) => {
+        const t = input.torrents.get(infoHash);
+        return { infoHash, need: input.needs.get(infoHash) ?? 0, active: t === undefined || active(t) };
+      });
+    const up = shareByNeed(rates.upload.bytesPerSec, claims((t) => t.peersConnected > 0 || t.rateUploadBytesPerSec > 0));
+    const down = shareByNeed(rates.download.bytesPerSec, claims((t) => t.leftUntilDoneBytes > 0 && t.status !== 'stopped'));
+    for (const hash of input.owned) {
+      perTorrent.set(hash, { uploadBytesPerSec: up.get(hash) ?? null, downloadBytesPerSec: down.get(hash) ?? null, honorsSessionLimits: true });
+    }
+  }
+  const summary = JSON.stringify([config.scope, kbRound(rates.upload.bytesPerSec), kbRound(rates.download.bytesPerSec), rates.upload.state, rates.download.state, rates.window]);
+  return { bandwidth: { scope: config.scope, rates, session, perTorrent, announce: summary !== input.lastSummary }, summary };
+}
+
+/** What the daemon stores: whole kB/s (toKBps), or null. */
+export function kbRound(bytesPerSec: number | null): number | null {
+  if (bytesPerSec === null) return null;
+  return bytesPerSec > 0 ? Math.max(1, Math.floor(bytesPerSec / 1000)) * 1000 : 0;
+}
+
+export function sameRates(a: RateLimits, b: RateLimits): boolean {
+  return kbRound(a.uploadBytesPerSec) === kbRound(b.uploadBytesPerSec) && kbRound(a.downloadBytesPerSec) === kbRound(b.downloadBytesPerSec);
+}
+
+export function sameLimits(a: SpeedLimits, b: SpeedLimits): boolean {
+  return sameRates(a, b) && a.honorsSessionLimits === b.honorsSessionLimits;
+}

@@ -1,0 +1,117 @@
+/**
+ * The decision half of a tick, pure: from the carried state, one Observation and the config,
+ * the TickPlan (the desired mirror with a reason per torrent; the adds, each with the .torrent
+ * source and target directory it needs; the removals; ownership repairs; bandwidth limits)
+ * and the state the next tick starts from. Limits (disk reserve, daily budget, transfer caps,
+ * eviction confirmation) are inputs to planning, never edits after it.
+ */
+import { torrentDownloadDir } from './ownership.js';
+import { planWithAvailability, type AvailabilityInput, type AvailabilityPolicy, type Candidate, type HeldTorrent } from '../plan/index.js';
+import { NO_LIMITS } from '../plan/limits.js';
+import type { InfoHash } from '../shared/index.js';
+import { effectiveRates, planBandwidth, planLimitsFor } from './bandwidth-plan.js';
+import { buildHeld } from './candidates.js';
+import type { AgentConfig } from './config.js';
+import { scoredInputs } from './observe-signals.js';
+import { observePopulation, type AvailabilityMemory, type DecideMemory } from './population.js';
+import type { AddStep, Observation, RemoveStep, TickPlan } from './tick-types.js';
+
+export function planTick(carried: DecideMemory, obs: Observation, config: AgentConfig, nowMs: number): { plan: TickPlan; next: DecideMemory } {
+  const byHash = new Map(obs.torrents.map((t) => [t.infoHash, t]));
+  const records = new Map(obs.records.map((r) => [r.infoHash, r]));
+  const held = buildHeld({ torrents: obs.torrents, owned: obs.ownership.owned, records, pins: obs.pins, bans: obs.bans, offDownloadFs: obs.offDownloadFs });
+  const herdPolicy = config.planPolicy.scoring.signals?.herd;
+  const population = herdPolicy !== undefined && herdPolicy.enabled && herdPolicy.adaptive === true && obs.signals !== null
+    ? observePopulation(carried.herd, {
+        candidates: obs.candidates, held, nodeId: obs.nodeId, nowMs,
+        targetSeeders: config.planPolicy.scoring.targetSeeders, slowStartAdds: herdPolicy.slowStartAdds ?? 4,
+      })
+    : null;
+  const { candidates, policy } = scoredInputs(obs.candidates, config.planPolicy, obs.signals, obs.nodeId, nowMs,
+    population === null ? undefined : { observations: population.observations, competitors: population.view.competitors });
+  const availability = availabilityOf(carried.availability, held, obs.candidates, config.planPolicy.scoring.availability, nowMs, carried.herd.ticks === 0);
+
+  const donated = config.donated !== undefined && obs.donated !== null ? { config: config.donated, seen: obs.donated } : null;
+  const rates = donated === null ? null : effectiveRates(donated.config, donated.seen.usage, nowMs, donated.seen.localTime);
+  const limits = donated === null || rates === null ? NO_LIMITS : planLimitsFor(donated.config, rates, donated.seen.evictionConfirmed);
+  const limited = planWithAvailability({ candidates, held, policy, nowMs, diskFreeBytes: obs.diskFreeBytes }, limits, availability?.input ?? null);
+
+  // Where each torrent's data is once the repairs are made: a relocation points it back home.
+  const dataDirs = new Map<InfoHash, string>(obs.torrents.map((t) => [t.infoHash, t.downloadDir]));
+  for (const op of obs.ownership.ops) if (op.kind === 'relocate') dataDirs.set(op.infoHash, op.downloadDir);
+
+  const removes: RemoveStep[] = [];
+  const adds: AddStep[] = [];
+  for (const action of limited.actions) {
+    if (action.kind === 'remove') {
+      removes.push({ action, dataDir: dataDirs.get(action.infoHash) ?? records.get(action.infoHash)?.downloadDir ?? null });
+      continue;
+    }
+    const m = obs.merged.get(action.infoHash);
+    if (m === undefined) continue;
+    adds.push({
+      action,
+      source: { item: m.item, feedId: m.primaryFeedId },
+      // The feed the planner charged it to is its home: it stays charged there while that feed has room.
+      feedIds: action.feedId === null ? [...m.feedIds] : [action.feedId],
+      downloadDir: torrentDownloadDir(config.downloadDir, action.infoHash),
+    });
+  }
+
+  let next: DecideMemory = {
+    ...carried,
+    herd: population?.next ?? carried.herd,
+    availability: availability?.next ?? carried.availability,
+  };
+  let bandwidth: TickPlan['bandwidth'] = null;
+  if (donated !== null && rates !== null) {
+    const planned = planBandwidth(donated.config, {
+      rates, owned: limited.plan.desired, needs: new Map(limited.plan.decisions.map((d) => [d.infoHash, d.need])), torrents: byHash, lastSummary: carried.bandwidthSummary,
+    });
+    bandwidth = planned.bandwidth;
+    next = { ...next, bandwidthSummary: planned.summary };
+  }
+
+  return {
+    plan: {
+      nowMs, plan: limited.plan, actions: limited.actions, repairs: obs.ownership.ops, removes, adds, bandwidth, dataDirs,
+      population: population?.view ?? null,
+      reserveBreached: limited.reserveBreached, reserveBreach: limited.reserveBreach, pendingEviction: limited.pendingEviction, deferred: limited.deferred,
+    },
+    next,
+  };
+}
+
+/**
+ * Which held downloads stalled (no progress for stalledAfterMs) and which torrents still back
+ * off after one did. A fresh memory (the first tick) starts every clock now: progress not
+ * watched is not taken for no progress.
+ */
+function availabilityOf(
+  memory: AvailabilityMemory,
+  held: readonly HeldTorrent[],
+  candidates: readonly Candidate[],
+  policy: AvailabilityPolicy | undefined,
+  nowMs: number,
+  fresh: boolean,
+): { input: AvailabilityInput; next: AvailabilityMemory } | null {
+  if (policy === undefined) return null;
+  const progress = new Map<InfoHash, { leftBytes: number; sinceMs: number }>();
+  const backoffUntil = new Map<InfoHash, number>();
+  for (const [hash, until] of memory.backoffUntil) if (until > nowMs) backoffUntil.set(hash, until);
+  const stalled = new Set<InfoHash>();
+  for (const h of held) {
+    if (!h.isOwned || h.leftUntilDoneBytes <= 0) continue;
+    const prev = memory.progress.get(h.infoHash);
+    const sinceMs = prev !== undefined && h.leftUntilDoneBytes >= prev.leftBytes ? prev.sinceMs : prev === undefined && !fresh ? Math.min(nowMs, h.addedAtMs) : nowMs;
+    progress.set(h.infoHash, { leftBytes: h.leftUntilDoneBytes, sinceMs });
+    if (nowMs - sinceMs >= policy.stalledAfterMs && !h.pinned) {
+      stalled.add(h.infoHash);
+      backoffUntil.set(h.infoHash, nowMs + policy.backoffMs);
+    }
+  }
+  const webSeeds = new Map<InfoHash, number>();
+  for (const c of candidates) if (c.webSeeds !== undefined && c.webSeeds > 0) webSeeds.set(c.infoHash, c.webSeeds);
+  const backingOff = new Set([...backoffUntil.keys()].filter((h) => !stalled.has(h)));
+  return { input: { policy, stalled, backingOff, webSeeds }, next: { progress, backoffUntil } };
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import type { Candidate, HeldTorrent } from '../plan/index.js';
+import { FIXED_NOW_MS, GB, HOUR_MS, aCandidate, aCounts, aHeld, hashOf } from '../plan/testing.js';
+import { initialDecideMemory, observePopulation, type HerdMemory } from './population.js';
+
+const swarm = (n: number, seeders: number, leechers: number, atMs: number): Candidate =>
+  aCandidate({ infoHash: hashOf(n), sizeBytes: GB, counts: aCounts({ seeders, leechers, observedAtMs: atMs }) });
+
+function step(memory: HerdMemory, candidates: Candidate[], held: HeldTorrent[], nowMs: number) {
+  return observePopulation(memory, { candidates, held, nodeId: 'node-a', targetSeeders: 5, slowStartAdds: 2, nowMs });
+}
+
+describe('observePopulation', () => {
+  it('estimates the competing nodes from copies above the usual level against its own, rising at once and falling slowly', () => {
+    const t0 = FIXED_NOW_MS;
+    let m = step(initialDecideMemory().herd, [1, 2, 3, 4].map((n) => swarm(n, 1, 0, t0)), [], t0).next;
+    // We took torrent 1; the next count shows 3 more copies there and 2 on each of the others
+    // (less the usual rise of 0.25 an hour): 1.75 x 4 others for our 1, about 8 nodes.
+    const held = [aHeld({ infoHash: hashOf(1), addedAtMs: t0 + 1, leftUntilDoneBytes: GB })];
+    const t1 = t0 + HOUR_MS;
+    const r = step(m, [swarm(1, 1, 3, t1), swarm(2, 1, 2, t1), swarm(3, 1, 2, t1), swarm(4, 1, 2, t1)], held, t1 + 1);
+    expect(r.view.mineOnTheirWay).toBe(1);
+    expect(r.view.competitors).toBeCloseTo(8);
+    m = r.next;
+    // A quiet swarm later: the estimate falls, but slowly (half-life of a day).
+    const t2 = t1 + 6 * HOUR_MS;
+    const quiet = step(m, [swarm(1, 2, 3, t2), swarm(2, 1, 2, t2), swarm(3, 1, 2, t2), swarm(4, 1, 2, t2)], [{ ...held[0]!, addedAtMs: t2 - 1, leftUntilDoneBytes: GB }], t2 + 1);
+    expect(quiet.view.competitors).toBeLessThan(r.view.competitors);
+    expect(quiet.view.competitors).toBeGreaterThan(r.view.competitors * 0.8);
+  });
+
+  it('counts leechers above the usual level as copies on their way, and keeps counting them while they cannot finish', () => {
+    const t0 = FIXED_NOW_MS;
+    let m = step(initialDecideMemory().herd, [swarm(1, 0, 1, t0)], [aHeld({ infoHash: hashOf(9) })], t0).next;
+    for (let h = 1; h <= 12; h++) {
+      const r = step(m, [swarm(1, 0, 4, t0 + h * HOUR_MS)], [aHeld({ infoHash: hashOf(9) })], t0 + h * HOUR_MS + 1);
+      m = r.next;
+      expect(r.observations.get(hashOf(1))?.onTheirWay).toBeGreaterThanOrEqual(3 - Math.ceil(h / 24));
+    }
+  });
+
+  it('an empty mirror starts slowly: a few needy torrents drawn, the rest wait; a lone node with some held does not', () => {
+    const candidates = Array.from({ length: 20 }, (_, i) => swarm(i + 1, i % 5, 0, FIXED_NOW_MS));
+    const empty = step(initialDecideMemory().herd, candidates, [], FIXED_NOW_MS);
+    const states = [...empty.observations.values()].map((o) => o.slowStart);
+    expect(states.filter((s) => s === 'designated')).toHaveLength(2);
+    expect(states.filter((s) => s === 'waiting').length).toBeGreaterThan(10);
+    expect(empty.view.slowStartAdds).toBe(2);
+    const restarted = step(initialDecideMemory().herd, candidates, [aHeld({ infoHash: hashOf(99) })], FIXED_NOW_MS);
+    expect([...restarted.observations.values()].some((o) => o.slowStart !== null)).toBe(false);
+  });
+});

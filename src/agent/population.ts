@@ -1,0 +1,183 @@
+/**
+ * What a node's decisions carry from one tick to the next, and what it learns there of the
+ * other smartnodes, pure. Kept as one value the tick returns and the loop passes back in.
+ *
+ * Herd avoidance calibrates itself from what one node can observe:
+ * - copies on their way: a swarm's usual leecher level is remembered (it follows a fall at
+ *   once and a rise at RISE_PER_HOUR), and leechers above it are downloads just started,
+ *   taken off the deficit before the draw, so a redraw does not send more takers to a deficit
+ *   that already has copies coming (a torrent with no source keeps its leechers, and so gets
+ *   no new takers either);
+ * - competing nodes: over all swarms, the copies (seeders and leechers) above their usual
+ *   level against this node's own copies just taken among them. Nodes running the same decision add about as
+ *   much as this one does, so others / mine + 1 estimates how many compete. The estimate rises
+ *   at once and falls slowly (half-life a day; three days while there is nothing to measure);
+ * - slow start: while the mirror starts empty, or a feed is newly seen, the node takes only a
+ *   few of the needy torrents per tick (slowStartAdds, doubling each tick), drawn with weight
+ *   deficit^2, so the first snapshot sends the nodes to different torrents and the estimate is
+ *   measured before the node takes more.
+ */
+import { herdDraw, type Candidate, type HeldTorrent, type PopulationObservation } from '../plan/index.js';
+import type { InfoHash } from '../shared/index.js';
+
+/** The usual copy level rises by at most this many copies an hour (the competitor estimate's window). */
+export const RISE_PER_HOUR = 0.25;
+/**
+ * The usual leecher level rises by at most this many an hour: slowly, so downloads that cannot
+ * finish (no source) keep counting as copies on their way instead of reopening the deficit.
+ */
+export const LEECHER_RISE_PER_HOUR = 1 / 24;
+const HOUR_MS = 3_600_000;
+const HALF_LIFE_MS = 24 * HOUR_MS;
+const IDLE_HALF_LIFE_MS = 72 * HOUR_MS;
+/** Ticks of slow start. */
+export const SLOW_START_TICKS = 3;
+
+export interface HerdMemory {
+  /** Estimated smartnodes competing for the same torrents, this one included (>= 1). */
+  competitors: number;
+  updatedAtMs: number | null;
+  /** Ticks decided so far. */
+  ticks: number;
+  /** The mirror was empty at the first tick: slow start for everything. */
+  startedEmpty: boolean;
+  /** Feed id -> the tick it was first seen. */
+  feedsSeenAt: ReadonlyMap<string, number>;
+  /** Usual leecher and copy (seeders + leechers) levels per swarm, with the excess over them at the last new count. */
+  baselines: ReadonlyMap<InfoHash, Baseline>;
+  /** The last measurement: leechers above the usual level, ours and others'. */
+  lastSample: { others: number; mine: number; atMs: number } | null;
+}
+
+export interface Baseline {
+  leechers: number;
+  copies: number;
+  excessLeechers: number;
+  excessCopies: number;
+  observedAtMs: number;
+}
+
+export interface AvailabilityMemory {
+  /** Held downloads: bytes left and since when that has not moved. */
+  progress: ReadonlyMap<InfoHash, { leftBytes: number; sinceMs: number }>;
+  /** Torrents removed as stalled, not taken again before this time. */
+  backoffUntil: ReadonlyMap<InfoHash, number>;
+}
+
+export interface DecideMemory {
+  /** The bandwidth rates last announced (an event goes out only when they change). */
+  bandwidthSummary: string | null;
+  herd: HerdMemory;
+  availability: AvailabilityMemory;
+}
+
+export function initialDecideMemory(): DecideMemory {
+  return {
+    bandwidthSummary: null,
+    herd: { competitors: 1, updatedAtMs: null, ticks: 0, startedEmpty: false, feedsSeenAt: new Map(), baselines: new Map(), lastSample: null },
+    availability: { progress: new Map(), backoffUntil: new Map() },
+  };
+}
+
+/** What this tick learnt, for the plan, `explain` and the dashboard. */
+export interface PopulationView {
+  competitors: number;
+  /** Copies above the usual level over all swarms: others', and this node's own. */
+  othersOnTheirWay: number;
+  mineOnTheirWay: number;
+  /** Slow start this tick: how many needy torrents may be taken, or null. */
+  slowStartAdds: number | null;
+}
+
+export function observePopulation(
+  memory: HerdMemory,
+  input: { candidates: readonly Candidate[]; held: readonly HeldTorrent[]; nodeId: string; targetSeeders: number; slowStartAdds: number; nowMs: number },
+): { next: HerdMemory; observations: Map<InfoHash, PopulationObservation>; view: PopulationView } {
+  const { nowMs, targetSeeders } = input;
+  const owned = new Map(input.held.filter((h) => h.isOwned).map((h) => [h.infoHash, h]));
+  const tick = memory.ticks;
+  const startedEmpty = tick === 0 ? owned.size === 0 : memory.startedEmpty;
+  const feedsSeenAt = new Map(memory.feedsSeenAt);
+  for (const c of input.candidates) for (const f of c.feedIds) if (!feedsSeenAt.has(f)) feedsSeenAt.set(f, tick);
+
+  // Usual levels and the excess over them: leechers (downloads under way) and copies (taken at all).
+  const baselines = new Map<InfoHash, Baseline>();
+  let others = 0;
+  let mine = 0;
+  for (const c of input.candidates) {
+    if (c.counts === null) continue;
+    const prev = memory.baselines.get(c.infoHash);
+    const { leechers, observedAtMs } = c.counts;
+    const copies = leechers + c.counts.seeders;
+    let entry: Baseline;
+    if (prev === undefined) entry = { leechers, copies, excessLeechers: 0, excessCopies: 0, observedAtMs };
+    else if (observedAtMs <= prev.observedAtMs) entry = prev;
+    else {
+      const hours = (observedAtMs - prev.observedAtMs) / HOUR_MS;
+      const rise = RISE_PER_HOUR * hours;
+      const leecherRise = LEECHER_RISE_PER_HOUR * hours;
+      entry = {
+        leechers: Math.min(leechers, prev.leechers + leecherRise), copies: Math.min(copies, prev.copies + rise),
+        excessLeechers: Math.max(0, leechers - prev.leechers - leecherRise), excessCopies: Math.max(0, copies - prev.copies - rise), observedAtMs,
+      };
+    }
+    baselines.set(c.infoHash, entry);
+    if (entry.excessCopies === 0) continue;
+    const h = owned.get(c.infoHash);
+    // Our own copy counts while it can still be in the excess: taken within the time the usual level takes to rise by one.
+    const ours = h !== undefined && observedAtMs > h.addedAtMs && nowMs - h.addedAtMs <= HOUR_MS / RISE_PER_HOUR ? Math.min(1, entry.excessCopies) : 0;
+    mine += ours;
+    others += Math.max(0, entry.excessCopies - ours);
+  }
+
+  let competitors = memory.competitors;
+  const dt = memory.updatedAtMs === null ? 0 : Math.max(0, nowMs - memory.updatedAtMs);
+  let lastSample = memory.lastSample;
+  if (mine > 0) {
+    const sample = 1 + others / mine;
+    competitors = sample >= competitors ? sample : Math.max(sample, competitors * 2 ** (-dt / HALF_LIFE_MS));
+    lastSample = { others, mine, atMs: nowMs };
+  } else {
+    competitors = Math.max(1, competitors * 2 ** (-dt / IDLE_HALF_LIFE_MS));
+  }
+
+  // Slow start: a few draws by deficit among the needy torrents of new feeds (all feeds when the mirror started empty).
+  const observations = new Map<InfoHash, PopulationObservation>();
+  const slowTick = (c: Candidate): number | null => {
+    if (c.feedIds.length === 0) return null;
+    const first = Math.min(...c.feedIds.map((f) => feedsSeenAt.get(f) ?? tick));
+    // Until the first measurement of the others: after it, the draw with the estimate takes over.
+    const isNew = (startedEmpty && memory.lastSample === null) || first > 0;
+    const age = tick - first;
+    return isNew && age < SLOW_START_TICKS ? age : null;
+  };
+  const keys: Array<{ hash: InfoHash; key: number; age: number }> = [];
+  for (const c of input.candidates) {
+    const entry = baselines.get(c.infoHash);
+    const onTheirWay = Math.round(entry?.excessLeechers ?? 0);
+    if (owned.has(c.infoHash) || c.counts === null) continue;
+    const deficit = targetSeeders - c.counts.seeders;
+    const age = deficit > 0 ? slowTick(c) : null;
+    if (age !== null) {
+      const u = Math.max(1e-12, herdDraw(input.nodeId, `${c.infoHash}:slow-start:${tick}`));
+      keys.push({ hash: c.infoHash, key: Math.log(u) / (deficit * deficit), age });
+    }
+    if (onTheirWay > 0 || age !== null) observations.set(c.infoHash, { onTheirWay, slowStart: null });
+  }
+  let slowStartAdds: number | null = null;
+  if (keys.length > 0) {
+    const age = Math.min(...keys.map((k) => k.age));
+    slowStartAdds = input.slowStartAdds * 2 ** age;
+    keys.sort((a, b) => b.key - a.key);
+    keys.forEach((k, rank) => {
+      const o = observations.get(k.hash);
+      if (o !== undefined) o.slowStart = rank < (slowStartAdds ?? 0) ? 'designated' : 'waiting';
+    });
+  }
+
+  return {
+    next: { competitors, updatedAtMs: nowMs, ticks: tick + 1, startedEmpty, feedsSeenAt, baselines, lastSample },
+    observations,
+    view: { competitors, othersOnTheirWay: others, mineOnTheirWay: mine, slowStartAdds },
+  };
+}

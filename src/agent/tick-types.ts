@@ -1,0 +1,122 @@
+/**
+ * The three values of a tick. `observe` turns the world into an Observation (IO, no daemon
+ * writes); `planTick` turns carried state, observation and config into a TickPlan and the next
+ * carried state (pure); `apply` carries the TickPlan out (IO only, fixed order, idempotent).
+ */
+import type { DaemonTorrent, RateLimits, SpeedLimits } from '../daemon/index.js';
+import type { FeedItem } from '../feeds/types.js';
+import type { LocalTime } from '../plan/bandwidth.js';
+import type { Action, Candidate, Plan, SwarmSignals } from '../plan/index.js';
+import type { DeferredAdd, PendingEviction, ReserveBreach } from '../plan/limits.js';
+import type { InfoHash } from '../shared/index.js';
+import type { EffectiveRates } from './bandwidth-plan.js';
+import type { MergedItem } from './candidates.js';
+import type { DecideMemory, PopulationView } from './population.js';
+import type { OwnershipOp, OwnershipView } from './ownership.js';
+import type { OwnedRecord } from './state.js';
+import type { TransferUsage } from './transfer.js';
+
+/** What the observe half remembers between ticks: slow-changing reads with their age. */
+export interface ObserveMemo {
+  /** The daemon's version once a tick has talked to it; null until then, or after it went away. */
+  daemonVersion: string | null;
+  trackerStatsAtMs: number;
+  trackerStats: ReadonlyMap<InfoHash, DaemonTorrent['trackerStats']>;
+}
+
+/** Everything a tick carries over to the next: the loop passes it back in. */
+export interface CarriedState {
+  observe: ObserveMemo;
+  decide: DecideMemory;
+}
+
+export interface ObservedSignals {
+  signals: ReadonlyMap<InfoHash, SwarmSignals>;
+  selfCountry: string | null;
+}
+
+/** Everything one tick saw. Plain data: a simulator builds it without any IO. */
+export interface Observation {
+  nowMs: number;
+  /** This node's persistent id (agent state): the seed of its herd draws. */
+  nodeId: string;
+  /** The daemon's torrents, re-read this tick (ours and not). */
+  torrents: readonly DaemonTorrent[];
+  /** The intent log as read this tick. */
+  records: readonly OwnedRecord[];
+  /** Ownership derived from records and torrents, with the repairs it needs. */
+  ownership: OwnershipView;
+  /** Pinned (dashboard and policy) and banned info-hashes. */
+  pins: ReadonlySet<InfoHash>;
+  bans: ReadonlySet<InfoHash>;
+  /** Feed items by info-hash, banned ones and refused .torrent files left out. */
+  merged: ReadonlyMap<InfoHash, MergedItem>;
+  /** One per merged item, with the freshest counts known. */
+  candidates: readonly Candidate[];
+  /** Need signals beyond the counts; null = plan on counts alone. */
+  signals: ObservedSignals | null;
+  /** Free bytes of the download filesystem; null when the daemon could not say. */
+  diskFreeBytes: number | null;
+  /** Held torrents whose data lives on another filesystem (their unwritten bytes do not eat the reserve). */
+  offDownloadFs: ReadonlySet<InfoHash>;
+  /** Donated limits' inputs; null when the agent runs without them. */
+  donated: { usage: TransferUsage; evictionConfirmed: boolean; localTime: LocalTime } | null;
+  /** The observe memo for the next tick. */
+  memo: ObserveMemo;
+}
+
+export interface AddStep {
+  action: Extract<Action, { kind: 'add' }>;
+  /** The feed item whose .torrent is added, and the feed whose cookie fetches it. */
+  source: { item: FeedItem; feedId: string };
+  /** The feeds it is charged to in agent state. */
+  feedIds: string[];
+  /** `<downloadDir>/<infohash>`. */
+  downloadDir: string;
+}
+
+export interface RemoveStep {
+  action: Extract<Action, { kind: 'remove' }>;
+  /** Where the daemon keeps its data once this tick's repairs are made. */
+  dataDir: string | null;
+}
+
+/** The daemon limits a tick wants on the owned torrents once its actions are applied. */
+export interface BandwidthPlan {
+  scope: 'owned' | 'session';
+  rates: EffectiveRates;
+  /** Session scope: the session limits to set. Owned scope: null (the owner's are restored). */
+  session: RateLimits | null;
+  /** Limits per owned torrent after this tick's actions; a hash not here is left as it is. */
+  perTorrent: ReadonlyMap<InfoHash, SpeedLimits>;
+  /** Whether the rates in force differ from those announced last (a `bandwidth` event). */
+  announce: boolean;
+}
+
+export interface TickPlan {
+  nowMs: number;
+  plan: Plan;
+  /** Every add and removal, in the plan's order. */
+  actions: Action[];
+  /** Ownership repairs, applied first (each op says why). */
+  repairs: readonly OwnershipOp[];
+  removes: RemoveStep[];
+  adds: AddStep[];
+  bandwidth: BandwidthPlan | null;
+  /** Where each held torrent's data is once the repairs are made. */
+  dataDirs: ReadonlyMap<InfoHash, string>;
+  reserveBreached: boolean;
+  reserveBreach: ReserveBreach | null;
+  pendingEviction: PendingEviction | null;
+  deferred: DeferredAdd[];
+  /** What this node estimates of the other smartnodes (null: adaptive herd avoidance off). */
+  population: PopulationView | null;
+}
+
+export interface Applied {
+  appliedAdds: number;
+  appliedRemoves: number;
+  failed: number;
+  /** Info-hashes actually added this tick (what the population memory learns from). */
+  added: InfoHash[];
+}

@@ -1,0 +1,124 @@
+/**
+ * `smartnode simulate`: many independent nodes over one modelled swarm, each strategy on the
+ * same world and seed (worker threads, one strategy each); prints the table, the targets as
+ * measured ratios, and the speed of smartnode's decision with an estimate for a larger world.
+ */
+import { writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import type { Command } from 'commander';
+import { loadPolicyFile, parsePolicyText } from '../policy/index.js';
+import { DEFAULT_SIM, type SimOptions } from '../sim/model.js';
+import { runStrategiesInWorkers } from '../sim/parallel.js';
+import { formatSimTable, formatTargets, plotBelowTarget, targetsOf } from '../sim/report.js';
+import type { SimMetrics } from '../sim/run.js';
+import { STRATEGIES, isStrategyName, type StrategyName } from '../sim/strategies.js';
+import type { CliIO } from './main.js';
+import { toAgentConfig } from './runtime.js';
+
+/** A policy with every default: what a volunteer gets from `init` with one feed. */
+const DEFAULT_POLICY = `version: 1
+daemon: { url: "http://127.0.0.1:9091/transmission/rpc" }
+storage: { downloadDir: /srv/smartnode, maxBytes: 1 TB, minFreeBytes: 0 }
+feeds: [{ id: sim, url: "http://sim.invalid/feed.csv" }]
+`;
+
+interface SimulateFlags {
+  nodes: string; torrents: string; days: string; diskMultiple: string; seederLifetime: string; seederArrivals: string;
+  webSeeds: string; tick: string; scrape: string; downloadRate: string; seed: string; strategies: string;
+  policy?: string; json?: boolean; svg?: string; workers: string;
+}
+
+export function registerSimulateCommand(program: Command, io: CliIO, setExitCode: (code: number) => void): void {
+  program
+    .command('simulate')
+    .description('Compare smartnode with the shipped mirroring scripts on one modelled swarm (same world and seed for each).')
+    .option('--nodes <n>', 'independent nodes', String(DEFAULT_SIM.nodes))
+    .option('--torrents <n>', 'torrents in the feed', String(DEFAULT_SIM.torrents))
+    .option('--days <n>', 'days simulated', String(DEFAULT_SIM.days))
+    .option('--disk-multiple <x>', 'donated disk of all nodes as a multiple of what the swarm needs', String(DEFAULT_SIM.diskMultiple))
+    .option('--seeder-lifetime <days>', 'mean days an external seeder stays', String(DEFAULT_SIM.seederLifetimeDays))
+    .option('--seeder-arrivals <perDay>', 'external seeders arriving per torrent per day', String(DEFAULT_SIM.seederArrivalsPerDay))
+    .option('--web-seeds <share>', 'share of torrents with a web seed (BEP 19/17); 0 = off', String(DEFAULT_SIM.webSeedShare))
+    .option('--tick <minutes>', 'minutes between a node\'s ticks', String(DEFAULT_SIM.tickMinutes))
+    .option('--scrape <minutes>', 'minutes between tracker scrapes', String(DEFAULT_SIM.scrapeMinutes))
+    .option('--download-rate <MBps>', 'one node\'s download rate, MB/s', String(DEFAULT_SIM.nodeDownloadBytesPerSec / 1e6))
+    .option('--seed <n>', 'world seed', String(DEFAULT_SIM.seed))
+    .option('--strategies <list>', `comma-separated: ${STRATEGIES.join(', ')}`, STRATEGIES.join(','))
+    .option('-p, --policy <file>', 'smartnode\'s policy (its disk budget is replaced by the modelled share); default: every default')
+    .option('--json', 'machine-readable output')
+    .option('--svg <file>', 'write a plot of torrents below target over time')
+    .option('--workers <n>', 'worker threads', String(Math.max(1, Math.min(2, cpus().length))))
+    .action(async (flags: SimulateFlags) => {
+      let options: SimOptions;
+      const strategies = flags.strategies.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      try {
+        options = simOptionsOf(flags);
+        const unknown = strategies.filter((s) => !isStrategyName(s));
+        if (unknown.length > 0) throw new BadFlag('--strategies', unknown.join(','), `one of ${STRATEGIES.join(', ')}`);
+      } catch (error) {
+        if (!(error instanceof BadFlag)) throw error;
+        io.stderr.write(`error: ${error.message}\nhint: see \`smartnode simulate --help\`\n`);
+        setExitCode(2);
+        return;
+      }
+      const policy = flags.policy === undefined ? parsePolicyText(DEFAULT_POLICY, 'defaults') : (await loadPolicyFile(flags.policy)).policy;
+      const config = toAgentConfig(policy);
+      const started = performance.now();
+      const outcomes = await runStrategiesInWorkers(options, strategies as StrategyName[], config, Number(flags.workers));
+      const wallMs = performance.now() - started;
+      const byName = new Map([...outcomes].map(([name, o]) => [name, o.run.metrics]));
+      const metrics: SimMetrics[] = (strategies as StrategyName[]).map((s) => byName.get(s)).filter((m): m is SimMetrics => m !== undefined);
+      const targets = targetsOf(byName);
+      const stats = outcomes.get('smartnode')?.stats ?? null;
+      const speed = stats === null || stats.decisions === 0 ? null : {
+        decisions: stats.decisions,
+        msPerDecision: stats.decideMs / stats.decisions,
+        candidatesPerDecision: stats.candidates / stats.decisions,
+        // Cost per decision grows with the candidates a node weighs (torrents below target and its own).
+        estimate10kx100kx30dHours: (10_000 * 30 * 24 * (stats.decideMs / stats.candidates) * (stats.candidates / stats.decisions) * (100_000 / options.torrents)) / 3_600_000 / Math.max(1, Number(flags.workers)),
+      };
+      const title = `torrents below target: ${options.nodes} nodes x ${options.torrents} torrents x ${options.days} d, disk ${options.diskMultiple}x the need`;
+      if (flags.svg !== undefined) {
+        await writeFile(flags.svg, plotBelowTarget([...outcomes].map(([strategy, o]) => ({ strategy, series: o.run.series })), title));
+      }
+      if (flags.json) {
+        io.stdout.write(JSON.stringify({ options, wallMs, metrics, targets, speed, series: Object.fromEntries([...outcomes].map(([n, o]) => [n, o.run.series])) }) + '\n');
+        return;
+      }
+      io.stdout.write(`${title}\n\n${formatSimTable(metrics)}\n\n`);
+      if (targets.length > 0) io.stdout.write(`targets (measured / allowed; met at <= 1):\n${formatTargets(targets)}\n\n`);
+      if (speed !== null) {
+        io.stdout.write(`smartnode: ${speed.decisions} decisions, ${speed.msPerDecision.toFixed(2)} ms each over ${speed.candidatesPerDecision.toFixed(0)} candidates; ` +
+          `estimate for 10,000 nodes x 100,000 torrents x 30 days on ${flags.workers} workers: ${speed.estimate10kx100kx30dHours.toFixed(0)} h\n`);
+      }
+      io.stdout.write(`wall time ${(wallMs / 1000).toFixed(1)} s on ${flags.workers} worker threads\n`);
+      if (targets.some((t) => t.ratio > 1)) setExitCode(1);
+    });
+}
+
+function simOptionsOf(flags: SimulateFlags): SimOptions {
+  const num = (flag: string, raw: string, check: (n: number) => boolean, expected: string): number => {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || !check(n)) throw new BadFlag(flag, raw, expected);
+    return n;
+  };
+  const whole = (flag: string, raw: string) => num(flag, raw, (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1');
+  const positive = (flag: string, raw: string) => num(flag, raw, (n) => n > 0, 'a number > 0');
+  return {
+    nodes: whole('--nodes', flags.nodes), torrents: whole('--torrents', flags.torrents), days: positive('--days', flags.days),
+    diskMultiple: positive('--disk-multiple', flags.diskMultiple), seederLifetimeDays: positive('--seeder-lifetime', flags.seederLifetime),
+    seederArrivalsPerDay: num('--seeder-arrivals', flags.seederArrivals, (n) => n >= 0, 'a number >= 0'),
+    webSeedShare: num('--web-seeds', flags.webSeeds, (n) => n >= 0 && n <= 1, 'a share from 0 to 1'),
+    tickMinutes: num('--tick', flags.tick, (n) => n >= 10 && n % 10 === 0, 'minutes, a multiple of 10'),
+    scrapeMinutes: num('--scrape', flags.scrape, (n) => n >= 10 && n % 10 === 0, 'minutes, a multiple of 10'),
+    nodeDownloadBytesPerSec: positive('--download-rate', flags.downloadRate) * 1e6,
+    targetSeeders: DEFAULT_SIM.targetSeeders,
+    seed: whole('--seed', flags.seed),
+  };
+}
+
+class BadFlag extends Error {
+  constructor(flag: string, value: string, expected: string) {
+    super(`${flag}: expected ${expected}, got "${value}"`);
+  }
+}

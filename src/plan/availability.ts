@@ -1,0 +1,84 @@
+/**
+ * Downloads that can finish, pure: a torrent's sources are complete seeders and web seeds
+ * (BEP 19 url-list, BEP 17 httpseeds, which Transmission uses). A bounded share of the budget
+ * may wait on torrents with no source (data with no complete copy is the most at risk, and a
+ * returning seeder is best met by copies already in place); beyond it the budget goes to
+ * downloads that can progress (NO_SOURCE). A held download that made no progress for
+ * `stalledAfterMs` is removed (STALLED) and not taken again before its backoff ends.
+ */
+import { planWithinLimits, type LimitedPlan, type PlanLimits } from './limits.js';
+import { compareHash } from './items.js';
+import { noSourceReason, stalledReason } from './reasons.js';
+import type { Candidate, Decision, PlanInput } from './types.js';
+import type { InfoHash } from '../shared/index.js';
+
+export interface AvailabilityPolicy {
+  /** Fraction (0..1) of maxBytes that may wait on torrents with no source. */
+  noSourceShare: number;
+  stalledAfterMs: number;
+  backoffMs: number;
+}
+
+export interface AvailabilityInput {
+  policy: AvailabilityPolicy;
+  /** Held downloads stalled for longer than stalledAfterMs (removed now). */
+  stalled: ReadonlySet<InfoHash>;
+  /** Candidates still backing off after a stall. */
+  backingOff: ReadonlySet<InfoHash>;
+  /** Web seeds per info-hash, from the .torrent (absent: none known). */
+  webSeeds: ReadonlyMap<InfoHash, number>;
+}
+
+export function hasNoSource(c: Pick<Candidate, 'infoHash' | 'counts'>, webSeeds: ReadonlyMap<InfoHash, number>): boolean {
+  return c.counts !== null && c.counts.seeders === 0 && (webSeeds.get(c.infoHash) ?? 0) === 0;
+}
+
+export function planWithAvailability(input: PlanInput, limits: PlanLimits, a: AvailabilityInput | null): LimitedPlan {
+  if (a === null) return planWithinLimits(input, limits);
+  const held = input.held.map((h) => (a.stalled.has(h.infoHash) && h.isOwned && !h.pinned ? { ...h, banned: true } : h));
+  const heldHashes = new Set(input.held.map((h) => h.infoHash));
+  const first = planWithinLimits({ ...input, held }, limits);
+
+  // No-source bytes already held (downloads not complete) count against the share.
+  const byHash = new Map(input.candidates.map((c) => [c.infoHash, c]));
+  let waiting = 0;
+  for (const h of held) {
+    const c = byHash.get(h.infoHash);
+    if (h.isOwned && !h.banned && h.leftUntilDoneBytes > 0 && c !== undefined && hasNoSource(c, a.webSeeds)) waiting += h.sizeBytes;
+  }
+  const shareBytes = Math.max(0, a.policy.noSourceShare) * input.policy.maxBytes;
+  const excluded = new Map<InfoHash, 'NO_SOURCE' | 'STALLED'>();
+  let replan = false;
+  for (const d of first.plan.decisions) {
+    if (a.backingOff.has(d.infoHash) && !heldHashes.has(d.infoHash)) {
+      excluded.set(d.infoHash, 'STALLED');
+      replan ||= d.action === 'add';
+      continue;
+    }
+    if (d.action !== 'add') continue;
+    if (hasNoSource(d, a.webSeeds)) {
+      const size = d.sizeBytes ?? 0;
+      if (waiting + size <= shareBytes) waiting += size;
+      else {
+        excluded.set(d.infoHash, 'NO_SOURCE');
+        replan = true;
+      }
+    }
+  }
+  const relabel = (plan: LimitedPlan, extra: Decision[]): LimitedPlan => {
+    const noSource = noSourceReason(shareBytes, a.policy.noSourceShare);
+    const decisions = [...plan.plan.decisions, ...extra].map((d): Decision => {
+      if (a.stalled.has(d.infoHash) && heldHashes.has(d.infoHash) && d.reason.code === 'BANNED') return { ...d, reason: stalledReason(a.policy.stalledAfterMs, a.policy.backoffMs, true) };
+      if (excluded.get(d.infoHash) === 'STALLED' && d.action === 'skip') return { ...d, reason: stalledReason(a.policy.stalledAfterMs, a.policy.backoffMs, false) };
+      if (excluded.get(d.infoHash) === 'NO_SOURCE') return { ...d, reason: noSource };
+      return d;
+    });
+    decisions.sort((x, y) => y.score - x.score || compareHash(x.infoHash, y.infoHash));
+    return { ...plan, plan: { ...plan.plan, decisions } };
+  };
+  if (!replan) return relabel(first, []);
+  // Plan again without them, so their budget goes to downloads that can progress.
+  const second = planWithinLimits({ ...input, held, candidates: input.candidates.filter((c) => !excluded.has(c.infoHash)) }, limits);
+  const extra = first.plan.decisions.filter((d) => excluded.has(d.infoHash)).map((d): Decision => ({ ...d, action: 'skip' }));
+  return relabel(second, extra);
+}
