@@ -91,9 +91,10 @@ export async function pollDaemon(deps: AgentDeps, config: AgentConfig, memo: Obs
   const reconcile = async (list: DaemonTorrent[]): Promise<OwnershipView> => {
     const records = state.owned();
     // Asked only when an interrupted add sits outside its directory: was it a restart's reload?
-    // secondsActive is whole seconds: the earliest start it allows, so a start is never
-    // believed later than it was.
-    const daemonStartedAtMs = needsDaemonStart(records, list) ? nowMs - ((await daemon.readSessionStats()).secondsActive + 1) * 1000 : null;
+    // secondsActive is whole seconds and lags the daemon's clock by up to a second or two
+    // (Transmission 3.00 refreshes it on its one-second timer): take the earliest start it
+    // allows, so a start is never believed later than it was.
+    const daemonStartedAtMs = needsDaemonStart(records, list) ? nowMs - ((await daemon.readSessionStats()).secondsActive + SECONDS_ACTIVE_SLACK) * 1000 : null;
     return reconcileOwnership({ records, torrents: list, label: config.label, downloadDir: config.downloadDir, daemonStartedAtMs });
   };
   let torrents = await poll();
@@ -143,6 +144,9 @@ export async function readFreeBytes(daemon: DaemonPort, dir: string): Promise<nu
     throw error;
   }
 }
+
+/** Seconds by which a daemon's secondsActive may under-report its time since start. */
+const SECONDS_ACTIVE_SLACK = 3;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
