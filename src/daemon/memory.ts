@@ -176,7 +176,7 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
   const makePort = (clientPassword: string): DaemonPort => ({
     async readVersion() {
       enter('readVersion', clientPassword);
-      return { version, rpcVersion };
+      return { version, rpcVersion, rpcVersionSemver: rpcVersion >= 17 ? '5.3.0' : '5.2.0', protocol: 'legacy' };
     },
     async listTorrents(listOptions) {
       enter('listTorrents', clientPassword);

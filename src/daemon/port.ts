@@ -105,10 +105,18 @@ export interface ListTorrentsOptions {
 }
 
 export interface DaemonVersion {
-  /** e.g. "3.00 (bb6b5a062e)". */
+  /** e.g. "3.00 (bb6b5a062e)", "4.1.4 (a6d907d9ea)". */
   version: string;
+  /** The integer RPC version (deprecated in 4.1: read rpcVersionSemver where there is one). */
   rpcVersion: number;
+  /** e.g. "5.2.0" (3.00), "6.0.1" (4.1.1+); null where the daemon has none. */
+  rpcVersionSemver: string | null;
+  /** The dialect this connection speaks to it. */
+  protocol: DaemonProtocol;
 }
+
+/** The old Transmission RPC protocol, or JSON-RPC 2.0 (4.1.0+, rpc-version-semver 6.0.0). */
+export type DaemonProtocol = 'legacy' | 'json-rpc';
 
 /** Transmission's status codes (RPC spec 3.3). */
 export type TorrentStatus =

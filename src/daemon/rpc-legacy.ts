@@ -3,15 +3,16 @@
  * request `{"method": "...", "arguments": {...}}`, answer `{"result": "...", "arguments": {...}}`
  * with HTTP 200 even on failure: every result but "success" is an error (RPC spec 2.2).
  *
- * A 4.1+ dialect (JSON-RPC 2.0, snake_case) is one more file exporting an RpcCall.
+ * 4.1 still answers it, translating to and from its JSON-RPC 2.0 names; the spec calls it
+ * deprecated. The JSON-RPC dialect is rpc-jsonrpc.ts; the methods both serve, rpc-methods.ts.
  */
 import { z } from 'zod';
 import { SmartnodeError } from '../shared/index.js';
 import type { RpcHttp } from './rpc-http.js';
 
-export type RpcArguments = Record<string, unknown>;
-/** Calls one RPC method; resolves with the answer's `arguments`, throws on anything else. */
-export type RpcCall = (method: string, args: RpcArguments) => Promise<RpcArguments>;
+import type { RpcCall } from './rpc-methods.js';
+
+export type { RpcArguments, RpcCall, RpcMethod } from './rpc-methods.js';
 
 const Envelope = z.object({
   result: z.string(),

@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { SmartnodeError, parseInfoHash } from '../shared/index.js';
 import type { RateLimits, SessionStats, SpeedLimits, TorrentLimitsEntry } from './port.js';
-import type { RpcCall } from './rpc-legacy.js';
-import { tableToObjects } from './transmission-schema.js';
+import type { RpcCall } from './rpc-methods.js';
+import { readTable } from './transmission-schema.js';
 
 export const LIMIT_FIELDS = ['hashString', 'uploadLimit', 'uploadLimited', 'downloadLimit', 'downloadLimited', 'honorsSessionLimits'] as const;
 
@@ -17,15 +17,15 @@ export function toKBps(bytesPerSec: number): number {
   return Math.max(1, Math.floor(bytesPerSec / 1000));
 }
 
-const kBps = z.number().catch(0);
-const flag = z.boolean().catch(false);
+// 4.1.0 answers speed limits as floats (4.1.1 went back to integers): read any number.
+const kBps = z.number();
 const RawLimits = z.object({
   hashString: z.string(),
   uploadLimit: kBps,
-  uploadLimited: flag,
+  uploadLimited: z.boolean(),
   downloadLimit: kBps,
-  downloadLimited: flag,
-  honorsSessionLimits: z.boolean().catch(true),
+  downloadLimited: z.boolean(),
+  honorsSessionLimits: z.boolean(),
 });
 const SessionLimitsAnswer = z.object({
   'speed-limit-up': z.number(),
@@ -48,7 +48,7 @@ export function createLimitsRpc(call: RpcCall, protocol: (method: string, what: 
   return {
     async listTorrentLimits() {
       const answer = await call('torrent-get', { format: 'table', fields: [...LIMIT_FIELDS] });
-      const table = tableToObjects(answer['torrents']);
+      const table = readTable(answer['torrents'], LIMIT_FIELDS);
       if ('problem' in table) throw protocol('torrent-get', table.problem);
       return table.rows.map((row) => {
         const parsed = RawLimits.safeParse(row);
