@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmartnodeError, toInfoHash, type ErrorCode, type InfoHash } from '../shared/index.js';
-import type { DaemonPort, DaemonTorrent } from './port.js';
+import type { DaemonPort, DaemonProtocol, DaemonTorrent } from './port.js';
 
 export interface ContractTorrent {
   metainfo: Uint8Array;
@@ -24,6 +24,8 @@ export interface DaemonContractFixture {
   dataExists(name: string): Promise<boolean>;
   /** A client of the same daemon with other credentials. */
   connect(credentials: { password: string }): DaemonPort;
+  /** What readVersion must say of this daemon: its release and the dialect chosen for it. */
+  expectedVersion?: { version: RegExp; protocol: DaemonProtocol };
   /** Takes the daemon down and brings it back (its torrents survive). */
   stopDaemon(): Promise<void>;
   startDaemon(): Promise<void>;
@@ -49,6 +51,10 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
       const v = await f.port.readVersion();
       expect(v.version).toMatch(/^\d+\.\d+/);
       expect(Number.isInteger(v.rpcVersion) && v.rpcVersion >= 15).toBe(true);
+      if (f.expectedVersion !== undefined) {
+        expect(v.version).toMatch(f.expectedVersion.version);
+        expect(v.protocol).toBe(f.expectedVersion.protocol);
+      }
     });
 
     it('adds a torrent that then lists with our labels, downloadDir and size', async () => {
