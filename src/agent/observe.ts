@@ -31,7 +31,7 @@ export async function pollDaemon(deps: AgentDeps, config: AgentConfig, nowMs: nu
   if (memo.daemonVersion === null) {
     const version = await daemon.readVersion();
     memo.daemonVersion = version.version;
-    bus.emit({ type: 'daemon-connected', atMs: nowMs, version: version.version, rpcVersion: version.rpcVersion });
+    bus.emit({ type: 'daemon-connected', atMs: nowMs, version: version.version, rpcVersion: version.rpcVersion, rpcVersionSemver: version.rpcVersionSemver, protocol: version.protocol });
   }
   const withStats = nowMs - memo.trackerStatsAtMs >= config.trackerStatsIntervalMs;
   const poll = async (): Promise<DaemonTorrent[]> => {

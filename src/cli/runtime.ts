@@ -59,6 +59,7 @@ export async function buildRuntime(options: { policyPath: string; stateDir?: str
     username: policy.daemon.username,
     password: secrets.rpcPassword,
     timeoutMs: policy.daemon.timeout,
+    protocol: policy.daemon.protocol,
   });
   const limits: HttpLimits = {
     timeoutMs: policy.limits.fetchTimeout,

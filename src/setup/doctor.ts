@@ -89,7 +89,7 @@ function rpcPortOf(url: string): number {
 async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<CheckResult[]> {
   const url = redactUrl(policy.daemon.url);
   const secret = await readPassword(policy, options.env);
-  const daemon = createTransmissionDaemon({ url: policy.daemon.url, username: policy.daemon.username, password: secret.password, timeoutMs: policy.daemon.timeout });
+  const daemon = createTransmissionDaemon({ url: policy.daemon.url, username: policy.daemon.username, password: secret.password, timeoutMs: policy.daemon.timeout, protocol: policy.daemon.protocol });
   const results: CheckResult[] = [];
   const dir = policy.storage.downloadDir;
   const downstream = async (why: string): Promise<CheckResult[]> => [
