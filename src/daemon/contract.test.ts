@@ -14,6 +14,7 @@ describeDaemonContract('in-memory fake', async () => {
   return {
     port: daemon,
     downloadDir,
+    bandwidthGroups: false,
     async makeTorrent(options) {
       const data = randomBytes(48 * 1024 + 123);
       const built = buildMetainfo({
@@ -49,6 +50,7 @@ for (const l of LINES) {
     return {
       port: connect(daemon.password),
       downloadDir: daemon.downloadDir,
+      bandwidthGroups: l.line !== 'bookworm',
       expectedVersion: { version: l.version, protocol: l.protocol },
       makeTorrent: (options) =>
         createRealTorrent({ root: daemon.root, dataDir: daemon.downloadDir, withData: options?.withData ?? false }),

@@ -24,6 +24,8 @@ export interface DaemonContractFixture {
   dataExists(name: string): Promise<boolean>;
   /** A client of the same daemon with other credentials. */
   connect(credentials: { password: string }): DaemonPort;
+  /** Whether the daemon has bandwidth groups (Transmission 4.0+). */
+  bandwidthGroups: boolean;
   /** What readVersion must say of this daemon: its release and the dialect chosen for it. */
   expectedVersion?: { version: RegExp; protocol: DaemonProtocol };
   /** Takes the daemon down and brings it back (its torrents survive). */
@@ -181,15 +183,35 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
       const b = await f.makeTorrent();
       for (const t of [a, b]) await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS, paused: true });
       const limitsOf = async (h: InfoHash) => (await f.port.listTorrentLimits()).find((x) => x.infoHash === h);
-      expect(await limitsOf(a.infoHash)).toEqual({ infoHash: a.infoHash, uploadBytesPerSec: null, downloadBytesPerSec: null, honorsSessionLimits: true });
+      expect(await limitsOf(a.infoHash)).toMatchObject({ infoHash: a.infoHash, uploadBytesPerSec: null, downloadBytesPerSec: null, honorsSessionLimits: true });
       await f.port.setTorrentLimits([a.infoHash, toInfoHash('22'.repeat(20))], { uploadBytesPerSec: 1_000_000, downloadBytesPerSec: 2_500, honorsSessionLimits: false });
       // 2,500 B/s is sent as 2 kB/s and reads back so.
-      expect(await limitsOf(a.infoHash)).toEqual({ infoHash: a.infoHash, uploadBytesPerSec: 1_000_000, downloadBytesPerSec: 2_000, honorsSessionLimits: false });
+      expect(await limitsOf(a.infoHash)).toMatchObject({ infoHash: a.infoHash, uploadBytesPerSec: 1_000_000, downloadBytesPerSec: 2_000, honorsSessionLimits: false });
       expect(await limitsOf(b.infoHash)).toMatchObject({ uploadBytesPerSec: null, downloadBytesPerSec: null, honorsSessionLimits: true });
       await f.port.setTorrentLimits([a.infoHash], { uploadBytesPerSec: 0, downloadBytesPerSec: null, honorsSessionLimits: true });
       expect(await limitsOf(a.infoHash)).toMatchObject({ uploadBytesPerSec: 0, downloadBytesPerSec: null, honorsSessionLimits: true });
       await f.port.setTorrentLimits([a.infoHash], { uploadBytesPerSec: null, downloadBytesPerSec: null, honorsSessionLimits: true });
       expect(await limitsOf(a.infoHash)).toMatchObject({ uploadBytesPerSec: null, downloadBytesPerSec: null });
+    });
+
+    it('puts torrents in a bandwidth group with one shared limit (4.0+), and refuses groups where the daemon has none', async () => {
+      const a = await f.makeTorrent();
+      await f.port.addTorrent({ metainfo: a.metainfo, downloadDir: f.downloadDir, labels: LABELS, paused: true });
+      const groupOf = async () => (await f.port.listTorrentLimits()).find((x) => x.infoHash === a.infoHash)?.group;
+      const name = 'smartnode-contract';
+      if (!f.bandwidthGroups) {
+        expect(await groupOf()).toBeNull();
+        await expectCode(f.port.setBandwidthGroup(name, { uploadBytesPerSec: 1_000_000, downloadBytesPerSec: null }), 'DAEMON_RPC');
+        return;
+      }
+      expect(await groupOf()).toBe('');
+      expect(await f.port.readBandwidthGroup(name)).toBeNull();
+      await f.port.setBandwidthGroup(name, { uploadBytesPerSec: 1_000_000, downloadBytesPerSec: null });
+      expect(await f.port.readBandwidthGroup(name)).toEqual({ uploadBytesPerSec: 1_000_000, downloadBytesPerSec: null });
+      await f.port.setBandwidthGroup(name, { uploadBytesPerSec: null, downloadBytesPerSec: 2_500 });
+      expect(await f.port.readBandwidthGroup(name)).toEqual({ uploadBytesPerSec: null, downloadBytesPerSec: 2_000 });
+      await f.port.setTorrentGroup([a.infoHash, toInfoHash('33'.repeat(20))], name);
+      expect(await groupOf()).toBe(name);
     });
 
     it('sets and reads the session speed limits', async () => {

@@ -89,6 +89,13 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
   const pendingFailures = new Map<string, SmartnodeError>();
   let isDown = false;
   let sessionLimits: RateLimits = { uploadBytesPerSec: null, downloadBytesPerSec: null };
+  // Bandwidth groups, as Transmission 4.0+ has them (rpc-version 17); 3.00 knows no such method.
+  const hasGroups = rpcVersion >= 17;
+  const groupLimits = new Map<string, RateLimits>();
+  const groupOf = new Map<InfoHash, string>();
+  const requireGroups = (method: string): void => {
+    if (!hasGroups) throw new SmartnodeError('DAEMON_RPC', `memory daemon refused ${method}: "method name not recognized"`, { details: { method } });
+  };
   const cumulative = { uploadedBytes: 0, downloadedBytes: 0 };
   let current = { uploadedBytes: 0, downloadedBytes: 0 };
 
@@ -254,7 +261,23 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
     },
     async listTorrentLimits() {
       enter('listTorrentLimits', clientPassword);
-      return [...torrents.values()].map((t) => ({ infoHash: t.infoHash, ...t.limits }));
+      return [...torrents.values()].map((t) => ({ infoHash: t.infoHash, ...t.limits, group: hasGroups ? (groupOf.get(t.infoHash) ?? '') : null }));
+    },
+    async setBandwidthGroup(name, limits) {
+      enter('setBandwidthGroup', clientPassword);
+      requireGroups('group-set');
+      groupLimits.set(name, { uploadBytesPerSec: roundTrip(limits.uploadBytesPerSec), downloadBytesPerSec: roundTrip(limits.downloadBytesPerSec) });
+    },
+    async readBandwidthGroup(name) {
+      enter('readBandwidthGroup', clientPassword);
+      requireGroups('group-get');
+      const limits = groupLimits.get(name);
+      return limits === undefined ? null : { ...limits };
+    },
+    async setTorrentGroup(infoHashes, name) {
+      enter('setTorrentGroup', clientPassword);
+      requireGroups('torrent-set group');
+      for (const hash of infoHashes) if (torrents.has(hash)) groupOf.set(hash, name);
     },
     async setTorrentLimits(infoHashes, limits) {
       enter('setTorrentLimits', clientPassword);

@@ -43,6 +43,16 @@ export interface DaemonPort {
    * a positive rate is at least 1 kB/s, null lifts the limit.
    */
   setTorrentLimits(infoHashes: readonly InfoHash[], limits: SpeedLimits): Promise<void>;
+  /**
+   * Bandwidth groups (Transmission 4.0+, rpc-version 17): the torrents in a group share its
+   * limits as one total. Rates as in setTorrentLimits. On a daemon without groups (3.00) these
+   * fail with DAEMON_RPC; listTorrentLimits tells which daemon this is (group null).
+   */
+  setBandwidthGroup(name: string, limits: RateLimits): Promise<void>;
+  /** A group's limits; null when the daemon has no group of that name. */
+  readBandwidthGroup(name: string): Promise<RateLimits | null>;
+  /** Puts these torrents in the group; hashes the daemon does not hold are ignored. */
+  setTorrentGroup(infoHashes: readonly InfoHash[], name: string): Promise<void>;
   /** The daemon's session (global) speed limits. */
   readSessionLimits(): Promise<RateLimits>;
   setSessionLimits(limits: RateLimits): Promise<void>;
@@ -87,6 +97,8 @@ export interface SpeedLimits extends RateLimits {
 
 export interface TorrentLimitsEntry extends SpeedLimits {
   infoHash: InfoHash;
+  /** Its bandwidth group ('' for none); null on a daemon without groups (before 4.0). */
+  group: string | null;
 }
 
 export interface TransferCounters {

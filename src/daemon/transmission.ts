@@ -81,7 +81,7 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
 
   return {
     readVersion,
-    ...createLimitsRpc(call, protocol),
+    ...createLimitsRpc(call, protocol, readRpcVersion),
 
     async listTorrents(listOptions?: ListTorrentsOptions): Promise<DaemonTorrent[]> {
       const withTrackers = listOptions?.trackerStats ?? true;
