@@ -3,8 +3,11 @@
  * held to (daily budget, transfer-cap stop, mass-eviction confirmation), and the bandwidth
  * caps applied after the actions.
  *
- * Caps touch smartnode's own torrents only (scope "owned": per-torrent limits, honouring the
- * session limits the owner set), so the owner's other torrents keep their speed; scope
+ * Caps touch smartnode's own torrents only (scope "owned"), so the owner's other torrents keep
+ * their speed. On Transmission 4.x the owned torrents join a bandwidth group of their own
+ * whose limit is the cap: one total the active torrents share as they need it, at once, with
+ * no per-torrent limit. 3.00 has no groups: the cap is split into per-torrent limits by need
+ * at each tick. Both honour the session limits the owner set. Scope
  * "session" sets the daemon's session limits instead, and restores the owner's previous
  * ones when switched back. Every tick re-reads the limits the daemon has and sets only what
  * differs, torrents with equal limits in one call. A hash that is not owned is never sent.
@@ -34,6 +37,8 @@ export interface DonatedConfig {
   maxEvictFraction: number;
   /** Policy pins (storage.pins), besides the dashboard's pins in agent state. */
   pins: readonly InfoHash[];
+  /** The bandwidth group owned torrents join on 4.x (node.label); default "smartnode". */
+  groupName?: string;
 }
 
 export interface DonatedLimits {
@@ -143,6 +148,9 @@ export async function applyBandwidth(
   const current = (await daemon.listTorrentLimits()).filter((e) => input.owned.has(e.infoHash));
   const desired = new Map<InfoHash, SpeedLimits>();
   const unlimited: SpeedLimits = { uploadBytesPerSec: null, downloadBytesPerSec: null, honorsSessionLimits: true };
+  const groupName = config.groupName ?? 'smartnode';
+  const groups = current.length > 0 && current.every((e) => e.group !== null);
+  let changed = 0;
 
   if (config.scope === 'session') {
     const session = await daemon.readSessionLimits();
@@ -156,6 +164,19 @@ export async function applyBandwidth(
       await daemon.setSessionLimits(before);
       donated.transfer.setSessionLimitsBefore(null);
     }
+  }
+  if (groups) {
+    // The group carries the cap (or none in session scope); torrents carry no limit of their own.
+    const want: RateLimits = config.scope === 'session'
+      ? { uploadBytesPerSec: null, downloadBytesPerSec: null }
+      : { uploadBytesPerSec: kbRound(rates.upload.bytesPerSec), downloadBytesPerSec: kbRound(rates.download.bytesPerSec) };
+    const have = await daemon.readBandwidthGroup(groupName);
+    if (have === null || !sameRates(have, want)) await daemon.setBandwidthGroup(groupName, want);
+    const joining = current.filter((e) => e.group !== groupName).map((e) => e.infoHash);
+    if (joining.length > 0) await daemon.setTorrentGroup(joining, groupName);
+    changed += joining.length;
+    for (const e of current) desired.set(e.infoHash, unlimited);
+  } else if (config.scope === 'owned') {
     const claims = (active: (t: DaemonTorrent) => boolean): ShareClaim[] =>
       current.map((e) => {
         const t = input.torrents.get(e.infoHash);
@@ -168,17 +189,16 @@ export async function applyBandwidth(
     }
   }
 
-  const groups = new Map<string, { limits: SpeedLimits; hashes: InfoHash[] }>();
+  const sameLimitSets = new Map<string, { limits: SpeedLimits; hashes: InfoHash[] }>();
   for (const e of current) {
     const want = desired.get(e.infoHash);
     if (want === undefined || sameLimits(e, want)) continue;
     const key = `${want.uploadBytesPerSec}/${want.downloadBytesPerSec}/${want.honorsSessionLimits}`;
-    const g = groups.get(key) ?? { limits: want, hashes: [] };
+    const g = sameLimitSets.get(key) ?? { limits: want, hashes: [] };
     g.hashes.push(e.infoHash);
-    groups.set(key, g);
+    sameLimitSets.set(key, g);
   }
-  let changed = 0;
-  for (const g of groups.values()) {
+  for (const g of sameLimitSets.values()) {
     await daemon.setTorrentLimits(g.hashes, g.limits);
     changed += g.hashes.length;
   }

@@ -208,6 +208,7 @@ export function toDonatedConfig(policy: Policy): DonatedConfig {
   const b = policy.bandwidth;
   return {
     scope: b.scope,
+    groupName: policy.node.label,
     rules: {
       uploadBytesPerSec: b.uploadRate ?? null,
       downloadBytesPerSec: b.downloadRate ?? null,
