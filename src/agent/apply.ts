@@ -76,7 +76,8 @@ export async function applyOwnershipOps(deps: AgentDeps, config: AgentConfig, op
       case 'forget':
         state.deleteOwned(op.infoHash);
         if (op.why !== 'removed') {
-          bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.infoHash, detail: forgetText[op.why] });
+          const where = op.where === undefined ? '' : ` (the daemon keeps it in ${op.where})`;
+          bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.infoHash, detail: forgetText[op.why] + where });
         }
         break;
       case 'adopt':
@@ -107,6 +108,8 @@ export async function applyOwnershipOps(deps: AgentDeps, config: AgentConfig, op
 const forgetText = {
   'never-added': 'an add was interrupted before the daemon had it; will be planned again',
   'not-ours': 'the daemon already held this torrent before our add: it is the owner\'s, left untouched',
+  unproven: 'an interrupted add found the torrent in the daemon, but not in the directory smartnode asked for and with no ' +
+    'daemon restart since to explain it: it may be the owner\'s own copy, so it is left untouched (not labelled, moved or removed)',
   'removed-outside': 'an owned torrent was removed outside smartnode; forgotten',
   removed: 'removal completed',
 } as const;

@@ -14,7 +14,7 @@
  */
 import type { DaemonTorrent, RateLimits, SpeedLimits } from '../daemon/index.js';
 import { capRate, ratesAt, shareByNeed, type CappedRate, type LocalTime, type RateRules, type ShareClaim } from '../plan/bandwidth.js';
-import type { LimitedPlan, PlanLimits } from '../plan/limits.js';
+import { describeReserveBreach, type LimitedPlan, type PlanLimits } from '../plan/limits.js';
 import { formatBytes } from '../plan/index.js';
 import { SmartnodeError, type InfoHash } from '../shared/index.js';
 import type { EventBus } from './events.js';
@@ -114,7 +114,11 @@ export function reportLimits(bus: EventBus, donated: DonatedLimits, limited: Lim
     bus.emit({ type: 'eviction-held', atMs: nowMs, removes: p.removes, removeBytes: p.removeBytes, ownedBytes: p.ownedBytes, fraction: p.fraction, maxEvictFraction: p.maxEvictFraction });
   }
   if (limited.reserveBreached) {
-    bus.emit({ type: 'disk-reserve', atMs: nowMs, diskFreeBytes: limited.plan.capacity.diskFreeBytes ?? -1, minFreeBytes: limited.plan.capacity.minFreeBytes, evictions: limited.actions.filter((a) => a.kind === 'remove').length });
+    bus.emit({
+      type: 'disk-reserve', atMs: nowMs, diskFreeBytes: limited.plan.capacity.diskFreeBytes ?? -1, minFreeBytes: limited.plan.capacity.minFreeBytes,
+      evictions: limited.actions.filter((a) => a.kind === 'remove').length, pendingWriteBytes: limited.reserveBreach?.pendingWriteBytes ?? 0,
+      detail: limited.reserveBreach === null ? '' : describeReserveBreach(limited.reserveBreach),
+    });
   }
   const byCode = new Map<string, { count: number; bytes: number }>();
   for (const d of limited.deferred) {

@@ -86,6 +86,8 @@ export function buildHeld(input: {
   records: ReadonlyMap<InfoHash, OwnedRecord>;
   pins: ReadonlySet<InfoHash>;
   bans?: ReadonlySet<InfoHash>;
+  /** Torrents whose data is on another filesystem than the download directory's. */
+  offDownloadFs?: ReadonlySet<InfoHash>;
 }): HeldTorrent[] {
   return input.torrents.map((t) => {
     const record = input.records.get(t.infoHash);
@@ -95,6 +97,7 @@ export function buildHeld(input: {
       name: t.name,
       sizeBytes: t.sizeWhenDoneBytes,
       leftUntilDoneBytes: t.leftUntilDoneBytes,
+      onDownloadFilesystem: !(input.offDownloadFs?.has(t.infoHash) ?? false),
       isOwned,
       addedAtMs: record?.intentAtMs ?? t.addedDate * 1000,
       pinned: isOwned && input.pins.has(t.infoHash),

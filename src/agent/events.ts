@@ -42,12 +42,14 @@ export type AgentEvent =
   | { type: 'mirror'; atMs: number; view: MirrorView }
   /** Donated limits (issue 4): caps in force, what the limits held back, policy reloads. */
   | { type: 'bandwidth'; atMs: number; scope: 'owned' | 'session'; owned: number; changed: number; uploadBytesPerSec: number | null; downloadBytesPerSec: number | null; uploadState: 'open' | 'throttled' | 'stopped'; downloadState: 'open' | 'throttled' | 'stopped'; window: number | null; periodUploadedBytes: number; periodDownloadedBytes: number }
-  | { type: 'disk-reserve'; atMs: number; diskFreeBytes: number; minFreeBytes: number; evictions: number }
+  | { type: 'disk-reserve'; atMs: number; diskFreeBytes: number; minFreeBytes: number; evictions: number; pendingWriteBytes: number; detail: string }
   | { type: 'eviction-held'; atMs: number; removes: number; removeBytes: number; ownedBytes: number; fraction: number; maxEvictFraction: number }
   | { type: 'adds-deferred'; atMs: number; code: string; count: number; bytes: number }
   | { type: 'policy-reloaded'; atMs: number; path: string; changed: string[] }
   | { type: 'policy-reload-failed'; atMs: number; path: string; error: ErrorView }
-  | { type: 'limits-warning'; atMs: number; message: string };
+  | { type: 'limits-warning'; atMs: number; message: string }
+  /** Agent state or secrets found wanting at start (state restored from backup, lost, a readable password file). */
+  | { type: 'state-warning'; atMs: number; message: string };
 
 /** One owned torrent as `status` and the dashboard show it (from the daemon and the last plan). */
 export interface OwnedTorrentView {
@@ -128,20 +130,36 @@ export interface EventBus {
   subscribe(listener: AgentEventListener): () => void;
 }
 
+/** Events emitted before anyone listens that are kept for the first subscriber (start-up warnings). */
+const EARLY_EVENTS_KEPT = 100;
+
+/**
+ * Events emitted while nobody listens yet (warnings while the runtime is built, before the
+ * logger subscribes) are kept, at most EARLY_EVENTS_KEPT, and handed to the first subscriber.
+ */
 export function createEventBus(): EventBus {
   const listeners = new Set<AgentEventListener>();
+  let early: AgentEvent[] | null = [];
+  const deliver = (listener: AgentEventListener, event: AgentEvent): void => {
+    try {
+      listener(event);
+    } catch {
+      // A broken subscriber (a closed socket, a UI bug) must never stop the agent.
+    }
+  };
   return {
     emit(event) {
-      for (const listener of listeners) {
-        try {
-          listener(event);
-        } catch {
-          // A broken subscriber (a closed socket, a UI bug) must never stop the agent.
-        }
+      if (early !== null && listeners.size === 0) {
+        if (early.length < EARLY_EVENTS_KEPT) early.push(event);
+        return;
       }
+      for (const listener of listeners) deliver(listener, event);
     },
     subscribe(listener) {
       listeners.add(listener);
+      const kept = early ?? [];
+      early = null;
+      for (const event of kept) deliver(listener, event);
       return () => listeners.delete(listener);
     },
   };

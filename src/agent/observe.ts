@@ -6,7 +6,7 @@ import type { DaemonPort, DaemonTorrent } from '../daemon/index.js';
 import { SmartnodeError, type InfoHash } from '../shared/index.js';
 import type { MergedItem } from './candidates.js';
 import { toErrorView } from './events.js';
-import { reconcileOwnership, type OwnershipView } from './ownership.js';
+import { needsDaemonStart, reconcileOwnership, type OwnershipView } from './ownership.js';
 import type { TorrentSource } from './sources.js';
 import type { AgentConfig, AgentDeps } from './tick.js';
 
@@ -42,14 +42,20 @@ export async function pollDaemon(deps: AgentDeps, config: AgentConfig, nowMs: nu
     }
     return list.map((t) => (withStats ? t : { ...t, trackerStats: memo.trackerStats.get(t.infoHash) ?? [] }));
   };
+  const reconcile = async (list: DaemonTorrent[]): Promise<OwnershipView> => {
+    const records = state.owned();
+    // Asked only when an interrupted add sits outside its directory: was it a restart's reload?
+    const daemonStartedAtMs = needsDaemonStart(records, list) ? nowMs - (await daemon.readSessionStats()).secondsActive * 1000 : null;
+    return reconcileOwnership({ records, torrents: list, label: config.label, downloadDir: config.downloadDir, daemonStartedAtMs });
+  };
   let torrents = await poll();
-  let view = reconcileOwnership({ records: state.owned(), torrents, label: config.label, downloadDir: config.downloadDir });
+  let view = await reconcile(torrents);
   if (view.ops.some((op) => op.kind === 'forget' && (op.why === 'removed-outside' || op.why === 'never-added'))) {
     // Transmission 3.00 answers RPC some milliseconds before it has reloaded its torrents after
     // a start: never conclude "gone" from one look. Look again after a pause.
     await delay(config.absenceSettleMs ?? 1000);
     torrents = await poll();
-    view = reconcileOwnership({ records: state.owned(), torrents, label: config.label, downloadDir: config.downloadDir });
+    view = await reconcile(torrents);
   }
   return { torrents, view };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DaemonTorrent } from '../daemon/index.js';
 import { toInfoHash } from '../shared/index.js';
-import { isInsideDir, reconcileOwnership } from './ownership.js';
+import { isInsideDir, needsDaemonStart, reconcileOwnership } from './ownership.js';
 import type { OwnedRecord } from './state.js';
 
 const A = toInfoHash('a'.repeat(40));
@@ -30,7 +30,37 @@ describe('reconcileOwnership', () => {
   it('never takes over a torrent the daemon had before our intent', () => {
     const view = reconcileOwnership({ records: [record({ phase: 'adding', intentAtMs: 5_000_000 })], torrents: [torrent({ addedDate: 1000, downloadDir: '/home/owner' })], label: 'smartnode', downloadDir: DIR });
     expect(view.owned.size).toBe(0);
-    expect(view.ops).toEqual([{ kind: 'forget', infoHash: A, why: 'not-ours' }]);
+    expect(view.ops).toEqual([{ kind: 'forget', infoHash: A, why: 'not-ours', where: '/home/owner' }]);
+  });
+  it('never adopts a copy the owner added around our add time outside our directory', () => {
+    // The owner's add lands a second before ours; our answer (torrent-duplicate) was lost.
+    const view = reconcileOwnership({
+      records: [record({ phase: 'adding', intentAtMs: 1_001_000 })],
+      torrents: [torrent({ addedDate: 1000, downloadDir: '/var/lib/transmission/downloads' })],
+      label: 'smartnode', downloadDir: DIR, daemonStartedAtMs: null,
+    });
+    expect(view.owned.size).toBe(0);
+    expect(view.ops).toEqual([{ kind: 'forget', infoHash: A, why: 'unproven', where: '/var/lib/transmission/downloads' }]);
+    expect(needsDaemonStart([record({ phase: 'adding' })], [torrent({ downloadDir: '/elsewhere' })])).toBe(true);
+    expect(needsDaemonStart([record({ phase: 'adding' })], [torrent({})])).toBe(false);
+  });
+  it('takes back an add a daemon restart reloaded into its default directory, and points it home', () => {
+    const view = reconcileOwnership({
+      records: [record({ phase: 'adding', intentAtMs: 1_000_000 })],
+      torrents: [torrent({ addedDate: 1010, downloadDir: '/var/lib/transmission/downloads' })],
+      label: 'smartnode', downloadDir: DIR, daemonStartedAtMs: 1_009_000,
+    });
+    expect([...view.owned]).toEqual([A]);
+    expect(view.ops.map((o) => o.kind)).toEqual(['confirm', 'relocate']);
+  });
+  it('leaves a copy alone that predates the daemon restart, even after our intent', () => {
+    const view = reconcileOwnership({
+      records: [record({ phase: 'adding', intentAtMs: 1_000_000 })],
+      torrents: [torrent({ addedDate: 1001, downloadDir: '/var/lib/transmission/downloads' })],
+      label: 'smartnode', downloadDir: DIR, daemonStartedAtMs: 1_200_000,
+    });
+    expect(view.owned.size).toBe(0);
+    expect(view.ops.map((o) => o.kind === 'forget' && o.why)).toEqual(['unproven']);
   });
   it('forgets adds that never reached the daemon and finishes interrupted removals', () => {
     const view = reconcileOwnership({

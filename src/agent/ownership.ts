@@ -3,8 +3,14 @@
  * what the daemon holds now. Trusts nothing remembered about the daemon: every tick re-derives
  * ownership from the daemon's list. A torrent is ours only if
  *   - state says owned (or removing) and the daemon holds it, or
- *   - state says adding, the daemon holds it, and the daemon added it no earlier than our
- *     intent (so a torrent the owner already had is never taken over), or
+ *   - state says adding, the daemon holds it, the daemon added it no earlier than our intent,
+ *     and one of two proofs holds: the daemon keeps it in the very per-torrent directory our
+ *     add asked for (nobody else puts data in `<downloadDir>/<infohash>`), or the daemon has
+ *     restarted since our intent and loaded the torrent at that start (Transmission 3.00
+ *     reloads an add whose resume file was not yet written into its default directory,
+ *     unlabelled). Anything else may be the owner's own copy of the same torrent, added
+ *     around the time of our add (a `torrent-duplicate` answer we never saw): it is left
+ *     alone, never labelled, moved, paused or removed, and the log says why; or
  *   - it carries our label AND lives inside our download directory (state lost: adopt).
  */
 import type { DaemonTorrent } from '../daemon/index.js';
@@ -15,7 +21,7 @@ export type OwnershipOp =
   /** An `adding` record whose torrent is in the daemon: confirm it (and make sure it is labelled). */
   | { kind: 'confirm'; record: OwnedRecord; needsLabel: boolean }
   /** A record with nothing (or someone else's torrent) behind it: drop the record. */
-  | { kind: 'forget'; infoHash: InfoHash; why: 'never-added' | 'not-ours' | 'removed-outside' | 'removed' }
+  | { kind: 'forget'; infoHash: InfoHash; why: 'never-added' | 'not-ours' | 'unproven' | 'removed-outside' | 'removed'; where?: string }
   /** A labelled torrent in our directory that state does not know: take it back. */
   | { kind: 'adopt'; torrent: DaemonTorrent }
   /** A removal that was interrupted: remove again (it is still ours). */
@@ -38,12 +44,19 @@ export interface OwnershipView {
 /** Seconds of clock skew tolerated between our intent time and the daemon's addedDate. */
 const ADDED_DATE_SLACK_SEC = 5;
 
-export function reconcileOwnership(input: {
+export interface OwnershipInput {
   records: readonly OwnedRecord[];
   torrents: readonly DaemonTorrent[];
   label: string;
   downloadDir: string;
-}): OwnershipView {
+  /**
+   * When the daemon process started (agent clock, ms), or null when not known. Needed only
+   * when an interrupted add is found outside the directory it asked for (needsDaemonStart).
+   */
+  daemonStartedAtMs?: number | null;
+}
+
+export function reconcileOwnership(input: OwnershipInput): OwnershipView {
   const byHash = new Map(input.torrents.map((t) => [t.infoHash, t]));
   const owned = new Set<InfoHash>();
   const ops: OwnershipOp[] = [];
@@ -62,7 +75,9 @@ export function reconcileOwnership(input: {
         if (torrent === undefined) {
           ops.push({ kind: 'forget', infoHash: record.infoHash, why: 'never-added' });
         } else if (torrent.addedDate + ADDED_DATE_SLACK_SEC < record.intentAtMs / 1000) {
-          ops.push({ kind: 'forget', infoHash: record.infoHash, why: 'not-ours' });
+          ops.push({ kind: 'forget', infoHash: record.infoHash, why: 'not-ours', where: torrent.downloadDir });
+        } else if (!isAddProven(record, torrent, input.daemonStartedAtMs ?? null)) {
+          ops.push({ kind: 'forget', infoHash: record.infoHash, why: 'unproven', where: torrent.downloadDir });
         } else {
           owned.add(record.infoHash);
           ops.push({ kind: 'confirm', record, needsLabel: !torrent.labels.includes(input.label) });
@@ -100,6 +115,30 @@ export function reconcileOwnership(input: {
     }
   }
   return { owned, ops };
+}
+
+/**
+ * Proof that the torrent the daemon holds is the one our interrupted add created: it sits in
+ * the directory the add asked for, or the daemon restarted after our intent and the torrent
+ * was loaded at or after that start (a reload that lost its location).
+ */
+function isAddProven(record: OwnedRecord, torrent: DaemonTorrent, daemonStartedAtMs: number | null): boolean {
+  if (isSameDir(torrent.downloadDir, record.downloadDir)) return true;
+  if (daemonStartedAtMs === null || daemonStartedAtMs <= record.intentAtMs) return false;
+  return torrent.addedDate + ADDED_DATE_SLACK_SEC >= daemonStartedAtMs / 1000;
+}
+
+/** True when some interrupted add can be judged only with the daemon's start time. */
+export function needsDaemonStart(records: readonly OwnedRecord[], torrents: readonly DaemonTorrent[]): boolean {
+  const byHash = new Map(torrents.map((t) => [t.infoHash, t]));
+  return records.some((r) => {
+    const t = r.phase === 'adding' ? byHash.get(r.infoHash) : undefined;
+    return t !== undefined && !isSameDir(t.downloadDir, r.downloadDir);
+  });
+}
+
+function isSameDir(a: string, b: string): boolean {
+  return isInsideDir(a, b) && isInsideDir(b, a);
 }
 
 /** POSIX path containment without node:path (pure): `child` equals or lies below `parent`. */

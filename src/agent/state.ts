@@ -5,7 +5,8 @@
  * two steps leaves enough to converge on restart (see reconcileOwnership in ownership.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import Conf from 'conf';
 import { z } from 'zod';
 import { SmartnodeError, parseInfoHash, type InfoHash } from '../shared/index.js';
@@ -47,6 +48,14 @@ export type AgentStateData = z.infer<typeof stateSchema>;
 export interface AgentStateStore {
   readonly path: string;
   readonly nodeId: string;
+  /**
+   * What opening found, for the log (the store has no logger): a state restored from its
+   * backup, or a state that was lost with nothing to restore (a new node id, pins and bans
+   * gone, ownership to be rebuilt from labels). Empty on an ordinary start.
+   */
+  readonly openNotices: readonly string[];
+  /** True when this store started without any earlier state (first start, or lost). */
+  readonly isFresh: boolean;
   owned(): OwnedRecord[];
   ownedRecord(hash: InfoHash): OwnedRecord | undefined;
   putOwned(record: OwnedRecord): void;
@@ -59,10 +68,16 @@ export interface AgentStateStore {
   setPaused(paused: boolean): void;
 }
 
+/** The last good state, rewritten after every successful write: what a lost state.json is restored from. */
+export const STATE_BACKUP_NAME = 'state.json.bak';
+
 export function openAgentState(stateDir: string): AgentStateStore {
   let conf: Conf<AgentStateData>;
+  let opened: { notices: string[]; isFresh: boolean };
   try {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    tightenDirMode(stateDir);
+    opened = restoreIfLost(join(stateDir, 'state.json'), join(stateDir, STATE_BACKUP_NAME));
     conf = new Conf<AgentStateData>({
       cwd: stateDir,
       configName: 'state',
@@ -71,11 +86,22 @@ export function openAgentState(stateDir: string): AgentStateStore {
       defaults: { version: 1, nodeId: randomUUID(), owned: {}, pins: [], bans: [], paused: false },
     });
   } catch (error) {
+    if (error instanceof SmartnodeError) throw error;
     throw new SmartnodeError('STATE_IO', `cannot open agent state in ${stateDir}: ${messageOf(error)}`, {
       hint: 'check that the state directory is writable by this user and that state.json is valid JSON (restore it from a backup rather than deleting it: it records which torrents smartnode owns)',
       cause: error,
     });
   }
+  const backupPath = join(stateDir, STATE_BACKUP_NAME);
+  const writeBackup = (): void => {
+    // Best effort: a failed backup never fails the write it follows.
+    try {
+      copyFileSync(conf.path, `${backupPath}.tmp`);
+      renameSync(`${backupPath}.tmp`, backupPath);
+    } catch {
+      // The next successful write tries again.
+    }
+  };
 
   // conf re-reads and re-validates the whole file on every access (~2.5 ms at 2,000 owned
   // torrents, many times a tick). Keep the parsed copy while the file is unchanged: another
@@ -111,12 +137,17 @@ export function openAgentState(stateDir: string): AgentStateStore {
     }
     const stamp = fileStamp();
     cached = stamp === undefined ? null : { data, mtimeMs: stamp.mtimeMs, size: stamp.size };
+    writeBackup();
   };
   const nodeId = read().nodeId;
+  // conf writes its defaults on first open: make sure a fresh state has a backup at once.
+  if (opened.isFresh || statSync(backupPath, { throwIfNoEntry: false }) === undefined) writeBackup();
 
   return {
     path: conf.path,
     nodeId,
+    openNotices: opened.notices,
+    isFresh: opened.isFresh,
     owned: () => Object.values(read().owned),
     ownedRecord: (hash) => read().owned[hash],
     putOwned: (record) => write((d) => { d.owned[record.infoHash] = record; }),
@@ -128,6 +159,70 @@ export function openAgentState(stateDir: string): AgentStateStore {
     isPaused: () => read().paused,
     setPaused: (paused) => write((d) => { d.paused = paused; }),
   };
+}
+
+/**
+ * state.json missing, emptied or unreadable: put the last good state back from its backup, so
+ * ownership, pins, bans and the node id survive. An unreadable state with no backup stops the
+ * agent (nothing is overwritten); an emptied one with no backup starts fresh, loudly.
+ */
+function restoreIfLost(path: string, backupPath: string): { notices: string[]; isFresh: boolean } {
+  const current = readState(path);
+  if (current.kind === 'valid') return { notices: [], isFresh: false };
+  const backup = readState(backupPath);
+  const what = current.kind === 'missing' ? 'is missing' : current.kind === 'empty' ? 'is empty' : `is invalid (${current.why})`;
+  if (backup.kind === 'valid') {
+    copyFileSync(backupPath, `${path}.restore`);
+    renameSync(`${path}.restore`, path);
+    const owned = Object.keys(backup.data.owned).length;
+    return {
+      notices: [`agent state ${path} ${what}: restored the last good state from ${backupPath} (${owned} owned torrent(s), ${backup.data.pins.length} pin(s), ${backup.data.bans.length} ban(s), node id kept)`],
+      isFresh: false,
+    };
+  }
+  if (current.kind === 'invalid') {
+    throw new SmartnodeError('STATE_IO', `agent state ${path} ${what} and there is no usable backup (${backupPath})`, {
+      hint: 'restore state.json from a backup; do not delete it, it records which torrents smartnode owns',
+    });
+  }
+  if (current.kind === 'missing' && backup.kind === 'missing') return { notices: [], isFresh: true };
+  // Nothing in it to keep: conf starts a new state in its place.
+  if (current.kind === 'empty') rmSync(path, { force: true });
+  return {
+    notices: [
+      `agent state ${path} ${what} and there is no backup: starting with a new node id; pins and bans are lost, and ownership will be ` +
+        'rebuilt only from torrents labelled by smartnode inside its download directory (unlabelled ones it added stay in the daemon, untouched)',
+    ],
+    isFresh: true,
+  };
+}
+
+type StateFile = { kind: 'valid'; data: AgentStateData } | { kind: 'missing' } | { kind: 'empty' } | { kind: 'invalid'; why: string };
+
+function readState(path: string): StateFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    throw error;
+  }
+  if (text.trim() === '' || text.trim() === '{}') return { kind: 'empty' };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { kind: 'invalid', why: 'not JSON' };
+  }
+  const parsed = stateSchema.safeParse(json);
+  return parsed.success ? { kind: 'valid', data: parsed.data } : { kind: 'invalid', why: parsed.error.issues[0]?.message ?? 'unknown' };
+}
+
+/** The state dir holds ownership and secrets-adjacent data: only its user may read it. */
+function tightenDirMode(dir: string): void {
+  const info = statSync(dir);
+  const mine = typeof process.getuid !== 'function' || info.uid === process.getuid();
+  if (mine && (info.mode & 0o077) !== 0) chmodSync(dir, info.mode & 0o700);
 }
 
 function toggle(list: InfoHash[], hash: InfoHash, present: boolean): InfoHash[] {

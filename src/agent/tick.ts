@@ -11,6 +11,7 @@ import { finishLimits, prepareLimits, type DonatedConfig, type DonatedLimits } f
 import type { InfoHash } from '../shared/index.js';
 import { actionEvent, applyActions, applyOwnershipOps } from './apply.js';
 import { buildCandidates, buildHeld, mergeFeedItems } from './candidates.js';
+import { findOffDownloadFilesystem } from './filesystems.js';
 import type { EventBus } from './events.js';
 import { planInputsWithSignals, type SignalSource } from './observe-signals.js';
 import { pollDaemon, probeTorrentFiles, readFreeBytes, trackersOf, type TickMemo } from './observe.js';
@@ -93,8 +94,9 @@ export async function runTick(deps: AgentDeps, config: AgentConfig, options: { d
   });
   const records = new Map(state.owned().map((r) => [r.infoHash, r]));
   const pins = new Set([...state.pins(), ...(config.donated?.pins ?? [])]);
-  const held = buildHeld({ torrents, owned: view.owned, records, pins, bans: state.bans() });
   const diskFreeBytes = await readFreeBytes(daemon, config.downloadDir);
+  const offDownloadFs = await findOffDownloadFilesystem(daemon, config.downloadDir, diskFreeBytes, torrents);
+  const held = buildHeld({ torrents, owned: view.owned, records, pins, bans: state.bans(), offDownloadFs });
 
   // Donated limits: the disk reserve always; budgets, caps and eviction confirmation when set.
   const donated = deps.donated !== undefined && config.donated !== undefined ? { deps: deps.donated, config: config.donated } : null;

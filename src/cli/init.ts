@@ -100,7 +100,7 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
   const passwordFile = resolve(flags.passwordFile ?? join(dirname(policyPath), 'rpc-password'));
   if (flags.passwordEnv !== undefined) {
     password = io.env[flags.passwordEnv];
-    if (password === undefined || password === '') throw new SmartnodeError('SECRET_MISSING', `environment variable ${flags.passwordEnv} is not set`, { hint: 'set it for this command too, so init can check the connection' });
+    if (password === undefined || password === '') throw new SmartnodeError('SECRET_MISSING', 'the environment variable named by --password-env is not set (it takes the NAME of a variable, never the password)', { hint: 'set it for this command too, so init can check the connection' });
     source = { kind: 'env', name: flags.passwordEnv };
   } else if (flags.passwordFile !== undefined && (await stat(passwordFile).then(() => true, () => false))) {
     password = (await readFile(passwordFile, 'utf8')).replace(/\r?\n$/, '');

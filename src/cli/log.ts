@@ -94,7 +94,9 @@ function logEvent(logger: Logger, event: AgentEvent): void {
       logger.error({ event: event.type, kind: event.kind, infoHash: event.infoHash, code: event.error.code }, `${event.kind} of ${event.name} failed: ${withHint(event.error)}`);
       return;
     case 'ownership':
-      logger.info({ event: event.type, op: event.op, infoHash: event.infoHash }, `ownership ${event.op}: ${event.detail}`);
+      // Adoption rebuilds ownership from labels alone (the state was lost): worth a warning.
+      (event.op === 'adopt' ? logger.warn.bind(logger) : logger.info.bind(logger))(
+        { event: event.type, op: event.op, infoHash: event.infoHash }, `ownership ${event.op}: ${event.detail}`);
       return;
     case 'daemon-connected':
       logger.info({ event: event.type, version: event.version, rpcVersion: event.rpcVersion, rpcVersionSemver: event.rpcVersionSemver, protocol: event.protocol }, `connected to transmission-daemon ${event.version} (RPC ${event.rpcVersionSemver ?? event.rpcVersion}, ${event.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'old protocol'})`);
@@ -109,7 +111,10 @@ function logEvent(logger: Logger, event: AgentEvent): void {
       );
       return;
     case 'disk-reserve':
-      logger.warn({ event: event.type, diskFreeBytes: event.diskFreeBytes, minFreeBytes: event.minFreeBytes, evictions: event.evictions }, `free space ${formatBytes(event.diskFreeBytes)} is below the ${formatBytes(event.minFreeBytes)} reserve: adding nothing, evicting ${event.evictions} owned torrent(s)`);
+      logger.warn(
+        { event: event.type, diskFreeBytes: event.diskFreeBytes, minFreeBytes: event.minFreeBytes, pendingWriteBytes: event.pendingWriteBytes, evictions: event.evictions },
+        `${event.detail}: adding nothing, evicting ${event.evictions} owned torrent(s)`,
+      );
       return;
     case 'eviction-held':
       logger.warn({ event: event.type, removes: event.removes, removeBytes: event.removeBytes, fraction: event.fraction }, `the plan would remove ${event.removes} torrent(s), ${Math.round(event.fraction * 100)} % of the mirror (limit ${Math.round(event.maxEvictFraction * 100)} %): nothing changed; confirm with \`smartnode run --yes\` or on the dashboard`);
@@ -124,6 +129,7 @@ function logEvent(logger: Logger, event: AgentEvent): void {
       logger.error({ event: event.type, path: event.path, code: event.error.code }, `policy edit refused, the last good policy stays in force: ${withHint(event.error)}`);
       return;
     case 'limits-warning':
+    case 'state-warning':
       logger.warn({ event: event.type }, event.message);
       return;
   }

@@ -64,8 +64,7 @@ export function registerRunCommand(program: Command, io: CliIO, secrets: string[
         logger.info(`${signal}: finishing the current action, then stopping`);
         controller.abort();
       };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+      const releaseSignals = ownSignals(['SIGINT', 'SIGTERM'], stop);
       // The control socket (status, dashboard, commands) is up before the first tick.
       let wakeLoop: () => boolean = () => false;
       const control = await startControlEndpoint({
@@ -99,9 +98,30 @@ export function registerRunCommand(program: Command, io: CliIO, secrets: string[
       await loop.done;
       policyWatch.close();
       await control.close();
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      releaseSignals();
       logger.info('smartnode stopped');
       logFile?.end();
     });
+}
+
+/**
+ * While the agent runs, it alone decides what SIGINT and SIGTERM mean: the first finishes the
+ * action under way and stops (exit 0, what systemd expects of a stop), a second exits at once.
+ * Libraries hook these signals too (conf's atomic writer, through when-exit, re-raises the
+ * signal after its cleanup, which would arrive as a second signal and exit 130), so their
+ * listeners are set aside while ours is installed and put back when the agent has stopped.
+ * Nothing is lost by it: the agent finishes its writes before it exits.
+ */
+function ownSignals(signals: readonly NodeJS.Signals[], handler: (signal: NodeJS.Signals) => void): () => void {
+  const others = new Map(signals.map((signal) => [signal, process.rawListeners(signal) as ((...args: unknown[]) => void)[]]));
+  for (const signal of signals) {
+    process.removeAllListeners(signal);
+    process.on(signal, handler);
+  }
+  return () => {
+    for (const signal of signals) {
+      process.off(signal, handler);
+      for (const listener of others.get(signal) ?? []) process.on(signal, listener);
+    }
+  };
 }

@@ -2,7 +2,7 @@
  * Builds the agent's dependencies from a policy: the daemon adapter, agent state, event bus,
  * and the live feed/scrape/.torrent sources. The only place that knows how domains plug together.
  */
-import { mkdir, readFile, rmdir } from 'node:fs/promises';
+import { mkdir, readFile, rmdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createDonatedLimits, type DonatedConfig } from '../agent/bandwidth.js';
@@ -54,6 +54,12 @@ export async function buildRuntime(options: { policyPath: string; stateDir?: str
   const bus = createEventBus();
   const clock = (): number => Date.now();
   const state = openAgentState(stateDir);
+  for (const message of state.openNotices) bus.emit({ type: 'state-warning', atMs: clock(), message });
+  const passwordFile = policy.daemon.passwordEnv === undefined ? policy.daemon.passwordFile : undefined;
+  const passwordFileMode = passwordFile === undefined ? undefined : (await stat(passwordFile).catch(() => undefined))?.mode;
+  if (passwordFileMode !== undefined && (passwordFileMode & 0o077) !== 0) {
+    bus.emit({ type: 'state-warning', atMs: clock(), message: `password file ${passwordFile} can be read by others (mode ${(passwordFileMode & 0o777).toString(8)}): chmod 600 it` });
+  }
   const daemon = createTransmissionDaemon({
     url: policy.daemon.url,
     username: policy.daemon.username,

@@ -173,6 +173,7 @@ export function reduceStatus(s: StatusSnapshot, e: AgentEvent): StatusSnapshot {
       return notice(s, asOfMs, { atMs: e.atMs, kind: e.type, text: `${e.count} adds deferred [${e.code}]`, isError: false });
     case 'limits-warning':
     case 'signals-warning':
+    case 'state-warning':
       return notice(s, asOfMs, { atMs: e.atMs, kind: e.type, text: e.message, isError: true });
     case 'feed-item-dropped':
       return { ...s, asOfMs, feeds: withFeed(s.feeds, e.feedId, (f) => ({ ...f, droppedItems: f.droppedItems + 1 })) };

@@ -234,6 +234,9 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
         expect(c.downloadedBytes).toBeGreaterThanOrEqual(0);
       }
       expect(stats.cumulative.uploadedBytes).toBeGreaterThanOrEqual(stats.current.uploadedBytes);
+      // The daemon has just started for this suite: it has run for some seconds, not days.
+      expect(stats.secondsActive).toBeGreaterThanOrEqual(0);
+      expect(stats.secondsActive).toBeLessThan(3600);
     });
 
     it('refuses a wrong password with DAEMON_AUTH, not retryable', async () => {

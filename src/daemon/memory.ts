@@ -48,7 +48,7 @@ export interface MemoryDaemonControl {
   setRates(infoHash: InfoHash, rates: { downloadBytesPerSec?: number; uploadBytesPerSec?: number }): void;
   /** Bytes moved for a torrent: its uploadedEver/downloadedEver and the session stats grow. */
   addTransfer(infoHash: InfoHash, bytes: { uploadedBytes?: number; downloadedBytes?: number }): void;
-  /** A daemon restart for the counters: current-stats start again at 0 (torrents keep theirs). */
+  /** A daemon restart for the counters: current-stats and secondsActive start again at 0 (torrents keep theirs). */
   restartStats(): void;
   /** Puts data on the simulated disk (e.g. before adding a torrent whose data exists). */
   writeFile(path: string, sizeBytes: number): void;
@@ -98,6 +98,7 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
   };
   const cumulative = { uploadedBytes: 0, downloadedBytes: 0 };
   let current = { uploadedBytes: 0, downloadedBytes: 0 };
+  let startedAtSec = nowSeconds();
 
   const dataPath = (t: { downloadDir: string; name: string }): string => joinPath(t.downloadDir, t.name);
 
@@ -301,7 +302,7 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
     },
     async readSessionStats() {
       enter('readSessionStats', clientPassword);
-      return { cumulative: { ...cumulative }, current: { ...current } };
+      return { cumulative: { ...cumulative }, current: { ...current }, secondsActive: Math.max(0, nowSeconds() - startedAtSec) };
     },
     async listPeers(infoHashes) {
       if (infoHashes.length === 0) return [];
@@ -349,6 +350,7 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
     },
     restartStats() {
       current = { uploadedBytes: 0, downloadedBytes: 0 };
+      startedAtSec = nowSeconds();
     },
     writeFile(path, sizeBytes) {
       files.set(normalize(path), sizeBytes);

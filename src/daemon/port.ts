@@ -109,6 +109,8 @@ export interface TransferCounters {
 export interface SessionStats {
   cumulative: TransferCounters;
   current: TransferCounters;
+  /** Seconds this daemon process has been running (current-stats.secondsActive). */
+  secondsActive: number;
 }
 
 export interface ListTorrentsOptions {

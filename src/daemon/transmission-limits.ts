@@ -46,7 +46,7 @@ const SessionLimitsAnswer = z.object({
   'speed-limit-down-enabled': z.boolean(),
 });
 const Counters = z.object({ uploadedBytes: z.number(), downloadedBytes: z.number() });
-const StatsAnswer = z.object({ 'cumulative-stats': Counters, 'current-stats': Counters });
+const StatsAnswer = z.object({ 'cumulative-stats': Counters, 'current-stats': Counters.extend({ secondsActive: z.number() }) });
 
 export interface LimitsRpc {
   listTorrentLimits(): Promise<TorrentLimitsEntry[]>;
@@ -144,7 +144,9 @@ export function createLimitsRpc(call: RpcCall, protocol: (method: string, what: 
     async readSessionStats() {
       const parsed = StatsAnswer.safeParse(await call('session-stats', {}));
       if (!parsed.success) throw protocol('session-stats', 'no cumulative-stats / current-stats');
-      return { cumulative: parsed.data['cumulative-stats'], current: parsed.data['current-stats'] };
+      const { uploadedBytes, downloadedBytes, secondsActive } = parsed.data['current-stats'];
+      const cumulative = parsed.data['cumulative-stats'];
+      return { cumulative: { uploadedBytes: cumulative.uploadedBytes, downloadedBytes: cumulative.downloadedBytes }, current: { uploadedBytes, downloadedBytes }, secondsActive };
     },
   };
 }

@@ -1,25 +1,22 @@
 import type { InfoHash } from '../shared/index.js';
 import type { SwarmCounts } from '../swarm/types.js';
 import { isKnownSize } from './score.js';
-import type { Candidate, PlanCapacity, PlanInput } from './types.js';
+import type { Candidate, HeldTorrent, PlanCapacity, PlanInput } from './types.js';
 
 /** Plan input helpers: the budget, merging candidates, info-hash order. */
 
 export function computeCapacity(input: PlanInput): PlanCapacity {
   const { policy, diskFreeBytes } = input;
   let heldCommittedBytes = 0;
-  let pendingWriteBytes = 0;
-  for (const h of input.held) {
-    if (h.isOwned) heldCommittedBytes += Math.max(0, h.sizeBytes);
-    pendingWriteBytes += Math.max(0, h.leftUntilDoneBytes);
-  }
+  for (const h of input.held) if (h.isOwned) heldCommittedBytes += Math.max(0, h.sizeBytes);
+  const { pendingWriteBytes } = pendingWrites(input.held);
   const maxBytes = Math.max(0, policy.maxBytes);
   let capacityBytes = maxBytes;
   let limitedBy: PlanCapacity['limitedBy'] = 'maxBytes';
   if (diskFreeBytes !== null && Number.isFinite(diskFreeBytes)) {
     // Once every download finishes, free space will be diskFree - pendingWrite (free-space
-    // does not see unwritten bytes, ours or not). Ours may then occupy what they commit now
-    // plus that, less the reserve.
+    // does not see unwritten bytes, ours or not, of the torrents on this filesystem). Ours may
+    // then occupy what they commit now plus that, less the reserve.
     const disk = heldCommittedBytes + diskFreeBytes - pendingWriteBytes - policy.minFreeBytes;
     if (disk < capacityBytes) {
       capacityBytes = Math.max(0, disk);
@@ -35,6 +32,30 @@ export function computeCapacity(input: PlanInput): PlanCapacity {
     pendingWriteBytes,
     minFreeBytes: policy.minFreeBytes,
   };
+}
+
+export interface PendingWriter {
+  infoHash: InfoHash;
+  name: string;
+  leftUntilDoneBytes: number;
+}
+
+/**
+ * Bytes still to be written to the download filesystem, and by which torrents (most first):
+ * only torrents whose data lives there, so a paused download on another disk never eats this
+ * one's reserve.
+ */
+export function pendingWrites(held: readonly HeldTorrent[]): { pendingWriteBytes: number; writers: PendingWriter[] } {
+  let pendingWriteBytes = 0;
+  const writers: PendingWriter[] = [];
+  for (const h of held) {
+    const left = Math.max(0, h.leftUntilDoneBytes);
+    if (left === 0 || h.onDownloadFilesystem === false) continue;
+    pendingWriteBytes += left;
+    writers.push({ infoHash: h.infoHash, name: h.name, leftUntilDoneBytes: left });
+  }
+  writers.sort((a, b) => b.leftUntilDoneBytes - a.leftUntilDoneBytes || compareHash(a.infoHash, b.infoHash));
+  return { pendingWriteBytes, writers };
 }
 
 /**

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyActions } from './diff.js';
-import { planWithinLimits, type PlanLimits } from './limits.js';
+import { describeReserveBreach, planWithinLimits, type PlanLimits } from './limits.js';
 import { shareQuota } from './feed-quotas.js';
 import { planMirror } from './select.js';
 import { FIXED_NOW_MS, GB, HOUR_MS, aCandidate, aCounts, aHeld, aPlanInput, aPlanPolicy, hashOf } from './testing.js';
@@ -96,6 +96,24 @@ describe('the disk reserve', () => {
     });
     const removed = planWithinLimits(input, NO_LIMITS).actions.filter((a) => a.kind === 'remove').map((a) => a.infoHash);
     expect(removed).toEqual([hashOf(2)]);
+  });
+
+  it("charges only downloads on the download filesystem, and names what it counted", () => {
+    const hs = [held(1, 1), held(2, 2)];
+    const ownersPaused = (onDownloadFilesystem: boolean): HeldTorrent =>
+      aHeld({ infoHash: hashOf(7), name: 'owner-iso', isOwned: false, sizeBytes: 2 * GB, leftUntilDoneBytes: 2 * GB, onDownloadFilesystem });
+    const input = (owner: HeldTorrent) => aPlanInput({
+      candidates: hs.map(listed), held: [...hs, owner], diskFreeBytes: 1 * GB,
+      policy: aPlanPolicy({ maxBytes: 100 * GB, minFreeBytes: 0.1 * GB }),
+    });
+    const elsewhere = planWithinLimits(input(ownersPaused(false)), NO_LIMITS);
+    expect(elsewhere.reserveBreached).toBe(false);
+    expect(elsewhere.actions).toEqual([]);
+    expect(elsewhere.plan.capacity.pendingWriteBytes).toBe(0);
+
+    const here = planWithinLimits(input(ownersPaused(true)), NO_LIMITS);
+    expect(here.reserveBreach).toMatchObject({ pendingWriteBytes: 2 * GB, writerCount: 1, writers: [{ name: 'owner-iso', leftUntilDoneBytes: 2 * GB }] });
+    expect(describeReserveBreach(here.reserveBreach!)).toMatch(/less 2(\.0+)? GB still to be written there by 1 torrent\(s\) \(owner-iso 2(\.0+)? GB\)/);
   });
 });
 

@@ -2,7 +2,8 @@
  * The donated limits around a plan (issue 4), pure: the disk reserve, the daily download
  * budget, a transfer cap that stops adds, and the confirmation a mass eviction waits for.
  *
- * - Disk reserve: when free space less what held torrents have yet to write is below
+ * - Disk reserve: when free space less what held torrents on the download filesystem have yet
+ *   to write is below
  *   minFreeBytes, nothing is added; the planner runs over the held torrents only, so it
  *   evicts exactly what the shrunk capacity cannot keep, in its own order (least needed
  *   first, pins never, those within the minimum seed time last). Evictions for the reserve
@@ -14,7 +15,7 @@
  * Deferring an add only lowers committed bytes, so the planner's budget invariants still hold.
  */
 import { diffPlan, type Action } from './diff.js';
-import { compareHash } from './items.js';
+import { compareHash, pendingWrites, type PendingWriter } from './items.js';
 import { planMirror } from './select.js';
 import type { Decision, HeldTorrent, Plan, PlanInput, Reason, ReasonCode } from './types.js';
 import { formatBytes, formatPercent } from './format.js';
@@ -53,22 +54,39 @@ export interface LimitedPlan {
   actions: Action[];
   /** Free space (less pending writes) is below minFreeBytes: only evictions this tick. */
   reserveBreached: boolean;
+  /** What the breach counted, when breached. */
+  reserveBreach: ReserveBreach | null;
   /** Set when this plan's removals wait for confirmation (and nothing was applied). */
   pendingEviction: PendingEviction | null;
   /** Adds the plan wanted that a limit deferred, best first. */
   deferred: DeferredAdd[];
 }
 
+/** The numbers behind a breached disk reserve, so the message can say what it counted. */
+export interface ReserveBreach {
+  diskFreeBytes: number;
+  minFreeBytes: number;
+  pendingWriteBytes: number;
+  /** The largest pending writers on the download filesystem (at most 5), most first. */
+  writers: PendingWriter[];
+  writerCount: number;
+}
+
+export function findReserveBreach(input: PlanInput): ReserveBreach | null {
+  if (input.diskFreeBytes === null || !Number.isFinite(input.diskFreeBytes)) return null;
+  const { pendingWriteBytes, writers } = pendingWrites(input.held);
+  if (input.diskFreeBytes - pendingWriteBytes >= input.policy.minFreeBytes) return null;
+  return { diskFreeBytes: input.diskFreeBytes, minFreeBytes: input.policy.minFreeBytes, pendingWriteBytes, writers: writers.slice(0, 5), writerCount: writers.length };
+}
+
 export function isReserveBreached(input: PlanInput): boolean {
-  if (input.diskFreeBytes === null || !Number.isFinite(input.diskFreeBytes)) return false;
-  let pending = 0;
-  for (const h of input.held) pending += Math.max(0, h.leftUntilDoneBytes);
-  return input.diskFreeBytes - pending < input.policy.minFreeBytes;
+  return findReserveBreach(input) !== null;
 }
 
 export function planWithinLimits(input: PlanInput, limits: PlanLimits): LimitedPlan {
-  const reserveBreached = isReserveBreached(input);
-  let plan = reserveBreached ? planForReserve(input) : planMirror(input);
+  const reserveBreach = findReserveBreach(input);
+  const reserveBreached = reserveBreach !== null;
+  let plan = reserveBreach !== null ? planForReserve(input, reserveBreach) : planMirror(input);
   const deferred: DeferredAdd[] = [];
 
   const heldByHash = new Map(input.held.map((h) => [h.infoHash, h]));
@@ -104,7 +122,7 @@ export function planWithinLimits(input: PlanInput, limits: PlanLimits): LimitedP
       for (const d of defer) deferred.push(deferredOf(d, reasons.get(d)?.code ?? 'DAILY_BUDGET'));
     }
   }
-  return { plan, actions: diffPlan(plan, input.held), reserveBreached, pendingEviction: pending, deferred };
+  return { plan, actions: diffPlan(plan, input.held), reserveBreached, reserveBreach, pendingEviction: pending, deferred };
 }
 
 /**
@@ -112,18 +130,27 @@ export function planWithinLimits(input: PlanInput, limits: PlanLimits): LimitedP
  * only what the capacity cannot keep is evicted); candidates the daemon does not hold are
  * shown as deferred by the reserve.
  */
-function planForReserve(input: PlanInput): Plan {
+function planForReserve(input: PlanInput, breach: ReserveBreach): Plan {
   const held = new Set(input.held.map((h) => h.infoHash));
   const planned = planMirror({ ...input, candidates: input.candidates.filter((c) => held.has(c.infoHash)) });
   const full = planMirror(input);
-  const reserve = holdReason('DISK_RESERVE',
-    `free space on the download filesystem is below storage.minFreeBytes (${formatBytes(input.policy.minFreeBytes)}); nothing is added until it is restored`,
-    { minFreeBytes: input.policy.minFreeBytes, diskFreeBytes: input.diskFreeBytes ?? -1 });
+  const reserve = holdReason('DISK_RESERVE', `${describeReserveBreach(breach)}; nothing is added until it is restored`,
+    { minFreeBytes: breach.minFreeBytes, diskFreeBytes: breach.diskFreeBytes, pendingWriteBytes: breach.pendingWriteBytes, writers: breach.writerCount });
   const extra = full.decisions
     .filter((d) => !held.has(d.infoHash))
     .map((d): Decision => (d.action === 'add' ? { ...d, action: 'skip', reason: reserve } : d));
   const decisions = [...planned.decisions, ...extra].sort((a, b) => b.score - a.score || compareHash(a.infoHash, b.infoHash));
   return { ...planned, decisions };
+}
+
+/** "free space 65 MB less 2.1 GB still to be written by 1 torrent on this filesystem (x 2.1 GB) ..." */
+export function describeReserveBreach(breach: ReserveBreach): string {
+  const free = `free space ${formatBytes(breach.diskFreeBytes)} on the download filesystem`;
+  if (breach.writerCount === 0) return `${free} is below the storage.minFreeBytes reserve of ${formatBytes(breach.minFreeBytes)}`;
+  const named = breach.writers.map((w) => `${w.name} ${formatBytes(w.leftUntilDoneBytes)}`).join(', ');
+  const more = breach.writerCount > breach.writers.length ? `, and ${breach.writerCount - breach.writers.length} more` : '';
+  return `${free}, less ${formatBytes(breach.pendingWriteBytes)} still to be written there by ${breach.writerCount} torrent(s) (${named}${more}), ` +
+    `is below the storage.minFreeBytes reserve of ${formatBytes(breach.minFreeBytes)}`;
 }
 
 function massEviction(held: readonly HeldTorrent[], removes: readonly Decision[], limits: PlanLimits): PendingEviction | null {

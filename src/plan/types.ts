@@ -91,6 +91,12 @@ export interface HeldTorrent {
   sizeBytes: number;
   /** Transmission `leftUntilDone`: bytes not yet written (free space does not see them). */
   leftUntilDoneBytes: number;
+  /**
+   * Whether its data lives on the download directory's filesystem (same device). Only such
+   * torrents' unwritten bytes are charged against that filesystem's free space; unknown
+   * (undefined) counts as on it.
+   */
+  onDownloadFilesystem?: boolean;
   /** Carries our ownership label. Torrents that are not ours are never acted on. */
   isOwned: boolean;
   /** When it was added (ms since epoch): its held time is now - addedAtMs. */
@@ -336,7 +342,10 @@ export interface PlanCapacity {
   diskFreeBytes: number | null;
   /** sizeWhenDone of every owned torrent held now. */
   heldCommittedBytes: number;
-  /** leftUntilDone of every torrent held now (ours or not): free space does not see it yet. */
+  /**
+   * leftUntilDone of every torrent held now (ours or not) whose data is on the download
+   * filesystem: free space does not see it yet.
+   */
   pendingWriteBytes: number;
   minFreeBytes: number;
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,12 +19,24 @@ describe('checkPolicyFile', () => {
     if (!result.ok) throw result.error;
     expect(result.policy.feeds[0]?.id).toBe('at-datasets');
     expect(result.summary).toContain('storage: up to 2 TB in /srv/smartnode, keeping 50 GB free; owned torrents are labelled "smartnode"');
-    expect(result.summary).toContain('  at-datasets: auto https://academictorrents.com/collection/foo.csv, up to 500 GB, at most 20 torrents, cookie from $AT_COOKIE');
+    expect(result.summary).toContain('  at-datasets: auto https://academictorrents.com/collection/foo.csv, up to 500 GB, at most 20 torrents, cookie from the environment (cookieEnv)');
     expect(result.summary).toContain('intervals: tick every 15m, feeds every 1h, scrape every 30m at most 2/s');
     expect(result.summary.filter((line) => line.startsWith('warning:'))).toEqual([
-      'warning: environment variable SMARTNODE_RPC_PASSWORD is not set here; the agent needs it where it runs',
-      'warning: environment variable AT_COOKIE is not set here; the agent needs it where it runs',
+      'warning: the environment variable named by daemon.passwordEnv is not set here; the agent needs it where it runs',
+      'warning: the environment variable named by the cookieEnv of feed at-datasets is not set here; the agent needs it where it runs',
     ]);
+  });
+
+  it('never prints the value of an *Env key (it may be a secret typed where a name belongs)', async () => {
+    const path = join(dir, 'secret-in-env.yaml');
+    const text = await readFile(new URL('../../policies/default.yaml', import.meta.url).pathname, 'utf8');
+    await writeFile(path, text.replace(/passwordEnv: \S+/, 'passwordEnv: hunter2').replace(/cookieEnv: \S+/, 'cookieEnv: uid1234pass5678'));
+    const result = await checkPolicyFile(path, { env: {} });
+    if (!result.ok) throw result.error;
+    const shown = result.summary.join('\n');
+    expect(shown).not.toContain('hunter2');
+    expect(shown).not.toContain('uid1234pass5678');
+    expect(shown).toContain('named by daemon.passwordEnv is not set');
   });
 
   it('returns the error, not a throw, for an invalid or missing file', async () => {

@@ -22,7 +22,7 @@ export function summarizePolicy(policy: Policy, env?: SecretEnv): string[] {
   const { daemon, storage, feeds, scoring, intervals, limits, scrape, node } = policy;
   const auth =
     daemon.passwordEnv !== undefined
-      ? `, password from $${daemon.passwordEnv}`
+      ? ', password from the environment (daemon.passwordEnv)'
       : daemon.passwordFile !== undefined
         ? `, password from ${daemon.passwordFile}`
         : '';
@@ -35,7 +35,7 @@ export function summarizePolicy(policy: Policy, env?: SecretEnv): string[] {
       const quota = [
         f.maxBytes === undefined ? undefined : `up to ${formatBytes(f.maxBytes)}`,
         f.maxTorrents === undefined ? undefined : `at most ${f.maxTorrents} torrents`,
-        f.cookieEnv === undefined ? undefined : `cookie from $${f.cookieEnv}`,
+        f.cookieEnv === undefined ? undefined : 'cookie from the environment (cookieEnv)',
       ].filter((part): part is string => part !== undefined);
       return `  ${f.id}${f.enabled ? '' : ' (disabled)'}: ${f.format} ${redactUrl(f.url)}${quota.length > 0 ? `, ${quota.join(', ')}` : ''}`;
     }),
@@ -57,12 +57,13 @@ export function summarizePolicy(policy: Policy, env?: SecretEnv): string[] {
     lines.push(`warning: intervals.feedRefresh (${formatDuration(intervals.feedRefresh)}) is shorter than intervals.tick (${formatDuration(intervals.tick)}); feeds are fetched at most once per tick`);
   }
   if (env !== undefined) {
-    const names = [
-      ...(daemon.passwordEnv === undefined ? [] : [daemon.passwordEnv]),
-      ...enabled.flatMap((f) => (f.cookieEnv === undefined ? [] : [f.cookieEnv])),
+    const keys = [
+      ...(daemon.passwordEnv === undefined ? [] : [{ key: 'daemon.passwordEnv', name: daemon.passwordEnv }]),
+      ...enabled.flatMap((f) => (f.cookieEnv === undefined ? [] : [{ key: `the cookieEnv of feed ${f.id}`, name: f.cookieEnv }])),
     ];
-    for (const name of new Set(names)) {
-      if ((env[name] ?? '') === '') lines.push(`warning: environment variable ${name} is not set here; the agent needs it where it runs`);
+    // Named by key, never by value: the value may be a secret typed in the wrong place.
+    for (const { key, name } of keys) {
+      if ((env[name] ?? '') === '') lines.push(`warning: the environment variable named by ${key} is not set here; the agent needs it where it runs`);
     }
   }
   return lines;

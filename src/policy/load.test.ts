@@ -94,8 +94,8 @@ describe('resolveSecrets', () => {
     const error = await rejectionOf(resolveSecrets(policy, { AT_COOKIE: '' }, readSecretFile));
     expect(error.code).toBe('SECRET_MISSING');
     expect(error.message.split('\n')).toEqual([
-      'environment variable RPC_PW (daemon.passwordEnv) is not set',
-      'environment variable AT_COOKIE (cookie of feed at) is empty',
+      'the environment variable named by daemon.passwordEnv is not set (daemon.passwordEnv holds the NAME of a variable, never the secret itself)',
+      'the environment variable named by the cookieEnv of feed at is empty',
     ]);
     expect(error.hint).toContain('EnvironmentFile=');
   });
@@ -142,8 +142,9 @@ describe('resolveSecrets', () => {
     }
     expect(messages).toEqual([
       `password file ${multiline} (daemon.passwordFile) has more than one line`,
-      'environment variable RPC_PW (daemon.passwordEnv) contains a line break',
-      'environment variable RPC_PW (daemon.passwordEnv) is not set\nenvironment variable AT_COOKIE (cookie of feed at) contains a line break',
+      'the environment variable named by daemon.passwordEnv contains a line break',
+      'the environment variable named by daemon.passwordEnv is not set (daemon.passwordEnv holds the NAME of a variable, never the secret itself)\n' +
+        'the environment variable named by the cookieEnv of feed at contains a line break',
       'password file /etc/pw (daemon.passwordFile) cannot be read (unknown error)',
     ]);
   });

@@ -65,11 +65,14 @@ function trimFinalNewline(text: string): string {
  */
 export async function resolveSecrets(policy: Policy, env: SecretEnv, readSecretFile: ReadSecretFile): Promise<ResolvedSecrets> {
   const problems: string[] = [];
-  const fromEnv = (name: string, purpose: string): string | undefined => {
+  // The message names the policy key, never the variable's name: a person who wrote the
+  // password itself where the name belongs would otherwise see it printed (logs, doctor).
+  const fromEnv = (name: string, key: string): string | undefined => {
     const value = env[name];
-    if (value === undefined) problems.push(`environment variable ${name} (${purpose}) is not set`);
-    else if (value === '') problems.push(`environment variable ${name} (${purpose}) is empty`);
-    else if (/[\r\n]/.test(value)) problems.push(`environment variable ${name} (${purpose}) contains a line break`);
+    const what = `the environment variable named by ${key}`;
+    if (value === undefined) problems.push(`${what} is not set (${key} holds the NAME of a variable, never the secret itself)`);
+    else if (value === '') problems.push(`${what} is empty`);
+    else if (/[\r\n]/.test(value)) problems.push(`${what} contains a line break`);
     else return value;
     return undefined;
   };
@@ -92,7 +95,7 @@ export async function resolveSecrets(policy: Policy, env: SecretEnv, readSecretF
   const feedCookies = new Map<string, string>();
   for (const feed of policy.feeds) {
     if (!feed.enabled || feed.cookieEnv === undefined) continue;
-    const value = fromEnv(feed.cookieEnv, `cookie of feed ${feed.id}`);
+    const value = fromEnv(feed.cookieEnv, `the cookieEnv of feed ${feed.id}`);
     if (value !== undefined) feedCookies.set(feed.id, value);
   }
 

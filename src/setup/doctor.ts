@@ -208,7 +208,7 @@ async function checkFeed(feed: FeedPolicy, policy: Policy, options: DoctorOption
     const secrets = await resolveSecrets({ ...policy, daemon: { ...policy.daemon, passwordEnv: undefined, passwordFile: undefined }, feeds: [feed] }, options.env, (p) => readFile(p, 'utf8'));
     cookie = secrets.feedCookies.get(feed.id);
   } catch (error) {
-    return failed(id, title, describeProblem(error), `set ${feed.cookieEnv ?? 'the cookie variable'} in the agent's environment (systemd: EnvironmentFile=)`);
+    return failed(id, title, describeProblem(error), `set the variable named by the cookieEnv of feed ${feed.id} in the agent's environment (systemd: EnvironmentFile=)`);
   }
   try {
     const answer = await fetchFeed(feed.url, {

@@ -154,4 +154,28 @@ describe('smartnode run under a service manager (built CLI)', () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   });
+
+  it('one SIGTERM in the middle of a tick finishes the tick and exits 0, not 130', async () => {
+    const policy = (await readFile(join(root, 'policy.yaml'), 'utf8')).replace('/c.csv', '/slow.csv');
+    await writeFile(join(root, 'slow.yaml'), policy);
+    const body = `TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\n`;
+    feeds.setRoute('/slow.csv', { contentType: 'text/csv', body, delayMs: 1500 });
+    const child = spawn('node', ['bin/smartnode.js', 'run', '--policy', join(root, 'slow.yaml'), '--state-dir', join(root, 'state-slow'), '--log-format', 'json'], {
+      env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    try {
+      await eventually('the tick to be fetching the slow feed', async () => feeds.requests.some((r) => r.path === '/slow.csv'), 30_000, 20);
+      child.kill('SIGTERM');
+      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(out).not.toContain('second SIGTERM');
+      expect(out).toContain('"msg":"tick 1 done');
+      expect(out).toContain('"msg":"smartnode stopped"');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
 });
