@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { SmartnodeError } from '../shared/index.js';
 import type { RpcHttp } from './rpc-http.js';
+import { parseAnswer } from './rpc-legacy.js';
 import { oldNamesFor, renameKeys, renameTableHeader, toSnakeCase, type RpcArguments, type RpcCall, type RpcMethod } from './rpc-methods.js';
 
 const ErrorObject = z.object({
@@ -36,18 +37,7 @@ export function createJsonRpc(http: RpcHttp): RpcCall & { notify(method: RpcMeth
   const call = async (method: RpcMethod, args: RpcArguments): Promise<RpcArguments> => {
     const id = nextId++;
     const text = await http.post(body(method, args, id), method);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new SmartnodeError('DAEMON_PROTOCOL', `${http.safeUrl} answered ${method} (JSON-RPC) with something that is not JSON: ${JSON.stringify(text.slice(0, 80))}`, {
-        cause: error,
-        retryable: true,
-        hint: 'check that the URL points at transmission-daemon\'s RPC endpoint (…/transmission/rpc), not a web page or proxy',
-        details: { url: http.safeUrl, method },
-      });
-    }
-    const parsed = Response.safeParse(json);
+    const parsed = Response.safeParse(parseAnswer(http, method, text, ' (JSON-RPC)'));
     if (!parsed.success) {
       throw new SmartnodeError('DAEMON_PROTOCOL', `${http.safeUrl} answered ${method} without a JSON-RPC 2.0 result or error: ${JSON.stringify(text.slice(0, 80))}`, {
         retryable: true,

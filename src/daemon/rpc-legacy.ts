@@ -22,18 +22,7 @@ const Envelope = z.object({
 export function createLegacyRpc(http: RpcHttp): RpcCall {
   return async (method, args) => {
     const text = await http.post(JSON.stringify({ method, arguments: args }), method);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new SmartnodeError('DAEMON_PROTOCOL', `${http.safeUrl} answered ${method} with something that is not JSON: ${JSON.stringify(text.slice(0, 80))}`, {
-        cause: error,
-        retryable: true,
-        hint: 'check that the URL points at transmission-daemon\'s RPC endpoint (…/transmission/rpc), not a web page or proxy',
-        details: { url: http.safeUrl, method },
-      });
-    }
-    const parsed = Envelope.safeParse(json);
+    const parsed = Envelope.safeParse(parseAnswer(http, method, text));
     if (!parsed.success) {
       throw new SmartnodeError('DAEMON_PROTOCOL', `${http.safeUrl} answered ${method} without a "result" string: ${JSON.stringify(text.slice(0, 80))}`, {
         retryable: true,
@@ -50,4 +39,18 @@ export function createLegacyRpc(http: RpcHttp): RpcCall {
     }
     return answer;
   };
+}
+
+/** An answer's JSON, or DAEMON_PROTOCOL saying it is none (both dialects). */
+export function parseAnswer(http: RpcHttp, method: string, text: string, dialect = ''): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new SmartnodeError('DAEMON_PROTOCOL', `${http.safeUrl} answered ${method}${dialect} with something that is not JSON: ${JSON.stringify(text.slice(0, 80))}`, {
+      cause: error,
+      retryable: true,
+      hint: 'check that the URL points at transmission-daemon\'s RPC endpoint (…/transmission/rpc), not a web page or proxy',
+      details: { url: http.safeUrl, method },
+    });
+  }
 }
