@@ -15,7 +15,7 @@
 export const RPC_METHODS = {
   'session-get': [],
   'session-set': [],
-  'session-stats': ['cumulative-stats', 'current-stats', 'uploadedBytes', 'downloadedBytes'],
+  'session-stats': ['cumulative-stats', 'current-stats', 'uploadedBytes', 'downloadedBytes', 'secondsActive', 'filesAdded', 'sessionCount'],
   'torrent-get': ['torrents', 'removed', 'announce', 'seederCount', 'leecherCount', 'downloadCount', 'lastScrapeTime', 'address', 'port', 'progress', 'rateToClient', 'rateToPeer'],
   'torrent-add': ['torrent-added', 'torrent-duplicate', 'hashString', 'name', 'id'],
   'torrent-set': [],
