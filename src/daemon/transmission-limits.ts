@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { SmartnodeError, parseInfoHash } from '../shared/index.js';
 import type { RateLimits, SessionStats, SpeedLimits, TorrentLimitsEntry } from './port.js';
 import type { RpcCall } from './rpc-methods.js';
-import { readTable } from './transmission-schema.js';
+import { describeIssue, readTable } from './transmission-schema.js';
 
 export const LIMIT_FIELDS = ['hashString', 'uploadLimit', 'uploadLimited', 'downloadLimit', 'downloadLimited', 'honorsSessionLimits'] as const;
 /** Bandwidth groups and the torrent field `group` came with 4.0 (rpc-version 17). */
@@ -88,7 +88,7 @@ export function createLimitsRpc(call: RpcCall, protocol: (method: string, what: 
       return table.rows.map((row) => {
         const parsed = RawLimits.safeParse(row);
         const infoHash = parsed.success ? parseInfoHash(parsed.data.hashString) : null;
-        if (!parsed.success || infoHash === null) throw protocol('torrent-get', `speed limits of ${JSON.stringify(row['hashString'])}`);
+        if (!parsed.success || infoHash === null) throw protocol('torrent-get', `speed limits of ${JSON.stringify(row['hashString'])}: ${parsed.success ? 'not an info-hash' : describeIssue(parsed.error)}`);
         const r = parsed.data;
         return {
           infoHash,
@@ -108,7 +108,7 @@ export function createLimitsRpc(call: RpcCall, protocol: (method: string, what: 
     async readBandwidthGroup(name) {
       // 4.1 reads the group's name from `group`, 4.0 from `name`: send both.
       const parsed = GroupAnswer.safeParse(await call('group-get', { group: name, name }));
-      if (!parsed.success) throw protocol('group-get', 'no group list with speed-limit-* fields');
+      if (!parsed.success) throw protocol('group-get', describeIssue(parsed.error));
       const found = parsed.data.group.find((g) => g.name === name);
       return found === undefined ? null : readLimits(found);
     },
@@ -133,7 +133,7 @@ export function createLimitsRpc(call: RpcCall, protocol: (method: string, what: 
 
     async readSessionLimits() {
       const parsed = SessionLimitsAnswer.safeParse(await call('session-get', { fields: ['speed-limit-up', 'speed-limit-up-enabled', 'speed-limit-down', 'speed-limit-down-enabled'] }));
-      if (!parsed.success) throw protocol('session-get', 'no speed-limit-* fields');
+      if (!parsed.success) throw protocol('session-get', describeIssue(parsed.error));
       return readLimits(parsed.data);
     },
 
@@ -143,7 +143,7 @@ export function createLimitsRpc(call: RpcCall, protocol: (method: string, what: 
 
     async readSessionStats() {
       const parsed = StatsAnswer.safeParse(await call('session-stats', {}));
-      if (!parsed.success) throw protocol('session-stats', 'no cumulative-stats / current-stats');
+      if (!parsed.success) throw protocol('session-stats', describeIssue(parsed.error));
       const { uploadedBytes, downloadedBytes, secondsActive } = parsed.data['current-stats'];
       const cumulative = parsed.data['cumulative-stats'];
       return { cumulative: { uploadedBytes: cumulative.uploadedBytes, downloadedBytes: cumulative.downloadedBytes }, current: { uploadedBytes, downloadedBytes }, secondsActive };

@@ -158,3 +158,11 @@ export function toDaemonTorrent(row: unknown): { torrent: DaemonTorrent } | { pr
     },
   };
 }
+
+/** The first thing a schema found wrong, as `field "a.b": why`, to name it in an error. */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (issue === undefined) return 'unexpected content';
+  const path = issue.path.join('.');
+  return path === '' ? issue.message : `field "${path}": ${issue.message}`;
+}

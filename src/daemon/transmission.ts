@@ -26,7 +26,7 @@ import type {
 import { openConnection, type DaemonProtocolChoice } from './connection.js';
 import type { RpcHttpOptions } from './rpc-http.js';
 import type { RpcCall } from './rpc-methods.js';
-import { POLL_FIELDS, readTable, toDaemonTorrent } from './transmission-schema.js';
+import { POLL_FIELDS, describeIssue, readTable, toDaemonTorrent } from './transmission-schema.js';
 import { PEER_FIELDS, toTorrentPeers } from './transmission-peers.js';
 import { createLimitsRpc } from './transmission-limits.js';
 
@@ -169,7 +169,7 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
         throw error;
       }
       const parsed = FreeSpaceAnswer.safeParse(answer);
-      if (!parsed.success) throw protocol('free-space', 'no size-bytes');
+      if (!parsed.success) throw protocol('free-space', describeIssue(parsed.error));
       if (parsed.data['size-bytes'] < 0) {
         throw new SmartnodeError('DAEMON_RPC', `transmission-daemon reports no free space figure for ${JSON.stringify(path)} (size-bytes ${parsed.data['size-bytes']})`, { hint, details: { path } });
       }
