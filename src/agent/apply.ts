@@ -9,6 +9,7 @@ import { SmartnodeError, type InfoHash } from '../shared/index.js';
 import type { MergedItem } from './candidates.js';
 import { toErrorView } from './events.js';
 import { isInsideDir, torrentDownloadDir, type OwnershipOp } from './ownership.js';
+import type { TorrentFile } from './sources.js';
 import type { AgentConfig, AgentDeps } from './tick.js';
 
 export interface ApplyResult {
@@ -30,11 +31,19 @@ export async function applyActions(
   dataDirs: ReadonlyMap<InfoHash, string>,
 ): Promise<ApplyResult> {
   const result: ApplyResult = { appliedAdds: 0, appliedRemoves: 0, failed: 0 };
-  const ordered = [...actions.filter((a) => a.kind === 'remove'), ...actions.filter((a) => a.kind === 'add')];
-  for (const action of ordered) {
+  const adds = actions.filter((a): a is Extract<Action, { kind: 'add' }> => a.kind === 'add');
+  // Every add's .torrent is fetched at once (the torrent source bounds it per host); each add
+  // goes to the daemon as soon as its file is there, so a slow host holds up only its own adds.
+  const files = new Map(adds.map((a) => {
+    const m = merged.get(a.infoHash);
+    const file = m === undefined ? Promise.resolve(null) : deps.torrents.readTorrent(m.item, m.primaryFeedId);
+    file.catch(() => undefined);
+    return [a.infoHash, file] as const;
+  }));
+  const apply = async (action: Action): Promise<void> => {
     try {
-      const done = action.kind === 'remove' ? await applyRemove(deps, config, action, dataDirs) : await applyAdd(deps, config, action, merged);
-      if (!done) continue;
+      const done = action.kind === 'remove' ? await applyRemove(deps, config, action, dataDirs) : await applyAdd(deps, config, action, merged, files.get(action.infoHash));
+      if (!done) return;
       if (action.kind === 'add') {
         result.appliedAdds++;
         deps.donated?.transfer.recordAdd(action.sizeBytes, deps.clock());
@@ -47,7 +56,20 @@ export async function applyActions(
       deps.bus.emit({ type: 'action-failed', atMs: deps.clock(), kind: action.kind, infoHash: action.infoHash, name: action.name, error: toErrorView(error) });
       if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE') throw error;
     }
-  }
+  };
+  for (const action of actions) if (action.kind === 'remove') await apply(action);
+  // Adds one at a time (state and daemon calls stay in sequence), in the order their files arrive.
+  let stopped: unknown = null;
+  let chain = Promise.resolve();
+  await Promise.all(adds.map(async (action) => {
+    await files.get(action.infoHash)?.catch(() => undefined);
+    chain = chain.then(async () => {
+      if (stopped === null) await apply(action).catch((error: unknown) => { stopped = error; });
+    });
+    await chain;
+  }));
+  await chain;
+  if (stopped !== null) throw stopped;
   return result;
 }
 
@@ -123,7 +145,7 @@ async function applyRemove(deps: AgentDeps, config: AgentConfig, action: Extract
 }
 
 /** Deletes an owned torrent and its data; `dir` is where the daemon keeps the data now. */
-async function removeOwned(deps: AgentDeps, config: AgentConfig, infoHash: InfoHash, dir: string): Promise<void> {
+export async function removeOwned(deps: AgentDeps, config: AgentConfig, infoHash: InfoHash, dir: string): Promise<void> {
   const record = deps.state.ownedRecord(infoHash);
   if (record === undefined) return;
   if (!isInsideDir(dir, config.downloadDir)) {
@@ -137,10 +159,16 @@ async function removeOwned(deps: AgentDeps, config: AgentConfig, infoHash: InfoH
   if (deps.removeEmptyDir !== undefined && dir !== config.downloadDir) await deps.removeEmptyDir(dir).catch(() => undefined);
 }
 
-async function applyAdd(deps: AgentDeps, config: AgentConfig, action: Extract<Action, { kind: 'add' }>, merged: ReadonlyMap<InfoHash, MergedItem>): Promise<boolean> {
+async function applyAdd(
+  deps: AgentDeps,
+  config: AgentConfig,
+  action: Extract<Action, { kind: 'add' }>,
+  merged: ReadonlyMap<InfoHash, MergedItem>,
+  prefetched: Promise<TorrentFile | null> | undefined,
+): Promise<boolean> {
   const m = merged.get(action.infoHash);
   if (m === undefined) return false;
-  const file = await deps.torrents.readTorrent(m.item, m.primaryFeedId);
+  const file = (await prefetched) ?? await deps.torrents.readTorrent(m.item, m.primaryFeedId);
   const downloadDir = torrentDownloadDir(config.downloadDir, action.infoHash);
   deps.state.putOwned({
     infoHash: action.infoHash, name: file.name, sizeBytes: file.totalSizeBytes,

@@ -76,6 +76,7 @@ function crashingAt(port: DaemonPort, k: number, mode: Mode): { port: DaemonPort
       setLabels: wrap((h, l) => port.setLabels(h, l)),
       setLocation: wrap((h, d) => port.setLocation(h, d)),
       removeTorrent: wrap((h, o) => port.removeTorrent(h, o)),
+      verifyTorrent: wrap((h) => port.verifyTorrent(h)),
       listTorrentLimits: () => port.listTorrentLimits(),
       setTorrentLimits: wrap((h, l) => port.setTorrentLimits(h, l)),
       setBandwidthGroup: wrap((n, l) => port.setBandwidthGroup(n, l)),

@@ -3,6 +3,7 @@
  * Events are plain JSON-safe data (they cross the control socket) and never carry secrets.
  */
 import type { InfoHash } from '../shared/index.js';
+import type { IntegrityView } from '../integrity/index.js';
 import type { ScoreFactors } from '../plan/index.js';
 import type { DaemonProtocol } from '../daemon/index.js';
 
@@ -23,7 +24,7 @@ export type AgentEvent =
   | { type: 'tick-finished'; atMs: number; tick: number; durationMs: number; adds: number; removes: number; failed: number; dryRun: boolean }
   | { type: 'tick-failed'; atMs: number; tick: number; error: ErrorView; retryInMs: number }
   | { type: 'feed-fetched'; atMs: number; feedId: string; items: number; notModified: boolean; warnings: number }
-  | { type: 'feed-failed'; atMs: number; feedId: string; error: ErrorView; keptItems: number }
+  | { type: 'feed-failed'; atMs: number; feedId: string; error: ErrorView; keptItems: number; /** When the feed's host is tried again (backoff). */ retryAtMs?: number }
   | { type: 'feed-item-dropped'; atMs: number; feedId: string; message: string }
   | { type: 'scrape-failed'; atMs: number; tracker: string; error: ErrorView }
   | { type: 'probe-failed'; atMs: number; tracker: string; error: ErrorView }
@@ -49,7 +50,9 @@ export type AgentEvent =
   | { type: 'policy-reload-failed'; atMs: number; path: string; error: ErrorView }
   | { type: 'limits-warning'; atMs: number; message: string }
   /** Agent state or secrets found wanting at start (state restored from backup, lost, a readable password file). */
-  | { type: 'state-warning'; atMs: number; message: string };
+  | { type: 'state-warning'; atMs: number; message: string }
+  /** A finding about the data of an owned torrent (verify, repair, vanished, content digest). */
+  | { type: 'integrity'; atMs: number; infoHash: InfoHash; name: string; code: string; text: string; expected?: string; actual?: string };
 
 /** One owned torrent as `status` and the dashboard show it (from the daemon and the last plan). */
 export interface OwnedTorrentView {
@@ -83,6 +86,8 @@ export interface OwnedTorrentView {
   /** The planner's decision for it this tick ('keep' or 'remove') and its reason. */
   action: string;
   reason: ReasonView;
+  /** When its data was last verified and what the last check found. */
+  integrity?: IntegrityView | null;
 }
 
 /** A torrent the plan considered and does not hold: the planner's score and reason. */

@@ -3,13 +3,14 @@
  * last-good fallback, tracker scrape with a per-hash cache, and .torrent files fetched with the
  * feed's cookie (so "hosted by" passkeys are kept), verified and cached in memory.
  */
-import { FeedCache, fetchTorrentFile, parseTorrentFile, verifyTorrentForItem, type FeedSource as FeedCacheSource } from '../feeds/index.js';
+import { FeedCache, type FeedSource as FeedCacheSource } from '../feeds/index.js';
 import type { FeedItem } from '../feeds/types.js';
-import { SmartnodeError, type InfoHash } from '../shared/index.js';
+import type { InfoHash } from '../shared/index.js';
 import type { Scraper } from '../swarm/index.js';
 import type { SwarmCounts } from '../swarm/types.js';
 import { toErrorView, type EventBus } from './events.js';
-import type { CountRequest, CountSource, FeedSnapshot, FeedSource, TorrentFile, TorrentSource, TorrentSummary } from './sources.js';
+import { createHostBackoff, hostOf } from './host-backoff.js';
+import type { CountRequest, CountSource, FeedSnapshot, FeedSource } from './sources.js';
 
 /** A feed as the feeds domain's cache takes it (id, URL, format or 'auto', cookie). */
 export type FeedSpec = FeedCacheSource;
@@ -22,9 +23,16 @@ export interface HttpLimits {
 }
 
 /**
- * Schedules feed refreshes (each feed once per refresh interval; a failed one again at the next
- * tick) over the feeds domain's FeedCache, which keeps the last good items, and reports what
- * happened as events.
+ * Schedules feed refreshes over the feeds domain's FeedCache, which keeps the last good items
+ * (on disk too, with `storeDir`), and reports what happened as events.
+ *
+ * - Each feed is fetched once per refresh interval. A failed feed is tried again when its host's
+ *   backoff ends (exponential from FEED_BACKOFF_BASE_MS, capped, reset by a success), and such a
+ *   retry runs in the background: a tick never waits on a host known to fail; the result is
+ *   used by the first tick after it lands.
+ * - A feed that failed is never read as empty: its last good items stay, and when there are none
+ *   (no copy ever, or an unreadable one) the owned torrents charged to it are listed for it, so
+ *   the planner keeps them rather than dropping them as "no feed lists it any more".
  */
 export function createHttpFeedSource(options: {
   feeds: () => readonly FeedSpec[];
@@ -33,9 +41,15 @@ export function createHttpFeedSource(options: {
   bus: EventBus;
   /** Announce URLs the policy adds to every item of a feed (for scraping). */
   extraTrackers: (feedId: string) => readonly string[];
-}): FeedSource & { lastError(feedId: string): string | undefined } {
-  const cache = new FeedCache();
+  /** Where the last good copy of each feed is kept across restarts (none: memory only). */
+  storeDir?: string;
+  /** Owned torrents charged to a feed (listed for it while it has failed with nothing kept). */
+  ownedFor?: (feedId: string) => readonly OwnedPlaceholder[];
+}): FeedSource & { lastError(feedId: string): string | undefined; settled(): Promise<void> } {
+  const cache = new FeedCache(options.storeDir === undefined ? {} : { dir: options.storeDir });
   const state = new Map<string, { items: FeedItem[]; checkedAtMs: number; error: string | undefined }>();
+  const backoff = createHostBackoff(FEED_BACKOFF_BASE_MS, FEED_BACKOFF_MAX_MS);
+  const running = new Map<string, Promise<void>>();
 
   const refresh = async (feed: FeedSpec, nowMs: number): Promise<void> => {
     const result = await cache.refresh(
@@ -48,27 +62,61 @@ export function createHttpFeedSource(options: {
       options.bus.emit({ type: 'feed-item-dropped', atMs: nowMs, feedId: feed.id, message: warning.message });
     }
     if (result.error !== null) {
+      const retryAtMs = backoff.failed(hostOf(feed.url), nowMs);
       state.set(feed.id, { items, checkedAtMs: nowMs, error: result.error.message });
-      options.bus.emit({ type: 'feed-failed', atMs: nowMs, feedId: feed.id, error: toErrorView(result.error), keptItems: result.items.length });
+      options.bus.emit({ type: 'feed-failed', atMs: nowMs, feedId: feed.id, error: toErrorView(result.error), keptItems: result.items.length, retryAtMs });
       return;
     }
+    backoff.succeeded(hostOf(feed.url));
     state.set(feed.id, { items, checkedAtMs: nowMs, error: undefined });
     options.bus.emit({ type: 'feed-fetched', atMs: nowMs, feedId: feed.id, items: items.length, notModified: result.freshness === 'not-modified', warnings: result.warnings.length });
+  };
+
+  const itemsOf = (feed: FeedSpec): FeedItem[] => {
+    const entry = state.get(feed.id);
+    if (entry === undefined || entry.error === undefined || entry.items.length > 0) return entry?.items ?? [];
+    return (options.ownedFor?.(feed.id) ?? []).map(placeholderItem);
   };
 
   return {
     async readFeeds(nowMs) {
       const feeds = options.feeds();
       const interval = options.refreshIntervalMs();
-      const due = feeds.filter((f) => {
-        const entry = state.get(f.id);
-        return entry === undefined || entry.error !== undefined || nowMs - entry.checkedAtMs >= interval;
-      });
-      await Promise.all(due.map((f) => refresh(f, nowMs)));
-      return feeds.map((f): FeedSnapshot => ({ feedId: f.id, items: state.get(f.id)?.items ?? [] }));
+      const awaited: Promise<void>[] = [];
+      for (const feed of feeds) {
+        if (running.has(feed.id)) continue;
+        const entry = state.get(feed.id);
+        const host = hostOf(feed.url);
+        const due = entry === undefined
+          || (entry.error !== undefined ? backoff.retryAtMs(host) <= nowMs : nowMs - entry.checkedAtMs >= interval);
+        if (!due) continue;
+        const job = refresh(feed, nowMs).finally(() => running.delete(feed.id));
+        running.set(feed.id, job);
+        if (backoff.failures(host) === 0) awaited.push(job);
+      }
+      await Promise.all(awaited);
+      return feeds.map((f): FeedSnapshot => ({ feedId: f.id, items: itemsOf(f) }));
     },
     lastError: (feedId) => state.get(feedId)?.error,
+    settled: async () => {
+      await Promise.all([...running.values()]);
+    },
   };
+}
+
+/** First retry of a failing feed host after 5 minutes, doubling to at most an hour. */
+export const FEED_BACKOFF_BASE_MS = 5 * 60_000;
+export const FEED_BACKOFF_MAX_MS = 60 * 60_000;
+
+/** What the agent state knows of an owned torrent, enough to stand in for its feed's item. */
+export interface OwnedPlaceholder {
+  infoHash: InfoHash;
+  name: string;
+  sizeBytes: number;
+}
+
+function placeholderItem(owned: OwnedPlaceholder): FeedItem {
+  return { infoHash: owned.infoHash, name: owned.name, sizeBytes: owned.sizeBytes, torrentUrl: null, magnetUri: null, trackers: [], counts: null, publishedAtMs: null };
 }
 
 export function createScrapeCountSource(options: {
@@ -105,68 +153,4 @@ export function createScrapeCountSource(options: {
   };
 }
 
-const RECENT_METAINFO = 32;
-
-export function createHttpTorrentSource(options: {
-  cookieFor: (feedId: string) => string | undefined;
-  limits: HttpLimits;
-  /** How long a refused .torrent (bad hash, hostile) is not fetched again. */
-  refusalTtlMs: number;
-  clock: () => number;
-}): TorrentSource {
-  // Summaries of every .torrent seen are small; the metainfo bytes (up to the size cap each)
-  // are kept only for the few most recent, which are the ones about to be added.
-  const summaries = new Map<InfoHash, TorrentSummary>();
-  const recent = new Map<InfoHash, TorrentFile>();
-  const remember = (file: TorrentFile): void => {
-    const { metainfo: _bytes, ...summary } = file;
-    summaries.set(file.infoHash, summary);
-    recent.delete(file.infoHash);
-    recent.set(file.infoHash, file);
-    while (recent.size > RECENT_METAINFO) recent.delete(recent.keys().next().value as InfoHash);
-  };
-  const refused = new Map<InfoHash, { message: string; untilMs: number }>();
-  /** Why a .torrent was refused, while the refusal lasts (an expired one is forgotten). */
-  const refusal = (hash: InfoHash): string | undefined => {
-    const entry = refused.get(hash);
-    if (entry === undefined) return undefined;
-    if (entry.untilMs > options.clock()) return entry.message;
-    refused.delete(hash);
-    return undefined;
-  };
-  return {
-    cached: (hash) => summaries.get(hash),
-    refusal,
-    async readTorrent(item, feedId) {
-      const hit = recent.get(item.infoHash);
-      if (hit !== undefined) return hit;
-      const previous = refusal(item.infoHash);
-      if (previous !== undefined) {
-        throw new SmartnodeError('TORRENT_INVALID', previous, { hint: 'smartnode will try this .torrent again later' });
-      }
-      if (item.torrentUrl === null) {
-        throw new SmartnodeError('TORRENT_FETCH', `feed ${feedId} gives no .torrent URL for ${item.name}`, {
-          hint: 'smartnode adds torrents from .torrent files only; the feed must link one (enclosure, link, or url field)',
-        });
-      }
-      try {
-        const bytes = await fetchTorrentFile(item.torrentUrl, {
-          cookie: options.cookieFor(feedId),
-          timeoutMs: options.limits.timeoutMs,
-          maxBytes: options.limits.torrentFileMaxBytes,
-          userAgent: options.limits.userAgent,
-        });
-        const meta = parseTorrentFile(bytes);
-        verifyTorrentForItem(meta, item.infoHash);
-        const file: TorrentFile = { metainfo: bytes, infoHash: meta.infoHash, name: meta.name, totalSizeBytes: meta.totalSizeBytes, trackers: meta.trackers };
-        remember(file);
-        return file;
-      } catch (error) {
-        if (error instanceof SmartnodeError && !error.retryable) {
-          refused.set(item.infoHash, { message: error.message, untilMs: options.clock() + options.refusalTtlMs });
-        }
-        throw error;
-      }
-    },
-  };
-}
+export { createHttpTorrentSource } from './torrent-source.js';

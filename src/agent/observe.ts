@@ -71,13 +71,14 @@ export async function probeTorrentFiles(deps: AgentDeps, config: AgentConfig, me
     (m.item.sizeBytes === null || (m.feedCounts === null && m.trackers.length === 0)));
   // Unknown sizes first: without a size a candidate cannot be planned at all.
   wanted.sort((a, b) => Number(a.item.sizeBytes !== null) - Number(b.item.sizeBytes !== null));
-  for (const m of wanted.slice(0, config.maxTorrentProbesPerTick)) {
+  // Concurrently: the torrent source bounds fetches per host and in all.
+  await Promise.all(wanted.slice(0, config.maxTorrentProbesPerTick).map(async (m) => {
     try {
       await deps.torrents.readTorrent(m.item, m.primaryFeedId);
     } catch (error) {
       deps.bus.emit({ type: 'torrent-file-failed', atMs: deps.clock(), infoHash: m.infoHash, name: m.item.name, error: toErrorView(error) });
     }
-  }
+  }));
 }
 
 export function trackersOf(m: MergedItem, torrents: TorrentSource): string[] {

@@ -9,6 +9,8 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, s
 import { join } from 'node:path';
 import Conf from 'conf';
 import { z } from 'zod';
+import { integrityRecordSchema, type IntegrityRecord } from '../integrity/record.js';
+import { publishedRecordSchema, type PublishedRecord } from '../publish/record.js';
 import { SmartnodeError, parseInfoHash, type InfoHash } from '../shared/index.js';
 
 const infoHashSchema = z.string().transform((raw, ctx) => {
@@ -40,6 +42,10 @@ const stateSchema = z.object({
   pins: z.array(infoHashSchema),
   bans: z.array(infoHashSchema),
   paused: z.boolean(),
+  /** Per owned (or banned-as-corrupt) torrent: last verified, checks under way, last finding. */
+  integrity: z.record(z.string(), integrityRecordSchema).default({}),
+  /** Datasets this node published: never owned, evicted, counted or deleted. */
+  published: z.record(z.string(), publishedRecordSchema).default({}),
 });
 
 export type OwnedRecord = z.infer<typeof ownedRecordSchema>;
@@ -66,6 +72,12 @@ export interface AgentStateStore {
   setBanned(hash: InfoHash, banned: boolean): void;
   isPaused(): boolean;
   setPaused(paused: boolean): void;
+  integrity(): Map<InfoHash, IntegrityRecord>;
+  /** Replaces the integrity records of these torrents and drops those of `forget`, in one write. */
+  putIntegrity(records: ReadonlyMap<InfoHash, IntegrityRecord>, forget?: readonly InfoHash[]): void;
+  published(): PublishedRecord[];
+  putPublished(record: PublishedRecord): void;
+  deletePublished(hash: InfoHash): void;
 }
 
 /** The last good state, rewritten after every successful write: what a lost state.json is restored from. */
@@ -83,7 +95,7 @@ export function openAgentState(stateDir: string): AgentStateStore {
       configName: 'state',
       accessPropertiesByDotNotation: false,
       configFileMode: 0o600,
-      defaults: { version: 1, nodeId: randomUUID(), owned: {}, pins: [], bans: [], paused: false },
+      defaults: { version: 1, nodeId: randomUUID(), owned: {}, pins: [], bans: [], paused: false, integrity: {}, published: {} },
     });
   } catch (error) {
     if (error instanceof SmartnodeError) throw error;
@@ -158,6 +170,14 @@ export function openAgentState(stateDir: string): AgentStateStore {
     setBanned: (hash, banned) => write((d) => { d.bans = toggle(d.bans, hash, banned); }),
     isPaused: () => read().paused,
     setPaused: (paused) => write((d) => { d.paused = paused; }),
+    integrity: () => new Map(Object.entries(read().integrity) as [InfoHash, IntegrityRecord][]),
+    putIntegrity: (records, forget = []) => write((d) => {
+      for (const [hash, record] of records) d.integrity[hash] = record;
+      for (const hash of forget) delete d.integrity[hash];
+    }),
+    published: () => Object.values(read().published),
+    putPublished: (record) => write((d) => { d.published[record.infoHash] = record; }),
+    deletePublished: (hash) => write((d) => { delete d.published[hash]; }),
   };
 }
 

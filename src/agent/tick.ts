@@ -13,6 +13,7 @@ import { actionEvent, applyActions, applyOwnershipOps } from './apply.js';
 import { buildCandidates, buildHeld, mergeFeedItems } from './candidates.js';
 import { findOffDownloadFilesystem } from './filesystems.js';
 import type { EventBus } from './events.js';
+import { runIntegrityStep, type IntegrityConfig } from './integrity-step.js';
 import { planInputsWithSignals, type SignalSource } from './observe-signals.js';
 import { pollDaemon, probeTorrentFiles, readFreeBytes, trackersOf, type TickMemo } from './observe.js';
 import type { CountSource, FeedSource, TorrentSource } from './sources.js';
@@ -36,6 +37,8 @@ export interface AgentConfig {
   absenceSettleMs?: number;
   /** Bandwidth caps, transfer caps, daily budget, eviction confirmation, policy pins (issue 4). */
   donated?: DonatedConfig;
+  /** Scheduled re-verification and its read budget; content digests are checked whenever a feed states them. */
+  integrity?: IntegrityConfig;
 }
 
 export interface AgentDeps {
@@ -126,6 +129,7 @@ export async function runTick(deps: AgentDeps, config: AgentConfig, options: { d
 
   const { appliedAdds, appliedRemoves, failed } = await applyActions(deps, config, actions, merged, dataDirs);
   await finish(appliedRemoves);
+  await runIntegrityStep(deps, config, { torrents, merged, desired: new Set(plan.desired), nowMs });
   return { plan, actions, appliedAdds, appliedRemoves, failed, torrents };
 }
 

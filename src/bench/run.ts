@@ -14,6 +14,8 @@ const BENCHES = [
   { file: 'feeds-bench.js', title: 'Parsing a 50,000-item RSS feed (target: <= 2 s)' },
   { file: 'ui-bench.js', title: 'Dashboard with 1,000 owned torrents and 10,000 candidates (target: <= 16 ms a frame; idle <= 2 % of a core at one update a second)' },
   { file: 'budget-bench.js', title: 'Budget accounting in a tick with 2,000 owned torrents (target: overhead <= 20 ms)' },
+  { file: 'memory-bench.js', title: 'Memory under the service unit\'s 256 MB heap: a feed at the default cap in each format (fetch, and reload from the last good copy), an endless RPC answer, an endless CSV feed (target: each case finishes as it should within the heap; peak RSS reported)' },
+  { file: 'integrity-bench.js', title: 'Content digest and .torrent of a 2 GB dataset (targets: <= 1.2x sha256sum; no slower than transmission-create)' },
   { file: 'daemon-poll-bench.js', title: 'One daemon poll with 2,000 torrents in a real transmission-daemon (target: >= 5x fewer bytes than getAllData)' },
 ];
 

@@ -33,7 +33,7 @@ import {
   type ScoringPolicy,
   type ScrapeSample,
 } from '../plan/index.js';
-import { encodeBencode, toInfoHash } from '../shared/index.js';
+import { encodeBencode, toInfoHash, type HttpTransport } from '../shared/index.js';
 import { createGeoResolver, loadCountryLookup } from '../swarm/index.js';
 import type { AgentConfig } from '../agent/tick.js';
 import { SERVICE_HEAP_MB } from './plan-bench.js';
@@ -214,13 +214,17 @@ export async function agentTicks(candidateCount: number, heldCount: number, tick
       }
       return encodeBencode({ complete: 3, incomplete: 4, interval: 1800, peers: bytes });
     };
-    const fakeTracker = async (): Promise<Response> => new Response(peersReply(), { status: 200 });
+    // A tracker answering every announce with PEERS public peers, without a socket.
+    const fakeTracker: HttpTransport = async (url, _options, read) => {
+      const reply = peersReply();
+      return read({ status: 200, url, header: () => null }, { bytes: async () => reply, chunks: async function* () { yield reply; } });
+    };
     let clockMs = Date.now();
     const history = await openScrapeHistory(dir, { maxSamples: 12, maxAgeMs: 4 * 86_400_000 });
     const signals = createSignalSource({
       daemon,
       history,
-      prober: createSwarmProber({ enabled: () => true, intervalMs: () => 6 * HOUR_MS, maxPerTick: 50, requestsPerSecond: 100, numwant: PEERS, timeoutMs: 5000, now: () => clockMs, fetchImpl: fakeTracker }),
+      prober: createSwarmProber({ enabled: () => true, intervalMs: () => 6 * HOUR_MS, maxPerTick: 50, requestsPerSecond: 100, numwant: PEERS, timeoutMs: 5000, now: () => clockMs, transport: fakeTracker }),
       loadResolver: async () => createGeoResolver(await loadCountryLookup(dir)),
       settings: () => ({ geography, slowDownloads: geography, peerPollsPerTick: 50, windowMs: 2 * 86_400_000, minSpanMs: HOUR_MS, country: null }),
       bus,

@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander';
 import { runTick } from '../agent/tick.js';
-import { explainDecision, type Decision } from '../plan/index.js';
+import { describeIntegrity, toIntegrityView } from '../integrity/index.js';
+import { explainDecision, formatDuration, type Decision } from '../plan/index.js';
 import { SmartnodeError } from '../shared/index.js';
 import type { CliIO } from './main.js';
 import { buildRuntime } from './runtime.js';
@@ -40,10 +41,14 @@ export function registerExplainCommand(program: Command, io: CliIO, secrets: str
       secrets.push(...runtime.secrets);
       const result = await runTick(runtime.deps, runtime.config, { dryRun: true, tick: 0 });
       const decision = findDecision(result.plan.decisions, query);
+      const record = decision.isOwned ? runtime.deps.state.integrity().get(decision.infoHash) : undefined;
+      const integrity = record === undefined ? null : toIntegrityView(record);
       if (opts.json) {
-        io.stdout.write(JSON.stringify({ schema: 'smartnode.explain/1', nowMs: result.plan.nowMs, decision }, null, 2) + '\n');
+        io.stdout.write(JSON.stringify({ schema: 'smartnode.explain/1', nowMs: result.plan.nowMs, decision, integrity }, null, 2) + '\n');
         return;
       }
-      io.stdout.write(explainDecision(decision, result.plan.nowMs, runtime.config.planPolicy.scoring).join('\n') + '\n');
+      const lines = explainDecision(decision, result.plan.nowMs, runtime.config.planPolicy.scoring);
+      if (decision.isOwned) lines.push(describeIntegrity(integrity, result.plan.nowMs, formatDuration));
+      io.stdout.write(lines.join('\n') + '\n');
     });
 }

@@ -64,7 +64,10 @@ function logEvent(logger: Logger, event: AgentEvent): void {
       logger.info({ event: event.type, feed: event.feedId, items: event.items, warnings: event.warnings }, event.notModified ? `feed ${event.feedId} not modified` : `feed ${event.feedId}: ${event.items} items`);
       return;
     case 'feed-failed':
-      logger.warn({ event: event.type, feed: event.feedId, code: event.error.code, keptItems: event.keptItems }, `feed ${event.feedId} failed: ${withHint(event.error)}; keeping ${event.keptItems} items from the last good fetch`);
+      logger.warn(
+        { event: event.type, feed: event.feedId, code: event.error.code, keptItems: event.keptItems, ...(event.retryAtMs === undefined ? {} : { retryAt: new Date(event.retryAtMs).toISOString() }) },
+        `feed ${event.feedId} failed: ${withHint(event.error)}; keeping ${event.keptItems} items from the last good fetch${event.retryAtMs === undefined ? '' : `; next try at ${new Date(event.retryAtMs).toISOString()}`}`,
+      );
       return;
     case 'feed-item-dropped':
       logger.warn({ event: event.type, feed: event.feedId }, `feed ${event.feedId}: dropped an item: ${event.message}`);
@@ -132,6 +135,13 @@ function logEvent(logger: Logger, event: AgentEvent): void {
     case 'state-warning':
       logger.warn({ event: event.type }, event.message);
       return;
+    case 'integrity': {
+      const fields = { event: event.type, infoHash: event.infoHash, code: event.code, ...(event.expected === undefined ? {} : { expected: event.expected, actual: event.actual }) };
+      const line = `${event.code} ${event.name}: ${event.text}`;
+      if (event.code === 'CORRUPT' || event.code === 'DATA_VANISHED' || event.code === 'BAD_PIECES') logger.warn(fields, line);
+      else logger.info(fields, line);
+      return;
+    }
   }
 }
 

@@ -10,6 +10,7 @@ import { registerDoctorCommand } from './doctor.js';
 import { registerExplainCommand } from './explain.js';
 import { defaultInitDeps, registerInitCommand } from './init.js';
 import { registerPlanCommand } from './plan.js';
+import { registerPublishCommand } from './publish.js';
 import { registerRunCommand } from './run.js';
 import { registerStatusCommand } from './status.js';
 
@@ -38,6 +39,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
   registerInitCommand(program, io, defaultInitDeps());
   registerDoctorCommand(program, io, setExitCode);
   registerStatusCommand(program, io, setExitCode);
+  registerPublishCommand(program, io, secrets);
   registerDashboardCommand(program, io, setExitCode);
 
   const policy = program.command('policy').description('Policy file tools.');
@@ -62,7 +64,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     io.stderr.write(redactText(formatError(error), secrets) + '\n');
-    if (error instanceof SmartnodeError) return error.code.startsWith('POLICY') || error.code === 'SECRET_MISSING' ? 2 : 1;
+    if (error instanceof SmartnodeError) return error.code.startsWith('POLICY') || error.code === 'SECRET_MISSING' || error.code === 'PUBLISH_INVALID' ? 2 : 1;
     return 1;
   }
 }

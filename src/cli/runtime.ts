@@ -40,7 +40,7 @@ export interface Runtime {
 }
 
 /** Keys a running agent cannot take over: they need a restart (reported when edited). */
-const RESTART_KEYS = ['daemon', 'node', 'limits.feedMaxBytes', 'limits.torrentFileMaxBytes', 'limits.fetchTimeout', 'scrape.requestsPerSecond', 'intervals.tick', 'geo.overrides', 'announceProbe.requestsPerSecond'];
+const RESTART_KEYS = ['daemon', 'node', 'limits.feedMaxBytes', 'limits.torrentFileMaxBytes', 'limits.rpcAnswerMaxBytes', 'limits.fetchTimeout', 'scrape.requestsPerSecond', 'intervals.tick', 'geo.overrides', 'announceProbe.requestsPerSecond'];
 
 export async function buildRuntime(options: { policyPath: string; stateDir?: string; env?: NodeJS.ProcessEnv; yes?: boolean }): Promise<Runtime> {
   const env = options.env ?? process.env;
@@ -66,6 +66,7 @@ export async function buildRuntime(options: { policyPath: string; stateDir?: str
     password: secrets.rpcPassword,
     timeoutMs: policy.daemon.timeout,
     protocol: policy.daemon.protocol,
+    maxAnswerBytes: policy.limits.rpcAnswerMaxBytes,
   });
   const limits: HttpLimits = {
     timeoutMs: policy.limits.fetchTimeout,
@@ -80,6 +81,8 @@ export async function buildRuntime(options: { policyPath: string; stateDir?: str
     limits,
     bus,
     extraTrackers: (feedId) => enabledFeeds().find((f) => f.id === feedId)?.trackers ?? [],
+    storeDir: join(stateDir, 'feeds'),
+    ownedFor: (feedId) => state.owned().filter((r) => r.phase === 'owned' && r.feedIds.includes(feedId)),
   });
   const counts = createScrapeCountSource({
     scraper: createScraper({ requestsPerSecond: policy.scrape.requestsPerSecond, timeoutMs: Math.min(policy.limits.fetchTimeout, 15_000), now: clock }),
@@ -192,6 +195,7 @@ export function toAgentConfig(policy: Policy): AgentConfig {
     trackerStatsIntervalMs: policy.intervals.scrape,
     maxTorrentProbesPerTick: 20,
     donated: toDonatedConfig(policy),
+    integrity: { reverifyEveryMs: policy.integrity.reverifyEvery, readRateBytesPerSec: policy.integrity.readRate ?? null },
   };
 }
 

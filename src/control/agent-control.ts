@@ -13,7 +13,7 @@ import { initialStatus, reduceStatus, type StatusSnapshot } from './status-model
 
 export interface AgentControlOptions {
   bus: EventBus;
-  state: Pick<AgentStateStore, 'nodeId' | 'pins' | 'bans' | 'isPaused' | 'setPaused' | 'setPinned' | 'setBanned' | 'ownedRecord'>;
+  state: Pick<AgentStateStore, 'nodeId' | 'pins' | 'bans' | 'isPaused' | 'setPaused' | 'setPinned' | 'setBanned' | 'ownedRecord'> & Partial<Pick<AgentStateStore, 'integrity'>>;
   clock: () => number;
   /** Wakes the loop for a tick now; false when it is not waiting (a tick is running). */
   tickNow: () => boolean;
@@ -64,6 +64,7 @@ export function createAgentControl(options: AgentControlOptions): AgentControl {
     observeTick(result) {
       const view = buildMirrorView({
         result, appliedAdds, appliedRemoves, pins: state.pins(), candidateLimit: options.candidateLimit ?? DEFAULT_CANDIDATE_LIMIT,
+        ...(state.integrity === undefined ? {} : { integrity: state.integrity() }),
       });
       bus.emit({ type: 'mirror', atMs: clock(), view });
     },

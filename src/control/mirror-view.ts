@@ -5,6 +5,7 @@
  */
 import type { CandidateView, MirrorView, OwnedTorrentView, ReasonView } from '../agent/events.js';
 import type { TickResult } from '../agent/tick.js';
+import { toIntegrityView, type IntegrityRecord } from '../integrity/index.js';
 import type { Decision } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
 
@@ -18,6 +19,8 @@ export interface MirrorViewInput {
   appliedRemoves: ReadonlySet<InfoHash>;
   pins: ReadonlySet<InfoHash>;
   candidateLimit?: number;
+  /** What agent state records of each owned torrent's integrity. */
+  integrity?: ReadonlyMap<InfoHash, IntegrityRecord>;
 }
 
 export function buildMirrorView(input: MirrorViewInput): MirrorView {
@@ -29,7 +32,7 @@ export function buildMirrorView(input: MirrorViewInput): MirrorView {
   let candidateTotal = 0;
   for (const d of plan.decisions) {
     if (d.isOwned) {
-      if (!input.appliedRemoves.has(d.infoHash)) owned.push(ownedRow(d, byHash.get(d.infoHash), input.pins));
+      if (!input.appliedRemoves.has(d.infoHash)) owned.push(withIntegrity(ownedRow(d, byHash.get(d.infoHash), input.pins), input.integrity));
       continue;
     }
     if (input.appliedAdds.has(d.infoHash)) {
@@ -61,6 +64,11 @@ export function buildMirrorView(input: MirrorViewInput): MirrorView {
     downloadRateBytesPerSec: down,
     feeds: plan.feeds.map((f) => ({ ...f })),
   };
+}
+
+function withIntegrity(row: OwnedTorrentView, records: ReadonlyMap<InfoHash, IntegrityRecord> | undefined): OwnedTorrentView {
+  const record = records?.get(row.infoHash);
+  return record === undefined ? row : { ...row, integrity: toIntegrityView(record) };
 }
 
 function reasonOf(d: Decision): ReasonView {

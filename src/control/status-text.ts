@@ -1,6 +1,7 @@
 /**
  * Pure: `smartnode status` as text. Reasons are the planner's texts, as received.
  */
+import { describeIntegrity } from '../integrity/index.js';
 import { formatBytes, formatDuration, formatScore } from '../plan/index.js';
 import type { StatusSnapshot } from './status-model.js';
 
@@ -27,6 +28,7 @@ export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; li
     for (const o of m.owned.slice(0, limit)) {
       lines.push(`  ${o.pinned ? '*' : ' '} ${o.name}  ${formatBytes(o.sizeBytes)}  ${Math.round(o.percentDone * 100)}%  ` +
         `seeders ${o.seeders ?? '?'}  up ${formatBytes(o.uploadRateBytesPerSec)}/s  ratio ${o.ratio === null ? '-' : o.ratio.toFixed(2)}  score ${formatScore(o.score)}  ${o.reason.text}`);
+      if (o.integrity !== undefined && o.integrity !== null) lines.push(`      ${describeIntegrity(o.integrity, options.nowMs, formatDuration)}`);
     }
     if (m.owned.length > limit) lines.push(`  ... ${m.owned.length - limit} more`);
     lines.push('', `best candidates (${m.candidateTotal} not held):`);

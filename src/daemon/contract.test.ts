@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRealTorrent, pathExists, startTestDaemon } from '../../test/helpers/daemon.js';
 import { describeDaemonContract } from './contract.js';
@@ -26,6 +27,8 @@ describeDaemonContract('in-memory fake', async () => {
       return built;
     },
     dataExists: async (name) => daemon.control.fileExists(`${downloadDir}/${name}`),
+    corruptData: async (name) => daemon.control.corruptFile(`${downloadDir}/${name}`, 14),
+    deleteData: async (name) => daemon.control.deleteFile(`${downloadDir}/${name}`),
     connect: (credentials) => daemon.control.connect(credentials),
     stopDaemon: async () => daemon.control.down(),
     startDaemon: async () => daemon.control.up(),
@@ -55,6 +58,15 @@ for (const l of LINES) {
       makeTorrent: (options) =>
         createRealTorrent({ root: daemon.root, dataDir: daemon.downloadDir, withData: options?.withData ?? false }),
       dataExists: (name) => pathExists(join(daemon.downloadDir, name)),
+      async corruptData(name) {
+        const file = await open(join(daemon.downloadDir, name), 'r+');
+        try {
+          await file.write(Buffer.from('bit rot, bit rot'), 0, 16, 20_000);
+        } finally {
+          await file.close();
+        }
+      },
+      deleteData: (name) => rm(join(daemon.downloadDir, name)),
       connect: (credentials) => connect(credentials.password),
       stopDaemon: () => daemon.stop(),
       startDaemon: () => daemon.start(),

@@ -22,6 +22,10 @@ export interface DaemonContractFixture {
   downloadDir: string;
   /** Whether the torrent's data file exists in downloadDir (the real filesystem for a daemon). */
   dataExists(name: string): Promise<boolean>;
+  /** Overwrites bytes in the middle of the data file, keeping its size (bit rot). */
+  corruptData(name: string): Promise<void>;
+  /** Deletes the data file under the daemon. */
+  deleteData(name: string): Promise<void>;
   /** A client of the same daemon with other credentials. */
   connect(credentials: { password: string }): DaemonPort;
   /** Whether the daemon has bandwidth groups (Transmission 4.0+). */
@@ -150,6 +154,37 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
         'percentDone 1 and seeding',
       );
       expect(done).toMatchObject({ sizeWhenDoneBytes: t.sizeBytes, leftUntilDoneBytes: 0, status: 'seeding', error: 0 });
+    });
+
+    it('verify finds damaged pieces: the torrent is no longer complete, with no error', async () => {
+      const t = await f.makeTorrent({ withData: true });
+      await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
+      await pollUntil(() => find(t.infoHash), (x) => x?.percentDone === 1 && x.status === 'seeding', 'verified complete');
+      await f.corruptData(t.name);
+      await f.port.verifyTorrent(t.infoHash);
+      const after = await pollUntil(
+        () => find(t.infoHash),
+        (x) => x !== undefined && x.status !== 'check-wait' && x.status !== 'checking' && x.percentDone < 1,
+        'the verify to find the damage',
+      );
+      expect(after).toMatchObject({ error: 0 });
+      expect(after?.leftUntilDoneBytes).toBeGreaterThan(0);
+      expect(after?.leftUntilDoneBytes).toBeLessThan(t.sizeBytes);
+    });
+
+    it('verify of a torrent whose data vanished stops it with "No data found"', async () => {
+      const t = await f.makeTorrent({ withData: true });
+      await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
+      await pollUntil(() => find(t.infoHash), (x) => x?.percentDone === 1 && x.status === 'seeding', 'verified complete');
+      await f.deleteData(t.name);
+      await f.port.verifyTorrent(t.infoHash);
+      const after = await pollUntil(() => find(t.infoHash), (x) => x?.error === 3, 'a local error');
+      expect(after?.errorString).toMatch(/No data found/);
+      expect(after?.status).toBe('stopped');
+    });
+
+    it('refuses to verify a torrent it does not have', async () => {
+      await expectCode(f.port.verifyTorrent(toInfoHash('33'.repeat(20))), 'DAEMON_RPC');
     });
 
     it('removes a torrent with its data when asked, and only then', async () => {

@@ -53,6 +53,10 @@ export interface MemoryDaemonControl {
   /** Puts data on the simulated disk (e.g. before adding a torrent whose data exists). */
   writeFile(path: string, sizeBytes: number): void;
   fileExists(path: string): boolean;
+  /** Damages bytes of a data file in place (its size stays): a verify finds those pieces bad. */
+  corruptFile(path: string, bytes: number): void;
+  /** Deletes a data file under the daemon, as an owner's `rm` or a lost disk would. */
+  deleteFile(path: string): void;
   addDirectory(path: string): void;
   /** Every call throws DAEMON_UNREACHABLE until up(). */
   down(): void;
@@ -84,6 +88,8 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
   const nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   const directories = new Set((options.directories ?? ['/']).map(normalize));
   const files = new Map<string, number>();
+  /** Bytes damaged in place per data file; a verify counts the pieces holding them as missing. */
+  const damaged = new Map<string, number>();
   const torrents = new Map<InfoHash, Torrent>();
   const calls: string[] = [];
   const pendingFailures = new Map<string, SmartnodeError>();
@@ -117,7 +123,11 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
 
   /** Like the daemon's verify: what is already on disk at the torrent's path counts as downloaded. */
   const verifyFromDisk = (t: Torrent): void => {
-    const present = files.get(dataPath(t)) ?? 0;
+    const path = dataPath(t);
+    const bad = damaged.get(path) ?? 0;
+    damaged.delete(path);
+    // Damage costs whole pieces (16 KiB here), as a piece hash fails as a whole.
+    const present = Math.max(0, (files.get(path) ?? 0) - Math.ceil(bad / PIECE_BYTES) * PIECE_BYTES);
     applyProgress(t, t.sizeWhenDoneBytes === 0 ? 1 : Math.min(present, t.sizeWhenDoneBytes) / t.sizeWhenDoneBytes);
   };
 
@@ -244,6 +254,20 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
       directories.add(normalize(downloadDir));
       verifyFromDisk(t);
     },
+    async verifyTorrent(infoHash) {
+      enter('verifyTorrent', clientPassword);
+      const t = knownTorrent(infoHash, 'verify');
+      if (t.percentDone > 0 && !files.has(dataPath(t))) {
+        // Like 3.00: a torrent that had data and finds none stops with a local error, unverified.
+        t.error = 3;
+        t.errorString = NO_DATA_FOUND;
+        t.paused = true;
+        t.status = 'stopped';
+        return;
+      }
+      // The real check runs in the background; here it is done before the next call.
+      verifyFromDisk(t);
+    },
     async removeTorrent(infoHash, { deleteData }) {
       enter('removeTorrent', clientPassword);
       const t = torrents.get(infoHash);
@@ -356,6 +380,15 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
       files.set(normalize(path), sizeBytes);
     },
     fileExists: (path) => files.has(normalize(path)),
+    corruptFile(path, bytes) {
+      const key = normalize(path);
+      if (!files.has(key)) throw new Error(`memory daemon: no data file ${path}`);
+      damaged.set(key, (damaged.get(key) ?? 0) + bytes);
+    },
+    deleteFile(path) {
+      files.delete(normalize(path));
+      damaged.delete(normalize(path));
+    },
     addDirectory(path) {
       directories.add(normalize(path));
     },
@@ -374,6 +407,10 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
 
   return { ...makePort(password), control };
 }
+
+const PIECE_BYTES = 16 * 1024;
+/** Transmission 3.00's words for a torrent whose data is gone (error 3, a local error). */
+const NO_DATA_FOUND = 'No data found! Ensure your drives are connected or use "Set Location". To re-download, remove the torrent and re-add it.';
 
 function joinPath(dir: string, name: string): string {
   const base = normalize(dir);

@@ -31,6 +31,13 @@ export interface DaemonPort {
    * reloaded into its default directory; never touches files outside. Missing torrent: DAEMON_RPC.
    */
   setLocation(infoHash: InfoHash, downloadDir: string): Promise<void>;
+  /**
+   * Asks the daemon to re-check a torrent's data against its piece hashes (torrent-verify). The
+   * check runs in the background: the torrent reads `check-wait`/`checking`, then pieces found
+   * bad are missing again and a running torrent downloads them. Data gone entirely ends with
+   * error 3 "No data found" and the torrent stopped. Missing torrent: DAEMON_RPC.
+   */
+  verifyTorrent(infoHash: InfoHash): Promise<void>;
   /** Removes a torrent if present (absent is success); deleteData also removes its files. */
   removeTorrent(infoHash: InfoHash, options: { deleteData: boolean }): Promise<void>;
   /** Free bytes on the filesystem holding `path`, as the daemon sees it. */

@@ -21,6 +21,7 @@ export const RPC_METHODS = {
   'torrent-set': [],
   'torrent-set-location': [],
   'torrent-remove': [],
+  'torrent-verify': [],
   'free-space': ['path', 'size-bytes', 'total_size'],
   'group-set': [],
   'group-get': ['group', 'name', 'honorsSessionLimits', 'speed-limit-up', 'speed-limit-up-enabled', 'speed-limit-down', 'speed-limit-down-enabled'],

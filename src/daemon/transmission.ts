@@ -148,6 +148,12 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
       await call('torrent-set-location', { ids: [infoHash], location: downloadDir, move: false });
     },
 
+    async verifyTorrent(infoHash) {
+      // 3.00 answers success for an unknown id too: check first, as the port promises.
+      await requireTorrent(infoHash, 'verify');
+      await call('torrent-verify', { ids: [infoHash] });
+    },
+
     async removeTorrent(infoHash, { deleteData }) {
       // Unknown ids are ignored by the daemon: absent is success, as the port promises.
       await call('torrent-remove', { ids: [infoHash], 'delete-local-data': deleteData });

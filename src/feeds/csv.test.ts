@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SmartnodeError } from '../shared/index.js';
-import { parseAtCollectionCsv, parseCsv } from './csv.js';
+import { CsvSplitter, parseAtCollectionCsv, parseCsv } from './csv.js';
 
 const NOW = Date.UTC(2024, 2, 10);
 const opts = { format: 'at-csv' as const, feedId: 'at-cifar', feedUrl: 'https://academictorrents.com/collection/vision.csv', nowMs: NOW };
@@ -36,6 +36,31 @@ describe('parseCsv (RFC 4180)', () => {
       expect(unterminated).toBeNull();
       expect(rows.map((r) => r.fields)).toEqual(table);
     }));
+  });
+});
+
+describe('CsvSplitter: chunk by chunk', () => {
+  it('reads the same rows whatever the chunk boundaries, multi-byte characters included', () => {
+    const cell = fc.string({ unit: fc.constantFrom('a', ',', '"', '\n', '\r\n', 'é', '漢') });
+    fc.assert(fc.property(
+      fc.array(fc.array(cell, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 }),
+      fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 40 }),
+      (table, cuts) => {
+        const text = `\uFEFF${table.map((row) => row.map((v) => `"${v.replace(/"/g, '""')}"`).join(',')).join('\n')}\n`;
+        const bytes = new TextEncoder().encode(text);
+        const rows: string[][] = [];
+        const splitter = new CsvSplitter((row) => rows.push(Array.from({ length: row.fieldCount }, (_, i) => row.field(i) ?? '')));
+        let at = 0;
+        for (let c = 0; at < bytes.length; c++) {
+          const size = cuts[c % cuts.length] ?? 1;
+          splitter.push(bytes.subarray(at, at + size));
+          at += size;
+        }
+        expect(splitter.end()).toBeNull();
+        expect(rows).toEqual(parseCsv(text).rows.map((r) => r.fields));
+        expect(rows).toEqual(table);
+      },
+    ));
   });
 });
 

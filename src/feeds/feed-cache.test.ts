@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,10 +11,13 @@ const atRss = readFileSync(new URL('../../test/fixtures/feeds/at-rss.xml', impor
 const options = { nowMs: 1_000, timeoutMs: 2000, maxBytes: 1_000_000, userAgent: 'smartnode-test' };
 
 // The server's behaviour is switched per test: serve the feed, fail, or send junk.
-let mode: 'ok' | 'fail' | 'junk' = 'ok';
+let mode: 'ok' | 'fail' | 'junk' | 'echo-cookie' = 'ok';
 let hits = 0;
+let lastIfNoneMatch: string | undefined;
 const server = createServer((req, res) => {
   hits++;
+  lastIfNoneMatch = req.headers['if-none-match'];
+  if (mode === 'echo-cookie') return void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(atRss.replace('</channel>', `<!-- ${req.headers.cookie ?? ''} --></channel>`));
   if (mode === 'fail') return void res.writeHead(503).end();
   if (mode === 'junk') return void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end('<rss><channel><item>');
   if (req.headers['if-none-match'] === '"at-1"') return void res.writeHead(304).end();
@@ -57,5 +63,60 @@ describe('FeedCache', () => {
     expect(hits).toBe(before + 1);
     expect(result).toMatchObject({ freshness: 'none', items: [], fetchedAtMs: null });
     expect(result.error?.code).toBe('FEED_FETCH');
+  });
+});
+
+describe('FeedCache with a store: the last good copy survives a restart', () => {
+  const COOKIE = 'uid=77;pass=cookie-secret-value';
+  let dir = '';
+  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'smartnode-feedstore-')); });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('serves the stored items when the feed fails after a restart, and stays conditional', async () => {
+    const source = { id: 'at', url, format: 'auto' as const, cookie: COOKIE };
+    mode = 'ok';
+    const first = await new FeedCache({ dir }).refresh(source, options);
+    expect(first.freshness).toBe('fresh');
+
+    // A new process: nothing in memory, the feed answers 503.
+    mode = 'fail';
+    const restarted = new FeedCache({ dir });
+    const during = await restarted.refresh(source, { ...options, nowMs: 5_000 });
+    expect(during.freshness).toBe('stale');
+    expect(during.error?.code).toBe('FEED_FETCH');
+    expect(during.items).toEqual(first.items);
+    expect(during.fetchedAtMs).toBe(1_000);
+
+    // The validators came back from disk too: the next poll is conditional and answered 304.
+    mode = 'ok';
+    const again = await new FeedCache({ dir }).refresh(source, { ...options, nowMs: 6_000 });
+    expect(lastIfNoneMatch).toBe('"at-1"');
+    expect(again.freshness).toBe('not-modified');
+    expect(again.items).toEqual(first.items);
+  });
+
+  it('keeps no URL, cookie or header on disk, and no copy with the cookie in it', async () => {
+    const files = await readdir(dir);
+    const everything = (await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))).join('\n');
+    expect(everything).not.toContain('127.0.0.1');
+    expect(everything).not.toContain('cookie-secret-value');
+    expect(files.filter((f) => f.endsWith('.body'))).toHaveLength(1);
+
+    mode = 'echo-cookie';
+    const source = { id: 'echo', url: `${url}?echo`, format: 'auto' as const, cookie: COOKIE };
+    const fresh = await new FeedCache({ dir }).refresh(source, options);
+    expect(fresh.freshness).toBe('fresh');
+    expect((await readdir(dir)).filter((f) => f.startsWith('echo.'))).toEqual([]);
+  });
+
+  it('ignores a stored copy that is cut short or belongs to another URL', async () => {
+    const source = { id: 'cut', url, format: 'auto' as const };
+    mode = 'ok';
+    await new FeedCache({ dir }).refresh(source, options);
+    mode = 'fail';
+    expect((await new FeedCache({ dir }).refresh({ ...source, url: `${url}?other` }, options)).freshness).toBe('none');
+    const body = (await readdir(dir)).find((f) => f.startsWith('cut.') && f.endsWith('.body'));
+    await writeFile(join(dir, body ?? 'missing'), atRss.slice(0, 100));
+    expect((await new FeedCache({ dir }).refresh(source, options)).freshness).toBe('none');
   });
 });

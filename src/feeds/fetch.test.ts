@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmartnodeError } from '../shared/index.js';
 import { fetchFeed, fetchTorrentFile } from './fetch.js';
@@ -95,6 +96,47 @@ describe('fetchFeed', () => {
     });
     const error = await failure(fetchFeed(server.url, { ...base, timeoutMs: 300 }));
     expect(error.message).toMatch(/within 300 ms/);
+  });
+
+  for (const encoding of ['identity', 'gzip', 'deflate', 'br'] as const) {
+    it(`times out a feed that stalls mid-body, ${encoding}, near the deadline`, async () => {
+      const whole = Buffer.from(`<rss><channel>${'<item><title>x</title></item>'.repeat(20_000)}</channel></rss>`);
+      const encoded = encoding === 'gzip' ? gzipSync(whole) : encoding === 'deflate' ? deflateSync(whole) : encoding === 'br' ? brotliCompressSync(whole) : whole;
+      const server = await serve((_req, res) => {
+        res.writeHead(200, encoding === 'identity' ? {} : { 'content-encoding': encoding });
+        res.write(encoded.subarray(0, Math.floor(encoded.length / 2)));
+      });
+      const started = Date.now();
+      const error = await failure(fetchFeed(server.url, { ...base, timeoutMs: 400 }));
+      expect(error.message).toMatch(/within 400 ms/);
+      expect(Date.now() - started).toBeLessThan(2400);
+    });
+  }
+
+  it('after a few invalid gzip answers, the next feed that stalls still times out', async () => {
+    const server = await serve((req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip' });
+      if (req.url === '/bad') res.end('not gzip');
+      else res.write(gzipSync(Buffer.alloc(100_000, 0x61)).subarray(0, 40));
+    });
+    for (let i = 0; i < 4; i++) expect((await failure(fetchFeed(`${server.url}/bad`, base))).message).toMatch(/corrupt or cut short/);
+    const started = Date.now();
+    const error = await failure(fetchFeed(`${server.url}/stall`, { ...base, timeoutMs: 400 }));
+    expect(error.message).toMatch(/within 400 ms/);
+    expect(Date.now() - started).toBeLessThan(2400);
+  });
+
+  it('refuses a gzip feed cut short instead of reading it as a shorter feed', async () => {
+    const whole = gzipSync(Buffer.from(`<rss><channel>${'<item><title>x</title></item>'.repeat(2000)}</channel></rss>`));
+    const cut = whole.subarray(0, whole.length - 30);
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': String(cut.length) });
+      res.end(cut);
+    });
+    const error = await failure(fetchFeed(server.url, base));
+    expect(error.code).toBe('FEED_FETCH');
+    expect(error.retryable).toBe(true);
+    expect(error.message).toMatch(/gzip body is corrupt or cut short/);
   });
 
   it('refuses a body over the cap when content-length says so, before reading it', async () => {

@@ -5,6 +5,7 @@
  */
 import { parseInfoHash, redactUrl, type InfoHash } from '../shared/index.js';
 import type { SwarmCounts } from '../swarm/types.js';
+import { readDigests, type DigestCandidate } from './digests.js';
 import type { FeedFormat, FeedItem, FeedWarning, ParsedFeed } from './types.js';
 
 /** Anything larger is a typo or an attack, not a dataset (10 PB). */
@@ -28,6 +29,8 @@ export interface ItemCandidate {
   trackers: Array<string | null | undefined>;
   counts: CountsCandidate | null;
   publishedAtMs: number | null;
+  /** Content digests the item states (md5/sha1/sha256, whole content and per file). */
+  digests?: DigestCandidate | null;
 }
 
 export interface CountsCandidate {
@@ -92,6 +95,9 @@ export class FeedItemCollector {
       counts,
       publishedAtMs: candidate.publishedAtMs !== null && Number.isFinite(candidate.publishedAtMs) ? candidate.publishedAtMs : null,
     };
+    const digests = readDigests(candidate.digests ?? null, item.torrentUrl);
+    for (const problem of digests.problems) this.warn(index, `${label}: ${problem}`);
+    if (digests.digests !== null) item.digests = digests.digests;
     this.seen.set(infoHash, index);
     this.items.push(item);
     return item;

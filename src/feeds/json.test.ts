@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SmartnodeError } from '../shared/index.js';
-import { parseJsonTorrentList } from './json.js';
+import { createJsonListParser, parseJsonTorrentList } from './json.js';
 
 const NOW = Date.UTC(2025, 7, 20);
 const opts = { format: 'json' as const, feedId: 'aa', feedUrl: 'https://annas.example/dyn/torrents.json', nowMs: NOW };
@@ -34,7 +34,24 @@ describe('parseJsonTorrentList', () => {
     expect(feed.warnings.map((w) => w.index)).toEqual([1, 2]);
   });
 
+  it('reads the same items chunk by chunk, whatever the boundaries', () => {
+    const whole = parseJsonTorrentList(fixture, opts);
+    const wrapped = `{"meta": {"torrents": 1}, "torrents": ${fixture}, "tail": [1, {"a": "]"}]}`;
+    for (const text of [fixture, wrapped]) {
+      const bytes = new TextEncoder().encode(text);
+      for (const size of [1, 2, 3, 7, 64]) {
+        const parser = createJsonListParser(opts);
+        for (let at = 0; at < bytes.length; at += size) parser.push(bytes.subarray(at, at + size));
+        expect(parser.end()).toEqual(whole);
+      }
+    }
+  });
+
   it('fails with FEED_PARSE on invalid JSON or the wrong shape', () => {
+    expect(() => parseJsonTorrentList('[{"btih": 1} {"btih": 2}]', opts)).toThrow(/not valid JSON/);
+    expect(() => parseJsonTorrentList('[{"btih": 1}] trailing', opts)).toThrow(/not valid JSON/);
+    expect(() => parseJsonTorrentList('[{"btih": 1}}', opts)).toThrow(/not valid JSON/);
+    expect(() => parseJsonTorrentList('"just a string"', opts)).toThrow(/expected a JSON array/);
     expect(() => parseJsonTorrentList('{"torrents": [', opts)).toThrow(SmartnodeError);
     expect(() => parseJsonTorrentList('{"torrents": [', opts)).toThrow(/feed aa: not valid JSON/);
     expect(() => parseJsonTorrentList('{"error": "rate limited"}', opts)).toThrow(/expected a JSON array of torrents .* got an object with keys error/);

@@ -3,9 +3,10 @@
  * async only because rss-parser's `parseString` returns a promise.
  */
 import { SmartnodeError } from '../shared/index.js';
-import { parseAtCollectionCsv } from './csv.js';
-import { parseJsonTorrentList } from './json.js';
+import { createAtCsvParser, parseAtCollectionCsv } from './csv.js';
+import { createJsonListParser, parseJsonTorrentList } from './json.js';
 import { parseRssFeed } from './rss.js';
+import { createRssStreamParser } from './rss-stream.js';
 import type { FeedFormat, ParsedFeed, ParseFeedOptions } from './types.js';
 
 /**
@@ -43,6 +44,32 @@ export async function parseFeed(text: string, options: ParseFeedOptions): Promis
       return parseAtCollectionCsv(text, options);
     case 'json':
       return parseJsonTorrentList(text, options);
+  }
+}
+
+/** A feed parser fed bytes as they arrive. */
+export interface FeedStreamParser {
+  push(bytes: Uint8Array): void | Promise<void>;
+  end(): Promise<ParsedFeed>;
+}
+
+/**
+ * CSV and JSON become items row by row, RSS item batch by item batch past a few MB (memory: the
+ * items, never the whole text; rss-stream.ts).
+ * `decoder` is the feed's charset (see feedTextDecoder).
+ */
+export function createFeedParser(options: ParseFeedOptions, decoder: InstanceType<typeof TextDecoder>): FeedStreamParser {
+  switch (options.format) {
+    case 'at-csv': {
+      const csv = createAtCsvParser(options, decoder);
+      return { push: (bytes) => csv.push(bytes), end: async () => csv.end() };
+    }
+    case 'json': {
+      const json = createJsonListParser(options, decoder);
+      return { push: (bytes) => json.push(bytes), end: async () => json.end() };
+    }
+    case 'rss':
+      return createRssStreamParser(options, decoder);
   }
 }
 

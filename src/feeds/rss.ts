@@ -32,11 +32,16 @@ const ITEM_FIELDS = [
   'torrent:leechers', 'torrent:magnetURI', 'torrent:fileName', 'torrent:trackers',
   'nyaa:infoHash', 'nyaa:seeders', 'nyaa:leechers', 'nyaa:downloads',
   'media:content', 'media:hash',
+  // Content digests (src/feeds/digests.ts): whole content, and `<file path=".." sha256=".."/>` per file.
+  'md5', 'sha1', 'sha256',
 ] as const;
 
 function makeParser(): Parser<XmlRecord, XmlRecord> {
   // defaultRSS 2: feeds without `version` on <rss> are read as RSS 2.0.
-  return new Parser<XmlRecord, XmlRecord>({ defaultRSS: 2, customFields: { item: [...ITEM_FIELDS] } });
+  return new Parser<XmlRecord, XmlRecord>({
+    defaultRSS: 2,
+    customFields: { item: [...ITEM_FIELDS, ['file', 'digestFiles', { keepArray: true }]] },
+  });
 }
 
 interface RssDocument {
@@ -47,7 +52,7 @@ interface RssDocument {
  * A fresh parser per document: after an error, an xml2js parser that is reused accepts the
  * next broken document silently (observed with rss-parser 3.13 / xml2js 0.5).
  */
-async function parseDocument(xml: string): Promise<RssDocument> {
+export async function parseDocument(xml: string): Promise<RssDocument> {
   const output: unknown = await makeParser().parseString(xml);
   const items = isRecord(output) && Array.isArray(output.items) ? output.items : [];
   return { items };
@@ -70,14 +75,7 @@ export async function parseRssFeed(text: string, options: ParseFeedOptions): Pro
       document = await salvageItems(repaired.text, collector, options, strictError);
     }
   }
-  document.items.forEach((raw, index) => {
-    if (raw === null) return; // dropped during salvage, already warned
-    if (!isRecord(raw)) {
-      collector.warn(index, `item ${index}: dropped, not an XML element`);
-      return;
-    }
-    collector.add(index, toCandidate(raw, options));
-  });
+  addRawItems(document.items, 0, collector, options);
   return collector.result();
 }
 
@@ -94,6 +92,26 @@ async function salvageItems(
 ): Promise<RssDocument> {
   const chunks = text.match(/<item[\s>][\s\S]*?<\/item\s*>/g) ?? [];
   // Dropped items keep their position as null so indexes and warnings line up.
+  const { items, failures } = await parseItemChunks(chunks, 0, collector);
+  if (chunks.length === 0 || failures === chunks.length) {
+    throw new SmartnodeError('FEED_PARSE', `feed ${options.feedId}: not a readable RSS feed: ${xmlErrorText(strictError)}${chunks.length === 0 ? '' : `; none of its ${chunks.length} items could be recovered`}`, {
+      hint: 'the server may have sent an HTML error page or a truncated file; open the feed URL in a browser, or fix the XML at the line shown',
+      retryable: true,
+      cause: strictError,
+      details: { feedId: options.feedId },
+    });
+  }
+  collector.warn(-1, `feed ${options.feedId}: invalid XML (${xmlErrorText(strictError)}); recovered ${chunks.length - failures} of ${chunks.length} items`);
+  return { items };
+}
+
+/**
+ * Parses `<item>` chunks in batches inside a minimal envelope; a batch that fails is split in
+ * halves until the broken items stand alone (so a few bad items cost a few extra parses, not
+ * one parser per item). A broken item is null in the result, warned about at its index
+ * (`offset` + its position).
+ */
+export async function parseItemChunks(chunks: readonly string[], offset: number, collector: FeedItemCollector): Promise<{ items: unknown[]; failures: number }> {
   const items: unknown[] = [];
   let failures = 0;
   const parseRange = async (from: number, to: number): Promise<void> => {
@@ -112,25 +130,29 @@ async function salvageItems(
       failures++;
       items.push(null);
       const title = /<title>([\s\S]*?)<\/title>/.exec(batch[0] ?? '')?.[1]?.trim().slice(0, 80);
-      collector.warn(from, `item ${from}${title === undefined ? '' : ` ${JSON.stringify(decodeBasicEntities(title))}`}: dropped, invalid XML (${xmlErrorText(error)})`);
+      collector.warn(offset + from, `item ${offset + from}${title === undefined ? '' : ` ${JSON.stringify(decodeBasicEntities(title))}`}: dropped, invalid XML (${xmlErrorText(error)})`);
     }
   };
   for (let from = 0; from < chunks.length; from += SALVAGE_BATCH) {
     await parseRange(from, Math.min(chunks.length, from + SALVAGE_BATCH));
   }
-  if (chunks.length === 0 || failures === chunks.length) {
-    throw new SmartnodeError('FEED_PARSE', `feed ${options.feedId}: not a readable RSS feed: ${xmlErrorText(strictError)}${chunks.length === 0 ? '' : `; none of its ${chunks.length} items could be recovered`}`, {
-      hint: 'the server may have sent an HTML error page or a truncated file; open the feed URL in a browser, or fix the XML at the line shown',
-      retryable: true,
-      cause: strictError,
-      details: { feedId: options.feedId },
-    });
-  }
-  collector.warn(-1, `feed ${options.feedId}: invalid XML (${xmlErrorText(strictError)}); recovered ${chunks.length - failures} of ${chunks.length} items`);
-  return { items };
+  return { items, failures };
 }
 
-const SALVAGE_BATCH = 512;
+/** Adds parsed items (null: dropped during salvage, already warned) from index `offset` on. */
+export function addRawItems(raws: readonly unknown[], offset: number, collector: FeedItemCollector, options: ParseFeedOptions): void {
+  raws.forEach((raw, i) => {
+    const index = offset + i;
+    if (raw === null) return;
+    if (!isRecord(raw)) {
+      collector.warn(index, `item ${index}: dropped, not an XML element`);
+      return;
+    }
+    collector.add(index, toCandidate(raw, options));
+  });
+}
+
+export const SALVAGE_BATCH = 512;
 
 function decodeBasicEntities(text: string): string {
   return text.replace(/&(amp|lt|gt|quot|apos);/g, (_m, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[name] ?? '');
@@ -190,6 +212,13 @@ function toCandidate(item: XmlRecord, options: ParseFeedOptions): ItemCandidate 
         }
       : null,
     publishedAtMs: parseDateMs(textOf(item.isoDate) ?? textOf(item.pubDate)),
+    digests: {
+      content: { md5: textOf(item.md5), sha1: textOf(item.sha1), sha256: textOf(item.sha256) },
+      files: (Array.isArray(item.digestFiles) ? item.digestFiles : []).map((f: unknown) => {
+        const attrs = isRecord(f) && isRecord(f.$) ? f.$ : {};
+        return { path: textOf(attrs.path), digests: { md5: textOf(attrs.md5), sha1: textOf(attrs.sha1), sha256: textOf(attrs.sha256) } };
+      }),
+    },
   };
 }
 
@@ -218,7 +247,7 @@ function stringsIn(value: unknown, depth = 0): string[] {
   return [];
 }
 
-function xmlErrorText(error: unknown): string {
+export function xmlErrorText(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.replace(/\s*\n\s*/g, ' ').trim().slice(0, 200);
 }

@@ -18,6 +18,24 @@ export interface FeedItem {
   counts: SwarmCounts | null;
   /** ms since epoch. */
   publishedAtMs: number | null;
+  /** Content digests the feed states (or its .torrent URL implies), checked once the data is complete. */
+  digests?: ContentDigests | null;
+}
+
+export type DigestAlgorithm = 'md5' | 'sha1' | 'sha256';
+/** Lowercase hex digests by algorithm; at least one is present. */
+export type DigestSet = Partial<Record<DigestAlgorithm, string>>;
+
+/**
+ * What a feed says the data hashes to. `content` is the digest of the torrent's files
+ * concatenated in the torrent's order (the byte stream v1 pieces cover): for a single-file
+ * torrent, the file's own digest. `files` are per file, by path inside the torrent's folder.
+ */
+export interface ContentDigests {
+  content: DigestSet;
+  files: { path: string; digests: DigestSet }[];
+  /** 'feed': item fields; 'torrent-name': owmeta's convention, a .torrent named by the MD5 of its one file. */
+  source: 'feed' | 'torrent-name';
 }
 
 export interface FeedWarning {

@@ -44,11 +44,13 @@ describe('policySchema defaults', () => {
         herd: { enabled: true, expectedNodes: 1, jitter: 0.02, redrawInterval: 21_600_000 },
       },
       intervals: { tick: 900_000, feedRefresh: 3_600_000, scrape: 1_800_000 },
-      limits: { feedMaxBytes: 50e6, torrentFileMaxBytes: 10e6, fetchTimeout: 30_000, maxAddsPerTick: 10, maxEvictFraction: 0.5 },
+      limits: { feedMaxBytes: 50e6, torrentFileMaxBytes: 10e6, rpcAnswerMaxBytes: 64 * 1024 * 1024, fetchTimeout: 30_000, maxAddsPerTick: 10, maxEvictFraction: 0.5 },
       scrape: { enabled: true, requestsPerSecond: 2 },
       bandwidth: { scope: 'owned', schedule: [] },
       geo: { country: 'auto', overrides: [] },
       announceProbe: { enabled: true, interval: 21_600_000, maxPerTick: 50, requestsPerSecond: 2, numwant: 50 },
+      integrity: { reverifyEvery: 90 * 86_400_000 },
+      publish: { title: 'smartnode datasets', announce: [], webSeeds: [] },
     });
   });
 

@@ -9,6 +9,7 @@ import { redactUrl } from '../shared/redact.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 import { buildBandwidthSchema } from './bandwidth-schema.js';
 import { buildAnnounceProbeSchema, buildScoringSignalKeys, geoSchema } from './signals-schema.js';
+import { buildIntegritySchema, buildPublishSchema } from './trust-schema.js';
 
 export const POLICY_VERSION = 1;
 
@@ -239,6 +240,7 @@ const limitsSchema = z
   .strictObject({
     feedMaxBytes: size().prefault('50 MB').describe('Largest feed download accepted; a bigger feed is refused.'),
     torrentFileMaxBytes: size().prefault('10 MB').describe('Largest .torrent file accepted.'),
+    rpcAnswerMaxBytes: size().prefault('64 MiB').describe('Largest answer accepted from the daemon\'s RPC (refused while reading); 64 MiB holds a full poll of ~20,000 torrents.'),
     fetchTimeout: duration().prefault('30s').describe('Time limit for one feed or .torrent download.'),
     maxAddsPerTick: z.number().int().min(1).default(10).describe('At most this many torrents are added per tick.'),
     maxEvictFraction: z
@@ -273,6 +275,8 @@ export const policySchema = z
     bandwidth: buildBandwidthSchema({ size, rate }).prefault({}),
     geo: geoSchema.prefault({}),
     announceProbe: buildAnnounceProbeSchema({ rate, duration }).prefault({}),
+    integrity: buildIntegritySchema({ rate, duration }).prefault({}),
+    publish: buildPublishSchema().prefault({}),
   })
   .meta({
     title: 'smartnode policy',
@@ -294,3 +298,5 @@ export type ScrapePolicy = Policy['scrape'];
 export type BandwidthPolicy = Policy['bandwidth'];
 export type GeoPolicy = Policy['geo'];
 export type AnnounceProbePolicy = Policy['announceProbe'];
+export type IntegrityPolicy = Policy['integrity'];
+export type PublishPolicy = Policy['publish'];

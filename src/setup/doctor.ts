@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { access, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createTransmissionDaemon, describeRelease, type DaemonPort, type DaemonVersion } from '../daemon/index.js';
-import { detectFeedFormat, fetchFeed, parseFeed, type FetchImpl } from '../feeds/index.js';
+import { detectFeedFormat, fetchFeed, parseFeed } from '../feeds/index.js';
 import { formatBytes, loadPolicyFile, resolveSecrets, type FeedPolicy, type Policy } from '../policy/index.js';
-import { isSmartnodeError, redactText, redactUrl } from '../shared/index.js';
+import { isSmartnodeError, redactText, redactUrl, type HttpTransport } from '../shared/index.js';
 import { controlSocketPath, readAgentStatus } from '../control/index.js';
 import { checkWriteAccess, findDaemonProcess, type ProcessIdentity } from './daemon-user.js';
 
@@ -33,7 +33,7 @@ export interface DoctorOptions {
   readonly userAgent: string;
   /** Check ids to report as skipped (e.g. "agent" before the service is started). */
   readonly skip?: ReadonlySet<string>;
-  readonly fetchImpl?: FetchImpl;
+  readonly transport?: HttpTransport;
   readonly now?: () => number;
 }
 
@@ -89,7 +89,7 @@ function rpcPortOf(url: string): number {
 async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<CheckResult[]> {
   const url = redactUrl(policy.daemon.url);
   const secret = await readPassword(policy, options.env);
-  const daemon = createTransmissionDaemon({ url: policy.daemon.url, username: policy.daemon.username, password: secret.password, timeoutMs: policy.daemon.timeout, protocol: policy.daemon.protocol });
+  const daemon = createTransmissionDaemon({ url: policy.daemon.url, username: policy.daemon.username, password: secret.password, timeoutMs: policy.daemon.timeout, protocol: policy.daemon.protocol, maxAnswerBytes: policy.limits.rpcAnswerMaxBytes });
   const results: CheckResult[] = [];
   const dir = policy.storage.downloadDir;
   const downstream = async (why: string): Promise<CheckResult[]> => [
@@ -213,7 +213,7 @@ async function checkFeed(feed: FeedPolicy, policy: Policy, options: DoctorOption
   try {
     const answer = await fetchFeed(feed.url, {
       cookie, timeoutMs: policy.limits.fetchTimeout, maxBytes: policy.limits.feedMaxBytes, userAgent: options.userAgent,
-      ...(options.fetchImpl === undefined ? {} : { fetchImpl: options.fetchImpl }),
+      ...(options.transport === undefined ? {} : { transport: options.transport }),
     });
     if (answer.status !== 'fresh') return passed(id, title, 'not modified');
     const format = feed.format === 'auto' ? detectFeedFormat(answer.text, answer.contentType, feed.url) : feed.format;

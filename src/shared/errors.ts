@@ -28,6 +28,9 @@ export type ErrorCode =
   | 'CONTROL_UNAVAILABLE'
   | 'CONTROL_REFUSED'
   | 'SETUP_MISSING'
+  | 'INTEGRITY_IO'
+  | 'PUBLISH_INVALID'
+  | 'PUBLISH_IO'
   | 'INTERNAL';
 
 export interface SmartnodeErrorOptions {

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmartnodeError, encodeBencode, type InfoHash } from '../shared/index.js';
 import { announcePeer, startTracker, type RunningTracker } from '../testkit/tracker.js';
@@ -117,6 +118,22 @@ describe('announce replies that are errors or junk', () => {
     await expectAnnounceError(fetchAnnounce(base, request(h), { timeoutMs: 2000 }), /HTTP status 502/);
     status = 200;
     await expectAnnounceError(fetchAnnounce('ftp://x/announce', request(h), { timeoutMs: 100 }), /cannot announce over ftp/);
+  });
+
+  it('times out a reply that stalls mid-body', async () => {
+    const stalling = createServer((_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'deflate' });
+      res.write(deflateSync(Buffer.alloc(100_000, 0x64)).subarray(0, 30));
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    try {
+      const started = Date.now();
+      await expectAnnounceError(fetchAnnounce(`http://127.0.0.1:${(stalling.address() as AddressInfo).port}/announce`, request(h), { timeoutMs: 300 }), /no answer within 300 ms/);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      stalling.closeAllConnections();
+      await new Promise<void>((resolve) => stalling.close(() => resolve()));
+    }
   });
 
   it('drops garbage peers one by one and keeps the good ones', () => {

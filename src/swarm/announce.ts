@@ -23,14 +23,12 @@ import { lookup } from 'node:dns/promises';
 import {
   SmartnodeError,
   bencodeSafeInteger,
-  discardBody,
   infoHashToBytes,
   isBDict,
-  readBodyCapped,
 } from '../shared/index.js';
-import type { BValue, InfoHash } from '../shared/index.js';
+import type { BValue, HttpTransport, InfoHash } from '../shared/index.js';
 import { decodeTrackerReply, sanitizeCause } from './scrape-failure.js';
-import { percentEncodeBytes, type FetchLike } from './scrape-http.js';
+import { percentEncodeBytes, readTrackerReply } from './scrape-http.js';
 import { TrackerErrorReply, UdpLink, connect, createUdpConnectionCache, errorText, udpFailure, type UdpConnectionCache } from './scrape-udp.js';
 import { redactTrackerUrl } from './tracker-url.js';
 
@@ -69,7 +67,7 @@ export interface AnnounceRequest {
 
 export interface AnnounceOptions {
   timeoutMs: number;
-  fetchImpl?: FetchLike;
+  transport?: HttpTransport;
   /** UDP: resends after a timeout. */
   retries?: number;
   now?: () => number;
@@ -121,29 +119,7 @@ export function buildAnnounceUrl(trackerUrl: string, r: AnnounceRequest): string
 }
 
 async function fetchHttpAnnounce(trackerUrl: string, request: AnnounceRequest, options: AnnounceOptions, fail: AnnounceFail): Promise<AnnounceReply> {
-  const fetchImpl: FetchLike = options.fetchImpl ?? fetch;
-  let response: Response;
-  try {
-    response = await fetchImpl(buildAnnounceUrl(trackerUrl, request), {
-      signal: AbortSignal.timeout(options.timeoutMs),
-      redirect: 'follow',
-      headers: { accept: 'text/plain, application/octet-stream, */*' },
-    });
-  } catch (error) {
-    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-    throw fail(timedOut ? `no answer within ${options.timeoutMs} ms` : 'network error', error);
-  }
-  if (!response.ok) {
-    await discardBody(response);
-    throw fail(`HTTP status ${response.status}`);
-  }
-  let body: Uint8Array;
-  try {
-    body = await readBodyCapped(response, ANNOUNCE_MAX_RESPONSE_BYTES, () => fail(`the reply exceeds ${ANNOUNCE_MAX_RESPONSE_BYTES} bytes`));
-  } catch (error) {
-    if (error instanceof SmartnodeError) throw error;
-    throw fail('network error while reading the reply', error);
-  }
+  const body = await readTrackerReply(buildAnnounceUrl(trackerUrl, request), options.timeoutMs, ANNOUNCE_MAX_RESPONSE_BYTES, options.transport, fail);
   return parseHttpAnnounceReply(body, fail);
 }
 

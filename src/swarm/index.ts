@@ -9,7 +9,7 @@ export {
   HTTP_SCRAPE_MAX_HASHES,
   HTTP_SCRAPE_MAX_RESPONSE_BYTES,
 } from './scrape-http.js';
-export type { FetchLike, HttpScrapeOptions } from './scrape-http.js';
+export type { HttpScrapeOptions } from './scrape-http.js';
 export {
   fetchUdpScrapeBatch,
   createUdpConnectionCache,

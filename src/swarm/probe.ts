@@ -12,9 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import PQueue from 'p-queue';
 import { SmartnodeError } from '../shared/index.js';
-import type { InfoHash } from '../shared/index.js';
+import type { HttpTransport, InfoHash } from '../shared/index.js';
 import { fetchAnnounce, type AnnounceReply, type AnnounceRequest } from './announce.js';
-import type { FetchLike } from './scrape-http.js';
 import { createUdpConnectionCache } from './scrape-udp.js';
 import { redactTrackerUrl, trackerProtocol } from './tracker-url.js';
 
@@ -54,7 +53,7 @@ export interface SwarmProberOptions {
    */
   port?: number;
   timeoutMs: number;
-  fetchImpl?: FetchLike;
+  transport?: HttpTransport;
   now: () => number;
   /** 20-byte peer ids; default "-SN0100-" + 12 random bytes per probe. */
   peerId?: () => Uint8Array;
@@ -97,7 +96,7 @@ export function createSwarmProber(options: SwarmProberOptions): SwarmProber {
         event: 'started',
         key: randomBytes(4).readUInt32BE(0),
       };
-      const announceOptions = { timeoutMs: options.timeoutMs, now: options.now, connections, ...(options.fetchImpl === undefined ? {} : { fetchImpl: options.fetchImpl }) };
+      const announceOptions = { timeoutMs: options.timeoutMs, now: options.now, connections, ...(options.transport === undefined ? {} : { transport: options.transport }) };
       try {
         const reply = await queue.add(() => fetchAnnounce(tracker, base, announceOptions));
         // Say goodbye so the tracker does not hand our address out; its answer does not matter.

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { infoHashToBytes } from '../shared/index.js';
 import type { InfoHash } from '../shared/index.js';
@@ -59,9 +60,9 @@ describe('deriveScrapeUrl (BEP 48)', () => {
     let calls = 0;
     const reply = await fetchHttpScrapeBatch('http://127.0.0.1:1/tracker', [hashOf('x')], {
       timeoutMs: 1000,
-      fetchImpl: async () => {
+      transport: async () => {
         calls += 1;
-        return new Response('');
+        throw new Error('no request expected');
       },
     });
     expect(reply.kind).toBe('unsupported');
@@ -227,6 +228,26 @@ describe('fetchHttpScrapeBatch against broken trackers', () => {
       await s.close();
     }
     // The server is closed: its port now refuses connections.
+    await expectScrapeError(fetchHttpScrapeBatch(s.announceUrl, hashes, { timeoutMs: 2000 }), /ECONNREFUSED/);
+  });
+
+  it('times out a gzip reply that stalls mid-body', async () => {
+    const s = await startScriptedServer((_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip' });
+      res.write(gzipSync(Buffer.alloc(200_000, 0x65)).subarray(0, 50));
+    });
+    try {
+      const started = Date.now();
+      await expectScrapeError(fetchHttpScrapeBatch(s.announceUrl, hashes, { timeoutMs: 300 }), /no answer within 300 ms/);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('names a refused connection', async () => {
+    const s = await startScriptedServer(() => undefined);
+    await s.close();
     await expectScrapeError(fetchHttpScrapeBatch(s.announceUrl, hashes, { timeoutMs: 2000 }), /ECONNREFUSED/);
   });
 });

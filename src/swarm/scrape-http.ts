@@ -7,13 +7,13 @@ import {
   SmartnodeError,
   bencodeSafeInteger,
   binaryStringToBytes,
-  discardBody,
+  httpRequest,
+  HttpReadError,
   infoHashFromBytes,
   infoHashToBytes,
   isBDict,
-  readBodyCapped,
 } from '../shared/index.js';
-import type { BDict, BencodeLimits, BValue, InfoHash } from '../shared/index.js';
+import type { BDict, BencodeLimits, BValue, HttpTransport, InfoHash } from '../shared/index.js';
 import { decodeTrackerReply, scrapeFailure } from './scrape-failure.js';
 import type { TrackerScrapeCounts, TrackerScrapeReply } from './types.js';
 
@@ -23,11 +23,12 @@ export const HTTP_SCRAPE_MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
 /** Trackers are untrusted: a reply costs at most 2 MB of reading and 200,000 values. */
 const SCRAPE_BENCODE_LIMITS: BencodeLimits = { maxInputBytes: 2 * 1024 * 1024, maxDepth: 32, maxValues: 200_000 };
 
-export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+/** Redirects a tracker may send us through before its reply, within the same deadline. */
+export const TRACKER_MAX_REDIRECTS = 3;
 
 export interface HttpScrapeOptions {
   timeoutMs: number;
-  fetchImpl?: FetchLike;
+  transport?: HttpTransport;
   maxResponseBytes?: number;
 }
 
@@ -87,32 +88,8 @@ export async function fetchHttpScrapeBatch(
   if ('reason' in derived) return { kind: 'unsupported', reason: derived.reason };
   const fail = scrapeFailure(announceUrl, hashes.length);
 
-  const fetchImpl: FetchLike = options.fetchImpl ?? fetch;
   const maxBytes = options.maxResponseBytes ?? HTTP_SCRAPE_MAX_RESPONSE_BYTES;
-  let response: Response;
-  try {
-    response = await fetchImpl(buildScrapeRequestUrl(derived.url, hashes), {
-      signal: AbortSignal.timeout(options.timeoutMs),
-      redirect: 'follow',
-      headers: { accept: 'text/plain, application/octet-stream, */*' },
-    });
-  } catch (error) {
-    throw fail(describeFetchError(error, options.timeoutMs), error);
-  }
-  if (!response.ok) {
-    await discardBody(response);
-    throw fail(`HTTP status ${response.status}`);
-  }
-  let body: Uint8Array;
-  try {
-    body = await readBodyCapped(response, maxBytes, (over) =>
-      fail(over.kind === 'declared'
-        ? `the reply declares ${over.declaredBytes} bytes, over the ${over.maxBytes}-byte limit`
-        : `the reply exceeds the ${over.maxBytes}-byte limit`));
-  } catch (error) {
-    if (error instanceof SmartnodeError) throw error;
-    throw fail(describeFetchError(error, options.timeoutMs), error);
-  }
+  const body = await readTrackerReply(buildScrapeRequestUrl(derived.url, hashes), options.timeoutMs, maxBytes, options.transport, fail);
   return { kind: 'counts', counts: parseScrapeReply(body, hashes, fail) };
 }
 
@@ -181,12 +158,36 @@ function countOf(value: BValue | undefined): number | null {
   return n !== null && n >= 0 ? n : null;
 }
 
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return `no answer within ${timeoutMs} ms`;
+/**
+ * GET a tracker reply, bounded in time (the whole exchange) and size; every failure, HTTP
+ * status or network, comes back through `fail`.
+ */
+export async function readTrackerReply(
+  url: string,
+  timeoutMs: number,
+  maxBytes: number,
+  transport: HttpTransport | undefined,
+  fail: (why: string, cause?: unknown) => Error,
+): Promise<Uint8Array> {
+  try {
+    return await (transport ?? httpRequest)(url, {
+      timeoutMs,
+      maxBytes,
+      maxRedirects: TRACKER_MAX_REDIRECTS,
+      headers: { accept: 'text/plain, application/octet-stream, */*' },
+    }, async (head, body) => {
+      if (head.status < 200 || head.status > 299) throw fail(`HTTP status ${head.status}`);
+      return body.bytes();
+    });
+  } catch (error) {
+    if (!(error instanceof HttpReadError)) throw error;
+    if (error.kind === 'too-large') {
+      throw fail(error.info.declaredBytes === undefined
+        ? `the reply exceeds the ${maxBytes}-byte limit`
+        : `the reply declares ${error.info.declaredBytes} bytes, over the ${maxBytes}-byte limit`);
+    }
+    if (error.kind === 'timeout') throw fail(`no answer within ${timeoutMs} ms`);
+    if (error.kind === 'network') throw fail(`network error ${error.info.code ?? error.message}`);
+    throw fail(error.message);
   }
-  const cause = error instanceof Error ? error.cause : undefined;
-  const code = cause instanceof Error && 'code' in cause ? String(cause.code) : undefined;
-  if (code !== undefined) return `network error ${code}`;
-  return error instanceof Error ? `network error: ${error.message}` : 'network error';
 }

@@ -5,9 +5,8 @@
  */
 import PQueue from 'p-queue';
 import { SmartnodeError } from '../shared/index.js';
-import type { InfoHash } from '../shared/index.js';
+import type { HttpTransport, InfoHash } from '../shared/index.js';
 import { HTTP_SCRAPE_MAX_HASHES, fetchHttpScrapeBatch } from './scrape-http.js';
-import type { FetchLike } from './scrape-http.js';
 import { UDP_SCRAPE_MAX_HASHES, createUdpConnectionCache, fetchUdpScrapeBatch } from './scrape-udp.js';
 import { redactTrackerUrl, trackerHost, trackerProtocol } from './tracker-url.js';
 import type { SwarmCounts, TrackerScrapeCounts, TrackerScrapeReply } from './types.js';
@@ -19,7 +18,7 @@ export interface ScraperOptions {
   timeoutMs: number;
   /** UDP resends after a timeout; BEP 15's own schedule is far too slow. Default 2. */
   udpRetries?: number;
-  fetchImpl?: FetchLike;
+  transport?: HttpTransport;
   now: () => number;
 }
 
@@ -71,7 +70,7 @@ export function createScraper(options: ScraperOptions): Scraper {
         })
       : fetchHttpScrapeBatch(tracker, hashes, {
           timeoutMs: options.timeoutMs,
-          ...(options.fetchImpl === undefined ? {} : { fetchImpl: options.fetchImpl }),
+          ...(options.transport === undefined ? {} : { transport: options.transport }),
         });
 
   return {

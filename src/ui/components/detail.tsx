@@ -1,6 +1,8 @@
 /** One torrent in full: score components, counts and their source and age, the planner's reason. */
 import { Box, Text } from 'ink';
 import type { CandidateView, OwnedTorrentView } from '../../agent/events.js';
+// The pure record module only (the domain's index also holds the hashing IO).
+import { describeIntegrity } from '../../integrity/record.js';
 import { describeFactors } from '../factors.js';
 import { bytesText, durationText, fit, rateText, scoreText } from '../format.js';
 
@@ -24,6 +26,7 @@ export function Detail({ target, pinned, nowMs, width, height }: DetailProps) {
       ? `owned: ${target.row.status}, ${Math.floor(target.row.percentDone * 100)}% done, up ${rateText(target.row.uploadRateBytesPerSec)}, ratio ${target.row.ratio === null ? '-' : target.row.ratio.toFixed(2)}${pinned ? ', PINNED' : ''}`
       : `not held; planner action: ${r.action}${pinned ? ' (pinned: kept once mirrored)' : ''}`,
     `swarm: ${counts}${source}`,
+    ...(target.kind === 'owned' ? [describeIntegrity(target.row.integrity, nowMs, durationText)] : []),
     `score ${scoreText(r.score)}/GB = need ${scoreText(r.need)} (scarcity ${scoreText(r.scarcity)} x demand ${scoreText(r.demand)}) / size`,
     ...describeFactors(r.factors, nowMs).map((l) => `  ${l}`),
     '',

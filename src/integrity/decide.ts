@@ -1,0 +1,241 @@
+/**
+ * Pure integrity decisions, one tick at a time. Given the daemon's view of each owned torrent,
+ * what the agent remembers (IntegrityRecord) and whether its files are on disk, decide:
+ *   - a verify that finished: every piece good, pieces bad (the daemon re-downloads them), or
+ *     no data at all ("No data found": the daemon cannot repair that, so it is fetched afresh);
+ *   - a torrent that just completed: the daemon checked each piece as it arrived; a content
+ *     digest from the feed is checked on top (by the IO step, then judgeDigest);
+ *   - files gone from disk: verify now, so the daemon notices and fetches them again;
+ *   - at most one scheduled re-verify, longest-unverified first, never while another check
+ *     runs, never in the owner's busy hours, spaced so reads stay within the read budget.
+ * A fresh fetch is only for torrents the plan still keeps, inside the agent's own directory.
+ */
+import type { DigestAlgorithm, DigestSet } from '../feeds/index.js';
+import type { InfoHash } from '../shared/index.js';
+import { freshIntegrityRecord, type IntegrityFinding, type IntegrityRecord } from './record.js';
+
+export interface IntegrityTorrent {
+  infoHash: InfoHash;
+  name: string;
+  status: string;
+  percentDone: number;
+  leftUntilDoneBytes: number;
+  sizeBytes: number;
+  error: number;
+  errorString: string;
+  /** The plan keeps it this tick (a torrent on its way out is not fetched again). */
+  desired: boolean;
+  /** Its data lies inside the agent's download directory (never re-added anywhere else). */
+  inOwnDir: boolean;
+  /** Whether its files are where the daemon expects them; 'unknown' when not looked at. */
+  presence: 'present' | 'missing' | 'unknown';
+  /** The feed states a content digest for it. */
+  hasExpectedDigest: boolean;
+}
+
+export interface IntegritySchedule {
+  /** 0 = scheduled re-verification off. */
+  reverifyEveryMs: number;
+  /** Disk-read budget for scheduled verifies (bytes/s); null = no budget. */
+  readRateBytesPerSec: number | null;
+  /** The bandwidth schedule marks now as the owner's busy hours. */
+  busy: boolean;
+}
+
+export type IntegrityStep =
+  | { kind: 'verify'; infoHash: InfoHash; why: 'scheduled' | 'vanished' }
+  | { kind: 'digest'; infoHash: InfoHash }
+  /** Remove and add the torrent again into its own directory, so the daemon downloads it afresh. */
+  | { kind: 'refetch'; infoHash: InfoHash; why: 'vanished' | 'corrupt'; deleteData: boolean }
+  /** A finding to announce (already in the record). */
+  | { kind: 'report'; infoHash: InfoHash; finding: IntegrityFinding };
+
+export interface IntegrityDecision {
+  records: Map<InfoHash, IntegrityRecord>;
+  steps: IntegrityStep[];
+}
+
+const NO_DATA = /no data found/i;
+/** Transmission's error 3: a local error (disk, files). */
+const LOCAL_ERROR = 3;
+
+export function decideIntegrity(input: {
+  nowMs: number;
+  torrents: readonly IntegrityTorrent[];
+  records: ReadonlyMap<InfoHash, IntegrityRecord>;
+  schedule: IntegritySchedule;
+}): IntegrityDecision {
+  const { nowMs } = input;
+  const records = new Map<InfoHash, IntegrityRecord>();
+  const steps: IntegrityStep[] = [];
+  let checkRunning = false;
+  const finding = (r: IntegrityRecord, t: IntegrityTorrent, code: IntegrityFinding['code'], text: string): void => {
+    r.last = { atMs: nowMs, code, text };
+    steps.push({ kind: 'report', infoHash: t.infoHash, finding: r.last });
+  };
+  const refetchVanished = (r: IntegrityRecord, t: IntegrityTorrent): void => {
+    if (t.desired && t.inOwnDir) {
+      r.completedAtMs = null;
+      r.repairing = false;
+      finding(r, t, 'REFETCHED', 'the daemon found none of its data; added again into its own directory to download it afresh');
+      steps.push({ kind: 'refetch', infoHash: t.infoHash, why: 'vanished', deleteData: false });
+    } else {
+      finding(r, t, 'DATA_VANISHED', t.inOwnDir
+        ? 'the daemon found none of its data; not fetched again: the plan no longer keeps it'
+        : 'the daemon found none of its data; not fetched again: it lies outside smartnode\'s directory');
+    }
+  };
+
+  for (const t of input.torrents) {
+    const r = structuredClone(input.records.get(t.infoHash) ?? freshIntegrityRecord());
+    records.set(t.infoHash, r);
+    const checking = t.status === 'check-wait' || t.status === 'checking';
+    const noData = t.error === LOCAL_ERROR && NO_DATA.test(t.errorString);
+    if (checking) {
+      checkRunning = true;
+      continue;
+    }
+    if (r.verifying !== null) {
+      r.verifying = null;
+      if (noData) {
+        refetchVanished(r, t);
+      } else if (t.percentDone < 1) {
+        r.repairing = true;
+        finding(r, t, 'BAD_PIECES', `verify found ${t.leftUntilDoneBytes} of ${t.sizeBytes} bytes bad or missing; the daemon downloads them again`);
+      } else {
+        r.lastVerifiedAtMs = nowMs;
+        finding(r, t, 'VERIFIED', 'the daemon re-checked every piece: all good');
+      }
+      continue;
+    }
+    if (noData) {
+      // Found without our verify (the daemon started and saw nothing): same remedy, once.
+      if (r.last?.code !== 'REFETCHED' && r.last?.code !== 'DATA_VANISHED') refetchVanished(r, t);
+      continue;
+    }
+    if (r.repairing && t.percentDone >= 1) {
+      r.repairing = false;
+      r.lastVerifiedAtMs = nowMs;
+      finding(r, t, 'REPAIRED', 'the pieces found bad were downloaded again; the data is whole');
+    }
+    if (t.percentDone >= 1 && r.completedAtMs === null) {
+      // Transmission checked every piece against its hash as it arrived.
+      r.completedAtMs = nowMs;
+      r.lastVerifiedAtMs = nowMs;
+      if (t.hasExpectedDigest) steps.push({ kind: 'digest', infoHash: t.infoHash });
+      continue;
+    }
+    if (r.completedAtMs !== null && !r.repairing && t.presence === 'missing') {
+      r.verifying = { startedAtMs: nowMs, why: 'vanished' };
+      checkRunning = true;
+      finding(r, t, 'DATA_VANISHED', 'its files are gone from disk; verifying so the daemon fetches them again');
+      steps.push({ kind: 'verify', infoHash: t.infoHash, why: 'vanished' });
+    }
+  }
+
+  const next = pickScheduledVerify(input.torrents, records, input.schedule, nowMs, checkRunning);
+  if (next !== null) {
+    const r = records.get(next.infoHash)!;
+    r.verifying = { startedAtMs: nowMs, why: 'scheduled' };
+    r.lastVerifyStart = { atMs: nowMs, sizeBytes: next.sizeBytes };
+    steps.push({ kind: 'verify', infoHash: next.infoHash, why: 'scheduled' });
+  }
+  return { records, steps };
+}
+
+/** The torrent whose data was verified longest ago and is due, if a check may start now. */
+export function pickScheduledVerify(
+  torrents: readonly IntegrityTorrent[],
+  records: ReadonlyMap<InfoHash, IntegrityRecord>,
+  schedule: IntegritySchedule,
+  nowMs: number,
+  checkRunning: boolean,
+): IntegrityTorrent | null {
+  if (schedule.reverifyEveryMs <= 0 || schedule.busy || checkRunning) return null;
+  if (nowMs < nextVerifyAllowedAtMs(records.values(), schedule.readRateBytesPerSec)) return null;
+  let best: { t: IntegrityTorrent; verifiedAtMs: number } | null = null;
+  for (const t of torrents) {
+    const r = records.get(t.infoHash);
+    if (r === undefined || r.completedAtMs === null || r.repairing || r.verifying !== null) continue;
+    if (t.status !== 'seeding' || t.percentDone < 1 || t.error !== 0) continue;
+    const verifiedAtMs = r.lastVerifiedAtMs ?? r.completedAtMs;
+    if (nowMs - verifiedAtMs < schedule.reverifyEveryMs) continue;
+    if (best === null || verifiedAtMs < best.verifiedAtMs) best = { t, verifiedAtMs };
+  }
+  return best?.t ?? null;
+}
+
+/** A verify of S bytes at a budget of R bytes/s holds the disk for S / R: the next waits that long. */
+export function nextVerifyAllowedAtMs(records: Iterable<IntegrityRecord>, readRateBytesPerSec: number | null): number {
+  if (readRateBytesPerSec === null || readRateBytesPerSec <= 0) return Number.NEGATIVE_INFINITY;
+  let at = Number.NEGATIVE_INFINITY;
+  for (const r of records) {
+    if (r.lastVerifyStart === null) continue;
+    at = Math.max(at, r.lastVerifyStart.atMs + (r.lastVerifyStart.sizeBytes / readRateBytesPerSec) * 1000);
+  }
+  return at;
+}
+
+/** Busy hours: a schedule window in force that caps a direction below its base rate. */
+export function isBusyWindow(
+  base: { uploadBytesPerSec: number | null; downloadBytesPerSec: number | null },
+  now: { window: number | null; uploadBytesPerSec: number | null; downloadBytesPerSec: number | null },
+): boolean {
+  if (now.window === null) return false;
+  const below = (rate: number | null, baseRate: number | null): boolean => rate !== null && (baseRate === null || rate < baseRate);
+  return below(now.uploadBytesPerSec, base.uploadBytesPerSec) || below(now.downloadBytesPerSec, base.downloadBytesPerSec);
+}
+
+export interface DigestComparison {
+  ok: boolean;
+  /** `<algorithm>:<hex>`, and where: 'content' or a file path. */
+  expected: string;
+  actual: string;
+  where: string;
+}
+
+/**
+ * Compares what the feed states with what the bytes hash to: the strongest algorithm stated,
+ * the whole content first, then each file. The first mismatch decides.
+ */
+export function compareDigests(
+  expected: { content: DigestSet; files: readonly { path: string; digests: DigestSet }[] },
+  actual: { content: DigestSet; files: ReadonlyMap<string, DigestSet> },
+): DigestComparison[] {
+  const out: DigestComparison[] = [];
+  const one = (want: DigestSet, got: DigestSet | undefined, where: string): void => {
+    const algorithm = strongest(want);
+    if (algorithm === null) return;
+    const wanted = want[algorithm]!;
+    const have = got?.[algorithm] ?? '(missing)';
+    out.push({ ok: wanted === have, expected: `${algorithm}:${wanted}`, actual: `${algorithm}:${have}`, where });
+  };
+  one(expected.content, actual.content, 'content');
+  for (const file of expected.files) one(file.digests, actual.files.get(file.path), file.path);
+  return out;
+}
+
+/** After a content check: DIGEST_OK, or CORRUPT with one fresh download, then a ban. */
+export function judgeDigest(record: IntegrityRecord, comparisons: readonly DigestComparison[], nowMs: number): { record: IntegrityRecord; verdict: 'ok' | 'refetch' | 'ban' } {
+  const r = structuredClone(record);
+  const bad = comparisons.find((c) => !c.ok);
+  if (bad === undefined) {
+    r.lastVerifiedAtMs = nowMs;
+    r.last = { atMs: nowMs, code: 'DIGEST_OK', text: `${comparisons.map((c) => `${c.expected.split(':')[0]} of ${c.where}`).join(', ')} match the feed` };
+    return { record: r, verdict: 'ok' };
+  }
+  const what = `${bad.where === 'content' ? 'the content' : bad.where} hashes to ${bad.actual}, the feed states ${bad.expected}`;
+  const first = r.corruptRefetches === 0;
+  r.completedAtMs = null;
+  if (first) r.corruptRefetches = 1;
+  r.last = {
+    atMs: nowMs, code: 'CORRUPT', expected: bad.expected, actual: bad.actual,
+    text: first ? `${what}; deleted and fetched again once` : `${what}, again after a fresh download: banned, data deleted`,
+  };
+  return { record: r, verdict: first ? 'refetch' : 'ban' };
+}
+
+function strongest(set: DigestSet): DigestAlgorithm | null {
+  for (const algorithm of ['sha256', 'sha1', 'md5'] as const) if (set[algorithm] !== undefined) return algorithm;
+  return null;
+}
