@@ -120,7 +120,9 @@ bandwidth: { uploadRate: 1 MB/s }
           await rpcCall(leecher, 'torrent-reannounce', { ids: [leeched.infoHash] });
           reannouncedAt = Date.now();
         }
-        return bytes > 1 * MB;
+        // The per-torrent path may have left this torrent a trickle (1 kB/s when it was idle at
+        // the tick): wait for a few seconds' worth of its own limit, not for a megabyte.
+        return bytes > (options.path === 'group' ? 1 * MB : Math.min(1 * MB, 3 * leechedLimit));
       }, 90_000, 200).catch(async (error: unknown) => {
         const them = await rpcCall(leecher, 'torrent-get', { ids: [leeched.infoHash], fields: ['status', 'peersConnected', 'peers', 'trackerStats', 'error', 'errorString'] });
         const us = await rpcCall(world.volunteer, 'torrent-get', { ids: [leeched.infoHash], fields: ['status', 'peersConnected', 'trackerStats', 'uploadLimit', 'uploadLimited'] });
