@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Installs what `npm run demo`, `npm test` and `npm run bench` need on a fresh Debian/Ubuntu
 // machine: node modules (npm ci when missing or stale) and, through apt-get when running as
-// root, transmission-daemon, transmission-cli, iproute2 and tmux. Without root it stops and prints the
+// root, transmission-daemon, transmission-cli, iproute2 and tmux; and the transmission-daemons of
+// Debian 13 and unstable in private roots (transmission-lines.mjs). Without root it stops and prints the
 // exact command to run. Plain Node builtins only: it runs before node_modules exists.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureTransmissionLines } from './transmission-lines.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const APT_PACKAGES = [
@@ -51,3 +53,6 @@ function ensureAptPackages() {
 
 ensureAptPackages();
 ensureNodeModules();
+// The newer daemon lines (Debian 13's and unstable's) for the tests that run every line. A line
+// that cannot be had does not stop setup: its tests fail with the recorded reason.
+ensureTransmissionLines();

@@ -27,6 +27,8 @@ export interface DonatedConfig {
   maxEvictFraction: number;
   /** Policy pins (storage.pins), besides the dashboard's pins in agent state. */
   pins: readonly InfoHash[];
+  /** The bandwidth group owned torrents join on 4.x (node.label); default "smartnode". */
+  groupName?: string;
 }
 
 export interface EffectiveRates {
@@ -93,7 +95,12 @@ export function planBandwidth(
     }
   }
   const summary = JSON.stringify([config.scope, kbRound(rates.upload.bytesPerSec), kbRound(rates.download.bytesPerSec), rates.upload.state, rates.download.state, rates.window]);
-  return { bandwidth: { scope: config.scope, rates, session, perTorrent, announce: summary !== input.lastSummary }, summary };
+  // The group carries the cap in owned scope; in session scope the session limits do.
+  const groupLimits: RateLimits = config.scope === 'session'
+    ? { uploadBytesPerSec: null, downloadBytesPerSec: null }
+    : { uploadBytesPerSec: kbRound(rates.upload.bytesPerSec), downloadBytesPerSec: kbRound(rates.download.bytesPerSec) };
+  const group = { name: config.groupName ?? 'smartnode', limits: groupLimits };
+  return { bandwidth: { scope: config.scope, rates, session, perTorrent, group, announce: summary !== input.lastSummary }, summary };
 }
 
 /** What the daemon stores: whole kB/s (toKBps), or null. */

@@ -2,8 +2,11 @@
  * Donated limits in the tick, the IO half: transfer accounting and the eviction guard live
  * here, and the bandwidth limits the tick planned (bandwidth-plan.ts) are applied here.
  *
- * Caps touch smartnode's own torrents only (scope "owned": per-torrent limits, honouring the
- * session limits the owner set), so the owner's other torrents keep their speed; scope
+ * Caps touch smartnode's own torrents only (scope "owned"), so the owner's other torrents keep
+ * their speed. On Transmission 4.x the owned torrents join a bandwidth group of their own
+ * whose limit is the cap: one total the active torrents share as they need it, at once, with
+ * no per-torrent limit. 3.00 has no groups: the cap is split into per-torrent limits by need
+ * at each tick. Both honour the session limits the owner set. Scope
  * "session" sets the daemon's session limits instead, and restores the owner's previous
  * ones when switched back. Every tick re-reads the limits the daemon has and sets only what
  * differs, torrents with equal limits in one call. A hash that is not owned is never sent.
@@ -95,17 +98,30 @@ export async function applyBandwidth(
     }
   }
 
-  const groups = new Map<string, { limits: SpeedLimits; hashes: InfoHash[] }>();
+  // 4.x (every owned torrent reports a group): one bandwidth group carries the whole cap, the
+  // active torrents share it as they need; the torrents carry no limit of their own. 3.00
+  // has no groups: the per-torrent limits the plan shared by need.
+  const inGroup = plan.group !== null && current.length > 0 && current.every((e) => e.group !== null);
+  let changed = 0;
+  if (inGroup && plan.group !== null) {
+    const { name, limits } = plan.group;
+    const have = await daemon.readBandwidthGroup(name);
+    if (have === null || !sameRates(have, limits)) await daemon.setBandwidthGroup(name, limits);
+    const joining = current.filter((e) => e.group !== name).map((e) => e.infoHash);
+    if (joining.length > 0) await daemon.setTorrentGroup(joining, name);
+    changed += joining.length;
+  }
+  const unlimited: SpeedLimits = { uploadBytesPerSec: null, downloadBytesPerSec: null, honorsSessionLimits: true };
+  const sameLimitSets = new Map<string, { limits: SpeedLimits; hashes: InfoHash[] }>();
   for (const e of current) {
-    const want = plan.perTorrent.get(e.infoHash);
+    const want = inGroup ? unlimited : plan.perTorrent.get(e.infoHash);
     if (want === undefined || sameLimits(e, want)) continue;
     const key = `${want.uploadBytesPerSec}/${want.downloadBytesPerSec}/${want.honorsSessionLimits}`;
-    const g = groups.get(key) ?? { limits: want, hashes: [] };
+    const g = sameLimitSets.get(key) ?? { limits: want, hashes: [] };
     g.hashes.push(e.infoHash);
-    groups.set(key, g);
+    sameLimitSets.set(key, g);
   }
-  let changed = 0;
-  for (const g of groups.values()) {
+  for (const g of sameLimitSets.values()) {
     await daemon.setTorrentLimits(g.hashes, g.limits);
     changed += g.hashes.length;
   }

@@ -80,8 +80,8 @@ describe('bandwidth caps on the daemon', () => {
   const planned = (c: DonatedConfig, rates: EffectiveRates, owned: ReadonlySet<InfoHash>, torrents: ReadonlyMap<InfoHash, DaemonTorrent>, needs: ReadonlyMap<InfoHash, number> = new Map()) =>
     planBandwidth(c, { rates, owned: [...owned], needs, torrents, lastSummary: null }).bandwidth;
 
-  async function setup() {
-    const daemon = createMemoryDaemon({ directories: ['/d'] });
+  async function setup(options: { rpcVersion?: number } = {}) {
+    const daemon = createMemoryDaemon({ directories: ['/d'], ...options });
     for (const n of [1, 2, 3]) daemon.control.seed({ infoHash: hash(n), name: `t${n}`, sizeWhenDoneBytes: 1e9, downloadDir: '/d', labels: n === 3 ? [] : ['smartnode'] });
     const donated = createDonatedLimits({ stateDir: dir, billingDay: () => 1, alwaysConfirmEvictions: false });
     const bus = createEventBus();
@@ -106,6 +106,23 @@ describe('bandwidth caps on the daemon', () => {
     const calls = daemon.control.calls.filter((c) => c === 'setTorrentLimits').length;
     await applyBandwidth({ daemon, bus }, donated, planned(config(), rates, owned, torrents, needs), { owned, nowMs: NOW });
     expect(daemon.control.calls.filter((c) => c === 'setTorrentLimits').length).toBe(calls);
+  });
+
+  it('on a daemon with bandwidth groups (4.x), owned torrents join one group that carries the whole cap; the owner\'s stays out', async () => {
+    const { daemon, donated, bus, events, torrents } = await setup({ rpcVersion: 17 });
+    const owned = new Set([hash(1), hash(2)]);
+    const rates = effectiveRates(config(), donated.transfer.usage(NOW), NOW, { weekday: 0, minuteOfDay: 600 });
+    await applyBandwidth({ daemon, bus }, donated, planned({ ...config(), groupName: 'sn' }, rates, owned, torrents, new Map([[hash(1), 3]])), { owned, nowMs: NOW });
+    expect(await daemon.readBandwidthGroup('sn')).toEqual({ uploadBytesPerSec: 1e6, downloadBytesPerSec: 2e6 });
+    const limits = new Map((await daemon.listTorrentLimits()).map((l) => [l.infoHash, l]));
+    for (const n of [1, 2]) expect(limits.get(hash(n))).toMatchObject({ group: 'sn', uploadBytesPerSec: null, downloadBytesPerSec: null });
+    expect(limits.get(hash(3))).toMatchObject({ group: '', uploadBytesPerSec: null });
+    expect(events.find((e) => e.type === 'bandwidth')).toMatchObject({ changed: 2, owned: 2 });
+    // Unchanged on the next tick: nothing is sent again.
+    const writes = () => daemon.control.calls.filter((c) => c === 'setBandwidthGroup' || c === 'setTorrentGroup' || c === 'setTorrentLimits').length;
+    const before = writes();
+    await applyBandwidth({ daemon, bus }, donated, planned({ ...config(), groupName: 'sn' }, rates, owned, torrents), { owned, nowMs: NOW });
+    expect(writes()).toBe(before);
   });
 
   it('session scope sets the session limits, and switching back restores the owner\'s', async () => {

@@ -5,6 +5,7 @@
 import type { InfoHash } from '../shared/index.js';
 import type { IntegrityView } from '../integrity/index.js';
 import type { ScoreFactors } from '../plan/index.js';
+import type { DaemonProtocol } from '../daemon/index.js';
 
 export interface ReasonView {
   code: string;
@@ -44,7 +45,7 @@ export type AgentEvent =
   | { type: 'action'; atMs: number; kind: 'add' | 'remove'; infoHash: InfoHash; name: string; sizeBytes: number; reason: ReasonView; dryRun: boolean }
   | { type: 'action-failed'; atMs: number; kind: 'add' | 'remove'; infoHash: InfoHash; name: string; error: ErrorView }
   | { type: 'ownership'; atMs: number; op: 'confirm' | 'forget' | 'adopt' | 'finish-remove' | 'relabel' | 'relocate'; infoHash: InfoHash; detail: string }
-  | { type: 'daemon-connected'; atMs: number; version: string; rpcVersion: number }
+  | { type: 'daemon-connected'; atMs: number; version: string; rpcVersion: number; rpcVersionSemver?: string | null; protocol?: DaemonProtocol }
   | { type: 'paused'; atMs: number; paused: boolean }
   | { type: 'tick-scheduled'; atMs: number; nextTickAtMs: number }
   | { type: 'pin'; atMs: number; infoHash: InfoHash; pinned: boolean }

@@ -76,7 +76,7 @@ export async function pollDaemon(deps: AgentDeps, config: AgentConfig, memo: Obs
   if (next.daemonVersion === null) {
     const version = await daemon.readVersion();
     next = { ...next, daemonVersion: version.version };
-    bus.emit({ type: 'daemon-connected', atMs: nowMs, version: version.version, rpcVersion: version.rpcVersion });
+    bus.emit({ type: 'daemon-connected', atMs: nowMs, version: version.version, rpcVersion: version.rpcVersion, rpcVersionSemver: version.rpcVersionSemver, protocol: version.protocol });
   }
   const withStats = nowMs - next.trackerStatsAtMs >= config.trackerStatsIntervalMs;
   const poll = async (): Promise<DaemonTorrent[]> => {

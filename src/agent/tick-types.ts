@@ -89,6 +89,8 @@ export interface BandwidthPlan {
   session: RateLimits | null;
   /** Limits per owned torrent after this tick's actions; a hash not here is left as it is. */
   perTorrent: ReadonlyMap<InfoHash, SpeedLimits>;
+  /** The bandwidth group the owned torrents join where the daemon has groups (4.x), with its limits. */
+  group: { name: string; limits: RateLimits } | null;
   /** Whether the rates in force differ from those announced last (a `bandwidth` event). */
   announce: boolean;
 }

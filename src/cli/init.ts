@@ -114,12 +114,12 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
   const secrets = (): string[] => (password === undefined ? [] : [password]);
 
   if (!askPassword) {
-    const check = await checkDaemonConnection(rpcUrl, username, password);
+    const check = await checkDaemonConnection(rpcUrl, username, password, found.settings);
     if (!check.ok) {
       const { error } = check;
       throw new SmartnodeError(error.code, `nothing written: ${redactText(error.message, secrets())}`, { hint: error.hint ?? 'start the daemon and run init again' });
     }
-    say(`connected: Transmission ${check.version.version}, RPC version ${check.version.rpcVersion}`);
+    say(`connected: Transmission ${check.version.version}, RPC version ${check.version.rpcVersionSemver ?? check.version.rpcVersion} (${check.version.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'old protocol'})`);
   }
 
   const daemonUser = await findLocalDaemonUser(rpcUrl);
@@ -133,7 +133,7 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
   if (interactive && deps.runWizard !== undefined) {
     const answers = await deps.runWizard({
       rpcUrl, username, askPassword, proposals, suggestMaxSize: suggest, policyPath,
-      check: (typed) => checkDaemonConnection(rpcUrl, username, typed ?? password),
+      check: (typed) => checkDaemonConnection(rpcUrl, username, typed ?? password, found.settings),
     });
     if (answers === undefined) {
       say('nothing written');

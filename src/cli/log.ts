@@ -102,7 +102,7 @@ function logEvent(logger: Logger, event: AgentEvent): void {
         { event: event.type, op: event.op, infoHash: event.infoHash }, `ownership ${event.op}: ${event.detail}`);
       return;
     case 'daemon-connected':
-      logger.info({ event: event.type, version: event.version, rpcVersion: event.rpcVersion }, `connected to transmission-daemon ${event.version} (RPC ${event.rpcVersion})`);
+      logger.info({ event: event.type, version: event.version, rpcVersion: event.rpcVersion, rpcVersionSemver: event.rpcVersionSemver, protocol: event.protocol }, `connected to transmission-daemon ${event.version} (RPC ${event.rpcVersionSemver ?? event.rpcVersion}, ${event.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'old protocol'})`);
       return;
     case 'paused':
       logger.info({ event: event.type }, event.paused ? 'agent paused' : 'agent resumed');

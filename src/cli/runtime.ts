@@ -65,6 +65,7 @@ export async function buildRuntime(options: { policyPath: string; stateDir?: str
     username: policy.daemon.username,
     password: secrets.rpcPassword,
     timeoutMs: policy.daemon.timeout,
+    protocol: policy.daemon.protocol,
     maxAnswerBytes: policy.limits.rpcAnswerMaxBytes,
   });
   const limits: HttpLimits = {
@@ -225,6 +226,7 @@ export function toDonatedConfig(policy: Policy): DonatedConfig {
   const b = policy.bandwidth;
   return {
     scope: b.scope,
+    groupName: policy.node.label,
     rules: {
       uploadBytesPerSec: b.uploadRate ?? null,
       downloadBytesPerSec: b.downloadRate ?? null,

@@ -5,6 +5,8 @@ import { createRealTorrent, pathExists, startTestDaemon } from '../../test/helpe
 import { describeDaemonContract } from './contract.js';
 import { createMemoryDaemon } from './memory.js';
 import { buildMetainfo } from './metainfo.js';
+import type { DaemonLine } from '../testkit/daemon-lines.js';
+import type { DaemonProtocol } from './port.js';
 import { createTransmissionDaemon } from './transmission.js';
 
 describeDaemonContract('in-memory fake', async () => {
@@ -13,6 +15,7 @@ describeDaemonContract('in-memory fake', async () => {
   return {
     port: daemon,
     downloadDir,
+    bandwidthGroups: false,
     async makeTorrent(options) {
       const data = randomBytes(48 * 1024 + 123);
       const built = buildMetainfo({
@@ -33,28 +36,41 @@ describeDaemonContract('in-memory fake', async () => {
   };
 });
 
-describeDaemonContract('transmission-daemon 3.00 on 127.0.0.1', async () => {
-  const daemon = await startTestDaemon();
-  const connect = (password: string) =>
-    createTransmissionDaemon({ url: daemon.rpcUrl, username: daemon.username, password, timeoutMs: 5000 });
-  return {
-    port: connect(daemon.password),
-    downloadDir: daemon.downloadDir,
-    makeTorrent: (options) =>
-      createRealTorrent({ root: daemon.root, dataDir: daemon.downloadDir, withData: options?.withData ?? false }),
-    dataExists: (name) => pathExists(join(daemon.downloadDir, name)),
-    async corruptData(name) {
-      const file = await open(join(daemon.downloadDir, name), 'r+');
-      try {
-        await file.write(Buffer.from('bit rot, bit rot'), 0, 16, 20_000);
-      } finally {
-        await file.close();
-      }
-    },
-    deleteData: (name) => rm(join(daemon.downloadDir, name)),
-    connect: (credentials) => connect(credentials.password),
-    stopDaemon: () => daemon.stop(),
-    startDaemon: () => daemon.start(),
-    teardown: () => daemon.teardown(),
-  };
-});
+// Every Transmission line a volunteer may run (README "Tested daemons"), each a real daemon:
+// Debian 12's 3.00, Debian 13's 4.1.0-beta.2 (old protocol only, though its rpc-version is 18)
+// and Debian unstable's 4.1.x, which this adapter talks to in JSON-RPC 2.0.
+const LINES: { line: DaemonLine; name: string; version: RegExp; protocol: DaemonProtocol }[] = [
+  { line: 'bookworm', name: 'transmission-daemon 3.00 (Debian 12)', version: /^3\.00 /, protocol: 'legacy' },
+  { line: 'trixie', name: 'transmission-daemon 4.1.0-beta.2 (Debian 13), old protocol', version: /^4\.1\.0-beta\.2 /, protocol: 'legacy' },
+  { line: 'sid', name: 'transmission-daemon 4.1.x (Debian unstable), JSON-RPC 2.0', version: /^4\.1\.[1-9]\d* /, protocol: 'json-rpc' },
+];
+
+for (const l of LINES) {
+  describeDaemonContract(l.name, async () => {
+    const daemon = await startTestDaemon({}, l.line);
+    const connect = (password: string) =>
+      createTransmissionDaemon({ url: daemon.rpcUrl, username: daemon.username, password, timeoutMs: 5000 });
+    return {
+      port: connect(daemon.password),
+      downloadDir: daemon.downloadDir,
+      bandwidthGroups: l.line !== 'bookworm',
+      expectedVersion: { version: l.version, protocol: l.protocol },
+      makeTorrent: (options) =>
+        createRealTorrent({ root: daemon.root, dataDir: daemon.downloadDir, withData: options?.withData ?? false }),
+      dataExists: (name) => pathExists(join(daemon.downloadDir, name)),
+      async corruptData(name) {
+        const file = await open(join(daemon.downloadDir, name), 'r+');
+        try {
+          await file.write(Buffer.from('bit rot, bit rot'), 0, 16, 20_000);
+        } finally {
+          await file.close();
+        }
+      },
+      deleteData: (name) => rm(join(daemon.downloadDir, name)),
+      connect: (credentials) => connect(credentials.password),
+      stopDaemon: () => daemon.stop(),
+      startDaemon: () => daemon.start(),
+      teardown: () => daemon.teardown(),
+    };
+  });
+}

@@ -95,6 +95,13 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
   const pendingFailures = new Map<string, SmartnodeError>();
   let isDown = false;
   let sessionLimits: RateLimits = { uploadBytesPerSec: null, downloadBytesPerSec: null };
+  // Bandwidth groups, as Transmission 4.0+ has them (rpc-version 17); 3.00 knows no such method.
+  const hasGroups = rpcVersion >= 17;
+  const groupLimits = new Map<string, RateLimits>();
+  const groupOf = new Map<InfoHash, string>();
+  const requireGroups = (method: string): void => {
+    if (!hasGroups) throw new SmartnodeError('DAEMON_RPC', `memory daemon refused ${method}: "method name not recognized"`, { details: { method } });
+  };
   const cumulative = { uploadedBytes: 0, downloadedBytes: 0 };
   let current = { uploadedBytes: 0, downloadedBytes: 0 };
   let startedAtSec = nowSeconds();
@@ -187,7 +194,7 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
   const makePort = (clientPassword: string): DaemonPort => ({
     async readVersion() {
       enter('readVersion', clientPassword);
-      return { version, rpcVersion };
+      return { version, rpcVersion, rpcVersionSemver: rpcVersion >= 17 ? '5.3.0' : '5.2.0', protocol: 'legacy' };
     },
     async listTorrents(listOptions) {
       enter('listTorrents', clientPassword);
@@ -279,7 +286,23 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
     },
     async listTorrentLimits() {
       enter('listTorrentLimits', clientPassword);
-      return [...torrents.values()].map((t) => ({ infoHash: t.infoHash, ...t.limits }));
+      return [...torrents.values()].map((t) => ({ infoHash: t.infoHash, ...t.limits, group: hasGroups ? (groupOf.get(t.infoHash) ?? '') : null }));
+    },
+    async setBandwidthGroup(name, limits) {
+      enter('setBandwidthGroup', clientPassword);
+      requireGroups('group-set');
+      groupLimits.set(name, { uploadBytesPerSec: roundTrip(limits.uploadBytesPerSec), downloadBytesPerSec: roundTrip(limits.downloadBytesPerSec) });
+    },
+    async readBandwidthGroup(name) {
+      enter('readBandwidthGroup', clientPassword);
+      requireGroups('group-get');
+      const limits = groupLimits.get(name);
+      return limits === undefined ? null : { ...limits };
+    },
+    async setTorrentGroup(infoHashes, name) {
+      enter('setTorrentGroup', clientPassword);
+      requireGroups('torrent-set group');
+      for (const hash of infoHashes) if (torrents.has(hash)) groupOf.set(hash, name);
     },
     async setTorrentLimits(infoHashes, limits) {
       enter('setTorrentLimits', clientPassword);

@@ -50,6 +50,16 @@ export interface DaemonPort {
    * a positive rate is at least 1 kB/s, null lifts the limit.
    */
   setTorrentLimits(infoHashes: readonly InfoHash[], limits: SpeedLimits): Promise<void>;
+  /**
+   * Bandwidth groups (Transmission 4.0+, rpc-version 17): the torrents in a group share its
+   * limits as one total. Rates as in setTorrentLimits. On a daemon without groups (3.00) these
+   * fail with DAEMON_RPC; listTorrentLimits tells which daemon this is (group null).
+   */
+  setBandwidthGroup(name: string, limits: RateLimits): Promise<void>;
+  /** A group's limits; null when the daemon has no group of that name. */
+  readBandwidthGroup(name: string): Promise<RateLimits | null>;
+  /** Puts these torrents in the group; hashes the daemon does not hold are ignored. */
+  setTorrentGroup(infoHashes: readonly InfoHash[], name: string): Promise<void>;
   /** The daemon's session (global) speed limits. */
   readSessionLimits(): Promise<RateLimits>;
   setSessionLimits(limits: RateLimits): Promise<void>;
@@ -94,6 +104,8 @@ export interface SpeedLimits extends RateLimits {
 
 export interface TorrentLimitsEntry extends SpeedLimits {
   infoHash: InfoHash;
+  /** Its bandwidth group ('' for none); null on a daemon without groups (before 4.0). */
+  group: string | null;
 }
 
 export interface TransferCounters {
@@ -114,10 +126,18 @@ export interface ListTorrentsOptions {
 }
 
 export interface DaemonVersion {
-  /** e.g. "3.00 (bb6b5a062e)". */
+  /** e.g. "3.00 (bb6b5a062e)", "4.1.4 (a6d907d9ea)". */
   version: string;
+  /** The integer RPC version (deprecated in 4.1: read rpcVersionSemver where there is one). */
   rpcVersion: number;
+  /** e.g. "5.2.0" (3.00), "6.0.1" (4.1.1+); null where the daemon has none. */
+  rpcVersionSemver: string | null;
+  /** The dialect this connection speaks to it. */
+  protocol: DaemonProtocol;
 }
+
+/** The old Transmission RPC protocol, or JSON-RPC 2.0 (4.1.0+, rpc-version-semver 6.0.0). */
+export type DaemonProtocol = 'legacy' | 'json-rpc';
 
 /** Transmission's status codes (RPC spec 3.3). */
 export type TorrentStatus =

@@ -40,9 +40,15 @@ export interface RpcHttp {
   /** POSTs `body` and returns the answer's text; `method` only names the call in errors. */
   post(body: string, method: string): Promise<string>;
   readonly safeUrl: string;
+  /**
+   * The X-Transmission-Rpc-Version header (rpc-version-semver, sent from 4.1.0 with the 409
+   * handshake and every answer), once an answer carried it; undefined before and on older daemons.
+   */
+  rpcVersionHeader(): string | undefined;
 }
 
 const SESSION_HEADER = 'X-Transmission-Session-Id';
+const RPC_VERSION_HEADER = 'X-Transmission-Rpc-Version';
 
 /**
  * 64 MiB: a full torrent-get with trackerStats is ~3 KB a torrent on 3.00, so this holds
@@ -62,6 +68,10 @@ export function createRpcHttp(options: RpcHttpOptions): RpcHttp {
       : undefined;
   const compress = options.compress ?? !isLoopback(new URL(url).hostname);
   let sessionId: string | undefined;
+  let rpcVersionHeader: string | undefined;
+  // 4.x answers every request with 403 once anti-brute-force counted too many failed logins:
+  // a 403 right after a 401 from this client is that lockout, not the whitelist.
+  let refusedCredentials = false;
 
   const send = async (body: string, method: string): Promise<{ status: number; session: string | null; text: string }> => {
     const headers: Record<string, string> = {
@@ -73,6 +83,7 @@ export function createRpcHttp(options: RpcHttpOptions): RpcHttp {
     try {
       return await transport(url, { method: 'POST', headers, body, timeoutMs: options.timeoutMs, maxBytes: maxAnswerBytes }, async (head, answer) => {
         const session = head.header(SESSION_HEADER);
+        rpcVersionHeader = head.header(RPC_VERSION_HEADER) ?? rpcVersionHeader;
         // Only a 2xx body is read: an error page or a 409 says all it has in its status.
         if (head.status < 200 || head.status > 299) return { status: head.status, session, text: '' };
         return { status: head.status, session, text: new TextDecoder().decode(await answer.bytes()) };
@@ -110,6 +121,7 @@ export function createRpcHttp(options: RpcHttpOptions): RpcHttp {
 
   return {
     safeUrl,
+    rpcVersionHeader: () => rpcVersionHeader,
     async post(body, method) {
       for (let attempt = 1; ; attempt++) {
         const res = await send(body, method);
@@ -132,7 +144,9 @@ export function createRpcHttp(options: RpcHttpOptions): RpcHttp {
           continue;
         }
         if (res.status >= 200 && res.status < 300) return res.text;
-        throw httpError(res.status, safeUrl, method);
+        const error = httpError(res.status, safeUrl, method, refusedCredentials);
+        if (res.status === 401) refusedCredentials = true;
+        throw error;
       }
     },
   };
@@ -170,7 +184,7 @@ function splitCredentials(options: RpcHttpOptions): { url: string; username?: st
   return result;
 }
 
-function httpError(status: number, safeUrl: string, method: string): SmartnodeError {
+function httpError(status: number, safeUrl: string, method: string, afterRefusedLogin: boolean): SmartnodeError {
   const details = { url: safeUrl, method, status };
   if (status === 401) {
     return new SmartnodeError('DAEMON_AUTH', `transmission-daemon at ${safeUrl} refused the RPC username or password (HTTP 401)`, {
@@ -178,10 +192,11 @@ function httpError(status: number, safeUrl: string, method: string): SmartnodeEr
       hint: 'check the username and the password (its environment variable or file named in the policy) against rpc-username and rpc-password in the daemon\'s settings.json',
     });
   }
+  if (status === 403 && afterRefusedLogin) return lockedOut(safeUrl, details);
   if (status === 403) {
     return new SmartnodeError('DAEMON_FORBIDDEN', `transmission-daemon at ${safeUrl} refused this client's address (HTTP 403, rpc-whitelist)`, {
       details,
-      hint: 'stop the daemon (e.g. `sudo systemctl stop transmission-daemon`: it rewrites settings.json on exit, so edits made while it runs are lost), add this machine\'s address to "rpc-whitelist" in settings.json (comma-separated, wildcards like 192.168.*.* allowed), then start the daemon again',
+      hint: 'if this client\'s address is in the whitelist, the daemon (4.x) may instead have locked out every client after too many failed logins (anti-brute-force): restart the daemon and fix the password. Otherwise stop the daemon (e.g. `sudo systemctl stop transmission-daemon`: it rewrites settings.json on exit, so edits made while it runs are lost), add this machine\'s address to "rpc-whitelist" in settings.json (comma-separated, wildcards like 192.168.*.* allowed), then start the daemon again',
     });
   }
   if (status === 421) {
@@ -194,6 +209,18 @@ function httpError(status: number, safeUrl: string, method: string): SmartnodeEr
     details,
     retryable: status >= 500,
     hint: status === 404 ? 'the RPC path is usually /transmission/rpc' : 'check that the URL points at transmission-daemon\'s RPC endpoint',
+  });
+}
+
+/**
+ * Transmission 4.x's anti-brute-force: after anti-brute-force-threshold failed logins it
+ * answers every request with 403 until it restarts. Retrying cannot help (and each wrong
+ * password counted towards it), so this is not retryable and says what to do.
+ */
+export function lockedOut(safeUrl: string, details: Record<string, unknown>): SmartnodeError {
+  return new SmartnodeError('DAEMON_LOCKED_OUT', `transmission-daemon at ${safeUrl} locked out RPC clients after failed logins (HTTP 403 after 401: anti-brute-force protection)`, {
+    details,
+    hint: 'the daemon refuses everyone until it restarts: fix the RPC password first (rpc-password in settings.json and the password file or variable the policy names), then restart the daemon (e.g. `sudo systemctl restart transmission-daemon`); smartnode stops retrying meanwhile',
   });
 }
 

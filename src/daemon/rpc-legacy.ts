@@ -3,15 +3,16 @@
  * request `{"method": "...", "arguments": {...}}`, answer `{"result": "...", "arguments": {...}}`
  * with HTTP 200 even on failure: every result but "success" is an error (RPC spec 2.2).
  *
- * A 4.1+ dialect (JSON-RPC 2.0, snake_case) is one more file exporting an RpcCall.
+ * 4.1 still answers it, translating to and from its JSON-RPC 2.0 names; the spec calls it
+ * deprecated. The JSON-RPC dialect is rpc-jsonrpc.ts; the methods both serve, rpc-methods.ts.
  */
 import { z } from 'zod';
 import { SmartnodeError } from '../shared/index.js';
 import type { RpcHttp } from './rpc-http.js';
 
-export type RpcArguments = Record<string, unknown>;
-/** Calls one RPC method; resolves with the answer's `arguments`, throws on anything else. */
-export type RpcCall = (method: string, args: RpcArguments) => Promise<RpcArguments>;
+import type { RpcCall } from './rpc-methods.js';
+
+export type { RpcArguments, RpcCall, RpcMethod } from './rpc-methods.js';
 
 const Envelope = z.object({
   result: z.string(),
@@ -21,18 +22,7 @@ const Envelope = z.object({
 export function createLegacyRpc(http: RpcHttp): RpcCall {
   return async (method, args) => {
     const text = await http.post(JSON.stringify({ method, arguments: args }), method);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new SmartnodeError('DAEMON_PROTOCOL', `${http.safeUrl} answered ${method} with something that is not JSON: ${JSON.stringify(text.slice(0, 80))}`, {
-        cause: error,
-        retryable: true,
-        hint: 'check that the URL points at transmission-daemon\'s RPC endpoint (…/transmission/rpc), not a web page or proxy',
-        details: { url: http.safeUrl, method },
-      });
-    }
-    const parsed = Envelope.safeParse(json);
+    const parsed = Envelope.safeParse(parseAnswer(http, method, text));
     if (!parsed.success) {
       throw new SmartnodeError('DAEMON_PROTOCOL', `${http.safeUrl} answered ${method} without a "result" string: ${JSON.stringify(text.slice(0, 80))}`, {
         retryable: true,
@@ -49,4 +39,18 @@ export function createLegacyRpc(http: RpcHttp): RpcCall {
     }
     return answer;
   };
+}
+
+/** An answer's JSON, or DAEMON_PROTOCOL saying it is none (both dialects). */
+export function parseAnswer(http: RpcHttp, method: string, text: string, dialect = ''): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new SmartnodeError('DAEMON_PROTOCOL', `${http.safeUrl} answered ${method}${dialect} with something that is not JSON: ${JSON.stringify(text.slice(0, 80))}`, {
+      cause: error,
+      retryable: true,
+      hint: 'check that the URL points at transmission-daemon\'s RPC endpoint (…/transmission/rpc), not a web page or proxy',
+      details: { url: http.safeUrl, method },
+    });
+  }
 }

@@ -6,10 +6,12 @@
 import { z } from 'zod';
 import { SmartnodeError, parseInfoHash } from '../shared/index.js';
 import type { RateLimits, SessionStats, SpeedLimits, TorrentLimitsEntry } from './port.js';
-import type { RpcCall } from './rpc-legacy.js';
-import { tableToObjects } from './transmission-schema.js';
+import type { RpcCall } from './rpc-methods.js';
+import { describeIssue, readTable } from './transmission-schema.js';
 
 export const LIMIT_FIELDS = ['hashString', 'uploadLimit', 'uploadLimited', 'downloadLimit', 'downloadLimited', 'honorsSessionLimits'] as const;
+/** Bandwidth groups and the torrent field `group` came with 4.0 (rpc-version 17). */
+export const GROUPS_SINCE_RPC = 17;
 
 /** bytes/s -> whole kB/s: 0 stays 0 (stopped), anything positive is at least 1 kB/s. */
 export function toKBps(bytesPerSec: number): number {
@@ -17,20 +19,30 @@ export function toKBps(bytesPerSec: number): number {
   return Math.max(1, Math.floor(bytesPerSec / 1000));
 }
 
-const kBps = z.number().catch(0);
-const flag = z.boolean().catch(false);
+// 4.1.0 answers speed limits as floats (4.1.1 went back to integers): read any number.
+const kBps = z.number();
 const RawLimits = z.object({
   hashString: z.string(),
   uploadLimit: kBps,
-  uploadLimited: flag,
+  uploadLimited: z.boolean(),
   downloadLimit: kBps,
-  downloadLimited: flag,
-  honorsSessionLimits: z.boolean().catch(true),
+  downloadLimited: z.boolean(),
+  honorsSessionLimits: z.boolean(),
+  group: z.string().optional(),
+});
+const GroupAnswer = z.object({
+  group: z.array(z.object({
+    name: z.string(),
+    'speed-limit-up': kBps,
+    'speed-limit-up-enabled': z.boolean(),
+    'speed-limit-down': kBps,
+    'speed-limit-down-enabled': z.boolean(),
+  }).loose()),
 });
 const SessionLimitsAnswer = z.object({
-  'speed-limit-up': z.number(),
+  'speed-limit-up': kBps,
   'speed-limit-up-enabled': z.boolean(),
-  'speed-limit-down': z.number(),
+  'speed-limit-down': kBps,
   'speed-limit-down-enabled': z.boolean(),
 });
 const Counters = z.object({ uploadedBytes: z.number(), downloadedBytes: z.number() });
@@ -39,29 +51,71 @@ const StatsAnswer = z.object({ 'cumulative-stats': Counters, 'current-stats': Co
 export interface LimitsRpc {
   listTorrentLimits(): Promise<TorrentLimitsEntry[]>;
   setTorrentLimits(infoHashes: readonly string[], limits: SpeedLimits): Promise<void>;
+  setBandwidthGroup(name: string, limits: RateLimits): Promise<void>;
+  readBandwidthGroup(name: string): Promise<RateLimits | null>;
+  setTorrentGroup(infoHashes: readonly string[], name: string): Promise<void>;
   readSessionLimits(): Promise<RateLimits>;
   setSessionLimits(limits: RateLimits): Promise<void>;
   readSessionStats(): Promise<SessionStats>;
 }
 
-export function createLimitsRpc(call: RpcCall, protocol: (method: string, what: string) => SmartnodeError): LimitsRpc {
+/** Session-style limit arguments (session-set, group-set) for bytes/s rates. */
+function limitArguments(limits: RateLimits): Record<string, unknown> {
+  return {
+    'speed-limit-up-enabled': limits.uploadBytesPerSec !== null,
+    ...(limits.uploadBytesPerSec !== null ? { 'speed-limit-up': toKBps(limits.uploadBytesPerSec) } : {}),
+    'speed-limit-down-enabled': limits.downloadBytesPerSec !== null,
+    ...(limits.downloadBytesPerSec !== null ? { 'speed-limit-down': toKBps(limits.downloadBytesPerSec) } : {}),
+  };
+}
+
+function readLimits(a: { 'speed-limit-up': number; 'speed-limit-up-enabled': boolean; 'speed-limit-down': number; 'speed-limit-down-enabled': boolean }): RateLimits {
+  // Whole kB/s: 4.1.0 answers floats such as 1000.0.
+  return {
+    uploadBytesPerSec: a['speed-limit-up-enabled'] ? Math.round(a['speed-limit-up']) * 1000 : null,
+    downloadBytesPerSec: a['speed-limit-down-enabled'] ? Math.round(a['speed-limit-down']) * 1000 : null,
+  };
+}
+
+export function createLimitsRpc(call: RpcCall, protocol: (method: string, what: string) => SmartnodeError, rpcVersion: () => Promise<number>): LimitsRpc {
   return {
     async listTorrentLimits() {
-      const answer = await call('torrent-get', { format: 'table', fields: [...LIMIT_FIELDS] });
-      const table = tableToObjects(answer['torrents']);
+      const groups = (await rpcVersion()) >= GROUPS_SINCE_RPC;
+      const fields = groups ? [...LIMIT_FIELDS, 'group'] : [...LIMIT_FIELDS];
+      const answer = await call('torrent-get', { format: 'table', fields });
+      const table = readTable(answer['torrents'], fields);
       if ('problem' in table) throw protocol('torrent-get', table.problem);
       return table.rows.map((row) => {
         const parsed = RawLimits.safeParse(row);
         const infoHash = parsed.success ? parseInfoHash(parsed.data.hashString) : null;
-        if (!parsed.success || infoHash === null) throw protocol('torrent-get', `speed limits of ${JSON.stringify(row['hashString'])}`);
+        if (!parsed.success || infoHash === null) throw protocol('torrent-get', `speed limits of ${JSON.stringify(row['hashString'])}: ${parsed.success ? 'not an info-hash' : describeIssue(parsed.error)}`);
         const r = parsed.data;
         return {
           infoHash,
           uploadBytesPerSec: r.uploadLimited ? r.uploadLimit * 1000 : null,
           downloadBytesPerSec: r.downloadLimited ? r.downloadLimit * 1000 : null,
           honorsSessionLimits: r.honorsSessionLimits,
+          group: groups ? (r.group ?? '') : null,
         };
       });
+    },
+
+    async setBandwidthGroup(name, limits) {
+      // honorsSessionLimits: the owner's session limits still cap the group.
+      await call('group-set', { name, honorsSessionLimits: true, ...limitArguments(limits) });
+    },
+
+    async readBandwidthGroup(name) {
+      // 4.1 reads the group's name from `group`, 4.0 from `name`: send both.
+      const parsed = GroupAnswer.safeParse(await call('group-get', { group: name, name }));
+      if (!parsed.success) throw protocol('group-get', describeIssue(parsed.error));
+      const found = parsed.data.group.find((g) => g.name === name);
+      return found === undefined ? null : readLimits(found);
+    },
+
+    async setTorrentGroup(infoHashes, name) {
+      if (infoHashes.length === 0) return;
+      await call('torrent-set', { ids: [...infoHashes], group: name });
     },
 
     async setTorrentLimits(infoHashes, limits) {
@@ -79,26 +133,17 @@ export function createLimitsRpc(call: RpcCall, protocol: (method: string, what: 
 
     async readSessionLimits() {
       const parsed = SessionLimitsAnswer.safeParse(await call('session-get', { fields: ['speed-limit-up', 'speed-limit-up-enabled', 'speed-limit-down', 'speed-limit-down-enabled'] }));
-      if (!parsed.success) throw protocol('session-get', 'no speed-limit-* fields');
-      const a = parsed.data;
-      return {
-        uploadBytesPerSec: a['speed-limit-up-enabled'] ? a['speed-limit-up'] * 1000 : null,
-        downloadBytesPerSec: a['speed-limit-down-enabled'] ? a['speed-limit-down'] * 1000 : null,
-      };
+      if (!parsed.success) throw protocol('session-get', describeIssue(parsed.error));
+      return readLimits(parsed.data);
     },
 
     async setSessionLimits(limits) {
-      await call('session-set', {
-        'speed-limit-up-enabled': limits.uploadBytesPerSec !== null,
-        ...(limits.uploadBytesPerSec !== null ? { 'speed-limit-up': toKBps(limits.uploadBytesPerSec) } : {}),
-        'speed-limit-down-enabled': limits.downloadBytesPerSec !== null,
-        ...(limits.downloadBytesPerSec !== null ? { 'speed-limit-down': toKBps(limits.downloadBytesPerSec) } : {}),
-      });
+      await call('session-set', limitArguments(limits));
     },
 
     async readSessionStats() {
       const parsed = StatsAnswer.safeParse(await call('session-stats', {}));
-      if (!parsed.success) throw protocol('session-stats', 'no cumulative-stats / current-stats');
+      if (!parsed.success) throw protocol('session-stats', describeIssue(parsed.error));
       const { uploadedBytes, downloadedBytes, secondsActive } = parsed.data['current-stats'];
       const cumulative = parsed.data['cumulative-stats'];
       return { cumulative: { uploadedBytes: cumulative.uploadedBytes, downloadedBytes: cumulative.downloadedBytes }, current: { uploadedBytes, downloadedBytes }, secondsActive };

@@ -21,16 +21,18 @@ const RECORDED = {
 
 describe('toTorrentPeers', () => {
   it('reads a recorded 3.00 answer, dropping malformed peers one by one', () => {
-    const r = toTorrentPeers(RECORDED);
+    const read = toTorrentPeers(RECORDED);
+    const r = 'peers' in read ? read.peers : undefined;
     expect(r?.infoHash).toBe('a'.repeat(40));
     expect(r?.peers.map((p) => p.address)).toEqual(['8.8.8.8', '2001:4860:4860::8888', '193.0.14.129', 'not-an-ip']);
     expect(r?.peers[1]).toEqual({ address: '2001:4860:4860::8888', port: 6881, progress: 0.42, rateToClientBytesPerSec: 0, rateToPeerBytesPerSec: 50000 });
     expect(r?.peers[2]?.rateToPeerBytesPerSec).toBe(0);
   });
 
-  it('gives null for a row without a usable hash, and no peers for a missing list', () => {
-    expect(toTorrentPeers({ hashString: 'xyz', peers: [] })).toBeNull();
-    expect(toTorrentPeers(null)).toBeNull();
-    expect(toTorrentPeers({ hashString: 'b'.repeat(40), peers: 0 })).toEqual({ infoHash: 'b'.repeat(40), peers: [] });
+  it('names what is missing: a usable hash, or the peers list (never an empty list instead)', () => {
+    expect(toTorrentPeers({ hashString: 'xyz', peers: [] })).toHaveProperty('problem');
+    expect(toTorrentPeers(null)).toHaveProperty('problem');
+    expect(toTorrentPeers({ hashString: 'b'.repeat(40), peers: 0 })).toEqual({ problem: `torrent ${'b'.repeat(40)} without the field "peers"` });
+    expect(toTorrentPeers({ hashString: 'b'.repeat(40), peers: [] })).toEqual({ peers: { infoHash: 'b'.repeat(40), peers: [] } });
   });
 });

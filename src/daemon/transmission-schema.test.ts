@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { POLL_FIELDS, tableToObjects, toDaemonTorrent } from './transmission-schema.js';
+import { POLL_FIELDS, readTable, tableToObjects, toDaemonTorrent } from './transmission-schema.js';
 
 const HASH = 'AB'.repeat(20);
 
@@ -27,14 +27,25 @@ describe('torrent-get boundary', () => {
     expect('torrent' in read && read.torrent.infoHash).toBe(HASH.toLowerCase());
   });
 
-  it('reads labels and trackerStats that a daemon without them answers as 0 (3.00) or leaves out', () => {
-    for (const missing of [0, null, undefined]) {
-      const read = toDaemonTorrent(row({ labels: missing, trackerStats: missing }));
-      expect('torrent' in read && [read.torrent.labels, read.torrent.trackerStats]).toEqual([[], []]);
+  it('gives no field a default: 0 for a list (3.00 on a field it lacks) or a missing one is a problem naming it', () => {
+    for (const bad of [0, null, undefined]) {
+      expect(toDaemonTorrent(row({ labels: bad }))).toEqual({ problem: expect.stringMatching(/^labels: /) });
+      expect(toDaemonTorrent(row({ name: bad }))).toEqual({ problem: expect.stringMatching(/^name: /) });
     }
-    const { labels: _l, trackerStats: _t, ...absent } = row();
-    const read = toDaemonTorrent(absent);
-    expect('torrent' in read && [read.torrent.labels, read.torrent.trackerStats]).toEqual([[], []]);
+    for (const bad of ['7', null, undefined]) {
+      expect(toDaemonTorrent(row({ uploadedEver: bad }))).toEqual({ problem: expect.stringMatching(/^uploadedEver: /) });
+    }
+    // trackerStats alone may be left out: a lean poll does not ask for it.
+    const { trackerStats: _t, ...lean } = row();
+    const read = toDaemonTorrent(lean);
+    expect('torrent' in read && read.torrent.trackerStats).toEqual([]);
+  });
+
+  it('names the asked-for fields a table answer left out', () => {
+    expect(readTable([['hashString', 'name'], ['x', 'y']], ['hashString', 'name', 'labels', 'group'])).toEqual({
+      problem: 'the daemon did not return the fields "labels", "group"',
+    });
+    expect(readTable([['hashString'], ['x']], ['hashString'])).toEqual({ rows: [{ hashString: 'x' }] });
   });
 
   it('keeps only the tracker sub-fields it needs, -1 while unknown', () => {

@@ -1,8 +1,11 @@
 /**
  * The torrent-get boundary: which raw fields a poll asks for, and the schema that turns one
  * raw row into a DaemonTorrent. Pure. Field names and status codes: Transmission RPC spec
- * 3.3 (rpc-version 16 = 3.00, 17 = 4.0). 3.00 answers an unknown field with 0 instead of
- * leaving it out, and old daemons have no `labels`: such values read as "none".
+ * 3.3 (rpc-version 16 = 3.00, 17 = 4.0, 18/19 = 4.1; the old names, which the JSON-RPC
+ * dialect maps to snake_case). Nothing asked for is given a default: a field the daemon left
+ * out (4.x drops names it does not know) or answered with the wrong type (3.00 answers an
+ * unknown field with 0) is an error that names it, so a daemon that changed shows up at once
+ * instead of as a torrent with no labels or no seeders.
  */
 import { z } from 'zod';
 import { parseInfoHash, type InfoHash } from '../shared/index.js';
@@ -41,17 +44,12 @@ const STATUS: readonly TorrentStatus[] = [
   'seeding',
 ];
 
-const count = z.number().int().catch(-1);
-const amount = z.number().catch(0);
-/** An array of T, or a 0/null/missing stand-in from a daemon that lacks the field. */
-const listOr = <T extends z.ZodType>(item: T) =>
-  z
-    .union([z.array(item), z.literal(0), z.null()])
-    .optional()
-    .transform((v) => (Array.isArray(v) ? v : []));
+/** -1 while unknown, as Transmission reports counts. */
+const count = z.number().int().min(-1);
+const amount = z.number();
 
 const RawTracker = z.object({
-  announce: z.string().catch(''),
+  announce: z.string(),
   seederCount: count,
   leecherCount: count,
   downloadCount: count,
@@ -60,9 +58,9 @@ const RawTracker = z.object({
 
 export const RawTorrent = z.object({
   hashString: z.string(),
-  name: z.string().catch(''),
+  name: z.string(),
   status: z.number().int().min(0).max(6),
-  percentDone: z.number().min(0).max(1).catch(0),
+  percentDone: z.number().min(0).max(1),
   sizeWhenDone: amount,
   leftUntilDone: amount,
   rateDownload: amount,
@@ -70,15 +68,28 @@ export const RawTorrent = z.object({
   uploadedEver: amount,
   downloadedEver: amount,
   peersConnected: amount,
-  labels: listOr(z.string()),
-  downloadDir: z.string().catch(''),
+  labels: z.array(z.string()),
+  downloadDir: z.string(),
   addedDate: amount,
   doneDate: amount,
   secondsSeeding: amount,
   error: amount,
-  errorString: z.string().catch(''),
-  trackerStats: listOr(RawTracker.loose()),
+  errorString: z.string(),
+  // Left out of a poll on purpose (ListTorrentsOptions.trackerStats): then it reads [].
+  trackerStats: z.array(RawTracker.loose()).optional().transform((v) => v ?? []),
 });
+
+/**
+ * A table answer's rows, checked to carry every field asked for; what is missing is named.
+ */
+export function readTable(table: unknown, fields: readonly string[]): { rows: Record<string, unknown>[] } | { problem: string } {
+  const read = tableToObjects(table);
+  if ('problem' in read || !Array.isArray(table) || table.length === 0) return read;
+  const head = new Set(table[0] as string[]);
+  const missing = fields.filter((f) => !head.has(f));
+  if (missing.length > 0) return { problem: `the daemon did not return the field${missing.length > 1 ? 's' : ''} ${missing.map((f) => JSON.stringify(f)).join(', ')}` };
+  return read;
+}
 
 /**
  * Rows of a `format: "table"` answer: the first row names the fields, each further row is
@@ -146,4 +157,12 @@ export function toDaemonTorrent(row: unknown): { torrent: DaemonTorrent } | { pr
       trackerStats,
     },
   };
+}
+
+/** The first thing a schema found wrong, as `field "a.b": why`, to name it in an error. */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (issue === undefined) return 'unexpected content';
+  const path = issue.path.join('.');
+  return path === '' ? issue.message : `field "${path}": ${issue.message}`;
 }

@@ -9,6 +9,7 @@ import { SmartnodeError, toInfoHash, type ErrorCode } from '../shared/index.js';
 import { findFreePort } from '../../test/helpers/daemon.js';
 import { buildMetainfo } from './metainfo.js';
 import { createTransmissionDaemon } from './transmission.js';
+import { POLL_FIELDS } from './transmission-schema.js';
 
 const PASSWORD = 'Sup3r-S3cret-pw';
 
@@ -88,7 +89,7 @@ describe('transmission adapter: session handshake', () => {
         : { status: 409, headers: { 'X-Transmission-Session-Id': 'abc' } },
     );
     const port = connect(server.url);
-    expect(await port.readVersion()).toEqual({ version: '3.00 (test)', rpcVersion: 16 });
+    expect(await port.readVersion()).toEqual({ version: '3.00 (test)', rpcVersion: 16, rpcVersionSemver: null, protocol: 'legacy' });
     await port.readVersion();
     expect(server.seen.map((s) => s.headers['x-transmission-session-id'] ?? '-')).toEqual(['-', 'abc', 'abc']);
     expect(server.seen[0]?.headers.authorization).toBe(`Basic ${Buffer.from(`smartnode:${PASSWORD}`).toString('base64')}`);
@@ -121,7 +122,7 @@ describe('transmission adapter: session handshake', () => {
 
 describe('transmission adapter: HTTP and RPC failures', () => {
   it('turns {"result": "<text>"} into DAEMON_RPC quoting the text', async () => {
-    const server = await serve(() => ({ body: JSON.stringify({ result: 'some error', arguments: {} }) }));
+    const server = await serve((s) => (s.method === 'session-get' ? ok({ version: '3.00', 'rpc-version': 16 }) : { body: JSON.stringify({ result: 'some error', arguments: {} }) }));
     const error = await failure(connect(server.url).listTorrents(), 'DAEMON_RPC');
     expect(error.message).toContain('"some error"');
     expect(error.message).toContain('torrent-get');
@@ -244,10 +245,20 @@ describe('transmission adapter: RPC arguments and answers', () => {
   });
 
   it('refuses a torrent-get table with a row it cannot read, naming the torrent', async () => {
-    const server = await serve(() =>
-      ok({ torrents: [['hashString', 'status'], ['not-a-hash', 4]] }),
+    const server = await serve((s) =>
+      s.method === 'session-get' ? ok({ version: '3.00', 'rpc-version': 16 }) : ok({ torrents: [[...POLL_FIELDS], POLL_FIELDS.map((f) => (f === 'hashString' ? 'not-a-hash' : f === 'status' ? 4 : 0))] }),
     );
     const error = await failure(connect(server.url).listTorrents(), 'DAEMON_PROTOCOL');
     expect(error.message).toContain('not-a-hash');
+  });
+
+  it('names the asked-for fields the daemon left out, with its version, instead of a default', async () => {
+    const fields = POLL_FIELDS.filter((f) => f !== 'labels' && f !== 'trackerStats');
+    const server = await serve((s) =>
+      s.method === 'session-get' ? ok({ version: '4.9.0 (test)', 'rpc-version': 20 }) : ok({ torrents: [fields, fields.map(() => 0)] }),
+    );
+    const error = await failure(connect(server.url).listTorrents(), 'DAEMON_PROTOCOL');
+    expect(error.message).toContain('transmission-daemon 4.9.0 (test)');
+    expect(error.message).toContain('did not return the fields "labels", "trackerStats"');
   });
 });

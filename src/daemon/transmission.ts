@@ -1,16 +1,18 @@
 /**
- * DaemonPort over Transmission RPC (3.00 / rpc-version 16 and 4.0 / 17, legacy envelope).
+ * DaemonPort over Transmission RPC: 3.00 (rpc-version 16), 4.0 (17), 4.1 (18/19).
  *
  * Design note: the design names @ctrl/transmission 7.4.0. Its value is argument building; its
  * flaws (REFERENCE.md) are all in its transport - an unbounded 409 loop inside request(), no
  * fetch injection, errors that resolve or lose their cause - and its high-level calls add
  * their own surprises (`download-dir: /downloads` by default, a 58-field torrent-get,
- * normalized fields that mislabel counts). Wrapping it cannot bound the 409 loop (the
- * recursion is inside request()), so this adapter speaks the few RPC calls it needs through
- * rpc-http.ts + rpc-legacy.ts (thin, ~200 lines together) and reads raw fields through a zod
- * schema (transmission-schema.ts). The library stays the baseline the poll benchmark
- * measures against (src/bench/daemon-poll-bench.ts). A 4.1 JSON-RPC 2.0 dialect is one more
- * file producing an RpcCall; this file would only swap field names.
+ * normalized fields that mislabel counts). So this adapter speaks the few RPC calls it needs
+ * through rpc-http.ts and one of two dialects, and reads raw fields through a zod schema
+ * (transmission-schema.ts). The library stays the baseline the poll benchmark measures
+ * against (src/bench/daemon-poll-bench.ts).
+ *
+ * The dialect is chosen per daemon on first contact (connection.ts): JSON-RPC 2.0 when the
+ * daemon says it speaks it, the old protocol otherwise; the code below uses the old names
+ * either way.
  */
 import { z } from 'zod';
 import { SmartnodeError, parseInfoHash, type InfoHash } from '../shared/index.js';
@@ -19,22 +21,23 @@ import type {
   AddTorrentResult,
   DaemonPort,
   DaemonTorrent,
-  DaemonVersion,
   ListTorrentsOptions,
 } from './port.js';
-import { createRpcHttp, type RpcHttpOptions } from './rpc-http.js';
-import { createLegacyRpc, type RpcCall } from './rpc-legacy.js';
-import { POLL_FIELDS, tableToObjects, toDaemonTorrent } from './transmission-schema.js';
+import { openConnection, type DaemonProtocolChoice } from './connection.js';
+import type { RpcHttpOptions } from './rpc-http.js';
+import type { RpcCall } from './rpc-methods.js';
+import { POLL_FIELDS, describeIssue, readTable, toDaemonTorrent } from './transmission-schema.js';
 import { PEER_FIELDS, toTorrentPeers } from './transmission-peers.js';
 import { createLimitsRpc } from './transmission-limits.js';
 
-/** The RPC endpoint, credentials, timeout and transport; documented in rpc-http.ts. */
-export type TransmissionDaemonOptions = RpcHttpOptions;
+export interface TransmissionDaemonOptions extends RpcHttpOptions {
+  /** Which RPC dialect to speak; auto (default) asks the daemon (policy daemon.protocol). */
+  protocol?: DaemonProtocolChoice;
+}
 
 /** 4.0 (rpc-version 17) takes `labels` in torrent-add; 3.00 ignores them there. */
 const LABELS_ON_ADD_SINCE_RPC = 17;
 
-const SessionAnswer = z.object({ version: z.string(), 'rpc-version': z.number().int() });
 const AddedTorrent = z.object({ hashString: z.string(), name: z.string() });
 const AddAnswer = z.union([
   z.object({ 'torrent-added': AddedTorrent }),
@@ -43,33 +46,25 @@ const AddAnswer = z.union([
 const FreeSpaceAnswer = z.object({ 'size-bytes': z.number() });
 
 export function createTransmissionDaemon(options: TransmissionDaemonOptions): DaemonPort {
-  const http = createRpcHttp(options);
-  const call: RpcCall = createLegacyRpc(http);
+  const connection = openConnection(options, options.protocol ?? 'auto');
+  const { safeUrl } = connection;
+  // Every call first learns (once) which dialect the daemon speaks.
+  const call: RpcCall = async (method, args) => (await connection.ready()).call(method, args);
   const protocol = (method: string, what: string): SmartnodeError =>
-    new SmartnodeError('DAEMON_PROTOCOL', `transmission-daemon at ${http.safeUrl} answered ${method} unexpectedly: ${what}`, {
+    new SmartnodeError('DAEMON_PROTOCOL', `transmission-daemon ${connection.known()?.version.version ?? ''} at ${safeUrl} answered ${method} unexpectedly: ${what}`.replace('  ', ' '), {
       retryable: true,
-      hint: 'is this a supported Transmission version (3.00 or 4.0)? `smartnode doctor` shows the version',
-      details: { url: http.safeUrl, method },
+      hint: 'smartnode is tested with Transmission 3.00, 4.1.0-beta.2 and 4.1.x (README "Tested daemons"); `smartnode doctor` shows the version',
+      details: { url: safeUrl, method },
     });
-
-  const readVersion = async (): Promise<DaemonVersion> => {
-    const answer = SessionAnswer.safeParse(await call('session-get', { fields: ['version', 'rpc-version'] }));
-    if (!answer.success) throw protocol('session-get', 'no version / rpc-version');
-    return { version: answer.data.version, rpcVersion: answer.data['rpc-version'] };
+  /** Asked-for fields the daemon left out: an error naming them and the version, never a default. */
+  const table = async (method: 'torrent-get', answer: Record<string, unknown>, fields: readonly string[]) => {
+    const read = readTable(answer['torrents'], fields);
+    if ('problem' in read) throw protocol(method, read.problem);
+    return read.rows;
   };
 
-  // The RPC version decides how labels are sent; asked once, asked again after a failure.
-  let rpcVersion: Promise<number> | undefined;
-  const readRpcVersion = (): Promise<number> => {
-    rpcVersion ??= readVersion().then(
-      (v) => v.rpcVersion,
-      (error: unknown) => {
-        rpcVersion = undefined;
-        throw error;
-      },
-    );
-    return rpcVersion;
-  };
+  const readVersion = () => connection.readVersion();
+  const readRpcVersion = async (): Promise<number> => (await connection.ready()).version.rpcVersion;
 
   const hasTorrent = async (infoHash: InfoHash): Promise<boolean> => {
     const answer = await call('torrent-get', { ids: [infoHash], fields: ['hashString'] });
@@ -86,15 +81,13 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
 
   return {
     readVersion,
-    ...createLimitsRpc(call, protocol),
+    ...createLimitsRpc(call, protocol, readRpcVersion),
 
     async listTorrents(listOptions?: ListTorrentsOptions): Promise<DaemonTorrent[]> {
       const withTrackers = listOptions?.trackerStats ?? true;
       const fields = withTrackers ? [...POLL_FIELDS] : POLL_FIELDS.filter((f) => f !== 'trackerStats');
       const answer = await call('torrent-get', { format: 'table', fields });
-      const table = tableToObjects(answer['torrents']);
-      if ('problem' in table) throw protocol('torrent-get', table.problem);
-      return table.rows.map((row) => {
+      return (await table('torrent-get', answer, fields)).map((row) => {
         const read = toDaemonTorrent(row);
         if ('problem' in read) {
           throw protocol('torrent-get', `torrent ${JSON.stringify(row['hashString'])}: ${read.problem}`);
@@ -111,7 +104,8 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
       const out = [];
       for (const row of rows as unknown[]) {
         const read = toTorrentPeers(row);
-        if (read !== null) out.push(read);
+        if ('problem' in read) throw protocol('torrent-get', read.problem);
+        out.push(read.peers);
       }
       return out;
     },
@@ -181,7 +175,7 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
         throw error;
       }
       const parsed = FreeSpaceAnswer.safeParse(answer);
-      if (!parsed.success) throw protocol('free-space', 'no size-bytes');
+      if (!parsed.success) throw protocol('free-space', describeIssue(parsed.error));
       if (parsed.data['size-bytes'] < 0) {
         throw new SmartnodeError('DAEMON_RPC', `transmission-daemon reports no free space figure for ${JSON.stringify(path)} (size-bytes ${parsed.data['size-bytes']})`, { hint, details: { path } });
       }

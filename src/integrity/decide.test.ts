@@ -59,6 +59,10 @@ describe('decideIntegrity', () => {
     const noData = { status: 'stopped', error: 3, errorString: 'No data found! Ensure your drives are connected or use "Set Location".' };
     const refetch = decideIntegrity({ nowMs: NOW + 1, torrents: [aTorrent(A, noData)], records: gone.records, schedule });
     expect(refetch.steps.filter((s) => s.kind !== 'report')).toEqual([{ kind: 'refetch', infoHash: A, why: 'vanished', deleteData: false }]);
+    // 4.1's words for the same error begin so (seen on a real 4.1.x daemon in the contract suite).
+    const noData41 = { ...noData, errorString: 'Paused torrent as no data was found!' };
+    expect(decideIntegrity({ nowMs: NOW + 1, torrents: [aTorrent(A, noData41)], records: gone.records, schedule }).steps.filter((s) => s.kind !== 'report'))
+      .toEqual([{ kind: 'refetch', infoHash: A, why: 'vanished', deleteData: false }]);
     for (const over of [{ desired: false }, { inOwnDir: false }]) {
       const left = decideIntegrity({ nowMs: NOW + 1, torrents: [aTorrent(A, { ...noData, ...over })], records: gone.records, schedule });
       expect(left.steps.map((s) => s.kind)).toEqual(['report']);

@@ -55,7 +55,8 @@ export interface IntegrityDecision {
   steps: IntegrityStep[];
 }
 
-const NO_DATA = /no data found/i;
+// 3.00: "No data found! Ensure your drives..."; 4.1: "Paused torrent as no data was found! ...".
+const NO_DATA = /no data (?:was )?found/i;
 /** Transmission's error 3: a local error (disk, files). */
 const LOCAL_ERROR = 3;
 

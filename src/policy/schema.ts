@@ -102,6 +102,10 @@ const daemonSchema = z
       .optional()
       .describe('Absolute path of a file holding the RPC password (one line). Exclusive with passwordEnv.'),
     timeout: duration().prefault('10s').describe('Time limit for one RPC call.'),
+    protocol: z
+      .enum(['auto', 'legacy', 'json-rpc'])
+      .default('auto')
+      .describe('RPC dialect: auto asks the daemon (JSON-RPC 2.0 from Transmission 4.1.0, the old protocol before); legacy or json-rpc force one.'),
   })
   .superRefine(
     (daemon, ctx) => {

@@ -24,11 +24,22 @@ describe('parseDaemonSettings', () => {
     expect(s).toEqual({
       rpcEnabled: true, rpcPort: 9091, rpcPath: '/transmission/', bindAddress: '0.0.0.0', authRequired: true,
       username: 'transmission', whitelistEnabled: true, whitelist: ['127.0.0.1'], hostWhitelistEnabled: true,
-      downloadDir: '/var/lib/transmission-daemon/downloads',
+      downloadDir: '/var/lib/transmission-daemon/downloads', antiBruteForceEnabled: false, keyStyle: 'kebab',
     });
     expect(JSON.stringify(s)).not.toContain('wtK6kqPj');
     expect(rpcUrlFor(s)).toBe('http://127.0.0.1:9091/transmission/rpc');
     expect(adviseSettings(s, '/etc/transmission-daemon/settings.json')).toEqual([]);
+  });
+
+  it('reads a 4.1 settings.json written with snake_case keys the same, and names keys in advice as the file does', () => {
+    const snake = Object.fromEntries(Object.entries(debian).map(([k, v]) => [k.replace(/-/g, '_'), v]));
+    const s = parseDaemonSettings(JSON.stringify({ ...snake, rpc_port: 9092, rpc_whitelist: '10.0.0.*', anti_brute_force_enabled: true }), 'settings.json');
+    expect(s).toMatchObject({ rpcPort: 9092, authRequired: true, username: 'transmission', whitelist: ['10.0.0.*'], antiBruteForceEnabled: true, keyStyle: 'snake' });
+    expect(rpcUrlFor(s)).toBe('http://127.0.0.1:9092/transmission/rpc');
+    const [advice] = adviseSettings(s, '/etc/transmission-daemon/settings.json');
+    expect(advice?.problem).toContain('rpc_whitelist (10.0.0.*) does not let 127.0.0.1 in');
+    expect(advice?.steps.join('\n')).toContain('"rpc_whitelist": "10.0.0.*,127.0.0.1"');
+    expect(advice?.steps[0]).toContain('systemctl stop transmission-daemon');
   });
 
   it('derives the URL from a specific bind address, another port and a path without slashes', () => {

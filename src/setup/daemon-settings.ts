@@ -2,7 +2,9 @@
  * What `smartnode init` reads from an existing transmission-daemon's settings.json, and what it
  * concludes from it. Pure: text in, facts and advice out. Never writes the file: the daemon
  * rewrites settings.json when it stops, so an edit made while it runs is lost (init prints the
- * steps instead, daemon stopped first). Keys as in Transmission's docs/Editing-Configuration-Files.md.
+ * steps instead, daemon stopped first). Keys as in Transmission's docs/Editing-Configuration-Files.md:
+ * kebab-case (`rpc-port`) through 4.0; 4.1 reads both and may write snake_case (`rpc_port`),
+ * so snake_case keys are read as their kebab-case names, and advice names keys as the file does.
  */
 import { z } from 'zod';
 import { SmartnodeError } from '../shared/errors.js';
@@ -28,7 +30,23 @@ const settingsSchema = z.looseObject({
   'rpc-host-whitelist-enabled': z.boolean().default(true),
   'rpc-host-whitelist': z.string().default(''),
   'download-dir': z.string().optional(),
+  // 4.x: after anti-brute-force-threshold failed logins every request gets 403.
+  'anti-brute-force-enabled': z.boolean().default(false),
 });
+
+/** `rpc_port` -> `rpc-port`; a key written both ways keeps its kebab-case value. */
+function kebabKeys(raw: unknown): { raw: unknown; snake: boolean } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { raw, snake: false };
+  const out: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  let snake = false;
+  for (const [key, value] of Object.entries(raw)) {
+    if (!key.includes('_') || key.includes('-')) continue;
+    snake = true;
+    const kebab = key.replace(/_/g, '-');
+    if (!(kebab in out)) out[kebab] = value;
+  }
+  return { raw: out, snake };
+}
 
 export interface DaemonSettings {
   readonly rpcEnabled: boolean;
@@ -42,6 +60,9 @@ export interface DaemonSettings {
   readonly whitelist: string[];
   readonly hostWhitelistEnabled: boolean;
   readonly downloadDir: string | undefined;
+  readonly antiBruteForceEnabled: boolean;
+  /** The file's key style: snake_case (4.1) or kebab-case; advice names keys the same way. */
+  readonly keyStyle: 'kebab' | 'snake';
 }
 
 /** Parses settings.json text. The hashed rpc-password is never read. SETUP_MISSING when it is not JSON. */
@@ -52,7 +73,8 @@ export function parseDaemonSettings(text: string, fileName: string): DaemonSetti
   } catch (error) {
     throw new SmartnodeError('SETUP_MISSING', `${fileName} is not valid JSON`, { hint: 'pass the daemon\'s settings.json with --settings PATH', cause: error });
   }
-  const parsed = settingsSchema.safeParse(raw);
+  const normalized = kebabKeys(raw);
+  const parsed = settingsSchema.safeParse(normalized.raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new SmartnodeError('SETUP_MISSING', `${fileName}: ${issue === undefined ? 'unexpected content' : `${issue.path.join('.')}: ${issue.message}`}`, {
@@ -72,7 +94,14 @@ export function parseDaemonSettings(text: string, fileName: string): DaemonSetti
     whitelist: s['rpc-whitelist'].split(',').map((e) => e.trim()).filter((e) => e !== ''),
     hostWhitelistEnabled: s['rpc-host-whitelist-enabled'],
     downloadDir: s['download-dir'],
+    antiBruteForceEnabled: s['anti-brute-force-enabled'],
+    keyStyle: normalized.snake ? 'snake' : 'kebab',
   };
+}
+
+/** Whether the whitelist lets smartnode, on this machine, in (a 403 then is not the whitelist). */
+export function whitelistLetsIn(settings: DaemonSettings): boolean {
+  return !settings.whitelistEnabled || whitelistAllows(settings.whitelist, rpcHostFor(settings.bindAddress));
 }
 
 /** The address smartnode, on the same machine, connects to: loopback unless bound elsewhere. */
@@ -111,6 +140,8 @@ function editSteps(settingsPath: string, edit: string, service: string): string[
 /** What must change in settings.json before smartnode can use the daemon (empty: nothing). */
 export function adviseSettings(settings: DaemonSettings, settingsPath: string, service = 'transmission-daemon'): SettingsAdvice[] {
   const advice: SettingsAdvice[] = [];
+  const named = (a: SettingsAdvice): SettingsAdvice =>
+    settings.keyStyle === 'kebab' ? a : { problem: snakeNames(a.problem), steps: a.steps.map((step) => step.includes('# ') ? `${step.slice(0, step.indexOf('# '))}${snakeNames(step.slice(step.indexOf('# ')))}` : step) };
   if (!settings.rpcEnabled) {
     advice.push({ problem: 'the daemon\'s RPC is off (rpc-enabled is false)', steps: editSteps(settingsPath, 'set "rpc-enabled": true', service) });
   }
@@ -128,5 +159,10 @@ export function adviseSettings(settings: DaemonSettings, settingsPath: string, s
       steps: editSteps(settingsPath, 'set "rpc-authentication-required": true, "rpc-username": "<name>", "rpc-password": "<password>" (the daemon hashes it on start)', service),
     });
   }
-  return advice;
+  return advice.map(named);
+}
+
+/** The settings keys advice mentions, as a snake_case file writes them. */
+function snakeNames(text: string): string {
+  return text.replace(/\b(rpc-[a-z-]+)/g, (key) => key.replace(/-/g, '_'));
 }

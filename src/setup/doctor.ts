@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { access, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { createTransmissionDaemon, type DaemonPort, type DaemonVersion } from '../daemon/index.js';
+import { createTransmissionDaemon, describeRelease, type DaemonPort, type DaemonVersion } from '../daemon/index.js';
 import { detectFeedFormat, fetchFeed, parseFeed } from '../feeds/index.js';
 import { formatBytes, loadPolicyFile, resolveSecrets, type FeedPolicy, type Policy } from '../policy/index.js';
 import { isSmartnodeError, redactText, redactUrl, type HttpTransport } from '../shared/index.js';
@@ -89,7 +89,7 @@ function rpcPortOf(url: string): number {
 async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<CheckResult[]> {
   const url = redactUrl(policy.daemon.url);
   const secret = await readPassword(policy, options.env);
-  const daemon = createTransmissionDaemon({ url: policy.daemon.url, username: policy.daemon.username, password: secret.password, timeoutMs: policy.daemon.timeout, maxAnswerBytes: policy.limits.rpcAnswerMaxBytes });
+  const daemon = createTransmissionDaemon({ url: policy.daemon.url, username: policy.daemon.username, password: secret.password, timeoutMs: policy.daemon.timeout, protocol: policy.daemon.protocol, maxAnswerBytes: policy.limits.rpcAnswerMaxBytes });
   const results: CheckResult[] = [];
   const dir = policy.storage.downloadDir;
   const downstream = async (why: string): Promise<CheckResult[]> => [
@@ -110,7 +110,9 @@ async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<Chec
       return [...results, ...(await downstream('the daemon is not reachable'))];
     }
     results.push(passed('daemon-reachable', 'daemon reachable', `${url} answers`));
-    const fix = code === 'DAEMON_FORBIDDEN'
+    const fix = code === 'DAEMON_LOCKED_OUT' && isSmartnodeError(error) && error.hint !== undefined
+      ? error.hint
+      : code === 'DAEMON_FORBIDDEN'
       ? `${isSmartnodeError(error) && error.hint !== undefined ? `${error.hint}; ` : ''}edit the daemon's settings.json only while it is stopped (sudo systemctl stop transmission-daemon), then start it`
       : secret.problem !== undefined
         ? 'set the password where the policy says (daemon.passwordFile readable by the agent\'s user, or daemon.passwordEnv in its environment)'
@@ -122,8 +124,10 @@ async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<Chec
   results.push(policy.daemon.username === undefined
     ? passed('credentials', 'credentials accepted', 'the daemon asks for none')
     : passed('credentials', 'credentials accepted', `logged in as ${policy.daemon.username}`));
+  const release = describeRelease(version);
+  const known = release.defects.length === 0 ? '' : `; known defects of this release: ${release.defects.join('; ')}`;
   results.push(version.rpcVersion >= MIN_RPC_VERSION
-    ? passed('rpc-version', 'RPC version supported', `RPC version ${version.rpcVersion} (need ${MIN_RPC_VERSION} or newer)`)
+    ? passed('rpc-version', 'RPC version supported', `Transmission ${release.line}, RPC version ${version.rpcVersion}${version.rpcVersionSemver === null ? '' : ` (${version.rpcVersionSemver})`} (need ${MIN_RPC_VERSION} or newer)${known}`)
     : failed('rpc-version', 'RPC version supported', `RPC version ${version.rpcVersion} is older than ${MIN_RPC_VERSION}`, 'upgrade transmission-daemon to 2.80 or newer (Debian bookworm ships 3.00)'));
 
   let freeBytes: number;

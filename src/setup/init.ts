@@ -6,10 +6,11 @@
 import { constants } from 'node:fs';
 import { chmod, mkdir, open, readFile, stat, statfs } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { createTransmissionDaemon, type DaemonVersion } from '../daemon/index.js';
+import { createTransmissionDaemon, lockedOut, type DaemonVersion } from '../daemon/index.js';
 import { formatBytes, parsePolicyText, type Policy } from '../policy/index.js';
 import { SmartnodeError } from '../shared/errors.js';
-import { adviseSettings, parseDaemonSettings, rpcUrlFor, settingsCandidates, type DaemonSettings, type SettingsAdvice } from './daemon-settings.js';
+import { redactUrl } from '../shared/index.js';
+import { adviseSettings, parseDaemonSettings, rpcUrlFor, settingsCandidates, whitelistLetsIn, type DaemonSettings, type SettingsAdvice } from './daemon-settings.js';
 import { checkWriteAccess, findDaemonProcess, type ProcessIdentity } from './daemon-user.js';
 
 export interface FoundSettings {
@@ -48,11 +49,19 @@ export type ConnectionCheck =
   | { readonly ok: true; readonly version: DaemonVersion }
   | { readonly ok: false; readonly error: SmartnodeError };
 
-export async function checkDaemonConnection(url: string, username: string | undefined, password: string | undefined): Promise<ConnectionCheck> {
+/**
+ * Checks the URL and credentials. `settings` (the daemon's settings.json) tells a 403 apart: when
+ * its whitelist lets this client in, the 403 is 4.x's anti-brute-force lockout after failed
+ * logins, not the whitelist, and init must stop asking for passwords.
+ */
+export async function checkDaemonConnection(url: string, username: string | undefined, password: string | undefined, settings?: DaemonSettings): Promise<ConnectionCheck> {
   try {
     const version = await createTransmissionDaemon({ url, username, password, timeoutMs: 5000 }).readVersion();
     return { ok: true, version };
   } catch (error) {
+    if (error instanceof SmartnodeError && error.code === 'DAEMON_FORBIDDEN' && error.details?.['status'] === 403 && settings !== undefined && whitelistLetsIn(settings)) {
+      return { ok: false, error: lockedOut(redactUrl(url), { url: redactUrl(url), status: 403, antiBruteForce: settings.antiBruteForceEnabled }) };
+    }
     if (error instanceof SmartnodeError) return { ok: false, error };
     return { ok: false, error: new SmartnodeError('INTERNAL', `checking the daemon failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`, { cause: error }) };
   }

@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'DAEMON_UNREACHABLE'
   | 'DAEMON_AUTH'
   | 'DAEMON_FORBIDDEN'
+  | 'DAEMON_LOCKED_OUT'
   | 'DAEMON_RPC'
   | 'DAEMON_PROTOCOL'
   | 'STATE_IO'

@@ -2,10 +2,13 @@
  * Starts and stops real transmission-daemon processes for tests, benchmarks and the demo.
  * Each daemon gets its own config dir with settings.json written before start (the daemon
  * rewrites it at start and exit). Optionally runs inside a network namespace (see swarm.ts).
+ * Any Transmission line the tests know (daemon-lines.ts) starts the same way; every line
+ * reads these kebab-case settings (4.1 also accepts, and may write, snake_case).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { resolveDaemonLine, type DaemonLine } from './daemon-lines.js';
 
 export interface DaemonProcessOptions {
   /** Directory for settings.json, resume files and the log. Created if missing. */
@@ -20,6 +23,8 @@ export interface DaemonProcessOptions {
   password: string;
   /** Comma-separated RPC whitelist; defaults to 127.0.0.1 plus the bind address. */
   rpcWhitelist?: string;
+  /** Which Transmission line: Debian 12's 3.00 (default), 13's 4.1.0-beta.2 or unstable's 4.1.x. */
+  line?: DaemonLine;
   /** Run inside this network namespace (`ip netns exec NAME`). */
   netns?: string;
   /** Extra settings.json keys (speed limits, queues, ...). */
@@ -95,11 +100,12 @@ export async function startDaemonProcess(options: DaemonProcessOptions): Promise
     JSON.stringify(buildDaemonSettings(options), null, 2),
   );
 
-  const args = ['-f', '-g', options.configDir];
+  const daemon = resolveDaemonLine(options.line ?? 'bookworm');
+  const args = [...daemon.prefix, '-f', '-g', options.configDir];
   const [command, argv] =
     options.netns === undefined
-      ? ['transmission-daemon', args]
-      : ['ip', ['netns', 'exec', options.netns, 'transmission-daemon', ...args]];
+      ? [daemon.command, args]
+      : ['ip', ['netns', 'exec', options.netns, daemon.command, ...args]];
   // The daemon's libcurl honours proxy variables for announces: never let them through.
   const env = { ...process.env };
   for (const key of Object.keys(env)) if (/_proxy$/i.test(key)) delete env[key];

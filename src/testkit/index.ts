@@ -9,6 +9,7 @@ export {
   type DaemonProcess,
   type DaemonProcessOptions,
 } from './daemon-process.js';
+export { DAEMON_LINES, resolveDaemonLine, daemonLinesDir, type DaemonLine, type DaemonLineCommand } from './daemon-lines.js';
 export {
   createNetwork,
   networkSlot,

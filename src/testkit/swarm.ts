@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InfoHash } from '../shared/infohash.js';
+import type { DaemonLine } from './daemon-lines.js';
 import { startDaemonProcess, type DaemonProcess } from './daemon-process.js';
 import { createNetwork, leftoversOf, networkSlot, type NetworkHost, type TestNetwork } from './netns.js';
 import { installRechokeKicker, type RechokeKicker } from './rechoke.js';
@@ -33,6 +34,8 @@ export interface SwarmOptions {
   rpcPassword?: string;
   /** Extra settings.json keys for every daemon (speed limits, queues, ...). */
   daemonSettings?: Record<string, unknown>;
+  /** Which Transmission line the seeders and the extra daemons run (daemon-lines.ts); default Debian 12's 3.00. */
+  lines?: { seeder?: DaemonLine; extra?: DaemonLine };
   /** Tracker announce interval; default 5000 ms. */
   trackerIntervalMs?: number;
   /** Also run the tracker's UDP endpoint (BEP 15). */
@@ -135,6 +138,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
           password,
           bridgeAddress,
           settings: options.daemonSettings ?? {},
+          line: options.lines?.[role === 'seeder' ? 'seeder' : 'extra'] ?? 'bookworm',
         });
         started.push(daemon);
         if (options.rechokeKicker === true) {
@@ -195,7 +199,7 @@ async function startSwarmDaemon(
   host: NetworkHost,
   index: number,
   role: 'seeder' | 'extra',
-  options: { workDir: string; username: string; password: string; bridgeAddress: string; settings: Record<string, unknown> },
+  options: { workDir: string; username: string; password: string; bridgeAddress: string; settings: Record<string, unknown>; line: DaemonLine },
 ): Promise<SwarmDaemon> {
   const base = join(options.workDir, `d${index}`);
   await mkdir(base, { recursive: true });
@@ -210,6 +214,7 @@ async function startSwarmDaemon(
     rpcWhitelist: `127.0.0.1,${options.bridgeAddress}`,
     netns: host.name,
     settings: options.settings,
+    line: options.line,
   });
   return Object.assign(daemon, { index, role, namespace: host.name, address: host.address, kicker: undefined });
 }

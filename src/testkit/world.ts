@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { InfoHash } from '../shared/index.js';
 import { createScraper } from '../swarm/index.js';
 import { startFeedServer, type FeedServer } from './feed-server.js';
+import type { DaemonLine } from './daemon-lines.js';
 import { startSwarm, type SeededTorrent, type Swarm, type SwarmDaemon } from './swarm.js';
 import { makeDataset, type Dataset, type DatasetFileSpec } from './torrents.js';
 
@@ -51,6 +52,8 @@ export async function startMirrorWorld(options: {
   datasets: readonly WorldDatasetSpec[];
   rpcPassword: string;
   rechokeKicker?: boolean;
+  /** The Transmission line of the volunteer's daemon (default Debian 12's 3.00); seeders run 3.00. */
+  volunteerLine?: DaemonLine;
   onProgress?: (message: string) => void;
 }): Promise<MirrorWorld> {
   const say = options.onProgress ?? ((): void => undefined);
@@ -68,6 +71,7 @@ export async function startMirrorWorld(options: {
     rpcUsername: 'volunteer',
     rpcPassword: options.rpcPassword,
     ...(options.rechokeKicker === undefined ? {} : { rechokeKicker: options.rechokeKicker }),
+    lines: { extra: options.volunteerLine ?? 'bookworm' },
   });
   let feedServer: FeedServer | undefined;
   try {

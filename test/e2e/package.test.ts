@@ -1,8 +1,13 @@
 /**
  * Packaging: `npm pack` ships only what runs (no sources, tests, test kit, demo, benchmarks or
- * source maps), and the tarball installed into a clean prefix (offline, from npm's cache) gives
- * a working `smartnode --help`, `smartnode policy check` and `smartnode doctor` against a real
- * transmission-daemon on 127.0.0.1. Needs `npm run build` first (npm test does it).
+ * source maps), and the unpacked tarball with its run-time dependencies installed (offline)
+ * gives a working `smartnode --help`, `smartnode policy check` and `smartnode doctor` against a
+ * real transmission-daemon on 127.0.0.1. Needs `npm run build` first (npm test does it).
+ *
+ * Offline on a fresh machine: `npm install <tarball>` resolves version ranges, which needs the
+ * registry's metadata, and `npm ci` never caches that (only tarballs, by integrity). So the
+ * dependencies come the lockfile way: the project's package-lock.json beside the unpacked
+ * package, `npm ci --omit=dev --offline`, which reads only tarballs `npm ci` already cached.
  */
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -30,7 +35,7 @@ async function exec(command: string, args: string[], options: { cwd?: string; en
 describe('npm package', () => {
   let root: string;
   let tarball: string;
-  let prefix: string;
+  let installed: string;
   let bin: string;
 
   beforeAll(async () => {
@@ -43,11 +48,15 @@ describe('npm package', () => {
     const found = (await readdir(root)).find((f) => f.endsWith('.tgz'));
     if (found === undefined) throw new Error(`npm pack wrote no tarball: ${packed.stdout}${packed.stderr}`);
     tarball = join(root, found);
-    prefix = join(root, 'prefix');
-    // Offline: every dependency is in npm's cache after `npm ci`; nothing is fetched.
-    const installed = await exec('npm', ['install', '--global', '--prefix', prefix, tarball, '--offline', '--no-audit', '--no-fund']);
-    expect(installed.code, installed.stderr).toBe(0);
-    bin = join(prefix, 'bin', 'smartnode');
+    installed = join(root, 'installed');
+    await mkdir(installed);
+    const unpacked = await exec('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
+    expect(unpacked.code, unpacked.stderr).toBe(0);
+    await copyFile('package-lock.json', join(installed, 'package-lock.json'));
+    // Offline: every run-time dependency's tarball is in npm's cache after `npm ci`.
+    const deps = await exec('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund'], { cwd: installed });
+    expect(deps.code, deps.stderr).toBe(0);
+    bin = join(installed, 'bin', 'smartnode.js');
   }, 180_000);
 
   afterAll(async () => {
@@ -68,7 +77,7 @@ describe('npm package', () => {
   it('exports the decision as smartnode/decide with its types; the README example drives one node with it', async () => {
     const consumer = join(root, 'consumer');
     await mkdir(join(consumer, 'node_modules'), { recursive: true });
-    await symlink(join(prefix, 'lib', 'node_modules', 'smartnode'), join(consumer, 'node_modules', 'smartnode'));
+    await symlink(installed, join(consumer, 'node_modules', 'smartnode'));
     await writeFile(join(consumer, 'package.json'), '{ "type": "module" }');
     await copyFile('examples/decide-one-node.mjs', join(consumer, 'decide-one-node.mjs'));
     const ran = await exec(process.execPath, ['decide-one-node.mjs'], { cwd: consumer });
@@ -97,7 +106,7 @@ export const decide = (o: Observation, c: AgentConfig): TickPlan => planTick(ini
   });
 
   it('checks a shipped example policy', async () => {
-    const example = join(prefix, 'lib', 'node_modules', 'smartnode', 'examples', 'home-server.yaml');
+    const example = join(installed, 'examples', 'home-server.yaml');
     const result = await exec(bin, ['policy', 'check', example], { cwd: root });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);

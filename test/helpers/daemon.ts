@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { toInfoHash } from '../../src/shared/index.js';
 import { readMetainfoSummary } from '../../src/daemon/metainfo.js';
+import type { DaemonLine } from '../../src/testkit/daemon-lines.js';
 import { startDaemonProcess, type DaemonProcess, type DaemonProcessOptions } from '../../src/testkit/daemon-process.js';
 
 const run = promisify(execFile);
@@ -43,7 +44,7 @@ export interface TestDaemon {
   teardown(): Promise<void>;
 }
 
-export async function startTestDaemon(settings: Record<string, unknown> = {}): Promise<TestDaemon> {
+export async function startTestDaemon(settings: Record<string, unknown> = {}, line: DaemonLine = 'bookworm'): Promise<TestDaemon> {
   const root = await mkdtemp(join(tmpdir(), 'smartnode-daemon-'));
   const options: DaemonProcessOptions = {
     configDir: join(root, 'config'),
@@ -54,6 +55,7 @@ export async function startTestDaemon(settings: Record<string, unknown> = {}): P
     username: 'smartnode',
     password: `pw-${randomBytes(6).toString('hex')}`,
     settings,
+    line,
   };
   let current = await startDaemonProcess(options);
   return {

@@ -55,6 +55,12 @@ export function InitWizard(props: WizardProps) {
         setStep('dir');
       } else {
         setProblem(`${result.error.message}${result.error.hint === undefined ? '' : ` (${result.error.hint})`}`);
+        // Locked out (4.x anti-brute-force): another guess cannot get in and only counts against
+        // the daemon; stop asking.
+        if (result.error.code === 'DAEMON_LOCKED_OUT') {
+          props.onDone(undefined);
+          return;
+        }
         setAttempt((n) => n + 1);
         setStep('password');
       }
