@@ -104,10 +104,14 @@ describe('publish', () => {
     await writeFile(join(dir, 'closed', 'f'), 'x');
     await chmod(join(dir, 'closed', 'f'), 0o000);
     await chmod(dir, 0o755);
-    // Root reads everything: the check runs as an unprivileged user (nobody) when we are root.
-    const asNobody = process.getuid?.() === 0;
+    // Root reads everything: as root the check runs with every capability dropped (setpriv,
+    // util-linux), so file modes apply to it while it can still reach this checkout wherever it is.
+    const asRoot = process.getuid?.() === 0;
     const script = `import('${new URL('../../dist/publish/index.js', import.meta.url).pathname}').then((m) => m.scanDataset(${JSON.stringify(join(dir, 'closed'))}, { ownDownloadDir: null })).then(() => console.log('accepted'), (e) => console.log(e.code + ': ' + e.message))`;
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], asNobody ? { uid: 65534, gid: 65534 } : {});
+    const node = [process.execPath, '--input-type=module', '-e', script];
+    const { stdout } = asRoot
+      ? await run('setpriv', ['--bounding-set=-all', '--inh-caps=-all', ...node])
+      : await run(node[0]!, node.slice(1));
     expect(stdout).toMatch(/^PUBLISH_INVALID: .*closed\/f is not readable by this user/);
   });
 });

@@ -125,15 +125,9 @@ describe('smartnode run under a service manager (built CLI)', () => {
 
   it('a running agent passes doctor\'s control-socket check; SIGTERM then stops it cleanly with exit 0', async () => {
     const stateDir = join(root, 'state');
-    const child = spawn('node', ['bin/smartnode.js', 'run', '--policy', join(root, 'policy.yaml'), '--state-dir', stateDir, '--log-format', 'json'], {
-      env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const { child, output, exited } = runAgent(join(root, 'policy.yaml'), stateDir);
     try {
-      await eventually('the first tick is done', async () => out.includes('"msg":"tick 1 done'), 30_000, 100);
+      await eventually('the first tick is done', async () => output().includes('"msg":"tick 1 done'), 30_000, 100);
 
       const chunks: string[] = [];
       const sink = new Writable({ write(c: Buffer, _e, done) { chunks.push(c.toString()); done(); } });
@@ -148,8 +142,8 @@ describe('smartnode run under a service manager (built CLI)', () => {
       const { code: exitCode, signal } = await exited;
       expect(signal).toBeNull();
       expect(exitCode).toBe(0);
-      expect(out).toContain('"msg":"SIGTERM: finishing the current action, then stopping"');
-      expect(out).toContain('"msg":"smartnode stopped"');
+      expect(output()).toContain('"msg":"SIGTERM: finishing the current action, then stopping"');
+      expect(output()).toContain('"msg":"smartnode stopped"');
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
@@ -160,22 +154,28 @@ describe('smartnode run under a service manager (built CLI)', () => {
     await writeFile(join(root, 'slow.yaml'), policy);
     const body = `TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\n`;
     feeds.setRoute('/slow.csv', { contentType: 'text/csv', body, delayMs: 1500 });
-    const child = spawn('node', ['bin/smartnode.js', 'run', '--policy', join(root, 'slow.yaml'), '--state-dir', join(root, 'state-slow'), '--log-format', 'json'], {
-      env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const { child, output, exited } = runAgent(join(root, 'slow.yaml'), join(root, 'state-slow'));
     try {
       await eventually('the tick to be fetching the slow feed', async () => feeds.requests.some((r) => r.path === '/slow.csv'), 30_000, 20);
       child.kill('SIGTERM');
       expect(await exited).toEqual({ code: 0, signal: null });
-      expect(out).not.toContain('second SIGTERM');
-      expect(out).toContain('"msg":"tick 1 done');
-      expect(out).toContain('"msg":"smartnode stopped"');
+      expect(output()).not.toContain('second SIGTERM');
+      expect(output()).toContain('"msg":"tick 1 done');
+      expect(output()).toContain('"msg":"smartnode stopped"');
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   }, 60_000);
 });
+
+/** The built `smartnode run` as a service runs it: JSON logs, a bare environment. */
+function runAgent(policyPath: string, stateDir: string) {
+  const child = spawn('node', ['bin/smartnode.js', 'run', '--policy', policyPath, '--state-dir', stateDir, '--log-format', 'json'], {
+    env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, output: () => out, exited };
+}
