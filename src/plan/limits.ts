@@ -79,10 +79,6 @@ export function findReserveBreach(input: PlanInput): ReserveBreach | null {
   return { diskFreeBytes: input.diskFreeBytes, minFreeBytes: input.policy.minFreeBytes, pendingWriteBytes, writers: writers.slice(0, 5), writerCount: writers.length };
 }
 
-export function isReserveBreached(input: PlanInput): boolean {
-  return findReserveBreach(input) !== null;
-}
-
 export function planWithinLimits(input: PlanInput, limits: PlanLimits): LimitedPlan {
   const reserveBreach = findReserveBreach(input);
   const reserveBreached = reserveBreach !== null;

@@ -8,10 +8,10 @@
  * active at the tick. Both figures are
  * printed; the cap is never exceeded.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTickingAgent, type TickingAgent } from '../helpers/agent.js';
+import { startCappedMirrorAgent, type TickingAgent } from '../helpers/agent.js';
 import type { DaemonLine } from '../../src/testkit/daemon-lines.js';
 import { rpcCall, type RpcTarget } from '../../src/testkit/rpc.js';
 import { startMirrorWorld, type MirrorWorld } from '../../src/testkit/world.js';
@@ -52,19 +52,7 @@ export function describeBandwidthShare(options: { line: DaemonLine; networkSlot:
           { name: 'idle-b', seeders: 1, files: [{ path: 'b.bin', sizeBytes: 2 * MB }] },
         ],
       });
-      const downloadDir = join(work.dir, 'mirror');
-      await mkdir(downloadDir, { recursive: true });
-      const policyPath = join(work.dir, 'policy.yaml');
-      await writeFile(policyPath, `version: 1
-node: { stateDir: ${join(work.dir, 'state')} }
-daemon: { url: ${world.volunteer.rpcUrl}, username: ${world.volunteer.username}, passwordEnv: SMARTNODE_E2E_PASSWORD }
-storage: { downloadDir: ${downloadDir}, maxBytes: 1 GB, minFreeBytes: 0 }
-feeds: [{ id: demo, url: "${world.feedUrl}", format: rss }]
-scoring: { targetSeeders: 4, minSeedTime: 0s }
-intervals: { tick: 5s, feedRefresh: 10s, scrape: 10s }
-bandwidth: { uploadRate: 1 MB/s }
-`);
-      agent = await startTickingAgent(policyPath, ENV);
+      agent = await startCappedMirrorAgent(world, work.dir, ENV);
     }, 240_000);
 
     afterAll(async () => {

@@ -3,10 +3,10 @@
  * serves smartnode's torrent to a leecher at 1 MB/s (within 10 %), while the owner's own
  * torrent on the same daemon, to the same leecher at the same time, is not limited.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTickingAgent, type TickingAgent } from '../helpers/agent.js';
+import { startCappedMirrorAgent, type TickingAgent } from '../helpers/agent.js';
 import { rpcCall, type RpcTarget } from '../../src/testkit/rpc.js';
 import { createTorrentFile, makeDataset } from '../../src/testkit/torrents.js';
 import { startMirrorWorld, type MirrorWorld } from '../../src/testkit/world.js';
@@ -50,19 +50,7 @@ describe('bandwidth caps apply to owned torrents only, on a real swarm', () => {
     await rpcCall(world.volunteer, 'torrent-add', { metainfo: Buffer.from(ownerMetainfo).toString('base64'), 'download-dir': ownerDir });
     await eventually('the owner\'s torrent to verify', async () => (await list(world.volunteer)).find((t) => t.hashString === ownerHash)?.percentDone === 1);
 
-    const downloadDir = join(work.dir, 'mirror');
-    await mkdir(downloadDir, { recursive: true });
-    const policyPath = join(work.dir, 'policy.yaml');
-    await writeFile(policyPath, `version: 1
-node: { stateDir: ${join(work.dir, 'state')} }
-daemon: { url: ${world.volunteer.rpcUrl}, username: ${world.volunteer.username}, passwordEnv: SMARTNODE_E2E_PASSWORD }
-storage: { downloadDir: ${downloadDir}, maxBytes: 1 GB, minFreeBytes: 0 }
-feeds: [{ id: demo, url: "${world.feedUrl}", format: rss }]
-scoring: { targetSeeders: 4, minSeedTime: 0s }
-intervals: { tick: 5s, feedRefresh: 10s, scrape: 10s }
-bandwidth: { uploadRate: 1 MB/s }
-`);
-    agent = await startTickingAgent(policyPath, ENV);
+    agent = await startCappedMirrorAgent(world, work.dir, ENV);
   }, 240_000);
 
   afterAll(async () => {

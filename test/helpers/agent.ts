@@ -1,5 +1,8 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { initialCarriedState, runTick, type TickResult } from '../../src/agent/tick.js';
 import { buildRuntime, type Runtime } from '../../src/cli/runtime.js';
+import type { MirrorWorld } from '../../src/testkit/world.js';
 
 /**
  * The agent's runtime built from a policy file, ticked in-process. Every tick first moves the
@@ -37,4 +40,24 @@ export async function startTickingAgent(policyPath: string, env: NodeJS.ProcessE
       carried = initialCarriedState();
     },
   };
+}
+
+/**
+ * An agent mirroring a test world's feed with a 1 MB/s upload cap on what it owns (1 GB
+ * budget, no reserve, quick intervals), its password in SMARTNODE_E2E_PASSWORD of `env`.
+ */
+export async function startCappedMirrorAgent(world: MirrorWorld, workDir: string, env: NodeJS.ProcessEnv): Promise<TickingAgent> {
+  const downloadDir = join(workDir, 'mirror');
+  await mkdir(downloadDir, { recursive: true });
+  const policyPath = join(workDir, 'policy.yaml');
+  await writeFile(policyPath, `version: 1
+node: { stateDir: ${join(workDir, 'state')} }
+daemon: { url: ${world.volunteer.rpcUrl}, username: ${world.volunteer.username}, passwordEnv: SMARTNODE_E2E_PASSWORD }
+storage: { downloadDir: ${downloadDir}, maxBytes: 1 GB, minFreeBytes: 0 }
+feeds: [{ id: demo, url: "${world.feedUrl}", format: rss }]
+scoring: { targetSeeders: 4, minSeedTime: 0s }
+intervals: { tick: 5s, feedRefresh: 10s, scrape: 10s }
+bandwidth: { uploadRate: 1 MB/s }
+`);
+  return startTickingAgent(policyPath, env);
 }
