@@ -41,16 +41,26 @@ function archiveUri() {
 
 function aptOptions(dir) {
   return [
-    '-o', `Dir::Etc::sourcelist=${join(dir, 'apt', 'sources.list')}`,
-    '-o', 'Dir::Etc::sourceparts=-',
-    '-o', 'Dir::Etc::preferencesparts=-',
-    '-o', `Dir::Etc::preferences=${join(dir, 'apt', 'preferences')}`,
-    '-o', `Dir::State::Lists=${join(dir, 'apt', 'lists')}`,
-    '-o', `Dir::Cache=${join(dir, 'apt', 'cache')}`,
-    '-o', `Dir::State::status=${join(dir, 'apt', 'status')}`,
-    '-o', 'APT::Architectures=amd64',
-    '-o', 'Debug::NoLocking=1',
-    '-o', 'Acquire::Languages=none',
+    '-o',
+    `Dir::Etc::sourcelist=${join(dir, 'apt', 'sources.list')}`,
+    '-o',
+    'Dir::Etc::sourceparts=-',
+    '-o',
+    'Dir::Etc::preferencesparts=-',
+    '-o',
+    `Dir::Etc::preferences=${join(dir, 'apt', 'preferences')}`,
+    '-o',
+    `Dir::State::Lists=${join(dir, 'apt', 'lists')}`,
+    '-o',
+    `Dir::Cache=${join(dir, 'apt', 'cache')}`,
+    '-o',
+    `Dir::State::status=${join(dir, 'apt', 'status')}`,
+    '-o',
+    'APT::Architectures=amd64',
+    '-o',
+    'Debug::NoLocking=1',
+    '-o',
+    'Acquire::Languages=none',
   ];
 }
 
@@ -67,8 +77,17 @@ function describeFailure(error) {
 /** The packages transmission-daemon needs at run time (real packages only, no virtual ones). */
 function closure(options) {
   const out = run('apt-cache', [
-    ...options, 'depends', '--recurse', '--no-recommends', '--no-suggests', '--no-conflicts',
-    '--no-breaks', '--no-replaces', '--no-enhances', '--no-pre-depends', 'transmission-daemon',
+    ...options,
+    'depends',
+    '--recurse',
+    '--no-recommends',
+    '--no-suggests',
+    '--no-conflicts',
+    '--no-breaks',
+    '--no-replaces',
+    '--no-enhances',
+    '--no-pre-depends',
+    'transmission-daemon',
   ]);
   const names = new Set();
   for (const line of out.split('\n')) if (/^[a-z0-9][a-z0-9+.-]*$/.test(line)) names.add(line);
@@ -104,12 +123,22 @@ export function installLine(release) {
     if (!existsSync(join(dir, 'root', LOADER))) throw new Error(`the unpacked root has no ${LOADER}`);
     step = 'reading the version';
     // transmission-daemon prints its version on stderr.
-    const probe = spawnSync(join(dir, 'root', LOADER), [
-      '--library-path', join(dir, 'root', 'usr/lib/x86_64-linux-gnu'), join(dir, 'root', 'usr/bin/transmission-daemon'), '--version',
-    ], { encoding: 'utf8' });
+    const probe = spawnSync(
+      join(dir, 'root', LOADER),
+      ['--library-path', join(dir, 'root', 'usr/lib/x86_64-linux-gnu'), join(dir, 'root', 'usr/bin/transmission-daemon'), '--version'],
+      { encoding: 'utf8' },
+    );
     const versionLine = `${probe.stdout ?? ''}${probe.stderr ?? ''}`.trim();
-    if (probe.status !== 0 || !/\d+\.\d+/.test(versionLine)) throw new Error(`the daemon does not start: ${versionLine || `exit ${probe.status}`}`);
-    const pkgVersion = run('dpkg-deb', ['-f', join(debs, readdirSync(debs).find((f) => f.startsWith('transmission-daemon_'))), 'Version']).trim();
+    if (probe.status !== 0 || !/\d+\.\d+/.test(versionLine))
+      throw new Error(`the daemon does not start: ${versionLine || `exit ${probe.status}`}`);
+    const pkgVersion = run('dpkg-deb', [
+      '-f',
+      join(
+        debs,
+        readdirSync(debs).find((f) => f.startsWith('transmission-daemon_')),
+      ),
+      'Version',
+    ]).trim();
     rmSync(debs, { recursive: true, force: true });
     rmSync(join(dir, 'apt', 'cache'), { recursive: true, force: true });
     const line = { release, package: pkgVersion, version: versionLine, preparedMs: Date.now() - started };
@@ -128,12 +157,18 @@ export function ensureTransmissionLines() {
   for (const release of RELEASES) {
     try {
       const line = installLine(release);
-      if (!line.cached) console.error(`setup: transmission-daemon ${line.package} from Debian ${release} ready in ${(line.preparedMs / 1000).toFixed(1)} s (${join(LINES_DIR, release, 'root')})`);
+      if (!line.cached)
+        console.error(
+          `setup: transmission-daemon ${line.package} from Debian ${release} ready in ${(line.preparedMs / 1000).toFixed(1)} s (${join(LINES_DIR, release, 'root')})`,
+        );
     } catch (error) {
       failures.push(error instanceof Error ? error.message : String(error));
     }
   }
-  for (const f of failures) console.error(`smartnode setup: ${f}\n  (the tests that run this daemon line will fail with this message; run \`npm run setup\` again once the cause is fixed)`);
+  for (const f of failures)
+    console.error(
+      `smartnode setup: ${f}\n  (the tests that run this daemon line will fail with this message; run \`npm run setup\` again once the cause is fixed)`,
+    );
   return failures;
 }
 

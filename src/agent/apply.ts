@@ -24,15 +24,18 @@ export async function apply(deps: AgentDeps, config: AgentConfig, tickPlan: Tick
   const result: Applied = { appliedAdds: 0, appliedRemoves: 0, failed: 0, added: [] };
   // Every add's .torrent is fetched at once (the torrent source bounds it per host); each add
   // goes to the daemon as soon as its file is there, so a slow host holds up only its own adds.
-  const files = new Map(tickPlan.adds.map((step) => {
-    const file = deps.torrents.readTorrent(step.source.item, step.source.feedId);
-    file.catch(() => undefined);
-    return [step.action.infoHash, file] as const;
-  }));
+  const files = new Map(
+    tickPlan.adds.map((step) => {
+      const file = deps.torrents.readTorrent(step.source.item, step.source.feedId);
+      file.catch(() => undefined);
+      return [step.action.infoHash, file] as const;
+    }),
+  );
   const run = async (step: RemoveStep | AddStep): Promise<void> => {
     const { action } = step;
     try {
-      const done = 'dataDir' in step ? await applyRemove(deps, config, step) : await applyAdd(deps, config, step, files.get(action.infoHash));
+      const done =
+        'dataDir' in step ? await applyRemove(deps, config, step) : await applyAdd(deps, config, step, files.get(action.infoHash));
       if (!done) return;
       if (action.kind === 'add') {
         result.appliedAdds++;
@@ -44,7 +47,14 @@ export async function apply(deps: AgentDeps, config: AgentConfig, tickPlan: Tick
       deps.bus.emit(actionEvent(action, deps.clock(), false));
     } catch (error) {
       result.failed++;
-      deps.bus.emit({ type: 'action-failed', atMs: deps.clock(), kind: action.kind, infoHash: action.infoHash, name: action.name, error: toErrorView(error) });
+      deps.bus.emit({
+        type: 'action-failed',
+        atMs: deps.clock(),
+        kind: action.kind,
+        infoHash: action.infoHash,
+        name: action.name,
+        error: toErrorView(error),
+      });
       if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE') throw error;
     }
   };
@@ -52,23 +62,37 @@ export async function apply(deps: AgentDeps, config: AgentConfig, tickPlan: Tick
   // Adds one at a time (state and daemon calls stay in sequence), in the order their files arrive.
   let stopped: unknown = null;
   let chain = Promise.resolve();
-  await Promise.all(tickPlan.adds.map(async (step) => {
-    await files.get(step.action.infoHash)?.catch(() => undefined);
-    chain = chain.then(async () => {
-      if (stopped === null) await run(step).catch((error: unknown) => { stopped = error; });
-    });
-    await chain;
-  }));
+  await Promise.all(
+    tickPlan.adds.map(async (step) => {
+      await files.get(step.action.infoHash)?.catch(() => undefined);
+      chain = chain.then(async () => {
+        if (stopped === null)
+          await run(step).catch((error: unknown) => {
+            stopped = error;
+          });
+      });
+      await chain;
+    }),
+  );
   await chain;
   if (stopped !== null) throw stopped;
   if (deps.donated !== undefined && tickPlan.bandwidth !== null) {
     reportLimits(deps.bus, deps.donated, tickPlan, tickPlan.nowMs, result.appliedRemoves);
-    const owned = new Set(deps.state.owned().filter((r) => r.phase === 'owned').map((r) => r.infoHash));
+    const owned = new Set(
+      deps.state
+        .owned()
+        .filter((r) => r.phase === 'owned')
+        .map((r) => r.infoHash),
+    );
     try {
       await applyBandwidth(deps, deps.donated, tickPlan.bandwidth, { owned, nowMs: tickPlan.nowMs });
     } catch (error) {
       if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE') throw error;
-      deps.bus.emit({ type: 'limits-warning', atMs: tickPlan.nowMs, message: `could not apply bandwidth caps: ${error instanceof Error ? error.message : String(error)}` });
+      deps.bus.emit({
+        type: 'limits-warning',
+        atMs: tickPlan.nowMs,
+        message: `could not apply bandwidth caps: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
   }
   return result;
@@ -76,21 +100,38 @@ export async function apply(deps: AgentDeps, config: AgentConfig, tickPlan: Tick
 
 export function actionEvent(action: Action, atMs: number, dryRun: boolean) {
   return {
-    type: 'action' as const, atMs, kind: action.kind, infoHash: action.infoHash, name: action.name,
+    type: 'action' as const,
+    atMs,
+    kind: action.kind,
+    infoHash: action.infoHash,
+    name: action.name,
     sizeBytes: action.kind === 'add' ? action.sizeBytes : 0,
-    reason: { code: action.reason.code, text: action.reason.text }, dryRun,
+    reason: { code: action.reason.code, text: action.reason.text },
+    dryRun,
   };
 }
 
 /** Applies ownership repairs; `dataDirs` is where each torrent's data is once they are made. */
-async function applyRepairs(deps: AgentDeps, config: AgentConfig, ops: readonly OwnershipOp[], dataDirs: ReadonlyMap<InfoHash, string>, nowMs: number): Promise<void> {
+async function applyRepairs(
+  deps: AgentDeps,
+  config: AgentConfig,
+  ops: readonly OwnershipOp[],
+  dataDirs: ReadonlyMap<InfoHash, string>,
+  nowMs: number,
+): Promise<void> {
   const { state, daemon, bus } = deps;
   for (const op of ops) {
     switch (op.kind) {
       case 'confirm':
         if (op.needsLabel) await daemon.setLabels(op.record.infoHash, [config.label]);
         state.putOwned({ ...op.record, phase: 'owned' });
-        bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.record.infoHash, detail: `${op.record.name}: an interrupted add completed` });
+        bus.emit({
+          type: 'ownership',
+          atMs: nowMs,
+          op: op.kind,
+          infoHash: op.record.infoHash,
+          detail: `${op.record.name}: an interrupted add completed`,
+        });
         break;
       case 'forget':
         state.deleteOwned(op.infoHash);
@@ -101,22 +142,51 @@ async function applyRepairs(deps: AgentDeps, config: AgentConfig, ops: readonly 
         break;
       case 'adopt':
         state.putOwned({
-          infoHash: op.torrent.infoHash, name: op.torrent.name, sizeBytes: op.torrent.sizeWhenDoneBytes, feedIds: [],
-          phase: 'owned', intentAtMs: op.torrent.addedDate * 1000, downloadDir: op.torrent.downloadDir,
+          infoHash: op.torrent.infoHash,
+          name: op.torrent.name,
+          sizeBytes: op.torrent.sizeWhenDoneBytes,
+          feedIds: [],
+          phase: 'owned',
+          intentAtMs: op.torrent.addedDate * 1000,
+          downloadDir: op.torrent.downloadDir,
         });
-        bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.torrent.infoHash, detail: `${op.torrent.name}: labelled "${config.label}" inside ${config.downloadDir}, taken back into agent state` });
+        bus.emit({
+          type: 'ownership',
+          atMs: nowMs,
+          op: op.kind,
+          infoHash: op.torrent.infoHash,
+          detail: `${op.torrent.name}: labelled "${config.label}" inside ${config.downloadDir}, taken back into agent state`,
+        });
         break;
       case 'finish-remove':
         await removeOwned(deps, config, op.record.infoHash, dataDirs.get(op.record.infoHash) ?? op.record.downloadDir);
-        bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.record.infoHash, detail: `${op.record.name}: an interrupted removal completed` });
+        bus.emit({
+          type: 'ownership',
+          atMs: nowMs,
+          op: op.kind,
+          infoHash: op.record.infoHash,
+          detail: `${op.record.name}: an interrupted removal completed`,
+        });
         break;
       case 'relocate':
         await daemon.setLocation(op.infoHash, op.downloadDir);
-        bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.infoHash, detail: `owned torrent was outside ${config.downloadDir} (a daemon restart lost its location); pointed back at ${op.downloadDir}, no files moved` });
+        bus.emit({
+          type: 'ownership',
+          atMs: nowMs,
+          op: op.kind,
+          infoHash: op.infoHash,
+          detail: `owned torrent was outside ${config.downloadDir} (a daemon restart lost its location); pointed back at ${op.downloadDir}, no files moved`,
+        });
         break;
       case 'relabel':
         await daemon.setLabels(op.infoHash, [config.label]);
-        bus.emit({ type: 'ownership', atMs: nowMs, op: op.kind, infoHash: op.infoHash, detail: 'owned torrent had lost its label; label restored' });
+        bus.emit({
+          type: 'ownership',
+          atMs: nowMs,
+          op: op.kind,
+          infoHash: op.infoHash,
+          detail: 'owned torrent had lost its label; label restored',
+        });
         break;
     }
   }
@@ -124,9 +194,10 @@ async function applyRepairs(deps: AgentDeps, config: AgentConfig, ops: readonly 
 
 const forgetText = {
   'never-added': 'an add was interrupted before the daemon had it; will be planned again',
-  'not-ours': 'the daemon already held this torrent before our add: it is the owner\'s, left untouched',
-  unproven: 'an interrupted add found the torrent in the daemon, but not in the directory smartnode asked for and with no ' +
-    'daemon restart since to explain it: it may be the owner\'s own copy, so it is left untouched (not labelled, moved or removed)',
+  'not-ours': "the daemon already held this torrent before our add: it is the owner's, left untouched",
+  unproven:
+    'an interrupted add found the torrent in the daemon, but not in the directory smartnode asked for and with no ' +
+    "daemon restart since to explain it: it may be the owner's own copy, so it is left untouched (not labelled, moved or removed)",
   'removed-outside': 'an owned torrent was removed outside smartnode; forgotten',
   removed: 'removal completed',
 } as const;
@@ -146,7 +217,7 @@ export async function removeOwned(deps: AgentDeps, config: AgentConfig, infoHash
   if (record === undefined) return;
   if (!isInsideDir(dir, config.downloadDir)) {
     throw new SmartnodeError('INTERNAL', `refusing to delete data of ${record.name}: ${dir} is outside ${config.downloadDir}`, {
-      hint: 'the torrent was moved outside smartnode\'s directory; remove it by hand if it should go',
+      hint: "the torrent was moved outside smartnode's directory; remove it by hand if it should go",
     });
   }
   deps.state.putOwned({ ...record, phase: 'removing' });
@@ -155,18 +226,30 @@ export async function removeOwned(deps: AgentDeps, config: AgentConfig, infoHash
   if (deps.removeEmptyDir !== undefined && dir !== config.downloadDir) await deps.removeEmptyDir(dir).catch(() => undefined);
 }
 
-async function applyAdd(deps: AgentDeps, config: AgentConfig, step: AddStep, prefetched: Promise<TorrentFile> | undefined): Promise<boolean> {
+async function applyAdd(
+  deps: AgentDeps,
+  config: AgentConfig,
+  step: AddStep,
+  prefetched: Promise<TorrentFile> | undefined,
+): Promise<boolean> {
   const { action, downloadDir } = step;
-  const file = (await prefetched) ?? await deps.torrents.readTorrent(step.source.item, step.source.feedId);
+  const file = (await prefetched) ?? (await deps.torrents.readTorrent(step.source.item, step.source.feedId));
   deps.state.putOwned({
-    infoHash: action.infoHash, name: file.name, sizeBytes: file.totalSizeBytes, feedIds: step.feedIds,
-    phase: 'adding', intentAtMs: deps.clock(), downloadDir,
+    infoHash: action.infoHash,
+    name: file.name,
+    sizeBytes: file.totalSizeBytes,
+    feedIds: step.feedIds,
+    phase: 'adding',
+    intentAtMs: deps.clock(),
+    downloadDir,
   });
   const result = await deps.daemon.addTorrent({ metainfo: file.metainfo, downloadDir, labels: [config.label] });
   if (result.duplicate) {
     // The daemon already had it: someone else's torrent. Never take it over.
     deps.state.deleteOwned(action.infoHash);
-    throw new SmartnodeError('DAEMON_RPC', `${file.name} is already in the daemon, added outside smartnode; left untouched`, { details: { infoHash: action.infoHash } });
+    throw new SmartnodeError('DAEMON_RPC', `${file.name} is already in the daemon, added outside smartnode; left untouched`, {
+      details: { infoHash: action.infoHash },
+    });
   }
   deps.state.putOwned({ ...deps.state.ownedRecord(action.infoHash)!, phase: 'owned' });
   return true;

@@ -59,9 +59,10 @@ export function planLimitsFor(config: DonatedConfig, rates: EffectiveRates, evic
   const downCap = config.monthly?.downloadCapBytes ?? null;
   return {
     addBudgetBytes: budget === null ? null : Math.max(0, budget - usage.addedTodayBytes),
-    addsStopped: rates.download.state === 'stopped' && downCap !== null
-      ? `the monthly download cap (${formatBytes(downCap)}) is reached; nothing is added until the period ends on ${new Date(usage.periodEndMs).toISOString().slice(0, 10)}`
-      : null,
+    addsStopped:
+      rates.download.state === 'stopped' && downCap !== null
+        ? `the monthly download cap (${formatBytes(downCap)}) is reached; nothing is added until the period ends on ${new Date(usage.periodEndMs).toISOString().slice(0, 10)}`
+        : null,
     maxEvictFraction: config.maxEvictFraction,
     evictionConfirmed,
   };
@@ -74,7 +75,13 @@ export function planLimitsFor(config: DonatedConfig, rates: EffectiveRates, evic
  */
 export function planBandwidth(
   config: DonatedConfig,
-  input: { rates: EffectiveRates; owned: readonly InfoHash[]; needs: ReadonlyMap<InfoHash, number>; torrents: ReadonlyMap<InfoHash, DaemonTorrent>; lastSummary: string | null },
+  input: {
+    rates: EffectiveRates;
+    owned: readonly InfoHash[];
+    needs: ReadonlyMap<InfoHash, number>;
+    torrents: ReadonlyMap<InfoHash, DaemonTorrent>;
+    lastSummary: string | null;
+  },
 ): { bandwidth: BandwidthPlan; summary: string } {
   const { rates } = input;
   const perTorrent = new Map<InfoHash, SpeedLimits>();
@@ -88,17 +95,35 @@ export function planBandwidth(
         const t = input.torrents.get(infoHash);
         return { infoHash, need: input.needs.get(infoHash) ?? 0, active: t === undefined || active(t) };
       });
-    const up = shareByNeed(rates.upload.bytesPerSec, claims((t) => t.peersConnected > 0 || t.rateUploadBytesPerSec > 0));
-    const down = shareByNeed(rates.download.bytesPerSec, claims((t) => t.leftUntilDoneBytes > 0 && t.status !== 'stopped'));
+    const up = shareByNeed(
+      rates.upload.bytesPerSec,
+      claims((t) => t.peersConnected > 0 || t.rateUploadBytesPerSec > 0),
+    );
+    const down = shareByNeed(
+      rates.download.bytesPerSec,
+      claims((t) => t.leftUntilDoneBytes > 0 && t.status !== 'stopped'),
+    );
     for (const hash of input.owned) {
-      perTorrent.set(hash, { uploadBytesPerSec: up.get(hash) ?? null, downloadBytesPerSec: down.get(hash) ?? null, honorsSessionLimits: true });
+      perTorrent.set(hash, {
+        uploadBytesPerSec: up.get(hash) ?? null,
+        downloadBytesPerSec: down.get(hash) ?? null,
+        honorsSessionLimits: true,
+      });
     }
   }
-  const summary = JSON.stringify([config.scope, kbRound(rates.upload.bytesPerSec), kbRound(rates.download.bytesPerSec), rates.upload.state, rates.download.state, rates.window]);
+  const summary = JSON.stringify([
+    config.scope,
+    kbRound(rates.upload.bytesPerSec),
+    kbRound(rates.download.bytesPerSec),
+    rates.upload.state,
+    rates.download.state,
+    rates.window,
+  ]);
   // The group carries the cap in owned scope; in session scope the session limits do.
-  const groupLimits: RateLimits = config.scope === 'session'
-    ? { uploadBytesPerSec: null, downloadBytesPerSec: null }
-    : { uploadBytesPerSec: kbRound(rates.upload.bytesPerSec), downloadBytesPerSec: kbRound(rates.download.bytesPerSec) };
+  const groupLimits: RateLimits =
+    config.scope === 'session'
+      ? { uploadBytesPerSec: null, downloadBytesPerSec: null }
+      : { uploadBytesPerSec: kbRound(rates.upload.bytesPerSec), downloadBytesPerSec: kbRound(rates.download.bytesPerSec) };
   const group = { name: config.groupName ?? 'smartnode', limits: groupLimits };
   return { bandwidth: { scope: config.scope, rates, session, perTorrent, group, announce: summary !== input.lastSummary }, summary };
 }

@@ -28,9 +28,18 @@ export interface DonatedLimits {
   guard: EvictionGuard;
 }
 
-export function createDonatedLimits(options: { stateDir: string; billingDay: () => number; alwaysConfirmEvictions: boolean; onReset?: (message: string) => void }): DonatedLimits {
+export function createDonatedLimits(options: {
+  stateDir: string;
+  billingDay: () => number;
+  alwaysConfirmEvictions: boolean;
+  onReset?: (message: string) => void;
+}): DonatedLimits {
   return {
-    transfer: openTransferStore({ stateDir: options.stateDir, billingDay: options.billingDay, ...(options.onReset === undefined ? {} : { onReset: options.onReset }) }),
+    transfer: openTransferStore({
+      stateDir: options.stateDir,
+      billingDay: options.billingDay,
+      ...(options.onReset === undefined ? {} : { onReset: options.onReset }),
+    }),
     guard: createEvictionGuard({ alwaysConfirmed: options.alwaysConfirmEvictions }),
   };
 }
@@ -42,16 +51,34 @@ export function localTimeOf(nowMs: number): LocalTime {
 }
 
 /** After the actions: settle the eviction guard and announce what the limits held back. */
-export function reportLimits(bus: EventBus, donated: DonatedLimits | undefined, limited: Pick<LimitedPlan, 'plan' | 'pendingEviction' | 'reserveBreached' | 'reserveBreach' | 'deferred' | 'actions'>, nowMs: number, removesApplied: number): void {
+export function reportLimits(
+  bus: EventBus,
+  donated: DonatedLimits | undefined,
+  limited: Pick<LimitedPlan, 'plan' | 'pendingEviction' | 'reserveBreached' | 'reserveBreach' | 'deferred' | 'actions'>,
+  nowMs: number,
+  removesApplied: number,
+): void {
   donated?.guard.settle(limited.pendingEviction, removesApplied > 0 && donated.guard.isConfirmed());
   if (limited.pendingEviction !== null) {
     const p = limited.pendingEviction;
-    bus.emit({ type: 'eviction-held', atMs: nowMs, removes: p.removes, removeBytes: p.removeBytes, ownedBytes: p.ownedBytes, fraction: p.fraction, maxEvictFraction: p.maxEvictFraction });
+    bus.emit({
+      type: 'eviction-held',
+      atMs: nowMs,
+      removes: p.removes,
+      removeBytes: p.removeBytes,
+      ownedBytes: p.ownedBytes,
+      fraction: p.fraction,
+      maxEvictFraction: p.maxEvictFraction,
+    });
   }
   if (limited.reserveBreached) {
     bus.emit({
-      type: 'disk-reserve', atMs: nowMs, diskFreeBytes: limited.plan.capacity.diskFreeBytes ?? -1, minFreeBytes: limited.plan.capacity.minFreeBytes,
-      evictions: limited.actions.filter((a) => a.kind === 'remove').length, pendingWriteBytes: limited.reserveBreach?.pendingWriteBytes ?? 0,
+      type: 'disk-reserve',
+      atMs: nowMs,
+      diskFreeBytes: limited.plan.capacity.diskFreeBytes ?? -1,
+      minFreeBytes: limited.plan.capacity.minFreeBytes,
+      evictions: limited.actions.filter((a) => a.kind === 'remove').length,
+      pendingWriteBytes: limited.reserveBreach?.pendingWriteBytes ?? 0,
       detail: limited.reserveBreach === null ? '' : describeReserveBreach(limited.reserveBreach),
     });
   }
@@ -129,10 +156,18 @@ export async function applyBandwidth(
   const applied = { changed, uploadBytesPerSec: rates.upload.bytesPerSec, downloadBytesPerSec: rates.download.bytesPerSec };
   if (plan.announce || changed > 0) {
     deps.bus.emit({
-      type: 'bandwidth', atMs: input.nowMs, scope: plan.scope, owned: current.length, changed,
-      uploadBytesPerSec: applied.uploadBytesPerSec, downloadBytesPerSec: applied.downloadBytesPerSec,
-      uploadState: rates.upload.state, downloadState: rates.download.state, window: rates.window,
-      periodUploadedBytes: rates.usage.uploadedBytes, periodDownloadedBytes: rates.usage.downloadedBytes,
+      type: 'bandwidth',
+      atMs: input.nowMs,
+      scope: plan.scope,
+      owned: current.length,
+      changed,
+      uploadBytesPerSec: applied.uploadBytesPerSec,
+      downloadBytesPerSec: applied.downloadBytesPerSec,
+      uploadState: rates.upload.state,
+      downloadState: rates.download.state,
+      window: rates.window,
+      periodUploadedBytes: rates.usage.uploadedBytes,
+      periodDownloadedBytes: rates.usage.downloadedBytes,
     });
   }
   return applied;

@@ -24,7 +24,12 @@ const LABEL = 'smartnode';
 const SIZE = 100_000;
 const limits: HttpLimits = { timeoutMs: 5000, feedMaxBytes: 1e6, torrentFileMaxBytes: 1e6, userAgent: 'test' };
 
-interface FeedTorrent { name: string; hash: InfoHash; seeders: number; metainfo: Uint8Array }
+interface FeedTorrent {
+  name: string;
+  hash: InfoHash;
+  seeders: number;
+  metainfo: Uint8Array;
+}
 const torrents: FeedTorrent[] = [0, 1, 2, 3, 4, 5].map((i) => {
   const spec = { name: `set-${i}`, length: SIZE, announce: 'http://127.0.0.1:1/announce' };
   return { name: spec.name, hash: toInfoHash(expectedInfoHash(spec)), seeders: i, metainfo: aTorrentFile(spec) };
@@ -33,7 +38,7 @@ const OWNER = torrents[1]!; // in the feed and needy, but the owner's: never our
 
 function csv(list: readonly FeedTorrent[]): string {
   const rows = list.map((t) => `Dataset,${t.name},${t.hash},${SIZE},${t.seeders},2,10,1700000000,1700000000`);
-  return ['TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED', ...rows].join('\n') + '\n';
+  return `${['TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED', ...rows].join('\n')}\n`;
 }
 
 const config: AgentConfig = {
@@ -57,15 +62,17 @@ type Mode = 'before' | 'after';
 function crashingAt(port: DaemonPort, k: number, mode: Mode): { port: DaemonPort; crashed: () => boolean } {
   let n = 0;
   let crashed = false;
-  const wrap = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...args: A): Promise<R> => {
-    if (crashed) throw new SmartnodeError('DAEMON_UNREACHABLE', 'crashed', { retryable: true });
-    if (n++ === k) {
-      crashed = true;
-      if (mode === 'after') await fn(...args);
-      throw new SmartnodeError('DAEMON_UNREACHABLE', `injected crash ${mode} mutating call ${k}`, { retryable: true });
-    }
-    return fn(...args);
-  };
+  const wrap =
+    <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      if (crashed) throw new SmartnodeError('DAEMON_UNREACHABLE', 'crashed', { retryable: true });
+      if (n++ === k) {
+        crashed = true;
+        if (mode === 'after') await fn(...args);
+        throw new SmartnodeError('DAEMON_UNREACHABLE', `injected crash ${mode} mutating call ${k}`, { retryable: true });
+      }
+      return fn(...args);
+    };
   return {
     crashed: () => crashed,
     port: {
@@ -109,10 +116,23 @@ describe('a crash at any step converges after restart', () => {
   function depsFor(daemon: DaemonPort, stateDir: string): AgentDeps {
     const bus = createEventBus();
     return {
-      daemon, bus, clock,
+      daemon,
+      bus,
+      clock,
       state: openAgentState(stateDir),
-      feeds: createHttpFeedSource({ feeds: () => [{ id: 'f', url: `${server.url}/f.csv`, format: 'at-csv', cookie: undefined }], refreshIntervalMs: () => 60_000, limits, bus, extraTrackers: () => [] }),
-      counts: createScrapeCountSource({ scraper: createScraper({ requestsPerSecond: 10, timeoutMs: 1000, now: clock }), enabled: () => false, intervalMs: () => 60_000, bus }),
+      feeds: createHttpFeedSource({
+        feeds: () => [{ id: 'f', url: `${server.url}/f.csv`, format: 'at-csv', cookie: undefined }],
+        refreshIntervalMs: () => 60_000,
+        limits,
+        bus,
+        extraTrackers: () => [],
+      }),
+      counts: createScrapeCountSource({
+        scraper: createScraper({ requestsPerSecond: 10, timeoutMs: 1000, now: clock }),
+        enabled: () => false,
+        intervalMs: () => 60_000,
+        bus,
+      }),
       torrents: createHttpTorrentSource({ cookieFor: () => undefined, limits, refusalTtlMs: 60_000, clock }),
     };
   }
@@ -149,7 +169,10 @@ describe('a crash at any step converges after restart', () => {
     const list = await memory.listTorrents();
     const records = openAgentState(stateDir).owned();
     return {
-      ours: list.filter((t) => t.labels.includes(LABEL)).map((t) => t.name).sort(),
+      ours: list
+        .filter((t) => t.labels.includes(LABEL))
+        .map((t) => t.name)
+        .sort(),
       all: list.map((t) => t.name).sort(),
       owner: list.find((t) => t.infoHash === OWNER.hash),
       records: records.map((r) => `${r.name}:${r.phase}`).sort(),

@@ -23,9 +23,25 @@ afterEach(async () => {
 
 function torrent(n: number, up: number, down: number, addedMs = NOW - 3_600_000): DaemonTorrent {
   return {
-    infoHash: hash(n), name: `t${n}`, status: 'seeding', percentDone: 1, sizeWhenDoneBytes: 1e9, leftUntilDoneBytes: 0,
-    rateDownloadBytesPerSec: 0, rateUploadBytesPerSec: 0, uploadedEverBytes: up, downloadedEverBytes: down, peersConnected: 1,
-    labels: ['smartnode'], downloadDir: '/d', addedDate: Math.floor(addedMs / 1000), doneDate: 0, secondsSeeding: 0, error: 0, errorString: '', trackerStats: [],
+    infoHash: hash(n),
+    name: `t${n}`,
+    status: 'seeding',
+    percentDone: 1,
+    sizeWhenDoneBytes: 1e9,
+    leftUntilDoneBytes: 0,
+    rateDownloadBytesPerSec: 0,
+    rateUploadBytesPerSec: 0,
+    uploadedEverBytes: up,
+    downloadedEverBytes: down,
+    peersConnected: 1,
+    labels: ['smartnode'],
+    downloadDir: '/d',
+    addedDate: Math.floor(addedMs / 1000),
+    doneDate: 0,
+    secondsSeeding: 0,
+    error: 0,
+    errorString: '',
+    trackerStats: [],
   };
 }
 
@@ -45,7 +61,11 @@ describe('transfer accounting', () => {
     expect(usage.periodStartMs).toBe(Date.UTC(2026, 0, 31));
     expect(usage.periodEndMs).toBe(Date.UTC(2026, 1, 28));
     // A torrent already held before this period counts from now, not its lifetime.
-    const old = store.observe([torrent(1, 350, 80), torrent(2, 4, 5), torrent(4, 5e9, 5e9, Date.UTC(2025, 5, 1))], new Set([...owned, hash(4)]), NOW + 3000);
+    const old = store.observe(
+      [torrent(1, 350, 80), torrent(2, 4, 5), torrent(4, 5e9, 5e9, Date.UTC(2025, 5, 1))],
+      new Set([...owned, hash(4)]),
+      NOW + 3000,
+    );
     expect(old.uploadedBytes).toBe(364);
   });
 
@@ -72,17 +92,34 @@ describe('transfer accounting', () => {
 
 describe('bandwidth caps on the daemon', () => {
   const config = (over: Partial<DonatedConfig> = {}): DonatedConfig => ({
-    scope: 'owned', rules: { uploadBytesPerSec: 1e6, downloadBytesPerSec: 2e6, schedule: [] }, monthly: null,
-    dailyDownloadBudgetBytes: null, maxEvictFraction: 1, pins: [], ...over,
+    scope: 'owned',
+    rules: { uploadBytesPerSec: 1e6, downloadBytesPerSec: 2e6, schedule: [] },
+    monthly: null,
+    dailyDownloadBudgetBytes: null,
+    maxEvictFraction: 1,
+    pins: [],
+    ...over,
   });
 
   /** The limits a tick plans for these owned torrents (announced as if nothing was before). */
-  const planned = (c: DonatedConfig, rates: EffectiveRates, owned: ReadonlySet<InfoHash>, torrents: ReadonlyMap<InfoHash, DaemonTorrent>, needs: ReadonlyMap<InfoHash, number> = new Map()) =>
-    planBandwidth(c, { rates, owned: [...owned], needs, torrents, lastSummary: null }).bandwidth;
+  const planned = (
+    c: DonatedConfig,
+    rates: EffectiveRates,
+    owned: ReadonlySet<InfoHash>,
+    torrents: ReadonlyMap<InfoHash, DaemonTorrent>,
+    needs: ReadonlyMap<InfoHash, number> = new Map(),
+  ) => planBandwidth(c, { rates, owned: [...owned], needs, torrents, lastSummary: null }).bandwidth;
 
   async function setup(options: { rpcVersion?: number } = {}) {
     const daemon = createMemoryDaemon({ directories: ['/d'], ...options });
-    for (const n of [1, 2, 3]) daemon.control.seed({ infoHash: hash(n), name: `t${n}`, sizeWhenDoneBytes: 1e9, downloadDir: '/d', labels: n === 3 ? [] : ['smartnode'] });
+    for (const n of [1, 2, 3])
+      daemon.control.seed({
+        infoHash: hash(n),
+        name: `t${n}`,
+        sizeWhenDoneBytes: 1e9,
+        downloadDir: '/d',
+        labels: n === 3 ? [] : ['smartnode'],
+      });
     const donated = createDonatedLimits({ stateDir: dir, billingDay: () => 1, alwaysConfirmEvictions: false });
     const bus = createEventBus();
     const events: AgentEvent[] = [];
@@ -91,11 +128,14 @@ describe('bandwidth caps on the daemon', () => {
     return { daemon, donated, bus, events, torrents };
   }
 
-  it('shares the cap among owned torrents by need and never limits the owner\'s torrent', async () => {
+  it("shares the cap among owned torrents by need and never limits the owner's torrent", async () => {
     const { daemon, donated, bus, events, torrents } = await setup();
     const owned = new Set([hash(1), hash(2)]);
     const rates = effectiveRates(config(), donated.transfer.usage(NOW), NOW, { weekday: 0, minuteOfDay: 600 });
-    const needs = new Map([[hash(1), 3], [hash(2), 1]]);
+    const needs = new Map([
+      [hash(1), 3],
+      [hash(2), 1],
+    ]);
     await applyBandwidth({ daemon, bus }, donated, planned(config(), rates, owned, torrents, needs), { owned, nowMs: NOW });
     const limits = new Map((await daemon.listTorrentLimits()).map((l) => [l.infoHash, l]));
     expect(limits.get(hash(1))?.uploadBytesPerSec).toBe(750_000);
@@ -108,24 +148,33 @@ describe('bandwidth caps on the daemon', () => {
     expect(daemon.control.calls.filter((c) => c === 'setTorrentLimits').length).toBe(calls);
   });
 
-  it('on a daemon with bandwidth groups (4.x), owned torrents join one group that carries the whole cap; the owner\'s stays out', async () => {
+  it("on a daemon with bandwidth groups (4.x), owned torrents join one group that carries the whole cap; the owner's stays out", async () => {
     const { daemon, donated, bus, events, torrents } = await setup({ rpcVersion: 17 });
     const owned = new Set([hash(1), hash(2)]);
     const rates = effectiveRates(config(), donated.transfer.usage(NOW), NOW, { weekday: 0, minuteOfDay: 600 });
-    await applyBandwidth({ daemon, bus }, donated, planned({ ...config(), groupName: 'sn' }, rates, owned, torrents, new Map([[hash(1), 3]])), { owned, nowMs: NOW });
+    await applyBandwidth(
+      { daemon, bus },
+      donated,
+      planned({ ...config(), groupName: 'sn' }, rates, owned, torrents, new Map([[hash(1), 3]])),
+      { owned, nowMs: NOW },
+    );
     expect(await daemon.readBandwidthGroup('sn')).toEqual({ uploadBytesPerSec: 1e6, downloadBytesPerSec: 2e6 });
     const limits = new Map((await daemon.listTorrentLimits()).map((l) => [l.infoHash, l]));
     for (const n of [1, 2]) expect(limits.get(hash(n))).toMatchObject({ group: 'sn', uploadBytesPerSec: null, downloadBytesPerSec: null });
     expect(limits.get(hash(3))).toMatchObject({ group: '', uploadBytesPerSec: null });
     expect(events.find((e) => e.type === 'bandwidth')).toMatchObject({ changed: 2, owned: 2 });
     // Unchanged on the next tick: nothing is sent again.
-    const writes = () => daemon.control.calls.filter((c) => c === 'setBandwidthGroup' || c === 'setTorrentGroup' || c === 'setTorrentLimits').length;
+    const writes = () =>
+      daemon.control.calls.filter((c) => c === 'setBandwidthGroup' || c === 'setTorrentGroup' || c === 'setTorrentLimits').length;
     const before = writes();
-    await applyBandwidth({ daemon, bus }, donated, planned({ ...config(), groupName: 'sn' }, rates, owned, torrents), { owned, nowMs: NOW });
+    await applyBandwidth({ daemon, bus }, donated, planned({ ...config(), groupName: 'sn' }, rates, owned, torrents), {
+      owned,
+      nowMs: NOW,
+    });
     expect(writes()).toBe(before);
   });
 
-  it('session scope sets the session limits, and switching back restores the owner\'s', async () => {
+  it("session scope sets the session limits, and switching back restores the owner's", async () => {
     const { daemon, donated, bus, torrents } = await setup();
     await daemon.setSessionLimits({ uploadBytesPerSec: 5e6, downloadBytesPerSec: null });
     const owned = new Set([hash(1)]);
@@ -170,7 +219,11 @@ feeds: [{ id: a, url: "http://feeds.test/a.csv" }]
     const applied: number[] = [];
     const initial = (await loadPolicyFile(path)).policy;
     const watcher = watchPolicyFile({
-      path, bus, clock: Date.now, initial, debounceMs: 50,
+      path,
+      bus,
+      clock: Date.now,
+      initial,
+      debounceMs: 50,
       load: async (p) => (await loadPolicyFile(p)).policy,
       apply: (policy) => void applied.push(policy.storage.maxBytes),
     });
@@ -189,18 +242,32 @@ feeds: [{ id: a, url: "http://feeds.test/a.csv" }]
       await writeFile(path, policyText('lots'));
       await waitFor('the typo to be refused', () => events.some((e) => e.type === 'policy-reload-failed'));
       const failed = events.find((e) => e.type === 'policy-reload-failed');
-      expect(failed?.type === 'policy-reload-failed' && failed.error.message).toMatch(/policy\.yaml:3 storage\.maxBytes: expected a size like "500 GB", got "lots"/);
+      expect(failed?.type === 'policy-reload-failed' && failed.error.message).toMatch(
+        /policy\.yaml:3 storage\.maxBytes: expected a size like "500 GB", got "lots"/,
+      );
       expect(watcher.current().storage.maxBytes).toBe(500e9);
 
       await unlink(path);
-      await waitFor('the deletion to be reported', () => events.filter((e) => e.type === 'policy-reload-failed').some((e) => e.type === 'policy-reload-failed' && e.error.code === 'POLICY_NOT_FOUND'));
+      await waitFor('the deletion to be reported', () =>
+        events
+          .filter((e) => e.type === 'policy-reload-failed')
+          .some((e) => e.type === 'policy-reload-failed' && e.error.code === 'POLICY_NOT_FOUND'),
+      );
       expect(watcher.current().storage.maxBytes).toBe(500e9);
       expect(applied).toEqual([500e9]);
 
       // Written back while the watch was on the directory: picked up again.
       await writeFile(path, policyText('2 TB'));
       await waitFor('the restored file', () => applied.includes(2e12));
-      const watcherless = watchPolicyFile({ path, bus, clock: Date.now, initial, debounceMs: 10, load: async (p) => (await loadPolicyFile(p)).policy, apply: (p) => void applied.push(p.storage.maxBytes * 10) });
+      const watcherless = watchPolicyFile({
+        path,
+        bus,
+        clock: Date.now,
+        initial,
+        debounceMs: 10,
+        load: async (p) => (await loadPolicyFile(p)).policy,
+        apply: (p) => void applied.push(p.storage.maxBytes * 10),
+      });
       process.emit('SIGHUP', 'SIGHUP');
       await waitFor('SIGHUP to reload', () => applied.includes(2e13));
       watcherless.close();

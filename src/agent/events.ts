@@ -32,20 +32,68 @@ export interface PopulationSummary {
 
 export type AgentEvent =
   | { type: 'tick-started'; atMs: number; tick: number }
-  | { type: 'tick-finished'; atMs: number; tick: number; durationMs: number; adds: number; removes: number; failed: number; dryRun: boolean }
+  | {
+      type: 'tick-finished';
+      atMs: number;
+      tick: number;
+      durationMs: number;
+      adds: number;
+      removes: number;
+      failed: number;
+      dryRun: boolean;
+    }
   | { type: 'tick-failed'; atMs: number; tick: number; error: ErrorView; retryInMs: number }
   | { type: 'feed-fetched'; atMs: number; feedId: string; items: number; notModified: boolean; warnings: number }
-  | { type: 'feed-failed'; atMs: number; feedId: string; error: ErrorView; keptItems: number; /** When the feed's host is tried again (backoff). */ retryAtMs?: number }
+  | {
+      type: 'feed-failed';
+      atMs: number;
+      feedId: string;
+      error: ErrorView;
+      keptItems: number /** When the feed's host is tried again (backoff). */;
+      retryAtMs?: number;
+    }
   | { type: 'feed-item-dropped'; atMs: number; feedId: string; message: string }
   | { type: 'scrape-failed'; atMs: number; tracker: string; error: ErrorView }
   | { type: 'probe-failed'; atMs: number; tracker: string; error: ErrorView }
   | { type: 'signals-warning'; atMs: number; message: string }
   | { type: 'torrent-file-failed'; atMs: number; infoHash: InfoHash; name: string; error: ErrorView }
-  | { type: 'planned'; atMs: number; candidates: number; desired: number; adds: number; removes: number; capacityBytes: number; committedBytes: number; population?: PopulationSummary }
-  | { type: 'action'; atMs: number; kind: 'add' | 'remove'; infoHash: InfoHash; name: string; sizeBytes: number; reason: ReasonView; dryRun: boolean }
+  | {
+      type: 'planned';
+      atMs: number;
+      candidates: number;
+      desired: number;
+      adds: number;
+      removes: number;
+      capacityBytes: number;
+      committedBytes: number;
+      population?: PopulationSummary;
+    }
+  | {
+      type: 'action';
+      atMs: number;
+      kind: 'add' | 'remove';
+      infoHash: InfoHash;
+      name: string;
+      sizeBytes: number;
+      reason: ReasonView;
+      dryRun: boolean;
+    }
   | { type: 'action-failed'; atMs: number; kind: 'add' | 'remove'; infoHash: InfoHash; name: string; error: ErrorView }
-  | { type: 'ownership'; atMs: number; op: 'confirm' | 'forget' | 'adopt' | 'finish-remove' | 'relabel' | 'relocate'; infoHash: InfoHash; detail: string }
-  | { type: 'daemon-connected'; atMs: number; version: string; rpcVersion: number; rpcVersionSemver?: string | null; protocol?: DaemonProtocol }
+  | {
+      type: 'ownership';
+      atMs: number;
+      op: 'confirm' | 'forget' | 'adopt' | 'finish-remove' | 'relabel' | 'relocate';
+      infoHash: InfoHash;
+      detail: string;
+    }
+  | {
+      type: 'daemon-connected';
+      atMs: number;
+      version: string;
+      rpcVersion: number;
+      rpcVersionSemver?: string | null;
+      protocol?: DaemonProtocol;
+    }
   | { type: 'paused'; atMs: number; paused: boolean }
   | { type: 'tick-scheduled'; atMs: number; nextTickAtMs: number }
   | { type: 'pin'; atMs: number; infoHash: InfoHash; pinned: boolean }
@@ -53,9 +101,38 @@ export type AgentEvent =
   /** After each tick: what the mirror holds and the best candidates, for `status` and the dashboard. */
   | { type: 'mirror'; atMs: number; view: MirrorView }
   /** Donated limits (issue 4): caps in force, what the limits held back, policy reloads. */
-  | { type: 'bandwidth'; atMs: number; scope: 'owned' | 'session'; owned: number; changed: number; uploadBytesPerSec: number | null; downloadBytesPerSec: number | null; uploadState: 'open' | 'throttled' | 'stopped'; downloadState: 'open' | 'throttled' | 'stopped'; window: number | null; periodUploadedBytes: number; periodDownloadedBytes: number }
-  | { type: 'disk-reserve'; atMs: number; diskFreeBytes: number; minFreeBytes: number; evictions: number; pendingWriteBytes: number; detail: string }
-  | { type: 'eviction-held'; atMs: number; removes: number; removeBytes: number; ownedBytes: number; fraction: number; maxEvictFraction: number }
+  | {
+      type: 'bandwidth';
+      atMs: number;
+      scope: 'owned' | 'session';
+      owned: number;
+      changed: number;
+      uploadBytesPerSec: number | null;
+      downloadBytesPerSec: number | null;
+      uploadState: 'open' | 'throttled' | 'stopped';
+      downloadState: 'open' | 'throttled' | 'stopped';
+      window: number | null;
+      periodUploadedBytes: number;
+      periodDownloadedBytes: number;
+    }
+  | {
+      type: 'disk-reserve';
+      atMs: number;
+      diskFreeBytes: number;
+      minFreeBytes: number;
+      evictions: number;
+      pendingWriteBytes: number;
+      detail: string;
+    }
+  | {
+      type: 'eviction-held';
+      atMs: number;
+      removes: number;
+      removeBytes: number;
+      ownedBytes: number;
+      fraction: number;
+      maxEvictFraction: number;
+    }
   | { type: 'adds-deferred'; atMs: number; code: string; count: number; bytes: number }
   | { type: 'policy-reloaded'; atMs: number; path: string; changed: string[] }
   | { type: 'policy-reload-failed'; atMs: number; path: string; error: ErrorView }

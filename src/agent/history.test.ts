@@ -9,14 +9,25 @@ import { HISTORY_FILE, createMemoryHistory, openScrapeHistory } from './history.
 const H = toInfoHash('c'.repeat(40));
 const HOUR = 3_600_000;
 const counts = (atMs: number, completed: number | null, leechers = 4): SwarmCounts => ({
-  seeders: 1, leechers, completed, source: 'scrape', observedAtMs: atMs, origin: 't',
+  seeders: 1,
+  leechers,
+  completed,
+  source: 'scrape',
+  observedAtMs: atMs,
+  origin: 't',
 });
 const options = { maxSamples: 3, maxAgeMs: 10 * HOUR };
 
 describe('scrape history', () => {
   const dirs: string[] = [];
-  afterEach(async () => { for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true }); });
-  const dir = async (): Promise<string> => { const d = await mkdtemp(join(tmpdir(), 'sn-history-')); dirs.push(d); return d; };
+  afterEach(async () => {
+    for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+  });
+  const dir = async (): Promise<string> => {
+    const d = await mkdtemp(join(tmpdir(), 'sn-history-'));
+    dirs.push(d);
+    return d;
+  };
 
   it('records new observations with `downloaded` only, keeps the newest few', () => {
     const h = createMemoryHistory(options);

@@ -47,7 +47,11 @@ export async function openScrapeHistory(stateDir: string, options: HistoryOption
     if (parsed.success) {
       for (const [key, samples] of Object.entries(parsed.data.torrents)) {
         const hash = parseInfoHash(key);
-        if (hash !== null) rows.set(hash, samples.map((s) => [...s] as Row));
+        if (hash !== null)
+          rows.set(
+            hash,
+            samples.map((s) => [...s] as Row),
+          );
       }
     } else {
       warning = `${path} is not a scrape history; starting a new one`;
@@ -78,7 +82,14 @@ function createHistory(rows: Map<InfoHash, Row[]>, options: HistoryOptions, writ
     },
     record(infoHash, counts) {
       const { completed } = counts;
-      if (completed === null || !isCount(completed) || !isCount(counts.seeders) || !isCount(counts.leechers) || !Number.isFinite(counts.observedAtMs)) return;
+      if (
+        completed === null ||
+        !isCount(completed) ||
+        !isCount(counts.seeders) ||
+        !isCount(counts.leechers) ||
+        !Number.isFinite(counts.observedAtMs)
+      )
+        return;
       const list = rows.get(infoHash) ?? [];
       const last = list[list.length - 1];
       if (last !== undefined && counts.observedAtMs <= last[0]) return;

@@ -9,8 +9,15 @@ import { stat } from 'node:fs/promises';
 import type { DaemonTorrent } from '../daemon/index.js';
 import { parseTorrentFile, DIGEST_ALGORITHMS, type ContentDigests, type DigestAlgorithm, type TorrentMeta } from '../feeds/index.js';
 import {
-  compareDigests, decideIntegrity, hashContent, isBusyWindow, judgeDigest, MAX_PRESENCE_FILES,
-  type IntegrityRecord, type IntegrityStep, type IntegrityTorrent,
+  compareDigests,
+  decideIntegrity,
+  hashContent,
+  isBusyWindow,
+  judgeDigest,
+  MAX_PRESENCE_FILES,
+  type IntegrityRecord,
+  type IntegrityStep,
+  type IntegrityTorrent,
 } from '../integrity/index.js';
 import { ratesAt } from '../plan/bandwidth.js';
 import { SmartnodeError, type InfoHash } from '../shared/index.js';
@@ -27,12 +34,16 @@ export interface IntegrityConfig {
   readRateBytesPerSec: number | null;
 }
 
-export async function runIntegrityStep(deps: AgentDeps, config: AgentConfig, input: {
-  torrents: readonly DaemonTorrent[];
-  merged: ReadonlyMap<InfoHash, MergedItem>;
-  desired: ReadonlySet<InfoHash>;
-  nowMs: number;
-}): Promise<void> {
+export async function runIntegrityStep(
+  deps: AgentDeps,
+  config: AgentConfig,
+  input: {
+    torrents: readonly DaemonTorrent[];
+    merged: ReadonlyMap<InfoHash, MergedItem>;
+    desired: ReadonlySet<InfoHash>;
+    nowMs: number;
+  },
+): Promise<void> {
   const { state } = deps;
   const settings = config.integrity ?? { reverifyEveryMs: 0, readRateBytesPerSec: null };
   const records = state.integrity();
@@ -41,8 +52,14 @@ export async function runIntegrityStep(deps: AgentDeps, config: AgentConfig, inp
   for (const t of owned) {
     const record = records.get(t.infoHash);
     views.push({
-      infoHash: t.infoHash, name: t.name, status: t.status, percentDone: t.percentDone, leftUntilDoneBytes: t.leftUntilDoneBytes,
-      sizeBytes: t.sizeWhenDoneBytes, error: t.error, errorString: t.errorString,
+      infoHash: t.infoHash,
+      name: t.name,
+      status: t.status,
+      percentDone: t.percentDone,
+      leftUntilDoneBytes: t.leftUntilDoneBytes,
+      sizeBytes: t.sizeWhenDoneBytes,
+      error: t.error,
+      errorString: t.errorString,
       desired: input.desired.has(t.infoHash),
       inOwnDir: isInsideDir(t.downloadDir, config.downloadDir),
       presence: record?.completedAtMs == null || t.percentDone < 1 ? 'unknown' : await readPresence(t, record),
@@ -66,7 +83,14 @@ export async function runIntegrityStep(deps: AgentDeps, config: AgentConfig, inp
     try {
       await carryOut(deps, config, step, t, decision.records, input.merged, settings);
     } catch (error) {
-      deps.bus.emit({ type: 'action-failed', atMs: deps.clock(), kind: 'add', infoHash: t.infoHash, name: t.name, error: toErrorView(error) });
+      deps.bus.emit({
+        type: 'action-failed',
+        atMs: deps.clock(),
+        kind: 'add',
+        infoHash: t.infoHash,
+        name: t.name,
+        error: toErrorView(error),
+      });
       if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE') break;
     }
   }
@@ -77,13 +101,26 @@ export async function runIntegrityStep(deps: AgentDeps, config: AgentConfig, inp
 }
 
 async function carryOut(
-  deps: AgentDeps, config: AgentConfig, step: IntegrityStep, t: DaemonTorrent,
-  records: Map<InfoHash, IntegrityRecord>, merged: ReadonlyMap<InfoHash, MergedItem>, settings: IntegrityConfig,
+  deps: AgentDeps,
+  config: AgentConfig,
+  step: IntegrityStep,
+  t: DaemonTorrent,
+  records: Map<InfoHash, IntegrityRecord>,
+  merged: ReadonlyMap<InfoHash, MergedItem>,
+  settings: IntegrityConfig,
 ): Promise<void> {
   const emit = (record: IntegrityRecord): void => {
     if (record.last === null) return;
     const { code, text, expected, actual } = record.last;
-    deps.bus.emit({ type: 'integrity', atMs: deps.clock(), infoHash: t.infoHash, name: t.name, code, text, ...(expected === undefined ? {} : { expected, actual: actual ?? '' }) });
+    deps.bus.emit({
+      type: 'integrity',
+      atMs: deps.clock(),
+      infoHash: t.infoHash,
+      name: t.name,
+      code,
+      text,
+      ...(expected === undefined ? {} : { expected, actual: actual ?? '' }),
+    });
   };
   const record = records.get(t.infoHash)!;
   switch (step.kind) {
@@ -103,9 +140,15 @@ async function carryOut(
       const meta = await readMeta(deps, m);
       record.files = filesOf(meta);
       const algorithms = algorithmsOf(expected);
-      const actual = await hashContent(meta.files.map((f) => ({
-        absolutePath: dataPath(t, meta, f.path), key: f.path.join('/'), lengthBytes: f.lengthBytes,
-      })), algorithms, { readRateBytesPerSec: settings.readRateBytesPerSec });
+      const actual = await hashContent(
+        meta.files.map((f) => ({
+          absolutePath: dataPath(t, meta, f.path),
+          key: f.path.join('/'),
+          lengthBytes: f.lengthBytes,
+        })),
+        algorithms,
+        { readRateBytesPerSec: settings.readRateBytesPerSec },
+      );
       // Per-file digests are keyed by the path inside the torrent's folder; a single file by its name.
       const files = new Map([...actual.files].map(([k, v]) => [k, v]));
       const judged = judgeDigest(record, compareDigests(expected, { content: actual.content, files }), deps.clock());
@@ -128,7 +171,13 @@ async function carryOut(
  * add has no pieces, so the daemon downloads everything, where "No data found" would leave it
  * stopped. The intent is written first, as for any add (ownership.ts converges a crash).
  */
-async function refetch(deps: AgentDeps, config: AgentConfig, t: DaemonTorrent, m: MergedItem | undefined, deleteData: boolean): Promise<void> {
+async function refetch(
+  deps: AgentDeps,
+  config: AgentConfig,
+  t: DaemonTorrent,
+  m: MergedItem | undefined,
+  deleteData: boolean,
+): Promise<void> {
   const record = deps.state.ownedRecord(t.infoHash);
   if (record === undefined) return;
   if (!isInsideDir(record.downloadDir, config.downloadDir) || !isInsideDir(t.downloadDir, config.downloadDir)) {
@@ -137,14 +186,19 @@ async function refetch(deps: AgentDeps, config: AgentConfig, t: DaemonTorrent, m
     });
   }
   if (m === undefined) {
-    throw new SmartnodeError('TORRENT_FETCH', `cannot fetch ${t.name} again: no feed lists it any more`, { hint: 'the plan removes it once no feed lists it' });
+    throw new SmartnodeError('TORRENT_FETCH', `cannot fetch ${t.name} again: no feed lists it any more`, {
+      hint: 'the plan removes it once no feed lists it',
+    });
   }
   const file = await deps.torrents.readTorrent(m.item, m.primaryFeedId);
   deps.state.putOwned({ ...record, phase: 'adding', intentAtMs: deps.clock() });
   await deps.daemon.removeTorrent(t.infoHash, { deleteData });
   await waitGone(deps, t.infoHash);
   const added = await deps.daemon.addTorrent({ metainfo: file.metainfo, downloadDir: record.downloadDir, labels: [config.label] });
-  if (added.duplicate) throw new SmartnodeError('DAEMON_RPC', `${t.name} is still in the daemon after its removal; the next tick looks again`, { retryable: true });
+  if (added.duplicate)
+    throw new SmartnodeError('DAEMON_RPC', `${t.name} is still in the daemon after its removal; the next tick looks again`, {
+      retryable: true,
+    });
   deps.state.putOwned({ ...record, phase: 'owned', intentAtMs: deps.clock() });
 }
 
@@ -152,7 +206,11 @@ async function refetch(deps: AgentDeps, config: AgentConfig, t: DaemonTorrent, m
 async function waitGone(deps: AgentDeps, infoHash: InfoHash): Promise<void> {
   const deadline = Date.now() + 15_000;
   while ((await deps.daemon.listTorrents({ trackerStats: false })).some((x) => x.infoHash === infoHash)) {
-    if (Date.now() > deadline) throw new SmartnodeError('DAEMON_RPC', `the daemon still lists ${infoHash} 15 s after removing it`, { retryable: true, hint: 'the next tick looks again' });
+    if (Date.now() > deadline)
+      throw new SmartnodeError('DAEMON_RPC', `the daemon still lists ${infoHash} 15 s after removing it`, {
+        retryable: true,
+        hint: 'the next tick looks again',
+      });
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -169,7 +227,11 @@ function digestsOf(m: MergedItem | undefined): ContentDigests | null {
 function algorithmsOf(expected: ContentDigests): DigestAlgorithm[] {
   const wanted = new Set<DigestAlgorithm>();
   for (const set of [expected.content, ...expected.files.map((f) => f.digests)]) {
-    for (const a of DIGEST_ALGORITHMS) if (set[a] !== undefined) { wanted.add(a); break; }
+    for (const a of DIGEST_ALGORITHMS)
+      if (set[a] !== undefined) {
+        wanted.add(a);
+        break;
+      }
   }
   return [...wanted];
 }
@@ -190,9 +252,12 @@ async function readPresence(t: DaemonTorrent, record: IntegrityRecord): Promise<
   const top = `${t.downloadDir}/${t.name}`;
   const files = record.files;
   const single = files !== null && files.length === 1 && files[0]!.path === t.name;
-  const checks = files === null ? [{ path: top, lengthBytes: null }]
-    : single ? [{ path: top, lengthBytes: files[0]!.lengthBytes }]
-    : files.map((f) => ({ path: `${top}/${f.path}`, lengthBytes: f.lengthBytes }));
+  const checks =
+    files === null
+      ? [{ path: top, lengthBytes: null }]
+      : single
+        ? [{ path: top, lengthBytes: files[0]!.lengthBytes }]
+        : files.map((f) => ({ path: `${top}/${f.path}`, lengthBytes: f.lengthBytes }));
   for (const check of checks) {
     const info = await stat(check.path).catch(() => null);
     if (info === null || (check.lengthBytes !== null && info.size < check.lengthBytes)) return 'missing';

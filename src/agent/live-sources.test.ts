@@ -39,7 +39,9 @@ describe('the feed source with a hung feed', () => {
         return; // never answers
       }
       res.writeHead(200, { 'content-type': 'text/csv' });
-      res.end(`TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\nDataset,good,${HASH},10,1,1,1,1,1\n`);
+      res.end(
+        `TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\nDataset,good,${HASH},10,1,1,1,1,1\n`,
+      );
     });
     const bus = createEventBus();
     const events: AgentEvent[] = [];
@@ -96,18 +98,32 @@ function torrentFile(name: string): { bytes: Uint8Array; infoHash: string } {
 }
 
 function itemFor(url: string, infoHash: string, name: string): FeedItem {
-  return { infoHash: toInfoHash(infoHash), name, sizeBytes: 5, torrentUrl: url, magnetUri: null, trackers: [], counts: null, publishedAtMs: null };
+  return {
+    infoHash: toInfoHash(infoHash),
+    name,
+    sizeBytes: 5,
+    torrentUrl: url,
+    magnetUri: null,
+    trackers: [],
+    counts: null,
+    publishedAtMs: null,
+  };
 }
 
 describe('the .torrent source', () => {
   it('a slow host holds up only its own files, then backs off and fails at once until its retry time', async () => {
     const fast = torrentFile('fast.bin');
-    const slowUrl = await serve(() => { /* never answers */ });
+    const slowUrl = await serve(() => {
+      /* never answers */
+    });
     const fastUrl = await serve((_req, res) => res.end(Buffer.from(fast.bytes)));
     let now = 5_000_000;
     const source = createHttpTorrentSource({ cookieFor: () => undefined, limits, refusalTtlMs: 60_000, clock: () => now });
     const slow = source.readTorrent(itemFor(`${slowUrl}/slow.torrent`, 'c'.repeat(40), 'slow'), 'feed');
-    const slowSettled = slow.then(() => 'ok', (e: unknown) => e);
+    const slowSettled = slow.then(
+      () => 'ok',
+      (e: unknown) => e,
+    );
     const file = await source.readTorrent(itemFor(`${fastUrl}/fast.torrent`, fast.infoHash, 'fast'), 'feed');
     expect(file.name).toBe('fast.bin');
     // The fast file came while the slow host still had not answered.
@@ -118,11 +134,17 @@ describe('the .torrent source', () => {
 
     // The host is backing off: the next file from it fails at once, naming the retry time.
     const started = Date.now();
-    const again = await source.readTorrent(itemFor(`${slowUrl}/other.torrent`, 'd'.repeat(40), 'other'), 'feed').then(() => null, (e: unknown) => e);
+    const again = await source.readTorrent(itemFor(`${slowUrl}/other.torrent`, 'd'.repeat(40), 'other'), 'feed').then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(Date.now() - started).toBeLessThan(300);
     expect((again as SmartnodeError).message).toMatch(/failed 1 time in a row; not asked again before \d{4}-\d{2}-\d{2}T/);
     now += 61_000;
-    const afterBackoff = await source.readTorrent(itemFor(`${slowUrl}/other.torrent`, 'd'.repeat(40), 'other'), 'feed').then(() => null, (e: unknown) => e);
+    const afterBackoff = await source.readTorrent(itemFor(`${slowUrl}/other.torrent`, 'd'.repeat(40), 'other'), 'feed').then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect((afterBackoff as SmartnodeError).message).toMatch(/no complete answer within 400 ms/);
   });
 });

@@ -52,24 +52,41 @@ export function createHttpFeedSource(options: {
   const running = new Map<string, Promise<void>>();
 
   const refresh = async (feed: FeedSpec, nowMs: number): Promise<void> => {
-    const result = await cache.refresh(
-      feed,
-      { nowMs, timeoutMs: options.limits.timeoutMs, maxBytes: options.limits.feedMaxBytes, userAgent: options.limits.userAgent },
-    );
+    const result = await cache.refresh(feed, {
+      nowMs,
+      timeoutMs: options.limits.timeoutMs,
+      maxBytes: options.limits.feedMaxBytes,
+      userAgent: options.limits.userAgent,
+    });
     const extra = options.extraTrackers(feed.id);
-    const items = extra.length === 0 ? result.items : result.items.map((i) => ({ ...i, trackers: [...new Set([...i.trackers, ...extra])] }));
+    const items =
+      extra.length === 0 ? result.items : result.items.map((i) => ({ ...i, trackers: [...new Set([...i.trackers, ...extra])] }));
     for (const warning of result.warnings) {
       options.bus.emit({ type: 'feed-item-dropped', atMs: nowMs, feedId: feed.id, message: warning.message });
     }
     if (result.error !== null) {
       const retryAtMs = backoff.failed(hostOf(feed.url), nowMs);
       state.set(feed.id, { items, checkedAtMs: nowMs, error: result.error.message });
-      options.bus.emit({ type: 'feed-failed', atMs: nowMs, feedId: feed.id, error: toErrorView(result.error), keptItems: result.items.length, retryAtMs });
+      options.bus.emit({
+        type: 'feed-failed',
+        atMs: nowMs,
+        feedId: feed.id,
+        error: toErrorView(result.error),
+        keptItems: result.items.length,
+        retryAtMs,
+      });
       return;
     }
     backoff.succeeded(hostOf(feed.url));
     state.set(feed.id, { items, checkedAtMs: nowMs, error: undefined });
-    options.bus.emit({ type: 'feed-fetched', atMs: nowMs, feedId: feed.id, items: items.length, notModified: result.freshness === 'not-modified', warnings: result.warnings.length });
+    options.bus.emit({
+      type: 'feed-fetched',
+      atMs: nowMs,
+      feedId: feed.id,
+      items: items.length,
+      notModified: result.freshness === 'not-modified',
+      warnings: result.warnings.length,
+    });
   };
 
   const itemsOf = (feed: FeedSpec): FeedItem[] => {
@@ -87,8 +104,8 @@ export function createHttpFeedSource(options: {
         if (running.has(feed.id)) continue;
         const entry = state.get(feed.id);
         const host = hostOf(feed.url);
-        const due = entry === undefined
-          || (entry.error !== undefined ? backoff.retryAtMs(host) <= nowMs : nowMs - entry.checkedAtMs >= interval);
+        const due =
+          entry === undefined || (entry.error !== undefined ? backoff.retryAtMs(host) <= nowMs : nowMs - entry.checkedAtMs >= interval);
         if (!due) continue;
         const job = refresh(feed, nowMs).finally(() => running.delete(feed.id));
         running.set(feed.id, job);
@@ -116,7 +133,16 @@ export interface OwnedPlaceholder {
 }
 
 function placeholderItem(owned: OwnedPlaceholder): FeedItem {
-  return { infoHash: owned.infoHash, name: owned.name, sizeBytes: owned.sizeBytes, torrentUrl: null, magnetUri: null, trackers: [], counts: null, publishedAtMs: null };
+  return {
+    infoHash: owned.infoHash,
+    name: owned.name,
+    sizeBytes: owned.sizeBytes,
+    torrentUrl: null,
+    magnetUri: null,
+    trackers: [],
+    counts: null,
+    publishedAtMs: null,
+  };
 }
 
 export function createScrapeCountSource(options: {

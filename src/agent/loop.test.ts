@@ -10,8 +10,19 @@ import { openAgentState } from './state.js';
 import type { AgentConfig, AgentDeps } from './tick.js';
 
 const config: AgentConfig = {
-  label: 'smartnode', downloadDir: '/srv/mirror', maxCountAgeMs: 60_000, maxTorrentProbesPerTick: 1, trackerStatsIntervalMs: 60_000, absenceSettleMs: 0,
-  planPolicy: { maxBytes: 1e9, minFreeBytes: 0, feeds: [], scoring: { targetSeeders: 5, leecherWeight: 0.25, replaceMargin: 0.2, minSeedTimeMs: 0 }, maxAddsPerTick: 1 },
+  label: 'smartnode',
+  downloadDir: '/srv/mirror',
+  maxCountAgeMs: 60_000,
+  maxTorrentProbesPerTick: 1,
+  trackerStatsIntervalMs: 60_000,
+  absenceSettleMs: 0,
+  planPolicy: {
+    maxBytes: 1e9,
+    minFreeBytes: 0,
+    feeds: [],
+    scoring: { targetSeeders: 5, leecherWeight: 0.25, replaceMargin: 0.2, minSeedTimeMs: 0 },
+    maxAddsPerTick: 1,
+  },
 };
 
 describe('backoffMs', () => {
@@ -26,7 +37,9 @@ describe('backoffMs', () => {
 
 describe('the agent loop', () => {
   let dir = '';
-  afterEach(async () => { if (dir !== '') await rm(dir, { recursive: true, force: true }); });
+  afterEach(async () => {
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  });
 
   it('keeps running while the daemon is down, backs off, and reconnects', async () => {
     dir = await mkdtemp(join(tmpdir(), 'smartnode-loop-'));
@@ -36,10 +49,19 @@ describe('the agent loop', () => {
     const events: AgentEvent[] = [];
     bus.subscribe((e) => events.push(e));
     const deps: AgentDeps = {
-      daemon, bus, clock: Date.now, state: openAgentState(dir),
+      daemon,
+      bus,
+      clock: Date.now,
+      state: openAgentState(dir),
       feeds: { readFeeds: async () => [] },
       counts: { readCounts: async () => new Map() },
-      torrents: { readTorrent: async () => { throw new Error('unused'); }, cached: () => undefined, refusal: () => undefined },
+      torrents: {
+        readTorrent: async () => {
+          throw new Error('unused');
+        },
+        cached: () => undefined,
+        refusal: () => undefined,
+      },
     };
     const controller = new AbortController();
     const loop = startAgentLoop(deps, { tickIntervalMs: 60_000, dryRun: false, signal: controller.signal, readConfig: () => config });

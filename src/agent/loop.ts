@@ -71,7 +71,8 @@ export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): Agen
       } catch (error) {
         failures++;
         // Announce the daemon again once it answers (it may have been restarted or upgraded).
-        if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE') carried = { ...carried, observe: { ...carried.observe, daemonVersion: null } };
+        if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE')
+          carried = { ...carried, observe: { ...carried.observe, daemonVersion: null } };
         waitMs = backoffMs(error, failures, options.tickIntervalMs);
         deps.bus.emit({ type: 'tick-failed', atMs: deps.clock(), tick, error: toErrorView(error), retryInMs: waitMs });
       }
@@ -99,11 +100,18 @@ export function backoffMs(error: unknown, failures: number, tickIntervalMs: numb
 }
 
 /** The tick-finished event: in a dry run it counts the planned actions, otherwise the applied ones. */
-export function tickFinishedEvent(result: TickResult, at: { tick: number; startedAtMs: number; nowMs: number; dryRun: boolean }): AgentEvent {
+export function tickFinishedEvent(
+  result: TickResult,
+  at: { tick: number; startedAtMs: number; nowMs: number; dryRun: boolean },
+): AgentEvent {
   return {
-    type: 'tick-finished', atMs: at.nowMs, tick: at.tick, durationMs: at.nowMs - at.startedAtMs,
+    type: 'tick-finished',
+    atMs: at.nowMs,
+    tick: at.tick,
+    durationMs: at.nowMs - at.startedAtMs,
     adds: at.dryRun ? result.actions.filter((a) => a.kind === 'add').length : result.appliedAdds,
     removes: at.dryRun ? result.actions.filter((a) => a.kind === 'remove').length : result.appliedRemoves,
-    failed: result.failed, dryRun: at.dryRun,
+    failed: result.failed,
+    dryRun: at.dryRun,
   };
 }

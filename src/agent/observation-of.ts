@@ -40,32 +40,68 @@ export interface NodeView {
 
 export function observationOf(view: NodeView): Observation {
   const torrents: DaemonTorrent[] = view.held.map((h) => ({
-    infoHash: h.infoHash, name: h.name, status: h.leftBytes > 0 ? 'downloading' : 'seeding',
-    percentDone: h.sizeBytes > 0 ? 1 - h.leftBytes / h.sizeBytes : 1, sizeWhenDoneBytes: h.sizeBytes, leftUntilDoneBytes: h.leftBytes,
-    rateDownloadBytesPerSec: 0, rateUploadBytesPerSec: 0, uploadedEverBytes: 0, downloadedEverBytes: h.sizeBytes - h.leftBytes,
-    peersConnected: 0, labels: [view.label], downloadDir: torrentDownloadDir(view.downloadDir, h.infoHash),
-    addedDate: Math.floor(h.addedAtMs / 1000), doneDate: 0, secondsSeeding: 0, error: 0, errorString: '', trackerStats: [],
+    infoHash: h.infoHash,
+    name: h.name,
+    status: h.leftBytes > 0 ? 'downloading' : 'seeding',
+    percentDone: h.sizeBytes > 0 ? 1 - h.leftBytes / h.sizeBytes : 1,
+    sizeWhenDoneBytes: h.sizeBytes,
+    leftUntilDoneBytes: h.leftBytes,
+    rateDownloadBytesPerSec: 0,
+    rateUploadBytesPerSec: 0,
+    uploadedEverBytes: 0,
+    downloadedEverBytes: h.sizeBytes - h.leftBytes,
+    peersConnected: 0,
+    labels: [view.label],
+    downloadDir: torrentDownloadDir(view.downloadDir, h.infoHash),
+    addedDate: Math.floor(h.addedAtMs / 1000),
+    doneDate: 0,
+    secondsSeeding: 0,
+    error: 0,
+    errorString: '',
+    trackerStats: [],
   }));
   const records: OwnedRecord[] = view.held.map((h) => ({
-    infoHash: h.infoHash, name: h.name, sizeBytes: h.sizeBytes, feedIds: h.feedIds, phase: 'owned',
-    intentAtMs: h.addedAtMs, downloadDir: torrentDownloadDir(view.downloadDir, h.infoHash),
+    infoHash: h.infoHash,
+    name: h.name,
+    sizeBytes: h.sizeBytes,
+    feedIds: h.feedIds,
+    phase: 'owned',
+    intentAtMs: h.addedAtMs,
+    downloadDir: torrentDownloadDir(view.downloadDir, h.infoHash),
   }));
   const byHash = new Map(torrents.map((t) => [t.infoHash, t]));
-  const merged = mergeFeedItems(view.feeds.map((f) => ({ feedId: f.feedId, items: [...f.items] })), new Set());
+  const merged = mergeFeedItems(
+    view.feeds.map((f) => ({ feedId: f.feedId, items: [...f.items] })),
+    new Set(),
+  );
   const candidates = buildCandidates({
-    merged, torrents: byHash, scraped: new Map(), nowMs: view.nowMs, maxCountAgeMs: view.maxCountAgeMs,
+    merged,
+    torrents: byHash,
+    scraped: new Map(),
+    nowMs: view.nowMs,
+    maxCountAgeMs: view.maxCountAgeMs,
     cachedTorrent: (hash) => {
       const webSeeds = view.webSeeds?.get(hash);
       const m = merged.get(hash);
-      return webSeeds === undefined || m === undefined ? undefined : { infoHash: hash, name: m.item.name, totalSizeBytes: m.item.sizeBytes ?? 0, trackers: [], webSeeds };
+      return webSeeds === undefined || m === undefined
+        ? undefined
+        : { infoHash: hash, name: m.item.name, totalSizeBytes: m.item.sizeBytes ?? 0, trackers: [], webSeeds };
     },
   });
   return {
-    nowMs: view.nowMs, nodeId: view.nodeId, torrents, records,
+    nowMs: view.nowMs,
+    nodeId: view.nodeId,
+    torrents,
+    records,
     ownership: reconcileOwnership({ records, torrents, label: view.label, downloadDir: view.downloadDir }),
-    pins: new Set(), bans: new Set(), merged, candidates,
+    pins: new Set(),
+    bans: new Set(),
+    merged,
+    candidates,
     signals: view.signals ?? { signals: new Map(), selfCountry: null },
-    diskFreeBytes: view.diskFreeBytes, offDownloadFs: new Set(), donated: null,
+    diskFreeBytes: view.diskFreeBytes,
+    offDownloadFs: new Set(),
+    donated: null,
     memo: { daemonVersion: null, trackerStatsAtMs: Number.NEGATIVE_INFINITY, trackerStats: new Map() },
   };
 }

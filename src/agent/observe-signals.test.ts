@@ -22,7 +22,11 @@ const HELD = toInfoHash('1'.repeat(40));
 const CAND = toInfoHash('2'.repeat(40));
 const GB = 1e9;
 const peer = (address: string, progress: number, rateToPeerBytesPerSec = 0, port = 51413): DaemonPeer => ({
-  address, port, progress, rateToClientBytesPerSec: 0, rateToPeerBytesPerSec,
+  address,
+  port,
+  progress,
+  rateToClientBytesPerSec: 0,
+  rateToPeerBytesPerSec,
 });
 
 describe('observing signals', () => {
@@ -51,25 +55,59 @@ describe('observing signals', () => {
     const source = createSignalSource({
       daemon,
       history: createMemoryHistory({ maxSamples: 8, maxAgeMs: 100 * 3_600_000 }),
-      prober: createSwarmProber({ enabled: () => true, intervalMs: () => 60_000, maxPerTick: 10, requestsPerSecond: 50, numwant: 50, timeoutMs: 2000, now: Date.now }),
-      loadResolver: async () => { loads++; return resolver; },
-      settings: () => ({ geography: true, slowDownloads: true, peerPollsPerTick: 10, windowMs: 48 * 3_600_000, minSpanMs: 3_600_000, country: null }),
+      prober: createSwarmProber({
+        enabled: () => true,
+        intervalMs: () => 60_000,
+        maxPerTick: 10,
+        requestsPerSecond: 50,
+        numwant: 50,
+        timeoutMs: 2000,
+        now: Date.now,
+      }),
+      loadResolver: async () => {
+        loads++;
+        return resolver;
+      },
+      settings: () => ({
+        geography: true,
+        slowDownloads: true,
+        peerPollsPerTick: 10,
+        windowMs: 48 * 3_600_000,
+        minSpanMs: 3_600_000,
+        country: null,
+      }),
       bus,
     });
     return { daemon, source, events, loads: () => loads };
   }
 
   const candidates = (atMs: number, completed: number): Candidate[] => [
-    { infoHash: HELD, name: 'held', sizeBytes: GB, feedIds: ['f'], counts: { seeders: 2, leechers: 3, completed: null, source: 'daemon', observedAtMs: atMs, origin: 't' } },
-    { infoHash: CAND, name: 'cand', sizeBytes: GB, feedIds: ['f'], counts: { seeders: 2, leechers: 6, completed, source: 'scrape', observedAtMs: atMs, origin: 't' } },
+    {
+      infoHash: HELD,
+      name: 'held',
+      sizeBytes: GB,
+      feedIds: ['f'],
+      counts: { seeders: 2, leechers: 3, completed: null, source: 'daemon', observedAtMs: atMs, origin: 't' },
+    },
+    {
+      infoHash: CAND,
+      name: 'cand',
+      sizeBytes: GB,
+      feedIds: ['f'],
+      counts: { seeders: 2, leechers: 6, completed, source: 'scrape', observedAtMs: atMs, origin: 't' },
+    },
   ];
 
   it('resolves held peers (seeders only) to countries, probes candidates, estimates rates', async () => {
     const { daemon, source, loads } = setup();
     daemon.control.setPeers(HELD, [
-      peer('130.149.7.201', 1), peer('131.188.0.1', 1), peer('202.12.27.33', 1),
-      peer('10.0.0.7', 1), peer('not-an-address', 1),
-      peer('200.160.0.8', 0.2), peer('2001:4860:4860::8888', 0.5, 200_000),
+      peer('130.149.7.201', 1),
+      peer('131.188.0.1', 1),
+      peer('202.12.27.33', 1),
+      peer('10.0.0.7', 1),
+      peer('not-an-address', 1),
+      peer('200.160.0.8', 0.2),
+      peer('2001:4860:4860::8888', 0.5, 200_000),
     ]);
     const torrents = new Map((await daemon.listTorrents()).map((t) => [t.infoHash, t]));
     const trackersOf = (h: InfoHash) => (h === CAND ? [tracker.announceUrl] : []);
@@ -89,7 +127,13 @@ describe('observing signals', () => {
     const slow = second.signals.get(HELD)?.slow;
     expect(slow).toMatchObject({ kind: 'peers', leechers: 2, ourUploadPerLeecherBytesPerSec: 100_000 });
     expect(slow?.meanLeecherRateBytesPerSec).toBeCloseTo(1.5e6, 3);
-    const third = await source.observe({ candidates: candidates(2 * 3_600_000 + 100_000, 120), torrents, trackersOf, targetSeeders: 5, nowMs: 2 * 3_600_000 + 100_000 });
+    const third = await source.observe({
+      candidates: candidates(2 * 3_600_000 + 100_000, 120),
+      torrents,
+      trackersOf,
+      targetSeeders: 5,
+      nowMs: 2 * 3_600_000 + 100_000,
+    });
     const little = third.signals.get(CAND)?.slow;
     expect(little).toMatchObject({ kind: 'little', leechers: 6, samples: 3 });
     expect(little?.kind === 'little' ? little.completionsPerHour : 0).toBeCloseTo(20 / ((2 * 3_600_000 + 100_000) / 3_600_000), 9);
@@ -101,7 +145,15 @@ describe('observing signals', () => {
     const torrents = new Map((await daemon.listTorrents()).map((t) => [t.infoHash, t]));
     const policy: PlanPolicy = aPlanPolicy({ scoring: { ...aPlanPolicy().scoring, signals: DEFAULT_SIGNALS } });
     const bus = createEventBus();
-    const out = await planInputsWithSignals(source, { candidates: candidates(0, 5), policy, torrents, trackersOf: () => [tracker.announceUrl], nodeId: 'node-z', nowMs: 0, bus });
+    const out = await planInputsWithSignals(source, {
+      candidates: candidates(0, 5),
+      policy,
+      torrents,
+      trackersOf: () => [tracker.announceUrl],
+      nodeId: 'node-z',
+      nowMs: 0,
+      bus,
+    });
     expect(out.policy.scoring.signals?.herd.nodeId).toBe('node-z');
     const counts = out.candidates.find((c) => c.infoHash === CAND)?.counts as { signals?: { geo: unknown } } | null;
     expect(counts?.signals?.geo).toMatchObject({ countries: ['BR'], peers: [2] });
@@ -109,10 +161,26 @@ describe('observing signals', () => {
     const events: AgentEvent[] = [];
     bus.subscribe((e) => events.push(e));
     daemon.control.down();
-    const failed = await planInputsWithSignals(source, { candidates: candidates(0, 5), policy, torrents, trackersOf: () => [], nodeId: 'n', nowMs: 1, bus });
+    const failed = await planInputsWithSignals(source, {
+      candidates: candidates(0, 5),
+      policy,
+      torrents,
+      trackersOf: () => [],
+      nodeId: 'n',
+      nowMs: 1,
+      bus,
+    });
     expect(failed.candidates.every((c) => c.signals === undefined || (c.signals.geo === null && c.signals.slow === null))).toBe(true);
     expect(events.some((e) => e.type === 'signals-warning')).toBe(true);
-    const off = await planInputsWithSignals(undefined, { candidates: candidates(0, 5), policy, torrents, trackersOf: () => [], nodeId: 'n', nowMs: 1, bus });
+    const off = await planInputsWithSignals(undefined, {
+      candidates: candidates(0, 5),
+      policy,
+      torrents,
+      trackersOf: () => [],
+      nodeId: 'n',
+      nowMs: 1,
+      bus,
+    });
     expect(off.policy).toBe(policy);
   });
 
@@ -124,7 +192,15 @@ describe('observing signals', () => {
         return createSignalSource({
           daemon,
           history: createMemoryHistory({ maxSamples: 8, maxAgeMs: 3_600_000 }),
-          prober: createSwarmProber({ enabled: () => true, intervalMs: () => 60_000, maxPerTick: 10, requestsPerSecond: 50, numwant: 50, timeoutMs: 2000, now: Date.now }),
+          prober: createSwarmProber({
+            enabled: () => true,
+            intervalMs: () => 60_000,
+            maxPerTick: 10,
+            requestsPerSecond: 50,
+            numwant: 50,
+            timeoutMs: 2000,
+            now: Date.now,
+          }),
           loadResolver: async () => resolver,
           settings: () => ({ geography: true, slowDownloads: false, peerPollsPerTick: 0, windowMs: 1, minSpanMs: 1, country: null }),
           bus: createEventBus(),
@@ -132,7 +208,12 @@ describe('observing signals', () => {
           probeIntervalMs: () => 60_000,
         });
       };
-      const input = { candidates: candidates(0, 5).filter((c) => c.infoHash === CAND), torrents: new Map(), trackersOf: () => [tracker.announceUrl], targetSeeders: 5 };
+      const input = {
+        candidates: candidates(0, 5).filter((c) => c.infoHash === CAND),
+        torrents: new Map(),
+        trackersOf: () => [tracker.announceUrl],
+        targetSeeders: 5,
+      };
       const before = tracker.requestCounts().httpAnnounce;
       await (await make()).observe({ ...input, nowMs: 1_000 });
       expect(tracker.requestCounts().httpAnnounce - before).toBe(2);
@@ -152,7 +233,11 @@ describe('observing signals', () => {
     const { daemon, source, events } = setup();
     const torrents = new Map((await daemon.listTorrents()).map((t) => [t.infoHash, t]));
     const out = await source.observe({
-      candidates: candidates(0, 5), torrents, trackersOf: () => ['http://127.0.0.1:1/announce'], targetSeeders: 5, nowMs: 0,
+      candidates: candidates(0, 5),
+      torrents,
+      trackersOf: () => ['http://127.0.0.1:1/announce'],
+      targetSeeders: 5,
+      nowMs: 0,
     });
     expect(out.signals.get(CAND)?.geo).toBeNull();
     expect(events.filter((e) => e.type === 'probe-failed')).toHaveLength(1);

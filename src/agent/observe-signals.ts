@@ -10,7 +10,15 @@
  */
 import type { DaemonPort, DaemonTorrent } from '../daemon/index.js';
 import { estimateByLittle, estimateFromPeers, withSignals } from '../plan/index.js';
-import type { Candidate, PeerSample, PlanPolicy, PopulationObservation, SignalScoring, SlowObservation, SwarmSignals } from '../plan/index.js';
+import type {
+  Candidate,
+  PeerSample,
+  PlanPolicy,
+  PopulationObservation,
+  SignalScoring,
+  SlowObservation,
+  SwarmSignals,
+} from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
 import type { GeoResolver, SwarmProber } from '../swarm/index.js';
 import { toErrorView, type EventBus } from './events.js';
@@ -62,7 +70,11 @@ export function createSignalSource(options: {
       resolver = await options.loadResolver();
     } catch (error) {
       resolverFailed = true;
-      options.bus.emit({ type: 'signals-warning', atMs: Date.now(), message: `geography is left out of the score: ${toErrorView(error).message}` });
+      options.bus.emit({
+        type: 'signals-warning',
+        atMs: Date.now(),
+        message: `geography is left out of the score: ${toErrorView(error).message}`,
+      });
     }
     return resolver;
   };
@@ -89,7 +101,10 @@ export function createSignalSource(options: {
         if (c.counts === null) continue;
         options.history.record(c.infoHash, c.counts);
         if (!settings.slowDownloads || torrents.has(c.infoHash)) continue;
-        const little = estimateByLittle(options.history.samples(c.infoHash), c.sizeBytes, { windowMs: settings.windowMs, minSpanMs: settings.minSpanMs });
+        const little = estimateByLittle(options.history.samples(c.infoHash), c.sizeBytes, {
+          windowMs: settings.windowMs,
+          minSpanMs: settings.minSpanMs,
+        });
         if (little !== null) signalOf(c.infoHash).slow = little;
       }
       options.history.prune(new Set(candidates.map((c) => c.infoHash)), nowMs);
@@ -151,7 +166,8 @@ export function createSignalSource(options: {
             if (external !== null) detectedCountry = external;
           }
         }
-        for (const [hash, result] of outcome.results) if (result.reply === null && result.atMs === nowMs) cache?.put(hash, { atMs: nowMs, geo: null });
+        for (const [hash, result] of outcome.results)
+          if (result.reply === null && result.atMs === nowMs) cache?.put(hash, { atMs: nowMs, geo: null });
         await cache?.save(nowMs, intervalMs).catch((error: unknown) => {
           options.bus.emit({ type: 'signals-warning', atMs: nowMs, message: `probe cache not saved: ${toErrorView(error).message}` });
         });
@@ -215,8 +231,11 @@ export async function observeSignals(
   if (source === undefined || signals === undefined) return null;
   try {
     return await source.observe({
-      candidates: args.candidates, torrents: args.torrents, trackersOf: args.trackersOf,
-      targetSeeders: args.policy.scoring.targetSeeders, nowMs: args.nowMs,
+      candidates: args.candidates,
+      torrents: args.torrents,
+      trackersOf: args.trackersOf,
+      targetSeeders: args.policy.scoring.targetSeeders,
+      nowMs: args.nowMs,
     });
   } catch (error) {
     args.bus.emit({ type: 'signals-warning', atMs: args.nowMs, message: `signals not observed this tick: ${toErrorView(error).message}` });

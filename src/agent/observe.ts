@@ -24,7 +24,13 @@ export function createObserveMemo(): ObserveMemo {
  * Everything the tick plans from. `dryRun` reads transfer usage without counting it (a dry
  * run must not move the monthly accounting on).
  */
-export async function observe(deps: AgentDeps, config: AgentConfig, memo: ObserveMemo, nowMs: number, options: { dryRun: boolean }): Promise<Observation> {
+export async function observe(
+  deps: AgentDeps,
+  config: AgentConfig,
+  memo: ObserveMemo,
+  nowMs: number,
+  options: { dryRun: boolean },
+): Promise<Observation> {
   const { state, bus } = deps;
   // The daemon first: without it there is nothing safe to do.
   const polled = await pollDaemon(deps, config, memo, nowMs);
@@ -44,25 +50,49 @@ export async function observe(deps: AgentDeps, config: AgentConfig, memo: Observ
     .filter((r) => r.trackers.length > 0);
   const scraped = await deps.counts.readCounts(scrapeRequests, nowMs);
   const candidates = buildCandidates({
-    merged, torrents: byHash, scraped, cachedTorrent: (h) => deps.torrents.cached(h), nowMs, maxCountAgeMs: config.maxCountAgeMs,
+    merged,
+    torrents: byHash,
+    scraped,
+    cachedTorrent: (h) => deps.torrents.cached(h),
+    nowMs,
+    maxCountAgeMs: config.maxCountAgeMs,
   });
   const diskFreeBytes = await readFreeBytes(deps.daemon, config.downloadDir);
   const offDownloadFs = await findOffDownloadFilesystem(deps.daemon, config.downloadDir, diskFreeBytes, torrents);
-  const donated = deps.donated !== undefined && config.donated !== undefined
-    ? {
-        usage: options.dryRun ? deps.donated.transfer.usage(nowMs) : deps.donated.transfer.observe(torrents, view.owned, nowMs),
-        evictionConfirmed: deps.donated.guard.isConfirmed(),
-        localTime: localTimeOf(nowMs),
-      }
-    : null;
+  const donated =
+    deps.donated !== undefined && config.donated !== undefined
+      ? {
+          usage: options.dryRun ? deps.donated.transfer.usage(nowMs) : deps.donated.transfer.observe(torrents, view.owned, nowMs),
+          evictionConfirmed: deps.donated.guard.isConfirmed(),
+          localTime: localTimeOf(nowMs),
+        }
+      : null;
   const signals = await observeSignals(deps.signals, {
-    candidates, policy: config.planPolicy, torrents: byHash, nowMs, bus,
-    trackersOf: (hash) => { const m = merged.get(hash); return m === undefined ? [] : trackersOf(m, deps.torrents); },
+    candidates,
+    policy: config.planPolicy,
+    torrents: byHash,
+    nowMs,
+    bus,
+    trackersOf: (hash) => {
+      const m = merged.get(hash);
+      return m === undefined ? [] : trackersOf(m, deps.torrents);
+    },
   });
   return {
-    nowMs, nodeId: state.nodeId, torrents, records: state.owned(), ownership: view,
-    pins: new Set([...state.pins(), ...(config.donated?.pins ?? [])]), bans,
-    merged, candidates, signals, diskFreeBytes, offDownloadFs, donated, memo: polled.memo,
+    nowMs,
+    nodeId: state.nodeId,
+    torrents,
+    records: state.owned(),
+    ownership: view,
+    pins: new Set([...state.pins(), ...(config.donated?.pins ?? [])]),
+    bans,
+    merged,
+    candidates,
+    signals,
+    diskFreeBytes,
+    offDownloadFs,
+    donated,
+    memo: polled.memo,
   };
 }
 
@@ -70,13 +100,25 @@ export async function observe(deps: AgentDeps, config: AgentConfig, memo: Observ
  * Polls the daemon and derives ownership. trackerStats are most of a poll's bytes (~80 % on
  * 3.00) and change slowly: they are asked for once per scrape interval and reused between.
  */
-export async function pollDaemon(deps: AgentDeps, config: AgentConfig, memo: ObserveMemo, nowMs: number): Promise<{ torrents: DaemonTorrent[]; view: OwnershipView; memo: ObserveMemo }> {
+export async function pollDaemon(
+  deps: AgentDeps,
+  config: AgentConfig,
+  memo: ObserveMemo,
+  nowMs: number,
+): Promise<{ torrents: DaemonTorrent[]; view: OwnershipView; memo: ObserveMemo }> {
   const { daemon, state, bus } = deps;
   let next = memo;
   if (next.daemonVersion === null) {
     const version = await daemon.readVersion();
     next = { ...next, daemonVersion: version.version };
-    bus.emit({ type: 'daemon-connected', atMs: nowMs, version: version.version, rpcVersion: version.rpcVersion, rpcVersionSemver: version.rpcVersionSemver, protocol: version.protocol });
+    bus.emit({
+      type: 'daemon-connected',
+      atMs: nowMs,
+      version: version.version,
+      rpcVersion: version.rpcVersion,
+      rpcVersionSemver: version.rpcVersionSemver,
+      protocol: version.protocol,
+    });
   }
   const withStats = nowMs - next.trackerStatsAtMs >= config.trackerStatsIntervalMs;
   const poll = async (): Promise<DaemonTorrent[]> => {
@@ -94,7 +136,9 @@ export async function pollDaemon(deps: AgentDeps, config: AgentConfig, memo: Obs
     // secondsActive is whole seconds and lags the daemon's clock by up to a second or two
     // (Transmission 3.00 refreshes it on its one-second timer): take the earliest start it
     // allows, so a start is never believed later than it was.
-    const daemonStartedAtMs = needsDaemonStart(records, list) ? nowMs - ((await daemon.readSessionStats()).secondsActive + SECONDS_ACTIVE_SLACK) * 1000 : null;
+    const daemonStartedAtMs = needsDaemonStart(records, list)
+      ? nowMs - ((await daemon.readSessionStats()).secondsActive + SECONDS_ACTIVE_SLACK) * 1000
+      : null;
     return reconcileOwnership({ records, torrents: list, label: config.label, downloadDir: config.downloadDir, daemonStartedAtMs });
   };
   let torrents = await poll();
@@ -114,20 +158,37 @@ export async function pollDaemon(deps: AgentDeps, config: AgentConfig, memo: Obs
  * the feed does not state, or whose swarm cannot be counted without the torrent's trackers
  * (an RSS item names no tracker; the .torrent's announce list does).
  */
-export async function probeTorrentFiles(deps: AgentDeps, config: AgentConfig, merged: ReadonlyMap<InfoHash, MergedItem>, held: ReadonlyMap<InfoHash, DaemonTorrent>): Promise<void> {
-  const wanted = [...merged.values()].filter((m) =>
-    !held.has(m.infoHash) && deps.torrents.cached(m.infoHash) === undefined && deps.torrents.refusal(m.infoHash) === undefined &&
-    (m.item.sizeBytes === null || (m.feedCounts === null && m.trackers.length === 0)));
+export async function probeTorrentFiles(
+  deps: AgentDeps,
+  config: AgentConfig,
+  merged: ReadonlyMap<InfoHash, MergedItem>,
+  held: ReadonlyMap<InfoHash, DaemonTorrent>,
+): Promise<void> {
+  const wanted = [...merged.values()].filter(
+    (m) =>
+      !held.has(m.infoHash) &&
+      deps.torrents.cached(m.infoHash) === undefined &&
+      deps.torrents.refusal(m.infoHash) === undefined &&
+      (m.item.sizeBytes === null || (m.feedCounts === null && m.trackers.length === 0)),
+  );
   // Unknown sizes first: without a size a candidate cannot be planned at all.
   wanted.sort((a, b) => Number(a.item.sizeBytes !== null) - Number(b.item.sizeBytes !== null));
   // Concurrently: the torrent source bounds fetches per host and in all.
-  await Promise.all(wanted.slice(0, config.maxTorrentProbesPerTick).map(async (m) => {
-    try {
-      await deps.torrents.readTorrent(m.item, m.primaryFeedId);
-    } catch (error) {
-      deps.bus.emit({ type: 'torrent-file-failed', atMs: deps.clock(), infoHash: m.infoHash, name: m.item.name, error: toErrorView(error) });
-    }
-  }));
+  await Promise.all(
+    wanted.slice(0, config.maxTorrentProbesPerTick).map(async (m) => {
+      try {
+        await deps.torrents.readTorrent(m.item, m.primaryFeedId);
+      } catch (error) {
+        deps.bus.emit({
+          type: 'torrent-file-failed',
+          atMs: deps.clock(),
+          infoHash: m.infoHash,
+          name: m.item.name,
+          error: toErrorView(error),
+        });
+      }
+    }),
+  );
 }
 
 export function trackersOf(m: MergedItem, torrents: TorrentSource): string[] {

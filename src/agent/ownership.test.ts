@@ -10,25 +10,59 @@ const DIR = '/srv/smartnode';
 
 function torrent(over: Partial<DaemonTorrent>): DaemonTorrent {
   return {
-    infoHash: A, name: 'x', status: 'seeding', percentDone: 1, sizeWhenDoneBytes: 10,
-    leftUntilDoneBytes: 0, rateDownloadBytesPerSec: 0, rateUploadBytesPerSec: 0,
-    uploadedEverBytes: 0, downloadedEverBytes: 0, peersConnected: 0, labels: [],
-    downloadDir: `${DIR}/${A}`, addedDate: 1000, doneDate: 0, secondsSeeding: 0, error: 0,
-    errorString: '', trackerStats: [], ...over,
+    infoHash: A,
+    name: 'x',
+    status: 'seeding',
+    percentDone: 1,
+    sizeWhenDoneBytes: 10,
+    leftUntilDoneBytes: 0,
+    rateDownloadBytesPerSec: 0,
+    rateUploadBytesPerSec: 0,
+    uploadedEverBytes: 0,
+    downloadedEverBytes: 0,
+    peersConnected: 0,
+    labels: [],
+    downloadDir: `${DIR}/${A}`,
+    addedDate: 1000,
+    doneDate: 0,
+    secondsSeeding: 0,
+    error: 0,
+    errorString: '',
+    trackerStats: [],
+    ...over,
   };
 }
 function record(over: Partial<OwnedRecord>): OwnedRecord {
-  return { infoHash: A, name: 'x', sizeBytes: 10, feedIds: ['f'], phase: 'owned', intentAtMs: 1_000_000, downloadDir: `${DIR}/${A}`, ...over };
+  return {
+    infoHash: A,
+    name: 'x',
+    sizeBytes: 10,
+    feedIds: ['f'],
+    phase: 'owned',
+    intentAtMs: 1_000_000,
+    downloadDir: `${DIR}/${A}`,
+    ...over,
+  };
 }
 
 describe('reconcileOwnership', () => {
   it('confirms an interrupted add the daemon holds, and asks for the label', () => {
-    const view = reconcileOwnership({ records: [record({ phase: 'adding' })], torrents: [torrent({ addedDate: 1000 })], label: 'smartnode', downloadDir: DIR });
+    const view = reconcileOwnership({
+      records: [record({ phase: 'adding' })],
+      torrents: [torrent({ addedDate: 1000 })],
+      label: 'smartnode',
+      downloadDir: DIR,
+    });
     expect([...view.owned]).toEqual([A]);
     expect(view.ops).toEqual([{ kind: 'confirm', record: record({ phase: 'adding' }), needsLabel: true }]);
   });
   it('never takes over a torrent the daemon had before our intent', () => {
-    const view = reconcileOwnership({ records: [record({ phase: 'adding', intentAtMs: 5_000_000 })], torrents: [torrent({ addedDate: 1000, downloadDir: '/home/owner' })], label: 'smartnode', downloadDir: DIR });
+    const view = reconcileOwnership({
+      records: [record({ phase: 'adding', intentAtMs: 5_000_000 })],
+      torrents: [torrent({ addedDate: 1000, downloadDir: '/home/owner' })],
+      label: 'smartnode',
+      downloadDir: DIR,
+    });
     expect(view.owned.size).toBe(0);
     expect(view.ops).toEqual([{ kind: 'forget', infoHash: A, why: 'not-ours', where: '/home/owner' }]);
   });
@@ -37,7 +71,9 @@ describe('reconcileOwnership', () => {
     const view = reconcileOwnership({
       records: [record({ phase: 'adding', intentAtMs: 1_001_000 })],
       torrents: [torrent({ addedDate: 1000, downloadDir: '/var/lib/transmission/downloads' })],
-      label: 'smartnode', downloadDir: DIR, daemonStartedAtMs: null,
+      label: 'smartnode',
+      downloadDir: DIR,
+      daemonStartedAtMs: null,
     });
     expect(view.owned.size).toBe(0);
     expect(view.ops).toEqual([{ kind: 'forget', infoHash: A, why: 'unproven', where: '/var/lib/transmission/downloads' }]);
@@ -48,7 +84,9 @@ describe('reconcileOwnership', () => {
     const view = reconcileOwnership({
       records: [record({ phase: 'adding', intentAtMs: 1_000_000 })],
       torrents: [torrent({ addedDate: 1010, downloadDir: '/var/lib/transmission/downloads' })],
-      label: 'smartnode', downloadDir: DIR, daemonStartedAtMs: 1_009_000,
+      label: 'smartnode',
+      downloadDir: DIR,
+      daemonStartedAtMs: 1_009_000,
     });
     expect([...view.owned]).toEqual([A]);
     expect(view.ops.map((o) => o.kind)).toEqual(['confirm', 'relocate']);
@@ -57,7 +95,9 @@ describe('reconcileOwnership', () => {
     const view = reconcileOwnership({
       records: [record({ phase: 'adding', intentAtMs: 1_000_000 })],
       torrents: [torrent({ addedDate: 1001, downloadDir: '/var/lib/transmission/downloads' })],
-      label: 'smartnode', downloadDir: DIR, daemonStartedAtMs: 1_200_000,
+      label: 'smartnode',
+      downloadDir: DIR,
+      daemonStartedAtMs: 1_200_000,
     });
     expect(view.owned.size).toBe(0);
     expect(view.ops.map((o) => o.kind === 'forget' && o.why)).toEqual(['unproven']);
@@ -65,7 +105,9 @@ describe('reconcileOwnership', () => {
   it('forgets adds that never reached the daemon and finishes interrupted removals', () => {
     const view = reconcileOwnership({
       records: [record({ phase: 'adding' }), record({ infoHash: B, phase: 'removing' })],
-      torrents: [torrent({ infoHash: B, labels: ['smartnode'] })], label: 'smartnode', downloadDir: DIR,
+      torrents: [torrent({ infoHash: B, labels: ['smartnode'] })],
+      label: 'smartnode',
+      downloadDir: DIR,
     });
     expect(view.owned.size).toBe(0);
     expect(view.ops.map((o) => o.kind)).toEqual(['forget', 'finish-remove']);
@@ -73,13 +115,22 @@ describe('reconcileOwnership', () => {
   it('adopts labelled torrents inside our directory only', () => {
     const view = reconcileOwnership({
       records: [],
-      torrents: [torrent({ labels: ['smartnode'], downloadDir: `${DIR}/${A}` }), torrent({ infoHash: B, labels: ['smartnode'], downloadDir: '/home/owner' })],
-      label: 'smartnode', downloadDir: DIR,
+      torrents: [
+        torrent({ labels: ['smartnode'], downloadDir: `${DIR}/${A}` }),
+        torrent({ infoHash: B, labels: ['smartnode'], downloadDir: '/home/owner' }),
+      ],
+      label: 'smartnode',
+      downloadDir: DIR,
     });
     expect([...view.owned]).toEqual([A]);
   });
   it('leaves unlabelled, unrecorded torrents alone even inside our directory', () => {
-    const view = reconcileOwnership({ records: [], torrents: [torrent({ downloadDir: `${DIR}/${A}` })], label: 'smartnode', downloadDir: DIR });
+    const view = reconcileOwnership({
+      records: [],
+      torrents: [torrent({ downloadDir: `${DIR}/${A}` })],
+      label: 'smartnode',
+      downloadDir: DIR,
+    });
     expect(view.owned.size).toBe(0);
     expect(view.ops).toEqual([]);
   });
@@ -102,7 +153,8 @@ describe('relocation after a daemon crash', () => {
     const view = reconcileOwnership({
       records: [record({ phase: 'owned' })],
       torrents: [torrent({ labels: [], downloadDir: '/var/lib/transmission-daemon/downloads' })],
-      label: 'smartnode', downloadDir: DIR,
+      label: 'smartnode',
+      downloadDir: DIR,
     });
     expect([...view.owned]).toEqual([A]);
     expect(view.ops).toEqual([
@@ -114,7 +166,8 @@ describe('relocation after a daemon crash', () => {
     const view = reconcileOwnership({
       records: [record({ phase: 'removing' })],
       torrents: [torrent({ downloadDir: '/elsewhere' })],
-      label: 'smartnode', downloadDir: DIR,
+      label: 'smartnode',
+      downloadDir: DIR,
     });
     expect(view.ops.map((o) => o.kind)).toEqual(['relocate', 'finish-remove']);
   });

@@ -150,12 +150,12 @@ export function isInsideDir(child: string, parent: string): boolean {
       if (part === '..') parts.pop();
       else parts.push(part);
     }
-    return '/' + parts.join('/');
+    return `/${parts.join('/')}`;
   };
   if (!child.startsWith('/') || !parent.startsWith('/')) return false;
   const c = norm(child);
   const p = norm(parent);
-  return c === p || c.startsWith(p === '/' ? '/' : p + '/');
+  return c === p || c.startsWith(p === '/' ? '/' : `${p}/`);
 }
 
 /** The per-torrent download directory inside the agent's directory. */

@@ -8,22 +8,53 @@ import { planTick } from './plan-tick.js';
 import { initialDecideMemory } from './population.js';
 
 const config: AgentConfig = {
-  label: 'smartnode', downloadDir: '/srv/mirror', maxCountAgeMs: 2 * HOUR_MS, maxTorrentProbesPerTick: 0, trackerStatsIntervalMs: HOUR_MS,
+  label: 'smartnode',
+  downloadDir: '/srv/mirror',
+  maxCountAgeMs: 2 * HOUR_MS,
+  maxTorrentProbesPerTick: 0,
+  trackerStatsIntervalMs: HOUR_MS,
   planPolicy: aPlanPolicy({ maxBytes: 3 * GB, scoring: { ...aPlanPolicy().scoring, signals: DEFAULT_SIGNALS } }),
-  donated: { scope: 'owned', rules: { uploadBytesPerSec: 1e6, downloadBytesPerSec: null, schedule: [] }, monthly: null, dailyDownloadBudgetBytes: null, maxEvictFraction: 1, pins: [] },
+  donated: {
+    scope: 'owned',
+    rules: { uploadBytesPerSec: 1e6, downloadBytesPerSec: null, schedule: [] },
+    monthly: null,
+    dailyDownloadBudgetBytes: null,
+    maxEvictFraction: 1,
+    pins: [],
+  },
 };
 
 const item = (n: number, seeders: number): FeedItem => ({
-  infoHash: hashOf(n), name: `t${n}`, sizeBytes: GB, torrentUrl: `http://feeds.test/${n}.torrent`, magnetUri: null, trackers: [],
-  counts: aCounts({ seeders, observedAtMs: FIXED_NOW_MS - 60_000 }), publishedAtMs: null,
+  infoHash: hashOf(n),
+  name: `t${n}`,
+  sizeBytes: GB,
+  torrentUrl: `http://feeds.test/${n}.torrent`,
+  magnetUri: null,
+  trackers: [],
+  counts: aCounts({ seeders, observedAtMs: FIXED_NOW_MS - 60_000 }),
+  publishedAtMs: null,
 });
 
 function observation(held: HeldView[], items = [item(1, 0), item(2, 1), item(3, 9)]) {
   const obs = observationOf({
-    nodeId: 'node-a', nowMs: FIXED_NOW_MS, downloadDir: config.downloadDir, label: config.label, maxCountAgeMs: config.maxCountAgeMs,
-    feeds: [{ feedId: 'feed-a', items }], held, diskFreeBytes: 100 * GB,
+    nodeId: 'node-a',
+    nowMs: FIXED_NOW_MS,
+    downloadDir: config.downloadDir,
+    label: config.label,
+    maxCountAgeMs: config.maxCountAgeMs,
+    feeds: [{ feedId: 'feed-a', items }],
+    held,
+    diskFreeBytes: 100 * GB,
   });
-  const usage = { periodStartMs: 0, periodEndMs: FIXED_NOW_MS + 86_400_000, uploadedBytes: 0, downloadedBytes: 0, dayStartMs: 0, addedTodayBytes: 0, downloadedTodayBytes: 0 };
+  const usage = {
+    periodStartMs: 0,
+    periodEndMs: FIXED_NOW_MS + 86_400_000,
+    uploadedBytes: 0,
+    downloadedBytes: 0,
+    dayStartMs: 0,
+    addedTodayBytes: 0,
+    downloadedTodayBytes: 0,
+  };
   return { ...obs, donated: { usage, evictionConfirmed: true, localTime: { weekday: 0, minuteOfDay: 600 } } };
 }
 
@@ -48,11 +79,28 @@ describe('planTick', () => {
   });
 
   it('carries ownership repairs and removes from where the data is once repaired', () => {
-    const held: HeldView = { infoHash: hashOf(3), name: 't3', sizeBytes: GB, leftBytes: 0, addedAtMs: FIXED_NOW_MS - 30 * 24 * HOUR_MS, feedIds: ['feed-a'] };
+    const held: HeldView = {
+      infoHash: hashOf(3),
+      name: 't3',
+      sizeBytes: GB,
+      leftBytes: 0,
+      addedAtMs: FIXED_NOW_MS - 30 * 24 * HOUR_MS,
+      feedIds: ['feed-a'],
+    };
     const obs = observation([held]);
     // The daemon reloaded it into its default directory and lost the label.
     const moved = obs.torrents.map((t) => ({ ...t, downloadDir: '/var/lib/transmission/Downloads', labels: [] }));
-    const view = { ...obs, torrents: moved, ownership: { owned: obs.ownership.owned, ops: [{ kind: 'relabel' as const, infoHash: hashOf(3) }, { kind: 'relocate' as const, infoHash: hashOf(3), downloadDir: `/srv/mirror/${hashOf(3)}` }] } };
+    const view = {
+      ...obs,
+      torrents: moved,
+      ownership: {
+        owned: obs.ownership.owned,
+        ops: [
+          { kind: 'relabel' as const, infoHash: hashOf(3) },
+          { kind: 'relocate' as const, infoHash: hashOf(3), downloadDir: `/srv/mirror/${hashOf(3)}` },
+        ],
+      },
+    };
     // A budget for two: the well-seeded one makes room.
     const tight = { ...config, planPolicy: { ...config.planPolicy, maxBytes: 2 * GB } };
     const { plan } = planTick(initialDecideMemory(), view, tight, FIXED_NOW_MS);

@@ -16,25 +16,59 @@ import { scoredInputs } from './observe-signals.js';
 import { observePopulation, type AvailabilityMemory, type DecideMemory } from './population.js';
 import type { AddStep, Observation, RemoveStep, TickPlan } from './tick-types.js';
 
-export function planTick(carried: DecideMemory, obs: Observation, config: AgentConfig, nowMs: number): { plan: TickPlan; next: DecideMemory } {
+export function planTick(
+  carried: DecideMemory,
+  obs: Observation,
+  config: AgentConfig,
+  nowMs: number,
+): { plan: TickPlan; next: DecideMemory } {
   const byHash = new Map(obs.torrents.map((t) => [t.infoHash, t]));
   const records = new Map(obs.records.map((r) => [r.infoHash, r]));
-  const held = buildHeld({ torrents: obs.torrents, owned: obs.ownership.owned, records, pins: obs.pins, bans: obs.bans, offDownloadFs: obs.offDownloadFs });
+  const held = buildHeld({
+    torrents: obs.torrents,
+    owned: obs.ownership.owned,
+    records,
+    pins: obs.pins,
+    bans: obs.bans,
+    offDownloadFs: obs.offDownloadFs,
+  });
   const herdPolicy = config.planPolicy.scoring.signals?.herd;
-  const population = herdPolicy !== undefined && herdPolicy.enabled && herdPolicy.adaptive === true && obs.signals !== null
-    ? observePopulation(carried.herd, {
-        candidates: obs.candidates, held, nodeId: obs.nodeId, nowMs,
-        targetSeeders: config.planPolicy.scoring.targetSeeders, slowStartAdds: herdPolicy.slowStartAdds ?? 4,
-      })
-    : null;
-  const { candidates, policy } = scoredInputs(obs.candidates, config.planPolicy, obs.signals, obs.nodeId, nowMs,
-    population === null ? undefined : { observations: population.observations, competitors: population.view.competitors });
-  const availability = availabilityOf(carried.availability, held, obs.candidates, config.planPolicy.scoring.availability, nowMs, carried.herd.ticks === 0);
+  const population =
+    herdPolicy?.enabled && herdPolicy.adaptive === true && obs.signals !== null
+      ? observePopulation(carried.herd, {
+          candidates: obs.candidates,
+          held,
+          nodeId: obs.nodeId,
+          nowMs,
+          targetSeeders: config.planPolicy.scoring.targetSeeders,
+          slowStartAdds: herdPolicy.slowStartAdds ?? 4,
+        })
+      : null;
+  const { candidates, policy } = scoredInputs(
+    obs.candidates,
+    config.planPolicy,
+    obs.signals,
+    obs.nodeId,
+    nowMs,
+    population === null ? undefined : { observations: population.observations, competitors: population.view.competitors },
+  );
+  const availability = availabilityOf(
+    carried.availability,
+    held,
+    obs.candidates,
+    config.planPolicy.scoring.availability,
+    nowMs,
+    carried.herd.ticks === 0,
+  );
 
   const donated = config.donated !== undefined && obs.donated !== null ? { config: config.donated, seen: obs.donated } : null;
   const rates = donated === null ? null : effectiveRates(donated.config, donated.seen.usage, nowMs, donated.seen.localTime);
   const limits = donated === null || rates === null ? NO_LIMITS : planLimitsFor(donated.config, rates, donated.seen.evictionConfirmed);
-  const limited = planWithAvailability({ candidates, held, policy, nowMs, diskFreeBytes: obs.diskFreeBytes }, limits, availability?.input ?? null);
+  const limited = planWithAvailability(
+    { candidates, held, policy, nowMs, diskFreeBytes: obs.diskFreeBytes },
+    limits,
+    availability?.input ?? null,
+  );
 
   // Where each torrent's data is once the repairs are made: a relocation points it back home.
   const dataDirs = new Map<InfoHash, string>(obs.torrents.map((t) => [t.infoHash, t.downloadDir]));
@@ -66,7 +100,11 @@ export function planTick(carried: DecideMemory, obs: Observation, config: AgentC
   let bandwidth: TickPlan['bandwidth'] = null;
   if (donated !== null && rates !== null) {
     const planned = planBandwidth(donated.config, {
-      rates, owned: limited.plan.desired, needs: new Map(limited.plan.decisions.map((d) => [d.infoHash, d.need])), torrents: byHash, lastSummary: carried.bandwidthSummary,
+      rates,
+      owned: limited.plan.desired,
+      needs: new Map(limited.plan.decisions.map((d) => [d.infoHash, d.need])),
+      torrents: byHash,
+      lastSummary: carried.bandwidthSummary,
     });
     bandwidth = planned.bandwidth;
     next = { ...next, bandwidthSummary: planned.summary };
@@ -74,9 +112,19 @@ export function planTick(carried: DecideMemory, obs: Observation, config: AgentC
 
   return {
     plan: {
-      nowMs, plan: limited.plan, actions: limited.actions, repairs: obs.ownership.ops, removes, adds, bandwidth, dataDirs,
+      nowMs,
+      plan: limited.plan,
+      actions: limited.actions,
+      repairs: obs.ownership.ops,
+      removes,
+      adds,
+      bandwidth,
+      dataDirs,
       population: population?.view ?? null,
-      reserveBreached: limited.reserveBreached, reserveBreach: limited.reserveBreach, pendingEviction: limited.pendingEviction, deferred: limited.deferred,
+      reserveBreached: limited.reserveBreached,
+      reserveBreach: limited.reserveBreach,
+      pendingEviction: limited.pendingEviction,
+      deferred: limited.deferred,
     },
     next,
   };
@@ -103,7 +151,12 @@ function availabilityOf(
   for (const h of held) {
     if (!h.isOwned || h.leftUntilDoneBytes <= 0) continue;
     const prev = memory.progress.get(h.infoHash);
-    const sinceMs = prev !== undefined && h.leftUntilDoneBytes >= prev.leftBytes ? prev.sinceMs : prev === undefined && !fresh ? Math.min(nowMs, h.addedAtMs) : nowMs;
+    const sinceMs =
+      prev !== undefined && h.leftUntilDoneBytes >= prev.leftBytes
+        ? prev.sinceMs
+        : prev === undefined && !fresh
+          ? Math.min(nowMs, h.addedAtMs)
+          : nowMs;
     progress.set(h.infoHash, { leftBytes: h.leftUntilDoneBytes, sinceMs });
     if (nowMs - sinceMs >= policy.stalledAfterMs && !h.pinned) {
       stalled.add(h.infoHash);

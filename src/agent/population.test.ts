@@ -13,7 +13,12 @@ function step(memory: HerdMemory, candidates: Candidate[], held: HeldTorrent[], 
 describe('observePopulation', () => {
   it('estimates the competing nodes from copies above the usual level against its own, rising at once and falling slowly', () => {
     const t0 = FIXED_NOW_MS;
-    let m = step(initialDecideMemory().herd, [1, 2, 3, 4].map((n) => swarm(n, 1, 0, t0)), [], t0).next;
+    let m = step(
+      initialDecideMemory().herd,
+      [1, 2, 3, 4].map((n) => swarm(n, 1, 0, t0)),
+      [],
+      t0,
+    ).next;
     // We took torrent 1; the next count shows 3 more copies there and 2 on each of the others
     // (less the usual rise of 0.25 an hour): 1.75 x 4 others for our 1, about 8 nodes.
     const held = [aHeld({ infoHash: hashOf(1), addedAtMs: t0 + 1, leftUntilDoneBytes: GB })];
@@ -24,7 +29,12 @@ describe('observePopulation', () => {
     m = r.next;
     // A quiet swarm later: the estimate falls, but slowly (half-life of a day).
     const t2 = t1 + 6 * HOUR_MS;
-    const quiet = step(m, [swarm(1, 2, 3, t2), swarm(2, 1, 2, t2), swarm(3, 1, 2, t2), swarm(4, 1, 2, t2)], [{ ...held[0]!, addedAtMs: t2 - 1, leftUntilDoneBytes: GB }], t2 + 1);
+    const quiet = step(
+      m,
+      [swarm(1, 2, 3, t2), swarm(2, 1, 2, t2), swarm(3, 1, 2, t2), swarm(4, 1, 2, t2)],
+      [{ ...held[0]!, addedAtMs: t2 - 1, leftUntilDoneBytes: GB }],
+      t2 + 1,
+    );
     expect(quiet.view.competitors).toBeLessThan(r.view.competitors);
     expect(quiet.view.competitors).toBeGreaterThan(r.view.competitors * 0.8);
   });

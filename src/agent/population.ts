@@ -74,7 +74,15 @@ export interface DecideMemory {
 export function initialDecideMemory(): DecideMemory {
   return {
     bandwidthSummary: null,
-    herd: { competitors: 1, updatedAtMs: null, ticks: 0, startedEmpty: false, feedsSeenAt: new Map(), baselines: new Map(), lastSample: null },
+    herd: {
+      competitors: 1,
+      updatedAtMs: null,
+      ticks: 0,
+      startedEmpty: false,
+      feedsSeenAt: new Map(),
+      baselines: new Map(),
+      lastSample: null,
+    },
     availability: { progress: new Map(), backoffUntil: new Map() },
   };
 }
@@ -91,7 +99,14 @@ export interface PopulationView {
 
 export function observePopulation(
   memory: HerdMemory,
-  input: { candidates: readonly Candidate[]; held: readonly HeldTorrent[]; nodeId: string; targetSeeders: number; slowStartAdds: number; nowMs: number },
+  input: {
+    candidates: readonly Candidate[];
+    held: readonly HeldTorrent[];
+    nodeId: string;
+    targetSeeders: number;
+    slowStartAdds: number;
+    nowMs: number;
+  },
 ): { next: HerdMemory; observations: Map<InfoHash, PopulationObservation>; view: PopulationView } {
   const { nowMs, targetSeeders } = input;
   const owned = new Map(input.held.filter((h) => h.isOwned).map((h) => [h.infoHash, h]));
@@ -117,15 +132,19 @@ export function observePopulation(
       const rise = RISE_PER_HOUR * hours;
       const leecherRise = LEECHER_RISE_PER_HOUR * hours;
       entry = {
-        leechers: Math.min(leechers, prev.leechers + leecherRise), copies: Math.min(copies, prev.copies + rise),
-        excessLeechers: Math.max(0, leechers - prev.leechers - leecherRise), excessCopies: Math.max(0, copies - prev.copies - rise), observedAtMs,
+        leechers: Math.min(leechers, prev.leechers + leecherRise),
+        copies: Math.min(copies, prev.copies + rise),
+        excessLeechers: Math.max(0, leechers - prev.leechers - leecherRise),
+        excessCopies: Math.max(0, copies - prev.copies - rise),
+        observedAtMs,
       };
     }
     baselines.set(c.infoHash, entry);
     if (entry.excessCopies === 0) continue;
     const h = owned.get(c.infoHash);
     // Our own copy counts while it can still be in the excess: taken within the time the usual level takes to rise by one.
-    const ours = h !== undefined && observedAtMs > h.addedAtMs && nowMs - h.addedAtMs <= HOUR_MS / RISE_PER_HOUR ? Math.min(1, entry.excessCopies) : 0;
+    const ours =
+      h !== undefined && observedAtMs > h.addedAtMs && nowMs - h.addedAtMs <= HOUR_MS / RISE_PER_HOUR ? Math.min(1, entry.excessCopies) : 0;
     mine += ours;
     others += Math.max(0, entry.excessCopies - ours);
   }

@@ -7,13 +7,20 @@ import { STATE_BACKUP_NAME, openAgentState, type OwnedRecord } from './state.js'
 import { createEventBus, type AgentEvent } from './events.js';
 
 const record = (n: number): OwnedRecord => ({
-  infoHash: toInfoHash(n.toString(16).padStart(40, '0')), name: `set-${n}`, sizeBytes: 1000, feedIds: ['f'],
-  phase: 'owned', intentAtMs: 1, downloadDir: `/srv/m/${n}`,
+  infoHash: toInfoHash(n.toString(16).padStart(40, '0')),
+  name: `set-${n}`,
+  sizeBytes: 1000,
+  feedIds: ['f'],
+  phase: 'owned',
+  intentAtMs: 1,
+  downloadDir: `/srv/m/${n}`,
 });
 
 describe('agent state', () => {
   let dir = '';
-  afterEach(async () => { if (dir !== '') await rm(dir, { recursive: true, force: true }); });
+  afterEach(async () => {
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  });
 
   it('sees what another handle (another process) wrote to the same file', async () => {
     dir = await mkdtemp(join(tmpdir(), 'smartnode-state-'));
@@ -23,7 +30,12 @@ describe('agent state', () => {
     const other = openAgentState(dir);
     other.putOwned(record(2));
     other.setPaused(true);
-    expect(agent.owned().map((r) => r.name).sort()).toEqual(['set-1', 'set-2']);
+    expect(
+      agent
+        .owned()
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['set-1', 'set-2']);
     expect(agent.isPaused()).toBe(true);
     expect(other.nodeId).toBe(agent.nodeId);
   });
@@ -46,7 +58,11 @@ describe('agent state', () => {
     first.putOwned(record(1));
     first.setPinned(record(1).infoHash, true);
     first.setBanned(record(2).infoHash, true);
-    for (const damage of [() => writeFile(join(dir, 'state.json'), ''), () => rm(join(dir, 'state.json')), () => writeFile(join(dir, 'state.json'), '{"version":1,"owned":')]) {
+    for (const damage of [
+      () => writeFile(join(dir, 'state.json'), ''),
+      () => rm(join(dir, 'state.json')),
+      () => writeFile(join(dir, 'state.json'), '{"version":1,"owned":'),
+    ]) {
       await damage();
       const again = openAgentState(dir);
       expect(again.nodeId).toBe(first.nodeId);
@@ -55,7 +71,9 @@ describe('agent state', () => {
       expect([...again.pins()]).toEqual([record(1).infoHash]);
       expect([...again.bans()]).toEqual([record(2).infoHash]);
       expect(again.openNotices).toHaveLength(1);
-      expect(again.openNotices[0]).toMatch(/restored the last good state from .*state\.json\.bak \(1 owned torrent\(s\), 1 pin\(s\), 1 ban\(s\), node id kept\)/);
+      expect(again.openNotices[0]).toMatch(
+        /restored the last good state from .*state\.json\.bak \(1 owned torrent\(s\), 1 pin\(s\), 1 ban\(s\), node id kept\)/,
+      );
     }
   });
 

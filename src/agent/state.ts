@@ -162,22 +162,44 @@ export function openAgentState(stateDir: string): AgentStateStore {
     isFresh: opened.isFresh,
     owned: () => Object.values(read().owned),
     ownedRecord: (hash) => read().owned[hash],
-    putOwned: (record) => write((d) => { d.owned[record.infoHash] = record; }),
-    deleteOwned: (hash) => write((d) => { delete d.owned[hash]; }),
+    putOwned: (record) =>
+      write((d) => {
+        d.owned[record.infoHash] = record;
+      }),
+    deleteOwned: (hash) =>
+      write((d) => {
+        delete d.owned[hash];
+      }),
     pins: () => new Set(read().pins),
     bans: () => new Set(read().bans),
-    setPinned: (hash, pinned) => write((d) => { d.pins = toggle(d.pins, hash, pinned); }),
-    setBanned: (hash, banned) => write((d) => { d.bans = toggle(d.bans, hash, banned); }),
+    setPinned: (hash, pinned) =>
+      write((d) => {
+        d.pins = toggle(d.pins, hash, pinned);
+      }),
+    setBanned: (hash, banned) =>
+      write((d) => {
+        d.bans = toggle(d.bans, hash, banned);
+      }),
     isPaused: () => read().paused,
-    setPaused: (paused) => write((d) => { d.paused = paused; }),
+    setPaused: (paused) =>
+      write((d) => {
+        d.paused = paused;
+      }),
     integrity: () => new Map(Object.entries(read().integrity) as [InfoHash, IntegrityRecord][]),
-    putIntegrity: (records, forget = []) => write((d) => {
-      for (const [hash, record] of records) d.integrity[hash] = record;
-      for (const hash of forget) delete d.integrity[hash];
-    }),
+    putIntegrity: (records, forget = []) =>
+      write((d) => {
+        for (const [hash, record] of records) d.integrity[hash] = record;
+        for (const hash of forget) delete d.integrity[hash];
+      }),
     published: () => Object.values(read().published),
-    putPublished: (record) => write((d) => { d.published[record.infoHash] = record; }),
-    deletePublished: (hash) => write((d) => { delete d.published[hash]; }),
+    putPublished: (record) =>
+      write((d) => {
+        d.published[record.infoHash] = record;
+      }),
+    deletePublished: (hash) =>
+      write((d) => {
+        delete d.published[hash];
+      }),
   };
 }
 
@@ -196,7 +218,9 @@ function restoreIfLost(path: string, backupPath: string): { notices: string[]; i
     renameSync(`${path}.restore`, path);
     const owned = Object.keys(backup.data.owned).length;
     return {
-      notices: [`agent state ${path} ${what}: restored the last good state from ${backupPath} (${owned} owned torrent(s), ${backup.data.pins.length} pin(s), ${backup.data.bans.length} ban(s), node id kept)`],
+      notices: [
+        `agent state ${path} ${what}: restored the last good state from ${backupPath} (${owned} owned torrent(s), ${backup.data.pins.length} pin(s), ${backup.data.bans.length} ban(s), node id kept)`,
+      ],
       isFresh: false,
     };
   }

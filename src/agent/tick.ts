@@ -46,16 +46,23 @@ export async function runTick(
   const { plan: tickPlan, next } = planTick(carried.decide, observation, config, nowMs);
   const { plan, actions } = tickPlan;
   deps.bus.emit({
-    type: 'planned', atMs: nowMs, candidates: observation.candidates.length, desired: plan.desired.length,
-    adds: actions.filter((a) => a.kind === 'add').length, removes: actions.filter((a) => a.kind === 'remove').length,
-    capacityBytes: plan.capacityBytes, committedBytes: plan.committedBytes,
-    ...(tickPlan.population === null ? {} : {
-      population: {
-        ...tickPlan.population,
-        noSource: plan.decisions.filter((d) => d.reason.code === 'NO_SOURCE').length,
-        stalled: plan.decisions.filter((d) => d.reason.code === 'STALLED').length,
-      },
-    }),
+    type: 'planned',
+    atMs: nowMs,
+    candidates: observation.candidates.length,
+    desired: plan.desired.length,
+    adds: actions.filter((a) => a.kind === 'add').length,
+    removes: actions.filter((a) => a.kind === 'remove').length,
+    capacityBytes: plan.capacityBytes,
+    committedBytes: plan.committedBytes,
+    ...(tickPlan.population === null
+      ? {}
+      : {
+          population: {
+            ...tickPlan.population,
+            noSource: plan.decisions.filter((d) => d.reason.code === 'NO_SOURCE').length,
+            stalled: plan.decisions.filter((d) => d.reason.code === 'STALLED').length,
+          },
+        }),
   });
   const base = { plan, actions, tickPlan, torrents: [...observation.torrents] };
 
@@ -67,6 +74,17 @@ export async function runTick(
   }
 
   const applied = await apply(deps, config, tickPlan);
-  await runIntegrityStep(deps, config, { torrents: observation.torrents, merged: observation.merged, desired: new Set(plan.desired), nowMs });
-  return { ...base, appliedAdds: applied.appliedAdds, appliedRemoves: applied.appliedRemoves, failed: applied.failed, carried: { observe: observation.memo, decide: next } };
+  await runIntegrityStep(deps, config, {
+    torrents: observation.torrents,
+    merged: observation.merged,
+    desired: new Set(plan.desired),
+    nowMs,
+  });
+  return {
+    ...base,
+    appliedAdds: applied.appliedAdds,
+    appliedRemoves: applied.appliedRemoves,
+    failed: applied.failed,
+    carried: { observe: observation.memo, decide: next },
+  };
 }

@@ -82,7 +82,14 @@ export function createHttpTorrentSource(options: {
     backoff.succeeded(host);
     const meta = parseTorrentFile(bytes);
     verifyTorrentForItem(meta, expected);
-    return { metainfo: bytes, infoHash: meta.infoHash, name: meta.name, totalSizeBytes: meta.totalSizeBytes, trackers: meta.trackers, webSeeds: meta.webSeeds.length };
+    return {
+      metainfo: bytes,
+      infoHash: meta.infoHash,
+      name: meta.name,
+      totalSizeBytes: meta.totalSizeBytes,
+      trackers: meta.trackers,
+      webSeeds: meta.webSeeds.length,
+    };
   };
 
   return {
@@ -104,16 +111,20 @@ export function createHttpTorrentSource(options: {
       const running = inFlight.get(item.infoHash);
       if (running !== undefined) return running;
       const host = hostOf(url);
-      const job = queueFor(host).add(() => all.add(() => fetchVerified(url, host, item.infoHash, feedId)))
-        .then((file) => {
-          remember(file);
-          return file;
-        }, (error: unknown) => {
-          if (error instanceof SmartnodeError && !error.retryable) {
-            refused.set(item.infoHash, { message: error.message, untilMs: options.clock() + options.refusalTtlMs });
-          }
-          throw error;
-        })
+      const job = queueFor(host)
+        .add(() => all.add(() => fetchVerified(url, host, item.infoHash, feedId)))
+        .then(
+          (file) => {
+            remember(file);
+            return file;
+          },
+          (error: unknown) => {
+            if (error instanceof SmartnodeError && !error.retryable) {
+              refused.set(item.infoHash, { message: error.message, untilMs: options.clock() + options.refusalTtlMs });
+            }
+            throw error;
+          },
+        )
         .finally(() => inFlight.delete(item.infoHash));
       inFlight.set(item.infoHash, job);
       return job;
@@ -122,9 +133,13 @@ export function createHttpTorrentSource(options: {
 }
 
 function backingOff(host: string, failures: number, retryAtMs: number): SmartnodeError {
-  return new SmartnodeError('TORRENT_FETCH', `.torrent host ${host} failed ${failures} time${failures === 1 ? '' : 's'} in a row; not asked again before ${new Date(retryAtMs).toISOString()}`, {
-    retryable: true,
-    hint: 'the host is slow or down; its .torrent files are fetched again once the backoff ends',
-    details: { host, failures, retryAtMs },
-  });
+  return new SmartnodeError(
+    'TORRENT_FETCH',
+    `.torrent host ${host} failed ${failures} time${failures === 1 ? '' : 's'} in a row; not asked again before ${new Date(retryAtMs).toISOString()}`,
+    {
+      retryable: true,
+      hint: 'the host is slow or down; its .torrent files are fetched again once the backoff ends',
+      details: { host, failures, retryAtMs },
+    },
+  );
 }

@@ -27,7 +27,10 @@ const fileSchema = z.object({
   /** Last counters seen per owned torrent: [uploadedEver, downloadedEver]. */
   seen: z.record(z.string(), z.tuple([z.number(), z.number()])),
   /** The session limits before smartnode first set them (bandwidth.scope session), to restore. */
-  sessionLimitsBefore: z.object({ uploadBytesPerSec: z.number().nullable(), downloadBytesPerSec: z.number().nullable() }).nullable().default(null),
+  sessionLimitsBefore: z
+    .object({ uploadBytesPerSec: z.number().nullable(), downloadBytesPerSec: z.number().nullable() })
+    .nullable()
+    .default(null),
 });
 export type TransferData = z.infer<typeof fileSchema>;
 
@@ -79,14 +82,18 @@ export function openTransferStore(options: TransferOptions): TransferStore {
   };
 
   const load = (nowMs: number): TransferData => {
-    if (data !== null) return data;
+    if (data === null) data = readFromDisk(nowMs);
+    return data;
+  };
+
+  const readFromDisk = (nowMs: number): TransferData => {
     let text: string | null = null;
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw stateError(`cannot read ${path}`, error);
     }
-    if (text === null) return (data = fresh(nowMs));
+    if (text === null) return fresh(nowMs);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -98,10 +105,12 @@ export function openTransferStore(options: TransferOptions): TransferStore {
       // Counting from now on undercounts at most one period's traffic so far; refusing to run
       // would stop seeding altogether. The old file is kept beside it for the owner.
       renameSync(path, `${path}.invalid-${nowMs}`);
-      options.onReset?.(`${path} was not valid transfer accounting; kept it as ${path}.invalid-${nowMs} and started counting again from now`);
-      return (data = fresh(nowMs));
+      options.onReset?.(
+        `${path} was not valid transfer accounting; kept it as ${path}.invalid-${nowMs} and started counting again from now`,
+      );
+      return fresh(nowMs);
     }
-    return (data = result.data);
+    return result.data;
   };
 
   const save = (d: TransferData): void => {

@@ -44,26 +44,50 @@ export async function benchBudget(): Promise<Record<string, number | string>> {
     const held: HeldTorrent[] = [];
     for (let i = 1; i <= CANDIDATES; i++) {
       const sizeBytes = (1 + (i % 50)) * 1e9;
-      const counts = { seeders: i % 7, leechers: i % 11, completed: null, source: 'scrape' as const, observedAtMs: NOW - 60_000, origin: 'http://t/announce' };
+      const counts = {
+        seeders: i % 7,
+        leechers: i % 11,
+        completed: null,
+        source: 'scrape' as const,
+        observedAtMs: NOW - 60_000,
+        origin: 'http://t/announce',
+      };
       candidates.push({ infoHash: hash(i), name: `c${i}`, sizeBytes, feedIds: [feeds[i % 4] ?? 'a'], counts });
       if (i <= OWNED) {
         daemon.control.seed({ infoHash: hash(i), name: `c${i}`, sizeWhenDoneBytes: sizeBytes, downloadDir: '/d', labels: ['smartnode'] });
-        held.push({ infoHash: hash(i), name: `c${i}`, sizeBytes, leftUntilDoneBytes: 0, isOwned: true, addedAtMs: NOW - 30 * 86_400_000, feedIds: [feeds[i % 4] ?? 'a'] });
+        held.push({
+          infoHash: hash(i),
+          name: `c${i}`,
+          sizeBytes,
+          leftUntilDoneBytes: 0,
+          isOwned: true,
+          addedAtMs: NOW - 30 * 86_400_000,
+          feedIds: [feeds[i % 4] ?? 'a'],
+        });
       }
     }
     const owned = new Set(held.map((h) => h.infoHash));
     const config: DonatedConfig = {
       scope: 'owned',
-      rules: { uploadBytesPerSec: 50e6, downloadBytesPerSec: 20e6, schedule: [{ days: [0, 1, 2, 3, 4], fromMinute: 540, toMinute: 1080, uploadBytesPerSec: 5e6 }] },
+      rules: {
+        uploadBytesPerSec: 50e6,
+        downloadBytesPerSec: 20e6,
+        schedule: [{ days: [0, 1, 2, 3, 4], fromMinute: 540, toMinute: 1080, uploadBytesPerSec: 5e6 }],
+      },
       monthly: { uploadCapBytes: 10e12, downloadCapBytes: 2e12, billingDay: 31, throttleAt: 0.9 },
       dailyDownloadBudgetBytes: 200e9,
       maxEvictFraction: 0.5,
       pins: [],
     };
     const input: PlanInput = {
-      candidates, held, nowMs: NOW, diskFreeBytes: 5e12,
+      candidates,
+      held,
+      nowMs: NOW,
+      diskFreeBytes: 5e12,
       policy: {
-        maxBytes: 60e12, minFreeBytes: 50e9, maxAddsPerTick: 10,
+        maxBytes: 60e12,
+        minFreeBytes: 50e9,
+        maxAddsPerTick: 10,
         feeds: feeds.map((id, i) => ({ id, maxBytes: null, maxTorrents: null, share: 0.4, weight: 1 + i })),
         scoring: { targetSeeders: 5, leecherWeight: 0.5, replaceMargin: 0.2, minSeedTimeMs: 3 * 86_400_000 },
       },
@@ -78,7 +102,10 @@ export async function benchBudget(): Promise<Record<string, number | string>> {
     for (let run = 0; run < WARMUP + RUNS; run++) {
       // Every owned torrent moved some bytes since the last tick.
       for (let i = 1; i <= OWNED; i++) daemon.control.addTransfer(hash(i), { uploadedBytes: 1e6 + i, downloadedBytes: i });
-      const torrents: DaemonTorrent[] = (await daemon.listTorrents()).map((t) => ({ ...t, peersConnected: t.infoHash.endsWith('0') ? 0 : 3 }));
+      const torrents: DaemonTorrent[] = (await daemon.listTorrents()).map((t) => ({
+        ...t,
+        peersConnected: t.infoHash.endsWith('0') ? 0 : 3,
+      }));
       const byHash = new Map(torrents.map((t) => [t.infoHash, t]));
       const nowMs = NOW + run * 900_000;
 

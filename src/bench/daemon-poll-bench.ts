@@ -96,11 +96,7 @@ export async function benchDaemonPoll(): Promise<Record<string, number | string>
   }
 }
 
-async function addSmallTorrents(
-  port: ReturnType<typeof createTransmissionDaemon>,
-  downloadDir: string,
-  count: number,
-): Promise<void> {
+async function addSmallTorrents(port: ReturnType<typeof createTransmissionDaemon>, downloadDir: string, count: number): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
@@ -202,7 +198,9 @@ const TARGET_RATIO = 5;
 if (isMainModule(import.meta.url)) {
   runBenchMain(benchDaemonPoll, (f) => {
     const ratio = Number(f['jsonRatioLean']);
-    console.log(`${'pollVerdict'.padEnd(24)} ${ratio >= TARGET_RATIO ? 'within target' : 'OVER TARGET'} (lean poll ${ratio}x fewer bytes than getAllData; target ${TARGET_RATIO}x)`);
+    console.log(
+      `${'pollVerdict'.padEnd(24)} ${ratio >= TARGET_RATIO ? 'within target' : 'OVER TARGET'} (lean poll ${ratio}x fewer bytes than getAllData; target ${TARGET_RATIO}x)`,
+    );
     return ratio >= TARGET_RATIO;
   });
 }

@@ -52,10 +52,17 @@ export async function benchIntegrity(): Promise<Figures> {
     for (let i = 0; i < RUNS; i++) {
       const out = join(dir, `tc-${i}.torrent`);
       let t = performance.now();
-      await run('transmission-create', ['-o', out, '-s', String(pieceLength / 1024), '-t', 'http://127.0.0.1:1/announce', file], { maxBuffer: 16 << 20 });
+      await run('transmission-create', ['-o', out, '-s', String(pieceLength / 1024), '-t', 'http://127.0.0.1:1/announce', file], {
+        maxBuffer: 16 << 20,
+      });
       tc.push(performance.now() - t);
       t = performance.now();
-      const made = await makeTorrent(dataset, { trackers: ['http://127.0.0.1:1/announce'], webSeeds: [], pieceLengthBytes: pieceLength, creationDate: 0 });
+      const made = await makeTorrent(dataset, {
+        trackers: ['http://127.0.0.1:1/announce'],
+        webSeeds: [],
+        pieceLengthBytes: pieceLength,
+        creationDate: 0,
+      });
       oursTorrent.push(performance.now() - t);
       // Same data, same piece size: the same pieces, so the same info-hash.
       sameHash &&= parseTorrentFile(new Uint8Array(await readFile(out))).infoHash === made.infoHash;
@@ -64,18 +71,18 @@ export async function benchIntegrity(): Promise<Figures> {
     const mc = median(coreutils);
     const mt = median(oursTorrent);
     const mtc = median(tc);
-    const mbps = (ms: number): string => `${((SIZE_BYTES / 1e6) / (ms / 1000)).toFixed(0)} MB/s`;
+    const mbps = (ms: number): string => `${(SIZE_BYTES / 1e6 / (ms / 1000)).toFixed(0)} MB/s`;
     return {
-      'dataset': `${SIZE_BYTES / 1e9} GB, one file, page cache warm`,
+      dataset: `${SIZE_BYTES / 1e9} GB, one file, page cache warm`,
       'content digest (sha256)': `${(md / 1000).toFixed(2)} s, ${mbps(md)}`,
-      'sha256sum': `${(mc / 1000).toFixed(2)} s, ${mbps(mc)}`,
+      sha256sum: `${(mc / 1000).toFixed(2)} s, ${mbps(mc)}`,
       'digest / sha256sum': Number((md / mc).toFixed(3)),
       'digests agree': String(digestOk),
       '.torrent (2 MiB pieces)': `${(mt / 1000).toFixed(2)} s, ${mbps(mt)}`,
       'transmission-create': `${(mtc / 1000).toFixed(2)} s, ${mbps(mtc)}`,
       '.torrent / transmission-create': Number((mt / mtc).toFixed(3)),
       'same info-hash': String(sameHash),
-      'target': 'digest / sha256sum <= 1.2, .torrent / transmission-create <= 1.0',
+      target: 'digest / sha256sum <= 1.2, .torrent / transmission-create <= 1.0',
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -87,7 +94,7 @@ async function writeRandomFile(path: string, sizeBytes: number): Promise<void> {
   const handle = await open(path, 'w');
   try {
     const chunk = Buffer.allocUnsafe(16 * 1024 * 1024);
-    for (let written = 0; written < sizeBytes;) {
+    for (let written = 0; written < sizeBytes; ) {
       randomFillSync(chunk);
       const n = Math.min(chunk.length, sizeBytes - written);
       await handle.write(chunk, 0, n, written);
@@ -104,5 +111,12 @@ function median(values: number[]): number {
 }
 
 if (isMainModule(import.meta.url)) {
-  runBenchMain(benchIntegrity, (f) => Number(f['digest / sha256sum']) <= 1.2 && Number(f['.torrent / transmission-create']) <= 1.0 && f['digests agree'] === 'true' && f['same info-hash'] === 'true');
+  runBenchMain(
+    benchIntegrity,
+    (f) =>
+      Number(f['digest / sha256sum']) <= 1.2 &&
+      Number(f['.torrent / transmission-create']) <= 1.0 &&
+      f['digests agree'] === 'true' &&
+      f['same info-hash'] === 'true',
+  );
 }

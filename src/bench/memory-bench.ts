@@ -48,22 +48,29 @@ function csvRow(i: number): string {
 function rssItem(i: number): string {
   // One title in seven has characters outside Latin-1: the whole text is then two bytes a character.
   const title = i % 7 === 0 ? `Datensatz ${i} — 測定データ` : `Dataset ${i}: sensor recordings &amp; labels`;
-  return `<item><title>${title}</title><category>Dataset</category><infohash>${hashOf(i)}</infohash><guid>${hashOf(i)}</guid>`
-    + `<link>https://academictorrents.com/details/${hashOf(i)}</link><description><![CDATA[Recordings from site ${i % 311}.]]></description>`
-    + `<size>${(i * 7919 + 1) * 1024}</size><pubDate>Mon, 01 Jan 2024 10:00:00 +0000</pubDate></item>\n`;
+  return (
+    `<item><title>${title}</title><category>Dataset</category><infohash>${hashOf(i)}</infohash><guid>${hashOf(i)}</guid>` +
+    `<link>https://academictorrents.com/details/${hashOf(i)}</link><description><![CDATA[Recordings from site ${i % 311}.]]></description>` +
+    `<size>${(i * 7919 + 1) * 1024}</size><pubDate>Mon, 01 Jan 2024 10:00:00 +0000</pubDate></item>\n`
+  );
 }
 function jsonItem(i: number, first: boolean): string {
-  return `${first ? '' : ','}{"btih":"${hashOf(i)}","display_name":"sm_${i}.torrent","url":"https://annas.example/dyn/small_file/torrents/sm_${i}.torrent",`
-    + `"magnet_link":"magnet:?xt=urn:btih:${hashOf(i)}&dn=sm_${i}.torrent&tr=udp%3A%2F%2Ftracker.opentrackr.org%3A1337%2Fannounce","data_size":${i * 7919 + 1},`
-    + `"seeders":${i % 9},"leechers":${i % 4},"completed":${i % 100},"stats_scraped_at":"2025-08-14T12:11:10","added_to_torrents_list_at":"2023-12-21","obsolete":false,"embargo":false}\n`;
+  return (
+    `${first ? '' : ','}{"btih":"${hashOf(i)}","display_name":"sm_${i}.torrent","url":"https://annas.example/dyn/small_file/torrents/sm_${i}.torrent",` +
+    `"magnet_link":"magnet:?xt=urn:btih:${hashOf(i)}&dn=sm_${i}.torrent&tr=udp%3A%2F%2Ftracker.opentrackr.org%3A1337%2Fannounce","data_size":${i * 7919 + 1},` +
+    `"seeders":${i % 9},"leechers":${i % 4},"completed":${i % 100},"stats_scraped_at":"2025-08-14T12:11:10","added_to_torrents_list_at":"2023-12-21","obsolete":false,"embargo":false}\n`
+  );
 }
 
 /** Writes a feed of this format just under `capBytes`; returns its item count. */
 async function writeFeed(path: string, format: Format, capBytes: number): Promise<number> {
   const out = createWriteStream(path);
-  const head = format === 'csv' ? 'TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\n'
-    : format === 'rss' ? '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>AT</title><link>https://academictorrents.com/</link><description>x</description>\n'
-      : '[';
+  const head =
+    format === 'csv'
+      ? 'TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\n'
+      : format === 'rss'
+        ? '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>AT</title><link>https://academictorrents.com/</link><description>x</description>\n'
+        : '[';
   const tail = format === 'csv' ? '' : format === 'rss' ? '</channel></rss>\n' : ']\n';
   let bytes = Buffer.byteLength(head) + Buffer.byteLength(tail);
   out.write(head);
@@ -86,7 +93,9 @@ function endless(res: ServerResponse, head: string, piece: (i: number) => string
   res.write(head);
   let i = 0;
   const pump = (): void => {
-    while (!res.destroyed && res.write(piece(i++))) { /* fill the socket */ }
+    while (!res.destroyed && res.write(piece(i++))) {
+      /* fill the socket */
+    }
     if (!res.destroyed) res.once('drain', pump);
   };
   pump();
@@ -103,21 +112,36 @@ interface ChildResult {
 async function runChild(kind: string, base: string, dir: string, capBytes: number): Promise<ChildResult> {
   const started = performance.now();
   const finish = (ok: boolean, detail: string, items?: number): ChildResult => ({
-    ok, detail, ms: Math.round(performance.now() - started), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), ...(items === undefined ? {} : { items }),
+    ok,
+    detail,
+    ms: Math.round(performance.now() - started),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    ...(items === undefined ? {} : { items }),
   });
   const options = { nowMs: Date.now(), timeoutMs: 300_000, maxBytes: capBytes, userAgent: 'bench' };
   if (kind.startsWith('feed-')) {
     const [, format, phase] = kind.split('-') as [string, Format, 'fetch' | 'restart'];
-    const down: HttpTransport = async () => { throw new Error('the feed is down'); };
+    const down: HttpTransport = async () => {
+      throw new Error('the feed is down');
+    };
     const result = await new FeedCache({ dir }).refresh(
       { id: `bench-${format}`, url: `${base}/feed.${format}`, format: 'auto' },
       phase === 'restart' ? { ...options, transport: down } : options,
     );
     const expected = phase === 'restart' ? 'stale' : 'fresh';
-    return finish(result.freshness === expected && result.items.length > 0, `${result.freshness}${result.error === null ? '' : `: ${result.error.message}`}`, result.items.length);
+    return finish(
+      result.freshness === expected && result.items.length > 0,
+      `${result.freshness}${result.error === null ? '' : `: ${result.error.message}`}`,
+      result.items.length,
+    );
   }
   if (kind === 'rpc-endless') {
-    const error = await createRpcHttp({ url: `${base}/rpc`, timeoutMs: 300_000 }).post('{"method":"torrent-get"}', 'torrent-get').then(() => null, (e: unknown) => e);
+    const error = await createRpcHttp({ url: `${base}/rpc`, timeoutMs: 300_000 })
+      .post('{"method":"torrent-get"}', 'torrent-get')
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     return finish(error instanceof SmartnodeError && error.code === 'DAEMON_PROTOCOL', error instanceof Error ? error.message : 'answered');
   }
   if (kind === 'csv-endless') {
@@ -138,13 +162,18 @@ export async function benchMemory(): Promise<{ figures: Figures; passed: boolean
     if (feed !== undefined) {
       const file = join(dir, `feed.${feed}`);
       void stat(file).then((s) => {
-        res.writeHead(200, { 'content-length': String(s.size), 'content-type': feed === 'csv' ? 'text/csv' : feed === 'rss' ? 'application/rss+xml' : 'application/json' });
+        res.writeHead(200, {
+          'content-length': String(s.size),
+          'content-type': feed === 'csv' ? 'text/csv' : feed === 'rss' ? 'application/rss+xml' : 'application/json',
+        });
         createReadStream(file).pipe(res);
       });
       return;
     }
-    if (path === '/rpc') return endless(res, '{"result":"success","arguments":{"torrents":[', (i) => `["${hashOf(i)}","Dataset ${i}",6,1],`);
-    if (path === '/endless.csv') return endless(res, 'TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\n', csvRow);
+    if (path === '/rpc')
+      return endless(res, '{"result":"success","arguments":{"torrents":[', (i) => `["${hashOf(i)}","Dataset ${i}",6,1],`);
+    if (path === '/endless.csv')
+      return endless(res, 'TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\n', csvRow);
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -162,7 +191,12 @@ export async function benchMemory(): Promise<{ figures: Figures; passed: boolean
       try {
         result = JSON.parse(line) as ChildResult;
       } catch {
-        result = { ok: false, detail: `exit ${child.status}: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`, ms: 0, peakRssMb: 0 };
+        result = {
+          ok: false,
+          detail: `exit ${child.status}: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+          ms: 0,
+          peakRssMb: 0,
+        };
       }
       if (!result.ok) passed = false;
       figures[`${kind}PeakRssMb`] = result.peakRssMb;
@@ -184,8 +218,12 @@ function spawnAsync(args: string[]): Promise<{ status: number | null; stdout: st
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
@@ -201,12 +239,15 @@ if (isMainModule(import.meta.url)) {
       },
     );
   } else {
-    benchMemory().then(({ figures, passed }) => {
-      printFigures(figures);
-      if (!passed) process.exitCode = 1;
-    }, (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    });
+    benchMemory().then(
+      ({ figures, passed }) => {
+        printFigures(figures);
+        if (!passed) process.exitCode = 1;
+      },
+      (error: unknown) => {
+        console.error(error);
+        process.exitCode = 1;
+      },
+    );
   }
 }

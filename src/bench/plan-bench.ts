@@ -62,7 +62,7 @@ export function generatePlanInput(candidateCount: number, heldCount: number): Pl
     candidates.push({
       infoHash: hash,
       name: `dataset ${i}`,
-      sizeBytes: Math.round(10e6 * Math.pow(50_000, rnd())),
+      sizeBytes: Math.round(10e6 * 50_000 ** rnd()),
       feedIds,
       counts: counted
         ? {

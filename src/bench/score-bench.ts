@@ -49,7 +49,8 @@ const AGENT_HELD = 100;
 const TARGET_RSS_MB = 200;
 const NOW_MS = Date.UTC(2026, 0, 1);
 const HOUR_MS = 3_600_000;
-const COUNTRIES = 'US DE FR GB NL JP CN BR CA AU SE CH IT ES PL RU IN KR FI NO DK AT BE CZ IE PT IL SG ZA MX AR NZ TW HK UA RO HU GR TR CL'.split(' ');
+const COUNTRIES =
+  'US DE FR GB NL JP CN BR CA AU SE CH IT ES PL RU IN KR FI NO DK AT BE CZ IE PT IL SG ZA MX AR NZ TW HK UA RO HU GR TR CL'.split(' ');
 
 const random = seededRandom;
 
@@ -78,25 +79,36 @@ export function generateScoringInput(count: number): ScoringInput {
     const seeders = Math.floor(rnd() * 8);
     const leechers = Math.floor(rnd() * 30);
     candidates.push({
-      infoHash, name: `dataset-${i}`, sizeBytes: Math.round(1e7 * Math.exp(rnd() * Math.log(5e4))), feedIds: ['f'],
-      counts: { seeders, leechers, completed: 100 + i % 50, source: 'scrape', observedAtMs: NOW_MS - 60_000, origin: 'bench' },
+      infoHash,
+      name: `dataset-${i}`,
+      sizeBytes: Math.round(1e7 * Math.exp(rnd() * Math.log(5e4))),
+      feedIds: ['f'],
+      counts: { seeders, leechers, completed: 100 + (i % 50), source: 'scrape', observedAtMs: NOW_MS - 60_000, origin: 'bench' },
     });
     // Swarms lean on a home country: half the peers there, the rest anywhere.
     const home = COUNTRIES[Math.floor(rnd() * COUNTRIES.length)] ?? 'US';
     const codes: (string | null)[] = [];
     for (let p = 0; p < PEERS; p++) {
       const r = rnd();
-      codes.push(r < 0.05 ? null : r < 0.5 ? home : COUNTRIES[Math.floor(rnd() * COUNTRIES.length)] ?? 'US');
+      codes.push(r < 0.05 ? null : r < 0.5 ? home : (COUNTRIES[Math.floor(rnd() * COUNTRIES.length)] ?? 'US'));
     }
     peerCountries.push(codes);
     const base = Math.floor(rnd() * 500);
-    histories.push([0, 1, 2, 3].map((k) => ({ atMs: NOW_MS - (4 - k) * HOUR_MS, seeders, leechers, completed: base + k * Math.floor(rnd() * 5) })));
+    histories.push(
+      [0, 1, 2, 3].map((k) => ({ atMs: NOW_MS - (4 - k) * HOUR_MS, seeders, leechers, completed: base + k * Math.floor(rnd() * 5) })),
+    );
   }
   return { candidates, peerCountries, histories };
 }
 
 function scoringPolicy(): ScoringPolicy {
-  return { targetSeeders: 5, leecherWeight: 0.5, replaceMargin: 0.2, minSeedTimeMs: 72 * HOUR_MS, signals: { ...DEFAULT_SIGNALS, herd: { ...DEFAULT_SIGNALS.herd, nodeId: 'bench-node', expectedNodes: 50 } } };
+  return {
+    targetSeeders: 5,
+    leecherWeight: 0.5,
+    replaceMargin: 0.2,
+    minSeedTimeMs: 72 * HOUR_MS,
+    signals: { ...DEFAULT_SIGNALS, herd: { ...DEFAULT_SIGNALS.herd, nodeId: 'bench-node', expectedNodes: 50 } },
+  };
 }
 
 /** One scoring pass over every candidate; returns a checksum so nothing is optimized away. */
@@ -105,7 +117,12 @@ export function scoreAll(input: ScoringInput, scoring: ScoringPolicy): number {
   let sum = 0;
   for (let i = 0; i < input.candidates.length; i++) {
     const c = input.candidates[i] as Candidate;
-    const geo = { ...countCountries(input.peerCountries[i] ?? []), peersAre: 'peers' as const, source: 'announce' as const, observedAtMs: NOW_MS };
+    const geo = {
+      ...countCountries(input.peerCountries[i] ?? []),
+      peersAre: 'peers' as const,
+      source: 'announce' as const,
+      observedAtMs: NOW_MS,
+    };
     const slow = estimateByLittle(input.histories[i] ?? [], c.sizeBytes, { windowMs: 48 * HOUR_MS, minSpanMs: HOUR_MS });
     const components = composeNeed(c.counts, scoring, null, { infoHash: c.infoHash, geo, slow }, config);
     sum += components.scarcity * components.demand;
@@ -130,14 +147,37 @@ async function benchScoring(): Promise<Record<string, number | string>> {
   }
   // The same candidates through the whole planner, signals attached.
   const config = scoring.signals ?? DEFAULT_SIGNALS;
-  const signalled = withSignals(input.candidates.map((c, i) => ({
-    ...c,
-    signals: { infoHash: c.infoHash, geo: { ...countCountries(input.peerCountries[i] ?? []), peersAre: 'peers' as const, source: 'announce' as const, observedAtMs: NOW_MS }, slow: null },
-  })));
+  const signalled = withSignals(
+    input.candidates.map((c, i) => ({
+      ...c,
+      signals: {
+        infoHash: c.infoHash,
+        geo: {
+          ...countCountries(input.peerCountries[i] ?? []),
+          peersAre: 'peers' as const,
+          source: 'announce' as const,
+          observedAtMs: NOW_MS,
+        },
+        slow: null,
+      },
+    })),
+  );
   const planTimes: number[] = [];
   for (let r = 0; r < 3; r++) {
     const t0 = performance.now();
-    planMirror({ candidates: signalled, held: [], nowMs: NOW_MS, diskFreeBytes: null, policy: { maxBytes: 20e12, minFreeBytes: 0, feeds: [{ id: 'f', maxBytes: null, maxTorrents: null }], scoring: { ...scoring, signals: config }, maxAddsPerTick: 10 } });
+    planMirror({
+      candidates: signalled,
+      held: [],
+      nowMs: NOW_MS,
+      diskFreeBytes: null,
+      policy: {
+        maxBytes: 20e12,
+        minFreeBytes: 0,
+        feeds: [{ id: 'f', maxBytes: null, maxTorrents: null }],
+        scoring: { ...scoring, signals: config },
+        maxAddsPerTick: 10,
+      },
+    });
     planTimes.push(performance.now() - t0);
   }
   // geoip-lite lookups with the country tables (cold addresses: no cache hits).
@@ -161,7 +201,7 @@ async function benchScoring(): Promise<Record<string, number | string>> {
       planWithSignalsMedianMs: Math.round(median(planTimes)),
       geoipLookupUs: Number(lookupUs.toFixed(2)),
       geoipLocatedShare: Number((located / addresses.length).toFixed(2)),
-      geoipMsPerTickAtDefaults: Number(((50 + 50) * PEERS * lookupUs / 1000).toFixed(1)),
+      geoipMsPerTickAtDefaults: Number((((50 + 50) * PEERS * lookupUs) / 1000).toFixed(1)),
       checksum: Number(checksum.toFixed(3)),
     };
   } finally {
@@ -175,12 +215,20 @@ export function benchFeedCsv(count: number): string {
   const rnd = random(5);
   const rows = ['TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED'];
   for (let i = 0; i < count; i++) {
-    rows.push(`Dataset,dataset ${i},${hashOf(i + 1)},${Math.round(1e7 * Math.exp(rnd() * Math.log(5e4)))},${Math.floor(rnd() * 8)},${Math.floor(rnd() * 30)},${100 + i % 97},1600000000,1600000000`);
+    rows.push(
+      `Dataset,dataset ${i},${hashOf(i + 1)},${Math.round(1e7 * Math.exp(rnd() * Math.log(5e4)))},${Math.floor(rnd() * 8)},${Math.floor(rnd() * 30)},${100 + (i % 97)},1600000000,1600000000`,
+    );
   }
-  return rows.join('\n') + '\n';
+  return `${rows.join('\n')}\n`;
 }
 
-export async function agentTicks(candidateCount: number, heldCount: number, ticks: number, geography = true, feedUrl?: string): Promise<Record<string, number>> {
+export async function agentTicks(
+  candidateCount: number,
+  heldCount: number,
+  ticks: number,
+  geography = true,
+  feedUrl?: string,
+): Promise<Record<string, number>> {
   const { createEventBus } = await import('../agent/events.js');
   const { createHttpFeedSource, createHttpTorrentSource, createScrapeCountSource } = await import('../agent/live-sources.js');
   const { openAgentState } = await import('../agent/state.js');
@@ -200,9 +248,16 @@ export async function agentTicks(candidateCount: number, heldCount: number, tick
     for (let i = 0; i < heldCount; i++) {
       const infoHash = toInfoHash(hashOf(i + 1));
       daemon.control.seed({ infoHash, name: `dataset ${i}`, sizeWhenDoneBytes: 1e7, downloadDir: join(dir, 'owner') });
-      daemon.control.setPeers(infoHash, Array.from({ length: PEERS }, (_, p) => ({
-        address: publicAddress(rnd), port: 6881 + p, progress: p % 3 === 0 ? 1 : rnd(), rateToClientBytesPerSec: 0, rateToPeerBytesPerSec: Math.floor(rnd() * 1e5),
-      })));
+      daemon.control.setPeers(
+        infoHash,
+        Array.from({ length: PEERS }, (_, p) => ({
+          address: publicAddress(rnd),
+          port: 6881 + p,
+          progress: p % 3 === 0 ? 1 : rnd(),
+          rateToClientBytesPerSec: 0,
+          rateToPeerBytesPerSec: Math.floor(rnd() * 1e5),
+        })),
+      );
     }
     const bus = createEventBus();
     const limits = { timeoutMs: 10_000, feedMaxBytes: 50e6, torrentFileMaxBytes: 10e6, userAgent: 'bench' };
@@ -217,16 +272,40 @@ export async function agentTicks(candidateCount: number, heldCount: number, tick
     // A tracker answering every announce with PEERS public peers, without a socket.
     const fakeTracker: HttpTransport = async (url, _options, read) => {
       const reply = peersReply();
-      return read({ status: 200, url, header: () => null }, { bytes: async () => reply, chunks: async function* () { yield reply; } });
+      return read(
+        { status: 200, url, header: () => null },
+        {
+          bytes: async () => reply,
+          chunks: async function* () {
+            yield reply;
+          },
+        },
+      );
     };
     let clockMs = Date.now();
     const history = await openScrapeHistory(dir, { maxSamples: 12, maxAgeMs: 4 * 86_400_000 });
     const signals = createSignalSource({
       daemon,
       history,
-      prober: createSwarmProber({ enabled: () => true, intervalMs: () => 6 * HOUR_MS, maxPerTick: 50, requestsPerSecond: 100, numwant: PEERS, timeoutMs: 5000, now: () => clockMs, transport: fakeTracker }),
+      prober: createSwarmProber({
+        enabled: () => true,
+        intervalMs: () => 6 * HOUR_MS,
+        maxPerTick: 50,
+        requestsPerSecond: 100,
+        numwant: PEERS,
+        timeoutMs: 5000,
+        now: () => clockMs,
+        transport: fakeTracker,
+      }),
       loadResolver: async () => createGeoResolver(await loadCountryLookup(dir)),
-      settings: () => ({ geography, slowDownloads: geography, peerPollsPerTick: 50, windowMs: 2 * 86_400_000, minSpanMs: HOUR_MS, country: null }),
+      settings: () => ({
+        geography,
+        slowDownloads: geography,
+        peerPollsPerTick: 50,
+        windowMs: 2 * 86_400_000,
+        minSpanMs: HOUR_MS,
+        country: null,
+      }),
       bus,
     });
     const deps = {
@@ -235,17 +314,32 @@ export async function agentTicks(candidateCount: number, heldCount: number, tick
       bus,
       feeds: createHttpFeedSource({
         feeds: () => [{ id: 'bench', url, format: 'at-csv' as const, cookie: undefined }],
-        refreshIntervalMs: () => HOUR_MS, limits, bus, extraTrackers: () => ['http://tracker.bench.invalid/announce'],
+        refreshIntervalMs: () => HOUR_MS,
+        limits,
+        bus,
+        extraTrackers: () => ['http://tracker.bench.invalid/announce'],
       }),
-      counts: createScrapeCountSource({ scraper: createScraper({ requestsPerSecond: 1, timeoutMs: 1000, now: Date.now }), enabled: () => false, intervalMs: () => HOUR_MS, bus }),
+      counts: createScrapeCountSource({
+        scraper: createScraper({ requestsPerSecond: 1, timeoutMs: 1000, now: Date.now }),
+        enabled: () => false,
+        intervalMs: () => HOUR_MS,
+        bus,
+      }),
       torrents: createHttpTorrentSource({ cookieFor: () => undefined, limits, refusalTtlMs: HOUR_MS, clock: () => clockMs }),
       clock: () => clockMs,
       signals,
     };
     const config: AgentConfig = {
-      label: 'smartnode', downloadDir: join(dir, 'mirror'), maxCountAgeMs: 2 * HOUR_MS, trackerStatsIntervalMs: HOUR_MS, maxTorrentProbesPerTick: 0,
+      label: 'smartnode',
+      downloadDir: join(dir, 'mirror'),
+      maxCountAgeMs: 2 * HOUR_MS,
+      trackerStatsIntervalMs: HOUR_MS,
+      maxTorrentProbesPerTick: 0,
       planPolicy: {
-        maxBytes: 2e12, minFreeBytes: 0, feeds: [{ id: 'bench', maxBytes: null, maxTorrents: null }], maxAddsPerTick: 10,
+        maxBytes: 2e12,
+        minFreeBytes: 0,
+        feeds: [{ id: 'bench', maxBytes: null, maxTorrents: null }],
+        maxAddsPerTick: 10,
         scoring: { targetSeeders: 5, leecherWeight: 0.5, replaceMargin: 0.2, minSeedTimeMs: 72 * HOUR_MS, signals: DEFAULT_SIGNALS },
       },
     };
@@ -257,7 +351,13 @@ export async function agentTicks(candidateCount: number, heldCount: number, tick
       signalled = result.plan.decisions.filter((d) => d.components.factors?.geo != null).length;
       clockMs += HOUR_MS;
     }
-    return { agentCandidates: candidateCount, agentHeld: heldCount, agentTicks: ticks, agentScoredGeo: signalled, agentHistoryTorrents: history.size };
+    return {
+      agentCandidates: candidateCount,
+      agentHeld: heldCount,
+      agentTicks: ticks,
+      agentScoredGeo: signalled,
+      agentHistoryTorrents: history.size,
+    };
   } finally {
     await server?.close();
     await rm(dir, { recursive: true, force: true });
@@ -283,7 +383,9 @@ async function benchAgentRss(): Promise<Record<string, number | string>> {
       });
       child.on('message', (m) => resolve(m as Record<string, number | string>));
       child.on('error', reject);
-      child.on('exit', (code) => { if (code !== 0) reject(new Error(`agent bench child exited ${code}`)); });
+      child.on('exit', (code) => {
+        if (code !== 0) reject(new Error(`agent bench child exited ${code}`));
+      });
     });
   } finally {
     await server.close();
@@ -297,14 +399,24 @@ export async function benchScore(): Promise<Record<string, number | string>> {
   const misses: string[] = [];
   if (Number(scoring['scoreMedianMs']) > TARGET_MS) misses.push(`scoring median ${scoring['scoreMedianMs']} ms > ${TARGET_MS} ms`);
   if (rss > TARGET_RSS_MB) misses.push(`agent peak RSS ${rss} MB > ${TARGET_RSS_MB} MB`);
-  return { ...scoring, ...agent, agentTargetRssMb: TARGET_RSS_MB, agentRssVsTarget: Number((rss / TARGET_RSS_MB).toFixed(2)), scoreVerdict: misses.length === 0 ? 'within target' : misses.join('; ') };
+  return {
+    ...scoring,
+    ...agent,
+    agentTargetRssMb: TARGET_RSS_MB,
+    agentRssVsTarget: Number((rss / TARGET_RSS_MB).toFixed(2)),
+    scoreVerdict: misses.length === 0 ? 'within target' : misses.join('; '),
+  };
 }
 
 if (isMainModule(import.meta.url)) {
   if (process.argv.includes('--agent-child')) {
     const feedUrl = process.argv[process.argv.indexOf('--agent-child') + 1];
     const figures = await agentTicks(AGENT_CANDIDATES, AGENT_HELD, 3, true, feedUrl);
-    process.send?.({ ...figures, agentPeakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), agentRssMeasuredIn: `a fresh process, --max-old-space-size=${SERVICE_HEAP_MB} as the service` });
+    process.send?.({
+      ...figures,
+      agentPeakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      agentRssMeasuredIn: `a fresh process, --max-old-space-size=${SERVICE_HEAP_MB} as the service`,
+    });
     process.disconnect?.();
   } else {
     const figures = await benchScore();

@@ -8,18 +8,22 @@ import { forgetCiEnvironment } from './interactive.js';
 
 export const NO_TTY_MESSAGE =
   'smartnode dashboard needs an interactive terminal (stdin and stdout must be a TTY).\n' +
-  'Without one, use `smartnode status` (or `--json`), or read the agent\'s logs.\n';
+  "Without one, use `smartnode status` (or `--json`), or read the agent's logs.\n";
 
 export function hasTerminal(stdin: { isTTY?: boolean }, stdout: { isTTY?: boolean }): boolean {
   return stdin.isTTY === true && stdout.isTTY === true;
 }
 
-export function registerDashboardCommand(program: Command, io: AttachIO & { stdin?: NodeJS.ReadStream }, setExitCode: (code: number) => void): void {
+export function registerDashboardCommand(
+  program: Command,
+  io: AttachIO & { stdin?: NodeJS.ReadStream },
+  setExitCode: (code: number) => void,
+): void {
   program
     .command('dashboard')
     .description('Attach a terminal dashboard to the running agent: see its decisions and steer it (pause, tick now, pin, ban).')
     .option('-p, --policy <file>', 'the policy the agent runs with (to find its state directory)')
-    .option('--state-dir <dir>', 'the agent\'s state directory')
+    .option('--state-dir <dir>', "the agent's state directory")
     .action(async (opts: StateDirFlags) => {
       const stdin = io.stdin ?? process.stdin;
       if (!hasTerminal(stdin, io.stdout)) {

@@ -31,7 +31,12 @@ export function registerDoctorCommand(program: Command, io: CliIO, setExitCode: 
     .option('--skip <ids>', 'comma-separated check ids to skip (e.g. "agent" before the service first starts)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { policy: string; stateDir?: string; skip?: string; json?: boolean }) => {
-      const skip = new Set((opts.skip ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''));
+      const skip = new Set(
+        (opts.skip ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      );
       const results = await runDoctor({
         policyPath: opts.policy,
         env: io.env,

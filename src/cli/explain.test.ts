@@ -7,22 +7,50 @@ import { planMirror } from '../plan/select.js';
 import { FIXED_NOW_MS, GB, aCandidate, aCounts, aPlanInput, aPlanPolicy, hashOf } from '../plan/testing.js';
 import type { ScoringPolicy } from '../plan/types.js';
 
-const scoring: ScoringPolicy = { ...aPlanPolicy().scoring, signals: { ...DEFAULT_SIGNALS, herd: { ...DEFAULT_SIGNALS.herd, nodeId: 'n1' } } };
-const plan = planMirror(aPlanInput({
-  policy: aPlanPolicy({ maxBytes: 1.5 * GB, scoring }),
-  candidates: withSignals([
-    aCandidate({
-      infoHash: hashOf(1), name: 'alpha', counts: aCounts({ seeders: 2, leechers: 3, completed: 40 }),
-      signals: {
+const scoring: ScoringPolicy = {
+  ...aPlanPolicy().scoring,
+  signals: { ...DEFAULT_SIGNALS, herd: { ...DEFAULT_SIGNALS.herd, nodeId: 'n1' } },
+};
+const plan = planMirror(
+  aPlanInput({
+    policy: aPlanPolicy({ maxBytes: 1.5 * GB, scoring }),
+    candidates: withSignals([
+      aCandidate({
         infoHash: hashOf(1),
-        geo: { countries: ['DE'], peers: [4], unknownPeers: 1, peersAre: 'peers', source: 'announce', observedAtMs: FIXED_NOW_MS - 120_000 },
-        slow: { kind: 'little', leechers: 3, completionsPerHour: 0.5, meanDownloadMs: 6 * 3_600_000, meanLeecherRateBytesPerSec: 46_000, samples: 4, spanMs: 3 * 3_600_000, observedAtMs: FIXED_NOW_MS - 60_000 },
-      },
-    }),
-    aCandidate({ infoHash: hashOf(2), name: 'alphabet', counts: aCounts({ seeders: 3 }), signals: { infoHash: hashOf(2), geo: null, slow: null } }),
-    aCandidate({ infoHash: hashOf(3), name: 'plain', counts: null }),
-  ]),
-}));
+        name: 'alpha',
+        counts: aCounts({ seeders: 2, leechers: 3, completed: 40 }),
+        signals: {
+          infoHash: hashOf(1),
+          geo: {
+            countries: ['DE'],
+            peers: [4],
+            unknownPeers: 1,
+            peersAre: 'peers',
+            source: 'announce',
+            observedAtMs: FIXED_NOW_MS - 120_000,
+          },
+          slow: {
+            kind: 'little',
+            leechers: 3,
+            completionsPerHour: 0.5,
+            meanDownloadMs: 6 * 3_600_000,
+            meanLeecherRateBytesPerSec: 46_000,
+            samples: 4,
+            spanMs: 3 * 3_600_000,
+            observedAtMs: FIXED_NOW_MS - 60_000,
+          },
+        },
+      }),
+      aCandidate({
+        infoHash: hashOf(2),
+        name: 'alphabet',
+        counts: aCounts({ seeders: 3 }),
+        signals: { infoHash: hashOf(2), geo: null, slow: null },
+      }),
+      aCandidate({ infoHash: hashOf(3), name: 'plain', counts: null }),
+    ]),
+  }),
+);
 
 describe('explain', () => {
   it('finds a torrent by info-hash prefix, exact name, or unique part of a name', () => {
@@ -38,7 +66,9 @@ describe('explain', () => {
     const d = findDecision(plan.decisions, 'alpha');
     const text = explainDecision(d, plan.nowMs, scoring).join('\n');
     expect(text).toContain(`alpha (${hashOf(1)})`);
-    expect(text).toMatch(/decision +add: NEEDED: 2 seeders against a target of 5; 3 leechers waiting; peers all in one country \(DE\) on 1 continent; downloads take 6h on average/);
+    expect(text).toMatch(
+      /decision +add: NEEDED: 2 seeders against a target of 5; 3 leechers waiting; peers all in one country \(DE\) on 1 continent; downloads take 6h on average/,
+    );
     expect(text).toMatch(/need +scarcity 0\.2 \* leechers x1\.5 \* geo x1\.\d+ \* slow x1\.\d+ \* herd x0\.9\d+/);
     expect(text).toMatch(/counts +2 seeders, 3 leechers, 40 completed: scrape http:\/\/tracker\.test\/announce, 1m ago/);
     expect(text).toMatch(/geography .*concentration 1, continent gap 0\.667, 4 located, 1 unknown; announce probe, 2m ago/);

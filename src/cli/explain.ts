@@ -23,15 +23,22 @@ export function findDecision(decisions: readonly Decision[], query: string): Dec
       hint: 'give an info-hash (or its first 6+ characters) or a name from `smartnode plan`',
     });
   }
-  throw new SmartnodeError('TORRENT_NOT_FOUND', `"${query}" matches ${found.length} torrents: ${found.slice(0, 5).map((d) => d.name).join(', ')}${found.length > 5 ? ', ...' : ''}`, {
-    hint: 'give more of the name, or the info-hash',
-  });
+  throw new SmartnodeError(
+    'TORRENT_NOT_FOUND',
+    `"${query}" matches ${found.length} torrents: ${found
+      .slice(0, 5)
+      .map((d) => d.name)
+      .join(', ')}${found.length > 5 ? ', ...' : ''}`,
+    {
+      hint: 'give more of the name, or the info-hash',
+    },
+  );
 }
 
 export function registerExplainCommand(program: Command, io: CliIO, secrets: string[]): void {
   program
     .command('explain')
-    .description('Explain one torrent\'s score: every component, with where its inputs came from and how old they are.')
+    .description("Explain one torrent's score: every component, with where its inputs came from and how old they are.")
     .argument('<torrent>', 'info-hash (or its first 6+ characters) or name')
     .requiredOption('-p, --policy <file>', 'policy file (YAML)')
     .option('--state-dir <dir>', 'agent state directory (overrides node.stateDir)')
@@ -44,11 +51,11 @@ export function registerExplainCommand(program: Command, io: CliIO, secrets: str
       const record = decision.isOwned ? runtime.deps.state.integrity().get(decision.infoHash) : undefined;
       const integrity = record === undefined ? null : toIntegrityView(record);
       if (opts.json) {
-        io.stdout.write(JSON.stringify({ schema: 'smartnode.explain/1', nowMs: result.plan.nowMs, decision, integrity }, null, 2) + '\n');
+        io.stdout.write(`${JSON.stringify({ schema: 'smartnode.explain/1', nowMs: result.plan.nowMs, decision, integrity }, null, 2)}\n`);
         return;
       }
       const lines = explainDecision(decision, result.plan.nowMs, runtime.config.planPolicy.scoring);
       if (decision.isOwned) lines.push(describeIntegrity(integrity, result.plan.nowMs, formatDuration));
-      io.stdout.write(lines.join('\n') + '\n');
+      io.stdout.write(`${lines.join('\n')}\n`);
     });
 }

@@ -13,10 +13,22 @@ import { formatBytes, parseSize } from '../policy/index.js';
 import { SmartnodeError } from '../shared/errors.js';
 import { redactText } from '../shared/index.js';
 import {
-  checkDaemonConnection, findLocalDaemonUser, proposeDownloadDirs, readDaemonSettingsFile, suggestMaxSize, writeInitFiles,
+  checkDaemonConnection,
+  findLocalDaemonUser,
+  proposeDownloadDirs,
+  readDaemonSettingsFile,
+  suggestMaxSize,
+  writeInitFiles,
   type DirProposal,
 } from '../setup/init.js';
-import { feedFormatFromUrl, feedIdFromUrl, renderInitPolicy, SUGGESTED_FEEDS, type FeedChoice, type PasswordSource } from '../setup/policy-text.js';
+import {
+  feedFormatFromUrl,
+  feedIdFromUrl,
+  renderInitPolicy,
+  SUGGESTED_FEEDS,
+  type FeedChoice,
+  type PasswordSource,
+} from '../setup/policy-text.js';
 import { DEFAULT_POLICY_PATH } from './doctor.js';
 import type { CliIO } from './main.js';
 import type { WizardAnswers, WizardProps } from './init/wizard.js';
@@ -55,7 +67,10 @@ export function registerInitCommand(program: Command, io: CliIO, deps: InitDeps)
   program
     .command('init')
     .description('Write a policy for the transmission-daemon already running here (reads its settings.json, never edits it).')
-    .option('--settings <file>', 'the daemon\'s settings.json (default: /etc/transmission-daemon/settings.json, then ~/.config/transmission-daemon/)')
+    .option(
+      '--settings <file>',
+      "the daemon's settings.json (default: /etc/transmission-daemon/settings.json, then ~/.config/transmission-daemon/)",
+    )
     .option('-p, --policy <file>', 'policy file to write', DEFAULT_POLICY_PATH)
     .option('--url <url>', 'RPC URL (default: from settings.json)')
     .option('--username <name>', 'RPC user name (default: rpc-username from settings.json)')
@@ -64,7 +79,7 @@ export function registerInitCommand(program: Command, io: CliIO, deps: InitDeps)
     .option('--download-dir <dir>', 'download directory (default: the best proposal)')
     .option('--max-size <size>', 'disk budget, e.g. "500 GB" (default: half of what is free beyond the reserve)')
     .option('--min-free <size>', 'free space always kept on that filesystem', '50 GB')
-    .option('--feed <url>', 'a feed to mirror from (repeatable; default: SciOp\'s unseeded feed)', collect, [])
+    .option('--feed <url>', "a feed to mirror from (repeatable; default: SciOp's unseeded feed)", collect, [])
     .option('--state-dir <dir>', 'agent state directory to write as node.stateDir')
     .option('-y, --yes', 'no prompts: take flags and defaults')
     .option('--force', 'replace an existing policy file')
@@ -74,20 +89,27 @@ export function registerInitCommand(program: Command, io: CliIO, deps: InitDeps)
 }
 
 async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<void> {
-  const say = (line = ''): void => { io.stdout.write(`${line}\n`); };
+  const say = (line = ''): void => {
+    io.stdout.write(`${line}\n`);
+  };
   const interactive = flags.yes !== true;
   if (interactive && (!deps.interactive || deps.runWizard === undefined)) {
-    throw new SmartnodeError('SETUP_MISSING', 'init needs a terminal to ask its questions', { hint: 'run it in a terminal, or pass --yes with --password-file/--password-env, --download-dir, --max-size and --feed' });
+    throw new SmartnodeError('SETUP_MISSING', 'init needs a terminal to ask its questions', {
+      hint: 'run it in a terminal, or pass --yes with --password-file/--password-env, --download-dir, --max-size and --feed',
+    });
   }
   const minFree = parseSize(flags.minFree);
   if (!minFree.ok) throw new SmartnodeError('POLICY_INVALID', `--min-free: ${minFree.error}`);
-  if (flags.maxSize !== undefined && !parseSize(flags.maxSize).ok) throw new SmartnodeError('POLICY_INVALID', `--max-size: expected a size like "500 GB", got ${JSON.stringify(flags.maxSize)}`);
+  if (flags.maxSize !== undefined && !parseSize(flags.maxSize).ok)
+    throw new SmartnodeError('POLICY_INVALID', `--max-size: expected a size like "500 GB", got ${JSON.stringify(flags.maxSize)}`);
   const policyPath = resolve(flags.policy);
 
   const found = await readDaemonSettingsFile(flags.settings, deps.home);
   const rpcUrl = flags.url ?? found.rpcUrl;
   const username = found.settings.authRequired ? (flags.username ?? found.settings.username) : flags.username;
-  say(`read ${found.path} (not changed): RPC ${rpcUrl}, authentication ${found.settings.authRequired ? `on as ${username ?? '?'}` : 'off'}, download-dir ${found.settings.downloadDir ?? 'unset'}`);
+  say(
+    `read ${found.path} (not changed): RPC ${rpcUrl}, authentication ${found.settings.authRequired ? `on as ${username ?? '?'}` : 'off'}, download-dir ${found.settings.downloadDir ?? 'unset'}`,
+  );
   for (const advice of found.advice) {
     say(`settings.json needs a change: ${advice.problem}. Steps:`);
     for (const step of advice.steps) say(`  ${step}`);
@@ -100,9 +122,20 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
   const passwordFile = resolve(flags.passwordFile ?? join(dirname(policyPath), 'rpc-password'));
   if (flags.passwordEnv !== undefined) {
     password = io.env[flags.passwordEnv];
-    if (password === undefined || password === '') throw new SmartnodeError('SECRET_MISSING', 'the environment variable named by --password-env is not set (it takes the NAME of a variable, never the password)', { hint: 'set it for this command too, so init can check the connection' });
+    if (password === undefined || password === '')
+      throw new SmartnodeError(
+        'SECRET_MISSING',
+        'the environment variable named by --password-env is not set (it takes the NAME of a variable, never the password)',
+        { hint: 'set it for this command too, so init can check the connection' },
+      );
     source = { kind: 'env', name: flags.passwordEnv };
-  } else if (flags.passwordFile !== undefined && (await stat(passwordFile).then(() => true, () => false))) {
+  } else if (
+    flags.passwordFile !== undefined &&
+    (await stat(passwordFile).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     password = (await readFile(passwordFile, 'utf8')).replace(/\r?\n$/, '');
     source = { kind: 'file', path: passwordFile };
   } else if (found.settings.authRequired && !interactive) {
@@ -117,22 +150,34 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
     const check = await checkDaemonConnection(rpcUrl, username, password, found.settings);
     if (!check.ok) {
       const { error } = check;
-      throw new SmartnodeError(error.code, `nothing written: ${redactText(error.message, secrets())}`, { hint: error.hint ?? 'start the daemon and run init again' });
+      throw new SmartnodeError(error.code, `nothing written: ${redactText(error.message, secrets())}`, {
+        hint: error.hint ?? 'start the daemon and run init again',
+      });
     }
-    say(`connected: Transmission ${check.version.version}, RPC version ${check.version.rpcVersionSemver ?? check.version.rpcVersion} (${check.version.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'old protocol'})`);
+    say(
+      `connected: Transmission ${check.version.version}, RPC version ${check.version.rpcVersionSemver ?? check.version.rpcVersion} (${check.version.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'old protocol'})`,
+    );
   }
 
   const daemonUser = await findLocalDaemonUser(rpcUrl);
   const proposals = await proposeDownloadDirs(found.settings, daemonUser, flags.downloadDir === undefined ? [] : [flags.downloadDir]);
   const suggest = (dir: DirProposal | undefined): string => flags.maxSize ?? suggestMaxSize(dir?.freeBytes ?? 0, minFree.value);
-  const flagFeeds = flags.feed.reduce<FeedChoice[]>((list, url) => [...list, { id: feedIdFromUrl(url, new Set(list.map((f) => f.id))), url, format: feedFormatFromUrl(url), title: url }], []);
+  const flagFeeds: FeedChoice[] = [];
+  for (const url of flags.feed) {
+    flagFeeds.push({ id: feedIdFromUrl(url, new Set(flagFeeds.map((f) => f.id))), url, format: feedFormatFromUrl(url), title: url });
+  }
 
   let downloadDir: string;
   let maxSize: string;
   let feeds: readonly FeedChoice[];
   if (interactive && deps.runWizard !== undefined) {
     const answers = await deps.runWizard({
-      rpcUrl, username, askPassword, proposals, suggestMaxSize: suggest, policyPath,
+      rpcUrl,
+      username,
+      askPassword,
+      proposals,
+      suggestMaxSize: suggest,
+      policyPath,
       check: (typed) => checkDaemonConnection(rpcUrl, username, typed ?? password, found.settings),
     });
     if (answers === undefined) {
@@ -154,17 +199,32 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
   }
 
   const text = renderInitPolicy({
-    rpcUrl, username, password: source, downloadDir, maxSize, minFree: flags.minFree, feeds,
+    rpcUrl,
+    username,
+    password: source,
+    downloadDir,
+    maxSize,
+    minFree: flags.minFree,
+    feeds,
     stateDir: flags.stateDir === undefined ? undefined : resolve(flags.stateDir),
     settingsPath: found.path,
-    schemaPath: (await stat(SCHEMA_PATH).then(() => true, () => false)) ? SCHEMA_PATH : undefined,
+    schemaPath: (await stat(SCHEMA_PATH).then(
+      () => true,
+      () => false,
+    ))
+      ? SCHEMA_PATH
+      : undefined,
   });
   const policy = await writeInitFiles({
-    policyPath, policyText: text, force: flags.force === true,
+    policyPath,
+    policyText: text,
+    force: flags.force === true,
     ...(passwordToWrite === undefined ? {} : { password: { path: passwordFile, value: passwordToWrite } }),
   });
   if (passwordToWrite !== undefined) say(`wrote ${passwordFile} (mode 0600: the RPC password, read by the agent only)`);
-  say(`wrote ${policyPath}: ${policy.feeds.length} feed(s), up to ${formatBytes(policy.storage.maxBytes)} in ${policy.storage.downloadDir}`);
+  say(
+    `wrote ${policyPath}: ${policy.feeds.length} feed(s), up to ${formatBytes(policy.storage.maxBytes)} in ${policy.storage.downloadDir}`,
+  );
 
   const proposal = (await proposeDownloadDirs(found.settings, daemonUser, [downloadDir])).find((p) => p.path === downloadDir);
   const owner = daemonUser?.userName ?? 'debian-transmission';
@@ -187,8 +247,19 @@ export async function runInkWizard(props: Omit<WizardProps, 'onDone'>): Promise<
   const [{ render }, { InitWizard }] = await Promise.all([import('ink'), import('./init/wizard.js')]);
   return new Promise((resolveAnswers) => {
     let answers: WizardAnswers | undefined;
-    const app = render(createElement(InitWizard, { ...props, onDone: (a) => { answers = a; app.unmount(); } }));
-    app.waitUntilExit().then(() => resolveAnswers(answers), () => resolveAnswers(undefined));
+    const app = render(
+      createElement(InitWizard, {
+        ...props,
+        onDone: (a) => {
+          answers = a;
+          app.unmount();
+        },
+      }),
+    );
+    app.waitUntilExit().then(
+      () => resolveAnswers(answers),
+      () => resolveAnswers(undefined),
+    );
   });
 }
 

@@ -32,9 +32,9 @@ function prettyStream(out: NodeJS.WritableStream): Writable {
             .filter(([k]) => k !== 'event')
             .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
             .join(' ');
-          out.write(`${when} ${LEVELS[Number(level)] ?? String(level)} ${String(msg)}${extras ? '  ' + extras : ''}\n`);
+          out.write(`${when} ${LEVELS[Number(level)] ?? String(level)} ${String(msg)}${extras ? `  ${extras}` : ''}\n`);
         } catch {
-          out.write(line + '\n');
+          out.write(`${line}\n`);
         }
       }
       callback();
@@ -53,19 +53,38 @@ function logEvent(logger: Logger, event: AgentEvent): void {
       return;
     case 'tick-finished':
       logger.info(
-        { event: event.type, tick: event.tick, durationMs: event.durationMs, adds: event.adds, removes: event.removes, failed: event.failed },
+        {
+          event: event.type,
+          tick: event.tick,
+          durationMs: event.durationMs,
+          adds: event.adds,
+          removes: event.removes,
+          failed: event.failed,
+        },
         `tick ${event.tick} done in ${event.durationMs} ms: ${event.adds} added, ${event.removes} removed${event.failed ? `, ${event.failed} failed` : ''}${event.dryRun ? ' (dry run)' : ''}`,
       );
       return;
     case 'tick-failed':
-      logger.error({ event: event.type, tick: event.tick, code: event.error.code, retryInMs: event.retryInMs }, `tick ${event.tick} failed: ${withHint(event.error)}; retrying in ${Math.round(event.retryInMs / 1000)} s`);
+      logger.error(
+        { event: event.type, tick: event.tick, code: event.error.code, retryInMs: event.retryInMs },
+        `tick ${event.tick} failed: ${withHint(event.error)}; retrying in ${Math.round(event.retryInMs / 1000)} s`,
+      );
       return;
     case 'feed-fetched':
-      logger.info({ event: event.type, feed: event.feedId, items: event.items, warnings: event.warnings }, event.notModified ? `feed ${event.feedId} not modified` : `feed ${event.feedId}: ${event.items} items`);
+      logger.info(
+        { event: event.type, feed: event.feedId, items: event.items, warnings: event.warnings },
+        event.notModified ? `feed ${event.feedId} not modified` : `feed ${event.feedId}: ${event.items} items`,
+      );
       return;
     case 'feed-failed':
       logger.warn(
-        { event: event.type, feed: event.feedId, code: event.error.code, keptItems: event.keptItems, ...(event.retryAtMs === undefined ? {} : { retryAt: new Date(event.retryAtMs).toISOString() }) },
+        {
+          event: event.type,
+          feed: event.feedId,
+          code: event.error.code,
+          keptItems: event.keptItems,
+          ...(event.retryAtMs === undefined ? {} : { retryAt: new Date(event.retryAtMs).toISOString() }),
+        },
         `feed ${event.feedId} failed: ${withHint(event.error)}; keeping ${event.keptItems} items from the last good fetch${event.retryAtMs === undefined ? '' : `; next try at ${new Date(event.retryAtMs).toISOString()}`}`,
       );
       return;
@@ -73,7 +92,10 @@ function logEvent(logger: Logger, event: AgentEvent): void {
       logger.warn({ event: event.type, feed: event.feedId }, `feed ${event.feedId}: dropped an item: ${event.message}`);
       return;
     case 'scrape-failed':
-      logger.warn({ event: event.type, tracker: event.tracker, code: event.error.code }, `scrape of ${event.tracker} failed: ${event.error.message}`);
+      logger.warn(
+        { event: event.type, tracker: event.tracker, code: event.error.code },
+        `scrape of ${event.tracker} failed: ${event.error.message}`,
+      );
       return;
     case 'probe-failed':
       logger.warn({ event: event.type, tracker: event.tracker, code: event.error.code }, event.error.message);
@@ -82,10 +104,22 @@ function logEvent(logger: Logger, event: AgentEvent): void {
       logger.warn({ event: event.type }, event.message);
       return;
     case 'torrent-file-failed':
-      logger.warn({ event: event.type, infoHash: event.infoHash, code: event.error.code }, `.torrent for ${event.name} refused: ${withHint(event.error)}`);
+      logger.warn(
+        { event: event.type, infoHash: event.infoHash, code: event.error.code },
+        `.torrent for ${event.name} refused: ${withHint(event.error)}`,
+      );
       return;
     case 'planned':
-      logger.info({ event: event.type, candidates: event.candidates, desired: event.desired, capacityBytes: event.capacityBytes, committedBytes: event.committedBytes }, `planned: ${event.candidates} candidates, ${event.desired} to hold, ${event.adds} to add, ${event.removes} to remove`);
+      logger.info(
+        {
+          event: event.type,
+          candidates: event.candidates,
+          desired: event.desired,
+          capacityBytes: event.capacityBytes,
+          committedBytes: event.committedBytes,
+        },
+        `planned: ${event.candidates} candidates, ${event.desired} to hold, ${event.adds} to add, ${event.removes} to remove`,
+      );
       return;
     case 'action':
       logger.info(
@@ -94,49 +128,96 @@ function logEvent(logger: Logger, event: AgentEvent): void {
       );
       return;
     case 'action-failed':
-      logger.error({ event: event.type, kind: event.kind, infoHash: event.infoHash, code: event.error.code }, `${event.kind} of ${event.name} failed: ${withHint(event.error)}`);
+      logger.error(
+        { event: event.type, kind: event.kind, infoHash: event.infoHash, code: event.error.code },
+        `${event.kind} of ${event.name} failed: ${withHint(event.error)}`,
+      );
       return;
     case 'ownership':
       // Adoption rebuilds ownership from labels alone (the state was lost): worth a warning.
       (event.op === 'adopt' ? logger.warn.bind(logger) : logger.info.bind(logger))(
-        { event: event.type, op: event.op, infoHash: event.infoHash }, `ownership ${event.op}: ${event.detail}`);
+        { event: event.type, op: event.op, infoHash: event.infoHash },
+        `ownership ${event.op}: ${event.detail}`,
+      );
       return;
     case 'daemon-connected':
-      logger.info({ event: event.type, version: event.version, rpcVersion: event.rpcVersion, rpcVersionSemver: event.rpcVersionSemver, protocol: event.protocol }, `connected to transmission-daemon ${event.version} (RPC ${event.rpcVersionSemver ?? event.rpcVersion}, ${event.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'old protocol'})`);
+      logger.info(
+        {
+          event: event.type,
+          version: event.version,
+          rpcVersion: event.rpcVersion,
+          rpcVersionSemver: event.rpcVersionSemver,
+          protocol: event.protocol,
+        },
+        `connected to transmission-daemon ${event.version} (RPC ${event.rpcVersionSemver ?? event.rpcVersion}, ${event.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'old protocol'})`,
+      );
       return;
     case 'paused':
       logger.info({ event: event.type }, event.paused ? 'agent paused' : 'agent resumed');
       return;
     case 'bandwidth':
       logger.info(
-        { event: event.type, scope: event.scope, owned: event.owned, changed: event.changed, uploadBytesPerSec: event.uploadBytesPerSec, downloadBytesPerSec: event.downloadBytesPerSec, uploadState: event.uploadState, downloadState: event.downloadState, window: event.window },
+        {
+          event: event.type,
+          scope: event.scope,
+          owned: event.owned,
+          changed: event.changed,
+          uploadBytesPerSec: event.uploadBytesPerSec,
+          downloadBytesPerSec: event.downloadBytesPerSec,
+          uploadState: event.uploadState,
+          downloadState: event.downloadState,
+          window: event.window,
+        },
         `bandwidth (${event.scope}): upload ${rateText(event.uploadBytesPerSec)}${event.uploadState === 'open' ? '' : ` (${event.uploadState})`}, download ${rateText(event.downloadBytesPerSec)}${event.downloadState === 'open' ? '' : ` (${event.downloadState})`}${event.window === null ? '' : `, schedule window ${event.window + 1}`}; ${event.changed} of ${event.owned} torrents updated`,
       );
       return;
     case 'disk-reserve':
       logger.warn(
-        { event: event.type, diskFreeBytes: event.diskFreeBytes, minFreeBytes: event.minFreeBytes, pendingWriteBytes: event.pendingWriteBytes, evictions: event.evictions },
+        {
+          event: event.type,
+          diskFreeBytes: event.diskFreeBytes,
+          minFreeBytes: event.minFreeBytes,
+          pendingWriteBytes: event.pendingWriteBytes,
+          evictions: event.evictions,
+        },
         `${event.detail}: adding nothing, evicting ${event.evictions} owned torrent(s)`,
       );
       return;
     case 'eviction-held':
-      logger.warn({ event: event.type, removes: event.removes, removeBytes: event.removeBytes, fraction: event.fraction }, `the plan would remove ${event.removes} torrent(s), ${Math.round(event.fraction * 100)} % of the mirror (limit ${Math.round(event.maxEvictFraction * 100)} %): nothing changed; confirm with \`smartnode run --yes\` or on the dashboard`);
+      logger.warn(
+        { event: event.type, removes: event.removes, removeBytes: event.removeBytes, fraction: event.fraction },
+        `the plan would remove ${event.removes} torrent(s), ${Math.round(event.fraction * 100)} % of the mirror (limit ${Math.round(event.maxEvictFraction * 100)} %): nothing changed; confirm with \`smartnode run --yes\` or on the dashboard`,
+      );
       return;
     case 'adds-deferred':
-      logger.info({ event: event.type, code: event.code, count: event.count, bytes: event.bytes }, `${event.count} add(s) of ${formatBytes(event.bytes)} deferred (${event.code})`);
+      logger.info(
+        { event: event.type, code: event.code, count: event.count, bytes: event.bytes },
+        `${event.count} add(s) of ${formatBytes(event.bytes)} deferred (${event.code})`,
+      );
       return;
     case 'policy-reloaded':
-      logger.info({ event: event.type, path: event.path, changed: event.changed }, `policy ${event.path} reloaded: ${event.changed.join(', ')}`);
+      logger.info(
+        { event: event.type, path: event.path, changed: event.changed },
+        `policy ${event.path} reloaded: ${event.changed.join(', ')}`,
+      );
       return;
     case 'policy-reload-failed':
-      logger.error({ event: event.type, path: event.path, code: event.error.code }, `policy edit refused, the last good policy stays in force: ${withHint(event.error)}`);
+      logger.error(
+        { event: event.type, path: event.path, code: event.error.code },
+        `policy edit refused, the last good policy stays in force: ${withHint(event.error)}`,
+      );
       return;
     case 'limits-warning':
     case 'state-warning':
       logger.warn({ event: event.type }, event.message);
       return;
     case 'integrity': {
-      const fields = { event: event.type, infoHash: event.infoHash, code: event.code, ...(event.expected === undefined ? {} : { expected: event.expected, actual: event.actual }) };
+      const fields = {
+        event: event.type,
+        infoHash: event.infoHash,
+        code: event.code,
+        ...(event.expected === undefined ? {} : { expected: event.expected, actual: event.actual }),
+      };
       const line = `${event.code} ${event.name}: ${event.text}`;
       if (event.code === 'CORRUPT' || event.code === 'DATA_VANISHED' || event.code === 'BAD_PIECES') logger.warn(fields, line);
       else logger.info(fields, line);

@@ -33,7 +33,9 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
-  const setExitCode = (code: number): void => { exitCode = code; };
+  const setExitCode = (code: number): void => {
+    exitCode = code;
+  };
   registerRunCommand(program, io, secrets, setExitCode);
   registerPlanCommand(program, io, secrets);
   registerExplainCommand(program, io, secrets);
@@ -65,8 +67,9 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    io.stderr.write(redactText(formatError(error), secrets) + '\n');
-    if (error instanceof SmartnodeError) return error.code.startsWith('POLICY') || error.code === 'SECRET_MISSING' || error.code === 'PUBLISH_INVALID' ? 2 : 1;
+    io.stderr.write(`${redactText(formatError(error), secrets)}\n`);
+    if (error instanceof SmartnodeError)
+      return error.code.startsWith('POLICY') || error.code === 'SECRET_MISSING' || error.code === 'PUBLISH_INVALID' ? 2 : 1;
     return 1;
   }
 }

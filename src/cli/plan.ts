@@ -23,10 +23,10 @@ export function registerPlanCommand(program: Command, io: CliIO, secrets: string
       });
       const result = await runTick(runtime.deps, runtime.config, { dryRun: true, tick: 0 });
       if (opts.json) {
-        io.stdout.write(JSON.stringify({ ...planToJSON(result.plan), actions: result.actions, warnings }, null, 2) + '\n');
+        io.stdout.write(`${JSON.stringify({ ...planToJSON(result.plan), actions: result.actions, warnings }, null, 2)}\n`);
       } else {
         for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
-        io.stdout.write(formatPlanTable(result.plan, { limit: opts.limit, width: terminalWidth(io.stdout) }) + '\n');
+        io.stdout.write(`${formatPlanTable(result.plan, { limit: opts.limit, width: terminalWidth(io.stdout) })}\n`);
       }
     });
 }

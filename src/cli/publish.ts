@@ -49,9 +49,11 @@ export function registerPublishCommand(program: Command, io: CliIO, secrets: str
       const state = openAgentState(resolveStateDir(opts.stateDir, policy.node.stateDir, io.env));
       if (opts.list === true) {
         const records = state.published();
-        if (opts.json === true) io.stdout.write(JSON.stringify({ schema: 'smartnode.published/1', published: records }, null, 2) + '\n');
+        if (opts.json === true) io.stdout.write(`${JSON.stringify({ schema: 'smartnode.published/1', published: records }, null, 2)}\n`);
         else if (records.length === 0) io.stdout.write('nothing published yet (smartnode publish PATH)\n');
-        else for (const r of records) io.stdout.write(`${r.infoHash}  ${r.name}  ${r.sizeBytes} bytes, ${r.fileCount} file(s)  ${r.path}  sha256 ${r.sha256}\n`);
+        else
+          for (const r of records)
+            io.stdout.write(`${r.infoHash}  ${r.name}  ${r.sizeBytes} bytes, ${r.fileCount} file(s)  ${r.path}  sha256 ${r.sha256}\n`);
         return;
       }
       const outDir = opts.outDir === undefined ? policy.publish.dir : resolve(opts.outDir);
@@ -62,36 +64,59 @@ export function registerPublishCommand(program: Command, io: CliIO, secrets: str
       }
       const baseUrl = opts.baseUrl ?? policy.publish.baseUrl ?? null;
       if (baseUrl !== null && !/^https?:\/\//.test(baseUrl)) {
-        throw new SmartnodeError('PUBLISH_INVALID', `--base-url ${JSON.stringify(baseUrl)} is not an http(s) URL`, { hint: 'give the URL your web server serves the out dir at' });
+        throw new SmartnodeError('PUBLISH_INVALID', `--base-url ${JSON.stringify(baseUrl)} is not an http(s) URL`, {
+          hint: 'give the URL your web server serves the out dir at',
+        });
       }
       for (const url of [...opts.announce, ...opts.webSeed]) {
-        if (!URL.canParse(url)) throw new SmartnodeError('PUBLISH_INVALID', `${JSON.stringify(url)} is not a URL`, { hint: 'announce URLs look like udp://tracker.example:1337/announce; web seeds like https://data.example/' });
+        if (!URL.canParse(url))
+          throw new SmartnodeError('PUBLISH_INVALID', `${JSON.stringify(url)} is not a URL`, {
+            hint: 'announce URLs look like udp://tracker.example:1337/announce; web seeds like https://data.example/',
+          });
       }
       const rpc = await resolveSecrets(policy, io.env, (file) => readFile(file, 'utf8'));
       if (rpc.rpcPassword !== undefined) secrets.push(rpc.rpcPassword);
-      const daemon = createTransmissionDaemon({ url: policy.daemon.url, username: policy.daemon.username, password: rpc.rpcPassword, timeoutMs: policy.daemon.timeout });
+      const daemon = createTransmissionDaemon({
+        url: policy.daemon.url,
+        username: policy.daemon.username,
+        password: rpc.rpcPassword,
+        timeoutMs: policy.daemon.timeout,
+      });
       const deps = { daemon, store: state, clock: () => Date.now() };
       const feed = { title: policy.publish.title, baseUrl };
       if (opts.withdraw !== undefined) {
         const gone = await withdrawDataset(deps, { outDir, feed }, opts.withdraw);
-        io.stdout.write(opts.json === true ? JSON.stringify({ withdrawn: gone }, null, 2) + '\n' : `withdrawn ${gone.name} (${gone.infoHash}): no longer seeded or listed; its data stays in ${gone.path}\n`);
+        io.stdout.write(
+          opts.json === true
+            ? `${JSON.stringify({ withdrawn: gone }, null, 2)}\n`
+            : `withdrawn ${gone.name} (${gone.infoHash}): no longer seeded or listed; its data stays in ${gone.path}\n`,
+        );
         return;
       }
       if (path === undefined) {
-        throw new SmartnodeError('PUBLISH_INVALID', 'publish needs a PATH (or --list, or --withdraw INFOHASH)', { hint: 'smartnode publish /data/my-dataset --policy /etc/smartnode/policy.yaml' });
+        throw new SmartnodeError('PUBLISH_INVALID', 'publish needs a PATH (or --list, or --withdraw INFOHASH)', {
+          hint: 'smartnode publish /data/my-dataset --policy /etc/smartnode/policy.yaml',
+        });
       }
       const settings: PublishSettings = {
-        outDir, feed, label: `${policy.node.label}-published`, ownDownloadDir: policy.storage.downloadDir,
+        outDir,
+        feed,
+        label: `${policy.node.label}-published`,
+        ownDownloadDir: policy.storage.downloadDir,
         trackers: [...new Set([...policy.publish.announce, ...opts.announce])],
         webSeeds: [...new Set([...policy.publish.webSeeds, ...opts.webSeed])],
       };
       const record = await publishDataset(deps, settings, path);
       if (opts.json === true) {
-        io.stdout.write(JSON.stringify({ published: record, feed: `${outDir}/${FEED_XML}` }, null, 2) + '\n');
+        io.stdout.write(`${JSON.stringify({ published: record, feed: `${outDir}/${FEED_XML}` }, null, 2)}\n`);
         return;
       }
-      io.stdout.write(`published ${record.name} (${record.infoHash}): ${record.sizeBytes} bytes in ${record.fileCount} file(s), seeding in place from ${record.path}\n` +
-        `  sha256 ${record.sha256}\n  torrent ${record.torrentFile}\n  feed ${outDir}/${FEED_XML} (and feed.json)\n` +
-        (settings.trackers.length === 0 ? '  note: no announce URL (publish.announce or --announce): peers find it only through web seeds or by hand\n' : ''));
+      io.stdout.write(
+        `published ${record.name} (${record.infoHash}): ${record.sizeBytes} bytes in ${record.fileCount} file(s), seeding in place from ${record.path}\n` +
+          `  sha256 ${record.sha256}\n  torrent ${record.torrentFile}\n  feed ${outDir}/${FEED_XML} (and feed.json)\n` +
+          (settings.trackers.length === 0
+            ? '  note: no announce URL (publish.announce or --announce): peers find it only through web seeds or by hand\n'
+            : ''),
+      );
     });
 }

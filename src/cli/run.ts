@@ -26,82 +26,112 @@ export function registerRunCommand(program: Command, io: CliIO, secrets: string[
     .option('--dry-run', 'plan and print the actions without touching the daemon')
     .addOption(new Option('--log-format <format>', 'log format').choices(['json', 'pretty']))
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
-    .option('--dashboard', 'show the dashboard in this terminal while the agent runs (logs go to <state dir>/smartnode.log); q stops the agent')
-    .option('--yes', 'carry out plans that remove more than limits.maxEvictFraction of the mirror at once (e.g. after shrinking the budget)')
-    .action(async (opts: { policy: string; stateDir?: string; once?: boolean; dryRun?: boolean; logFormat?: LogFormat; logLevel: string; dashboard?: boolean; yes?: boolean }) => {
-      if (opts.dashboard && (opts.once || !hasTerminal(process.stdin, io.stdout))) {
-        io.stderr.write(opts.once ? '--dashboard needs a running agent, not --once\n' : NO_TTY_MESSAGE);
-        setExitCode(opts.once ? 2 : 1);
-        return;
-      }
-      const runtime = await buildRuntime({ policyPath: opts.policy, stateDir: opts.stateDir, env: io.env, yes: opts.yes === true });
-      secrets.push(...runtime.secrets);
-      // While the dashboard owns the terminal, logs go to a file: anything else on stdout garbles Ink.
-      const logFile = opts.dashboard ? createWriteStream(join(runtime.stateDir, 'smartnode.log'), { flags: 'a', mode: 0o600 }) : null;
-      const logger = logFile !== null
-        ? createLogger({ format: opts.logFormat ?? 'pretty', level: opts.logLevel, destination: logFile })
-        : createLogger({ format: opts.logFormat ?? (io.stdout.isTTY ? 'pretty' : 'json'), level: opts.logLevel, destination: io.stdout });
-      logAgentEvents(runtime.bus, logger);
-      logger.info({ policy: runtime.policyPath, stateDir: runtime.stateDir, nodeId: runtime.deps.state.nodeId }, `smartnode starting${opts.dryRun ? ' (dry run)' : ''}`);
-      if (!opts.dryRun) await ensureDownloadDir(runtime.config.downloadDir);
-      const dryRun = opts.dryRun === true;
-
-      if (opts.once) {
-        const startedAtMs = Date.now();
-        const result = await runTick(runtime.deps, runtime.config, { dryRun, tick: 1 });
-        runtime.bus.emit(tickFinishedEvent(result, { tick: 1, startedAtMs, nowMs: Date.now(), dryRun }));
-        if (dryRun) io.stdout.write(formatPlanTable(result.plan, { limit: 50, width: 120 }) + '\n');
-        setExitCode(result.failed > 0 ? 1 : 0);
-        return;
-      }
-
-      const controller = new AbortController();
-      const stop = (signal: NodeJS.Signals): void => {
-        if (controller.signal.aborted) {
-          logger.warn(`second ${signal}: exiting now`);
-          process.exit(130);
+    .option(
+      '--dashboard',
+      'show the dashboard in this terminal while the agent runs (logs go to <state dir>/smartnode.log); q stops the agent',
+    )
+    .option(
+      '--yes',
+      'carry out plans that remove more than limits.maxEvictFraction of the mirror at once (e.g. after shrinking the budget)',
+    )
+    .action(
+      async (opts: {
+        policy: string;
+        stateDir?: string;
+        once?: boolean;
+        dryRun?: boolean;
+        logFormat?: LogFormat;
+        logLevel: string;
+        dashboard?: boolean;
+        yes?: boolean;
+      }) => {
+        if (opts.dashboard && (opts.once || !hasTerminal(process.stdin, io.stdout))) {
+          io.stderr.write(opts.once ? '--dashboard needs a running agent, not --once\n' : NO_TTY_MESSAGE);
+          setExitCode(opts.once ? 2 : 1);
+          return;
         }
-        logger.info(`${signal}: finishing the current action, then stopping`);
-        controller.abort();
-      };
-      const releaseSignals = ownSignals(['SIGINT', 'SIGTERM'], stop);
-      // The control socket (status, dashboard, commands) is up before the first tick.
-      let wakeLoop: () => boolean = () => false;
-      const control = await startControlEndpoint({
-        stateDir: runtime.stateDir, bus: runtime.bus, state: runtime.deps.state, clock: runtime.deps.clock, dryRun, tickNow: () => wakeLoop(),
-        confirmEviction: () => {
-          const guard = runtime.deps.donated?.guard;
-          if (guard === undefined || guard.pending() === null) return false;
-          guard.confirm();
-          return true;
-        },
-      });
-      // Live policy edits (file watch and SIGHUP): a valid edit applies at the next tick.
-      const policyWatch = runtime.watchPolicy();
-      const loop = startAgentLoop(runtime.deps, {
-        tickIntervalMs: runtime.policy.intervals.tick,
-        dryRun,
-        signal: controller.signal,
-        readConfig: () => runtime.config,
-        onTick: (result) => control.control.observeTick(result),
-      });
-      wakeLoop = () => loop.tickNow();
-      if (opts.dashboard) {
-        forgetCiEnvironment();
-        const { runDashboard } = await import('../ui/index.js');
-        await Promise.race([runDashboard({ socketPath: control.server.socketPath, stdout: io.stdout as NodeJS.WriteStream }), loop.done]);
-        if (!controller.signal.aborted) {
-          logger.info('dashboard closed: finishing the current action, then stopping');
+        const runtime = await buildRuntime({ policyPath: opts.policy, stateDir: opts.stateDir, env: io.env, yes: opts.yes === true });
+        secrets.push(...runtime.secrets);
+        // While the dashboard owns the terminal, logs go to a file: anything else on stdout garbles Ink.
+        const logFile = opts.dashboard ? createWriteStream(join(runtime.stateDir, 'smartnode.log'), { flags: 'a', mode: 0o600 }) : null;
+        const logger =
+          logFile !== null
+            ? createLogger({ format: opts.logFormat ?? 'pretty', level: opts.logLevel, destination: logFile })
+            : createLogger({
+                format: opts.logFormat ?? (io.stdout.isTTY ? 'pretty' : 'json'),
+                level: opts.logLevel,
+                destination: io.stdout,
+              });
+        logAgentEvents(runtime.bus, logger);
+        logger.info(
+          { policy: runtime.policyPath, stateDir: runtime.stateDir, nodeId: runtime.deps.state.nodeId },
+          `smartnode starting${opts.dryRun ? ' (dry run)' : ''}`,
+        );
+        if (!opts.dryRun) await ensureDownloadDir(runtime.config.downloadDir);
+        const dryRun = opts.dryRun === true;
+
+        if (opts.once) {
+          const startedAtMs = Date.now();
+          const result = await runTick(runtime.deps, runtime.config, { dryRun, tick: 1 });
+          runtime.bus.emit(tickFinishedEvent(result, { tick: 1, startedAtMs, nowMs: Date.now(), dryRun }));
+          if (dryRun) io.stdout.write(`${formatPlanTable(result.plan, { limit: 50, width: 120 })}\n`);
+          setExitCode(result.failed > 0 ? 1 : 0);
+          return;
+        }
+
+        const controller = new AbortController();
+        const stop = (signal: NodeJS.Signals): void => {
+          if (controller.signal.aborted) {
+            logger.warn(`second ${signal}: exiting now`);
+            process.exit(130);
+          }
+          logger.info(`${signal}: finishing the current action, then stopping`);
           controller.abort();
+        };
+        const releaseSignals = ownSignals(['SIGINT', 'SIGTERM'], stop);
+        // The control socket (status, dashboard, commands) is up before the first tick.
+        let wakeLoop: () => boolean = () => false;
+        const control = await startControlEndpoint({
+          stateDir: runtime.stateDir,
+          bus: runtime.bus,
+          state: runtime.deps.state,
+          clock: runtime.deps.clock,
+          dryRun,
+          tickNow: () => wakeLoop(),
+          confirmEviction: () => {
+            const guard = runtime.deps.donated?.guard;
+            if (guard === undefined || guard.pending() === null) return false;
+            guard.confirm();
+            return true;
+          },
+        });
+        // Live policy edits (file watch and SIGHUP): a valid edit applies at the next tick.
+        const policyWatch = runtime.watchPolicy();
+        const loop = startAgentLoop(runtime.deps, {
+          tickIntervalMs: runtime.policy.intervals.tick,
+          dryRun,
+          signal: controller.signal,
+          readConfig: () => runtime.config,
+          onTick: (result) => control.control.observeTick(result),
+        });
+        wakeLoop = () => loop.tickNow();
+        if (opts.dashboard) {
+          forgetCiEnvironment();
+          const { runDashboard } = await import('../ui/index.js');
+          await Promise.race([runDashboard({ socketPath: control.server.socketPath, stdout: io.stdout as NodeJS.WriteStream }), loop.done]);
+          if (!controller.signal.aborted) {
+            logger.info('dashboard closed: finishing the current action, then stopping');
+            controller.abort();
+          }
         }
-      }
-      await loop.done;
-      policyWatch.close();
-      await control.close();
-      releaseSignals();
-      logger.info('smartnode stopped');
-      logFile?.end();
-    });
+        await loop.done;
+        policyWatch.close();
+        await control.close();
+        releaseSignals();
+        logger.info('smartnode stopped');
+        logFile?.end();
+      },
+    );
 }
 
 /**

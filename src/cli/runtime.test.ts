@@ -7,7 +7,9 @@ import { buildRuntime } from './runtime.js';
 
 describe('the runtime warns at start, and the warnings reach the first listener', () => {
   let dir = '';
-  afterEach(async () => { if (dir !== '') await rm(dir, { recursive: true, force: true }); });
+  afterEach(async () => {
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  });
 
   it('names a password file others can read, and a state restored from its backup, without the secret', async () => {
     dir = await mkdtemp(join(tmpdir(), 'smartnode-runtime-'));
@@ -15,11 +17,14 @@ describe('the runtime warns at start, and the warnings reach the first listener'
     await writeFile(pw, 'sesame-7781\n');
     await chmod(pw, 0o644);
     const policy = join(dir, 'policy.yaml');
-    await writeFile(policy, `version: 1
+    await writeFile(
+      policy,
+      `version: 1
 daemon: { url: "http://127.0.0.1:9/transmission/rpc", username: u, passwordFile: ${pw} }
 storage: { downloadDir: ${join(dir, 'mirror')}, maxBytes: 1 GB }
 feeds: [{ id: a, url: "http://127.0.0.1:9/a.csv" }]
-`);
+`,
+    );
     const stateDir = join(dir, 'state');
     (await buildRuntime({ policyPath: policy, stateDir, env: {} })).deps.state.setPaused(false);
     await writeFile(join(stateDir, 'state.json'), '');

@@ -40,9 +40,25 @@ export interface Runtime {
 }
 
 /** Keys a running agent cannot take over: they need a restart (reported when edited). */
-const RESTART_KEYS = ['daemon', 'node', 'limits.feedMaxBytes', 'limits.torrentFileMaxBytes', 'limits.rpcAnswerMaxBytes', 'limits.fetchTimeout', 'scrape.requestsPerSecond', 'intervals.tick', 'geo.overrides', 'announceProbe.requestsPerSecond'];
+const RESTART_KEYS = [
+  'daemon',
+  'node',
+  'limits.feedMaxBytes',
+  'limits.torrentFileMaxBytes',
+  'limits.rpcAnswerMaxBytes',
+  'limits.fetchTimeout',
+  'scrape.requestsPerSecond',
+  'intervals.tick',
+  'geo.overrides',
+  'announceProbe.requestsPerSecond',
+];
 
-export async function buildRuntime(options: { policyPath: string; stateDir?: string; env?: NodeJS.ProcessEnv; yes?: boolean }): Promise<Runtime> {
+export async function buildRuntime(options: {
+  policyPath: string;
+  stateDir?: string;
+  env?: NodeJS.ProcessEnv;
+  yes?: boolean;
+}): Promise<Runtime> {
   const env = options.env ?? process.env;
   const policyPath = resolve(options.policyPath);
   const loaded = await loadPolicyFile(policyPath);
@@ -58,7 +74,11 @@ export async function buildRuntime(options: { policyPath: string; stateDir?: str
   const passwordFile = policy.daemon.passwordEnv === undefined ? policy.daemon.passwordFile : undefined;
   const passwordFileMode = passwordFile === undefined ? undefined : (await stat(passwordFile).catch(() => undefined))?.mode;
   if (passwordFileMode !== undefined && (passwordFileMode & 0o077) !== 0) {
-    bus.emit({ type: 'state-warning', atMs: clock(), message: `password file ${passwordFile} can be read by others (mode ${(passwordFileMode & 0o777).toString(8)}): chmod 600 it` });
+    bus.emit({
+      type: 'state-warning',
+      atMs: clock(),
+      message: `password file ${passwordFile} can be read by others (mode ${(passwordFileMode & 0o777).toString(8)}): chmod 600 it`,
+    });
   }
   const daemon = createTransmissionDaemon({
     url: policy.daemon.url,
@@ -85,7 +105,11 @@ export async function buildRuntime(options: { policyPath: string; stateDir?: str
     ownedFor: (feedId) => state.owned().filter((r) => r.phase === 'owned' && r.feedIds.includes(feedId)),
   });
   const counts = createScrapeCountSource({
-    scraper: createScraper({ requestsPerSecond: policy.scrape.requestsPerSecond, timeoutMs: Math.min(policy.limits.fetchTimeout, 15_000), now: clock }),
+    scraper: createScraper({
+      requestsPerSecond: policy.scrape.requestsPerSecond,
+      timeoutMs: Math.min(policy.limits.fetchTimeout, 15_000),
+      now: clock,
+    }),
     enabled: () => policy.scrape.enabled,
     intervalMs: () => policy.intervals.scrape,
     bus,
@@ -133,42 +157,57 @@ export async function buildRuntime(options: { policyPath: string; stateDir?: str
     bus,
   });
   const deps: AgentDeps = {
-    daemon, state, bus, feeds, counts, torrents, clock,
+    daemon,
+    state,
+    bus,
+    feeds,
+    counts,
+    torrents,
+    clock,
     removeEmptyDir: removeEmptyDirSoon,
     donated,
     signals,
   };
   const secretValues = (): string[] => [secrets.rpcPassword, ...secrets.feedCookies.values()].filter((s): s is string => s !== undefined);
   const runtime: Runtime = {
-    policy, policyPath, deps, bus, stateDir,
+    policy,
+    policyPath,
+    deps,
+    bus,
+    stateDir,
     config: toAgentConfig(policy),
     secrets: secretValues(),
-    watchPolicy: (watchOptions) => watchPolicyFile({
-      path: policyPath,
-      bus,
-      clock,
-      initial: policy,
-      ...(watchOptions?.debounceMs === undefined ? {} : { debounceMs: watchOptions.debounceMs }),
-      load: async (path) => {
-        const next = (await loadPolicyFile(path)).policy;
-        // A new feed's cookie must resolve before the edit is taken.
-        await resolveSecrets(next, env, (file) => readFile(file, 'utf8'));
-        return next;
-      },
-      apply: async (next, changed) => {
-        const nextSecrets = await resolveSecrets(next, env, (file) => readFile(file, 'utf8'));
-        const fixed = changed.filter((key) => RESTART_KEYS.some((k) => key === k || key.startsWith(`${k}.`)));
-        if (fixed.length > 0) {
-          bus.emit({ type: 'limits-warning', atMs: clock(), message: `policy edit of ${fixed.join(', ')} takes effect after a restart of smartnode; the rest applies at the next tick` });
-        }
-        // Keys that need a restart keep their running values.
-        policy = { ...next, daemon: policy.daemon, node: policy.node };
-        secrets = { ...nextSecrets, rpcPassword: secrets.rpcPassword };
-        runtime.policy = policy;
-        runtime.config = toAgentConfig(policy);
-        runtime.secrets.splice(0, runtime.secrets.length, ...new Set([...runtime.secrets, ...secretValues()]));
-      },
-    }),
+    watchPolicy: (watchOptions) =>
+      watchPolicyFile({
+        path: policyPath,
+        bus,
+        clock,
+        initial: policy,
+        ...(watchOptions?.debounceMs === undefined ? {} : { debounceMs: watchOptions.debounceMs }),
+        load: async (path) => {
+          const next = (await loadPolicyFile(path)).policy;
+          // A new feed's cookie must resolve before the edit is taken.
+          await resolveSecrets(next, env, (file) => readFile(file, 'utf8'));
+          return next;
+        },
+        apply: async (next, changed) => {
+          const nextSecrets = await resolveSecrets(next, env, (file) => readFile(file, 'utf8'));
+          const fixed = changed.filter((key) => RESTART_KEYS.some((k) => key === k || key.startsWith(`${k}.`)));
+          if (fixed.length > 0) {
+            bus.emit({
+              type: 'limits-warning',
+              atMs: clock(),
+              message: `policy edit of ${fixed.join(', ')} takes effect after a restart of smartnode; the rest applies at the next tick`,
+            });
+          }
+          // Keys that need a restart keep their running values.
+          policy = { ...next, daemon: policy.daemon, node: policy.node };
+          secrets = { ...nextSecrets, rpcPassword: secrets.rpcPassword };
+          runtime.policy = policy;
+          runtime.config = toAgentConfig(policy);
+          runtime.secrets.splice(0, runtime.secrets.length, ...new Set([...runtime.secrets, ...secretValues()]));
+        },
+      }),
   };
   return runtime;
 }
@@ -177,7 +216,15 @@ export function toAgentConfig(policy: Policy): AgentConfig {
   const planPolicy: PlanPolicy = {
     maxBytes: policy.storage.maxBytes,
     minFreeBytes: policy.storage.minFreeBytes,
-    feeds: policy.feeds.filter((f) => f.enabled).map((f) => ({ id: f.id, maxBytes: f.maxBytes ?? null, maxTorrents: f.maxTorrents ?? null, share: f.share ?? null, weight: f.weight })),
+    feeds: policy.feeds
+      .filter((f) => f.enabled)
+      .map((f) => ({
+        id: f.id,
+        maxBytes: f.maxBytes ?? null,
+        maxTorrents: f.maxTorrents ?? null,
+        share: f.share ?? null,
+        weight: f.weight,
+      })),
     scoring: {
       targetSeeders: policy.scoring.targetSeeders,
       leecherWeight: policy.scoring.leecherWeight,
@@ -209,14 +256,24 @@ export function toSignalScoring(policy: Policy): SignalScoring {
   const { geography: g, slowDownloads: slow, herd } = policy.scoring;
   return {
     geo: {
-      enabled: g.enabled, weight: g.weight, targetCountries: g.targetCountries, targetContinents: g.targetContinents,
-      newCountryBonus: g.newCountryBonus, newContinentBonus: g.newContinentBonus,
+      enabled: g.enabled,
+      weight: g.weight,
+      targetCountries: g.targetCountries,
+      targetContinents: g.targetContinents,
+      newCountryBonus: g.newCountryBonus,
+      newContinentBonus: g.newContinentBonus,
       selfCountry: policy.geo.country === 'auto' ? null : policy.geo.country,
     },
     slow: { enabled: slow.enabled, weight: slow.weight, targetRateBytesPerSec: slow.targetRate },
     herd: {
-      enabled: herd.enabled, nodeId: '', expectedNodes: herd.expectedNodes, jitter: herd.jitter, redrawIntervalMs: herd.redrawInterval, epoch: 0,
-      adaptive: herd.adaptive, slowStartAdds: herd.slowStartAdds,
+      enabled: herd.enabled,
+      nodeId: '',
+      expectedNodes: herd.expectedNodes,
+      jitter: herd.jitter,
+      redrawIntervalMs: herd.redrawInterval,
+      epoch: 0,
+      adaptive: herd.adaptive,
+      slowStartAdds: herd.slowStartAdds,
     },
   };
 }
@@ -238,12 +295,15 @@ export function toDonatedConfig(policy: Policy): DonatedConfig {
         ...(w.downloadRate === undefined ? {} : { downloadBytesPerSec: w.downloadRate }),
       })),
     },
-    monthly: b.monthly === undefined ? null : {
-      uploadCapBytes: b.monthly.uploadCap ?? null,
-      downloadCapBytes: b.monthly.downloadCap ?? null,
-      billingDay: b.monthly.billingDay,
-      throttleAt: b.monthly.throttleAt,
-    },
+    monthly:
+      b.monthly === undefined
+        ? null
+        : {
+            uploadCapBytes: b.monthly.uploadCap ?? null,
+            downloadCapBytes: b.monthly.downloadCap ?? null,
+            billingDay: b.monthly.billingDay,
+            throttleAt: b.monthly.throttleAt,
+          },
     dailyDownloadBudgetBytes: b.dailyDownloadBudget ?? null,
     maxEvictFraction: policy.limits.maxEvictFraction,
     pins: policy.storage.pins.map(parseInfoHash).filter((h): h is InfoHash => h !== null),

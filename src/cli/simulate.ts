@@ -23,9 +23,22 @@ feeds: [{ id: sim, url: "http://sim.invalid/feed.csv" }]
 `;
 
 interface SimulateFlags {
-  nodes: string; torrents: string; days: string; diskMultiple: string; seederLifetime: string; seederArrivals: string;
-  webSeeds: string; tick: string; scrape: string; downloadRate: string; seed: string; strategies: string;
-  policy?: string; json?: boolean; svg?: string; workers: string;
+  nodes: string;
+  torrents: string;
+  days: string;
+  diskMultiple: string;
+  seederLifetime: string;
+  seederArrivals: string;
+  webSeeds: string;
+  tick: string;
+  scrape: string;
+  downloadRate: string;
+  seed: string;
+  strategies: string;
+  policy?: string;
+  json?: boolean;
+  svg?: string;
+  workers: string;
 }
 
 export function registerSimulateCommand(program: Command, io: CliIO, setExitCode: (code: number) => void): void {
@@ -39,18 +52,21 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
     .option('--seeder-lifetime <days>', 'mean days an external seeder stays', String(DEFAULT_SIM.seederLifetimeDays))
     .option('--seeder-arrivals <perDay>', 'external seeders arriving per torrent per day', String(DEFAULT_SIM.seederArrivalsPerDay))
     .option('--web-seeds <share>', 'share of torrents with a web seed (BEP 19/17); 0 = off', String(DEFAULT_SIM.webSeedShare))
-    .option('--tick <minutes>', 'minutes between a node\'s ticks', String(DEFAULT_SIM.tickMinutes))
+    .option('--tick <minutes>', "minutes between a node's ticks", String(DEFAULT_SIM.tickMinutes))
     .option('--scrape <minutes>', 'minutes between tracker scrapes', String(DEFAULT_SIM.scrapeMinutes))
-    .option('--download-rate <MBps>', 'one node\'s download rate, MB/s', String(DEFAULT_SIM.nodeDownloadBytesPerSec / 1e6))
+    .option('--download-rate <MBps>', "one node's download rate, MB/s", String(DEFAULT_SIM.nodeDownloadBytesPerSec / 1e6))
     .option('--seed <n>', 'world seed', String(DEFAULT_SIM.seed))
     .option('--strategies <list>', `comma-separated: ${STRATEGIES.join(', ')}`, STRATEGIES.join(','))
-    .option('-p, --policy <file>', 'smartnode\'s policy (its disk budget is replaced by the modelled share); default: every default')
+    .option('-p, --policy <file>', "smartnode's policy (its disk budget is replaced by the modelled share); default: every default")
     .option('--json', 'machine-readable output')
     .option('--svg <file>', 'write a plot of torrents below target over time')
     .option('--workers <n>', 'worker threads', String(Math.max(1, Math.min(2, cpus().length))))
     .action(async (flags: SimulateFlags) => {
       let options: SimOptions;
-      const strategies = flags.strategies.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const strategies = flags.strategies
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
       try {
         options = simOptionsOf(flags);
         const unknown = strategies.filter((s) => !isStrategyName(s));
@@ -67,29 +83,59 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
       const outcomes = await runStrategiesInWorkers(options, strategies as StrategyName[], config, Number(flags.workers));
       const wallMs = performance.now() - started;
       const byName = new Map([...outcomes].map(([name, o]) => [name, o.run.metrics]));
-      const metrics: SimMetrics[] = (strategies as StrategyName[]).map((s) => byName.get(s)).filter((m): m is SimMetrics => m !== undefined);
+      const metrics: SimMetrics[] = (strategies as StrategyName[])
+        .map((s) => byName.get(s))
+        .filter((m): m is SimMetrics => m !== undefined);
       const targets = targetsOf(byName);
       const stats = outcomes.get('smartnode')?.stats ?? null;
-      const speed = stats === null || stats.decisions === 0 ? null : {
-        decisions: stats.decisions,
-        msPerDecision: stats.decideMs / stats.decisions,
-        candidatesPerDecision: stats.candidates / stats.decisions,
-        // Cost per decision grows with the candidates a node weighs (torrents below target and its own).
-        estimate10kx100kx30dHours: (10_000 * 30 * 24 * (stats.decideMs / stats.candidates) * (stats.candidates / stats.decisions) * (100_000 / options.torrents)) / 3_600_000 / Math.max(1, Number(flags.workers)),
-      };
+      const speed =
+        stats === null || stats.decisions === 0
+          ? null
+          : {
+              decisions: stats.decisions,
+              msPerDecision: stats.decideMs / stats.decisions,
+              candidatesPerDecision: stats.candidates / stats.decisions,
+              // Cost per decision grows with the candidates a node weighs (torrents below target and its own).
+              estimate10kx100kx30dHours:
+                (10_000 *
+                  30 *
+                  24 *
+                  (stats.decideMs / stats.candidates) *
+                  (stats.candidates / stats.decisions) *
+                  (100_000 / options.torrents)) /
+                3_600_000 /
+                Math.max(1, Number(flags.workers)),
+            };
       const title = `torrents below target: ${options.nodes} nodes x ${options.torrents} torrents x ${options.days} d, disk ${options.diskMultiple}x the need`;
       if (flags.svg !== undefined) {
-        await writeFile(flags.svg, plotBelowTarget([...outcomes].map(([strategy, o]) => ({ strategy, series: o.run.series })), title));
+        await writeFile(
+          flags.svg,
+          plotBelowTarget(
+            [...outcomes].map(([strategy, o]) => ({ strategy, series: o.run.series })),
+            title,
+          ),
+        );
       }
       if (flags.json) {
-        io.stdout.write(JSON.stringify({ options, wallMs, metrics, targets, speed, series: Object.fromEntries([...outcomes].map(([n, o]) => [n, o.run.series])) }) + '\n');
+        io.stdout.write(
+          `${JSON.stringify({
+            options,
+            wallMs,
+            metrics,
+            targets,
+            speed,
+            series: Object.fromEntries([...outcomes].map(([n, o]) => [n, o.run.series])),
+          })}\n`,
+        );
         return;
       }
       io.stdout.write(`${title}\n\n${formatSimTable(metrics)}\n\n`);
       if (targets.length > 0) io.stdout.write(`targets (measured / allowed; met at <= 1):\n${formatTargets(targets)}\n\n`);
       if (speed !== null) {
-        io.stdout.write(`smartnode: ${speed.decisions} decisions, ${speed.msPerDecision.toFixed(2)} ms each over ${speed.candidatesPerDecision.toFixed(0)} candidates; ` +
-          `estimate for 10,000 nodes x 100,000 torrents x 30 days on ${flags.workers} workers: ${speed.estimate10kx100kx30dHours.toFixed(0)} h\n`);
+        io.stdout.write(
+          `smartnode: ${speed.decisions} decisions, ${speed.msPerDecision.toFixed(2)} ms each over ${speed.candidatesPerDecision.toFixed(0)} candidates; ` +
+            `estimate for 10,000 nodes x 100,000 torrents x 30 days on ${flags.workers} workers: ${speed.estimate10kx100kx30dHours.toFixed(0)} h\n`,
+        );
       }
       io.stdout.write(`wall time ${(wallMs / 1000).toFixed(1)} s on ${flags.workers} worker threads\n`);
       if (targets.some((t) => t.ratio > 1)) setExitCode(1);
@@ -105,8 +151,11 @@ function simOptionsOf(flags: SimulateFlags): SimOptions {
   const whole = (flag: string, raw: string) => num(flag, raw, (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1');
   const positive = (flag: string, raw: string) => num(flag, raw, (n) => n > 0, 'a number > 0');
   return {
-    nodes: whole('--nodes', flags.nodes), torrents: whole('--torrents', flags.torrents), days: positive('--days', flags.days),
-    diskMultiple: positive('--disk-multiple', flags.diskMultiple), seederLifetimeDays: positive('--seeder-lifetime', flags.seederLifetime),
+    nodes: whole('--nodes', flags.nodes),
+    torrents: whole('--torrents', flags.torrents),
+    days: positive('--days', flags.days),
+    diskMultiple: positive('--disk-multiple', flags.diskMultiple),
+    seederLifetimeDays: positive('--seeder-lifetime', flags.seederLifetime),
     seederArrivalsPerDay: num('--seeder-arrivals', flags.seederArrivals, (n) => n >= 0, 'a number >= 0'),
     webSeedShare: num('--web-seeds', flags.webSeeds, (n) => n >= 0 && n <= 1, 'a share from 0 to 1'),
     tickMinutes: num('--tick', flags.tick, (n) => n >= 10 && n % 10 === 0, 'minutes, a multiple of 10'),

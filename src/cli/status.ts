@@ -20,7 +20,8 @@ export interface StateDirFlags {
 }
 
 export async function resolveAgentSocket(flags: StateDirFlags, env: NodeJS.ProcessEnv): Promise<string> {
-  const fromPolicy = flags.policy === undefined || flags.stateDir !== undefined ? undefined : (await loadPolicyFile(flags.policy)).policy.node.stateDir;
+  const fromPolicy =
+    flags.policy === undefined || flags.stateDir !== undefined ? undefined : (await loadPolicyFile(flags.policy)).policy.node.stateDir;
   return controlSocketPath(resolveStateDir(flags.stateDir, fromPolicy, env));
 }
 
@@ -29,14 +30,14 @@ export function registerStatusCommand(program: Command, io: AttachIO, setExitCod
     .command('status')
     .description('Show what the running agent is doing: its state, resources, mirror, best candidates and recent decisions.')
     .option('-p, --policy <file>', 'the policy the agent runs with (to find its state directory)')
-    .option('--state-dir <dir>', 'the agent\'s state directory')
+    .option('--state-dir <dir>', "the agent's state directory")
     .option('--json', 'machine-readable output')
     .option('--limit <n>', 'rows per section', (v) => Number.parseInt(v, 10), 10)
     .action(async (opts: StateDirFlags & { json?: boolean; limit: number }) => {
       const socketPath = await resolveAgentSocket(opts, io.env);
       const status = await readAgentStatus(socketPath);
-      if (opts.json) io.stdout.write(JSON.stringify(status, null, 2) + '\n');
-      else io.stdout.write(formatStatusText(status, { nowMs: Date.now(), limit: opts.limit }) + '\n');
+      if (opts.json) io.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      else io.stdout.write(`${formatStatusText(status, { nowMs: Date.now(), limit: opts.limit })}\n`);
       setExitCode(0);
     });
 }

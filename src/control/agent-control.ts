@@ -13,7 +13,8 @@ import { initialStatus, reduceStatus, type StatusSnapshot } from './status-model
 
 export interface AgentControlOptions {
   bus: EventBus;
-  state: Pick<AgentStateStore, 'nodeId' | 'pins' | 'bans' | 'isPaused' | 'setPaused' | 'setPinned' | 'setBanned' | 'ownedRecord'> & Partial<Pick<AgentStateStore, 'integrity'>>;
+  state: Pick<AgentStateStore, 'nodeId' | 'pins' | 'bans' | 'isPaused' | 'setPaused' | 'setPinned' | 'setBanned' | 'ownedRecord'> &
+    Partial<Pick<AgentStateStore, 'integrity'>>;
   clock: () => number;
   /** Wakes the loop for a tick now; false when it is not waiting (a tick is running). */
   tickNow: () => boolean;
@@ -37,7 +38,12 @@ export interface AgentControl {
 export function createAgentControl(options: AgentControlOptions): AgentControl {
   const { bus, state, clock } = options;
   let status = initialStatus({
-    nodeId: state.nodeId, nowMs: clock(), pins: state.pins(), bans: state.bans(), paused: state.isPaused(), dryRun: options.dryRun ?? false,
+    nodeId: state.nodeId,
+    nowMs: clock(),
+    pins: state.pins(),
+    bans: state.bans(),
+    paused: state.isPaused(),
+    dryRun: options.dryRun ?? false,
   });
   let appliedAdds = new Set<InfoHash>();
   let appliedRemoves = new Set<InfoHash>();
@@ -54,7 +60,9 @@ export function createAgentControl(options: AgentControlOptions): AgentControl {
   const hashOf = (command: { infoHash: string }): InfoHash => {
     const hash = parseInfoHash(command.infoHash);
     if (hash === null) {
-      throw new SmartnodeError('CONTROL_REFUSED', `not an info-hash: ${JSON.stringify(command.infoHash)}`, { hint: 'give the 40-hex-digit (or base32) info-hash' });
+      throw new SmartnodeError('CONTROL_REFUSED', `not an info-hash: ${JSON.stringify(command.infoHash)}`, {
+        hint: 'give the 40-hex-digit (or base32) info-hash',
+      });
     }
     return hash;
   };
@@ -63,7 +71,11 @@ export function createAgentControl(options: AgentControlOptions): AgentControl {
     snapshot: () => status,
     observeTick(result) {
       const view = buildMirrorView({
-        result, appliedAdds, appliedRemoves, pins: state.pins(), candidateLimit: options.candidateLimit ?? DEFAULT_CANDIDATE_LIMIT,
+        result,
+        appliedAdds,
+        appliedRemoves,
+        pins: state.pins(),
+        candidateLimit: options.candidateLimit ?? DEFAULT_CANDIDATE_LIMIT,
         ...(state.integrity === undefined ? {} : { integrity: state.integrity() }),
       });
       bus.emit({ type: 'mirror', atMs: clock(), view });
@@ -80,14 +92,18 @@ export function createAgentControl(options: AgentControlOptions): AgentControl {
           return 'resumed';
         case 'confirm-eviction': {
           if (options.confirmEviction === undefined || !options.confirmEviction()) {
-            throw new SmartnodeError('CONTROL_REFUSED', 'no eviction is waiting for confirmation', { hint: 'a large eviction shows in the header when the limits hold one back' });
+            throw new SmartnodeError('CONTROL_REFUSED', 'no eviction is waiting for confirmation', {
+              hint: 'a large eviction shows in the header when the limits hold one back',
+            });
           }
           if (!state.isPaused()) options.tickNow();
           return 'eviction confirmed: the next tick applies it';
         }
         case 'tick-now':
           if (state.isPaused()) {
-            throw new SmartnodeError('CONTROL_REFUSED', 'the agent is paused', { hint: 'resume it first (r in the dashboard, or the resume command)' });
+            throw new SmartnodeError('CONTROL_REFUSED', 'the agent is paused', {
+              hint: 'resume it first (r in the dashboard, or the resume command)',
+            });
           }
           return options.tickNow() ? 'tick started' : 'a tick is already running';
         case 'pin':

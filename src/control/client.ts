@@ -32,7 +32,9 @@ export async function connectControl(socketPath: string, options: { timeoutMs?: 
   let buffer = '';
   let isClosed = false;
   let markClosed: () => void = () => undefined;
-  const closed = new Promise<void>((resolve) => { markClosed = resolve; });
+  const closed = new Promise<void>((resolve) => {
+    markClosed = resolve;
+  });
 
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => {
@@ -50,7 +52,8 @@ export async function connectControl(socketPath: string, options: { timeoutMs?: 
   socket.on('close', () => {
     isClosed = true;
     const gone = new SmartnodeError('CONTROL_UNAVAILABLE', 'the agent closed the control connection', {
-      hint: 'the agent stopped or restarted; attach again', retryable: true,
+      hint: 'the agent stopped or restarted; attach again',
+      retryable: true,
     });
     for (const p of pending.values()) p.reject(gone);
     pending.clear();
@@ -126,9 +129,12 @@ function openSocket(path: string, timeoutMs: number): Promise<Socket> {
     const socket = createConnection(path);
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new SmartnodeError('CONTROL_UNAVAILABLE', `the agent did not accept a connection on ${path} within ${timeoutMs} ms`, {
-        hint: 'the agent may be stuck; check its logs', retryable: true,
-      }));
+      reject(
+        new SmartnodeError('CONTROL_UNAVAILABLE', `the agent did not accept a connection on ${path} within ${timeoutMs} ms`, {
+          hint: 'the agent may be stuck; check its logs',
+          retryable: true,
+        }),
+      );
     }, timeoutMs);
     socket.once('connect', () => {
       clearTimeout(timer);
@@ -136,9 +142,22 @@ function openSocket(path: string, timeoutMs: number): Promise<Socket> {
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      if (error.code === 'ECONNREFUSED' || error.code === 'ENOENT') reject(notRunning(path, 'the control socket is left over from an agent that stopped'));
-      else if (error.code === 'EACCES') reject(new SmartnodeError('CONTROL_REFUSED', `permission denied on control socket ${path}`, { hint: 'run this as the user that runs the agent', cause: error }));
-      else reject(new SmartnodeError('CONTROL_UNAVAILABLE', `cannot connect to the agent on ${path}: ${error.message}`, { retryable: true, cause: error }));
+      if (error.code === 'ECONNREFUSED' || error.code === 'ENOENT')
+        reject(notRunning(path, 'the control socket is left over from an agent that stopped'));
+      else if (error.code === 'EACCES')
+        reject(
+          new SmartnodeError('CONTROL_REFUSED', `permission denied on control socket ${path}`, {
+            hint: 'run this as the user that runs the agent',
+            cause: error,
+          }),
+        );
+      else
+        reject(
+          new SmartnodeError('CONTROL_UNAVAILABLE', `cannot connect to the agent on ${path}: ${error.message}`, {
+            retryable: true,
+            cause: error,
+          }),
+        );
     });
   });
 }
@@ -151,6 +170,7 @@ function notRunning(path: string, why: string): SmartnodeError {
 }
 
 function fromErrorView(error: { code: string; message: string; hint?: string; retryable: boolean }): SmartnodeError {
-  const code = error.code === 'CONTROL_REFUSED' || error.code === 'CONTROL_UNAVAILABLE' || error.code === 'STATE_IO' ? error.code : 'CONTROL_REFUSED';
+  const code =
+    error.code === 'CONTROL_REFUSED' || error.code === 'CONTROL_UNAVAILABLE' || error.code === 'STATE_IO' ? error.code : 'CONTROL_REFUSED';
   return new SmartnodeError(code, error.message, { ...(error.hint === undefined ? {} : { hint: error.hint }), retryable: error.retryable });
 }

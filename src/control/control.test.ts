@@ -31,7 +31,16 @@ describe('control socket', () => {
   const bus = createEventBus();
   let ticks = 0;
   const start = async (): Promise<ControlEndpoint> => {
-    endpoint = await startControlEndpoint({ stateDir: dir, bus, state, clock: () => Date.now(), tickNow: () => { ticks++; return true; } });
+    endpoint = await startControlEndpoint({
+      stateDir: dir,
+      bus,
+      state,
+      clock: () => Date.now(),
+      tickNow: () => {
+        ticks++;
+        return true;
+      },
+    });
     return endpoint;
   };
 
@@ -74,13 +83,18 @@ describe('control socket', () => {
     expect(after.pins).toEqual([hashN(7)]);
     expect(after.agent.state).toBe('paused');
 
-    await expect(sendAgentCommand(controlSocketPath(dir), { kind: 'tick-now' })).rejects.toMatchObject({ code: 'CONTROL_REFUSED', message: 'the agent is paused' });
+    await expect(sendAgentCommand(controlSocketPath(dir), { kind: 'tick-now' })).rejects.toMatchObject({
+      code: 'CONTROL_REFUSED',
+      message: 'the agent is paused',
+    });
     expect(ticks).toBe(0);
     await sendAgentCommand(controlSocketPath(dir), { kind: 'resume' });
     expect(await sendAgentCommand(controlSocketPath(dir), { kind: 'tick-now' })).toBe('tick started');
     expect(ticks).toBe(1);
 
-    await expect(sendAgentCommand(controlSocketPath(dir), { kind: 'ban', infoHash: 'nope' })).rejects.toMatchObject({ code: 'CONTROL_REFUSED' });
+    await expect(sendAgentCommand(controlSocketPath(dir), { kind: 'ban', infoHash: 'nope' })).rejects.toMatchObject({
+      code: 'CONTROL_REFUSED',
+    });
     // A ban unpins.
     await sendAgentCommand(controlSocketPath(dir), { kind: 'ban', infoHash: hashN(7) });
     expect(state.pins().has(hashN(7))).toBe(false);
@@ -91,10 +105,24 @@ describe('control socket', () => {
     let waiting = false;
     let confirmed = 0;
     endpoint = await startControlEndpoint({
-      stateDir: dir, bus, state, clock: () => Date.now(), tickNow: () => { ticks++; return true; },
-      confirmEviction: () => { if (!waiting) return false; confirmed++; return true; },
+      stateDir: dir,
+      bus,
+      state,
+      clock: () => Date.now(),
+      tickNow: () => {
+        ticks++;
+        return true;
+      },
+      confirmEviction: () => {
+        if (!waiting) return false;
+        confirmed++;
+        return true;
+      },
     });
-    await expect(sendAgentCommand(controlSocketPath(dir), { kind: 'confirm-eviction' })).rejects.toMatchObject({ code: 'CONTROL_REFUSED', message: 'no eviction is waiting for confirmation' });
+    await expect(sendAgentCommand(controlSocketPath(dir), { kind: 'confirm-eviction' })).rejects.toMatchObject({
+      code: 'CONTROL_REFUSED',
+      message: 'no eviction is waiting for confirmation',
+    });
     waiting = true;
     expect(await sendAgentCommand(controlSocketPath(dir), { kind: 'confirm-eviction' })).toMatch(/^eviction confirmed/);
     expect([confirmed, ticks]).toEqual([1, 1]);
@@ -120,11 +148,20 @@ describe('control socket', () => {
     const socket = createConnection(ep.server.socketPath);
     let received = '';
     socket.setEncoding('utf8');
-    socket.on('data', (c: string) => { received += c; });
+    socket.on('data', (c: string) => {
+      received += c;
+    });
     socket.write('not json\n{"id":4,"op":"launch-missiles"}\n{"id":5,"op":"status"}\n');
     await until('three replies', () => received.split('\n').filter(Boolean).length >= 3);
-    const replies = received.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: number; ok: boolean });
-    expect(replies.map((r) => [r.id, r.ok])).toEqual([[-1, false], [4, false], [5, true]]);
+    const replies = received
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { id: number; ok: boolean });
+    expect(replies.map((r) => [r.id, r.ok])).toEqual([
+      [-1, false],
+      [4, false],
+      [5, true],
+    ]);
     socket.destroy();
   });
 
@@ -133,7 +170,8 @@ describe('control socket', () => {
     expect(process.getuid?.()).toBe(0); // chown to another user needs root (the test suite runs as root)
     await chown(ep.server.socketPath, 65534, 65534);
     await expect(readAgentStatus(ep.server.socketPath)).rejects.toMatchObject({
-      code: 'CONTROL_REFUSED', message: expect.stringContaining('is owned by uid 65534, not by you'),
+      code: 'CONTROL_REFUSED',
+      message: expect.stringContaining('is owned by uid 65534, not by you'),
     });
     await ep.close();
     endpoint = undefined;
@@ -159,13 +197,17 @@ describe('control socket', () => {
   it('refuses to start a second agent on the same state directory, and replaces a stale socket', async () => {
     await start();
     await expect(startControlEndpoint({ stateDir: dir, bus, state, clock: Date.now, tickNow: () => true })).rejects.toMatchObject({
-      code: 'CONTROL_REFUSED', message: expect.stringContaining('already running'),
+      code: 'CONTROL_REFUSED',
+      message: expect.stringContaining('already running'),
     });
     await endpoint!.close();
     endpoint = undefined;
     // A socket left by a killed agent (bound, then its process gone): made here by a child process.
     const { spawnSync } = await import('node:child_process');
-    const killed = spawnSync(process.execPath, ['-e', `process.umask(0o177); require('net').createServer().listen(${JSON.stringify(controlSocketPath(dir))}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    const killed = spawnSync(process.execPath, [
+      '-e',
+      `process.umask(0o177); require('net').createServer().listen(${JSON.stringify(controlSocketPath(dir))}, () => process.kill(process.pid, 'SIGKILL'))`,
+    ]);
     expect(killed.signal).toBe('SIGKILL');
     expect((await stat(controlSocketPath(dir))).isSocket()).toBe(true);
     await expect(readAgentStatus(controlSocketPath(dir))).rejects.toMatchObject({ code: 'CONTROL_UNAVAILABLE' });
@@ -177,7 +219,12 @@ describe('control socket', () => {
     await start();
     const links: LinkEvent[] = [];
     const events: AgentEvent[] = [];
-    const attachment = attachToAgent({ socketPath: controlSocketPath(dir), onLink: (l) => links.push(l), onEvent: (e) => events.push(e), retryMs: 100 });
+    const attachment = attachToAgent({
+      socketPath: controlSocketPath(dir),
+      onLink: (l) => links.push(l),
+      onEvent: (e) => events.push(e),
+      retryMs: 100,
+    });
     try {
       await until('connected', () => links.some((l) => l.kind === 'connected'));
       await endpoint!.close();

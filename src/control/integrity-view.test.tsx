@@ -7,8 +7,15 @@ import { T0_MS, aMirrorView, aStatus, anOwnedView } from './testing.js';
 
 const DAY = 86_400_000;
 const integrity = toIntegrityView({
-  ...freshIntegrityRecord(), completedAtMs: T0_MS - 30 * DAY, lastVerifiedAtMs: T0_MS - 3 * DAY, repairing: true,
-  last: { atMs: T0_MS - 3 * DAY, code: 'BAD_PIECES', text: 'verify found 32768 of 1000000 bytes bad or missing; the daemon downloads them again' },
+  ...freshIntegrityRecord(),
+  completedAtMs: T0_MS - 30 * DAY,
+  lastVerifiedAtMs: T0_MS - 3 * DAY,
+  repairing: true,
+  last: {
+    atMs: T0_MS - 3 * DAY,
+    code: 'BAD_PIECES',
+    text: 'verify found 32768 of 1000000 bytes bad or missing; the daemon downloads them again',
+  },
 });
 
 describe('integrity in status and the dashboard detail view', () => {
@@ -20,7 +27,9 @@ describe('integrity in status and the dashboard detail view', () => {
   });
 
   it('the detail view of an owned torrent shows it too', () => {
-    const { lastFrame, unmount } = render(<Detail target={{ kind: 'owned', row: anOwnedView(1, { integrity }) }} pinned={false} nowMs={T0_MS} width={120} height={20} />);
+    const { lastFrame, unmount } = render(
+      <Detail target={{ kind: 'owned', row: anOwnedView(1, { integrity }) }} pinned={false} nowMs={T0_MS} width={120} height={20} />,
+    );
     expect(lastFrame()).toMatch(/integrity: last verified 3d\S* ago, repair under way; BAD_PIECES/);
     unmount();
     const fresh = render(<Detail target={{ kind: 'owned', row: anOwnedView(2) }} pinned={false} nowMs={T0_MS} width={120} height={20} />);

@@ -32,7 +32,8 @@ export function buildMirrorView(input: MirrorViewInput): MirrorView {
   let candidateTotal = 0;
   for (const d of plan.decisions) {
     if (d.isOwned) {
-      if (!input.appliedRemoves.has(d.infoHash)) owned.push(withIntegrity(ownedRow(d, byHash.get(d.infoHash), input.pins), input.integrity));
+      if (!input.appliedRemoves.has(d.infoHash))
+        owned.push(withIntegrity(ownedRow(d, byHash.get(d.infoHash), input.pins), input.integrity));
       continue;
     }
     if (input.appliedAdds.has(d.infoHash)) {

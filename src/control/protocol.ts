@@ -73,11 +73,12 @@ export function parseRequestLine(line: string): { ok: true; request: ControlRequ
   }
   const parsed = controlRequestSchema.safeParse(raw);
   if (parsed.success) return { ok: true, request: parsed.data };
-  const id = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'number' ? (raw as { id: number }).id : null;
+  const id =
+    typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'number' ? (raw as { id: number }).id : null;
   const issue = parsed.error.issues[0];
   return { ok: false, id, message: `bad request${issue ? ` at ${issue.path.join('.') || '(root)'}: ${issue.message}` : ''}` };
 }
 
 export function encodeLine(value: unknown): string {
-  return JSON.stringify(value) + '\n';
+  return `${JSON.stringify(value)}\n`;
 }

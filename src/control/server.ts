@@ -35,9 +35,13 @@ export async function startControlServer(options: ControlServerOptions): Promise
   const existing = await checkSocketFile(socketPath, { requirePrivate: false });
   if (existing.kind === 'ours') {
     if (await isListening(socketPath)) {
-      throw new SmartnodeError('CONTROL_REFUSED', `another smartnode agent is already running with this state directory (it answers on ${socketPath})`, {
-        hint: 'stop the other agent first, or give this one its own --state-dir',
-      });
+      throw new SmartnodeError(
+        'CONTROL_REFUSED',
+        `another smartnode agent is already running with this state directory (it answers on ${socketPath})`,
+        {
+          hint: 'stop the other agent first, or give this one its own --state-dir',
+        },
+      );
     }
     await unlink(socketPath); // stale: left by an agent that was killed
   }
@@ -59,7 +63,8 @@ export async function startControlServer(options: ControlServerOptions): Promise
     });
   } catch (error) {
     throw new SmartnodeError('CONTROL_REFUSED', `cannot listen on control socket ${socketPath}: ${(error as Error).message}`, {
-      hint: 'check that the state directory is writable by this user', cause: error,
+      hint: 'check that the state directory is writable by this user',
+      cause: error,
     });
   } finally {
     process.umask(previousUmask);
@@ -92,7 +97,11 @@ function serveConnection(socket: Socket, options: ControlServerOptions, onGone: 
       newline = buffer.indexOf('\n');
     }
     if (buffer.length > MAX_REQUEST_LINE_BYTES) {
-      send({ id: null, ok: false, error: { code: 'CONTROL_REFUSED', message: `request longer than ${MAX_REQUEST_LINE_BYTES} bytes`, retryable: false } });
+      send({
+        id: null,
+        ok: false,
+        error: { code: 'CONTROL_REFUSED', message: `request longer than ${MAX_REQUEST_LINE_BYTES} bytes`, retryable: false },
+      });
       socket.destroy();
     }
   });

@@ -21,34 +21,51 @@ export type SocketFileState = { kind: 'absent' } | { kind: 'ours' };
 /** Checks the socket file; throws CONTROL_REFUSED when it is not a socket this user owns. */
 export async function checkSocketFile(path: string, options: { requirePrivate: boolean }): Promise<SocketFileState> {
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
-    throw new SmartnodeError('CONTROL_REFUSED', `control socket path ${path} is longer than the ${MAX_SOCKET_PATH_BYTES} bytes a Unix socket path may have`, {
-      hint: 'use a shorter --state-dir',
-    });
+    throw new SmartnodeError(
+      'CONTROL_REFUSED',
+      `control socket path ${path} is longer than the ${MAX_SOCKET_PATH_BYTES} bytes a Unix socket path may have`,
+      {
+        hint: 'use a shorter --state-dir',
+      },
+    );
   }
-  let info;
+  let info: Awaited<ReturnType<typeof lstat>>;
   try {
     info = await lstat(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'absent' };
     throw new SmartnodeError('CONTROL_REFUSED', `cannot inspect control socket ${path}: ${(error as Error).message}`, {
-      hint: 'check the permissions of the state directory', cause: error,
+      hint: 'check the permissions of the state directory',
+      cause: error,
     });
   }
   if (!info.isSocket()) {
-    throw new SmartnodeError('CONTROL_REFUSED', `${path} is not a socket (it is a ${info.isFile() ? 'regular file' : info.isDirectory() ? 'directory' : 'special file'}); refusing to use or replace it`, {
-      hint: `move it away; the agent creates ${CONTROL_SOCKET_NAME} itself`,
-    });
+    throw new SmartnodeError(
+      'CONTROL_REFUSED',
+      `${path} is not a socket (it is a ${info.isFile() ? 'regular file' : info.isDirectory() ? 'directory' : 'special file'}); refusing to use or replace it`,
+      {
+        hint: `move it away; the agent creates ${CONTROL_SOCKET_NAME} itself`,
+      },
+    );
   }
   const uid = currentUid();
   if (uid !== null && info.uid !== uid) {
-    throw new SmartnodeError('CONTROL_REFUSED', `control socket ${path} is owned by uid ${info.uid}, not by you (uid ${uid}); refusing to attach to it`, {
-      hint: 'run this as the user that runs the agent (for a service: sudo -u <that user> smartnode ...)',
-    });
+    throw new SmartnodeError(
+      'CONTROL_REFUSED',
+      `control socket ${path} is owned by uid ${info.uid}, not by you (uid ${uid}); refusing to attach to it`,
+      {
+        hint: 'run this as the user that runs the agent (for a service: sudo -u <that user> smartnode ...)',
+      },
+    );
   }
   if (options.requirePrivate && (info.mode & 0o077) !== 0) {
-    throw new SmartnodeError('CONTROL_REFUSED', `control socket ${path} has mode ${(info.mode & 0o777).toString(8)}, expected 600 (only its owner may attach)`, {
-      hint: 'restart the agent: it recreates the socket with mode 600',
-    });
+    throw new SmartnodeError(
+      'CONTROL_REFUSED',
+      `control socket ${path} has mode ${(info.mode & 0o777).toString(8)}, expected 600 (only its owner may attach)`,
+      {
+        hint: 'restart the agent: it recreates the socket with mode 600',
+      },
+    );
   }
   return { kind: 'ours' };
 }

@@ -86,12 +86,27 @@ export interface StatusSnapshot {
   paused: boolean;
 }
 
-export function initialStatus(input: { nodeId: string; nowMs: number; pins: Iterable<InfoHash>; bans: Iterable<InfoHash>; paused: boolean; dryRun?: boolean }): StatusSnapshot {
+export function initialStatus(input: {
+  nodeId: string;
+  nowMs: number;
+  pins: Iterable<InfoHash>;
+  bans: Iterable<InfoHash>;
+  paused: boolean;
+  dryRun?: boolean;
+}): StatusSnapshot {
   return {
     protocol: STATUS_PROTOCOL,
     nodeId: input.nodeId,
     asOfMs: input.nowMs,
-    agent: { state: input.paused ? 'paused' : 'starting', tick: 0, lastTickAtMs: null, lastTickDurationMs: null, nextTickAtMs: null, lastError: null, dryRun: input.dryRun ?? false },
+    agent: {
+      state: input.paused ? 'paused' : 'starting',
+      tick: 0,
+      lastTickAtMs: null,
+      lastTickDurationMs: null,
+      nextTickAtMs: null,
+      lastError: null,
+      dryRun: input.dryRun ?? false,
+    },
     daemon: { state: 'unknown', version: null, rpcVersion: null, error: null },
     plan: null,
     mirror: null,
@@ -112,64 +127,161 @@ export function reduceStatus(s: StatusSnapshot, e: AgentEvent): StatusSnapshot {
       return { ...s, asOfMs, agent: { ...s.agent, state: s.paused ? 'paused' : 'ticking', tick: e.tick, nextTickAtMs: null } };
     case 'tick-finished':
       return {
-        ...s, asOfMs,
-        agent: { ...s.agent, state: s.paused ? 'paused' : 'running', tick: e.tick, lastTickAtMs: e.atMs, lastTickDurationMs: e.durationMs, lastError: null, dryRun: e.dryRun },
+        ...s,
+        asOfMs,
+        agent: {
+          ...s.agent,
+          state: s.paused ? 'paused' : 'running',
+          tick: e.tick,
+          lastTickAtMs: e.atMs,
+          lastTickDurationMs: e.durationMs,
+          lastError: null,
+          dryRun: e.dryRun,
+        },
         daemon: s.daemon.state === 'unreachable' ? { ...s.daemon, state: 'connected', error: null } : s.daemon,
       };
     case 'tick-failed': {
       const daemonDown = e.error.code.startsWith('DAEMON_');
       return {
-        ...s, asOfMs,
-        agent: { ...s.agent, state: s.paused ? 'paused' : 'error', tick: e.tick, lastTickAtMs: e.atMs, lastError: e.error, nextTickAtMs: e.atMs + e.retryInMs },
+        ...s,
+        asOfMs,
+        agent: {
+          ...s.agent,
+          state: s.paused ? 'paused' : 'error',
+          tick: e.tick,
+          lastTickAtMs: e.atMs,
+          lastError: e.error,
+          nextTickAtMs: e.atMs + e.retryInMs,
+        },
         daemon: daemonDown ? { ...s.daemon, state: 'unreachable', error: e.error } : s.daemon,
       };
     }
     case 'tick-scheduled':
-      return { ...s, asOfMs, agent: { ...s.agent, nextTickAtMs: e.nextTickAtMs, state: s.agent.state === 'starting' ? (s.paused ? 'paused' : 'running') : s.agent.state } };
+      return {
+        ...s,
+        asOfMs,
+        agent: {
+          ...s.agent,
+          nextTickAtMs: e.nextTickAtMs,
+          state: s.agent.state === 'starting' ? (s.paused ? 'paused' : 'running') : s.agent.state,
+        },
+      };
     case 'daemon-connected':
       return { ...s, asOfMs, daemon: { state: 'connected', version: e.version, rpcVersion: e.rpcVersion, error: null } };
     case 'paused':
       return {
-        ...s, asOfMs, paused: e.paused,
+        ...s,
+        asOfMs,
+        paused: e.paused,
         agent: { ...s.agent, state: e.paused ? 'paused' : s.agent.lastError !== null ? 'error' : 'running' },
       };
     case 'pin':
-      return { ...s, asOfMs, pins: toggled(s.pins, e.infoHash, e.pinned), mirror: s.mirror === null ? null : withPin(s.mirror, e.infoHash, e.pinned) };
+      return {
+        ...s,
+        asOfMs,
+        pins: toggled(s.pins, e.infoHash, e.pinned),
+        mirror: s.mirror === null ? null : withPin(s.mirror, e.infoHash, e.pinned),
+      };
     case 'ban':
       return { ...s, asOfMs, bans: toggled(s.bans, e.infoHash, e.banned) };
     case 'planned':
       return {
-        ...s, asOfMs,
-        plan: { atMs: e.atMs, candidates: e.candidates, desired: e.desired, adds: e.adds, removes: e.removes, capacityBytes: e.capacityBytes, committedBytes: e.committedBytes, ...(e.population === undefined ? {} : { population: e.population }) },
+        ...s,
+        asOfMs,
+        plan: {
+          atMs: e.atMs,
+          candidates: e.candidates,
+          desired: e.desired,
+          adds: e.adds,
+          removes: e.removes,
+          capacityBytes: e.capacityBytes,
+          committedBytes: e.committedBytes,
+          ...(e.population === undefined ? {} : { population: e.population }),
+        },
       };
     case 'mirror':
       return { ...s, asOfMs, mirror: e.view };
     case 'action':
-      return { ...s, asOfMs, decisions: appendCapped(s.decisions, {
-        atMs: e.atMs, kind: e.kind, infoHash: e.infoHash, name: e.name, sizeBytes: e.sizeBytes, reason: e.reason, dryRun: e.dryRun, error: null,
-      }) };
+      return {
+        ...s,
+        asOfMs,
+        decisions: appendCapped(s.decisions, {
+          atMs: e.atMs,
+          kind: e.kind,
+          infoHash: e.infoHash,
+          name: e.name,
+          sizeBytes: e.sizeBytes,
+          reason: e.reason,
+          dryRun: e.dryRun,
+          error: null,
+        }),
+      };
     case 'action-failed':
-      return { ...s, asOfMs, decisions: appendCapped(s.decisions, {
-        atMs: e.atMs, kind: e.kind, infoHash: e.infoHash, name: e.name, sizeBytes: 0, reason: null, dryRun: false, error: e.error,
-      }) };
+      return {
+        ...s,
+        asOfMs,
+        decisions: appendCapped(s.decisions, {
+          atMs: e.atMs,
+          kind: e.kind,
+          infoHash: e.infoHash,
+          name: e.name,
+          sizeBytes: 0,
+          reason: null,
+          dryRun: false,
+          error: e.error,
+        }),
+      };
     case 'feed-fetched':
-      return { ...s, asOfMs, feeds: withFeed(s.feeds, e.feedId, (f) => ({
-        ...f, lastFetchAtMs: e.atMs, lastOkAtMs: e.atMs, items: e.items, notModified: e.notModified, failures: 0, lastError: null,
-      })) };
+      return {
+        ...s,
+        asOfMs,
+        feeds: withFeed(s.feeds, e.feedId, (f) => ({
+          ...f,
+          lastFetchAtMs: e.atMs,
+          lastOkAtMs: e.atMs,
+          items: e.items,
+          notModified: e.notModified,
+          failures: 0,
+          lastError: null,
+        })),
+      };
     case 'feed-failed':
-      return { ...s, asOfMs, feeds: withFeed(s.feeds, e.feedId, (f) => ({
-        ...f, lastFetchAtMs: e.atMs, items: e.keptItems, failures: f.failures + 1, lastError: e.error,
-      })) };
+      return {
+        ...s,
+        asOfMs,
+        feeds: withFeed(s.feeds, e.feedId, (f) => ({
+          ...f,
+          lastFetchAtMs: e.atMs,
+          items: e.keptItems,
+          failures: f.failures + 1,
+          lastError: e.error,
+        })),
+      };
     case 'bandwidth': {
       const { type: _type, ...view } = e;
       return { ...s, asOfMs, bandwidth: view };
     }
     case 'policy-reloaded':
-      return notice(s, asOfMs, { atMs: e.atMs, kind: e.type, text: `policy reloaded: ${e.changed.join(', ') || 'no changes'}`, isError: false });
+      return notice(s, asOfMs, {
+        atMs: e.atMs,
+        kind: e.type,
+        text: `policy reloaded: ${e.changed.join(', ') || 'no changes'}`,
+        isError: false,
+      });
     case 'policy-reload-failed':
-      return notice(s, asOfMs, { atMs: e.atMs, kind: e.type, text: `policy edit refused, keeping the last good policy: ${e.error.message}`, isError: true });
+      return notice(s, asOfMs, {
+        atMs: e.atMs,
+        kind: e.type,
+        text: `policy edit refused, keeping the last good policy: ${e.error.message}`,
+        isError: true,
+      });
     case 'eviction-held':
-      return notice(s, asOfMs, { atMs: e.atMs, kind: e.type, text: `the plan would remove ${e.removes} torrents, ${Math.round(e.fraction * 100)}% of the mirror (limit ${Math.round(e.maxEvictFraction * 100)}%): held until confirmed (y on the dashboard)`, isError: true });
+      return notice(s, asOfMs, {
+        atMs: e.atMs,
+        kind: e.type,
+        text: `the plan would remove ${e.removes} torrents, ${Math.round(e.fraction * 100)}% of the mirror (limit ${Math.round(e.maxEvictFraction * 100)}%): held until confirmed (y on the dashboard)`,
+        isError: true,
+      });
     case 'adds-deferred':
       return notice(s, asOfMs, { atMs: e.atMs, kind: e.type, text: `${e.count} adds deferred [${e.code}]`, isError: false });
     case 'limits-warning':
@@ -201,7 +313,14 @@ function appendCapped(list: readonly DecisionEntry[], entry: DecisionEntry): Dec
 
 function withFeed(feeds: readonly FeedStatus[], feedId: string, update: (f: FeedStatus) => FeedStatus): FeedStatus[] {
   const existing = feeds.find((f) => f.feedId === feedId) ?? {
-    feedId, lastFetchAtMs: null, lastOkAtMs: null, items: 0, notModified: false, failures: 0, lastError: null, droppedItems: 0,
+    feedId,
+    lastFetchAtMs: null,
+    lastOkAtMs: null,
+    items: 0,
+    notModified: false,
+    failures: 0,
+    lastError: null,
+    droppedItems: 0,
   };
   const next = feeds.filter((f) => f.feedId !== feedId);
   next.push(update(existing));

@@ -55,11 +55,15 @@ export function openConnection(options: RpcHttpOptions, choice: DaemonProtocolCh
   const readVersion = async (call: RpcCall, protocol: DaemonProtocol): Promise<DaemonVersion> => {
     const parsed = SessionAnswer.safeParse(await call('session-get', { fields: VERSION_FIELDS }));
     if (!parsed.success) {
-      throw new SmartnodeError('DAEMON_PROTOCOL', `transmission-daemon at ${http.safeUrl} answered session-get (${protocol}) without version / rpc-version`, {
-        retryable: true,
-        hint: 'is this a transmission-daemon RPC endpoint? smartnode is tested with Transmission 3.00, 4.1.0-beta.2 and 4.1.x',
-        details: { url: http.safeUrl },
-      });
+      throw new SmartnodeError(
+        'DAEMON_PROTOCOL',
+        `transmission-daemon at ${http.safeUrl} answered session-get (${protocol}) without version / rpc-version`,
+        {
+          retryable: true,
+          hint: 'is this a transmission-daemon RPC endpoint? smartnode is tested with Transmission 3.00, 4.1.0-beta.2 and 4.1.x',
+          details: { url: http.safeUrl },
+        },
+      );
     }
     const semver = parsed.data['rpc-version-semver'] ?? null;
     return { version: parsed.data.version, rpcVersion: parsed.data['rpc-version'], rpcVersionSemver: semver, protocol };

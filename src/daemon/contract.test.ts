@@ -55,8 +55,7 @@ for (const l of LINES) {
       downloadDir: daemon.downloadDir,
       bandwidthGroups: l.line !== 'bookworm',
       expectedVersion: { version: l.version, protocol: l.protocol },
-      makeTorrent: (options) =>
-        createRealTorrent({ root: daemon.root, dataDir: daemon.downloadDir, withData: options?.withData ?? false }),
+      makeTorrent: (options) => createRealTorrent({ root: daemon.root, dataDir: daemon.downloadDir, withData: options?.withData ?? false }),
       dataExists: (name) => pathExists(join(daemon.downloadDir, name)),
       async corruptData(name) {
         const file = await open(join(daemon.downloadDir, name), 'r+');

@@ -159,7 +159,11 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
     it('verify finds damaged pieces: the torrent is no longer complete, with no error', async () => {
       const t = await f.makeTorrent({ withData: true });
       await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
-      await pollUntil(() => find(t.infoHash), (x) => x?.percentDone === 1 && x.status === 'seeding', 'verified complete');
+      await pollUntil(
+        () => find(t.infoHash),
+        (x) => x?.percentDone === 1 && x.status === 'seeding',
+        'verified complete',
+      );
       await f.corruptData(t.name);
       await f.port.verifyTorrent(t.infoHash);
       const after = await pollUntil(
@@ -175,10 +179,18 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
     it('verify of a torrent whose data vanished stops it with "No data found"', async () => {
       const t = await f.makeTorrent({ withData: true });
       await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
-      await pollUntil(() => find(t.infoHash), (x) => x?.percentDone === 1 && x.status === 'seeding', 'verified complete');
+      await pollUntil(
+        () => find(t.infoHash),
+        (x) => x?.percentDone === 1 && x.status === 'seeding',
+        'verified complete',
+      );
       await f.deleteData(t.name);
       await f.port.verifyTorrent(t.infoHash);
-      const after = await pollUntil(() => find(t.infoHash), (x) => x?.error === 3, 'a local error');
+      const after = await pollUntil(
+        () => find(t.infoHash),
+        (x) => x?.error === 3,
+        'a local error',
+      );
       // 3.00 says "No data found!", 4.1 "Paused torrent as no data was found!".
       expect(after?.errorString).toMatch(/no data (was )?found/i);
       expect(after?.status).toBe('stopped');
@@ -193,13 +205,21 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
       const gone = await f.makeTorrent({ withData: true });
       for (const t of [kept, gone]) {
         await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
-        await pollUntil(() => find(t.infoHash), (x) => x?.percentDone === 1, 'verify');
+        await pollUntil(
+          () => find(t.infoHash),
+          (x) => x?.percentDone === 1,
+          'verify',
+        );
       }
       await f.port.removeTorrent(kept.infoHash, { deleteData: false });
       await f.port.removeTorrent(gone.infoHash, { deleteData: true });
       expect(await find(kept.infoHash)).toBeUndefined();
       expect(await find(gone.infoHash)).toBeUndefined();
-      await pollUntil(() => f.dataExists(gone.name), (exists) => !exists, 'data file deleted');
+      await pollUntil(
+        () => f.dataExists(gone.name),
+        (exists) => !exists,
+        'data file deleted',
+      );
       expect(await f.dataExists(kept.name)).toBe(true);
     });
 
@@ -219,10 +239,24 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
       const b = await f.makeTorrent();
       for (const t of [a, b]) await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS, paused: true });
       const limitsOf = async (h: InfoHash) => (await f.port.listTorrentLimits()).find((x) => x.infoHash === h);
-      expect(await limitsOf(a.infoHash)).toMatchObject({ infoHash: a.infoHash, uploadBytesPerSec: null, downloadBytesPerSec: null, honorsSessionLimits: true });
-      await f.port.setTorrentLimits([a.infoHash, toInfoHash('22'.repeat(20))], { uploadBytesPerSec: 1_000_000, downloadBytesPerSec: 2_500, honorsSessionLimits: false });
+      expect(await limitsOf(a.infoHash)).toMatchObject({
+        infoHash: a.infoHash,
+        uploadBytesPerSec: null,
+        downloadBytesPerSec: null,
+        honorsSessionLimits: true,
+      });
+      await f.port.setTorrentLimits([a.infoHash, toInfoHash('22'.repeat(20))], {
+        uploadBytesPerSec: 1_000_000,
+        downloadBytesPerSec: 2_500,
+        honorsSessionLimits: false,
+      });
       // 2,500 B/s is sent as 2 kB/s and reads back so.
-      expect(await limitsOf(a.infoHash)).toMatchObject({ infoHash: a.infoHash, uploadBytesPerSec: 1_000_000, downloadBytesPerSec: 2_000, honorsSessionLimits: false });
+      expect(await limitsOf(a.infoHash)).toMatchObject({
+        infoHash: a.infoHash,
+        uploadBytesPerSec: 1_000_000,
+        downloadBytesPerSec: 2_000,
+        honorsSessionLimits: false,
+      });
       expect(await limitsOf(b.infoHash)).toMatchObject({ uploadBytesPerSec: null, downloadBytesPerSec: null, honorsSessionLimits: true });
       await f.port.setTorrentLimits([a.infoHash], { uploadBytesPerSec: 0, downloadBytesPerSec: null, honorsSessionLimits: true });
       expect(await limitsOf(a.infoHash)).toMatchObject({ uploadBytesPerSec: 0, downloadBytesPerSec: null, honorsSessionLimits: true });
@@ -293,7 +327,11 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
       }
       // Same client, new daemon session: keyed by info-hash, labels kept. 3.00 answers RPC
       // some tens of ms before it has loaded its torrents (an empty list at first), so poll.
-      const back = await pollUntil(() => find(t.infoHash), (x) => x !== undefined, 'torrents reloaded after restart');
+      const back = await pollUntil(
+        () => find(t.infoHash),
+        (x) => x !== undefined,
+        'torrents reloaded after restart',
+      );
       expect(back?.labels).toEqual(LABELS);
     });
   });

@@ -100,7 +100,8 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
   const groupLimits = new Map<string, RateLimits>();
   const groupOf = new Map<InfoHash, string>();
   const requireGroups = (method: string): void => {
-    if (!hasGroups) throw new SmartnodeError('DAEMON_RPC', `memory daemon refused ${method}: "method name not recognized"`, { details: { method } });
+    if (!hasGroups)
+      throw new SmartnodeError('DAEMON_RPC', `memory daemon refused ${method}: "method name not recognized"`, { details: { method } });
   };
   const cumulative = { uploadedBytes: 0, downloadedBytes: 0 };
   let current = { uploadedBytes: 0, downloadedBytes: 0 };
@@ -207,7 +208,7 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
     },
     async addTorrent(request: AddTorrentRequest) {
       enter('addTorrent', clientPassword);
-      let summary;
+      let summary: ReturnType<typeof readMetainfoSummary>;
       try {
         summary = readMetainfoSummary(request.metainfo);
       } catch (error) {
@@ -286,12 +287,19 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
     },
     async listTorrentLimits() {
       enter('listTorrentLimits', clientPassword);
-      return [...torrents.values()].map((t) => ({ infoHash: t.infoHash, ...t.limits, group: hasGroups ? (groupOf.get(t.infoHash) ?? '') : null }));
+      return [...torrents.values()].map((t) => ({
+        infoHash: t.infoHash,
+        ...t.limits,
+        group: hasGroups ? (groupOf.get(t.infoHash) ?? '') : null,
+      }));
     },
     async setBandwidthGroup(name, limits) {
       enter('setBandwidthGroup', clientPassword);
       requireGroups('group-set');
-      groupLimits.set(name, { uploadBytesPerSec: roundTrip(limits.uploadBytesPerSec), downloadBytesPerSec: roundTrip(limits.downloadBytesPerSec) });
+      groupLimits.set(name, {
+        uploadBytesPerSec: roundTrip(limits.uploadBytesPerSec),
+        downloadBytesPerSec: roundTrip(limits.downloadBytesPerSec),
+      });
     },
     async readBandwidthGroup(name) {
       enter('readBandwidthGroup', clientPassword);
@@ -322,7 +330,10 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
     },
     async setSessionLimits(limits) {
       enter('setSessionLimits', clientPassword);
-      sessionLimits = { uploadBytesPerSec: roundTrip(limits.uploadBytesPerSec), downloadBytesPerSec: roundTrip(limits.downloadBytesPerSec) };
+      sessionLimits = {
+        uploadBytesPerSec: roundTrip(limits.uploadBytesPerSec),
+        downloadBytesPerSec: roundTrip(limits.downloadBytesPerSec),
+      };
     },
     async readSessionStats() {
       enter('readSessionStats', clientPassword);
@@ -410,7 +421,8 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
 
 const PIECE_BYTES = 16 * 1024;
 /** Transmission 3.00's words for a torrent whose data is gone (error 3, a local error). */
-const NO_DATA_FOUND = 'No data found! Ensure your drives are connected or use "Set Location". To re-download, remove the torrent and re-add it.';
+const NO_DATA_FOUND =
+  'No data found! Ensure your drives are connected or use "Set Location". To re-download, remove the torrent and re-add it.';
 
 function joinPath(dir: string, name: string): string {
   const base = normalize(dir);

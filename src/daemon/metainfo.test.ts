@@ -17,9 +17,21 @@ describe('metainfo', () => {
     const bytes = encodeBencode({
       announce: 'http://a/1',
       'announce-list': [['http://b/1', 'http://b/2'], ['http://c/1']],
-      info: { name: 'dir', 'piece length': 16384, pieces: new Uint8Array(20), files: [{ length: 3, path: ['x'] }, { length: 4, path: ['y'] }] },
+      info: {
+        name: 'dir',
+        'piece length': 16384,
+        pieces: new Uint8Array(20),
+        files: [
+          { length: 3, path: ['x'] },
+          { length: 4, path: ['y'] },
+        ],
+      },
     });
-    expect(readMetainfoSummary(bytes)).toMatchObject({ name: 'dir', sizeBytes: 7, announceUrls: ['http://b/1', 'http://b/2', 'http://c/1'] });
+    expect(readMetainfoSummary(bytes)).toMatchObject({
+      name: 'dir',
+      sizeBytes: 7,
+      announceUrls: ['http://b/1', 'http://b/2', 'http://c/1'],
+    });
   });
 
   it('says what is missing', () => {

@@ -5,8 +5,14 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  bencodeSafeInteger, decodeBencode, encodeBencode, infoHashFromBytes, isBDict,
-  type BDict, type BencodeInput, type InfoHash,
+  bencodeSafeInteger,
+  decodeBencode,
+  encodeBencode,
+  infoHashFromBytes,
+  isBDict,
+  type BDict,
+  type BencodeInput,
+  type InfoHash,
 } from '../shared/index.js';
 
 export interface MetainfoSummary {

@@ -140,14 +140,7 @@ export interface DaemonVersion {
 export type DaemonProtocol = 'legacy' | 'json-rpc';
 
 /** Transmission's status codes (RPC spec 3.3). */
-export type TorrentStatus =
-  | 'stopped'
-  | 'check-wait'
-  | 'checking'
-  | 'download-wait'
-  | 'downloading'
-  | 'seed-wait'
-  | 'seeding';
+export type TorrentStatus = 'stopped' | 'check-wait' | 'checking' | 'download-wait' | 'downloading' | 'seed-wait' | 'seeding';
 
 export interface TrackerCounts {
   announce: string;

@@ -27,7 +27,11 @@ export function describeRelease(v: DaemonVersion): DaemonRelease {
   if (r === null) return { line: `${v.version} (unrecognised version string)`, tested: false, defects: [] };
   const name = v.version.trim().split(/\s/)[0] ?? v.version;
   if (r.major < 3) {
-    return { line: `${v.version} (older than 3.00; not tested)`, tested: false, defects: ['labels may be missing (rpc-version < 16): smartnode cannot mark what it owns; upgrade to 3.00 or newer'] };
+    return {
+      line: `${v.version} (older than 3.00; not tested)`,
+      tested: false,
+      defects: ['labels may be missing (rpc-version < 16): smartnode cannot mark what it owns; upgrade to 3.00 or newer'],
+    };
   }
   if (r.major === 3) {
     return {
@@ -40,7 +44,8 @@ export function describeRelease(v: DaemonVersion): DaemonRelease {
     };
   }
   if (r.major === 4 && r.minor === 0) {
-    const defects = r.patch <= 1 ? ['4.0.0 and 4.0.1 answer torrent-get `wanted` as booleans (4.0.2 restored 0/1); smartnode does not read it'] : [];
+    const defects =
+      r.patch <= 1 ? ['4.0.0 and 4.0.1 answer torrent-get `wanted` as booleans (4.0.2 restored 0/1); smartnode does not read it'] : [];
     return { line: `${name} (Ubuntu 24.04's line; not tested here, ${protocol})`, tested: false, defects };
   }
   if (r.major === 4 && r.minor === 1 && r.pre !== '') {

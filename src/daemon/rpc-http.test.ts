@@ -29,17 +29,59 @@ async function serve(handler: (res: ServerResponse) => void): Promise<string> {
 }
 
 async function failure(promise: Promise<unknown>): Promise<SmartnodeError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(SmartnodeError);
   return error as SmartnodeError;
 }
 
 /** A torrent-get answer in table form shaped like 3.00's, with five trackers a torrent. */
 function tableAnswer(torrents: number): string {
-  const tracker = { announce: 'http://tracker.example.org:6969/announce', host: 'http://tracker.example.org:6969', id: 0, lastAnnounceResult: 'Success', lastAnnounceTime: 1700000000, lastScrapeResult: '', lastScrapeTime: 1700000000, leecherCount: 3, seederCount: 12, downloadCount: 140, tier: 0, announceState: 1, scrapeState: 1, hasAnnounced: true, hasScraped: true, isBackup: false, lastAnnounceSucceeded: true, lastAnnouncePeerCount: 50, lastScrapeSucceeded: true, lastScrapeTimedOut: false, nextAnnounceTime: 1700001800, nextScrapeTime: 1700001800, lastAnnounceStartTime: 1700000000, lastAnnounceTimedOut: false, lastScrapeStartTime: 1700000000 };
-  const rows: unknown[][] = [['hashString', 'name', 'status', 'percentDone', 'sizeWhenDone', 'leftUntilDone', 'labels', 'downloadDir', 'addedDate', 'trackerStats']];
+  const tracker = {
+    announce: 'http://tracker.example.org:6969/announce',
+    host: 'http://tracker.example.org:6969',
+    id: 0,
+    lastAnnounceResult: 'Success',
+    lastAnnounceTime: 1700000000,
+    lastScrapeResult: '',
+    lastScrapeTime: 1700000000,
+    leecherCount: 3,
+    seederCount: 12,
+    downloadCount: 140,
+    tier: 0,
+    announceState: 1,
+    scrapeState: 1,
+    hasAnnounced: true,
+    hasScraped: true,
+    isBackup: false,
+    lastAnnounceSucceeded: true,
+    lastAnnouncePeerCount: 50,
+    lastScrapeSucceeded: true,
+    lastScrapeTimedOut: false,
+    nextAnnounceTime: 1700001800,
+    nextScrapeTime: 1700001800,
+    lastAnnounceStartTime: 1700000000,
+    lastAnnounceTimedOut: false,
+    lastScrapeStartTime: 1700000000,
+  };
+  const rows: unknown[][] = [
+    ['hashString', 'name', 'status', 'percentDone', 'sizeWhenDone', 'leftUntilDone', 'labels', 'downloadDir', 'addedDate', 'trackerStats'],
+  ];
   for (let i = 0; i < torrents; i++) {
-    rows.push([i.toString(16).padStart(40, '0'), `Dataset ${i}: a research collection`, 6, 1, 1e10, 0, ['smartnode'], `/srv/smartnode/${i.toString(16).padStart(40, '0')}`, 1700000000, Array.from({ length: 5 }, (_, id) => ({ ...tracker, id }))]);
+    rows.push([
+      i.toString(16).padStart(40, '0'),
+      `Dataset ${i}: a research collection`,
+      6,
+      1,
+      1e10,
+      0,
+      ['smartnode'],
+      `/srv/smartnode/${i.toString(16).padStart(40, '0')}`,
+      1700000000,
+      Array.from({ length: 5 }, (_, id) => ({ ...tracker, id })),
+    ]);
   }
   return JSON.stringify({ result: 'success', arguments: { torrents: rows } });
 }
@@ -51,7 +93,9 @@ describe('RPC transport: the answer size cap', () => {
       res.write('{"result":"success","arguments":{"torrents":[');
       const chunk = Buffer.from('"x",'.repeat(16_384));
       const pump = (): void => {
-        while (!res.destroyed && res.write(chunk)) { /* fill the socket */ }
+        while (!res.destroyed && res.write(chunk)) {
+          /* fill the socket */
+        }
         if (!res.destroyed) res.once('drain', pump);
       };
       pump();
@@ -79,7 +123,14 @@ describe('RPC transport: the deadline covers the body', () => {
   for (const encoding of ['identity', 'gzip', 'deflate', 'br'] as const) {
     it(`fails at the deadline when the answer stalls mid-body (${encoding})`, async () => {
       const whole = Buffer.from(tableAnswer(300));
-      const encoded = encoding === 'gzip' ? zlib.gzipSync(whole) : encoding === 'deflate' ? zlib.deflateSync(whole) : encoding === 'br' ? zlib.brotliCompressSync(whole) : whole;
+      const encoded =
+        encoding === 'gzip'
+          ? zlib.gzipSync(whole)
+          : encoding === 'deflate'
+            ? zlib.deflateSync(whole)
+            : encoding === 'br'
+              ? zlib.brotliCompressSync(whole)
+              : whole;
       const url = await serve((res) => {
         res.writeHead(200, { 'content-type': 'application/json', ...(encoding === 'identity' ? {} : { 'content-encoding': encoding }) });
         res.write(encoded.subarray(0, Math.floor(encoded.length / 2)));

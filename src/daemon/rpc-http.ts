@@ -81,13 +81,17 @@ export function createRpcHttp(options: RpcHttpOptions): RpcHttp {
     if (sessionId !== undefined) headers['x-transmission-session-id'] = sessionId;
     if (authorization !== undefined) headers['authorization'] = authorization;
     try {
-      return await transport(url, { method: 'POST', headers, body, timeoutMs: options.timeoutMs, maxBytes: maxAnswerBytes }, async (head, answer) => {
-        const session = head.header(SESSION_HEADER);
-        rpcVersionHeader = head.header(RPC_VERSION_HEADER) ?? rpcVersionHeader;
-        // Only a 2xx body is read: an error page or a 409 says all it has in its status.
-        if (head.status < 200 || head.status > 299) return { status: head.status, session, text: '' };
-        return { status: head.status, session, text: new TextDecoder().decode(await answer.bytes()) };
-      });
+      return await transport(
+        url,
+        { method: 'POST', headers, body, timeoutMs: options.timeoutMs, maxBytes: maxAnswerBytes },
+        async (head, answer) => {
+          const session = head.header(SESSION_HEADER);
+          rpcVersionHeader = head.header(RPC_VERSION_HEADER) ?? rpcVersionHeader;
+          // Only a 2xx body is read: an error page or a 409 says all it has in its status.
+          if (head.status < 200 || head.status > 299) return { status: head.status, session, text: '' };
+          return { status: head.status, session, text: new TextDecoder().decode(await answer.bytes()) };
+        },
+      );
     } catch (error) {
       if (error instanceof HttpReadError && error.kind === 'too-large') throw tooLarge(error, method);
       throw unreachable(error, method, error instanceof HttpReadError && error.kind === 'timeout');
@@ -95,28 +99,26 @@ export function createRpcHttp(options: RpcHttpOptions): RpcHttp {
   };
 
   const tooLarge = (error: HttpReadError, method: string): SmartnodeError =>
-    new SmartnodeError('DAEMON_PROTOCOL', `transmission-daemon at ${safeUrl} sent an answer larger than ${maxAnswerBytes} bytes (${method}); refused while reading${error.info.declaredBytes === undefined ? '' : ` (it declared ${error.info.declaredBytes} bytes)`}`, {
-      retryable: true,
-      hint: 'a daemon holding very many torrents needs a larger cap: raise limits.rpcAnswerMaxBytes in the policy; otherwise check that the URL points at transmission-daemon and not at another service',
-      details: { url: safeUrl, method, maxAnswerBytes },
-    });
-
-  const unreachable = (error: unknown, method: string, timedOut: boolean): SmartnodeError => {
-    const reason = timedOut
-      ? `no answer within ${options.timeoutMs} ms`
-      : redactText(describeNetworkError(error), secrets);
-    return new SmartnodeError(
-      'DAEMON_UNREACHABLE',
-      `transmission-daemon at ${safeUrl} is unreachable (${method}): ${reason}`,
+    new SmartnodeError(
+      'DAEMON_PROTOCOL',
+      `transmission-daemon at ${safeUrl} sent an answer larger than ${maxAnswerBytes} bytes (${method}); refused while reading${error.info.declaredBytes === undefined ? '' : ` (it declared ${error.info.declaredBytes} bytes)`}`,
       {
         retryable: true,
-        cause: error,
-        hint: timedOut
-          ? 'the daemon may be busy (verifying) or stuck; it is retried next tick. If it persists, check the daemon log and raise the RPC timeout'
-          : 'is transmission-daemon running? Check that the URL matches rpc-bind-address and rpc-port in its settings.json',
-        details: { url: safeUrl, method },
+        hint: 'a daemon holding very many torrents needs a larger cap: raise limits.rpcAnswerMaxBytes in the policy; otherwise check that the URL points at transmission-daemon and not at another service',
+        details: { url: safeUrl, method, maxAnswerBytes },
       },
     );
+
+  const unreachable = (error: unknown, method: string, timedOut: boolean): SmartnodeError => {
+    const reason = timedOut ? `no answer within ${options.timeoutMs} ms` : redactText(describeNetworkError(error), secrets);
+    return new SmartnodeError('DAEMON_UNREACHABLE', `transmission-daemon at ${safeUrl} is unreachable (${method}): ${reason}`, {
+      retryable: true,
+      cause: error,
+      hint: timedOut
+        ? 'the daemon may be busy (verifying) or stuck; it is retried next tick. If it persists, check the daemon log and raise the RPC timeout'
+        : 'is transmission-daemon running? Check that the URL matches rpc-bind-address and rpc-port in its settings.json',
+      details: { url: safeUrl, method },
+    });
   };
 
   return {
@@ -189,26 +191,34 @@ function httpError(status: number, safeUrl: string, method: string, afterRefused
   if (status === 401) {
     return new SmartnodeError('DAEMON_AUTH', `transmission-daemon at ${safeUrl} refused the RPC username or password (HTTP 401)`, {
       details,
-      hint: 'check the username and the password (its environment variable or file named in the policy) against rpc-username and rpc-password in the daemon\'s settings.json',
+      hint: "check the username and the password (its environment variable or file named in the policy) against rpc-username and rpc-password in the daemon's settings.json",
     });
   }
   if (status === 403 && afterRefusedLogin) return lockedOut(safeUrl, details);
   if (status === 403) {
-    return new SmartnodeError('DAEMON_FORBIDDEN', `transmission-daemon at ${safeUrl} refused this client's address (HTTP 403, rpc-whitelist)`, {
-      details,
-      hint: 'if this client\'s address is in the whitelist, the daemon (4.x) may instead have locked out every client after too many failed logins (anti-brute-force): restart the daemon and fix the password. Otherwise stop the daemon (e.g. `sudo systemctl stop transmission-daemon`: it rewrites settings.json on exit, so edits made while it runs are lost), add this machine\'s address to "rpc-whitelist" in settings.json (comma-separated, wildcards like 192.168.*.* allowed), then start the daemon again',
-    });
+    return new SmartnodeError(
+      'DAEMON_FORBIDDEN',
+      `transmission-daemon at ${safeUrl} refused this client's address (HTTP 403, rpc-whitelist)`,
+      {
+        details,
+        hint: 'if this client\'s address is in the whitelist, the daemon (4.x) may instead have locked out every client after too many failed logins (anti-brute-force): restart the daemon and fix the password. Otherwise stop the daemon (e.g. `sudo systemctl stop transmission-daemon`: it rewrites settings.json on exit, so edits made while it runs are lost), add this machine\'s address to "rpc-whitelist" in settings.json (comma-separated, wildcards like 192.168.*.* allowed), then start the daemon again',
+      },
+    );
   }
   if (status === 421) {
-    return new SmartnodeError('DAEMON_FORBIDDEN', `transmission-daemon at ${safeUrl} refused the host name in the URL (HTTP 421, rpc-host-whitelist)`, {
-      details,
-      hint: 'use the daemon\'s IP address in the URL, or stop the daemon, add the host name to "rpc-host-whitelist" in settings.json, and start it again',
-    });
+    return new SmartnodeError(
+      'DAEMON_FORBIDDEN',
+      `transmission-daemon at ${safeUrl} refused the host name in the URL (HTTP 421, rpc-host-whitelist)`,
+      {
+        details,
+        hint: 'use the daemon\'s IP address in the URL, or stop the daemon, add the host name to "rpc-host-whitelist" in settings.json, and start it again',
+      },
+    );
   }
   return new SmartnodeError('DAEMON_PROTOCOL', `transmission-daemon at ${safeUrl} answered HTTP ${status} (${method})`, {
     details,
     retryable: status >= 500,
-    hint: status === 404 ? 'the RPC path is usually /transmission/rpc' : 'check that the URL points at transmission-daemon\'s RPC endpoint',
+    hint: status === 404 ? 'the RPC path is usually /transmission/rpc' : "check that the URL points at transmission-daemon's RPC endpoint",
   });
 }
 
@@ -218,10 +228,14 @@ function httpError(status: number, safeUrl: string, method: string, afterRefused
  * password counted towards it), so this is not retryable and says what to do.
  */
 export function lockedOut(safeUrl: string, details: Record<string, unknown>): SmartnodeError {
-  return new SmartnodeError('DAEMON_LOCKED_OUT', `transmission-daemon at ${safeUrl} locked out RPC clients after failed logins (HTTP 403 after 401: anti-brute-force protection)`, {
-    details,
-    hint: 'the daemon refuses everyone until it restarts: fix the RPC password first (rpc-password in settings.json and the password file or variable the policy names), then restart the daemon (e.g. `sudo systemctl restart transmission-daemon`); smartnode stops retrying meanwhile',
-  });
+  return new SmartnodeError(
+    'DAEMON_LOCKED_OUT',
+    `transmission-daemon at ${safeUrl} locked out RPC clients after failed logins (HTTP 403 after 401: anti-brute-force protection)`,
+    {
+      details,
+      hint: 'the daemon refuses everyone until it restarts: fix the RPC password first (rpc-password in settings.json and the password file or variable the policy names), then restart the daemon (e.g. `sudo systemctl restart transmission-daemon`); smartnode stops retrying meanwhile',
+    },
+  );
 }
 
 /** fetch() says "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND, ...) is in cause. */

@@ -12,7 +12,9 @@ import { createRpcHttp } from './rpc-http.js';
 import { createJsonRpc } from './rpc-jsonrpc.js';
 import { renameKeys, toSnakeCase } from './rpc-methods.js';
 
-interface Seen { body: Record<string, unknown> }
+interface Seen {
+  body: Record<string, unknown>;
+}
 const servers: Server[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) {
@@ -22,7 +24,10 @@ afterEach(async () => {
 });
 
 /** A daemon that sends `header` (X-Transmission-Rpc-Version) with the 409 and every answer. */
-async function serve(header: string | null, answer: (body: Record<string, unknown>) => { status?: number; body?: unknown }): Promise<{ url: string; seen: Seen[] }> {
+async function serve(
+  header: string | null,
+  answer: (body: Record<string, unknown>) => { status?: number; body?: unknown },
+): Promise<{ url: string; seen: Seen[] }> {
   const seen: Seen[] = [];
   const server = createServer((req, res) => {
     let text = '';
@@ -53,31 +58,74 @@ const legacySession = (version: string, rpc: number, semver: string) => (b: Reco
 
 describe('names between the dialects', () => {
   it('maps old names to snake_case mechanically', () => {
-    expect(['torrent-get', 'hashString', 'download-dir', 'delete-local-data', 'rateToClient', 'rpc-version-semver', 'size-bytes'].map(toSnakeCase))
-      .toEqual(['torrent_get', 'hash_string', 'download_dir', 'delete_local_data', 'rate_to_client', 'rpc_version_semver', 'size_bytes']);
+    expect(
+      ['torrent-get', 'hashString', 'download-dir', 'delete-local-data', 'rateToClient', 'rpc-version-semver', 'size-bytes'].map(
+        toSnakeCase,
+      ),
+    ).toEqual(['torrent_get', 'hash_string', 'download_dir', 'delete_local_data', 'rate_to_client', 'rpc_version_semver', 'size_bytes']);
   });
   it('renames keys deeply and `fields` lists, never values', () => {
-    expect(renameKeys({ ids: ['abcDef'], fields: ['hashString'], labels: ['feed:x-y'], 'download-dir': '/d' }, toSnakeCase, true))
-      .toEqual({ ids: ['abcDef'], fields: ['hash_string'], labels: ['feed:x-y'], download_dir: '/d' });
+    expect(renameKeys({ ids: ['abcDef'], fields: ['hashString'], labels: ['feed:x-y'], 'download-dir': '/d' }, toSnakeCase, true)).toEqual({
+      ids: ['abcDef'],
+      fields: ['hash_string'],
+      labels: ['feed:x-y'],
+      download_dir: '/d',
+    });
   });
 });
 
 describe('JSON-RPC 2.0 dialect', () => {
   it('sends jsonrpc, a snake_case method and params, an id, and renames the answer back', async () => {
-    const server = await serve('6.0.1', (b) => ({ body: { jsonrpc: '2.0', id: b['id'], result: { torrents: [['hash_string', 'percent_done'], ['ab', 1]] } } }));
+    const server = await serve('6.0.1', (b) => ({
+      body: {
+        jsonrpc: '2.0',
+        id: b['id'],
+        result: {
+          torrents: [
+            ['hash_string', 'percent_done'],
+            ['ab', 1],
+          ],
+        },
+      },
+    }));
     const call = createJsonRpc(createRpcHttp({ url: server.url, timeoutMs: 2000 }));
     const answer = await call('torrent-get', { format: 'table', fields: ['hashString', 'percentDone'] });
-    expect(answer).toEqual({ torrents: [['hashString', 'percentDone'], ['ab', 1]] });
-    expect(server.seen[0]?.body).toEqual({ jsonrpc: '2.0', method: 'torrent_get', params: { format: 'table', fields: ['hash_string', 'percent_done'] }, id: 1 });
+    expect(answer).toEqual({
+      torrents: [
+        ['hashString', 'percentDone'],
+        ['ab', 1],
+      ],
+    });
+    expect(server.seen[0]?.body).toEqual({
+      jsonrpc: '2.0',
+      method: 'torrent_get',
+      params: { format: 'table', fields: ['hash_string', 'percent_done'] },
+      id: 1,
+    });
   });
 
-  it('turns the error object into DAEMON_RPC with the daemon\'s error_string and code', async () => {
-    const server = await serve('6.0.1', (b) => ({ body: { jsonrpc: '2.0', id: b['id'], error: { code: 5, message: 'system error', data: { error_string: 'No such file or directory', result: { path: '/x', size_bytes: -1 } } } } }));
+  it("turns the error object into DAEMON_RPC with the daemon's error_string and code", async () => {
+    const server = await serve('6.0.1', (b) => ({
+      body: {
+        jsonrpc: '2.0',
+        id: b['id'],
+        error: {
+          code: 5,
+          message: 'system error',
+          data: { error_string: 'No such file or directory', result: { path: '/x', size_bytes: -1 } },
+        },
+      },
+    }));
     const call = createJsonRpc(createRpcHttp({ url: server.url, timeoutMs: 2000 }));
-    const error = await call('free-space', { path: '/x' }).then(() => undefined, (e: unknown) => e);
+    const error = await call('free-space', { path: '/x' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(SmartnodeError);
     expect((error as SmartnodeError).code).toBe('DAEMON_RPC');
-    expect((error as SmartnodeError).message).toBe('transmission-daemon refused free-space: "No such file or directory" (JSON-RPC error 5)');
+    expect((error as SmartnodeError).message).toBe(
+      'transmission-daemon refused free-space: "No such file or directory" (JSON-RPC error 5)',
+    );
     expect((error as SmartnodeError).details?.['arguments']).toEqual({ path: '/x', 'size-bytes': -1 });
   });
 
@@ -100,13 +148,24 @@ describe('JSON-RPC 2.0 dialect', () => {
 
 describe('the dialect, chosen per daemon', () => {
   it('reads the semver, never the integer', () => {
-    expect([speaksJsonRpc('6.0.0'), speaksJsonRpc('6.0.1'), speaksJsonRpc('5.4.0'), speaksJsonRpc(null), speaksJsonRpc('junk')]).toEqual([true, true, false, false, false]);
+    expect([speaksJsonRpc('6.0.0'), speaksJsonRpc('6.0.1'), speaksJsonRpc('5.4.0'), speaksJsonRpc(null), speaksJsonRpc('junk')]).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('4.1.x (the 409 says 6.0.1): JSON-RPC; 4.1.0-beta.2 (rpc-version 18, semver 5.4.0): the old protocol', async () => {
     const json = await serve('6.0.1', legacySession('4.1.4 (a6d907d9ea)', 19, '6.0.1'));
     const c1 = openConnection({ url: json.url, timeoutMs: 2000 }, 'auto');
-    expect((await c1.ready()).version).toEqual({ version: '4.1.4 (a6d907d9ea)', rpcVersion: 19, rpcVersionSemver: '6.0.1', protocol: 'json-rpc' });
+    expect((await c1.ready()).version).toEqual({
+      version: '4.1.4 (a6d907d9ea)',
+      rpcVersion: 19,
+      rpcVersionSemver: '6.0.1',
+      protocol: 'json-rpc',
+    });
     await (await c1.ready()).call('session-stats', {}).catch(() => undefined);
     expect(json.seen.map((s) => 'jsonrpc' in s.body)).toEqual([false, true]);
 
@@ -127,7 +186,8 @@ describe('the dialect, chosen per daemon', () => {
     const server = await serve('7.0.0', (b) =>
       'jsonrpc' in b
         ? { body: { jsonrpc: '2.0', id: b['id'], result: { version: '5.0.0 (x)', rpc_version: 20, rpc_version_semver: '7.0.0' } } }
-        : { body: { result: 'the old protocol is gone' } });
+        : { body: { result: 'the old protocol is gone' } },
+    );
     const found = await openConnection({ url: server.url, timeoutMs: 2000 }, 'auto').ready();
     expect(found.version).toMatchObject({ version: '5.0.0 (x)', protocol: 'json-rpc' });
   });

@@ -17,7 +17,10 @@ import { oldNamesFor, renameKeys, renameTableHeader, toSnakeCase, type RpcArgume
 const ErrorObject = z.object({
   code: z.number().int(),
   message: z.string(),
-  data: z.object({ error_string: z.string().optional(), result: z.record(z.string(), z.unknown()).optional() }).loose().optional(),
+  data: z
+    .object({ error_string: z.string().optional(), result: z.record(z.string(), z.unknown()).optional() })
+    .loose()
+    .optional(),
 });
 const Response = z.union([
   z.object({ jsonrpc: z.literal('2.0'), result: z.record(z.string(), z.unknown()), id: z.unknown() }),
@@ -39,18 +42,26 @@ export function createJsonRpc(http: RpcHttp): RpcCall & { notify(method: RpcMeth
     const text = await http.post(body(method, args, id), method);
     const parsed = Response.safeParse(parseAnswer(http, method, text, ' (JSON-RPC)'));
     if (!parsed.success) {
-      throw new SmartnodeError('DAEMON_PROTOCOL', `${http.safeUrl} answered ${method} without a JSON-RPC 2.0 result or error: ${JSON.stringify(text.slice(0, 80))}`, {
-        retryable: true,
-        hint: 'the daemon may not speak JSON-RPC 2.0 (Transmission 4.1.0 or newer does); set daemon.protocol: legacy in the policy, or auto',
-        details: { url: http.safeUrl, method },
-      });
+      throw new SmartnodeError(
+        'DAEMON_PROTOCOL',
+        `${http.safeUrl} answered ${method} without a JSON-RPC 2.0 result or error: ${JSON.stringify(text.slice(0, 80))}`,
+        {
+          retryable: true,
+          hint: 'the daemon may not speak JSON-RPC 2.0 (Transmission 4.1.0 or newer does); set daemon.protocol: legacy in the policy, or auto',
+          details: { url: http.safeUrl, method },
+        },
+      );
     }
     if (parsed.data.id !== id) {
-      throw new SmartnodeError('DAEMON_PROTOCOL', `${http.safeUrl} answered ${method} with id ${JSON.stringify(parsed.data.id)}, not ${id}`, {
-        retryable: true,
-        hint: 'a proxy between smartnode and the daemon may be mixing up answers',
-        details: { url: http.safeUrl, method },
-      });
+      throw new SmartnodeError(
+        'DAEMON_PROTOCOL',
+        `${http.safeUrl} answered ${method} with id ${JSON.stringify(parsed.data.id)}, not ${id}`,
+        {
+          retryable: true,
+          hint: 'a proxy between smartnode and the daemon may be mixing up answers',
+          details: { url: http.safeUrl, method },
+        },
+      );
     }
     const names = oldNamesFor(method, args);
     const back = (key: string): string => names.get(key) ?? key;
@@ -59,7 +70,7 @@ export function createJsonRpc(http: RpcHttp): RpcCall & { notify(method: RpcMeth
       // The old protocol's `result` text is error_string when there is one, else the message.
       const result = data?.error_string ?? message;
       throw new SmartnodeError('DAEMON_RPC', `transmission-daemon refused ${method}: "${result}" (JSON-RPC error ${code})`, {
-        hint: 'the daemon\'s own words are quoted; its log (journalctl -u transmission-daemon) may say more',
+        hint: "the daemon's own words are quoted; its log (journalctl -u transmission-daemon) may say more",
         details: { url: http.safeUrl, method, result, code, arguments: renameKeys(data?.result ?? {}, back) },
       });
     }

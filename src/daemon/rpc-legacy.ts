@@ -24,16 +24,20 @@ export function createLegacyRpc(http: RpcHttp): RpcCall {
     const text = await http.post(JSON.stringify({ method, arguments: args }), method);
     const parsed = Envelope.safeParse(parseAnswer(http, method, text));
     if (!parsed.success) {
-      throw new SmartnodeError('DAEMON_PROTOCOL', `${http.safeUrl} answered ${method} without a "result" string: ${JSON.stringify(text.slice(0, 80))}`, {
-        retryable: true,
-        hint: 'this does not look like Transmission RPC; check the URL and the daemon version',
-        details: { url: http.safeUrl, method },
-      });
+      throw new SmartnodeError(
+        'DAEMON_PROTOCOL',
+        `${http.safeUrl} answered ${method} without a "result" string: ${JSON.stringify(text.slice(0, 80))}`,
+        {
+          retryable: true,
+          hint: 'this does not look like Transmission RPC; check the URL and the daemon version',
+          details: { url: http.safeUrl, method },
+        },
+      );
     }
     const { result, arguments: answer = {} } = parsed.data;
     if (result !== 'success') {
       throw new SmartnodeError('DAEMON_RPC', `transmission-daemon refused ${method}: "${result}"`, {
-        hint: 'the daemon\'s own words are quoted; its log (journalctl -u transmission-daemon) may say more',
+        hint: "the daemon's own words are quoted; its log (journalctl -u transmission-daemon) may say more",
         details: { url: http.safeUrl, method, result, arguments: answer },
       });
     }
@@ -46,11 +50,15 @@ export function parseAnswer(http: RpcHttp, method: string, text: string, dialect
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new SmartnodeError('DAEMON_PROTOCOL', `${http.safeUrl} answered ${method}${dialect} with something that is not JSON: ${JSON.stringify(text.slice(0, 80))}`, {
-      cause: error,
-      retryable: true,
-      hint: 'check that the URL points at transmission-daemon\'s RPC endpoint (…/transmission/rpc), not a web page or proxy',
-      details: { url: http.safeUrl, method },
-    });
+    throw new SmartnodeError(
+      'DAEMON_PROTOCOL',
+      `${http.safeUrl} answered ${method}${dialect} with something that is not JSON: ${JSON.stringify(text.slice(0, 80))}`,
+      {
+        cause: error,
+        retryable: true,
+        hint: "check that the URL points at transmission-daemon's RPC endpoint (…/transmission/rpc), not a web page or proxy",
+        details: { url: http.safeUrl, method },
+      },
+    );
   }
 }

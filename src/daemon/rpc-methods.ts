@@ -16,7 +16,20 @@ export const RPC_METHODS = {
   'session-get': [],
   'session-set': [],
   'session-stats': ['cumulative-stats', 'current-stats', 'uploadedBytes', 'downloadedBytes', 'secondsActive', 'filesAdded', 'sessionCount'],
-  'torrent-get': ['torrents', 'removed', 'announce', 'seederCount', 'leecherCount', 'downloadCount', 'lastScrapeTime', 'address', 'port', 'progress', 'rateToClient', 'rateToPeer'],
+  'torrent-get': [
+    'torrents',
+    'removed',
+    'announce',
+    'seederCount',
+    'leecherCount',
+    'downloadCount',
+    'lastScrapeTime',
+    'address',
+    'port',
+    'progress',
+    'rateToClient',
+    'rateToPeer',
+  ],
   'torrent-add': ['torrent-added', 'torrent-duplicate', 'hashString', 'name', 'id'],
   'torrent-set': [],
   'torrent-set-location': [],
@@ -24,7 +37,15 @@ export const RPC_METHODS = {
   'torrent-verify': [],
   'free-space': ['path', 'size-bytes', 'total_size'],
   'group-set': [],
-  'group-get': ['group', 'name', 'honorsSessionLimits', 'speed-limit-up', 'speed-limit-up-enabled', 'speed-limit-down', 'speed-limit-down-enabled'],
+  'group-get': [
+    'group',
+    'name',
+    'honorsSessionLimits',
+    'speed-limit-up',
+    'speed-limit-up-enabled',
+    'speed-limit-down',
+    'speed-limit-down-enabled',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RpcMethod = keyof typeof RPC_METHODS;
@@ -34,7 +55,10 @@ export type RpcCall = (method: RpcMethod, args: RpcArguments) => Promise<RpcArgu
 
 /** `hashString` / `download-dir` / `torrent-get` -> `hash_string` / `download_dir` / `torrent_get`. */
 export function toSnakeCase(name: string): string {
-  return name.replace(/-/g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  return name
+    .replace(/-/g, '_')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase();
 }
 
 /** The old names a request and its answer may use, keyed by their snake_case form. */

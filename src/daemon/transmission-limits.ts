@@ -4,12 +4,19 @@
  * bytes; the port speaks bytes/s. Pure helpers plus one factory over an RpcCall.
  */
 import { z } from 'zod';
-import { SmartnodeError, parseInfoHash } from '../shared/index.js';
+import { type SmartnodeError, parseInfoHash } from '../shared/index.js';
 import type { RateLimits, SessionStats, SpeedLimits, TorrentLimitsEntry } from './port.js';
 import type { RpcCall } from './rpc-methods.js';
 import { describeIssue, readTable } from './transmission-schema.js';
 
-export const LIMIT_FIELDS = ['hashString', 'uploadLimit', 'uploadLimited', 'downloadLimit', 'downloadLimited', 'honorsSessionLimits'] as const;
+export const LIMIT_FIELDS = [
+  'hashString',
+  'uploadLimit',
+  'uploadLimited',
+  'downloadLimit',
+  'downloadLimited',
+  'honorsSessionLimits',
+] as const;
 /** Bandwidth groups and the torrent field `group` came with 4.0 (rpc-version 17). */
 export const GROUPS_SINCE_RPC = 17;
 
@@ -31,13 +38,17 @@ const RawLimits = z.object({
   group: z.string().optional(),
 });
 const GroupAnswer = z.object({
-  group: z.array(z.object({
-    name: z.string(),
-    'speed-limit-up': kBps,
-    'speed-limit-up-enabled': z.boolean(),
-    'speed-limit-down': kBps,
-    'speed-limit-down-enabled': z.boolean(),
-  }).loose()),
+  group: z.array(
+    z
+      .object({
+        name: z.string(),
+        'speed-limit-up': kBps,
+        'speed-limit-up-enabled': z.boolean(),
+        'speed-limit-down': kBps,
+        'speed-limit-down-enabled': z.boolean(),
+      })
+      .loose(),
+  ),
 });
 const SessionLimitsAnswer = z.object({
   'speed-limit-up': kBps,
@@ -69,7 +80,12 @@ function limitArguments(limits: RateLimits): Record<string, unknown> {
   };
 }
 
-function readLimits(a: { 'speed-limit-up': number; 'speed-limit-up-enabled': boolean; 'speed-limit-down': number; 'speed-limit-down-enabled': boolean }): RateLimits {
+function readLimits(a: {
+  'speed-limit-up': number;
+  'speed-limit-up-enabled': boolean;
+  'speed-limit-down': number;
+  'speed-limit-down-enabled': boolean;
+}): RateLimits {
   // Whole kB/s: 4.1.0 answers floats such as 1000.0.
   return {
     uploadBytesPerSec: a['speed-limit-up-enabled'] ? Math.round(a['speed-limit-up']) * 1000 : null,
@@ -77,7 +93,11 @@ function readLimits(a: { 'speed-limit-up': number; 'speed-limit-up-enabled': boo
   };
 }
 
-export function createLimitsRpc(call: RpcCall, protocol: (method: string, what: string) => SmartnodeError, rpcVersion: () => Promise<number>): LimitsRpc {
+export function createLimitsRpc(
+  call: RpcCall,
+  protocol: (method: string, what: string) => SmartnodeError,
+  rpcVersion: () => Promise<number>,
+): LimitsRpc {
   return {
     async listTorrentLimits() {
       const groups = (await rpcVersion()) >= GROUPS_SINCE_RPC;
@@ -88,7 +108,11 @@ export function createLimitsRpc(call: RpcCall, protocol: (method: string, what: 
       return table.rows.map((row) => {
         const parsed = RawLimits.safeParse(row);
         const infoHash = parsed.success ? parseInfoHash(parsed.data.hashString) : null;
-        if (!parsed.success || infoHash === null) throw protocol('torrent-get', `speed limits of ${JSON.stringify(row['hashString'])}: ${parsed.success ? 'not an info-hash' : describeIssue(parsed.error)}`);
+        if (!parsed.success || infoHash === null)
+          throw protocol(
+            'torrent-get',
+            `speed limits of ${JSON.stringify(row['hashString'])}: ${parsed.success ? 'not an info-hash' : describeIssue(parsed.error)}`,
+          );
         const r = parsed.data;
         return {
           infoHash,
@@ -132,7 +156,9 @@ export function createLimitsRpc(call: RpcCall, protocol: (method: string, what: 
     },
 
     async readSessionLimits() {
-      const parsed = SessionLimitsAnswer.safeParse(await call('session-get', { fields: ['speed-limit-up', 'speed-limit-up-enabled', 'speed-limit-down', 'speed-limit-down-enabled'] }));
+      const parsed = SessionLimitsAnswer.safeParse(
+        await call('session-get', { fields: ['speed-limit-up', 'speed-limit-up-enabled', 'speed-limit-down', 'speed-limit-down-enabled'] }),
+      );
       if (!parsed.success) throw protocol('session-get', describeIssue(parsed.error));
       return readLimits(parsed.data);
     },
@@ -146,7 +172,11 @@ export function createLimitsRpc(call: RpcCall, protocol: (method: string, what: 
       if (!parsed.success) throw protocol('session-stats', describeIssue(parsed.error));
       const { uploadedBytes, downloadedBytes, secondsActive } = parsed.data['current-stats'];
       const cumulative = parsed.data['cumulative-stats'];
-      return { cumulative: { uploadedBytes: cumulative.uploadedBytes, downloadedBytes: cumulative.downloadedBytes }, current: { uploadedBytes, downloadedBytes }, secondsActive };
+      return {
+        cumulative: { uploadedBytes: cumulative.uploadedBytes, downloadedBytes: cumulative.downloadedBytes },
+        current: { uploadedBytes, downloadedBytes },
+        secondsActive,
+      };
     },
   };
 }

@@ -5,10 +5,26 @@ const HASH = 'AB'.repeat(20);
 
 function row(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    hashString: HASH, name: 'n', status: 6, percentDone: 1, sizeWhenDone: 10, leftUntilDone: 0,
-    rateDownload: 0, rateUpload: 5, uploadedEver: 7, downloadedEver: 10, peersConnected: 2,
-    labels: ['smartnode'], downloadDir: '/d', addedDate: 1, doneDate: 2, secondsSeeding: 3,
-    error: 0, errorString: '', trackerStats: [], ...overrides,
+    hashString: HASH,
+    name: 'n',
+    status: 6,
+    percentDone: 1,
+    sizeWhenDone: 10,
+    leftUntilDone: 0,
+    rateDownload: 0,
+    rateUpload: 5,
+    uploadedEver: 7,
+    downloadedEver: 10,
+    peersConnected: 2,
+    labels: ['smartnode'],
+    downloadDir: '/d',
+    addedDate: 1,
+    doneDate: 2,
+    secondsSeeding: 3,
+    error: 0,
+    errorString: '',
+    trackerStats: [],
+    ...overrides,
   };
 }
 
@@ -42,16 +58,28 @@ describe('torrent-get boundary', () => {
   });
 
   it('names the asked-for fields a table answer left out', () => {
-    expect(readTable([['hashString', 'name'], ['x', 'y']], ['hashString', 'name', 'labels', 'group'])).toEqual({
+    expect(
+      readTable(
+        [
+          ['hashString', 'name'],
+          ['x', 'y'],
+        ],
+        ['hashString', 'name', 'labels', 'group'],
+      ),
+    ).toEqual({
       problem: 'the daemon did not return the fields "labels", "group"',
     });
     expect(readTable([['hashString'], ['x']], ['hashString'])).toEqual({ rows: [{ hashString: 'x' }] });
   });
 
   it('keeps only the tracker sub-fields it needs, -1 while unknown', () => {
-    const read = toDaemonTorrent(row({
-      trackerStats: [{ announce: 'http://t/a', seederCount: 3, leecherCount: -1, downloadCount: 9, lastScrapeTime: 100, tier: 0, host: 'x' }],
-    }));
+    const read = toDaemonTorrent(
+      row({
+        trackerStats: [
+          { announce: 'http://t/a', seederCount: 3, leecherCount: -1, downloadCount: 9, lastScrapeTime: 100, tier: 0, host: 'x' },
+        ],
+      }),
+    );
     expect('torrent' in read && read.torrent.trackerStats).toEqual([
       { announce: 'http://t/a', seederCount: 3, leecherCount: -1, downloadCount: 9, lastScrapeTime: 100 },
     ]);
@@ -63,7 +91,18 @@ describe('torrent-get boundary', () => {
   });
 
   it('zips a table answer into objects and refuses ragged rows', () => {
-    expect(tableToObjects([['a', 'b'], [1, 2], [3, 4]])).toEqual({ rows: [{ a: 1, b: 2 }, { a: 3, b: 4 }] });
+    expect(
+      tableToObjects([
+        ['a', 'b'],
+        [1, 2],
+        [3, 4],
+      ]),
+    ).toEqual({
+      rows: [
+        { a: 1, b: 2 },
+        { a: 3, b: 4 },
+      ],
+    });
     expect(tableToObjects([])).toEqual({ rows: [] });
     expect(tableToObjects([['a', 'b'], [1]])).toHaveProperty('problem');
     expect(tableToObjects({})).toHaveProperty('problem');

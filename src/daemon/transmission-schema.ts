@@ -34,15 +34,7 @@ export const POLL_FIELDS = [
   'trackerStats',
 ] as const;
 
-const STATUS: readonly TorrentStatus[] = [
-  'stopped',
-  'check-wait',
-  'checking',
-  'download-wait',
-  'downloading',
-  'seed-wait',
-  'seeding',
-];
+const STATUS: readonly TorrentStatus[] = ['stopped', 'check-wait', 'checking', 'download-wait', 'downloading', 'seed-wait', 'seeding'];
 
 /** -1 while unknown, as Transmission reports counts. */
 const count = z.number().int().min(-1);
@@ -76,7 +68,10 @@ export const RawTorrent = z.object({
   error: amount,
   errorString: z.string(),
   // Left out of a poll on purpose (ListTorrentsOptions.trackerStats): then it reads [].
-  trackerStats: z.array(RawTracker.loose()).optional().transform((v) => v ?? []),
+  trackerStats: z
+    .array(RawTracker.loose())
+    .optional()
+    .transform((v) => v ?? []),
 });
 
 /**
@@ -87,7 +82,10 @@ export function readTable(table: unknown, fields: readonly string[]): { rows: Re
   if ('problem' in read || !Array.isArray(table) || table.length === 0) return read;
   const head = new Set(table[0] as string[]);
   const missing = fields.filter((f) => !head.has(f));
-  if (missing.length > 0) return { problem: `the daemon did not return the field${missing.length > 1 ? 's' : ''} ${missing.map((f) => JSON.stringify(f)).join(', ')}` };
+  if (missing.length > 0)
+    return {
+      problem: `the daemon did not return the field${missing.length > 1 ? 's' : ''} ${missing.map((f) => JSON.stringify(f)).join(', ')}`,
+    };
   return read;
 }
 

@@ -60,11 +60,13 @@ async function serve(answer: (seen: Seen) => Answer | 'hang'): Promise<{ url: st
 }
 
 const ok = (args: Record<string, unknown>): Answer => ({ body: JSON.stringify({ result: 'success', arguments: args }) });
-const connect = (url: string, timeoutMs = 2000) =>
-  createTransmissionDaemon({ url, username: 'smartnode', password: PASSWORD, timeoutMs });
+const connect = (url: string, timeoutMs = 2000) => createTransmissionDaemon({ url, username: 'smartnode', password: PASSWORD, timeoutMs });
 
 async function failure(promise: Promise<unknown>, code: ErrorCode): Promise<SmartnodeError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(SmartnodeError);
   const smart = error as SmartnodeError;
   expect(smart.code, smart.message).toBe(code);
@@ -122,7 +124,11 @@ describe('transmission adapter: session handshake', () => {
 
 describe('transmission adapter: HTTP and RPC failures', () => {
   it('turns {"result": "<text>"} into DAEMON_RPC quoting the text', async () => {
-    const server = await serve((s) => (s.method === 'session-get' ? ok({ version: '3.00', 'rpc-version': 16 }) : { body: JSON.stringify({ result: 'some error', arguments: {} }) }));
+    const server = await serve((s) =>
+      s.method === 'session-get'
+        ? ok({ version: '3.00', 'rpc-version': 16 })
+        : { body: JSON.stringify({ result: 'some error', arguments: {} }) },
+    );
     const error = await failure(connect(server.url).listTorrents(), 'DAEMON_RPC');
     expect(error.message).toContain('"some error"');
     expect(error.message).toContain('torrent-get');
@@ -246,7 +252,9 @@ describe('transmission adapter: RPC arguments and answers', () => {
 
   it('refuses a torrent-get table with a row it cannot read, naming the torrent', async () => {
     const server = await serve((s) =>
-      s.method === 'session-get' ? ok({ version: '3.00', 'rpc-version': 16 }) : ok({ torrents: [[...POLL_FIELDS], POLL_FIELDS.map((f) => (f === 'hashString' ? 'not-a-hash' : f === 'status' ? 4 : 0))] }),
+      s.method === 'session-get'
+        ? ok({ version: '3.00', 'rpc-version': 16 })
+        : ok({ torrents: [[...POLL_FIELDS], POLL_FIELDS.map((f) => (f === 'hashString' ? 'not-a-hash' : f === 'status' ? 4 : 0))] }),
     );
     const error = await failure(connect(server.url).listTorrents(), 'DAEMON_PROTOCOL');
     expect(error.message).toContain('not-a-hash');

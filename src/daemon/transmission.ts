@@ -16,13 +16,7 @@
  */
 import { z } from 'zod';
 import { SmartnodeError, parseInfoHash, type InfoHash } from '../shared/index.js';
-import type {
-  AddTorrentRequest,
-  AddTorrentResult,
-  DaemonPort,
-  DaemonTorrent,
-  ListTorrentsOptions,
-} from './port.js';
+import type { AddTorrentRequest, AddTorrentResult, DaemonPort, DaemonTorrent, ListTorrentsOptions } from './port.js';
 import { openConnection, type DaemonProtocolChoice } from './connection.js';
 import type { RpcHttpOptions } from './rpc-http.js';
 import type { RpcCall } from './rpc-methods.js';
@@ -39,10 +33,7 @@ export interface TransmissionDaemonOptions extends RpcHttpOptions {
 const LABELS_ON_ADD_SINCE_RPC = 17;
 
 const AddedTorrent = z.object({ hashString: z.string(), name: z.string() });
-const AddAnswer = z.union([
-  z.object({ 'torrent-added': AddedTorrent }),
-  z.object({ 'torrent-duplicate': AddedTorrent }),
-]);
+const AddAnswer = z.union([z.object({ 'torrent-added': AddedTorrent }), z.object({ 'torrent-duplicate': AddedTorrent })]);
 const FreeSpaceAnswer = z.object({ 'size-bytes': z.number() });
 
 export function createTransmissionDaemon(options: TransmissionDaemonOptions): DaemonPort {
@@ -51,11 +42,18 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
   // Every call first learns (once) which dialect the daemon speaks.
   const call: RpcCall = async (method, args) => (await connection.ready()).call(method, args);
   const protocol = (method: string, what: string): SmartnodeError =>
-    new SmartnodeError('DAEMON_PROTOCOL', `transmission-daemon ${connection.known()?.version.version ?? ''} at ${safeUrl} answered ${method} unexpectedly: ${what}`.replace('  ', ' '), {
-      retryable: true,
-      hint: 'smartnode is tested with Transmission 3.00, 4.1.0-beta.2 and 4.1.x (README "Tested daemons"); `smartnode doctor` shows the version',
-      details: { url: safeUrl, method },
-    });
+    new SmartnodeError(
+      'DAEMON_PROTOCOL',
+      `transmission-daemon ${connection.known()?.version.version ?? ''} at ${safeUrl} answered ${method} unexpectedly: ${what}`.replace(
+        '  ',
+        ' ',
+      ),
+      {
+        retryable: true,
+        hint: 'smartnode is tested with Transmission 3.00, 4.1.0-beta.2 and 4.1.x (README "Tested daemons"); `smartnode doctor` shows the version',
+        details: { url: safeUrl, method },
+      },
+    );
   /** Asked-for fields the daemon left out: an error naming them and the version, never a default. */
   const table = async (method: 'torrent-get', answer: Record<string, unknown>, fields: readonly string[]) => {
     const read = readTable(answer['torrents'], fields);
@@ -160,24 +158,33 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
     },
 
     async readFreeSpace(path) {
-      const hint = 'the path is read on the daemon\'s machine: it must exist there and be readable by the daemon\'s user; create it or fix the download directory in the policy';
+      const hint =
+        "the path is read on the daemon's machine: it must exist there and be readable by the daemon's user; create it or fix the download directory in the policy";
       let answer: Record<string, unknown>;
       try {
         answer = await call('free-space', { path });
       } catch (error) {
         if (error instanceof SmartnodeError && error.code === 'DAEMON_RPC') {
-          throw new SmartnodeError('DAEMON_RPC', `transmission-daemon cannot read free space of ${JSON.stringify(path)}: ${String(error.details?.['result'] ?? error.message)}`, {
-            cause: error,
-            hint,
-            details: { path },
-          });
+          throw new SmartnodeError(
+            'DAEMON_RPC',
+            `transmission-daemon cannot read free space of ${JSON.stringify(path)}: ${String(error.details?.['result'] ?? error.message)}`,
+            {
+              cause: error,
+              hint,
+              details: { path },
+            },
+          );
         }
         throw error;
       }
       const parsed = FreeSpaceAnswer.safeParse(answer);
       if (!parsed.success) throw protocol('free-space', describeIssue(parsed.error));
       if (parsed.data['size-bytes'] < 0) {
-        throw new SmartnodeError('DAEMON_RPC', `transmission-daemon reports no free space figure for ${JSON.stringify(path)} (size-bytes ${parsed.data['size-bytes']})`, { hint, details: { path } });
+        throw new SmartnodeError(
+          'DAEMON_RPC',
+          `transmission-daemon reports no free space figure for ${JSON.stringify(path)} (size-bytes ${parsed.data['size-bytes']})`,
+          { hint, details: { path } },
+        );
       }
       return parsed.data['size-bytes'];
     },

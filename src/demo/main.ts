@@ -29,7 +29,15 @@ const DATASETS: WorldDatasetSpec[] = [
   { name: 'imagenet-sample', title: 'ImageNet validation sample (demo)', seeders: 3, files: [{ path: 'val.tar', sizeBytes: 6 * MB }] },
   { name: 'arxiv-abstracts', title: 'arXiv abstracts 2024 (demo)', seeders: 3, files: [{ path: 'abstracts.jsonl', sizeBytes: 3 * MB }] },
   { name: 'seismic-traces', title: 'Seismic traces, station KX (demo)', seeders: 2, files: [{ path: 'kx/2025.mseed', sizeBytes: 4 * MB }] },
-  { name: 'bird-songs', title: 'Bird song recordings (demo)', seeders: 1, files: [{ path: 'songs/a.flac', sizeBytes: 2 * MB }, { path: 'songs/b.flac', sizeBytes: 2 * MB }] },
+  {
+    name: 'bird-songs',
+    title: 'Bird song recordings (demo)',
+    seeders: 1,
+    files: [
+      { path: 'songs/a.flac', sizeBytes: 2 * MB },
+      { path: 'songs/b.flac', sizeBytes: 2 * MB },
+    ],
+  },
   { name: 'ocean-temps', title: 'Ocean temperature grid (demo)', seeders: 1, files: [{ path: 'grid.nc', sizeBytes: 5 * MB }] },
   { name: 'genome-reads', title: 'Genome reads, sample 7 (demo)', seeders: 2, files: [{ path: 'reads.fq', sizeBytes: 3 * MB }] },
 ];
@@ -37,7 +45,9 @@ const DATASETS: WorldDatasetSpec[] = [
 async function main(): Promise<number> {
   const exitWhenMirrored = process.argv.includes('--exit-when-mirrored');
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    process.stderr.write('The demo builds private network namespaces (a real swarm on this machine) and needs root.\nRun it as root: sudo npm run demo\n');
+    process.stderr.write(
+      'The demo builds private network namespaces (a real swarm on this machine) and needs root.\nRun it as root: sudo npm run demo\n',
+    );
     return 1;
   }
   const workDir = resolve('.smartnode-demo');
@@ -51,17 +61,34 @@ async function main(): Promise<number> {
     await world?.stop();
     await rm(workDir, { recursive: true, force: true });
   };
-  const uninstall = installTeardownOnSignals(async () => {
-    say('stopping: tearing down the daemons, the tracker and the namespaces');
-    await stopWorld();
-  }, () => world?.swarm.stopNowSync());
+  const uninstall = installTeardownOnSignals(
+    async () => {
+      say('stopping: tearing down the daemons, the tracker and the namespaces');
+      await stopWorld();
+    },
+    () => world?.swarm.stopNowSync(),
+  );
 
   try {
-    world = await startMirrorWorld({ id: 77, workDir, seeders: 3, datasets: DATASETS, rpcPassword: password, rechokeKicker: true, onProgress: say });
+    world = await startMirrorWorld({
+      id: 77,
+      workDir,
+      seeders: 3,
+      datasets: DATASETS,
+      rpcPassword: password,
+      rechokeKicker: true,
+      onProgress: say,
+    });
     const total = DATASETS.reduce((s, d) => s + d.files.reduce((t, f) => t + f.sizeBytes, 0), 0);
     const budget = 10 * MB;
     const policyPath = join(workDir, 'policy.yaml');
-    await writeWorldPolicy(world, { path: policyPath, downloadDir: join(workDir, 'mirror'), stateDir: join(workDir, 'state'), maxBytes: budget, passwordEnv: PASSWORD_ENV });
+    await writeWorldPolicy(world, {
+      path: policyPath,
+      downloadDir: join(workDir, 'mirror'),
+      stateDir: join(workDir, 'state'),
+      maxBytes: budget,
+      passwordEnv: PASSWORD_ENV,
+    });
     say(`the feed lists ${DATASETS.length} datasets (${total / MB} MB); the volunteer donates ${budget / MB} MB`);
     say(`policy: ${policyPath}  feed: ${world.feedUrl}  daemon: ${world.volunteer.rpcUrl}`);
 
@@ -74,7 +101,7 @@ async function main(): Promise<number> {
       return 0;
     }
     logAgentEvents(runtime.bus, createLogger({ format: 'pretty' }));
-    say('smartnode is running against the volunteer\'s daemon; Ctrl-C stops the demo and tears everything down');
+    say("smartnode is running against the volunteer's daemon; Ctrl-C stops the demo and tears everything down");
     let tick = 0;
     let carried = initialCarriedState();
     for (;;) {
@@ -85,7 +112,8 @@ async function main(): Promise<number> {
       });
       if (result !== undefined) {
         carried = result.carried;
-        if (tick === 1 || result.actions.length > 0) process.stdout.write('\n' + formatPlanTable(result.plan, { limit: 20, width: process.stdout.columns ?? 120 }) + '\n\n');
+        if (tick === 1 || result.actions.length > 0)
+          process.stdout.write(`\n${formatPlanTable(result.plan, { limit: 20, width: process.stdout.columns ?? 120 })}\n\n`);
         const progress = describeProgress(result);
         if (progress.line !== '') say(progress.line);
         if (exitWhenMirrored && progress.complete && result.actions.length === 0) {
@@ -118,9 +146,18 @@ async function runDemoDashboard(runtime: Runtime, workDir: string, say: (m: stri
   say(`opening the dashboard (logs: ${logPath}); q quits the demo and tears everything down`);
   const controller = new AbortController();
   let wake: () => boolean = () => false;
-  const control = await startControlEndpoint({ stateDir: runtime.stateDir, bus: runtime.bus, state: runtime.deps.state, clock: runtime.deps.clock, tickNow: () => wake() });
+  const control = await startControlEndpoint({
+    stateDir: runtime.stateDir,
+    bus: runtime.bus,
+    state: runtime.deps.state,
+    clock: runtime.deps.clock,
+    tickNow: () => wake(),
+  });
   const loop = startAgentLoop(runtime.deps, {
-    tickIntervalMs: 3000, dryRun: false, signal: controller.signal, readConfig: () => runtime.config,
+    tickIntervalMs: 3000,
+    dryRun: false,
+    signal: controller.signal,
+    readConfig: () => runtime.config,
     onTick: (result) => control.control.observeTick(result),
   });
   wake = () => loop.tickNow();
@@ -143,7 +180,10 @@ function describeProgress(result: TickResult): { line: string; complete: boolean
   return { line: `mirror: ${parts.join(', ')}`, complete: owned.every((t) => t.percentDone === 1) };
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  process.stderr.write(`demo failed: ${describeError(error)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`demo failed: ${describeError(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -29,38 +29,42 @@ describe('parseCsv (RFC 4180)', () => {
 
   it('round-trips any table written the RFC 4180 way', () => {
     const cell = fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', '\n', '\r\n', ' ', 'é') });
-    fc.assert(fc.property(fc.array(fc.array(cell, { minLength: 2, maxLength: 4 }), { minLength: 1, maxLength: 6 }), (table) => {
-      const quote = (v: string): string => `"${v.replace(/"/g, '""')}"`;
-      const text = table.map((row) => row.map(quote).join(',')).join('\r\n');
-      const { rows, unterminated } = parseCsv(text);
-      expect(unterminated).toBeNull();
-      expect(rows.map((r) => r.fields)).toEqual(table);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.array(cell, { minLength: 2, maxLength: 4 }), { minLength: 1, maxLength: 6 }), (table) => {
+        const quote = (v: string): string => `"${v.replace(/"/g, '""')}"`;
+        const text = table.map((row) => row.map(quote).join(',')).join('\r\n');
+        const { rows, unterminated } = parseCsv(text);
+        expect(unterminated).toBeNull();
+        expect(rows.map((r) => r.fields)).toEqual(table);
+      }),
+    );
   });
 });
 
 describe('CsvSplitter: chunk by chunk', () => {
   it('reads the same rows whatever the chunk boundaries, multi-byte characters included', () => {
     const cell = fc.string({ unit: fc.constantFrom('a', ',', '"', '\n', '\r\n', 'é', '漢') });
-    fc.assert(fc.property(
-      fc.array(fc.array(cell, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 }),
-      fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 40 }),
-      (table, cuts) => {
-        const text = `\uFEFF${table.map((row) => row.map((v) => `"${v.replace(/"/g, '""')}"`).join(',')).join('\n')}\n`;
-        const bytes = new TextEncoder().encode(text);
-        const rows: string[][] = [];
-        const splitter = new CsvSplitter((row) => rows.push(Array.from({ length: row.fieldCount }, (_, i) => row.field(i) ?? '')));
-        let at = 0;
-        for (let c = 0; at < bytes.length; c++) {
-          const size = cuts[c % cuts.length] ?? 1;
-          splitter.push(bytes.subarray(at, at + size));
-          at += size;
-        }
-        expect(splitter.end()).toBeNull();
-        expect(rows).toEqual(parseCsv(text).rows.map((r) => r.fields));
-        expect(rows).toEqual(table);
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(cell, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 40 }),
+        (table, cuts) => {
+          const text = `\uFEFF${table.map((row) => row.map((v) => `"${v.replace(/"/g, '""')}"`).join(',')).join('\n')}\n`;
+          const bytes = new TextEncoder().encode(text);
+          const rows: string[][] = [];
+          const splitter = new CsvSplitter((row) => rows.push(Array.from({ length: row.fieldCount }, (_, i) => row.field(i) ?? '')));
+          let at = 0;
+          for (let c = 0; at < bytes.length; c++) {
+            const size = cuts[c % cuts.length] ?? 1;
+            splitter.push(bytes.subarray(at, at + size));
+            at += size;
+          }
+          expect(splitter.end()).toBeNull();
+          expect(rows).toEqual(parseCsv(text).rows.map((r) => r.fields));
+          expect(rows).toEqual(table);
+        },
+      ),
+    );
   });
 });
 
@@ -90,11 +94,14 @@ describe('parseAtCollectionCsv', () => {
     const cutInQuote = fixture.slice(0, fixture.indexOf('Stanford') + 10);
     const feed2 = parseAtCollectionCsv(cutInQuote, opts);
     expect(feed2.items).toHaveLength(3);
-    expect(feed2.warnings).toEqual([{ index: 3, message: expect.stringMatching(/line 5: dropped the last row, it ends inside a quoted field/) }]);
+    expect(feed2.warnings).toEqual([
+      { index: 3, message: expect.stringMatching(/line 5: dropped the last row, it ends inside a quoted field/) },
+    ]);
   });
 
   it('drops rows with a bad hash or negative counts-free size, and ignores broken counts', () => {
-    const text = [HEADER,
+    const text = [
+      HEADER,
       'Dataset,bad hash,xyz,10,1,1,1,1,1',
       `Dataset,neg,${'a'.repeat(40)},-10,1,1,1,1,1`,
       `Dataset,weird counts,${'b'.repeat(40)},10,lots,1,1,1,1`,

@@ -64,11 +64,18 @@ export class CsvSplitter {
   private bomChecked = false;
   private readonly view: CsvRowView;
 
-  constructor(private readonly onRow: (row: CsvRowView) => void, private readonly decoder: Utf8Decoder = new TextDecoder()) {
+  constructor(
+    private readonly onRow: (row: CsvRowView) => void,
+    private readonly decoder: Utf8Decoder = new TextDecoder(),
+  ) {
     const self = this;
     this.view = {
-      get line() { return self.rowLine; },
-      get fieldCount() { return self.bounds.length / 3; },
+      get line() {
+        return self.rowLine;
+      },
+      get fieldCount() {
+        return self.bounds.length / 3;
+      },
       field: (i) => self.fieldText(i),
     };
   }
@@ -231,7 +238,15 @@ export function parseCsv(text: string): CsvParseResult {
 }
 
 const AT_COLUMNS = [
-  'TYPE', 'NAME', 'INFOHASH', 'SIZEBYTES', 'MIRRORS', 'DOWNLOADERS', 'TIMESCOMPLETED', 'DATEADDED', 'DATEMODIFIED',
+  'TYPE',
+  'NAME',
+  'INFOHASH',
+  'SIZEBYTES',
+  'MIRRORS',
+  'DOWNLOADERS',
+  'TIMESCOMPLETED',
+  'DATEADDED',
+  'DATEMODIFIED',
 ] as const;
 type AtColumn = (typeof AT_COLUMNS)[number];
 
@@ -312,8 +327,12 @@ function readHeader(fields: string[], column: Map<AtColumn, number>, options: Pa
   }
   const missing = (['NAME', 'INFOHASH'] as const).filter((c) => !column.has(c));
   if (missing.length > 0) {
-    throw new SmartnodeError('FEED_PARSE', `feed ${options.feedId}: the CSV header ${JSON.stringify(fields.join(',').slice(0, 200))} lacks ${missing.join(' and ')}`, {
-      hint: `expected the Academic Torrents header ${AT_COLUMNS.join(',')}`,
-    });
+    throw new SmartnodeError(
+      'FEED_PARSE',
+      `feed ${options.feedId}: the CSV header ${JSON.stringify(fields.join(',').slice(0, 200))} lacks ${missing.join(' and ')}`,
+      {
+        hint: `expected the Academic Torrents header ${AT_COLUMNS.join(',')}`,
+      },
+    );
   }
 }

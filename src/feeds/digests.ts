@@ -56,7 +56,10 @@ function validSet(raw: DigestCandidate['content'], what: string, problems: strin
     if (text === '') continue;
     const hex = text.replace(/^(md5|sha1|sha-1|sha256|sha-256):/, '');
     if (hex.length === DIGEST_HEX_LENGTH[algorithm] && /^[0-9a-f]+$/.test(hex)) out[algorithm] = hex;
-    else problems.push(`${what}: ${algorithm} ${JSON.stringify(text.slice(0, 80))} is not ${DIGEST_HEX_LENGTH[algorithm]} hex digits; ignored`);
+    else
+      problems.push(
+        `${what}: ${algorithm} ${JSON.stringify(text.slice(0, 80))} is not ${DIGEST_HEX_LENGTH[algorithm]} hex digits; ignored`,
+      );
   }
   return out;
 }

@@ -17,7 +17,10 @@ let lastIfNoneMatch: string | undefined;
 const server = createServer((req, res) => {
   hits++;
   lastIfNoneMatch = req.headers['if-none-match'];
-  if (mode === 'echo-cookie') return void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(atRss.replace('</channel>', `<!-- ${req.headers.cookie ?? ''} --></channel>`));
+  if (mode === 'echo-cookie')
+    return void res
+      .writeHead(200, { 'content-type': 'application/rss+xml' })
+      .end(atRss.replace('</channel>', `<!-- ${req.headers.cookie ?? ''} --></channel>`));
   if (mode === 'fail') return void res.writeHead(503).end();
   if (mode === 'junk') return void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end('<rss><channel><item>');
   if (req.headers['if-none-match'] === '"at-1"') return void res.writeHead(304).end();
@@ -69,7 +72,9 @@ describe('FeedCache', () => {
 describe('FeedCache with a store: the last good copy survives a restart', () => {
   const COOKIE = 'uid=77;pass=cookie-secret-value';
   let dir = '';
-  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'smartnode-feedstore-')); });
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'smartnode-feedstore-'));
+  });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('serves the stored items when the feed fails after a restart, and stays conditional', async () => {

@@ -77,30 +77,47 @@ export class FeedCache {
     const usable = cached !== undefined && cached.url === source.url ? cached : undefined;
     let writer: FeedBodyWriter | null = null;
     try {
-      const answer = await fetchFeedStream(source.url, {
-        cookie: source.cookie ?? null,
-        etag: usable?.etag ?? null,
-        lastModified: usable?.lastModified ?? null,
-        timeoutMs: options.timeoutMs,
-        maxBytes: options.maxBytes,
-        userAgent: options.userAgent,
-        ...(options.transport === undefined ? {} : { transport: options.transport }),
-      }, async (head, chunks) => {
-        writer = this.store === null ? null : await this.store.begin(source.id, source.url, secretParts(source.cookie));
-        return readIntoParser(source, head.contentType, options.nowMs, chunks, writer);
-      });
+      const answer = await fetchFeedStream(
+        source.url,
+        {
+          cookie: source.cookie ?? null,
+          etag: usable?.etag ?? null,
+          lastModified: usable?.lastModified ?? null,
+          timeoutMs: options.timeoutMs,
+          maxBytes: options.maxBytes,
+          userAgent: options.userAgent,
+          ...(options.transport === undefined ? {} : { transport: options.transport }),
+        },
+        async (head, chunks) => {
+          writer = this.store === null ? null : await this.store.begin(source.id, source.url, secretParts(source.cookie));
+          return readIntoParser(source, head.contentType, options.nowMs, chunks, writer);
+        },
+      );
       if (answer.status === 'not-modified') {
         if (usable === undefined) throw new SmartnodeError('INTERNAL', `feed ${source.id}: 304 without a cached copy`);
-        return { feedId: source.id, items: usable.feed.items, warnings: [], error: null, freshness: 'not-modified', fetchedAtMs: usable.fetchedAtMs };
+        return {
+          feedId: source.id,
+          items: usable.feed.items,
+          warnings: [],
+          error: null,
+          freshness: 'not-modified',
+          fetchedAtMs: usable.fetchedAtMs,
+        };
       }
       const feed = await answer.value.parser.end();
       const entry: Entry = { url: source.url, feed, etag: answer.etag, lastModified: answer.lastModified, fetchedAtMs: options.nowMs };
       const committed: FeedBodyWriter | null = writer;
       writer = null;
       if (committed !== null) {
-        await (committed as FeedBodyWriter).commit({
-          format: answer.value.format, contentType: answer.contentType, etag: answer.etag, lastModified: answer.lastModified, fetchedAtMs: options.nowMs,
-        }).catch(() => false);
+        await (committed as FeedBodyWriter)
+          .commit({
+            format: answer.value.format,
+            contentType: answer.contentType,
+            etag: answer.etag,
+            lastModified: answer.lastModified,
+            fetchedAtMs: options.nowMs,
+          })
+          .catch(() => false);
       }
       this.entries.set(source.id, entry);
       return { feedId: source.id, items: feed.items, warnings: feed.warnings, error: null, freshness: 'fresh', fetchedAtMs: options.nowMs };
@@ -128,9 +145,21 @@ export class FeedCache {
     const stored = await this.store.read(source.id, source.url);
     if (stored === null) return;
     try {
-      const { parser } = await readIntoParser({ ...source, format: stored.meta.format }, stored.meta.contentType, stored.meta.fetchedAtMs, stored.chunks(), null);
+      const { parser } = await readIntoParser(
+        { ...source, format: stored.meta.format },
+        stored.meta.contentType,
+        stored.meta.fetchedAtMs,
+        stored.chunks(),
+        null,
+      );
       const feed = await parser.end();
-      this.entries.set(source.id, { url: source.url, feed, etag: stored.meta.etag, lastModified: stored.meta.lastModified, fetchedAtMs: stored.meta.fetchedAtMs });
+      this.entries.set(source.id, {
+        url: source.url,
+        feed,
+        etag: stored.meta.etag,
+        lastModified: stored.meta.lastModified,
+        fetchedAtMs: stored.meta.fetchedAtMs,
+      });
     } catch {
       // An unreadable copy is no copy: the next good fetch replaces it.
     }

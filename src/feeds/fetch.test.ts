@@ -30,17 +30,21 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
   const handle: TestServer = {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   servers.push(handle);
   return handle;
 }
 
 async function failure(promise: Promise<unknown>): Promise<SmartnodeError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(SmartnodeError);
   return error as SmartnodeError;
 }
@@ -61,7 +65,13 @@ describe('fetchFeed', () => {
       res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8', etag: '"v1"' }).end('<rss>é</rss>');
     });
     const first = await fetchFeed(`${server.url}/rss.xml`, base);
-    expect(first).toEqual({ status: 'fresh', text: '<rss>é</rss>', etag: '"v1"', lastModified: null, contentType: 'application/rss+xml; charset=utf-8' });
+    expect(first).toEqual({
+      status: 'fresh',
+      text: '<rss>é</rss>',
+      etag: '"v1"',
+      lastModified: null,
+      contentType: 'application/rss+xml; charset=utf-8',
+    });
     const second = await fetchFeed(`${server.url}/rss.xml`, { ...base, etag: '"v1"' });
     expect(second).toEqual({ status: 'not-modified' });
     expect(server.requests[1]?.headers['if-none-match']).toBe('"v1"');
@@ -101,7 +111,14 @@ describe('fetchFeed', () => {
   for (const encoding of ['identity', 'gzip', 'deflate', 'br'] as const) {
     it(`times out a feed that stalls mid-body, ${encoding}, near the deadline`, async () => {
       const whole = Buffer.from(`<rss><channel>${'<item><title>x</title></item>'.repeat(20_000)}</channel></rss>`);
-      const encoded = encoding === 'gzip' ? gzipSync(whole) : encoding === 'deflate' ? deflateSync(whole) : encoding === 'br' ? brotliCompressSync(whole) : whole;
+      const encoded =
+        encoding === 'gzip'
+          ? gzipSync(whole)
+          : encoding === 'deflate'
+            ? deflateSync(whole)
+            : encoding === 'br'
+              ? brotliCompressSync(whole)
+              : whole;
       const server = await serve((_req, res) => {
         res.writeHead(200, encoding === 'identity' ? {} : { 'content-encoding': encoding });
         res.write(encoded.subarray(0, Math.floor(encoded.length / 2)));

@@ -75,7 +75,11 @@ export async function fetchFeedStream<T>(
   if (options.lastModified) headers['if-modified-since'] = options.lastModified;
   const conditional = Boolean(options.etag || options.lastModified);
   const answer = await fetchBounded(url, headers, options, FEED_CODES, conditional, async (head, chunks) => {
-    const meta: FeedAnswerHead = { etag: head.header('etag'), lastModified: head.header('last-modified'), contentType: head.header('content-type') };
+    const meta: FeedAnswerHead = {
+      etag: head.header('etag'),
+      lastModified: head.header('last-modified'),
+      contentType: head.header('content-type'),
+    };
     return { meta, value: await consume(meta, chunks) };
   });
   if (answer === 'not-modified') return { status: 'not-modified' };
@@ -89,7 +93,8 @@ export async function fetchTorrentFile(url: string, options: FetchTorrentOptions
     for await (const chunk of chunks) parts.push(chunk);
     return new Uint8Array(Buffer.concat(parts));
   });
-  if (answer === 'not-modified') throw new SmartnodeError('TORRENT_FETCH', `GET ${redactUrl(url)}: unexpected 304 Not Modified`, { retryable: true });
+  if (answer === 'not-modified')
+    throw new SmartnodeError('TORRENT_FETCH', `GET ${redactUrl(url)}: unexpected 304 Not Modified`, { retryable: true });
   return answer;
 }
 
@@ -122,17 +127,24 @@ async function fetchBounded<T>(
       const at = url;
       const remainingMs = deadlineMs - Date.now();
       if (remainingMs <= 0) throw new HttpReadError('timeout', 'deadline passed');
-      const result: Hop<T> = await transport(at.toString(), { headers, timeoutMs: remainingMs, maxBytes: options.maxBytes }, async (head, body) => {
-        const location = head.header('location');
-        if (head.status >= 300 && head.status < 400 && head.status !== 304 && location !== null) return { kind: 'redirect', location };
-        if (head.status === 304 && conditional) return { kind: 'not-modified' };
-        if (head.status < 200 || head.status > 299) throw statusError(at.toString(), head.status, codes);
-        return { kind: 'body', value: await consume(head, body.chunks()) };
-      });
+      const result: Hop<T> = await transport(
+        at.toString(),
+        { headers, timeoutMs: remainingMs, maxBytes: options.maxBytes },
+        async (head, body) => {
+          const location = head.header('location');
+          if (head.status >= 300 && head.status < 400 && head.status !== 304 && location !== null) return { kind: 'redirect', location };
+          if (head.status === 304 && conditional) return { kind: 'not-modified' };
+          if (head.status < 200 || head.status > 299) throw statusError(at.toString(), head.status, codes);
+          return { kind: 'body', value: await consume(head, body.chunks()) };
+        },
+      );
       if (result.kind === 'not-modified') return 'not-modified';
       if (result.kind === 'body') return result.value;
       if (hop >= MAX_REDIRECTS) {
-        throw new SmartnodeError(codes.fetch, `GET ${redactUrl(startUrl)}: more than ${MAX_REDIRECTS} redirects`, { hint: 'check the URL; the server redirects in a loop', retryable: false });
+        throw new SmartnodeError(codes.fetch, `GET ${redactUrl(startUrl)}: more than ${MAX_REDIRECTS} redirects`, {
+          hint: 'check the URL; the server redirects in a loop',
+          retryable: false,
+        });
       }
       url = checkUrl(new URL(result.location, url).toString(), codes);
     }
@@ -147,7 +159,14 @@ async function fetchBounded<T>(
       });
     }
     if (error instanceof HttpReadError && error.kind === 'too-large') {
-      throw tooLarge(url.toString(), error.info.declaredBytes === undefined ? `more than ${options.maxBytes} bytes arrived` : `it declares ${error.info.declaredBytes} bytes`, options.maxBytes, codes);
+      throw tooLarge(
+        url.toString(),
+        error.info.declaredBytes === undefined
+          ? `more than ${options.maxBytes} bytes arrived`
+          : `it declares ${error.info.declaredBytes} bytes`,
+        options.maxBytes,
+        codes,
+      );
     }
     if (error instanceof HttpReadError && error.kind === 'decode') {
       const reason = redactText(error.message, secrets);
@@ -171,20 +190,30 @@ function checkUrl(raw: string, codes: Codes): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new SmartnodeError(codes.unsupported, `${codes.what} URL ${JSON.stringify(redactUrl(raw))} is not a valid URL`, { hint: 'use an absolute http:// or https:// URL' });
+    throw new SmartnodeError(codes.unsupported, `${codes.what} URL ${JSON.stringify(redactUrl(raw))} is not a valid URL`, {
+      hint: 'use an absolute http:// or https:// URL',
+    });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new SmartnodeError(codes.unsupported, `${codes.what} URL ${redactUrl(raw)}: scheme ${JSON.stringify(url.protocol)} is not supported`, { hint: 'only http:// and https:// URLs can be fetched' });
+    throw new SmartnodeError(
+      codes.unsupported,
+      `${codes.what} URL ${redactUrl(raw)}: scheme ${JSON.stringify(url.protocol)} is not supported`,
+      { hint: 'only http:// and https:// URLs can be fetched' },
+    );
   }
   return url;
 }
 
 function statusError(url: string, status: number, codes: Codes): SmartnodeError {
   const retryable = status >= 500 || status === 429 || status === 408;
-  const hint = status === 401 || status === 403
-    ? 'the server refused access: check the feed\'s cookie (it may have expired)'
-    : status === 404 ? 'check the URL; the resource does not exist'
-      : retryable ? 'a server-side problem; it will be retried later' : 'check the URL';
+  const hint =
+    status === 401 || status === 403
+      ? "the server refused access: check the feed's cookie (it may have expired)"
+      : status === 404
+        ? 'check the URL; the resource does not exist'
+        : retryable
+          ? 'a server-side problem; it will be retried later'
+          : 'check the URL';
   return new SmartnodeError(codes.fetch, `GET ${redactUrl(url)}: HTTP ${status}`, {
     hint,
     retryable,

@@ -1,15 +1,39 @@
 /** The feeds domain: fetch feeds and .torrent files (IO), parse them into domain types (pure). */
 export type {
-  ContentDigests, DigestAlgorithm, DigestSet, FeedFormat, FeedItem, FeedWarning, ParsedFeed, ParseFeedOptions, TorrentFileEntry, TorrentMeta,
+  ContentDigests,
+  DigestAlgorithm,
+  DigestSet,
+  FeedFormat,
+  FeedItem,
+  FeedWarning,
+  ParsedFeed,
+  ParseFeedOptions,
+  TorrentFileEntry,
+  TorrentMeta,
 } from './types.js';
 export { createFeedParser, detectFeedFormat, parseFeed, type FeedStreamParser } from './parse.js';
 export { parseRssFeed } from './rss.js';
-export { createAtCsvParser, CsvSplitter, parseAtCollectionCsv, parseCsv, type CsvParseResult, type CsvRow, type CsvRowView } from './csv.js';
+export {
+  createAtCsvParser,
+  CsvSplitter,
+  parseAtCollectionCsv,
+  parseCsv,
+  type CsvParseResult,
+  type CsvRow,
+  type CsvRowView,
+} from './csv.js';
 export { createJsonListParser, parseJsonTorrentList } from './json.js';
 export { MAX_ITEM_SIZE_BYTES } from './item.js';
 export {
-  feedTextDecoder, fetchFeed, fetchFeedStream, fetchTorrentFile,
-  type FeedAnswerHead, type FetchFeedOptions, type FetchFeedResult, type FetchFeedStreamResult, type FetchTorrentOptions,
+  feedTextDecoder,
+  fetchFeed,
+  fetchFeedStream,
+  fetchTorrentFile,
+  type FeedAnswerHead,
+  type FetchFeedOptions,
+  type FetchFeedResult,
+  type FetchFeedStreamResult,
+  type FetchTorrentOptions,
 } from './fetch.js';
 export { FeedCache, type FeedRefreshOptions, type FeedRefreshResult, type FeedSource } from './feed-cache.js';
 export { parseTorrentFile, verifyTorrentForItem, type ParseTorrentOptions } from './torrent.js';

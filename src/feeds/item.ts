@@ -62,9 +62,12 @@ export class FeedItemCollector {
     const explicit = candidate.infoHash?.trim() ?? '';
     const infoHash = explicit === '' ? firstInfoHash(candidate.infoHashSources) : parseInfoHash(explicit);
     if (infoHash === null) {
-      this.warn(index, explicit === ''
-        ? `${label}: dropped, no info-hash found (no info-hash field, magnet link or hash in the .torrent URL)`
-        : `${label}: dropped, invalid info-hash ${JSON.stringify(clip(explicit))} (expected 40 hex or 32 base32 characters)`);
+      this.warn(
+        index,
+        explicit === ''
+          ? `${label}: dropped, no info-hash found (no info-hash field, magnet link or hash in the .torrent URL)`
+          : `${label}: dropped, invalid info-hash ${JSON.stringify(clip(explicit))} (expected 40 hex or 32 base32 characters)`,
+      );
       return null;
     }
     const name = (candidate.name ?? '').replace(/\s+/g, ' ').trim();
@@ -112,7 +115,10 @@ export class FeedItemCollector {
     const leechers = parseCount(raw.leechers);
     const completed = parseCount(raw.completed);
     if (seeders === undefined || leechers === undefined || completed === undefined) {
-      this.warn(index, `${label}: ignored its swarm counts (seeders ${show(raw.seeders)}, leechers ${show(raw.leechers)}, completed ${show(raw.completed)}): expected whole numbers from 0 to ${MAX_COUNT}`);
+      this.warn(
+        index,
+        `${label}: ignored its swarm counts (seeders ${show(raw.seeders)}, leechers ${show(raw.leechers)}, completed ${show(raw.completed)}): expected whole numbers from 0 to ${MAX_COUNT}`,
+      );
       return null;
     }
     if (seeders === null && leechers === null) return null;

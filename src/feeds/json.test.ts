@@ -8,14 +8,21 @@ const opts = { format: 'json' as const, feedId: 'aa', feedUrl: 'https://annas.ex
 const fixture = readFileSync(new URL('../../test/fixtures/feeds/annas-torrents.json', import.meta.url), 'utf8');
 
 describe('parseJsonTorrentList', () => {
-  it('reads Anna\'s-Archive-style items with counts dated by stats_scraped_at', () => {
+  it("reads Anna's-Archive-style items with counts dated by stats_scraped_at", () => {
     const feed = parseJsonTorrentList(fixture, opts);
     expect(feed.items.map((i) => i.name)).toEqual(['sm_00200000-00299999.torrent', 'r_3100000.torrent']);
     const first = feed.items[0];
     expect(first?.sizeBytes).toBe(77059309159);
     expect(first?.torrentUrl).toBe('https://annas.example/dyn/small_file/torrents/external/scihub/sm_00200000-00299999.torrent');
     expect(first?.trackers).toEqual(['udp://tracker.opentrackr.org:1337/announce']);
-    expect(first?.counts).toEqual({ seeders: 9, leechers: 1, completed: 158, source: 'feed', observedAtMs: Date.UTC(2025, 7, 14, 12, 11, 10), origin: 'aa' });
+    expect(first?.counts).toEqual({
+      seeders: 9,
+      leechers: 1,
+      completed: 158,
+      source: 'feed',
+      observedAtMs: Date.UTC(2025, 7, 14, 12, 11, 10),
+      origin: 'aa',
+    });
     expect(first?.publishedAtMs).toBe(Date.UTC(2023, 11, 21));
   });
 
@@ -54,6 +61,8 @@ describe('parseJsonTorrentList', () => {
     expect(() => parseJsonTorrentList('"just a string"', opts)).toThrow(/expected a JSON array/);
     expect(() => parseJsonTorrentList('{"torrents": [', opts)).toThrow(SmartnodeError);
     expect(() => parseJsonTorrentList('{"torrents": [', opts)).toThrow(/feed aa: not valid JSON/);
-    expect(() => parseJsonTorrentList('{"error": "rate limited"}', opts)).toThrow(/expected a JSON array of torrents .* got an object with keys error/);
+    expect(() => parseJsonTorrentList('{"error": "rate limited"}', opts)).toThrow(
+      /expected a JSON array of torrents .* got an object with keys error/,
+    );
   });
 });

@@ -60,25 +60,35 @@ export function parseJsonTorrentList(text: string, options: ParseFeedOptions): P
  * the array under the root's "torrents" key) and only that element is decoded and parsed, so
  * memory holds the items and one element, never the document.
  */
-export function createJsonListParser(options: ParseFeedOptions, decoder: { decode(bytes: Uint8Array): string } = new TextDecoder()): { push(bytes: Uint8Array): void; end(): ParsedFeed } {
+export function createJsonListParser(
+  options: ParseFeedOptions,
+  decoder: { decode(bytes: Uint8Array): string } = new TextDecoder(),
+): { push(bytes: Uint8Array): void; end(): ParsedFeed } {
   const collector = new FeedItemCollector('json', options.feedId, options.feedUrl);
-  const scanner = new JsonListScanner((bytes, index) => {
-    let element: unknown;
-    try {
-      element = JSON.parse(decoder.decode(bytes));
-    } catch (error) {
-      throw invalidJson(options, (error as Error).message);
-    }
-    addElement(collector, element, index, options);
-  }, (why) => invalidJson(options, why));
+  const scanner = new JsonListScanner(
+    (bytes, index) => {
+      let element: unknown;
+      try {
+        element = JSON.parse(decoder.decode(bytes));
+      } catch (error) {
+        throw invalidJson(options, (error as Error).message);
+      }
+      addElement(collector, element, index, options);
+    },
+    (why) => invalidJson(options, why),
+  );
   return {
     push: (bytes) => scanner.push(bytes),
     end: () => {
       const shape = scanner.end();
       if (shape.kind !== 'list') {
-        throw new SmartnodeError('FEED_PARSE', `feed ${options.feedId}: expected a JSON array of torrents or {"torrents": [...]}, got ${shape.described}`, {
-          hint: 'check that the URL points at a torrent list such as Anna\'s Archive torrents.json',
-        });
+        throw new SmartnodeError(
+          'FEED_PARSE',
+          `feed ${options.feedId}: expected a JSON array of torrents or {"torrents": [...]}, got ${shape.described}`,
+          {
+            hint: "check that the URL points at a torrent list such as Anna's Archive torrents.json",
+          },
+        );
       }
       return collector.result();
     },
@@ -122,7 +132,9 @@ function addElement(collector: FeedItemCollector, element: unknown, index: numbe
       content: { md5: item.md5, sha1: item.sha1, sha256: item.sha256 },
       files: (item.files ?? []).flatMap((raw) => {
         const file = fileDigestSchema.safeParse(raw);
-        return file.success ? [{ path: file.data.path, digests: { md5: file.data.md5, sha1: file.data.sha1, sha256: file.data.sha256 } }] : [];
+        return file.success
+          ? [{ path: file.data.path, digests: { md5: file.data.md5, sha1: file.data.sha1, sha256: file.data.sha256 } }]
+          : [];
       }),
     },
   });
@@ -164,7 +176,10 @@ class JsonListScanner {
   private index = 0;
   private ended = false;
 
-  constructor(private readonly onElement: (bytes: Uint8Array, index: number) => void, private readonly fail: (why: string) => Error) {}
+  constructor(
+    private readonly onElement: (bytes: Uint8Array, index: number) => void,
+    private readonly fail: (why: string) => Error,
+  ) {}
 
   push(chunk: Uint8Array): void {
     let copyFrom = this.elementLength >= 0 ? 0 : -1;

@@ -14,15 +14,22 @@ import type { FeedFormat, ParsedFeed, ParseFeedOptions } from './types.js';
  * URL's extension. Throws FEED_UNSUPPORTED when nothing matches (an HTML page, say).
  */
 export function detectFeedFormat(text: string, contentType: string | null, url: string): FeedFormat {
-  const head = text.replace(/^\uFEFF/, '').trimStart().slice(0, 2048);
+  const head = text
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .slice(0, 2048);
   if (/^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<(rss|rdf:RDF|feed)[\s>]/i.test(head)) return 'rss';
   if (head.startsWith('[') || head.startsWith('{')) return 'json';
   if (/^"?TYPE"?,"?NAME"?,"?INFOHASH"?/i.test(head)) return 'at-csv';
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (/\bhtml\b/.test(type) || /^<!doctype html|^<html[\s>]/i.test(head)) {
-    throw new SmartnodeError('FEED_UNSUPPORTED', `feed ${safePath(url)}: the server sent an HTML page, not a feed (content-type ${JSON.stringify(type)})`, {
-      hint: 'check the feed URL (a login page or an error page is common when a cookie is missing or expired)',
-    });
+    throw new SmartnodeError(
+      'FEED_UNSUPPORTED',
+      `feed ${safePath(url)}: the server sent an HTML page, not a feed (content-type ${JSON.stringify(type)})`,
+      {
+        hint: 'check the feed URL (a login page or an error page is common when a cookie is missing or expired)',
+      },
+    );
   }
   if (/(rss|atom)\+xml|\/xml$/.test(type) || /^</.test(head)) return 'rss';
   if (/json/.test(type)) return 'json';
@@ -31,9 +38,13 @@ export function detectFeedFormat(text: string, contentType: string | null, url: 
   if (/\.(xml|rss)$/.test(path)) return 'rss';
   if (path.endsWith('.json')) return 'json';
   if (path.endsWith('.csv')) return 'at-csv';
-  throw new SmartnodeError('FEED_UNSUPPORTED', `feed ${safePath(url)}: cannot tell the format (content-type ${JSON.stringify(type)}, body starts ${JSON.stringify(head.slice(0, 40))})`, {
-    hint: 'set the feed\'s format explicitly in the policy: rss, at-csv or json',
-  });
+  throw new SmartnodeError(
+    'FEED_UNSUPPORTED',
+    `feed ${safePath(url)}: cannot tell the format (content-type ${JSON.stringify(type)}, body starts ${JSON.stringify(head.slice(0, 40))})`,
+    {
+      hint: "set the feed's format explicitly in the policy: rss, at-csv or json",
+    },
+  );
 }
 
 export async function parseFeed(text: string, options: ParseFeedOptions): Promise<ParsedFeed> {

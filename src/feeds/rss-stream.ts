@@ -20,7 +20,10 @@ export const RSS_WHOLE_DOCUMENT_MAX_CHARS = 8 * 1024 * 1024;
 
 type StreamDecoder = { decode(bytes?: Uint8Array, options?: { stream?: boolean }): string };
 
-export function createRssStreamParser(options: ParseFeedOptions, decoder: StreamDecoder): { push(bytes: Uint8Array): Promise<void>; end(): Promise<ParsedFeed> } {
+export function createRssStreamParser(
+  options: ParseFeedOptions,
+  decoder: StreamDecoder,
+): { push(bytes: Uint8Array): Promise<void>; end(): Promise<ParsedFeed> } {
   let parts: string[] = [];
   let chars = 0;
   let batcher: RssItemBatcher | null = null;
@@ -80,19 +83,28 @@ class RssItemBatcher {
     const cut = /<item[\s>]/.test(this.pending);
     if (cut) this.collector.warn(this.index, `item ${this.index}: dropped, the feed ends inside it (the file looks truncated)`);
     if (this.index === 0) {
-      throw new SmartnodeError('FEED_PARSE', `feed ${this.options.feedId}: not a readable RSS feed: no complete <item> in ${RSS_WHOLE_DOCUMENT_MAX_CHARS}+ characters`, {
-        hint: 'the server may have sent something else than an RSS feed; open the feed URL in a browser',
-        retryable: true,
-      });
+      throw new SmartnodeError(
+        'FEED_PARSE',
+        `feed ${this.options.feedId}: not a readable RSS feed: no complete <item> in ${RSS_WHOLE_DOCUMENT_MAX_CHARS}+ characters`,
+        {
+          hint: 'the server may have sent something else than an RSS feed; open the feed URL in a browser',
+          retryable: true,
+        },
+      );
     }
     if (this.failures === this.index) {
-      throw new SmartnodeError('FEED_PARSE', `feed ${this.options.feedId}: not a readable RSS feed: none of its ${this.index} items could be read (${xmlErrorText(this.firstError)})`, {
-        hint: 'the server may have sent a damaged file; fix the XML or try again later',
-        retryable: true,
-      });
+      throw new SmartnodeError(
+        'FEED_PARSE',
+        `feed ${this.options.feedId}: not a readable RSS feed: none of its ${this.index} items could be read (${xmlErrorText(this.firstError)})`,
+        {
+          hint: 'the server may have sent a damaged file; fix the XML or try again later',
+          retryable: true,
+        },
+      );
     }
     if (this.repaired > 0) this.collector.warn(-1, `feed ${this.options.feedId}: repaired ${this.repaired} stray '&' in invalid XML`);
-    if (this.failures > 0) this.collector.warn(-1, `feed ${this.options.feedId}: invalid XML; recovered ${this.index - this.failures} of ${this.index} items`);
+    if (this.failures > 0)
+      this.collector.warn(-1, `feed ${this.options.feedId}: invalid XML; recovered ${this.index - this.failures} of ${this.index} items`);
     return this.collector.result();
   }
 
@@ -101,17 +113,24 @@ class RssItemBatcher {
       const batch = this.chunks.splice(0, SALVAGE_BATCH);
       const offset = this.index;
       this.index += batch.length;
-      const whole = await parseDocument(`<rss version="2.0"><channel>${batch.join('')}</channel></rss>`).then((d) => d, (error: unknown) => {
-        this.firstError ??= error;
-        return null;
-      });
+      const whole = await parseDocument(`<rss version="2.0"><channel>${batch.join('')}</channel></rss>`).then(
+        (d) => d,
+        (error: unknown) => {
+          this.firstError ??= error;
+          return null;
+        },
+      );
       if (whole !== null && whole.items.length === batch.length) {
         addRawItems(whole.items, offset, this.collector, this.options);
         continue;
       }
       const fixed = batch.map((chunk) => escapeStrayAmpersands(chunk));
       const count = fixed.reduce((n, f) => n + f.count, 0);
-      const { items, failures } = await parseItemChunks(fixed.map((f) => f.text), offset, this.collector);
+      const { items, failures } = await parseItemChunks(
+        fixed.map((f) => f.text),
+        offset,
+        this.collector,
+      );
       this.repaired += count;
       this.failures += failures;
       addRawItems(items, offset, this.collector, this.options);

@@ -57,7 +57,9 @@ describe('parseRssFeed: BEP 36 and the torrent: namespace', () => {
   });
 
   it('finds the info-hash in a magnet enclosure when there is no explicit field', async () => {
-    const text = rss(`<item><title>only magnet</title><enclosure url="magnet:?xt=urn:btih:${H2.toUpperCase()}&amp;dn=x" type="application/x-bittorrent" length="0"/></item>`);
+    const text = rss(
+      `<item><title>only magnet</title><enclosure url="magnet:?xt=urn:btih:${H2.toUpperCase()}&amp;dn=x" type="application/x-bittorrent" length="0"/></item>`,
+    );
     const feed = await parseRssFeed(text, opts());
     expect(feed.items[0]?.infoHash).toBe(H2);
     expect(feed.items[0]?.torrentUrl).toBeNull();
@@ -85,14 +87,16 @@ describe('parseRssFeed: SciOp-like need feed', () => {
 
 describe('parseRssFeed: bad items and broken XML', () => {
   it('drops items with a bad hash, no name, negative or absurd size, and duplicates, one warning each', async () => {
-    const text = rss([
-      atItem(H1, 'good'),
-      atItem('not-a-hash', 'bad hash'),
-      atItem(H2, ''),
-      atItem(H3, 'negative', '-5'),
-      atItem('d'.repeat(40), 'absurd', '99999999999999999999'),
-      atItem(H1, 'dup of good'),
-    ].join(''));
+    const text = rss(
+      [
+        atItem(H1, 'good'),
+        atItem('not-a-hash', 'bad hash'),
+        atItem(H2, ''),
+        atItem(H3, 'negative', '-5'),
+        atItem('d'.repeat(40), 'absurd', '99999999999999999999'),
+        atItem(H1, 'dup of good'),
+      ].join(''),
+    );
     const feed = await parseRssFeed(text, opts());
     expect(feed.items.map((i) => i.name)).toEqual(['good']);
     expect(feed.warnings.map((w) => w.index)).toEqual([1, 2, 3, 4, 5]);
@@ -105,7 +109,7 @@ describe('parseRssFeed: bad items and broken XML', () => {
 
   it('repairs a stray & and says so, leaving magnet links in CDATA intact', async () => {
     const magnet = `<torrent:magnetURI><![CDATA[magnet:?xt=urn:btih:${H2}&dn=fine&tr=udp%3A%2F%2Ft.example%3A1337]]></torrent:magnetURI>`;
-    const text = rss(atItem(H1, 'Tom & Jerry') + `<item><title>fine</title>${magnet}</item>`);
+    const text = rss(`${atItem(H1, 'Tom & Jerry')}<item><title>fine</title>${magnet}</item>`);
     const feed = await parseRssFeed(text, opts());
     expect(feed.items.map((i) => i.name)).toEqual(['Tom & Jerry', 'fine']);
     expect(feed.warnings).toHaveLength(1);
@@ -115,7 +119,9 @@ describe('parseRssFeed: bad items and broken XML', () => {
   });
 
   it('salvages the good items when one item is broken beyond repair', async () => {
-    const text = rss(atItem(H1, 'first') + `<item><title>broken</title><infohash>${H2}</infohash><size>1</sizze></item>` + atItem(H3, 'third'));
+    const text = rss(
+      `${atItem(H1, 'first')}<item><title>broken</title><infohash>${H2}</infohash><size>1</sizze></item>${atItem(H3, 'third')}`,
+    );
     const feed = await parseRssFeed(text, opts());
     expect(feed.items.map((i) => i.name)).toEqual(['first', 'third']);
     const itemWarning = feed.warnings.find((w) => w.index === 1);
@@ -123,15 +129,20 @@ describe('parseRssFeed: bad items and broken XML', () => {
     expect(feed.warnings.some((w) => w.index === -1 && /recovered 2 of 3 items/.test(w.message))).toBe(true);
   });
 
-  it('salvages across batches, keeping every item\'s index', async () => {
+  it("salvages across batches, keeping every item's index", async () => {
     const hex = (i: number): string => i.toString(16).padStart(40, '0');
-    const items = Array.from({ length: 1200 }, (_, i) => (i === 3 || i === 700
-      ? `<item><title>bad ${i}</title><infohash>${hex(i)}</infohash><size><b>1</size></item>`
-      : atItem(hex(i), `n${i}`)));
+    const items = Array.from({ length: 1200 }, (_, i) =>
+      i === 3 || i === 700
+        ? `<item><title>bad ${i}</title><infohash>${hex(i)}</infohash><size><b>1</size></item>`
+        : atItem(hex(i), `n${i}`),
+    );
     const feed = await parseRssFeed(rss(items.join('')), opts());
     expect(feed.items).toHaveLength(1198);
     expect(feed.items[3]?.name).toBe('n4');
-    expect(feed.warnings.filter((w) => w.index >= 0).map((w) => [w.index, w.message.slice(0, 16)])).toEqual([[3, 'item 3 "bad 3": '], [700, 'item 700 "bad 70']]);
+    expect(feed.warnings.filter((w) => w.index >= 0).map((w) => [w.index, w.message.slice(0, 16)])).toEqual([
+      [3, 'item 3 "bad 3": '],
+      [700, 'item 700 "bad 70'],
+    ]);
   });
 
   it('fails with FEED_PARSE naming the line when nothing can be recovered', async () => {
@@ -144,7 +155,10 @@ describe('parseRssFeed: bad items and broken XML', () => {
   });
 
   it('escapes only ampersands that do not start an entity', () => {
-    expect(escapeStrayAmpersands('a & b &amp; c &#38; &#x26; &copy;&')).toEqual({ text: 'a &amp; b &amp; c &#38; &#x26; &copy;&amp;', count: 2 });
+    expect(escapeStrayAmpersands('a & b &amp; c &#38; &#x26; &copy;&')).toEqual({
+      text: 'a &amp; b &amp; c &#38; &#x26; &copy;&amp;',
+      count: 2,
+    });
     const cdata = '<![CDATA[magnet:?xt=urn:btih:x&dn=y&tr=z]]><!-- a & b -->';
     expect(escapeStrayAmpersands(`${cdata} & `)).toEqual({ text: `${cdata} &amp; `, count: 1 });
   });

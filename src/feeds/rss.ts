@@ -27,13 +27,28 @@ import type { ParsedFeed, ParseFeedOptions } from './types.js';
 type XmlRecord = Record<string, unknown>;
 
 const ITEM_FIELDS = [
-  'infohash', 'size', 'category',
-  'torrent', 'torrent:infoHash', 'torrent:contentLength', 'torrent:seeds', 'torrent:peers',
-  'torrent:leechers', 'torrent:magnetURI', 'torrent:fileName', 'torrent:trackers',
-  'nyaa:infoHash', 'nyaa:seeders', 'nyaa:leechers', 'nyaa:downloads',
-  'media:content', 'media:hash',
+  'infohash',
+  'size',
+  'category',
+  'torrent',
+  'torrent:infoHash',
+  'torrent:contentLength',
+  'torrent:seeds',
+  'torrent:peers',
+  'torrent:leechers',
+  'torrent:magnetURI',
+  'torrent:fileName',
+  'torrent:trackers',
+  'nyaa:infoHash',
+  'nyaa:seeders',
+  'nyaa:leechers',
+  'nyaa:downloads',
+  'media:content',
+  'media:hash',
   // Content digests (src/feeds/digests.ts): whole content, and `<file path=".." sha256=".."/>` per file.
-  'md5', 'sha1', 'sha256',
+  'md5',
+  'sha1',
+  'sha256',
 ] as const;
 
 function makeParser(): Parser<XmlRecord, XmlRecord> {
@@ -94,14 +109,21 @@ async function salvageItems(
   // Dropped items keep their position as null so indexes and warnings line up.
   const { items, failures } = await parseItemChunks(chunks, 0, collector);
   if (chunks.length === 0 || failures === chunks.length) {
-    throw new SmartnodeError('FEED_PARSE', `feed ${options.feedId}: not a readable RSS feed: ${xmlErrorText(strictError)}${chunks.length === 0 ? '' : `; none of its ${chunks.length} items could be recovered`}`, {
-      hint: 'the server may have sent an HTML error page or a truncated file; open the feed URL in a browser, or fix the XML at the line shown',
-      retryable: true,
-      cause: strictError,
-      details: { feedId: options.feedId },
-    });
+    throw new SmartnodeError(
+      'FEED_PARSE',
+      `feed ${options.feedId}: not a readable RSS feed: ${xmlErrorText(strictError)}${chunks.length === 0 ? '' : `; none of its ${chunks.length} items could be recovered`}`,
+      {
+        hint: 'the server may have sent an HTML error page or a truncated file; open the feed URL in a browser, or fix the XML at the line shown',
+        retryable: true,
+        cause: strictError,
+        details: { feedId: options.feedId },
+      },
+    );
   }
-  collector.warn(-1, `feed ${options.feedId}: invalid XML (${xmlErrorText(strictError)}); recovered ${chunks.length - failures} of ${chunks.length} items`);
+  collector.warn(
+    -1,
+    `feed ${options.feedId}: invalid XML (${xmlErrorText(strictError)}); recovered ${chunks.length - failures} of ${chunks.length} items`,
+  );
   return { items };
 }
 
@@ -111,7 +133,11 @@ async function salvageItems(
  * one parser per item). A broken item is null in the result, warned about at its index
  * (`offset` + its position).
  */
-export async function parseItemChunks(chunks: readonly string[], offset: number, collector: FeedItemCollector): Promise<{ items: unknown[]; failures: number }> {
+export async function parseItemChunks(
+  chunks: readonly string[],
+  offset: number,
+  collector: FeedItemCollector,
+): Promise<{ items: unknown[]; failures: number }> {
   const items: unknown[] = [];
   let failures = 0;
   const parseRange = async (from: number, to: number): Promise<void> => {
@@ -129,8 +155,14 @@ export async function parseItemChunks(chunks: readonly string[], offset: number,
       }
       failures++;
       items.push(null);
-      const title = /<title>([\s\S]*?)<\/title>/.exec(batch[0] ?? '')?.[1]?.trim().slice(0, 80);
-      collector.warn(offset + from, `item ${offset + from}${title === undefined ? '' : ` ${JSON.stringify(decodeBasicEntities(title))}`}: dropped, invalid XML (${xmlErrorText(error)})`);
+      const title = /<title>([\s\S]*?)<\/title>/
+        .exec(batch[0] ?? '')?.[1]
+        ?.trim()
+        .slice(0, 80);
+      collector.warn(
+        offset + from,
+        `item ${offset + from}${title === undefined ? '' : ` ${JSON.stringify(decodeBasicEntities(title))}`}: dropped, invalid XML (${xmlErrorText(error)})`,
+      );
     }
   };
   for (let from = 0; from < chunks.length; from += SALVAGE_BATCH) {
@@ -179,11 +211,11 @@ function toCandidate(item: XmlRecord, options: ParseFeedOptions): ItemCandidate 
   const link = textOf(item.link);
   const guid = textOf(item.guid);
   const atHash = textOf(item.infohash);
-  const magnets = [textOf(item['torrent:magnetURI']), childText(nested, 'magnetURI'), enclosureUrl, link]
-    .filter((m): m is string => m !== null && /^magnet:\?/i.test(m.trim()));
+  const magnets = [textOf(item['torrent:magnetURI']), childText(nested, 'magnetURI'), enclosureUrl, link].filter(
+    (m): m is string => m !== null && /^magnet:\?/i.test(m.trim()),
+  );
   const isHttpish = (u: string | null): u is string => u !== null && u.trim() !== '' && !/^magnet:/i.test(u.trim());
-  let torrentUrl = isHttpish(enclosureUrl) ? enclosureUrl
-    : isHttpish(link) && /\.torrent(\?|$)|\/download\//i.test(link) ? link : null;
+  let torrentUrl = isHttpish(enclosureUrl) ? enclosureUrl : isHttpish(link) && /\.torrent(\?|$)|\/download\//i.test(link) ? link : null;
   if (torrentUrl === null && atHash !== null) {
     const hash = atHash.trim().toLowerCase();
     // Root-relative: the collector resolves it against the feed URL's origin.
@@ -191,11 +223,17 @@ function toCandidate(item: XmlRecord, options: ParseFeedOptions): ItemCandidate 
   }
   const fileName = textOf(item['torrent:fileName']) ?? childText(nested, 'fileName');
   const media = isRecord(item['media:content']) && isRecord(item['media:content'].$) ? item['media:content'].$ : {};
-  const hasCounts = ['torrent:seeds', 'torrent:peers', 'torrent:leechers', 'nyaa:seeders', 'nyaa:leechers'].some((k) => item[k] !== undefined)
-    || childText(nested, 'seeds') !== null;
+  const hasCounts =
+    ['torrent:seeds', 'torrent:peers', 'torrent:leechers', 'nyaa:seeders', 'nyaa:leechers'].some((k) => item[k] !== undefined) ||
+    childText(nested, 'seeds') !== null;
   return {
-    infoHash: textOf(item['torrent:infoHash']) ?? childText(nested, 'infoHash') ?? childText(nested, 'infohash') ?? atHash
-      ?? textOf(item['nyaa:infoHash']) ?? textOf(item['media:hash']),
+    infoHash:
+      textOf(item['torrent:infoHash']) ??
+      childText(nested, 'infoHash') ??
+      childText(nested, 'infohash') ??
+      atHash ??
+      textOf(item['nyaa:infoHash']) ??
+      textOf(item['media:hash']),
     infoHashSources: [...magnets, enclosureUrl, link, guid],
     name: textOf(item.title) ?? fileName?.replace(/\.torrent$/i, '') ?? null,
     size: textOf(item['torrent:contentLength']) ?? childText(nested, 'contentLength') ?? textOf(item.size) ?? textOf(media.fileSize),
@@ -206,7 +244,11 @@ function toCandidate(item: XmlRecord, options: ParseFeedOptions): ItemCandidate 
       ? {
           seeders: textOf(item['torrent:seeds']) ?? childText(nested, 'seeds') ?? textOf(item['nyaa:seeders']),
           // ezRSS/KAT `torrent:peers` is read as the leecher count (the feeds show it beside seeds).
-          leechers: textOf(item['torrent:leechers']) ?? textOf(item['torrent:peers']) ?? childText(nested, 'peers') ?? textOf(item['nyaa:leechers']),
+          leechers:
+            textOf(item['torrent:leechers']) ??
+            textOf(item['torrent:peers']) ??
+            childText(nested, 'peers') ??
+            textOf(item['nyaa:leechers']),
           completed: textOf(item['nyaa:downloads']),
           observedAtMs: options.nowMs,
         }
@@ -243,11 +285,17 @@ function stringsIn(value: unknown, depth = 0): string[] {
   if (depth > 6) return [];
   if (typeof value === 'string') return [value];
   if (Array.isArray(value)) return value.flatMap((v) => stringsIn(v, depth + 1));
-  if (isRecord(value)) return Object.entries(value).filter(([k]) => k !== '$').flatMap(([, v]) => stringsIn(v, depth + 1));
+  if (isRecord(value))
+    return Object.entries(value)
+      .filter(([k]) => k !== '$')
+      .flatMap(([, v]) => stringsIn(v, depth + 1));
   return [];
 }
 
 export function xmlErrorText(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/\s*\n\s*/g, ' ').trim().slice(0, 200);
+  return text
+    .replace(/\s*\n\s*/g, ' ')
+    .trim()
+    .slice(0, 200);
 }

@@ -48,5 +48,7 @@ export function aTorrentFile(spec: TorrentSpec = {}): Uint8Array {
 
 /** The info-hash a spec's torrent must have, computed independently of the decoder. */
 export function expectedInfoHash(spec: TorrentSpec = {}): string {
-  return createHash('sha1').update(encodeBencode(anInfoDict(spec))).digest('hex');
+  return createHash('sha1')
+    .update(encodeBencode(anInfoDict(spec)))
+    .digest('hex');
 }

@@ -5,7 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  BencodeError, decodeBencode, infoHashFromBytes, isBDict, SmartnodeError, type BDict, type BValue, type InfoHash,
+  BencodeError,
+  decodeBencode,
+  infoHashFromBytes,
+  isBDict,
+  SmartnodeError,
+  type BDict,
+  type BValue,
+  type InfoHash,
 } from '../shared/index.js';
 import { uniqueTrackers } from './item.js';
 import type { TorrentFileEntry, TorrentMeta } from './types.js';
@@ -37,7 +44,8 @@ export function parseTorrentFile(bytes: Uint8Array, options: ParseTorrentOptions
   if (pieceLength < 1 || pieceLength > MAX_PIECE_LENGTH) invalid(`piece length ${pieceLength} is outside 1..${MAX_PIECE_LENGTH}`);
   const pieces = info.entries.get('pieces');
   if (!(pieces instanceof Uint8Array)) invalid('info.pieces is missing or not a byte string');
-  if (pieces.length === 0 || pieces.length % 20 !== 0) invalid(`info.pieces has ${pieces.length} bytes, not a positive multiple of 20 (one SHA-1 per piece)`);
+  if (pieces.length === 0 || pieces.length % 20 !== 0)
+    invalid(`info.pieces has ${pieces.length} bytes, not a positive multiple of 20 (one SHA-1 per piece)`);
 
   const files = readFiles(info, name, options.maxFiles ?? DEFAULT_MAX_FILES);
   let total = 0;
@@ -68,10 +76,14 @@ export function parseTorrentFile(bytes: Uint8Array, options: ParseTorrentOptions
 /** Throws TORRENT_HASH_MISMATCH when the fetched .torrent is not the torrent the feed promised. */
 export function verifyTorrentForItem(meta: TorrentMeta, expectedInfoHash: InfoHash): void {
   if (meta.infoHash !== expectedInfoHash) {
-    throw new SmartnodeError('TORRENT_HASH_MISMATCH', `the .torrent "${meta.name}" has info-hash ${meta.infoHash}, but the feed item says ${expectedInfoHash}`, {
-      hint: 'the feed or the download URL points at another torrent; the item is skipped until the feed is fixed',
-      details: { expected: expectedInfoHash, actual: meta.infoHash },
-    });
+    throw new SmartnodeError(
+      'TORRENT_HASH_MISMATCH',
+      `the .torrent "${meta.name}" has info-hash ${meta.infoHash}, but the feed item says ${expectedInfoHash}`,
+      {
+        hint: 'the feed or the download URL points at another torrent; the item is skipped until the feed is fixed',
+        details: { expected: expectedInfoHash, actual: meta.infoHash },
+      },
+    );
   }
 }
 
@@ -163,7 +175,8 @@ function intField(dict: BDict, key: string): number | null {
   const value = dict.entries.get(key);
   if (value === undefined) return null;
   if (typeof value !== 'bigint') invalid(`info[${JSON.stringify(key)}] is not an integer`);
-  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) invalid(`info[${JSON.stringify(key)}] = ${value} is out of range`);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER))
+    invalid(`info[${JSON.stringify(key)}] = ${value} is out of range`);
   return Number(value);
 }
 

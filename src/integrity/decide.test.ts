@@ -16,18 +16,37 @@ const C = toInfoHash('c'.repeat(40));
 
 function aTorrent(infoHash: InfoHash, over: Partial<IntegrityTorrent> = {}): IntegrityTorrent {
   return {
-    infoHash, name: `t-${infoHash.slice(0, 4)}`, status: 'seeding', percentDone: 1, leftUntilDoneBytes: 0, sizeBytes: 1_000_000,
-    error: 0, errorString: '', desired: true, inOwnDir: true, presence: 'present', hasExpectedDigest: false, ...over,
+    infoHash,
+    name: `t-${infoHash.slice(0, 4)}`,
+    status: 'seeding',
+    percentDone: 1,
+    leftUntilDoneBytes: 0,
+    sizeBytes: 1_000_000,
+    error: 0,
+    errorString: '',
+    desired: true,
+    inOwnDir: true,
+    presence: 'present',
+    hasExpectedDigest: false,
+    ...over,
   };
 }
-const completed = (verifiedAgoMs: number, over: Partial<IntegrityRecord> = {}): IntegrityRecord =>
-  ({ ...freshIntegrityRecord(), completedAtMs: NOW - 100 * DAY, lastVerifiedAtMs: NOW - verifiedAgoMs, ...over });
+const completed = (verifiedAgoMs: number, over: Partial<IntegrityRecord> = {}): IntegrityRecord => ({
+  ...freshIntegrityRecord(),
+  completedAtMs: NOW - 100 * DAY,
+  lastVerifiedAtMs: NOW - verifiedAgoMs,
+  ...over,
+});
 const schedule = { reverifyEveryMs: 30 * DAY, readRateBytesPerSec: 1_000_000, busy: false };
 
 describe('decideIntegrity', () => {
   it('verifies one due torrent, the longest unverified, and none when off, busy or a check runs', () => {
     const torrents = [aTorrent(A), aTorrent(B), aTorrent(C)];
-    const records = new Map([[A, completed(40 * DAY)], [B, completed(60 * DAY)], [C, completed(10 * DAY)]]);
+    const records = new Map([
+      [A, completed(40 * DAY)],
+      [B, completed(60 * DAY)],
+      [C, completed(10 * DAY)],
+    ]);
     const d = decideIntegrity({ nowMs: NOW, torrents, records, schedule });
     expect(d.steps).toEqual([{ kind: 'verify', infoHash: B, why: 'scheduled' }]);
     expect(d.records.get(B)?.verifying).toEqual({ startedAtMs: NOW, why: 'scheduled' });
@@ -38,7 +57,10 @@ describe('decideIntegrity', () => {
   });
 
   it('spaces verifies by the read budget: S bytes at R bytes/s hold the disk S / R', () => {
-    const records = new Map([[A, completed(40 * DAY, { lastVerifyStart: { atMs: NOW - 500, sizeBytes: 1_000_000 } })], [B, completed(60 * DAY)]]);
+    const records = new Map([
+      [A, completed(40 * DAY, { lastVerifyStart: { atMs: NOW - 500, sizeBytes: 1_000_000 } })],
+      [B, completed(60 * DAY)],
+    ]);
     expect(decideIntegrity({ nowMs: NOW, torrents: [aTorrent(A), aTorrent(B)], records, schedule }).steps).toEqual([]);
     expect(decideIntegrity({ nowMs: NOW + 500, torrents: [aTorrent(A), aTorrent(B)], records, schedule }).steps).toHaveLength(1);
   });
@@ -47,22 +69,40 @@ describe('decideIntegrity', () => {
     const started = new Map([[A, completed(40 * DAY, { verifying: { startedAtMs: NOW - 1000, why: 'scheduled' } })]]);
     const good = decideIntegrity({ nowMs: NOW, torrents: [aTorrent(A)], records: started, schedule });
     expect(good.records.get(A)).toMatchObject({ verifying: null, lastVerifiedAtMs: NOW, last: { code: 'VERIFIED' } });
-    const bad = decideIntegrity({ nowMs: NOW, torrents: [aTorrent(A, { status: 'downloading', percentDone: 0.9, leftUntilDoneBytes: 100_000 })], records: started, schedule });
-    expect(bad.records.get(A)).toMatchObject({ repairing: true, last: { code: 'BAD_PIECES', text: expect.stringContaining('100000 of 1000000 bytes') } });
+    const bad = decideIntegrity({
+      nowMs: NOW,
+      torrents: [aTorrent(A, { status: 'downloading', percentDone: 0.9, leftUntilDoneBytes: 100_000 })],
+      records: started,
+      schedule,
+    });
+    expect(bad.records.get(A)).toMatchObject({
+      repairing: true,
+      last: { code: 'BAD_PIECES', text: expect.stringContaining('100000 of 1000000 bytes') },
+    });
     const fixed = decideIntegrity({ nowMs: NOW + 1, torrents: [aTorrent(A)], records: bad.records, schedule });
     expect(fixed.records.get(A)).toMatchObject({ repairing: false, lastVerifiedAtMs: NOW + 1, last: { code: 'REPAIRED' } });
   });
 
   it('files gone from disk: verify now; none found by the daemon: fetched afresh, only if kept and in our dir', () => {
-    const gone = decideIntegrity({ nowMs: NOW, torrents: [aTorrent(A, { presence: 'missing' })], records: new Map([[A, completed(DAY)]]), schedule });
+    const gone = decideIntegrity({
+      nowMs: NOW,
+      torrents: [aTorrent(A, { presence: 'missing' })],
+      records: new Map([[A, completed(DAY)]]),
+      schedule,
+    });
     expect(gone.steps.filter((s) => s.kind !== 'report')).toEqual([{ kind: 'verify', infoHash: A, why: 'vanished' }]);
     const noData = { status: 'stopped', error: 3, errorString: 'No data found! Ensure your drives are connected or use "Set Location".' };
     const refetch = decideIntegrity({ nowMs: NOW + 1, torrents: [aTorrent(A, noData)], records: gone.records, schedule });
-    expect(refetch.steps.filter((s) => s.kind !== 'report')).toEqual([{ kind: 'refetch', infoHash: A, why: 'vanished', deleteData: false }]);
+    expect(refetch.steps.filter((s) => s.kind !== 'report')).toEqual([
+      { kind: 'refetch', infoHash: A, why: 'vanished', deleteData: false },
+    ]);
     // 4.1's words for the same error begin so (seen on a real 4.1.x daemon in the contract suite).
     const noData41 = { ...noData, errorString: 'Paused torrent as no data was found!' };
-    expect(decideIntegrity({ nowMs: NOW + 1, torrents: [aTorrent(A, noData41)], records: gone.records, schedule }).steps.filter((s) => s.kind !== 'report'))
-      .toEqual([{ kind: 'refetch', infoHash: A, why: 'vanished', deleteData: false }]);
+    expect(
+      decideIntegrity({ nowMs: NOW + 1, torrents: [aTorrent(A, noData41)], records: gone.records, schedule }).steps.filter(
+        (s) => s.kind !== 'report',
+      ),
+    ).toEqual([{ kind: 'refetch', infoHash: A, why: 'vanished', deleteData: false }]);
     for (const over of [{ desired: false }, { inOwnDir: false }]) {
       const left = decideIntegrity({ nowMs: NOW + 1, torrents: [aTorrent(A, { ...noData, ...over })], records: gone.records, schedule });
       expect(left.steps.map((s) => s.kind)).toEqual(['report']);
@@ -71,7 +111,12 @@ describe('decideIntegrity', () => {
   });
 
   it('on completion asks for a digest check only when the feed states one', () => {
-    const done = decideIntegrity({ nowMs: NOW, torrents: [aTorrent(A, { hasExpectedDigest: true }), aTorrent(B)], records: new Map(), schedule });
+    const done = decideIntegrity({
+      nowMs: NOW,
+      torrents: [aTorrent(A, { hasExpectedDigest: true }), aTorrent(B)],
+      records: new Map(),
+      schedule,
+    });
     expect(done.steps).toEqual([{ kind: 'digest', infoHash: A }]);
     expect(done.records.get(B)).toMatchObject({ completedAtMs: NOW, lastVerifiedAtMs: NOW });
   });
@@ -79,13 +124,23 @@ describe('decideIntegrity', () => {
 
 describe('content digests', () => {
   it('a mismatch is CORRUPT with expected and actual: fetched again once, then banned', () => {
-    const comparisons = compareDigests({ content: { sha256: 'aa', md5: 'bb' }, files: [] }, { content: { sha256: 'cc', md5: 'bb' }, files: new Map() });
+    const comparisons = compareDigests(
+      { content: { sha256: 'aa', md5: 'bb' }, files: [] },
+      { content: { sha256: 'cc', md5: 'bb' }, files: new Map() },
+    );
     expect(comparisons).toEqual([{ ok: false, expected: 'sha256:aa', actual: 'sha256:cc', where: 'content' }]);
     const first = judgeDigest(completed(0), comparisons, NOW);
     expect(first.verdict).toBe('refetch');
-    expect(first.record).toMatchObject({ corruptRefetches: 1, completedAtMs: null, last: { code: 'CORRUPT', expected: 'sha256:aa', actual: 'sha256:cc' } });
+    expect(first.record).toMatchObject({
+      corruptRefetches: 1,
+      completedAtMs: null,
+      last: { code: 'CORRUPT', expected: 'sha256:aa', actual: 'sha256:cc' },
+    });
     expect(judgeDigest(first.record, comparisons, NOW).verdict).toBe('ban');
-    expect(judgeDigest(completed(0), [{ ok: true, expected: 'md5:bb', actual: 'md5:bb', where: 'x.csv' }], NOW)).toMatchObject({ verdict: 'ok', record: { last: { code: 'DIGEST_OK' } } });
+    expect(judgeDigest(completed(0), [{ ok: true, expected: 'md5:bb', actual: 'md5:bb', where: 'x.csv' }], NOW)).toMatchObject({
+      verdict: 'ok',
+      record: { last: { code: 'DIGEST_OK' } },
+    });
   });
 
   it('hashes files streamed, per file and as one concatenated content, as node:crypto does whole', async () => {
@@ -95,23 +150,44 @@ describe('content digests', () => {
       const two = Buffer.from('second file');
       await writeFile(join(dir, '1'), one);
       await writeFile(join(dir, '2'), two);
-      const out = await hashContent([
-        { absolutePath: join(dir, '1'), key: 'a/1', lengthBytes: one.length },
-        { absolutePath: join(dir, '2'), key: 'a/2', lengthBytes: two.length },
-      ], ['sha256', 'md5'], { chunkBytes: 1024 * 1024 });
+      const out = await hashContent(
+        [
+          { absolutePath: join(dir, '1'), key: 'a/1', lengthBytes: one.length },
+          { absolutePath: join(dir, '2'), key: 'a/2', lengthBytes: two.length },
+        ],
+        ['sha256', 'md5'],
+        { chunkBytes: 1024 * 1024 },
+      );
       const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
       expect(out.content.sha256).toBe(sha(Buffer.concat([one, two])));
       expect(out.files.get('a/1')).toEqual({ sha256: sha(one), md5: createHash('md5').update(one).digest('hex') });
       expect(out.bytesRead).toBe(one.length + two.length);
-      await expect(hashContent([{ absolutePath: join(dir, '2'), key: '2', lengthBytes: 99 }], ['md5'])).rejects.toMatchObject({ code: 'INTEGRITY_IO' });
+      await expect(hashContent([{ absolutePath: join(dir, '2'), key: '2', lengthBytes: 99 }], ['md5'])).rejects.toMatchObject({
+        code: 'INTEGRITY_IO',
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
   it('busy hours are windows that lower a rate below its base', () => {
-    expect(isBusyWindow({ uploadBytesPerSec: null, downloadBytesPerSec: null }, { window: 0, uploadBytesPerSec: 200_000, downloadBytesPerSec: null })).toBe(true);
-    expect(isBusyWindow({ uploadBytesPerSec: 1000, downloadBytesPerSec: null }, { window: 1, uploadBytesPerSec: null, downloadBytesPerSec: null })).toBe(false);
-    expect(isBusyWindow({ uploadBytesPerSec: 1000, downloadBytesPerSec: null }, { window: null, uploadBytesPerSec: 10, downloadBytesPerSec: null })).toBe(false);
+    expect(
+      isBusyWindow(
+        { uploadBytesPerSec: null, downloadBytesPerSec: null },
+        { window: 0, uploadBytesPerSec: 200_000, downloadBytesPerSec: null },
+      ),
+    ).toBe(true);
+    expect(
+      isBusyWindow(
+        { uploadBytesPerSec: 1000, downloadBytesPerSec: null },
+        { window: 1, uploadBytesPerSec: null, downloadBytesPerSec: null },
+      ),
+    ).toBe(false);
+    expect(
+      isBusyWindow(
+        { uploadBytesPerSec: 1000, downloadBytesPerSec: null },
+        { window: null, uploadBytesPerSec: 10, downloadBytesPerSec: null },
+      ),
+    ).toBe(false);
   });
 });

@@ -81,9 +81,14 @@ export function decideIntegrity(input: {
       finding(r, t, 'REFETCHED', 'the daemon found none of its data; added again into its own directory to download it afresh');
       steps.push({ kind: 'refetch', infoHash: t.infoHash, why: 'vanished', deleteData: false });
     } else {
-      finding(r, t, 'DATA_VANISHED', t.inOwnDir
-        ? 'the daemon found none of its data; not fetched again: the plan no longer keeps it'
-        : 'the daemon found none of its data; not fetched again: it lies outside smartnode\'s directory');
+      finding(
+        r,
+        t,
+        'DATA_VANISHED',
+        t.inOwnDir
+          ? 'the daemon found none of its data; not fetched again: the plan no longer keeps it'
+          : "the daemon found none of its data; not fetched again: it lies outside smartnode's directory",
+      );
     }
   };
 
@@ -102,7 +107,12 @@ export function decideIntegrity(input: {
         refetchVanished(r, t);
       } else if (t.percentDone < 1) {
         r.repairing = true;
-        finding(r, t, 'BAD_PIECES', `verify found ${t.leftUntilDoneBytes} of ${t.sizeBytes} bytes bad or missing; the daemon downloads them again`);
+        finding(
+          r,
+          t,
+          'BAD_PIECES',
+          `verify found ${t.leftUntilDoneBytes} of ${t.sizeBytes} bytes bad or missing; the daemon downloads them again`,
+        );
       } else {
         r.lastVerifiedAtMs = nowMs;
         finding(r, t, 'VERIFIED', 'the daemon re-checked every piece: all good');
@@ -217,12 +227,20 @@ export function compareDigests(
 }
 
 /** After a content check: DIGEST_OK, or CORRUPT with one fresh download, then a ban. */
-export function judgeDigest(record: IntegrityRecord, comparisons: readonly DigestComparison[], nowMs: number): { record: IntegrityRecord; verdict: 'ok' | 'refetch' | 'ban' } {
+export function judgeDigest(
+  record: IntegrityRecord,
+  comparisons: readonly DigestComparison[],
+  nowMs: number,
+): { record: IntegrityRecord; verdict: 'ok' | 'refetch' | 'ban' } {
   const r = structuredClone(record);
   const bad = comparisons.find((c) => !c.ok);
   if (bad === undefined) {
     r.lastVerifiedAtMs = nowMs;
-    r.last = { atMs: nowMs, code: 'DIGEST_OK', text: `${comparisons.map((c) => `${c.expected.split(':')[0]} of ${c.where}`).join(', ')} match the feed` };
+    r.last = {
+      atMs: nowMs,
+      code: 'DIGEST_OK',
+      text: `${comparisons.map((c) => `${c.expected.split(':')[0]} of ${c.where}`).join(', ')} match the feed`,
+    };
     return { record: r, verdict: 'ok' };
   }
   const what = `${bad.where === 'content' ? 'the content' : bad.where} hashes to ${bad.actual}, the feed states ${bad.expected}`;
@@ -230,7 +248,10 @@ export function judgeDigest(record: IntegrityRecord, comparisons: readonly Diges
   r.completedAtMs = null;
   if (first) r.corruptRefetches = 1;
   r.last = {
-    atMs: nowMs, code: 'CORRUPT', expected: bad.expected, actual: bad.actual,
+    atMs: nowMs,
+    code: 'CORRUPT',
+    expected: bad.expected,
+    actual: bad.actual,
     text: first ? `${what}; deleted and fetched again once` : `${what}, again after a fresh download: banned, data deleted`,
   };
   return { record: r, verdict: first ? 'refetch' : 'ban' };

@@ -31,7 +31,11 @@ export interface HashOptions {
   chunkBytes?: number;
 }
 
-export async function hashContent(files: readonly HashFile[], algorithms: readonly DigestAlgorithm[], options: HashOptions = {}): Promise<ContentHashes> {
+export async function hashContent(
+  files: readonly HashFile[],
+  algorithms: readonly DigestAlgorithm[],
+  options: HashOptions = {},
+): Promise<ContentHashes> {
   const chunkBytes = options.chunkBytes ?? HASH_CHUNK_BYTES;
   const content = algorithms.map((a) => createHash(a));
   const perFile = new Map<string, DigestSet>();
@@ -40,17 +44,22 @@ export async function hashContent(files: readonly HashFile[], algorithms: readon
   let bytesRead = 0;
   for (const file of files) {
     const own = algorithms.map((a) => createHash(a));
-    const read = await readFileChunks(file, buffers, (chunk) => {
-      for (const h of content) h.update(chunk);
-      for (const h of own) h.update(chunk);
-    }, async (n) => {
-      bytesRead += n;
-      const rate = options.readRateBytesPerSec;
-      if (rate !== null && rate !== undefined && rate > 0) {
-        const aheadMs = (bytesRead / rate) * 1000 - (Date.now() - startedAt);
-        if (aheadMs > 0) await new Promise((resolve) => setTimeout(resolve, aheadMs));
-      }
-    });
+    const read = await readFileChunks(
+      file,
+      buffers,
+      (chunk) => {
+        for (const h of content) h.update(chunk);
+        for (const h of own) h.update(chunk);
+      },
+      async (n) => {
+        bytesRead += n;
+        const rate = options.readRateBytesPerSec;
+        if (rate !== null && rate !== undefined && rate > 0) {
+          const aheadMs = (bytesRead / rate) * 1000 - (Date.now() - startedAt);
+          if (aheadMs > 0) await new Promise((resolve) => setTimeout(resolve, aheadMs));
+        }
+      },
+    );
     if (read !== file.lengthBytes) {
       throw new SmartnodeError('INTEGRITY_IO', `${file.absolutePath} holds ${read} bytes, the torrent says ${file.lengthBytes}`, {
         hint: 'the file was changed or truncated under the daemon; a verify through the daemon repairs it',
@@ -66,13 +75,18 @@ export async function hashContent(files: readonly HashFile[], algorithms: readon
  * Reads a file through two alternating buffers: the next read runs while `consume` hashes the
  * current chunk (valid only during the call). Returns the bytes read.
  */
-export async function readFileChunks(file: HashFile, buffers: Buffer[], consume: (chunk: Buffer) => void, after: (n: number) => Promise<void>): Promise<number> {
-  let handle;
+export async function readFileChunks(
+  file: HashFile,
+  buffers: Buffer[],
+  consume: (chunk: Buffer) => void,
+  after: (n: number) => Promise<void>,
+): Promise<number> {
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(file.absolutePath, 'r');
   } catch (error) {
     throw new SmartnodeError('INTEGRITY_IO', `cannot read ${file.absolutePath}: ${(error as Error).message}`, {
-      hint: 'the file is missing or unreadable by smartnode\'s user; the daemon\'s verify can tell what is left',
+      hint: "the file is missing or unreadable by smartnode's user; the daemon's verify can tell what is left",
       cause: error,
       details: { path: file.absolutePath },
     });
@@ -99,6 +113,8 @@ export async function readFileChunks(file: HashFile, buffers: Buffer[], consume:
 
 function digestSet(algorithms: readonly DigestAlgorithm[], hashes: readonly Hash[]): DigestSet {
   const out: DigestSet = {};
-  algorithms.forEach((a, i) => { out[a] = hashes[i]!.digest('hex'); });
+  algorithms.forEach((a, i) => {
+    out[a] = hashes[i]!.digest('hex');
+  });
   return out;
 }

@@ -1,10 +1,27 @@
 /** The integrity domain: is the mirrored data right, and what to do when it is not. */
 export {
-  INTEGRITY_CODES, MAX_PRESENCE_FILES, describeIntegrity, freshIntegrityRecord, integrityRecordSchema, toIntegrityView,
-  type IntegrityCode, type IntegrityFinding, type IntegrityRecord, type IntegrityView,
+  INTEGRITY_CODES,
+  MAX_PRESENCE_FILES,
+  describeIntegrity,
+  freshIntegrityRecord,
+  integrityRecordSchema,
+  toIntegrityView,
+  type IntegrityCode,
+  type IntegrityFinding,
+  type IntegrityRecord,
+  type IntegrityView,
 } from './record.js';
 export {
-  compareDigests, decideIntegrity, isBusyWindow, judgeDigest, nextVerifyAllowedAtMs, pickScheduledVerify,
-  type DigestComparison, type IntegrityDecision, type IntegritySchedule, type IntegrityStep, type IntegrityTorrent,
+  compareDigests,
+  decideIntegrity,
+  isBusyWindow,
+  judgeDigest,
+  nextVerifyAllowedAtMs,
+  pickScheduledVerify,
+  type DigestComparison,
+  type IntegrityDecision,
+  type IntegritySchedule,
+  type IntegrityStep,
+  type IntegrityTorrent,
 } from './decide.js';
 export { HASH_CHUNK_BYTES, hashContent, readFileChunks, type ContentHashes, type HashFile, type HashOptions } from './digest.js';

@@ -57,7 +57,16 @@ export type IntegrityFinding = z.infer<typeof findingSchema>;
 export const MAX_PRESENCE_FILES = 1000;
 
 export function freshIntegrityRecord(): IntegrityRecord {
-  return { completedAtMs: null, lastVerifiedAtMs: null, verifying: null, lastVerifyStart: null, repairing: false, corruptRefetches: 0, files: null, last: null };
+  return {
+    completedAtMs: null,
+    lastVerifiedAtMs: null,
+    verifying: null,
+    lastVerifyStart: null,
+    repairing: false,
+    corruptRefetches: 0,
+    files: null,
+    last: null,
+  };
 }
 
 /** What `status`, the dashboard and `explain` show of one torrent's integrity. JSON-safe. */
@@ -69,7 +78,12 @@ export interface IntegrityView {
 }
 
 export function toIntegrityView(record: IntegrityRecord): IntegrityView {
-  return { lastVerifiedAtMs: record.lastVerifiedAtMs, verifying: record.verifying !== null, repairing: record.repairing, last: record.last };
+  return {
+    lastVerifiedAtMs: record.lastVerifiedAtMs,
+    verifying: record.verifying !== null,
+    repairing: record.repairing,
+    last: record.last,
+  };
 }
 
 /** One line for humans: "verified 3d ago (VERIFIED: every piece good)". `age` formats a duration. */

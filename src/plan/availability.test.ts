@@ -4,12 +4,20 @@ import { NO_LIMITS } from './limits.js';
 import { GB, HOUR_MS, aCandidate, aCounts, aHeld, aPlanInput, aPlanPolicy, hashOf } from './testing.js';
 
 const policy = { noSourceShare: 0.1, stalledAfterMs: 24 * HOUR_MS, backoffMs: 72 * HOUR_MS };
-const none = (over: Partial<AvailabilityInput> = {}): AvailabilityInput => ({ policy, stalled: new Set(), backingOff: new Set(), webSeeds: new Map(), ...over });
+const none = (over: Partial<AvailabilityInput> = {}): AvailabilityInput => ({
+  policy,
+  stalled: new Set(),
+  backingOff: new Set(),
+  webSeeds: new Map(),
+  ...over,
+});
 
 describe('planWithAvailability', () => {
   // Ten no-source torrents of 1 GB and ten with one seeder, a 10 GB budget: 10 % may wait on no source.
   const candidates = [
-    ...Array.from({ length: 10 }, (_, i) => aCandidate({ infoHash: hashOf(i + 1), name: `dark${i}`, counts: aCounts({ seeders: 0, leechers: 3 }) })),
+    ...Array.from({ length: 10 }, (_, i) =>
+      aCandidate({ infoHash: hashOf(i + 1), name: `dark${i}`, counts: aCounts({ seeders: 0, leechers: 3 }) }),
+    ),
     ...Array.from({ length: 10 }, (_, i) => aCandidate({ infoHash: hashOf(i + 11), name: `lit${i}`, counts: aCounts({ seeders: 2 }) })),
   ];
   const input = aPlanInput({ candidates, policy: aPlanPolicy({ maxBytes: 10 * GB }) });
@@ -28,13 +36,19 @@ describe('planWithAvailability', () => {
 
   it('a web seed is a source', () => {
     const webSeeds = new Map(candidates.slice(0, 10).map((c) => [c.infoHash, 1]));
-    const adds = planWithAvailability(input, NO_LIMITS, none({ webSeeds })).actions.filter((a) => a.kind === 'add' && a.name.startsWith('dark'));
+    const adds = planWithAvailability(input, NO_LIMITS, none({ webSeeds })).actions.filter(
+      (a) => a.kind === 'add' && a.name.startsWith('dark'),
+    );
     expect(adds).toHaveLength(10);
   });
 
   it('removes a stalled download and does not take a backing-off one again, each with reason STALLED', () => {
     const held = [aHeld({ infoHash: hashOf(11), name: 'lit0', leftUntilDoneBytes: GB, addedAtMs: input.nowMs - 3 * 24 * HOUR_MS })];
-    const limited = planWithAvailability({ ...input, held }, NO_LIMITS, none({ stalled: new Set([hashOf(11)]), backingOff: new Set([hashOf(12)]) }));
+    const limited = planWithAvailability(
+      { ...input, held },
+      NO_LIMITS,
+      none({ stalled: new Set([hashOf(11)]), backingOff: new Set([hashOf(12)]) }),
+    );
     const remove = limited.actions.find((a) => a.kind === 'remove');
     expect(remove?.infoHash).toBe(hashOf(11));
     expect(limited.plan.decisions.find((d) => d.infoHash === hashOf(11))?.reason.code).toBe('STALLED');

@@ -68,8 +68,10 @@ export function planWithAvailability(input: PlanInput, limits: PlanLimits, a: Av
   const relabel = (plan: LimitedPlan, extra: Decision[]): LimitedPlan => {
     const noSource = noSourceReason(shareBytes, a.policy.noSourceShare);
     const decisions = [...plan.plan.decisions, ...extra].map((d): Decision => {
-      if (a.stalled.has(d.infoHash) && heldHashes.has(d.infoHash) && d.reason.code === 'BANNED') return { ...d, reason: stalledReason(a.policy.stalledAfterMs, a.policy.backoffMs, true) };
-      if (excluded.get(d.infoHash) === 'STALLED' && d.action === 'skip') return { ...d, reason: stalledReason(a.policy.stalledAfterMs, a.policy.backoffMs, false) };
+      if (a.stalled.has(d.infoHash) && heldHashes.has(d.infoHash) && d.reason.code === 'BANNED')
+        return { ...d, reason: stalledReason(a.policy.stalledAfterMs, a.policy.backoffMs, true) };
+      if (excluded.get(d.infoHash) === 'STALLED' && d.action === 'skip')
+        return { ...d, reason: stalledReason(a.policy.stalledAfterMs, a.policy.backoffMs, false) };
       if (excluded.get(d.infoHash) === 'NO_SOURCE') return { ...d, reason: noSource };
       return d;
     });

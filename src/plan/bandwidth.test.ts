@@ -53,15 +53,18 @@ describe('billing periods', () => {
   });
 
   it('every instant lies in its period, periods are 28-31 days and follow each other', () => {
-    fc.assert(fc.property(fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) }), fc.integer({ min: 1, max: 31 }), (now, day) => {
-      const p = billingPeriod(now, day);
-      expect(p.startMs).toBeLessThanOrEqual(now);
-      expect(now).toBeLessThan(p.endMs);
-      const days = (p.endMs - p.startMs) / 86_400_000;
-      expect(days).toBeGreaterThanOrEqual(28);
-      expect(days).toBeLessThanOrEqual(31);
-      expect(billingPeriod(p.endMs, day).startMs).toBe(p.endMs);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) }), fc.integer({ min: 1, max: 31 }), (now, day) => {
+        const p = billingPeriod(now, day);
+        expect(p.startMs).toBeLessThanOrEqual(now);
+        expect(now).toBeLessThan(p.endMs);
+        const days = (p.endMs - p.startMs) / 86_400_000;
+        expect(days).toBeGreaterThanOrEqual(28);
+        expect(days).toBeLessThanOrEqual(31);
+        expect(billingPeriod(p.endMs, day).startMs).toBe(p.endMs);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
@@ -109,18 +112,24 @@ describe('sharing one cap by need', () => {
       fc.record({ n: fc.integer({ min: 1, max: 5000 }), need: fc.double({ min: 0, max: 50, noNaN: true }), active: fc.boolean() }),
       { maxLength: 300, selector: (c) => c.n },
     );
-    fc.assert(fc.property(fc.integer({ min: 0, max: 100_000_000 }), claims, (total, cs) => {
-      const shares = shareByNeed(total, cs.map((c) => claim(c.n, c.need, c.active)));
-      let sum = 0;
-      for (const c of cs) {
-        const v = shares.get(hashOf(c.n));
-        expect(v).not.toBeNull();
-        expect(v).toBeGreaterThanOrEqual(0);
-        expect((v ?? 0) % 1000).toBe(0);
-        sum += v ?? 0;
-      }
-      expect(sum).toBeLessThanOrEqual(total);
-      if (cs.length > 0 && total >= 1000 * cs.length) expect(sum).toBeGreaterThan(total - 1000 - cs.length * 1000);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 100_000_000 }), claims, (total, cs) => {
+        const shares = shareByNeed(
+          total,
+          cs.map((c) => claim(c.n, c.need, c.active)),
+        );
+        let sum = 0;
+        for (const c of cs) {
+          const v = shares.get(hashOf(c.n));
+          expect(v).not.toBeNull();
+          expect(v).toBeGreaterThanOrEqual(0);
+          expect((v ?? 0) % 1000).toBe(0);
+          sum += v ?? 0;
+        }
+        expect(sum).toBeLessThanOrEqual(total);
+        if (cs.length > 0 && total >= 1000 * cs.length) expect(sum).toBeGreaterThan(total - 1000 - cs.length * 1000);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -101,7 +101,10 @@ export interface CappedRate {
  * A rate under a monthly cap: the rate itself below throttleAt x cap; above it, at most what
  * spreads the rest of the cap evenly over the rest of the period; 0 at the cap.
  */
-export function capRate(rate: number | null, cap: { capBytes: number; usedBytes: number; throttleAt: number; msLeft: number } | null): CappedRate {
+export function capRate(
+  rate: number | null,
+  cap: { capBytes: number; usedBytes: number; throttleAt: number; msLeft: number } | null,
+): CappedRate {
   if (cap === null) return { bytesPerSec: rate, state: 'open' };
   const left = cap.capBytes - cap.usedBytes;
   if (left <= 0) return { bytesPerSec: 0, state: 'stopped' };
@@ -137,9 +140,14 @@ export function shareByNeed(totalBytesPerSec: number | null, claims: readonly Sh
     return out;
   }
   const totalKB = Math.max(0, Math.floor(totalBytesPerSec / 1000));
-  const byNeed = [...claims].sort((a, b) => Number(b.active) - Number(a.active) || weight(b) - weight(a) || (a.infoHash < b.infoHash ? -1 : a.infoHash > b.infoHash ? 1 : 0));
+  const byNeed = [...claims].sort(
+    (a, b) =>
+      Number(b.active) - Number(a.active) || weight(b) - weight(a) || (a.infoHash < b.infoHash ? -1 : a.infoHash > b.infoHash ? 1 : 0),
+  );
   if (totalKB < claims.length) {
-    byNeed.forEach((c, i) => out.set(c.infoHash, i < totalKB ? 1000 : 0));
+    byNeed.forEach((c, i) => {
+      out.set(c.infoHash, i < totalKB ? 1000 : 0);
+    });
     return out;
   }
   const anyActive = claims.some((c) => c.active);

@@ -15,7 +15,9 @@ describe('planMirror: banned torrents', () => {
     const decision = plan.decisions.find((d) => d.infoHash === hashOf(1));
     expect(decision?.action).toBe('remove');
     expect(decision?.reason.code).toBe('BANNED');
-    expect(diffPlan(plan, held)).toEqual([expect.objectContaining({ kind: 'remove', infoHash: hashOf(1), reason: expect.objectContaining({ code: 'BANNED' }) })]);
+    expect(diffPlan(plan, held)).toEqual([
+      expect.objectContaining({ kind: 'remove', infoHash: hashOf(1), reason: expect.objectContaining({ code: 'BANNED' }) }),
+    ]);
   });
 
   it('a ban beats a pin', () => {

@@ -49,8 +49,7 @@ export class BytesBelow {
 export function explainLeftOut(pool: Pool, mixed: readonly number[], ledger: Ledger, book: ReasonBook): number {
   const margin = Math.max(0, book.scoring.replaceMargin);
   const capacityBytes = ledger.capacityBytes;
-  const heldPicks = (role: number): number[] =>
-    pool.withRole(role).filter((i) => pool.isIncumbent[i] === 1 && pool.selected[i] === 1);
+  const heldPicks = (role: number): number[] => pool.withRole(role).filter((i) => pool.isIncumbent[i] === 1 && pool.selected[i] === 1);
   const replaceable = new BytesBelow(pool, heldPicks(MIXED));
   const protectedHeld = new BytesBelow(pool, heldPicks(PROTECTED));
   const free = ledger.freeBytes();

@@ -34,7 +34,8 @@ export function describeSlow(s: SlowFactor): string {
   if (o.kind === 'peers') {
     return `its ${plural(o.leechers, 'downloader')} get ${rate} besides our upload`;
   }
-  if (!Number.isFinite(o.meanDownloadMs)) return `nobody completed a download in ${formatDuration(o.spanMs)} (${formatScore(o.leechers)} waiting)`;
+  if (!Number.isFinite(o.meanDownloadMs))
+    return `nobody completed a download in ${formatDuration(o.spanMs)} (${formatScore(o.leechers)} waiting)`;
   return `downloads take ${formatDuration(o.meanDownloadMs)} on average (${rate})`;
 }
 

@@ -22,8 +22,20 @@ describe('diffPlan', () => {
     const plan = planMirror(input);
     const actions = diffPlan(plan, held);
     expect(actions).toEqual([
-      expect.objectContaining({ kind: 'remove', infoHash: hashOf(1), name: 'old', reason: expect.objectContaining({ code: 'NO_LONGER_IN_FEED' }) }),
-      expect.objectContaining({ kind: 'add', infoHash: hashOf(4), name: 'new', sizeBytes: 3 * GB, feedId: 'feed-a', reason: expect.objectContaining({ code: 'NEEDED' }) }),
+      expect.objectContaining({
+        kind: 'remove',
+        infoHash: hashOf(1),
+        name: 'old',
+        reason: expect.objectContaining({ code: 'NO_LONGER_IN_FEED' }),
+      }),
+      expect.objectContaining({
+        kind: 'add',
+        infoHash: hashOf(4),
+        name: 'new',
+        sizeBytes: 3 * GB,
+        feedId: 'feed-a',
+        reason: expect.objectContaining({ code: 'NEEDED' }),
+      }),
     ]);
   });
 

@@ -28,9 +28,7 @@ export function diffPlan(plan: Plan, held: readonly HeldTorrent[]): Action[] {
   for (const d of plan.decisions) decisionByHash.set(d.infoHash, d);
 
   const removes: Action[] = [];
-  const ownedHeld = [...heldByHash.values()]
-    .filter((h) => h.isOwned)
-    .sort((a, b) => compareHash(a.infoHash, b.infoHash));
+  const ownedHeld = [...heldByHash.values()].filter((h) => h.isOwned).sort((a, b) => compareHash(a.infoHash, b.infoHash));
   for (const h of ownedHeld) {
     if (desired.has(h.infoHash)) continue;
     // A torrent the plan never saw (added since it was computed) waits for the next plan.
@@ -61,11 +59,7 @@ export function diffPlan(plan: Plan, held: readonly HeldTorrent[]): Action[] {
  * adds become owned entries with nothing written yet, added at `nowMs`; removes drop
  * owned torrents only. Repeating an action changes nothing.
  */
-export function applyActions(
-  actual: readonly HeldTorrent[],
-  actions: readonly Action[],
-  nowMs = 0,
-): HeldTorrent[] {
+export function applyActions(actual: readonly HeldTorrent[], actions: readonly Action[], nowMs = 0): HeldTorrent[] {
   const byHash = new Map<InfoHash, HeldTorrent>();
   for (const h of actual) byHash.set(h.infoHash, h);
   for (const a of actions) {

@@ -31,15 +31,24 @@ export function explainDecision(d: Decision, nowMs: number, scoring: ScoringPoli
   lines.push(`${d.name} (${d.infoHash})`);
   lines.push(`  decision  ${d.action}: ${d.reason.code}: ${d.reason.text}`);
   const size = d.sizeBytes === null ? 'size unknown' : `${formatBytes(d.sizeBytes)}`;
-  lines.push(`  score     ${formatScore(d.score)} per GB = need ${formatScore(d.need)} / ${size}${d.isHeld ? (d.isOwned ? ', held by us' : ', held, not ours') : ''}`);
+  lines.push(
+    `  score     ${formatScore(d.score)} per GB = need ${formatScore(d.need)} / ${size}${d.isHeld ? (d.isOwned ? ', held by us' : ', held, not ours') : ''}`,
+  );
   const product = [`scarcity ${formatScore(c.scarcity)}`, `leechers x${formatScore(f?.leechers ?? c.demand)}`];
-  if (f !== undefined) product.push(`geo x${formatScore(f.geo?.factor ?? 1)}`, `slow x${formatScore(f.slow?.factor ?? 1)}`, `herd x${formatScore(f.herd?.factor ?? 1)}`);
+  if (f !== undefined)
+    product.push(
+      `geo x${formatScore(f.geo?.factor ?? 1)}`,
+      `slow x${formatScore(f.slow?.factor ?? 1)}`,
+      `herd x${formatScore(f.herd?.factor ?? 1)}`,
+    );
   lines.push(`  need      ${product.join(' * ')}`);
   if (d.counts === null) {
     lines.push('  counts    none yet (treated as moderately needed)');
   } else {
     const besides = c.selfExcluded === null ? '' : ` (our own copy not counted as a ${c.selfExcluded})`;
-    lines.push(`  counts    ${plural(d.counts.seeders, 'seeder')}, ${plural(d.counts.leechers, 'leecher')}${d.counts.completed === null ? '' : `, ${d.counts.completed} completed`}: ${d.counts.source} ${d.counts.origin}, ${age(d.counts.observedAtMs)}${besides}`);
+    lines.push(
+      `  counts    ${plural(d.counts.seeders, 'seeder')}, ${plural(d.counts.leechers, 'leecher')}${d.counts.completed === null ? '' : `, ${d.counts.completed} completed`}: ${d.counts.source} ${d.counts.origin}, ${age(d.counts.observedAtMs)}${besides}`,
+    );
     lines.push(`  scarcity  ${c.seeders ?? '?'} against a target of ${scoring.targetSeeders}`);
     lines.push(`  leechers  ${c.leechers ?? '?'} waiting, weight ${scoring.leecherWeight}`);
   }
@@ -61,7 +70,10 @@ export function explainDecision(d: Decision, nowMs: number, scoring: ScoringPoli
   } else {
     const s = f.slow;
     const o = s.observation;
-    const from = o.kind === 'peers' ? `peer progress over ${formatDuration(o.spanMs)}` : `Little's law: L ${formatScore(o.leechers)}, lambda ${formatScore(o.completionsPerHour)}/h over ${o.samples} scrapes in ${formatDuration(o.spanMs)}`;
+    const from =
+      o.kind === 'peers'
+        ? `peer progress over ${formatDuration(o.spanMs)}`
+        : `Little's law: L ${formatScore(o.leechers)}, lambda ${formatScore(o.completionsPerHour)}/h over ${o.samples} scrapes in ${formatDuration(o.spanMs)}`;
     lines.push(`  downloads ${describeSlow(s)}: slowness ${formatScore(s.slowness)}; ${from}, ${age(o.observedAtMs)}`);
   }
   if (f.herd === null) {
@@ -71,8 +83,13 @@ export function explainDecision(d: Decision, nowMs: number, scoring: ScoringPoli
   } else if (!f.herd.designated) {
     lines.push(`  herd      ${describeHerd(f.herd, scoring.signals?.herd.expectedNodes ?? 1)}`);
   } else {
-    const how = f.herd.slowStart === 'designated' ? 'slow start drew it' : `probability ${formatScore(f.herd.probability)}, draw ${formatScore(f.herd.draw)}`;
-    lines.push(`  herd      takes it: deficit ${f.herd.deficit}, ${how}; ${f.herd.onTheirWay} on their way, about ${formatScore(f.herd.expectedNodes)} nodes competing`);
+    const how =
+      f.herd.slowStart === 'designated'
+        ? 'slow start drew it'
+        : `probability ${formatScore(f.herd.probability)}, draw ${formatScore(f.herd.draw)}`;
+    lines.push(
+      `  herd      takes it: deficit ${f.herd.deficit}, ${how}; ${f.herd.onTheirWay} on their way, about ${formatScore(f.herd.expectedNodes)} nodes competing`,
+    );
   }
   return lines;
 }

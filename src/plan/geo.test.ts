@@ -9,7 +9,11 @@ const arrays = (rec: Record<string, number>) => ({ countries: Object.keys(rec), 
 const measureSpread = (rec: Record<string, number>, targetCountries: number, targetContinents: number) =>
   measureArrays(arrays(rec).countries, arrays(rec).peers, targetCountries, targetContinents);
 const obs = (countryCounts: Record<string, number>, unknownPeers = 0): GeoObservation => ({
-  ...arrays(countryCounts), unknownPeers, peersAre: 'seeders', source: 'daemon', observedAtMs: 0,
+  ...arrays(countryCounts),
+  unknownPeers,
+  peersAre: 'seeders',
+  source: 'daemon',
+  observedAtMs: 0,
 });
 
 describe('measureSpread', () => {
@@ -33,15 +37,19 @@ describe('measureSpread', () => {
   });
 
   it('stays within 0..1 and falls when a peer moves to a new country (generated)', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }), (ns) => {
-      const codes = ['DE', 'US', 'JP', 'BR', 'ZA', 'AU', 'FR', 'CA'];
-      const counts: Record<string, number> = {};
-      ns.forEach((n, i) => { counts[codes[i] as string] = n; });
-      const m = measureSpread(counts, 5, 3);
-      expect(m).not.toBeNull();
-      expect(m!.concentration).toBeGreaterThanOrEqual(0);
-      expect(m!.concentration).toBeLessThanOrEqual(1);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }), (ns) => {
+        const codes = ['DE', 'US', 'JP', 'BR', 'ZA', 'AU', 'FR', 'CA'];
+        const counts: Record<string, number> = {};
+        ns.forEach((n, i) => {
+          counts[codes[i] as string] = n;
+        });
+        const m = measureSpread(counts, 5, 3);
+        expect(m).not.toBeNull();
+        expect(m!.concentration).toBeGreaterThanOrEqual(0);
+        expect(m!.concentration).toBeLessThanOrEqual(1);
+      }),
+    );
   });
 });
 

@@ -156,7 +156,9 @@ export function countCountries(codes: readonly (string | null)[]): { countries: 
 /** A histogram as a plain record (for tests and JSON readers). */
 export function countryHistogram(obs: Pick<GeoObservation, 'countries' | 'peers'>): Record<string, number> {
   const out: Record<string, number> = {};
-  obs.countries.forEach((c, i) => { out[c] = obs.peers[i] ?? 0; });
+  obs.countries.forEach((c, i) => {
+    out[c] = obs.peers[i] ?? 0;
+  });
   return out;
 }
 
@@ -167,5 +169,5 @@ function popCount(x: number): number {
 }
 
 function clamp01(x: number): number {
-  return x < 0 ? 0 : x > 1 ? 1 : x;
+  return x < 0 ? 0 : Math.min(x, 1);
 }

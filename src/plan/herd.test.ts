@@ -87,7 +87,14 @@ describe('herdFactor', () => {
 
 describe('herdDrawFor', () => {
   it('is herdDraw of the joined key, for any node id, hash, count and epoch', () => {
-    fc.assert(fc.property(fc.string(), fc.string(), fc.nat(1000), fc.nat(1_000_000), (node, key, seeders, epoch) =>
-      herdDrawFor(node, key, seeders, epoch) === herdDraw(node, `${key}:${seeders}:${epoch}`)));
+    fc.assert(
+      fc.property(
+        fc.string(),
+        fc.string(),
+        fc.nat(1000),
+        fc.nat(1_000_000),
+        (node, key, seeders, epoch) => herdDrawFor(node, key, seeders, epoch) === herdDraw(node, `${key}:${seeders}:${epoch}`),
+      ),
+    );
   });
 });

@@ -98,9 +98,14 @@ export function herdFactor(
   }
   // Copies on their way count only once other smartnodes are known: a lone node decides as
   // it always did. Slow start replaces the draw: its few picks were drawn by the agent.
-  const probability = slowStart !== null
-    ? (slowStart === 'designated' ? 1 : 0)
-    : expected <= 1 ? 1 : Math.min(1, (HERD_SHARE * (deficit - onTheirWay)) / expected);
+  const probability =
+    slowStart !== null
+      ? slowStart === 'designated'
+        ? 1
+        : 0
+      : expected <= 1
+        ? 1
+        : Math.min(1, (HERD_SHARE * (deficit - onTheirWay)) / expected);
   const designated = slowStart !== null ? slowStart === 'designated' : draw < probability;
   const jitter = Math.max(0, Math.min(1, herd.jitter));
   const factor = designated ? 1 - jitter * draw : 0;

@@ -57,14 +57,20 @@ const heldArb: fc.Arbitrary<HeldTorrent> = fc
     feedIds: h.feedIds,
   }));
 
-const quotaArb = fc.option(fc.integer({ min: 0, max: 60 }).map((n) => n * GB), { nil: null });
+const quotaArb = fc.option(
+  fc.integer({ min: 0, max: 60 }).map((n) => n * GB),
+  { nil: null },
+);
 const inputArb: fc.Arbitrary<PlanInput> = fc
   .record({
     candidates: fc.array(candidateArb, { maxLength: 30 }),
     held: fc.uniqueArray(heldArb, { maxLength: 12, selector: (h) => h.infoHash }),
     maxBytes: fc.integer({ min: 0, max: 200 }).map((n) => n * GB),
     minFreeBytes: fc.integer({ min: 0, max: 10 }).map((n) => n * GB),
-    diskFreeBytes: fc.option(fc.integer({ min: 0, max: 300 }).map((n) => n * GB), { nil: null }),
+    diskFreeBytes: fc.option(
+      fc.integer({ min: 0, max: 300 }).map((n) => n * GB),
+      { nil: null },
+    ),
     feeds: fc.tuple(...FEEDS.map(() => fc.tuple(quotaArb, fc.option(fc.integer({ min: 0, max: 8 }), { nil: null })))),
     replaceMargin: fc.constantFrom(0, 0.2, 0.5),
     maxAddsPerTick: fc.integer({ min: 0, max: 12 }),
@@ -117,7 +123,10 @@ describe('planMirror invariants (generated inputs)', () => {
         const plan = planMirror(input);
         const actions = diffPlan(plan, input.held);
         const after = applyActions(input.held, actions, input.nowMs);
-        const owned = after.filter((h) => h.isOwned).map((h) => h.infoHash).sort();
+        const owned = after
+          .filter((h) => h.isOwned)
+          .map((h) => h.infoHash)
+          .sort();
         expect(owned).toEqual(plan.desired);
         const notOwnedBefore = input.held.filter((h) => !h.isOwned);
         expect(after.filter((h) => !h.isOwned)).toEqual(notOwnedBefore);
@@ -211,9 +220,7 @@ describe('planMirror invariants (generated inputs)', () => {
         const after = applyActions(input.held, actions, input.nowMs);
         // Removing a torrent frees what it had written; an add writes nothing yet.
         const removed = new Set(actions.filter((a) => a.kind === 'remove').map((a) => a.infoHash));
-        const freed = held
-          .filter((h) => removed.has(h.infoHash))
-          .reduce((sum, h) => sum + h.sizeBytes - h.leftUntilDoneBytes, 0);
+        const freed = held.filter((h) => removed.has(h.infoHash)).reduce((sum, h) => sum + h.sizeBytes - h.leftUntilDoneBytes, 0);
         const diskFreeBytes = input.diskFreeBytes === null ? null : input.diskFreeBytes + freed;
         const again = planMirror({ ...input, held: after, diskFreeBytes });
         // The next tick may still improve the set (a greedy packing is not a fixed point), but
@@ -231,7 +238,12 @@ describe('planMirror invariants (generated inputs)', () => {
 
   it('holds at least half the best possible total need (single budget, nothing held)', () => {
     const items = fc.uniqueArray(
-      fc.record({ n: fc.integer({ min: 1, max: 500 }), size: fc.integer({ min: 1, max: 20 }), seeders: fc.integer({ min: 0, max: 4 }), leechers: fc.integer({ min: 0, max: 50 }) }),
+      fc.record({
+        n: fc.integer({ min: 1, max: 500 }),
+        size: fc.integer({ min: 1, max: 20 }),
+        seeders: fc.integer({ min: 0, max: 4 }),
+        leechers: fc.integer({ min: 0, max: 50 }),
+      }),
       { minLength: 1, maxLength: 11, selector: (x) => x.n },
     );
     fc.assert(

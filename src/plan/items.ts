@@ -116,4 +116,3 @@ export function uniqueSorted(ids: readonly string[]): readonly string[] {
   }
   return [...new Set(ids)].sort();
 }
-

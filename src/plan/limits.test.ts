@@ -18,10 +18,12 @@ describe('feed shares and weights', () => {
 
   it('keeps a feed within its share and names the quota that stopped a candidate', () => {
     const candidates = [1, 2, 3, 4].map((n) => aCandidate({ infoHash: hashOf(n), name: `a${n}`, sizeBytes: 10 * GB, feedIds: ['a'] }));
-    const plan = planMirror(aPlanInput({
-      candidates,
-      policy: aPlanPolicy({ maxBytes: 100 * GB, feeds: [{ id: 'a', maxBytes: null, maxTorrents: null, share: 0.25 }] }),
-    }));
+    const plan = planMirror(
+      aPlanInput({
+        candidates,
+        policy: aPlanPolicy({ maxBytes: 100 * GB, feeds: [{ id: 'a', maxBytes: null, maxTorrents: null, share: 0.25 }] }),
+      }),
+    );
     expect(plan.desired).toHaveLength(2);
     expect(plan.feeds[0]).toMatchObject({ feedId: 'a', usedBytes: 20 * GB, maxBytes: 25 * GB });
     const skipped = plan.decisions.filter((d) => d.action === 'skip');
@@ -51,10 +53,12 @@ describe('feed shares and weights', () => {
       { id: 'a', maxBytes: 30 * GB, maxTorrents: null },
       { id: 'b', maxBytes: 100 * GB, maxTorrents: null },
     ];
-    const plan = planMirror(aPlanInput({
-      candidates: [aCandidate({ infoHash: hashOf(1), sizeBytes: 20 * GB, feedIds: ['a', 'b'] })],
-      policy: aPlanPolicy({ feeds }),
-    }));
+    const plan = planMirror(
+      aPlanInput({
+        candidates: [aCandidate({ infoHash: hashOf(1), sizeBytes: 20 * GB, feedIds: ['a', 'b'] })],
+        policy: aPlanPolicy({ feeds }),
+      }),
+    );
     expect(plan.decisions[0]?.feedId).toBe('b');
     expect(plan.feeds.map((f) => f.usedTorrents)).toEqual([0, 1]);
   });
@@ -63,7 +67,8 @@ describe('feed shares and weights', () => {
 describe('the disk reserve', () => {
   const held = (n: number, seeders: number, extra: Partial<HeldTorrent> = {}): HeldTorrent =>
     aHeld({ infoHash: hashOf(n), name: `h${n}`, sizeBytes: 10 * GB, ...extra, counts: aCounts({ seeders }) });
-  const listed = (h: HeldTorrent): Candidate => aCandidate({ infoHash: h.infoHash, name: h.name, sizeBytes: h.sizeBytes, counts: h.counts ?? null });
+  const listed = (h: HeldTorrent): Candidate =>
+    aCandidate({ infoHash: h.infoHash, name: h.name, sizeBytes: h.sizeBytes, counts: h.counts ?? null });
 
   it('evicts the least needed owned torrents until the reserve is back, adds nothing, never a pin', () => {
     // Four owned 10 GB torrents; free space 5 GB with a 20 GB reserve: 15 GB must go.
@@ -94,26 +99,44 @@ describe('the disk reserve', () => {
       diskFreeBytes: 0,
       policy: aPlanPolicy({ minFreeBytes: 5 * GB }),
     });
-    const removed = planWithinLimits(input, NO_LIMITS).actions.filter((a) => a.kind === 'remove').map((a) => a.infoHash);
+    const removed = planWithinLimits(input, NO_LIMITS)
+      .actions.filter((a) => a.kind === 'remove')
+      .map((a) => a.infoHash);
     expect(removed).toEqual([hashOf(2)]);
   });
 
-  it("charges only downloads on the download filesystem, and names what it counted", () => {
+  it('charges only downloads on the download filesystem, and names what it counted', () => {
     const hs = [held(1, 1), held(2, 2)];
     const ownersPaused = (onDownloadFilesystem: boolean): HeldTorrent =>
-      aHeld({ infoHash: hashOf(7), name: 'owner-iso', isOwned: false, sizeBytes: 2 * GB, leftUntilDoneBytes: 2 * GB, onDownloadFilesystem });
-    const input = (owner: HeldTorrent) => aPlanInput({
-      candidates: hs.map(listed), held: [...hs, owner], diskFreeBytes: 1 * GB,
-      policy: aPlanPolicy({ maxBytes: 100 * GB, minFreeBytes: 0.1 * GB }),
-    });
+      aHeld({
+        infoHash: hashOf(7),
+        name: 'owner-iso',
+        isOwned: false,
+        sizeBytes: 2 * GB,
+        leftUntilDoneBytes: 2 * GB,
+        onDownloadFilesystem,
+      });
+    const input = (owner: HeldTorrent) =>
+      aPlanInput({
+        candidates: hs.map(listed),
+        held: [...hs, owner],
+        diskFreeBytes: 1 * GB,
+        policy: aPlanPolicy({ maxBytes: 100 * GB, minFreeBytes: 0.1 * GB }),
+      });
     const elsewhere = planWithinLimits(input(ownersPaused(false)), NO_LIMITS);
     expect(elsewhere.reserveBreached).toBe(false);
     expect(elsewhere.actions).toEqual([]);
     expect(elsewhere.plan.capacity.pendingWriteBytes).toBe(0);
 
     const here = planWithinLimits(input(ownersPaused(true)), NO_LIMITS);
-    expect(here.reserveBreach).toMatchObject({ pendingWriteBytes: 2 * GB, writerCount: 1, writers: [{ name: 'owner-iso', leftUntilDoneBytes: 2 * GB }] });
-    expect(describeReserveBreach(here.reserveBreach!)).toMatch(/less 2(\.0+)? GB still to be written there by 1 torrent\(s\) \(owner-iso 2(\.0+)? GB\)/);
+    expect(here.reserveBreach).toMatchObject({
+      pendingWriteBytes: 2 * GB,
+      writerCount: 1,
+      writers: [{ name: 'owner-iso', leftUntilDoneBytes: 2 * GB }],
+    });
+    expect(describeReserveBreach(here.reserveBreach!)).toMatch(
+      /less 2(\.0+)? GB still to be written there by 1 torrent\(s\) \(owner-iso 2(\.0+)? GB\)/,
+    );
   });
 });
 
@@ -121,17 +144,23 @@ describe('adds within the daily budget and transfer caps; mass evictions wait', 
   const needy = (n: number, sizeGB: number, seeders = 0): Candidate =>
     aCandidate({ infoHash: hashOf(n), name: `c${n}`, sizeBytes: sizeGB * GB, counts: aCounts({ seeders }) });
 
-  it('adds best first while the day\'s budget lasts', () => {
+  it("adds best first while the day's budget lasts", () => {
     const input = aPlanInput({ candidates: [needy(1, 5, 0), needy(2, 5, 1), needy(3, 1, 2)] });
     const limited = planWithinLimits(input, { ...NO_LIMITS, addBudgetBytes: 6 * GB });
-    const adds = limited.actions.filter((a) => a.kind === 'add').map((a) => a.name).sort();
+    const adds = limited.actions
+      .filter((a) => a.kind === 'add')
+      .map((a) => a.name)
+      .sort();
     expect(limited.deferred.map((d) => d.code)).toEqual(['DAILY_BUDGET']);
     expect(adds.length).toBe(2);
     expect(limited.plan.committedBytes).toBe(adds.reduce((s, n) => s + (n === 'c3' ? 1 : 5) * GB, 0));
   });
 
   it('a transfer cap stops every add', () => {
-    const limited = planWithinLimits(aPlanInput({ candidates: [needy(1, 1)] }), { ...NO_LIMITS, addsStopped: 'monthly download cap reached' });
+    const limited = planWithinLimits(aPlanInput({ candidates: [needy(1, 1)] }), {
+      ...NO_LIMITS,
+      addsStopped: 'monthly download cap reached',
+    });
     expect(limited.actions).toEqual([]);
     expect(limited.plan.decisions[0]?.reason).toMatchObject({ code: 'TRANSFER_CAP', text: 'monthly download cap reached' });
   });
@@ -159,19 +188,38 @@ const hashArb = fc.integer({ min: 1, max: 40 }).map(hashOf);
 const sizeArb = fc.integer({ min: 1, max: 40 }).map((n) => (n * GB) / 2);
 const countsArb = fc.record({ seeders: fc.integer({ min: 0, max: 8 }), leechers: fc.integer({ min: 0, max: 20 }) }).map((c) => aCounts(c));
 const feedIdsArb = fc.subarray(FEEDS, { minLength: 1, maxLength: 3 });
-const candidateArb = fc.record({ infoHash: hashArb, sizeBytes: sizeArb, feedIds: feedIdsArb, counts: countsArb })
+const candidateArb = fc
+  .record({ infoHash: hashArb, sizeBytes: sizeArb, feedIds: feedIdsArb, counts: countsArb })
   .map((c): Candidate => ({ ...c, name: `c-${c.infoHash.slice(-4)}` }));
-const heldArb = fc.record({
-  infoHash: hashArb, sizeBytes: sizeArb, leftFraction: fc.constantFrom(0, 0, 0.5, 1),
-  isOwned: fc.constantFrom(true, true, false), pinned: fc.constantFrom(false, false, false, true),
-  heldMs: fc.integer({ min: 0, max: 200 * HOUR_MS }), feedIds: feedIdsArb, counts: countsArb,
-}).map((h): HeldTorrent => ({
-  infoHash: h.infoHash, name: `h-${h.infoHash.slice(-4)}`, sizeBytes: h.sizeBytes,
-  leftUntilDoneBytes: Math.round(h.sizeBytes * h.leftFraction), isOwned: h.isOwned, pinned: h.pinned,
-  addedAtMs: FIXED_NOW_MS - h.heldMs, feedIds: h.feedIds, counts: h.counts,
-}));
+const heldArb = fc
+  .record({
+    infoHash: hashArb,
+    sizeBytes: sizeArb,
+    leftFraction: fc.constantFrom(0, 0, 0.5, 1),
+    isOwned: fc.constantFrom(true, true, false),
+    pinned: fc.constantFrom(false, false, false, true),
+    heldMs: fc.integer({ min: 0, max: 200 * HOUR_MS }),
+    feedIds: feedIdsArb,
+    counts: countsArb,
+  })
+  .map(
+    (h): HeldTorrent => ({
+      infoHash: h.infoHash,
+      name: `h-${h.infoHash.slice(-4)}`,
+      sizeBytes: h.sizeBytes,
+      leftUntilDoneBytes: Math.round(h.sizeBytes * h.leftFraction),
+      isOwned: h.isOwned,
+      pinned: h.pinned,
+      addedAtMs: FIXED_NOW_MS - h.heldMs,
+      feedIds: h.feedIds,
+      counts: h.counts,
+    }),
+  );
 const quotaArb = fc.record({
-  maxBytes: fc.option(fc.integer({ min: 0, max: 60 }).map((n) => n * GB), { nil: null }),
+  maxBytes: fc.option(
+    fc.integer({ min: 0, max: 60 }).map((n) => n * GB),
+    { nil: null },
+  ),
   maxTorrents: fc.option(fc.integer({ min: 1, max: 8 }), { nil: null }),
   share: fc.option(fc.double({ min: 0.05, max: 1, noNaN: true }), { nil: null }),
   weight: fc.constantFrom(0.5, 1, 1, 2, 5),
@@ -181,10 +229,16 @@ const scenarioArb = fc.record({
   held: fc.uniqueArray(heldArb, { maxLength: 12, selector: (h) => h.infoHash }),
   maxBytes: fc.integer({ min: 1, max: 200 }).map((n) => n * GB),
   minFreeBytes: fc.integer({ min: 0, max: 30 }).map((n) => n * GB),
-  diskFreeBytes: fc.option(fc.integer({ min: 0, max: 300 }).map((n) => n * GB), { nil: null }),
+  diskFreeBytes: fc.option(
+    fc.integer({ min: 0, max: 300 }).map((n) => n * GB),
+    { nil: null },
+  ),
   quotas: fc.tuple(quotaArb, quotaArb, quotaArb),
   limits: fc.record({
-    addBudgetBytes: fc.option(fc.integer({ min: 0, max: 50 }).map((n) => n * GB), { nil: null }),
+    addBudgetBytes: fc.option(
+      fc.integer({ min: 0, max: 50 }).map((n) => n * GB),
+      { nil: null },
+    ),
     addsStopped: fc.constantFrom(null, null, null, 'cap'),
     maxEvictFraction: fc.constantFrom(0.1, 0.25, 1),
     evictionConfirmed: fc.boolean(),
@@ -210,38 +264,41 @@ function toInput(s: Scenario): PlanInput {
 
 describe('donated limits over generated policies and swarms', () => {
   it('committed bytes never exceed the budget; feed quotas (shares included) hold; unowned torrents are never touched', () => {
-    fc.assert(fc.property(scenarioArb, (s) => {
-      const input = toInput(s);
-      const { plan, actions, pendingEviction, reserveBreached } = planWithinLimits(input, s.limits);
-      const after = applyActions(input.held, actions, FIXED_NOW_MS);
-      const notOwned = input.held.filter((h) => !h.isOwned);
-      expect(after.filter((h) => !h.isOwned)).toEqual(notOwned);
-      for (const a of actions) expect(notOwned.some((h) => h.infoHash === a.infoHash)).toBe(false);
-      const ownedAfter = after.filter((h) => h.isOwned);
-      const committed = ownedAfter.reduce((sum, h) => sum + h.sizeBytes, 0);
-      const pinnedBytes = ownedAfter.filter((h) => h.pinned === true).reduce((sum, h) => sum + h.sizeBytes, 0);
-      const ownedBefore = input.held.filter((h) => h.isOwned).reduce((sum, h) => sum + h.sizeBytes, 0);
-      if (pendingEviction === null) {
-        expect(committed).toBeLessThanOrEqual(Math.max(plan.capacityBytes, pinnedBytes) + 1e-6);
-        for (const usage of plan.feeds) {
-          const quota = input.policy.feeds.find((f) => f.id === usage.feedId);
-          const pinnedInFeed = plan.decisions.some((d) => d.feedId === usage.feedId && d.reason.code === 'PINNED');
-          if (quota === undefined || pinnedInFeed) continue;
-          const limit = shareQuota(quota, plan.capacityBytes).maxBytes;
-          if (limit !== null) expect(usage.usedBytes).toBeLessThanOrEqual(limit);
-          if (quota.maxTorrents !== null) expect(usage.usedTorrents).toBeLessThanOrEqual(quota.maxTorrents);
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const input = toInput(s);
+        const { plan, actions, pendingEviction, reserveBreached } = planWithinLimits(input, s.limits);
+        const after = applyActions(input.held, actions, FIXED_NOW_MS);
+        const notOwned = input.held.filter((h) => !h.isOwned);
+        expect(after.filter((h) => !h.isOwned)).toEqual(notOwned);
+        for (const a of actions) expect(notOwned.some((h) => h.infoHash === a.infoHash)).toBe(false);
+        const ownedAfter = after.filter((h) => h.isOwned);
+        const committed = ownedAfter.reduce((sum, h) => sum + h.sizeBytes, 0);
+        const pinnedBytes = ownedAfter.filter((h) => h.pinned === true).reduce((sum, h) => sum + h.sizeBytes, 0);
+        const ownedBefore = input.held.filter((h) => h.isOwned).reduce((sum, h) => sum + h.sizeBytes, 0);
+        if (pendingEviction === null) {
+          expect(committed).toBeLessThanOrEqual(Math.max(plan.capacityBytes, pinnedBytes) + 1e-6);
+          for (const usage of plan.feeds) {
+            const quota = input.policy.feeds.find((f) => f.id === usage.feedId);
+            const pinnedInFeed = plan.decisions.some((d) => d.feedId === usage.feedId && d.reason.code === 'PINNED');
+            if (quota === undefined || pinnedInFeed) continue;
+            const limit = shareQuota(quota, plan.capacityBytes).maxBytes;
+            if (limit !== null) expect(usage.usedBytes).toBeLessThanOrEqual(limit);
+            if (quota.maxTorrents !== null) expect(usage.usedTorrents).toBeLessThanOrEqual(quota.maxTorrents);
+          }
+        } else {
+          // Waiting for confirmation: nothing at all changes.
+          expect(actions).toEqual([]);
+          expect(committed).toBe(ownedBefore);
         }
-      } else {
-        // Waiting for confirmation: nothing at all changes.
-        expect(actions).toEqual([]);
-        expect(committed).toBe(ownedBefore);
-      }
-      // Adds never grow the mirror past what the limits allow.
-      const addBytes = actions.filter((a) => a.kind === 'add').reduce((sum, a) => sum + (a.kind === 'add' ? a.sizeBytes : 0), 0);
-      if (s.limits.addBudgetBytes !== null) expect(addBytes).toBeLessThanOrEqual(s.limits.addBudgetBytes);
-      if (s.limits.addsStopped !== null || reserveBreached) expect(addBytes).toBe(0);
-      // Pins are never removed.
-      for (const a of actions) if (a.kind === 'remove') expect(input.held.find((h) => h.infoHash === a.infoHash)?.pinned).not.toBe(true);
-    }), { numRuns: 400 });
+        // Adds never grow the mirror past what the limits allow.
+        const addBytes = actions.filter((a) => a.kind === 'add').reduce((sum, a) => sum + (a.kind === 'add' ? a.sizeBytes : 0), 0);
+        if (s.limits.addBudgetBytes !== null) expect(addBytes).toBeLessThanOrEqual(s.limits.addBudgetBytes);
+        if (s.limits.addsStopped !== null || reserveBreached) expect(addBytes).toBe(0);
+        // Pins are never removed.
+        for (const a of actions) if (a.kind === 'remove') expect(input.held.find((h) => h.infoHash === a.infoHash)?.pinned).not.toBe(true);
+      }),
+      { numRuns: 400 },
+    );
   });
 });

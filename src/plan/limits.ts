@@ -76,7 +76,13 @@ export function findReserveBreach(input: PlanInput): ReserveBreach | null {
   if (input.diskFreeBytes === null || !Number.isFinite(input.diskFreeBytes)) return null;
   const { pendingWriteBytes, writers } = pendingWrites(input.held);
   if (input.diskFreeBytes - pendingWriteBytes >= input.policy.minFreeBytes) return null;
-  return { diskFreeBytes: input.diskFreeBytes, minFreeBytes: input.policy.minFreeBytes, pendingWriteBytes, writers: writers.slice(0, 5), writerCount: writers.length };
+  return {
+    diskFreeBytes: input.diskFreeBytes,
+    minFreeBytes: input.policy.minFreeBytes,
+    pendingWriteBytes,
+    writers: writers.slice(0, 5),
+    writerCount: writers.length,
+  };
 }
 
 export function planWithinLimits(input: PlanInput, limits: PlanLimits): LimitedPlan {
@@ -91,10 +97,12 @@ export function planWithinLimits(input: PlanInput, limits: PlanLimits): LimitedP
   const pending = reserveBreached ? null : massEviction(input.held, removes, limits);
 
   if (pending !== null) {
-    const wait = holdReason('AWAITING_CONFIRMATION',
+    const wait = holdReason(
+      'AWAITING_CONFIRMATION',
       `the plan would remove ${formatPercent(pending.fraction)} of the mirror at once ` +
         `(more than limits.maxEvictFraction ${formatPercent(pending.maxEvictFraction)}); confirm with \`smartnode run --yes\` or on the dashboard`,
-      { removes: pending.removes, removeBytes: pending.removeBytes, fraction: pending.fraction });
+      { removes: pending.removes, removeBytes: pending.removeBytes, fraction: pending.fraction },
+    );
     plan = holdPlan(plan, wantedAdds, removes, wait, heldByHash);
     for (const d of wantedAdds) deferred.push(deferredOf(d, 'AWAITING_CONFIRMATION'));
   } else if (wantedAdds.length > 0) {
@@ -102,9 +110,11 @@ export function planWithinLimits(input: PlanInput, limits: PlanLimits): LimitedP
     const reasons = new Map<Decision, Reason>();
     let budget = limits.addBudgetBytes === null ? Infinity : Math.max(0, limits.addBudgetBytes);
     const stopped = limits.addsStopped === null ? null : holdReason('TRANSFER_CAP', limits.addsStopped, {});
-    const daily = holdReason('DAILY_BUDGET',
+    const daily = holdReason(
+      'DAILY_BUDGET',
       `today's download budget (bandwidth.dailyDownloadBudget) has ${formatBytes(budget === Infinity ? 0 : budget)} left; added on a later day`,
-      { leftBytes: budget === Infinity ? -1 : budget });
+      { leftBytes: budget === Infinity ? -1 : budget },
+    );
     // Best first: decisions are in score order.
     for (const d of wantedAdds) {
       const size = d.sizeBytes ?? 0;
@@ -130,8 +140,12 @@ function planForReserve(input: PlanInput, breach: ReserveBreach): Plan {
   const held = new Set(input.held.map((h) => h.infoHash));
   const planned = planMirror({ ...input, candidates: input.candidates.filter((c) => held.has(c.infoHash)) });
   const full = planMirror(input);
-  const reserve = holdReason('DISK_RESERVE', `${describeReserveBreach(breach)}; nothing is added until it is restored`,
-    { minFreeBytes: breach.minFreeBytes, diskFreeBytes: breach.diskFreeBytes, pendingWriteBytes: breach.pendingWriteBytes, writers: breach.writerCount });
+  const reserve = holdReason('DISK_RESERVE', `${describeReserveBreach(breach)}; nothing is added until it is restored`, {
+    minFreeBytes: breach.minFreeBytes,
+    diskFreeBytes: breach.diskFreeBytes,
+    pendingWriteBytes: breach.pendingWriteBytes,
+    writers: breach.writerCount,
+  });
   const extra = full.decisions
     .filter((d) => !held.has(d.infoHash))
     .map((d): Decision => (d.action === 'add' ? { ...d, action: 'skip', reason: reserve } : d));
@@ -145,8 +159,10 @@ export function describeReserveBreach(breach: ReserveBreach): string {
   if (breach.writerCount === 0) return `${free} is below the storage.minFreeBytes reserve of ${formatBytes(breach.minFreeBytes)}`;
   const named = breach.writers.map((w) => `${w.name} ${formatBytes(w.leftUntilDoneBytes)}`).join(', ');
   const more = breach.writerCount > breach.writers.length ? `, and ${breach.writerCount - breach.writers.length} more` : '';
-  return `${free}, less ${formatBytes(breach.pendingWriteBytes)} still to be written there by ${breach.writerCount} torrent(s) (${named}${more}), ` +
-    `is below the storage.minFreeBytes reserve of ${formatBytes(breach.minFreeBytes)}`;
+  return (
+    `${free}, less ${formatBytes(breach.pendingWriteBytes)} still to be written there by ${breach.writerCount} torrent(s) (${named}${more}), ` +
+    `is below the storage.minFreeBytes reserve of ${formatBytes(breach.minFreeBytes)}`
+  );
 }
 
 function massEviction(held: readonly HeldTorrent[], removes: readonly Decision[], limits: PlanLimits): PendingEviction | null {
@@ -163,7 +179,13 @@ function massEviction(held: readonly HeldTorrent[], removes: readonly Decision[]
 }
 
 /** Nothing changes: adds become skips, removals keeps, all with the same hold reason. */
-function holdPlan(plan: Plan, adds: readonly Decision[], removes: readonly Decision[], reason: Reason, held: ReadonlyMap<Decision['infoHash'], HeldTorrent>): Plan {
+function holdPlan(
+  plan: Plan,
+  adds: readonly Decision[],
+  removes: readonly Decision[],
+  reason: Reason,
+  held: ReadonlyMap<Decision['infoHash'], HeldTorrent>,
+): Plan {
   const reasons = new Map<Decision, Reason>(adds.map((d) => [d, reason]));
   const deferredPlan = deferAdds(plan, adds, reasons);
   const kept = new Set(removes.map((d) => d.infoHash));

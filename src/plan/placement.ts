@@ -64,9 +64,7 @@ export class Placement {
     const size = pool.chargeBytes[i] ?? 0;
     const feedIds = pool.feedIds[i] ?? [];
     const home = pool.homeFeeds[i] ?? [];
-    const feedId =
-      ledger.chooseHomeFeed(home, feedIds, size) ??
-      ledger.roomiestFeed(home.length > 0 ? home : feedIds);
+    const feedId = ledger.chooseHomeFeed(home, feedIds, size) ?? ledger.roomiestFeed(home.length > 0 ? home : feedIds);
     this.charge(i, feedId);
   }
 
@@ -81,7 +79,8 @@ export class Placement {
         log = new MovableLog();
         this.movable.set(feedId, log);
       }
-      const stamp = (this.serial[0] = (this.serial[0] ?? 0) + 1);
+      const stamp = (this.serial[0] ?? 0) + 1;
+      this.serial[0] = stamp;
       this.stamp[i] = stamp;
       log.entries.push(i, stamp);
     }

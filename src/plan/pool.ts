@@ -161,7 +161,7 @@ export function buildPool(input: PlanInput, book: ReasonBook): Pool {
     const c = merged[at] as Candidate;
     const held = heldByHash.get(c.infoHash) ?? null;
     const feedIds = uniqueSorted(c.feedIds);
-    if (held !== null && held.isOwned) {
+    if (held?.isOwned) {
       incumbent(i++, held, c.counts ?? held.counts ?? null, feedIds, true, c.sizeBytes);
       continue;
     }

@@ -47,11 +47,7 @@ export class ReasonBook {
   readonly pinned = reason('PINNED', 'pinned: the planner never removes it', {});
   readonly banned = reason('BANNED', 'banned by the owner: removed now and never mirrored again', {});
   readonly sizeUnknown = reason('SIZE_UNKNOWN', 'the feed gives no size, so it cannot be budgeted', {});
-  readonly heldNotOwned = reason(
-    'HELD_NOT_OWNED',
-    'the daemon already holds it without our label; smartnode leaves it alone',
-    {},
-  );
+  readonly heldNotOwned = reason('HELD_NOT_OWNED', 'the daemon already holds it without our label; smartnode leaves it alone', {});
   readonly addLimit: Reason;
   private readonly wellSeededBySeeders = new Map<number, Reason>();
   private readonly outscoredByText = new Map<number, Reason>();
@@ -64,8 +60,7 @@ export class ReasonBook {
   ) {
     this.addLimit = reason(
       'ADD_LIMIT',
-      `wanted, but this tick already adds ${plural(maxAddsPerTick, 'torrent')} ` +
-        '(maxAddsPerTick); reconsidered next tick',
+      `wanted, but this tick already adds ${plural(maxAddsPerTick, 'torrent')} (maxAddsPerTick); reconsidered next tick`,
       { maxAddsPerTick },
     );
   }
@@ -143,8 +138,7 @@ export class ReasonBook {
       const text =
         m.quota === 'count'
           ? `feed "${m.feedId}" is at its torrent quota (${m.usedTorrents} of ${m.limit})`
-          : `feed "${m.feedId}" is at its byte quota (${formatBytes(m.usedBytes)} of ` +
-            `${formatBytes(m.limit)} used)`;
+          : `feed "${m.feedId}" is at its byte quota (${formatBytes(m.usedBytes)} of ` + `${formatBytes(m.limit)} used)`;
       r = reason('OVER_FEED_QUOTA', text, {
         feedId: m.feedId,
         quota: m.quota,
@@ -158,11 +152,9 @@ export class ReasonBook {
 
   /** A held torrent the shrunk budget no longer fits. */
   noDiskBudgetHeld(capacityBytes: number): Reason {
-    return reason(
-      'NO_DISK_BUDGET',
-      `the ${formatBytes(capacityBytes)} budget no longer fits it beside higher-scoring torrents`,
-      { capacityBytes },
-    );
+    return reason('NO_DISK_BUDGET', `the ${formatBytes(capacityBytes)} budget no longer fits it beside higher-scoring torrents`, {
+      capacityBytes,
+    });
   }
 
   /** Shared: every candidate the filled budget blocks reads the same. */
@@ -170,8 +162,7 @@ export class ReasonBook {
     if (this.noDiskBudgetShared === null) {
       this.noDiskBudgetShared = reason(
         'NO_DISK_BUDGET',
-        `higher-scoring torrents fill the ${formatBytes(capacityBytes)} budget ` +
-          `(${formatBytes(Math.max(0, freeBytes))} left)`,
+        `higher-scoring torrents fill the ${formatBytes(capacityBytes)} budget ` + `(${formatBytes(Math.max(0, freeBytes))} left)`,
         { freeBytes, capacityBytes },
       );
     }
@@ -179,11 +170,9 @@ export class ReasonBook {
   }
 
   largerThanBudget(sizeBytes: number, capacityBytes: number): Reason {
-    return reason(
-      'LARGER_THAN_BUDGET',
-      `${formatBytes(sizeBytes)} is larger than the whole ${formatBytes(capacityBytes)} budget`,
-      { capacityBytes },
-    );
+    return reason('LARGER_THAN_BUDGET', `${formatBytes(sizeBytes)} is larger than the whole ${formatBytes(capacityBytes)} budget`, {
+      capacityBytes,
+    });
   }
 
   /** Shared by displayed score: the text names only the score and what protects the holders. */
@@ -211,8 +200,7 @@ export class ReasonBook {
   swappedOut(byScore: number, byName: string): Reason {
     return reason(
       'OUTSCORED',
-      `made room for "${byName}" (${formatScore(byScore)}/GB), which serves more need than ` +
-        'the torrents it displaced',
+      `made room for "${byName}" (${formatScore(byScore)}/GB), which serves more need than the torrents it displaced`,
       { byScore, byName },
     );
   }
@@ -221,8 +209,7 @@ export class ReasonBook {
     const min = this.scoring.minSeedTimeMs;
     return reason(
       'NO_LONGER_IN_FEED',
-      `no feed lists it any more and it has been held ${formatDuration(heldMs)} ` +
-        `(minimum ${formatDuration(min)})`,
+      `no feed lists it any more and it has been held ${formatDuration(heldMs)} ` + `(minimum ${formatDuration(min)})`,
       { heldMs, minSeedTimeMs: min },
     );
   }
@@ -253,16 +240,20 @@ function roundSignificant(score: number): number {
 
 /** A download that cannot progress now, beyond the share of the budget that may wait on such. */
 export function noSourceReason(shareBytes: number, share: number): Reason {
-  return reason('NO_SOURCE',
+  return reason(
+    'NO_SOURCE',
     `no complete seeder and no web seed: nothing can be downloaded now, and the ${formatPercent(share)} of the budget that may wait on such torrents (${formatBytes(shareBytes)}) is used; the budget goes to downloads that can progress`,
-    { shareBytes, share });
+    { shareBytes, share },
+  );
 }
 
 /** A download that made no progress for a while: removed, and not taken again before the backoff ends. */
 export function stalledReason(stalledMs: number, backoffMs: number, held: boolean): Reason {
-  return reason('STALLED',
+  return reason(
+    'STALLED',
     held
       ? `no progress for ${formatDuration(stalledMs)}: removed so the budget goes to downloads that can progress; not taken again for ${formatDuration(backoffMs)}`
       : `stalled here before: not taken again for ${formatDuration(backoffMs)}`,
-    { stalledMs, backoffMs });
+    { stalledMs, backoffMs },
+  );
 }

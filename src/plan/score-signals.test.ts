@@ -6,10 +6,17 @@ import type { Candidate, GeoObservation, ScoringPolicy, SignalScoring } from './
 
 const MB = 1_000_000;
 const geoObs = (countryCounts: Record<string, number>): GeoObservation => ({
-  countries: Object.keys(countryCounts), peers: Object.values(countryCounts), unknownPeers: 0, peersAre: 'seeders', source: 'announce', observedAtMs: FIXED_NOW_MS - 1000,
+  countries: Object.keys(countryCounts),
+  peers: Object.values(countryCounts),
+  unknownPeers: 0,
+  peersAre: 'seeders',
+  source: 'announce',
+  observedAtMs: FIXED_NOW_MS - 1000,
 });
 const signalsFor = (nodeId: string, overrides: Partial<SignalScoring> = {}): SignalScoring => ({
-  ...DEFAULT_SIGNALS, herd: { ...DEFAULT_SIGNALS.herd, nodeId }, ...overrides,
+  ...DEFAULT_SIGNALS,
+  herd: { ...DEFAULT_SIGNALS.herd, nodeId },
+  ...overrides,
 });
 const scoring = (signals: SignalScoring): ScoringPolicy => ({ ...aPlanPolicy().scoring, signals });
 
@@ -42,15 +49,32 @@ describe('composeNeed', () => {
 });
 
 describe('planMirror with signals', () => {
-  const concentrated = aCandidate({ infoHash: hashOf(1), name: 'one-country', sizeBytes: 2 * MB, counts: aCounts({ seeders: 3 }), signals: { infoHash: hashOf(1), geo: geoObs({ DE: 3 }), slow: null } });
-  const spread = aCandidate({ infoHash: hashOf(2), name: 'three-countries', sizeBytes: 2 * MB, counts: aCounts({ seeders: 3 }), signals: { infoHash: hashOf(2), geo: geoObs({ DE: 1, US: 1, JP: 1 }), slow: null } });
+  const concentrated = aCandidate({
+    infoHash: hashOf(1),
+    name: 'one-country',
+    sizeBytes: 2 * MB,
+    counts: aCounts({ seeders: 3 }),
+    signals: { infoHash: hashOf(1), geo: geoObs({ DE: 3 }), slow: null },
+  });
+  const spread = aCandidate({
+    infoHash: hashOf(2),
+    name: 'three-countries',
+    sizeBytes: 2 * MB,
+    counts: aCounts({ seeders: 3 }),
+    signals: { infoHash: hashOf(2), geo: geoObs({ DE: 1, US: 1, JP: 1 }), slow: null },
+  });
 
   it('picks the swarm whose seeders sit in one country over an equal one spread over three', () => {
-    for (const order of [[concentrated, spread], [spread, concentrated]]) {
-      const plan = planMirror(aPlanInput({
-        candidates: withSignals(order),
-        policy: aPlanPolicy({ maxBytes: 3 * MB, scoring: scoring(signalsFor('node-x')) }),
-      }));
+    for (const order of [
+      [concentrated, spread],
+      [spread, concentrated],
+    ]) {
+      const plan = planMirror(
+        aPlanInput({
+          candidates: withSignals(order),
+          policy: aPlanPolicy({ maxBytes: 3 * MB, scoring: scoring(signalsFor('node-x')) }),
+        }),
+      );
       expect(plan.desired).toEqual([hashOf(1)]);
       const d = plan.decisions.find((x) => x.infoHash === hashOf(1));
       expect(d?.components.factors?.geo).toMatchObject({ countries: 1, topCountry: 'DE', concentration: 1 });
@@ -63,16 +87,27 @@ describe('planMirror with signals', () => {
   it('with default signals, a lone node picks the one-seeder swarms over 2-3-seeder ones whatever its id', () => {
     // The end-to-end mirror world: target 4, 2 MB each, room for two.
     const world: Candidate[] = [
-      ['crowded-a', 3], ['crowded-b', 3], ['medium', 2], ['rare-a', 1], ['rare-b', 1],
-    ].map(([name, seeders], i) => aCandidate({
-      infoHash: hashOf(i + 1), name: String(name), sizeBytes: 2 * MB, counts: aCounts({ seeders: Number(seeders), leechers: 1 }),
-      signals: { infoHash: hashOf(i + 1), geo: null, slow: null },
-    }));
+      ['crowded-a', 3],
+      ['crowded-b', 3],
+      ['medium', 2],
+      ['rare-a', 1],
+      ['rare-b', 1],
+    ].map(([name, seeders], i) =>
+      aCandidate({
+        infoHash: hashOf(i + 1),
+        name: String(name),
+        sizeBytes: 2 * MB,
+        counts: aCounts({ seeders: Number(seeders), leechers: 1 }),
+        signals: { infoHash: hashOf(i + 1), geo: null, slow: null },
+      }),
+    );
     for (let n = 0; n < 200; n++) {
-      const plan = planMirror(aPlanInput({
-        candidates: withSignals(world),
-        policy: aPlanPolicy({ maxBytes: 4.5 * MB, scoring: { ...scoring(signalsFor(`node-${n}`)), targetSeeders: 4 } }),
-      }));
+      const plan = planMirror(
+        aPlanInput({
+          candidates: withSignals(world),
+          policy: aPlanPolicy({ maxBytes: 4.5 * MB, scoring: { ...scoring(signalsFor(`node-${n}`)), targetSeeders: 4 } }),
+        }),
+      );
       expect(plan.desired).toEqual([hashOf(4), hashOf(5)]);
     }
   });
@@ -85,21 +120,42 @@ describe('planMirror with signals', () => {
     expect(fresh.decisions[0]?.components.factors?.herd).toMatchObject({ designated: false, factor: 0 });
     expect(fresh.decisions[0]?.reason.code).toBe('LEFT_TO_OTHERS');
     expect(fresh.decisions[0]?.reason.text).toMatch(/herd avoidance leaves it to the other smartnodes/);
-    const held = planMirror(aPlanInput({
-      candidates: withSignals([{ ...c, counts: aCounts({ seeders: 2, observedAtMs: FIXED_NOW_MS - 1 }) }]),
-      held: [aHeld({ infoHash: hashOf(1), addedAtMs: FIXED_NOW_MS - 10 * 24 * 3_600_000 })],
-      policy: aPlanPolicy({ scoring: scoring(many) }),
-    }));
+    const held = planMirror(
+      aPlanInput({
+        candidates: withSignals([{ ...c, counts: aCounts({ seeders: 2, observedAtMs: FIXED_NOW_MS - 1 }) }]),
+        held: [aHeld({ infoHash: hashOf(1), addedAtMs: FIXED_NOW_MS - 10 * 24 * 3_600_000 })],
+        policy: aPlanPolicy({ scoring: scoring(many) }),
+      }),
+    );
     expect(held.desired).toEqual([hashOf(1)]);
     expect(held.decisions[0]?.components.factors?.herd?.held).toBe(true);
   });
 
   it('scores crawling downloads above fast ones with the same counts', () => {
-    const slowObs = { kind: 'little' as const, leechers: 10, completionsPerHour: 0.1, meanDownloadMs: 100 * 3_600_000, meanLeecherRateBytesPerSec: 2_800, samples: 3, spanMs: 7_200_000, observedAtMs: FIXED_NOW_MS };
+    const slowObs = {
+      kind: 'little' as const,
+      leechers: 10,
+      completionsPerHour: 0.1,
+      meanDownloadMs: 100 * 3_600_000,
+      meanLeecherRateBytesPerSec: 2_800,
+      samples: 3,
+      spanMs: 7_200_000,
+      observedAtMs: FIXED_NOW_MS,
+    };
     const fastObs = { ...slowObs, completionsPerHour: 100, meanDownloadMs: 360_000, meanLeecherRateBytesPerSec: 2.8e6 };
-    const a = aCandidate({ infoHash: hashOf(1), counts: aCounts({ seeders: 2 }), signals: { infoHash: hashOf(1), geo: null, slow: fastObs } });
-    const b = aCandidate({ infoHash: hashOf(2), counts: aCounts({ seeders: 2 }), signals: { infoHash: hashOf(2), geo: null, slow: slowObs } });
-    const plan = planMirror(aPlanInput({ candidates: withSignals([a, b]), policy: aPlanPolicy({ maxBytes: 1.5 * GB, scoring: scoring(signalsFor('n')) }) }));
+    const a = aCandidate({
+      infoHash: hashOf(1),
+      counts: aCounts({ seeders: 2 }),
+      signals: { infoHash: hashOf(1), geo: null, slow: fastObs },
+    });
+    const b = aCandidate({
+      infoHash: hashOf(2),
+      counts: aCounts({ seeders: 2 }),
+      signals: { infoHash: hashOf(2), geo: null, slow: slowObs },
+    });
+    const plan = planMirror(
+      aPlanInput({ candidates: withSignals([a, b]), policy: aPlanPolicy({ maxBytes: 1.5 * GB, scoring: scoring(signalsFor('n')) }) }),
+    );
     expect(plan.desired).toEqual([hashOf(2)]);
     expect(plan.decisions[0]?.components.factors?.slow?.slowness).toBeGreaterThan(0.99);
     expect(plan.decisions[0]?.reason.text).toMatch(/downloads take 4.2d on average \(2.8 kB\/s\)/);

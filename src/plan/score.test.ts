@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_SCORING,
-  UNKNOWN_SCARCITY,
-  NeedCache,
-  countsExcludingSelf,
-  swarmNeed,
-  scoreCandidate,
-  seederScarcity,
-} from './score.js';
+import { DEFAULT_SCORING, UNKNOWN_SCARCITY, NeedCache, countsExcludingSelf, swarmNeed, scoreCandidate, seederScarcity } from './score.js';
 import { FIXED_NOW_MS, GB, aCounts } from './testing.js';
 
 const scoring = DEFAULT_SCORING;
-const score = (seeders: number, leechers: number, sizeBytes = GB) =>
-  scoreCandidate({ seeders, leechers }, sizeBytes, scoring);
+const score = (seeders: number, leechers: number, sizeBytes = GB) => scoreCandidate({ seeders, leechers }, sizeBytes, scoring);
 
 describe('scoreCandidate', () => {
   it('falls strictly as seeders rise until the target, then is 0', () => {
@@ -35,9 +26,7 @@ describe('scoreCandidate', () => {
     for (let i = 1; i < needs.length; i++) expect(needs[i]).toBeGreaterThan(needs[i - 1] ?? 0);
     expect(score(0, 255).need).toBeCloseTo(3, 10);
     expect(score(5, 1000).need).toBe(0);
-    expect(scoreCandidate({ seeders: 1, leechers: 9 }, GB, { ...scoring, leecherWeight: 0 }).need).toBe(
-      score(1, 0).need,
-    );
+    expect(scoreCandidate({ seeders: 1, leechers: 9 }, GB, { ...scoring, leecherWeight: 0 }).need).toBe(score(1, 0).need);
   });
 
   it('is need per GB: half the size, twice the score, same need', () => {

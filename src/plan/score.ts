@@ -106,9 +106,7 @@ export type CountsWithSignals = Pick<SwarmCounts, 'seeders' | 'leechers'> & { si
  * does not make a torrent needed.
  */
 export function withSignals<C extends { counts: SwarmCounts | null; signals?: SwarmSignals }>(candidates: readonly C[]): C[] {
-  return candidates.map((c) =>
-    c.signals === undefined || c.counts === null ? c : { ...c, counts: { ...c.counts, signals: c.signals } },
-  );
+  return candidates.map((c) => (c.signals === undefined || c.counts === null ? c : { ...c, counts: { ...c.counts, signals: c.signals } }));
 }
 
 /**
@@ -126,7 +124,13 @@ export function composeNeed(
   const geo = geoFactor(signals.geo, config.geo);
   const slow = slowFactor(signals.slow, config.slow);
   const herd = herdFactor(
-    { infoHash: signals.infoHash, seeders: base.seeders, targetSeeders: scoring.targetSeeders, held: signals.held === true, ...(signals.population === undefined ? {} : { population: signals.population }) },
+    {
+      infoHash: signals.infoHash,
+      seeders: base.seeders,
+      targetSeeders: scoring.targetSeeders,
+      held: signals.held === true,
+      ...(signals.population === undefined ? {} : { population: signals.population }),
+    },
     config.herd,
   );
   const leechers = base.demand;
@@ -204,10 +208,7 @@ export class NeedCache {
   private readonly byKey = new Map<number, ScoreComponents>();
   constructor(private readonly scoring: ScoringPolicy) {}
 
-  get(
-    counts: CountsWithSignals | null,
-    selfExcluded: ScoreComponents['selfExcluded'] = null,
-  ): ScoreComponents {
+  get(counts: CountsWithSignals | null, selfExcluded: ScoreComponents['selfExcluded'] = null): ScoreComponents {
     const signals = counts?.signals;
     if (signals !== undefined && this.scoring.signals !== undefined) {
       return composeNeed(counts, this.scoring, selfExcluded, signals, this.scoring.signals);
@@ -242,7 +243,10 @@ export function countsExcludingSelf(
   if (signals !== undefined && counts !== null) {
     // We hold it: herd avoidance does not apply (we already are one of its peers).
     const excluded = countsExcludingSelfPlain(counts, held);
-    return { counts: excluded.counts === null ? null : { ...excluded.counts, signals: { ...signals, held: true } }, selfExcluded: excluded.selfExcluded };
+    return {
+      counts: excluded.counts === null ? null : { ...excluded.counts, signals: { ...signals, held: true } },
+      selfExcluded: excluded.selfExcluded,
+    };
   }
   return countsExcludingSelfPlain(counts, held);
 }

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diffPlan } from './diff.js';
 import { planMirror } from './select.js';
-import {
-  FIXED_NOW_MS,
-  GB,
-  HOUR_MS,
-  aCandidate,
-  aCounts,
-  aHeld,
-  aPlanInput,
-  aPlanPolicy,
-  hashOf,
-} from './testing.js';
+import { FIXED_NOW_MS, GB, HOUR_MS, aCandidate, aCounts, aHeld, aPlanInput, aPlanPolicy, hashOf } from './testing.js';
 import type { Decision, Plan, PlanInput } from './types.js';
 
 function decisionOf(plan: Plan, n: number): Decision {
@@ -94,9 +84,7 @@ describe('planMirror: filling the budget', () => {
       aHeld({ infoHash: hashOf(2), sizeBytes: 5 * GB, leftUntilDoneBytes: 3 * GB }),
       aHeld({ infoHash: hashOf(3), isOwned: false, sizeBytes: 4 * GB, leftUntilDoneBytes: 1 * GB }),
     ];
-    const plan = planMirror(
-      aPlanInput({ held, diskFreeBytes: 20 * GB, policy: aPlanPolicy({ minFreeBytes: 2 * GB }) }),
-    );
+    const plan = planMirror(aPlanInput({ held, diskFreeBytes: 20 * GB, policy: aPlanPolicy({ minFreeBytes: 2 * GB }) }));
     // 15 GB ours + 20 GB free - 4 GB still to be written - 2 GB reserve
     expect(plan.capacityBytes).toBe(29 * GB);
     expect(plan.capacity.limitedBy).toBe('disk');
@@ -149,9 +137,7 @@ describe('planMirror: feed quotas', () => {
   });
 
   it('stops a candidate at its feed byte quota, naming the feed and the quota', () => {
-    const plan = planMirror(
-      aPlanInput({ candidates: [needy(1, 0, 8), needy(2, 1, 5)], policy: twoFeeds }),
-    );
+    const plan = planMirror(aPlanInput({ candidates: [needy(1, 0, 8), needy(2, 1, 5)], policy: twoFeeds }));
     expect(plan.desired).toEqual([hashOf(1)]);
     const d = decisionOf(plan, 2);
     expect(d.reason.code).toBe('OVER_FEED_QUOTA');
@@ -254,9 +240,7 @@ describe('planMirror: incumbents (hysteresis)', () => {
     const plan = planMirror(replaceInput(needy(2, 2, 9), 1000 * HOUR_MS));
     expect(plan.desired).toEqual([hashOf(1)]);
     expect(decisionOf(plan, 1).reason.code).toBe('KEPT');
-    expect(decisionOf(plan, 1).reason.text).toBe(
-      'kept: 2 seeders besides us against a target of 5; 0 leechers waiting',
-    );
+    expect(decisionOf(plan, 1).reason.text).toBe('kept: 2 seeders besides us against a target of 5; 0 leechers waiting');
     expect(decisionOf(plan, 2).reason).toMatchObject({ code: 'OUTSCORED', details: { blocker: 'margin' } });
   });
 
@@ -265,10 +249,7 @@ describe('planMirror: incumbents (hysteresis)', () => {
     expect(plan.desired).toEqual([hashOf(2)]);
     expect(decisionOf(plan, 1).action).toBe('remove');
     expect(decisionOf(plan, 1).reason.code).toBe('REPLACED');
-    expect(diffPlan(plan, replaceInput(needy(2, 0, 10), 100 * HOUR_MS).held).map((a) => a.kind)).toEqual([
-      'remove',
-      'add',
-    ]);
+    expect(diffPlan(plan, replaceInput(needy(2, 0, 10), 100 * HOUR_MS).held).map((a) => a.kind)).toEqual(['remove', 'add']);
   });
 
   it('does not replace it before the minimum seed time', () => {
@@ -283,9 +264,7 @@ describe('planMirror: incumbents (hysteresis)', () => {
 
   it('judges an incumbent without counting our own copy as a seeder', () => {
     // Counts say 5 seeders, but one is us: 4 others, still below the target, so it is kept.
-    const plan = planMirror(
-      aPlanInput({ held: [aHeld({ infoHash: hashOf(1) })], candidates: [needy(1, 5, 1)] }),
-    );
+    const plan = planMirror(aPlanInput({ held: [aHeld({ infoHash: hashOf(1) })], candidates: [needy(1, 5, 1)] }));
     const d = decisionOf(plan, 1);
     expect(d.components.seeders).toBe(4);
     expect(d.need).toBeGreaterThan(0);
@@ -293,9 +272,7 @@ describe('planMirror: incumbents (hysteresis)', () => {
 
   it('never removes a pinned torrent, even outside every feed and over budget', () => {
     const held = [aHeld({ infoHash: hashOf(1), pinned: true, sizeBytes: 50 * GB, feedIds: [] })];
-    const plan = planMirror(
-      aPlanInput({ held, candidates: [needy(2, 0, 1)], policy: aPlanPolicy({ maxBytes: 10 * GB }) }),
-    );
+    const plan = planMirror(aPlanInput({ held, candidates: [needy(2, 0, 1)], policy: aPlanPolicy({ maxBytes: 10 * GB }) }));
     expect(plan.desired).toEqual([hashOf(1)]);
     expect(decisionOf(plan, 1).reason.code).toBe('PINNED');
     expect(decisionOf(plan, 2).reason.code).toBe('NO_DISK_BUDGET');
@@ -324,17 +301,12 @@ describe('planMirror: incumbents (hysteresis)', () => {
     const plan = planMirror(aPlanInput({ held }));
     expect(plan.desired).toEqual([hashOf(2)]);
     expect(decisionOf(plan, 1).reason.code).toBe('NO_LONGER_IN_FEED');
-    expect(decisionOf(plan, 1).reason.text).toBe(
-      'no feed lists it any more and it has been held 4.2d (minimum 3d)',
-    );
+    expect(decisionOf(plan, 1).reason.text).toBe('no feed lists it any more and it has been held 4.2d (minimum 3d)');
     expect(decisionOf(plan, 2).reason).toMatchObject({ code: 'MIN_SEED_TIME', details: { situation: 'not-in-feed' } });
   });
 
   it('never touches or re-adds a torrent the daemon holds without our label', () => {
-    const held = [
-      aHeld({ infoHash: hashOf(1), isOwned: false }),
-      aHeld({ infoHash: hashOf(2), isOwned: false }),
-    ];
+    const held = [aHeld({ infoHash: hashOf(1), isOwned: false }), aHeld({ infoHash: hashOf(2), isOwned: false })];
     const input = aPlanInput({ held, candidates: [needy(1, 0, 1)] });
     const plan = planMirror(input);
     expect(plan.desired).toEqual([]);

@@ -50,8 +50,7 @@ export function planMirror(given: PlanInput): Plan {
   const pool = buildPool(input, book);
   applyFeedWeights(pool, policy.feeds);
   const pinned = pool.withRole(PINNED).sort((a, b) => pool.compareHash(a, b));
-  const byIncumbentValue = (a: number, b: number): number =>
-    (pool.inFeed[b] ?? 0) - (pool.inFeed[a] ?? 0) || pool.compareScoreDesc(a, b);
+  const byIncumbentValue = (a: number, b: number): number => (pool.inFeed[b] ?? 0) - (pool.inFeed[a] ?? 0) || pool.compareScoreDesc(a, b);
 
   fitIncumbentsToBudget(pool, pinned, byIncumbentValue, capacity.capacityBytes, input, book);
 

@@ -5,7 +5,12 @@ import { estimateByLittle, estimateFromPeers, slowFactor, type ScrapeSample } fr
 const HOUR = 3_600_000;
 const GB = 1e9;
 const opts = { windowMs: 48 * HOUR, minSpanMs: HOUR };
-const sample = (h: number, leechers: number, completed: number | null, seeders = 1): ScrapeSample => ({ atMs: h * HOUR, seeders, leechers, completed });
+const sample = (h: number, leechers: number, completed: number | null, seeders = 1): ScrapeSample => ({
+  atMs: h * HOUR,
+  seeders,
+  leechers,
+  completed,
+});
 
 describe("Little's law on scrape histories", () => {
   it('W = L / lambda and rate = size / W', () => {
@@ -50,25 +55,34 @@ describe("Little's law on scrape histories", () => {
   });
 
   it('uses only the window', () => {
-    const est = estimateByLittle([sample(0, 10, 0), sample(100, 10, 1000), sample(101, 10, 1001)], GB, { windowMs: 2 * HOUR, minSpanMs: HOUR });
+    const est = estimateByLittle([sample(0, 10, 0), sample(100, 10, 1000), sample(101, 10, 1001)], GB, {
+      windowMs: 2 * HOUR,
+      minSpanMs: HOUR,
+    });
     expect(est?.completionsPerHour).toBeCloseTo(1, 10);
   });
 });
 
 describe('leecher rates from two polls of the peers', () => {
-  const t0 = { atMs: 0, peers: [
-    { key: '1.2.3.4:6881', progress: 0.1, rateToPeerBytesPerSec: 0 },
-    { key: '5.6.7.8:6881', progress: 0.5, rateToPeerBytesPerSec: 0 },
-    { key: '9.9.9.9:1', progress: 1, rateToPeerBytesPerSec: 0 },
-    { key: '8.8.8.8:1', progress: 0.9, rateToPeerBytesPerSec: 0 },
-  ] };
-  const t1 = { atMs: 100_000, peers: [
-    { key: '1.2.3.4:6881', progress: 0.2, rateToPeerBytesPerSec: 1000 },
-    { key: '5.6.7.8:6881', progress: 0.5, rateToPeerBytesPerSec: 3000 },
-    { key: '9.9.9.9:1', progress: 1, rateToPeerBytesPerSec: 0 },
-    { key: '8.8.8.8:1', progress: 0.4, rateToPeerBytesPerSec: 0 },
-    { key: '7.7.7.7:1', progress: 0.3, rateToPeerBytesPerSec: 0 },
-  ] };
+  const t0 = {
+    atMs: 0,
+    peers: [
+      { key: '1.2.3.4:6881', progress: 0.1, rateToPeerBytesPerSec: 0 },
+      { key: '5.6.7.8:6881', progress: 0.5, rateToPeerBytesPerSec: 0 },
+      { key: '9.9.9.9:1', progress: 1, rateToPeerBytesPerSec: 0 },
+      { key: '8.8.8.8:1', progress: 0.9, rateToPeerBytesPerSec: 0 },
+    ],
+  };
+  const t1 = {
+    atMs: 100_000,
+    peers: [
+      { key: '1.2.3.4:6881', progress: 0.2, rateToPeerBytesPerSec: 1000 },
+      { key: '5.6.7.8:6881', progress: 0.5, rateToPeerBytesPerSec: 3000 },
+      { key: '9.9.9.9:1', progress: 1, rateToPeerBytesPerSec: 0 },
+      { key: '8.8.8.8:1', progress: 0.4, rateToPeerBytesPerSec: 0 },
+      { key: '7.7.7.7:1', progress: 0.3, rateToPeerBytesPerSec: 0 },
+    ],
+  };
 
   it('averages delta progress x size over leechers seen twice; seeders, newcomers and restarts left out', () => {
     const est = estimateFromPeers(t0, t1, GB);
@@ -85,8 +99,14 @@ describe('leecher rates from two polls of the peers', () => {
 
   it('judges a held swarm without our own upload', () => {
     const slow = DEFAULT_SIGNALS.slow;
-    const fast = slowFactor({ kind: 'peers', meanLeecherRateBytesPerSec: 2e6, leechers: 3, ourUploadPerLeecherBytesPerSec: 0, spanMs: 1, observedAtMs: 0 }, slow);
-    const becauseOfUs = slowFactor({ kind: 'peers', meanLeecherRateBytesPerSec: 2e6, leechers: 3, ourUploadPerLeecherBytesPerSec: 2e6, spanMs: 1, observedAtMs: 0 }, slow);
+    const fast = slowFactor(
+      { kind: 'peers', meanLeecherRateBytesPerSec: 2e6, leechers: 3, ourUploadPerLeecherBytesPerSec: 0, spanMs: 1, observedAtMs: 0 },
+      slow,
+    );
+    const becauseOfUs = slowFactor(
+      { kind: 'peers', meanLeecherRateBytesPerSec: 2e6, leechers: 3, ourUploadPerLeecherBytesPerSec: 2e6, spanMs: 1, observedAtMs: 0 },
+      slow,
+    );
     expect(fast?.slowness).toBe(0);
     expect(becauseOfUs?.slowness).toBe(1);
     expect(becauseOfUs?.factor).toBeCloseTo(1 + slow.weight, 10);

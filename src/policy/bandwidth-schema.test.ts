@@ -61,22 +61,28 @@ describe('bandwidth policy', () => {
   });
 
   it('refuses overlapping schedule windows, also across midnight', () => {
-    expect(problem(`bandwidth:
+    expect(
+      problem(`bandwidth:
   schedule:
     - { from: "09:00", to: "18:00" }
     - { from: "17:00", to: "19:00", days: [fri] }
-`)).toMatch(/bandwidth\.schedule\[1\]: overlaps schedule window 1/);
-    expect(problem(`bandwidth:
+`),
+    ).toMatch(/bandwidth\.schedule\[1\]: overlaps schedule window 1/);
+    expect(
+      problem(`bandwidth:
   schedule:
     - { from: "23:00", to: "02:00", days: [sun] }
     - { from: "01:00", to: "03:00", days: [mon] }
-`)).toMatch(/schedule\[1\]: overlaps schedule window 1/);
+`),
+    ).toMatch(/schedule\[1\]: overlaps schedule window 1/);
     // Touching windows do not overlap.
-    expect(load(`bandwidth:
+    expect(
+      load(`bandwidth:
   schedule:
     - { from: "09:00", to: "18:00" }
     - { from: "18:00", to: "09:00" }
-`).bandwidth.schedule).toHaveLength(2);
+`).bandwidth.schedule,
+    ).toHaveLength(2);
   });
 
   it('refuses bad times and empty windows', () => {
@@ -123,7 +129,15 @@ describe('schedule geometry', () => {
   });
 
   it('wraps a Sunday night window into Monday morning', () => {
-    expect(weekRanges({ days: ['sun'], from: 1380, to: 120 })).toEqual([[6 * 1440 + 1380, 7 * 1440], [0, 120]]);
-    expect(overlappingWindows([{ days: ['sun'], from: 1380, to: 120 }, { days: ['mon'], from: 60, to: 90 }])).toEqual([[0, 1]]);
+    expect(weekRanges({ days: ['sun'], from: 1380, to: 120 })).toEqual([
+      [6 * 1440 + 1380, 7 * 1440],
+      [0, 120],
+    ]);
+    expect(
+      overlappingWindows([
+        { days: ['sun'], from: 1380, to: 120 },
+        { days: ['mon'], from: 60, to: 90 },
+      ]),
+    ).toEqual([[0, 1]]);
   });
 });

@@ -30,16 +30,26 @@ export function parseClock(text: string): number | null {
 
 const clock = (which: 'from' | 'to') =>
   z
-    .string({ error: (iss) => (iss.input === undefined ? 'missing (required)' : `expected a time like "09:00", got ${JSON.stringify(iss.input)}`) })
+    .string({
+      error: (iss) => (iss.input === undefined ? 'missing (required)' : `expected a time like "09:00", got ${JSON.stringify(iss.input)}`),
+    })
     .transform((raw, ctx) => {
       const minutes = parseClock(raw);
       if (minutes === null || (which === 'from' && minutes === MINUTES_PER_DAY)) {
-        ctx.addIssue({ code: 'custom', message: `expected a 24-hour time like "09:00"${which === 'to' ? ' (or "24:00")' : ''}, got ${JSON.stringify(raw)}`, input: raw });
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a 24-hour time like "09:00"${which === 'to' ? ' (or "24:00")' : ''}, got ${JSON.stringify(raw)}`,
+          input: raw,
+        });
         return z.NEVER;
       }
       return minutes;
     })
-    .describe(which === 'from' ? 'Start of the window, local time "HH:MM".' : 'End of the window, local time "HH:MM" ("24:00" = midnight); before `from` means it runs past midnight.');
+    .describe(
+      which === 'from'
+        ? 'Start of the window, local time "HH:MM".'
+        : 'End of the window, local time "HH:MM" ("24:00" = midnight); before `from` means it runs past midnight.',
+    );
 
 export function buildBandwidthSchema(fields: UnitFields) {
   const cap = (what: string) =>
@@ -48,10 +58,8 @@ export function buildBandwidthSchema(fields: UnitFields) {
       .refine((n) => n > 0, `must be more than 0 (leave ${what} out for no limit)`)
       .refine((n) => n <= MAX_RATE_BYTES_PER_SEC, 'is more than 100 GB/s: check the unit (MB/s is bytes, Mbit/s is bits)');
   /** In a schedule window: a rate, or "unlimited" (full speed); left out = the base rate. */
-  const windowRate = (what: string) =>
-    z.union([z.literal('unlimited').transform(() => null), cap(what)]);
-  const positiveSize = (what: string) =>
-    fields.size().refine((n) => n > 0, `must be more than 0 bytes (leave ${what} out for no cap)`);
+  const windowRate = (what: string) => z.union([z.literal('unlimited').transform(() => null), cap(what)]);
+  const positiveSize = (what: string) => fields.size().refine((n) => n > 0, `must be more than 0 bytes (leave ${what} out for no cap)`);
 
   const windowSchema = z
     .strictObject({
@@ -62,16 +70,27 @@ export function buildBandwidthSchema(fields: UnitFields) {
         .describe('Days the window starts on (mon..sun); all days when left out.'),
       from: clock('from'),
       to: clock('to'),
-      uploadRate: windowRate('uploadRate').optional().describe('Upload cap in this window: a rate or "unlimited"; the base uploadRate when left out.'),
-      downloadRate: windowRate('downloadRate').optional().describe('Download cap in this window: a rate or "unlimited"; the base downloadRate when left out.'),
+      uploadRate: windowRate('uploadRate')
+        .optional()
+        .describe('Upload cap in this window: a rate or "unlimited"; the base uploadRate when left out.'),
+      downloadRate: windowRate('downloadRate')
+        .optional()
+        .describe('Download cap in this window: a rate or "unlimited"; the base downloadRate when left out.'),
     })
-    .refine((w) => w.from !== w.to, { message: 'from and to are the same time: the window would be empty (use 00:00 to 24:00 for a whole day)', path: ['to'] })
+    .refine((w) => w.from !== w.to, {
+      message: 'from and to are the same time: the window would be empty (use 00:00 to 24:00 for a whole day)',
+      path: ['to'],
+    })
     .describe('A weekly time window with its own rates.');
 
   const monthlySchema = z
     .strictObject({
-      uploadCap: positiveSize('uploadCap').optional().describe('Upload allowed per billing period (owned torrents); at the cap uploads stop until the next period.'),
-      downloadCap: positiveSize('downloadCap').optional().describe('Download allowed per billing period (owned torrents); at the cap downloads and adds stop until the next period.'),
+      uploadCap: positiveSize('uploadCap')
+        .optional()
+        .describe('Upload allowed per billing period (owned torrents); at the cap uploads stop until the next period.'),
+      downloadCap: positiveSize('downloadCap')
+        .optional()
+        .describe('Download allowed per billing period (owned torrents); at the cap downloads and adds stop until the next period.'),
       billingDay: z
         .number()
         .int()
@@ -86,14 +105,16 @@ export function buildBandwidthSchema(fields: UnitFields) {
         .default(0.9)
         .describe('Fraction of a cap from which the rate is throttled so the rest lasts until the period ends.'),
     })
-    .describe('Monthly transfer caps, counted from the daemon\'s per-torrent counters of owned torrents.');
+    .describe("Monthly transfer caps, counted from the daemon's per-torrent counters of owned torrents.");
 
   return z
     .strictObject({
       scope: z
         .enum(['owned', 'session'])
         .default('owned')
-        .describe('owned: caps are per-torrent limits on smartnode\'s torrents only (the owner\'s other torrents keep their speed); session: caps are the daemon\'s session limits (a daemon dedicated to smartnode).'),
+        .describe(
+          "owned: caps are per-torrent limits on smartnode's torrents only (the owner's other torrents keep their speed); session: caps are the daemon's session limits (a daemon dedicated to smartnode).",
+        ),
       uploadRate: cap('uploadRate').optional().describe('Upload cap, shared by the owned torrents by need (not per torrent).'),
       downloadRate: cap('downloadRate').optional().describe('Download cap, shared by the owned torrents still downloading, by need.'),
       schedule: z

@@ -19,7 +19,9 @@ describe('checkPolicyFile', () => {
     if (!result.ok) throw result.error;
     expect(result.policy.feeds[0]?.id).toBe('at-datasets');
     expect(result.summary).toContain('storage: up to 2 TB in /srv/smartnode, keeping 50 GB free; owned torrents are labelled "smartnode"');
-    expect(result.summary).toContain('  at-datasets: auto https://academictorrents.com/collection/foo.csv, up to 500 GB, at most 20 torrents, cookie from the environment (cookieEnv)');
+    expect(result.summary).toContain(
+      '  at-datasets: auto https://academictorrents.com/collection/foo.csv, up to 500 GB, at most 20 torrents, cookie from the environment (cookieEnv)',
+    );
     expect(result.summary).toContain('intervals: tick every 15m, feeds every 1h, scrape every 30m at most 2/s');
     expect(result.summary.filter((line) => line.startsWith('warning:'))).toEqual([
       'warning: the environment variable named by daemon.passwordEnv is not set here; the agent needs it where it runs',
@@ -41,7 +43,10 @@ describe('checkPolicyFile', () => {
 
   it('returns the error, not a throw, for an invalid or missing file', async () => {
     const path = join(dir, 'typo.yaml');
-    await writeFile(path, 'daemon:\n  url: http://127.0.0.1:9091/\nstorage:\n  downloadDir: /srv\n  maxBytes: 1 TB\nfeeds:\n  - id: a\n    url: https://x.org/\nintervals:\n  tik: 5m\n');
+    await writeFile(
+      path,
+      'daemon:\n  url: http://127.0.0.1:9091/\nstorage:\n  downloadDir: /srv\n  maxBytes: 1 TB\nfeeds:\n  - id: a\n    url: https://x.org/\nintervals:\n  tik: 5m\n',
+    );
     const invalid = await checkPolicyFile(path);
     expect(invalid.ok).toBe(false);
     if (invalid.ok) return;

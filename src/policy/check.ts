@@ -47,14 +47,18 @@ export function summarizePolicy(policy: Policy, env?: SecretEnv): string[] {
   if (enabled.length === 0) lines.push('warning: no feed is enabled, so nothing will be mirrored');
   for (const f of feeds) {
     if (f.maxBytes !== undefined && f.maxBytes > storage.maxBytes) {
-      lines.push(`warning: feed ${f.id} maxBytes ${formatBytes(f.maxBytes)} is more than storage.maxBytes ${formatBytes(storage.maxBytes)}; the storage budget wins`);
+      lines.push(
+        `warning: feed ${f.id} maxBytes ${formatBytes(f.maxBytes)} is more than storage.maxBytes ${formatBytes(storage.maxBytes)}; the storage budget wins`,
+      );
     }
   }
   if (daemon.username === undefined && (daemon.passwordEnv !== undefined || daemon.passwordFile !== undefined)) {
     lines.push('warning: a daemon password is set but no daemon.username; Transmission checks both');
   }
   if (intervals.feedRefresh < intervals.tick) {
-    lines.push(`warning: intervals.feedRefresh (${formatDuration(intervals.feedRefresh)}) is shorter than intervals.tick (${formatDuration(intervals.tick)}); feeds are fetched at most once per tick`);
+    lines.push(
+      `warning: intervals.feedRefresh (${formatDuration(intervals.feedRefresh)}) is shorter than intervals.tick (${formatDuration(intervals.tick)}); feeds are fetched at most once per tick`,
+    );
   }
   if (env !== undefined) {
     const keys = [
@@ -63,7 +67,8 @@ export function summarizePolicy(policy: Policy, env?: SecretEnv): string[] {
     ];
     // Named by key, never by value: the value may be a secret typed in the wrong place.
     for (const { key, name } of keys) {
-      if ((env[name] ?? '') === '') lines.push(`warning: the environment variable named by ${key} is not set here; the agent needs it where it runs`);
+      if ((env[name] ?? '') === '')
+        lines.push(`warning: the environment variable named by ${key} is not set here; the agent needs it where it runs`);
     }
   }
   return lines;

@@ -16,8 +16,7 @@ export interface PolicyProblem {
 const FORBIDDEN_KEYS: Readonly<Record<string, string>> = {
   'daemon.password':
     'inline passwords are not allowed: put the password in an environment variable and name it in passwordEnv, or in a file named by passwordFile',
-  'feeds[].cookie':
-    'inline cookies are not allowed: put the cookie in an environment variable and name it in cookieEnv',
+  'feeds[].cookie': 'inline cookies are not allowed: put the cookie in an environment variable and name it in cookieEnv',
 };
 
 /** "storage.maxBytes", "feeds[1].url"; the empty path is "policy". */

@@ -57,7 +57,9 @@ describe('describePolicySchema', () => {
     expect(rows).toContain(
       '| `storage.maxBytes` | size: "500 GB", "2 TiB", or bytes | **required** | Disk budget: the committed size of all owned torrents stays at or under this. |',
     );
-    expect(rows).toContain('| `intervals.tick` | duration: "45s", "15m", "1h30m", "7d" | `"15m"` | How often the agent reconciles (observe, plan, apply). |');
+    expect(rows).toContain(
+      '| `intervals.tick` | duration: "45s", "15m", "1h30m", "7d" | `"15m"` | How often the agent reconciles (observe, plan, apply). |',
+    );
     expect(rows.find((r) => r.startsWith('| `feeds[].format`'))).toContain('"auto" \\| "rss" \\| "at-csv" \\| "json"');
     expect(rows.find((r) => r.startsWith('| `daemon.passwordEnv`'))).toContain('| environment variable name | optional |');
   });

@@ -45,7 +45,10 @@ const readSecretFile = (path: string) => readFile(path, 'utf8');
 describe('loadPolicyFile', () => {
   it('reads, validates and returns the policy with its absolute path', async () => {
     const path = join(dir, 'ok.yaml');
-    await writeFile(path, 'daemon:\n  url: http://127.0.0.1:9091/transmission/rpc\nstorage:\n  downloadDir: /srv\n  maxBytes: 3 TB\nfeeds:\n  - id: a\n    url: https://x.org/a.csv\n');
+    await writeFile(
+      path,
+      'daemon:\n  url: http://127.0.0.1:9091/transmission/rpc\nstorage:\n  downloadDir: /srv\n  maxBytes: 3 TB\nfeeds:\n  - id: a\n    url: https://x.org/a.csv\n',
+    );
     const loaded = await loadPolicyFile(path);
     expect(loaded.path).toBe(path);
     expect(loaded.policy.storage.maxBytes).toBe(3e12);
@@ -53,7 +56,10 @@ describe('loadPolicyFile', () => {
 
   it('names the file in validation errors as it was given', async () => {
     const path = join(dir, 'bad.yaml');
-    await writeFile(path, 'daemon:\n  url: http://127.0.0.1:9091/\nstorage:\n  downloadDir: /srv\n  maxBytes: lots\nfeeds:\n  - id: a\n    url: https://x.org/\n');
+    await writeFile(
+      path,
+      'daemon:\n  url: http://127.0.0.1:9091/\nstorage:\n  downloadDir: /srv\n  maxBytes: lots\nfeeds:\n  - id: a\n    url: https://x.org/\n',
+    );
     const error = await rejectionOf(loadPolicyFile(path));
     expect(error.code).toBe('POLICY_INVALID');
     expect(error.message).toBe(`${path}:5 storage.maxBytes: expected a size like "500 GB", got "lots"`);
@@ -123,11 +129,12 @@ describe('resolveSecrets', () => {
     const cases = [
       () => resolveSecrets(aPolicy({ passwordFile: multiline }), {}, readSecretFile),
       () => resolveSecrets(aPolicy({ passwordEnv: 'RPC_PW' }), { RPC_PW: `${PASSWORD}\r\n${PASSWORD}` }, readSecretFile),
-      () => resolveSecrets(
-        aPolicy({ passwordEnv: 'RPC_PW' }, [{ id: 'at', url: 'https://x.org/', cookieEnv: 'AT_COOKIE' }]),
-        { AT_COOKIE: `${COOKIE}\nX-Injected: 1`, OTHER: PASSWORD },
-        readSecretFile,
-      ),
+      () =>
+        resolveSecrets(
+          aPolicy({ passwordEnv: 'RPC_PW' }, [{ id: 'at', url: 'https://x.org/', cookieEnv: 'AT_COOKIE' }]),
+          { AT_COOKIE: `${COOKIE}\nX-Injected: 1`, OTHER: PASSWORD },
+          readSecretFile,
+        ),
       // A reader whose own error text carries the content must not leak it either.
       () => resolveSecrets(aPolicy({ passwordFile: '/etc/pw' }), {}, () => Promise.reject(new Error(`bad content ${PASSWORD}`))),
     ];

@@ -31,7 +31,14 @@ export async function loadPolicyFile(path: string): Promise<LoadedPolicy> {
     text = await readFile(absolute, 'utf8');
   } catch (error) {
     const code = errnoCode(error);
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : `cannot read it (${code ?? 'unknown error'})`;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : `cannot read it (${code ?? 'unknown error'})`;
     throw new SmartnodeError('POLICY_NOT_FOUND', `policy file ${path}: ${why}`, {
       hint:
         code === 'ENOENT' || code === 'EISDIR'

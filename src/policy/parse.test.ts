@@ -54,7 +54,10 @@ describe('parsePolicyText', () => {
   });
 
   it('lists every problem, one per line, in file order', () => {
-    const text = VALID.replace('  url: http://127.0.0.1:9091/transmission/rpc', '  url: http://127.0.0.1:9091/transmission/rpc\n  password: hunter2')
+    const text = VALID.replace(
+      '  url: http://127.0.0.1:9091/transmission/rpc',
+      '  url: http://127.0.0.1:9091/transmission/rpc\n  password: hunter2',
+    )
       .replace('maxBytes: 2 TB', 'maxBytes: 500 G')
       .replace('  - id: sciop', '  - id: at-datasets');
     const lines = errorOf(text).message.split('\n');
@@ -90,7 +93,9 @@ describe('parsePolicyText', () => {
   });
 
   it('says what is wrong with an empty file or a non-mapping', () => {
-    expect(errorOf('').message).toBe('policies/local.yaml:1 policy: the file is empty: expected a policy mapping (see policies/default.yaml)');
+    expect(errorOf('').message).toBe(
+      'policies/local.yaml:1 policy: the file is empty: expected a policy mapping (see policies/default.yaml)',
+    );
     expect(errorOf('# only a comment\n').message).toContain('the file is empty');
     expect(errorOf('- a\n- b\n').message).toBe('policies/local.yaml:1 policy: expected a mapping of keys, got a list');
   });

@@ -16,8 +16,7 @@ export interface LocatedProblem {
   readonly message: string;
 }
 
-const POLICY_HINT =
-  'fix the lines above and run `smartnode policy check <file>`; policies/default.yaml shows every key with its units';
+const POLICY_HINT = 'fix the lines above and run `smartnode policy check <file>`; policies/default.yaml shows every key with its units';
 
 /**
  * Start offset of the deepest node along `path` that exists in the document: the key of a
@@ -47,11 +46,7 @@ function offsetOf(contents: unknown, path: PolicyPath): number {
 
 function isNodeWithRange(value: unknown): value is YamlNode & { range: [number, number, number] } {
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    'range' in value &&
-    Array.isArray(value.range) &&
-    typeof value.range[0] === 'number'
+    typeof value === 'object' && value !== null && 'range' in value && Array.isArray(value.range) && typeof value.range[0] === 'number'
   );
 }
 
@@ -88,7 +83,9 @@ export function parsePolicyText(text: string, fileName: string): Policy {
   }
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   if (data === null || data === undefined) {
-    throw invalid(fileName, [{ line: 1, path: 'policy', message: 'the file is empty: expected a policy mapping (see policies/default.yaml)' }]);
+    throw invalid(fileName, [
+      { line: 1, path: 'policy', message: 'the file is empty: expected a policy mapping (see policies/default.yaml)' },
+    ]);
   }
   const result = policySchema.safeParse(data, { error: policyErrorMap });
   if (result.success) return result.data;

@@ -38,14 +38,24 @@ describe('policySchema defaults', () => {
         },
       ],
       scoring: {
-        targetSeeders: 5, leecherWeight: 0.5, replaceMargin: 0.2, minSeedTime: 3 * 86_400_000,
+        targetSeeders: 5,
+        leecherWeight: 0.5,
+        replaceMargin: 0.2,
+        minSeedTime: 3 * 86_400_000,
         geography: { enabled: true, weight: 0.5, targetCountries: 5, targetContinents: 3, newCountryBonus: 0.1, newContinentBonus: 0.2 },
         slowDownloads: { enabled: true, weight: 0.5, targetRate: 1e6, window: 2 * 86_400_000, minSpan: 3_600_000, peerPollsPerTick: 50 },
         herd: { enabled: true, expectedNodes: 1, jitter: 0.02, redrawInterval: 21_600_000, adaptive: true, slowStartAdds: 4 },
         availability: { noSourceShare: 0.1, stalledAfter: 86_400_000, backoff: 259_200_000 },
       },
       intervals: { tick: 900_000, feedRefresh: 3_600_000, scrape: 1_800_000 },
-      limits: { feedMaxBytes: 50e6, torrentFileMaxBytes: 10e6, rpcAnswerMaxBytes: 64 * 1024 * 1024, fetchTimeout: 30_000, maxAddsPerTick: 10, maxEvictFraction: 0.5 },
+      limits: {
+        feedMaxBytes: 50e6,
+        torrentFileMaxBytes: 10e6,
+        rpcAnswerMaxBytes: 64 * 1024 * 1024,
+        fetchTimeout: 30_000,
+        maxAddsPerTick: 10,
+        maxEvictFraction: 0.5,
+      },
       scrape: { enabled: true, requestsPerSecond: 2 },
       bandwidth: { scope: 'owned', schedule: [] },
       geo: { country: 'auto', overrides: [] },
@@ -153,19 +163,34 @@ describe('validation', () => {
   it.each([
     [{ feeds: [{ id: 'Bad Id', url: 'https://x.org/' }] }, 'feeds[0].id: expected an id of 1-64 lowercase letters, digits, "-" or "_"'],
     [{ feeds: [{ id: 'a', url: 'file:///etc/passwd' }] }, 'feeds[0].url: expected an http(s) URL, got "file:///etc/passwd"'],
-    [{ feeds: [{ id: 'a', url: 'https://x.org/', format: 'xml' }] }, 'feeds[0].format: expected one of "auto", "rss", "at-csv", "json", got "xml"'],
-    [{ feeds: [{ id: 'a', url: 'https://x.org/', trackers: ['wss://t.org/'] }] }, 'feeds[0].trackers[0]: expected a tracker URL (http, https or udp), got "wss://t.org/"'],
+    [
+      { feeds: [{ id: 'a', url: 'https://x.org/', format: 'xml' }] },
+      'feeds[0].format: expected one of "auto", "rss", "at-csv", "json", got "xml"',
+    ],
+    [
+      { feeds: [{ id: 'a', url: 'https://x.org/', trackers: ['wss://t.org/'] }] },
+      'feeds[0].trackers[0]: expected a tracker URL (http, https or udp), got "wss://t.org/"',
+    ],
     [{ feeds: [{ id: 'a', url: 'https://x.org/', maxTorrents: 2.5 }] }, 'feeds[0].maxTorrents: expected a whole number, got 2.5'],
-    [{ storage: { downloadDir: 'srv', maxBytes: '1 TB' } }, 'storage.downloadDir: expected an absolute path like "/srv/smartnode" (no ".."), got "srv"'],
+    [
+      { storage: { downloadDir: 'srv', maxBytes: '1 TB' } },
+      'storage.downloadDir: expected an absolute path like "/srv/smartnode" (no ".."), got "srv"',
+    ],
     [{ storage: { downloadDir: '/srv', maxBytes: 'lots' } }, 'storage.maxBytes: expected a size like "500 GB", got "lots"'],
     [{ storage: { downloadDir: '/srv', maxBytes: 0 } }, 'storage.maxBytes: must be more than 0 bytes'],
     [{ storage: { downloadDir: '/srv', maxBytes: true } }, 'storage.maxBytes: expected a size like "500 GB", got true'],
     [{ intervals: { tick: '100ms' } }, 'intervals.tick: must be at least 1s'],
-    [{ intervals: { tick: 15 } }, 'intervals.tick: expected a duration like "15m", "1h30m" or "7d", got 15: a bare number is ambiguous, add a unit (ms, s, m, h, d or w)'],
+    [
+      { intervals: { tick: 15 } },
+      'intervals.tick: expected a duration like "15m", "1h30m" or "7d", got 15: a bare number is ambiguous, add a unit (ms, s, m, h, d or w)',
+    ],
     [{ scoring: { replaceMargin: -1 } }, 'scoring.replaceMargin: must be at least 0, got -1'],
     [{ scrape: { enabled: 'yes' } }, 'scrape.enabled: expected true or false, got text'],
     [{ version: 2 }, 'version: expected 1, the only policy version this smartnode reads'],
-    [{ daemon: { url: 'http://127.0.0.1:9091/', timeout: 'forever' } }, 'daemon.timeout: expected a duration like "15m", "1h30m" or "7d", got "forever"'],
+    [
+      { daemon: { url: 'http://127.0.0.1:9091/', timeout: 'forever' } },
+      'daemon.timeout: expected a duration like "15m", "1h30m" or "7d", got "forever"',
+    ],
   ])('%j -> %s', (override, problem) => {
     expect(problemsOf(aPolicyInput(override))).toEqual([problem]);
   });

@@ -28,7 +28,8 @@ function describeInput(input: unknown): string {
 function unitField(kind: ValueKind, parse: (v: unknown) => ReturnType<typeof parseSize>, example: string) {
   return z
     .union([z.string(), z.number()], {
-      error: (iss) => (iss.input === undefined ? 'missing (required)' : `expected a ${kind} like "${example}", got ${describeInput(iss.input)}`),
+      error: (iss) =>
+        iss.input === undefined ? 'missing (required)' : `expected a ${kind} like "${example}", got ${describeInput(iss.input)}`,
     })
     .transform((raw, ctx) => {
       const result = parse(raw);
@@ -65,9 +66,12 @@ function url(schemes: RegExp, expected: string, credentialsHint: string) {
 const httpUrl = (credentialsHint: string) => url(/^https?$/, 'an http(s) URL', credentialsHint);
 
 const absolutePath = () =>
-  z.string().refine((p) => p.startsWith('/') && !p.split('/').includes('..'), {
-    error: (iss) => `expected an absolute path like "/srv/smartnode" (no ".."), got ${describeInput(iss.input)}`,
-  }).meta(textKind('path'));
+  z
+    .string()
+    .refine((p) => p.startsWith('/') && !p.split('/').includes('..'), {
+      error: (iss) => `expected an absolute path like "/srv/smartnode" (no ".."), got ${describeInput(iss.input)}`,
+    })
+    .meta(textKind('path'));
 
 // Never echo the value: a person who mistakes this for the password field would see it printed.
 const envName = () =>
@@ -105,7 +109,9 @@ const daemonSchema = z
     protocol: z
       .enum(['auto', 'legacy', 'json-rpc'])
       .default('auto')
-      .describe('RPC dialect: auto asks the daemon (JSON-RPC 2.0 from Transmission 4.1.0, the old protocol before); legacy or json-rpc force one.'),
+      .describe(
+        'RPC dialect: auto asks the daemon (JSON-RPC 2.0 from Transmission 4.1.0, the old protocol before); legacy or json-rpc force one.',
+      ),
   })
   .superRefine(
     (daemon, ctx) => {
@@ -125,18 +131,17 @@ const daemonSchema = z
 
 const storageSchema = z
   .strictObject({
-    downloadDir: absolutePath().describe(
-      'Absolute directory the agent downloads into. The agent owns what it adds here and nothing else.',
-    ),
+    downloadDir: absolutePath().describe('Absolute directory the agent downloads into. The agent owns what it adds here and nothing else.'),
     maxBytes: size()
       .refine((n) => n > 0, 'must be more than 0 bytes')
       .describe('Disk budget: the committed size of all owned torrents stays at or under this.'),
-    minFreeBytes: size()
-      .prefault('50 GB')
-      .describe('Always leave at least this much free on the download filesystem.'),
+    minFreeBytes: size().prefault('50 GB').describe('Always leave at least this much free on the download filesystem.'),
     pins: z
       .array(
-        z.string().regex(/^[0-9a-fA-F]{40}$/, 'expected a 40-character hex info-hash').transform((h) => h.toLowerCase()),
+        z
+          .string()
+          .regex(/^[0-9a-fA-F]{40}$/, 'expected a 40-character hex info-hash')
+          .transform((h) => h.toLowerCase()),
       )
       .default([])
       .describe('Info-hashes of owned torrents never evicted (in addition to pins set from the dashboard).'),
@@ -162,7 +167,7 @@ const feedSchema = z
     trackers: z
       .array(url(/^(https?|udp)$/, 'a tracker URL (http, https or udp)', 'put no secrets in tracker URLs'))
       .default([])
-      .describe('Extra announce URLs to scrape for swarm counts of this feed\'s torrents.'),
+      .describe("Extra announce URLs to scrape for swarm counts of this feed's torrents."),
     share: z
       .number()
       .gt(0, 'must be more than 0 (leave it out for no share limit)')
@@ -174,7 +179,7 @@ const feedSchema = z
       .gt(0, 'must be more than 0 (disable the feed to ignore it)')
       .max(100)
       .default(1)
-      .describe('Priority of this feed\'s torrents: their need per GB is multiplied by it (a torrent in several feeds takes the largest).'),
+      .describe("Priority of this feed's torrents: their need per GB is multiplied by it (a torrent in several feeds takes the largest)."),
     enabled: z.boolean().default(true).describe('Set false to keep the feed in the file but ignore it.'),
   })
   .describe('A feed of torrents to consider for mirroring.');
@@ -207,7 +212,7 @@ const scoringSchema = z
       .min(1)
       .default(5)
       .describe('Seeder scarcity is measured against this: a torrent with this many seeders or more needs no help.'),
-    leecherWeight: z.number().min(0).max(100).default(0.5).describe('How much current demand (leechers) adds to a torrent\'s need.'),
+    leecherWeight: z.number().min(0).max(100).default(0.5).describe("How much current demand (leechers) adds to a torrent's need."),
     replaceMargin: z
       .number()
       .min(0)
@@ -240,7 +245,9 @@ const limitsSchema = z
   .strictObject({
     feedMaxBytes: size().prefault('50 MB').describe('Largest feed download accepted; a bigger feed is refused.'),
     torrentFileMaxBytes: size().prefault('10 MB').describe('Largest .torrent file accepted.'),
-    rpcAnswerMaxBytes: size().prefault('64 MiB').describe('Largest answer accepted from the daemon\'s RPC (refused while reading); 64 MiB holds a full poll of ~20,000 torrents.'),
+    rpcAnswerMaxBytes: size()
+      .prefault('64 MiB')
+      .describe("Largest answer accepted from the daemon's RPC (refused while reading); 64 MiB holds a full poll of ~20,000 torrents."),
     fetchTimeout: duration().prefault('30s').describe('Time limit for one feed or .torrent download.'),
     maxAddsPerTick: z.number().int().min(1).default(10).describe('At most this many torrents are added per tick.'),
     maxEvictFraction: z
@@ -248,20 +255,28 @@ const limitsSchema = z
       .gt(0)
       .max(1)
       .default(0.5)
-      .describe('A plan that would remove more than this fraction of the mirror (by bytes) at once waits for confirmation (run --yes, or the dashboard); disk-reserve evictions never wait.'),
+      .describe(
+        'A plan that would remove more than this fraction of the mirror (by bytes) at once waits for confirmation (run --yes, or the dashboard); disk-reserve evictions never wait.',
+      ),
   })
   .describe('Safety limits on downloads and on how fast the agent acts.');
 
 const scrapeSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Ask trackers for swarm counts the feeds do not carry.'),
-    requestsPerSecond: z.number().gt(0).max(100).default(2).describe('At most this many scrape requests per second, all trackers together.'),
+    requestsPerSecond: z
+      .number()
+      .gt(0)
+      .max(100)
+      .default(2)
+      .describe('At most this many scrape requests per second, all trackers together.'),
   })
   .describe('Tracker scrapes (BEP 48 over HTTP, BEP 15 over UDP).');
 
 export const policySchema = z
   .strictObject({
-    version: z.literal(POLICY_VERSION, { error: () => `expected ${POLICY_VERSION}, the only policy version this smartnode reads` })
+    version: z
+      .literal(POLICY_VERSION, { error: () => `expected ${POLICY_VERSION}, the only policy version this smartnode reads` })
       .default(POLICY_VERSION)
       .describe('Policy file format version. Always 1.'),
     node: nodeSchema.prefault({}),

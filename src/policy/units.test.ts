@@ -1,15 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_DURATION_MS,
-  formatBytes,
-  formatDuration,
-  formatRate,
-  parseDuration,
-  parseRate,
-  parseSize,
-  type UnitResult,
-} from './units.js';
+import { MAX_DURATION_MS, formatBytes, formatDuration, formatRate, parseDuration, parseRate, parseSize, type UnitResult } from './units.js';
 
 function value(result: UnitResult): number {
   if (!result.ok) throw new Error(`expected ok, got error: ${result.error}`);

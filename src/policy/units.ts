@@ -82,10 +82,7 @@ function scaleDecimal(decimal: string, factor: number): bigint {
   return (product * 2n + scale) / (2n * scale);
 }
 
-function parseScaled(
-  input: unknown,
-  kind: { expected: string; units: Readonly<Record<string, number>>; unitHelp: string },
-): UnitResult {
+function parseScaled(input: unknown, kind: { expected: string; units: Readonly<Record<string, number>>; unitHelp: string }): UnitResult {
   const expected = `expected ${kind.expected}, got ${show(input)}`;
   if (typeof input === 'number') {
     if (!Number.isFinite(input)) return fail(expected);
@@ -174,7 +171,8 @@ export function parseDuration(input: unknown): UnitResult {
     const unit = m[2] ?? '';
     const factor = DURATION_UNITS[unit];
     if (factor === undefined) {
-      const hint = unit === 'M' ? ': "M" could be minutes or months, write "m" for minutes or "d" for days' : ': use ms, s, m, h, d or w (lowercase)';
+      const hint =
+        unit === 'M' ? ': "M" could be minutes or months, write "m" for minutes or "d" for days' : ': use ms, s, m, h, d or w (lowercase)';
       return fail(`${expected}: unknown unit "${unit}"${hint}`);
     }
     if (factor >= lastFactor) return fail(`${expected}: write each unit once, largest first (like "1h30m")`);
@@ -241,7 +239,13 @@ export function formatDuration(ms: number): string {
   let rest = Math.round(ms);
   if (rest === 0) return '0s';
   let out = '';
-  for (const [unit, factor] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+  for (const [unit, factor] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+    ['ms', 1],
+  ] as const) {
     const count = Math.floor(rest / factor);
     if (count > 0) {
       out += `${count}${unit}`;

@@ -55,10 +55,15 @@ ${items.join('\n')}
 
 export function renderJsonFeed(records: readonly PublishedRecord[], meta: FeedMeta): string {
   const torrents = sorted(records).map((r) => ({
-    infohash: r.infoHash, name: r.name, size: r.sizeBytes, url: torrentLink(meta, r.infoHash), sha256: r.sha256,
-    trackers: r.trackers, published_at: new Date(r.publishedAtMs).toISOString(),
+    infohash: r.infoHash,
+    name: r.name,
+    size: r.sizeBytes,
+    url: torrentLink(meta, r.infoHash),
+    sha256: r.sha256,
+    trackers: r.trackers,
+    published_at: new Date(r.publishedAtMs).toISOString(),
   }));
-  return JSON.stringify({ title: meta.title, torrents }, null, 2) + '\n';
+  return `${JSON.stringify({ title: meta.title, torrents }, null, 2)}\n`;
 }
 
 export async function writeFeedFiles(dir: string, records: readonly PublishedRecord[], meta: FeedMeta, nowMs: number): Promise<void> {

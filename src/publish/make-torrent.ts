@@ -69,7 +69,12 @@ export async function makeTorrent(dataset: ScannedDataset, options: MakeTorrentO
     }
   };
   for (const file of dataset.files) {
-    const read = await readFileChunks({ absolutePath: file.absolutePath, key: file.path.join('/'), lengthBytes: file.lengthBytes }, buffers, consume, async () => undefined);
+    const read = await readFileChunks(
+      { absolutePath: file.absolutePath, key: file.path.join('/'), lengthBytes: file.lengthBytes },
+      buffers,
+      consume,
+      async () => undefined,
+    );
     if (read !== file.lengthBytes) throw changedUnderUs(file, read);
   }
   if (inPiece > 0) {
@@ -88,7 +93,13 @@ export async function makeTorrent(dataset: ScannedDataset, options: MakeTorrentO
   if (options.webSeeds.length > 0) top['url-list'] = [...options.webSeeds];
   if (options.comment !== undefined) top['comment'] = options.comment;
   const infoHash = infoHashFromBytes(createHash('sha1').update(encodeBencode(info)).digest());
-  return { metainfo: encodeBencode(top), infoHash, pieceLengthBytes: pieceLength, pieceCount, contentSha256: content?.digest('hex') ?? null };
+  return {
+    metainfo: encodeBencode(top),
+    infoHash,
+    pieceLengthBytes: pieceLength,
+    pieceCount,
+    contentSha256: content?.digest('hex') ?? null,
+  };
 }
 
 /** A .torrent's size: 20 bytes a piece plus names and lengths, with room for the rest. */
@@ -98,7 +109,11 @@ export function estimateTorrentBytes(dataset: ScannedDataset, pieceLengthBytes: 
 }
 
 function changedUnderUs(file: DatasetFile, read: number): SmartnodeError {
-  return new SmartnodeError('PUBLISH_IO', `${file.absolutePath} changed while it was hashed (${read} bytes read, ${file.lengthBytes} when scanned)`, {
-    hint: 'publish a dataset once it is no longer being written, then run publish again',
-  });
+  return new SmartnodeError(
+    'PUBLISH_IO',
+    `${file.absolutePath} changed while it was hashed (${read} bytes read, ${file.lengthBytes} when scanned)`,
+    {
+      hint: 'publish a dataset once it is no longer being written, then run publish again',
+    },
+  );
 }

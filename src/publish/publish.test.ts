@@ -7,7 +7,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryDaemon } from '../daemon/index.js';
 import { parseJsonTorrentList, parseRssFeed, parseTorrentFile } from '../feeds/index.js';
 import type { InfoHash } from '../shared/index.js';
-import { choosePieceLength, makeTorrent, publishDataset, scanDataset, withdrawDataset, type PublishedRecord, type PublishSettings } from './index.js';
+import {
+  choosePieceLength,
+  makeTorrent,
+  publishDataset,
+  scanDataset,
+  withdrawDataset,
+  type PublishedRecord,
+  type PublishSettings,
+} from './index.js';
 
 const run = promisify(execFile);
 let dir: string;
@@ -39,10 +47,19 @@ describe('publish', () => {
     await mkdir(join(data, 'sub'), { recursive: true });
     await writeFile(join(data, 'b.bin'), Buffer.alloc(70_000, 3));
     await writeFile(join(data, 'sub', 'a.csv'), 'x,y\n1,2\n');
-    const made = await makeTorrent(await scanDataset(data, { ownDownloadDir: null }), { trackers: ['http://127.0.0.1:1/announce'], webSeeds: [], pieceLengthBytes: 16_384, creationDate: 0 });
+    const made = await makeTorrent(await scanDataset(data, { ownDownloadDir: null }), {
+      trackers: ['http://127.0.0.1:1/announce'],
+      webSeeds: [],
+      pieceLengthBytes: 16_384,
+      creationDate: 0,
+    });
     await run('transmission-create', ['-o', join(dir, 'tc.torrent'), '-s', '16', '-t', 'http://127.0.0.1:1/announce', data]);
     const theirs = parseTorrentFile(new Uint8Array(await readFile(join(dir, 'tc.torrent'))));
-    expect(parseTorrentFile(made.metainfo)).toMatchObject({ infoHash: theirs.infoHash, files: theirs.files, pieceCount: theirs.pieceCount });
+    expect(parseTorrentFile(made.metainfo)).toMatchObject({
+      infoHash: theirs.infoHash,
+      files: theirs.files,
+      pieceCount: theirs.pieceCount,
+    });
   });
 
   it('seeds in place, records it, writes RSS and JSON feeds our parsers read; withdraw keeps the data', async () => {
@@ -53,12 +70,18 @@ describe('publish', () => {
     daemon.control.writeFile(data, 40_000);
     const store = memoryStore();
     const settings: PublishSettings = {
-      outDir: join(dir, 'out'), feed: { title: 'Lab', baseUrl: 'https://lab.example/feed/' }, trackers: ['udp://t.example:1337/announce'],
-      webSeeds: ['https://lab.example/data/'], label: 'smartnode-published', ownDownloadDir: join(dir, 'mirror'),
+      outDir: join(dir, 'out'),
+      feed: { title: 'Lab', baseUrl: 'https://lab.example/feed/' },
+      trackers: ['udp://t.example:1337/announce'],
+      webSeeds: ['https://lab.example/data/'],
+      label: 'smartnode-published',
+      ownDownloadDir: join(dir, 'mirror'),
     };
     const record = await publishDataset({ daemon, store, clock: () => 1_800_000_000_000 }, settings, data);
     expect(record).toMatchObject({ name: 'atlas.bin', downloadDir: join(dir, 'lab'), sizeBytes: 40_000, fileCount: 1 });
-    expect((await daemon.listTorrents()).map((t) => [t.infoHash, t.labels, t.status])).toEqual([[record.infoHash, ['smartnode-published'], 'seeding']]);
+    expect((await daemon.listTorrents()).map((t) => [t.infoHash, t.labels, t.status])).toEqual([
+      [record.infoHash, ['smartnode-published'], 'seeding'],
+    ]);
     const meta = parseTorrentFile(new Uint8Array(await readFile(record.torrentFile)));
     expect(meta.trackers).toEqual(['udp://t.example:1337/announce']);
     const opts = { feedId: 'lab', feedUrl: 'https://lab.example/feed/feed.xml', nowMs: 0 };
@@ -66,10 +89,15 @@ describe('publish', () => {
     const json = parseJsonTorrentList(await readFile(join(dir, 'out', 'feed.json'), 'utf8'), { ...opts, format: 'json' });
     for (const feed of [rss, json]) {
       expect(feed.warnings).toEqual([]);
-      expect(feed.items).toEqual([expect.objectContaining({
-        infoHash: record.infoHash, name: 'atlas.bin', sizeBytes: 40_000, torrentUrl: `https://lab.example/feed/torrents/${record.infoHash}.torrent`,
-        digests: { content: { sha256: record.sha256 }, files: [], source: 'feed' },
-      })]);
+      expect(feed.items).toEqual([
+        expect.objectContaining({
+          infoHash: record.infoHash,
+          name: 'atlas.bin',
+          sizeBytes: 40_000,
+          torrentUrl: `https://lab.example/feed/torrents/${record.infoHash}.torrent`,
+          digests: { content: { sha256: record.sha256 }, files: [], source: 'feed' },
+        }),
+      ]);
     }
     await withdrawDataset({ daemon, store, clock: () => 1_800_000_000_001 }, settings, record.infoHash);
     expect(await daemon.listTorrents()).toEqual([]);
@@ -80,10 +108,15 @@ describe('publish', () => {
 
   it('refuses bad input with what to do', async () => {
     const scan = (p: string, own: string | null = null) => scanDataset(p, { ownDownloadDir: own });
-    await expect(scan(join(dir, 'nope'))).rejects.toMatchObject({ code: 'PUBLISH_INVALID', message: expect.stringContaining('does not exist') });
+    await expect(scan(join(dir, 'nope'))).rejects.toMatchObject({
+      code: 'PUBLISH_INVALID',
+      message: expect.stringContaining('does not exist'),
+    });
     await mkdir(join(dir, 'mirror', 'x'), { recursive: true });
     await writeFile(join(dir, 'mirror', 'x', 'f'), 'data');
-    await expect(scan(join(dir, 'mirror', 'x'), join(dir, 'mirror'))).rejects.toMatchObject({ message: expect.stringContaining('inside smartnode\'s own download directory') });
+    await expect(scan(join(dir, 'mirror', 'x'), join(dir, 'mirror'))).rejects.toMatchObject({
+      message: expect.stringContaining("inside smartnode's own download directory"),
+    });
     await mkdir(join(dir, 'leaky'));
     await writeFile(join(dir, 'leaky', 'ok'), 'fine');
     await writeFile(join(dir, 'secret'), 'outside');
@@ -91,11 +124,25 @@ describe('publish', () => {
     await expect(scan(join(dir, 'leaky'))).rejects.toMatchObject({ message: expect.stringMatching(/is a symlink to .*secret, outside/) });
     await mkdir(join(dir, 'names'));
     await writeFile(Buffer.from(`${join(dir, 'names')}/caf\xe9.csv`, 'latin1'), 'latin-1 name');
-    await expect(scan(join(dir, 'names'))).rejects.toMatchObject({ message: expect.stringContaining('is not valid UTF-8'), hint: expect.stringContaining('rename') });
+    await expect(scan(join(dir, 'names'))).rejects.toMatchObject({
+      message: expect.stringContaining('is not valid UTF-8'),
+      hint: expect.stringContaining('rename'),
+    });
     const daemon = createMemoryDaemon();
-    await expect(publishDataset({ daemon, store: memoryStore(), clock: () => 0, freeBytes: async () => 100 }, {
-      outDir: join(dir, 'out'), feed: { title: 't', baseUrl: null }, trackers: [], webSeeds: [], label: 'p', ownDownloadDir: null,
-    }, join(dir, 'leaky', 'ok'))).rejects.toMatchObject({ code: 'PUBLISH_IO', message: expect.stringContaining('bytes free') });
+    await expect(
+      publishDataset(
+        { daemon, store: memoryStore(), clock: () => 0, freeBytes: async () => 100 },
+        {
+          outDir: join(dir, 'out'),
+          feed: { title: 't', baseUrl: null },
+          trackers: [],
+          webSeeds: [],
+          label: 'p',
+          ownDownloadDir: null,
+        },
+        join(dir, 'leaky', 'ok'),
+      ),
+    ).rejects.toMatchObject({ code: 'PUBLISH_IO', message: expect.stringContaining('bytes free') });
     expect(await daemon.listTorrents()).toEqual([]);
   });
 

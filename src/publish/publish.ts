@@ -54,17 +54,29 @@ export async function publishDataset(deps: PublishDeps, settings: PublishSetting
   await checkRoom(deps, settings, dataset, pieceLength);
 
   const made = await makeTorrent(dataset, {
-    trackers: settings.trackers, webSeeds: settings.webSeeds, pieceLengthBytes: pieceLength,
-    creationDate: Math.floor(deps.clock() / 1000), contentSha256: true,
+    trackers: settings.trackers,
+    webSeeds: settings.webSeeds,
+    pieceLengthBytes: pieceLength,
+    creationDate: Math.floor(deps.clock() / 1000),
+    contentSha256: true,
   });
   const torrentFile = join(settings.outDir, TORRENTS_DIR, `${made.infoHash}.torrent`);
   await writeAtomic(torrentFile, made.metainfo);
   const bytes = await readBack(torrentFile, made.infoHash, dataset);
 
   const record: PublishedRecord = {
-    infoHash: made.infoHash, name: dataset.name, path: dataset.root, downloadDir: dirname(dataset.root),
-    sizeBytes: dataset.totalBytes, fileCount: dataset.files.length, torrentFile, torrentBytes: bytes.length,
-    sha256: made.contentSha256 ?? '', trackers: [...settings.trackers], webSeeds: [...settings.webSeeds], publishedAtMs: deps.clock(),
+    infoHash: made.infoHash,
+    name: dataset.name,
+    path: dataset.root,
+    downloadDir: dirname(dataset.root),
+    sizeBytes: dataset.totalBytes,
+    fileCount: dataset.files.length,
+    torrentFile,
+    torrentBytes: bytes.length,
+    sha256: made.contentSha256 ?? '',
+    trackers: [...settings.trackers],
+    webSeeds: [...settings.webSeeds],
+    publishedAtMs: deps.clock(),
   };
   deps.store.putPublished(record);
   try {
@@ -89,7 +101,11 @@ export async function publishDataset(deps: PublishDeps, settings: PublishSetting
 }
 
 /** Stops seeding a published dataset, keeps its data, and drops it from the feed files. */
-export async function withdrawDataset(deps: PublishDeps, settings: Pick<PublishSettings, 'outDir' | 'feed'>, infoHashText: string): Promise<PublishedRecord> {
+export async function withdrawDataset(
+  deps: PublishDeps,
+  settings: Pick<PublishSettings, 'outDir' | 'feed'>,
+  infoHashText: string,
+): Promise<PublishedRecord> {
   const hash = parseInfoHash(infoHashText);
   const record = hash === null ? undefined : deps.store.published().find((r) => r.infoHash === hash);
   if (hash === null || record === undefined) {
@@ -108,9 +124,13 @@ async function checkRoom(deps: PublishDeps, settings: PublishSettings, dataset: 
   const needed = estimateTorrentBytes(dataset, pieceLength, 64 * 1024);
   const free = await (deps.freeBytes ?? statfsFree)(settings.outDir);
   if (free < needed) {
-    throw new SmartnodeError('PUBLISH_IO', `${settings.outDir} has ${free} bytes free; the .torrent of ${dataset.name} (${dataset.files.length} files, ${dataset.totalBytes} bytes) and the feed need about ${needed}`, {
-      hint: 'free space there, or choose another publish directory (publish.dir or --out-dir)',
-    });
+    throw new SmartnodeError(
+      'PUBLISH_IO',
+      `${settings.outDir} has ${free} bytes free; the .torrent of ${dataset.name} (${dataset.files.length} files, ${dataset.totalBytes} bytes) and the feed need about ${needed}`,
+      {
+        hint: 'free space there, or choose another publish directory (publish.dir or --out-dir)',
+      },
+    );
   }
 }
 
@@ -130,13 +150,20 @@ async function statfsFree(dir: string): Promise<number> {
 async function readBack(torrentFile: string, infoHash: InfoHash, dataset: ScannedDataset): Promise<Uint8Array> {
   const bytes = new Uint8Array(await readFile(torrentFile));
   const meta = parseTorrentFile(bytes);
-  const same = meta.infoHash === infoHash && meta.name === dataset.name && meta.totalSizeBytes === dataset.totalBytes &&
+  const same =
+    meta.infoHash === infoHash &&
+    meta.name === dataset.name &&
+    meta.totalSizeBytes === dataset.totalBytes &&
     meta.files.length === dataset.files.length &&
     meta.files.every((f, i) => f.lengthBytes === dataset.files[i]?.lengthBytes && f.path.join('/') === dataset.files[i]?.path.join('/'));
   if (!same) {
-    throw new SmartnodeError('PUBLISH_IO', `${torrentFile} does not read back as the torrent just made (info-hash ${meta.infoHash}, ${meta.files.length} files)`, {
-      hint: 'the disk returned other bytes than were written; check the publish directory\'s filesystem',
-    });
+    throw new SmartnodeError(
+      'PUBLISH_IO',
+      `${torrentFile} does not read back as the torrent just made (info-hash ${meta.infoHash}, ${meta.files.length} files)`,
+      {
+        hint: "the disk returned other bytes than were written; check the publish directory's filesystem",
+      },
+    );
   }
   return bytes;
 }
@@ -154,9 +181,13 @@ async function waitSeeding(daemon: DaemonPort, infoHash: InfoHash, timeoutMs: nu
     // Incomplete once its check is over (or at the deadline): the data is not what was hashed.
     const settled = last !== undefined && (last.error !== 0 || (sawCheck && !checking && last.percentDone < 1));
     if (settled || last === undefined || Date.now() > deadline) {
-      throw new SmartnodeError('PUBLISH_IO', `the daemon could not verify the data in place: ${last === undefined ? 'the torrent is gone' : last.errorString || `${Math.floor(last.percentDone * 100)} % of the pieces match, status ${last.status}`}`, {
-        hint: 'the daemon reads the dataset where it is: its user must be able to read every file (and, for a daemon on another machine, the path must be the same there)',
-      });
+      throw new SmartnodeError(
+        'PUBLISH_IO',
+        `the daemon could not verify the data in place: ${last === undefined ? 'the torrent is gone' : last.errorString || `${Math.floor(last.percentDone * 100)} % of the pieces match, status ${last.status}`}`,
+        {
+          hint: 'the daemon reads the dataset where it is: its user must be able to read every file (and, for a daemon on another machine, the path must be the same there)',
+        },
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

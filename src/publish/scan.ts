@@ -31,14 +31,21 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 export async function scanDataset(path: string, options: { ownDownloadDir: string | null }): Promise<ScannedDataset> {
   const given = resolve(path);
   const info = await lstat(given).catch((error: NodeJS.ErrnoException) => {
-    throw invalid(`${given} does not exist`, 'give the path of the file or directory to publish', error.code === 'ENOENT' ? undefined : error);
+    throw invalid(
+      `${given} does not exist`,
+      'give the path of the file or directory to publish',
+      error.code === 'ENOENT' ? undefined : error,
+    );
   });
   const root = await realpath(given);
   await checkReadable(root);
   if (options.ownDownloadDir !== null) {
     const own = await realpath(options.ownDownloadDir).catch(() => resolve(options.ownDownloadDir!));
     if (root === own || root.startsWith(own + sep) || own.startsWith(root + sep)) {
-      throw invalid(`${given} is inside smartnode's own download directory ${own} (or holds it)`, 'publish data from outside storage.downloadDir: smartnode deletes what it mirrors there when it evicts it');
+      throw invalid(
+        `${given} is inside smartnode's own download directory ${own} (or holds it)`,
+        'publish data from outside storage.downloadDir: smartnode deletes what it mirrors there when it evicts it',
+      );
     }
   }
   const name = checkName(Buffer.from(basename(root)), root);
@@ -69,10 +76,17 @@ async function walk(root: string, dir: string, segments: string[], out: DatasetF
         throw invalid(`${full} is a broken symlink`, 'remove it or point it at a file inside the dataset');
       });
       if (!target.startsWith(root + sep)) {
-        throw invalid(`${full} is a symlink to ${target}, outside ${root}`, 'copy that data into the dataset, or publish it on its own: a published torrent covers its folder only');
+        throw invalid(
+          `${full} is a symlink to ${target}, outside ${root}`,
+          'copy that data into the dataset, or publish it on its own: a published torrent covers its folder only',
+        );
       }
       const s = await stat(target);
-      if (s.isDirectory()) throw invalid(`${full} is a symlink to a directory`, 'symlinked directories are not followed; replace the link with the directory itself');
+      if (s.isDirectory())
+        throw invalid(
+          `${full} is a symlink to a directory`,
+          'symlinked directories are not followed; replace the link with the directory itself',
+        );
       isFile = s.isFile();
       isDirectory = false;
     }
@@ -91,13 +105,20 @@ function checkName(raw: Buffer, where: string): string {
   try {
     return strictUtf8.decode(raw);
   } catch {
-    throw invalid(`the name ${JSON.stringify(raw.toString('latin1'))} in ${dirname(where)} is not valid UTF-8`, 'rename it to UTF-8 (e.g. `convmv -f latin1 -t utf8 --notest`): torrent names are UTF-8 and other nodes must write the same names');
+    throw invalid(
+      `the name ${JSON.stringify(raw.toString('latin1'))} in ${dirname(where)} is not valid UTF-8`,
+      'rename it to UTF-8 (e.g. `convmv -f latin1 -t utf8 --notest`): torrent names are UTF-8 and other nodes must write the same names',
+    );
   }
 }
 
 async function checkReadable(path: string): Promise<void> {
   await access(path, constants.R_OK).catch((error: unknown) => {
-    throw invalid(`${path} is not readable by this user`, 'run publish as a user who can read the whole dataset (the daemon must read it too, to seed it)', error);
+    throw invalid(
+      `${path} is not readable by this user`,
+      'run publish as a user who can read the whole dataset (the daemon must read it too, to seed it)',
+      error,
+    );
   });
 }
 

@@ -22,9 +22,18 @@ describe('parseDaemonSettings', () => {
   it('reads what init needs from a Debian settings.json, never the password', () => {
     const s = parseDaemonSettings(JSON.stringify(debian, null, 4), 'settings.json');
     expect(s).toEqual({
-      rpcEnabled: true, rpcPort: 9091, rpcPath: '/transmission/', bindAddress: '0.0.0.0', authRequired: true,
-      username: 'transmission', whitelistEnabled: true, whitelist: ['127.0.0.1'], hostWhitelistEnabled: true,
-      downloadDir: '/var/lib/transmission-daemon/downloads', antiBruteForceEnabled: false, keyStyle: 'kebab',
+      rpcEnabled: true,
+      rpcPort: 9091,
+      rpcPath: '/transmission/',
+      bindAddress: '0.0.0.0',
+      authRequired: true,
+      username: 'transmission',
+      whitelistEnabled: true,
+      whitelist: ['127.0.0.1'],
+      hostWhitelistEnabled: true,
+      downloadDir: '/var/lib/transmission-daemon/downloads',
+      antiBruteForceEnabled: false,
+      keyStyle: 'kebab',
     });
     expect(JSON.stringify(s)).not.toContain('wtK6kqPj');
     expect(rpcUrlFor(s)).toBe('http://127.0.0.1:9091/transmission/rpc');
@@ -33,8 +42,18 @@ describe('parseDaemonSettings', () => {
 
   it('reads a 4.1 settings.json written with snake_case keys the same, and names keys in advice as the file does', () => {
     const snake = Object.fromEntries(Object.entries(debian).map(([k, v]) => [k.replace(/-/g, '_'), v]));
-    const s = parseDaemonSettings(JSON.stringify({ ...snake, rpc_port: 9092, rpc_whitelist: '10.0.0.*', anti_brute_force_enabled: true }), 'settings.json');
-    expect(s).toMatchObject({ rpcPort: 9092, authRequired: true, username: 'transmission', whitelist: ['10.0.0.*'], antiBruteForceEnabled: true, keyStyle: 'snake' });
+    const s = parseDaemonSettings(
+      JSON.stringify({ ...snake, rpc_port: 9092, rpc_whitelist: '10.0.0.*', anti_brute_force_enabled: true }),
+      'settings.json',
+    );
+    expect(s).toMatchObject({
+      rpcPort: 9092,
+      authRequired: true,
+      username: 'transmission',
+      whitelist: ['10.0.0.*'],
+      antiBruteForceEnabled: true,
+      keyStyle: 'snake',
+    });
     expect(rpcUrlFor(s)).toBe('http://127.0.0.1:9092/transmission/rpc');
     const [advice] = adviseSettings(s, '/etc/transmission-daemon/settings.json');
     expect(advice?.problem).toContain('rpc_whitelist (10.0.0.*) does not let 127.0.0.1 in');
@@ -65,10 +84,13 @@ describe('whitelistAllows', () => {
 
 describe('adviseSettings', () => {
   it('prints stop-edit-start steps for each needed change, the daemon stopped first', () => {
-    const s = parseDaemonSettings(JSON.stringify({ ...debian, 'rpc-enabled': false, 'rpc-whitelist': '10.0.0.*', 'rpc-authentication-required': false }), 'f');
+    const s = parseDaemonSettings(
+      JSON.stringify({ ...debian, 'rpc-enabled': false, 'rpc-whitelist': '10.0.0.*', 'rpc-authentication-required': false }),
+      'f',
+    );
     const advice = adviseSettings(s, '/etc/transmission-daemon/settings.json');
     expect(advice.map((a) => a.problem)).toEqual([
-      'the daemon\'s RPC is off (rpc-enabled is false)',
+      "the daemon's RPC is off (rpc-enabled is false)",
       'rpc-whitelist (10.0.0.*) does not let 127.0.0.1 in',
       'the RPC needs no password (rpc-authentication-required is false): anyone who can reach it controls the daemon',
     ]);

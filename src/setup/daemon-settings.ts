@@ -71,15 +71,22 @@ export function parseDaemonSettings(text: string, fileName: string): DaemonSetti
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new SmartnodeError('SETUP_MISSING', `${fileName} is not valid JSON`, { hint: 'pass the daemon\'s settings.json with --settings PATH', cause: error });
+    throw new SmartnodeError('SETUP_MISSING', `${fileName} is not valid JSON`, {
+      hint: "pass the daemon's settings.json with --settings PATH",
+      cause: error,
+    });
   }
   const normalized = kebabKeys(raw);
   const parsed = settingsSchema.safeParse(normalized.raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new SmartnodeError('SETUP_MISSING', `${fileName}: ${issue === undefined ? 'unexpected content' : `${issue.path.join('.')}: ${issue.message}`}`, {
-      hint: 'is this transmission-daemon\'s settings.json?',
-    });
+    throw new SmartnodeError(
+      'SETUP_MISSING',
+      `${fileName}: ${issue === undefined ? 'unexpected content' : `${issue.path.join('.')}: ${issue.message}`}`,
+      {
+        hint: "is this transmission-daemon's settings.json?",
+      },
+    );
   }
   const s = parsed.data;
   const rpcPath = s['rpc-url'].endsWith('/') ? s['rpc-url'] : `${s['rpc-url']}/`;
@@ -91,7 +98,10 @@ export function parseDaemonSettings(text: string, fileName: string): DaemonSetti
     authRequired: s['rpc-authentication-required'],
     username: s['rpc-username'] === '' ? undefined : s['rpc-username'],
     whitelistEnabled: s['rpc-whitelist-enabled'],
-    whitelist: s['rpc-whitelist'].split(',').map((e) => e.trim()).filter((e) => e !== ''),
+    whitelist: s['rpc-whitelist']
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== ''),
     hostWhitelistEnabled: s['rpc-host-whitelist-enabled'],
     downloadDir: s['download-dir'],
     antiBruteForceEnabled: s['anti-brute-force-enabled'],
@@ -118,7 +128,10 @@ export function rpcUrlFor(settings: DaemonSettings): string {
 /** Transmission's whitelist matching: comma-separated addresses, `*` matches any run of characters. */
 export function whitelistAllows(whitelist: readonly string[], address: string): boolean {
   return whitelist.some((entry) => {
-    const pattern = entry.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+    const pattern = entry
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*');
     return new RegExp(`^${pattern}$`).test(address);
   });
 }
@@ -141,9 +154,19 @@ function editSteps(settingsPath: string, edit: string, service: string): string[
 export function adviseSettings(settings: DaemonSettings, settingsPath: string, service = 'transmission-daemon'): SettingsAdvice[] {
   const advice: SettingsAdvice[] = [];
   const named = (a: SettingsAdvice): SettingsAdvice =>
-    settings.keyStyle === 'kebab' ? a : { problem: snakeNames(a.problem), steps: a.steps.map((step) => step.includes('# ') ? `${step.slice(0, step.indexOf('# '))}${snakeNames(step.slice(step.indexOf('# ')))}` : step) };
+    settings.keyStyle === 'kebab'
+      ? a
+      : {
+          problem: snakeNames(a.problem),
+          steps: a.steps.map((step) =>
+            step.includes('# ') ? `${step.slice(0, step.indexOf('# '))}${snakeNames(step.slice(step.indexOf('# ')))}` : step,
+          ),
+        };
   if (!settings.rpcEnabled) {
-    advice.push({ problem: 'the daemon\'s RPC is off (rpc-enabled is false)', steps: editSteps(settingsPath, 'set "rpc-enabled": true', service) });
+    advice.push({
+      problem: "the daemon's RPC is off (rpc-enabled is false)",
+      steps: editSteps(settingsPath, 'set "rpc-enabled": true', service),
+    });
   }
   const client = rpcHostFor(settings.bindAddress);
   if (settings.whitelistEnabled && !whitelistAllows(settings.whitelist, client)) {
@@ -156,7 +179,11 @@ export function adviseSettings(settings: DaemonSettings, settingsPath: string, s
   if (!settings.authRequired) {
     advice.push({
       problem: 'the RPC needs no password (rpc-authentication-required is false): anyone who can reach it controls the daemon',
-      steps: editSteps(settingsPath, 'set "rpc-authentication-required": true, "rpc-username": "<name>", "rpc-password": "<password>" (the daemon hashes it on start)', service),
+      steps: editSteps(
+        settingsPath,
+        'set "rpc-authentication-required": true, "rpc-username": "<name>", "rpc-password": "<password>" (the daemon hashes it on start)',
+        service,
+      ),
     });
   }
   return advice.map(named);

@@ -21,7 +21,9 @@ describe('/proc parsing', () => {
     const status = 'Name:\ttransmission-da\nUid:\t106\t107\t107\t107\nGid:\t112\t113\t113\t113\nGroups:\t113 44 \n';
     expect(parseProcStatus(status)).toEqual({ uid: 107, gids: [113, 44] });
     expect(parseProcStatus('Name:\tx\n')).toBeUndefined();
-    expect(userNameOf('root:x:0:0::/root:/bin/sh\ndebian-transmission:x:107:113::/var/lib/transmission-daemon:/usr/sbin/nologin\n', 107)).toBe('debian-transmission');
+    expect(
+      userNameOf('root:x:0:0::/root:/bin/sh\ndebian-transmission:x:107:113::/var/lib/transmission-daemon:/usr/sbin/nologin\n', 107),
+    ).toBe('debian-transmission');
   });
 
   it('takes the longest mount point holding a path and its ro flag', () => {
@@ -42,7 +44,12 @@ describe('checkWriteAccess (real directories, mode bits)', () => {
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'smartnode-access-'));
     await chmod(root, 0o755);
-    for (const [name, uid, gid, mode] of [['own', 4242, 0, 0o700], ['group', 0, 4343, 0o770], ['other', 0, 0, 0o755], ['closed', 0, 0, 0o700]] as const) {
+    for (const [name, uid, gid, mode] of [
+      ['own', 4242, 0, 0o700],
+      ['group', 0, 4343, 0o770],
+      ['other', 0, 0, 0o755],
+      ['closed', 0, 0, 0o700],
+    ] as const) {
       await mkdir(join(root, name));
       await chown(join(root, name), uid, gid);
       await chmod(join(root, name), mode);

@@ -70,7 +70,14 @@ async function pidsNamed(name: string): Promise<number[]> {
 /** Uid (effective) and groups (effective gid plus supplementary) from /proc/<pid>/status text. */
 export function parseProcStatus(text: string): { uid: number; gids: number[] } | undefined {
   const field = (name: string): number[] | undefined =>
-    text.split('\n').find((l) => l.startsWith(`${name}:`))?.slice(name.length + 1).trim().split(/\s+/).filter((v) => v !== '').map(Number);
+    text
+      .split('\n')
+      .find((l) => l.startsWith(`${name}:`))
+      ?.slice(name.length + 1)
+      .trim()
+      .split(/\s+/)
+      .filter((v) => v !== '')
+      .map(Number);
   const uids = field('Uid');
   const gids = field('Gid');
   if (uids?.[1] === undefined || gids?.[1] === undefined) return undefined;
@@ -121,9 +128,7 @@ export function mountOf(mountinfo: string, path: string): { mountPoint: string; 
   return best;
 }
 
-export type WriteAccess =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly reason: string; readonly blockedAt: string };
+export type WriteAccess = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly blockedAt: string };
 
 function allows(mode: number, fileUid: number, fileGid: number, who: { uid: number; gids: readonly number[] }, bits: number): boolean {
   if (who.uid === 0) return true;
@@ -137,7 +142,11 @@ function allows(mode: number, fileUid: number, fileGid: number, who: { uid: numb
  * `dir` itself, and no read-only mount (from `mountinfo`, the daemon's view when given).
  * A missing `dir` is judged by its nearest existing ancestor (it would be created there).
  */
-export async function checkWriteAccess(dir: string, who: { uid: number; gids: readonly number[] }, mountinfo?: string): Promise<WriteAccess> {
+export async function checkWriteAccess(
+  dir: string,
+  who: { uid: number; gids: readonly number[] },
+  mountinfo?: string,
+): Promise<WriteAccess> {
   const target = resolve(dir);
   let existing = target;
   for (;;) {

@@ -57,9 +57,11 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   for (const feed of policy.feeds.filter((f) => f.enabled)) results.push(await checkFeed(feed, policy, options));
   const stateDir = options.resolveStateDir(policy);
   results.push(await checkStateDir(stateDir));
-  results.push(options.skip?.has('agent') === true
-    ? skipped('agent', 'a running agent answers on its control socket', 'skipped (--skip agent)')
-    : await checkAgent(stateDir));
+  results.push(
+    options.skip?.has('agent') === true
+      ? skipped('agent', 'a running agent answers on its control socket', 'skipped (--skip agent)')
+      : await checkAgent(stateDir),
+  );
   return results;
 }
 
@@ -89,7 +91,14 @@ function rpcPortOf(url: string): number {
 async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<CheckResult[]> {
   const url = redactUrl(policy.daemon.url);
   const secret = await readPassword(policy, options.env);
-  const daemon = createTransmissionDaemon({ url: policy.daemon.url, username: policy.daemon.username, password: secret.password, timeoutMs: policy.daemon.timeout, protocol: policy.daemon.protocol, maxAnswerBytes: policy.limits.rpcAnswerMaxBytes });
+  const daemon = createTransmissionDaemon({
+    url: policy.daemon.url,
+    username: policy.daemon.username,
+    password: secret.password,
+    timeoutMs: policy.daemon.timeout,
+    protocol: policy.daemon.protocol,
+    maxAnswerBytes: policy.limits.rpcAnswerMaxBytes,
+  });
   const results: CheckResult[] = [];
   const dir = policy.storage.downloadDir;
   const downstream = async (why: string): Promise<CheckResult[]> => [
@@ -104,31 +113,51 @@ async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<Chec
     const code = isSmartnodeError(error) ? error.code : 'INTERNAL';
     const message = redactText(describeProblem(error), secret.password === undefined ? [] : [secret.password]);
     if (code === 'DAEMON_UNREACHABLE' || code === 'DAEMON_PROTOCOL') {
-      results.push(failed('daemon-reachable', 'daemon reachable', message,
-        `start the daemon (sudo systemctl start transmission-daemon) and check daemon.url: its port is rpc-port in the daemon's settings.json, its path rpc-url + "rpc"`));
+      results.push(
+        failed(
+          'daemon-reachable',
+          'daemon reachable',
+          message,
+          `start the daemon (sudo systemctl start transmission-daemon) and check daemon.url: its port is rpc-port in the daemon's settings.json, its path rpc-url + "rpc"`,
+        ),
+      );
       results.push(skipped('credentials', 'credentials accepted', 'the daemon is not reachable'));
       return [...results, ...(await downstream('the daemon is not reachable'))];
     }
     results.push(passed('daemon-reachable', 'daemon reachable', `${url} answers`));
-    const fix = code === 'DAEMON_LOCKED_OUT' && isSmartnodeError(error) && error.hint !== undefined
-      ? error.hint
-      : code === 'DAEMON_FORBIDDEN'
-      ? `${isSmartnodeError(error) && error.hint !== undefined ? `${error.hint}; ` : ''}edit the daemon's settings.json only while it is stopped (sudo systemctl stop transmission-daemon), then start it`
-      : secret.problem !== undefined
-        ? 'set the password where the policy says (daemon.passwordFile readable by the agent\'s user, or daemon.passwordEnv in its environment)'
-        : 'put the password set as rpc-password in the daemon\'s settings.json (before the daemon hashed it) in daemon.passwordFile, and daemon.username = rpc-username; or run `smartnode init` again';
+    const fix =
+      code === 'DAEMON_LOCKED_OUT' && isSmartnodeError(error) && error.hint !== undefined
+        ? error.hint
+        : code === 'DAEMON_FORBIDDEN'
+          ? `${isSmartnodeError(error) && error.hint !== undefined ? `${error.hint}; ` : ''}edit the daemon's settings.json only while it is stopped (sudo systemctl stop transmission-daemon), then start it`
+          : secret.problem !== undefined
+            ? "set the password where the policy says (daemon.passwordFile readable by the agent's user, or daemon.passwordEnv in its environment)"
+            : "put the password set as rpc-password in the daemon's settings.json (before the daemon hashed it) in daemon.passwordFile, and daemon.username = rpc-username; or run `smartnode init` again";
     results.push(failed('credentials', 'credentials accepted', secret.problem ?? message, fix));
     return [...results, ...(await downstream('the daemon refused the credentials'))];
   }
   results.push(passed('daemon-reachable', 'daemon reachable', `${url} answers: Transmission ${version.version}`));
-  results.push(policy.daemon.username === undefined
-    ? passed('credentials', 'credentials accepted', 'the daemon asks for none')
-    : passed('credentials', 'credentials accepted', `logged in as ${policy.daemon.username}`));
+  results.push(
+    policy.daemon.username === undefined
+      ? passed('credentials', 'credentials accepted', 'the daemon asks for none')
+      : passed('credentials', 'credentials accepted', `logged in as ${policy.daemon.username}`),
+  );
   const release = describeRelease(version);
   const known = release.defects.length === 0 ? '' : `; known defects of this release: ${release.defects.join('; ')}`;
-  results.push(version.rpcVersion >= MIN_RPC_VERSION
-    ? passed('rpc-version', 'RPC version supported', `Transmission ${release.line}, RPC version ${version.rpcVersion}${version.rpcVersionSemver === null ? '' : ` (${version.rpcVersionSemver})`} (need ${MIN_RPC_VERSION} or newer)${known}`)
-    : failed('rpc-version', 'RPC version supported', `RPC version ${version.rpcVersion} is older than ${MIN_RPC_VERSION}`, 'upgrade transmission-daemon to 2.80 or newer (Debian bookworm ships 3.00)'));
+  results.push(
+    version.rpcVersion >= MIN_RPC_VERSION
+      ? passed(
+          'rpc-version',
+          'RPC version supported',
+          `Transmission ${release.line}, RPC version ${version.rpcVersion}${version.rpcVersionSemver === null ? '' : ` (${version.rpcVersionSemver})`} (need ${MIN_RPC_VERSION} or newer)${known}`,
+        )
+      : failed(
+          'rpc-version',
+          'RPC version supported',
+          `RPC version ${version.rpcVersion} is older than ${MIN_RPC_VERSION}`,
+          'upgrade transmission-daemon to 2.80 or newer (Debian bookworm ships 3.00)',
+        ),
+  );
 
   let freeBytes: number;
   try {
@@ -154,7 +183,10 @@ function createDirFix(dir: string, who: ProcessIdentity | undefined): string {
 /** When the daemon cannot be asked: what this machine can still say about the directory. */
 async function checkDownloadDirLocally(policy: Policy, why: string): Promise<CheckResult[]> {
   const dir = policy.storage.downloadDir;
-  const exists = await stat(dir).then((s) => s.isDirectory(), () => false);
+  const exists = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   return [
     exists
       ? passed('download-dir', 'download dir exists', `${dir} exists on this machine (${why}: not asked)`)
@@ -172,17 +204,25 @@ async function checkDaemonCanWrite(policy: Policy): Promise<CheckResult> {
   }
   const who = await findDaemonProcess(rpcPortOf(policy.daemon.url));
   if (who === undefined) {
-    return skipped('download-dir-writable', title, 'cannot tell which user the daemon runs as (run doctor as root or as the daemon\'s user)');
+    return skipped(
+      'download-dir-writable',
+      title,
+      "cannot tell which user the daemon runs as (run doctor as root or as the daemon's user)",
+    );
   }
   const mountinfo = await readFile(`/proc/${who.pid}/mountinfo`, 'utf8').catch(() => undefined);
   const access = await checkWriteAccess(dir, who, mountinfo);
   const user = `${who.userName ?? 'uid'} (uid ${who.uid}, pid ${who.pid})`;
   if (access.ok) return passed('download-dir-writable', title, `the daemon runs as ${user} and can write ${dir}`);
   const owner = who.userName ?? String(who.uid);
-  return failed('download-dir-writable', title, `the daemon runs as ${user}: ${access.reason}`,
+  return failed(
+    'download-dir-writable',
+    title,
+    `the daemon runs as ${user}: ${access.reason}`,
     access.reason.includes('read-only')
       ? `give the daemon write access to ${dir} (for a sandboxed unit: ReadWritePaths=${dir} in a drop-in, systemctl edit transmission-daemon)`
-      : `sudo chown ${owner}: ${access.blockedAt} && sudo chmod 2775 ${access.blockedAt} (and add the agent's user to the daemon's group)`);
+      : `sudo chown ${owner}: ${access.blockedAt} && sudo chmod 2775 ${access.blockedAt} (and add the agent's user to the daemon's group)`,
+  );
 }
 
 async function checkRoom(policy: Policy, daemon: DaemonPort, freeBytes: number): Promise<CheckResult> {
@@ -196,8 +236,14 @@ async function checkRoom(policy: Policy, daemon: DaemonPort, freeBytes: number):
   const figures = `${formatBytes(freeBytes)} free + ${formatBytes(held)} already held, budget ${formatBytes(maxBytes)} + reserve ${formatBytes(minFreeBytes)}`;
   if (available >= needed) return passed('download-dir-room', title, figures);
   const fits = Math.max(0, available - minFreeBytes);
-  return failed('download-dir-room', title, `${figures}: ${formatBytes(needed - available)} short`,
-    fits > 0 ? `lower storage.maxBytes to ${formatBytes(fits)} or less, or free space on that filesystem` : `free space on that filesystem or lower storage.minFreeBytes`);
+  return failed(
+    'download-dir-room',
+    title,
+    `${figures}: ${formatBytes(needed - available)} short`,
+    fits > 0
+      ? `lower storage.maxBytes to ${formatBytes(fits)} or less, or free space on that filesystem`
+      : `free space on that filesystem or lower storage.minFreeBytes`,
+  );
 }
 
 async function checkFeed(feed: FeedPolicy, policy: Policy, options: DoctorOptions): Promise<CheckResult> {
@@ -205,14 +251,26 @@ async function checkFeed(feed: FeedPolicy, policy: Policy, options: DoctorOption
   const title = `feed ${feed.id} fetches and parses`;
   let cookie: string | undefined;
   try {
-    const secrets = await resolveSecrets({ ...policy, daemon: { ...policy.daemon, passwordEnv: undefined, passwordFile: undefined }, feeds: [feed] }, options.env, (p) => readFile(p, 'utf8'));
+    const secrets = await resolveSecrets(
+      { ...policy, daemon: { ...policy.daemon, passwordEnv: undefined, passwordFile: undefined }, feeds: [feed] },
+      options.env,
+      (p) => readFile(p, 'utf8'),
+    );
     cookie = secrets.feedCookies.get(feed.id);
   } catch (error) {
-    return failed(id, title, describeProblem(error), `set the variable named by the cookieEnv of feed ${feed.id} in the agent's environment (systemd: EnvironmentFile=)`);
+    return failed(
+      id,
+      title,
+      describeProblem(error),
+      `set the variable named by the cookieEnv of feed ${feed.id} in the agent's environment (systemd: EnvironmentFile=)`,
+    );
   }
   try {
     const answer = await fetchFeed(feed.url, {
-      cookie, timeoutMs: policy.limits.fetchTimeout, maxBytes: policy.limits.feedMaxBytes, userAgent: options.userAgent,
+      cookie,
+      timeoutMs: policy.limits.fetchTimeout,
+      maxBytes: policy.limits.feedMaxBytes,
+      userAgent: options.userAgent,
       ...(options.transport === undefined ? {} : { transport: options.transport }),
     });
     if (answer.status !== 'fresh') return passed(id, title, 'not modified');
@@ -232,7 +290,12 @@ async function checkFeed(feed: FeedPolicy, policy: Policy, options: DoctorOption
 async function checkStateDir(stateDir: string): Promise<CheckResult> {
   const title = 'state dir writable';
   let existing = stateDir;
-  while (!(await stat(existing).then(() => true, () => false))) {
+  while (
+    !(await stat(existing).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     if (existing === dirname(existing)) break;
     existing = dirname(existing);
   }
@@ -244,16 +307,26 @@ async function checkStateDir(stateDir: string): Promise<CheckResult> {
     return passed('state-dir', title, existing === stateDir ? stateDir : `${stateDir} (will be created in ${existing})`);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    return failed('state-dir', title, `${existing}: cannot write (${code})`,
-      `make ${stateDir} writable by the agent's user (systemd: StateDirectory=smartnode does it), or pass --state-dir`);
+    return failed(
+      'state-dir',
+      title,
+      `${existing}: cannot write (${code})`,
+      `make ${stateDir} writable by the agent's user (systemd: StateDirectory=smartnode does it), or pass --state-dir`,
+    );
   }
 }
 
 async function checkAgent(stateDir: string): Promise<CheckResult> {
   const title = 'a running agent answers on its control socket';
   const socketPath = controlSocketPath(stateDir);
-  const start = 'start it: sudo systemctl start smartnode (or smartnode run --policy FILE); before the first start, run doctor with --skip agent';
-  if (!(await stat(socketPath).then(() => true, () => false))) {
+  const start =
+    'start it: sudo systemctl start smartnode (or smartnode run --policy FILE); before the first start, run doctor with --skip agent';
+  if (
+    !(await stat(socketPath).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     return failed('agent', title, `no agent is running: no control socket at ${socketPath}`, start);
   }
   try {

@@ -10,7 +10,15 @@ import { createTransmissionDaemon, lockedOut, type DaemonVersion } from '../daem
 import { formatBytes, parsePolicyText, type Policy } from '../policy/index.js';
 import { SmartnodeError } from '../shared/errors.js';
 import { redactUrl } from '../shared/index.js';
-import { adviseSettings, parseDaemonSettings, rpcUrlFor, settingsCandidates, whitelistLetsIn, type DaemonSettings, type SettingsAdvice } from './daemon-settings.js';
+import {
+  adviseSettings,
+  parseDaemonSettings,
+  rpcUrlFor,
+  settingsCandidates,
+  whitelistLetsIn,
+  type DaemonSettings,
+  type SettingsAdvice,
+} from './daemon-settings.js';
 import { checkWriteAccess, findDaemonProcess, type ProcessIdentity } from './daemon-user.js';
 
 export interface FoundSettings {
@@ -31,9 +39,10 @@ export async function readDaemonSettingsFile(explicit: string | undefined, home:
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' && explicit === undefined) continue;
       throw new SmartnodeError('SETUP_MISSING', `cannot read ${path} (${code ?? 'error'})`, {
-        hint: code === 'EACCES'
-          ? 'Debian\'s settings.json is readable by root and debian-transmission only: run init with sudo'
-          : 'pass the daemon\'s settings.json with --settings PATH',
+        hint:
+          code === 'EACCES'
+            ? "Debian's settings.json is readable by root and debian-transmission only: run init with sudo"
+            : "pass the daemon's settings.json with --settings PATH",
         cause: error,
       });
     }
@@ -54,16 +63,37 @@ export type ConnectionCheck =
  * its whitelist lets this client in, the 403 is 4.x's anti-brute-force lockout after failed
  * logins, not the whitelist, and init must stop asking for passwords.
  */
-export async function checkDaemonConnection(url: string, username: string | undefined, password: string | undefined, settings?: DaemonSettings): Promise<ConnectionCheck> {
+export async function checkDaemonConnection(
+  url: string,
+  username: string | undefined,
+  password: string | undefined,
+  settings?: DaemonSettings,
+): Promise<ConnectionCheck> {
   try {
     const version = await createTransmissionDaemon({ url, username, password, timeoutMs: 5000 }).readVersion();
     return { ok: true, version };
   } catch (error) {
-    if (error instanceof SmartnodeError && error.code === 'DAEMON_FORBIDDEN' && error.details?.['status'] === 403 && settings !== undefined && whitelistLetsIn(settings)) {
-      return { ok: false, error: lockedOut(redactUrl(url), { url: redactUrl(url), status: 403, antiBruteForce: settings.antiBruteForceEnabled }) };
+    if (
+      error instanceof SmartnodeError &&
+      error.code === 'DAEMON_FORBIDDEN' &&
+      error.details?.['status'] === 403 &&
+      settings !== undefined &&
+      whitelistLetsIn(settings)
+    ) {
+      return {
+        ok: false,
+        error: lockedOut(redactUrl(url), { url: redactUrl(url), status: 403, antiBruteForce: settings.antiBruteForceEnabled }),
+      };
     }
     if (error instanceof SmartnodeError) return { ok: false, error };
-    return { ok: false, error: new SmartnodeError('INTERNAL', `checking the daemon failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`, { cause: error }) };
+    return {
+      ok: false,
+      error: new SmartnodeError(
+        'INTERNAL',
+        `checking the daemon failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      ),
+    };
   }
 }
 
@@ -78,7 +108,14 @@ export interface DirProposal {
 
 async function nearestExisting(path: string): Promise<string> {
   let p = resolve(path);
-  while (!(await stat(p).then(() => true, () => false)) && p !== dirname(p)) p = dirname(p);
+  while (
+    !(await stat(p).then(
+      () => true,
+      () => false,
+    )) &&
+    p !== dirname(p)
+  )
+    p = dirname(p);
   return p;
 }
 
@@ -87,7 +124,11 @@ async function nearestExisting(path: string): Promise<string> {
  * space. Candidates: a `smartnode` folder in the daemon's own download dir, /srv/smartnode, and
  * any the owner named.
  */
-export async function proposeDownloadDirs(settings: DaemonSettings, daemonUser: ProcessIdentity | undefined, extra: readonly string[] = []): Promise<DirProposal[]> {
+export async function proposeDownloadDirs(
+  settings: DaemonSettings,
+  daemonUser: ProcessIdentity | undefined,
+  extra: readonly string[] = [],
+): Promise<DirProposal[]> {
   const candidates = [...extra, ...(settings.downloadDir === undefined ? [] : [join(settings.downloadDir, 'smartnode')]), '/srv/smartnode'];
   const proposals: DirProposal[] = [];
   const devices = new Map<string, number>();
@@ -101,15 +142,20 @@ export async function proposeDownloadDirs(settings: DaemonSettings, daemonUser: 
     const note = [
       `${formatBytes(freeBytes)} free`,
       exists ? 'exists' : `to be created in ${existing}`,
-      access === undefined ? 'daemon user unknown' : access.ok ? `the daemon (${daemonUser?.userName ?? daemonUser?.uid}) can write it` : access.reason,
+      access === undefined
+        ? 'daemon user unknown'
+        : access.ok
+          ? `the daemon (${daemonUser?.userName ?? daemonUser?.uid}) can write it`
+          : access.reason,
     ].join(', ');
     proposals.push({ path, exists, freeBytes, daemonCanWrite: access?.ok, note });
   }
   // Two candidates on one filesystem have the same room (their free space, read a moment
   // apart, differs only by what others wrote meanwhile): keep the order they were offered in.
   const sameFs = (a: DirProposal, b: DirProposal): boolean => devices.get(a.path) === devices.get(b.path);
-  return proposals.sort((a, b) =>
-    Number(b.daemonCanWrite === true) - Number(a.daemonCanWrite === true) || (sameFs(a, b) ? 0 : b.freeBytes - a.freeBytes));
+  return proposals.sort(
+    (a, b) => Number(b.daemonCanWrite === true) - Number(a.daemonCanWrite === true) || (sameFs(a, b) ? 0 : b.freeBytes - a.freeBytes),
+  );
 }
 
 /** A budget to suggest: half of what is free beyond the reserve, in whole GB, at least 1 GB. */
@@ -136,7 +182,14 @@ export async function writeInitFiles(options: {
   force: boolean;
 }): Promise<Policy> {
   const policy = parsePolicyText(options.policyText, options.policyPath);
-  if (!options.force && (await stat(options.policyPath).then(() => true, () => false))) throw policyExists(options.policyPath);
+  if (
+    !options.force &&
+    (await stat(options.policyPath).then(
+      () => true,
+      () => false,
+    ))
+  )
+    throw policyExists(options.policyPath);
   if (options.password !== undefined) {
     await mkdir(dirname(options.password.path), { recursive: true, mode: 0o755 });
     const handle = await open(options.password.path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);

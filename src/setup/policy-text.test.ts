@@ -3,10 +3,16 @@ import { parsePolicyText } from '../policy/index.js';
 import { feedFormatFromUrl, feedIdFromUrl, renderInitPolicy, SUGGESTED_FEEDS, type InitAnswers } from './policy-text.js';
 
 const answers: InitAnswers = {
-  rpcUrl: 'http://127.0.0.1:9091/transmission/rpc', username: 'transmission',
-  password: { kind: 'file', path: '/etc/smartnode/rpc-password' }, downloadDir: '/srv/smart node: "x"',
-  maxSize: '2 TB', minFree: '50 GB', feeds: SUGGESTED_FEEDS, stateDir: '/var/lib/smartnode',
-  settingsPath: '/etc/transmission-daemon/settings.json', schemaPath: '/usr/lib/node_modules/smartnode/policies/policy.schema.json',
+  rpcUrl: 'http://127.0.0.1:9091/transmission/rpc',
+  username: 'transmission',
+  password: { kind: 'file', path: '/etc/smartnode/rpc-password' },
+  downloadDir: '/srv/smart node: "x"',
+  maxSize: '2 TB',
+  minFree: '50 GB',
+  feeds: SUGGESTED_FEEDS,
+  stateDir: '/var/lib/smartnode',
+  settingsPath: '/etc/transmission-daemon/settings.json',
+  schemaPath: '/usr/lib/node_modules/smartnode/policies/policy.schema.json',
 };
 
 describe('renderInitPolicy', () => {
@@ -21,7 +27,10 @@ describe('renderInitPolicy', () => {
   it('names an environment variable, or no password at all, as asked', () => {
     const env = parsePolicyText(renderInitPolicy({ ...answers, password: { kind: 'env', name: 'RPC_PW' } }), 'p.yaml');
     expect(env.daemon.passwordEnv).toBe('RPC_PW');
-    const none = parsePolicyText(renderInitPolicy({ ...answers, username: undefined, password: { kind: 'none' }, stateDir: undefined }), 'p.yaml');
+    const none = parsePolicyText(
+      renderInitPolicy({ ...answers, username: undefined, password: { kind: 'none' }, stateDir: undefined }),
+      'p.yaml',
+    );
     expect(none.daemon.username).toBeUndefined();
     expect(none.daemon.passwordFile).toBeUndefined();
   });

@@ -14,10 +14,30 @@ export interface FeedChoice {
 
 /** Feeds offered by the wizard; the owner may add any other URL. */
 export const SUGGESTED_FEEDS: readonly FeedChoice[] = [
-  { id: 'sciop-unseeded', url: 'https://sciop.net/rss/seeds/unseeded.rss', format: 'rss', title: 'SciOp: torrents with no seeder (need-based RSS)' },
-  { id: 'sciop-1-10', url: 'https://sciop.net/rss/seeds/1-10.rss', format: 'rss', title: 'SciOp: torrents with 1-10 seeders (need-based RSS)' },
-  { id: 'at-datasets', url: 'https://academictorrents.com/collection/datasets.csv', format: 'at-csv', title: 'Academic Torrents: datasets collection (CSV with swarm counts)' },
-  { id: 'at-courses', url: 'https://academictorrents.com/collection/courses.csv', format: 'at-csv', title: 'Academic Torrents: courses collection (CSV with swarm counts)' },
+  {
+    id: 'sciop-unseeded',
+    url: 'https://sciop.net/rss/seeds/unseeded.rss',
+    format: 'rss',
+    title: 'SciOp: torrents with no seeder (need-based RSS)',
+  },
+  {
+    id: 'sciop-1-10',
+    url: 'https://sciop.net/rss/seeds/1-10.rss',
+    format: 'rss',
+    title: 'SciOp: torrents with 1-10 seeders (need-based RSS)',
+  },
+  {
+    id: 'at-datasets',
+    url: 'https://academictorrents.com/collection/datasets.csv',
+    format: 'at-csv',
+    title: 'Academic Torrents: datasets collection (CSV with swarm counts)',
+  },
+  {
+    id: 'at-courses',
+    url: 'https://academictorrents.com/collection/courses.csv',
+    format: 'at-csv',
+    title: 'Academic Torrents: courses collection (CSV with swarm counts)',
+  },
 ];
 
 export type PasswordSource =
@@ -46,8 +66,18 @@ export function feedIdFromUrl(url: string, taken: ReadonlySet<string> = new Set(
   let base = 'feed';
   try {
     const parsed = new URL(url);
-    const last = parsed.pathname.split('/').filter((s) => s !== '').pop() ?? parsed.hostname;
-    base = last.replace(/\.[a-z0-9]+$/i, '').toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 56) || 'feed';
+    const last =
+      parsed.pathname
+        .split('/')
+        .filter((s) => s !== '')
+        .pop() ?? parsed.hostname;
+    base =
+      last
+        .replace(/\.[a-z0-9]+$/i, '')
+        .toLowerCase()
+        .replace(/[^a-z0-9_-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 56) || 'feed';
   } catch {
     // not a URL: the policy check names the problem
   }
@@ -70,22 +100,37 @@ const q = (value: string): string => JSON.stringify(value);
 export function renderInitPolicy(answers: InitAnswers): string {
   const lines = [
     ...(answers.schemaPath === undefined ? [] : [`# yaml-language-server: $schema=${answers.schemaPath}`, '#']),
-    '# smartnode policy written by `smartnode init`' + (answers.settingsPath === undefined ? '.' : ` from ${answers.settingsPath}.`),
-    '# Every key is explained in policies/default.yaml and in the README\'s policy reference.',
+    `# smartnode policy written by \`smartnode init\`${answers.settingsPath === undefined ? '.' : ` from ${answers.settingsPath}.`}`,
+    "# Every key is explained in policies/default.yaml and in the README's policy reference.",
     '# Check it with:  smartnode policy check <this file>   and the whole setup with:  smartnode doctor',
     '',
     'version: 1',
     '',
   ];
   if (answers.stateDir !== undefined) {
-    lines.push('node:', '  # Agent state (what it owns, what it intended). The systemd unit gives it /var/lib/smartnode.', `  stateDir: ${q(answers.stateDir)}`, '');
+    lines.push(
+      'node:',
+      '  # Agent state (what it owns, what it intended). The systemd unit gives it /var/lib/smartnode.',
+      `  stateDir: ${q(answers.stateDir)}`,
+      '',
+    );
   }
-  lines.push('daemon:', '  # The transmission-daemon already running here (rpc-bind-address, rpc-port, rpc-url of its settings.json).', `  url: ${q(answers.rpcUrl)}`);
+  lines.push(
+    'daemon:',
+    '  # The transmission-daemon already running here (rpc-bind-address, rpc-port, rpc-url of its settings.json).',
+    `  url: ${q(answers.rpcUrl)}`,
+  );
   if (answers.username !== undefined) lines.push(`  username: ${q(answers.username)}          # rpc-username`);
   if (answers.password.kind === 'file') {
-    lines.push('  # The RPC password is never written here: this file (mode 0600) holds it on one line.', `  passwordFile: ${q(answers.password.path)}`);
+    lines.push(
+      '  # The RPC password is never written here: this file (mode 0600) holds it on one line.',
+      `  passwordFile: ${q(answers.password.path)}`,
+    );
   } else if (answers.password.kind === 'env') {
-    lines.push('  # The RPC password is never written here: this environment variable holds it.', `  passwordEnv: ${answers.password.name}`);
+    lines.push(
+      '  # The RPC password is never written here: this environment variable holds it.',
+      `  passwordEnv: ${answers.password.name}`,
+    );
   }
   lines.push(
     '',

@@ -122,11 +122,20 @@ describe('decodeBencode', () => {
     const alphabet = fc.constantFrom(...bytes('dlie0123456789:-x'));
     const valid = encodeBencode({
       announce: 'http://127.0.0.1:6969/announce',
-      info: { name: 'x', 'piece length': 16384, pieces: new Uint8Array(40), files: [{ length: 5, path: ['a', 'b'] }, { length: 70000, path: ['c'] }] },
+      info: {
+        name: 'x',
+        'piece length': 16384,
+        pieces: new Uint8Array(40),
+        files: [
+          { length: 5, path: ['a', 'b'] },
+          { length: 70000, path: ['c'] },
+        ],
+      },
     });
     const scrape = binaryStringToBytes('d5:filesd20:aaaaaaaaaaaaaaaaaaaad8:completei3e10:downloadedi9e10:incompletei1eeee');
     const mutated = (doc: Uint8Array) =>
-      fc.tuple(fc.array(fc.tuple(fc.nat(doc.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), fc.nat(doc.length))
+      fc
+        .tuple(fc.array(fc.tuple(fc.nat(doc.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), fc.nat(doc.length))
         .map(([edits, cut]) => {
           const copy = doc.slice(0, Math.max(1, cut));
           for (const [at, value] of edits) if (at < copy.length) copy[at] = value;
@@ -138,21 +147,24 @@ describe('decodeBencode', () => {
       mutated(valid),
       mutated(scrape),
     );
-    fc.assert(fc.property(inputs, (input) => {
-      const started = performance.now();
-      try {
-        decodeBencode(input);
-      } catch (error) {
-        if (!(error instanceof BencodeError)) throw error;
-      }
-      expect(performance.now() - started).toBeLessThan(50);
-    }), { numRuns: 4000 });
+    fc.assert(
+      fc.property(inputs, (input) => {
+        const started = performance.now();
+        try {
+          decodeBencode(input);
+        } catch (error) {
+          if (!(error instanceof BencodeError)) throw error;
+        }
+        expect(performance.now() - started).toBeLessThan(50);
+      }),
+      { numRuns: 4000 },
+    );
   });
 });
 
 describe('encodeBencode', () => {
   it('writes text as UTF-8 and sorts dict keys by their bytes', () => {
-    const value: BencodeInput = { z: 1, a: [bytes('x'), -3, { b: 0n }], 'é': 'ü', Z: 2 };
+    const value: BencodeInput = { z: 1, a: [bytes('x'), -3, { b: 0n }], é: 'ü', Z: 2 };
     expect(new TextDecoder().decode(encodeBencode(value))).toBe('d1:Zi2e1:al1:xi-3ed1:bi0eee1:zi1e2:é2:üe');
     expect(new TextDecoder().decode(encodeBencode({ b: 1, a: 2 }, { unsorted: true }))).toBe('d1:bi1e1:ai2ee');
     expect(() => encodeBencode(1.5)).toThrow(/safe integers, got 1.5/);
@@ -173,11 +185,14 @@ describe('encodeBencode', () => {
         fc.dictionary(fc.string({ maxLength: 6 }), tie('tree'), { maxKeys: 4 }),
       ),
     }));
-    fc.assert(fc.property(tree, (value) => {
-      const encoded = encodeBencode(value);
-      const decoded = decodeBencode(encoded, { maxDepth: 64 });
-      expect(encodeBencode(decoded)).toEqual(encoded);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(tree, (value) => {
+        const encoded = encodeBencode(value);
+        const decoded = decodeBencode(encoded, { maxDepth: 64 });
+        expect(encodeBencode(decoded)).toEqual(encoded);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('writes a decoded dict back byte for byte, binary keys included', () => {

@@ -24,7 +24,6 @@ export function isCountryCode(code: string): boolean {
   return CONTINENT_OF.has(code);
 }
 
-
 /** Continents in a fixed order: bit i of a continent mask is CONTINENTS[i]. */
 export const CONTINENTS = Object.keys(CONTINENT_MEMBERS);
 
@@ -46,5 +45,5 @@ for (const [code, continent] of CONTINENT_OF) {
 /** The continent bit of a country code (upper case), 0 when unknown: for masks of continents. */
 export function continentBit(code: string): number {
   const slot = countrySlot(code);
-  return slot < 0 ? 0 : CONTINENT_BIT[slot] ?? 0;
+  return slot < 0 ? 0 : (CONTINENT_BIT[slot] ?? 0);
 }

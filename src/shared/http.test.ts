@@ -39,7 +39,9 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void
     // chunked, no content-length, never ends: only counting while reading stops it
     const chunk = Buffer.alloc(64 * 1024, 0x62);
     const pump = (): void => {
-      while (!res.destroyed && res.write(chunk)) { /* fill the socket */ }
+      while (!res.destroyed && res.write(chunk)) {
+        /* fill the socket */
+      }
       if (!res.destroyed) res.once('drain', pump);
     };
     pump();
@@ -63,7 +65,9 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void
     res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'text/plain' });
     res.end('this is not gzip at all');
   },
-  '/silent': () => { /* accepts, never answers */ },
+  '/silent': () => {
+    /* accepts, never answers */
+  },
   '/redirect': (_req, res) => {
     res.writeHead(302, { location: '/small' });
     res.end();
@@ -93,7 +97,10 @@ const get = (path: string, maxBytes: number, timeoutMs = 5000): Promise<Uint8Arr
   httpRequestBytes(`${base}${path}`, { timeoutMs, maxBytes }).then((answer) => answer.body);
 
 async function failure(promise: Promise<unknown>): Promise<HttpReadError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(HttpReadError);
   return error as HttpReadError;
 }
@@ -165,9 +172,11 @@ describe('httpRequest: the deadline covers the whole exchange', () => {
   for (const encoding of ENCODINGS) {
     it(`when the server stalls mid-body (${encoding})`, async () => {
       let received = 0;
-      const { ms, error } = await timed(() => httpRequest(`${base}/stall-${encoding}`, { timeoutMs: TIMEOUT_MS, maxBytes: 10_000_000 }, async (_head, body) => {
-        for await (const chunk of body.chunks()) received += chunk.byteLength;
-      }));
+      const { ms, error } = await timed(() =>
+        httpRequest(`${base}/stall-${encoding}`, { timeoutMs: TIMEOUT_MS, maxBytes: 10_000_000 }, async (_head, body) => {
+          for await (const chunk of body.chunks()) received += chunk.byteLength;
+        }),
+      );
       expect(error.kind).toBe('timeout');
       expect(received).toBeGreaterThan(0);
       expect(ms).toBeLessThan(SETTLED_BY_MS);
@@ -182,7 +191,9 @@ describe('httpRequest: the deadline covers the whole exchange', () => {
   });
 
   it('even when the code reading the body waits on something that never comes', async () => {
-    const { ms, error } = await timed(() => httpRequest(`${base}/small`, { timeoutMs: TIMEOUT_MS, maxBytes: 100 }, () => new Promise<never>(() => undefined)));
+    const { ms, error } = await timed(() =>
+      httpRequest(`${base}/small`, { timeoutMs: TIMEOUT_MS, maxBytes: 100 }, () => new Promise<never>(() => undefined)),
+    );
     expect(error.kind).toBe('timeout');
     expect(ms).toBeLessThan(SETTLED_BY_MS);
   });

@@ -62,21 +62,36 @@ export interface HttpBody {
 }
 
 /** `read` consumes the answer; the exchange's deadline covers it too. Injected where tests need another server. */
-export type HttpTransport = <T>(url: string, options: HttpRequestOptions, read: (head: HttpHead, body: HttpBody) => Promise<T>) => Promise<T>;
+export type HttpTransport = <T>(
+  url: string,
+  options: HttpRequestOptions,
+  read: (head: HttpHead, body: HttpBody) => Promise<T>,
+) => Promise<T>;
 
 export const httpRequest: HttpTransport = async (url, options, read) => {
   const deadlineMs = Date.now() + options.timeoutMs;
   let current = parseHttpUrl(url);
   for (let hop = 0; ; hop++) {
     const remainingMs = Math.max(1, deadlineMs - Date.now());
-    const outcome = await exchange(current, options, remainingMs, options.timeoutMs, hop < (options.maxRedirects ?? 0) ? 'redirect' : 'final', read);
+    const outcome = await exchange(
+      current,
+      options,
+      remainingMs,
+      options.timeoutMs,
+      hop < (options.maxRedirects ?? 0) ? 'redirect' : 'final',
+      read,
+    );
     if (outcome.kind === 'done') return outcome.value;
     current = parseHttpUrl(new URL(outcome.location, current).toString());
   }
 };
 
 /** GET (or POST) and the whole decoded body. */
-export async function httpRequestBytes(url: string, options: HttpRequestOptions, transport: HttpTransport = httpRequest): Promise<{ head: HttpHead; body: Uint8Array }> {
+export async function httpRequestBytes(
+  url: string,
+  options: HttpRequestOptions,
+  transport: HttpTransport = httpRequest,
+): Promise<{ head: HttpHead; body: Uint8Array }> {
   return transport(url, options, async (head, body) => ({ head, body: await body.bytes() }));
 }
 
@@ -113,10 +128,18 @@ function exchange<T>(
       finish();
     };
     const fail = (error: HttpReadError): void => settle(() => reject(error));
-    const timer = setTimeout(() => fail(new HttpReadError('timeout', `no complete answer within ${timeoutMs} ms`, { timeoutMs })), remainingMs);
+    const timer = setTimeout(
+      () => fail(new HttpReadError('timeout', `no complete answer within ${timeoutMs} ms`, { timeoutMs })),
+      remainingMs,
+    );
 
     const headers: Record<string, string> = { 'accept-encoding': 'gzip, deflate, br', ...options.headers };
-    const body = options.body === undefined ? undefined : typeof options.body === 'string' ? Buffer.from(options.body, 'utf8') : Buffer.from(options.body);
+    const body =
+      options.body === undefined
+        ? undefined
+        : typeof options.body === 'string'
+          ? Buffer.from(options.body, 'utf8')
+          : Buffer.from(options.body);
     if (body !== undefined) headers['content-length'] = String(body.length);
     const request = (url.protocol === 'https:' ? https : http).request(url, { method: options.method ?? 'GET', headers, agent: false });
     streams.push(request);
@@ -133,7 +156,14 @@ function exchange<T>(
         },
       };
       const location = head.header('location');
-      if (mode === 'redirect' && status >= 300 && status < 400 && status !== 304 && location !== null && (options.method ?? 'GET') === 'GET') {
+      if (
+        mode === 'redirect' &&
+        status >= 300 &&
+        status < 400 &&
+        status !== 304 &&
+        location !== null &&
+        (options.method ?? 'GET') === 'GET'
+      ) {
         settle(() => resolve({ kind: 'redirect', location }));
         return;
       }
@@ -143,7 +173,9 @@ function exchange<T>(
         const decoders = decodersFor(head.header('content-encoding'));
         for (const d of decoders) {
           streams.push(d);
-          d.on('error', (error) => { decodeError ??= error; });
+          d.on('error', (error) => {
+            decodeError ??= error;
+          });
         }
         decoded = decoders.length === 0 ? res : (pipeline([res, ...decoders], () => undefined) as unknown as Readable);
       } catch (error) {
@@ -156,7 +188,10 @@ function exchange<T>(
         if (consumed) throw new HttpReadError('network', 'the body was already read');
         consumed = true;
         if (Number.isFinite(declared) && declared > options.maxBytes) {
-          throw new HttpReadError('too-large', `the answer declares ${declared} bytes, over the cap of ${options.maxBytes}`, { declaredBytes: declared, maxBytes: options.maxBytes });
+          throw new HttpReadError('too-large', `the answer declares ${declared} bytes, over the cap of ${options.maxBytes}`, {
+            declaredBytes: declared,
+            maxBytes: options.maxBytes,
+          });
         }
         let total = 0;
         try {
@@ -193,7 +228,10 @@ function exchange<T>(
 
 /** Content-Encoding lists codings in the order applied: undo them last first. */
 function decodersFor(contentEncoding: string | null): Array<NodeJS.ReadWriteStream & Readable> {
-  const codings = (contentEncoding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity');
+  const codings = (contentEncoding ?? '')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
   if (codings.length > 2) throw new HttpReadError('decode', `the answer is encoded ${codings.length} times (${contentEncoding ?? ''})`);
   return codings.reverse().map((coding) => {
     // Decoded output is bounded by the byte cap; a truncated stream must fail, hence no finishFlush.
@@ -206,7 +244,11 @@ function decodersFor(contentEncoding: string | null): Array<NodeJS.ReadWriteStre
 
 function decodeFailure(error: Error, encoding: string | null): HttpReadError {
   const code = (error as { code?: unknown }).code;
-  return new HttpReadError('decode', `the ${encoding ?? 'compressed'} body is corrupt or cut short: ${error.message}`, typeof code === 'string' ? { code } : {});
+  return new HttpReadError(
+    'decode',
+    `the ${encoding ?? 'compressed'} body is corrupt or cut short: ${error.message}`,
+    typeof code === 'string' ? { code } : {},
+  );
 }
 
 /** The useful part of a socket error (ECONNREFUSED, ENOTFOUND, ...), never headers. */

@@ -70,7 +70,7 @@ export function annasArchive(mode: 'daily' | 'once'): Strategy {
     for (let i = 0; i < n; i++) {
       const s = w.scrape.seeders[i] ?? 0;
       if (s <= 0) continue;
-      scored.push({ i, score: (s + 0.1 * (w.scrape.leechers[i] ?? 0)) * avg / (w.sizes[i] ?? 1) + 2 * node.rnd() });
+      scored.push({ i, score: ((s + 0.1 * (w.scrape.leechers[i] ?? 0)) * avg) / (w.sizes[i] ?? 1) + 2 * node.rnd() });
     }
     scored.sort((a, b) => b.score - a.score);
     // The list is the whole budget: what is held and not on it goes.

@@ -28,8 +28,18 @@ export interface SimOptions {
 }
 
 export const DEFAULT_SIM: SimOptions = {
-  nodes: 200, torrents: 2000, days: 14, diskMultiple: 1.5, seederLifetimeDays: 10, seederArrivalsPerDay: 0.25,
-  webSeedShare: 0, tickMinutes: 60, scrapeMinutes: 30, nodeDownloadBytesPerSec: 20e6, targetSeeders: 5, seed: 1,
+  nodes: 200,
+  torrents: 2000,
+  days: 14,
+  diskMultiple: 1.5,
+  seederLifetimeDays: 10,
+  seederArrivalsPerDay: 0.25,
+  webSeedShare: 0,
+  tickMinutes: 60,
+  scrapeMinutes: 30,
+  nodeDownloadBytesPerSec: 20e6,
+  targetSeeders: 5,
+  seed: 1,
 };
 
 /** Minutes per simulation step: node ticks fall on steps, at a random phase per node. */
@@ -78,10 +88,18 @@ export function createWorld(options: SimOptions): World {
     needBytes += (initialDeficit[i] ?? 0) * (sizes[i] ?? 0);
   }
   const world: World = {
-    options, sizes, webSeed, extSeeders, extLeechers,
-    nodeComplete: new Int32Array(n), nodeLeeching: new Int32Array(n), completed: new Int32Array(n),
+    options,
+    sizes,
+    webSeed,
+    extSeeders,
+    extLeechers,
+    nodeComplete: new Int32Array(n),
+    nodeLeeching: new Int32Array(n),
+    completed: new Int32Array(n),
     scrape: { atMs: SIM_START_MS, seeders: new Int32Array(n), leechers: new Int32Array(n), completed: new Int32Array(n) },
-    needBytes, initialDeficit, rnd,
+    needBytes,
+    initialDeficit,
+    rnd,
   };
   scrapeNow(world, SIM_START_MS);
   return world;

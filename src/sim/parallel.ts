@@ -13,12 +13,18 @@ export interface StrategyOutcome {
   stats: SmartnodeStats | null;
 }
 
-export async function runStrategiesInWorkers(options: SimOptions, strategies: readonly StrategyName[], config: AgentConfig, workers: number): Promise<Map<StrategyName, StrategyOutcome>> {
+export async function runStrategiesInWorkers(
+  options: SimOptions,
+  strategies: readonly StrategyName[],
+  config: AgentConfig,
+  workers: number,
+): Promise<Map<StrategyName, StrategyOutcome>> {
   const queue = [...strategies];
   const results = new Map<StrategyName, StrategyOutcome>();
   const runOne = (worker: Worker, strategy: StrategyName): Promise<StrategyOutcome> =>
     new Promise((resolve, reject) => {
-      const onError = (error: Error): void => reject(new SmartnodeError('INTERNAL', `simulation of ${strategy} failed: ${error.message}`, { cause: error }));
+      const onError = (error: Error): void =>
+        reject(new SmartnodeError('INTERNAL', `simulation of ${strategy} failed: ${error.message}`, { cause: error }));
       worker.once('error', onError);
       worker.once('message', (message: StrategyOutcome) => {
         worker.off('error', onError);

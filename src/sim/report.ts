@@ -20,19 +20,43 @@ export function targetsOf(byName: ReadonlyMap<StrategyName, SimMetrics>): Target
   const shipped = SHIPPED_SCRIPTS.map((s) => byName.get(s)).filter((m): m is SimMetrics => m !== undefined);
   if (shipped.length > 0) {
     const best = shipped.reduce((a, b) => (b.belowTargetAvg < a.belowTargetAvg ? b : a));
-    targets.push({ name: 'below target vs best shipped script (<= 0.5x)', ratio: smart.belowTargetAvg / Math.max(1e-9, best.belowTargetAvg) / 0.5, detail: `${smart.belowTargetAvg.toFixed(1)} vs ${best.strategy} ${best.belowTargetAvg.toFixed(1)}` });
+    targets.push({
+      name: 'below target vs best shipped script (<= 0.5x)',
+      ratio: smart.belowTargetAvg / Math.max(1e-9, best.belowTargetAvg) / 0.5,
+      detail: `${smart.belowTargetAvg.toFixed(1)} vs ${best.strategy} ${best.belowTargetAvg.toFixed(1)}`,
+    });
   }
   const random = byName.get('uniform-random');
   if (random !== undefined) {
-    targets.push({ name: 'below target vs uniform random (<= 0.8x)', ratio: smart.belowTargetAvg / Math.max(1e-9, random.belowTargetAvg) / 0.8, detail: `${smart.belowTargetAvg.toFixed(1)} vs ${random.belowTargetAvg.toFixed(1)}` });
+    targets.push({
+      name: 'below target vs uniform random (<= 0.8x)',
+      ratio: smart.belowTargetAvg / Math.max(1e-9, random.belowTargetAvg) / 0.8,
+      detail: `${smart.belowTargetAvg.toFixed(1)} vs ${random.belowTargetAvg.toFixed(1)}`,
+    });
   }
   const none = byName.get('no-smartnodes');
   if (none !== undefined) {
-    targets.push({ name: 'over twice the target vs no smartnodes (<= 1.1x)', ratio: smart.over2xMax / Math.max(1, none.over2xMax) / 1.1, detail: `${smart.over2xMax} vs ${none.over2xMax} (most over the run)` });
+    targets.push({
+      name: 'over twice the target vs no smartnodes (<= 1.1x)',
+      ratio: smart.over2xMax / Math.max(1, none.over2xMax) / 1.1,
+      detail: `${smart.over2xMax} vs ${none.over2xMax} (most over the run)`,
+    });
   }
-  targets.push({ name: 'first hour: takers per twice the deficit (<= 1)', ratio: smart.firstHourMaxTakersPerTwiceDeficit, detail: `${smart.firstHourTakersWithoutDeficit} takers of torrents with no deficit` });
-  targets.push({ name: 'disk on downloads stalled a day (<= 10 %)', ratio: smart.stalledDayShareMax / 0.1, detail: `max ${(100 * smart.stalledDayShareMax).toFixed(1)} %, mean ${(100 * smart.stalledDayShareAvg).toFixed(1)} %` });
-  targets.push({ name: 'bytes downloaded per donated disk (<= 1.5x)', ratio: smart.bytesDownloaded / Math.max(1, smart.donatedBytes) / 1.5, detail: `${formatBytes(smart.bytesDownloaded)} of ${formatBytes(smart.donatedBytes)} donated` });
+  targets.push({
+    name: 'first hour: takers per twice the deficit (<= 1)',
+    ratio: smart.firstHourMaxTakersPerTwiceDeficit,
+    detail: `${smart.firstHourTakersWithoutDeficit} takers of torrents with no deficit`,
+  });
+  targets.push({
+    name: 'disk on downloads stalled a day (<= 10 %)',
+    ratio: smart.stalledDayShareMax / 0.1,
+    detail: `max ${(100 * smart.stalledDayShareMax).toFixed(1)} %, mean ${(100 * smart.stalledDayShareAvg).toFixed(1)} %`,
+  });
+  targets.push({
+    name: 'bytes downloaded per donated disk (<= 1.5x)',
+    ratio: smart.bytesDownloaded / Math.max(1, smart.donatedBytes) / 1.5,
+    detail: `${formatBytes(smart.bytesDownloaded)} of ${formatBytes(smart.donatedBytes)} donated`,
+  });
   return targets;
 }
 
@@ -88,16 +112,20 @@ export function plotBelowTarget(series: ReadonlyArray<{ strategy: string; series
     const d = (maxX / 24) * (k / 4);
     out.push(`<text x="${x(d * 24)}" y="${H - m.bottom + 16}" text-anchor="middle">${d.toFixed(d < 10 ? 1 : 0)} d</text>`);
   }
-  out.push(`<text x="14" y="${(H - m.bottom + m.top) / 2}" transform="rotate(-90 14 ${(H - m.bottom + m.top) / 2})" text-anchor="middle">torrents below target</text>`);
+  out.push(
+    `<text x="14" y="${(H - m.bottom + m.top) / 2}" transform="rotate(-90 14 ${(H - m.bottom + m.top) / 2})" text-anchor="middle">torrents below target</text>`,
+  );
   series.forEach((s, k) => {
     const color = PALETTE[k % PALETTE.length] ?? 'black';
     const points = s.series.hours.map((h, i) => `${x(h).toFixed(1)},${y(s.series.belowTarget[i] ?? 0).toFixed(1)}`).join(' ');
     out.push(`<polyline fill="none" stroke="${color}" stroke-width="${s.strategy === 'smartnode' ? 2.5 : 1.5}" points="${points}"/>`);
-    out.push(`<line x1="${W - m.right + 12}" y1="${m.top + 10 + k * 18}" x2="${W - m.right + 32}" y2="${m.top + 10 + k * 18}" stroke="${color}" stroke-width="2.5"/>`);
+    out.push(
+      `<line x1="${W - m.right + 12}" y1="${m.top + 10 + k * 18}" x2="${W - m.right + 32}" y2="${m.top + 10 + k * 18}" stroke="${color}" stroke-width="2.5"/>`,
+    );
     out.push(`<text x="${W - m.right + 38}" y="${m.top + 14 + k * 18}">${escapeXml(s.strategy)}</text>`);
   });
   out.push('</svg>');
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 function escapeXml(text: string): string {

@@ -7,11 +7,16 @@ import { runStrategy } from './run.js';
 import { createStrategy, type StrategyName } from './strategies.js';
 
 const options = { ...DEFAULT_SIM, nodes: 30, torrents: 150, days: 1.5, seed: 7 };
-const config = toAgentConfig(parsePolicyText(`version: 1
+const config = toAgentConfig(
+  parsePolicyText(
+    `version: 1
 daemon: { url: "http://127.0.0.1:9091/transmission/rpc" }
 storage: { downloadDir: /srv/smartnode, maxBytes: 1 TB, minFreeBytes: 0 }
 feeds: [{ id: sim, url: "http://sim.invalid/feed.csv" }]
-`, 'sim.yaml'));
+`,
+    'sim.yaml',
+  ),
+);
 const run = (name: StrategyName, policy = config) => runStrategy(options, createStrategy(name, policy, createWorld(options))).metrics;
 
 describe('the simulator', () => {
@@ -29,19 +34,28 @@ describe('the simulator', () => {
     expect(smart.mostNodesOnOne).toBeLessThan(anna.mostNodesOnOne);
     expect(smart.stalledDayShareMax).toBeLessThanOrEqual(0.1);
     // Without self-calibration (today's decision with no node count), all 30 take the same torrents.
-    const herding = toAgentConfig(parsePolicyText(`version: 1
+    const herding = toAgentConfig(
+      parsePolicyText(
+        `version: 1
 daemon: { url: "http://127.0.0.1:9091/transmission/rpc" }
 storage: { downloadDir: /srv/smartnode, maxBytes: 1 TB, minFreeBytes: 0 }
 feeds: [{ id: sim, url: "http://sim.invalid/feed.csv" }]
 scoring: { herd: { adaptive: false } }
-`, 'sim.yaml'));
+`,
+        'sim.yaml',
+      ),
+    );
     const today = run('smartnode', herding);
     expect(today.mostNodesOnOne).toBe(options.nodes);
     expect(smart.over2xMax).toBeLessThan(today.over2xMax);
   }, 60_000);
 
   it('prints the targets as ratios and plots every strategy', () => {
-    const byName = new Map<StrategyName, ReturnType<typeof run>>([['smartnode', run('smartnode')], ['uniform-random', run('uniform-random')], ['no-smartnodes', run('no-smartnodes')]]);
+    const byName = new Map<StrategyName, ReturnType<typeof run>>([
+      ['smartnode', run('smartnode')],
+      ['uniform-random', run('uniform-random')],
+      ['no-smartnodes', run('no-smartnodes')],
+    ]);
     const targets = targetsOf(byName);
     expect(targets.map((t) => t.name)).toContain('below target vs uniform random (<= 0.8x)');
     for (const t of targets) expect(Number.isFinite(t.ratio)).toBe(true);

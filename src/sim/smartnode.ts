@@ -32,8 +32,20 @@ export function smartnodeStrategy(template: AgentConfig, sizes: { torrents: numb
   let itemsAt = Number.NaN;
   let needy: FeedItem[] = [];
   const itemOf = (w: World, i: number): FeedItem => ({
-    infoHash: hashes[i] as InfoHash, name: `t${i}`, sizeBytes: w.sizes[i] ?? 0, torrentUrl: `http://sim/${i}.torrent`, magnetUri: null, trackers: [],
-    counts: { seeders: w.scrape.seeders[i] ?? 0, leechers: w.scrape.leechers[i] ?? 0, completed: w.scrape.completed[i] ?? 0, source: 'scrape', observedAtMs: w.scrape.atMs, origin: 'sim' },
+    infoHash: hashes[i] as InfoHash,
+    name: `t${i}`,
+    sizeBytes: w.sizes[i] ?? 0,
+    torrentUrl: `http://sim/${i}.torrent`,
+    magnetUri: null,
+    trackers: [],
+    counts: {
+      seeders: w.scrape.seeders[i] ?? 0,
+      leechers: w.scrape.leechers[i] ?? 0,
+      completed: w.scrape.completed[i] ?? 0,
+      source: 'scrape',
+      observedAtMs: w.scrape.atMs,
+      origin: 'sim',
+    },
     publishedAtMs: null,
   });
   const target = template.planPolicy.scoring.targetSeeders;
@@ -52,21 +64,42 @@ export function smartnodeStrategy(template: AgentConfig, sizes: { torrents: numb
       const extra: FeedItem[] = [];
       const held: HeldView[] = [];
       for (const c of node.copies.values()) {
-        held.push({ infoHash: hashes[c.torrent] as InfoHash, name: `t${c.torrent}`, sizeBytes: world.sizes[c.torrent] ?? 0, leftBytes: (world.sizes[c.torrent] ?? 0) - c.doneBytes, addedAtMs: c.addedAtMs, feedIds: [FEED_ID] });
+        held.push({
+          infoHash: hashes[c.torrent] as InfoHash,
+          name: `t${c.torrent}`,
+          sizeBytes: world.sizes[c.torrent] ?? 0,
+          leftBytes: (world.sizes[c.torrent] ?? 0) - c.doneBytes,
+          addedAtMs: c.addedAtMs,
+          feedIds: [FEED_ID],
+        });
         if ((world.scrape.seeders[c.torrent] ?? 0) >= target) extra.push(itemOf(world, c.torrent));
       }
       const items = extra.length === 0 ? needy : needy.concat(extra);
       let config = configs.get(node.index);
       if (config === undefined) {
-        config = { ...template, planPolicy: { ...template.planPolicy, maxBytes: node.budgetBytes, minFreeBytes: 0, feeds: [{ id: FEED_ID, maxBytes: null, maxTorrents: null }] } };
+        config = {
+          ...template,
+          planPolicy: {
+            ...template.planPolicy,
+            maxBytes: node.budgetBytes,
+            minFreeBytes: 0,
+            feeds: [{ id: FEED_ID, maxBytes: null, maxTorrents: null }],
+          },
+        };
         delete config.donated;
         configs.set(node.index, config);
       }
       webSeeds ??= new Map(hashes.flatMap((h, i) => (world.webSeed[i] === 1 ? [[h, 1] as const] : [])));
       const obs = observationOf({
         webSeeds,
-        nodeId: node.nodeId, nowMs, downloadDir: config.downloadDir, label: config.label, maxCountAgeMs: config.maxCountAgeMs,
-        feeds: [{ feedId: FEED_ID, items }], held, diskFreeBytes: null,
+        nodeId: node.nodeId,
+        nowMs,
+        downloadDir: config.downloadDir,
+        label: config.label,
+        maxCountAgeMs: config.maxCountAgeMs,
+        feeds: [{ feedId: FEED_ID, items }],
+        held,
+        diskFreeBytes: null,
       });
       const { plan, next } = planTick(memory.get(node.index) ?? initialDecideMemory(), obs, config, nowMs);
       memory.set(node.index, next);

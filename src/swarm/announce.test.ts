@@ -11,12 +11,21 @@ import { hashOf } from './testing.js';
 
 const peerId = new TextEncoder().encode('-SN0100-abcdefghijkl');
 const request = (infoHash: InfoHash, event: AnnounceRequest['event'] = 'started'): AnnounceRequest => ({
-  infoHash, peerId, port: 6881, leftBytes: 1000, numwant: 50, event, key: 7,
+  infoHash,
+  peerId,
+  port: 6881,
+  leftBytes: 1000,
+  numwant: 50,
+  event,
+  key: 7,
 });
 const fail = announceFailure('http://tracker.test/announce');
 
 async function expectAnnounceError(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
-  const error = await promise.then(() => expect.unreachable('should fail'), (e: unknown) => e);
+  const error = await promise.then(
+    () => expect.unreachable('should fail'),
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(SmartnodeError);
   expect((error as SmartnodeError).code).toBe('ANNOUNCE_FAILED');
   expect((error as SmartnodeError).message).toMatch(pattern);
@@ -41,9 +50,17 @@ describe('announce against bittorrent-tracker (HTTP and UDP)', () => {
     expect(reply.seeders).toBe(2);
     expect(reply.leechers).toBe(2); // the one leecher, and us
     await fetchAnnounce(tracker.announceUrl, request(busy, 'stopped'), { timeoutMs: 2000 });
-    const again = await fetchAnnounce(tracker.announceUrl, { ...request(busy), peerId: new TextEncoder().encode('-SN0100-zzzzzzzzzzzz') }, { timeoutMs: 2000 });
+    const again = await fetchAnnounce(
+      tracker.announceUrl,
+      { ...request(busy), peerId: new TextEncoder().encode('-SN0100-zzzzzzzzzzzz') },
+      { timeoutMs: 2000 },
+    );
     expect(again.leechers).toBe(2); // not 3: the first probe is gone
-    await fetchAnnounce(tracker.announceUrl, { ...request(busy, 'stopped'), peerId: new TextEncoder().encode('-SN0100-zzzzzzzzzzzz') }, { timeoutMs: 2000 });
+    await fetchAnnounce(
+      tracker.announceUrl,
+      { ...request(busy, 'stopped'), peerId: new TextEncoder().encode('-SN0100-zzzzzzzzzzzz') },
+      { timeoutMs: 2000 },
+    );
   });
 
   it('UDP: the same over BEP 15', async () => {
@@ -58,7 +75,13 @@ describe('announce against bittorrent-tracker (HTTP and UDP)', () => {
   it('the prober probes once per torrent per interval, sends started then stopped, and can be off', async () => {
     let enabled = true;
     const prober = createSwarmProber({
-      enabled: () => enabled, intervalMs: () => 60_000, maxPerTick: 10, requestsPerSecond: 20, numwant: 50, timeoutMs: 2000, now: Date.now,
+      enabled: () => enabled,
+      intervalMs: () => 60_000,
+      maxPerTick: 10,
+      requestsPerSecond: 20,
+      numwant: 50,
+      timeoutMs: 2000,
+      now: Date.now,
     });
     const before = tracker.requestCounts().httpAnnounce;
     const req = [{ infoHash: busy, trackers: ['wss://ignored.test', tracker.announceUrl], sizeBytes: 10 }];
@@ -79,7 +102,13 @@ describe('announce against bittorrent-tracker (HTTP and UDP)', () => {
 
   it('the prober caps probes per tick and rate-limits them', async () => {
     const prober = createSwarmProber({
-      enabled: () => true, intervalMs: () => 60_000, maxPerTick: 3, requestsPerSecond: 2, numwant: 10, timeoutMs: 2000, now: Date.now,
+      enabled: () => true,
+      intervalMs: () => 60_000,
+      maxPerTick: 3,
+      requestsPerSecond: 2,
+      numwant: 10,
+      timeoutMs: 2000,
+      now: Date.now,
     });
     const reqs = Array.from({ length: 5 }, (_, i) => ({ infoHash: hashOf(`cap${i}`), trackers: [tracker.announceUrl], sizeBytes: null }));
     const started = Date.now();
@@ -97,7 +126,10 @@ describe('announce replies that are errors or junk', () => {
   let body: Uint8Array | string = '';
   let status = 200;
   beforeAll(async () => {
-    server = createServer((_req, res) => { res.statusCode = status; res.end(body); });
+    server = createServer((_req, res) => {
+      res.statusCode = status;
+      res.end(body);
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/announce`;
   });
@@ -128,7 +160,10 @@ describe('announce replies that are errors or junk', () => {
     await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
     try {
       const started = Date.now();
-      await expectAnnounceError(fetchAnnounce(`http://127.0.0.1:${(stalling.address() as AddressInfo).port}/announce`, request(h), { timeoutMs: 300 }), /no answer within 300 ms/);
+      await expectAnnounceError(
+        fetchAnnounce(`http://127.0.0.1:${(stalling.address() as AddressInfo).port}/announce`, request(h), { timeoutMs: 300 }),
+        /no answer within 300 ms/,
+      );
       expect(Date.now() - started).toBeLessThan(3000);
     } finally {
       stalling.closeAllConnections();
@@ -137,20 +172,27 @@ describe('announce replies that are errors or junk', () => {
   });
 
   it('drops garbage peers one by one and keeps the good ones', () => {
-    const reply = parseHttpAnnounceReply(encodeBencode({
-      complete: 3, incomplete: -1,
-      peers: [
-        { ip: '8.8.8.8', port: 6881 },
-        { ip: 'evil.example.com', port: 6881 },
-        { ip: '1.1.1.1', port: 0 },
-        { ip: '9.9.9.9', port: 70000 },
-        { port: 1 },
-        'not a dict',
-        { ip: '2001:4860:4860::8888', port: 51413 },
-      ],
-      'external ip': new Uint8Array([193, 0, 14, 129]),
-    }), fail);
-    expect(reply.peers).toEqual([{ address: '8.8.8.8', port: 6881 }, { address: '2001:4860:4860::8888', port: 51413 }]);
+    const reply = parseHttpAnnounceReply(
+      encodeBencode({
+        complete: 3,
+        incomplete: -1,
+        peers: [
+          { ip: '8.8.8.8', port: 6881 },
+          { ip: 'evil.example.com', port: 6881 },
+          { ip: '1.1.1.1', port: 0 },
+          { ip: '9.9.9.9', port: 70000 },
+          { port: 1 },
+          'not a dict',
+          { ip: '2001:4860:4860::8888', port: 51413 },
+        ],
+        'external ip': new Uint8Array([193, 0, 14, 129]),
+      }),
+      fail,
+    );
+    expect(reply.peers).toEqual([
+      { address: '8.8.8.8', port: 6881 },
+      { address: '2001:4860:4860::8888', port: 51413 },
+    ]);
     expect(reply.droppedPeers).toBe(5);
     expect(reply.seeders).toBe(3);
     expect(reply.leechers).toBeNull();
@@ -166,7 +208,9 @@ describe('announce replies that are errors or junk', () => {
       const tx = msg.readUInt32BE(12);
       const out = Buffer.alloc(16);
       if (msg.length === 16) {
-        out.writeUInt32BE(0, 0); out.writeUInt32BE(tx, 4); out.writeBigUInt64BE(5n, 8);
+        out.writeUInt32BE(0, 0);
+        out.writeUInt32BE(tx, 4);
+        out.writeBigUInt64BE(5n, 8);
         socket.send(out, rinfo.port, rinfo.address);
       } else {
         const err = Buffer.concat([Buffer.from([0, 0, 0, 3]), msg.subarray(12, 16), Buffer.from('torrent not registered')]);
@@ -181,7 +225,12 @@ describe('announce replies that are errors or junk', () => {
       socket.close();
     }
     const tx = 42;
-    const head = (action: number, id = tx) => { const b = Buffer.alloc(20); b.writeUInt32BE(action, 0); b.writeUInt32BE(id, 4); return b; };
+    const head = (action: number, id = tx) => {
+      const b = Buffer.alloc(20);
+      b.writeUInt32BE(action, 0);
+      b.writeUInt32BE(id, 4);
+      return b;
+    };
     expect(parseUdpAnnounceReply(Buffer.alloc(4), tx, 4)).toMatch(/4 bytes/);
     expect(parseUdpAnnounceReply(head(1, 7), tx, 4)).toMatch(/another transaction id/);
     expect(parseUdpAnnounceReply(Buffer.concat([head(1), Buffer.alloc(5)]), tx, 4)).toMatch(/not a multiple of 6/);
@@ -195,7 +244,15 @@ describe('announce replies that are errors or junk', () => {
     const good = await startTracker({ host: '127.0.0.1', stopGraceMs: 0 });
     try {
       await announcePeer(good.announceUrl, { infoHash: h, port: 7301, left: 0 });
-      const prober = createSwarmProber({ enabled: () => true, intervalMs: () => 1000, maxPerTick: 5, requestsPerSecond: 50, numwant: 5, timeoutMs: 2000, now: Date.now });
+      const prober = createSwarmProber({
+        enabled: () => true,
+        intervalMs: () => 1000,
+        maxPerTick: 5,
+        requestsPerSecond: 50,
+        numwant: 5,
+        timeoutMs: 2000,
+        now: Date.now,
+      });
       const out = await prober.probe([{ infoHash: h, trackers: [`${base}?passkey=SECRET123`, good.announceUrl], sizeBytes: 5 }], 0);
       expect(out.errors).toHaveLength(1);
       expect(out.errors[0]?.error.message).not.toContain('SECRET123');

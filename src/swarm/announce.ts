@@ -20,16 +20,19 @@
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
-import {
-  SmartnodeError,
-  bencodeSafeInteger,
-  infoHashToBytes,
-  isBDict,
-} from '../shared/index.js';
+import { SmartnodeError, bencodeSafeInteger, infoHashToBytes, isBDict } from '../shared/index.js';
 import type { BValue, HttpTransport, InfoHash } from '../shared/index.js';
 import { decodeTrackerReply, sanitizeCause } from './scrape-failure.js';
 import { percentEncodeBytes, readTrackerReply } from './scrape-http.js';
-import { TrackerErrorReply, UdpLink, connect, createUdpConnectionCache, errorText, udpFailure, type UdpConnectionCache } from './scrape-udp.js';
+import {
+  TrackerErrorReply,
+  UdpLink,
+  connect,
+  createUdpConnectionCache,
+  errorText,
+  udpFailure,
+  type UdpConnectionCache,
+} from './scrape-udp.js';
 import { redactTrackerUrl } from './tracker-url.js';
 
 export const ANNOUNCE_MAX_RESPONSE_BYTES = 256 * 1024;
@@ -118,8 +121,19 @@ export function buildAnnounceUrl(trackerUrl: string, r: AnnounceRequest): string
   return `${trackerUrl}${trackerUrl.includes('?') ? '&' : '?'}${params}`;
 }
 
-async function fetchHttpAnnounce(trackerUrl: string, request: AnnounceRequest, options: AnnounceOptions, fail: AnnounceFail): Promise<AnnounceReply> {
-  const body = await readTrackerReply(buildAnnounceUrl(trackerUrl, request), options.timeoutMs, ANNOUNCE_MAX_RESPONSE_BYTES, options.transport, fail);
+async function fetchHttpAnnounce(
+  trackerUrl: string,
+  request: AnnounceRequest,
+  options: AnnounceOptions,
+  fail: AnnounceFail,
+): Promise<AnnounceReply> {
+  const body = await readTrackerReply(
+    buildAnnounceUrl(trackerUrl, request),
+    options.timeoutMs,
+    ANNOUNCE_MAX_RESPONSE_BYTES,
+    options.transport,
+    fail,
+  );
   return parseHttpAnnounceReply(body, fail);
 }
 
@@ -151,7 +165,8 @@ export function parseHttpAnnounceReply(body: Uint8Array, fail: AnnounceFail): An
     seeders: countOf(root.entries.get('complete')),
     leechers: countOf(root.entries.get('incomplete')),
     peers,
-    externalIp: external instanceof Uint8Array && (external.length === 4 || external.length === 16) ? formatIp(external, 0, external.length) : null,
+    externalIp:
+      external instanceof Uint8Array && (external.length === 4 || external.length === 16) ? formatIp(external, 0, external.length) : null,
     droppedPeers: dropped,
   };
 }
@@ -200,7 +215,12 @@ async function fetchUdpAnnounce(url: URL, request: AnnounceRequest, options: Ann
   }
   const socket = dgram.createSocket(address.family === 6 ? 'udp6' : 'udp4');
   const link = new UdpLink(socket, address.address, port);
-  const udpOptions = { timeoutMs: options.timeoutMs, retries: options.retries ?? 1, now: options.now ?? Date.now, connections: options.connections ?? createUdpConnectionCache() };
+  const udpOptions = {
+    timeoutMs: options.timeoutMs,
+    retries: options.retries ?? 1,
+    now: options.now ?? Date.now,
+    connections: options.connections ?? createUdpConnectionCache(),
+  };
   try {
     const connectionId = await connect(link, udpOptions);
     const txId = randomBytes(4).readUInt32BE(0);

@@ -27,7 +27,11 @@ describe('pickCounts', () => {
   const opts = { nowMs: NOW, maxAgeMs: MAX_AGE };
 
   it('prefers daemon over scrape over feed when all are fresh', () => {
-    const all = { daemon: aCount('daemon', { seeders: 1 }), scrape: aCount('scrape', { seeders: 2 }), feed: aCount('feed', { seeders: 3 }) };
+    const all = {
+      daemon: aCount('daemon', { seeders: 1 }),
+      scrape: aCount('scrape', { seeders: 2 }),
+      feed: aCount('feed', { seeders: 3 }),
+    };
     expect(pickCounts(all, opts)).toMatchObject({ source: 'daemon', seeders: 1, ageMs: MINUTE, isStale: false });
     expect(pickCounts({ scrape: all.scrape, feed: all.feed }, opts)).toMatchObject({ source: 'scrape', seeders: 2 });
     expect(pickCounts({ feed: all.feed }, opts)).toMatchObject({ source: 'feed', seeders: 3 });
@@ -71,11 +75,13 @@ describe('pickCounts', () => {
   it('always picks a known count, fresh when one is fresh, by preference among the fresh', () => {
     const count = (source: CountSource) =>
       fc.option(
-        fc.record({
-          seeders: fc.integer({ min: -1, max: 50 }),
-          leechers: fc.integer({ min: -1, max: 50 }),
-          ageMs: fc.integer({ min: 0, max: 3 * MAX_AGE }),
-        }).map(({ seeders, leechers, ageMs }) => aCount(source, { seeders, leechers, observedAtMs: NOW - ageMs })),
+        fc
+          .record({
+            seeders: fc.integer({ min: -1, max: 50 }),
+            leechers: fc.integer({ min: -1, max: 50 }),
+            ageMs: fc.integer({ min: 0, max: 3 * MAX_AGE }),
+          })
+          .map(({ seeders, leechers, ageMs }) => aCount(source, { seeders, leechers, observedAtMs: NOW - ageMs })),
       );
     fc.assert(
       fc.property(count('daemon'), count('scrape'), count('feed'), (daemon, scrape, feed) => {
@@ -110,8 +116,20 @@ describe('countsFromTrackerStats', () => {
   it('takes the per-field max over trackers, never the sum', () => {
     const counts = countsFromTrackerStats(
       [
-        aTracker({ announce: 'http://a.example/announce', seederCount: 4, leecherCount: 9, downloadCount: 100, lastScrapeTime: NOW / 1000 - 60 }),
-        aTracker({ announce: 'http://b.example/announce', seederCount: 7, leecherCount: 2, downloadCount: -1, lastScrapeTime: NOW / 1000 - 120 }),
+        aTracker({
+          announce: 'http://a.example/announce',
+          seederCount: 4,
+          leecherCount: 9,
+          downloadCount: 100,
+          lastScrapeTime: NOW / 1000 - 60,
+        }),
+        aTracker({
+          announce: 'http://b.example/announce',
+          seederCount: 7,
+          leecherCount: 2,
+          downloadCount: -1,
+          lastScrapeTime: NOW / 1000 - 120,
+        }),
         aTracker({ announce: 'udp://c.example:6969' }),
       ],
       NOW,
@@ -128,15 +146,26 @@ describe('countsFromTrackerStats', () => {
 
   it('uses now for counts known from announces only, clamps future times, null completed when unknown', () => {
     expect(countsFromTrackerStats([aTracker({ seederCount: 0, leecherCount: 0 })], NOW)).toMatchObject({
-      seeders: 0, leechers: 0, completed: null, observedAtMs: NOW,
+      seeders: 0,
+      leechers: 0,
+      completed: null,
+      observedAtMs: NOW,
     });
-    expect(countsFromTrackerStats([aTracker({ seederCount: 1, leecherCount: 0, lastScrapeTime: NOW / 1000 + 3600 })], NOW)?.observedAtMs).toBe(NOW);
+    expect(
+      countsFromTrackerStats([aTracker({ seederCount: 1, leecherCount: 0, lastScrapeTime: NOW / 1000 + 3600 })], NOW)?.observedAtMs,
+    ).toBe(NOW);
   });
 
   it('redacts a passkey in the origin, in the query and in the path', () => {
     const secret = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
-    const fromQuery = countsFromTrackerStats([aTracker({ announce: `http://t.example/announce.php?passkey=${secret}`, seederCount: 1, leecherCount: 0 })], NOW);
-    const fromPath = countsFromTrackerStats([aTracker({ announce: `http://t.example/${secret}/announce`, seederCount: 1, leecherCount: 0 })], NOW);
+    const fromQuery = countsFromTrackerStats(
+      [aTracker({ announce: `http://t.example/announce.php?passkey=${secret}`, seederCount: 1, leecherCount: 0 })],
+      NOW,
+    );
+    const fromPath = countsFromTrackerStats(
+      [aTracker({ announce: `http://t.example/${secret}/announce`, seederCount: 1, leecherCount: 0 })],
+      NOW,
+    );
     expect(fromQuery?.origin).not.toContain(secret);
     expect(fromPath?.origin).not.toContain(secret);
     expect(fromPath?.origin).toBe('http://t.example/***/announce');

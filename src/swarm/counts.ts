@@ -54,8 +54,10 @@ export function pickCounts(candidates: CountCandidates, options: PickCountsOptio
 
 function isKnown(counts: SwarmCounts): boolean {
   return (
-    Number.isFinite(counts.seeders) && counts.seeders >= 0 &&
-    Number.isFinite(counts.leechers) && counts.leechers >= 0 &&
+    Number.isFinite(counts.seeders) &&
+    counts.seeders >= 0 &&
+    Number.isFinite(counts.leechers) &&
+    counts.leechers >= 0 &&
     Number.isFinite(counts.observedAtMs)
   );
 }
@@ -69,10 +71,7 @@ function isKnown(counts: SwarmCounts): boolean {
  * also fills the counts from announce replies, which it repeats every announce interval, so a
  * known count with lastScrapeTime 0 is taken as observed now. Times ahead of nowMs are clamped.
  */
-export function countsFromTrackerStats(
-  trackerStats: readonly TrackerCounts[],
-  nowMs: number,
-): SwarmCounts | null {
+export function countsFromTrackerStats(trackerStats: readonly TrackerCounts[], nowMs: number): SwarmCounts | null {
   let best: TrackerCounts | null = null;
   let seeders = -1;
   let leechers = -1;

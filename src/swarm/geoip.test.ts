@@ -17,7 +17,19 @@ describe('addresses', () => {
   });
 
   it('knows private, loopback, link-local, CGNAT and documentation ranges', () => {
-    for (const a of ['10.1.2.3', '127.0.0.1', '192.168.1.1', '172.16.5.5', '100.64.0.1', '169.254.1.1', '::1', 'fd00::1', 'fe80::1', '0.0.0.0', 'garbage']) {
+    for (const a of [
+      '10.1.2.3',
+      '127.0.0.1',
+      '192.168.1.1',
+      '172.16.5.5',
+      '100.64.0.1',
+      '169.254.1.1',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+      '0.0.0.0',
+      'garbage',
+    ]) {
       expect(isNonPublicAddress(a), a).toBe(true);
     }
     expect(isNonPublicAddress('8.8.8.8')).toBe(false);
@@ -28,7 +40,10 @@ describe('addresses', () => {
 describe('createGeoResolver', () => {
   const table: Record<string, string> = { '8.8.8.8': 'US', '2001:4860:4860::8888': 'US', '5.5.5.5': '' };
   let calls = 0;
-  const lookup = (a: string): string | null => { calls++; return table[a] ?? null; };
+  const lookup = (a: string): string | null => {
+    calls++;
+    return table[a] ?? null;
+  };
 
   it('gives overrides first (longest prefix), non-public as unknown, then the lookup; caches', () => {
     const r = createGeoResolver(lookup, [
@@ -58,7 +73,9 @@ describe('createGeoResolver', () => {
 
 describe('geoip-lite, country tables only', () => {
   let dir = '';
-  afterAll(async () => { if (dir !== '') await rm(dir, { recursive: true, force: true }); });
+  afterAll(async () => {
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  });
 
   it('loads lazily from a folder holding just the country tables, and resolves public addresses', async () => {
     dir = await mkdtemp(join(tmpdir(), 'sn-geoip-'));

@@ -81,9 +81,13 @@ function parseCidr(o: CidrOverride, checkCountry = true): ParsedCidr {
   const bits = bitsText === undefined ? width : /^\d+$/.test(bitsText) ? Number(bitsText) : NaN;
   const country = o.country.toUpperCase();
   if (parsed === null || !Number.isInteger(bits) || bits < 0 || bits > width || (checkCountry && !isCountryCode(country))) {
-    throw new SmartnodeError('POLICY_INVALID', `geo override ${o.cidr} -> ${o.country}: expected a CIDR like "10.0.0.0/8" and an ISO country code like "DE"`, {
-      hint: 'fix geo.overrides in the policy',
-    });
+    throw new SmartnodeError(
+      'POLICY_INVALID',
+      `geo override ${o.cidr} -> ${o.country}: expected a CIDR like "10.0.0.0/8" and an ISO country code like "DE"`,
+      {
+        hint: 'fix geo.overrides in the policy',
+      },
+    );
   }
   const shift = BigInt(width - bits);
   return { version: parsed.version, base: (parsed.value >> shift) << shift, bits, country };
@@ -91,9 +95,24 @@ function parseCidr(o: CidrOverride, checkCountry = true): ParsedCidr {
 
 /** Ranges that are never a country on their own (RFC 1918, 6598, 3927, 4193, loopback...). */
 const NOT_PUBLIC: readonly ParsedCidr[] = [
-  ['0.0.0.0/8'], ['10.0.0.0/8'], ['100.64.0.0/10'], ['127.0.0.0/8'], ['169.254.0.0/16'], ['172.16.0.0/12'],
-  ['192.0.0.0/24'], ['192.0.2.0/24'], ['192.168.0.0/16'], ['198.18.0.0/15'], ['198.51.100.0/24'],
-  ['203.0.113.0/24'], ['224.0.0.0/3'], ['::/127'], ['fc00::/7'], ['fe80::/10'], ['ff00::/8'], ['2001:db8::/32'],
+  ['0.0.0.0/8'],
+  ['10.0.0.0/8'],
+  ['100.64.0.0/10'],
+  ['127.0.0.0/8'],
+  ['169.254.0.0/16'],
+  ['172.16.0.0/12'],
+  ['192.0.0.0/24'],
+  ['192.0.2.0/24'],
+  ['192.168.0.0/16'],
+  ['198.18.0.0/15'],
+  ['198.51.100.0/24'],
+  ['203.0.113.0/24'],
+  ['224.0.0.0/3'],
+  ['::/127'],
+  ['fc00::/7'],
+  ['fe80::/10'],
+  ['ff00::/8'],
+  ['2001:db8::/32'],
 ].map(([cidr]) => parseCidr({ cidr: cidr as string, country: '' }, false));
 
 function matches(r: ParsedCidr, a: { version: 4 | 6; value: bigint }): boolean {
@@ -161,10 +180,14 @@ export function loadCountryLookup(dataDir: string): Promise<CountryLookup> {
         await symlink(join(source, file), to).catch(() => copyFile(join(source, file), to));
       }
     } catch (error) {
-      throw new SmartnodeError('GEOIP_UNAVAILABLE', `cannot prepare the country tables in ${folder}: ${error instanceof Error ? error.message : String(error)}`, {
-        hint: 'check that the state directory is writable; geography is then left out of the score',
-        cause: error,
-      });
+      throw new SmartnodeError(
+        'GEOIP_UNAVAILABLE',
+        `cannot prepare the country tables in ${folder}: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          hint: 'check that the state directory is writable; geography is then left out of the score',
+          cause: error,
+        },
+      );
     }
     process.env['GEODATADIR'] = folder;
     const mod: unknown = await import('geoip-lite');
@@ -175,7 +198,9 @@ export function loadCountryLookup(dataDir: string): Promise<CountryLookup> {
       return r.country;
     };
   })();
-  loaded.catch(() => { loaded = undefined; });
+  loaded.catch(() => {
+    loaded = undefined;
+  });
   return loaded;
 }
 

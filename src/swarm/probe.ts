@@ -71,13 +71,15 @@ export function createSwarmProber(options: SwarmProberOptions): SwarmProber {
   const results = new Map<InfoHash, ProbeResult>();
   const queue = new PQueue({ concurrency: 4, ...rateLimit(options.requestsPerSecond) });
   const connections = createUdpConnectionCache();
-  const port = options.port ?? 49152 + randomBytes(2).readUInt16BE(0) % 16384;
-  const peerId = options.peerId ?? (() => {
-    const id = new Uint8Array(20);
-    id.set(PEER_ID_PREFIX, 0);
-    id.set(randomBytes(12), 8);
-    return id;
-  });
+  const port = options.port ?? 49152 + (randomBytes(2).readUInt16BE(0) % 16384);
+  const peerId =
+    options.peerId ??
+    (() => {
+      const id = new Uint8Array(20);
+      id.set(PEER_ID_PREFIX, 0);
+      id.set(randomBytes(12), 8);
+      return id;
+    });
 
   const fresh = (hash: InfoHash, nowMs: number): ProbeResult | undefined => {
     const r = results.get(hash);
@@ -96,7 +98,12 @@ export function createSwarmProber(options: SwarmProberOptions): SwarmProber {
         event: 'started',
         key: randomBytes(4).readUInt32BE(0),
       };
-      const announceOptions = { timeoutMs: options.timeoutMs, now: options.now, connections, ...(options.transport === undefined ? {} : { transport: options.transport }) };
+      const announceOptions = {
+        timeoutMs: options.timeoutMs,
+        now: options.now,
+        connections,
+        ...(options.transport === undefined ? {} : { transport: options.transport }),
+      };
       try {
         const reply = await queue.add(() => fetchAnnounce(tracker, base, announceOptions));
         // Say goodbye so the tracker does not hand our address out; its answer does not matter.

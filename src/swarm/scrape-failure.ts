@@ -18,7 +18,7 @@ export function scrapeFailure(trackerUrl: string, hashCount: number): ScrapeFail
 
 /** Tracker text goes into our messages: strip control characters and bound the length. */
 export function cleanTrackerText(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   const clean = text.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
   return clean.length > 200 ? `${clean.slice(0, 200)}...` : clean;
 }
@@ -41,7 +41,7 @@ export function sanitizeCause(error: unknown): Error {
  * junk and a BEP 3 "failure reason" into `fail(...)` errors.
  */
 export function decodeTrackerReply(body: Uint8Array, limits: Partial<BencodeLimits>, fail: (why: string) => Error): BDict {
-  let root;
+  let root: ReturnType<typeof decodeBencode>;
   try {
     root = decodeBencode(body, limits);
   } catch (error) {

@@ -17,8 +17,6 @@ import {
 } from './scrape-http.js';
 import { hashOf, manyHashes, expectScrapeError } from './testing.js';
 
-
-
 /** A real HTTP server on 127.0.0.1 that answers every request with `handler`. */
 async function startScriptedServer(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
@@ -135,7 +133,10 @@ describe('fetchHttpScrapeBatch against broken trackers', () => {
   it('reports a failure reason, cleaned of control characters', async () => {
     const s = await startScriptedServer((_req, res) => res.end('d14:failure reason19:torrent\nnot allowede'));
     try {
-      const e = await expectScrapeError(fetchHttpScrapeBatch(s.announceUrl, hashes, { timeoutMs: 2000 }), /failure reason: torrent not allowed/);
+      const e = await expectScrapeError(
+        fetchHttpScrapeBatch(s.announceUrl, hashes, { timeoutMs: 2000 }),
+        /failure reason: torrent not allowed/,
+      );
       expect(e.details).toMatchObject({ tracker: s.announceUrl, hashes: 2 });
     } finally {
       await s.close();

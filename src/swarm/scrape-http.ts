@@ -62,8 +62,13 @@ export function percentEncodeBytes(bytes: Uint8Array): string {
   let out = '';
   for (const b of bytes) {
     const unreserved =
-      (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) ||
-      b === 0x2d || b === 0x2e || b === 0x5f || b === 0x7e;
+      (b >= 0x30 && b <= 0x39) ||
+      (b >= 0x41 && b <= 0x5a) ||
+      (b >= 0x61 && b <= 0x7a) ||
+      b === 0x2d ||
+      b === 0x2e ||
+      b === 0x5f ||
+      b === 0x7e;
     out += unreserved ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
@@ -170,21 +175,27 @@ export async function readTrackerReply(
   fail: (why: string, cause?: unknown) => Error,
 ): Promise<Uint8Array> {
   try {
-    return await (transport ?? httpRequest)(url, {
-      timeoutMs,
-      maxBytes,
-      maxRedirects: TRACKER_MAX_REDIRECTS,
-      headers: { accept: 'text/plain, application/octet-stream, */*' },
-    }, async (head, body) => {
-      if (head.status < 200 || head.status > 299) throw fail(`HTTP status ${head.status}`);
-      return body.bytes();
-    });
+    return await (transport ?? httpRequest)(
+      url,
+      {
+        timeoutMs,
+        maxBytes,
+        maxRedirects: TRACKER_MAX_REDIRECTS,
+        headers: { accept: 'text/plain, application/octet-stream, */*' },
+      },
+      async (head, body) => {
+        if (head.status < 200 || head.status > 299) throw fail(`HTTP status ${head.status}`);
+        return body.bytes();
+      },
+    );
   } catch (error) {
     if (!(error instanceof HttpReadError)) throw error;
     if (error.kind === 'too-large') {
-      throw fail(error.info.declaredBytes === undefined
-        ? `the reply exceeds the ${maxBytes}-byte limit`
-        : `the reply declares ${error.info.declaredBytes} bytes, over the ${maxBytes}-byte limit`);
+      throw fail(
+        error.info.declaredBytes === undefined
+          ? `the reply exceeds the ${maxBytes}-byte limit`
+          : `the reply declares ${error.info.declaredBytes} bytes, over the ${maxBytes}-byte limit`,
+      );
     }
     if (error.kind === 'timeout') throw fail(`no answer within ${timeoutMs} ms`);
     if (error.kind === 'network') throw fail(`network error ${error.info.code ?? error.message}`);

@@ -6,7 +6,6 @@ import type { RunningTracker } from '../testkit/tracker.js';
 import { UDP_SCRAPE_MAX_HASHES, createUdpConnectionCache, fetchUdpScrapeBatch } from './scrape-udp.js';
 import { manyHashes, expectScrapeError } from './testing.js';
 
-
 /**
  * A real UDP socket on 127.0.0.1 that answers each packet with `reply` (or stays silent when
  * it returns null). Records what it received.
@@ -50,7 +49,6 @@ function scrapeReply(packet: Buffer, entries: number): Buffer {
   for (let i = 0; i < entries; i++) out.writeUInt32BE(i + 1, 8 + 12 * i);
   return out;
 }
-
 
 describe('fetchUdpScrapeBatch against bittorrent-tracker', () => {
   let tracker: RunningTracker;
@@ -126,7 +124,10 @@ describe('fetchUdpScrapeBatch against broken trackers', () => {
   it('reports an error reply (action 3) with its message', async () => {
     const s = await startScriptedUdp((p) => errorReply(p, 'tracker\u0000 is closed'));
     try {
-      await expectScrapeError(fetchUdpScrapeBatch(s.url, hashes, { timeoutMs: 500, retries: 0, now: Date.now }), /error: "tracker  is closed"/);
+      await expectScrapeError(
+        fetchUdpScrapeBatch(s.url, hashes, { timeoutMs: 500, retries: 0, now: Date.now }),
+        /error: "tracker {2}is closed"/,
+      );
     } finally {
       await s.close();
     }

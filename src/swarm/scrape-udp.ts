@@ -121,7 +121,9 @@ async function scrape(
   connectionId.copy(packet, 0);
   packet.writeUInt32BE(ACTION_SCRAPE, 8);
   packet.writeUInt32BE(txId, 12);
-  hashes.forEach((h, i) => packet.set(infoHashToBytes(h), 16 + 20 * i));
+  hashes.forEach((h, i) => {
+    packet.set(infoHashToBytes(h), 16 + 20 * i);
+  });
   const reply = await link.exchange(packet, txId, options, 'scrape');
   const parsed = parseScrapeReplyPacket(reply, txId, hashes.length);
   if (typeof parsed === 'string') throw fail(parsed);
@@ -143,11 +145,7 @@ function parseConnectReply(reply: Buffer): Buffer {
 }
 
 /** Entries in request order, or a reason the packet is unusable. Error replies throw. */
-export function parseScrapeReplyPacket(
-  reply: Buffer,
-  txId: number,
-  requested: number,
-): TrackerScrapeCounts[] | string {
+export function parseScrapeReplyPacket(reply: Buffer, txId: number, requested: number): TrackerScrapeCounts[] | string {
   const action = reply.readUInt32BE(0);
   if (reply.readUInt32BE(4) !== txId) return 'the reply has another transaction id';
   if (action === ACTION_ERROR) throw new TrackerErrorReply(errorText(reply));

@@ -36,6 +36,4 @@ export interface TrackerScrapeCounts {
  * One tracker's answer to one scrape request: counts by hash (a hash the tracker did not
  * mention is absent), or why this tracker cannot be scraped at all.
  */
-export type TrackerScrapeReply =
-  | { kind: 'counts'; counts: Map<InfoHash, TrackerScrapeCounts> }
-  | { kind: 'unsupported'; reason: string };
+export type TrackerScrapeReply = { kind: 'counts'; counts: Map<InfoHash, TrackerScrapeCounts> } | { kind: 'unsupported'; reason: string };

@@ -44,7 +44,9 @@ export function resolveDaemonLine(line: DaemonLine): DaemonLineCommand {
     const reason = existsSync(recorded)
       ? readFileSync(recorded, 'utf8').trim()
       : `transmission-daemon from Debian ${line} is not prepared in ${root}`;
-    throw new Error(`${reason}\nRun \`npm run setup\` (as root, with access to the Debian archive) to prepare it; \`npm test\` runs setup first.`);
+    throw new Error(
+      `${reason}\nRun \`npm run setup\` (as root, with access to the Debian archive) to prepare it; \`npm test\` runs setup first.`,
+    );
   }
   const info = JSON.parse(readFileSync(stamp, 'utf8')) as { version?: unknown };
   return {

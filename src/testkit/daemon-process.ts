@@ -95,17 +95,12 @@ export function buildDaemonSettings(options: DaemonProcessOptions): Record<strin
 export async function startDaemonProcess(options: DaemonProcessOptions): Promise<DaemonProcess> {
   await mkdir(options.configDir, { recursive: true });
   await mkdir(options.downloadDir, { recursive: true });
-  await writeFile(
-    join(options.configDir, 'settings.json'),
-    JSON.stringify(buildDaemonSettings(options), null, 2),
-  );
+  await writeFile(join(options.configDir, 'settings.json'), JSON.stringify(buildDaemonSettings(options), null, 2));
 
   const daemon = resolveDaemonLine(options.line ?? 'bookworm');
   const args = [...daemon.prefix, '-f', '-g', options.configDir];
   const [command, argv] =
-    options.netns === undefined
-      ? [daemon.command, args]
-      : ['ip', ['netns', 'exec', options.netns, daemon.command, ...args]];
+    options.netns === undefined ? [daemon.command, args] : ['ip', ['netns', 'exec', options.netns, daemon.command, ...args]];
   // The daemon's libcurl honours proxy variables for announces: never let them through.
   const env = { ...process.env };
   for (const key of Object.keys(env)) if (/_proxy$/i.test(key)) delete env[key];
@@ -113,7 +108,12 @@ export async function startDaemonProcess(options: DaemonProcessOptions): Promise
   const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], ...options.runAs });
   const lines: string[] = [];
   const keep = (chunk: Buffer): void => {
-    lines.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
+    lines.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.length > 0),
+    );
     if (lines.length > 200) lines.splice(0, lines.length - 200);
   };
   child.stdout?.on('data', keep);

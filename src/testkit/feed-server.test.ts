@@ -46,8 +46,7 @@ describe('startFeedServer', () => {
     expect((await fetch(`${server.url}/c.csv`, { headers: { 'if-none-match': '"v1"' } })).status).toBe(304);
     expect((await fetch(`${server.url}/c.csv`, { headers: { 'if-none-match': '"v0"' } })).status).toBe(200);
     server.setRoute('/d.csv', { body: 'x', contentType: 'text/csv', lastModified });
-    const since = (date: string): Promise<Response> =>
-      fetch(`${server.url}/d.csv`, { headers: { 'if-modified-since': date } });
+    const since = (date: string): Promise<Response> => fetch(`${server.url}/d.csv`, { headers: { 'if-modified-since': date } });
     expect((await since(lastModified.toUTCString())).status).toBe(304);
     expect((await since(new Date('2024-04-30T00:00:00Z').toUTCString())).status).toBe(200);
     expect(server.requests.map((r) => r.status)).toEqual([200, 304, 200, 304, 200]);

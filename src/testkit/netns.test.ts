@@ -86,9 +86,7 @@ describe('createNetwork', () => {
     const child = await run('ip', ['netns', 'exec', 'sn201-d5', 'sh', '-c', 'sleep 60 >/dev/null 2>&1 & echo $!']);
     const pid = Number.parseInt(child.stdout.trim(), 10);
     try {
-      await expect(createNetwork({ ...SLOT, hosts: 1 })).rejects.toThrow(
-        new RegExp(`sn201-d5 \\(pids ${pid}\\)`),
-      );
+      await expect(createNetwork({ ...SLOT, hosts: 1 })).rejects.toThrow(new RegExp(`sn201-d5 \\(pids ${pid}\\)`));
     } finally {
       process.kill(pid, 'SIGKILL');
       await waitUntilGone(pid);

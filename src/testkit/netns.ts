@@ -104,8 +104,16 @@ export async function createNetwork(options: NetworkOptions): Promise<TestNetwor
     for (const [i, host] of hosts.entries()) {
       await ip(['netns', 'add', host.name]);
       // New interfaces in the namespace inherit "default": set it before eth0 arrives.
-      await ip(['netns', 'exec', host.name, 'sysctl', '-q', '-w',
-        'net.ipv6.conf.default.disable_ipv6=1', 'net.ipv6.conf.all.disable_ipv6=1']);
+      await ip([
+        'netns',
+        'exec',
+        host.name,
+        'sysctl',
+        '-q',
+        '-w',
+        'net.ipv6.conf.default.disable_ipv6=1',
+        'net.ipv6.conf.all.disable_ipv6=1',
+      ]);
       await ip(['link', 'add', names.veth(i), 'type', 'veth', 'peer', 'name', 'eth0', 'netns', host.name]);
       await disableIpv6OnRootLink(names.veth(i));
       await ip(['link', 'set', names.veth(i), 'master', names.bridge]);

@@ -42,8 +42,23 @@ describe('the harness in real processes', () => {
     build = await mkdtemp(join(tmpdir(), 'sn-signals-'));
     await run(
       join(REPO, 'node_modules/.bin/tsc'),
-      ['--outDir', build, '--rootDir', join(REPO, 'src'), '--module', 'nodenext', '--moduleResolution', 'nodenext',
-        '--target', 'es2022', '--skipLibCheck', '--types', 'node', '--strict', join(REPO, 'src/testkit/swarm.ts')],
+      [
+        '--outDir',
+        build,
+        '--rootDir',
+        join(REPO, 'src'),
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--skipLibCheck',
+        '--types',
+        'node',
+        '--strict',
+        join(REPO, 'src/testkit/swarm.ts'),
+      ],
       { cwd: REPO },
     );
     await writeFile(join(build, 'package.json'), '{"type":"module"}');
@@ -70,7 +85,11 @@ describe('the harness in real processes', () => {
     if (build !== '') await rm(build, { recursive: true, force: true });
   });
 
-  for (const [mode, expectedCode] of [['SIGINT', 130], ['SIGTERM', 143], ['exit', 0]] as const) {
+  for (const [mode, expectedCode] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['exit', 0],
+  ] as const) {
     it(`${mode === 'exit' ? 'a plain process.exit' : mode} tears the swarm down`, async () => {
       const work = await mkdtemp(join(tmpdir(), 'sn-signals-work-'));
       const child = spawn(process.execPath, [join(build, 'child.js'), work, mode], { stdio: ['ignore', 'pipe', 'pipe'] });

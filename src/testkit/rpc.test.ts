@@ -11,7 +11,9 @@ describe('rpcCall', () => {
   });
 
   /** A loopback server answering with `answer(requestNumber, sessionHeader)`. */
-  async function serve(answer: (n: number, session: string | undefined) => [number, string, Record<string, string>?]): Promise<{ url: string; bodies: string[] }> {
+  async function serve(
+    answer: (n: number, session: string | undefined) => [number, string, Record<string, string>?],
+  ): Promise<{ url: string; bodies: string[] }> {
     const bodies: string[] = [];
     server = createServer((req, res) => {
       let body = '';
@@ -24,7 +26,7 @@ describe('rpcCall', () => {
       });
     });
     await new Promise<void>((done) => server?.listen(0, '127.0.0.1', done));
-    return { url: `http://127.0.0.1:${(server?.address() as AddressInfo).port}/transmission/rpc`, bodies };
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/transmission/rpc`, bodies };
   }
 
   it('does the 409 session handshake once and returns the arguments', async () => {
@@ -78,7 +80,12 @@ describe('waitFor', () => {
   it('stops at once when the check throws', async () => {
     const started = Date.now();
     await expect(
-      waitFor(() => { throw new Error('torrent error: disk full'); }, { timeoutMs: 5000, what: 'never' }),
+      waitFor(
+        () => {
+          throw new Error('torrent error: disk full');
+        },
+        { timeoutMs: 5000, what: 'never' },
+      ),
     ).rejects.toThrow(/disk full/);
     expect(Date.now() - started).toBeLessThan(1000);
   });

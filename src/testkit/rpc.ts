@@ -89,11 +89,7 @@ export async function addTorrent(
 }
 
 /** One torrent by info-hash with the requested fields, or undefined if the daemon lacks it. */
-export async function getTorrent(
-  target: RpcTarget,
-  infoHash: string,
-  fields: string[],
-): Promise<RpcArguments | undefined> {
+export async function getTorrent(target: RpcTarget, infoHash: string, fields: string[]): Promise<RpcArguments | undefined> {
   const answer = await rpcCall(target, 'torrent-get', { ids: [infoHash], fields: ['hashString', ...fields] });
   const torrents = answer['torrents'];
   if (!Array.isArray(torrents)) throw new Error(`torrent-get answered without torrents: ${JSON.stringify(answer)}`);

@@ -141,10 +141,11 @@ describe('startSwarm', () => {
       expect(kicked.seeders.every((s) => s.kicker !== undefined)).toBe(true);
       const started = Date.now();
       await addTorrent(leecher, { metainfo: seeded.metainfo, downloadDir: join(dir, 'mirror') });
-      await waitFor(
-        async () => (await getTorrent(leecher, seeded.infoHash, ['percentDone']))?.['percentDone'] === 1,
-        { timeoutMs: 60_000, intervalMs: 200, what: 'the kicked leecher to complete' },
-      );
+      await waitFor(async () => (await getTorrent(leecher, seeded.infoHash, ['percentDone']))?.['percentDone'] === 1, {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+        what: 'the kicked leecher to complete',
+      });
       const transferMs = Date.now() - started;
       expect(leecher.kicker.kicks()).toBeGreaterThanOrEqual(1);
       // Seeders kick only if a poll catches the leecher interested but choked: not asserted.

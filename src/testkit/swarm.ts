@@ -109,9 +109,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
   let stopping: Promise<void> | undefined;
 
   const stop = (): Promise<void> => {
-    stopping ??= Promise.all(stopKickers.map((s) => s())).then(() =>
-      teardown(started, tracker, network, slot.prefix),
-    );
+    stopping ??= Promise.all(stopKickers.map((s) => s())).then(() => teardown(started, tracker, network, slot.prefix));
     return stopping;
   };
   const stopNowSync = (): void => {
@@ -199,7 +197,14 @@ async function startSwarmDaemon(
   host: NetworkHost,
   index: number,
   role: 'seeder' | 'extra',
-  options: { workDir: string; username: string; password: string; bridgeAddress: string; settings: Record<string, unknown>; line: DaemonLine },
+  options: {
+    workDir: string;
+    username: string;
+    password: string;
+    bridgeAddress: string;
+    settings: Record<string, unknown>;
+    line: DaemonLine;
+  },
 ): Promise<SwarmDaemon> {
   const base = join(options.workDir, `d${index}`);
   await mkdir(base, { recursive: true });
@@ -294,7 +299,11 @@ function deleteNetworkSync(network: TestNetwork, knownPids: readonly number[]): 
   for (const host of network.hosts) {
     try {
       const out = execFileSync('ip', ['netns', 'pids', host.name], { encoding: 'utf8' });
-      for (const pid of out.split('\n').map(Number).filter((n) => n > 0)) pids.add(pid);
+      for (const pid of out
+        .split('\n')
+        .map(Number)
+        .filter((n) => n > 0))
+        pids.add(pid);
     } catch {
       // namespace already gone
     }

@@ -66,8 +66,8 @@ describe('datasets and torrents', () => {
   });
 
   it('explains a failed transmission-create', async () => {
-    await expect(
-      createTorrentFile({ contentPath: join(work, 'missing'), outFile: join(work, 'm.torrent') }),
-    ).rejects.toThrow(/transmission-create failed for .*missing/);
+    await expect(createTorrentFile({ contentPath: join(work, 'missing'), outFile: join(work, 'm.torrent') })).rejects.toThrow(
+      /transmission-create failed for .*missing/,
+    );
   });
 });

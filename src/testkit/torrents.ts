@@ -38,12 +38,7 @@ export interface Dataset {
  * Writes `dir/name/<path>` for each file with pseudo-random bytes that depend only on
  * (seed, name, path, size), so two runs produce identical data and identical info-hashes.
  */
-export async function makeDataset(options: {
-  dir: string;
-  name: string;
-  files: DatasetFileSpec[];
-  seed?: number;
-}): Promise<Dataset> {
+export async function makeDataset(options: { dir: string; name: string; files: DatasetFileSpec[]; seed?: number }): Promise<Dataset> {
   if (options.files.length === 0) throw new Error(`dataset ${options.name} needs at least one file`);
   const contentPath = join(options.dir, options.name);
   await rm(contentPath, { recursive: true, force: true });

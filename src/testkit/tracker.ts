@@ -70,7 +70,12 @@ export async function startTracker(options: TrackerOptions): Promise<RunningTrac
   const now = options.now ?? Date.now;
   const stopGraceMs = options.stopGraceMs ?? 3000;
   const counts: TrackerRequestCounts = {
-    httpAnnounce: 0, httpScrape: 0, udpConnect: 0, udpAnnounce: 0, udpScrape: 0, ignoredStops: 0,
+    httpAnnounce: 0,
+    httpScrape: 0,
+    udpConnect: 0,
+    udpAnnounce: 0,
+    udpScrape: 0,
+    ignoredStops: 0,
   };
   const lastStartedAt = new Map<string, number>();
 

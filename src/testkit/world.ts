@@ -88,10 +88,13 @@ export async function startMirrorWorld(options: {
     // Seeders announce a moment after they finish verifying: wait until the tracker counts
     // every seeder, so the agent's first look at the swarm is the true one.
     const scraper = createScraper({ requestsPerSecond: 20, timeoutMs: 2000, now: Date.now });
-    await swarm.waitFor(async () => {
-      const outcome = await scraper.scrape(datasets.map((d) => ({ infoHash: d.infoHash, trackers: [swarm.tracker.announceUrl] })));
-      return datasets.every((d) => outcome.results.get(d.infoHash)?.seeders === d.spec.seeders);
-    }, { timeoutMs: 30_000, what: 'the tracker to count every seeder' });
+    await swarm.waitFor(
+      async () => {
+        const outcome = await scraper.scrape(datasets.map((d) => ({ infoHash: d.infoHash, trackers: [swarm.tracker.announceUrl] })));
+        return datasets.every((d) => outcome.results.get(d.infoHash)?.seeders === d.spec.seeders);
+      },
+      { timeoutMs: 30_000, what: 'the tracker to count every seeder' },
+    );
     const volunteer = swarm.daemons[0];
     if (volunteer === undefined) throw new Error('the swarm started without the volunteer daemon');
     const server = feedServer;
@@ -128,17 +131,19 @@ export async function startMirrorWorld(options: {
 
 /** Academic Torrents' rss.xml shape: unprefixed infohash and size, no enclosure. */
 export function renderAtRss(items: readonly WorldDataset[], origin: string): string {
-  const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const body = items
-    .map((d) => `    <item>
-      <title>${escape(d.spec.title ?? d.spec.name)}</title>
+    .map(
+      (d) => `    <item>
+      <title>${esc(d.spec.title ?? d.spec.name)}</title>
       <category>Dataset</category>
       <infohash>${d.infoHash}</infohash>
       <guid>${d.infoHash}</guid>
       <link>${origin}/details/${d.infoHash}</link>
-      <description>${escape(d.spec.name)}, ${d.dataset.files.length} files</description>
+      <description>${esc(d.spec.name)}, ${d.dataset.files.length} files</description>
       <size>${d.dataset.totalBytes}</size>
-    </item>`)
+    </item>`,
+    )
     .join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:academictorrents="http://academictorrents.com/">
@@ -153,17 +158,22 @@ ${body}
 }
 
 /** Writes a policy for the agent driving the world's volunteer daemon. */
-export async function writeWorldPolicy(world: MirrorWorld, options: {
-  path: string;
-  downloadDir: string;
-  stateDir: string;
-  maxBytes: number;
-  passwordEnv: string;
-  tick?: string;
-  extra?: string;
-}): Promise<void> {
+export async function writeWorldPolicy(
+  world: MirrorWorld,
+  options: {
+    path: string;
+    downloadDir: string;
+    stateDir: string;
+    maxBytes: number;
+    passwordEnv: string;
+    tick?: string;
+    extra?: string;
+  },
+): Promise<void> {
   await mkdir(options.downloadDir, { recursive: true });
-  await writeFile(options.path, `# Written by the smartnode test world.
+  await writeFile(
+    options.path,
+    `# Written by the smartnode test world.
 version: 1
 node:
   stateDir: ${options.stateDir}
@@ -186,7 +196,8 @@ intervals:
   tick: ${options.tick ?? '5s'}
   feedRefresh: 10s
   scrape: 10s
-${options.extra ?? ''}`);
+${options.extra ?? ''}`,
+  );
 }
 
 function formatMB(bytes: number): string {

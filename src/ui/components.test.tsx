@@ -32,15 +32,28 @@ describe('Dashboard at 80x24', () => {
     for (const [k, what] of FOOTER_KEYS) expect(text).toContain(`${k} ${what}`);
   });
 
-  it('the header shows the node\'s estimate of the other smartnodes and what it held back for lack of a source', () => {
-    const plan = { atMs: T0_MS, candidates: 10, desired: 3, adds: 1, removes: 0, capacityBytes: 1e11, committedBytes: 3e9,
-      population: { competitors: 41.6, othersOnTheirWay: 120.4, mineOnTheirWay: 2, slowStartAdds: null, noSource: 4, stalled: 1 } };
+  it("the header shows the node's estimate of the other smartnodes and what it held back for lack of a source", () => {
+    const plan = {
+      atMs: T0_MS,
+      candidates: 10,
+      desired: 3,
+      adds: 1,
+      removes: 0,
+      capacityBytes: 1e11,
+      committedBytes: 3e9,
+      population: { competitors: 41.6, othersOnTheirWay: 120.4, mineOnTheirWay: 2, slowStartAdds: null, noSource: 4, stalled: 1 },
+    };
     const text = frame(stateWith({ status: aStatus({ plan }) }), 160).join('\n');
     expect(text).toContain('herd ~42 nodes, 120 copies on their way  no source 4 stalled 1');
   });
 
-  it('candidates show the planner\'s reason for not choosing them, verbatim', () => {
-    const status = aStatus({ mirror: aMirrorView({}, { candidates: [aCandidateView(0, { name: 'ocean', reason: { code: 'OUTSCORED', text: 'outscored by 3 torrents' } })] }) });
+  it("candidates show the planner's reason for not choosing them, verbatim", () => {
+    const status = aStatus({
+      mirror: aMirrorView(
+        {},
+        { candidates: [aCandidateView(0, { name: 'ocean', reason: { code: 'OUTSCORED', text: 'outscored by 3 torrents' } })] },
+      ),
+    });
     const text = frame(stateWith({ status, view: 'candidates' })).join('\n');
     expect(text).toContain('ocean');
     expect(text).toContain('outscored by 3 torrents');
@@ -55,12 +68,25 @@ describe('Dashboard at 80x24', () => {
   });
 
   it('says when the agent is unreachable', () => {
-    const text = frame(stateWith({ link: { kind: 'lost', reason: 'the agent went away (its control connection closed)', retryInMs: 1000 } })).join('\n');
+    const text = frame(
+      stateWith({ link: { kind: 'lost', reason: 'the agent went away (its control connection closed)', retryInMs: 1000 } }),
+    ).join('\n');
     expect(text).toContain('agent unreachable: the agent went away');
   });
 
   it('the detail view shows score components, the count source and age, and the reason', () => {
-    const owned = anOwnedView(4, { name: 'seismic', seeders: 1, leechers: 2, countsSource: 'scrape', countsObservedAtMs: T0_MS - 90_000, score: 0.42, need: 0.84, scarcity: 0.7, demand: 1.2, reason: { code: 'KEPT', text: 'kept: 1 seeder against a target of 5; 2 leechers waiting' } });
+    const owned = anOwnedView(4, {
+      name: 'seismic',
+      seeders: 1,
+      leechers: 2,
+      countsSource: 'scrape',
+      countsObservedAtMs: T0_MS - 90_000,
+      score: 0.42,
+      need: 0.84,
+      scarcity: 0.7,
+      demand: 1.2,
+      reason: { code: 'KEPT', text: 'kept: 1 seeder against a target of 5; 2 leechers waiting' },
+    });
     const status = aStatus({ mirror: aMirrorView({}, { owned: [owned] }) });
     const text = frame(stateWith({ status, detail: owned.infoHash }), 80, 24).join('\n');
     expect(text).toContain('seismic');
@@ -71,10 +97,34 @@ describe('Dashboard at 80x24', () => {
 
   it('the feeds and decisions views', () => {
     const status = aStatus({
-      feeds: [{ feedId: 'at-main', lastFetchAtMs: T0_MS - 120_000, lastOkAtMs: T0_MS - 300_000, items: 42, notModified: false, failures: 2, lastError: { code: 'FEED_FETCH', message: 'HTTP 503', retryable: true }, droppedItems: 1 }],
-      decisions: [{ atMs: T0_MS, kind: 'add', infoHash: hashN(1), name: 'birds', sizeBytes: 1, reason: { code: 'NEEDED', text: '0 seeders against a target of 5' }, dryRun: false, error: null }],
+      feeds: [
+        {
+          feedId: 'at-main',
+          lastFetchAtMs: T0_MS - 120_000,
+          lastOkAtMs: T0_MS - 300_000,
+          items: 42,
+          notModified: false,
+          failures: 2,
+          lastError: { code: 'FEED_FETCH', message: 'HTTP 503', retryable: true },
+          droppedItems: 1,
+        },
+      ],
+      decisions: [
+        {
+          atMs: T0_MS,
+          kind: 'add',
+          infoHash: hashN(1),
+          name: 'birds',
+          sizeBytes: 1,
+          reason: { code: 'NEEDED', text: '0 seeders against a target of 5' },
+          dryRun: false,
+          error: null,
+        },
+      ],
     });
-    expect(frame(stateWith({ status, view: 'feeds' })).join('\n')).toContain('at-main: 42 items, fetched 2m00s ago, 2 failed: HTTP 503, 1 items dropped');
+    expect(frame(stateWith({ status, view: 'feeds' })).join('\n')).toContain(
+      'at-main: 42 items, fetched 2m00s ago, 2 failed: HTTP 503, 1 items dropped',
+    );
     expect(frame(stateWith({ status, view: 'decisions' })).join('\n')).toContain('12:00:00 add     birds: 0 seeders against a target of 5');
   });
 });
@@ -98,17 +148,47 @@ describe('Dashboard in small and large terminals', () => {
   it('shows the score factors in the detail view and the countries column, bandwidth caps in the resources', () => {
     const factors = {
       leechers: 1.25,
-      geo: { factor: 1.6, concentration: 0.8, continentGap: 0.5, countries: 2, continents: 1, knownPeers: 10, unknownPeers: 1, topCountry: 'DE', topShare: 0.9, newRegion: 'continent' as const, peersAre: 'seeders' as const, source: 'daemon' as const, observedAtMs: T0_MS },
+      geo: {
+        factor: 1.6,
+        concentration: 0.8,
+        continentGap: 0.5,
+        countries: 2,
+        continents: 1,
+        knownPeers: 10,
+        unknownPeers: 1,
+        topCountry: 'DE',
+        topShare: 0.9,
+        newRegion: 'continent' as const,
+        peersAre: 'seeders' as const,
+        source: 'daemon' as const,
+        observedAtMs: T0_MS,
+      },
       slow: null,
       herd: null,
     };
     const owned = anOwnedView(5, { name: 'geo-heavy', factors });
     const status = aStatus({
       mirror: aMirrorView({}, { owned: [owned] }),
-      bandwidth: { atMs: T0_MS, scope: 'owned', owned: 1, changed: 0, uploadBytesPerSec: 1_000_000, downloadBytesPerSec: null, uploadState: 'throttled', downloadState: 'open', window: null, periodUploadedBytes: 2e9, periodDownloadedBytes: 0 },
+      bandwidth: {
+        atMs: T0_MS,
+        scope: 'owned',
+        owned: 1,
+        changed: 0,
+        uploadBytesPerSec: 1_000_000,
+        downloadBytesPerSec: null,
+        uploadState: 'throttled',
+        downloadState: 'open',
+        window: null,
+        periodUploadedBytes: 2e9,
+        periodDownloadedBytes: 0,
+      },
     });
-    const detail = frame(stateWith({ status, detail: owned.infoHash }), 80, 24).join(' ').replace(/\s+/g, ' '); // lines wrap at 80
-    expect(detail).toContain('x1.6 geography: 10 peers in 2 countries on 1 continents, top DE 90%, 1 unresolved; we would bring a new continent');
+    const detail = frame(stateWith({ status, detail: owned.infoHash }), 80, 24)
+      .join(' ')
+      .replace(/\s+/g, ' '); // lines wrap at 80
+    expect(detail).toContain(
+      'x1.6 geography: 10 peers in 2 countries on 1 continents, top DE 90%, 1 unresolved; we would bring a new continent',
+    );
     expect(detail).toContain('x1.25 leecher demand');
     const wide = frame(stateWith({ status }), 120, 30).join('\n');
     expect(wide).toMatch(/geo-heavy.* DE\+1/);

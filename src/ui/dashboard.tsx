@@ -12,7 +12,10 @@ import { Dashboard } from './components/app.js';
 import { initialDashboard, interpretKey, reduceDashboard, type DashboardAction, type DashboardState } from './state.js';
 
 /** The one subscription: agent events and link changes in, commands out. */
-export function useAgentDashboard(socketPath: string, options: { retryMs?: number; clockMs?: number } = {}): {
+export function useAgentDashboard(
+  socketPath: string,
+  options: { retryMs?: number; clockMs?: number } = {},
+): {
   state: DashboardState;
   /** The state with every action dispatched so far, even before React re-renders. */
   latest: () => DashboardState;
@@ -52,23 +55,30 @@ export function useAgentDashboard(socketPath: string, options: { retryMs?: numbe
       attachment.current = null;
     };
   }, [socketPath, options.retryMs, options.clockMs, dispatch]);
-  const send = useCallback((command: ControlCommand, describe: string) => {
-    const a = attachment.current;
-    if (a === null) return;
-    a.command(command).then(
-      (message) => dispatch({ type: 'message', text: message, isError: false, atMs: Date.now() }),
-      (error: unknown) => dispatch({ type: 'message', text: `${describe} failed: ${describeError(error)}`, isError: true, atMs: Date.now() }),
-    );
-  }, [dispatch]);
+  const send = useCallback(
+    (command: ControlCommand, describe: string) => {
+      const a = attachment.current;
+      if (a === null) return;
+      a.command(command).then(
+        (message) => dispatch({ type: 'message', text: message, isError: false, atMs: Date.now() }),
+        (error: unknown) =>
+          dispatch({ type: 'message', text: `${describe} failed: ${describeError(error)}`, isError: true, atMs: Date.now() }),
+      );
+    },
+    [dispatch],
+  );
   return { state, latest, dispatch, send };
+}
+
+function terminalSizeOf(stdout: NodeJS.WriteStream): { columns: number; rows: number } {
+  return { columns: stdout.columns || 80, rows: stdout.rows || 24 };
 }
 
 function useTerminalSize(): { columns: number; rows: number } {
   const { stdout } = useStdout();
-  const read = (): { columns: number; rows: number } => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
-  const [size, setSize] = useState(read);
+  const [size, setSize] = useState(() => terminalSizeOf(stdout));
   useEffect(() => {
-    const onResize = (): void => setSize(read());
+    const onResize = (): void => setSize(terminalSizeOf(stdout));
     stdout.on('resize', onResize);
     return () => void stdout.off('resize', onResize);
   }, [stdout]);
@@ -116,9 +126,14 @@ export async function runDashboard(options: RunDashboardOptions): Promise<void> 
   const stdin = options.stdin ?? process.stdin;
   stdout.write('\x1b[?1049h\x1b[H'); // the alternate screen: the terminal is restored on exit
   let quit: () => void = () => undefined;
-  const quitting = new Promise<void>((resolve) => { quit = resolve; });
+  const quitting = new Promise<void>((resolve) => {
+    quit = resolve;
+  });
   const instance = render(<ConnectedDashboard socketPath={options.socketPath} onQuit={() => quit()} />, {
-    stdin, stdout, exitOnCtrlC: false, patchConsole: true,
+    stdin,
+    stdout,
+    exitOnCtrlC: false,
+    patchConsole: true,
   });
   try {
     await Promise.race([quitting, instance.waitUntilExit()]);

@@ -11,16 +11,22 @@ export function describeFactors(f: ScoreFactors | null, nowMs: number): string[]
   if (f.geo !== null) {
     const g = f.geo;
     const region = g.newRegion === null ? '' : `; we would bring a new ${g.newRegion}`;
-    lines.push(`x${scoreText(g.factor)} geography: ${g.knownPeers} peers in ${g.countries} countries on ${g.continents} continents, ` +
-      `top ${g.topCountry || '?'} ${Math.round(g.topShare * 100)}%${g.unknownPeers > 0 ? `, ${g.unknownPeers} unresolved` : ''}${region}`);
+    lines.push(
+      `x${scoreText(g.factor)} geography: ${g.knownPeers} peers in ${g.countries} countries on ${g.continents} continents, ` +
+        `top ${g.topCountry || '?'} ${Math.round(g.topShare * 100)}%${g.unknownPeers > 0 ? `, ${g.unknownPeers} unresolved` : ''}${region}`,
+    );
   } else {
     lines.push('geography: peers not observed');
   }
   if (f.slow !== null) {
-    lines.push(`x${scoreText(f.slow.factor)} slow downloads: ${rateText(f.slow.rateBytesPerSec)} (slowness ${scoreText(f.slow.slowness)}, observed ${durationText(nowMs - f.slow.observation.observedAtMs)} ago)`);
+    lines.push(
+      `x${scoreText(f.slow.factor)} slow downloads: ${rateText(f.slow.rateBytesPerSec)} (slowness ${scoreText(f.slow.slowness)}, observed ${durationText(nowMs - f.slow.observation.observedAtMs)} ago)`,
+    );
   }
   if (f.herd !== null) {
-    lines.push(`x${scoreText(f.herd.factor)} herd: ${f.herd.deficit} seeders short, ${f.herd.designated ? 'this node is one expected to take it' : 'left to other nodes first'}`);
+    lines.push(
+      `x${scoreText(f.herd.factor)} herd: ${f.herd.deficit} seeders short, ${f.herd.designated ? 'this node is one expected to take it' : 'left to other nodes first'}`,
+    );
   }
   return lines;
 }

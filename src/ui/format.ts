@@ -34,11 +34,11 @@ export function scoreText(score: number): string {
 }
 
 /** Cuts or pads to exactly `width` characters (an ellipsis marks a cut). */
-export function fit(text: string, width: number): string {
+export function fitLeft(text: string, width: number): string {
   if (width <= 0) return '';
   if (text.length <= width) return text.padEnd(width);
   if (width === 1) return '…';
-  return text.slice(0, width - 1) + '…';
+  return `${text.slice(0, width - 1)}…`;
 }
 
 export function fitRight(text: string, width: number): string {

@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { T0_MS, aCandidateView, aMirrorView, aStatus, anOwnedView, hashN } from '../control/testing.js';
-import { initialDashboard, interpretKey, reduceDashboard, selectRows, selectedTorrent, type DashboardAction, type DashboardState } from './state.js';
+import {
+  initialDashboard,
+  interpretKey,
+  reduceDashboard,
+  selectRows,
+  selectedTorrent,
+  type DashboardAction,
+  type DashboardState,
+} from './state.js';
 
-const connected = (overrides: Partial<DashboardState> = {}): DashboardState =>
-  ({ ...reduceDashboard(initialDashboard(T0_MS), { type: 'link', link: { kind: 'connected', status: aStatus() } }), ...overrides });
+const connected = (overrides: Partial<DashboardState> = {}): DashboardState => ({
+  ...reduceDashboard(initialDashboard(T0_MS), { type: 'link', link: { kind: 'connected', status: aStatus() } }),
+  ...overrides,
+});
 const run = (s: DashboardState, ...actions: DashboardAction[]): DashboardState => actions.reduce(reduceDashboard, s);
 const key = (s: DashboardState, input: string, k = {}) => interpretKey(s, input, k);
 
@@ -62,7 +72,10 @@ describe('dashboard state', () => {
 
   it('y confirms a held eviction, and only while one is held', () => {
     expect(key(connected(), 'y')).toEqual({ kind: 'none' });
-    const held = run(connected(), { type: 'agent-event', event: { type: 'eviction-held', atMs: T0_MS, removes: 4, removeBytes: 4e9, ownedBytes: 5e9, fraction: 0.8, maxEvictFraction: 0.25 } });
+    const held = run(connected(), {
+      type: 'agent-event',
+      event: { type: 'eviction-held', atMs: T0_MS, removes: 4, removeBytes: 4e9, ownedBytes: 5e9, fraction: 0.8, maxEvictFraction: 0.25 },
+    });
     expect(key(held, 'y')).toMatchObject({ kind: 'command', command: { kind: 'confirm-eviction' } });
   });
 
@@ -86,7 +99,18 @@ describe('dashboard state', () => {
   });
 
   it('the filter narrows rows by name while typing; Esc clears it', () => {
-    const status = aStatus({ mirror: aMirrorView({}, { owned: [anOwnedView(1, { name: 'ocean temps' }), anOwnedView(2, { name: 'bird songs' }), anOwnedView(3, { name: 'Ocean salinity' })] }) });
+    const status = aStatus({
+      mirror: aMirrorView(
+        {},
+        {
+          owned: [
+            anOwnedView(1, { name: 'ocean temps' }),
+            anOwnedView(2, { name: 'bird songs' }),
+            anOwnedView(3, { name: 'Ocean salinity' }),
+          ],
+        },
+      ),
+    });
     let s = connected({ status });
     for (const input of ['/', 'o', 'c', 'e']) {
       const outcome = key(s, input);
@@ -95,7 +119,11 @@ describe('dashboard state', () => {
     }
     expect(s.isEditingFilter).toBe(true);
     expect(key(s, 'q')).toMatchObject({ kind: 'intent', intent: { kind: 'filter-input', text: 'q' } }); // typing, not quitting
-    expect(selectRows(s).rows.map((r) => (r as { name: string }).name).sort()).toEqual(['Ocean salinity', 'ocean temps']);
+    expect(
+      selectRows(s)
+        .rows.map((r) => (r as { name: string }).name)
+        .sort(),
+    ).toEqual(['Ocean salinity', 'ocean temps']);
     s = run(s, { type: 'intent', intent: { kind: 'filter-commit' } });
     expect(key(s, '', { escape: true })).toMatchObject({ kind: 'intent', intent: { kind: 'filter-cancel' } });
     s = run(s, { type: 'intent', intent: { kind: 'filter-cancel' } });
@@ -103,7 +131,11 @@ describe('dashboard state', () => {
   });
 
   it('sorts owned torrents by the chosen column', () => {
-    const owned = [anOwnedView(1, { name: 'b', sizeBytes: 5, score: 1 }), anOwnedView(2, { name: 'a', sizeBytes: 9, score: 3 }), anOwnedView(3, { name: 'c', sizeBytes: 7, score: 2 })];
+    const owned = [
+      anOwnedView(1, { name: 'b', sizeBytes: 5, score: 1 }),
+      anOwnedView(2, { name: 'a', sizeBytes: 9, score: 3 }),
+      anOwnedView(3, { name: 'c', sizeBytes: 7, score: 2 }),
+    ];
     const s = connected({ status: aStatus({ mirror: aMirrorView({}, { owned }) }) });
     const names = (st: DashboardState): string[] => selectRows(st).rows.map((r) => (r as { name: string }).name);
     expect(names(s)).toEqual(['a', 'c', 'b']);
@@ -116,7 +148,19 @@ describe('dashboard state', () => {
   it('decisions are shown newest first', () => {
     let s = connected({ view: 'decisions' });
     for (let i = 0; i < 3; i++) {
-      s = run(s, { type: 'agent-event', event: { type: 'action', atMs: T0_MS + i, kind: 'add', infoHash: hashN(i), name: `t${i}`, sizeBytes: 1, reason: { code: 'NEEDED', text: 'x' }, dryRun: false } });
+      s = run(s, {
+        type: 'agent-event',
+        event: {
+          type: 'action',
+          atMs: T0_MS + i,
+          kind: 'add',
+          infoHash: hashN(i),
+          name: `t${i}`,
+          sizeBytes: 1,
+          reason: { code: 'NEEDED', text: 'x' },
+          dryRun: false,
+        },
+      });
     }
     expect(selectRows(s).rows.map((r) => (r as { name: string }).name)).toEqual(['t2', 't1', 't0']);
   });

@@ -16,10 +16,7 @@ export type ViewName = (typeof VIEWS)[number];
 export const SORTS = ['score', 'name', 'size', 'progress', 'seeders', 'upload', 'ratio'] as const;
 export type SortKey = (typeof SORTS)[number];
 
-export type LinkState =
-  | { kind: 'connecting' }
-  | { kind: 'connected' }
-  | { kind: 'lost'; reason: string; retryInMs: number };
+export type LinkState = { kind: 'connecting' } | { kind: 'connected' } | { kind: 'lost'; reason: string; retryInMs: number };
 
 export interface DashboardState {
   link: LinkState;
@@ -64,8 +61,17 @@ export type DashboardAction =
 
 export function initialDashboard(nowMs: number): DashboardState {
   return {
-    link: { kind: 'connecting' }, status: null, view: 'mirror', cursor: { mirror: 0, candidates: 0, decisions: 0, feeds: 0 },
-    filter: '', isEditingFilter: false, sort: 'score', detail: null, pendingBan: null, message: null, nowMs,
+    link: { kind: 'connecting' },
+    status: null,
+    view: 'mirror',
+    cursor: { mirror: 0, candidates: 0, decisions: 0, feeds: 0 },
+    filter: '',
+    isEditingFilter: false,
+    sort: 'score',
+    detail: null,
+    pendingBan: null,
+    message: null,
+    nowMs,
   };
 }
 
@@ -122,16 +128,35 @@ function applyIntent(s: DashboardState, intent: Intent): DashboardState {
     case 'disarm':
       return s;
     case 'ban-arm':
-      return { ...s, pendingBan: intent.infoHash, message: { text: `press b again to ban "${intent.name}" (our copy is deleted); any other key cancels`, isError: false, atMs: s.nowMs } };
+      return {
+        ...s,
+        pendingBan: intent.infoHash,
+        message: {
+          text: `press b again to ban "${intent.name}" (our copy is deleted); any other key cancels`,
+          isError: false,
+          atMs: s.nowMs,
+        },
+      };
   }
 }
 
 /** Subset of Ink's Key, so this module needs no terminal. */
 export interface KeyPress {
-  upArrow?: boolean; downArrow?: boolean; leftArrow?: boolean; rightArrow?: boolean;
-  pageUp?: boolean; pageDown?: boolean; home?: boolean; end?: boolean;
-  return?: boolean; escape?: boolean; tab?: boolean; shift?: boolean; ctrl?: boolean;
-  backspace?: boolean; delete?: boolean;
+  upArrow?: boolean;
+  downArrow?: boolean;
+  leftArrow?: boolean;
+  rightArrow?: boolean;
+  pageUp?: boolean;
+  pageDown?: boolean;
+  home?: boolean;
+  end?: boolean;
+  return?: boolean;
+  escape?: boolean;
+  tab?: boolean;
+  shift?: boolean;
+  ctrl?: boolean;
+  backspace?: boolean;
+  delete?: boolean;
 }
 
 export type KeyOutcome =
@@ -148,6 +173,7 @@ export function interpretKey(s: DashboardState, input: string, key: KeyPress, pa
     if (key.escape) return intent({ kind: 'filter-cancel' });
     if (key.backspace || key.delete) return intent({ kind: 'filter-backspace' });
     // Control characters (a pasted newline, keys that arrived in one chunk) never enter the filter.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
     const text = input.replace(/[\u0000-\u001f\u007f]/g, '');
     if (text !== '' && !key.ctrl) return intent({ kind: 'filter-input', text });
     return { kind: 'none' };
@@ -174,14 +200,20 @@ export function interpretKey(s: DashboardState, input: string, key: KeyPress, pa
   }
   if (input === 't') return { kind: 'command', command: { kind: 'tick-now' }, describe: 'tick now' };
   // Offered in the header while the donated limits hold an eviction back.
-  if (input === 'y' && s.status?.notices.at(-1)?.kind === 'eviction-held') return { kind: 'command', command: { kind: 'confirm-eviction' }, describe: 'confirm eviction' };
+  if (input === 'y' && s.status?.notices.at(-1)?.kind === 'eviction-held')
+    return { kind: 'command', command: { kind: 'confirm-eviction' }, describe: 'confirm eviction' };
   const target = selectedTorrent(s);
   if (input === 'p' && target !== null) {
     const pinned = s.status?.pins.includes(target.infoHash) ?? false;
-    return { kind: 'command', command: { kind: pinned ? 'unpin' : 'pin', infoHash: target.infoHash }, describe: `${pinned ? 'unpin' : 'pin'} ${target.name}` };
+    return {
+      kind: 'command',
+      command: { kind: pinned ? 'unpin' : 'pin', infoHash: target.infoHash },
+      describe: `${pinned ? 'unpin' : 'pin'} ${target.name}`,
+    };
   }
   if (input === 'b' && target !== null) {
-    if (s.pendingBan === target.infoHash) return { kind: 'command', command: { kind: 'ban', infoHash: target.infoHash }, describe: `ban ${target.name}` };
+    if (s.pendingBan === target.infoHash)
+      return { kind: 'command', command: { kind: 'ban', infoHash: target.infoHash }, describe: `ban ${target.name}` };
     return intent({ kind: 'ban-arm', infoHash: target.infoHash, name: target.name });
   }
   return { kind: 'none' };
@@ -198,9 +230,16 @@ export type Rows =
 let cache: { key: unknown[]; rows: Rows } | null = null;
 
 export function selectRows(s: DashboardState): Rows {
-  const source = s.view === 'mirror' ? s.status?.mirror?.owned : s.view === 'candidates' ? s.status?.mirror?.candidates : s.view === 'decisions' ? s.status?.decisions : s.status?.feeds;
+  const source =
+    s.view === 'mirror'
+      ? s.status?.mirror?.owned
+      : s.view === 'candidates'
+        ? s.status?.mirror?.candidates
+        : s.view === 'decisions'
+          ? s.status?.decisions
+          : s.status?.feeds;
   const key = [s.view, source, s.filter, s.sort];
-  if (cache !== null && cache.key.every((k, i) => k === key[i])) return cache.rows;
+  if (cache?.key.every((k, i) => k === key[i])) return cache.rows;
   const rows = computeRows(s);
   cache = { key, rows };
   return rows;
@@ -226,7 +265,13 @@ function filtered<T extends { name: string }>(rows: readonly T[], needle: string
   return needle === '' ? rows : rows.filter((r) => match(r.name));
 }
 
-type Sortable = Pick<OwnedTorrentView, 'name' | 'score'> & { sizeBytes: number | null; seeders: number | null; percentDone?: number; uploadRateBytesPerSec?: number; ratio?: number | null };
+type Sortable = Pick<OwnedTorrentView, 'name' | 'score'> & {
+  sizeBytes: number | null;
+  seeders: number | null;
+  percentDone?: number;
+  uploadRateBytesPerSec?: number;
+  ratio?: number | null;
+};
 
 /**
  * Sorted copy (or the input itself when it is already in order and unfiltered: the planner
@@ -245,13 +290,20 @@ function isSortedByScore(rows: readonly Sortable[]): boolean {
 function sortCopy<T extends Sortable>(rows: T[], sort: SortKey): T[] {
   const by = (f: (r: T) => number): T[] => rows.sort((a, b) => f(b) - f(a) || (a.name < b.name ? -1 : 1));
   switch (sort) {
-    case 'score': return by((r) => r.score);
-    case 'name': return rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    case 'size': return by((r) => r.sizeBytes ?? -1);
-    case 'progress': return by((r) => r.percentDone ?? -1);
-    case 'seeders': return rows.sort((a, b) => (a.seeders ?? Infinity) - (b.seeders ?? Infinity) || (a.name < b.name ? -1 : 1));
-    case 'upload': return by((r) => r.uploadRateBytesPerSec ?? -1);
-    case 'ratio': return by((r) => r.ratio ?? -1);
+    case 'score':
+      return by((r) => r.score);
+    case 'name':
+      return rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    case 'size':
+      return by((r) => r.sizeBytes ?? -1);
+    case 'progress':
+      return by((r) => r.percentDone ?? -1);
+    case 'seeders':
+      return rows.sort((a, b) => (a.seeders ?? Infinity) - (b.seeders ?? Infinity) || (a.name < b.name ? -1 : 1));
+    case 'upload':
+      return by((r) => r.uploadRateBytesPerSec ?? -1);
+    case 'ratio':
+      return by((r) => r.ratio ?? -1);
   }
 }
 
@@ -276,7 +328,10 @@ export function selectedTorrent(s: DashboardState): { infoHash: InfoHash; name: 
   return { infoHash: r.infoHash, name: r.name };
 }
 
-export function findTorrent(s: DashboardState, hash: InfoHash): { kind: 'owned'; row: OwnedTorrentView } | { kind: 'candidate'; row: CandidateView } | null {
+export function findTorrent(
+  s: DashboardState,
+  hash: InfoHash,
+): { kind: 'owned'; row: OwnedTorrentView } | { kind: 'candidate'; row: CandidateView } | null {
   const owned = s.status?.mirror?.owned.find((o) => o.infoHash === hash);
   if (owned !== undefined) return { kind: 'owned', row: owned };
   const candidate = s.status?.mirror?.candidates.find((c) => c.infoHash === hash);

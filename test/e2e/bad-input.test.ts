@@ -22,14 +22,20 @@ const execFileAsync = promisify(execFile);
 const PASSWORD = 'bad-input-secret-71';
 const SIZE = 50_000;
 
-interface Item { name: string; hash: string; metainfo: Uint8Array }
+interface Item {
+  name: string;
+  hash: string;
+  metainfo: Uint8Array;
+}
 function item(name: string): Item {
   const spec = { name, length: SIZE, announce: 'http://127.0.0.1:1/announce' };
   return { name, hash: expectedInfoHash(spec), metainfo: aTorrentFile(spec) };
 }
 function csv(items: readonly Item[]): string {
-  return ['TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED',
-    ...items.map((t, i) => `Dataset,${t.name},${t.hash},${SIZE},${i % 3},1,3,1700000000,1700000000`)].join('\n') + '\n';
+  return `${[
+    'TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED',
+    ...items.map((t, i) => `Dataset,${t.name},${t.hash},${SIZE},${i % 3},1,3,1700000000,1700000000`),
+  ].join('\n')}\n`;
 }
 
 async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -55,14 +61,20 @@ describe('bad input gets a clear error and the run goes on or stops as expected'
 
   async function startDaemon(): Promise<DaemonProcess> {
     return startDaemonProcess({
-      configDir: join(work.dir, 'daemon'), downloadDir: join(work.dir, 'daemon-downloads'),
-      bindAddress: '127.0.0.1', rpcPort: daemonPort, peerPort: await findFreePort(),
-      username: 'volunteer', password: PASSWORD,
+      configDir: join(work.dir, 'daemon'),
+      downloadDir: join(work.dir, 'daemon-downloads'),
+      bindAddress: '127.0.0.1',
+      rpcPort: daemonPort,
+      peerPort: await findFreePort(),
+      username: 'volunteer',
+      password: PASSWORD,
     });
   }
   async function writePolicy(name: string, overrides: { feedPath?: string; passwordEnv?: string; extra?: string } = {}): Promise<string> {
     const path = join(work.dir, name);
-    await writeFile(path, `version: 1
+    await writeFile(
+      path,
+      `version: 1
 node:
   stateDir: ${join(work.dir, `state-${name}`)}
 daemon:
@@ -81,7 +93,8 @@ scoring:
   minSeedTime: 0s
 scrape:
   enabled: false
-${overrides.extra ?? ''}`);
+${overrides.extra ?? ''}`,
+    );
     return path;
   }
 
@@ -93,7 +106,7 @@ ${overrides.extra ?? ''}`);
     for (const t of good) server.setTorrent(t.hash, t.metainfo);
     server.setTorrent(impostor.hash, item('somebody-else').metainfo);
     // A bencode bomb: nesting far deeper than any real .torrent.
-    server.setTorrent(bomb.hash, new TextEncoder().encode('d4:info' + 'l'.repeat(100_000) + 'e'.repeat(100_000) + 'e'));
+    server.setTorrent(bomb.hash, new TextEncoder().encode(`d4:info${'l'.repeat(100_000)}${'e'.repeat(100_000)}e`));
     server.setRoute('/main.csv', { body: csv(good), contentType: 'text/csv' });
     for (const t of fresh) server.setTorrent(t.hash, t.metainfo);
     server.setRoute('/killed.csv', { body: csv(fresh), contentType: 'text/csv' });
@@ -108,7 +121,10 @@ ${overrides.extra ?? ''}`);
 
   it('a policy typo stops with file, line, key and what is expected', async () => {
     const path = await writePolicy('typo.yaml', { extra: 'limits:\n  maxAddsPerTik: 3\n' });
-    for (const args of [['policy', 'check', path], ['run', '--once', '--policy', path]]) {
+    for (const args of [
+      ['policy', 'check', path],
+      ['run', '--once', '--policy', path],
+    ]) {
       const { code, stderr } = await runCli(args, env);
       expect(code).toBe(2);
       expect(stderr).toMatch(/typo\.yaml:2\d limits\.maxAddsPerTik: unknown key \(did you mean "maxAddsPerTick"\?\)/);
@@ -128,7 +144,10 @@ ${overrides.extra ?? ''}`);
   it('a .torrent whose info-hash differs from the feed, and a bencode bomb, are refused; the rest is added', async () => {
     const path = await writePolicy('hostile.yaml', { feedPath: '/hostile.csv' });
     const { code, stdout } = await runCli(['run', '--once', '--policy', path, '--log-format', 'json'], env);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const failures = lines.filter((l) => l['event'] === 'action-failed');
     expect(failures.map((l) => l['code']).sort()).toEqual(['TORRENT_HASH_MISMATCH', 'TORRENT_INVALID']);
     expect(failures.find((l) => l['code'] === 'TORRENT_HASH_MISMATCH')?.['msg']).toContain(impostor.hash);
@@ -140,12 +159,22 @@ ${overrides.extra ?? ''}`);
   it('a feed that breaks keeps its last good items: nothing is removed', async () => {
     const path = await writePolicy('breaking.yaml', { feedPath: '/breaking.xml' });
     const rss = (body: string) => `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>${body}</channel></rss>`;
-    server.setRoute('/breaking.xml', { contentType: 'application/rss+xml', body: rss(good.slice(2).map((t) => `<item><title>${t.name}</title><infohash>${t.hash}</infohash><size>${SIZE}</size></item>`).join('')) });
+    server.setRoute('/breaking.xml', {
+      contentType: 'application/rss+xml',
+      body: rss(
+        good
+          .slice(2)
+          .map((t) => `<item><title>${t.name}</title><infohash>${t.hash}</infohash><size>${SIZE}</size></item>`)
+          .join(''),
+      ),
+    });
     const runtime = await buildRuntime({ policyPath: path, env });
     let offset = 0;
     runtime.deps.clock = () => Date.now() + offset;
     const failures: string[] = [];
-    runtime.bus.subscribe((e) => { if (e.type === 'feed-failed') failures.push(e.error.code); });
+    runtime.bus.subscribe((e) => {
+      if (e.type === 'feed-failed') failures.push(e.error.code);
+    });
     const first = await runTick(runtime.deps, runtime.config, { dryRun: false, tick: 1 });
     expect(first.actions.filter((a) => a.kind === 'add').length).toBe(2);
     server.setRoute('/breaking.xml', { contentType: 'application/rss+xml', body: '<rss version="2.0"><channel><item><title>cut off' });
@@ -175,20 +204,36 @@ ${overrides.extra ?? ''}`);
       },
     };
     runtime.deps.daemon = killing;
-    const error = await runTick(runtime.deps, runtime.config, { dryRun: false, tick: 1 }).then(() => null, (e: unknown) => e);
+    const error = await runTick(runtime.deps, runtime.config, { dryRun: false, tick: 1 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(SmartnodeError);
     expect((error as SmartnodeError).code).toBe('DAEMON_UNREACHABLE');
     expect((error as SmartnodeError).retryable).toBe(true);
 
     daemon = await startDaemon();
     runtime.deps.daemon = real;
-    const result = await eventually('the agent to converge after the restart', async () => {
-      const r = await runTick(runtime.deps, runtime.config, { dryRun: false, tick: 2 });
-      return r.actions.length === 0 ? r : undefined;
-    }, 30_000, 200);
-    const ours = result.torrents.filter((t) => t.downloadDir.startsWith(runtime.config.downloadDir)).map((t) => t.infoHash).sort();
+    const result = await eventually(
+      'the agent to converge after the restart',
+      async () => {
+        const r = await runTick(runtime.deps, runtime.config, { dryRun: false, tick: 2 });
+        return r.actions.length === 0 ? r : undefined;
+      },
+      30_000,
+      200,
+    );
+    const ours = result.torrents
+      .filter((t) => t.downloadDir.startsWith(runtime.config.downloadDir))
+      .map((t) => t.infoHash)
+      .sort();
     for (const t of result.torrents) if (ours.includes(t.infoHash)) expect(t.labels).toEqual(['smartnode']);
     expect(ours).toEqual(fresh.map((t) => t.hash).sort());
-    expect(runtime.deps.state.owned().map((r) => `${r.infoHash}:${r.phase}`).sort()).toEqual(ours.map((h) => `${h}:owned`));
+    expect(
+      runtime.deps.state
+        .owned()
+        .map((r) => `${r.infoHash}:${r.phase}`)
+        .sort(),
+    ).toEqual(ours.map((h) => `${h}:owned`));
   }, 60_000);
 });

@@ -22,14 +22,24 @@ const PASSWORD = 'e2e-share-secret-51c';
 const ENV = { ...process.env, SMARTNODE_E2E_PASSWORD: PASSWORD };
 const NAMES = ['leeched', 'idle-a', 'idle-b'];
 
-interface Row { hashString: string; percentDone: number; downloadedEver: number; peersConnected: number }
+interface Row {
+  hashString: string;
+  percentDone: number;
+  downloadedEver: number;
+  peersConnected: number;
+}
 
 async function list(target: RpcTarget): Promise<Row[]> {
   const answer = await rpcCall(target, 'torrent-get', { fields: ['hashString', 'percentDone', 'downloadedEver', 'peersConnected'] });
   return answer['torrents'] as Row[];
 }
 
-export function describeBandwidthShare(options: { line: DaemonLine; networkSlot: number; name: string; path: 'group' | 'per-torrent' }): void {
+export function describeBandwidthShare(options: {
+  line: DaemonLine;
+  networkSlot: number;
+  name: string;
+  path: 'group' | 'per-torrent';
+}): void {
   describe(`a 1 MB/s cap over three owned torrents, one with a leecher (${options.name}: ${options.path} limits)`, () => {
     let world: MirrorWorld;
     let work: { dir: string; cleanup: () => Promise<void> };
@@ -64,10 +74,14 @@ export function describeBandwidthShare(options: { line: DaemonLine; networkSlot:
       const result = await agent.tick();
       expect(result.actions.map((a) => `${a.kind} ${a.name}`).sort()).toEqual(NAMES.map((n) => `add ${n}`).sort());
       const hashes = NAMES.map((n) => world.dataset(n).infoHash);
-      await eventually('the three mirrors to complete', async () => {
-        const rows = await list(world.volunteer);
-        return hashes.every((h) => rows.find((t) => t.hashString === h)?.percentDone === 1);
-      }, 120_000);
+      await eventually(
+        'the three mirrors to complete',
+        async () => {
+          const rows = await list(world.volunteer);
+          return hashes.every((h) => rows.find((t) => t.hashString === h)?.percentDone === 1);
+        },
+        120_000,
+      );
       // The last tick before the leecher comes: it sets the limits that must hold until the next.
       await agent.tick();
       const fields = options.path === 'group' ? ['hashString', 'group', 'uploadLimited'] : ['hashString', 'uploadLimit', 'uploadLimited'];
@@ -84,7 +98,9 @@ export function describeBandwidthShare(options: { line: DaemonLine; networkSlot:
       }
     }, 200_000);
 
-    it(options.path === 'group' ? 'the one leecher gets at least 90 % of the cap' : 'the one leecher gets its torrent\'s per-torrent share of the cap', async () => {
+    it(options.path === 'group'
+      ? 'the one leecher gets at least 90 % of the cap'
+      : "the one leecher gets its torrent's per-torrent share of the cap", async () => {
       const [source, leecher] = world.swarm.seeders;
       if (source === undefined || leecher === undefined) throw new Error('the world has two seeders');
       const leeched = world.dataset('leeched');
@@ -93,7 +109,10 @@ export function describeBandwidthShare(options: { line: DaemonLine; networkSlot:
       await rpcCall(source, 'torrent-stop', { ids: [leeched.infoHash] });
       const leechDir = join(work.dir, 'swarm', 'leech');
       await mkdir(leechDir, { recursive: true });
-      await rpcCall(leecher, 'torrent-add', { metainfo: Buffer.from(leeched.torrent.metainfo).toString('base64'), 'download-dir': leechDir });
+      await rpcCall(leecher, 'torrent-add', {
+        metainfo: Buffer.from(leeched.torrent.metainfo).toString('base64'),
+        'download-dir': leechDir,
+      });
       await rpcCall(leecher, 'torrent-reannounce', { ids: [leeched.infoHash] });
       let reannouncedAt = Date.now();
       const samples: { atMs: number; bytes: number }[] = [];
@@ -102,19 +121,32 @@ export function describeBandwidthShare(options: { line: DaemonLine; networkSlot:
         samples.push({ atMs: Date.now(), bytes });
         return bytes;
       };
-      await eventually('the leeched torrent to start flowing', async () => {
-        const bytes = await sample();
-        if (bytes === 0 && Date.now() - reannouncedAt > 6000) {
-          await rpcCall(leecher, 'torrent-reannounce', { ids: [leeched.infoHash] });
-          reannouncedAt = Date.now();
-        }
-        // The per-torrent path may have left this torrent a trickle (1 kB/s when it was idle at
-        // the tick): wait for a few seconds' worth of its own limit, not for a megabyte.
-        return bytes > (options.path === 'group' ? 1 * MB : Math.min(1 * MB, 3 * leechedLimit));
-      }, 90_000, 200).catch(async (error: unknown) => {
-        const them = await rpcCall(leecher, 'torrent-get', { ids: [leeched.infoHash], fields: ['status', 'peersConnected', 'peers', 'trackerStats', 'error', 'errorString'] });
-        const us = await rpcCall(world.volunteer, 'torrent-get', { ids: [leeched.infoHash], fields: ['status', 'peersConnected', 'trackerStats', 'uploadLimit', 'uploadLimited'] });
-        throw new Error(`${String(error)}\nleecher: ${JSON.stringify(them).slice(0, 2500)}\nvolunteer: ${JSON.stringify(us).slice(0, 2500)}`);
+      await eventually(
+        'the leeched torrent to start flowing',
+        async () => {
+          const bytes = await sample();
+          if (bytes === 0 && Date.now() - reannouncedAt > 6000) {
+            await rpcCall(leecher, 'torrent-reannounce', { ids: [leeched.infoHash] });
+            reannouncedAt = Date.now();
+          }
+          // The per-torrent path may have left this torrent a trickle (1 kB/s when it was idle at
+          // the tick): wait for a few seconds' worth of its own limit, not for a megabyte.
+          return bytes > (options.path === 'group' ? 1 * MB : Math.min(1 * MB, 3 * leechedLimit));
+        },
+        90_000,
+        200,
+      ).catch(async (error: unknown) => {
+        const them = await rpcCall(leecher, 'torrent-get', {
+          ids: [leeched.infoHash],
+          fields: ['status', 'peersConnected', 'peers', 'trackerStats', 'error', 'errorString'],
+        });
+        const us = await rpcCall(world.volunteer, 'torrent-get', {
+          ids: [leeched.infoHash],
+          fields: ['status', 'peersConnected', 'trackerStats', 'uploadLimit', 'uploadLimited'],
+        });
+        throw new Error(
+          `${String(error)}\nleecher: ${JSON.stringify(them).slice(0, 2500)}\nvolunteer: ${JSON.stringify(us).slice(0, 2500)}`,
+        );
       });
       const start = samples[samples.length - 1];
       const until = Date.now() + 10_000;
@@ -125,7 +157,9 @@ export function describeBandwidthShare(options: { line: DaemonLine; networkSlot:
       const end = samples[samples.length - 1];
       if (start === undefined || end === undefined) throw new Error('no samples');
       const rate = (end.bytes - start.bytes) / ((end.atMs - start.atMs) / 1000);
-      console.info(`bandwidth share (${options.name}, ${options.path} limits): the one leecher got ${Math.round(rate)} B/s = ${((100 * rate) / MB).toFixed(1)} % of the 1,000,000 B/s cap${options.path === 'per-torrent' ? ` (its own limit from the last tick: ${leechedLimit} B/s)` : ''}`);
+      console.info(
+        `bandwidth share (${options.name}, ${options.path} limits): the one leecher got ${Math.round(rate)} B/s = ${((100 * rate) / MB).toFixed(1)} % of the 1,000,000 B/s cap${options.path === 'per-torrent' ? ` (its own limit from the last tick: ${leechedLimit} B/s)` : ''}`,
+      );
       expect(rate).toBeLessThan(1.1 * MB);
       if (options.path === 'group') expect(rate).toBeGreaterThanOrEqual(0.9 * MB);
       else {

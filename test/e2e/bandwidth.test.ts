@@ -16,10 +16,19 @@ const MB = 1_000_000;
 const PASSWORD = 'e2e-bandwidth-secret-7d2';
 const ENV = { ...process.env, SMARTNODE_E2E_PASSWORD: PASSWORD };
 
-interface Row { hashString: string; percentDone: number; downloadedEver: number; labels: string[]; uploadLimit: number; uploadLimited: boolean }
+interface Row {
+  hashString: string;
+  percentDone: number;
+  downloadedEver: number;
+  labels: string[];
+  uploadLimit: number;
+  uploadLimited: boolean;
+}
 
 async function list(target: RpcTarget): Promise<Row[]> {
-  const answer = await rpcCall(target, 'torrent-get', { fields: ['hashString', 'percentDone', 'downloadedEver', 'labels', 'uploadLimit', 'uploadLimited'] });
+  const answer = await rpcCall(target, 'torrent-get', {
+    fields: ['hashString', 'percentDone', 'downloadedEver', 'labels', 'uploadLimit', 'uploadLimited'],
+  });
   return answer['torrents'] as Row[];
 }
 
@@ -44,11 +53,18 @@ describe('bandwidth caps apply to owned torrents only, on a real swarm', () => {
     // The owner's torrent, seeded by the volunteer's daemon only.
     const ownerDir = join(work.dir, 'owner');
     const ownerSet = await makeDataset({ dir: ownerDir, name: 'owner-big', files: [{ path: 'b.bin', sizeBytes: 60 * MB }], seed: 5 });
-    const ownerTorrent = await createTorrentFile({ contentPath: ownerSet.contentPath, announceUrl: world.swarm.tracker.announceUrl, outFile: join(work.dir, 'owner.torrent') });
+    const ownerTorrent = await createTorrentFile({
+      contentPath: ownerSet.contentPath,
+      announceUrl: world.swarm.tracker.announceUrl,
+      outFile: join(work.dir, 'owner.torrent'),
+    });
     ownerHash = ownerTorrent.infoHash;
     ownerMetainfo = ownerTorrent.metainfo;
     await rpcCall(world.volunteer, 'torrent-add', { metainfo: Buffer.from(ownerMetainfo).toString('base64'), 'download-dir': ownerDir });
-    await eventually('the owner\'s torrent to verify', async () => (await list(world.volunteer)).find((t) => t.hashString === ownerHash)?.percentDone === 1);
+    await eventually(
+      "the owner's torrent to verify",
+      async () => (await list(world.volunteer)).find((t) => t.hashString === ownerHash)?.percentDone === 1,
+    );
 
     agent = await startCappedMirrorAgent(world, work.dir, ENV);
   }, 240_000);
@@ -58,18 +74,22 @@ describe('bandwidth caps apply to owned torrents only, on a real swarm', () => {
     await work?.cleanup();
   }, 60_000);
 
-  it('mirrors the torrent and caps its upload at 1 MB/s, leaving the owner\'s torrent unlimited', async () => {
+  it("mirrors the torrent and caps its upload at 1 MB/s, leaving the owner's torrent unlimited", async () => {
     const result = await tick();
     expect(result.actions.map((a) => `${a.kind} ${a.name}`)).toEqual(['add mirrored']);
     const mirrored = world.dataset('mirrored').infoHash;
-    await eventually('the mirror to complete', async () => (await list(world.volunteer)).find((t) => t.hashString === mirrored)?.percentDone === 1, 90_000);
+    await eventually(
+      'the mirror to complete',
+      async () => (await list(world.volunteer)).find((t) => t.hashString === mirrored)?.percentDone === 1,
+      90_000,
+    );
     await tick();
     const rows = await list(world.volunteer);
     expect(rows.find((t) => t.hashString === mirrored)).toMatchObject({ uploadLimited: true, uploadLimit: 1000 });
     expect(rows.find((t) => t.hashString === ownerHash)).toMatchObject({ uploadLimited: false });
   }, 150_000);
 
-  it('a leecher gets the owned torrent at 1 MB/s (within 10 %) while the owner\'s torrent runs faster', async () => {
+  it("a leecher gets the owned torrent at 1 MB/s (within 10 %) while the owner's torrent runs faster", async () => {
     const [source, seeder] = world.swarm.seeders;
     if (source === undefined || seeder === undefined) throw new Error('the world has two seeders');
     const mirrored = world.dataset('mirrored');
@@ -95,41 +115,61 @@ describe('bandwidth caps apply to owned torrents only, on a real swarm', () => {
       samples.push({ atMs: Date.now(), owned: o?.downloadedEver ?? 0, owner: n?.downloadedEver ?? 0, ownerDone: n?.percentDone === 1 });
     };
     // Wait for the owned transfer to run, then measure it over 10 s.
-    await eventually('the owned torrent to start flowing', async () => {
-      await sample();
-      if ((samples[samples.length - 1]?.owned ?? 0) === 0 && Date.now() - reannouncedAt > 6000) {
-        await rpcCall(seeder, 'torrent-reannounce', { ids: hashes });
-        reannouncedAt = Date.now();
-      }
-      return (samples[samples.length - 1]?.owned ?? 0) > 2 * MB;
-    }, 90_000, 200).catch(async (error: unknown) => {
-      const peers = await rpcCall(seeder, 'torrent-get', { fields: ['hashString', 'status', 'percentDone', 'peersConnected', 'peers', 'trackerStats', 'error', 'errorString', 'downloadDir'] });
-      const vol = await rpcCall(world.volunteer, 'torrent-get', { fields: ['hashString', 'status', 'peersConnected', 'trackerStats', 'uploadLimit', 'uploadLimited'] });
-      throw new Error(`${String(error)}\nleecher: ${JSON.stringify(peers).slice(0, 3000)}\nvolunteer: ${JSON.stringify(vol).slice(0, 3000)}\nsamples ${JSON.stringify(samples.slice(-3))}`);
+    await eventually(
+      'the owned torrent to start flowing',
+      async () => {
+        await sample();
+        if ((samples[samples.length - 1]?.owned ?? 0) === 0 && Date.now() - reannouncedAt > 6000) {
+          await rpcCall(seeder, 'torrent-reannounce', { ids: hashes });
+          reannouncedAt = Date.now();
+        }
+        return (samples[samples.length - 1]?.owned ?? 0) > 2 * MB;
+      },
+      90_000,
+      200,
+    ).catch(async (error: unknown) => {
+      const peers = await rpcCall(seeder, 'torrent-get', {
+        fields: ['hashString', 'status', 'percentDone', 'peersConnected', 'peers', 'trackerStats', 'error', 'errorString', 'downloadDir'],
+      });
+      const vol = await rpcCall(world.volunteer, 'torrent-get', {
+        fields: ['hashString', 'status', 'peersConnected', 'trackerStats', 'uploadLimit', 'uploadLimited'],
+      });
+      throw new Error(
+        `${String(error)}\nleecher: ${JSON.stringify(peers).slice(0, 3000)}\nvolunteer: ${JSON.stringify(vol).slice(0, 3000)}\nsamples ${JSON.stringify(samples.slice(-3))}`,
+      );
     });
-    const start = samples[samples.length - 1];
-    const until = Date.now() + 10_000;
+    // Measure over 16 s in windows of 5 s or more. The cap is a ceiling, so no window may pass
+    // 1.1 MB/s; a loaded machine can slow any one window, so the best window must reach 0.9 MB/s.
+    const from = samples.length - 1;
+    const until = Date.now() + 16_000;
     while (Date.now() < until) {
       await new Promise((r) => setTimeout(r, 500));
       await sample();
     }
-    const end = samples[samples.length - 1];
-    if (start === undefined || end === undefined) throw new Error('no samples');
-    const ownedRate = (end.owned - start.owned) / ((end.atMs - start.atMs) / 1000);
+    const windows: number[] = [];
+    for (let i = from; i < samples.length; i++) {
+      const a = samples[i]!;
+      const b = samples.slice(i + 1).find((s) => s.atMs - a.atMs >= 5000);
+      if (b !== undefined) windows.push((b.owned - a.owned) / ((b.atMs - a.atMs) / 1000));
+    }
+    if (windows.length === 0) throw new Error('no 5 s window was sampled');
+    const ownedRate = Math.max(...windows);
     expect(ownedRate).toBeGreaterThan(0.9 * MB);
     expect(ownedRate).toBeLessThan(1.1 * MB);
 
     // The owner's torrent: its best rate over any second or more while it ran (it may already
     // be done). Its start is slow (the rechoke timer), so a whole-run average would say more
     // about the machine's load than about a cap.
-    if (!samples.some((s) => s.owner > 0)) throw new Error('the owner\'s torrent never started');
+    if (!samples.some((s) => s.owner > 0)) throw new Error("the owner's torrent never started");
     let ownerRate = 0;
     for (let i = 0; i < samples.length; i++) {
       const a = samples[i]!;
       const b = samples.slice(i + 1).find((s) => s.atMs - a.atMs >= 1000);
       if (b !== undefined && !a.ownerDone) ownerRate = Math.max(ownerRate, (b.owner - a.owner) / ((b.atMs - a.atMs) / 1000));
     }
-    console.info(`bandwidth e2e: owned torrent ${Math.round(ownedRate)} B/s to the leecher (cap 1,000,000), owner's torrent ${Math.round(ownerRate)} B/s`);
+    console.info(
+      `bandwidth e2e: owned torrent ${Math.round(ownedRate)} B/s to the leecher (cap 1,000,000), owner's torrent ${Math.round(ownerRate)} B/s`,
+    );
     expect(ownerRate).toBeGreaterThan(1.5 * MB);
     const volunteerRows = await list(world.volunteer);
     expect(volunteerRows.find((t) => t.hashString === ownerHash)).toMatchObject({ uploadLimited: false });

@@ -40,9 +40,17 @@ describe('smartnode dashboard in a real terminal', () => {
   const env = { ...process.env, SN_DASH_PASSWORD: PASSWORD };
 
   function startAgent(): ChildProcess {
-    const child = spawn('node', ['bin/smartnode.js', 'run', '--policy', policyPath, '--log-format', 'json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (c: Buffer) => { agentOutput = (agentOutput + c.toString()).slice(-20_000); });
-    child.stderr?.on('data', (c: Buffer) => { agentOutput = (agentOutput + c.toString()).slice(-20_000); });
+    const child = spawn('node', ['bin/smartnode.js', 'run', '--policy', policyPath, '--log-format', 'json'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (c: Buffer) => {
+      agentOutput = (agentOutput + c.toString()).slice(-20_000);
+    });
+    child.stderr?.on('data', (c: Buffer) => {
+      agentOutput = (agentOutput + c.toString()).slice(-20_000);
+    });
     agent = child;
     return child;
   }
@@ -58,10 +66,15 @@ describe('smartnode dashboard in a real terminal', () => {
   async function screenShows(what: string | RegExp, timeoutMs = 20_000): Promise<string> {
     let last = '';
     try {
-      return await eventually(`the screen to show ${String(what)}`, async () => {
-        last = await tmux!.screen();
-        return (typeof what === 'string' ? last.includes(what) : what.test(last)) ? last : undefined;
-      }, timeoutMs, 100);
+      return await eventually(
+        `the screen to show ${String(what)}`,
+        async () => {
+          last = await tmux!.screen();
+          return (typeof what === 'string' ? last.includes(what) : what.test(last)) ? last : undefined;
+        },
+        timeoutMs,
+        100,
+      );
     } catch (error) {
       throw new Error(`${(error as Error).message}\n--- screen ---\n${last}\n--- agent ---\n${agentOutput.slice(-3000)}`);
     }
@@ -72,19 +85,28 @@ describe('smartnode dashboard in a real terminal', () => {
     work = await makeWorkDir('dashboard');
     stateDir = join(work.dir, 'state');
     daemon = await startDaemonProcess({
-      configDir: join(work.dir, 'daemon'), downloadDir: join(work.dir, 'daemon-downloads'), bindAddress: '127.0.0.1',
-      rpcPort: await findFreePort(), peerPort: await findFreePort(), username: 'volunteer', password: PASSWORD,
+      configDir: join(work.dir, 'daemon'),
+      downloadDir: join(work.dir, 'daemon-downloads'),
+      bindAddress: '127.0.0.1',
+      rpcPort: await findFreePort(),
+      peerPort: await findFreePort(),
+      username: 'volunteer',
+      password: PASSWORD,
     });
     server = await startFeedServer({ host: '127.0.0.1' });
     for (const d of DATASETS) server.setTorrent(d.hash, d.metainfo);
     server.setRoute('/main.csv', {
       contentType: 'text/csv',
-      body: ['TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED',
-        ...DATASETS.map((d, i) => `Dataset,${d.name},${d.hash},${SIZE + i},${d.seeders},2,3,1700000000,1700000000`)].join('\n') + '\n',
+      body: `${[
+        'TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED',
+        ...DATASETS.map((d, i) => `Dataset,${d.name},${d.hash},${SIZE + i},${d.seeders},2,3,1700000000,1700000000`),
+      ].join('\n')}\n`,
     });
     policyPath = join(work.dir, 'policy.yaml');
     // Room for three of the five: two stay candidates with the planner's reason.
-    await writeFile(policyPath, `version: 1
+    await writeFile(
+      policyPath,
+      `version: 1
 node:
   stateDir: ${stateDir}
 daemon:
@@ -104,12 +126,17 @@ scoring:
   minSeedTime: 0s
 scrape:
   enabled: false
-`);
+`,
+    );
     startAgent();
-    await eventually('the agent to finish a tick with three owned', async () => {
-      const s = await status();
-      return s.mirror !== null && s.mirror.owned.length === 3 ? s : undefined;
-    }, 60_000);
+    await eventually(
+      'the agent to finish a tick with three owned',
+      async () => {
+        const s = await status();
+        return s.mirror !== null && s.mirror.owned.length === 3 ? s : undefined;
+      },
+      60_000,
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -122,7 +149,9 @@ scrape:
 
   it('without a terminal it says so and exits non-zero', async () => {
     const result = await execFileAsync('node', ['bin/smartnode.js', 'dashboard', '--state-dir', stateDir], { cwd: ROOT, env }).then(
-      () => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('needs an interactive terminal');
   });
@@ -133,7 +162,9 @@ scrape:
     expect(text).toMatch(/daemon: connected to transmission-daemon \d/);
     expect(text).toContain('mirror: 3 owned');
     expect(text).toMatch(/best candidates \(2 not held\)/);
-    const json = JSON.parse((await execFileAsync('node', ['bin/smartnode.js', 'status', '--state-dir', stateDir, '--json'], { cwd: ROOT, env })).stdout) as StatusSnapshot;
+    const json = JSON.parse(
+      (await execFileAsync('node', ['bin/smartnode.js', 'status', '--state-dir', stateDir, '--json'], { cwd: ROOT, env })).stdout,
+    ) as StatusSnapshot;
     expect(json.mirror?.owned).toHaveLength(3);
     expect(json.mirror?.candidates.every((c) => c.reason.text.length > 0)).toBe(true);
     expect(JSON.stringify(json)).not.toContain(PASSWORD);
@@ -141,7 +172,13 @@ scrape:
 
   it('shows, switches views, pins, pauses, survives 60 columns and the agent going away', async () => {
     const first = await status();
-    tmux = await startTmux({ name: `sn-dash-${process.pid}`, command: `node bin/smartnode.js dashboard --state-dir ${stateDir}`, columns: 80, rows: 24, cwd: ROOT });
+    tmux = await startTmux({
+      name: `sn-dash-${process.pid}`,
+      command: `node bin/smartnode.js dashboard --state-dir ${stateDir}`,
+      columns: 80,
+      rows: 24,
+      cwd: ROOT,
+    });
 
     // What a person sees first: who, what state, the mirror, the keys.
     let screen = await screenShows(`node ${first.nodeId.slice(0, 8)}`);
@@ -204,10 +241,15 @@ scrape:
     await stopAgent();
     await screenShows('agent unreachable');
     startAgent();
-    await eventually('the dashboard to reconnect', async () => {
-      const text = await tmux!.screen();
-      return !text.includes('agent unreachable') && /running next tick|TICKING/.test(text) ? true : undefined;
-    }, 30_000, 100);
+    await eventually(
+      'the dashboard to reconnect',
+      async () => {
+        const text = await tmux!.screen();
+        return !text.includes('agent unreachable') && /running next tick|TICKING/.test(text) ? true : undefined;
+      },
+      30_000,
+      100,
+    );
     await eventually('the pin to survive the restart', async () => ((await status()).pins.includes(pinnedHash!) ? true : undefined));
 
     // Ban an owned torrent (b asks, a second b bans): it leaves the daemon at once, with the
@@ -224,11 +266,18 @@ scrape:
     await screenShows('press b again to ban');
     await tmux.keys('b');
     const bannedHash = DATASETS.find((d) => d.name === unpinned)!.hash;
-    await eventually('the banned torrent to leave the daemon', async () => {
-      const s = await status();
-      return s.bans.includes(bannedHash as never) && !s.mirror!.owned.some((o) => o.infoHash === bannedHash) ? true : undefined;
-    }, 20_000, 100).catch(async (error: unknown) => {
-      throw new Error(`${(error as Error).message}\n--- screen ---\n${await tmux!.screen()}\n--- status ---\n${JSON.stringify({ bans: (await status()).bans, owned: (await status()).mirror?.owned.map((o) => [o.name, o.action, o.reason.code]) })}\n--- agent ---\n${agentOutput.slice(-3000)}`);
+    await eventually(
+      'the banned torrent to leave the daemon',
+      async () => {
+        const s = await status();
+        return s.bans.includes(bannedHash as never) && !s.mirror!.owned.some((o) => o.infoHash === bannedHash) ? true : undefined;
+      },
+      20_000,
+      100,
+    ).catch(async (error: unknown) => {
+      throw new Error(
+        `${(error as Error).message}\n--- screen ---\n${await tmux!.screen()}\n--- status ---\n${JSON.stringify({ bans: (await status()).bans, owned: (await status()).mirror?.owned.map((o) => [o.name, o.action, o.reason.code]) })}\n--- agent ---\n${agentOutput.slice(-3000)}`,
+      );
     });
     await tmux.keys('Escape', '3');
     screen = await screenShows(`remove  ${unpinned}: banned by the owner`);
@@ -242,7 +291,12 @@ scrape:
     await eventually('the dashboard to exit', async () => (!(await tmux!.isAlive()) ? true : undefined), 10_000, 100);
     expect(agent?.exitCode).toBeNull();
     const after = await status();
-    await eventually('the agent to keep ticking', async () => ((await status()).agent.tick > after.agent.tick ? true : undefined), 15_000, 100);
+    await eventually(
+      'the agent to keep ticking',
+      async () => ((await status()).agent.tick > after.agent.tick ? true : undefined),
+      15_000,
+      100,
+    );
     await tmux.kill();
     tmux = undefined;
   }, 180_000);
@@ -251,7 +305,11 @@ scrape:
     await stopAgent();
     const logPath = join(stateDir, 'smartnode.log');
     tmux = await startTmux({
-      name: `sn-run-${process.pid}`, command: `node bin/smartnode.js run --dashboard --policy ${policyPath}`, columns: 80, rows: 24, cwd: ROOT,
+      name: `sn-run-${process.pid}`,
+      command: `node bin/smartnode.js run --dashboard --policy ${policyPath}`,
+      columns: 80,
+      rows: 24,
+      cwd: ROOT,
       env: { SN_DASH_PASSWORD: PASSWORD },
     });
     const screen = await screenShows(/running next tick|TICKING/, 30_000);
@@ -265,7 +323,11 @@ scrape:
     expect(log).not.toContain(PASSWORD);
     await tmux.keys('q');
     await eventually('the agent to stop', async () => (!(await tmux!.isAlive()) ? true : undefined), 20_000, 100);
-    await eventually('the log to say it stopped', async () => ((await readFile(logPath, 'utf8')).includes('smartnode stopped') ? true : undefined), 5000);
+    await eventually(
+      'the log to say it stopped',
+      async () => ((await readFile(logPath, 'utf8')).includes('smartnode stopped') ? true : undefined),
+      5000,
+    );
     await expect(status()).rejects.toMatchObject({ code: 'CONTROL_UNAVAILABLE' });
   }, 120_000);
 });

@@ -48,22 +48,32 @@ describe('the disk reserve charges only downloads on the download filesystem', (
     mounted = true;
     await mkdir(join(mnt, 'mirror'));
     daemon = await startDaemonProcess({
-      configDir: join(work.dir, 'daemon'), downloadDir: join(work.dir, 'owner-downloads'),
-      bindAddress: '127.0.0.1', rpcPort: await findFreePort(), peerPort: await findFreePort(),
-      username: 'volunteer', password: PASSWORD,
+      configDir: join(work.dir, 'daemon'),
+      downloadDir: join(work.dir, 'owner-downloads'),
+      bindAddress: '127.0.0.1',
+      rpcPort: await findFreePort(),
+      peerPort: await findFreePort(),
+      username: 'volunteer',
+      password: PASSWORD,
     });
     feeds = await startFeedServer({ host: '127.0.0.1' });
     for (const t of ours) feeds.setTorrent(t.hash, t.metainfo);
-    feeds.setRoute('/c.csv', { contentType: 'text/csv', body: [HEADER, ...ours.map((t) => `Dataset,${t.name},${t.hash},${t.length},0,2,3,1700000000,1700000000`)].join('\n') + '\n' });
+    feeds.setRoute('/c.csv', {
+      contentType: 'text/csv',
+      body: `${[HEADER, ...ours.map((t) => `Dataset,${t.name},${t.hash},${t.length},0,2,3,1700000000,1700000000`)].join('\n')}\n`,
+    });
     const policy = join(work.dir, 'policy.yaml');
-    await writeFile(policy, `version: 1
+    await writeFile(
+      policy,
+      `version: 1
 node: { stateDir: ${join(work.dir, 'state')} }
 daemon: { url: ${daemon.rpcUrl}, username: volunteer, passwordEnv: SN_FS_PASSWORD }
 storage: { downloadDir: ${join(mnt, 'mirror')}, maxBytes: 40 MB, minFreeBytes: 16 MB }
 feeds: [{ id: main, url: "${feeds.url}/c.csv" }]
 scoring: { minSeedTime: 0s }
 scrape: { enabled: false }
-`);
+`,
+    );
     agent = await startTickingAgent(policy, { ...process.env, SN_FS_PASSWORD: PASSWORD });
     agent.runtime.deps.bus.subscribe((e) => events.push(e));
   }, 60_000);
@@ -75,9 +85,14 @@ scrape: { enabled: false }
     await work?.cleanup();
   });
 
-  it("mirrors, then keeps its mirror when the owner starts a 2 GiB download on another disk", async () => {
+  it('mirrors, then keeps its mirror when the owner starts a 2 GiB download on another disk', async () => {
     const first = await agent.tick();
-    expect(first.actions.filter((a) => a.kind === 'add').map((a) => a.name).sort()).toEqual(['m1', 'm2', 'm3']);
+    expect(
+      first.actions
+        .filter((a) => a.kind === 'add')
+        .map((a) => a.name)
+        .sort(),
+    ).toEqual(['m1', 'm2', 'm3']);
 
     const big = torrent('owner-elsewhere', 2 * 1024 * 1024 * 1024);
     await addTorrent(daemon, { metainfo: big.metainfo, downloadDir: join(work.dir, 'owner-downloads'), paused: true });

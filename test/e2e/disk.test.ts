@@ -37,7 +37,12 @@ describe('the disk reserve on a small real filesystem', () => {
     return Number(stdout.trim().split('\n')[1]);
   };
   const listVolunteer = async () =>
-    (await rpcCall(world.volunteer, 'torrent-get', { fields: ['hashString', 'name', 'percentDone', 'labels'] }))['torrents'] as { hashString: string; name: string; percentDone: number; labels: string[] }[];
+    (await rpcCall(world.volunteer, 'torrent-get', { fields: ['hashString', 'name', 'percentDone', 'labels'] }))['torrents'] as {
+      hashString: string;
+      name: string;
+      percentDone: number;
+      labels: string[];
+    }[];
 
   beforeAll(async () => {
     work = await makeWorkDir('e2e-disk');
@@ -62,22 +67,31 @@ describe('the disk reserve on a small real filesystem', () => {
     ownerDir = join(mnt, 'owner');
     const ownerSet = await makeDataset({ dir: ownerDir, name: 'owner-set', files: [{ path: 'o.bin', sizeBytes: 5 * MB }], seed: 77 });
     const ownerTorrent = await createTorrentFile({ contentPath: ownerSet.contentPath, outFile: join(work.dir, 'owner.torrent') });
-    await rpcCall(world.volunteer, 'torrent-add', { metainfo: Buffer.from(ownerTorrent.metainfo).toString('base64'), 'download-dir': ownerDir });
+    await rpcCall(world.volunteer, 'torrent-add', {
+      metainfo: Buffer.from(ownerTorrent.metainfo).toString('base64'),
+      'download-dir': ownerDir,
+    });
     ownerHash = ownerTorrent.infoHash;
-    await eventually('the owner\'s torrent to verify', async () => (await listVolunteer()).find((t) => t.hashString === ownerHash)?.percentDone === 1);
+    await eventually(
+      "the owner's torrent to verify",
+      async () => (await listVolunteer()).find((t) => t.hashString === ownerHash)?.percentDone === 1,
+    );
     ownerTree = await sha256Tree(ownerSet.contentPath);
 
     downloadDir = join(mnt, 'mirror');
     await mkdir(downloadDir, { recursive: true });
     const policyPath = join(work.dir, 'policy.yaml');
-    await writeFile(policyPath, `version: 1
+    await writeFile(
+      policyPath,
+      `version: 1
 node: { stateDir: ${join(work.dir, 'state')} }
 daemon: { url: ${world.volunteer.rpcUrl}, username: ${world.volunteer.username}, passwordEnv: SMARTNODE_E2E_PASSWORD }
 storage: { downloadDir: ${downloadDir}, maxBytes: 150 MB, minFreeBytes: 30 MB }
 feeds: [{ id: demo, url: "${world.feedUrl}", format: rss }]
 scoring: { targetSeeders: 4, minSeedTime: 0s }
 intervals: { tick: 5s, feedRefresh: 10s, scrape: 10s }
-`);
+`,
+    );
     agent = await startTickingAgent(policyPath, ENV);
   }, 240_000);
 
@@ -89,11 +103,20 @@ intervals: { tick: 5s, feedRefresh: 10s, scrape: 10s }
 
   it('mirrors all four 20 MB torrents within the 150 MB budget', async () => {
     const result = await tick();
-    expect(result.actions.filter((a) => a.kind === 'add').map((a) => a.name).sort()).toEqual(['crowded', 'fair', 'lonely', 'scarce']);
-    await eventually('the four torrents to finish downloading', async () => {
-      const owned = (await listVolunteer()).filter((t) => t.labels.includes('smartnode'));
-      return owned.length === 4 && owned.every((t) => t.percentDone === 1);
-    }, 120_000);
+    expect(
+      result.actions
+        .filter((a) => a.kind === 'add')
+        .map((a) => a.name)
+        .sort(),
+    ).toEqual(['crowded', 'fair', 'lonely', 'scarce']);
+    await eventually(
+      'the four torrents to finish downloading',
+      async () => {
+        const owned = (await listVolunteer()).filter((t) => t.labels.includes('smartnode'));
+        return owned.length === 4 && owned.every((t) => t.percentDone === 1);
+      },
+      120_000,
+    );
     expect(await freeBytes()).toBeGreaterThan(100 * MB);
   }, 180_000);
 
@@ -113,7 +136,12 @@ intervals: { tick: 5s, feedRefresh: 10s, scrape: 10s }
     await eventually('the reserve to be restored', async () => (await freeBytes()) >= 30 * MB, 15_000);
 
     const list = await listVolunteer();
-    expect(list.filter((t) => t.labels.includes('smartnode')).map((t) => t.name).sort()).toEqual(['fair', 'lonely', 'scarce']);
+    expect(
+      list
+        .filter((t) => t.labels.includes('smartnode'))
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(['fair', 'lonely', 'scarce']);
     expect(list.find((t) => t.hashString === ownerHash)).toMatchObject({ percentDone: 1, labels: [] });
     expect(await sha256Tree(join(ownerDir, 'owner-set'))).toEqual(ownerTree);
     expect(await sha256File(filler)).toBe(fillerHash);

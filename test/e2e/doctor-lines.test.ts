@@ -13,7 +13,10 @@ import type { DaemonLine } from '../../src/testkit/daemon-lines.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const CASES: { line: DaemonLine; says: RegExp }[] = [
-  { line: 'trixie', says: /^Transmission 4\.1\.0-beta\.2 \(Debian 13's line; tested, the old RPC protocol\), RPC version 18 \(5\.4\.0\).*no JSON-RPC 2\.0.*floats/ },
+  {
+    line: 'trixie',
+    says: /^Transmission 4\.1\.0-beta\.2 \(Debian 13's line; tested, the old RPC protocol\), RPC version 18 \(5\.4\.0\).*no JSON-RPC 2\.0.*floats/,
+  },
   { line: 'sid', says: /^Transmission 4\.1\.\d+ \(Debian unstable's line; tested, JSON-RPC 2\.0\), RPC version 19 \(6\.0\.\d+\)/ },
 ];
 
@@ -30,17 +33,41 @@ for (const c of CASES) {
       await rm(dir, { recursive: true, force: true });
     });
 
-    it('names the line, the dialect and the release\'s known defects', async () => {
+    it("names the line, the dialect and the release's known defects", async () => {
       const policy = join(dir, 'policy.yaml');
-      await writeFile(policy, [
-        'daemon:', `  url: ${daemon.rpcUrl}`, `  username: ${daemon.username}`, '  passwordEnv: SN_LINE_PW',
-        'storage:', `  downloadDir: ${daemon.downloadDir}`, '  maxBytes: 1 MB', '  minFreeBytes: 1 MB',
-        'feeds:', '  - id: c', '    url: http://127.0.0.1:1/c.csv',
-      ].join('\n'));
+      await writeFile(
+        policy,
+        [
+          'daemon:',
+          `  url: ${daemon.rpcUrl}`,
+          `  username: ${daemon.username}`,
+          '  passwordEnv: SN_LINE_PW',
+          'storage:',
+          `  downloadDir: ${daemon.downloadDir}`,
+          '  maxBytes: 1 MB',
+          '  minFreeBytes: 1 MB',
+          'feeds:',
+          '  - id: c',
+          '    url: http://127.0.0.1:1/c.csv',
+        ].join('\n'),
+      );
       const chunks: string[] = [];
-      const stdout = new Writable({ write(chunk: Buffer, _enc, done) { chunks.push(chunk.toString()); done(); } });
-      const stderr = new Writable({ write(_c, _e, done) { done(); } });
-      await main(['node', 'smartnode', 'doctor', '--json', '--policy', policy, '--state-dir', join(dir, 'state'), '--skip', 'agent'], { stdout, stderr, env: { PATH: process.env.PATH, SN_LINE_PW: daemon.password } });
+      const stdout = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          chunks.push(chunk.toString());
+          done();
+        },
+      });
+      const stderr = new Writable({
+        write(_c, _e, done) {
+          done();
+        },
+      });
+      await main(['node', 'smartnode', 'doctor', '--json', '--policy', policy, '--state-dir', join(dir, 'state'), '--skip', 'agent'], {
+        stdout,
+        stderr,
+        env: { PATH: process.env.PATH, SN_LINE_PW: daemon.password },
+      });
       const { checks } = JSON.parse(chunks.join('')) as { checks: CheckResult[] };
       const rpc = checks.find((x) => x.id === 'rpc-version');
       expect(rpc?.status, JSON.stringify(rpc)).toBe('passed');

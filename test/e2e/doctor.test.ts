@@ -22,16 +22,32 @@ const PASSWORD = 'doctor-secret-4471';
 
 function capture(): { stream: Writable; text: () => string } {
   const chunks: string[] = [];
-  const stream = new Writable({ write(chunk: Buffer, _enc, done) { chunks.push(chunk.toString()); done(); } });
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
   return { stream, text: () => chunks.join('') };
 }
 
-async function doctor(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string; checks: CheckResult[] }> {
+async function doctor(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string; checks: CheckResult[] }> {
   const out = capture();
   const err = capture();
-  const code = await main(['node', 'smartnode', 'doctor', ...args], { stdout: out.stream, stderr: err.stream, env: { PATH: process.env.PATH, ...env } });
+  const code = await main(['node', 'smartnode', 'doctor', ...args], {
+    stdout: out.stream,
+    stderr: err.stream,
+    env: { PATH: process.env.PATH, ...env },
+  });
   const jsonOut = capture();
-  const jsonCode = await main(['node', 'smartnode', 'doctor', '--json', ...args], { stdout: jsonOut.stream, stderr: capture().stream, env: { PATH: process.env.PATH, ...env } });
+  const jsonCode = await main(['node', 'smartnode', 'doctor', '--json', ...args], {
+    stdout: jsonOut.stream,
+    stderr: capture().stream,
+    env: { PATH: process.env.PATH, ...env },
+  });
   expect(jsonCode).toBe(code);
   const parsed = JSON.parse(jsonOut.text()) as { ok: boolean; checks: CheckResult[] };
   expect(parsed.ok).toBe(code === 0);
@@ -55,12 +71,20 @@ describe('smartnode doctor', () => {
 
   async function startDaemon(): Promise<DaemonProcess> {
     return startDaemonProcess({
-      configDir: join(root, 'daemon'), downloadDir: mirror, bindAddress: '127.0.0.1', rpcPort,
-      peerPort: await findFreePort(), username: 'volunteer', password: PASSWORD, runAs: NOBODY,
+      configDir: join(root, 'daemon'),
+      downloadDir: mirror,
+      bindAddress: '127.0.0.1',
+      rpcPort,
+      peerPort: await findFreePort(),
+      username: 'volunteer',
+      password: PASSWORD,
+      runAs: NOBODY,
     });
   }
 
-  function policy(overrides: { url?: string; feedPath?: string; downloadDir?: string; passwordFile?: string; extra?: string } = {}): string {
+  function policy(
+    overrides: { url?: string; feedPath?: string; downloadDir?: string; passwordFile?: string; extra?: string } = {},
+  ): string {
     return [
       'daemon:',
       `  url: ${overrides.url ?? `http://127.0.0.1:${rpcPort}/transmission/rpc`}`,
@@ -117,7 +141,17 @@ describe('smartnode doctor', () => {
     const result = await doctor(['--policy', path, '--state-dir', stateDir, '--skip', 'agent']);
     expect(result.stdout).not.toContain('[FAIL]');
     expect(result.code).toBe(0);
-    for (const id of ['policy', 'daemon-reachable', 'credentials', 'rpc-version', 'download-dir', 'download-dir-writable', 'download-dir-room', 'feed:datasets', 'state-dir']) {
+    for (const id of [
+      'policy',
+      'daemon-reachable',
+      'credentials',
+      'rpc-version',
+      'download-dir',
+      'download-dir-writable',
+      'download-dir-room',
+      'feed:datasets',
+      'state-dir',
+    ]) {
       expect(check(result.checks, id).status, id).toBe('passed');
     }
     expect(check(result.checks, 'download-dir-writable').detail).toContain('the daemon runs as nobody (uid 65534');
@@ -154,7 +188,7 @@ describe('smartnode doctor', () => {
     expect(result.stdout).not.toContain('not-the-password');
   });
 
-  it('download dir not writable by the daemon\'s user: fails with the owner, mode and a chown fix', async () => {
+  it("download dir not writable by the daemon's user: fails with the owner, mode and a chown fix", async () => {
     const locked = join(root, 'root-owned');
     await mkdir(locked, { mode: 0o755 });
     const path = await writePolicy('locked.yaml', policy({ downloadDir: locked }));
@@ -163,11 +197,13 @@ describe('smartnode doctor', () => {
     expect(check(result.checks, 'download-dir').status).toBe('passed');
     const writable = check(result.checks, 'download-dir-writable');
     expect(writable.status).toBe('failed');
-    expect(writable.detail).toBe(`the daemon runs as nobody (uid 65534, pid ${daemon.pid}): ${locked} (owner uid 0, group gid 0, mode 0755) is not writable by uid 65534`);
+    expect(writable.detail).toBe(
+      `the daemon runs as nobody (uid 65534, pid ${daemon.pid}): ${locked} (owner uid 0, group gid 0, mode 0755) is not writable by uid 65534`,
+    );
     expect(writable.fix).toBe(`sudo chown nobody: ${locked} && sudo chmod 2775 ${locked} (and add the agent's user to the daemon's group)`);
   });
 
-  it('download dir missing: the daemon cannot see it; the fix creates it for the daemon\'s user', async () => {
+  it("download dir missing: the daemon cannot see it; the fix creates it for the daemon's user", async () => {
     const missing = join(root, 'no-such-dir');
     const path = await writePolicy('missing.yaml', policy({ downloadDir: missing }));
     const result = await doctor(['--policy', path, '--state-dir', stateDir, '--skip', 'agent']);
@@ -175,7 +211,9 @@ describe('smartnode doctor', () => {
     const dir = check(result.checks, 'download-dir');
     expect(dir.status).toBe('failed');
     expect(dir.detail).toContain(`cannot read free space of ${JSON.stringify(missing)}`);
-    expect(dir.fix).toBe(`create it for the daemon's user: sudo install -d -o nobody -g nobody -m 2775 ${missing} (and add the agent's user to group nobody)`);
+    expect(dir.fix).toBe(
+      `create it for the daemon's user: sudo install -d -o nobody -g nobody -m 2775 ${missing} (and add the agent's user to group nobody)`,
+    );
   });
 
   it('a budget bigger than the filesystem fails the room check with a smaller maxBytes to set', async () => {

@@ -40,7 +40,9 @@ describe('a restart while a feed answers 500', () => {
     const downloadDir = join(work.dir, 'mirror');
     await mkdir(downloadDir, { recursive: true });
     policyPath = join(work.dir, 'policy.yaml');
-    await writeFile(policyPath, `version: 1
+    await writeFile(
+      policyPath,
+      `version: 1
 node:
   stateDir: ${join(work.dir, 'state')}
 daemon:
@@ -63,7 +65,8 @@ announceProbe:
   enabled: false
 limits:
   maxEvictFraction: 1
-`);
+`,
+    );
     env = { ...process.env, OUTAGE_RPC_PASSWORD: daemon.password };
   }, 60_000);
 
@@ -75,15 +78,21 @@ limits:
 
   async function runOnce(): Promise<Array<Record<string, unknown>>> {
     const { stdout } = await run('node', ['bin/smartnode.js', 'run', '--once', '--policy', policyPath], { env, timeout: 60_000 });
-    return stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    return stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 
   async function ownedHashes(): Promise<string[]> {
     const list = await rpcCall(daemon, 'torrent-get', { fields: ['hashString', 'labels'] });
-    return (list['torrents'] as Array<{ hashString: string; labels: string[] }>).filter((t) => t.labels.includes('smartnode')).map((t) => t.hashString).sort();
+    return (list['torrents'] as Array<{ hashString: string; labels: string[] }>)
+      .filter((t) => t.labels.includes('smartnode'))
+      .map((t) => t.hashString)
+      .sort();
   }
 
-  it('adds the feed\'s torrents, then keeps them through a restart during the outage', async () => {
+  it("adds the feed's torrents, then keeps them through a restart during the outage", async () => {
     const first = await runOnce();
     expect(first.filter((l) => l['event'] === 'action' && l['kind'] === 'add')).toHaveLength(2);
     const expected = torrents.map((t) => t.infoHash as string).sort();

@@ -35,21 +35,39 @@ describe('geographic spread on a real swarm', () => {
 
   beforeAll(async () => {
     work = await makeWorkDir('e2e-geo');
-    swarm = await startSwarm({ id: 130, seeders: 5, extraDaemons: 1, workDir: join(work.dir, 'swarm'), rpcUsername: 'volunteer', rpcPassword: PASSWORD });
+    swarm = await startSwarm({
+      id: 130,
+      seeders: 5,
+      extraDaemons: 1,
+      workDir: join(work.dir, 'swarm'),
+      rpcUsername: 'volunteer',
+      rpcPassword: PASSWORD,
+    });
     feed = await startFeedServer({ host: '127.0.0.1' });
-    const layout: [string, number[]][] = [['one-country', [0, 1, 2]], ['three-countries', [0, 3, 4]]];
+    const layout: [string, number[]][] = [
+      ['one-country', [0, 1, 2]],
+      ['three-countries', [0, 3, 4]],
+    ];
     for (const [i, [name, seeders]] of layout.entries()) {
-      const dataset = await makeDataset({ dir: join(work.dir, 'datasets'), name, files: [{ path: `${name}.bin`, sizeBytes: 1 * MB }], seed: 40 + i });
+      const dataset = await makeDataset({
+        dir: join(work.dir, 'datasets'),
+        name,
+        files: [{ path: `${name}.bin`, sizeBytes: 1 * MB }],
+        seed: 40 + i,
+      });
       const torrent = await swarm.seedTorrent(seeders, dataset);
       feed.setTorrent(torrent.infoHash, torrent.metainfo);
       datasets.push({ spec: { name, files: [], seeders: seeders.length }, dataset, torrent, infoHash: torrent.infoHash });
     }
     feed.setRoute(WORLD_FEED_PATH, { body: renderAtRss(datasets, feed.url), contentType: 'application/rss+xml; charset=utf-8' });
     const scraper = createScraper({ requestsPerSecond: 20, timeoutMs: 2000, now: Date.now });
-    await swarm.waitFor(async () => {
-      const outcome = await scraper.scrape(datasets.map((d) => ({ infoHash: d.infoHash, trackers: [swarm.tracker.announceUrl] })));
-      return datasets.every((d) => outcome.results.get(d.infoHash)?.seeders === 3);
-    }, { timeoutMs: 30_000, what: 'the tracker to count three seeders of each' });
+    await swarm.waitFor(
+      async () => {
+        const outcome = await scraper.scrape(datasets.map((d) => ({ infoHash: d.infoHash, trackers: [swarm.tracker.announceUrl] })));
+        return datasets.every((d) => outcome.results.get(d.infoHash)?.seeders === 3);
+      },
+      { timeoutMs: 30_000, what: 'the tracker to count three seeders of each' },
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -66,7 +84,9 @@ describe('geographic spread on a real swarm', () => {
     const policyPath = join(work.dir, 'policy.yaml');
     const stateDir = join(work.dir, 'state');
     const downloadDir = join(work.dir, 'mirror');
-    await writeFile(policyPath, `version: 1
+    await writeFile(
+      policyPath,
+      `version: 1
 node:
   stateDir: ${stateDir}
 daemon:
@@ -90,7 +110,8 @@ intervals:
 geo:
   overrides:
 ${overrides}
-`);
+`,
+    );
     const runtime = await buildRuntime({ policyPath, env: ENV });
     const events: AgentEvent[] = [];
     runtime.bus.subscribe((e) => events.push(e));
@@ -128,8 +149,22 @@ ${overrides}
     const run = async (...args: string[]): Promise<{ code: number; out: string; err: string }> => {
       let out = '';
       let err = '';
-      const sink = (write: (s: string) => void) => new Writable({ write(chunk, _enc, done) { write(String(chunk)); done(); } });
-      const code = await main(['node', 'smartnode', ...args], { stdout: sink((s) => { out += s; }), stderr: sink((s) => { err += s; }), env: ENV });
+      const sink = (write: (s: string) => void) =>
+        new Writable({
+          write(chunk, _enc, done) {
+            write(String(chunk));
+            done();
+          },
+        });
+      const code = await main(['node', 'smartnode', ...args], {
+        stdout: sink((s) => {
+          out += s;
+        }),
+        stderr: sink((s) => {
+          err += s;
+        }),
+        env: ENV,
+      });
       return { code, out, err };
     };
     const policyPath = join(work.dir, 'policy.yaml');
@@ -137,7 +172,9 @@ ${overrides}
     expect(explained.err).toBe('');
     expect(explained.code).toBe(0);
     expect(explained.out).toContain(`three-countries (${datasets[1]?.infoHash})`);
-    expect(explained.out).toMatch(/geography peers spread over 3 countries on 2 continents: concentration 0, continent gap 0\.333, 3 located, \d+ unknown; announce probe, \d+s ago/);
+    expect(explained.out).toMatch(
+      /geography peers spread over 3 countries on 2 continents: concentration 0, continent gap 0\.333, 3 located, \d+ unknown; announce probe, \d+s ago/,
+    );
     expect(explained.out).toMatch(/counts +3 seeders, \d+ leechers?, \d+ completed: scrape http:\/\/10\.231\.130\.1:\d+\/announce/);
     expect(explained.out).not.toContain(PASSWORD);
     const json = await run('explain', datasets[0]?.infoHash.slice(0, 10) ?? '', '--policy', policyPath, '--json');

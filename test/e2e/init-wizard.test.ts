@@ -28,8 +28,13 @@ describe('init wizard', () => {
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'smartnode-wizard-'));
     daemon = await startDaemonProcess({
-      configDir: join(root, 'daemon'), downloadDir: join(root, 'downloads'), bindAddress: '127.0.0.1',
-      rpcPort: await findFreePort(), peerPort: await findFreePort(), username: 'volunteer', password: PASSWORD,
+      configDir: join(root, 'daemon'),
+      downloadDir: join(root, 'downloads'),
+      bindAddress: '127.0.0.1',
+      rpcPort: await findFreePort(),
+      peerPort: await findFreePort(),
+      username: 'volunteer',
+      password: PASSWORD,
     });
   });
   afterAll(async () => {
@@ -44,19 +49,35 @@ describe('init wizard', () => {
     ];
     let answers: WizardAnswers | undefined | 'pending' = 'pending';
     const tried: (string | undefined)[] = [];
-    const app = render(createElement(InitWizard, {
-      rpcUrl: daemon.rpcUrl, username: 'volunteer', askPassword: true, proposals,
-      suggestMaxSize: (dir) => (dir?.path === '/srv/b' ? '300 GB' : '900 GB'), policyPath: '/etc/smartnode/policy.yaml',
-      check: (pw) => { tried.push(pw); return checkDaemonConnection(daemon.rpcUrl, 'volunteer', pw); },
-      onDone: (a) => { answers = a; },
-    }));
+    const app = render(
+      createElement(InitWizard, {
+        rpcUrl: daemon.rpcUrl,
+        username: 'volunteer',
+        askPassword: true,
+        proposals,
+        suggestMaxSize: (dir) => (dir?.path === '/srv/b' ? '300 GB' : '900 GB'),
+        policyPath: '/etc/smartnode/policy.yaml',
+        check: (pw) => {
+          tried.push(pw);
+          return checkDaemonConnection(daemon.rpcUrl, 'volunteer', pw);
+        },
+        onDone: (a) => {
+          answers = a;
+        },
+      }),
+    );
     // Long lines wrap at the test terminal's width: compare with whitespace runs as one space.
     const screen = (): string => (app.lastFrame() ?? '').replace(/\s+/g, ' ');
     const waitScreen = (text: string | RegExp): Promise<string> =>
-      eventually(`screen shows ${String(text)}`, async () => {
-        if (typeof text === 'string' ? screen().includes(text) : text.test(screen())) return screen();
-        throw new Error(`screen: ${screen()}`);
-      }, 10_000, 20);
+      eventually(
+        `screen shows ${String(text)}`,
+        async () => {
+          if (typeof text === 'string' ? screen().includes(text) : text.test(screen())) return screen();
+          throw new Error(`screen: ${screen()}`);
+        },
+        10_000,
+        20,
+      );
     const type = async (keys: string): Promise<void> => {
       for (const key of keys) app.stdin.write(key);
       await new Promise((r) => setImmediate(r));
@@ -64,12 +85,19 @@ describe('init wizard', () => {
     // A list listens only once mounted and its frames lag the keys: move until the focus
     // marker is on the wanted row, correcting an overshoot.
     const focus = (label: string, rows: readonly string[]): Promise<boolean> =>
-      eventually(`focus on ${label}`, async () => {
-        const current = rows.find((row) => screen().includes(`❯ ${row}`) || new RegExp(`❯ \\S+ ${row.replace(/[()]/g, '\\$&')}`).test(screen()));
-        if (current === label) return true;
-        app.stdin.write(rows.indexOf(current ?? rows[0] ?? '') < rows.indexOf(label) ? DOWN : UP);
-        return false;
-      }, 5000, 50);
+      eventually(
+        `focus on ${label}`,
+        async () => {
+          const current = rows.find(
+            (row) => screen().includes(`❯ ${row}`) || new RegExp(`❯ \\S+ ${row.replace(/[()]/g, '\\$&')}`).test(screen()),
+          );
+          if (current === label) return true;
+          app.stdin.write(rows.indexOf(current ?? rows[0] ?? '') < rows.indexOf(label) ? DOWN : UP);
+          return false;
+        },
+        5000,
+        50,
+      );
     try {
       await waitScreen('RPC password for volunteer');
       await type('wrong-one');
@@ -81,17 +109,27 @@ describe('init wizard', () => {
 
       // The fresh field listens only after its first frame (and frames lag input): probe it with
       // a key until a mask shows, then delete until it is empty (a delete on empty is harmless).
-      await eventually('the new password field takes keys', async () => {
-        app.stdin.write('x');
-        await new Promise((r) => setImmediate(r));
-        return /not shown\): \*+\s*$/.test(screen());
-      }, 5000, 50);
-      await eventually('the password field is empty again', async () => {
-        app.stdin.write('\u007F');
-        await new Promise((r) => setImmediate(r));
-        if (/not shown\):\s*$/.test(screen())) return true;
-        throw new Error(screen().slice(-60));
-      }, 5000, 50);
+      await eventually(
+        'the new password field takes keys',
+        async () => {
+          app.stdin.write('x');
+          await new Promise((r) => setImmediate(r));
+          return /not shown\): \*+\s*$/.test(screen());
+        },
+        5000,
+        50,
+      );
+      await eventually(
+        'the password field is empty again',
+        async () => {
+          app.stdin.write('\u007F');
+          await new Promise((r) => setImmediate(r));
+          if (/not shown\):\s*$/.test(screen())) return true;
+          throw new Error(screen().slice(-60));
+        },
+        5000,
+        50,
+      );
       await type(PASSWORD);
       await waitScreen(`not shown): ${'*'.repeat(PASSWORD.length)}`); // a fresh field, masked
       expect(screen()).not.toContain(PASSWORD);
@@ -109,7 +147,12 @@ describe('init wizard', () => {
       await waitScreen('Enter keeps 300 GB): 300 GB'); // the placeholder again
       await type(ENTER); // keeps the suggestion
       await waitScreen('Feeds to mirror from');
-      await focus('SciOp: torrents with 1-10', ['SciOp: torrents with no seeder', 'SciOp: torrents with 1-10', 'Academic Torrents: datasets', 'Academic Torrents: courses']);
+      await focus('SciOp: torrents with 1-10', [
+        'SciOp: torrents with no seeder',
+        'SciOp: torrents with 1-10',
+        'Academic Torrents: datasets',
+        'Academic Torrents: courses',
+      ]);
       await type(' '); // also SciOp 1-10
       await waitScreen(/seeds\/1-10\.rss ✔/);
       await type(ENTER);
@@ -118,11 +161,16 @@ describe('init wizard', () => {
       await type(ENTER);
       await waitScreen('Write /etc/smartnode/policy.yaml');
       expect(screen()).toContain('/srv/b, up to 300 GB, feeds sciop-unseeded, sciop-1-10, physics');
-      await eventually('the wizard finishes on "y"', async () => {
-        if (answers !== 'pending') return true;
-        app.stdin.write('y'); // again if the prompt was not listening yet
-        return false;
-      }, 5000, 50);
+      await eventually(
+        'the wizard finishes on "y"',
+        async () => {
+          if (answers !== 'pending') return true;
+          app.stdin.write('y'); // again if the prompt was not listening yet
+          return false;
+        },
+        5000,
+        50,
+      );
       expect(answers).toEqual({
         password: PASSWORD,
         downloadDir: '/srv/b',
@@ -130,7 +178,12 @@ describe('init wizard', () => {
         feeds: [
           expect.objectContaining({ id: 'sciop-unseeded' }),
           expect.objectContaining({ id: 'sciop-1-10' }),
-          { id: 'physics', url: 'https://example.org/collection/physics.csv', format: 'at-csv', title: 'https://example.org/collection/physics.csv' },
+          {
+            id: 'physics',
+            url: 'https://example.org/collection/physics.csv',
+            format: 'at-csv',
+            title: 'https://example.org/collection/physics.csv',
+          },
         ],
       });
     } finally {

@@ -21,8 +21,18 @@ const PASSWORD = 'init-secret-5521';
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const sink = (into: string[]): Writable => new Writable({ write(chunk: Buffer, _e, done) { into.push(chunk.toString()); done(); } });
-  const code = await main(['node', 'smartnode', ...args], { stdout: sink(out), stderr: sink(err), env: { PATH: process.env.PATH, ...env } });
+  const sink = (into: string[]): Writable =>
+    new Writable({
+      write(chunk: Buffer, _e, done) {
+        into.push(chunk.toString());
+        done();
+      },
+    });
+  const code = await main(['node', 'smartnode', ...args], {
+    stdout: sink(out),
+    stderr: sink(err),
+    env: { PATH: process.env.PATH, ...env },
+  });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
@@ -39,22 +49,35 @@ describe('smartnode init --yes next to a Debian-style daemon', () => {
     const configDir = join(root, 'var/lib/transmission-daemon/.config/transmission-daemon');
     rpcPort = await findFreePort();
     daemon = await startDaemonProcess({
-      configDir, downloadDir: join(root, 'var/lib/transmission-daemon/downloads'), bindAddress: '127.0.0.1',
-      rpcPort, peerPort: await findFreePort(), username: 'debian-volunteer', password: PASSWORD,
+      configDir,
+      downloadDir: join(root, 'var/lib/transmission-daemon/downloads'),
+      bindAddress: '127.0.0.1',
+      rpcPort,
+      peerPort: await findFreePort(),
+      username: 'debian-volunteer',
+      password: PASSWORD,
       // As Debian ships it: bound everywhere, loopback whitelisted, rpc-url at its default.
-      settings: { 'rpc-bind-address': '0.0.0.0', 'rpc-whitelist': '127.0.0.1,::1', 'rpc-url': '/transmission/', 'umask': 18 },
+      settings: { 'rpc-bind-address': '0.0.0.0', 'rpc-whitelist': '127.0.0.1,::1', 'rpc-url': '/transmission/', umask: 18 },
     });
     settingsPath = join(configDir, 'settings.json');
     // A reload (SIGHUP) makes the daemon save settings.json with the password hashed, as an
     // installed daemon's file is: init cannot read it back.
     process.kill(daemon.pid, 'SIGHUP');
-    settingsBytes = await eventually('settings.json saved with the password hashed', async () => {
-      const bytes = await readFile(settingsPath);
-      return /"rpc-password": "\{[0-9a-f]{40}/.test(bytes.toString()) ? bytes : undefined;
-    }, 10_000, 50);
+    settingsBytes = await eventually(
+      'settings.json saved with the password hashed',
+      async () => {
+        const bytes = await readFile(settingsPath);
+        return /"rpc-password": "\{[0-9a-f]{40}/.test(bytes.toString()) ? bytes : undefined;
+      },
+      10_000,
+      50,
+    );
     expect(settingsBytes.toString()).not.toContain(PASSWORD);
     feeds = await startFeedServer({ host: '127.0.0.1' });
-    feeds.setRoute('/rss/seeds/unseeded.rss', { contentType: 'application/rss+xml', body: '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>' });
+    feeds.setRoute('/rss/seeds/unseeded.rss', {
+      contentType: 'application/rss+xml',
+      body: '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>',
+    });
   });
 
   afterAll(async () => {
@@ -70,12 +93,31 @@ describe('smartnode init --yes next to a Debian-style daemon', () => {
     await mkdir(etc);
     await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
     const downloadDir = join(root, 'var/lib/transmission-daemon/downloads/smartnode');
-    const result = await cli(['init', '--yes', '--settings', settingsPath, '--policy', policyPath, '--password-file', passwordFile,
-      '--download-dir', downloadDir, '--max-size', '5 GB', '--min-free', '1 MB', '--feed', `${feeds.url}/rss/seeds/unseeded.rss`,
-      '--state-dir', join(root, 'state')]);
+    const result = await cli([
+      'init',
+      '--yes',
+      '--settings',
+      settingsPath,
+      '--policy',
+      policyPath,
+      '--password-file',
+      passwordFile,
+      '--download-dir',
+      downloadDir,
+      '--max-size',
+      '5 GB',
+      '--min-free',
+      '1 MB',
+      '--feed',
+      `${feeds.url}/rss/seeds/unseeded.rss`,
+      '--state-dir',
+      join(root, 'state'),
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`read ${settingsPath} (not changed): RPC http://127.0.0.1:${rpcPort}/transmission/rpc, authentication on as debian-volunteer`);
+    expect(result.stdout).toContain(
+      `read ${settingsPath} (not changed): RPC http://127.0.0.1:${rpcPort}/transmission/rpc, authentication on as debian-volunteer`,
+    );
     expect(result.stdout).toContain('connected: Transmission 3.00');
     expect(result.stdout).toContain(`sudo install -d -o root -g root -m 2775 ${downloadDir}`); // the daemon runs as root here
 
@@ -84,7 +126,11 @@ describe('smartnode init --yes next to a Debian-style daemon', () => {
     expect(text).not.toContain(PASSWORD);
     expect(text).toContain('# The RPC password is never written here');
     const { policy } = await loadPolicyFile(policyPath);
-    expect(policy.daemon).toMatchObject({ url: `http://127.0.0.1:${rpcPort}/transmission/rpc`, username: 'debian-volunteer', passwordFile });
+    expect(policy.daemon).toMatchObject({
+      url: `http://127.0.0.1:${rpcPort}/transmission/rpc`,
+      username: 'debian-volunteer',
+      passwordFile,
+    });
     expect(policy.storage).toMatchObject({ downloadDir, maxBytes: 5e9, minFreeBytes: 1e6 });
     expect(policy.feeds).toEqual([expect.objectContaining({ id: 'unseeded', format: 'rss', url: `${feeds.url}/rss/seeds/unseeded.rss` })]);
     expect((await stat(policyPath)).mode & 0o777).toBe(0o644);
@@ -97,7 +143,20 @@ describe('smartnode init --yes next to a Debian-style daemon', () => {
 
   it('names a password variable instead of a file; a wrong password writes nothing and says why', async () => {
     const policyPath = join(root, 'env', 'policy.yaml');
-    const args = ['init', '--yes', '--settings', settingsPath, '--policy', policyPath, '--password-env', 'SN_RPC_PW', '--min-free', '1 MB', '--max-size', '1 GB'];
+    const args = [
+      'init',
+      '--yes',
+      '--settings',
+      settingsPath,
+      '--policy',
+      policyPath,
+      '--password-env',
+      'SN_RPC_PW',
+      '--min-free',
+      '1 MB',
+      '--max-size',
+      '1 GB',
+    ];
     const wrong = await cli(args, { SN_RPC_PW: 'not-it' });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('refused the RPC username or password (HTTP 401)');
@@ -125,7 +184,21 @@ describe('smartnode init --yes next to a Debian-style daemon', () => {
     const settings = JSON.parse(settingsBytes.toString()) as Record<string, unknown>;
     await writeFile(copy, JSON.stringify({ ...settings, 'rpc-whitelist': '192.168.1.*' }, null, 4));
     const before = await readFile(copy);
-    const result = await cli(['init', '--yes', '--settings', copy, '--policy', join(root, 'wl', 'policy.yaml'), '--password-env', 'SN_RPC_PW', '--min-free', '1 MB'], { SN_RPC_PW: PASSWORD });
+    const result = await cli(
+      [
+        'init',
+        '--yes',
+        '--settings',
+        copy,
+        '--policy',
+        join(root, 'wl', 'policy.yaml'),
+        '--password-env',
+        'SN_RPC_PW',
+        '--min-free',
+        '1 MB',
+      ],
+      { SN_RPC_PW: PASSWORD },
+    );
     expect(result.stdout).toContain('settings.json needs a change: rpc-whitelist (192.168.1.*) does not let 127.0.0.1 in. Steps:');
     const steps = result.stdout.split('\n').filter((l) => l.startsWith('  sudo '));
     expect(steps.slice(0, 3)).toEqual([

@@ -23,13 +23,21 @@ describe('anti-brute-force lockout (transmission-daemon 4.1.x)', () => {
   });
 
   const failure = async (promise: Promise<unknown>): Promise<SmartnodeError> => {
-    const error = await promise.then(() => undefined, (e: unknown) => e);
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(SmartnodeError);
     return error as SmartnodeError;
   };
 
   it('wrong passwords are DAEMON_AUTH until the threshold, then the 403 is named a lockout and not retried', async () => {
-    const wrong = createTransmissionDaemon({ url: daemon.rpcUrl, username: daemon.username, password: 'not-the-password', timeoutMs: 5000 });
+    const wrong = createTransmissionDaemon({
+      url: daemon.rpcUrl,
+      username: daemon.username,
+      password: 'not-the-password',
+      timeoutMs: 5000,
+    });
     // The readiness probe (no credentials) was a failed login too: count what it takes.
     const codes: string[] = [];
     let locked: SmartnodeError | undefined;
@@ -55,7 +63,9 @@ describe('anti-brute-force lockout (transmission-daemon 4.1.x)', () => {
     expect(check.error.code).toBe('DAEMON_LOCKED_OUT');
     expect(`${check.error.message} ${check.error.hint ?? ''}`).not.toContain(daemon.password);
     // Without settings.json to go by, a bare 403 still names both possible causes.
-    const bare = await failure(createTransmissionDaemon({ url: daemon.rpcUrl, username: daemon.username, password: daemon.password, timeoutMs: 5000 }).readVersion());
+    const bare = await failure(
+      createTransmissionDaemon({ url: daemon.rpcUrl, username: daemon.username, password: daemon.password, timeoutMs: 5000 }).readVersion(),
+    );
     expect(bare.code).toBe('DAEMON_FORBIDDEN');
     expect(bare.hint).toContain('anti-brute-force');
   });

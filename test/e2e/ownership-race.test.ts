@@ -31,7 +31,10 @@ const HEADER = 'TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,
  * Forwards RPC to the daemon. While `race` is armed, a torrent-add is preceded by the owner's
  * own add of the same torrent, and its answer is held for `holdMs` (past the agent's timeout).
  */
-async function startRaceProxy(daemon: DaemonProcess, holdMs: number): Promise<{ url: string; server: Server; arm(): void; raced(): number }> {
+async function startRaceProxy(
+  daemon: DaemonProcess,
+  holdMs: number,
+): Promise<{ url: string; server: Server; arm(): void; raced(): number }> {
   const target = new URL(daemon.rpcUrl);
   let armed = false;
   let raced = 0;
@@ -50,15 +53,18 @@ async function startRaceProxy(daemon: DaemonProcess, holdMs: number): Promise<{ 
         raced++;
         await addTorrent(daemon, { metainfo: X.metainfo, downloadDir: daemon.downloadDir, paused: true });
       }
-      const upstream = httpRequest({ host: target.hostname, port: target.port, path: target.pathname, method: req.method, headers: req.headers }, (answer) => {
-        void (async () => {
-          const answerBody = await readBody(answer);
-          if (racing) await new Promise((resolve) => setTimeout(resolve, holdMs));
-          if (res.destroyed) return;
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          res.end(answerBody);
-        })();
-      });
+      const upstream = httpRequest(
+        { host: target.hostname, port: target.port, path: target.pathname, method: req.method, headers: req.headers },
+        (answer) => {
+          void (async () => {
+            const answerBody = await readBody(answer);
+            if (racing) await new Promise((resolve) => setTimeout(resolve, holdMs));
+            if (res.destroyed) return;
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            res.end(answerBody);
+          })();
+        },
+      );
       upstream.on('error', () => res.destroy());
       upstream.end(body);
     })();
@@ -66,7 +72,14 @@ async function startRaceProxy(daemon: DaemonProcess, holdMs: number): Promise<{ 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}${target.pathname}`, server, arm: () => { armed = true; }, raced: () => raced };
+  return {
+    url: `http://127.0.0.1:${port}${target.pathname}`,
+    server,
+    arm: () => {
+      armed = true;
+    },
+    raced: () => raced,
+  };
 }
 
 describe("the owner's torrent, added in a race with ours, is never taken over", () => {
@@ -81,16 +94,25 @@ describe("the owner's torrent, added in a race with ours, is never taken over", 
   beforeAll(async () => {
     work = await makeWorkDir('race');
     daemon = await startDaemonProcess({
-      configDir: join(work.dir, 'daemon'), downloadDir: join(work.dir, 'owner-downloads'),
-      bindAddress: '127.0.0.1', rpcPort: await findFreePort(), peerPort: await findFreePort(),
-      username: 'volunteer', password: PASSWORD,
+      configDir: join(work.dir, 'daemon'),
+      downloadDir: join(work.dir, 'owner-downloads'),
+      bindAddress: '127.0.0.1',
+      rpcPort: await findFreePort(),
+      peerPort: await findFreePort(),
+      username: 'volunteer',
+      password: PASSWORD,
     });
     feeds = await startFeedServer({ host: '127.0.0.1' });
     feeds.setTorrent(X.hash, X.metainfo);
-    feeds.setRoute('/c.csv', { contentType: 'text/csv', body: `${HEADER}\nDataset,contested,${X.hash},${SIZE},0,2,3,1700000000,1700000000\n` });
+    feeds.setRoute('/c.csv', {
+      contentType: 'text/csv',
+      body: `${HEADER}\nDataset,contested,${X.hash},${SIZE},0,2,3,1700000000,1700000000\n`,
+    });
     proxy = await startRaceProxy(daemon, 2500);
     const policy = join(work.dir, 'policy.yaml');
-    await writeFile(policy, `version: 1
+    await writeFile(
+      policy,
+      `version: 1
 node:
   stateDir: ${join(work.dir, 'state')}
 daemon:
@@ -109,7 +131,8 @@ scoring:
   minSeedTime: 0s
 scrape:
   enabled: false
-`);
+`,
+    );
     runtime = await buildRuntime({ policyPath: policy, env: { ...process.env, SN_RACE_PASSWORD: PASSWORD } });
     runtime.deps.clock = () => Date.now() + offsetMs;
     runtime.deps.bus.subscribe((e) => events.push(e));
@@ -126,7 +149,10 @@ scrape:
   // must be compared as they would be in life); later ones jump past the feed refresh interval.
   const tick = async (n: number): Promise<unknown> => {
     if (n > 2) offsetMs += 3_600_000;
-    return runTick(runtime.deps, runtime.config, { dryRun: false, tick: n }).then(() => null, (e: unknown) => e);
+    return runTick(runtime.deps, runtime.config, { dryRun: false, tick: n }).then(
+      () => null,
+      (e: unknown) => e,
+    );
   };
   const ownersCopy = async () => getTorrent(daemon, X.hash, ['labels', 'downloadDir', 'status']);
 

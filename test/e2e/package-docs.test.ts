@@ -14,7 +14,12 @@ const END = '<!-- policy-reference:end -->';
 
 async function help(args: string[]): Promise<string> {
   const chunks: string[] = [];
-  const sink = new Writable({ write(c: Buffer, _e, done) { chunks.push(c.toString()); done(); } });
+  const sink = new Writable({
+    write(c: Buffer, _e, done) {
+      chunks.push(c.toString());
+      done();
+    },
+  });
   await main(['node', 'smartnode', ...args, '--help'], { stdout: sink, stderr: sink, env: {} });
   return chunks.join('');
 }
@@ -32,7 +37,11 @@ describe('README', () => {
   it('keeps the two-command quick start', async () => {
     const readme = await readFile('README.md', 'utf8');
     const quickStart = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('\n## ', readme.indexOf('## Quick start') + 1));
-    const commands = /```sh\n([\s\S]*?)```/.exec(quickStart)?.[1]?.trim().split('\n').map((l) => l.split('#')[0]?.trim());
+    const commands = /```sh\n([\s\S]*?)```/
+      .exec(quickStart)?.[1]
+      ?.trim()
+      .split('\n')
+      .map((l) => l.split('#')[0]?.trim());
     expect(commands).toEqual(['npm run demo', 'npm test']);
   });
 

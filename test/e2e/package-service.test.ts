@@ -28,7 +28,7 @@ async function analyze(args: string[]): Promise<{ code: number; stdout: string; 
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number | string; stdout?: string; stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('systemd-analyze is missing: install Debian\'s systemd package (npm run setup does)');
+    if (e.code === 'ENOENT') throw new Error("systemd-analyze is missing: install Debian's systemd package (npm run setup does)");
     return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
 }
@@ -70,7 +70,12 @@ describe('examples/smartnode.service', () => {
     expect(keys.get('Restart')).toEqual(['on-failure']);
     expect(keys.get('ExecReload')).toEqual(['/bin/kill -HUP $MAINPID']);
     expect(keys.get('KillSignal')).toEqual(['SIGTERM']);
-    for (const [key, value] of [['NoNewPrivileges', 'yes'], ['ProtectSystem', 'strict'], ['ProtectHome', 'yes'], ['PrivateTmp', 'yes']] as const) {
+    for (const [key, value] of [
+      ['NoNewPrivileges', 'yes'],
+      ['ProtectSystem', 'strict'],
+      ['ProtectHome', 'yes'],
+      ['PrivateTmp', 'yes'],
+    ] as const) {
       expect(keys.get(key), key).toEqual([value]);
     }
     expect(keys.get('ReadWritePaths')).toEqual(['-/srv/smartnode']);
@@ -84,7 +89,7 @@ describe('examples/smartnode.service', () => {
 
   it('verify does read the keys: a misspelt one is reported (so the clean pass above means something)', async () => {
     const result = await analyze(['verify', await unitCopy('typo.service', (t) => t.replace('NoNewPrivileges=yes', 'NoNewPrivilege=yes'))]);
-    expect(result.stderr).toContain('Unknown key \'NoNewPrivilege\' in section [Service]');
+    expect(result.stderr).toContain("Unknown key 'NoNewPrivilege' in section [Service]");
   });
 
   it('rates "OK" or better in the offline security review (exposure at most 4.0 of 10)', async () => {
@@ -103,19 +108,42 @@ describe('smartnode run under a service manager (built CLI)', () => {
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'smartnode-svc-'));
     daemon = await startDaemonProcess({
-      configDir: join(root, 'daemon'), downloadDir: join(root, 'mirror'), bindAddress: '127.0.0.1',
-      rpcPort: await findFreePort(), peerPort: await findFreePort(), username: 'volunteer', password: PASSWORD,
+      configDir: join(root, 'daemon'),
+      downloadDir: join(root, 'mirror'),
+      bindAddress: '127.0.0.1',
+      rpcPort: await findFreePort(),
+      peerPort: await findFreePort(),
+      username: 'volunteer',
+      password: PASSWORD,
     });
     feeds = await startFeedServer({ host: '127.0.0.1' });
     const spec = { name: 'survey', length: 40_000, announce: 'http://127.0.0.1:1/announce' };
-    feeds.setRoute('/c.csv', { contentType: 'text/csv', body: `TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\nDataset,survey,${expectedInfoHash(spec)},40000,9,0,3,1700000000,1700000000\n` });
+    feeds.setRoute('/c.csv', {
+      contentType: 'text/csv',
+      body: `TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\nDataset,survey,${expectedInfoHash(spec)},40000,9,0,3,1700000000,1700000000\n`,
+    });
     await writeFile(join(root, 'pw'), `${PASSWORD}\n`, { mode: 0o600 });
-    await writeFile(join(root, 'policy.yaml'), [
-      'daemon:', `  url: ${daemon.rpcUrl}`, '  username: volunteer', `  passwordFile: ${join(root, 'pw')}`,
-      'storage:', `  downloadDir: ${join(root, 'mirror')}`, '  maxBytes: 10 MB', '  minFreeBytes: 1 MB',
-      'feeds:', '  - id: c', `    url: ${feeds.url}/c.csv`, '    format: at-csv',
-      'scrape:', '  enabled: false', 'intervals:', '  tick: 1h',
-    ].join('\n'));
+    await writeFile(
+      join(root, 'policy.yaml'),
+      [
+        'daemon:',
+        `  url: ${daemon.rpcUrl}`,
+        '  username: volunteer',
+        `  passwordFile: ${join(root, 'pw')}`,
+        'storage:',
+        `  downloadDir: ${join(root, 'mirror')}`,
+        '  maxBytes: 10 MB',
+        '  minFreeBytes: 1 MB',
+        'feeds:',
+        '  - id: c',
+        `    url: ${feeds.url}/c.csv`,
+        '    format: at-csv',
+        'scrape:',
+        '  enabled: false',
+        'intervals:',
+        '  tick: 1h',
+      ].join('\n'),
+    );
   });
   afterAll(async () => {
     await daemon?.stop();
@@ -123,15 +151,24 @@ describe('smartnode run under a service manager (built CLI)', () => {
     if (root !== undefined) await rm(root, { recursive: true, force: true });
   });
 
-  it('a running agent passes doctor\'s control-socket check; SIGTERM then stops it cleanly with exit 0', async () => {
+  it("a running agent passes doctor's control-socket check; SIGTERM then stops it cleanly with exit 0", async () => {
     const stateDir = join(root, 'state');
     const { child, output, exited } = runAgent(join(root, 'policy.yaml'), stateDir);
     try {
       await eventually('the first tick is done', async () => output().includes('"msg":"tick 1 done'), 30_000, 100);
 
       const chunks: string[] = [];
-      const sink = new Writable({ write(c: Buffer, _e, done) { chunks.push(c.toString()); done(); } });
-      const code = await main(['node', 'smartnode', 'doctor', '--json', '--policy', join(root, 'policy.yaml'), '--state-dir', stateDir], { stdout: sink, stderr: sink, env: { PATH: process.env.PATH } });
+      const sink = new Writable({
+        write(c: Buffer, _e, done) {
+          chunks.push(c.toString());
+          done();
+        },
+      });
+      const code = await main(['node', 'smartnode', 'doctor', '--json', '--policy', join(root, 'policy.yaml'), '--state-dir', stateDir], {
+        stdout: sink,
+        stderr: sink,
+        env: { PATH: process.env.PATH },
+      });
       const report = JSON.parse(chunks.join('')) as { checks: CheckResult[] };
       const agent = report.checks.find((c) => c.id === 'agent');
       expect(agent?.status, agent?.detail).toBe('passed');
@@ -171,11 +208,18 @@ describe('smartnode run under a service manager (built CLI)', () => {
 /** The built `smartnode run` as a service runs it: JSON logs, a bare environment. */
 function runAgent(policyPath: string, stateDir: string) {
   const child = spawn('node', ['bin/smartnode.js', 'run', '--policy', policyPath, '--state-dir', stateDir, '--log-format', 'json'], {
-    env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, output: () => out, exited };
 }

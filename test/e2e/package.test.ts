@@ -22,7 +22,11 @@ import { findFreePort } from '../../src/testkit/ports.js';
 
 const run = promisify(execFile);
 
-async function exec(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function exec(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(command, args, { timeout: 120_000, maxBuffer: 16 * 1024 * 1024, ...options });
     return { code: 0, stdout, stderr };
@@ -67,10 +71,29 @@ describe('npm package', () => {
     const result = await exec('npm', ['pack', '--dry-run', '--json']);
     const [pack] = JSON.parse(result.stdout) as Array<{ files: Array<{ path: string }> }>;
     const files = (pack?.files ?? []).map((f) => f.path);
-    for (const needed of ['bin/smartnode.js', 'dist/cli/main.js', 'dist/cli/init.js', 'dist/cli/doctor.js', 'dist/setup/doctor.js', 'policies/default.yaml', 'policies/policy.schema.json', 'examples/smartnode.service', 'examples/home-server.yaml', 'README.md', 'package.json', 'dist/agent/decide.js', 'dist/agent/decide.d.ts']) {
+    for (const needed of [
+      'bin/smartnode.js',
+      'dist/cli/main.js',
+      'dist/cli/init.js',
+      'dist/cli/doctor.js',
+      'dist/setup/doctor.js',
+      'policies/default.yaml',
+      'policies/policy.schema.json',
+      'examples/smartnode.service',
+      'examples/home-server.yaml',
+      'README.md',
+      'package.json',
+      'dist/agent/decide.js',
+      'dist/agent/decide.d.ts',
+    ]) {
       expect(files, needed).toContain(needed);
     }
-    const unwanted = files.filter((f) => /^(src|test|scripts)\//.test(f) || /^dist\/(testkit|demo|bench)\//.test(f) || /\.test\.|\/testing\.|\.map$|\.tsx?$/.test(f.replace(/\.d\.ts$/, '.d')));
+    const unwanted = files.filter(
+      (f) =>
+        /^(src|test|scripts)\//.test(f) ||
+        /^dist\/(testkit|demo|bench)\//.test(f) ||
+        /\.test\.|\/testing\.|\.map$|\.tsx?$/.test(f.replace(/\.d\.ts$/, '.d')),
+    );
     expect(unwanted).toEqual([]);
   });
 
@@ -93,7 +116,22 @@ export const decide = (o: Observation, c: AgentConfig): TickPlan => planTick(ini
 `;
     await writeFile(join(consumer, 'ok.ts'), typed);
     await writeFile(join(consumer, 'bad.ts'), typed.replace('o.nowMs', '"soon"'));
-    const tsc = (file: string) => exec(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', file], { cwd: consumer });
+    const tsc = (file: string) =>
+      exec(
+        process.execPath,
+        [
+          resolve('node_modules/typescript/bin/tsc'),
+          '--noEmit',
+          '--strict',
+          '--skipLibCheck',
+          '--module',
+          'nodenext',
+          '--moduleResolution',
+          'nodenext',
+          file,
+        ],
+        { cwd: consumer },
+      );
     const ok = await tsc('ok.ts');
     expect(ok.stdout + ok.stderr).toBe('');
     expect((await tsc('bad.ts')).stdout).toMatch(/bad\.ts.*not assignable to parameter of type 'number'/);
@@ -118,12 +156,20 @@ export const decide = (o: Observation, c: AgentConfig): TickPlan => planTick(ini
     let feeds: FeedServer;
     beforeAll(async () => {
       daemon = await startDaemonProcess({
-        configDir: join(root, 'daemon'), downloadDir: join(root, 'mirror'), bindAddress: '127.0.0.1',
-        rpcPort: await findFreePort(), peerPort: await findFreePort(), username: 'volunteer', password: 'pack-secret-1207',
+        configDir: join(root, 'daemon'),
+        downloadDir: join(root, 'mirror'),
+        bindAddress: '127.0.0.1',
+        rpcPort: await findFreePort(),
+        peerPort: await findFreePort(),
+        username: 'volunteer',
+        password: 'pack-secret-1207',
       });
       feeds = await startFeedServer({ host: '127.0.0.1' });
       const spec = { name: 'atlas', length: 30_000, announce: 'http://127.0.0.1:1/announce' };
-      feeds.setRoute('/c.csv', { contentType: 'text/csv', body: `TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\nDataset,atlas,${expectedInfoHash(spec)},30000,1,1,1,1700000000,1700000000\n` });
+      feeds.setRoute('/c.csv', {
+        contentType: 'text/csv',
+        body: `TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\nDataset,atlas,${expectedInfoHash(spec)},30000,1,1,1,1700000000,1700000000\n`,
+      });
     });
     afterAll(async () => {
       await daemon?.stop();
@@ -132,11 +178,22 @@ export const decide = (o: Observation, c: AgentConfig): TickPlan => planTick(ini
 
     it('doctor passes every check it can before the agent runs (exit 0), and fails with exit 1 once the daemon stops', async () => {
       const policy = join(root, 'policy.yaml');
-      await writeFile(policy, [
-        'daemon:', `  url: ${daemon.rpcUrl}`, '  username: volunteer', '  passwordEnv: SN_PACK_PW',
-        'storage:', `  downloadDir: ${join(root, 'mirror')}`, '  maxBytes: 10 MB', '  minFreeBytes: 1 MB',
-        'feeds:', '  - id: c', `    url: ${feeds.url}/c.csv`,
-      ].join('\n'));
+      await writeFile(
+        policy,
+        [
+          'daemon:',
+          `  url: ${daemon.rpcUrl}`,
+          '  username: volunteer',
+          '  passwordEnv: SN_PACK_PW',
+          'storage:',
+          `  downloadDir: ${join(root, 'mirror')}`,
+          '  maxBytes: 10 MB',
+          '  minFreeBytes: 1 MB',
+          'feeds:',
+          '  - id: c',
+          `    url: ${feeds.url}/c.csv`,
+        ].join('\n'),
+      );
       const env = { PATH: process.env.PATH, SN_PACK_PW: 'pack-secret-1207' };
       const args = ['doctor', '--policy', policy, '--state-dir', join(root, 'state'), '--skip', 'agent'];
       const healthy = await exec(bin, args, { cwd: root, env });

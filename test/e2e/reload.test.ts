@@ -31,7 +31,10 @@ describe('live policy edits on a running agent', () => {
 
   const owned = async (): Promise<string[]> => {
     const answer = await rpcCall(world.volunteer, 'torrent-get', { fields: ['name', 'labels'] });
-    return (answer['torrents'] as { name: string; labels: string[] }[]).filter((t) => t.labels.includes('smartnode')).map((t) => t.name).sort();
+    return (answer['torrents'] as { name: string; labels: string[] }[])
+      .filter((t) => t.labels.includes('smartnode'))
+      .map((t) => t.name)
+      .sort();
   };
   const ticksAfter = async (n: number): Promise<void> => {
     const seen = events.filter((e) => e.type === 'tick-finished').length;
@@ -68,7 +71,12 @@ limits: { maxEvictFraction: 0.4 }
     runtime = await buildRuntime({ policyPath, env: ENV });
     runtime.bus.subscribe((e) => events.push(e));
     watcher = runtime.watchPolicy({ debounceMs: 100 });
-    loop = startAgentLoop(runtime.deps, { tickIntervalMs: 1000, dryRun: false, signal: controller.signal, readConfig: () => runtime.config });
+    loop = startAgentLoop(runtime.deps, {
+      tickIntervalMs: 1000,
+      dryRun: false,
+      signal: controller.signal,
+      readConfig: () => runtime.config,
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -87,7 +95,9 @@ limits: { maxEvictFraction: 0.4 }
     await writeFile(policyPath, policy('lots'));
     await eventually('the refused edit', async () => events.some((e) => e.type === 'policy-reload-failed'), 10_000, 50);
     const failed = events.find((e) => e.type === 'policy-reload-failed');
-    expect(failed?.type === 'policy-reload-failed' && failed.error.message).toMatch(/policy\.yaml:6 storage\.maxBytes: expected a size like "500 GB", got "lots"/);
+    expect(failed?.type === 'policy-reload-failed' && failed.error.message).toMatch(
+      /policy\.yaml:6 storage\.maxBytes: expected a size like "500 GB", got "lots"/,
+    );
     await ticksAfter(2);
     expect(runtime.config.planPolicy.maxBytes).toBe(10 * MB);
     expect(await owned()).toHaveLength(3);
@@ -95,14 +105,24 @@ limits: { maxEvictFraction: 0.4 }
 
   it('a deleted policy file is reported and changes nothing', async () => {
     await rm(policyPath);
-    await eventually('the missing file reported', async () => events.some((e) => e.type === 'policy-reload-failed' && e.error.code === 'POLICY_NOT_FOUND'), 10_000, 50);
+    await eventually(
+      'the missing file reported',
+      async () => events.some((e) => e.type === 'policy-reload-failed' && e.error.code === 'POLICY_NOT_FOUND'),
+      10_000,
+      50,
+    );
     await ticksAfter(2);
     expect(await owned()).toHaveLength(3);
   }, 60_000);
 
   it('a budget cut evicting more than maxEvictFraction waits for confirmation, then evicts the least needed', async () => {
     await writeFile(policyPath, policy('2.5 MB'));
-    await eventually('the edit to apply', async () => events.some((e) => e.type === 'policy-reloaded' && e.changed.includes('storage.maxBytes')), 10_000, 50);
+    await eventually(
+      'the edit to apply',
+      async () => events.some((e) => e.type === 'policy-reloaded' && e.changed.includes('storage.maxBytes')),
+      10_000,
+      50,
+    );
     await eventually('the eviction to be held', async () => events.some((e) => e.type === 'eviction-held'), 30_000, 100);
     const held = events.find((e) => e.type === 'eviction-held');
     expect(held).toMatchObject({ removes: 2, maxEvictFraction: 0.4 });

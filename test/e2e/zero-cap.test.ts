@@ -19,7 +19,10 @@ describe('a 0 kB/s upload limit stops a transfer on a real transmission-daemon',
     return Number((answer['torrents'] as { downloadedEver: number }[])[0]?.downloadedEver ?? 0);
   };
   const limitUpload = (kBps: number | null) =>
-    rpcCall(swarm.seeders[0]!, 'torrent-set', { ids: [torrent.infoHash], ...(kBps === null ? { uploadLimited: false } : { uploadLimit: kBps, uploadLimited: true }) });
+    rpcCall(swarm.seeders[0]!, 'torrent-set', {
+      ids: [torrent.infoHash],
+      ...(kBps === null ? { uploadLimited: false } : { uploadLimit: kBps, uploadLimited: true }),
+    });
 
   beforeAll(async () => {
     work = await makeWorkDir('e2e-zero-cap');
@@ -36,7 +39,10 @@ describe('a 0 kB/s upload limit stops a transfer on a real transmission-daemon',
   it('sends nothing at 0 kB/s and resumes when the limit is lifted', async () => {
     // Flowing first (slowly, so the transfer is still running when the cap hits).
     await limitUpload(500);
-    await rpcCall(swarm.daemons[0]!, 'torrent-add', { metainfo: Buffer.from(torrent.metainfo).toString('base64'), 'download-dir': join(work.dir, 'leech') });
+    await rpcCall(swarm.daemons[0]!, 'torrent-add', {
+      metainfo: Buffer.from(torrent.metainfo).toString('base64'),
+      'download-dir': join(work.dir, 'leech'),
+    });
     await eventually('the transfer to flow', async () => (await leecherBytes()) > 1_000_000, 90_000, 500);
     await limitUpload(0);
     // Let in-flight blocks land, then nothing more may arrive.

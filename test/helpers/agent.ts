@@ -50,7 +50,9 @@ export async function startCappedMirrorAgent(world: MirrorWorld, workDir: string
   const downloadDir = join(workDir, 'mirror');
   await mkdir(downloadDir, { recursive: true });
   const policyPath = join(workDir, 'policy.yaml');
-  await writeFile(policyPath, `version: 1
+  await writeFile(
+    policyPath,
+    `version: 1
 node: { stateDir: ${join(workDir, 'state')} }
 daemon: { url: ${world.volunteer.rpcUrl}, username: ${world.volunteer.username}, passwordEnv: SMARTNODE_E2E_PASSWORD }
 storage: { downloadDir: ${downloadDir}, maxBytes: 1 GB, minFreeBytes: 0 }
@@ -58,6 +60,7 @@ feeds: [{ id: demo, url: "${world.feedUrl}", format: rss }]
 scoring: { targetSeeders: 4, minSeedTime: 0s }
 intervals: { tick: 5s, feedRefresh: 10s, scrape: 10s }
 bandwidth: { uploadRate: 1 MB/s }
-`);
+`,
+  );
   return startTickingAgent(policyPath, env);
 }

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { toInfoHash } from '../../src/shared/index.js';
+import type { toInfoHash } from '../../src/shared/index.js';
 import { readMetainfoSummary } from '../../src/daemon/metainfo.js';
 import type { DaemonLine } from '../../src/testkit/daemon-lines.js';
 import { startDaemonProcess, type DaemonProcess, type DaemonProcessOptions } from '../../src/testkit/daemon-process.js';

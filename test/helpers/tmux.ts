@@ -19,18 +19,40 @@ export interface TmuxSession {
   kill(): Promise<void>;
 }
 
-export async function startTmux(options: { name: string; command: string; columns: number; rows: number; cwd: string; env?: Record<string, string> }): Promise<TmuxSession> {
+export async function startTmux(options: {
+  name: string;
+  command: string;
+  columns: number;
+  rows: number;
+  cwd: string;
+  env?: Record<string, string>;
+}): Promise<TmuxSession> {
   const server = ['-L', options.name, '-f', '/dev/null'];
   const target = ['-t', `${options.name}:0.0`];
   const envArgs = Object.entries({ TERM: 'xterm-256color', ...options.env }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-  await run('tmux', [...server, 'new-session', '-d', '-s', options.name, '-x', String(options.columns), '-y', String(options.rows), '-c', options.cwd, ...envArgs, options.command]);
+  await run('tmux', [
+    ...server,
+    'new-session',
+    '-d',
+    '-s',
+    options.name,
+    '-x',
+    String(options.columns),
+    '-y',
+    String(options.rows),
+    '-c',
+    options.cwd,
+    ...envArgs,
+    options.command,
+  ]);
   // Keep the pane after the program exits, so a test can read its last words.
   await run('tmux', [...server, 'set-option', '-t', options.name, 'remain-on-exit', 'on']);
   return {
     keys: async (...keys) => void (await run('tmux', [...server, 'send-keys', ...target, ...keys])),
     literal: async (text) => void (await run('tmux', [...server, 'send-keys', ...target, '-l', text])),
     screen: async () => (await run('tmux', [...server, 'capture-pane', '-p', ...target])).stdout,
-    resize: async (columns, rows) => void (await run('tmux', [...server, 'resize-window', '-t', options.name, '-x', String(columns), '-y', String(rows)])),
+    resize: async (columns, rows) =>
+      void (await run('tmux', [...server, 'resize-window', '-t', options.name, '-x', String(columns), '-y', String(rows)])),
     isAlive: async () => (await run('tmux', [...server, 'display-message', '-p', ...target, '#{pane_dead}'])).stdout.trim() === '0',
     kill: async () => void (await run('tmux', [...server, 'kill-server']).catch(() => undefined)),
   };

@@ -57,18 +57,39 @@ function simulate(herdOn: boolean, expectedNodes: number, seed = 1): number[] {
         maxBytes: 40 * GB,
         maxAddsPerTick: 100,
         scoring: {
-          targetSeeders: TARGET, leecherWeight: 0.25, replaceMargin: 0.2, minSeedTimeMs: 72 * 3_600_000,
-          signals: { ...DEFAULT_SIGNALS, herd: { enabled: herdOn, nodeId: `node-${n}`, expectedNodes, jitter: 0.02, redrawIntervalMs: 3_600_000, epoch: round } },
+          targetSeeders: TARGET,
+          leecherWeight: 0.25,
+          replaceMargin: 0.2,
+          minSeedTimeMs: 72 * 3_600_000,
+          signals: {
+            ...DEFAULT_SIGNALS,
+            herd: { enabled: herdOn, nodeId: `node-${n}`, expectedNodes, jitter: 0.02, redrawIntervalMs: 3_600_000, epoch: round },
+          },
         },
       });
       const candidates: Candidate[] = world.hashes.map((infoHash, i) => ({
-        infoHash, name: `t${i}`, sizeBytes: world.sizes[i] ?? GB, feedIds: ['feed-a'],
-        counts: { seeders: snapshot[i] ?? 0, leechers: world.leechers[i] ?? 0, completed: null, source: 'scrape', observedAtMs: nowMs - 1, origin: 'sim' },
+        infoHash,
+        name: `t${i}`,
+        sizeBytes: world.sizes[i] ?? GB,
+        feedIds: ['feed-a'],
+        counts: {
+          seeders: snapshot[i] ?? 0,
+          leechers: world.leechers[i] ?? 0,
+          completed: null,
+          source: 'scrape',
+          observedAtMs: nowMs - 1,
+          origin: 'sim',
+        },
         signals: { infoHash, geo: null, slow: null },
       }));
       const held: HeldTorrent[] = [...(holdings[n] ?? [])].map((i) => ({
-        infoHash: world.hashes[i] as InfoHash, name: `t${i}`, sizeBytes: world.sizes[i] ?? GB, leftUntilDoneBytes: 0,
-        isOwned: true, addedAtMs: nowMs - 3_600_000 / 2, feedIds: ['feed-a'],
+        infoHash: world.hashes[i] as InfoHash,
+        name: `t${i}`,
+        sizeBytes: world.sizes[i] ?? GB,
+        leftUntilDoneBytes: 0,
+        isOwned: true,
+        addedAtMs: nowMs - 3_600_000 / 2,
+        feedIds: ['feed-a'],
       }));
       const plan = planMirror({ candidates: withSignals(candidates), held, policy, nowMs, diskFreeBytes: null });
       const desired = new Set(plan.desired.map((h) => index.get(h) ?? -1));
@@ -77,8 +98,14 @@ function simulate(herdOn: boolean, expectedNodes: number, seed = 1): number[] {
     }
     for (const c of changes) {
       const mine = holdings[c.node] ?? new Set<number>();
-      for (const i of c.add) { mine.add(i); seeders[i] = (seeders[i] ?? 0) + 1; }
-      for (const i of c.remove) { mine.delete(i); seeders[i] = (seeders[i] ?? 0) - 1; }
+      for (const i of c.add) {
+        mine.add(i);
+        seeders[i] = (seeders[i] ?? 0) + 1;
+      }
+      for (const i of c.remove) {
+        mine.delete(i);
+        seeders[i] = (seeders[i] ?? 0) - 1;
+      }
     }
   }
   return seeders;

@@ -47,28 +47,31 @@ export function InitWizard(props: WizardProps) {
 
   const submitPassword = (value: string): void => {
     setStep('checking');
-    props.check(value).then((result) => {
-      if (result.ok) {
-        setPassword(value);
-        setProblem(undefined);
-        setDaemonLine(`connected: Transmission ${result.version.version}, RPC ${result.version.rpcVersion}`);
-        setStep('dir');
-      } else {
-        setProblem(`${result.error.message}${result.error.hint === undefined ? '' : ` (${result.error.hint})`}`);
-        // Locked out (4.x anti-brute-force): another guess cannot get in and only counts against
-        // the daemon; stop asking.
-        if (result.error.code === 'DAEMON_LOCKED_OUT') {
-          props.onDone(undefined);
-          return;
+    props.check(value).then(
+      (result) => {
+        if (result.ok) {
+          setPassword(value);
+          setProblem(undefined);
+          setDaemonLine(`connected: Transmission ${result.version.version}, RPC ${result.version.rpcVersion}`);
+          setStep('dir');
+        } else {
+          setProblem(`${result.error.message}${result.error.hint === undefined ? '' : ` (${result.error.hint})`}`);
+          // Locked out (4.x anti-brute-force): another guess cannot get in and only counts against
+          // the daemon; stop asking.
+          if (result.error.code === 'DAEMON_LOCKED_OUT') {
+            props.onDone(undefined);
+            return;
+          }
+          setAttempt((n) => n + 1);
+          setStep('password');
         }
+      },
+      (error: unknown) => {
+        setProblem(String(error));
         setAttempt((n) => n + 1);
         setStep('password');
-      }
-    }, (error: unknown) => {
-      setProblem(String(error));
-      setAttempt((n) => n + 1);
-      setStep('password');
-    });
+      },
+    );
   };
 
   const chooseDir = (path: string): void => {
@@ -79,12 +82,17 @@ export function InitWizard(props: WizardProps) {
 
   return (
     <Box flexDirection="column">
-      <Text bold>smartnode init: daemon at {props.rpcUrl}{props.username === undefined ? '' : ` as ${props.username}`}</Text>
+      <Text bold>
+        smartnode init: daemon at {props.rpcUrl}
+        {props.username === undefined ? '' : ` as ${props.username}`}
+      </Text>
       {daemonLine !== undefined && <Text color="green">{daemonLine}</Text>}
       {problem !== undefined && <Text color="red">{problem}</Text>}
       {step === 'password' && (
         <Box flexDirection="column">
-          <Text>RPC password for {props.username ?? 'the daemon'} (the one set as rpc-password before the daemon hashed it; not shown):</Text>
+          <Text>
+            RPC password for {props.username ?? 'the daemon'} (the one set as rpc-password before the daemon hashed it; not shown):
+          </Text>
           <LineInput key={attempt} mask onSubmit={submitPassword} />
         </Box>
       )}
@@ -93,7 +101,10 @@ export function InitWizard(props: WizardProps) {
         <Box flexDirection="column">
           <Text>Download directory (best first):</Text>
           <Select
-            options={[...props.proposals.map((p) => ({ label: `${p.path}  (${p.note})`, value: p.path })), { label: 'another directory...', value: OTHER }]}
+            options={[
+              ...props.proposals.map((p) => ({ label: `${p.path}  (${p.note})`, value: p.path })),
+              { label: 'another directory...', value: OTHER },
+            ]}
             onChange={(value) => (value === OTHER ? setStep('custom-dir') : chooseDir(value))}
           />
         </Box>
@@ -101,12 +112,19 @@ export function InitWizard(props: WizardProps) {
       {step === 'custom-dir' && (
         <Box flexDirection="column">
           <Text>Absolute path of the download directory:</Text>
-          <LineInput placeholder="/srv/smartnode" onSubmit={(value) => (value.startsWith('/') ? chooseDir(value.trim()) : setProblem(`expected an absolute path, got ${JSON.stringify(value)}`))} />
+          <LineInput
+            placeholder="/srv/smartnode"
+            onSubmit={(value) =>
+              value.startsWith('/') ? chooseDir(value.trim()) : setProblem(`expected an absolute path, got ${JSON.stringify(value)}`)
+            }
+          />
         </Box>
       )}
       {step === 'size' && (
         <Box flexDirection="column">
-          <Text>Disk budget for {dir} (e.g. "500 GB"; Enter keeps {maxSize}):</Text>
+          <Text>
+            Disk budget for {dir} (e.g. "500 GB"; Enter keeps {maxSize}):
+          </Text>
           <LineInput
             placeholder={maxSize}
             onSubmit={(value) => {
@@ -146,7 +164,13 @@ export function InitWizard(props: WizardProps) {
                 setProblem(`expected a URL, got ${JSON.stringify(url)}`);
                 return;
               }
-              const next = url === '' ? feeds : [...feeds, { id: feedIdFromUrl(url, new Set(feeds.map((f) => f.id))), url, format: feedFormatFromUrl(url), title: url }];
+              const next =
+                url === ''
+                  ? feeds
+                  : [
+                      ...feeds,
+                      { id: feedIdFromUrl(url, new Set(feeds.map((f) => f.id))), url, format: feedFormatFromUrl(url), title: url },
+                    ];
               if (next.length === 0) {
                 setProblem('pick at least one feed');
                 setStep('feeds');
@@ -161,7 +185,9 @@ export function InitWizard(props: WizardProps) {
       )}
       {step === 'confirm' && (
         <Box flexDirection="column">
-          <Text>Write {props.policyPath}: {dir}, up to {maxSize}, feeds {feeds.map((f) => f.id).join(', ')}? (Y/n)</Text>
+          <Text>
+            Write {props.policyPath}: {dir}, up to {maxSize}, feeds {feeds.map((f) => f.id).join(', ')}? (Y/n)
+          </Text>
           <ConfirmInput
             onConfirm={() => props.onDone({ password, downloadDir: dir, maxSize, feeds })}
             onCancel={() => props.onDone(undefined)}

@@ -19,12 +19,20 @@ export function Dashboard({ state, width, height }: DashboardProps) {
   const w = Math.max(20, width);
   const status = state.status;
   const rows = selectRows(state);
-  const headerLines = 1 + (state.link.kind !== 'connected' || status?.agent.state === 'error' || recentNotice(status, state.nowMs) !== null ? 1 : 0);
+  const headerLines =
+    1 + (state.link.kind !== 'connected' || status?.agent.state === 'error' || recentNotice(status, state.nowMs) !== null ? 1 : 0);
   const footerLines = 1 + layoutKeys(w).length;
   const why = state.detail === null ? reasonOf(rows, clampCursor(state)) : null;
   const bodyHeight = Math.max(3, height - headerLines - 2 - 1 - footerLines - (why === null ? 0 : 2));
   const tabs = VIEWS.map((v, i) => {
-    const count = v === 'mirror' ? status?.mirror?.owned.length : v === 'candidates' ? status?.mirror?.candidateTotal : v === 'decisions' ? status?.decisions.length : status?.feeds.length;
+    const count =
+      v === 'mirror'
+        ? status?.mirror?.owned.length
+        : v === 'candidates'
+          ? status?.mirror?.candidateTotal
+          : v === 'decisions'
+            ? status?.decisions.length
+            : status?.feeds.length;
     const label = `${i + 1} ${TITLES[v]}${count === undefined ? '' : ` ${count}`}`;
     return { v, label };
   });
@@ -41,11 +49,20 @@ export function Dashboard({ state, width, height }: DashboardProps) {
       {state.detail !== null ? (
         <Detail target={detail} pinned={status?.pins.includes(state.detail) ?? false} nowMs={state.nowMs} width={w} height={bodyHeight} />
       ) : (
-        <Table rows={rows} cursor={clampCursor(state)} height={bodyHeight} width={w} nowMs={rows.view === 'feeds' ? state.nowMs : 0} pins={status?.pins ?? NO_PINS} />
+        <Table
+          rows={rows}
+          cursor={clampCursor(state)}
+          height={bodyHeight}
+          width={w}
+          nowMs={rows.view === 'feeds' ? state.nowMs : 0}
+          pins={status?.pins ?? NO_PINS}
+        />
       )}
       {why === null ? null : (
         <Box height={2} width={w} overflow="hidden">
-          <Text color="gray" wrap="wrap">{why}</Text>
+          <Text color="gray" wrap="wrap">
+            {why}
+          </Text>
         </Box>
       )}
       <Footer width={w} message={state.message} filter={state.filter} isEditingFilter={state.isEditingFilter} sort={state.sort} />

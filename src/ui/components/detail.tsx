@@ -4,7 +4,7 @@ import type { CandidateView, OwnedTorrentView } from '../../agent/events.js';
 // The pure record module only (the domain's index also holds the hashing IO).
 import { describeIntegrity } from '../../integrity/record.js';
 import { describeFactors } from '../factors.js';
-import { bytesText, durationText, fit, rateText, scoreText } from '../format.js';
+import { bytesText, durationText, fitLeft, rateText, scoreText } from '../format.js';
 
 export interface DetailProps {
   target: { kind: 'owned'; row: OwnedTorrentView } | { kind: 'candidate'; row: CandidateView } | null;
@@ -15,10 +15,18 @@ export interface DetailProps {
 }
 
 export function Detail({ target, pinned, nowMs, width, height }: DetailProps) {
-  if (target === null) return <Box height={height}><Text dimColor>this torrent is no longer in the plan (press Esc)</Text></Box>;
+  if (target === null)
+    return (
+      <Box height={height}>
+        <Text dimColor>this torrent is no longer in the plan (press Esc)</Text>
+      </Box>
+    );
   const r = target.row;
   const counts = r.seeders === null ? 'not counted yet' : `${r.seeders} seeders, ${r.leechers ?? '?'} leechers`;
-  const source = r.countsSource === null ? '' : ` (from ${r.countsSource}${r.countsObservedAtMs === null ? '' : `, ${durationText(nowMs - r.countsObservedAtMs)} old`})`;
+  const source =
+    r.countsSource === null
+      ? ''
+      : ` (from ${r.countsSource}${r.countsObservedAtMs === null ? '' : `, ${durationText(nowMs - r.countsObservedAtMs)} old`})`;
   const lines: string[] = [
     `${r.name}`,
     `info-hash ${r.infoHash}   feed ${r.feedId ?? '-'}   size ${bytesText(r.sizeBytes)}`,
@@ -34,7 +42,19 @@ export function Detail({ target, pinned, nowMs, width, height }: DetailProps) {
   ];
   return (
     <Box flexDirection="column" height={height}>
-      {lines.map((l, i) => (i === 0 ? <Text key={i} bold wrap="truncate">{fit(l, width)}</Text> : <Text key={i} wrap="wrap">{l}</Text>))}
+      {lines.map((l, i) =>
+        i === 0 ? (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the lines are positional, line i is always the same field
+          <Text key={i} bold wrap="truncate">
+            {fitLeft(l, width)}
+          </Text>
+        ) : (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the lines are positional, line i is always the same field
+          <Text key={i} wrap="wrap">
+            {l}
+          </Text>
+        ),
+      )}
       <Text wrap="wrap">{r.reason.text}</Text>
     </Box>
   );

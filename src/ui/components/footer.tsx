@@ -1,11 +1,19 @@
 /** The key legend and the last message: props only. */
 import { Box, Text } from 'ink';
-import { fit } from '../format.js';
+import { fitLeft } from '../format.js';
 
 /** Every key the dashboard takes, as the footer shows them (two lines at 80 columns). */
 export const FOOTER_KEYS: readonly [string, string][] = [
-  ['tab/1-4', 'view'], ['↑↓', 'move'], ['⏎', 'details'], ['space', 'pause/resume'], ['t', 'tick now'],
-  ['p', 'pin/unpin'], ['b', 'ban'], ['/', 'filter'], ['s', 'sort'], ['q', 'quit'],
+  ['tab/1-4', 'view'],
+  ['↑↓', 'move'],
+  ['⏎', 'details'],
+  ['space', 'pause/resume'],
+  ['t', 'tick now'],
+  ['p', 'pin/unpin'],
+  ['b', 'ban'],
+  ['/', 'filter'],
+  ['s', 'sort'],
+  ['q', 'quit'],
 ];
 
 export interface FooterProps {
@@ -18,11 +26,20 @@ export interface FooterProps {
 
 export function Footer({ width, message, filter, isEditingFilter, sort }: FooterProps) {
   const legend = layoutKeys(width);
-  const state = isEditingFilter ? `filter: ${filter}_  (enter: keep, esc: clear)` : `${filter === '' ? '' : `filter "${filter}"  `}sort: ${sort}`;
+  const state = isEditingFilter
+    ? `filter: ${filter}_  (enter: keep, esc: clear)`
+    : `${filter === '' ? '' : `filter "${filter}"  `}sort: ${sort}`;
   return (
     <Box flexDirection="column">
-      <Text color={message?.isError ? 'red' : 'cyan'} wrap="truncate">{fit(message === null ? state : `${message.text}   ${state}`, width)}</Text>
-      {legend.map((line, i) => <Text key={i} dimColor wrap="truncate">{fit(line, width)}</Text>)}
+      <Text color={message?.isError ? 'red' : 'cyan'} wrap="truncate">
+        {fitLeft(message === null ? state : `${message.text}   ${state}`, width)}
+      </Text>
+      {legend.map((line, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the legend lines are positional and fixed
+        <Text key={i} dimColor wrap="truncate">
+          {fitLeft(line, width)}
+        </Text>
+      ))}
     </Box>
   );
 }

@@ -4,7 +4,7 @@ import { memo } from 'react';
 import type { MirrorView } from '../../agent/events.js';
 import type { BandwidthView, StatusSnapshot } from '../../control/status-model.js';
 import type { LinkState } from '../state.js';
-import { bar, bytesText, durationText, fit, rateText } from '../format.js';
+import { bar, bytesText, durationText, fitLeft, rateText } from '../format.js';
 
 export interface HeaderProps {
   status: StatusSnapshot | null;
@@ -15,22 +15,48 @@ export interface HeaderProps {
 
 export const Header = memo(function Header({ status, link, nowMs, width }: HeaderProps) {
   const node = status === null ? '' : `node ${status.nodeId.slice(0, 8)}`;
-  const daemon = status === null ? 'daemon ?' : status.daemon.state === 'connected'
-    ? `daemon ${status.daemon.version?.split(' ')[0] ?? '?'} ok` : status.daemon.state === 'unreachable' ? 'daemon UNREACHABLE' : 'daemon ...';
+  const daemon =
+    status === null
+      ? 'daemon ?'
+      : status.daemon.state === 'connected'
+        ? `daemon ${status.daemon.version?.split(' ')[0] ?? '?'} ok`
+        : status.daemon.state === 'unreachable'
+          ? 'daemon UNREACHABLE'
+          : 'daemon ...';
   const agent = status === null ? '' : agentText(status, nowMs);
   const notice = recentNotice(status, nowMs);
-  const color = status?.agent.state === 'error' || status?.daemon.state === 'unreachable' ? 'red' : status?.agent.state === 'paused' ? 'yellow' : 'green';
+  const color =
+    status?.agent.state === 'error' || status?.daemon.state === 'unreachable'
+      ? 'red'
+      : status?.agent.state === 'paused'
+        ? 'yellow'
+        : 'green';
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
-        <Text bold>smartnode</Text> {node}  {daemon}  <Text color={color} bold>{agent}</Text>{populationText(status)}
+        <Text bold>smartnode</Text> {node} {daemon}{' '}
+        <Text color={color} bold>
+          {agent}
+        </Text>
+        {populationText(status)}
       </Text>
       {link.kind !== 'connected' ? (
-        <Text color="red" wrap="truncate">{fit(link.kind === 'lost' ? `agent unreachable: ${link.reason} (retrying every ${Math.round(link.retryInMs / 1000)} s)` : 'connecting to the agent...', width)}</Text>
+        <Text color="red" wrap="truncate">
+          {fitLeft(
+            link.kind === 'lost'
+              ? `agent unreachable: ${link.reason} (retrying every ${Math.round(link.retryInMs / 1000)} s)`
+              : 'connecting to the agent...',
+            width,
+          )}
+        </Text>
       ) : status?.agent.state === 'error' && status.agent.lastError !== null ? (
-        <Text color="red" wrap="truncate">{fit(`last tick failed [${status.agent.lastError.code}]: ${status.agent.lastError.message}`, width)}</Text>
+        <Text color="red" wrap="truncate">
+          {fitLeft(`last tick failed [${status.agent.lastError.code}]: ${status.agent.lastError.message}`, width)}
+        </Text>
       ) : notice !== null ? (
-        <Text color="yellow" wrap="truncate">{fit(notice.text, width)}</Text>
+        <Text color="yellow" wrap="truncate">
+          {fitLeft(notice.text, width)}
+        </Text>
       ) : null}
     </Box>
   );
@@ -48,26 +74,43 @@ function populationText(s: StatusSnapshot | null): string {
 function agentText(s: StatusSnapshot, nowMs: number): string {
   const next = s.agent.nextTickAtMs === null ? '' : ` next tick ${durationText(s.agent.nextTickAtMs - nowMs)}`;
   switch (s.agent.state) {
-    case 'paused': return 'PAUSED';
-    case 'ticking': return `TICKING #${s.agent.tick}`;
-    case 'error': return `ERROR${next}`;
-    case 'starting': return 'starting';
-    case 'running': return `running${next}${s.agent.dryRun ? ' (dry run)' : ''}`;
+    case 'paused':
+      return 'PAUSED';
+    case 'ticking':
+      return `TICKING #${s.agent.tick}`;
+    case 'error':
+      return `ERROR${next}`;
+    case 'starting':
+      return 'starting';
+    case 'running':
+      return `running${next}${s.agent.dryRun ? ' (dry run)' : ''}`;
   }
 }
 
-export const Resources = memo(function Resources({ mirror, bandwidth, width }: { mirror: MirrorView | null; bandwidth: BandwidthView | null; width: number }) {
+export const Resources = memo(function Resources({
+  mirror,
+  bandwidth,
+  width,
+}: {
+  mirror: MirrorView | null;
+  bandwidth: BandwidthView | null;
+  width: number;
+}) {
   if (mirror === null) return <Text dimColor>resources: waiting for the first tick</Text>;
   const barWidth = width >= 100 ? 22 : width >= 72 ? 14 : 8;
   const disk = `disk ${bar(mirror.committedBytes, mirror.capacityBytes, barWidth)} ${bytesText(mirror.committedBytes)}/${bytesText(mirror.capacityBytes)}`;
-  const free = mirror.diskFreeBytes === null ? 'free ?' : `free ${bytesText(mirror.diskFreeBytes)} (reserve ${bytesText(mirror.minFreeBytes)})`;
-  const rates = `up ${rateText(mirror.uploadRateBytesPerSec)}${capText(bandwidth?.uploadBytesPerSec ?? null, bandwidth?.uploadState)} ` +
+  const free =
+    mirror.diskFreeBytes === null ? 'free ?' : `free ${bytesText(mirror.diskFreeBytes)} (reserve ${bytesText(mirror.minFreeBytes)})`;
+  const rates =
+    `up ${rateText(mirror.uploadRateBytesPerSec)}${capText(bandwidth?.uploadBytesPerSec ?? null, bandwidth?.uploadState)} ` +
     `down ${rateText(mirror.downloadRateBytesPerSec)}${capText(bandwidth?.downloadBytesPerSec ?? null, bandwidth?.downloadState)}` +
-    (bandwidth === null ? '' : `  period up ${bytesText(bandwidth.periodUploadedBytes)} down ${bytesText(bandwidth.periodDownloadedBytes)}`);
+    (bandwidth === null
+      ? ''
+      : `  period up ${bytesText(bandwidth.periodUploadedBytes)} down ${bytesText(bandwidth.periodDownloadedBytes)}`);
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate">{fit(`${disk}  ${free}`, width)}</Text>
-      <Text wrap="truncate">{fit(`${rates}  ${mirror.owned.length} owned, ${mirror.candidateTotal} candidates not held`, width)}</Text>
+      <Text wrap="truncate">{fitLeft(`${disk}  ${free}`, width)}</Text>
+      <Text wrap="truncate">{fitLeft(`${rates}  ${mirror.owned.length} owned, ${mirror.candidateTotal} candidates not held`, width)}</Text>
     </Box>
   );
 });
@@ -82,5 +125,5 @@ function capText(capBytesPerSec: number | null, state: 'open' | 'throttled' | 's
 /** A warning from the last 10 minutes (a refused policy edit, a held eviction), if any. */
 export function recentNotice(status: StatusSnapshot | null, nowMs: number): { text: string } | null {
   const last = status?.notices.at(-1);
-  return last !== undefined && last.isError && nowMs - last.atMs < 600_000 ? last : null;
+  return last?.isError && nowMs - last.atMs < 600_000 ? last : null;
 }

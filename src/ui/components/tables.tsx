@@ -8,7 +8,7 @@ import type { CandidateView, OwnedTorrentView } from '../../agent/events.js';
 import type { DecisionEntry, FeedStatus } from '../../control/status-model.js';
 import type { Rows } from '../state.js';
 import { countriesText } from '../factors.js';
-import { bytesText, clockText, durationText, fit, fitRight, rateText, scoreText } from '../format.js';
+import { bytesText, clockText, durationText, fitLeft, fitRight, rateText, scoreText } from '../format.js';
 
 export interface TableProps {
   rows: Rows;
@@ -25,7 +25,7 @@ export const Table = memo(function Table({ rows, cursor, height, width, nowMs, p
   const start = Math.max(0, Math.min(cursor - Math.floor(bodyRows / 2), total - bodyRows));
   const visible = rows.rows.slice(start, start + bodyRows);
   const columns = columnsFor(rows.view, width);
-  const lines = visible.map((row) => fit(formatRow(rows.view, row, columns, nowMs, pins), width));
+  const lines = visible.map((row) => fitLeft(formatRow(rows.view, row, columns, nowMs, pins), width));
   // Three text blocks (above, at, below the cursor) instead of one node per row: Ink lays out
   // and measures every node on every frame.
   const at = cursor - start;
@@ -34,8 +34,8 @@ export const Table = memo(function Table({ rows, cursor, height, width, nowMs, p
   const below = lines.slice(at + 1);
   return (
     <Box flexDirection="column" height={height}>
-      <Text bold>{fit(headerFor(rows.view, columns), width)}</Text>
-      {total === 0 ? <Text dimColor>{fit(emptyText(rows.view), width)}</Text> : null}
+      <Text bold>{fitLeft(headerFor(rows.view, columns), width)}</Text>
+      {total === 0 ? <Text dimColor>{fitLeft(emptyText(rows.view), width)}</Text> : null}
       {above.length > 0 ? <Text>{above.join('\n')}</Text> : null}
       {current === undefined ? null : <Text inverse>{current}</Text>}
       {below.length > 0 ? <Text>{below.join('\n')}</Text> : null}
@@ -43,12 +43,25 @@ export const Table = memo(function Table({ rows, cursor, height, width, nowMs, p
   );
 });
 
-interface Columns { name: number; wide: boolean; medium: boolean }
+interface Columns {
+  name: number;
+  wide: boolean;
+  medium: boolean;
+}
 
 function columnsFor(view: Rows['view'], width: number): Columns {
   const wide = width >= 110;
   const medium = width >= 72;
-  const fixed = view === 'mirror' ? (medium ? 2 + 9 + 9 + 5 + 5 + 11 + 6 + 8 + (wide ? 12 : 0) : 2 + 9 + 5 + 5 + 8) : view === 'candidates' ? (medium ? 9 + 5 + 8 + 2 : 9 + 8 + 1) : 0;
+  const fixed =
+    view === 'mirror'
+      ? medium
+        ? 2 + 9 + 9 + 5 + 5 + 11 + 6 + 8 + (wide ? 12 : 0)
+        : 2 + 9 + 5 + 5 + 8
+      : view === 'candidates'
+        ? medium
+          ? 9 + 5 + 8 + 2
+          : 9 + 8 + 1
+        : 0;
   const nameShare = view === 'candidates' ? 0.4 : 1;
   return { name: Math.max(10, Math.floor((width - fixed) * nameShare)), wide, medium };
 }
@@ -57,12 +70,12 @@ function headerFor(view: Rows['view'], c: Columns): string {
   switch (view) {
     case 'mirror':
       return c.medium
-        ? `  ${fit('name', c.name)}${fit(' feed', 9)}${fitRight('size', 9)}${fitRight('done', 5)}${fitRight('seed', 5)}${fitRight('up', 11)}${fitRight('ratio', 6)}${fitRight('score', 8)}${c.wide ? fitRight('countries', 12) : ''}`
-        : `  ${fit('name', c.name)}${fitRight('size', 9)}${fitRight('done', 5)}${fitRight('seed', 5)}${fitRight('score', 8)}`;
+        ? `  ${fitLeft('name', c.name)}${fitLeft(' feed', 9)}${fitRight('size', 9)}${fitRight('done', 5)}${fitRight('seed', 5)}${fitRight('up', 11)}${fitRight('ratio', 6)}${fitRight('score', 8)}${c.wide ? fitRight('countries', 12) : ''}`
+        : `  ${fitLeft('name', c.name)}${fitRight('size', 9)}${fitRight('done', 5)}${fitRight('seed', 5)}${fitRight('score', 8)}`;
     case 'candidates':
       return c.medium
-        ? `${fit('name', c.name)}${fitRight('size', 9)}${fitRight('seed', 5)}${fitRight('score', 8)}  why not chosen (the planner's reason)`
-        : `${fit('name', c.name)}${fitRight('size', 9)}${fitRight('score', 8)} reason`;
+        ? `${fitLeft('name', c.name)}${fitRight('size', 9)}${fitRight('seed', 5)}${fitRight('score', 8)}  why not chosen (the planner's reason)`
+        : `${fitLeft('name', c.name)}${fitRight('size', 9)}${fitRight('score', 8)} reason`;
     case 'decisions':
       return 'time     action  torrent: reason';
     case 'feeds':
@@ -78,24 +91,27 @@ function formatRow(view: Rows['view'], row: Rows['rows'][number], c: Columns, no
       const done = `${Math.floor(o.percentDone * 100)}%`;
       const seed = o.seeders === null ? '?' : String(o.seeders);
       return c.medium
-        ? `${mark}${fit(o.name, c.name)} ${fit(o.feedId ?? '-', 8)}${fitRight(bytesText(o.sizeBytes), 9)}${fitRight(done, 5)}${fitRight(seed, 5)}${fitRight(rateText(o.uploadRateBytesPerSec), 11)}${fitRight(o.ratio === null ? '-' : o.ratio.toFixed(2), 6)}${fitRight(scoreText(o.score), 8)}${c.wide ? fitRight(countriesText(o.factors), 12) : ''}`
-        : `${mark}${fit(o.name, c.name)}${fitRight(bytesText(o.sizeBytes), 9)}${fitRight(done, 5)}${fitRight(seed, 5)}${fitRight(scoreText(o.score), 8)}`;
+        ? `${mark}${fitLeft(o.name, c.name)} ${fitLeft(o.feedId ?? '-', 8)}${fitRight(bytesText(o.sizeBytes), 9)}${fitRight(done, 5)}${fitRight(seed, 5)}${fitRight(rateText(o.uploadRateBytesPerSec), 11)}${fitRight(o.ratio === null ? '-' : o.ratio.toFixed(2), 6)}${fitRight(scoreText(o.score), 8)}${c.wide ? fitRight(countriesText(o.factors), 12) : ''}`
+        : `${mark}${fitLeft(o.name, c.name)}${fitRight(bytesText(o.sizeBytes), 9)}${fitRight(done, 5)}${fitRight(seed, 5)}${fitRight(scoreText(o.score), 8)}`;
     }
     case 'candidates': {
       const k = row as CandidateView;
       const why = k.action === 'add' ? `ADD: ${k.reason.text}` : k.reason.text;
       return c.medium
-        ? `${fit(k.name, c.name)}${fitRight(bytesText(k.sizeBytes), 9)}${fitRight(k.seeders === null ? '?' : String(k.seeders), 5)}${fitRight(scoreText(k.score), 8)}  ${why}`
-        : `${fit(k.name, c.name)}${fitRight(bytesText(k.sizeBytes), 9)}${fitRight(scoreText(k.score), 8)} ${why}`;
+        ? `${fitLeft(k.name, c.name)}${fitRight(bytesText(k.sizeBytes), 9)}${fitRight(k.seeders === null ? '?' : String(k.seeders), 5)}${fitRight(scoreText(k.score), 8)}  ${why}`
+        : `${fitLeft(k.name, c.name)}${fitRight(bytesText(k.sizeBytes), 9)}${fitRight(scoreText(k.score), 8)} ${why}`;
     }
     case 'decisions': {
       const d = row as DecisionEntry;
       const what = d.error !== null ? `${d.kind} FAILED` : `${d.dryRun ? 'would ' : ''}${d.kind}`;
-      return `${clockText(d.atMs)} ${fit(what, 7)} ${d.name}: ${d.error !== null ? d.error.message : d.reason?.text ?? ''}`;
+      return `${clockText(d.atMs)} ${fitLeft(what, 7)} ${d.name}: ${d.error !== null ? d.error.message : (d.reason?.text ?? '')}`;
     }
     case 'feeds': {
       const f = row as FeedStatus;
-      const fetched = f.lastFetchAtMs === null ? 'never fetched' : `fetched ${durationText(nowMs - f.lastFetchAtMs)} ago${f.notModified ? ' (not modified)' : ''}`;
+      const fetched =
+        f.lastFetchAtMs === null
+          ? 'never fetched'
+          : `fetched ${durationText(nowMs - f.lastFetchAtMs)} ago${f.notModified ? ' (not modified)' : ''}`;
       const errors = f.lastError === null ? 'ok' : `${f.failures} failed: ${f.lastError.message}`;
       return `${f.feedId}: ${f.items} items, ${fetched}, ${errors}${f.droppedItems > 0 ? `, ${f.droppedItems} items dropped` : ''}`;
     }
@@ -104,9 +120,13 @@ function formatRow(view: Rows['view'], row: Rows['rows'][number], c: Columns, no
 
 function emptyText(view: Rows['view']): string {
   switch (view) {
-    case 'mirror': return 'nothing mirrored (yet, or nothing matches the filter)';
-    case 'candidates': return 'no candidates (the feeds list nothing we do not hold, or nothing matches the filter)';
-    case 'decisions': return 'no adds or removals since the dashboard attached';
-    case 'feeds': return 'no feed fetched yet';
+    case 'mirror':
+      return 'nothing mirrored (yet, or nothing matches the filter)';
+    case 'candidates':
+      return 'no candidates (the feeds list nothing we do not hold, or nothing matches the filter)';
+    case 'decisions':
+      return 'no adds or removals since the dashboard attached';
+    case 'feeds':
+      return 'no feed fetched yet';
   }
 }
