@@ -9,7 +9,6 @@ import { capRate, ratesAt, shareByNeed, type CappedRate, type LocalTime, type Ra
 import { formatBytes } from '../plan/index.js';
 import type { PlanLimits } from '../plan/limits.js';
 import type { InfoHash } from '../shared/index.js';
-import type { BandwidthPlan } from './tick-types.js';
 import type { TransferUsage } from './transfer.js';
 
 export interface MonthlyCaps {
@@ -36,6 +35,20 @@ export interface EffectiveRates {
   download: CappedRate;
   window: number | null;
   usage: TransferUsage;
+}
+
+/** The daemon limits a tick wants on the owned torrents once its actions are applied. */
+export interface BandwidthPlan {
+  scope: 'owned' | 'session';
+  rates: EffectiveRates;
+  /** Session scope: the session limits to set. Owned scope: null (the owner's are restored). */
+  session: RateLimits | null;
+  /** Limits per owned torrent after this tick's actions; a hash not here is left as it is. */
+  perTorrent: ReadonlyMap<InfoHash, SpeedLimits>;
+  /** The bandwidth group the owned torrents join where the daemon has groups (4.x), with its limits. */
+  group: { name: string; limits: RateLimits } | null;
+  /** Whether the rates in force differ from those announced last (a `bandwidth` event). */
+  announce: boolean;
 }
 
 export function effectiveRates(config: DonatedConfig, usage: TransferUsage, nowMs: number, local: LocalTime): EffectiveRates {

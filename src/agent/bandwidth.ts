@@ -18,7 +18,7 @@ import type { InfoHash } from '../shared/index.js';
 import { sameLimits, sameRates } from './bandwidth-plan.js';
 import type { EventBus } from './events.js';
 import { createEvictionGuard, type EvictionGuard } from './eviction-guard.js';
-import type { BandwidthPlan } from './tick-types.js';
+import type { BandwidthPlan } from './bandwidth-plan.js';
 import { openTransferStore, type TransferStore } from './transfer.js';
 
 export { effectiveRates, type DonatedConfig, type EffectiveRates, type MonthlyCaps } from './bandwidth-plan.js';

@@ -7,7 +7,6 @@ import type { DaemonPort } from '../daemon/index.js';
 import type { PlanPolicy } from '../plan/index.js';
 import type { DonatedConfig, DonatedLimits } from './bandwidth.js';
 import type { EventBus } from './events.js';
-import type { IntegrityConfig } from './integrity-step.js';
 import type { SignalSource } from './observe-signals.js';
 import type { CountSource, FeedSource, TorrentSource } from './sources.js';
 import type { AgentStateStore } from './state.js';
@@ -46,4 +45,11 @@ export interface AgentDeps {
   donated?: DonatedLimits;
   /** Geography, slow downloads; without it the plan scores counts alone. */
   signals?: SignalSource;
+}
+
+/** Scheduled re-verification of owned data and the read rate it may use. */
+export interface IntegrityConfig {
+  /** 0 = scheduled re-verification off. */
+  reverifyEveryMs: number;
+  readRateBytesPerSec: number | null;
 }

@@ -15,7 +15,8 @@ import { toInfoHash, SmartnodeError, type InfoHash } from '../shared/index.js';
 import { createScraper } from '../swarm/index.js';
 import { startFeedServer, type FeedServer } from '../testkit/feed-server.js';
 import { createEventBus } from './events.js';
-import { createHttpFeedSource, createHttpTorrentSource, createScrapeCountSource, type HttpLimits } from './live-sources.js';
+import { createHttpFeedSource, createScrapeCountSource } from './live-sources.js';
+import { createHttpTorrentSource, type HttpLimits } from './torrent-source.js';
 import { openAgentState } from './state.js';
 import { runTick, type AgentConfig, type AgentDeps } from './tick.js';
 

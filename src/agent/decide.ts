@@ -15,8 +15,8 @@ export { observationOf, type HeldView, type NodeView } from './observation-of.js
 export { mergeFeedItems, buildCandidates, type MergedItem } from './candidates.js';
 export { reconcileOwnership, type OwnershipOp, type OwnershipView } from './ownership.js';
 export type { AgentConfig } from './config.js';
-export type { DonatedConfig } from './bandwidth-plan.js';
-export type { AddStep, BandwidthPlan, Observation, ObservedSignals, RemoveStep, TickPlan } from './tick-types.js';
+export type { BandwidthPlan, DonatedConfig } from './bandwidth-plan.js';
+export type { AddStep, Observation, ObservedSignals, RemoveStep, TickPlan } from './tick-types.js';
 export type { Candidate, Decision, Plan, PlanPolicy, Reason, ReasonCode, ScoringPolicy, SignalScoring } from '../plan/index.js';
 export type { FeedItem } from '../feeds/types.js';
 export type { SwarmCounts } from '../swarm/types.js';

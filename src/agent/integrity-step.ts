@@ -26,13 +26,7 @@ import { localTimeOf } from './bandwidth.js';
 import type { MergedItem } from './candidates.js';
 import { toErrorView } from './events.js';
 import { isInsideDir } from './ownership.js';
-import type { AgentConfig, AgentDeps } from './config.js';
-
-export interface IntegrityConfig {
-  /** 0 = scheduled re-verification off. */
-  reverifyEveryMs: number;
-  readRateBytesPerSec: number | null;
-}
+import type { AgentConfig, AgentDeps, IntegrityConfig } from './config.js';
 
 export async function runIntegrityStep(
   deps: AgentDeps,

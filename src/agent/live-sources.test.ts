@@ -10,7 +10,8 @@ import { encodeBencode, SmartnodeError, toInfoHash } from '../shared/index.js';
 import { createHash } from 'node:crypto';
 import type { FeedItem } from '../feeds/types.js';
 import { createEventBus, type AgentEvent } from './events.js';
-import { createHttpFeedSource, createHttpTorrentSource, FEED_BACKOFF_BASE_MS } from './live-sources.js';
+import { createHttpFeedSource, FEED_BACKOFF_BASE_MS } from './live-sources.js';
+import { createHttpTorrentSource } from './torrent-source.js';
 
 const servers: Server[] = [];
 afterEach(async () => {

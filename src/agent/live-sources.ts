@@ -11,16 +11,10 @@ import type { SwarmCounts } from '../swarm/types.js';
 import { toErrorView, type EventBus } from './events.js';
 import { createHostBackoff, hostOf } from './host-backoff.js';
 import type { CountRequest, CountSource, FeedSnapshot, FeedSource } from './sources.js';
+import type { HttpLimits } from './torrent-source.js';
 
 /** A feed as the feeds domain's cache takes it (id, URL, format or 'auto', cookie). */
 export type FeedSpec = FeedCacheSource;
-
-export interface HttpLimits {
-  timeoutMs: number;
-  feedMaxBytes: number;
-  torrentFileMaxBytes: number;
-  userAgent: string;
-}
 
 /**
  * Schedules feed refreshes over the feeds domain's FeedCache, which keeps the last good items
@@ -178,5 +172,3 @@ export function createScrapeCountSource(options: {
     },
   };
 }
-
-export { createHttpTorrentSource } from './torrent-source.js';

@@ -3,13 +3,13 @@
  * writes); `planTick` turns carried state, observation and config into a TickPlan and the next
  * carried state (pure); `apply` carries the TickPlan out (IO only, fixed order, idempotent).
  */
-import type { DaemonTorrent, RateLimits, SpeedLimits } from '../daemon/index.js';
+import type { DaemonTorrent } from '../daemon/index.js';
 import type { FeedItem } from '../feeds/types.js';
 import type { LocalTime } from '../plan/bandwidth.js';
 import type { Action, Candidate, Plan, SwarmSignals } from '../plan/index.js';
 import type { DeferredAdd, PendingEviction, ReserveBreach } from '../plan/limits.js';
 import type { InfoHash } from '../shared/index.js';
-import type { EffectiveRates } from './bandwidth-plan.js';
+import type { BandwidthPlan } from './bandwidth-plan.js';
 import type { MergedItem } from './candidates.js';
 import type { DecideMemory, PopulationView } from './population.js';
 import type { OwnershipOp, OwnershipView } from './ownership.js';
@@ -79,20 +79,6 @@ export interface RemoveStep {
   action: Extract<Action, { kind: 'remove' }>;
   /** Where the daemon keeps its data once this tick's repairs are made. */
   dataDir: string | null;
-}
-
-/** The daemon limits a tick wants on the owned torrents once its actions are applied. */
-export interface BandwidthPlan {
-  scope: 'owned' | 'session';
-  rates: EffectiveRates;
-  /** Session scope: the session limits to set. Owned scope: null (the owner's are restored). */
-  session: RateLimits | null;
-  /** Limits per owned torrent after this tick's actions; a hash not here is left as it is. */
-  perTorrent: ReadonlyMap<InfoHash, SpeedLimits>;
-  /** The bandwidth group the owned torrents join where the daemon has groups (4.x), with its limits. */
-  group: { name: string; limits: RateLimits } | null;
-  /** Whether the rates in force differ from those announced last (a `bandwidth` event). */
-  announce: boolean;
 }
 
 export interface TickPlan {

@@ -12,8 +12,15 @@ import PQueue from 'p-queue';
 import { fetchTorrentFile, parseTorrentFile, verifyTorrentForItem } from '../feeds/index.js';
 import { SmartnodeError, type InfoHash } from '../shared/index.js';
 import { createHostBackoff, hostOf } from './host-backoff.js';
-import type { HttpLimits } from './live-sources.js';
 import type { TorrentFile, TorrentSource, TorrentSummary } from './sources.js';
+
+/** Bounds on every HTTP fetch the live sources make (feeds and .torrent files). */
+export interface HttpLimits {
+  timeoutMs: number;
+  feedMaxBytes: number;
+  torrentFileMaxBytes: number;
+  userAgent: string;
+}
 
 const RECENT_METAINFO = 32;
 export const TORRENT_FETCHES_IN_FLIGHT = 6;

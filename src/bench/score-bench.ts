@@ -230,7 +230,8 @@ export async function agentTicks(
   feedUrl?: string,
 ): Promise<Record<string, number>> {
   const { createEventBus } = await import('../agent/events.js');
-  const { createHttpFeedSource, createHttpTorrentSource, createScrapeCountSource } = await import('../agent/live-sources.js');
+  const { createHttpFeedSource, createScrapeCountSource } = await import('../agent/live-sources.js');
+  const { createHttpTorrentSource } = await import('../agent/torrent-source.js');
   const { openAgentState } = await import('../agent/state.js');
   const { openScrapeHistory } = await import('../agent/history.js');
   const { createSignalSource } = await import('../agent/observe-signals.js');

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { runDoctor, summarizeChecks, type CheckResult } from '../setup/doctor.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './io.js';
 import { resolveStateDir, USER_AGENT } from './runtime.js';
 
 export const DEFAULT_POLICY_PATH = '/etc/smartnode/policy.yaml';

@@ -7,7 +7,7 @@ import { runTick } from '../agent/tick.js';
 import { describeIntegrity, toIntegrityView } from '../integrity/index.js';
 import { explainDecision, formatDuration, type Decision } from '../plan/index.js';
 import { SmartnodeError } from '../shared/index.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './io.js';
 import { buildRuntime } from './runtime.js';
 
 /** The decision a query names: a full or leading info-hash, else a name (exact, then part). */

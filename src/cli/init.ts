@@ -30,7 +30,7 @@ import {
   type PasswordSource,
 } from '../setup/policy-text.js';
 import { DEFAULT_POLICY_PATH } from './doctor.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './io.js';
 import type { WizardAnswers, WizardProps } from './init/wizard.js';
 import { forgetCiEnvironment } from './interactive.js';
 

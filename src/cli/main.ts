@@ -14,12 +14,7 @@ import { registerPublishCommand } from './publish.js';
 import { registerRunCommand } from './run.js';
 import { registerSimulateCommand } from './simulate.js';
 import { registerStatusCommand } from './status.js';
-
-export interface CliIO {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-}
+import type { CliIO } from './io.js';
 
 const defaultIO = (): CliIO => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
 

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { runTick } from '../agent/tick.js';
 import { formatPlanTable, planToJSON } from '../plan/index.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './io.js';
 import { buildRuntime } from './runtime.js';
 
 export function registerPlanCommand(program: Command, io: CliIO, secrets: string[]): void {

@@ -13,7 +13,7 @@ import { createTransmissionDaemon } from '../daemon/index.js';
 import { loadPolicyFile, resolveSecrets } from '../policy/index.js';
 import { FEED_XML, publishDataset, withdrawDataset, type PublishSettings } from '../publish/index.js';
 import { SmartnodeError } from '../shared/index.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './io.js';
 import { resolveStateDir } from './runtime.js';
 
 interface PublishFlags {

@@ -13,7 +13,7 @@ import { formatPlanTable } from '../plan/index.js';
 import { NO_TTY_MESSAGE, hasTerminal } from './dashboard.js';
 import { forgetCiEnvironment } from './interactive.js';
 import { createLogger, logAgentEvents, type LogFormat } from './log.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './io.js';
 import { buildRuntime, ensureDownloadDir } from './runtime.js';
 
 export function registerRunCommand(program: Command, io: CliIO, secrets: string[], setExitCode: (code: number) => void): void {

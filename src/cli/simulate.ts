@@ -12,7 +12,7 @@ import { runStrategiesInWorkers } from '../sim/parallel.js';
 import { formatSimTable, formatTargets, plotBelowTarget, targetsOf } from '../sim/report.js';
 import type { SimMetrics } from '../sim/run.js';
 import { STRATEGIES, isStrategyName, type StrategyName } from '../sim/strategies.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './io.js';
 import { toAgentConfig } from './runtime.js';
 
 /** A policy with every default: what a volunteer gets from `init` with one feed. */

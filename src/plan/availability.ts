@@ -9,15 +9,8 @@
 import { planWithinLimits, type LimitedPlan, type PlanLimits } from './limits.js';
 import { compareHash } from './items.js';
 import { noSourceReason, stalledReason } from './reasons.js';
-import type { Candidate, Decision, PlanInput } from './types.js';
+import type { AvailabilityPolicy, Candidate, Decision, PlanInput } from './types.js';
 import type { InfoHash } from '../shared/index.js';
-
-export interface AvailabilityPolicy {
-  /** Fraction (0..1) of maxBytes that may wait on torrents with no source. */
-  noSourceShare: number;
-  stalledAfterMs: number;
-  backoffMs: number;
-}
 
 export interface AvailabilityInput {
   policy: AvailabilityPolicy;

@@ -59,4 +59,5 @@ export {
   type PlanTableOptions,
 } from './explain.js';
 export { formatBytes, formatDuration, formatScore } from './format.js';
-export { hasNoSource, planWithAvailability, type AvailabilityInput, type AvailabilityPolicy } from './availability.js';
+export { hasNoSource, planWithAvailability, type AvailabilityInput } from './availability.js';
+export type { AvailabilityPolicy } from './types.js';

@@ -1,6 +1,5 @@
 import type { InfoHash } from '../shared/index.js';
 import type { SwarmCounts } from '../swarm/types.js';
-import type { AvailabilityPolicy } from './availability.js';
 
 /**
  * One torrent some feed offers. A torrent listed by several feeds is ONE candidate whose
@@ -401,4 +400,11 @@ export interface Plan {
   capacity: PlanCapacity;
   /** Usage per policy feed once `desired` is held. */
   feeds: FeedUsage[];
+}
+
+export interface AvailabilityPolicy {
+  /** Fraction (0..1) of maxBytes that may wait on torrents with no source. */
+  noSourceShare: number;
+  stalledAfterMs: number;
+  backoffMs: number;
 }
