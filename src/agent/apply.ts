@@ -6,10 +6,9 @@
  * intent the next tick converges from (ownership.ts).
  */
 import type { Action } from '../plan/index.js';
-import { SmartnodeError, type InfoHash } from '../shared/index.js';
+import { SmartnodeError, type InfoHash, toErrorView } from '../shared/index.js';
 import { applyBandwidth, reportLimits } from './bandwidth.js';
 import type { AgentConfig, AgentDeps } from './config.js';
-import { toErrorView } from './events.js';
 import { isInsideDir, type OwnershipOp } from './ownership.js';
 import type { TorrentFile } from './sources.js';
 import type { AddStep, Applied, RemoveStep, TickPlan } from './tick-types.js';

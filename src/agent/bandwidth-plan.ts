@@ -5,9 +5,9 @@
  * need, never N x cap). Applying them is bandwidth.ts's job.
  */
 import type { DaemonTorrent, RateLimits, SpeedLimits } from '../daemon/index.js';
-import { capRate, ratesAt, shareByNeed, type CappedRate, type LocalTime, type RateRules, type ShareClaim } from '../plan/bandwidth.js';
+import { capRate, ratesAt, shareByNeed, type CappedRate, type LocalTime, type RateRules, type ShareClaim } from '../plan/index.js';
 import { formatBytes } from '../plan/index.js';
-import type { PlanLimits } from '../plan/limits.js';
+import type { PlanLimits } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
 import type { TransferUsage } from './transfer.js';
 

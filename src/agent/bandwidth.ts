@@ -12,16 +12,14 @@
  * differs, torrents with equal limits in one call. A hash that is not owned is never sent.
  */
 import type { DaemonPort, SpeedLimits } from '../daemon/index.js';
-import type { LocalTime } from '../plan/bandwidth.js';
-import { describeReserveBreach, type LimitedPlan } from '../plan/limits.js';
+import type { LocalTime } from '../plan/index.js';
+import { describeReserveBreach, type LimitedPlan } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
 import { sameLimits, sameRates } from './bandwidth-plan.js';
 import type { EventBus } from './events.js';
 import { createEvictionGuard, type EvictionGuard } from './eviction-guard.js';
 import type { BandwidthPlan } from './bandwidth-plan.js';
 import { openTransferStore, type TransferStore } from './transfer.js';
-
-export { effectiveRates, type DonatedConfig, type EffectiveRates, type MonthlyCaps } from './bandwidth-plan.js';
 
 export interface DonatedLimits {
   transfer: TransferStore;

@@ -3,11 +3,11 @@
  * The same info-hash in several feeds is one candidate listed by all of them.
  */
 import type { DaemonTorrent } from '../daemon/index.js';
-import type { FeedItem } from '../feeds/types.js';
+import type { FeedItem } from '../feeds/index.js';
 import type { Candidate, HeldTorrent } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
-import { countsFromTrackerStats, pickCounts } from '../swarm/counts.js';
-import type { SwarmCounts } from '../swarm/types.js';
+import { countsFromTrackerStats, pickCounts } from '../swarm/index.js';
+import type { SwarmCounts } from '../swarm/index.js';
 import type { OwnedRecord } from './state.js';
 import type { FeedSnapshot, TorrentSummary } from './sources.js';
 

@@ -5,7 +5,8 @@
  */
 import type { DaemonPort } from '../daemon/index.js';
 import type { PlanPolicy } from '../plan/index.js';
-import type { DonatedConfig, DonatedLimits } from './bandwidth.js';
+import type { DonatedConfig } from './bandwidth-plan.js';
+import type { DonatedLimits } from './bandwidth.js';
 import type { EventBus } from './events.js';
 import type { SignalSource } from './observe-signals.js';
 import type { CountSource, FeedSource, TorrentSource } from './sources.js';

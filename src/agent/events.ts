@@ -2,7 +2,7 @@
  * Everything the agent does is an event: the logs, `status`, and the dashboard are subscribers.
  * Events are plain JSON-safe data (they cross the control socket) and never carry secrets.
  */
-import type { InfoHash } from '../shared/index.js';
+import type { ErrorView, InfoHash } from '../shared/index.js';
 import type { IntegrityView } from '../integrity/index.js';
 import type { ScoreFactors } from '../plan/index.js';
 import type { DaemonProtocol } from '../daemon/index.js';
@@ -10,13 +10,6 @@ import type { DaemonProtocol } from '../daemon/index.js';
 export interface ReasonView {
   code: string;
   text: string;
-}
-
-export interface ErrorView {
-  code: string;
-  message: string;
-  hint?: string;
-  retryable: boolean;
 }
 
 /** What the node estimates of the other smartnodes (agent/population.ts), for status and the dashboard. */
@@ -256,17 +249,4 @@ export function createEventBus(): EventBus {
       return () => listeners.delete(listener);
     },
   };
-}
-
-export function toErrorView(error: unknown): ErrorView {
-  if (typeof error === 'object' && error !== null && 'code' in error && 'retryable' in error) {
-    const e = error as { code: unknown; message: unknown; hint?: unknown; retryable: unknown };
-    return {
-      code: String(e.code),
-      message: String(e.message),
-      ...(typeof e.hint === 'string' ? { hint: e.hint } : {}),
-      retryable: e.retryable === true,
-    };
-  }
-  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error), retryable: false };
 }

@@ -4,7 +4,7 @@
  * with `smartnode run --yes` (always confirmed) or once from the dashboard (`confirm()`), and
  * the next tick carries it out. A confirmation is spent by the tick that uses it.
  */
-import type { PendingEviction } from '../plan/limits.js';
+import type { PendingEviction } from '../plan/index.js';
 
 export interface EvictionGuard {
   /** Whether this tick may remove more than the fraction. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toInfoHash } from '../shared/index.js';
-import type { SwarmCounts } from '../swarm/types.js';
+import type { SwarmCounts } from '../swarm/index.js';
 import { HISTORY_FILE, createMemoryHistory, openScrapeHistory } from './history.js';
 
 const H = toInfoHash('c'.repeat(40));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { ScrapeSample } from '../plan/index.js';
 import { parseInfoHash, type InfoHash } from '../shared/index.js';
-import type { SwarmCounts } from '../swarm/types.js';
+import type { SwarmCounts } from '../swarm/index.js';
 
 export const HISTORY_FILE = 'scrape-history.json';
 

@@ -19,12 +19,11 @@ import {
   type IntegrityStep,
   type IntegrityTorrent,
 } from '../integrity/index.js';
-import { ratesAt } from '../plan/bandwidth.js';
-import { SmartnodeError, type InfoHash } from '../shared/index.js';
+import { ratesAt } from '../plan/index.js';
+import { SmartnodeError, type InfoHash, toErrorView } from '../shared/index.js';
 import { removeOwned } from './apply.js';
 import { localTimeOf } from './bandwidth.js';
 import type { MergedItem } from './candidates.js';
-import { toErrorView } from './events.js';
 import { isInsideDir } from './ownership.js';
 import type { AgentConfig, AgentDeps, IntegrityConfig } from './config.js';
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeBencode, SmartnodeError, toInfoHash } from '../shared/index.js';
 import { createHash } from 'node:crypto';
-import type { FeedItem } from '../feeds/types.js';
+import type { FeedItem } from '../feeds/index.js';
 import { createEventBus, type AgentEvent } from './events.js';
 import { createHttpFeedSource, FEED_BACKOFF_BASE_MS } from './live-sources.js';
 import { createHttpTorrentSource } from './torrent-source.js';

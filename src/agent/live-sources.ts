@@ -4,11 +4,11 @@
  * feed's cookie (so "hosted by" passkeys are kept), verified and cached in memory.
  */
 import { FeedCache, type FeedSource as FeedCacheSource } from '../feeds/index.js';
-import type { FeedItem } from '../feeds/types.js';
-import type { InfoHash } from '../shared/index.js';
+import type { FeedItem } from '../feeds/index.js';
+import { type InfoHash, toErrorView } from '../shared/index.js';
 import type { Scraper } from '../swarm/index.js';
-import type { SwarmCounts } from '../swarm/types.js';
-import { toErrorView, type EventBus } from './events.js';
+import type { SwarmCounts } from '../swarm/index.js';
+import type { EventBus } from './events.js';
 import { createHostBackoff, hostOf } from './host-backoff.js';
 import type { CountRequest, CountSource, FeedSnapshot, FeedSource } from './sources.js';
 import type { HttpLimits } from './torrent-source.js';

@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryDaemon } from '../daemon/memory.js';
+import { createMemoryDaemon } from '../daemon/index.js';
 import { SmartnodeError } from '../shared/index.js';
 import { createEventBus, type AgentEvent } from './events.js';
 import { backoffMs, startAgentLoop } from './loop.js';
 import { openAgentState } from './state.js';
-import type { AgentConfig, AgentDeps } from './tick.js';
+import type { AgentConfig, AgentDeps } from './config.js';
 
 const config: AgentConfig = {
   label: 'smartnode',

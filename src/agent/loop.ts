@@ -3,8 +3,8 @@
  * pause/resume and "tick now" from the control endpoint, and a clean stop: an abort lets the
  * current action finish (ticks are never interrupted half-way through a daemon call).
  */
-import { SmartnodeError } from '../shared/index.js';
-import { toErrorView, type AgentEvent } from './events.js';
+import { SmartnodeError, toErrorView } from '../shared/index.js';
+import type { AgentEvent } from './events.js';
 import type { AgentConfig, AgentDeps } from './config.js';
 import { initialCarriedState, runTick, type TickResult } from './tick.js';
 

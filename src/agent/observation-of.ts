@@ -4,7 +4,7 @@
  * the simulator); the agent's own observe() reads the same things from a daemon and the web.
  */
 import type { DaemonTorrent } from '../daemon/index.js';
-import type { FeedItem } from '../feeds/types.js';
+import type { FeedItem } from '../feeds/index.js';
 import type { InfoHash } from '../shared/index.js';
 import { buildCandidates, mergeFeedItems } from './candidates.js';
 import { reconcileOwnership, torrentDownloadDir } from './ownership.js';

@@ -12,7 +12,7 @@ import { DEFAULT_SIGNALS, countryHistogram, type Candidate, type PlanPolicy } fr
 import { aPlanPolicy } from '../plan/testing.js';
 import { toInfoHash, type InfoHash } from '../shared/index.js';
 import { createGeoResolver, createSwarmProber, loadCountryLookup, type GeoResolver } from '../swarm/index.js';
-import { announcePeer, startTracker, type RunningTracker } from '../testkit/tracker.js';
+import { announcePeer, startTracker, type RunningTracker } from '../testkit/index.js';
 import { createEventBus, type AgentEvent } from './events.js';
 import { createMemoryHistory } from './history.js';
 import { createSignalSource, planInputsWithSignals } from './observe-signals.js';

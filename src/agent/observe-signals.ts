@@ -19,9 +19,9 @@ import type {
   SlowObservation,
   SwarmSignals,
 } from '../plan/index.js';
-import type { InfoHash } from '../shared/index.js';
+import { type InfoHash, toErrorView } from '../shared/index.js';
 import type { GeoResolver, SwarmProber } from '../swarm/index.js';
-import { toErrorView, type EventBus } from './events.js';
+import type { EventBus } from './events.js';
 import type { ScrapeHistory } from './history.js';
 import type { ProbeCache } from './probe-cache.js';
 import { geoFromDaemonPeers, geoFromProbe, peerSamples } from './peer-signals.js';

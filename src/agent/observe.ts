@@ -5,11 +5,10 @@
  * signals, free space and transfer usage. What it saw becomes one Observation value.
  */
 import type { DaemonPort, DaemonTorrent } from '../daemon/index.js';
-import { SmartnodeError, type InfoHash } from '../shared/index.js';
+import { SmartnodeError, type InfoHash, toErrorView } from '../shared/index.js';
 import { localTimeOf } from './bandwidth.js';
 import { buildCandidates, mergeFeedItems, type MergedItem } from './candidates.js';
 import type { AgentConfig, AgentDeps } from './config.js';
-import { toErrorView } from './events.js';
 import { observeSignals } from './observe-signals.js';
 import { findOffDownloadFilesystem } from './filesystems.js';
 import { needsDaemonStart, reconcileOwnership, type OwnershipView } from './ownership.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FeedItem } from '../feeds/types.js';
+import type { FeedItem } from '../feeds/index.js';
 import { DEFAULT_SIGNALS } from '../plan/index.js';
 import { FIXED_NOW_MS, GB, HOUR_MS, aCounts, aPlanPolicy, hashOf } from '../plan/testing.js';
 import type { AgentConfig } from './config.js';

@@ -9,7 +9,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Policy } from '../policy/index.js';
-import { toErrorView, type EventBus } from './events.js';
+import type { EventBus } from './events.js';
+import { toErrorView } from '../shared/index.js';
 
 export interface PolicyWatchOptions {
   /** Absolute path of the policy file. */

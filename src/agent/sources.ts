@@ -3,9 +3,9 @@
  * files. The tick depends on these interfaces only; live-sources.ts builds them from the feeds
  * and swarm domains (HTTP, scrape), and tests can build them the same way against real servers.
  */
-import type { FeedItem } from '../feeds/types.js';
+import type { FeedItem } from '../feeds/index.js';
 import type { InfoHash } from '../shared/index.js';
-import type { SwarmCounts } from '../swarm/types.js';
+import type { SwarmCounts } from '../swarm/index.js';
 
 export interface FeedSnapshot {
   feedId: string;

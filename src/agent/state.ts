@@ -9,8 +9,8 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, s
 import { join } from 'node:path';
 import Conf from 'conf';
 import { z } from 'zod';
-import { integrityRecordSchema, type IntegrityRecord } from '../integrity/record.js';
-import { publishedRecordSchema, type PublishedRecord } from '../publish/record.js';
+import { integrityRecordSchema, type IntegrityRecord } from '../integrity/index.js';
+import { publishedRecordSchema, type PublishedRecord } from '../publish/index.js';
 import { SmartnodeError, parseInfoHash, type InfoHash } from '../shared/index.js';
 
 const infoHashSchema = z.string().transform((raw, ctx) => {

@@ -4,10 +4,10 @@
  * carried state (pure); `apply` carries the TickPlan out (IO only, fixed order, idempotent).
  */
 import type { DaemonTorrent } from '../daemon/index.js';
-import type { FeedItem } from '../feeds/types.js';
-import type { LocalTime } from '../plan/bandwidth.js';
+import type { FeedItem } from '../feeds/index.js';
+import type { LocalTime } from '../plan/index.js';
 import type { Action, Candidate, Plan, SwarmSignals } from '../plan/index.js';
-import type { DeferredAdd, PendingEviction, ReserveBreach } from '../plan/limits.js';
+import type { DeferredAdd, PendingEviction, ReserveBreach } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
 import type { BandwidthPlan } from './bandwidth-plan.js';
 import type { MergedItem } from './candidates.js';

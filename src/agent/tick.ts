@@ -15,9 +15,6 @@ import { runIntegrityStep } from './integrity-step.js';
 import { initialDecideMemory } from './population.js';
 import type { CarriedState, TickPlan } from './tick-types.js';
 
-export type { AgentConfig, AgentDeps } from './config.js';
-export type { CarriedState, Observation, TickPlan } from './tick-types.js';
-
 export function initialCarriedState(): CarriedState {
   return { observe: createObserveMemo(), decide: initialDecideMemory() };
 }

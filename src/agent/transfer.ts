@@ -16,7 +16,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { DaemonTorrent } from '../daemon/index.js';
-import { billingPeriod, utcDay } from '../plan/bandwidth.js';
+import { billingPeriod, utcDay } from '../plan/index.js';
 import { SmartnodeError, type InfoHash } from '../shared/index.js';
 
 const countersSchema = z.object({ uploadedBytes: z.number().nonnegative(), downloadedBytes: z.number().nonnegative() });

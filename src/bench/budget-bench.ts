@@ -11,12 +11,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyBandwidth, createDonatedLimits, localTimeOf, type DonatedConfig } from '../agent/bandwidth.js';
-import { effectiveRates, planBandwidth, planLimitsFor } from '../agent/bandwidth-plan.js';
-import { createEventBus } from '../agent/events.js';
+import { applyBandwidth, createDonatedLimits, localTimeOf, type DonatedConfig } from '../agent/index.js';
+import { effectiveRates, planBandwidth, planLimitsFor } from '../agent/index.js';
+import { createEventBus } from '../agent/index.js';
 import { createMemoryDaemon, type DaemonTorrent } from '../daemon/index.js';
 import { diffPlan, planMirror, type Candidate, type HeldTorrent, type PlanInput } from '../plan/index.js';
-import { planWithinLimits } from '../plan/limits.js';
+import { planWithinLimits } from '../plan/index.js';
 import { toInfoHash, type InfoHash } from '../shared/index.js';
 import { isMainModule, runBenchMain } from './entry.js';
 

@@ -15,9 +15,9 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { buildMetainfo } from '../daemon/metainfo.js';
-import { createTransmissionDaemon } from '../daemon/transmission.js';
-import { startDaemonProcess } from '../testkit/daemon-process.js';
+import { buildMetainfo } from '../daemon/index.js';
+import { createTransmissionDaemon } from '../daemon/index.js';
+import { startDaemonProcess } from '../testkit/index.js';
 import { isMainModule, runBenchMain } from './entry.js';
 
 const TORRENTS = 2000;

@@ -20,7 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRpcHttp } from '../daemon/rpc-http.js';
+import { createRpcHttp } from '../daemon/index.js';
 import { FeedCache } from '../feeds/index.js';
 import { policySchema } from '../policy/index.js';
 import { SmartnodeError, type HttpTransport } from '../shared/index.js';

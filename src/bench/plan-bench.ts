@@ -25,7 +25,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { planMirror, type Candidate, type HeldTorrent, type Plan, type PlanInput } from '../plan/index.js';
 import { toInfoHash } from '../shared/index.js';
-import { seededRandom } from '../shared/random.js';
+import { seededRandom } from '../shared/index.js';
 import { isMainModule, runBenchMain } from './entry.js';
 
 const CANDIDATES = 100_000;

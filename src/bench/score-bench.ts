@@ -35,9 +35,9 @@ import {
 } from '../plan/index.js';
 import { encodeBencode, toInfoHash, type HttpTransport } from '../shared/index.js';
 import { createGeoResolver, loadCountryLookup } from '../swarm/index.js';
-import type { AgentConfig, TickResult } from '../agent/tick.js';
+import type { AgentConfig, TickResult } from '../agent/index.js';
 import { SERVICE_HEAP_MB } from './plan-bench.js';
-import { seededRandom } from '../shared/random.js';
+import { seededRandom } from '../shared/index.js';
 import { isMainModule } from './entry.js';
 
 const CANDIDATES = 100_000;
@@ -229,16 +229,19 @@ export async function agentTicks(
   geography = true,
   feedUrl?: string,
 ): Promise<Record<string, number>> {
-  const { createEventBus } = await import('../agent/events.js');
-  const { createHttpFeedSource, createScrapeCountSource } = await import('../agent/live-sources.js');
-  const { createHttpTorrentSource } = await import('../agent/torrent-source.js');
-  const { openAgentState } = await import('../agent/state.js');
-  const { openScrapeHistory } = await import('../agent/history.js');
-  const { createSignalSource } = await import('../agent/observe-signals.js');
-  const { runTick } = await import('../agent/tick.js');
+  const {
+    createEventBus,
+    createHttpFeedSource,
+    createHttpTorrentSource,
+    createScrapeCountSource,
+    createSignalSource,
+    openAgentState,
+    openScrapeHistory,
+    runTick,
+  } = await import('../agent/index.js');
   const { createMemoryDaemon } = await import('../daemon/index.js');
   const { createSwarmProber, createScraper } = await import('../swarm/index.js');
-  const { startFeedServer } = await import('../testkit/feed-server.js');
+  const { startFeedServer } = await import('../testkit/index.js');
   const dir = await mkdtemp(join(tmpdir(), 'sn-agent-bench-'));
   const server = feedUrl === undefined ? await startFeedServer({ host: '127.0.0.1' }) : null;
   server?.setRoute('/collection/bench.csv', { body: benchFeedCsv(candidateCount), contentType: 'text/csv' });
@@ -373,7 +376,7 @@ async function benchAgentRss(): Promise<Record<string, number | string>> {
   }
   // The feed is served from this process; the child is the agent alone, run with the
   // service's V8 heap limit (NODE_OPTIONS in examples/smartnode.service), as in production.
-  const { startFeedServer } = await import('../testkit/feed-server.js');
+  const { startFeedServer } = await import('../testkit/index.js');
   const server = await startFeedServer({ host: '127.0.0.1' });
   server.setRoute('/collection/bench.csv', { body: benchFeedCsv(AGENT_CANDIDATES), contentType: 'text/csv' });
   try {

@@ -20,12 +20,12 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { render } from 'ink';
 import { createElement } from 'react';
-import { createEventBus } from '../agent/events.js';
-import { startControlServer } from '../control/server.js';
-import { aMirrorView, aStatus, T0_MS } from '../control/testing.js';
-import { Dashboard } from '../ui/components/app.js';
-import { useAgentDashboard } from '../ui/dashboard.js';
-import { initialDashboard, reduceDashboard, type DashboardState } from '../ui/state.js';
+import { createEventBus } from '../agent/index.js';
+import { startControlServer } from '../control/index.js';
+import { aMirrorView, aStatus, T0_MS } from '../status/testing.js';
+import { Dashboard } from '../ui/index.js';
+import { useAgentDashboard } from '../ui/index.js';
+import { initialDashboard, reduceDashboard, type DashboardState } from '../ui/index.js';
 import { isMainModule, printFigures } from './entry.js';
 
 const OWNED = 1000;

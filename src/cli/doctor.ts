@@ -3,7 +3,7 @@
  * passed, failed with its fix, or skipped. Exit status 0 only when nothing failed.
  */
 import type { Command } from 'commander';
-import { runDoctor, summarizeChecks, type CheckResult } from '../setup/doctor.js';
+import { runDoctor, summarizeChecks, type CheckResult } from '../setup/index.js';
 import type { CliIO } from './io.js';
 import { resolveStateDir, USER_AGENT } from './runtime.js';
 

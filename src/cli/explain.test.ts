@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { findDecision } from './explain.js';
-import { explainDecision, formatTopFactors } from '../plan/explain-decision.js';
-import { formatPlanTable } from '../plan/explain.js';
-import { DEFAULT_SIGNALS, withSignals } from '../plan/score.js';
-import { planMirror } from '../plan/select.js';
+import { explainDecision, formatTopFactors } from '../plan/index.js';
+import { formatPlanTable } from '../plan/index.js';
+import { DEFAULT_SIGNALS, withSignals } from '../plan/index.js';
+import { planMirror } from '../plan/index.js';
 import { FIXED_NOW_MS, GB, aCandidate, aCounts, aPlanInput, aPlanPolicy, hashOf } from '../plan/testing.js';
-import type { ScoringPolicy } from '../plan/types.js';
+import type { ScoringPolicy } from '../plan/index.js';
 
 const scoring: ScoringPolicy = {
   ...aPlanPolicy().scoring,

@@ -3,7 +3,7 @@
  * one torrent's score was reached: every component with the inputs it came from.
  */
 import type { Command } from 'commander';
-import { runTick } from '../agent/tick.js';
+import { runTick } from '../agent/index.js';
 import { describeIntegrity, toIntegrityView } from '../integrity/index.js';
 import { explainDecision, formatDuration, type Decision } from '../plan/index.js';
 import { SmartnodeError } from '../shared/index.js';

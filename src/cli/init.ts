@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createElement } from 'react';
 import { formatBytes, parseSize } from '../policy/index.js';
-import { SmartnodeError } from '../shared/errors.js';
+import { SmartnodeError } from '../shared/index.js';
 import { redactText } from '../shared/index.js';
 import {
   checkDaemonConnection,
@@ -20,7 +20,7 @@ import {
   suggestMaxSize,
   writeInitFiles,
   type DirProposal,
-} from '../setup/init.js';
+} from '../setup/index.js';
 import {
   feedFormatFromUrl,
   feedIdFromUrl,
@@ -28,7 +28,7 @@ import {
   SUGGESTED_FEEDS,
   type FeedChoice,
   type PasswordSource,
-} from '../setup/policy-text.js';
+} from '../setup/index.js';
 import { DEFAULT_POLICY_PATH } from './doctor.js';
 import type { CliIO } from './io.js';
 import type { WizardAnswers, WizardProps } from './init/wizard.js';

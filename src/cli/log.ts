@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import type { AgentEvent, EventBus } from '../agent/events.js';
+import type { AgentEvent, EventBus } from '../agent/index.js';
 import { formatBytes } from '../plan/index.js';
 
 export type LogFormat = 'json' | 'pretty';

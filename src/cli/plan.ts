@@ -1,6 +1,6 @@
 /** `smartnode plan`: one dry-run tick, printed as the planner's ranked table (or JSON). */
 import type { Command } from 'commander';
-import { runTick } from '../agent/tick.js';
+import { runTick } from '../agent/index.js';
 import { formatPlanTable, planToJSON } from '../plan/index.js';
 import type { CliIO } from './io.js';
 import { buildRuntime } from './runtime.js';

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { openAgentState } from '../agent/state.js';
+import { openAgentState } from '../agent/index.js';
 import { createTransmissionDaemon } from '../daemon/index.js';
 import { loadPolicyFile, resolveSecrets } from '../policy/index.js';
 import { FEED_XML, publishDataset, withdrawDataset, type PublishSettings } from '../publish/index.js';

@@ -6,8 +6,8 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { startAgentLoop, tickFinishedEvent } from '../agent/loop.js';
-import { runTick } from '../agent/tick.js';
+import { startAgentLoop, tickFinishedEvent } from '../agent/index.js';
+import { runTick } from '../agent/index.js';
 import { startControlEndpoint } from '../control/index.js';
 import { formatPlanTable } from '../plan/index.js';
 import { NO_TTY_MESSAGE, hasTerminal } from './dashboard.js';

@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AgentEvent } from '../agent/events.js';
+import type { AgentEvent } from '../agent/index.js';
 import { buildRuntime } from './runtime.js';
 
 describe('the runtime warns at start, and the warnings reach the first listener', () => {

@@ -7,11 +7,11 @@ import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import type { Command } from 'commander';
 import { loadPolicyFile, parsePolicyText } from '../policy/index.js';
-import { DEFAULT_SIM, type SimOptions } from '../sim/model.js';
-import { runStrategiesInWorkers } from '../sim/parallel.js';
-import { formatSimTable, formatTargets, plotBelowTarget, targetsOf } from '../sim/report.js';
-import type { SimMetrics } from '../sim/run.js';
-import { STRATEGIES, isStrategyName, type StrategyName } from '../sim/strategies.js';
+import { DEFAULT_SIM, type SimOptions } from '../sim/index.js';
+import { runStrategiesInWorkers } from '../sim/index.js';
+import { formatSimTable, formatTargets, plotBelowTarget, targetsOf } from '../sim/index.js';
+import type { SimMetrics } from '../sim/index.js';
+import { STRATEGIES, isStrategyName, type StrategyName } from '../sim/index.js';
 import type { CliIO } from './io.js';
 import { toAgentConfig } from './runtime.js';
 

@@ -4,7 +4,8 @@
  * `run` uses (resolveStateDir), so `status` finds the agent `run` started.
  */
 import type { Command } from 'commander';
-import { controlSocketPath, formatStatusText, readAgentStatus } from '../control/index.js';
+import { controlSocketPath, readAgentStatus } from '../control/index.js';
+import { formatStatusText } from '../status/index.js';
 import { loadPolicyFile } from '../policy/index.js';
 import { resolveStateDir } from './runtime.js';
 

@@ -3,13 +3,13 @@
  * each tick's result into a `mirror` event, and carries out commands. Every command lands in
  * agent state (so it survives restarts and shows in `status`) and is announced as an event.
  */
-import type { EventBus } from '../agent/events.js';
-import type { AgentStateStore } from '../agent/state.js';
-import type { TickResult } from '../agent/tick.js';
+import type { EventBus } from '../agent/index.js';
+import type { AgentStateStore } from '../agent/index.js';
+import type { TickResult } from '../agent/index.js';
 import { SmartnodeError, parseInfoHash, type InfoHash } from '../shared/index.js';
-import { buildMirrorView, DEFAULT_CANDIDATE_LIMIT } from './mirror-view.js';
+import { buildMirrorView, DEFAULT_CANDIDATE_LIMIT } from '../status/index.js';
 import type { ControlCommand } from './protocol.js';
-import { initialStatus, reduceStatus, type StatusSnapshot } from './status-model.js';
+import { initialStatus, reduceStatus, type StatusSnapshot } from '../status/index.js';
 
 export interface AgentControlOptions {
   bus: EventBus;

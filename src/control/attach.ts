@@ -3,11 +3,11 @@
  * stopped or restarted) it reports `lost` with the reason and keeps trying to reconnect; on
  * reconnect it starts again from a fresh snapshot. Used by the dashboard.
  */
-import type { AgentEvent } from '../agent/events.js';
+import type { AgentEvent } from '../agent/index.js';
 import { describeError } from '../shared/index.js';
 import { connectControl, type ControlConnection } from './client.js';
 import type { ControlCommand } from './protocol.js';
-import type { StatusSnapshot } from './status-model.js';
+import type { StatusSnapshot } from '../status/index.js';
 
 export type LinkEvent =
   | { kind: 'connecting' }

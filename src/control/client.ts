@@ -3,11 +3,11 @@
  * tests. Checks the socket belongs to this user before talking to it.
  */
 import { createConnection, type Socket } from 'node:net';
-import type { AgentEvent } from '../agent/events.js';
+import type { AgentEvent } from '../agent/index.js';
 import { SmartnodeError } from '../shared/index.js';
 import { encodeLine, parseReplyLine, type ControlCommand, type ControlReply } from './protocol.js';
 import { checkSocketFile } from './socket-file.js';
-import type { StatusSnapshot } from './status-model.js';
+import type { StatusSnapshot } from '../status/index.js';
 
 export interface ControlConnection {
   status(): Promise<StatusSnapshot>;

@@ -6,13 +6,13 @@ import { chown, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEventBus, type AgentEvent } from '../agent/events.js';
-import { openAgentState, type AgentStateStore } from '../agent/state.js';
+import { createEventBus, type AgentEvent } from '../agent/index.js';
+import { openAgentState, type AgentStateStore } from '../agent/index.js';
 import { attachToAgent, type LinkEvent } from './attach.js';
 import { connectControl, readAgentStatus, sendAgentCommand } from './client.js';
 import { startControlEndpoint, type ControlEndpoint } from './endpoint.js';
 import { controlSocketPath } from './socket-file.js';
-import { hashN } from './testing.js';
+import { hashN } from '../status/testing.js';
 
 async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

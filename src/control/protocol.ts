@@ -11,8 +11,9 @@
  *   errors:                                   <- {"id":3,"ok":false,"error":{code,message,hint?,retryable}}
  */
 import { z } from 'zod';
-import type { AgentEvent, ErrorView } from '../agent/events.js';
-import type { StatusSnapshot } from './status-model.js';
+import type { AgentEvent } from '../agent/index.js';
+import type { StatusSnapshot } from '../status/index.js';
+import type { ErrorView } from '../shared/index.js';
 
 /** A request line larger than this closes the connection (no legitimate one comes close). */
 export const MAX_REQUEST_LINE_BYTES = 64 * 1024;

@@ -5,12 +5,11 @@
  */
 import { chmod, unlink } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import type { EventBus } from '../agent/events.js';
-import { toErrorView } from '../agent/events.js';
-import { SmartnodeError } from '../shared/index.js';
+import type { EventBus } from '../agent/index.js';
+import { SmartnodeError, toErrorView } from '../shared/index.js';
 import { MAX_REQUEST_LINE_BYTES, encodeLine, parseRequestLine, type ControlCommand, type ControlRequest } from './protocol.js';
 import { checkSocketFile } from './socket-file.js';
-import type { StatusSnapshot } from './status-model.js';
+import type { StatusSnapshot } from '../status/index.js';
 
 /** A subscriber this far behind (bytes queued) is disconnected; it reconnects and resyncs. */
 const MAX_SUBSCRIBER_BACKLOG_BYTES = 16 * 1024 * 1024;

@@ -5,7 +5,7 @@ import { createRealTorrent, pathExists, startTestDaemon } from '../../test/helpe
 import { describeDaemonContract } from './contract.js';
 import { createMemoryDaemon } from './memory.js';
 import { buildMetainfo } from './metainfo.js';
-import type { DaemonLine } from '../testkit/daemon-lines.js';
+import type { DaemonLine } from '../testkit/index.js';
 import type { DaemonProtocol } from './port.js';
 import { createTransmissionDaemon } from './transmission.js';
 

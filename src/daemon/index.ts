@@ -10,3 +10,4 @@ export {
   type SeedTorrent,
 } from './memory.js';
 export { readMetainfoSummary, buildMetainfo, type MetainfoSummary, type BuiltMetainfo } from './metainfo.js';
+export { createRpcHttp } from './rpc-http.js';

@@ -11,16 +11,16 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createWriteStream } from 'node:fs';
-import { startAgentLoop } from '../agent/loop.js';
-import { initialCarriedState, runTick, type TickResult } from '../agent/tick.js';
+import { startAgentLoop } from '../agent/index.js';
+import { initialCarriedState, runTick, type TickResult } from '../agent/index.js';
 import { startControlEndpoint } from '../control/index.js';
-import { forgetCiEnvironment } from '../cli/interactive.js';
-import { createLogger, logAgentEvents } from '../cli/log.js';
-import { buildRuntime, type Runtime } from '../cli/runtime.js';
+import { forgetCiEnvironment } from '../cli/index.js';
+import { createLogger, logAgentEvents } from '../cli/index.js';
+import { buildRuntime, type Runtime } from '../cli/index.js';
 import { formatPlanTable } from '../plan/index.js';
 import { describeError } from '../shared/index.js';
-import { installTeardownOnSignals } from '../testkit/swarm.js';
-import { startMirrorWorld, writeWorldPolicy, type MirrorWorld, type WorldDatasetSpec } from '../testkit/world.js';
+import { installTeardownOnSignals } from '../testkit/index.js';
+import { startMirrorWorld, writeWorldPolicy, type MirrorWorld, type WorldDatasetSpec } from '../testkit/index.js';
 
 const MB = 1_000_000;
 const PASSWORD_ENV = 'SMARTNODE_DEMO_RPC_PASSWORD';

@@ -4,7 +4,7 @@
  * Pure: no node:*, no clock (observation times come in with the candidate).
  */
 import { parseInfoHash, redactUrl, type InfoHash } from '../shared/index.js';
-import type { SwarmCounts } from '../swarm/types.js';
+import type { SwarmCounts } from '../swarm/index.js';
 import { readDigests, type DigestCandidate } from './digests.js';
 import type { FeedFormat, FeedItem, FeedWarning, ParsedFeed } from './types.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { generateAtRss } from '../bench/feeds-bench.js';
 import { parseRssFeed } from './rss.js';
+import { generateAtRss } from './testing.js';
 import { createRssStreamParser, RSS_WHOLE_DOCUMENT_MAX_CHARS } from './rss-stream.js';
 
 const opts = { format: 'rss' as const, feedId: 'big', feedUrl: 'https://academictorrents.com/database.xml', nowMs: 0 };

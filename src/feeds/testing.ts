@@ -1,5 +1,6 @@
 /**
- * Test helpers for the feeds domain: a .torrent builder over the shared bencode encoder.
+ * Test helpers for the feeds domain: a .torrent builder over the shared bencode encoder, and an
+ * Academic Torrents-shaped rss.xml of any length.
  * Used by tests and benchmarks only; never by production code.
  */
 import { createHash } from 'node:crypto';
@@ -51,4 +52,24 @@ export function expectedInfoHash(spec: TorrentSpec = {}): string {
   return createHash('sha1')
     .update(encodeBencode(anInfoDict(spec)))
     .digest('hex');
+}
+
+/** An rss.xml shaped like Academic Torrents' (unprefixed infohash/size, no enclosure). */
+export function generateAtRss(count: number): string {
+  const parts: string[] = [
+    '<?xml version="1.0" encoding="UTF-8"?>\n<rss xmlns:academictorrents="http://academictorrents.com/" version="2.0">\n<channel>\n',
+    '<title>Academic Torrents</title><link>https://academictorrents.com/</link><description>database</description>\n',
+  ];
+  for (let i = 0; i < count; i++) {
+    const hash = createHash('sha1').update(`item-${i}`).digest('hex');
+    const day = String(1 + (i % 28)).padStart(2, '0');
+    parts.push(
+      `<item><title>Dataset ${i}: sensor recordings &amp; labels (part ${i % 17})</title><category>Dataset</category>`,
+      `<infohash>${hash}</infohash><guid>${hash}</guid><link>https://academictorrents.com/details/${hash}</link>`,
+      `<description><![CDATA[<p>Recordings from site ${i % 311}, with labels. See the paper for details.</p>]]></description>`,
+      `<size>${(i * 7919 + 1) * 1024}</size><pubDate>Mon, ${day} Jan 2024 10:00:00 +0000</pubDate></item>\n`,
+    );
+  }
+  parts.push('</channel>\n</rss>\n');
+  return parts.join('');
 }

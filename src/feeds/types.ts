@@ -1,5 +1,5 @@
 import type { InfoHash } from '../shared/index.js';
-import type { SwarmCounts } from '../swarm/types.js';
+import type { SwarmCounts } from '../swarm/index.js';
 
 export type FeedFormat = 'rss' | 'at-csv' | 'json';
 

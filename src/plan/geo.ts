@@ -17,10 +17,10 @@
  * With no peer resolved to a country there is no geography: the factor is 1 (unknown is
  * never taken for concentrated; private and loopback addresses are unknown).
  */
-import { continentBit, countrySlot } from '../shared/countries.js';
+import { continentBit, countrySlot } from '../shared/index.js';
 import type { GeoFactor, GeoObservation, SignalScoring } from './types.js';
 
-export { continentOf, isCountryCode } from '../shared/countries.js';
+export { continentOf, isCountryCode } from '../shared/index.js';
 
 export interface SpreadMetrics {
   knownPeers: number;

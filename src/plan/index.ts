@@ -61,3 +61,25 @@ export {
 export { formatBytes, formatDuration, formatScore } from './format.js';
 export { hasNoSource, planWithAvailability, type AvailabilityInput } from './availability.js';
 export type { AvailabilityPolicy } from './types.js';
+export {
+  billingPeriod,
+  type CappedRate,
+  capRate,
+  type LocalTime,
+  type RateRules,
+  ratesAt,
+  shareByNeed,
+  type ShareClaim,
+  utcDay,
+} from './bandwidth.js';
+// The planner's entry point under donated limits (disk reserve, budget, eviction confirmation).
+export {
+  type DeferredAdd,
+  describeReserveBreach,
+  type LimitedPlan,
+  NO_LIMITS,
+  type PendingEviction,
+  type PlanLimits,
+  planWithinLimits,
+  type ReserveBreach,
+} from './limits.js';

@@ -1,5 +1,5 @@
 import type { InfoHash } from '../shared/index.js';
-import type { SwarmCounts } from '../swarm/types.js';
+import type { SwarmCounts } from '../swarm/index.js';
 import { isKnownSize } from './score.js';
 import type { Candidate, HeldTorrent, PlanCapacity, PlanInput } from './types.js';
 

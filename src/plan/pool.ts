@@ -1,5 +1,5 @@
 import type { InfoHash } from '../shared/index.js';
-import type { SwarmCounts } from '../swarm/types.js';
+import type { SwarmCounts } from '../swarm/index.js';
 import { compareHash, mergeCandidates, uniqueSorted } from './items.js';
 import type { ReasonBook } from './reasons.js';
 import { NeedCache, countsExcludingSelf, isKnownSize, needPerGB } from './score.js';

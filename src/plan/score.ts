@@ -1,4 +1,4 @@
-import type { SwarmCounts } from '../swarm/types.js';
+import type { SwarmCounts } from '../swarm/index.js';
 import { geoFactor } from './geo.js';
 import { herdFactor } from './herd.js';
 import { slowFactor } from './slow.js';

@@ -1,5 +1,5 @@
 import { toInfoHash, type InfoHash } from '../shared/index.js';
-import type { SwarmCounts } from '../swarm/types.js';
+import type { SwarmCounts } from '../swarm/index.js';
 import type { Candidate, HeldTorrent, PlanInput, PlanPolicy } from './types.js';
 
 /** Test builders for the planner. A fixed clock: 2026-01-01T00:00:00Z. */

@@ -1,5 +1,5 @@
 import type { InfoHash } from '../shared/index.js';
-import type { SwarmCounts } from '../swarm/types.js';
+import type { SwarmCounts } from '../swarm/index.js';
 
 /**
  * One torrent some feed offers. A torrent listed by several feeds is ONE candidate whose

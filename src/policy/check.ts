@@ -2,8 +2,8 @@
  * `smartnode policy check FILE`: validate a policy without starting anything, and say in plain
  * lines what it will do. Warnings are lines starting with "warning:"; they never fail a check.
  */
-import { isSmartnodeError, SmartnodeError } from '../shared/errors.js';
-import { redactUrl } from '../shared/redact.js';
+import { isSmartnodeError, SmartnodeError } from '../shared/index.js';
+import { redactUrl } from '../shared/index.js';
 import { loadPolicyFile, type SecretEnv } from './load.js';
 import type { Policy } from './schema.js';
 import { formatBytes, formatDuration } from './units.js';

@@ -37,3 +37,4 @@ export {
 } from './load.js';
 export { describePolicySchema, policyJsonSchema, renderPolicyJsonSchema, type JsonSchema } from './json-schema.js';
 export { checkPolicyFile, summarizePolicy, type CheckPolicyOptions, type PolicyCheckResult } from './check.js';
+export { DAY_NAMES } from './bandwidth-schema.js';

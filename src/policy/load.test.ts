@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SmartnodeError } from '../shared/errors.js';
+import { SmartnodeError } from '../shared/index.js';
 import { loadPolicyFile, resolveSecrets } from './load.js';
 import { policySchema, type Policy } from './schema.js';
 

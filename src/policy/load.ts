@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { SmartnodeError } from '../shared/errors.js';
+import { SmartnodeError } from '../shared/index.js';
 import { parsePolicyText } from './parse.js';
 import type { Policy } from './schema.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SmartnodeError } from '../shared/errors.js';
+import { SmartnodeError } from '../shared/index.js';
 import { parsePolicyText } from './parse.js';
 
 const FILE = 'policies/local.yaml';

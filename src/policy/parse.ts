@@ -4,7 +4,7 @@
  * pointed at the line of the key (or list item) it is about.
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import { SmartnodeError } from '../shared/errors.js';
+import { SmartnodeError } from '../shared/index.js';
 import { describePolicyIssues, formatPolicyPath, policyErrorMap, type PolicyPath } from './issues.js';
 import { policySchema, type Policy } from './schema.js';
 

@@ -5,7 +5,7 @@
  * a typo in a key is an error rather than a silently ignored setting. Pure.
  */
 import { z } from 'zod';
-import { redactUrl } from '../shared/redact.js';
+import { redactUrl } from '../shared/index.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 import { buildBandwidthSchema } from './bandwidth-schema.js';
 import { buildAnnounceProbeSchema, buildScoringSignalKeys, geoSchema } from './signals-schema.js';

@@ -5,7 +5,7 @@
  * why they are what they are: src/plan/score.ts (DEFAULT_SIGNALS) and README "How it decides".
  */
 import { z } from 'zod';
-import { isCountryCode } from '../shared/countries.js';
+import { isCountryCode } from '../shared/index.js';
 
 type UnitSchema = z.ZodType<number, string | number>;
 export interface SignalUnitFields {

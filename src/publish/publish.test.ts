@@ -7,15 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryDaemon } from '../daemon/index.js';
 import { parseJsonTorrentList, parseRssFeed, parseTorrentFile } from '../feeds/index.js';
 import type { InfoHash } from '../shared/index.js';
-import {
-  choosePieceLength,
-  makeTorrent,
-  publishDataset,
-  scanDataset,
-  withdrawDataset,
-  type PublishedRecord,
-  type PublishSettings,
-} from './index.js';
+import { choosePieceLength, makeTorrent } from './make-torrent.js';
+import { publishDataset, withdrawDataset, type PublishSettings } from './publish.js';
+import type { PublishedRecord } from './record.js';
+import { scanDataset } from './scan.js';
 
 const run = promisify(execFile);
 let dir: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SmartnodeError } from '../shared/errors.js';
+import { SmartnodeError } from '../shared/index.js';
 import { adviseSettings, parseDaemonSettings, rpcUrlFor, whitelistAllows } from './daemon-settings.js';
 
 // The keys Debian bookworm's transmission-daemon 3.00 writes (values as its package ships them).

@@ -7,7 +7,7 @@
  * so snake_case keys are read as their kebab-case names, and advice names keys as the file does.
  */
 import { z } from 'zod';
-import { SmartnodeError } from '../shared/errors.js';
+import { SmartnodeError } from '../shared/index.js';
 
 /** Where Debian's package and a per-user daemon keep it, in the order init looks. */
 export function settingsCandidates(home: string): string[] {

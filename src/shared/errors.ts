@@ -80,3 +80,24 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** A SmartnodeError (or any thrown value) as plain data: what events and control replies carry. */
+export interface ErrorView {
+  code: string;
+  message: string;
+  hint?: string;
+  retryable: boolean;
+}
+
+export function toErrorView(error: unknown): ErrorView {
+  if (typeof error === 'object' && error !== null && 'code' in error && 'retryable' in error) {
+    const e = error as { code: unknown; message: unknown; hint?: unknown; retryable: unknown };
+    return {
+      code: String(e.code),
+      message: String(e.message),
+      ...(typeof e.hint === 'string' ? { hint: e.hint } : {}),
+      retryable: e.retryable === true,
+    };
+  }
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error), retryable: false };
+}

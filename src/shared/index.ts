@@ -4,3 +4,5 @@ export * from './redact.js';
 export * from './bencode.js';
 export * from './bytes.js';
 export * from './http.js';
+export { continentBit, continentOf, countrySlot, isCountryCode } from './countries.js';
+export { seededRandom } from './random.js';

@@ -5,7 +5,7 @@
  * node's finished copy) or, when modelled, a web seed (BEP 19/17); partial copies alone never
  * finish one. Trackers are scraped every scrape interval: nodes see counts that old.
  */
-import { seededRandom } from '../shared/random.js';
+import { seededRandom } from '../shared/index.js';
 
 export interface SimOptions {
   nodes: number;

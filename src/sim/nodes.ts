@@ -3,7 +3,7 @@
  * torrent has a source (the node's download rate shared by its downloads that can progress),
  * and count as seeders once complete.
  */
-import { seededRandom } from '../shared/random.js';
+import { seededRandom } from '../shared/index.js';
 import { hasSource, type World } from './model.js';
 
 export interface Copy {

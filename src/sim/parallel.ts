@@ -1,6 +1,6 @@
 /** Runs strategies on worker threads (one strategy a job, `workers` at a time). */
 import { Worker } from 'node:worker_threads';
-import type { AgentConfig } from '../agent/config.js';
+import type { AgentConfig } from '../agent/index.js';
 import { SmartnodeError } from '../shared/index.js';
 import type { SimOptions } from './model.js';
 import type { SimRun } from './run.js';

@@ -5,11 +5,11 @@
  * torrent it does not hold is always skipped (WELL_SEEDED), so leaving it out changes no
  * decision and keeps a tick's cost to the torrents that matter.
  */
-import { planTick } from '../agent/plan-tick.js';
-import { observationOf, type HeldView } from '../agent/observation-of.js';
-import { initialDecideMemory, type DecideMemory } from '../agent/population.js';
-import type { AgentConfig } from '../agent/config.js';
-import type { FeedItem } from '../feeds/types.js';
+import { planTick } from '../agent/index.js';
+import { observationOf, type HeldView } from '../agent/index.js';
+import { initialDecideMemory, type DecideMemory } from '../agent/index.js';
+import type { AgentConfig } from '../agent/index.js';
+import type { FeedItem } from '../feeds/index.js';
 import { toInfoHash, type InfoHash } from '../shared/index.js';
 import type { World } from './model.js';
 import type { Strategy } from './baselines.js';

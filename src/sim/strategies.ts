@@ -1,5 +1,5 @@
 /** Every strategy `smartnode simulate` knows, by name. */
-import type { AgentConfig } from '../agent/config.js';
+import type { AgentConfig } from '../agent/index.js';
 import { addAllThatFits, annasArchive, libgenSeedtools, noNodes, uniformRandom, type Strategy } from './baselines.js';
 import type { World } from './model.js';
 import { smartnodeStrategy } from './smartnode.js';

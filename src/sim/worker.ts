@@ -3,7 +3,7 @@
  * strategy, the same options and seed, and gets its metrics and series back.
  */
 import { parentPort } from 'node:worker_threads';
-import type { AgentConfig } from '../agent/config.js';
+import type { AgentConfig } from '../agent/index.js';
 import { createWorld, type SimOptions } from './model.js';
 import { runStrategy } from './run.js';
 import { createStrategy, type StrategyName } from './strategies.js';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmartnodeError, encodeBencode, type InfoHash } from '../shared/index.js';
-import { announcePeer, startTracker, type RunningTracker } from '../testkit/tracker.js';
+import { announcePeer, startTracker, type RunningTracker } from '../testkit/index.js';
 import { announceFailure, fetchAnnounce, parseHttpAnnounceReply, parseUdpAnnounceReply, type AnnounceRequest } from './announce.js';
 import { createSwarmProber } from './probe.js';
 import { hashOf } from './testing.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { TrackerCounts } from '../daemon/port.js';
+import type { TrackerCounts } from '../daemon/index.js';
 import { countsFromTrackerStats, pickCounts } from './counts.js';
 import type { CountSource, SwarmCounts } from './types.js';
 

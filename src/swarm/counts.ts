@@ -2,7 +2,7 @@
  * Choosing one swarm count among several sources, and reading counts out of a daemon's
  * trackerStats. Pure: time comes in as an argument.
  */
-import type { TrackerCounts } from '../daemon/port.js';
+import type { TrackerCounts } from '../daemon/index.js';
 import type { CountSource, SwarmCounts } from './types.js';
 import { redactTrackerUrl } from './tracker-url.js';
 

@@ -16,7 +16,7 @@ import { copyFile, mkdir, symlink, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
-import { isCountryCode } from '../shared/countries.js';
+import { isCountryCode } from '../shared/index.js';
 import { SmartnodeError } from '../shared/index.js';
 
 export interface CidrOverride {

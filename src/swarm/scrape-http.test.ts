@@ -5,8 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { infoHashToBytes } from '../shared/index.js';
 import type { InfoHash } from '../shared/index.js';
-import { announcePeer, startTracker } from '../testkit/tracker.js';
-import type { RunningTracker } from '../testkit/tracker.js';
+import { announcePeer, startTracker } from '../testkit/index.js';
+import type { RunningTracker } from '../testkit/index.js';
 import {
   HTTP_SCRAPE_MAX_HASHES,
   buildScrapeRequestUrl,

@@ -1,8 +1,8 @@
 import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InfoHash } from '../shared/index.js';
-import { announcePeer, startTracker } from '../testkit/tracker.js';
-import type { RunningTracker } from '../testkit/tracker.js';
+import { announcePeer, startTracker } from '../testkit/index.js';
+import type { RunningTracker } from '../testkit/index.js';
 import { UDP_SCRAPE_MAX_HASHES, createUdpConnectionCache, fetchUdpScrapeBatch } from './scrape-udp.js';
 import { manyHashes, expectScrapeError } from './testing.js';
 

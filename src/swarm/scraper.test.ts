@@ -2,8 +2,8 @@ import dgram from 'node:dgram';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { announcePeer, startTracker } from '../testkit/tracker.js';
-import type { RunningTracker } from '../testkit/tracker.js';
+import { announcePeer, startTracker } from '../testkit/index.js';
+import type { RunningTracker } from '../testkit/index.js';
 import { createScraper, mergeAnswers } from './scraper.js';
 import { hashOf, manyHashes } from './testing.js';
 

@@ -54,3 +54,5 @@ export {
   type CreatedTorrent,
 } from './torrents.js';
 export { startFeedServer, type FeedServer, type FeedRoute, type FeedRequest } from './feed-server.js';
+export { announcePeer } from './tracker.js';
+export { type MirrorWorld, startMirrorWorld, type WorldDatasetSpec, writeWorldPolicy } from './world.js';

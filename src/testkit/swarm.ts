@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { InfoHash } from '../shared/infohash.js';
+import type { InfoHash } from '../shared/index.js';
 import type { DaemonLine } from './daemon-lines.js';
 import { startDaemonProcess, type DaemonProcess } from './daemon-process.js';
 import { createNetwork, leftoversOf, networkSlot, type NetworkHost, type TestNetwork } from './netns.js';

@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { T0_MS, aCandidateView, aMirrorView, aStatus, anOwnedView, hashN } from '../control/testing.js';
+import { T0_MS, aCandidateView, aMirrorView, aStatus, anOwnedView, hashN } from '../status/testing.js';
 import { Dashboard } from './components/app.js';
 import { FOOTER_KEYS, layoutKeys } from './components/footer.js';
 import { initialDashboard, reduceDashboard, type DashboardState } from './state.js';

@@ -5,8 +5,8 @@
  */
 import { render, useInput, useStdout } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { attachToAgent, type Attachment } from '../control/attach.js';
-import type { ControlCommand } from '../control/protocol.js';
+import { attachToAgent, type Attachment } from '../control/index.js';
+import type { ControlCommand } from '../control/index.js';
 import { describeError } from '../shared/index.js';
 import { Dashboard } from './components/app.js';
 import { initialDashboard, interpretKey, reduceDashboard, type DashboardAction, type DashboardState } from './state.js';

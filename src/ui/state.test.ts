@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { T0_MS, aCandidateView, aMirrorView, aStatus, anOwnedView, hashN } from '../control/testing.js';
+import { T0_MS, aCandidateView, aMirrorView, aStatus, anOwnedView, hashN } from '../status/testing.js';
 import {
   initialDashboard,
   interpretKey,

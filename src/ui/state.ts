@@ -4,11 +4,11 @@
  * is looking. Keys become intents (UI only) or commands (sent to the agent) here, as data,
  * so both are tested without a terminal.
  */
-import type { AgentEvent, CandidateView, OwnedTorrentView } from '../agent/events.js';
+import type { AgentEvent, CandidateView, OwnedTorrentView } from '../agent/index.js';
 // The pure parts of control, imported file by file: its index also exports the socket code.
-import type { LinkEvent } from '../control/attach.js';
-import type { ControlCommand } from '../control/protocol.js';
-import { reduceStatus, type DecisionEntry, type FeedStatus, type StatusSnapshot } from '../control/status-model.js';
+import type { LinkEvent } from '../control/index.js';
+import type { ControlCommand } from '../control/index.js';
+import { reduceStatus, type DecisionEntry, type FeedStatus, type StatusSnapshot } from '../status/index.js';
 import type { InfoHash } from '../shared/index.js';
 
 export const VIEWS = ['mirror', 'candidates', 'decisions', 'feeds'] as const;

@@ -8,8 +8,8 @@ import { ConfirmInput, MultiSelect, Select, Spinner } from '@inkjs/ui';
 import { Box, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
 import { parseSize } from '../../policy/index.js';
-import type { ConnectionCheck, DirProposal } from '../../setup/init.js';
-import { feedFormatFromUrl, feedIdFromUrl, SUGGESTED_FEEDS, type FeedChoice } from '../../setup/policy-text.js';
+import type { ConnectionCheck, DirProposal } from '../../setup/index.js';
+import { feedFormatFromUrl, feedIdFromUrl, SUGGESTED_FEEDS, type FeedChoice } from '../../setup/index.js';
 
 export interface WizardAnswers {
   /** The password typed (undefined when none was asked). */

@@ -1,8 +1,8 @@
 /** One torrent in full: score components, counts and their source and age, the planner's reason. */
 import { Box, Text } from 'ink';
-import type { CandidateView, OwnedTorrentView } from '../../agent/events.js';
+import type { CandidateView, OwnedTorrentView } from '../../agent/index.js';
 // The pure record module only (the domain's index also holds the hashing IO).
-import { describeIntegrity } from '../../integrity/record.js';
+import { describeIntegrity } from '../../integrity/index.js';
 import { describeFactors } from '../factors.js';
 import { bytesText, durationText, fitLeft, rateText, scoreText } from '../format.js';
 

@@ -1,8 +1,8 @@
 /** The header and resource bars: props only. */
 import { Box, Text } from 'ink';
 import { memo } from 'react';
-import type { MirrorView } from '../../agent/events.js';
-import type { BandwidthView, StatusSnapshot } from '../../control/status-model.js';
+import type { MirrorView } from '../../agent/index.js';
+import type { BandwidthView, StatusSnapshot } from '../../status/index.js';
 import type { LinkState } from '../state.js';
 import { bar, bytesText, durationText, fitLeft, rateText } from '../format.js';
 

@@ -4,8 +4,8 @@
  */
 import { Box, Text } from 'ink';
 import { memo } from 'react';
-import type { CandidateView, OwnedTorrentView } from '../../agent/events.js';
-import type { DecisionEntry, FeedStatus } from '../../control/status-model.js';
+import type { CandidateView, OwnedTorrentView } from '../../agent/index.js';
+import type { DecisionEntry, FeedStatus } from '../../status/index.js';
 import type { Rows } from '../state.js';
 import { countriesText } from '../factors.js';
 import { bytesText, clockText, durationText, fitLeft, fitRight, rateText, scoreText } from '../format.js';

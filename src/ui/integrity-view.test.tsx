@@ -1,9 +1,9 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { freshIntegrityRecord, toIntegrityView } from '../integrity/index.js';
-import { Detail } from '../ui/components/detail.js';
-import { formatStatusText } from './status-text.js';
-import { T0_MS, aMirrorView, aStatus, anOwnedView } from './testing.js';
+import { formatStatusText } from '../status/index.js';
+import { T0_MS, aMirrorView, aStatus, anOwnedView } from '../status/testing.js';
+import { Detail } from './components/detail.js';
 
 const DAY = 86_400_000;
 const integrity = toIntegrityView({

@@ -3,8 +3,8 @@
  * daemon's torrents and the plan's decisions). Scores and reasons are the planner's, copied,
  * never recomputed or reworded here.
  */
-import type { CandidateView, MirrorView, OwnedTorrentView, ReasonView } from '../agent/events.js';
-import type { TickResult } from '../agent/tick.js';
+import type { CandidateView, MirrorView, OwnedTorrentView, ReasonView } from '../agent/index.js';
+import type { TickResult } from '../agent/index.js';
 import { toIntegrityView, type IntegrityRecord } from '../integrity/index.js';
 import type { Decision } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';

@@ -1,5 +1,5 @@
 /** Builders for status snapshots and mirror views (tests and the UI benchmark). */
-import type { CandidateView, MirrorView, OwnedTorrentView } from '../agent/events.js';
+import type { CandidateView, MirrorView, OwnedTorrentView } from '../agent/index.js';
 import { toInfoHash, type InfoHash } from '../shared/index.js';
 import { initialStatus, type StatusSnapshot } from './status-model.js';
 

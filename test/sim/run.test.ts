@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { toAgentConfig } from '../cli/runtime.js';
-import { parsePolicyText } from '../policy/index.js';
-import { DEFAULT_SIM, createWorld } from './model.js';
-import { plotBelowTarget, targetsOf } from './report.js';
-import { runStrategy } from './run.js';
-import { createStrategy, type StrategyName } from './strategies.js';
+import { toAgentConfig } from '../../src/cli/runtime.js';
+import { parsePolicyText } from '../../src/policy/index.js';
+import { DEFAULT_SIM, createWorld } from '../../src/sim/model.js';
+import { plotBelowTarget, targetsOf } from '../../src/sim/report.js';
+import { runStrategy } from '../../src/sim/run.js';
+import { createStrategy, type StrategyName } from '../../src/sim/strategies.js';
 
 const options = { ...DEFAULT_SIM, nodes: 30, torrents: 150, days: 1.5, seed: 7 };
 const config = toAgentConfig(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentEvent } from '../agent/events.js';
+import type { AgentEvent } from '../agent/index.js';
 import { DECISION_LOG_LIMIT, initialStatus, reduceStatus, type StatusSnapshot } from './status-model.js';
 import { T0_MS, aMirrorView, hashN } from './testing.js';
 

@@ -3,8 +3,8 @@
  * snapshots); the dashboard keeps another, seeded with a snapshot and fed the same events, so
  * both show the same thing. No clock: every event carries its time.
  */
-import type { AgentEvent, ErrorView, MirrorView, PopulationSummary, ReasonView } from '../agent/events.js';
-import type { InfoHash } from '../shared/index.js';
+import type { AgentEvent, MirrorView, PopulationSummary, ReasonView } from '../agent/index.js';
+import type { InfoHash, ErrorView } from '../shared/index.js';
 
 export const STATUS_PROTOCOL = 1;
 /** Decisions kept for the scrolling log (newest last). */

@@ -1,0 +1,20 @@
+/** Setting a node up: the `init` wizard's proposals and files, and the `doctor` checks. */
+export { type CheckResult, runDoctor, summarizeChecks } from './doctor.js';
+export {
+  checkDaemonConnection,
+  type ConnectionCheck,
+  type DirProposal,
+  findLocalDaemonUser,
+  proposeDownloadDirs,
+  readDaemonSettingsFile,
+  suggestMaxSize,
+  writeInitFiles,
+} from './init.js';
+export {
+  type FeedChoice,
+  feedFormatFromUrl,
+  feedIdFromUrl,
+  type PasswordSource,
+  renderInitPolicy,
+  SUGGESTED_FEEDS,
+} from './policy-text.js';
