@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRealTorrent, pathExists, startTestDaemon } from '../../test/helpers/daemon.js';
-import { describeDaemonContract } from './contract.js';
+import { describeDaemonContract } from './contract.suite.js';
 import { createMemoryDaemon } from './memory.js';
 import { buildMetainfo } from './metainfo.js';
 import type { DaemonLine } from '../testkit/index.js';

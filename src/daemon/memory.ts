@@ -1,6 +1,6 @@
 /**
  * An in-memory DaemonPort that behaves like transmission-daemon for everything the port
- * promises (the contract suite in contract.ts runs against both), plus controls for tests:
+ * promises (the contract suite in contract.suite.ts runs against both), plus controls for tests:
  * seed torrents that are not ours, move progress, take the daemon down, fail the next call.
  *
  * Model: a tiny filesystem of directories and data files (path -> bytes written). A torrent's

@@ -3,7 +3,7 @@ import type { InfoHash } from '../shared/index.js';
 /**
  * What the agent needs from a BitTorrent daemon. Everything is keyed by info-hash (numeric ids
  * change across daemon restarts). Implementations: the Transmission adapter and the in-memory
- * fake; one contract suite (daemon/contract.ts) runs against both.
+ * fake; one contract suite (daemon/contract.suite.ts) runs against both.
  *
  * Every method throws SmartnodeError with code DAEMON_UNREACHABLE (retryable), DAEMON_AUTH,
  * DAEMON_FORBIDDEN, DAEMON_RPC or DAEMON_PROTOCOL.

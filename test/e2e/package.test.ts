@@ -10,7 +10,7 @@
  * package, `npm ci --omit=dev --offline`, which reads only tarballs `npm ci` already cached.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -92,9 +92,14 @@ describe('npm package', () => {
       (f) =>
         /^(src|test|scripts)\//.test(f) ||
         /^dist\/(testkit|demo|bench)\//.test(f) ||
-        /\.test\.|\/testing\.|\.map$|\.tsx?$/.test(f.replace(/\.d\.ts$/, '.d')),
+        /\.test\.|\.suite\.|\/testing\.|\.map$|\.tsx?$/.test(f.replace(/\.d\.ts$/, '.d')),
     );
     expect(unwanted).toEqual([]);
+    // Test-only code imports vitest (a dev dependency): none of it may ship, whatever its name.
+    const shipped = files.filter((f) => f.endsWith('.js'));
+    const withVitest: string[] = [];
+    for (const f of shipped) if (/from ['"]vitest['"]/.test(await readFile(f, 'utf8'))) withVitest.push(f);
+    expect(withVitest).toEqual([]);
   });
 
   it('exports the decision as smartnode/decide with its types; the README example drives one node with it', async () => {

@@ -1,7 +1,8 @@
 /**
  * The DaemonPort contract: one vitest suite run against the in-memory fake and a real
  * transmission-daemon (contract.test.ts), so the fake cannot drift from the daemon.
- * Test-only: imports vitest; nothing in production imports this file.
+ * Test-only: it imports vitest, so it is named *.suite.ts, which the build (tsconfig.build.json)
+ * leaves out; nothing in production imports it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmartnodeError, toInfoHash, type ErrorCode, type InfoHash } from '../shared/index.js';
