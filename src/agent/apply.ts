@@ -9,16 +9,23 @@ import type { Action } from '../plan/index.js';
 import { SmartnodeError, type InfoHash, toErrorView } from '../shared/index.js';
 import { applyBandwidth, reportLimits } from './bandwidth.js';
 import type { AgentConfig, AgentDeps } from './config.js';
-import { isInsideDir, type OwnershipOp } from './ownership.js';
+import type { OwnershipOp } from './ownership.js';
+import { removeOwned } from './remove-owned.js';
 import type { TorrentFile } from './sources.js';
 import type { AddStep, Applied, RemoveStep, TickPlan } from './tick-types.js';
 
 /**
  * Carries out a TickPlan. One failed action is reported and the rest go on, except when the
  * daemon went away: then every further action would fail too, so it stops and the loop
- * retries with backoff. A cap that cannot be applied is a warning, not a failed tick.
+ * retries with backoff. A cap that cannot be applied is a warning, not a failed tick. A dry
+ * run reports each action and what the limits held back, and changes nothing.
  */
-export async function apply(deps: AgentDeps, config: AgentConfig, tickPlan: TickPlan): Promise<Applied> {
+export async function apply(deps: AgentDeps, config: AgentConfig, tickPlan: TickPlan, options: { dryRun: boolean }): Promise<Applied> {
+  if (options.dryRun) {
+    for (const action of tickPlan.actions) deps.bus.emit(actionEvent(action, tickPlan.nowMs, true));
+    if (deps.donated !== undefined && tickPlan.bandwidth !== null) reportLimits(deps.bus, deps.donated, tickPlan, tickPlan.nowMs, 0);
+    return { appliedAdds: 0, appliedRemoves: 0, failed: 0, added: [] };
+  }
   await applyRepairs(deps, config, tickPlan.repairs, tickPlan.dataDirs, tickPlan.nowMs);
   const result: Applied = { appliedAdds: 0, appliedRemoves: 0, failed: 0, added: [] };
   // Every add's .torrent is fetched at once (the torrent source bounds it per host); each add
@@ -97,7 +104,7 @@ export async function apply(deps: AgentDeps, config: AgentConfig, tickPlan: Tick
   return result;
 }
 
-export function actionEvent(action: Action, atMs: number, dryRun: boolean) {
+function actionEvent(action: Action, atMs: number, dryRun: boolean) {
   return {
     type: 'action' as const,
     atMs,
@@ -208,21 +215,6 @@ async function applyRemove(deps: AgentDeps, config: AgentConfig, step: RemoveSte
   if (record === undefined || record.phase === 'adding') return false;
   await removeOwned(deps, config, action.infoHash, step.dataDir ?? record.downloadDir);
   return true;
-}
-
-/** Deletes an owned torrent and its data; `dir` is where the daemon keeps the data now. */
-export async function removeOwned(deps: AgentDeps, config: AgentConfig, infoHash: InfoHash, dir: string): Promise<void> {
-  const record = deps.state.ownedRecord(infoHash);
-  if (record === undefined) return;
-  if (!isInsideDir(dir, config.downloadDir)) {
-    throw new SmartnodeError('INTERNAL', `refusing to delete data of ${record.name}: ${dir} is outside ${config.downloadDir}`, {
-      hint: "the torrent was moved outside smartnode's directory; remove it by hand if it should go",
-    });
-  }
-  deps.state.putOwned({ ...record, phase: 'removing' });
-  await deps.daemon.removeTorrent(infoHash, { deleteData: true });
-  deps.state.deleteOwned(infoHash);
-  if (deps.removeEmptyDir !== undefined && dir !== config.downloadDir) await deps.removeEmptyDir(dir).catch(() => undefined);
 }
 
 async function applyAdd(

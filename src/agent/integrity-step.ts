@@ -21,7 +21,7 @@ import {
 } from '../integrity/index.js';
 import { ratesAt } from '../plan/index.js';
 import { SmartnodeError, type InfoHash, toErrorView } from '../shared/index.js';
-import { removeOwned } from './apply.js';
+import { removeOwned } from './remove-owned.js';
 import { localTimeOf } from './bandwidth.js';
 import type { MergedItem } from './candidates.js';
 import { isInsideDir } from './ownership.js';

@@ -12,6 +12,7 @@ import type { InfoHash } from '../shared/index.js';
 import { effectiveRates, planBandwidth, planLimitsFor } from './bandwidth-plan.js';
 import { buildHeld } from './candidates.js';
 import type { AgentConfig } from './config.js';
+import type { AgentEvent } from './events.js';
 import { scoredInputs } from './observe-signals.js';
 import { observePopulation, type AvailabilityMemory, type DecideMemory } from './population.js';
 import type { AddStep, Observation, RemoveStep, TickPlan } from './tick-types.js';
@@ -167,4 +168,28 @@ function availabilityOf(
   for (const c of candidates) if (c.webSeeds !== undefined && c.webSeeds > 0) webSeeds.set(c.infoHash, c.webSeeds);
   const backingOff = new Set([...backoffUntil.keys()].filter((h) => !stalled.has(h)));
   return { input: { policy, stalled, backingOff, webSeeds }, next: { progress, backoffUntil } };
+}
+
+/** The `planned` event: what a TickPlan decided, in numbers. */
+export function plannedEvent(obs: Observation, tickPlan: TickPlan): Extract<AgentEvent, { type: 'planned' }> {
+  const { plan, actions } = tickPlan;
+  return {
+    type: 'planned',
+    atMs: tickPlan.nowMs,
+    candidates: obs.candidates.length,
+    desired: plan.desired.length,
+    adds: actions.filter((a) => a.kind === 'add').length,
+    removes: actions.filter((a) => a.kind === 'remove').length,
+    capacityBytes: plan.capacityBytes,
+    committedBytes: plan.committedBytes,
+    ...(tickPlan.population === null
+      ? {}
+      : {
+          population: {
+            ...tickPlan.population,
+            noSource: plan.decisions.filter((d) => d.reason.code === 'NO_SOURCE').length,
+            stalled: plan.decisions.filter((d) => d.reason.code === 'STALLED').length,
+          },
+        }),
+  };
 }
