@@ -93,7 +93,7 @@ export type AgentEvent =
   | { type: 'ban'; atMs: number; infoHash: InfoHash; banned: boolean }
   /** After each tick: what the mirror holds and the best candidates, for `status` and the dashboard. */
   | { type: 'mirror'; atMs: number; view: MirrorView }
-  /** Donated limits (issue 4): caps in force, what the limits held back, policy reloads. */
+  /** Donated limits: caps in force, what the limits held back, policy reloads. */
   | {
       type: 'bandwidth';
       atMs: number;

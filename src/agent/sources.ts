@@ -1,6 +1,6 @@
 /**
  * The agent's view of the outside world besides the daemon: feeds, swarm counts and .torrent
- * files. The tick depends on these interfaces only; live-sources.ts builds them from the feeds
+ * files. The tick depends on these interfaces only; live-sources.ts and torrent-source.ts build them from the feeds
  * and swarm domains (HTTP, scrape), and tests can build them the same way against real servers.
  */
 import type { FeedItem } from '../feeds/index.js';

@@ -1,5 +1,5 @@
 /**
- * Scoring benchmark (issue 3). Two targets:
+ * Scoring benchmark. Two targets:
  *
  * 1. Scoring 100,000 candidates with 50 peers each, geography on: median <= 500 ms. Timed per
  *    run: each candidate's 50 peer countries counted into a histogram (countCountries), its

@@ -128,7 +128,7 @@ export async function buildRuntime(options: {
     alwaysConfirmEvictions: options.yes === true,
     onReset: (message) => bus.emit({ type: 'limits-warning', atMs: clock(), message }),
   });
-  // Issue-3 signals: scrape history in the state dir, announce probes, geoip loaded on first use.
+  // Need signals: scrape history in the state dir, announce probes, geoip loaded on first use.
   const history = await openScrapeHistory(stateDir, { maxSamples: 12, maxAgeMs: 2 * policy.scoring.slowDownloads.window });
   if (history.warning !== null) bus.emit({ type: 'signals-warning', atMs: clock(), message: history.warning });
   const overrides = policy.geo.overrides;
@@ -252,7 +252,7 @@ export function toAgentConfig(policy: Policy): AgentConfig {
   };
 }
 
-/** The policy's issue-3 scoring keys as the planner reads them (the tick adds node id and detected country). */
+/** The policy's need-signal scoring keys as the planner reads them (the tick adds node id and detected country). */
 export function toSignalScoring(policy: Policy): SignalScoring {
   const { geography: g, slowDownloads: slow, herd } = policy.scoring;
   return {

@@ -1,5 +1,5 @@
 /**
- * Sentences for the issue-3 score factors, appended to the planner's reasons (reasons.ts) and
+ * Sentences for the need-signal score factors, appended to the planner's reasons (reasons.ts) and
  * printed by `smartnode explain`. Pure. Only what moved the score is said.
  */
 import { formatBytes, formatDuration, formatPercent, formatScore, plural } from './format.js';

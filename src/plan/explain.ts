@@ -59,7 +59,7 @@ export function formatPlanTable(plan: Plan, options: PlanTableOptions = {}): str
   const shown = rows.slice(0, limit);
 
   const nameWidth = Math.max(12, Math.min(32, Math.floor(width / 5)));
-  // The top score factors (issue 3) get a column when any row shown has them.
+  // The top score factors get a column when any row shown has them.
   const withFactors = shown.some((d) => d.components.factors !== undefined);
   const cells = shown.map((d) => [
     d.action,

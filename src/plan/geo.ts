@@ -1,5 +1,5 @@
 /**
- * Geographic spread of a swarm (issue 3). Pure: country codes in, numbers out.
+ * Geographic spread of a swarm. Pure: country codes in, numbers out.
  *
  * Data that sits in one country (one jurisdiction, one backbone, often one institution) is
  * one event away from being lost however many seeders it has, so a concentrated swarm needs a

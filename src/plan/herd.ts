@@ -1,5 +1,5 @@
 /**
- * Herd avoidance (issue 3). Pure and deterministic: no coordinator, no randomness at run time.
+ * Herd avoidance. Pure and deterministic: no coordinator, no randomness at run time.
  *
  * Many smartnodes read the same feeds and see the same counts at about the same time. If each
  * took every needy torrent, a swarm with one seeder would get a thousand. Instead:

@@ -1,5 +1,5 @@
 /**
- * The donated limits around a plan (issue 4), pure: the disk reserve, the daily download
+ * The donated limits around a plan, pure: the disk reserve, the daily download
  * budget, a transfer cap that stops adds, and the confirmation a mass eviction waits for.
  *
  * - Disk reserve: when free space less what held torrents on the download filesystem have yet

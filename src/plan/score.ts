@@ -34,7 +34,7 @@ import type { HeldTorrent, ScoreComponents, ScoreResult, ScoringPolicy, SignalSc
  * swapped for a near-equal one and its bytes re-downloaded), minSeedTimeMs 72 h (a replaced
  * torrent should first have had the chance to give back at least what it cost to fetch).
  *
- * Version 2 (issue 3) multiplies need by three more factors when the policy scores signals
+ * Version 2 multiplies need by three more factors when the policy scores signals
  * (`scoring.signals`) and the counts carry them (`withSignals`):
  *
  *   need = scarcity * leechers * geo * slow * herd          (ScoreComponents.demand = all but scarcity)
@@ -67,7 +67,7 @@ export const DEFAULT_SCORING: ScoringPolicy = {
 };
 
 /**
- * Defaults of the issue-3 signals (the policy schema repeats them):
+ * Defaults of the need signals (the policy schema repeats them):
  * - geo.weight 0.5: a swarm in one country and one continent is worth 1.5x a spread one with
  *   the same counts: enough to decide among equals, never more than one seeder (see above).
  *   targetCountries 5 / targetContinents 3: spread over five countries on three continents
@@ -110,7 +110,7 @@ export function withSignals<C extends { counts: SwarmCounts | null; signals?: Sw
 }
 
 /**
- * Need with the issue-3 factors: scarcity as in version 1, `demand` the product of the
+ * Need with the signal factors: scarcity as in version 1, `demand` the product of the
  * leecher, geography, slow-download and herd factors (each kept in `factors`).
  */
 export function composeNeed(

@@ -1,5 +1,5 @@
 /**
- * Slow downloads (issue 3). Pure: samples in, rates out; time comes in as arguments.
+ * Slow downloads. Pure: samples in, rates out; time comes in as arguments.
  *
  * Two estimates of how fast a swarm's downloaders get the data:
  * - torrents we hold: each leecher's progress (0..1) at two polls; (delta progress x size) /

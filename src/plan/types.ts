@@ -17,8 +17,8 @@ export interface Candidate {
   /** Web seeds (BEP 19 url-list, BEP 17 httpseeds) the .torrent names, when known: sources besides seeders. */
   webSeeds?: number;
   /**
-   * Need signals beyond the counts (geography, download speed; issue 3). The agent attaches
-   * them with `withSignals` (signals.ts), which is what the score reads.
+   * Need signals beyond the counts (geography, download speed). The agent attaches
+   * them with `withSignals` (score.ts), which is what the score reads.
    */
   signals?: SwarmSignals;
 }
@@ -274,7 +274,7 @@ export interface ScoreComponents {
    * (`factors` has each).
    */
   demand: number;
-  /** Present when signals were scored (issue 3): each factor with its inputs. */
+  /** Present when signals were scored: each factor with its inputs. */
   factors?: ScoreFactors;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The policy keys of the issue-3 need signals: `scoring.geography`, `scoring.slowDownloads`,
+ * The policy keys of the need signals beyond swarm counts: `scoring.geography`, `scoring.slowDownloads`,
  * `scoring.herd`, and the top-level `geo` (this node's country, CIDR overrides) and
  * `announceProbe` sections. Pure. Built by schema.ts with its unit fields. The defaults and
  * why they are what they are: src/plan/score.ts (DEFAULT_SIGNALS) and README "How it decides".

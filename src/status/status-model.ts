@@ -48,7 +48,7 @@ export interface PlanSummaryView {
   population?: PopulationSummary;
 }
 
-/** The agent's bandwidth caps as last applied (the `bandwidth` event, issue 4). */
+/** The agent's bandwidth caps as last applied (the `bandwidth` event). */
 export type BandwidthView = Omit<Extract<AgentEvent, { type: 'bandwidth' }>, 'type'>;
 
 /** Things the owner should know that are not decisions: a held eviction, a bad policy edit. */

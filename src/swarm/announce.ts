@@ -1,5 +1,5 @@
 /**
- * Tracker announce probe (issue 3): where a candidate's peers sit, for torrents the daemon does
+ * Tracker announce probe: where a candidate's peers sit, for torrents the daemon does
  * not hold. A real announce asking for peers (event=started, numwant), then event=stopped so
  * the tracker forgets us at once.
  *

@@ -1,5 +1,5 @@
 /**
- * Peer address -> country, for the geographic-spread signal (issue 3).
+ * Peer address -> country, for the geographic-spread signal.
  *
  * geoip-lite is loaded lazily (only when geography is scored) and with its COUNTRY tables only:
  * importing it with the bundled city tables blocks ~190 ms and adds ~143 MB RSS; pointing

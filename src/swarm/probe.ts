@@ -1,5 +1,5 @@
 /**
- * The announce prober: peers of candidates the daemon does not hold (issue 3).
+ * The announce prober: peers of candidates the daemon does not hold.
  *
  * - at most once per torrent per `intervalMs` (a failure counts too: a tracker that refuses is
  *   not asked again and again); results are kept for the interval and reused;
