@@ -3,7 +3,7 @@
  * last-good fallback, tracker scrape with a per-hash cache, and .torrent files fetched with the
  * feed's cookie (so "hosted by" passkeys are kept), verified and cached in memory.
  */
-import { FeedCache, type FeedSource as FeedCacheSource } from '../feeds/index.js';
+import { FeedCache, type FeedSpec } from '../feeds/index.js';
 import type { FeedItem } from '../feeds/types.js';
 import type { InfoHash } from '../shared/index.js';
 import type { Scraper } from '../swarm/index.js';
@@ -11,9 +11,6 @@ import type { SwarmCounts } from '../swarm/types.js';
 import { toErrorView, type EventBus } from './events.js';
 import { createHostBackoff, hostOf } from './host-backoff.js';
 import type { CountRequest, CountSource, FeedSnapshot, FeedSource } from './sources.js';
-
-/** A feed as the feeds domain's cache takes it (id, URL, format or 'auto', cookie). */
-export type FeedSpec = FeedCacheSource;
 
 export interface HttpLimits {
   timeoutMs: number;

@@ -6,7 +6,7 @@ import { formatBytes, formatDuration, formatPercent, formatScore, plural } from 
 import type { GeoFactor, HerdFactor, ScoreComponents, SlowFactor } from './types.js';
 
 /** "; peers all in one country (DE) on 1 of 3 continents; downloads crawl at 12 kB/s", or "". */
-export function describeFactors(c: ScoreComponents): string {
+export function factorClauses(c: ScoreComponents): string {
   const f = c.factors;
   if (f === undefined) return '';
   const parts: string[] = [];

@@ -46,9 +46,9 @@ export { DEFAULT_SIGNALS, composeNeed, withSignals, type CountsWithSignals } fro
 export { continentOf, countCountries, countryHistogram, geoFactor, measureSpread } from './geo.js';
 export { HERD_SHARE, herdDraw, herdFactor } from './herd.js';
 export { explainDecision, formatTopFactors } from './explain-decision.js';
-export { describeFactors } from './describe-factors.js';
+export { factorClauses } from './describe-factors.js';
 export { estimateByLittle, estimateFromPeers, slowFactor, type LittleOptions, type PeerSample, type ScrapeSample } from './slow.js';
-export { applyActions, diffPlan, type Action } from './diff.js';
+export { diffPlan, type Action } from './diff.js';
 export {
   formatCounts,
   formatPlanTable,

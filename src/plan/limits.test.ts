@@ -1,10 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyActions } from './diff.js';
 import { describeReserveBreach, planWithinLimits, type PlanLimits } from './limits.js';
 import { shareQuota } from './feed-quotas.js';
 import { planMirror } from './select.js';
-import { FIXED_NOW_MS, GB, HOUR_MS, aCandidate, aCounts, aHeld, aPlanInput, aPlanPolicy, hashOf } from './testing.js';
+import { FIXED_NOW_MS, GB, HOUR_MS, aCandidate, aCounts, aHeld, aPlanInput, aPlanPolicy, hashOf, simulateActions } from './testing.js';
 import type { Candidate, HeldTorrent, PlanInput } from './types.js';
 
 const NO_LIMITS: PlanLimits = { addBudgetBytes: null, addsStopped: null, maxEvictFraction: 1, evictionConfirmed: false };
@@ -268,7 +267,7 @@ describe('donated limits over generated policies and swarms', () => {
       fc.property(scenarioArb, (s) => {
         const input = toInput(s);
         const { plan, actions, pendingEviction, reserveBreached } = planWithinLimits(input, s.limits);
-        const after = applyActions(input.held, actions, FIXED_NOW_MS);
+        const after = simulateActions(input.held, actions, FIXED_NOW_MS);
         const notOwned = input.held.filter((h) => !h.isOwned);
         expect(after.filter((h) => !h.isOwned)).toEqual(notOwned);
         for (const a of actions) expect(notOwned.some((h) => h.infoHash === a.infoHash)).toBe(false);

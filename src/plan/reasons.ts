@@ -1,5 +1,5 @@
 import { SmartnodeError } from '../shared/index.js';
-import { describeFactors } from './describe-factors.js';
+import { factorClauses } from './describe-factors.js';
 import { formatBytes, formatDuration, formatPercent, formatScore, plural } from './format.js';
 import { NO_MISS, type Ledger, type MissCode } from './ledger.js';
 import type { Reason, ReasonCode, ScoreComponents, ScoringPolicy } from './types.js';
@@ -26,7 +26,7 @@ export function describeSwarm(c: ScoreComponents, targetSeeders: number): string
   const leechersBesides = c.selfExcluded === 'leecher' ? ' besides us' : '';
   return (
     `${plural(c.seeders, 'seeder')}${besides} against a target of ${targetSeeders}; ` +
-    `${plural(c.leechers, 'leecher')}${leechersBesides} waiting${describeFactors(c)}`
+    `${plural(c.leechers, 'leecher')}${leechersBesides} waiting${factorClauses(c)}`
   );
 }
 

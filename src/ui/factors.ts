@@ -5,7 +5,7 @@
 import type { ScoreFactors } from '../plan/index.js';
 import { durationText, rateText, scoreText } from './format.js';
 
-export function describeFactors(f: ScoreFactors | null, nowMs: number): string[] {
+export function factorLines(f: ScoreFactors | null, nowMs: number): string[] {
   if (f === null) return ['factors: leecher demand only (no swarm signals scored)'];
   const lines = [`x${scoreText(f.leechers)} leecher demand`];
   if (f.geo !== null) {

@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import type { CandidateView, OwnedTorrentView } from '../../agent/events.js';
 // The pure record module only (the domain's index also holds the hashing IO).
 import { describeIntegrity } from '../../integrity/record.js';
-import { describeFactors } from '../factors.js';
+import { factorLines } from '../factors.js';
 import { bytesText, durationText, fitLeft, rateText, scoreText } from '../format.js';
 
 export interface DetailProps {
@@ -36,7 +36,7 @@ export function Detail({ target, pinned, nowMs, width, height }: DetailProps) {
     `swarm: ${counts}${source}`,
     ...(target.kind === 'owned' ? [describeIntegrity(target.row.integrity, nowMs, durationText)] : []),
     `score ${scoreText(r.score)}/GB = need ${scoreText(r.need)} (scarcity ${scoreText(r.scarcity)} x demand ${scoreText(r.demand)}) / size`,
-    ...describeFactors(r.factors, nowMs).map((l) => `  ${l}`),
+    ...factorLines(r.factors, nowMs).map((l) => `  ${l}`),
     '',
     `planner: ${r.action} [${r.reason.code}]`,
   ];
