@@ -6,9 +6,8 @@
  */
 import type { DaemonTorrent, RateLimits, SpeedLimits } from '../daemon/index.js';
 import { capRate, ratesAt, shareByNeed, type CappedRate, type LocalTime, type RateRules, type ShareClaim } from '../plan/bandwidth.js';
-import { formatBytes } from '../plan/index.js';
 import type { PlanLimits } from '../plan/limits.js';
-import type { InfoHash } from '../shared/index.js';
+import { formatBytes, type InfoHash } from '../shared/index.js';
 import type { BandwidthPlan } from './tick-types.js';
 import type { TransferUsage } from './transfer.js';
 

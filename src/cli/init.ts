@@ -9,9 +9,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createElement } from 'react';
-import { formatBytes, parseSize } from '../policy/index.js';
+import { parseSize } from '../policy/index.js';
 import { SmartnodeError } from '../shared/errors.js';
-import { redactText } from '../shared/index.js';
+import { formatBytes, redactText } from '../shared/index.js';
 import {
   checkDaemonConnection,
   findLocalDaemonUser,

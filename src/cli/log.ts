@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { AgentEvent, EventBus } from '../agent/events.js';
-import { formatBytes } from '../plan/index.js';
+import { formatBytes, formatRate } from '../shared/index.js';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -168,7 +168,7 @@ function logEvent(logger: Logger, event: AgentEvent): void {
           downloadState: event.downloadState,
           window: event.window,
         },
-        `bandwidth (${event.scope}): upload ${rateText(event.uploadBytesPerSec)}${event.uploadState === 'open' ? '' : ` (${event.uploadState})`}, download ${rateText(event.downloadBytesPerSec)}${event.downloadState === 'open' ? '' : ` (${event.downloadState})`}${event.window === null ? '' : `, schedule window ${event.window + 1}`}; ${event.changed} of ${event.owned} torrents updated`,
+        `bandwidth (${event.scope}): upload ${rateLimitText(event.uploadBytesPerSec)}${event.uploadState === 'open' ? '' : ` (${event.uploadState})`}, download ${rateLimitText(event.downloadBytesPerSec)}${event.downloadState === 'open' ? '' : ` (${event.downloadState})`}${event.window === null ? '' : `, schedule window ${event.window + 1}`}; ${event.changed} of ${event.owned} torrents updated`,
       );
       return;
     case 'disk-reserve':
@@ -230,6 +230,6 @@ function withHint(error: { message: string; hint?: string }): string {
   return error.hint === undefined ? error.message : `${error.message} (${error.hint})`;
 }
 
-function rateText(bytesPerSec: number | null): string {
-  return bytesPerSec === null ? 'unlimited' : `${formatBytes(bytesPerSec)}/s`;
+function rateLimitText(bytesPerSec: number | null): string {
+  return bytesPerSec === null ? 'unlimited' : formatRate(bytesPerSec);
 }

@@ -2,7 +2,7 @@
  * Pure: `smartnode status` as text. Reasons are the planner's texts, as received.
  */
 import { describeIntegrity } from '../integrity/index.js';
-import { formatBytes, formatDuration, formatScore } from '../plan/index.js';
+import { formatBytes, formatDuration, formatPercent, formatRate, formatScore } from '../shared/index.js';
 import type { StatusSnapshot } from './status-model.js';
 
 export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; limit?: number }): string {
@@ -30,12 +30,12 @@ export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; li
       `disk: ${formatBytes(m.committedBytes)} committed of ${formatBytes(m.capacityBytes)} budget (limited by ${m.limitedBy}); ` +
         (m.diskFreeBytes === null ? 'free space unknown' : `${formatBytes(m.diskFreeBytes)} free, reserve ${formatBytes(m.minFreeBytes)}`),
     );
-    lines.push(`transfer now: up ${formatBytes(m.uploadRateBytesPerSec)}/s, down ${formatBytes(m.downloadRateBytesPerSec)}/s`);
+    lines.push(`transfer now: up ${formatRate(m.uploadRateBytesPerSec)}, down ${formatRate(m.downloadRateBytesPerSec)}`);
     lines.push('', `mirror: ${m.owned.length} owned`);
     for (const o of m.owned.slice(0, limit)) {
       lines.push(
-        `  ${o.pinned ? '*' : ' '} ${o.name}  ${formatBytes(o.sizeBytes)}  ${Math.round(o.percentDone * 100)}%  ` +
-          `seeders ${o.seeders ?? '?'}  up ${formatBytes(o.uploadRateBytesPerSec)}/s  ratio ${o.ratio === null ? '-' : o.ratio.toFixed(2)}  score ${formatScore(o.score)}  ${o.reason.text}`,
+        `  ${o.pinned ? '*' : ' '} ${o.name}  ${formatBytes(o.sizeBytes)}  ${formatPercent(o.percentDone)}  ` +
+          `seeders ${o.seeders ?? '?'}  up ${formatRate(o.uploadRateBytesPerSec)}  ratio ${o.ratio === null ? '-' : o.ratio.toFixed(2)}  score ${formatScore(o.score)}  ${o.reason.text}`,
       );
       if (o.integrity !== undefined && o.integrity !== null)
         lines.push(`      ${describeIntegrity(o.integrity, options.nowMs, formatDuration)}`);
@@ -44,7 +44,7 @@ export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; li
     lines.push('', `best candidates (${m.candidateTotal} not held):`);
     for (const c of m.candidates.slice(0, limit)) {
       lines.push(
-        `  ${c.name}  ${c.sizeBytes === null ? '?' : formatBytes(c.sizeBytes)}  score ${formatScore(c.score)}  ${c.action === 'add' ? 'ADD' : 'not chosen'}: ${c.reason.text}`,
+        `  ${c.name}  ${formatBytes(c.sizeBytes)}  score ${formatScore(c.score)}  ${c.action === 'add' ? 'ADD' : 'not chosen'}: ${c.reason.text}`,
       );
     }
   }
@@ -72,7 +72,7 @@ export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; li
     const b = s.bandwidth;
     lines.push(
       '',
-      `bandwidth: upload ${b.uploadState}${b.uploadBytesPerSec === null ? '' : ` (cap ${formatBytes(b.uploadBytesPerSec)}/s)`}, download ${b.downloadState}${b.downloadBytesPerSec === null ? '' : ` (cap ${formatBytes(b.downloadBytesPerSec)}/s)`}; this period ${formatBytes(b.periodUploadedBytes)} up, ${formatBytes(b.periodDownloadedBytes)} down`,
+      `bandwidth: upload ${b.uploadState}${b.uploadBytesPerSec === null ? '' : ` (cap ${formatRate(b.uploadBytesPerSec)})`}, download ${b.downloadState}${b.downloadBytesPerSec === null ? '' : ` (cap ${formatRate(b.downloadBytesPerSec)})`}; this period ${formatBytes(b.periodUploadedBytes)} up, ${formatBytes(b.periodDownloadedBytes)} down`,
     );
   }
   if (s.notices.length > 0) {

@@ -2,8 +2,8 @@
  * Sentences for the issue-3 score factors, appended to the planner's reasons (reasons.ts) and
  * printed by `smartnode explain`. Pure. Only what moved the score is said.
  */
-import { formatBytes, formatDuration, formatPercent, formatScore, plural } from './format.js';
 import type { GeoFactor, HerdFactor, ScoreComponents, SlowFactor } from './types.js';
+import { formatDuration, formatPercent, formatRate, formatScore, plural } from '../shared/index.js';
 
 /** "; peers all in one country (DE) on 1 of 3 continents; downloads crawl at 12 kB/s", or "". */
 export function factorClauses(c: ScoreComponents): string {
@@ -30,7 +30,7 @@ export function describeGeo(g: GeoFactor): string {
 
 export function describeSlow(s: SlowFactor): string {
   const o = s.observation;
-  const rate = `${formatBytes(s.rateBytesPerSec)}/s`;
+  const rate = formatRate(s.rateBytesPerSec);
   if (o.kind === 'peers') {
     return `its ${plural(o.leechers, 'downloader')} get ${rate} besides our upload`;
   }

@@ -3,8 +3,8 @@
  * age). `smartnode explain` prints it; `plan` shows the top factors per row. Pure.
  */
 import { describeGeo, describeHerd, describeSlow } from './describe-factors.js';
-import { formatBytes, formatDuration, formatScore, plural } from './format.js';
 import type { Decision, ScoreComponents, ScoringPolicy } from './types.js';
+import { formatBytes, formatDuration, formatScore, plural } from '../shared/index.js';
 
 /** "geo x1.5 slow x1.3": the (at most two) factors furthest from 1; "-" when none moved. */
 export function formatTopFactors(c: ScoreComponents): string {

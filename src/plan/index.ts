@@ -58,5 +58,4 @@ export {
   type PlanSummary,
   type PlanTableOptions,
 } from './explain.js';
-export { formatBytes, formatDuration, formatScore } from './format.js';
 export { hasNoSource, planWithAvailability, type AvailabilityInput, type AvailabilityPolicy } from './availability.js';

@@ -18,7 +18,7 @@ import { diffPlan, type Action } from './diff.js';
 import { compareHash, pendingWrites, type PendingWriter } from './items.js';
 import { planMirror } from './select.js';
 import type { Decision, HeldTorrent, Plan, PlanInput, Reason, ReasonCode } from './types.js';
-import { formatBytes, formatPercent } from './format.js';
+import { formatBytes, formatPercent } from '../shared/index.js';
 
 export interface PlanLimits {
   /** Bytes of new torrents that may still be added today; null = no daily budget. */

@@ -1,6 +1,5 @@
-import { SmartnodeError } from '../shared/index.js';
+import { formatBytes, formatDuration, formatPercent, formatScore, plural, SmartnodeError } from '../shared/index.js';
 import { factorClauses } from './describe-factors.js';
-import { formatBytes, formatDuration, formatPercent, formatScore, plural } from './format.js';
 import { NO_MISS, type Ledger, type MissCode } from './ledger.js';
 import type { Reason, ReasonCode, ScoreComponents, ScoringPolicy } from './types.js';
 

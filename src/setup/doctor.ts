@@ -8,8 +8,8 @@ import { access, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createTransmissionDaemon, describeRelease, type DaemonPort, type DaemonVersion } from '../daemon/index.js';
 import { detectFeedFormat, fetchFeed, parseFeed } from '../feeds/index.js';
-import { formatBytes, loadPolicyFile, resolveSecrets, type FeedPolicy, type Policy } from '../policy/index.js';
-import { isSmartnodeError, redactText, redactUrl, type HttpTransport } from '../shared/index.js';
+import { loadPolicyFile, resolveSecrets, type FeedPolicy, type Policy } from '../policy/index.js';
+import { formatBytes, isSmartnodeError, redactText, redactUrl, type HttpTransport } from '../shared/index.js';
 import { controlSocketPath, readAgentStatus } from '../control/index.js';
 import { checkWriteAccess, findDaemonProcess, type ProcessIdentity } from './daemon-user.js';
 

@@ -4,3 +4,4 @@ export * from './redact.js';
 export * from './bencode.js';
 export * from './bytes.js';
 export * from './http.js';
+export * from './format.js';

@@ -2,7 +2,7 @@
  * What `smartnode simulate` prints, pure: the table of every strategy's metrics, the targets
  * as measured ratios (each passes at <= 1), and an SVG plot of torrents below target over time.
  */
-import { formatBytes } from '../plan/index.js';
+import { formatBytes } from '../shared/index.js';
 import type { SimMetrics, SimSeries } from './run.js';
 import { SHIPPED_SCRIPTS, type StrategyName } from './strategies.js';
 
