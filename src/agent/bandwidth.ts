@@ -13,7 +13,8 @@
  */
 import type { DaemonPort, SpeedLimits } from '../daemon/index.js';
 import type { LocalTime } from '../plan/bandwidth.js';
-import { describeReserveBreach, type LimitedPlan } from '../plan/limits.js';
+import type { LimitedPlan } from '../plan/limits.js';
+import { describeReserveBreach } from '../plan/reasons.js';
 import type { InfoHash } from '../shared/index.js';
 import { sameLimits, sameRates } from './bandwidth-plan.js';
 import type { EventBus } from './events.js';

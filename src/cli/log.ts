@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { AgentEvent, EventBus } from '../agent/events.js';
-import { formatBytes, formatRate } from '../shared/index.js';
+import { formatBytes, formatClock, formatRate } from '../shared/index.js';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -27,7 +27,7 @@ function prettyStream(out: NodeJS.WritableStream): Writable {
         try {
           const record = JSON.parse(line) as Record<string, unknown>;
           const { time, level, msg, ...rest } = record;
-          const when = new Date(typeof time === 'number' ? time : Date.now()).toISOString().slice(11, 19);
+          const when = formatClock(typeof time === 'number' ? time : Date.now());
           const extras = Object.entries(rest)
             .filter(([k]) => k !== 'event')
             .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)

@@ -2,7 +2,7 @@
  * Pure: `smartnode status` as text. Reasons are the planner's texts, as received.
  */
 import { describeIntegrity } from '../integrity/index.js';
-import { formatBytes, formatDuration, formatPercent, formatRate, formatScore } from '../shared/index.js';
+import { formatBytes, formatClock, formatDuration, formatPercent, formatRate, formatScore } from '../shared/index.js';
 import type { StatusSnapshot } from './status-model.js';
 
 export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; limit?: number }): string {
@@ -51,7 +51,7 @@ export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; li
   if (s.decisions.length > 0) {
     lines.push('', 'recent decisions:');
     for (const d of s.decisions.slice(-limit)) {
-      const when = new Date(d.atMs).toISOString().slice(11, 19);
+      const when = formatClock(d.atMs);
       const what =
         d.error !== null
           ? `${d.kind} FAILED ${d.name}: ${d.error.message}`
@@ -77,8 +77,7 @@ export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; li
   }
   if (s.notices.length > 0) {
     lines.push('', 'notices:');
-    for (const n of s.notices.slice(-limit))
-      lines.push(`  ${new Date(n.atMs).toISOString().slice(11, 19)} ${n.isError ? 'WARN ' : ''}${n.text}`);
+    for (const n of s.notices.slice(-limit)) lines.push(`  ${formatClock(n.atMs)} ${n.isError ? 'WARN ' : ''}${n.text}`);
   }
   if (s.pins.length > 0) lines.push('', `pinned: ${s.pins.join(', ')}`);
   if (s.bans.length > 0) lines.push(`banned: ${s.bans.join(', ')}`);

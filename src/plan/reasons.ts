@@ -1,4 +1,4 @@
-import { formatBytes, formatDuration, formatPercent, formatScore, plural, SmartnodeError } from '../shared/index.js';
+import { formatBytes, formatDate, formatDuration, formatPercent, formatScore, plural, SmartnodeError } from '../shared/index.js';
 import { factorClauses } from './describe-factors.js';
 import { NO_MISS, type Ledger, type MissCode } from './ledger.js';
 import type { Reason, ReasonCode, ScoreComponents, ScoringPolicy } from './types.js';
@@ -255,4 +255,76 @@ export function stalledReason(stalledMs: number, backoffMs: number, held: boolea
       : `stalled here before: not taken again for ${formatDuration(backoffMs)}`,
     { stalledMs, backoffMs },
   );
+}
+
+/** A monthly download cap that stops adds until its billing period ends. */
+export interface TransferCapStop {
+  downloadCapBytes: number;
+  periodEndMs: number;
+}
+
+/** The numbers of a breached disk reserve (limits.ts), as the reasons below read them. */
+export interface ReserveFigures {
+  diskFreeBytes: number;
+  minFreeBytes: number;
+  pendingWriteBytes: number;
+  /** The largest pending writers, most first; `writerCount` counts them all. */
+  writers: readonly { name: string; leftUntilDoneBytes: number }[];
+  writerCount: number;
+}
+
+export interface EvictionFigures {
+  removes: number;
+  removeBytes: number;
+  fraction: number;
+  maxEvictFraction: number;
+}
+
+/** Removals (and adds) held whole until a mass eviction is confirmed. */
+export function awaitingConfirmationReason(p: EvictionFigures): Reason {
+  return reason(
+    'AWAITING_CONFIRMATION',
+    `the plan would remove ${formatPercent(p.fraction)} of the mirror at once ` +
+      `(more than limits.maxEvictFraction ${formatPercent(p.maxEvictFraction)}); ` +
+      'confirm with `smartnode run --yes` or on the dashboard',
+    { removes: p.removes, removeBytes: p.removeBytes, fraction: p.fraction },
+  );
+}
+
+export function transferCapReason(stop: TransferCapStop): Reason {
+  return reason(
+    'TRANSFER_CAP',
+    `the monthly download cap (${formatBytes(stop.downloadCapBytes)}) is reached; ` +
+      `nothing is added until the period ends on ${formatDate(stop.periodEndMs)}`,
+    { downloadCapBytes: stop.downloadCapBytes, periodEndMs: stop.periodEndMs },
+  );
+}
+
+/** `leftBytes`: what today's download budget still allows; null when there is no budget. */
+export function dailyBudgetReason(leftBytes: number | null): Reason {
+  return reason(
+    'DAILY_BUDGET',
+    `today's download budget (bandwidth.dailyDownloadBudget) has ${formatBytes(leftBytes ?? 0)} left; added on a later day`,
+    { leftBytes: leftBytes ?? -1 },
+  );
+}
+
+export function diskReserveReason(breach: ReserveFigures): Reason {
+  return reason('DISK_RESERVE', `${describeReserveBreach(breach)}; nothing is added until it is restored`, {
+    minFreeBytes: breach.minFreeBytes,
+    diskFreeBytes: breach.diskFreeBytes,
+    pendingWriteBytes: breach.pendingWriteBytes,
+    writers: breach.writerCount,
+  });
+}
+
+/** "free space 65 MB on the download filesystem, less 2.1 GB still to be written there by 1 torrent(s) (x 2.1 GB), is below ..." */
+export function describeReserveBreach(breach: ReserveFigures): string {
+  const free = `free space ${formatBytes(breach.diskFreeBytes)} on the download filesystem`;
+  const reserve = `is below the storage.minFreeBytes reserve of ${formatBytes(breach.minFreeBytes)}`;
+  if (breach.writerCount === 0) return `${free} ${reserve}`;
+  const named = breach.writers.map((w) => `${w.name} ${formatBytes(w.leftUntilDoneBytes)}`).join(', ');
+  const more = breach.writerCount > breach.writers.length ? `, and ${breach.writerCount - breach.writers.length} more` : '';
+  const pending = `less ${formatBytes(breach.pendingWriteBytes)} still to be written there by ${breach.writerCount} torrent(s)`;
+  return `${free}, ${pending} (${named}${more}), ${reserve}`;
 }

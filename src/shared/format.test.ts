@@ -6,6 +6,7 @@ import {
   fitRight,
   formatBytes,
   formatClock,
+  formatDate,
   formatDuration,
   formatDurationExact,
   formatPercent,
@@ -75,6 +76,7 @@ describe('display formatters', () => {
     expect([formatPercent(0.25), formatPercent(1)]).toEqual(['25%', '100%']);
     expect([plural(1, 'seeder'), plural(3, 'seeder'), plural(2, 'is', 'are')]).toEqual(['1 seeder', '3 seeders', '2 are']);
     expect(formatClock(Date.UTC(2026, 0, 1, 13, 4, 5))).toBe('13:04:05');
+    expect(formatDate(Date.UTC(2026, 0, 1, 13, 4, 5))).toBe('2026-01-01');
   });
 
   it('a displayed size is within 5% of the value (one decimal of at least one unit)', () => {

@@ -78,6 +78,11 @@ export function formatClock(ms: number): string {
   return new Date(ms).toISOString().slice(11, 19);
 }
 
+/** A day in UTC, "YYYY-MM-DD". */
+export function formatDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
 /**
  * Lossless: every digit of a whole byte count in the largest SI unit it reaches,
  * 1_234_567 -> "1.234567 MB", 2e12 -> "2 TB". Decimal-string arithmetic, no floating-point
