@@ -279,7 +279,9 @@ export function reduceStatus(s: StatusSnapshot, e: AgentEvent): StatusSnapshot {
       return notice(s, asOfMs, {
         atMs: e.atMs,
         kind: e.type,
-        text: `the plan would remove ${e.removes} torrents, ${formatPercent(e.fraction)} of the mirror (limit ${formatPercent(e.maxEvictFraction)}): held until confirmed (y on the dashboard)`,
+        text:
+          `the plan would remove ${e.removes} torrents, ${formatPercent(e.fraction)} of the mirror ` +
+          `(limit ${formatPercent(e.maxEvictFraction)}): held until confirmed (y on the dashboard)`,
         isError: true,
       });
     case 'adds-deferred':

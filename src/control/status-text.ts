@@ -35,7 +35,8 @@ export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; li
     for (const o of m.owned.slice(0, limit)) {
       lines.push(
         `  ${o.pinned ? '*' : ' '} ${o.name}  ${formatBytes(o.sizeBytes)}  ${formatPercent(o.percentDone)}  ` +
-          `seeders ${o.seeders ?? '?'}  up ${formatRate(o.uploadRateBytesPerSec)}  ratio ${o.ratio === null ? '-' : o.ratio.toFixed(2)}  score ${formatScore(o.score)}  ${o.reason.text}`,
+          `seeders ${o.seeders ?? '?'}  up ${formatRate(o.uploadRateBytesPerSec)}  ratio ` +
+          `${o.ratio === null ? '-' : o.ratio.toFixed(2)}  score ${formatScore(o.score)}  ${o.reason.text}`,
       );
       if (o.integrity !== undefined && o.integrity !== null)
         lines.push(`      ${describeIntegrity(o.integrity, options.nowMs, formatDuration)}`);
@@ -43,9 +44,8 @@ export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; li
     if (m.owned.length > limit) lines.push(`  ... ${m.owned.length - limit} more`);
     lines.push('', `best candidates (${m.candidateTotal} not held):`);
     for (const c of m.candidates.slice(0, limit)) {
-      lines.push(
-        `  ${c.name}  ${formatBytes(c.sizeBytes)}  score ${formatScore(c.score)}  ${c.action === 'add' ? 'ADD' : 'not chosen'}: ${c.reason.text}`,
-      );
+      const verdict = c.action === 'add' ? 'ADD' : 'not chosen';
+      lines.push(`  ${c.name}  ${formatBytes(c.sizeBytes)}  score ${formatScore(c.score)}  ${verdict}: ${c.reason.text}`);
     }
   }
   if (s.decisions.length > 0) {
@@ -63,16 +63,18 @@ export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; li
     lines.push('', 'feeds:');
     for (const f of s.feeds) {
       const fetched = f.lastFetchAtMs === null ? 'never fetched' : `fetched ${formatDuration(options.nowMs - f.lastFetchAtMs)} ago`;
-      lines.push(
-        `  ${f.feedId}: ${f.items} items, ${fetched}${f.lastError ? `, ${f.failures} failure(s): ${f.lastError.message}` : ''}${f.droppedItems ? `, ${f.droppedItems} items dropped` : ''}`,
-      );
+      const failed = f.lastError ? `, ${f.failures} failure(s): ${f.lastError.message}` : '';
+      const dropped = f.droppedItems ? `, ${f.droppedItems} items dropped` : '';
+      lines.push(`  ${f.feedId}: ${f.items} items, ${fetched}${failed}${dropped}`);
     }
   }
   if (s.bandwidth !== null) {
     const b = s.bandwidth;
     lines.push(
       '',
-      `bandwidth: upload ${b.uploadState}${b.uploadBytesPerSec === null ? '' : ` (cap ${formatRate(b.uploadBytesPerSec)})`}, download ${b.downloadState}${b.downloadBytesPerSec === null ? '' : ` (cap ${formatRate(b.downloadBytesPerSec)})`}; this period ${formatBytes(b.periodUploadedBytes)} up, ${formatBytes(b.periodDownloadedBytes)} down`,
+      `bandwidth: upload ${b.uploadState}${b.uploadBytesPerSec === null ? '' : ` (cap ${formatRate(b.uploadBytesPerSec)})`}, ` +
+        `download ${b.downloadState}${b.downloadBytesPerSec === null ? '' : ` (cap ${formatRate(b.downloadBytesPerSec)})`}; ` +
+        `this period ${formatBytes(b.periodUploadedBytes)} up, ${formatBytes(b.periodDownloadedBytes)} down`,
     );
   }
   if (s.notices.length > 0) {

@@ -41,12 +41,16 @@ export function describeSlow(s: SlowFactor): string {
 
 export function describeHerd(h: HerdFactor, expectedNodes: number): string {
   if (h.slowStart === 'waiting') {
-    return `slow start: this node takes only a few of the needy torrents in its first ticks, drawn by deficit, and this one was not drawn (this node drew ${formatScore(h.draw)})`;
+    return (
+      `slow start: this node takes only a few of the needy torrents in its first ticks, ` +
+      `drawn by deficit, and this one was not drawn (this node drew ${formatScore(h.draw)})`
+    );
   }
   const onTheirWay = h.onTheirWay > 0 ? `, ${h.onTheirWay} already on their way (leechers above the usual level)` : '';
   return (
     `left to other smartnodes this interval: ${h.deficit} more ${h.deficit === 1 ? 'seeder is' : 'seeders are'} needed${onTheirWay} and ` +
-    `about ${formatScore(Math.max(expectedNodes, h.expectedNodes))} nodes read the same counts, so each takes it with probability ${formatScore(h.probability)} ` +
+    `about ${formatScore(Math.max(expectedNodes, h.expectedNodes))} nodes read the same counts, ` +
+    `so each takes it with probability ${formatScore(h.probability)} ` +
     `(this node drew ${formatScore(h.draw)})`
   );
 }

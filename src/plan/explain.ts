@@ -89,12 +89,12 @@ function describeCapacity(c: PlanCapacity, plan: Plan): string {
       ? `limited by disk: ${formatBytes(c.diskFreeBytes ?? 0)} free + ${formatBytes(c.heldCommittedBytes)} ours - ` +
         `${formatBytes(c.pendingWriteBytes)} still to write - ${formatBytes(c.minFreeBytes)} kept free`
       : `maxBytes`;
-  return `budget ${formatBytes(plan.capacityBytes)} (${limit}); ` + `plan holds ${formatBytes(plan.committedBytes)}`;
+  return `budget ${formatBytes(plan.capacityBytes)} (${limit}); plan holds ${formatBytes(plan.committedBytes)}`;
 }
 
 function describeSummary(plan: Plan): string {
   const s = summarizePlan(plan);
-  return `${s.desiredTorrents} torrents desired: +${s.add} add, -${s.remove} remove, ` + `${s.keep} keep, ${s.skip} skipped`;
+  return `${s.desiredTorrents} torrents desired: +${s.add} add, -${s.remove} remove, ${s.keep} keep, ${s.skip} skipped`;
 }
 
 export interface PlanJSON {

@@ -137,7 +137,7 @@ export class ReasonBook {
       const text =
         m.quota === 'count'
           ? `feed "${m.feedId}" is at its torrent quota (${m.usedTorrents} of ${m.limit})`
-          : `feed "${m.feedId}" is at its byte quota (${formatBytes(m.usedBytes)} of ` + `${formatBytes(m.limit)} used)`;
+          : `feed "${m.feedId}" is at its byte quota (${formatBytes(m.usedBytes)} of ${formatBytes(m.limit)} used)`;
       r = reason('OVER_FEED_QUOTA', text, {
         feedId: m.feedId,
         quota: m.quota,
@@ -161,7 +161,7 @@ export class ReasonBook {
     if (this.noDiskBudgetShared === null) {
       this.noDiskBudgetShared = reason(
         'NO_DISK_BUDGET',
-        `higher-scoring torrents fill the ${formatBytes(capacityBytes)} budget ` + `(${formatBytes(Math.max(0, freeBytes))} left)`,
+        `higher-scoring torrents fill the ${formatBytes(capacityBytes)} budget (${formatBytes(Math.max(0, freeBytes))} left)`,
         { freeBytes, capacityBytes },
       );
     }
@@ -208,7 +208,7 @@ export class ReasonBook {
     const min = this.scoring.minSeedTimeMs;
     return reason(
       'NO_LONGER_IN_FEED',
-      `no feed lists it any more and it has been held ${formatDuration(heldMs)} ` + `(minimum ${formatDuration(min)})`,
+      `no feed lists it any more and it has been held ${formatDuration(heldMs)} (minimum ${formatDuration(min)})`,
       { heldMs, minSeedTimeMs: min },
     );
   }
@@ -241,7 +241,8 @@ function roundSignificant(score: number): number {
 export function noSourceReason(shareBytes: number, share: number): Reason {
   return reason(
     'NO_SOURCE',
-    `no complete seeder and no web seed: nothing can be downloaded now, and the ${formatPercent(share)} of the budget that may wait on such torrents (${formatBytes(shareBytes)}) is used; the budget goes to downloads that can progress`,
+    `no complete seeder and no web seed: nothing can be downloaded now, and the ${formatPercent(share)} of the budget ` +
+      `that may wait on such torrents (${formatBytes(shareBytes)}) is used; the budget goes to downloads that can progress`,
     { shareBytes, share },
   );
 }
@@ -251,7 +252,8 @@ export function stalledReason(stalledMs: number, backoffMs: number, held: boolea
   return reason(
     'STALLED',
     held
-      ? `no progress for ${formatDuration(stalledMs)}: removed so the budget goes to downloads that can progress; not taken again for ${formatDuration(backoffMs)}`
+      ? `no progress for ${formatDuration(stalledMs)}: removed so the budget goes to ` +
+          `downloads that can progress; not taken again for ${formatDuration(backoffMs)}`
       : `stalled here before: not taken again for ${formatDuration(backoffMs)}`,
     { stalledMs, backoffMs },
   );

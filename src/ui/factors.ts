@@ -20,12 +20,14 @@ export function factorLines(f: ScoreFactors | null, nowMs: number): string[] {
   }
   if (f.slow !== null) {
     lines.push(
-      `x${formatScore(f.slow.factor)} slow downloads: ${formatRate(f.slow.rateBytesPerSec)} (slowness ${formatScore(f.slow.slowness)}, observed ${formatDuration(nowMs - f.slow.observation.observedAtMs)} ago)`,
+      `x${formatScore(f.slow.factor)} slow downloads: ${formatRate(f.slow.rateBytesPerSec)} (slowness ${formatScore(f.slow.slowness)}, ` +
+        `observed ${formatDuration(nowMs - f.slow.observation.observedAtMs)} ago)`,
     );
   }
   if (f.herd !== null) {
     lines.push(
-      `x${formatScore(f.herd.factor)} herd: ${f.herd.deficit} seeders short, ${f.herd.designated ? 'this node is one expected to take it' : 'left to other nodes first'}`,
+      `x${formatScore(f.herd.factor)} herd: ${f.herd.deficit} seeders short, ` +
+        `${f.herd.designated ? 'this node is one expected to take it' : 'left to other nodes first'}`,
     );
   }
   return lines;

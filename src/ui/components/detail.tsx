@@ -31,11 +31,14 @@ export function Detail({ target, pinned, nowMs, width, height }: DetailProps) {
     `${r.name}`,
     `info-hash ${r.infoHash}   feed ${r.feedId ?? '-'}   size ${formatBytes(r.sizeBytes)}`,
     target.kind === 'owned'
-      ? `owned: ${target.row.status}, ${Math.floor(target.row.percentDone * 100)}% done, up ${formatRate(target.row.uploadRateBytesPerSec)}, ratio ${target.row.ratio === null ? '-' : target.row.ratio.toFixed(2)}${pinned ? ', PINNED' : ''}`
+      ? `owned: ${target.row.status}, ${Math.floor(target.row.percentDone * 100)}% done, ` +
+        `up ${formatRate(target.row.uploadRateBytesPerSec)}, ` +
+        `ratio ${target.row.ratio === null ? '-' : target.row.ratio.toFixed(2)}${pinned ? ', PINNED' : ''}`
       : `not held; planner action: ${r.action}${pinned ? ' (pinned: kept once mirrored)' : ''}`,
     `swarm: ${counts}${source}`,
     ...(target.kind === 'owned' ? [describeIntegrity(target.row.integrity, nowMs, formatDuration)] : []),
-    `score ${formatScore(r.score)}/GB = need ${formatScore(r.need)} (scarcity ${formatScore(r.scarcity)} x demand ${formatScore(r.demand)}) / size`,
+    `score ${formatScore(r.score)}/GB = need ${formatScore(r.need)} (scarcity ` +
+      `${formatScore(r.scarcity)} x demand ${formatScore(r.demand)}) / size`,
     ...factorLines(r.factors, nowMs).map((l) => `  ${l}`),
     '',
     `planner: ${r.action} [${r.reason.code}]`,

@@ -98,7 +98,9 @@ export const Resources = memo(function Resources({
 }) {
   if (mirror === null) return <Text dimColor>resources: waiting for the first tick</Text>;
   const barWidth = width >= 100 ? 22 : width >= 72 ? 14 : 8;
-  const disk = `disk ${bar(mirror.committedBytes, mirror.capacityBytes, barWidth)} ${formatBytes(mirror.committedBytes)}/${formatBytes(mirror.capacityBytes)}`;
+  const disk =
+    `disk ${bar(mirror.committedBytes, mirror.capacityBytes, barWidth)} ` +
+    `${formatBytes(mirror.committedBytes)}/${formatBytes(mirror.capacityBytes)}`;
   const free =
     mirror.diskFreeBytes === null ? 'free ?' : `free ${formatBytes(mirror.diskFreeBytes)} (reserve ${formatBytes(mirror.minFreeBytes)})`;
   const rates =

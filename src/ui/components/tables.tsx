@@ -70,11 +70,15 @@ function headerFor(view: Rows['view'], c: Columns): string {
   switch (view) {
     case 'mirror':
       return c.medium
-        ? `  ${fitLeft('name', c.name)}${fitLeft(' feed', 9)}${fitRight('size', 9)}${fitRight('done', 5)}${fitRight('seed', 5)}${fitRight('up', 11)}${fitRight('ratio', 6)}${fitRight('score', 8)}${c.wide ? fitRight('countries', 12) : ''}`
+        ? [
+            `  ${fitLeft('name', c.name)}${fitLeft(' feed', 9)}${fitRight('size', 9)}${fitRight('done', 5)}${fitRight('seed', 5)}`,
+            `${fitRight('up', 11)}${fitRight('ratio', 6)}${fitRight('score', 8)}${c.wide ? fitRight('countries', 12) : ''}`,
+          ].join('')
         : `  ${fitLeft('name', c.name)}${fitRight('size', 9)}${fitRight('done', 5)}${fitRight('seed', 5)}${fitRight('score', 8)}`;
     case 'candidates':
       return c.medium
-        ? `${fitLeft('name', c.name)}${fitRight('size', 9)}${fitRight('seed', 5)}${fitRight('score', 8)}  why not chosen (the planner's reason)`
+        ? `${fitLeft('name', c.name)}${fitRight('size', 9)}${fitRight('seed', 5)}${fitRight('score', 8)}` +
+            "  why not chosen (the planner's reason)"
         : `${fitLeft('name', c.name)}${fitRight('size', 9)}${fitRight('score', 8)} reason`;
     case 'decisions':
       return 'time     action  torrent: reason';
@@ -90,16 +94,25 @@ function formatRow(view: Rows['view'], row: Rows['rows'][number], c: Columns, no
       const mark = pins.includes(o.infoHash) || o.pinned ? '* ' : o.action === 'remove' ? '- ' : o.action === 'add' ? '+ ' : '  ';
       const done = `${Math.floor(o.percentDone * 100)}%`;
       const seed = o.seeders === null ? '?' : String(o.seeders);
-      return c.medium
-        ? `${mark}${fitLeft(o.name, c.name)} ${fitLeft(o.feedId ?? '-', 8)}${fitRight(formatBytes(o.sizeBytes), 9)}${fitRight(done, 5)}${fitRight(seed, 5)}${fitRight(formatRate(o.uploadRateBytesPerSec), 11)}${fitRight(o.ratio === null ? '-' : o.ratio.toFixed(2), 6)}${fitRight(formatScore(o.score), 8)}${c.wide ? fitRight(countriesText(o.factors), 12) : ''}`
-        : `${mark}${fitLeft(o.name, c.name)}${fitRight(formatBytes(o.sizeBytes), 9)}${fitRight(done, 5)}${fitRight(seed, 5)}${fitRight(formatScore(o.score), 8)}`;
+      const size = fitRight(formatBytes(o.sizeBytes), 9);
+      const score = fitRight(formatScore(o.score), 8);
+      if (!c.medium) return `${mark}${fitLeft(o.name, c.name)}${size}${fitRight(done, 5)}${fitRight(seed, 5)}${score}`;
+      return [
+        `${mark}${fitLeft(o.name, c.name)} ${fitLeft(o.feedId ?? '-', 8)}${size}${fitRight(done, 5)}${fitRight(seed, 5)}`,
+        fitRight(formatRate(o.uploadRateBytesPerSec), 11),
+        fitRight(o.ratio === null ? '-' : o.ratio.toFixed(2), 6),
+        score,
+        c.wide ? fitRight(countriesText(o.factors), 12) : '',
+      ].join('');
     }
     case 'candidates': {
       const k = row as CandidateView;
       const why = k.action === 'add' ? `ADD: ${k.reason.text}` : k.reason.text;
+      const nameAndSize = `${fitLeft(k.name, c.name)}${fitRight(formatBytes(k.sizeBytes), 9)}`;
+      const score = fitRight(formatScore(k.score), 8);
       return c.medium
-        ? `${fitLeft(k.name, c.name)}${fitRight(formatBytes(k.sizeBytes), 9)}${fitRight(k.seeders === null ? '?' : String(k.seeders), 5)}${fitRight(formatScore(k.score), 8)}  ${why}`
-        : `${fitLeft(k.name, c.name)}${fitRight(formatBytes(k.sizeBytes), 9)}${fitRight(formatScore(k.score), 8)} ${why}`;
+        ? `${nameAndSize}${fitRight(k.seeders === null ? '?' : String(k.seeders), 5)}${score}  ${why}`
+        : `${nameAndSize}${score} ${why}`;
     }
     case 'decisions': {
       const d = row as DecisionEntry;
