@@ -181,7 +181,9 @@ async function applyRepairs(
           atMs: nowMs,
           op: op.kind,
           infoHash: op.infoHash,
-          detail: `owned torrent was outside ${config.downloadDir} (a daemon restart lost its location); pointed back at ${op.downloadDir}, no files moved`,
+          detail:
+            `owned torrent was outside ${config.downloadDir} (a daemon restart lost its location); ` +
+            `pointed back at ${op.downloadDir}, no files moved`,
         });
         break;
       case 'relabel':

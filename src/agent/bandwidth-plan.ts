@@ -6,7 +6,6 @@
  */
 import type { DaemonTorrent, RateLimits, SpeedLimits } from '../daemon/index.js';
 import { capRate, ratesAt, shareByNeed, type CappedRate, type LocalTime, type RateRules, type ShareClaim } from '../plan/index.js';
-import { formatBytes } from '../plan/index.js';
 import type { PlanLimits } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
 import type { TransferUsage } from './transfer.js';
@@ -73,9 +72,7 @@ export function planLimitsFor(config: DonatedConfig, rates: EffectiveRates, evic
   return {
     addBudgetBytes: budget === null ? null : Math.max(0, budget - usage.addedTodayBytes),
     addsStopped:
-      rates.download.state === 'stopped' && downCap !== null
-        ? `the monthly download cap (${formatBytes(downCap)}) is reached; nothing is added until the period ends on ${new Date(usage.periodEndMs).toISOString().slice(0, 10)}`
-        : null,
+      rates.download.state === 'stopped' && downCap !== null ? { downloadCapBytes: downCap, periodEndMs: usage.periodEndMs } : null,
     maxEvictFraction: config.maxEvictFraction,
     evictionConfirmed,
   };

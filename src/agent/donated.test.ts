@@ -149,7 +149,7 @@ describe('bandwidth caps on the daemon', () => {
     expect(daemon.control.calls.filter((c) => c === 'setTorrentLimits').length).toBe(calls);
   });
 
-  it("on a daemon with bandwidth groups (4.x), owned torrents join one group that carries the whole cap; the owner's stays out", async () => {
+  it("with bandwidth groups (4.x), owned torrents join one group that carries the whole cap; the owner's stays out", async () => {
     const { daemon, donated, bus, events, torrents } = await setup({ rpcVersion: 17 });
     const owned = new Set([hash(1), hash(2)]);
     const rates = effectiveRates(config(), donated.transfer.usage(NOW), NOW, { weekday: 0, minuteOfDay: 600 });

@@ -3,7 +3,7 @@
  * last-good fallback, tracker scrape with a per-hash cache, and .torrent files fetched with the
  * feed's cookie (so "hosted by" passkeys are kept), verified and cached in memory.
  */
-import { FeedCache, type FeedSource as FeedCacheSource } from '../feeds/index.js';
+import { FeedCache, type FeedSpec } from '../feeds/index.js';
 import type { FeedItem } from '../feeds/index.js';
 import { type InfoHash, toErrorView } from '../shared/index.js';
 import type { Scraper } from '../swarm/index.js';
@@ -12,9 +12,6 @@ import type { EventBus } from './events.js';
 import { createHostBackoff, hostOf } from './host-backoff.js';
 import type { CountRequest, CountSource, FeedSnapshot, FeedSource } from './sources.js';
 import type { HttpLimits } from './torrent-source.js';
-
-/** A feed as the feeds domain's cache takes it (id, URL, format or 'auto', cookie). */
-export type FeedSpec = FeedCacheSource;
 
 /**
  * Schedules feed refreshes over the feeds domain's FeedCache, which keeps the last good items

@@ -100,7 +100,9 @@ export function openAgentState(stateDir: string): AgentStateStore {
   } catch (error) {
     if (error instanceof SmartnodeError) throw error;
     throw new SmartnodeError('STATE_IO', `cannot open agent state in ${stateDir}: ${messageOf(error)}`, {
-      hint: 'check that the state directory is writable by this user and that state.json is valid JSON (restore it from a backup rather than deleting it: it records which torrents smartnode owns)',
+      hint:
+        'check that the state directory is writable by this user and that state.json is valid JSON ' +
+        '(restore it from a backup rather than deleting it: it records which torrents smartnode owns)',
       cause: error,
     });
   }
@@ -219,7 +221,8 @@ function restoreIfLost(path: string, backupPath: string): { notices: string[]; i
     const owned = Object.keys(backup.data.owned).length;
     return {
       notices: [
-        `agent state ${path} ${what}: restored the last good state from ${backupPath} (${owned} owned torrent(s), ${backup.data.pins.length} pin(s), ${backup.data.bans.length} ban(s), node id kept)`,
+        `agent state ${path} ${what}: restored the last good state from ${backupPath} (${owned} owned torrent(s), ` +
+          `${backup.data.pins.length} pin(s), ${backup.data.bans.length} ban(s), node id kept)`,
       ],
       isFresh: false,
     };
@@ -235,7 +238,8 @@ function restoreIfLost(path: string, backupPath: string): { notices: string[]; i
   return {
     notices: [
       `agent state ${path} ${what} and there is no backup: starting with a new node id; pins and bans are lost, and ownership will be ` +
-        'rebuilt only from torrents labelled by smartnode inside its download directory (unlabelled ones it added stay in the daemon, untouched)',
+        'rebuilt only from torrents labelled by smartnode inside its download ' +
+        'directory (unlabelled ones it added stay in the daemon, untouched)',
     ],
     isFresh: true,
   };

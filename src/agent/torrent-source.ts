@@ -142,7 +142,8 @@ export function createHttpTorrentSource(options: {
 function backingOff(host: string, failures: number, retryAtMs: number): SmartnodeError {
   return new SmartnodeError(
     'TORRENT_FETCH',
-    `.torrent host ${host} failed ${failures} time${failures === 1 ? '' : 's'} in a row; not asked again before ${new Date(retryAtMs).toISOString()}`,
+    `.torrent host ${host} failed ${failures} time${failures === 1 ? '' : 's'} in a row; ` +
+      `not asked again before ${new Date(retryAtMs).toISOString()}`,
     {
       retryable: true,
       hint: 'the host is slow or down; its .torrent files are fetched again once the backoff ends',

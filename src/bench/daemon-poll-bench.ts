@@ -199,7 +199,8 @@ if (isMainModule(import.meta.url)) {
   runBenchMain(benchDaemonPoll, (f) => {
     const ratio = Number(f['jsonRatioLean']);
     console.log(
-      `${'pollVerdict'.padEnd(24)} ${ratio >= TARGET_RATIO ? 'within target' : 'OVER TARGET'} (lean poll ${ratio}x fewer bytes than getAllData; target ${TARGET_RATIO}x)`,
+      `${'pollVerdict'.padEnd(24)} ${ratio >= TARGET_RATIO ? 'within target' : 'OVER TARGET'} ` +
+        `(lean poll ${ratio}x fewer bytes than getAllData; target ${TARGET_RATIO}x)`,
     );
     return ratio >= TARGET_RATIO;
   });

@@ -43,22 +43,26 @@ export function defaultFeedCapBytes(): number {
 const hashOf = (i: number): string => createHash('sha1').update(`item-${i}`).digest('hex');
 
 function csvRow(i: number): string {
-  return `Dataset,"Dataset ${i}: sensor recordings, site ${i % 311} (part ${i % 17})",${hashOf(i)},${(i * 7919 + 1) * 1024},${i % 7},${i % 5},${i * 3},1700000000,1700000000\n`;
+  const name = `"Dataset ${i}: sensor recordings, site ${i % 311} (part ${i % 17})"`;
+  return `Dataset,${name},${hashOf(i)},${(i * 7919 + 1) * 1024},${i % 7},${i % 5},${i * 3},1700000000,1700000000\n`;
 }
 function rssItem(i: number): string {
   // One title in seven has characters outside Latin-1: the whole text is then two bytes a character.
   const title = i % 7 === 0 ? `Datensatz ${i} — 測定データ` : `Dataset ${i}: sensor recordings &amp; labels`;
   return (
     `<item><title>${title}</title><category>Dataset</category><infohash>${hashOf(i)}</infohash><guid>${hashOf(i)}</guid>` +
-    `<link>https://academictorrents.com/details/${hashOf(i)}</link><description><![CDATA[Recordings from site ${i % 311}.]]></description>` +
+    `<link>https://academictorrents.com/details/${hashOf(i)}</link>` +
+    `<description><![CDATA[Recordings from site ${i % 311}.]]></description>` +
     `<size>${(i * 7919 + 1) * 1024}</size><pubDate>Mon, 01 Jan 2024 10:00:00 +0000</pubDate></item>\n`
   );
 }
 function jsonItem(i: number, first: boolean): string {
   return (
-    `${first ? '' : ','}{"btih":"${hashOf(i)}","display_name":"sm_${i}.torrent","url":"https://annas.example/dyn/small_file/torrents/sm_${i}.torrent",` +
-    `"magnet_link":"magnet:?xt=urn:btih:${hashOf(i)}&dn=sm_${i}.torrent&tr=udp%3A%2F%2Ftracker.opentrackr.org%3A1337%2Fannounce","data_size":${i * 7919 + 1},` +
-    `"seeders":${i % 9},"leechers":${i % 4},"completed":${i % 100},"stats_scraped_at":"2025-08-14T12:11:10","added_to_torrents_list_at":"2023-12-21","obsolete":false,"embargo":false}\n`
+    `${first ? '' : ','}{"btih":"${hashOf(i)}","display_name":"sm_${i}.torrent",` +
+    `"url":"https://annas.example/dyn/small_file/torrents/sm_${i}.torrent",` +
+    `"magnet_link":"magnet:?xt=urn:btih:${hashOf(i)}&dn=sm_${i}.torrent&tr=udp%3A%2F%2Ftracker.opentrackr.org%3A1337%2Fannounce",` +
+    `"data_size":${i * 7919 + 1},"seeders":${i % 9},"leechers":${i % 4},"completed":${i % 100},` +
+    `"stats_scraped_at":"2025-08-14T12:11:10","added_to_torrents_list_at":"2023-12-21","obsolete":false,"embargo":false}\n`
   );
 }
 
@@ -69,7 +73,8 @@ async function writeFeed(path: string, format: Format, capBytes: number): Promis
     format === 'csv'
       ? 'TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\n'
       : format === 'rss'
-        ? '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>AT</title><link>https://academictorrents.com/</link><description>x</description>\n'
+        ? '<?xml version="1.0" encoding="UTF-8"?>\n' +
+          '<rss version="2.0"><channel><title>AT</title><link>https://academictorrents.com/</link><description>x</description>\n'
         : '[';
   const tail = format === 'csv' ? '' : format === 'rss' ? '</channel></rss>\n' : ']\n';
   let bytes = Buffer.byteLength(head) + Buffer.byteLength(tail);

@@ -13,7 +13,8 @@ const BENCHES = [
   {
     file: 'score-bench.js',
     title:
-      'Scoring 100,000 candidates with 50 peers each, geography on (target: median <= 500 ms); agent peak RSS with 10,000 candidates, geography on (target: <= 200 MB)',
+      'Scoring 100,000 candidates with 50 peers each, geography on (target: median <= 500 ms); ' +
+      'agent peak RSS with 10,000 candidates, geography on (target: <= 200 MB)',
   },
   { file: 'feeds-bench.js', title: 'Parsing a 50,000-item RSS feed (target: <= 2 s)' },
   {
@@ -25,7 +26,9 @@ const BENCHES = [
   {
     file: 'memory-bench.js',
     title:
-      "Memory under the service unit's 256 MB heap: a feed at the default cap in each format (fetch, and reload from the last good copy), an endless RPC answer, an endless CSV feed (target: each case finishes as it should within the heap; peak RSS reported)",
+      "Memory under the service unit's 256 MB heap: a feed at the default cap in each format (fetch, " +
+      'and reload from the last good copy), an endless RPC answer, ' +
+      'an endless CSV feed (target: each case finishes as it should within the heap; peak RSS reported)',
   },
   {
     file: 'integrity-bench.js',

@@ -215,9 +215,10 @@ export function benchFeedCsv(count: number): string {
   const rnd = random(5);
   const rows = ['TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED'];
   for (let i = 0; i < count; i++) {
-    rows.push(
-      `Dataset,dataset ${i},${hashOf(i + 1)},${Math.round(1e7 * Math.exp(rnd() * Math.log(5e4)))},${Math.floor(rnd() * 8)},${Math.floor(rnd() * 30)},${100 + (i % 97)},1600000000,1600000000`,
-    );
+    const sizeBytes = Math.round(1e7 * Math.exp(rnd() * Math.log(5e4)));
+    const mirrors = Math.floor(rnd() * 8);
+    const downloaders = Math.floor(rnd() * 30);
+    rows.push(`Dataset,dataset ${i},${hashOf(i + 1)},${sizeBytes},${mirrors},${downloaders},${100 + (i % 97)},1600000000,1600000000`);
   }
   return `${rows.join('\n')}\n`;
 }

@@ -219,10 +219,12 @@ if (isMainModule(import.meta.url)) {
       );
       const idleOk = (idle.idleCpuPercentOfCore ?? Infinity) <= IDLE_TARGET_PERCENT;
       console.log(
-        `render verdict           ${renderOk ? 'within target' : 'OVER target'} (worst median ${worstMedian} ms, worst p95 ${worstP95} ms; target ${FRAME_TARGET_MS} ms a frame)`,
+        `render verdict           ${renderOk ? 'within target' : 'OVER target'} (worst median ${worstMedian} ms, ` +
+          `worst p95 ${worstP95} ms; target ${FRAME_TARGET_MS} ms a frame)`,
       );
       console.log(
-        `idle verdict             ${idleOk ? 'within target' : 'OVER target'} (${idle.idleCpuPercentOfCore} % of a core, target ${IDLE_TARGET_PERCENT} %)`,
+        `idle verdict             ${idleOk ? 'within target' : 'OVER target'} ` +
+          `(${idle.idleCpuPercentOfCore} % of a core, target ${IDLE_TARGET_PERCENT} %)`,
       );
       if (!renderOk || !idleOk) process.exitCode = 1;
     })().catch((error: unknown) => {

@@ -67,7 +67,10 @@ describe('explain', () => {
     const text = explainDecision(d, plan.nowMs, scoring).join('\n');
     expect(text).toContain(`alpha (${hashOf(1)})`);
     expect(text).toMatch(
-      /decision +add: NEEDED: 2 seeders against a target of 5; 3 leechers waiting; peers all in one country \(DE\) on 1 continent; downloads take 6h on average/,
+      new RegExp(
+        /decision +add: NEEDED: 2 seeders against a target of 5; 3 leechers waiting; /.source +
+          /peers all in one country \(DE\) on 1 continent; downloads take 6h on average/.source,
+      ),
     );
     expect(text).toMatch(/need +scarcity 0\.2 \* leechers x1\.5 \* geo x1\.\d+ \* slow x1\.\d+ \* herd x0\.9\d+/);
     expect(text).toMatch(/counts +2 seeders, 3 leechers, 40 completed: scrape http:\/\/tracker\.test\/announce, 1m ago/);

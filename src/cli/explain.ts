@@ -5,8 +5,8 @@
 import type { Command } from 'commander';
 import { runTick } from '../agent/index.js';
 import { describeIntegrity, toIntegrityView } from '../integrity/index.js';
-import { explainDecision, formatDuration, type Decision } from '../plan/index.js';
-import { SmartnodeError } from '../shared/index.js';
+import { explainDecision, type Decision } from '../plan/index.js';
+import { formatDuration, SmartnodeError } from '../shared/index.js';
 import type { CliIO } from './io.js';
 import { buildRuntime } from './runtime.js';
 

@@ -9,9 +9,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createElement } from 'react';
-import { formatBytes, parseSize } from '../policy/index.js';
+import { parseSize } from '../policy/index.js';
 import { SmartnodeError } from '../shared/index.js';
-import { redactText } from '../shared/index.js';
+import { formatBytes, redactText } from '../shared/index.js';
 import {
   checkDaemonConnection,
   findLocalDaemonUser,
@@ -108,7 +108,9 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
   const rpcUrl = flags.url ?? found.rpcUrl;
   const username = found.settings.authRequired ? (flags.username ?? found.settings.username) : flags.username;
   say(
-    `read ${found.path} (not changed): RPC ${rpcUrl}, authentication ${found.settings.authRequired ? `on as ${username ?? '?'}` : 'off'}, download-dir ${found.settings.downloadDir ?? 'unset'}`,
+    `read ${found.path} (not changed): RPC ${rpcUrl}, ` +
+      `authentication ${found.settings.authRequired ? `on as ${username ?? '?'}` : 'off'}, ` +
+      `download-dir ${found.settings.downloadDir ?? 'unset'}`,
   );
   for (const advice of found.advice) {
     say(`settings.json needs a change: ${advice.problem}. Steps:`);
@@ -140,7 +142,9 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
     source = { kind: 'file', path: passwordFile };
   } else if (found.settings.authRequired && !interactive) {
     throw new SmartnodeError('SECRET_MISSING', 'the daemon requires a password and none was given', {
-      hint: 'pass --password-file FILE (one line, mode 0600) or --password-env NAME; the password in settings.json is hashed and cannot be read back',
+      hint:
+        'pass --password-file FILE (one line, mode 0600) or --password-env NAME; ' +
+        'the password in settings.json is hashed and cannot be read back',
     });
   }
   const askPassword = found.settings.authRequired && password === undefined;
@@ -155,7 +159,9 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
       });
     }
     say(
-      `connected: Transmission ${check.version.version}, RPC version ${check.version.rpcVersionSemver ?? check.version.rpcVersion} (${check.version.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'old protocol'})`,
+      `connected: Transmission ${check.version.version}, ` +
+        `RPC version ${check.version.rpcVersionSemver ?? check.version.rpcVersion} ` +
+        `(${check.version.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'old protocol'})`,
     );
   }
 

@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { AgentEvent, EventBus } from '../agent/index.js';
-import { formatBytes } from '../plan/index.js';
+import { formatBytes, formatClock, formatRate } from '../shared/index.js';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -27,7 +27,7 @@ function prettyStream(out: NodeJS.WritableStream): Writable {
         try {
           const record = JSON.parse(line) as Record<string, unknown>;
           const { time, level, msg, ...rest } = record;
-          const when = new Date(typeof time === 'number' ? time : Date.now()).toISOString().slice(11, 19);
+          const when = formatClock(typeof time === 'number' ? time : Date.now());
           const extras = Object.entries(rest)
             .filter(([k]) => k !== 'event')
             .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
@@ -61,7 +61,8 @@ function logEvent(logger: Logger, event: AgentEvent): void {
           removes: event.removes,
           failed: event.failed,
         },
-        `tick ${event.tick} done in ${event.durationMs} ms: ${event.adds} added, ${event.removes} removed${event.failed ? `, ${event.failed} failed` : ''}${event.dryRun ? ' (dry run)' : ''}`,
+        `tick ${event.tick} done in ${event.durationMs} ms: ${event.adds} added, ` +
+          `${event.removes} removed${event.failed ? `, ${event.failed} failed` : ''}${event.dryRun ? ' (dry run)' : ''}`,
       );
       return;
     case 'tick-failed':
@@ -85,7 +86,8 @@ function logEvent(logger: Logger, event: AgentEvent): void {
           keptItems: event.keptItems,
           ...(event.retryAtMs === undefined ? {} : { retryAt: new Date(event.retryAtMs).toISOString() }),
         },
-        `feed ${event.feedId} failed: ${withHint(event.error)}; keeping ${event.keptItems} items from the last good fetch${event.retryAtMs === undefined ? '' : `; next try at ${new Date(event.retryAtMs).toISOString()}`}`,
+        `feed ${event.feedId} failed: ${withHint(event.error)}; keeping ${event.keptItems} items from the last good ` +
+          `fetch${event.retryAtMs === undefined ? '' : `; next try at ${new Date(event.retryAtMs).toISOString()}`}`,
       );
       return;
     case 'feed-item-dropped':
@@ -124,7 +126,7 @@ function logEvent(logger: Logger, event: AgentEvent): void {
     case 'action':
       logger.info(
         { event: event.type, kind: event.kind, infoHash: event.infoHash, sizeBytes: event.sizeBytes, reason: event.reason.code },
-        `${event.dryRun ? 'would ' : ''}${event.kind === 'add' ? (event.dryRun ? 'add' : 'added') : event.dryRun ? 'remove' : 'removed'} ${event.name}: ${event.reason.text}`,
+        `${event.dryRun ? `would ${event.kind}` : event.kind === 'add' ? 'added' : 'removed'} ${event.name}: ${event.reason.text}`,
       );
       return;
     case 'action-failed':
@@ -149,7 +151,8 @@ function logEvent(logger: Logger, event: AgentEvent): void {
           rpcVersionSemver: event.rpcVersionSemver,
           protocol: event.protocol,
         },
-        `connected to transmission-daemon ${event.version} (RPC ${event.rpcVersionSemver ?? event.rpcVersion}, ${event.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'old protocol'})`,
+        `connected to transmission-daemon ${event.version} (RPC ${event.rpcVersionSemver ?? event.rpcVersion}, ` +
+          `${event.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'old protocol'})`,
       );
       return;
     case 'paused':
@@ -168,7 +171,9 @@ function logEvent(logger: Logger, event: AgentEvent): void {
           downloadState: event.downloadState,
           window: event.window,
         },
-        `bandwidth (${event.scope}): upload ${rateText(event.uploadBytesPerSec)}${event.uploadState === 'open' ? '' : ` (${event.uploadState})`}, download ${rateText(event.downloadBytesPerSec)}${event.downloadState === 'open' ? '' : ` (${event.downloadState})`}${event.window === null ? '' : `, schedule window ${event.window + 1}`}; ${event.changed} of ${event.owned} torrents updated`,
+        `bandwidth (${event.scope}): upload ${rateLimitText(event.uploadBytesPerSec, event.uploadState)}, ` +
+          `download ${rateLimitText(event.downloadBytesPerSec, event.downloadState)}` +
+          `${event.window === null ? '' : `, schedule window ${event.window + 1}`}; ${event.changed} of ${event.owned} torrents updated`,
       );
       return;
     case 'disk-reserve':
@@ -186,7 +191,8 @@ function logEvent(logger: Logger, event: AgentEvent): void {
     case 'eviction-held':
       logger.warn(
         { event: event.type, removes: event.removes, removeBytes: event.removeBytes, fraction: event.fraction },
-        `the plan would remove ${event.removes} torrent(s), ${Math.round(event.fraction * 100)} % of the mirror (limit ${Math.round(event.maxEvictFraction * 100)} %): nothing changed; confirm with \`smartnode run --yes\` or on the dashboard`,
+        `the plan would remove ${event.removes} torrent(s), ${Math.round(event.fraction * 100)} % of the mirror (limit ` +
+          `${Math.round(event.maxEvictFraction * 100)} %): nothing changed; confirm with \`smartnode run --yes\` or on the dashboard`,
       );
       return;
     case 'adds-deferred':
@@ -230,6 +236,7 @@ function withHint(error: { message: string; hint?: string }): string {
   return error.hint === undefined ? error.message : `${error.message} (${error.hint})`;
 }
 
-function rateText(bytesPerSec: number | null): string {
-  return bytesPerSec === null ? 'unlimited' : `${formatBytes(bytesPerSec)}/s`;
+/** A rate limit in force: "unlimited", "2 MB/s", or "500 kB/s (throttled)" when not open. */
+function rateLimitText(bytesPerSec: number | null, state: string): string {
+  return `${bytesPerSec === null ? 'unlimited' : formatRate(bytesPerSec)}${state === 'open' ? '' : ` (${state})`}`;
 }

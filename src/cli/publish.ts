@@ -112,7 +112,8 @@ export function registerPublishCommand(program: Command, io: CliIO, secrets: str
         return;
       }
       io.stdout.write(
-        `published ${record.name} (${record.infoHash}): ${record.sizeBytes} bytes in ${record.fileCount} file(s), seeding in place from ${record.path}\n` +
+        `published ${record.name} (${record.infoHash}): ` +
+          `${record.sizeBytes} bytes in ${record.fileCount} file(s), seeding in place from ${record.path}\n` +
           `  sha256 ${record.sha256}\n  torrent ${record.torrentFile}\n  feed ${outDir}/${FEED_XML} (and feed.json)\n` +
           (settings.trackers.length === 0
             ? '  note: no announce URL (publish.announce or --announce): peers find it only through web seeds or by hand\n'

@@ -106,7 +106,9 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
                 3_600_000 /
                 Math.max(1, Number(flags.workers)),
             };
-      const title = `torrents below target: ${options.nodes} nodes x ${options.torrents} torrents x ${options.days} d, disk ${options.diskMultiple}x the need`;
+      const title =
+        `torrents below target: ${options.nodes} nodes x ${options.torrents} ` +
+        `torrents x ${options.days} d, disk ${options.diskMultiple}x the need`;
       if (flags.svg !== undefined) {
         await writeFile(
           flags.svg,
@@ -133,8 +135,10 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
       if (targets.length > 0) io.stdout.write(`targets (measured / allowed; met at <= 1):\n${formatTargets(targets)}\n\n`);
       if (speed !== null) {
         io.stdout.write(
-          `smartnode: ${speed.decisions} decisions, ${speed.msPerDecision.toFixed(2)} ms each over ${speed.candidatesPerDecision.toFixed(0)} candidates; ` +
-            `estimate for 10,000 nodes x 100,000 torrents x 30 days on ${flags.workers} workers: ${speed.estimate10kx100kx30dHours.toFixed(0)} h\n`,
+          `smartnode: ${speed.decisions} decisions, ${speed.msPerDecision.toFixed(2)} ` +
+            `ms each over ${speed.candidatesPerDecision.toFixed(0)} candidates; ` +
+            `estimate for 10,000 nodes x 100,000 torrents x 30 days on ${flags.workers} workers: ` +
+            `${speed.estimate10kx100kx30dHours.toFixed(0)} h\n`,
         );
       }
       io.stdout.write(`wall time ${(wallMs / 1000).toFixed(1)} s on ${flags.workers} worker threads\n`);

@@ -206,7 +206,8 @@ describe('control socket', () => {
     const { spawnSync } = await import('node:child_process');
     const killed = spawnSync(process.execPath, [
       '-e',
-      `process.umask(0o177); require('net').createServer().listen(${JSON.stringify(controlSocketPath(dir))}, () => process.kill(process.pid, 'SIGKILL'))`,
+      `process.umask(0o177); require('net').createServer().listen(${JSON.stringify(controlSocketPath(dir))}, ` +
+        `() => process.kill(process.pid, 'SIGKILL'))`,
     ]);
     expect(killed.signal).toBe('SIGKILL');
     expect((await stat(controlSocketPath(dir))).isSocket()).toBe(true);

@@ -42,7 +42,8 @@ export async function checkSocketFile(path: string, options: { requirePrivate: b
   if (!info.isSocket()) {
     throw new SmartnodeError(
       'CONTROL_REFUSED',
-      `${path} is not a socket (it is a ${info.isFile() ? 'regular file' : info.isDirectory() ? 'directory' : 'special file'}); refusing to use or replace it`,
+      `${path} is not a socket (it is a ${info.isFile() ? 'regular file' : info.isDirectory() ? 'directory' : 'special file'}); ` +
+        `refusing to use or replace it`,
       {
         hint: `move it away; the agent creates ${CONTROL_SOCKET_NAME} itself`,
       },

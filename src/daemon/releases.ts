@@ -53,7 +53,8 @@ export function describeRelease(v: DaemonVersion): DaemonRelease {
       line: `${name} (Debian 13's line; ${r.pre === 'beta.2' ? 'tested' : 'not tested'}, ${protocol})`,
       tested: r.pre === 'beta.2',
       defects: [
-        `a 4.1 pre-release: rpc-version ${v.rpcVersion} but rpc-version-semver ${v.rpcVersionSemver ?? '?'}, no JSON-RPC 2.0: smartnode speaks the old protocol to it`,
+        `a 4.1 pre-release: rpc-version ${v.rpcVersion} but rpc-version-semver ${v.rpcVersionSemver ?? '?'}, ` +
+          `no JSON-RPC 2.0: smartnode speaks the old protocol to it`,
         'speed limits come back as floats (1000.0): smartnode reads them as whole kB/s',
       ],
     };

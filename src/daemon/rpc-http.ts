@@ -101,10 +101,13 @@ export function createRpcHttp(options: RpcHttpOptions): RpcHttp {
   const tooLarge = (error: HttpReadError, method: string): SmartnodeError =>
     new SmartnodeError(
       'DAEMON_PROTOCOL',
-      `transmission-daemon at ${safeUrl} sent an answer larger than ${maxAnswerBytes} bytes (${method}); refused while reading${error.info.declaredBytes === undefined ? '' : ` (it declared ${error.info.declaredBytes} bytes)`}`,
+      `transmission-daemon at ${safeUrl} sent an answer larger than ${maxAnswerBytes} bytes (${method}); ` +
+        `refused while reading${error.info.declaredBytes === undefined ? '' : ` (it declared ${error.info.declaredBytes} bytes)`}`,
       {
         retryable: true,
-        hint: 'a daemon holding very many torrents needs a larger cap: raise limits.rpcAnswerMaxBytes in the policy; otherwise check that the URL points at transmission-daemon and not at another service',
+        hint:
+          'a daemon holding very many torrents needs a larger cap: raise limits.rpcAnswerMaxBytes in the policy; ' +
+          'otherwise check that the URL points at transmission-daemon and not at another service',
         details: { url: safeUrl, method, maxAnswerBytes },
       },
     );
@@ -115,7 +118,8 @@ export function createRpcHttp(options: RpcHttpOptions): RpcHttp {
       retryable: true,
       cause: error,
       hint: timedOut
-        ? 'the daemon may be busy (verifying) or stuck; it is retried next tick. If it persists, check the daemon log and raise the RPC timeout'
+        ? 'the daemon may be busy (verifying) or stuck; it is retried next tick. ' +
+          'If it persists, check the daemon log and raise the RPC timeout'
         : 'is transmission-daemon running? Check that the URL matches rpc-bind-address and rpc-port in its settings.json',
       details: { url: safeUrl, method },
     });
@@ -191,7 +195,9 @@ function httpError(status: number, safeUrl: string, method: string, afterRefused
   if (status === 401) {
     return new SmartnodeError('DAEMON_AUTH', `transmission-daemon at ${safeUrl} refused the RPC username or password (HTTP 401)`, {
       details,
-      hint: "check the username and the password (its environment variable or file named in the policy) against rpc-username and rpc-password in the daemon's settings.json",
+      hint:
+        'check the username and the password (its environment variable or file named in ' +
+        "the policy) against rpc-username and rpc-password in the daemon's settings.json",
     });
   }
   if (status === 403 && afterRefusedLogin) return lockedOut(safeUrl, details);
@@ -201,7 +207,12 @@ function httpError(status: number, safeUrl: string, method: string, afterRefused
       `transmission-daemon at ${safeUrl} refused this client's address (HTTP 403, rpc-whitelist)`,
       {
         details,
-        hint: 'if this client\'s address is in the whitelist, the daemon (4.x) may instead have locked out every client after too many failed logins (anti-brute-force): restart the daemon and fix the password. Otherwise stop the daemon (e.g. `sudo systemctl stop transmission-daemon`: it rewrites settings.json on exit, so edits made while it runs are lost), add this machine\'s address to "rpc-whitelist" in settings.json (comma-separated, wildcards like 192.168.*.* allowed), then start the daemon again',
+        hint:
+          "if this client's address is in the whitelist, the daemon (4.x) may instead have locked out every " +
+          'client after too many failed logins (anti-brute-force): restart the daemon and fix the password. ' +
+          'Otherwise stop the daemon (e.g. `sudo systemctl stop transmission-daemon`: it rewrites settings.json on exit, ' +
+          'so edits made while it runs are lost), add this machine\'s address to "rpc-whitelist" in settings.json (comma-separated, ' +
+          'wildcards like 192.168.*.* allowed), then start the daemon again',
       },
     );
   }
@@ -211,7 +222,9 @@ function httpError(status: number, safeUrl: string, method: string, afterRefused
       `transmission-daemon at ${safeUrl} refused the host name in the URL (HTTP 421, rpc-host-whitelist)`,
       {
         details,
-        hint: 'use the daemon\'s IP address in the URL, or stop the daemon, add the host name to "rpc-host-whitelist" in settings.json, and start it again',
+        hint:
+          "use the daemon's IP address in the URL, or stop the daemon, " +
+          'add the host name to "rpc-host-whitelist" in settings.json, and start it again',
       },
     );
   }
@@ -233,7 +246,10 @@ export function lockedOut(safeUrl: string, details: Record<string, unknown>): Sm
     `transmission-daemon at ${safeUrl} locked out RPC clients after failed logins (HTTP 403 after 401: anti-brute-force protection)`,
     {
       details,
-      hint: 'the daemon refuses everyone until it restarts: fix the RPC password first (rpc-password in settings.json and the password file or variable the policy names), then restart the daemon (e.g. `sudo systemctl restart transmission-daemon`); smartnode stops retrying meanwhile',
+      hint:
+        'the daemon refuses everyone until it restarts: fix the RPC password first (rpc-password in ' +
+        'settings.json and the password file or variable the policy names), ' +
+        'then restart the daemon (e.g. `sudo systemctl restart transmission-daemon`); smartnode stops retrying meanwhile',
     },
   );
 }

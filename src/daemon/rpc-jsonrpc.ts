@@ -47,7 +47,9 @@ export function createJsonRpc(http: RpcHttp): RpcCall & { notify(method: RpcMeth
         `${http.safeUrl} answered ${method} without a JSON-RPC 2.0 result or error: ${JSON.stringify(text.slice(0, 80))}`,
         {
           retryable: true,
-          hint: 'the daemon may not speak JSON-RPC 2.0 (Transmission 4.1.0 or newer does); set daemon.protocol: legacy in the policy, or auto',
+          hint:
+            'the daemon may not speak JSON-RPC 2.0 (Transmission 4.1.0 or newer does); ' +
+            'set daemon.protocol: legacy in the policy, or auto',
           details: { url: http.safeUrl, method },
         },
       );

@@ -50,7 +50,9 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
       ),
       {
         retryable: true,
-        hint: 'smartnode is tested with Transmission 3.00, 4.1.0-beta.2 and 4.1.x (README "Tested daemons"); `smartnode doctor` shows the version',
+        hint:
+          'smartnode is tested with Transmission 3.00, 4.1.0-beta.2 and 4.1.x (README "Tested daemons"); ' +
+          '`smartnode doctor` shows the version',
         details: { url: safeUrl, method },
       },
     );
@@ -159,7 +161,8 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
 
     async readFreeSpace(path) {
       const hint =
-        "the path is read on the daemon's machine: it must exist there and be readable by the daemon's user; create it or fix the download directory in the policy";
+        "the path is read on the daemon's machine: it must exist there and be readable by the daemon's user; " +
+        'create it or fix the download directory in the policy';
       let answer: Record<string, unknown>;
       try {
         answer = await call('free-space', { path });
@@ -209,7 +212,8 @@ async function labelJustAdded(call: RpcCall, infoHash: InfoHash, labels: readonl
     const reason = error instanceof Error ? error.message : String(error);
     throw new SmartnodeError(
       error instanceof SmartnodeError ? error.code : 'DAEMON_RPC',
-      `added ${infoHash} but could not set its labels (${reason}); ${rolledBack ? 'removed it again (data kept)' : 'it is left in the daemon without labels'}`,
+      `added ${infoHash} but could not set its labels (${reason}); ` +
+        `${rolledBack ? 'removed it again (data kept)' : 'it is left in the daemon without labels'}`,
       {
         cause: error,
         retryable: error instanceof SmartnodeError && error.retryable,

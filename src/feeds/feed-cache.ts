@@ -14,7 +14,8 @@ import { FeedStore, type FeedBodyWriter } from './feed-store.js';
 import { createFeedParser, detectFeedFormat, type FeedStreamParser } from './parse.js';
 import type { FeedFormat, FeedItem, FeedWarning, ParsedFeed } from './types.js';
 
-export interface FeedSource {
+/** A feed to fetch, as the policy names it: id, URL, format or 'auto', cookie. */
+export interface FeedSpec {
   /** Stable id (the policy's feed name). */
   id: string;
   url: string;
@@ -70,7 +71,7 @@ export class FeedCache {
     return this.entries.get(feedId)?.feed ?? null;
   }
 
-  async refresh(source: FeedSource, options: FeedRefreshOptions): Promise<FeedRefreshResult> {
+  async refresh(source: FeedSpec, options: FeedRefreshOptions): Promise<FeedRefreshResult> {
     await this.loadStored(source);
     const cached = this.entries.get(source.id);
     // Validators belong to a URL: a changed URL in the policy starts over.
@@ -139,7 +140,7 @@ export class FeedCache {
   }
 
   /** Once per feed and process: the copy on disk, when it is whole and still this feed's. */
-  private async loadStored(source: FeedSource): Promise<void> {
+  private async loadStored(source: FeedSpec): Promise<void> {
     if (this.store === null || this.loaded.has(source.id) || this.entries.has(source.id)) return;
     this.loaded.add(source.id);
     const stored = await this.store.read(source.id, source.url);
@@ -171,7 +172,7 @@ export class FeedCache {
  * detect the format and charset, then every chunk goes straight through.
  */
 async function readIntoParser(
-  source: FeedSource,
+  source: FeedSpec,
   contentType: string | null,
   nowMs: number,
   chunks: AsyncIterable<Uint8Array>,

@@ -35,6 +35,6 @@ export {
   type FetchFeedStreamResult,
   type FetchTorrentOptions,
 } from './fetch.js';
-export { FeedCache, type FeedRefreshOptions, type FeedRefreshResult, type FeedSource } from './feed-cache.js';
+export { FeedCache, type FeedRefreshOptions, type FeedRefreshResult, type FeedSpec } from './feed-cache.js';
 export { parseTorrentFile, verifyTorrentForItem, type ParseTorrentOptions } from './torrent.js';
 export { DIGEST_ALGORITHMS, DIGEST_HEX_LENGTH, md5FromTorrentName, readDigests } from './digests.js';

@@ -117,7 +117,8 @@ export class FeedItemCollector {
     if (seeders === undefined || leechers === undefined || completed === undefined) {
       this.warn(
         index,
-        `${label}: ignored its swarm counts (seeders ${show(raw.seeders)}, leechers ${show(raw.leechers)}, completed ${show(raw.completed)}): expected whole numbers from 0 to ${MAX_COUNT}`,
+        `${label}: ignored its swarm counts (seeders ${show(raw.seeders)}, leechers ${show(raw.leechers)}, ` +
+          `completed ${show(raw.completed)}): expected whole numbers from 0 to ${MAX_COUNT}`,
       );
       return null;
     }

@@ -40,7 +40,8 @@ export function detectFeedFormat(text: string, contentType: string | null, url: 
   if (path.endsWith('.csv')) return 'at-csv';
   throw new SmartnodeError(
     'FEED_UNSUPPORTED',
-    `feed ${safePath(url)}: cannot tell the format (content-type ${JSON.stringify(type)}, body starts ${JSON.stringify(head.slice(0, 40))})`,
+    `feed ${safePath(url)}: cannot tell the format (content-type ${JSON.stringify(type)}, ` +
+      `body starts ${JSON.stringify(head.slice(0, 40))})`,
     {
       hint: "set the feed's format explicitly in the policy: rss, at-csv or json",
     },

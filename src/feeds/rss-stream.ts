@@ -95,7 +95,8 @@ class RssItemBatcher {
     if (this.failures === this.index) {
       throw new SmartnodeError(
         'FEED_PARSE',
-        `feed ${this.options.feedId}: not a readable RSS feed: none of its ${this.index} items could be read (${xmlErrorText(this.firstError)})`,
+        `feed ${this.options.feedId}: not a readable RSS feed: ` +
+          `none of its ${this.index} items could be read (${xmlErrorText(this.firstError)})`,
         {
           hint: 'the server may have sent a damaged file; fix the XML or try again later',
           retryable: true,

@@ -11,7 +11,10 @@ const H2 = 'b'.repeat(40);
 const H3 = 'c'.repeat(40);
 
 function atItem(hash: string, title: string, size = '1000'): string {
-  return `<item><title>${title}</title><infohash>${hash}</infohash><guid>${hash}</guid><link>https://academictorrents.com/details/${hash}</link><size>${size}</size></item>`;
+  return (
+    `<item><title>${title}</title><infohash>${hash}</infohash><guid>${hash}</guid>` +
+    `<link>https://academictorrents.com/details/${hash}</link><size>${size}</size></item>`
+  );
 }
 function rss(items: string, rootAttrs = 'version="2.0"'): string {
   return `<?xml version="1.0"?><rss ${rootAttrs}><channel><title>t</title>${items}</channel></rss>`;
@@ -58,7 +61,8 @@ describe('parseRssFeed: BEP 36 and the torrent: namespace', () => {
 
   it('finds the info-hash in a magnet enclosure when there is no explicit field', async () => {
     const text = rss(
-      `<item><title>only magnet</title><enclosure url="magnet:?xt=urn:btih:${H2.toUpperCase()}&amp;dn=x" type="application/x-bittorrent" length="0"/></item>`,
+      `<item><title>only magnet</title><enclosure url="magnet:?xt=urn:btih:${H2.toUpperCase()}&amp;dn=x" ` +
+        `type="application/x-bittorrent" length="0"/></item>`,
     );
     const feed = await parseRssFeed(text, opts());
     expect(feed.items[0]?.infoHash).toBe(H2);

@@ -111,9 +111,12 @@ async function salvageItems(
   if (chunks.length === 0 || failures === chunks.length) {
     throw new SmartnodeError(
       'FEED_PARSE',
-      `feed ${options.feedId}: not a readable RSS feed: ${xmlErrorText(strictError)}${chunks.length === 0 ? '' : `; none of its ${chunks.length} items could be recovered`}`,
+      `feed ${options.feedId}: not a readable RSS feed: ` +
+        `${xmlErrorText(strictError)}${chunks.length === 0 ? '' : `; none of its ${chunks.length} items could be recovered`}`,
       {
-        hint: 'the server may have sent an HTML error page or a truncated file; open the feed URL in a browser, or fix the XML at the line shown',
+        hint:
+          'the server may have sent an HTML error page or a truncated file; ' +
+          'open the feed URL in a browser, or fix the XML at the line shown',
         retryable: true,
         cause: strictError,
         details: { feedId: options.feedId },
@@ -161,7 +164,8 @@ export async function parseItemChunks(
         .slice(0, 80);
       collector.warn(
         offset + from,
-        `item ${offset + from}${title === undefined ? '' : ` ${JSON.stringify(decodeBasicEntities(title))}`}: dropped, invalid XML (${xmlErrorText(error)})`,
+        `item ${offset + from}${title === undefined ? '' : ` ${JSON.stringify(decodeBasicEntities(title))}`}: ` +
+          `dropped, invalid XML (${xmlErrorText(error)})`,
       );
     }
   };

@@ -2,11 +2,11 @@
  * Sentences for the need-signal score factors, appended to the planner's reasons (reasons.ts) and
  * printed by `smartnode explain`. Pure. Only what moved the score is said.
  */
-import { formatBytes, formatDuration, formatPercent, formatScore, plural } from './format.js';
 import type { GeoFactor, HerdFactor, ScoreComponents, SlowFactor } from './types.js';
+import { formatDuration, formatPercent, formatRate, formatScore, plural } from '../shared/index.js';
 
 /** "; peers all in one country (DE) on 1 of 3 continents; downloads crawl at 12 kB/s", or "". */
-export function describeFactors(c: ScoreComponents): string {
+export function factorClauses(c: ScoreComponents): string {
   const f = c.factors;
   if (f === undefined) return '';
   const parts: string[] = [];
@@ -30,7 +30,7 @@ export function describeGeo(g: GeoFactor): string {
 
 export function describeSlow(s: SlowFactor): string {
   const o = s.observation;
-  const rate = `${formatBytes(s.rateBytesPerSec)}/s`;
+  const rate = formatRate(s.rateBytesPerSec);
   if (o.kind === 'peers') {
     return `its ${plural(o.leechers, 'downloader')} get ${rate} besides our upload`;
   }
@@ -41,12 +41,16 @@ export function describeSlow(s: SlowFactor): string {
 
 export function describeHerd(h: HerdFactor, expectedNodes: number): string {
   if (h.slowStart === 'waiting') {
-    return `slow start: this node takes only a few of the needy torrents in its first ticks, drawn by deficit, and this one was not drawn (this node drew ${formatScore(h.draw)})`;
+    return (
+      `slow start: this node takes only a few of the needy torrents in its first ticks, ` +
+      `drawn by deficit, and this one was not drawn (this node drew ${formatScore(h.draw)})`
+    );
   }
   const onTheirWay = h.onTheirWay > 0 ? `, ${h.onTheirWay} already on their way (leechers above the usual level)` : '';
   return (
     `left to other smartnodes this interval: ${h.deficit} more ${h.deficit === 1 ? 'seeder is' : 'seeders are'} needed${onTheirWay} and ` +
-    `about ${formatScore(Math.max(expectedNodes, h.expectedNodes))} nodes read the same counts, so each takes it with probability ${formatScore(h.probability)} ` +
+    `about ${formatScore(Math.max(expectedNodes, h.expectedNodes))} nodes read the same counts, ` +
+    `so each takes it with probability ${formatScore(h.probability)} ` +
     `(this node drew ${formatScore(h.draw)})`
   );
 }

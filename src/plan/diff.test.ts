@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyActions, diffPlan, type Action } from './diff.js';
+import { diffPlan, type Action } from './diff.js';
 import { planMirror } from './select.js';
-import { FIXED_NOW_MS, GB, HOUR_MS, aCandidate, aCounts, aHeld, aPlanInput, hashOf } from './testing.js';
+import { FIXED_NOW_MS, GB, HOUR_MS, aCandidate, aCounts, aHeld, aPlanInput, hashOf, simulateActions } from './testing.js';
 
 describe('diffPlan', () => {
   const held = [
@@ -51,7 +51,7 @@ describe('diffPlan', () => {
   });
 });
 
-describe('applyActions', () => {
+describe('simulateActions', () => {
   it('is idempotent and only removes owned torrents', () => {
     const held = [aHeld({ infoHash: hashOf(1) }), aHeld({ infoHash: hashOf(2), isOwned: false })];
     const reason = { code: 'REPLACED' as const, text: 'x', details: {} };
@@ -61,8 +61,8 @@ describe('applyActions', () => {
       { kind: 'add', infoHash: hashOf(3), name: 'c', sizeBytes: GB, feedId: 'feed-a', reason },
       { kind: 'add', infoHash: hashOf(2), name: 'b', sizeBytes: GB, feedId: 'feed-a', reason },
     ];
-    const once = applyActions(held, actions, FIXED_NOW_MS);
-    expect(applyActions(once, actions, FIXED_NOW_MS)).toEqual(once);
+    const once = simulateActions(held, actions, FIXED_NOW_MS);
+    expect(simulateActions(once, actions, FIXED_NOW_MS)).toEqual(once);
     expect(once.map((h) => [h.infoHash, h.isOwned])).toEqual([
       [hashOf(2), false],
       [hashOf(3), true],

@@ -53,30 +53,3 @@ export function diffPlan(plan: Plan, held: readonly HeldTorrent[]): Action[] {
   }
   return [...removes, ...adds];
 }
-
-/**
- * A pure simulation of applying actions to what the daemon holds (for tests and dry runs):
- * adds become owned entries with nothing written yet, added at `nowMs`; removes drop
- * owned torrents only. Repeating an action changes nothing.
- */
-export function applyActions(actual: readonly HeldTorrent[], actions: readonly Action[], nowMs = 0): HeldTorrent[] {
-  const byHash = new Map<InfoHash, HeldTorrent>();
-  for (const h of actual) byHash.set(h.infoHash, h);
-  for (const a of actions) {
-    const present = byHash.get(a.infoHash);
-    if (a.kind === 'remove') {
-      if (present?.isOwned === true) byHash.delete(a.infoHash);
-    } else if (present === undefined) {
-      byHash.set(a.infoHash, {
-        infoHash: a.infoHash,
-        name: a.name,
-        sizeBytes: a.sizeBytes,
-        leftUntilDoneBytes: a.sizeBytes,
-        isOwned: true,
-        addedAtMs: nowMs,
-        feedIds: a.feedId === null ? [] : [a.feedId],
-      });
-    }
-  }
-  return [...byHash.values()];
-}

@@ -3,8 +3,8 @@
  * age). `smartnode explain` prints it; `plan` shows the top factors per row. Pure.
  */
 import { describeGeo, describeHerd, describeSlow } from './describe-factors.js';
-import { formatBytes, formatDuration, formatScore, plural } from './format.js';
 import type { Decision, ScoreComponents, ScoringPolicy } from './types.js';
+import { formatBytes, formatDuration, formatScore, plural } from '../shared/index.js';
 
 /** "geo x1.5 slow x1.3": the (at most two) factors furthest from 1; "-" when none moved. */
 export function formatTopFactors(c: ScoreComponents): string {
@@ -32,7 +32,8 @@ export function explainDecision(d: Decision, nowMs: number, scoring: ScoringPoli
   lines.push(`  decision  ${d.action}: ${d.reason.code}: ${d.reason.text}`);
   const size = d.sizeBytes === null ? 'size unknown' : `${formatBytes(d.sizeBytes)}`;
   lines.push(
-    `  score     ${formatScore(d.score)} per GB = need ${formatScore(d.need)} / ${size}${d.isHeld ? (d.isOwned ? ', held by us' : ', held, not ours') : ''}`,
+    `  score     ${formatScore(d.score)} per GB = need ${formatScore(d.need)} / ` +
+      `${size}${d.isHeld ? (d.isOwned ? ', held by us' : ', held, not ours') : ''}`,
   );
   const product = [`scarcity ${formatScore(c.scarcity)}`, `leechers x${formatScore(f?.leechers ?? c.demand)}`];
   if (f !== undefined)
@@ -47,7 +48,9 @@ export function explainDecision(d: Decision, nowMs: number, scoring: ScoringPoli
   } else {
     const besides = c.selfExcluded === null ? '' : ` (our own copy not counted as a ${c.selfExcluded})`;
     lines.push(
-      `  counts    ${plural(d.counts.seeders, 'seeder')}, ${plural(d.counts.leechers, 'leecher')}${d.counts.completed === null ? '' : `, ${d.counts.completed} completed`}: ${d.counts.source} ${d.counts.origin}, ${age(d.counts.observedAtMs)}${besides}`,
+      `  counts    ${plural(d.counts.seeders, 'seeder')}, ` +
+        `${plural(d.counts.leechers, 'leecher')}${d.counts.completed === null ? '' : `, ${d.counts.completed} completed`}: ` +
+        `${d.counts.source} ${d.counts.origin}, ${age(d.counts.observedAtMs)}${besides}`,
     );
     lines.push(`  scarcity  ${c.seeders ?? '?'} against a target of ${scoring.targetSeeders}`);
     lines.push(`  leechers  ${c.leechers ?? '?'} waiting, weight ${scoring.leecherWeight}`);
@@ -62,7 +65,8 @@ export function explainDecision(d: Decision, nowMs: number, scoring: ScoringPoli
     const g = f.geo;
     lines.push(
       `  geography ${describeGeo(g)}: concentration ${formatScore(g.concentration)}, continent gap ${formatScore(g.continentGap)}, ` +
-        `${g.knownPeers} located, ${g.unknownPeers} unknown; ${g.source === 'daemon' ? 'daemon peers' : 'announce probe'}, ${age(g.observedAtMs)}`,
+        `${g.knownPeers} located, ${g.unknownPeers} unknown; ` +
+        `${g.source === 'daemon' ? 'daemon peers' : 'announce probe'}, ${age(g.observedAtMs)}`,
     );
   }
   if (f.slow === null) {
@@ -73,7 +77,8 @@ export function explainDecision(d: Decision, nowMs: number, scoring: ScoringPoli
     const from =
       o.kind === 'peers'
         ? `peer progress over ${formatDuration(o.spanMs)}`
-        : `Little's law: L ${formatScore(o.leechers)}, lambda ${formatScore(o.completionsPerHour)}/h over ${o.samples} scrapes in ${formatDuration(o.spanMs)}`;
+        : `Little's law: L ${formatScore(o.leechers)}, ` +
+          `lambda ${formatScore(o.completionsPerHour)}/h over ${o.samples} scrapes in ${formatDuration(o.spanMs)}`;
     lines.push(`  downloads ${describeSlow(s)}: slowness ${formatScore(s.slowness)}; ${from}, ${age(o.observedAtMs)}`);
   }
   if (f.herd === null) {
@@ -88,7 +93,8 @@ export function explainDecision(d: Decision, nowMs: number, scoring: ScoringPoli
         ? 'slow start drew it'
         : `probability ${formatScore(f.herd.probability)}, draw ${formatScore(f.herd.draw)}`;
     lines.push(
-      `  herd      takes it: deficit ${f.herd.deficit}, ${how}; ${f.herd.onTheirWay} on their way, about ${formatScore(f.herd.expectedNodes)} nodes competing`,
+      `  herd      takes it: deficit ${f.herd.deficit}, ${how}; ${f.herd.onTheirWay} on their way, ` +
+        `about ${formatScore(f.herd.expectedNodes)} nodes competing`,
     );
   }
   return lines;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { formatPlanTable, planToJSON } from './explain.js';
-import { formatBytes, formatDuration, formatScore } from './format.js';
 import { planMirror } from './select.js';
 import { FIXED_NOW_MS, GB, aCandidate, aCounts, aHeld, aPlanInput, aPlanPolicy, hashOf } from './testing.js';
 
@@ -54,24 +53,5 @@ describe('planToJSON', () => {
     expect(json.schema).toBe('smartnode.plan/1');
     expect(json.summary).toMatchObject({ add: 2, keep: 1, skip: 1, remove: 0, byReason: { NEEDED: 2, KEPT: 1, WELL_SEEDED: 1 } });
     expect(json.decisions).toHaveLength(4);
-  });
-});
-
-describe('formatters', () => {
-  it('formats bytes, durations and scores compactly', () => {
-    expect([formatBytes(0), formatBytes(1500), formatBytes(1.25 * GB), formatBytes(250 * GB), formatBytes(3e12)]).toEqual([
-      '0 B',
-      '1.5 kB',
-      '1.3 GB',
-      '250 GB',
-      '3 TB',
-    ]);
-    expect([formatDuration(5000), formatDuration(12 * 60_000), formatDuration(31 * 3_600_000), formatDuration(108 * 3_600_000)]).toEqual([
-      '5s',
-      '12m',
-      '31h',
-      '4.5d',
-    ]);
-    expect([formatScore(0), formatScore(0.041234), formatScore(1.256), formatScore(312.4)]).toEqual(['0', '0.0412', '1.26', '312']);
   });
 });

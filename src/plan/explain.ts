@@ -1,6 +1,6 @@
 import { formatTopFactors } from './explain-decision.js';
-import { formatBytes, formatDuration, formatScore } from './format.js';
 import type { Decision, DecisionAction, FeedUsage, Plan, PlanCapacity, ReasonCode } from './types.js';
+import { clipText, formatBytes, formatDuration, formatScore } from '../shared/index.js';
 
 export interface PlanTableOptions {
   /** Rows to show (default 20); a footer counts the rest. */
@@ -63,9 +63,9 @@ export function formatPlanTable(plan: Plan, options: PlanTableOptions = {}): str
   const withFactors = shown.some((d) => d.components.factors !== undefined);
   const cells = shown.map((d) => [
     d.action,
-    clip(d.name, nameWidth),
+    clipText(d.name, nameWidth),
     formatScore(d.score),
-    d.sizeBytes === null ? '?' : formatBytes(d.sizeBytes),
+    formatBytes(d.sizeBytes),
     formatCounts(d, plan.nowMs),
     ...(withFactors ? [formatTopFactors(d.components)] : []),
     d.feedId ?? '-',
@@ -74,9 +74,9 @@ export function formatPlanTable(plan: Plan, options: PlanTableOptions = {}): str
   const header = ['ACTION', 'NAME', 'SCORE/GB', 'SIZE', 'S/L SOURCE AGE', ...(withFactors ? ['TOP FACTORS'] : []), 'FEED', 'REASON'];
   const widths = header.map((h, col) => (col === header.length - 1 ? 0 : Math.max(h.length, ...cells.map((c) => (c[col] ?? '').length))));
   const line = (c: string[]): string =>
-    fitLeft(c.map((cell, col) => (col === c.length - 1 ? cell : cell.padEnd(widths[col] ?? 0))).join('  '), width);
+    clipText(c.map((cell, col) => (col === c.length - 1 ? cell : cell.padEnd(widths[col] ?? 0))).join('  '), width);
 
-  const out = [fitLeft(describeCapacity(plan.capacity, plan), width), fitLeft(describeSummary(plan), width)];
+  const out = [clipText(describeCapacity(plan.capacity, plan), width), clipText(describeSummary(plan), width)];
   out.push(line(header));
   for (const c of cells) out.push(line(c));
   if (rows.length > shown.length) out.push(`... and ${rows.length - shown.length} more`);
@@ -89,20 +89,12 @@ function describeCapacity(c: PlanCapacity, plan: Plan): string {
       ? `limited by disk: ${formatBytes(c.diskFreeBytes ?? 0)} free + ${formatBytes(c.heldCommittedBytes)} ours - ` +
         `${formatBytes(c.pendingWriteBytes)} still to write - ${formatBytes(c.minFreeBytes)} kept free`
       : `maxBytes`;
-  return `budget ${formatBytes(plan.capacityBytes)} (${limit}); ` + `plan holds ${formatBytes(plan.committedBytes)}`;
+  return `budget ${formatBytes(plan.capacityBytes)} (${limit}); plan holds ${formatBytes(plan.committedBytes)}`;
 }
 
 function describeSummary(plan: Plan): string {
   const s = summarizePlan(plan);
-  return `${s.desiredTorrents} torrents desired: +${s.add} add, -${s.remove} remove, ` + `${s.keep} keep, ${s.skip} skipped`;
-}
-
-function clip(text: string, width: number): string {
-  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
-}
-
-function fitLeft(text: string, width: number): string {
-  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+  return `${s.desiredTorrents} torrents desired: +${s.add} add, -${s.remove} remove, ${s.keep} keep, ${s.skip} skipped`;
 }
 
 export interface PlanJSON {

@@ -46,9 +46,9 @@ export { DEFAULT_SIGNALS, composeNeed, withSignals, type CountsWithSignals } fro
 export { continentOf, countCountries, countryHistogram, geoFactor, measureSpread } from './geo.js';
 export { HERD_SHARE, herdDraw, herdFactor } from './herd.js';
 export { explainDecision, formatTopFactors } from './explain-decision.js';
-export { describeFactors } from './describe-factors.js';
+export { factorClauses } from './describe-factors.js';
 export { estimateByLittle, estimateFromPeers, slowFactor, type LittleOptions, type PeerSample, type ScrapeSample } from './slow.js';
-export { applyActions, diffPlan, type Action } from './diff.js';
+export { diffPlan, type Action } from './diff.js';
 export {
   formatCounts,
   formatPlanTable,
@@ -58,7 +58,6 @@ export {
   type PlanSummary,
   type PlanTableOptions,
 } from './explain.js';
-export { formatBytes, formatDuration, formatScore } from './format.js';
 export { hasNoSource, planWithAvailability, type AvailabilityInput } from './availability.js';
 export type { AvailabilityPolicy } from './types.js';
 export {
@@ -72,10 +71,10 @@ export {
   type ShareClaim,
   utcDay,
 } from './bandwidth.js';
+export { describeReserveBreach } from './reasons.js';
 // The planner's entry point under donated limits (disk reserve, budget, eviction confirmation).
 export {
   type DeferredAdd,
-  describeReserveBreach,
   type LimitedPlan,
   NO_LIMITS,
   type PendingEviction,

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyActions, diffPlan } from './diff.js';
+import { diffPlan } from './diff.js';
 import { planMirror } from './select.js';
-import { FIXED_NOW_MS, GB, HOUR_MS, aCounts, hashOf } from './testing.js';
+import { FIXED_NOW_MS, GB, HOUR_MS, aCounts, hashOf, simulateActions } from './testing.js';
 import type { Candidate, HeldTorrent, PlanInput } from './types.js';
 
 const FEEDS = ['a', 'b', 'c'];
@@ -122,7 +122,7 @@ describe('planMirror invariants (generated inputs)', () => {
       fc.property(inputArb, (input) => {
         const plan = planMirror(input);
         const actions = diffPlan(plan, input.held);
-        const after = applyActions(input.held, actions, input.nowMs);
+        const after = simulateActions(input.held, actions, input.nowMs);
         const owned = after
           .filter((h) => h.isOwned)
           .map((h) => h.infoHash)
@@ -217,7 +217,7 @@ describe('planMirror invariants (generated inputs)', () => {
         const input = { ...generated, candidates, held, policy };
         const plan = planMirror(input);
         const actions = diffPlan(plan, input.held);
-        const after = applyActions(input.held, actions, input.nowMs);
+        const after = simulateActions(input.held, actions, input.nowMs);
         // Removing a torrent frees what it had written; an add writes nothing yet.
         const removed = new Set(actions.filter((a) => a.kind === 'remove').map((a) => a.infoHash));
         const freed = held.filter((h) => removed.has(h.infoHash)).reduce((sum, h) => sum + h.sizeBytes - h.leftUntilDoneBytes, 0);

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyActions } from './diff.js';
-import { describeReserveBreach, planWithinLimits, type PlanLimits } from './limits.js';
+import { planWithinLimits, type PlanLimits } from './limits.js';
+import { describeReserveBreach } from './reasons.js';
 import { shareQuota } from './feed-quotas.js';
 import { planMirror } from './select.js';
-import { FIXED_NOW_MS, GB, HOUR_MS, aCandidate, aCounts, aHeld, aPlanInput, aPlanPolicy, hashOf } from './testing.js';
+import { FIXED_NOW_MS, GB, HOUR_MS, aCandidate, aCounts, aHeld, aPlanInput, aPlanPolicy, hashOf, simulateActions } from './testing.js';
 import type { Candidate, HeldTorrent, PlanInput } from './types.js';
 
 const NO_LIMITS: PlanLimits = { addBudgetBytes: null, addsStopped: null, maxEvictFraction: 1, evictionConfirmed: false };
@@ -159,10 +159,13 @@ describe('adds within the daily budget and transfer caps; mass evictions wait', 
   it('a transfer cap stops every add', () => {
     const limited = planWithinLimits(aPlanInput({ candidates: [needy(1, 1)] }), {
       ...NO_LIMITS,
-      addsStopped: 'monthly download cap reached',
+      addsStopped: { downloadCapBytes: 500 * GB, periodEndMs: Date.UTC(2026, 1, 1) },
     });
     expect(limited.actions).toEqual([]);
-    expect(limited.plan.decisions[0]?.reason).toMatchObject({ code: 'TRANSFER_CAP', text: 'monthly download cap reached' });
+    expect(limited.plan.decisions[0]?.reason).toMatchObject({
+      code: 'TRANSFER_CAP',
+      text: 'the monthly download cap (500 GB) is reached; nothing is added until the period ends on 2026-02-01',
+    });
   });
 
   it('holds a plan that removes more than maxEvictFraction until confirmed', () => {
@@ -239,7 +242,7 @@ const scenarioArb = fc.record({
       fc.integer({ min: 0, max: 50 }).map((n) => n * GB),
       { nil: null },
     ),
-    addsStopped: fc.constantFrom(null, null, null, 'cap'),
+    addsStopped: fc.constantFrom(null, null, null, { downloadCapBytes: GB, periodEndMs: FIXED_NOW_MS + 86_400_000 }),
     maxEvictFraction: fc.constantFrom(0.1, 0.25, 1),
     evictionConfirmed: fc.boolean(),
   }),
@@ -268,7 +271,7 @@ describe('donated limits over generated policies and swarms', () => {
       fc.property(scenarioArb, (s) => {
         const input = toInput(s);
         const { plan, actions, pendingEviction, reserveBreached } = planWithinLimits(input, s.limits);
-        const after = applyActions(input.held, actions, FIXED_NOW_MS);
+        const after = simulateActions(input.held, actions, FIXED_NOW_MS);
         const notOwned = input.held.filter((h) => !h.isOwned);
         expect(after.filter((h) => !h.isOwned)).toEqual(notOwned);
         for (const a of actions) expect(notOwned.some((h) => h.infoHash === a.infoHash)).toBe(false);

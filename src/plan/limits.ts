@@ -16,15 +16,15 @@
  */
 import { diffPlan, type Action } from './diff.js';
 import { compareHash, pendingWrites, type PendingWriter } from './items.js';
+import { awaitingConfirmationReason, dailyBudgetReason, diskReserveReason, transferCapReason, type TransferCapStop } from './reasons.js';
 import { planMirror } from './select.js';
 import type { Decision, HeldTorrent, Plan, PlanInput, Reason, ReasonCode } from './types.js';
-import { formatBytes, formatPercent } from './format.js';
 
 export interface PlanLimits {
   /** Bytes of new torrents that may still be added today; null = no daily budget. */
   addBudgetBytes: number | null;
-  /** Why nothing may be added now (a monthly download cap reached), or null. */
-  addsStopped: string | null;
+  /** A monthly download cap that stops every add now, or null. */
+  addsStopped: TransferCapStop | null;
   /** Fraction (0..1] of the owned bytes that may be removed at once without confirmation. */
   maxEvictFraction: number;
   /** A mass eviction was confirmed (`run --yes`, or the dashboard). */
@@ -97,24 +97,15 @@ export function planWithinLimits(input: PlanInput, limits: PlanLimits): LimitedP
   const pending = reserveBreached ? null : massEviction(input.held, removes, limits);
 
   if (pending !== null) {
-    const wait = holdReason(
-      'AWAITING_CONFIRMATION',
-      `the plan would remove ${formatPercent(pending.fraction)} of the mirror at once ` +
-        `(more than limits.maxEvictFraction ${formatPercent(pending.maxEvictFraction)}); confirm with \`smartnode run --yes\` or on the dashboard`,
-      { removes: pending.removes, removeBytes: pending.removeBytes, fraction: pending.fraction },
-    );
+    const wait = awaitingConfirmationReason(pending);
     plan = holdPlan(plan, wantedAdds, removes, wait, heldByHash);
     for (const d of wantedAdds) deferred.push(deferredOf(d, 'AWAITING_CONFIRMATION'));
   } else if (wantedAdds.length > 0) {
     const defer: Decision[] = [];
     const reasons = new Map<Decision, Reason>();
     let budget = limits.addBudgetBytes === null ? Infinity : Math.max(0, limits.addBudgetBytes);
-    const stopped = limits.addsStopped === null ? null : holdReason('TRANSFER_CAP', limits.addsStopped, {});
-    const daily = holdReason(
-      'DAILY_BUDGET',
-      `today's download budget (bandwidth.dailyDownloadBudget) has ${formatBytes(budget === Infinity ? 0 : budget)} left; added on a later day`,
-      { leftBytes: budget === Infinity ? -1 : budget },
-    );
+    const stopped = limits.addsStopped === null ? null : transferCapReason(limits.addsStopped);
+    const daily = dailyBudgetReason(budget === Infinity ? null : budget);
     // Best first: decisions are in score order.
     for (const d of wantedAdds) {
       const size = d.sizeBytes ?? 0;
@@ -140,29 +131,12 @@ function planForReserve(input: PlanInput, breach: ReserveBreach): Plan {
   const held = new Set(input.held.map((h) => h.infoHash));
   const planned = planMirror({ ...input, candidates: input.candidates.filter((c) => held.has(c.infoHash)) });
   const full = planMirror(input);
-  const reserve = holdReason('DISK_RESERVE', `${describeReserveBreach(breach)}; nothing is added until it is restored`, {
-    minFreeBytes: breach.minFreeBytes,
-    diskFreeBytes: breach.diskFreeBytes,
-    pendingWriteBytes: breach.pendingWriteBytes,
-    writers: breach.writerCount,
-  });
+  const reserve = diskReserveReason(breach);
   const extra = full.decisions
     .filter((d) => !held.has(d.infoHash))
     .map((d): Decision => (d.action === 'add' ? { ...d, action: 'skip', reason: reserve } : d));
   const decisions = [...planned.decisions, ...extra].sort((a, b) => b.score - a.score || compareHash(a.infoHash, b.infoHash));
   return { ...planned, decisions };
-}
-
-/** "free space 65 MB less 2.1 GB still to be written by 1 torrent on this filesystem (x 2.1 GB) ..." */
-export function describeReserveBreach(breach: ReserveBreach): string {
-  const free = `free space ${formatBytes(breach.diskFreeBytes)} on the download filesystem`;
-  if (breach.writerCount === 0) return `${free} is below the storage.minFreeBytes reserve of ${formatBytes(breach.minFreeBytes)}`;
-  const named = breach.writers.map((w) => `${w.name} ${formatBytes(w.leftUntilDoneBytes)}`).join(', ');
-  const more = breach.writerCount > breach.writers.length ? `, and ${breach.writerCount - breach.writers.length} more` : '';
-  return (
-    `${free}, less ${formatBytes(breach.pendingWriteBytes)} still to be written there by ${breach.writerCount} torrent(s) (${named}${more}), ` +
-    `is below the storage.minFreeBytes reserve of ${formatBytes(breach.minFreeBytes)}`
-  );
 }
 
 function massEviction(held: readonly HeldTorrent[], removes: readonly Decision[], limits: PlanLimits): PendingEviction | null {
@@ -215,10 +189,6 @@ function deferAdds(plan: Plan, defer: readonly Decision[], reasons: ReadonlyMap<
     return reason === undefined ? d : { ...d, action: 'skip', reason };
   });
   return { ...plan, decisions, desired: plan.desired.filter((h) => !out.has(h)), committedBytes, feeds };
-}
-
-function holdReason(code: ReasonCode, text: string, details: Record<string, number | string>): Reason {
-  return { code, text, details };
 }
 
 function deferredOf(d: Decision, code: ReasonCode): DeferredAdd {

@@ -1,6 +1,5 @@
-import { SmartnodeError } from '../shared/index.js';
-import { describeFactors } from './describe-factors.js';
-import { formatBytes, formatDuration, formatPercent, formatScore, plural } from './format.js';
+import { formatBytes, formatDate, formatDuration, formatPercent, formatScore, plural, SmartnodeError } from '../shared/index.js';
+import { factorClauses } from './describe-factors.js';
 import { NO_MISS, type Ledger, type MissCode } from './ledger.js';
 import type { Reason, ReasonCode, ScoreComponents, ScoringPolicy } from './types.js';
 
@@ -26,7 +25,7 @@ export function describeSwarm(c: ScoreComponents, targetSeeders: number): string
   const leechersBesides = c.selfExcluded === 'leecher' ? ' besides us' : '';
   return (
     `${plural(c.seeders, 'seeder')}${besides} against a target of ${targetSeeders}; ` +
-    `${plural(c.leechers, 'leecher')}${leechersBesides} waiting${describeFactors(c)}`
+    `${plural(c.leechers, 'leecher')}${leechersBesides} waiting${factorClauses(c)}`
   );
 }
 
@@ -138,7 +137,7 @@ export class ReasonBook {
       const text =
         m.quota === 'count'
           ? `feed "${m.feedId}" is at its torrent quota (${m.usedTorrents} of ${m.limit})`
-          : `feed "${m.feedId}" is at its byte quota (${formatBytes(m.usedBytes)} of ` + `${formatBytes(m.limit)} used)`;
+          : `feed "${m.feedId}" is at its byte quota (${formatBytes(m.usedBytes)} of ${formatBytes(m.limit)} used)`;
       r = reason('OVER_FEED_QUOTA', text, {
         feedId: m.feedId,
         quota: m.quota,
@@ -162,7 +161,7 @@ export class ReasonBook {
     if (this.noDiskBudgetShared === null) {
       this.noDiskBudgetShared = reason(
         'NO_DISK_BUDGET',
-        `higher-scoring torrents fill the ${formatBytes(capacityBytes)} budget ` + `(${formatBytes(Math.max(0, freeBytes))} left)`,
+        `higher-scoring torrents fill the ${formatBytes(capacityBytes)} budget (${formatBytes(Math.max(0, freeBytes))} left)`,
         { freeBytes, capacityBytes },
       );
     }
@@ -209,7 +208,7 @@ export class ReasonBook {
     const min = this.scoring.minSeedTimeMs;
     return reason(
       'NO_LONGER_IN_FEED',
-      `no feed lists it any more and it has been held ${formatDuration(heldMs)} ` + `(minimum ${formatDuration(min)})`,
+      `no feed lists it any more and it has been held ${formatDuration(heldMs)} (minimum ${formatDuration(min)})`,
       { heldMs, minSeedTimeMs: min },
     );
   }
@@ -242,7 +241,8 @@ function roundSignificant(score: number): number {
 export function noSourceReason(shareBytes: number, share: number): Reason {
   return reason(
     'NO_SOURCE',
-    `no complete seeder and no web seed: nothing can be downloaded now, and the ${formatPercent(share)} of the budget that may wait on such torrents (${formatBytes(shareBytes)}) is used; the budget goes to downloads that can progress`,
+    `no complete seeder and no web seed: nothing can be downloaded now, and the ${formatPercent(share)} of the budget ` +
+      `that may wait on such torrents (${formatBytes(shareBytes)}) is used; the budget goes to downloads that can progress`,
     { shareBytes, share },
   );
 }
@@ -252,8 +252,81 @@ export function stalledReason(stalledMs: number, backoffMs: number, held: boolea
   return reason(
     'STALLED',
     held
-      ? `no progress for ${formatDuration(stalledMs)}: removed so the budget goes to downloads that can progress; not taken again for ${formatDuration(backoffMs)}`
+      ? `no progress for ${formatDuration(stalledMs)}: removed so the budget goes to ` +
+          `downloads that can progress; not taken again for ${formatDuration(backoffMs)}`
       : `stalled here before: not taken again for ${formatDuration(backoffMs)}`,
     { stalledMs, backoffMs },
   );
+}
+
+/** A monthly download cap that stops adds until its billing period ends. */
+export interface TransferCapStop {
+  downloadCapBytes: number;
+  periodEndMs: number;
+}
+
+/** The numbers of a breached disk reserve (limits.ts), as the reasons below read them. */
+export interface ReserveFigures {
+  diskFreeBytes: number;
+  minFreeBytes: number;
+  pendingWriteBytes: number;
+  /** The largest pending writers, most first; `writerCount` counts them all. */
+  writers: readonly { name: string; leftUntilDoneBytes: number }[];
+  writerCount: number;
+}
+
+export interface EvictionFigures {
+  removes: number;
+  removeBytes: number;
+  fraction: number;
+  maxEvictFraction: number;
+}
+
+/** Removals (and adds) held whole until a mass eviction is confirmed. */
+export function awaitingConfirmationReason(p: EvictionFigures): Reason {
+  return reason(
+    'AWAITING_CONFIRMATION',
+    `the plan would remove ${formatPercent(p.fraction)} of the mirror at once ` +
+      `(more than limits.maxEvictFraction ${formatPercent(p.maxEvictFraction)}); ` +
+      'confirm with `smartnode run --yes` or on the dashboard',
+    { removes: p.removes, removeBytes: p.removeBytes, fraction: p.fraction },
+  );
+}
+
+export function transferCapReason(stop: TransferCapStop): Reason {
+  return reason(
+    'TRANSFER_CAP',
+    `the monthly download cap (${formatBytes(stop.downloadCapBytes)}) is reached; ` +
+      `nothing is added until the period ends on ${formatDate(stop.periodEndMs)}`,
+    { downloadCapBytes: stop.downloadCapBytes, periodEndMs: stop.periodEndMs },
+  );
+}
+
+/** `leftBytes`: what today's download budget still allows; null when there is no budget. */
+export function dailyBudgetReason(leftBytes: number | null): Reason {
+  return reason(
+    'DAILY_BUDGET',
+    `today's download budget (bandwidth.dailyDownloadBudget) has ${formatBytes(leftBytes ?? 0)} left; added on a later day`,
+    { leftBytes: leftBytes ?? -1 },
+  );
+}
+
+export function diskReserveReason(breach: ReserveFigures): Reason {
+  return reason('DISK_RESERVE', `${describeReserveBreach(breach)}; nothing is added until it is restored`, {
+    minFreeBytes: breach.minFreeBytes,
+    diskFreeBytes: breach.diskFreeBytes,
+    pendingWriteBytes: breach.pendingWriteBytes,
+    writers: breach.writerCount,
+  });
+}
+
+/** "free space 65 MB on the download filesystem, less 2.1 GB still to be written there by 1 torrent(s) (x 2.1 GB), is below ..." */
+export function describeReserveBreach(breach: ReserveFigures): string {
+  const free = `free space ${formatBytes(breach.diskFreeBytes)} on the download filesystem`;
+  const reserve = `is below the storage.minFreeBytes reserve of ${formatBytes(breach.minFreeBytes)}`;
+  if (breach.writerCount === 0) return `${free} ${reserve}`;
+  const named = breach.writers.map((w) => `${w.name} ${formatBytes(w.leftUntilDoneBytes)}`).join(', ');
+  const more = breach.writerCount > breach.writers.length ? `, and ${breach.writerCount - breach.writers.length} more` : '';
+  const pending = `less ${formatBytes(breach.pendingWriteBytes)} still to be written there by ${breach.writerCount} torrent(s)`;
+  return `${free}, ${pending} (${named}${more}), ${reserve}`;
 }

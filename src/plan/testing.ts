@@ -1,5 +1,6 @@
 import { toInfoHash, type InfoHash } from '../shared/index.js';
 import type { SwarmCounts } from '../swarm/index.js';
+import type { Action } from './diff.js';
 import type { Candidate, HeldTorrent, PlanInput, PlanPolicy } from './types.js';
 
 /** Test builders for the planner. A fixed clock: 2026-01-01T00:00:00Z. */
@@ -73,4 +74,31 @@ export function aPlanInput(overrides: Partial<PlanInput> = {}): PlanInput {
     diskFreeBytes: null,
     ...overrides,
   };
+}
+
+/**
+ * What the daemon would hold after the actions, without a daemon (for the planner's tests):
+ * adds become owned entries with nothing written yet, added at `nowMs`; removes drop
+ * owned torrents only. Repeating an action changes nothing.
+ */
+export function simulateActions(actual: readonly HeldTorrent[], actions: readonly Action[], nowMs = 0): HeldTorrent[] {
+  const byHash = new Map<InfoHash, HeldTorrent>();
+  for (const h of actual) byHash.set(h.infoHash, h);
+  for (const a of actions) {
+    const present = byHash.get(a.infoHash);
+    if (a.kind === 'remove') {
+      if (present?.isOwned === true) byHash.delete(a.infoHash);
+    } else if (present === undefined) {
+      byHash.set(a.infoHash, {
+        infoHash: a.infoHash,
+        name: a.name,
+        sizeBytes: a.sizeBytes,
+        leftUntilDoneBytes: a.sizeBytes,
+        isOwned: true,
+        addedAtMs: nowMs,
+        feedIds: a.feedId === null ? [] : [a.feedId],
+      });
+    }
+  }
+  return [...byHash.values()];
 }

@@ -113,7 +113,8 @@ export function buildBandwidthSchema(fields: UnitFields) {
         .enum(['owned', 'session'])
         .default('owned')
         .describe(
-          "owned: caps are per-torrent limits on smartnode's torrents only (the owner's other torrents keep their speed); session: caps are the daemon's session limits (a daemon dedicated to smartnode).",
+          "owned: caps are per-torrent limits on smartnode's torrents only (the owner's other torrents keep their speed); " +
+            "session: caps are the daemon's session limits (a daemon dedicated to smartnode).",
         ),
       uploadRate: cap('uploadRate').optional().describe('Upload cap, shared by the owned torrents by need (not per torrent).'),
       downloadRate: cap('downloadRate').optional().describe('Download cap, shared by the owned torrents still downloading, by need.'),

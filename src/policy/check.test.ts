@@ -20,7 +20,8 @@ describe('checkPolicyFile', () => {
     expect(result.policy.feeds[0]?.id).toBe('at-datasets');
     expect(result.summary).toContain('storage: up to 2 TB in /srv/smartnode, keeping 50 GB free; owned torrents are labelled "smartnode"');
     expect(result.summary).toContain(
-      '  at-datasets: auto https://academictorrents.com/collection/foo.csv, up to 500 GB, at most 20 torrents, cookie from the environment (cookieEnv)',
+      '  at-datasets: auto https://academictorrents.com/collection/foo.csv, ' +
+        'up to 500 GB, at most 20 torrents, cookie from the environment (cookieEnv)',
     );
     expect(result.summary).toContain('intervals: tick every 15m, feeds every 1h, scrape every 30m at most 2/s');
     expect(result.summary.filter((line) => line.startsWith('warning:'))).toEqual([
@@ -45,7 +46,8 @@ describe('checkPolicyFile', () => {
     const path = join(dir, 'typo.yaml');
     await writeFile(
       path,
-      'daemon:\n  url: http://127.0.0.1:9091/\nstorage:\n  downloadDir: /srv\n  maxBytes: 1 TB\nfeeds:\n  - id: a\n    url: https://x.org/\nintervals:\n  tik: 5m\n',
+      'daemon:\n  url: http://127.0.0.1:9091/\nstorage:\n  downloadDir: /srv\n  maxBytes: 1 TB\n' +
+        'feeds:\n  - id: a\n    url: https://x.org/\nintervals:\n  tik: 5m\n',
     );
     const invalid = await checkPolicyFile(path);
     expect(invalid.ok).toBe(false);

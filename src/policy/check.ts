@@ -3,10 +3,10 @@
  * lines what it will do. Warnings are lines starting with "warning:"; they never fail a check.
  */
 import { isSmartnodeError, SmartnodeError } from '../shared/index.js';
+import { formatDurationExact, formatPercent, formatSizeExact } from '../shared/index.js';
 import { redactUrl } from '../shared/index.js';
 import { loadPolicyFile, type SecretEnv } from './load.js';
 import type { Policy } from './schema.js';
-import { formatBytes, formatDuration } from './units.js';
 
 export type PolicyCheckResult =
   | { readonly ok: true; readonly policy: Policy; readonly summary: string[] }
@@ -17,7 +17,10 @@ export interface CheckPolicyOptions {
   readonly env?: SecretEnv;
 }
 
-/** Plain lines describing a valid policy, then warnings about settings that will not work well. Pure. */
+/**
+ * Plain lines describing a valid policy, then warnings about settings that will not work well.
+ * Pure. Values are shown exactly as they were read (no rounding), so a typo stays visible.
+ */
 export function summarizePolicy(policy: Policy, env?: SecretEnv): string[] {
   const { daemon, storage, feeds, scoring, intervals, limits, scrape, node } = policy;
   const auth =
@@ -28,27 +31,35 @@ export function summarizePolicy(policy: Policy, env?: SecretEnv): string[] {
         : '';
   const enabled = feeds.filter((f) => f.enabled);
   const lines = [
-    `daemon: ${redactUrl(daemon.url)}${daemon.username === undefined ? '' : ` as ${daemon.username}`}${auth} (timeout ${formatDuration(daemon.timeout)})`,
-    `storage: up to ${formatBytes(storage.maxBytes)} in ${storage.downloadDir}, keeping ${formatBytes(storage.minFreeBytes)} free; owned torrents are labelled "${node.label}"`,
+    `daemon: ${redactUrl(daemon.url)}${daemon.username === undefined ? '' : ` as ${daemon.username}`}${auth} ` +
+      `(timeout ${formatDurationExact(daemon.timeout)})`,
+    `storage: up to ${formatSizeExact(storage.maxBytes)} in ${storage.downloadDir}, ` +
+      `keeping ${formatSizeExact(storage.minFreeBytes)} free; owned torrents are labelled "${node.label}"`,
     `feeds: ${enabled.length} enabled of ${feeds.length}`,
     ...feeds.map((f) => {
       const quota = [
-        f.maxBytes === undefined ? undefined : `up to ${formatBytes(f.maxBytes)}`,
+        f.maxBytes === undefined ? undefined : `up to ${formatSizeExact(f.maxBytes)}`,
         f.maxTorrents === undefined ? undefined : `at most ${f.maxTorrents} torrents`,
         f.cookieEnv === undefined ? undefined : 'cookie from the environment (cookieEnv)',
       ].filter((part): part is string => part !== undefined);
-      return `  ${f.id}${f.enabled ? '' : ' (disabled)'}: ${f.format} ${redactUrl(f.url)}${quota.length > 0 ? `, ${quota.join(', ')}` : ''}`;
+      const quotaText = quota.length > 0 ? `, ${quota.join(', ')}` : '';
+      return `  ${f.id}${f.enabled ? '' : ' (disabled)'}: ${f.format} ${redactUrl(f.url)}${quotaText}`;
     }),
-    `scoring: target ${scoring.targetSeeders} seeders, leecher weight ${scoring.leecherWeight}, replace only when ${Math.round(scoring.replaceMargin * 100)}% better, seed at least ${formatDuration(scoring.minSeedTime)}`,
-    `intervals: tick every ${formatDuration(intervals.tick)}, feeds every ${formatDuration(intervals.feedRefresh)}, scrape every ${formatDuration(intervals.scrape)}${scrape.enabled ? ` at most ${scrape.requestsPerSecond}/s` : ' (scrape disabled)'}`,
-    `limits: feeds up to ${formatBytes(limits.feedMaxBytes)}, .torrent files up to ${formatBytes(limits.torrentFileMaxBytes)}, fetch timeout ${formatDuration(limits.fetchTimeout)}, at most ${limits.maxAddsPerTick} adds per tick`,
+    `scoring: target ${scoring.targetSeeders} seeders, leecher weight ${scoring.leecherWeight}, ` +
+      `replace only when ${formatPercent(scoring.replaceMargin)} better, seed at least ${formatDurationExact(scoring.minSeedTime)}`,
+    `intervals: tick every ${formatDurationExact(intervals.tick)}, ` +
+      `feeds every ${formatDurationExact(intervals.feedRefresh)}, scrape every ${formatDurationExact(intervals.scrape)}` +
+      (scrape.enabled ? ` at most ${scrape.requestsPerSecond}/s` : ' (scrape disabled)'),
+    `limits: feeds up to ${formatSizeExact(limits.feedMaxBytes)}, .torrent files up to ${formatSizeExact(limits.torrentFileMaxBytes)}, ` +
+      `fetch timeout ${formatDurationExact(limits.fetchTimeout)}, at most ${limits.maxAddsPerTick} adds per tick`,
   ];
 
   if (enabled.length === 0) lines.push('warning: no feed is enabled, so nothing will be mirrored');
   for (const f of feeds) {
     if (f.maxBytes !== undefined && f.maxBytes > storage.maxBytes) {
       lines.push(
-        `warning: feed ${f.id} maxBytes ${formatBytes(f.maxBytes)} is more than storage.maxBytes ${formatBytes(storage.maxBytes)}; the storage budget wins`,
+        `warning: feed ${f.id} maxBytes ${formatSizeExact(f.maxBytes)} is more than ` +
+          `storage.maxBytes ${formatSizeExact(storage.maxBytes)}; the storage budget wins`,
       );
     }
   }
@@ -57,7 +68,8 @@ export function summarizePolicy(policy: Policy, env?: SecretEnv): string[] {
   }
   if (intervals.feedRefresh < intervals.tick) {
     lines.push(
-      `warning: intervals.feedRefresh (${formatDuration(intervals.feedRefresh)}) is shorter than intervals.tick (${formatDuration(intervals.tick)}); feeds are fetched at most once per tick`,
+      `warning: intervals.feedRefresh (${formatDurationExact(intervals.feedRefresh)}) is shorter than ` +
+        `intervals.tick (${formatDurationExact(intervals.tick)}); feeds are fetched at most once per tick`,
     );
   }
   if (env !== undefined) {

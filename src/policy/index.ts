@@ -2,13 +2,9 @@
 export {
   MAX_DURATION_MS,
   MAX_SIZE_BYTES,
-  formatBytes,
-  formatDuration,
-  formatRate,
   parseDuration,
   parseRate,
   parseSize,
-  type FormatBytesOptions,
   type UnitResult,
 } from './units.js';
 export {

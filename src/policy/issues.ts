@@ -15,7 +15,8 @@ export interface PolicyProblem {
 /** Keys people try that must not exist, and what to write instead. */
 const FORBIDDEN_KEYS: Readonly<Record<string, string>> = {
   'daemon.password':
-    'inline passwords are not allowed: put the password in an environment variable and name it in passwordEnv, or in a file named by passwordFile',
+    'inline passwords are not allowed: put the password in an environment ' +
+    'variable and name it in passwordEnv, or in a file named by passwordFile',
   'feeds[].cookie': 'inline cookies are not allowed: put the cookie in an environment variable and name it in cookieEnv',
 };
 

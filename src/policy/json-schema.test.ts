@@ -55,7 +55,8 @@ describe('describePolicySchema', () => {
   it('shows type, default or required, and the description', () => {
     expect(markdown.startsWith('| Key | Type | Default | Description |\n| --- | --- | --- | --- |\n')).toBe(true);
     expect(rows).toContain(
-      '| `storage.maxBytes` | size: "500 GB", "2 TiB", or bytes | **required** | Disk budget: the committed size of all owned torrents stays at or under this. |',
+      '| `storage.maxBytes` | size: "500 GB", "2 TiB", or bytes | **required** | Disk budget: ' +
+        'the committed size of all owned torrents stays at or under this. |',
     );
     expect(rows).toContain(
       '| `intervals.tick` | duration: "45s", "15m", "1h30m", "7d" | `"15m"` | How often the agent reconciles (observe, plan, apply). |',

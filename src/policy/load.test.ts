@@ -47,7 +47,8 @@ describe('loadPolicyFile', () => {
     const path = join(dir, 'ok.yaml');
     await writeFile(
       path,
-      'daemon:\n  url: http://127.0.0.1:9091/transmission/rpc\nstorage:\n  downloadDir: /srv\n  maxBytes: 3 TB\nfeeds:\n  - id: a\n    url: https://x.org/a.csv\n',
+      'daemon:\n  url: http://127.0.0.1:9091/transmission/rpc\nstorage:\n  downloadDir: /srv\n  maxBytes: 3 TB\n' +
+        'feeds:\n  - id: a\n    url: https://x.org/a.csv\n',
     );
     const loaded = await loadPolicyFile(path);
     expect(loaded.path).toBe(path);
@@ -58,7 +59,8 @@ describe('loadPolicyFile', () => {
     const path = join(dir, 'bad.yaml');
     await writeFile(
       path,
-      'daemon:\n  url: http://127.0.0.1:9091/\nstorage:\n  downloadDir: /srv\n  maxBytes: lots\nfeeds:\n  - id: a\n    url: https://x.org/\n',
+      'daemon:\n  url: http://127.0.0.1:9091/\nstorage:\n  downloadDir: /srv\n  maxBytes: lots\n' +
+        'feeds:\n  - id: a\n    url: https://x.org/\n',
     );
     const error = await rejectionOf(loadPolicyFile(path));
     expect(error.code).toBe('POLICY_INVALID');
@@ -100,7 +102,8 @@ describe('resolveSecrets', () => {
     const error = await rejectionOf(resolveSecrets(policy, { AT_COOKIE: '' }, readSecretFile));
     expect(error.code).toBe('SECRET_MISSING');
     expect(error.message.split('\n')).toEqual([
-      'the environment variable named by daemon.passwordEnv is not set (daemon.passwordEnv holds the NAME of a variable, never the secret itself)',
+      'the environment variable named by daemon.passwordEnv is not set ' +
+        '(daemon.passwordEnv holds the NAME of a variable, never the secret itself)',
       'the environment variable named by the cookieEnv of feed at is empty',
     ]);
     expect(error.hint).toContain('EnvironmentFile=');
@@ -150,7 +153,8 @@ describe('resolveSecrets', () => {
     expect(messages).toEqual([
       `password file ${multiline} (daemon.passwordFile) has more than one line`,
       'the environment variable named by daemon.passwordEnv contains a line break',
-      'the environment variable named by daemon.passwordEnv is not set (daemon.passwordEnv holds the NAME of a variable, never the secret itself)\n' +
+      'the environment variable named by daemon.passwordEnv is not set ' +
+        '(daemon.passwordEnv holds the NAME of a variable, never the secret itself)\n' +
         'the environment variable named by the cookieEnv of feed at contains a line break',
       'password file /etc/pw (daemon.passwordFile) cannot be read (unknown error)',
     ]);

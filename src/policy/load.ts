@@ -109,7 +109,9 @@ export async function resolveSecrets(policy: Policy, env: SecretEnv, readSecretF
   if (problems.length > 0) {
     // No `cause`: an IO error's text is not ours to vouch for.
     throw new SmartnodeError('SECRET_MISSING', problems.join('\n'), {
-      hint: 'set the variables in the environment smartnode runs in (for systemd: Environment= or EnvironmentFile=), and make password files readable by its user',
+      hint:
+        'set the variables in the environment smartnode runs in (for systemd: ' +
+        'Environment= or EnvironmentFile=), and make password files readable by its user',
       details: { problems },
     });
   }

@@ -63,7 +63,8 @@ describe('parsePolicyText', () => {
     const lines = errorOf(text).message.split('\n');
     expect(lines).toEqual([
       expect.stringMatching(/^policies\/local\.yaml:4 daemon\.password: inline passwords are not allowed/),
-      'policies/local.yaml:7 storage.maxBytes: expected a size like "500 GB", got "500 G": "G" is ambiguous, write "GB" (powers of 1000) or "GiB" (powers of 1024)',
+      'policies/local.yaml:7 storage.maxBytes: expected a size like "500 GB", ' +
+        'got "500 G": "G" is ambiguous, write "GB" (powers of 1000) or "GiB" (powers of 1024)',
       'policies/local.yaml:11 feeds[1].id: duplicate feed id "at-datasets": ids must be unique',
     ]);
     expect(lines.join('\n')).not.toContain('hunter2');

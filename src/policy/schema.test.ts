@@ -182,7 +182,8 @@ describe('validation', () => {
     [{ intervals: { tick: '100ms' } }, 'intervals.tick: must be at least 1s'],
     [
       { intervals: { tick: 15 } },
-      'intervals.tick: expected a duration like "15m", "1h30m" or "7d", got 15: a bare number is ambiguous, add a unit (ms, s, m, h, d or w)',
+      'intervals.tick: expected a duration like "15m", "1h30m" or "7d", ' +
+        'got 15: a bare number is ambiguous, add a unit (ms, s, m, h, d or w)',
     ],
     [{ scoring: { replaceMargin: -1 } }, 'scoring.replaceMargin: must be at least 0, got -1'],
     [{ scrape: { enabled: 'yes' } }, 'scrape.enabled: expected true or false, got text'],

@@ -256,7 +256,8 @@ const limitsSchema = z
       .max(1)
       .default(0.5)
       .describe(
-        'A plan that would remove more than this fraction of the mirror (by bytes) at once waits for confirmation (run --yes, or the dashboard); disk-reserve evictions never wait.',
+        'A plan that would remove more than this fraction of the mirror (by bytes) ' +
+          'at once waits for confirmation (run --yes, or the dashboard); disk-reserve evictions never wait.',
       ),
   })
   .describe('Safety limits on downloads and on how fast the agent acts.');

@@ -36,7 +36,7 @@ describe('shipped policies', () => {
     expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=./policy.schema.json');
   });
 
-  it('policies/default.yaml shows every key (passwordFile as a comment, being exclusive with passwordEnv; optional caps as "#: " lines)', async () => {
+  it('policies/default.yaml has every key (passwordFile commented, exclusive with passwordEnv; optional caps as "#: " lines)', async () => {
     const text = await readFile(`${ROOT}policies/default.yaml`, 'utf8');
     const uncommented = text.replace('  # passwordFile:', '  passwordFile:').replace(/^(\s*)#: /gm, '$1');
     const present = new Set(yamlKeys(parseDocument(uncommented).toJS()));

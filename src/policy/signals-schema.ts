@@ -74,7 +74,8 @@ export function buildScoringSignalKeys(u: SignalUnitFields) {
           .max(1_000_000)
           .default(1)
           .describe(
-            'Smartnodes (this one included) assumed to read the same feeds and counts. 1: none known, only ties are broken. Err high rather than low.',
+            'Smartnodes (this one included) assumed to read the same feeds and counts. 1: ' +
+              'none known, only ties are broken. Err high rather than low.',
           ),
         jitter: z
           .number()
@@ -91,7 +92,8 @@ export function buildScoringSignalKeys(u: SignalUnitFields) {
           .boolean()
           .default(true)
           .describe(
-            'Estimate the competing smartnodes and the copies already on their way from tracker counts over time, and start an empty mirror or a new feed slowly; expectedNodes is then a lower bound.',
+            'Estimate the competing smartnodes and the copies already on their way from tracker counts over time, ' +
+              'and start an empty mirror or a new feed slowly; expectedNodes is then a lower bound.',
           ),
         slowStartAdds: z
           .number()

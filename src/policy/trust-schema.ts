@@ -25,17 +25,20 @@ export function buildIntegritySchema(u: TrustUnitFields) {
         .duration()
         .prefault('90d')
         .describe(
-          "Re-check every owned torrent's data through the daemon's verify this often, longest-unverified first, one at a time; 0 turns it off.",
+          "Re-check every owned torrent's data through the daemon's verify this often, " +
+            'longest-unverified first, one at a time; 0 turns it off.',
         ),
       readRate: u
         .rate()
         .optional()
         .describe(
-          'Disk-read budget for re-verification: after a verify of S bytes the next waits S / readRate. Content digests are hashed within it too. Unset: no budget.',
+          'Disk-read budget for re-verification: after a verify of S bytes the next ' +
+            'waits S / readRate. Content digests are hashed within it too. Unset: no budget.',
         ),
     })
     .describe(
-      "Data you can trust: feed digests are checked on completion; owned data is re-verified on a schedule, never in the bandwidth schedule's busy windows (those that lower a rate).",
+      'Data you can trust: feed digests are checked on completion; owned data is re-verified on a schedule, ' +
+        "never in the bandwidth schedule's busy windows (those that lower a rate).",
     );
 }
 
@@ -61,6 +64,7 @@ export function buildPublishSchema() {
         .describe('Web seeds (BEP 19 url-list) put into published torrents (the --web-seed flag adds more).'),
     })
     .describe(
-      'Data you can give: `smartnode publish PATH` makes a torrent of a dataset, seeds it in place and lists it in a feed other smartnodes read.',
+      'Data you can give: `smartnode publish PATH` makes a torrent of a dataset, ' +
+        'seeds it in place and lists it in a feed other smartnodes read.',
     );
 }

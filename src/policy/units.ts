@@ -1,7 +1,8 @@
 /**
  * Human units in policy files: sizes ("2 TB", "500 GiB"), rates ("10 MB/s", "1 Mbit/s") and
  * durations ("1h30m", "7d"). Pure. Every parser returns a result instead of throwing, and
- * every error message quotes what it got and shows what it expected.
+ * every error message quotes what it got and shows what it expected. The way back, from a
+ * number to text these parsers read, is shared/format.ts (formatSizeExact, formatDurationExact).
  *
  * Sizes: SI units are powers of 1000 (kB, MB, GB, TB, PB), IEC units powers of 1024
  * (KiB, MiB, GiB, TiB, PiB); unit letters are case-insensitive. A bare "G" or "M" is refused:
@@ -182,75 +183,4 @@ export function parseDuration(input: unknown): UnitResult {
   if (consumed === 0 || consumed !== text.length) return fail(expected);
   const value = Math.round(total);
   return value > MAX_DURATION_MS ? fail(`${expected}: longer than 10 years`) : ok(value);
-}
-
-const SI_NAMES = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'] as const;
-const IEC_NAMES = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] as const;
-
-export interface FormatBytesOptions {
-  /** Powers of 1024 (KiB, MiB...) instead of 1000. Default false. */
-  readonly iec?: boolean;
-  /**
-   * Lossless: SI output carries every digit, so parseSize(formatBytes(n, {exact: true})) === n
-   * for every whole n. Default false: at most `decimals` decimals.
-   */
-  readonly exact?: boolean;
-  /** Decimals for display (trailing zeros dropped). Default 2. */
-  readonly decimals?: number;
-}
-
-/** 1_500_000_000 -> "1.5 GB"; 0 -> "0 B"; with `iec`, 1536 -> "1.5 KiB". */
-export function formatBytes(bytes: number, options: FormatBytesOptions = {}): string {
-  if (!Number.isFinite(bytes)) return String(bytes);
-  if (bytes < 0) return `-${formatBytes(-bytes, options)}`;
-  const whole = Math.round(bytes);
-  if (options.exact === true && options.iec !== true) {
-    // Decimal-string arithmetic keeps every digit: no floating-point division.
-    const digits = BigInt(whole).toString();
-    const step = Math.min(Math.floor((digits.length - 1) / 3), SI_NAMES.length - 1);
-    if (step === 0) return `${digits} B`;
-    const cut = digits.length - step * 3;
-    const fraction = digits.slice(cut).replace(/0+$/, '');
-    return `${digits.slice(0, cut)}${fraction === '' ? '' : `.${fraction}`} ${SI_NAMES[step] ?? 'B'}`;
-  }
-  const base = options.iec === true ? 1024 : 1000;
-  const names = options.iec === true ? IEC_NAMES : SI_NAMES;
-  let step = 0;
-  let scaled = whole;
-  while (scaled >= base && step < names.length - 1) {
-    scaled /= base;
-    step += 1;
-  }
-  const decimals = options.exact === true ? 12 : (options.decimals ?? 2);
-  const shown = Number(scaled.toFixed(decimals));
-  if (shown >= base && step < names.length - 1) return `${Number((shown / base).toFixed(decimals))} ${names[step + 1] ?? 'B'}`;
-  return `${shown} ${names[step] ?? 'B'}`;
-}
-
-/** bytes/s -> "12.5 MB/s". */
-export function formatRate(bytesPerSec: number, options: FormatBytesOptions = {}): string {
-  return `${formatBytes(bytesPerSec, options)}/s`;
-}
-
-/** 5_400_000 -> "1h30m"; 500 -> "500ms"; 0 -> "0s". Exact: parseDuration inverts it. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return String(ms);
-  if (ms < 0) return `-${formatDuration(-ms)}`;
-  let rest = Math.round(ms);
-  if (rest === 0) return '0s';
-  let out = '';
-  for (const [unit, factor] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-    ['ms', 1],
-  ] as const) {
-    const count = Math.floor(rest / factor);
-    if (count > 0) {
-      out += `${count}${unit}`;
-      rest -= count * factor;
-    }
-  }
-  return out;
 }

@@ -45,7 +45,10 @@ export function renderRssFeed(records: readonly PublishedRecord[], meta: FeedMet
   <channel>
     <title>${xml(meta.title)}</title>
     <link>${xml(meta.baseUrl ?? '.')}</link>
-    <description>${xml(`${records.length} dataset${records.length === 1 ? '' : 's'} published with smartnode; each item's sha256 is of the content (its files concatenated in the torrent's order)`)}</description>
+    <description>${xml(
+      `${records.length} dataset${records.length === 1 ? '' : 's'} published with smartnode; ` +
+        `each item's sha256 is of the content (its files concatenated in the torrent's order)`,
+    )}</description>
     <lastBuildDate>${new Date(nowMs).toUTCString()}</lastBuildDate>
 ${items.join('\n')}
   </channel>

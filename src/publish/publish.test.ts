@@ -149,7 +149,10 @@ describe('publish', () => {
     // Root reads everything: as root the check runs with every capability dropped (setpriv,
     // util-linux), so file modes apply to it while it can still reach this checkout wherever it is.
     const asRoot = process.getuid?.() === 0;
-    const script = `import('${new URL('../../dist/publish/index.js', import.meta.url).pathname}').then((m) => m.scanDataset(${JSON.stringify(join(dir, 'closed'))}, { ownDownloadDir: null })).then(() => console.log('accepted'), (e) => console.log(e.code + ': ' + e.message))`;
+    const entry = new URL('../../dist/publish/index.js', import.meta.url).pathname;
+    const scan = `m.scanDataset(${JSON.stringify(join(dir, 'closed'))}, { ownDownloadDir: null })`;
+    const report = `() => console.log('accepted'), (e) => console.log(e.code + ': ' + e.message)`;
+    const script = `import('${entry}').then((m) => ${scan}).then(${report})`;
     const node = [process.execPath, '--input-type=module', '-e', script];
     const { stdout } = asRoot
       ? await run('setpriv', ['--bounding-set=-all', '--inh-caps=-all', ...node])

@@ -126,7 +126,8 @@ async function checkRoom(deps: PublishDeps, settings: PublishSettings, dataset: 
   if (free < needed) {
     throw new SmartnodeError(
       'PUBLISH_IO',
-      `${settings.outDir} has ${free} bytes free; the .torrent of ${dataset.name} (${dataset.files.length} files, ${dataset.totalBytes} bytes) and the feed need about ${needed}`,
+      `${settings.outDir} has ${free} bytes free; the .torrent of ${dataset.name} (${dataset.files.length} files, ` +
+        `${dataset.totalBytes} bytes) and the feed need about ${needed}`,
       {
         hint: 'free space there, or choose another publish directory (publish.dir or --out-dir)',
       },
@@ -169,6 +170,11 @@ async function readBack(torrentFile: string, infoHash: InfoHash, dataset: Scanne
 }
 
 /** The daemon checks every piece of the data in place: published means it verified to 100 %. */
+/** The daemon's own error, or how much of the data its verify matched. */
+function describeVerify(t: DaemonTorrent): string {
+  return t.errorString || `${Math.floor(t.percentDone * 100)} % of the pieces match, status ${t.status}`;
+}
+
 async function waitSeeding(daemon: DaemonPort, infoHash: InfoHash, timeoutMs: number): Promise<DaemonTorrent> {
   const deadline = Date.now() + timeoutMs;
   let last: DaemonTorrent | undefined;
@@ -183,9 +189,11 @@ async function waitSeeding(daemon: DaemonPort, infoHash: InfoHash, timeoutMs: nu
     if (settled || last === undefined || Date.now() > deadline) {
       throw new SmartnodeError(
         'PUBLISH_IO',
-        `the daemon could not verify the data in place: ${last === undefined ? 'the torrent is gone' : last.errorString || `${Math.floor(last.percentDone * 100)} % of the pieces match, status ${last.status}`}`,
+        `the daemon could not verify the data in place: ${last === undefined ? 'the torrent is gone' : describeVerify(last)}`,
         {
-          hint: 'the daemon reads the dataset where it is: its user must be able to read every file (and, for a daemon on another machine, the path must be the same there)',
+          hint:
+            'the daemon reads the dataset where it is: its user must be able to read every file (and, ' +
+            'for a daemon on another machine, the path must be the same there)',
         },
       );
     }

@@ -8,8 +8,8 @@ import { access, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createTransmissionDaemon, describeRelease, type DaemonPort, type DaemonVersion } from '../daemon/index.js';
 import { detectFeedFormat, fetchFeed, parseFeed } from '../feeds/index.js';
-import { formatBytes, loadPolicyFile, resolveSecrets, type FeedPolicy, type Policy } from '../policy/index.js';
-import { isSmartnodeError, redactText, redactUrl, type HttpTransport } from '../shared/index.js';
+import { loadPolicyFile, resolveSecrets, type FeedPolicy, type Policy } from '../policy/index.js';
+import { formatBytes, isSmartnodeError, redactText, redactUrl, type HttpTransport } from '../shared/index.js';
 import { controlSocketPath, readAgentStatus } from '../control/index.js';
 import { checkWriteAccess, findDaemonProcess, type ProcessIdentity } from './daemon-user.js';
 
@@ -118,7 +118,8 @@ async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<Chec
           'daemon-reachable',
           'daemon reachable',
           message,
-          `start the daemon (sudo systemctl start transmission-daemon) and check daemon.url: its port is rpc-port in the daemon's settings.json, its path rpc-url + "rpc"`,
+          `start the daemon (sudo systemctl start transmission-daemon) and check daemon.url: ` +
+            `its port is rpc-port in the daemon's settings.json, its path rpc-url + "rpc"`,
         ),
       );
       results.push(skipped('credentials', 'credentials accepted', 'the daemon is not reachable'));
@@ -129,10 +130,13 @@ async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<Chec
       code === 'DAEMON_LOCKED_OUT' && isSmartnodeError(error) && error.hint !== undefined
         ? error.hint
         : code === 'DAEMON_FORBIDDEN'
-          ? `${isSmartnodeError(error) && error.hint !== undefined ? `${error.hint}; ` : ''}edit the daemon's settings.json only while it is stopped (sudo systemctl stop transmission-daemon), then start it`
+          ? `${isSmartnodeError(error) && error.hint !== undefined ? `${error.hint}; ` : ''}edit the daemon's ` +
+            `settings.json only while it is stopped (sudo systemctl stop transmission-daemon), then start it`
           : secret.problem !== undefined
-            ? "set the password where the policy says (daemon.passwordFile readable by the agent's user, or daemon.passwordEnv in its environment)"
-            : "put the password set as rpc-password in the daemon's settings.json (before the daemon hashed it) in daemon.passwordFile, and daemon.username = rpc-username; or run `smartnode init` again";
+            ? "set the password where the policy says (daemon.passwordFile readable by the agent's user, " +
+              'or daemon.passwordEnv in its environment)'
+            : "put the password set as rpc-password in the daemon's settings.json (before the daemon hashed it) " +
+              'in daemon.passwordFile, and daemon.username = rpc-username; or run `smartnode init` again';
     results.push(failed('credentials', 'credentials accepted', secret.problem ?? message, fix));
     return [...results, ...(await downstream('the daemon refused the credentials'))];
   }
@@ -149,7 +153,9 @@ async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<Chec
       ? passed(
           'rpc-version',
           'RPC version supported',
-          `Transmission ${release.line}, RPC version ${version.rpcVersion}${version.rpcVersionSemver === null ? '' : ` (${version.rpcVersionSemver})`} (need ${MIN_RPC_VERSION} or newer)${known}`,
+          `Transmission ${release.line}, ` +
+            `RPC version ${version.rpcVersion}${version.rpcVersionSemver === null ? '' : ` (${version.rpcVersionSemver})`} ` +
+            `(need ${MIN_RPC_VERSION} or newer)${known}`,
         )
       : failed(
           'rpc-version',
@@ -177,7 +183,10 @@ async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<Chec
 
 function createDirFix(dir: string, who: ProcessIdentity | undefined): string {
   const owner = who?.userName ?? 'debian-transmission';
-  return `create it for the daemon's user: sudo install -d -o ${owner} -g ${owner} -m 2775 ${dir} (and add the agent's user to group ${owner})`;
+  return (
+    `create it for the daemon's user: sudo install -d -o ${owner} -g ` +
+    `${owner} -m 2775 ${dir} (and add the agent's user to group ${owner})`
+  );
 }
 
 /** When the daemon cannot be asked: what this machine can still say about the directory. */
@@ -220,7 +229,8 @@ async function checkDaemonCanWrite(policy: Policy): Promise<CheckResult> {
     title,
     `the daemon runs as ${user}: ${access.reason}`,
     access.reason.includes('read-only')
-      ? `give the daemon write access to ${dir} (for a sandboxed unit: ReadWritePaths=${dir} in a drop-in, systemctl edit transmission-daemon)`
+      ? `give the daemon write access to ${dir} (for a sandboxed unit: ` +
+          `ReadWritePaths=${dir} in a drop-in, systemctl edit transmission-daemon)`
       : `sudo chown ${owner}: ${access.blockedAt} && sudo chmod 2775 ${access.blockedAt} (and add the agent's user to the daemon's group)`,
   );
 }
@@ -233,7 +243,9 @@ async function checkRoom(policy: Policy, daemon: DaemonPort, freeBytes: number):
     .reduce((sum, t) => sum + Math.max(0, t.sizeWhenDoneBytes - t.leftUntilDoneBytes), 0);
   const available = freeBytes + held;
   const needed = maxBytes + minFreeBytes;
-  const figures = `${formatBytes(freeBytes)} free + ${formatBytes(held)} already held, budget ${formatBytes(maxBytes)} + reserve ${formatBytes(minFreeBytes)}`;
+  const figures =
+    `${formatBytes(freeBytes)} free + ${formatBytes(held)} already held, ` +
+    `budget ${formatBytes(maxBytes)} + reserve ${formatBytes(minFreeBytes)}`;
   if (available >= needed) return passed('download-dir-room', title, figures);
   const fits = Math.max(0, available - minFreeBytes);
   return failed(

@@ -7,9 +7,9 @@ import { constants } from 'node:fs';
 import { chmod, mkdir, open, readFile, stat, statfs } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createTransmissionDaemon, lockedOut, type DaemonVersion } from '../daemon/index.js';
-import { formatBytes, parsePolicyText, type Policy } from '../policy/index.js';
+import { parsePolicyText, type Policy } from '../policy/index.js';
 import { SmartnodeError } from '../shared/index.js';
-import { redactUrl } from '../shared/index.js';
+import { formatBytes, redactUrl } from '../shared/index.js';
 import {
   adviseSettings,
   parseDaemonSettings,

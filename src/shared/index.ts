@@ -6,3 +6,4 @@ export * from './bytes.js';
 export * from './http.js';
 export { continentBit, continentOf, countrySlot, isCountryCode } from './countries.js';
 export { seededRandom } from './random.js';
+export * from './format.js';

@@ -2,7 +2,7 @@
  * What `smartnode simulate` prints, pure: the table of every strategy's metrics, the targets
  * as measured ratios (each passes at <= 1), and an SVG plot of torrents below target over time.
  */
-import { formatBytes } from '../plan/index.js';
+import { formatBytes } from '../shared/index.js';
 import type { SimMetrics, SimSeries } from './run.js';
 import { SHIPPED_SCRIPTS, type StrategyName } from './strategies.js';
 
@@ -113,14 +113,16 @@ export function plotBelowTarget(series: ReadonlyArray<{ strategy: string; series
     out.push(`<text x="${x(d * 24)}" y="${H - m.bottom + 16}" text-anchor="middle">${d.toFixed(d < 10 ? 1 : 0)} d</text>`);
   }
   out.push(
-    `<text x="14" y="${(H - m.bottom + m.top) / 2}" transform="rotate(-90 14 ${(H - m.bottom + m.top) / 2})" text-anchor="middle">torrents below target</text>`,
+    `<text x="14" y="${(H - m.bottom + m.top) / 2}" transform="rotate(-90 14 ` +
+      `${(H - m.bottom + m.top) / 2})" text-anchor="middle">torrents below target</text>`,
   );
   series.forEach((s, k) => {
     const color = PALETTE[k % PALETTE.length] ?? 'black';
     const points = s.series.hours.map((h, i) => `${x(h).toFixed(1)},${y(s.series.belowTarget[i] ?? 0).toFixed(1)}`).join(' ');
     out.push(`<polyline fill="none" stroke="${color}" stroke-width="${s.strategy === 'smartnode' ? 2.5 : 1.5}" points="${points}"/>`);
     out.push(
-      `<line x1="${W - m.right + 12}" y1="${m.top + 10 + k * 18}" x2="${W - m.right + 32}" y2="${m.top + 10 + k * 18}" stroke="${color}" stroke-width="2.5"/>`,
+      `<line x1="${W - m.right + 12}" y1="${m.top + 10 + k * 18}" x2="${W - m.right + 32}" ` +
+        `y2="${m.top + 10 + k * 18}" stroke="${color}" stroke-width="2.5"/>`,
     );
     out.push(`<text x="${W - m.right + 38}" y="${m.top + 14 + k * 18}">${escapeXml(s.strategy)}</text>`);
   });

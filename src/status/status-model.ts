@@ -4,7 +4,7 @@
  * both show the same thing. No clock: every event carries its time.
  */
 import type { AgentEvent, MirrorView, PopulationSummary, ReasonView } from '../agent/index.js';
-import type { InfoHash, ErrorView } from '../shared/index.js';
+import { type ErrorView, formatPercent, type InfoHash } from '../shared/index.js';
 
 export const STATUS_PROTOCOL = 1;
 /** Decisions kept for the scrolling log (newest last). */
@@ -279,7 +279,9 @@ export function reduceStatus(s: StatusSnapshot, e: AgentEvent): StatusSnapshot {
       return notice(s, asOfMs, {
         atMs: e.atMs,
         kind: e.type,
-        text: `the plan would remove ${e.removes} torrents, ${Math.round(e.fraction * 100)}% of the mirror (limit ${Math.round(e.maxEvictFraction * 100)}%): held until confirmed (y on the dashboard)`,
+        text:
+          `the plan would remove ${e.removes} torrents, ${formatPercent(e.fraction)} of the mirror ` +
+          `(limit ${formatPercent(e.maxEvictFraction)}): held until confirmed (y on the dashboard)`,
         isError: true,
       });
     case 'adds-deferred':

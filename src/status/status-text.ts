@@ -2,7 +2,7 @@
  * Pure: `smartnode status` as text. Reasons are the planner's texts, as received.
  */
 import { describeIntegrity } from '../integrity/index.js';
-import { formatBytes, formatDuration, formatScore } from '../plan/index.js';
+import { formatBytes, formatClock, formatDuration, formatPercent, formatRate, formatScore } from '../shared/index.js';
 import type { StatusSnapshot } from './status-model.js';
 
 export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; limit?: number }): string {
@@ -30,12 +30,13 @@ export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; li
       `disk: ${formatBytes(m.committedBytes)} committed of ${formatBytes(m.capacityBytes)} budget (limited by ${m.limitedBy}); ` +
         (m.diskFreeBytes === null ? 'free space unknown' : `${formatBytes(m.diskFreeBytes)} free, reserve ${formatBytes(m.minFreeBytes)}`),
     );
-    lines.push(`transfer now: up ${formatBytes(m.uploadRateBytesPerSec)}/s, down ${formatBytes(m.downloadRateBytesPerSec)}/s`);
+    lines.push(`transfer now: up ${formatRate(m.uploadRateBytesPerSec)}, down ${formatRate(m.downloadRateBytesPerSec)}`);
     lines.push('', `mirror: ${m.owned.length} owned`);
     for (const o of m.owned.slice(0, limit)) {
       lines.push(
-        `  ${o.pinned ? '*' : ' '} ${o.name}  ${formatBytes(o.sizeBytes)}  ${Math.round(o.percentDone * 100)}%  ` +
-          `seeders ${o.seeders ?? '?'}  up ${formatBytes(o.uploadRateBytesPerSec)}/s  ratio ${o.ratio === null ? '-' : o.ratio.toFixed(2)}  score ${formatScore(o.score)}  ${o.reason.text}`,
+        `  ${o.pinned ? '*' : ' '} ${o.name}  ${formatBytes(o.sizeBytes)}  ${formatPercent(o.percentDone)}  ` +
+          `seeders ${o.seeders ?? '?'}  up ${formatRate(o.uploadRateBytesPerSec)}  ratio ` +
+          `${o.ratio === null ? '-' : o.ratio.toFixed(2)}  score ${formatScore(o.score)}  ${o.reason.text}`,
       );
       if (o.integrity !== undefined && o.integrity !== null)
         lines.push(`      ${describeIntegrity(o.integrity, options.nowMs, formatDuration)}`);
@@ -43,15 +44,14 @@ export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; li
     if (m.owned.length > limit) lines.push(`  ... ${m.owned.length - limit} more`);
     lines.push('', `best candidates (${m.candidateTotal} not held):`);
     for (const c of m.candidates.slice(0, limit)) {
-      lines.push(
-        `  ${c.name}  ${c.sizeBytes === null ? '?' : formatBytes(c.sizeBytes)}  score ${formatScore(c.score)}  ${c.action === 'add' ? 'ADD' : 'not chosen'}: ${c.reason.text}`,
-      );
+      const verdict = c.action === 'add' ? 'ADD' : 'not chosen';
+      lines.push(`  ${c.name}  ${formatBytes(c.sizeBytes)}  score ${formatScore(c.score)}  ${verdict}: ${c.reason.text}`);
     }
   }
   if (s.decisions.length > 0) {
     lines.push('', 'recent decisions:');
     for (const d of s.decisions.slice(-limit)) {
-      const when = new Date(d.atMs).toISOString().slice(11, 19);
+      const when = formatClock(d.atMs);
       const what =
         d.error !== null
           ? `${d.kind} FAILED ${d.name}: ${d.error.message}`
@@ -63,22 +63,23 @@ export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; li
     lines.push('', 'feeds:');
     for (const f of s.feeds) {
       const fetched = f.lastFetchAtMs === null ? 'never fetched' : `fetched ${formatDuration(options.nowMs - f.lastFetchAtMs)} ago`;
-      lines.push(
-        `  ${f.feedId}: ${f.items} items, ${fetched}${f.lastError ? `, ${f.failures} failure(s): ${f.lastError.message}` : ''}${f.droppedItems ? `, ${f.droppedItems} items dropped` : ''}`,
-      );
+      const failed = f.lastError ? `, ${f.failures} failure(s): ${f.lastError.message}` : '';
+      const dropped = f.droppedItems ? `, ${f.droppedItems} items dropped` : '';
+      lines.push(`  ${f.feedId}: ${f.items} items, ${fetched}${failed}${dropped}`);
     }
   }
   if (s.bandwidth !== null) {
     const b = s.bandwidth;
     lines.push(
       '',
-      `bandwidth: upload ${b.uploadState}${b.uploadBytesPerSec === null ? '' : ` (cap ${formatBytes(b.uploadBytesPerSec)}/s)`}, download ${b.downloadState}${b.downloadBytesPerSec === null ? '' : ` (cap ${formatBytes(b.downloadBytesPerSec)}/s)`}; this period ${formatBytes(b.periodUploadedBytes)} up, ${formatBytes(b.periodDownloadedBytes)} down`,
+      `bandwidth: upload ${b.uploadState}${b.uploadBytesPerSec === null ? '' : ` (cap ${formatRate(b.uploadBytesPerSec)})`}, ` +
+        `download ${b.downloadState}${b.downloadBytesPerSec === null ? '' : ` (cap ${formatRate(b.downloadBytesPerSec)})`}; ` +
+        `this period ${formatBytes(b.periodUploadedBytes)} up, ${formatBytes(b.periodDownloadedBytes)} down`,
     );
   }
   if (s.notices.length > 0) {
     lines.push('', 'notices:');
-    for (const n of s.notices.slice(-limit))
-      lines.push(`  ${new Date(n.atMs).toISOString().slice(11, 19)} ${n.isError ? 'WARN ' : ''}${n.text}`);
+    for (const n of s.notices.slice(-limit)) lines.push(`  ${formatClock(n.atMs)} ${n.isError ? 'WARN ' : ''}${n.text}`);
   }
   if (s.pins.length > 0) lines.push('', `pinned: ${s.pins.join(', ')}`);
   if (s.bans.length > 0) lines.push(`banned: ${s.bans.join(', ')}`);

@@ -2,13 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TrackerCounts } from '../daemon/index.js';
 import { countsFromTrackerStats, pickCounts } from './counts.js';
-import type { CountSource, SwarmCounts } from './types.js';
+import type { CountSourceKind, SwarmCounts } from './types.js';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 const MINUTE = 60_000;
 const MAX_AGE = 30 * MINUTE;
 
-function aCount(source: CountSource, overrides: Partial<SwarmCounts> = {}): SwarmCounts {
+function aCount(source: CountSourceKind, overrides: Partial<SwarmCounts> = {}): SwarmCounts {
   return { seeders: 5, leechers: 2, completed: 10, source, observedAtMs: NOW - MINUTE, origin: `${source}-origin`, ...overrides };
 }
 
@@ -73,7 +73,7 @@ describe('pickCounts', () => {
   });
 
   it('always picks a known count, fresh when one is fresh, by preference among the fresh', () => {
-    const count = (source: CountSource) =>
+    const count = (source: CountSourceKind) =>
       fc.option(
         fc
           .record({

@@ -3,7 +3,7 @@
  * trackerStats. Pure: time comes in as an argument.
  */
 import type { TrackerCounts } from '../daemon/index.js';
-import type { CountSource, SwarmCounts } from './types.js';
+import type { CountSourceKind, SwarmCounts } from './types.js';
 import { redactTrackerUrl } from './tracker-url.js';
 
 export interface CountCandidates {
@@ -26,7 +26,7 @@ export interface PickedCounts extends SwarmCounts {
 }
 
 /** Preference when all are fresh: the daemon sees the swarm live, a scrape is recent, a feed is hours old. */
-const PREFERENCE: readonly CountSource[] = ['daemon', 'scrape', 'feed'];
+const PREFERENCE: readonly CountSourceKind[] = ['daemon', 'scrape', 'feed'];
 
 /**
  * Picks the count to plan with:

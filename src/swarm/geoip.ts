@@ -61,7 +61,8 @@ export function parseAddress(address: string): { version: 4 | 6; value: bigint }
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (v4 !== null) {
     const n = (v4[1] ?? '').split('.').map(Number);
-    text = `${text.slice(0, v4.index)}${(((n[0] ?? 0) << 8) | (n[1] ?? 0)).toString(16)}:${(((n[2] ?? 0) << 8) | (n[3] ?? 0)).toString(16)}`;
+    const group = (high: number | undefined, low: number | undefined): string => (((high ?? 0) << 8) | (low ?? 0)).toString(16);
+    text = `${text.slice(0, v4.index)}${group(n[0], n[1])}:${group(n[2], n[3])}`;
   }
   const [head = '', tail] = text.split('::');
   const h = head === '' ? [] : head.split(':');

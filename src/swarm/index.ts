@@ -1,4 +1,4 @@
-export type { CountSource, SwarmCounts, ScrapeResult, TrackerScrapeCounts, TrackerScrapeReply } from './types.js';
+export type { CountSourceKind, SwarmCounts, ScrapeResult, TrackerScrapeCounts, TrackerScrapeReply } from './types.js';
 export { pickCounts, countsFromTrackerStats } from './counts.js';
 export type { CountCandidates, PickCountsOptions, PickedCounts } from './counts.js';
 export { createScraper, mergeAnswers } from './scraper.js';

@@ -185,7 +185,9 @@ describe('fetchHttpScrapeBatch against broken trackers', () => {
     const key = (h: InfoHash): string => `20:${String.fromCharCode(...infoHashToBytes(h))}`;
     const latin1 = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'latin1'));
     const fail = (why: string): Error => new Error(why);
-    const body = `d5:filesd${key(a)}d8:completei99999999999999999e10:incompletei1ee${key(b)}d8:completei4e10:downloadedi99999999999999999e10:incompletei2eeee`;
+    const tooBig = '99999999999999999';
+    const body =
+      `d5:filesd${key(a)}d8:completei${tooBig}e10:incompletei1ee` + `${key(b)}d8:completei4e10:downloadedi${tooBig}e10:incompletei2eeee`;
     expect([...parseScrapeReply(latin1(body), hashes, fail)]).toEqual([[b, { seeders: 4, leechers: 2, completed: null }]]);
     expect(() => parseScrapeReply(latin1('d5:filesd'), hashes, fail)).toThrow(/not valid bencode \(dict is not terminated at byte 8\)/);
     expect(() => parseScrapeReply(latin1(`l${'i1e'.repeat(200_001)}e`), hashes, fail)).toThrow(/more than 200000 values/);

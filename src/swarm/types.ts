@@ -1,7 +1,7 @@
 import type { InfoHash } from '../shared/index.js';
 
 /** Where a swarm count came from, freshest first: daemon trackerStats, a scrape, the feed. */
-export type CountSource = 'daemon' | 'scrape' | 'feed';
+export type CountSourceKind = 'daemon' | 'scrape' | 'feed';
 
 export interface SwarmCounts {
   /** Complete peers. */
@@ -10,7 +10,7 @@ export interface SwarmCounts {
   leechers: number;
   /** Completed downloads ever, when known. */
   completed: number | null;
-  source: CountSource;
+  source: CountSourceKind;
   /** When the count was observed (ms since epoch); its age is now - observedAtMs. */
   observedAtMs: number;
   /** The tracker (redacted URL) or feed id the count came from. */

@@ -25,7 +25,7 @@ describe('Dashboard at 80x24', () => {
     const text = lines.join('\n');
     expect(text).toContain('node node-123');
     expect(text).toContain('daemon 3.00 ok');
-    expect(text).toMatch(/running next tick 1m00s/);
+    expect(text).toMatch(/running next tick 1m/);
     expect(text).toMatch(/disk \[#*\.+\] 3 GB\/100 GB/);
     expect(text).toContain('owned-dataset-0');
     expect(text).toContain('1 Mirror 3');
@@ -123,7 +123,7 @@ describe('Dashboard at 80x24', () => {
       ],
     });
     expect(frame(stateWith({ status, view: 'feeds' })).join('\n')).toContain(
-      'at-main: 42 items, fetched 2m00s ago, 2 failed: HTTP 503, 1 items dropped',
+      'at-main: 42 items, fetched 2m ago, 2 failed: HTTP 503, 1 items dropped',
     );
     expect(frame(stateWith({ status, view: 'decisions' })).join('\n')).toContain('12:00:00 add     birds: 0 seeders against a target of 5');
   });

@@ -3,29 +3,31 @@
  * (ScoreFactors, carried in the agent's mirror view); only their layout is decided here.
  */
 import type { ScoreFactors } from '../plan/index.js';
-import { durationText, rateText, scoreText } from './format.js';
+import { formatDuration, formatPercent, formatRate, formatScore } from '../shared/index.js';
 
-export function describeFactors(f: ScoreFactors | null, nowMs: number): string[] {
+export function factorLines(f: ScoreFactors | null, nowMs: number): string[] {
   if (f === null) return ['factors: leecher demand only (no swarm signals scored)'];
-  const lines = [`x${scoreText(f.leechers)} leecher demand`];
+  const lines = [`x${formatScore(f.leechers)} leecher demand`];
   if (f.geo !== null) {
     const g = f.geo;
     const region = g.newRegion === null ? '' : `; we would bring a new ${g.newRegion}`;
     lines.push(
-      `x${scoreText(g.factor)} geography: ${g.knownPeers} peers in ${g.countries} countries on ${g.continents} continents, ` +
-        `top ${g.topCountry || '?'} ${Math.round(g.topShare * 100)}%${g.unknownPeers > 0 ? `, ${g.unknownPeers} unresolved` : ''}${region}`,
+      `x${formatScore(g.factor)} geography: ${g.knownPeers} peers in ${g.countries} countries on ${g.continents} continents, ` +
+        `top ${g.topCountry || '?'} ${formatPercent(g.topShare)}${g.unknownPeers > 0 ? `, ${g.unknownPeers} unresolved` : ''}${region}`,
     );
   } else {
     lines.push('geography: peers not observed');
   }
   if (f.slow !== null) {
     lines.push(
-      `x${scoreText(f.slow.factor)} slow downloads: ${rateText(f.slow.rateBytesPerSec)} (slowness ${scoreText(f.slow.slowness)}, observed ${durationText(nowMs - f.slow.observation.observedAtMs)} ago)`,
+      `x${formatScore(f.slow.factor)} slow downloads: ${formatRate(f.slow.rateBytesPerSec)} (slowness ${formatScore(f.slow.slowness)}, ` +
+        `observed ${formatDuration(nowMs - f.slow.observation.observedAtMs)} ago)`,
     );
   }
   if (f.herd !== null) {
     lines.push(
-      `x${scoreText(f.herd.factor)} herd: ${f.herd.deficit} seeders short, ${f.herd.designated ? 'this node is one expected to take it' : 'left to other nodes first'}`,
+      `x${formatScore(f.herd.factor)} herd: ${f.herd.deficit} seeders short, ` +
+        `${f.herd.designated ? 'this node is one expected to take it' : 'left to other nodes first'}`,
     );
   }
   return lines;

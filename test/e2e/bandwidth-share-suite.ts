@@ -158,7 +158,9 @@ export function describeBandwidthShare(options: {
       if (start === undefined || end === undefined) throw new Error('no samples');
       const rate = (end.bytes - start.bytes) / ((end.atMs - start.atMs) / 1000);
       console.info(
-        `bandwidth share (${options.name}, ${options.path} limits): the one leecher got ${Math.round(rate)} B/s = ${((100 * rate) / MB).toFixed(1)} % of the 1,000,000 B/s cap${options.path === 'per-torrent' ? ` (its own limit from the last tick: ${leechedLimit} B/s)` : ''}`,
+        `bandwidth share (${options.name}, ${options.path} limits): ` +
+          `the one leecher got ${Math.round(rate)} B/s = ${((100 * rate) / MB).toFixed(1)} % of the 1,000,000 B/s ` +
+          `cap${options.path === 'per-torrent' ? ` (its own limit from the last tick: ${leechedLimit} B/s)` : ''}`,
       );
       expect(rate).toBeLessThan(1.1 * MB);
       if (options.path === 'group') expect(rate).toBeGreaterThanOrEqual(0.9 * MB);

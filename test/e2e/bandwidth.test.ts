@@ -135,7 +135,8 @@ describe('bandwidth caps apply to owned torrents only, on a real swarm', () => {
         fields: ['hashString', 'status', 'peersConnected', 'trackerStats', 'uploadLimit', 'uploadLimited'],
       });
       throw new Error(
-        `${String(error)}\nleecher: ${JSON.stringify(peers).slice(0, 3000)}\nvolunteer: ${JSON.stringify(vol).slice(0, 3000)}\nsamples ${JSON.stringify(samples.slice(-3))}`,
+        `${String(error)}\nleecher: ${JSON.stringify(peers).slice(0, 3000)}\nvolunteer: ` +
+          `${JSON.stringify(vol).slice(0, 3000)}\nsamples ${JSON.stringify(samples.slice(-3))}`,
       );
     });
     // Measure over 16 s in windows of 5 s or more. The cap is a ceiling, so no window may pass
@@ -168,7 +169,8 @@ describe('bandwidth caps apply to owned torrents only, on a real swarm', () => {
       if (b !== undefined && !a.ownerDone) ownerRate = Math.max(ownerRate, (b.owner - a.owner) / ((b.atMs - a.atMs) / 1000));
     }
     console.info(
-      `bandwidth e2e: owned torrent ${Math.round(ownedRate)} B/s to the leecher (cap 1,000,000), owner's torrent ${Math.round(ownerRate)} B/s`,
+      `bandwidth e2e: owned torrent ${Math.round(ownedRate)} B/s to the leecher (cap 1,000,000), ` +
+        `owner's torrent ${Math.round(ownerRate)} B/s`,
     );
     expect(ownerRate).toBeGreaterThan(1.5 * MB);
     const volunteerRows = await list(world.volunteer);

@@ -276,8 +276,11 @@ scrape:
       20_000,
       100,
     ).catch(async (error: unknown) => {
+      const s = await status();
+      const seen = JSON.stringify({ bans: s.bans, owned: s.mirror?.owned.map((o) => [o.name, o.action, o.reason.code]) });
       throw new Error(
-        `${(error as Error).message}\n--- screen ---\n${await tmux!.screen()}\n--- status ---\n${JSON.stringify({ bans: (await status()).bans, owned: (await status()).mirror?.owned.map((o) => [o.name, o.action, o.reason.code]) })}\n--- agent ---\n${agentOutput.slice(-3000)}`,
+        `${(error as Error).message}\n--- screen ---\n${await tmux!.screen()}\n--- status ---\n${seen}\n` +
+          `--- agent ---\n${agentOutput.slice(-3000)}`,
       );
     });
     await tmux.keys('Escape', '3');

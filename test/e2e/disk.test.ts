@@ -120,7 +120,8 @@ intervals: { tick: 5s, feedRefresh: 10s, scrape: 10s }
     expect(await freeBytes()).toBeGreaterThan(100 * MB);
   }, 180_000);
 
-  it('when another process fills the disk below the reserve, evicts only its own least needed torrent until the reserve is back', async () => {
+  it('when another process fills the disk below the reserve, ' +
+    'evicts only its own least needed torrent until the reserve is back', async () => {
     // ~200 MB - 5 (owner) - 80 (mirror) = ~115 MB free; the filler leaves ~20 MB < 30 MB reserve.
     const filler = join(mnt, 'filler.bin');
     const before = await freeBytes();

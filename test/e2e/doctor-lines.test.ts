@@ -15,7 +15,10 @@ import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 const CASES: { line: DaemonLine; says: RegExp }[] = [
   {
     line: 'trixie',
-    says: /^Transmission 4\.1\.0-beta\.2 \(Debian 13's line; tested, the old RPC protocol\), RPC version 18 \(5\.4\.0\).*no JSON-RPC 2\.0.*floats/,
+    says: new RegExp(
+      /^Transmission 4\.1\.0-beta\.2 \(Debian 13's line; tested, the old RPC protocol\), /.source +
+        /RPC version 18 \(5\.4\.0\).*no JSON-RPC 2\.0.*floats/.source,
+    ),
   },
   { line: 'sid', says: /^Transmission 4\.1\.\d+ \(Debian unstable's line; tested, JSON-RPC 2\.0\), RPC version 19 \(6\.0\.\d+\)/ },
 ];

@@ -126,7 +126,9 @@ describe('smartnode doctor', () => {
     const spec = { name: 'climate-2020', length: 50_000, announce: 'http://127.0.0.1:1/announce' };
     feeds.setRoute('/collection/datasets.csv', {
       contentType: 'text/csv',
-      body: `TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\nDataset,climate-2020,${expectedInfoHash(spec)},50000,1,2,3,1700000000,1700000000\n`,
+      body:
+        'TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\n' +
+        `Dataset,climate-2020,${expectedInfoHash(spec)},50000,1,2,3,1700000000,1700000000\n`,
     });
   });
 
@@ -198,7 +200,8 @@ describe('smartnode doctor', () => {
     const writable = check(result.checks, 'download-dir-writable');
     expect(writable.status).toBe('failed');
     expect(writable.detail).toBe(
-      `the daemon runs as nobody (uid 65534, pid ${daemon.pid}): ${locked} (owner uid 0, group gid 0, mode 0755) is not writable by uid 65534`,
+      `the daemon runs as nobody (uid 65534, pid ${daemon.pid}): ` +
+        `${locked} (owner uid 0, group gid 0, mode 0755) is not writable by uid 65534`,
     );
     expect(writable.fix).toBe(`sudo chown nobody: ${locked} && sudo chmod 2775 ${locked} (and add the agent's user to the daemon's group)`);
   });

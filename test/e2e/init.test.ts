@@ -86,7 +86,7 @@ describe('smartnode init --yes next to a Debian-style daemon', () => {
     if (root !== undefined) await rm(root, { recursive: true, force: true });
   });
 
-  it('writes a commented policy from settings.json and a password file, leaves settings.json byte-identical, and doctor passes it', async () => {
+  it('writes a commented policy from settings.json and a password file, leaves settings.json byte-identical, doctor passes', async () => {
     const etc = join(root, 'etc-smartnode');
     const policyPath = join(etc, 'policy.yaml');
     const passwordFile = join(etc, 'rpc-password');

@@ -120,7 +120,9 @@ describe('smartnode run under a service manager (built CLI)', () => {
     const spec = { name: 'survey', length: 40_000, announce: 'http://127.0.0.1:1/announce' };
     feeds.setRoute('/c.csv', {
       contentType: 'text/csv',
-      body: `TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\nDataset,survey,${expectedInfoHash(spec)},40000,9,0,3,1700000000,1700000000\n`,
+      body:
+        'TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\n' +
+        `Dataset,survey,${expectedInfoHash(spec)},40000,9,0,3,1700000000,1700000000\n`,
     });
     await writeFile(join(root, 'pw'), `${PASSWORD}\n`, { mode: 0o600 });
     await writeFile(

@@ -173,7 +173,9 @@ export const decide = (o: Observation, c: AgentConfig): TickPlan => planTick(ini
       const spec = { name: 'atlas', length: 30_000, announce: 'http://127.0.0.1:1/announce' };
       feeds.setRoute('/c.csv', {
         contentType: 'text/csv',
-        body: `TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\nDataset,atlas,${expectedInfoHash(spec)},30000,1,1,1,1700000000,1700000000\n`,
+        body:
+          'TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\n' +
+          `Dataset,atlas,${expectedInfoHash(spec)},30000,1,1,1,1700000000,1700000000\n`,
       });
     });
     afterAll(async () => {

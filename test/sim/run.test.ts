@@ -27,7 +27,8 @@ describe('the simulator', () => {
     expect(run('no-smartnodes')).toMatchObject({ adds: 0, bytesDownloaded: 0, mostNodesOnOne: 0 });
   });
 
-  it('smartnode with policy defaults does not herd: the first hour stays within twice each deficit, and fewer nodes pile on one torrent than with the scripts', () => {
+  it('smartnode with policy defaults does not herd: the first hour stays within twice each deficit, ' +
+    'and fewer nodes pile on one torrent than with the scripts', () => {
     const smart = run('smartnode');
     const anna = run('annas-archive-daily');
     expect(smart.firstHourMaxTakersPerTwiceDeficit).toBeLessThanOrEqual(1);

@@ -3,8 +3,8 @@ import { Box, Text } from 'ink';
 import type { CandidateView, OwnedTorrentView } from '../../agent/index.js';
 // The pure record module only (the domain's index also holds the hashing IO).
 import { describeIntegrity } from '../../integrity/index.js';
-import { describeFactors } from '../factors.js';
-import { bytesText, durationText, fitLeft, rateText, scoreText } from '../format.js';
+import { factorLines } from '../factors.js';
+import { fitLeft, formatBytes, formatDuration, formatRate, formatScore } from '../../shared/index.js';
 
 export interface DetailProps {
   target: { kind: 'owned'; row: OwnedTorrentView } | { kind: 'candidate'; row: CandidateView } | null;
@@ -26,17 +26,20 @@ export function Detail({ target, pinned, nowMs, width, height }: DetailProps) {
   const source =
     r.countsSource === null
       ? ''
-      : ` (from ${r.countsSource}${r.countsObservedAtMs === null ? '' : `, ${durationText(nowMs - r.countsObservedAtMs)} old`})`;
+      : ` (from ${r.countsSource}${r.countsObservedAtMs === null ? '' : `, ${formatDuration(nowMs - r.countsObservedAtMs)} old`})`;
   const lines: string[] = [
     `${r.name}`,
-    `info-hash ${r.infoHash}   feed ${r.feedId ?? '-'}   size ${bytesText(r.sizeBytes)}`,
+    `info-hash ${r.infoHash}   feed ${r.feedId ?? '-'}   size ${formatBytes(r.sizeBytes)}`,
     target.kind === 'owned'
-      ? `owned: ${target.row.status}, ${Math.floor(target.row.percentDone * 100)}% done, up ${rateText(target.row.uploadRateBytesPerSec)}, ratio ${target.row.ratio === null ? '-' : target.row.ratio.toFixed(2)}${pinned ? ', PINNED' : ''}`
+      ? `owned: ${target.row.status}, ${Math.floor(target.row.percentDone * 100)}% done, ` +
+        `up ${formatRate(target.row.uploadRateBytesPerSec)}, ` +
+        `ratio ${target.row.ratio === null ? '-' : target.row.ratio.toFixed(2)}${pinned ? ', PINNED' : ''}`
       : `not held; planner action: ${r.action}${pinned ? ' (pinned: kept once mirrored)' : ''}`,
     `swarm: ${counts}${source}`,
-    ...(target.kind === 'owned' ? [describeIntegrity(target.row.integrity, nowMs, durationText)] : []),
-    `score ${scoreText(r.score)}/GB = need ${scoreText(r.need)} (scarcity ${scoreText(r.scarcity)} x demand ${scoreText(r.demand)}) / size`,
-    ...describeFactors(r.factors, nowMs).map((l) => `  ${l}`),
+    ...(target.kind === 'owned' ? [describeIntegrity(target.row.integrity, nowMs, formatDuration)] : []),
+    `score ${formatScore(r.score)}/GB = need ${formatScore(r.need)} (scarcity ` +
+      `${formatScore(r.scarcity)} x demand ${formatScore(r.demand)}) / size`,
+    ...factorLines(r.factors, nowMs).map((l) => `  ${l}`),
     '',
     `planner: ${r.action} [${r.reason.code}]`,
   ];

@@ -1,6 +1,6 @@
 /** The key legend and the last message: props only. */
 import { Box, Text } from 'ink';
-import { fitLeft } from '../format.js';
+import { fitLeft } from '../../shared/index.js';
 
 /** Every key the dashboard takes, as the footer shows them (two lines at 80 columns). */
 export const FOOTER_KEYS: readonly [string, string][] = [

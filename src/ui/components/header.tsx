@@ -4,7 +4,7 @@ import { memo } from 'react';
 import type { MirrorView } from '../../agent/index.js';
 import type { BandwidthView, StatusSnapshot } from '../../status/index.js';
 import type { LinkState } from '../state.js';
-import { bar, bytesText, durationText, fitLeft, rateText } from '../format.js';
+import { fitLeft, formatBytes, formatDuration, formatRate } from '../../shared/index.js';
 
 export interface HeaderProps {
   status: StatusSnapshot | null;
@@ -72,7 +72,7 @@ function populationText(s: StatusSnapshot | null): string {
 }
 
 function agentText(s: StatusSnapshot, nowMs: number): string {
-  const next = s.agent.nextTickAtMs === null ? '' : ` next tick ${durationText(s.agent.nextTickAtMs - nowMs)}`;
+  const next = s.agent.nextTickAtMs === null ? '' : ` next tick ${formatDuration(s.agent.nextTickAtMs - nowMs)}`;
   switch (s.agent.state) {
     case 'paused':
       return 'PAUSED';
@@ -98,15 +98,17 @@ export const Resources = memo(function Resources({
 }) {
   if (mirror === null) return <Text dimColor>resources: waiting for the first tick</Text>;
   const barWidth = width >= 100 ? 22 : width >= 72 ? 14 : 8;
-  const disk = `disk ${bar(mirror.committedBytes, mirror.capacityBytes, barWidth)} ${bytesText(mirror.committedBytes)}/${bytesText(mirror.capacityBytes)}`;
+  const disk =
+    `disk ${bar(mirror.committedBytes, mirror.capacityBytes, barWidth)} ` +
+    `${formatBytes(mirror.committedBytes)}/${formatBytes(mirror.capacityBytes)}`;
   const free =
-    mirror.diskFreeBytes === null ? 'free ?' : `free ${bytesText(mirror.diskFreeBytes)} (reserve ${bytesText(mirror.minFreeBytes)})`;
+    mirror.diskFreeBytes === null ? 'free ?' : `free ${formatBytes(mirror.diskFreeBytes)} (reserve ${formatBytes(mirror.minFreeBytes)})`;
   const rates =
-    `up ${rateText(mirror.uploadRateBytesPerSec)}${capText(bandwidth?.uploadBytesPerSec ?? null, bandwidth?.uploadState)} ` +
-    `down ${rateText(mirror.downloadRateBytesPerSec)}${capText(bandwidth?.downloadBytesPerSec ?? null, bandwidth?.downloadState)}` +
+    `up ${formatRate(mirror.uploadRateBytesPerSec)}${capText(bandwidth?.uploadBytesPerSec ?? null, bandwidth?.uploadState)} ` +
+    `down ${formatRate(mirror.downloadRateBytesPerSec)}${capText(bandwidth?.downloadBytesPerSec ?? null, bandwidth?.downloadState)}` +
     (bandwidth === null
       ? ''
-      : `  period up ${bytesText(bandwidth.periodUploadedBytes)} down ${bytesText(bandwidth.periodDownloadedBytes)}`);
+      : `  period up ${formatBytes(bandwidth.periodUploadedBytes)} down ${formatBytes(bandwidth.periodDownloadedBytes)}`);
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">{fitLeft(`${disk}  ${free}`, width)}</Text>
@@ -119,11 +121,19 @@ export const Resources = memo(function Resources({
 function capText(capBytesPerSec: number | null, state: 'open' | 'throttled' | 'stopped' | undefined): string {
   if (state === 'stopped') return ' (STOPPED: cap reached)';
   if (capBytesPerSec === null) return '';
-  return ` (cap ${rateText(capBytesPerSec)}${state === 'throttled' ? ', throttled' : ''})`;
+  return ` (cap ${formatRate(capBytesPerSec)}${state === 'throttled' ? ', throttled' : ''})`;
 }
 
 /** A warning from the last 10 minutes (a refused policy edit, a held eviction), if any. */
 export function recentNotice(status: StatusSnapshot | null, nowMs: number): { text: string } | null {
   const last = status?.notices.at(-1);
   return last?.isError && nowMs - last.atMs < 600_000 ? last : null;
+}
+
+/** A gauge like `[####......]` for used of total (clamped; `?` when total is unknown). */
+function bar(used: number, total: number | null, width: number): string {
+  const inner = Math.max(1, width - 2);
+  if (total === null || total <= 0 || !Number.isFinite(total)) return `[${'?'.repeat(inner)}]`;
+  const filled = Math.round(Math.min(1, Math.max(0, used / total)) * inner);
+  return `[${'#'.repeat(filled)}${'.'.repeat(inner - filled)}]`;
 }

@@ -8,7 +8,7 @@ import type { CandidateView, OwnedTorrentView } from '../../agent/index.js';
 import type { DecisionEntry, FeedStatus } from '../../status/index.js';
 import type { Rows } from '../state.js';
 import { countriesText } from '../factors.js';
-import { bytesText, clockText, durationText, fitLeft, fitRight, rateText, scoreText } from '../format.js';
+import { fitLeft, fitRight, formatBytes, formatClock, formatDuration, formatRate, formatScore } from '../../shared/index.js';
 
 export interface TableProps {
   rows: Rows;
@@ -70,11 +70,15 @@ function headerFor(view: Rows['view'], c: Columns): string {
   switch (view) {
     case 'mirror':
       return c.medium
-        ? `  ${fitLeft('name', c.name)}${fitLeft(' feed', 9)}${fitRight('size', 9)}${fitRight('done', 5)}${fitRight('seed', 5)}${fitRight('up', 11)}${fitRight('ratio', 6)}${fitRight('score', 8)}${c.wide ? fitRight('countries', 12) : ''}`
+        ? [
+            `  ${fitLeft('name', c.name)}${fitLeft(' feed', 9)}${fitRight('size', 9)}${fitRight('done', 5)}${fitRight('seed', 5)}`,
+            `${fitRight('up', 11)}${fitRight('ratio', 6)}${fitRight('score', 8)}${c.wide ? fitRight('countries', 12) : ''}`,
+          ].join('')
         : `  ${fitLeft('name', c.name)}${fitRight('size', 9)}${fitRight('done', 5)}${fitRight('seed', 5)}${fitRight('score', 8)}`;
     case 'candidates':
       return c.medium
-        ? `${fitLeft('name', c.name)}${fitRight('size', 9)}${fitRight('seed', 5)}${fitRight('score', 8)}  why not chosen (the planner's reason)`
+        ? `${fitLeft('name', c.name)}${fitRight('size', 9)}${fitRight('seed', 5)}${fitRight('score', 8)}` +
+            "  why not chosen (the planner's reason)"
         : `${fitLeft('name', c.name)}${fitRight('size', 9)}${fitRight('score', 8)} reason`;
     case 'decisions':
       return 'time     action  torrent: reason';
@@ -90,28 +94,37 @@ function formatRow(view: Rows['view'], row: Rows['rows'][number], c: Columns, no
       const mark = pins.includes(o.infoHash) || o.pinned ? '* ' : o.action === 'remove' ? '- ' : o.action === 'add' ? '+ ' : '  ';
       const done = `${Math.floor(o.percentDone * 100)}%`;
       const seed = o.seeders === null ? '?' : String(o.seeders);
-      return c.medium
-        ? `${mark}${fitLeft(o.name, c.name)} ${fitLeft(o.feedId ?? '-', 8)}${fitRight(bytesText(o.sizeBytes), 9)}${fitRight(done, 5)}${fitRight(seed, 5)}${fitRight(rateText(o.uploadRateBytesPerSec), 11)}${fitRight(o.ratio === null ? '-' : o.ratio.toFixed(2), 6)}${fitRight(scoreText(o.score), 8)}${c.wide ? fitRight(countriesText(o.factors), 12) : ''}`
-        : `${mark}${fitLeft(o.name, c.name)}${fitRight(bytesText(o.sizeBytes), 9)}${fitRight(done, 5)}${fitRight(seed, 5)}${fitRight(scoreText(o.score), 8)}`;
+      const size = fitRight(formatBytes(o.sizeBytes), 9);
+      const score = fitRight(formatScore(o.score), 8);
+      if (!c.medium) return `${mark}${fitLeft(o.name, c.name)}${size}${fitRight(done, 5)}${fitRight(seed, 5)}${score}`;
+      return [
+        `${mark}${fitLeft(o.name, c.name)} ${fitLeft(o.feedId ?? '-', 8)}${size}${fitRight(done, 5)}${fitRight(seed, 5)}`,
+        fitRight(formatRate(o.uploadRateBytesPerSec), 11),
+        fitRight(o.ratio === null ? '-' : o.ratio.toFixed(2), 6),
+        score,
+        c.wide ? fitRight(countriesText(o.factors), 12) : '',
+      ].join('');
     }
     case 'candidates': {
       const k = row as CandidateView;
       const why = k.action === 'add' ? `ADD: ${k.reason.text}` : k.reason.text;
+      const nameAndSize = `${fitLeft(k.name, c.name)}${fitRight(formatBytes(k.sizeBytes), 9)}`;
+      const score = fitRight(formatScore(k.score), 8);
       return c.medium
-        ? `${fitLeft(k.name, c.name)}${fitRight(bytesText(k.sizeBytes), 9)}${fitRight(k.seeders === null ? '?' : String(k.seeders), 5)}${fitRight(scoreText(k.score), 8)}  ${why}`
-        : `${fitLeft(k.name, c.name)}${fitRight(bytesText(k.sizeBytes), 9)}${fitRight(scoreText(k.score), 8)} ${why}`;
+        ? `${nameAndSize}${fitRight(k.seeders === null ? '?' : String(k.seeders), 5)}${score}  ${why}`
+        : `${nameAndSize}${score} ${why}`;
     }
     case 'decisions': {
       const d = row as DecisionEntry;
       const what = d.error !== null ? `${d.kind} FAILED` : `${d.dryRun ? 'would ' : ''}${d.kind}`;
-      return `${clockText(d.atMs)} ${fitLeft(what, 7)} ${d.name}: ${d.error !== null ? d.error.message : (d.reason?.text ?? '')}`;
+      return `${formatClock(d.atMs)} ${fitLeft(what, 7)} ${d.name}: ${d.error !== null ? d.error.message : (d.reason?.text ?? '')}`;
     }
     case 'feeds': {
       const f = row as FeedStatus;
       const fetched =
         f.lastFetchAtMs === null
           ? 'never fetched'
-          : `fetched ${durationText(nowMs - f.lastFetchAtMs)} ago${f.notModified ? ' (not modified)' : ''}`;
+          : `fetched ${formatDuration(nowMs - f.lastFetchAtMs)} ago${f.notModified ? ' (not modified)' : ''}`;
       const errors = f.lastError === null ? 'ok' : `${f.failures} failed: ${f.lastError.message}`;
       return `${f.feedId}: ${f.items} items, ${fetched}, ${errors}${f.droppedItems > 0 ? `, ${f.droppedItems} items dropped` : ''}`;
     }
