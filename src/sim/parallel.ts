@@ -19,9 +19,18 @@ export interface StrategyOutcome {
   stats: SmartnodeStats | null;
 }
 
+/**
+ * A decision's garbage (per-candidate objects, megabytes at 10,000 candidates) dies with it:
+ * a young generation that holds a few decisions' worth keeps it from being promoted and
+ * collected again by a full collection (about a sixth less CPU per decision, measured).
+ */
+const YOUNG_GENERATION_MB = 384;
+
 /** One worker thread, one request at a time. */
 class WorkerShard {
-  private readonly worker = new Worker(new URL('./worker.js', import.meta.url));
+  private readonly worker = new Worker(new URL('./worker.js', import.meta.url), {
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+  });
 
   request(message: WorkerMessage): Promise<ShardReply> {
     return new Promise((resolve, reject) => {
