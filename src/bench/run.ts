@@ -22,6 +22,11 @@ const BENCHES = [
     title:
       'Dashboard with 1,000 owned torrents and 10,000 candidates (target: <= 16 ms a frame; idle <= 2 % of a core at one update a second)',
   },
+  {
+    file: 'sim-bench.js',
+    title:
+      "Simulator: smartnode's decision for 1,000 nodes x 10,000 torrents x 30 days, projected from 200 nodes' first hours (target: <= 10 min)",
+  },
   { file: 'budget-bench.js', title: 'Budget accounting in a tick with 2,000 owned torrents (target: overhead <= 20 ms)' },
   {
     file: 'memory-bench.js',

@@ -7,3 +7,4 @@ export { runStrategiesInWorkers } from './parallel.js';
 export { formatSimTable, formatTargets, plotBelowTarget, targetsOf } from './report.js';
 export type { SimMetrics } from './run.js';
 export { isStrategyName, STRATEGIES, type StrategyName } from './strategies.js';
+export type { SmartnodeStats } from './smartnode.js';

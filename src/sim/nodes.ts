@@ -1,10 +1,12 @@
 /**
  * The simulated nodes and what they hold, pure: copies start as leechers, progress while the
  * torrent has a source (the node's download rate shared by its downloads that can progress),
- * and count as seeders once complete.
+ * and count as seeders once complete. These functions change only the node; the world's
+ * per-torrent counts follow from what they return (shard.ts reports it, run.ts applies it),
+ * so nodes can live in other threads than the world.
  */
 import { seededRandom } from '../shared/index.js';
-import { hasSource, type World } from './model.js';
+import type { World } from './model.js';
 
 export interface Copy {
   torrent: number;
@@ -40,56 +42,56 @@ export function createNodes(w: World, seed: number, stepsPerTick: number): SimNo
   }));
 }
 
-export function addCopy(w: World, node: SimNode, torrent: number, nowMs: number): boolean {
+/** Starts a download; false when the node already holds the torrent. */
+export function addCopy(sizes: Float64Array, node: SimNode, torrent: number, nowMs: number): boolean {
   if (node.copies.has(torrent)) return false;
   node.copies.set(torrent, { torrent, doneBytes: 0, addedAtMs: nowMs, lastProgressAtMs: nowMs, complete: false });
-  node.usedBytes += w.sizes[torrent] ?? 0;
-  w.nodeLeeching[torrent] = (w.nodeLeeching[torrent] ?? 0) + 1;
+  node.usedBytes += sizes[torrent] ?? 0;
   return true;
 }
 
-export function removeCopy(w: World, node: SimNode, torrent: number): boolean {
+/** Drops a copy; returns it (complete or not), or undefined when the node did not hold it. */
+export function removeCopy(sizes: Float64Array, node: SimNode, torrent: number): Copy | undefined {
   const copy = node.copies.get(torrent);
-  if (copy === undefined) return false;
+  if (copy === undefined) return undefined;
   node.copies.delete(torrent);
-  node.usedBytes -= w.sizes[torrent] ?? 0;
-  if (copy.complete) w.nodeComplete[torrent] = (w.nodeComplete[torrent] ?? 0) - 1;
-  else w.nodeLeeching[torrent] = (w.nodeLeeching[torrent] ?? 0) - 1;
-  return true;
+  node.usedBytes -= sizes[torrent] ?? 0;
+  return copy;
 }
 
-/** Moves every download on by one step; returns the bytes downloaded. */
-export function stepDownloads(w: World, nodes: readonly SimNode[], nowMs: number, stepMs: number): number {
-  const sourced = new Uint8Array(w.sizes.length);
-  for (let i = 0; i < sourced.length; i++) sourced[i] = hasSource(w, i) ? 1 : 0;
+/**
+ * Moves one node's downloads on by one step (`sourced[t]` = 1: torrent t has a source now);
+ * pushes the torrents it completed onto `finished` and returns the bytes downloaded.
+ */
+export function stepNodeDownloads(
+  sizes: Float64Array,
+  node: SimNode,
+  sourced: Uint8Array,
+  rateBytesPerSec: number,
+  nowMs: number,
+  stepMs: number,
+  finished: number[],
+): number {
+  const active: Copy[] = [];
+  for (const c of node.copies.values()) if (!c.complete && sourced[c.torrent] === 1) active.push(c);
+  if (active.length === 0) return 0;
   let total = 0;
-  const finished: number[] = [];
-  for (const node of nodes) {
-    const active: Copy[] = [];
-    for (const c of node.copies.values()) if (!c.complete && sourced[c.torrent] === 1) active.push(c);
-    if (active.length === 0) continue;
-    // The node's rate, shared; what one download cannot use goes to the others.
-    let budget = w.options.nodeDownloadBytesPerSec * (stepMs / 1000);
-    active.sort((a, b) => (w.sizes[a.torrent] ?? 0) - a.doneBytes - ((w.sizes[b.torrent] ?? 0) - b.doneBytes));
-    for (let k = 0; k < active.length; k++) {
-      const c = active[k] as Copy;
-      const share = budget / (active.length - k);
-      const left = (w.sizes[c.torrent] ?? 0) - c.doneBytes;
-      const got = Math.min(left, share);
-      c.doneBytes += got;
-      budget -= got;
-      total += got;
-      if (got > 0) c.lastProgressAtMs = nowMs;
-      if (c.doneBytes >= (w.sizes[c.torrent] ?? 0)) {
-        c.complete = true;
-        finished.push(c.torrent);
-      }
+  // The node's rate, shared; what one download cannot use goes to the others.
+  let budget = rateBytesPerSec * (stepMs / 1000);
+  active.sort((a, b) => (sizes[a.torrent] ?? 0) - a.doneBytes - ((sizes[b.torrent] ?? 0) - b.doneBytes));
+  for (let k = 0; k < active.length; k++) {
+    const c = active[k] as Copy;
+    const share = budget / (active.length - k);
+    const left = (sizes[c.torrent] ?? 0) - c.doneBytes;
+    const got = Math.min(left, share);
+    c.doneBytes += got;
+    budget -= got;
+    total += got;
+    if (got > 0) c.lastProgressAtMs = nowMs;
+    if (c.doneBytes >= (sizes[c.torrent] ?? 0)) {
+      c.complete = true;
+      finished.push(c.torrent);
     }
-  }
-  for (const t of finished) {
-    w.nodeLeeching[t] = (w.nodeLeeching[t] ?? 0) - 1;
-    w.nodeComplete[t] = (w.nodeComplete[t] ?? 0) + 1;
-    w.completed[t] = (w.completed[t] ?? 0) + 1;
   }
   return total;
 }

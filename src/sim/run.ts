@@ -2,10 +2,27 @@
  * One strategy over one modelled world: every node ticks at its phase, downloads move on,
  * external seeders come and go, trackers are scraped; what the population achieves is sampled
  * every hour. The same options and seed give the same world for every strategy.
+ *
+ * The loop owns the world; the nodes live in shards (shard.ts), in this thread or in worker
+ * threads. It is written once, as a generator that yields each request for all shards and
+ * resumes with their replies in shard order: runStrategy answers them here, parallel.ts from
+ * workers.
  */
-import { SIM_START_MS, STEP_MINUTES, createWorld, scrapeNow, seedersOf, stepExternal, type SimOptions, type World } from './model.js';
 import type { Strategy } from './baselines.js';
-import { addCopy, createNodes, removeCopy, stepDownloads, type SimNode } from './nodes.js';
+import { SIM_START_MS, STEP_MINUTES, createWorld, scrapeNow, seedersOf, stepExternal, type SimOptions } from './model.js';
+import { createNodes } from './nodes.js';
+import {
+  ADDED,
+  REMOVED_COMPLETE,
+  Shard,
+  type DownloadReply,
+  type FinishReply,
+  type HourReply,
+  type ShardReply,
+  type ShardRequest,
+  type TickReply,
+} from './shard.js';
+import type { SmartnodeStats } from './smartnode.js';
 
 export interface SimSeries {
   /** Hours since the start, one sample an hour. */
@@ -51,16 +68,35 @@ export interface SimRun {
   series: SimSeries;
 }
 
-export function runStrategy(options: SimOptions, strategy: Strategy, inspect?: (w: World, nodes: readonly SimNode[]) => void): SimRun {
+export type SimLoop = Generator<ShardRequest, SimRun & { stats: SmartnodeStats | null }, ShardReply[]>;
+
+export function stepsPerTickOf(options: SimOptions): number {
+  return Math.max(1, Math.round(options.tickMinutes / STEP_MINUTES));
+}
+
+/** Node index ranges of `shards` contiguous shards, as even as can be. */
+export function shardRanges(nodes: number, shards: number): Array<{ from: number; to: number }> {
+  const n = Math.max(1, Math.min(shards, nodes));
+  return Array.from({ length: n }, (_, k) => ({ from: Math.floor((k * nodes) / n), to: Math.floor(((k + 1) * nodes) / n) }));
+}
+
+/** One strategy over the world, every node in this thread. */
+export function runStrategy(options: SimOptions, strategy: Strategy): SimRun & { stats: SmartnodeStats | null } {
+  const shard = new Shard(options, strategy, { from: 0, to: options.nodes }, stepsPerTickOf(options));
+  const loop = simulationLoop(options, strategy.name);
+  let next = loop.next();
+  while (!next.done) next = loop.next([shard.handle(next.value)]);
+  return next.value;
+}
+
+export function* simulationLoop(options: SimOptions, strategyName: string): SimLoop {
   const started = performance.now();
   const w = createWorld(options);
   const stepMs = STEP_MINUTES * 60_000;
-  const stepsPerTick = Math.max(1, Math.round(options.tickMinutes / STEP_MINUTES));
   const stepsPerScrape = Math.max(1, Math.round(options.scrapeMinutes / STEP_MINUTES));
   const stepsPerHour = 60 / STEP_MINUTES;
   const steps = Math.round((options.days * 24 * 60) / STEP_MINUTES);
-  const nodes = createNodes(w, options.seed, stepsPerTick);
-  const donatedBytes = nodes.reduce((a, n) => a + n.budgetBytes, 0);
+  const donatedBytes = createNodes(w, options.seed, stepsPerTickOf(options)).reduce((a, n) => a + n.budgetBytes, 0);
   const target = options.targetSeeders;
   const series: SimSeries = { hours: [], belowTarget: [], atZero: [] };
   const firstHourTakers = new Int32Array(options.torrents);
@@ -73,48 +109,64 @@ export function runStrategy(options: SimOptions, strategy: Strategy, inspect?: (
   let stalledMax = 0;
   let over2xEnd = 0;
   let fillHours: number | null = null;
+  let scrapeSent = -1;
 
   for (let step = 0; step < steps; step++) {
     const nowMs = SIM_START_MS + step * stepMs;
     if (step % stepsPerScrape === 0 && step > 0) scrapeNow(w, nowMs);
-    for (const node of nodes) {
-      if (step % stepsPerTick !== node.phase) continue;
-      const choice = strategy.tick(node, w, nowMs);
-      for (const t of choice.remove) if (removeCopy(w, node, t)) removes++;
-      for (const t of choice.add) {
-        if (!addCopy(w, node, t, nowMs)) continue;
-        adds++;
-        if (step < stepsPerHour) firstHourTakers[t] = (firstHourTakers[t] ?? 0) + 1;
+    const scrape = scrapeSent === w.scrape.atMs ? null : { ...w.scrape };
+    scrapeSent = w.scrape.atMs;
+    const ticks = (yield { kind: 'tick', step, nowMs, scrape }) as TickReply[];
+    for (const { changes } of ticks) {
+      for (const change of changes) {
+        const t = Math.floor(change / 4);
+        const kind = change % 4;
+        if (kind === ADDED) {
+          w.nodeLeeching[t] = (w.nodeLeeching[t] ?? 0) + 1;
+          adds++;
+          if (step < stepsPerHour) firstHourTakers[t] = (firstHourTakers[t] ?? 0) + 1;
+        } else if (kind === REMOVED_COMPLETE) {
+          w.nodeComplete[t] = (w.nodeComplete[t] ?? 0) - 1;
+          removes++;
+        } else {
+          w.nodeLeeching[t] = (w.nodeLeeching[t] ?? 0) - 1;
+          removes++;
+        }
       }
     }
-    bytes += stepDownloads(w, nodes, nowMs, stepMs);
+    const sourced = new Uint8Array(options.torrents);
+    for (let i = 0; i < sourced.length; i++) sourced[i] = seedersOf(w, i) > 0 || w.webSeed[i] === 1 ? 1 : 0;
+    const downloads = (yield { kind: 'download', nowMs, stepMs, sourced }) as DownloadReply[];
+    for (const { finished, nodeBytes } of downloads) {
+      for (const b of nodeBytes) bytes += b;
+      for (const t of finished) {
+        w.nodeLeeching[t] = (w.nodeLeeching[t] ?? 0) - 1;
+        w.nodeComplete[t] = (w.nodeComplete[t] ?? 0) + 1;
+        w.completed[t] = (w.completed[t] ?? 0) + 1;
+      }
+    }
     stepExternal(w, stepMs);
 
     if ((step + 1) % stepsPerHour !== 0) continue;
     let below = 0;
     let zero = 0;
     let over = 0;
+    const sourceless = new Uint8Array(options.torrents);
     for (let i = 0; i < options.torrents; i++) {
       const s = seedersOf(w, i);
       if (s < target) below++;
       if (s === 0) zero++;
+      if (s === 0 && w.webSeed[i] !== 1) sourceless[i] = 1;
       const copies = (w.extSeeders[i] ?? 0) + (w.nodeComplete[i] ?? 0) + (w.nodeLeeching[i] ?? 0);
       if (copies > 2 * target) over++;
       mostNodes = Math.max(mostNodes, (w.nodeComplete[i] ?? 0) + (w.nodeLeeching[i] ?? 0));
     }
-    let stalled = 0;
-    let noSource = 0;
-    const endMs = nowMs + stepMs;
-    for (const node of nodes) {
-      for (const c of node.copies.values()) {
-        if (c.complete) continue;
-        const size = w.sizes[c.torrent] ?? 0;
-        if (endMs - c.lastProgressAtMs >= 86_400_000) stalled += size;
-        if (seedersOf(w, c.torrent) === 0 && w.webSeed[c.torrent] !== 1) noSource += size;
-      }
-    }
+    const hour = (yield { kind: 'hour', endMs: nowMs + stepMs, sourceless }) as HourReply[];
+    const stalled = hour.reduce((a, h) => a + h.stalledBytes, 0);
+    const noSource = hour.reduce((a, h) => a + h.noSourceBytes, 0);
+    const usedBytes = hour.reduce((a, h) => a + h.usedBytes, 0);
     const stalledShare = donatedBytes > 0 ? stalled / donatedBytes : 0;
-    if (fillHours === null && nodes.reduce((a, n) => a + n.usedBytes, 0) >= 0.9 * donatedBytes) fillHours = (step + 1) / stepsPerHour;
+    if (fillHours === null && usedBytes >= 0.9 * donatedBytes) fillHours = (step + 1) / stepsPerHour;
     stalledMax = Math.max(stalledMax, stalledShare);
     over2xMax = Math.max(over2xMax, over);
     over2xEnd = over;
@@ -130,7 +182,7 @@ export function runStrategy(options: SimOptions, strategy: Strategy, inspect?: (
     }
   }
 
-  inspect?.(w, nodes);
+  const finish = (yield { kind: 'finish' }) as FinishReply[];
   let firstHourMax = 0;
   let firstHourNoDeficit = 0;
   for (let i = 0; i < options.torrents; i++) {
@@ -142,8 +194,9 @@ export function runStrategy(options: SimOptions, strategy: Strategy, inspect?: (
   const n = Math.max(1, half.n);
   return {
     series,
+    stats: sumStats(finish.map((f) => f.stats)),
     metrics: {
-      strategy: strategy.name,
+      strategy: strategyName,
       belowTargetAvg: half.below / n,
       belowTargetEnd: series.belowTarget.at(-1) ?? 0,
       atZeroAvg: half.zero / n,
@@ -166,4 +219,14 @@ export function runStrategy(options: SimOptions, strategy: Strategy, inspect?: (
       wallMs: performance.now() - started,
     },
   };
+}
+
+function sumStats(all: ReadonlyArray<SmartnodeStats | null>): SmartnodeStats | null {
+  const present = all.filter((s): s is SmartnodeStats => s !== null);
+  if (present.length === 0) return null;
+  return present.reduce((a, s) => ({
+    decideMs: a.decideMs + s.decideMs,
+    decisions: a.decisions + s.decisions,
+    candidates: a.candidates + s.candidates,
+  }));
 }

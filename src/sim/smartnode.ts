@@ -31,7 +31,17 @@ export function smartnodeStrategy(template: AgentConfig, sizes: { torrents: numb
   const stats: SmartnodeStats = { decideMs: 0, decisions: 0, candidates: 0 };
   let itemsAt = Number.NaN;
   let needy: FeedItem[] = [];
-  const itemOf = (w: World, i: number): FeedItem => ({
+  // One item per torrent and scrape, shared by every node that ticks on it (items are read-only).
+  let items: Array<FeedItem | undefined> = [];
+  const itemOf = (w: World, i: number): FeedItem => {
+    let item = items[i];
+    if (item === undefined) {
+      item = newItem(w, i);
+      items[i] = item;
+    }
+    return item;
+  };
+  const newItem = (w: World, i: number): FeedItem => ({
     infoHash: hashes[i] as InfoHash,
     name: `t${i}`,
     sizeBytes: w.sizes[i] ?? 0,
@@ -58,6 +68,7 @@ export function smartnodeStrategy(template: AgentConfig, sizes: { torrents: numb
       const started = performance.now();
       if (itemsAt !== world.scrape.atMs) {
         itemsAt = world.scrape.atMs;
+        items = new Array<FeedItem | undefined>(world.sizes.length);
         needy = [];
         for (let i = 0; i < world.sizes.length; i++) if ((world.scrape.seeders[i] ?? 0) < target) needy.push(itemOf(world, i));
       }
@@ -74,7 +85,7 @@ export function smartnodeStrategy(template: AgentConfig, sizes: { torrents: numb
         });
         if ((world.scrape.seeders[c.torrent] ?? 0) >= target) extra.push(itemOf(world, c.torrent));
       }
-      const items = extra.length === 0 ? needy : needy.concat(extra);
+      const listed = extra.length === 0 ? needy : needy.concat(extra);
       let config = configs.get(node.index);
       if (config === undefined) {
         config = {
@@ -97,7 +108,7 @@ export function smartnodeStrategy(template: AgentConfig, sizes: { torrents: numb
         downloadDir: config.downloadDir,
         label: config.label,
         maxCountAgeMs: config.maxCountAgeMs,
-        feeds: [{ feedId: FEED_ID, items }],
+        feeds: [{ feedId: FEED_ID, items: listed }],
         held,
         diskFreeBytes: null,
       });
@@ -105,7 +116,7 @@ export function smartnodeStrategy(template: AgentConfig, sizes: { torrents: numb
       memory.set(node.index, next);
       stats.decideMs += performance.now() - started;
       stats.decisions++;
-      stats.candidates += items.length;
+      stats.candidates += listed.length;
       return {
         add: plan.adds.map((a) => index.get(a.action.infoHash) ?? -1).filter((i) => i >= 0),
         remove: plan.removes.map((r) => index.get(r.action.infoHash) ?? -1).filter((i) => i >= 0),

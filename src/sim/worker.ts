@@ -1,22 +1,27 @@
 /**
- * A worker thread running strategies on the simulator's world: the main thread hands each a
- * strategy, the same options and seed, and gets its metrics and series back.
+ * A worker thread holding one shard of the simulated nodes: the main thread's run loop sends
+ * `init` (options, strategy, node range) and then every shard request, and gets each reply back.
  */
 import { parentPort } from 'node:worker_threads';
 import type { AgentConfig } from '../agent/index.js';
 import { createWorld, type SimOptions } from './model.js';
-import { runStrategy } from './run.js';
+import { stepsPerTickOf } from './run.js';
+import { Shard, type ShardRequest } from './shard.js';
 import { createStrategy, type StrategyName } from './strategies.js';
 
-export interface WorkerJob {
-  options: SimOptions;
-  strategy: StrategyName;
-  config: AgentConfig;
-}
+export type WorkerMessage =
+  | { kind: 'init'; options: SimOptions; strategy: StrategyName; config: AgentConfig; range: { from: number; to: number } }
+  | ShardRequest;
 
-parentPort?.on('message', (job: WorkerJob) => {
-  const strategy = createStrategy(job.strategy, job.config, createWorld(job.options));
-  const run = runStrategy(job.options, strategy);
-  const stats = 'stats' in strategy ? strategy.stats : null;
-  parentPort?.postMessage({ run, stats });
+let shard: Shard | null = null;
+
+parentPort?.on('message', (message: WorkerMessage) => {
+  if (message.kind === 'init') {
+    const strategy = createStrategy(message.strategy, message.config, createWorld(message.options));
+    shard = new Shard(message.options, strategy, message.range, stepsPerTickOf(message.options));
+    parentPort?.postMessage({ ok: true });
+    return;
+  }
+  if (shard === null) throw new Error('simulator worker: a request came before init');
+  parentPort?.postMessage(shard.handle(message));
 });

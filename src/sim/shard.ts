@@ -1,0 +1,122 @@
+/**
+ * A shard: a contiguous range of the simulated nodes with their strategy, in this thread or
+ * in a worker. The world (external peers, per-torrent counts, the scrape) stays with the run
+ * loop; a shard sees it as its nodes do, through the last scrape, and reports back what its
+ * nodes changed. Requests come in a fixed order per step (tick, then downloads, then, at an
+ * hour's end, the hour's sums), and every reply lists its nodes in index order, so the run
+ * gives the same result however the nodes are split.
+ */
+import { STEP_MINUTES, createWorld, type SimOptions, type World } from './model.js';
+import type { Strategy } from './baselines.js';
+import { addCopy, createNodes, removeCopy, stepNodeDownloads, type SimNode } from './nodes.js';
+import type { SmartnodeStats } from './smartnode.js';
+
+/** What a node did to a torrent's counts (in a tick reply, as torrent x 4 + change). */
+export const ADDED = 0;
+export const REMOVED_LEECHING = 1;
+export const REMOVED_COMPLETE = 2;
+
+export interface ScrapeSnapshot {
+  atMs: number;
+  seeders: Int32Array;
+  leechers: Int32Array;
+  completed: Int32Array;
+}
+
+export type ShardRequest =
+  | { kind: 'tick'; step: number; nowMs: number; scrape: ScrapeSnapshot | null }
+  | { kind: 'download'; nowMs: number; stepMs: number; sourced: Uint8Array }
+  | { kind: 'hour'; endMs: number; sourceless: Uint8Array }
+  | { kind: 'finish' };
+
+export interface TickReply {
+  /** torrent x 4 + ADDED | REMOVED_LEECHING | REMOVED_COMPLETE, in node order. */
+  changes: number[];
+}
+export interface DownloadReply {
+  /** Torrents whose download completed this step. */
+  finished: number[];
+  /** Bytes each node downloaded, in node order (summed by the run loop in that order). */
+  nodeBytes: number[];
+}
+export interface HourReply {
+  /** Bytes on downloads with no progress for a day, and on downloads with no source now. */
+  stalledBytes: number;
+  noSourceBytes: number;
+  usedBytes: number;
+}
+export interface FinishReply {
+  stats: SmartnodeStats | null;
+}
+export type ShardReply = TickReply | DownloadReply | HourReply | FinishReply;
+
+const DAY_MS = 86_400_000;
+
+export class Shard {
+  private readonly world: World;
+  private readonly nodes: SimNode[];
+
+  constructor(
+    options: SimOptions,
+    private readonly strategy: Strategy,
+    range: { from: number; to: number },
+    stepsPerTick: number,
+  ) {
+    // The same seeded world and nodes as the run loop's; this copy is read for sizes, web seeds and the scrape.
+    this.world = createWorld(options);
+    this.nodes = createNodes(this.world, options.seed, stepsPerTick).slice(range.from, range.to);
+  }
+
+  handle(request: ShardRequest): ShardReply {
+    switch (request.kind) {
+      case 'tick':
+        return this.tick(request.step, request.nowMs, request.scrape);
+      case 'download':
+        return this.download(request.nowMs, request.stepMs, request.sourced);
+      case 'hour':
+        return this.hour(request.endMs, request.sourceless);
+      case 'finish':
+        return { stats: 'stats' in this.strategy ? (this.strategy.stats as SmartnodeStats) : null };
+    }
+  }
+
+  private tick(step: number, nowMs: number, scrape: ScrapeSnapshot | null): TickReply {
+    const w = this.world;
+    if (scrape !== null) w.scrape = scrape;
+    const stepsPerTick = Math.max(1, Math.round(w.options.tickMinutes / STEP_MINUTES));
+    const changes: number[] = [];
+    for (const node of this.nodes) {
+      if (step % stepsPerTick !== node.phase) continue;
+      const choice = this.strategy.tick(node, w, nowMs);
+      for (const t of choice.remove) {
+        const copy = removeCopy(w.sizes, node, t);
+        if (copy !== undefined) changes.push(t * 4 + (copy.complete ? REMOVED_COMPLETE : REMOVED_LEECHING));
+      }
+      for (const t of choice.add) if (addCopy(w.sizes, node, t, nowMs)) changes.push(t * 4 + ADDED);
+    }
+    return { changes };
+  }
+
+  private download(nowMs: number, stepMs: number, sourced: Uint8Array): DownloadReply {
+    const finished: number[] = [];
+    const rate = this.world.options.nodeDownloadBytesPerSec;
+    const nodeBytes = this.nodes.map((node) => stepNodeDownloads(this.world.sizes, node, sourced, rate, nowMs, stepMs, finished));
+    return { finished, nodeBytes };
+  }
+
+  private hour(endMs: number, sourceless: Uint8Array): HourReply {
+    let stalledBytes = 0;
+    let noSourceBytes = 0;
+    let usedBytes = 0;
+    for (const node of this.nodes) {
+      usedBytes += node.usedBytes;
+      for (const c of node.copies.values()) {
+        if (c.complete) continue;
+        const size = this.world.sizes[c.torrent] ?? 0;
+        if (endMs - c.lastProgressAtMs >= DAY_MS) stalledBytes += size;
+        if (sourceless[c.torrent] === 1) noSourceBytes += size;
+      }
+    }
+    return { stalledBytes, noSourceBytes, usedBytes };
+  }
+}

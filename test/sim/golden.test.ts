@@ -1,0 +1,120 @@
+/**
+ * The simulator's speed work must not change a single decision: smartnode's run over fixed
+ * worlds gives exactly these metrics and this fingerprint of every add and remove, tick by
+ * tick. A deliberate change of the decision (scoring, herd avoidance, selection) changes them
+ * too; then print the new values with GOLDEN_PRINT=1 and update them here, in the same commit.
+ */
+import { describe, expect, it } from 'vitest';
+import { toAgentConfig } from '../../src/cli/runtime.js';
+import { parsePolicyText } from '../../src/policy/index.js';
+import type { Strategy } from '../../src/sim/baselines.js';
+import { DEFAULT_SIM, type SimOptions, createWorld } from '../../src/sim/model.js';
+import { runStrategy } from '../../src/sim/run.js';
+import { createStrategy } from '../../src/sim/strategies.js';
+
+const config = toAgentConfig(
+  parsePolicyText(
+    `version: 1
+daemon: { url: "http://127.0.0.1:9091/transmission/rpc" }
+storage: { downloadDir: /srv/smartnode, maxBytes: 1 TB, minFreeBytes: 0 }
+feeds: [{ id: sim, url: "http://sim.invalid/feed.csv" }]
+`,
+    'sim.yaml',
+  ),
+);
+
+/** FNV-1a over every choice (node, time, adds, removes) in the order the run made them. */
+function fingerprinted(strategy: Strategy): { strategy: Strategy; fingerprint: () => string } {
+  let h = 0x811c9dc5;
+  const mix = (n: number): void => {
+    h = Math.imul(h ^ (n & 0xffff), 0x01000193);
+    h = Math.imul(h ^ (n >>> 16), 0x01000193);
+  };
+  return {
+    strategy: {
+      name: strategy.name,
+      tick(node, w, nowMs) {
+        const choice = strategy.tick(node, w, nowMs);
+        mix(node.index);
+        mix(Math.floor(nowMs / 60_000));
+        for (const t of choice.add) mix(t);
+        mix(0xffffffff);
+        for (const t of choice.remove) mix(t);
+        mix(0xfffffffe);
+        return choice;
+      },
+    },
+    fingerprint: () => (h >>> 0).toString(16),
+  };
+}
+
+function runSmartnode(options: SimOptions) {
+  const { strategy, fingerprint } = fingerprinted(createStrategy('smartnode', config, createWorld(options)));
+  const { wallMs: _, ...metrics } = runStrategy(options, strategy).metrics;
+  const result = { fingerprint: fingerprint(), metrics };
+  if (process.env.GOLDEN_PRINT === '1') console.log(JSON.stringify(result));
+  return result;
+}
+
+describe('smartnode in the simulator decides exactly as before', () => {
+  it('40 nodes x 300 torrents x 2 days, seed 3', () => {
+    expect(runSmartnode({ ...DEFAULT_SIM, nodes: 40, torrents: 300, days: 2, seed: 3 })).toEqual(GOLDEN_PLAIN);
+  }, 120_000);
+
+  it('with web seeds on a fifth of the torrents and 20-minute scrapes, seed 11', () => {
+    expect(runSmartnode({ ...DEFAULT_SIM, nodes: 25, torrents: 200, days: 1.5, seed: 11, webSeedShare: 0.2, scrapeMinutes: 20 })).toEqual(
+      GOLDEN_WEB_SEEDS,
+    );
+  }, 120_000);
+});
+
+const GOLDEN_PLAIN = {
+  fingerprint: '70f1fa7e',
+  metrics: {
+    strategy: 'smartnode',
+    belowTargetAvg: 127.33333333333333,
+    belowTargetEnd: 116,
+    atZeroAvg: 65.16666666666667,
+    atZeroEnd: 54,
+    over2xEnd: 2,
+    over2xMax: 3,
+    mostNodesOnOne: 11,
+    firstHourMaxTakersPerTwiceDeficit: 0.5,
+    firstHourTakersWithoutDeficit: 0,
+    bytesDownloaded: 43235329636522,
+    donatedBytes: 90289012692151.48,
+    stalledDayShareAvg: 0.0002229624558252028,
+    stalledDayShareMax: 0.002909395213785901,
+    noSourceShareAvg: 0.0318545564720543,
+    adds: 1178,
+    removes: 332,
+    fillHours: null,
+    torrents: 300,
+    nodes: 40,
+  },
+};
+const GOLDEN_WEB_SEEDS = {
+  fingerprint: '2d1c9b6d',
+  metrics: {
+    strategy: 'smartnode',
+    belowTargetAvg: 78.22222222222223,
+    belowTargetEnd: 72,
+    atZeroAvg: 41.94444444444444,
+    atZeroEnd: 39,
+    over2xEnd: 3,
+    over2xMax: 3,
+    mostNodesOnOne: 9,
+    firstHourMaxTakersPerTwiceDeficit: 0.5,
+    firstHourTakersWithoutDeficit: 0,
+    bytesDownloaded: 19051952808228,
+    donatedBytes: 42854198110648.5,
+    stalledDayShareAvg: 0.0021357133435061177,
+    stalledDayShareMax: 0.015295514617064453,
+    noSourceShareAvg: 0.05576122016823945,
+    adds: 700,
+    removes: 149,
+    fillHours: null,
+    torrents: 200,
+    nodes: 25,
+  },
+};

@@ -1,0 +1,34 @@
+/**
+ * `smartnode simulate` splits smartnode's nodes over worker threads; the result must not depend
+ * on how many. Runs the built CLI (workers load dist/sim/worker.js).
+ */
+import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+async function simulate(workers: number): Promise<{ metrics: Array<Record<string, unknown>>; series: unknown; speed: unknown }> {
+  const args = ['--nodes', '24', '--torrents', '200', '--days', '1', '--seed', '5', '--strategies', 'smartnode,uniform-random'];
+  const { stdout } = await run(process.execPath, ['bin/smartnode.js', 'simulate', ...args, '--json', '--workers', String(workers)]);
+  return JSON.parse(stdout);
+}
+
+describe('simulate on worker threads', () => {
+  beforeAll(async () => {
+    await stat('dist/sim/worker.js').catch(() => {
+      throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+    });
+  });
+
+  it('gives the same metrics and series with 1, 2 and 3 workers', async () => {
+    const [one, two, three] = await Promise.all([simulate(1), simulate(2), simulate(3)]);
+    const plain = (r: Awaited<ReturnType<typeof simulate>>) => ({ metrics: r.metrics.map((m) => ({ ...m, wallMs: 0 })), series: r.series });
+    expect(plain(one).metrics[0]).toMatchObject({ strategy: 'smartnode', nodes: 24 });
+    expect(one.metrics[0]?.adds).toBeGreaterThan(0);
+    expect(plain(two)).toEqual(plain(one));
+    expect(plain(three)).toEqual(plain(one));
+    expect(three.speed).toMatchObject({ workers: 3 });
+  }, 120_000);
+});
