@@ -257,3 +257,12 @@ export function stalledReason(stalledMs: number, backoffMs: number, held: boolea
     { stalledMs, backoffMs },
   );
 }
+
+/** A held copy released because its swarm has more than twice the target in copies. */
+export function surplusReason(copies: number, targetSeeders: number): Reason {
+  return reason(
+    'SURPLUS',
+    `${plural(copies, 'copy', 'copies')} (seeders and leechers, ours included) against a target of ${targetSeeders}: more than twice the target, and this node was drawn to release its copy so the space goes where copies are needed`,
+    { copies, targetSeeders },
+  );
+}
