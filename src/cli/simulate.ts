@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import type { Command } from 'commander';
 import { loadPolicyFile, parsePolicyText } from '../policy/index.js';
 import { DEFAULT_SIM, type SimOptions } from '../sim/model.js';
+import { measureLoneFill } from '../sim/lone-fill.js';
 import { runStrategiesInWorkers } from '../sim/parallel.js';
 import { formatSimTable, formatTargets, plotBelowTarget, targetsOf } from '../sim/report.js';
 import type { SimMetrics } from '../sim/run.js';
@@ -86,7 +87,9 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
       const metrics: SimMetrics[] = (strategies as StrategyName[])
         .map((s) => byName.get(s))
         .filter((m): m is SimMetrics => m !== undefined);
-      const targets = targetsOf(byName);
+      // One node, beside the population: cheap next to the run itself.
+      const loneFill = strategies.includes('smartnode') ? measureLoneFill(options, config) : undefined;
+      const targets = targetsOf(byName, loneFill);
       const stats = outcomes.get('smartnode')?.stats ?? null;
       const speed =
         stats === null || stats.decisions === 0
@@ -123,6 +126,7 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
             wallMs,
             metrics,
             targets,
+            loneFill: loneFill ?? null,
             speed,
             series: Object.fromEntries([...outcomes].map(([n, o]) => [n, o.run.series])),
           })}\n`,
