@@ -63,7 +63,7 @@ export function targetsOf(byName: ReadonlyMap<StrategyName, SimMetrics>, loneFil
     targets.push({
       name: "a lone node's first fill, slow start vs none (<= 2x)",
       ratio: slow === null || fast === null ? Number.POSITIVE_INFINITY : slow / Math.max(fast, 1 / 6) / 2,
-      detail: `${slow === null ? 'not' : `${slow.toFixed(1)} h`} vs ${fast === null ? 'not' : `${fast.toFixed(1)} h`} to commit ${formatBytes(loneFill.levelBytes)}`,
+      detail: `${slow === null ? 'not' : `${slow.toFixed(1)} h`} vs ${fast === null ? 'not' : `${fast.toFixed(1)} h`} to hold ${loneFill.levelTorrents} torrents`,
     });
   }
   return targets;
