@@ -21,6 +21,8 @@ export interface PopulationSummary {
   /** Decisions held back because nothing can be downloaded now, or removed as stalled. */
   noSource: number;
   stalled: number;
+  /** Held copies released this tick: their swarms have over twice the target in copies (SURPLUS). */
+  releasing?: number;
 }
 
 export type AgentEvent =

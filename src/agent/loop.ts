@@ -32,8 +32,19 @@ export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): Agen
   let nextAt: number | null = null;
   let tick = 0;
   let failures = 0;
-  // What one tick hands the next (observe memo, the decisions' memory).
-  let carried = initialCarriedState();
+  // What one tick hands the next (observe memo, the decisions' memory); what the decisions
+  // learnt survives a restart in the agent state.
+  const restored = deps.state.readDecideMemory();
+  if (restored.warning !== null) deps.bus.emit({ type: 'state-warning', atMs: deps.clock(), message: restored.warning });
+  let carried = { ...initialCarriedState(), decide: restored.memory };
+  const keepDecideMemory = (): void => {
+    try {
+      deps.state.writeDecideMemory(carried.decide);
+    } catch (error) {
+      // Only the estimates are at stake: the tick stands, the next one writes again.
+      deps.bus.emit({ type: 'state-warning', atMs: deps.clock(), message: error instanceof Error ? error.message : String(error) });
+    }
+  };
 
   const sleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -65,6 +76,7 @@ export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): Agen
       try {
         const result = await runTick(deps, options.readConfig(), { dryRun: options.dryRun, tick, carried });
         carried = result.carried;
+        if (!options.dryRun) keepDecideMemory();
         failures = 0;
         deps.bus.emit(tickFinishedEvent(result, { tick, startedAtMs: started, nowMs: deps.clock(), dryRun: options.dryRun }));
         options.onTick?.(result);

@@ -14,7 +14,7 @@ import { buildHeld } from './candidates.js';
 import type { AgentConfig } from './config.js';
 import type { AgentEvent } from './events.js';
 import { scoredInputs } from './observe-signals.js';
-import { observePopulation, type AvailabilityMemory, type DecideMemory } from './population.js';
+import { observePopulation, surplusOf, type AvailabilityMemory, type DecideMemory } from './population.js';
 import type { AddStep, Observation, RemoveStep, TickPlan } from './tick-types.js';
 
 export function planTick(
@@ -65,10 +65,20 @@ export function planTick(
   const donated = config.donated !== undefined && obs.donated !== null ? { config: config.donated, seen: obs.donated } : null;
   const rates = donated === null ? null : effectiveRates(donated.config, donated.seen.usage, nowMs, donated.seen.localTime);
   const limits = donated === null || rates === null ? NO_LIMITS : planLimitsFor(donated.config, rates, donated.seen.evictionConfirmed);
+  // With self-calibrating herd avoidance, a swarm over twice its target sheds copies (herd.ts).
+  const targetSeeders = config.planPolicy.scoring.targetSeeders;
+  const surplus =
+    population === null
+      ? undefined
+      : {
+          copies: surplusOf(held, obs.candidates, { nodeId: obs.nodeId, targetSeeders, epoch: policy.scoring.signals?.herd.epoch ?? 0 }),
+          targetSeeders,
+        };
   const limited = planWithAvailability(
     { candidates, held, policy, nowMs, diskFreeBytes: obs.diskFreeBytes },
     limits,
     availability?.input ?? null,
+    surplus,
   );
 
   // Where each torrent's data is once the repairs are made: a relocation points it back home.
@@ -121,7 +131,7 @@ export function planTick(
       adds,
       bandwidth,
       dataDirs,
-      population: population?.view ?? null,
+      population: population === null ? null : { ...population.view, releasing: surplus?.copies.size ?? 0 },
       reserveBreached: limited.reserveBreached,
       reserveBreach: limited.reserveBreach,
       pendingEviction: limited.pendingEviction,

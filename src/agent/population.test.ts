@@ -49,6 +49,22 @@ describe('observePopulation', () => {
     }
   });
 
+  it('counts every leecher of a swarm with no source as a copy waiting in place, however long it waits', () => {
+    const t0 = FIXED_NOW_MS;
+    let m = step(initialDecideMemory().herd, [swarm(1, 0, 4, t0)], [aHeld({ infoHash: hashOf(9) })], t0).next;
+    for (let h = 1; h <= 48; h++)
+      m = step(m, [swarm(1, 0, 4, t0 + h * HOUR_MS)], [aHeld({ infoHash: hashOf(9) })], t0 + h * HOUR_MS + 1).next;
+    const late = step(
+      m,
+      [swarm(1, 0, 4, t0 + 49 * HOUR_MS), swarm(2, 1, 4, t0 + 49 * HOUR_MS)],
+      [aHeld({ infoHash: hashOf(9) })],
+      t0 + 49 * HOUR_MS + 1,
+    );
+    expect(late.observations.get(hashOf(1))?.onTheirWay).toBe(4);
+    // A seeder is a source: its leechers are ordinary demand, not copies on their way.
+    expect(late.observations.get(hashOf(2))?.onTheirWay ?? 0).toBe(0);
+  });
+
   it('an empty mirror starts slowly: a few needy torrents drawn, the rest wait; a lone node with some held does not', () => {
     const candidates = Array.from({ length: 20 }, (_, i) => swarm(i + 1, i % 5, 0, FIXED_NOW_MS));
     const empty = step(initialDecideMemory().herd, candidates, [], FIXED_NOW_MS);

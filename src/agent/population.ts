@@ -17,7 +17,7 @@
  *   deficit^2, so the first snapshot sends the nodes to different torrents and the estimate is
  *   measured before the node takes more.
  */
-import { herdDraw, type Candidate, type HeldTorrent, type PopulationObservation } from '../plan/index.js';
+import { herdDraw, surplusRelease, type Candidate, type HeldTorrent, type PopulationObservation } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
 
 /** The usual copy level rises by at most this many copies an hour (the competitor estimate's window). */
@@ -95,6 +95,8 @@ export interface PopulationView {
   mineOnTheirWay: number;
   /** Slow start this tick: how many needy torrents may be taken, or null. */
   slowStartAdds: number | null;
+  /** Held copies released this tick because their swarms have over twice the target in copies. */
+  releasing: number;
 }
 
 export function observePopulation(
@@ -173,15 +175,20 @@ export function observePopulation(
   const keys: Array<{ hash: InfoHash; key: number; age: number }> = [];
   for (const c of input.candidates) {
     const entry = baselines.get(c.infoHash);
-    const onTheirWay = Math.round(entry?.excessLeechers ?? 0);
+    // With no source, every leecher is a copy waiting in place for a seeder's return: more takers would only wait with it.
+    const waitingInPlace = c.counts !== null && c.counts.seeders === 0 && (c.webSeeds ?? 0) === 0 ? c.counts.leechers : 0;
+    const onTheirWay = Math.max(Math.round(entry?.excessLeechers ?? 0), waitingInPlace);
     if (owned.has(c.infoHash) || c.counts === null) continue;
     const deficit = targetSeeders - c.counts.seeders;
     const age = deficit > 0 ? slowTick(c) : null;
-    if (age !== null) {
+    // The deficit not already met by copies on their way: slow start draws only among those.
+    const open = deficit - onTheirWay;
+    if (age !== null && open > 0) {
       const u = Math.max(1e-12, herdDraw(input.nodeId, `${c.infoHash}:slow-start:${tick}`));
-      keys.push({ hash: c.infoHash, key: Math.log(u) / (deficit * deficit), age });
+      keys.push({ hash: c.infoHash, key: Math.log(u) / (open * open), age });
     }
-    if (onTheirWay > 0 || age !== null) observations.set(c.infoHash, { onTheirWay, slowStart: null });
+    if (onTheirWay > 0 || age !== null)
+      observations.set(c.infoHash, { onTheirWay, slowStart: age !== null && open <= 0 ? 'waiting' : null });
   }
   let slowStartAdds: number | null = null;
   if (keys.length > 0) {
@@ -197,6 +204,37 @@ export function observePopulation(
   return {
     next: { competitors, updatedAtMs: nowMs, ticks: tick + 1, startedEmpty, feedsSeenAt, baselines, lastSample },
     observations,
-    view: { competitors, othersOnTheirWay: others, mineOnTheirWay: mine, slowStartAdds },
+    view: { competitors, othersOnTheirWay: others, mineOnTheirWay: mine, slowStartAdds, releasing: 0 },
   };
+}
+
+/**
+ * The held copies this node releases this tick: their swarms have more than twice the target
+ * in copies, and this node's draw says it is one of the holders that go (herd.ts,
+ * surplusRelease). Pinned copies stay. Info-hash -> the swarm's copies, for the reason.
+ */
+export function surplusOf(
+  held: readonly HeldTorrent[],
+  candidates: readonly Candidate[],
+  args: { nodeId: string; targetSeeders: number; epoch: number },
+): Map<InfoHash, number> {
+  const counts = new Map(candidates.map((c) => [c.infoHash, c.counts]));
+  const out = new Map<InfoHash, number>();
+  for (const h of held) {
+    if (!h.isOwned || h.pinned === true || h.banned === true) continue;
+    const c = counts.get(h.infoHash) ?? h.counts ?? null;
+    if (c === null || c === undefined || c.seeders < 0 || c.leechers < 0) continue;
+    const release = surplusRelease({
+      nodeId: args.nodeId,
+      infoHash: h.infoHash,
+      seeders: c.seeders,
+      leechers: c.leechers,
+      countsIncludeUs: c.observedAtMs >= h.addedAtMs,
+      complete: h.leftUntilDoneBytes <= 0,
+      targetSeeders: args.targetSeeders,
+      epoch: args.epoch,
+    });
+    if (release?.release === true) out.set(h.infoHash, release.copies);
+  }
+  return out;
 }

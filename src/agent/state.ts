@@ -11,16 +11,9 @@ import Conf from 'conf';
 import { z } from 'zod';
 import { integrityRecordSchema, type IntegrityRecord } from '../integrity/index.js';
 import { publishedRecordSchema, type PublishedRecord } from '../publish/index.js';
-import { SmartnodeError, parseInfoHash, type InfoHash } from '../shared/index.js';
-
-const infoHashSchema = z.string().transform((raw, ctx) => {
-  const hash = parseInfoHash(raw);
-  if (hash === null) {
-    ctx.addIssue({ code: 'custom', message: `not an info-hash: ${raw}` });
-    return z.NEVER;
-  }
-  return hash;
-});
+import { SmartnodeError, type InfoHash } from '../shared/index.js';
+import { decodeDecideMemory, encodeDecideMemory, infoHashSchema } from './decide-memory-codec.js';
+import { initialDecideMemory, type DecideMemory } from './population.js';
 
 const ownedRecordSchema = z.object({
   infoHash: infoHashSchema,
@@ -78,7 +71,16 @@ export interface AgentStateStore {
   published(): PublishedRecord[];
   putPublished(record: PublishedRecord): void;
   deletePublished(hash: InfoHash): void;
+  /**
+   * What the decisions learnt (herd estimates, usual swarm levels, stall clocks, backoffs), in
+   * its own file beside the state: written every tick, it never slows or risks ownership's.
+   * A missing one is a fresh memory; a damaged or older one too, with `warning` saying so.
+   */
+  readDecideMemory(): { memory: DecideMemory; warning: string | null };
+  writeDecideMemory(memory: DecideMemory): void;
 }
+
+export const DECIDE_MEMORY_NAME = 'decide-memory.json';
 
 /** The last good state, rewritten after every successful write: what a lost state.json is restored from. */
 export const STATE_BACKUP_NAME = 'state.json.bak';
@@ -153,6 +155,8 @@ export function openAgentState(stateDir: string): AgentStateStore {
     cached = stamp === undefined ? null : { data, mtimeMs: stamp.mtimeMs, size: stamp.size };
     writeBackup();
   };
+  const decidePath = join(stateDir, DECIDE_MEMORY_NAME);
+  let decideConf: Conf<Record<string, unknown>> | null = null;
   const nodeId = read().nodeId;
   // conf writes its defaults on first open: make sure a fresh state has a backup at once.
   if (opened.isFresh || statSync(backupPath, { throwIfNoEntry: false }) === undefined) writeBackup();
@@ -202,6 +206,48 @@ export function openAgentState(stateDir: string): AgentStateStore {
       write((d) => {
         delete d.published[hash];
       }),
+    readDecideMemory: () => readDecideMemoryFile(decidePath),
+    writeDecideMemory: (memory) => {
+      try {
+        // conf writes atomically (temp file, then rename); created on the first write so a damaged file is first reported by a read.
+        decideConf ??= new Conf<Record<string, unknown>>({
+          cwd: stateDir,
+          configName: 'decide-memory',
+          accessPropertiesByDotNotation: false,
+          configFileMode: 0o600,
+          clearInvalidConfig: true,
+        });
+        decideConf.store = encodeDecideMemory(memory);
+      } catch (error) {
+        throw new SmartnodeError('STATE_IO', `cannot write the decisions' memory ${decidePath}: ${messageOf(error)}`, {
+          hint: 'free disk space or fix permissions of the state directory',
+          retryable: true,
+          cause: error,
+        });
+      }
+    },
+  };
+}
+
+function readDecideMemoryFile(path: string): { memory: DecideMemory; warning: string | null } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { memory: initialDecideMemory(), warning: null };
+    return { memory: initialDecideMemory(), warning: `cannot read the decisions' memory ${path}: ${messageOf(error)}; starting afresh` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const decoded = json === undefined ? { memory: null, why: 'not JSON' } : decodeDecideMemory(json);
+  if (decoded.memory !== null) return { memory: decoded.memory, warning: null };
+  return {
+    memory: initialDecideMemory(),
+    warning: `the decisions' memory ${path} is unusable (${decoded.why}): herd estimates, stall clocks and backoffs start afresh`,
   };
 }
 

@@ -10,10 +10,9 @@
  * Run alone: `npm run build && node dist/bench/sim-bench.js`.
  */
 import { availableParallelism } from 'node:os';
-import { toAgentConfig } from '../cli/runtime.js';
+import { toAgentConfig } from '../cli/index.js';
 import { parsePolicyText } from '../policy/index.js';
-import { DEFAULT_SIM } from '../sim/model.js';
-import { runStrategiesInWorkers } from '../sim/parallel.js';
+import { DEFAULT_SIM, runStrategiesInWorkers } from '../sim/index.js';
 import { isMainModule, runBenchMain, type Figures } from './entry.js';
 
 const NODES = 200;

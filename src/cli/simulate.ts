@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { loadPolicyFile, parsePolicyText } from '../policy/index.js';
 import { DEFAULT_SIM, type SimOptions } from '../sim/index.js';
+import { measureLoneFill } from '../sim/index.js';
 import { runStrategiesInWorkers } from '../sim/index.js';
 import { formatSimTable, formatTargets, plotBelowTarget, targetsOf } from '../sim/index.js';
 import type { SimMetrics } from '../sim/index.js';
@@ -87,7 +88,9 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
       const metrics: SimMetrics[] = (strategies as StrategyName[])
         .map((s) => byName.get(s))
         .filter((m): m is SimMetrics => m !== undefined);
-      const targets = targetsOf(byName);
+      // One node, beside the population: cheap next to the run itself.
+      const loneFill = strategies.includes('smartnode') ? measureLoneFill(options, config) : undefined;
+      const targets = targetsOf(byName, loneFill);
       const stats = outcomes.get('smartnode')?.stats ?? null;
       const speed = stats === null || stats.decisions === 0 ? null : speedOf(stats, options, Math.max(1, Number(flags.workers)));
       const title =
@@ -109,6 +112,7 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
             wallMs,
             metrics,
             targets,
+            loneFill: loneFill ?? null,
             speed,
             series: Object.fromEntries([...outcomes].map(([n, o]) => [n, o.run.series])),
           })}\n`,

@@ -54,4 +54,19 @@ describe('planWithAvailability', () => {
     expect(limited.plan.decisions.find((d) => d.infoHash === hashOf(11))?.reason.code).toBe('STALLED');
     expect(limited.plan.decisions.find((d) => d.infoHash === hashOf(12))).toMatchObject({ action: 'skip', reason: { code: 'STALLED' } });
   });
+
+  it('releases a surplus copy with reason SURPLUS; a pinned or banned one keeps its own decision', () => {
+    const held = [
+      aHeld({ infoHash: hashOf(11), name: 'lit0' }),
+      aHeld({ infoHash: hashOf(12), name: 'lit1', pinned: true }),
+      aHeld({ infoHash: hashOf(13), name: 'lit2', banned: true }),
+    ];
+    const copies = new Map([hashOf(11), hashOf(12), hashOf(13)].map((h) => [h, 12]));
+    const limited = planWithAvailability({ ...input, held }, NO_LIMITS, null, { copies, targetSeeders: 5 });
+    const byHash = (n: number) => limited.plan.decisions.find((d) => d.infoHash === hashOf(n));
+    expect(byHash(11)).toMatchObject({ action: 'remove', reason: { code: 'SURPLUS', details: { copies: 12, targetSeeders: 5 } } });
+    expect(byHash(11)?.reason.text).toMatch(/12 copies .* more than twice the target/);
+    expect(byHash(12)).toMatchObject({ action: 'keep', reason: { code: 'PINNED' } });
+    expect(byHash(13)).toMatchObject({ action: 'remove', reason: { code: 'BANNED' } });
+  });
 });

@@ -8,7 +8,7 @@
  */
 import { planWithinLimits, type LimitedPlan, type PlanLimits } from './limits.js';
 import { compareHash } from './items.js';
-import { noSourceReason, stalledReason } from './reasons.js';
+import { noSourceReason, stalledReason, surplusReason } from './reasons.js';
 import type { AvailabilityPolicy, Candidate, Decision, PlanInput } from './types.js';
 import type { InfoHash } from '../shared/index.js';
 
@@ -22,13 +22,35 @@ export interface AvailabilityInput {
   webSeeds: ReadonlyMap<InfoHash, number>;
 }
 
+const NO_AVAILABILITY: AvailabilityPolicy = { noSourceShare: 1, stalledAfterMs: Number.POSITIVE_INFINITY, backoffMs: 0 };
+
 export function hasNoSource(c: Pick<Candidate, 'infoHash' | 'counts'>, webSeeds: ReadonlyMap<InfoHash, number>): boolean {
   return c.counts !== null && c.counts.seeders === 0 && (webSeeds.get(c.infoHash) ?? 0) === 0;
 }
 
-export function planWithAvailability(input: PlanInput, limits: PlanLimits, a: AvailabilityInput | null): LimitedPlan {
-  if (a === null) return planWithinLimits(input, limits);
-  const held = input.held.map((h) => (a.stalled.has(h.infoHash) && h.isOwned && !h.pinned ? { ...h, banned: true } : h));
+/** Held copies this node releases (SURPLUS), each with its swarm's copies and the target. */
+export interface SurplusInput {
+  copies: ReadonlyMap<InfoHash, number>;
+  targetSeeders: number;
+}
+
+export function planWithAvailability(
+  input: PlanInput,
+  limits: PlanLimits,
+  given: AvailabilityInput | null,
+  surplus?: SurplusInput,
+): LimitedPlan {
+  const released = surplus?.copies ?? new Map<InfoHash, number>();
+  if (given === null && released.size === 0) return planWithinLimits(input, limits);
+  // Without an availability policy nothing waits, stalls or backs off: only the surplus is released.
+  const a: AvailabilityInput = given ?? { policy: NO_AVAILABILITY, stalled: new Set(), backingOff: new Set(), webSeeds: new Map() };
+  // Released now (stalled or surplus) and not banned by the owner: removed as banned, relabelled after.
+  const releasing = new Set<InfoHash>();
+  for (const h of input.held) {
+    if (h.isOwned && h.pinned !== true && h.banned !== true && (a.stalled.has(h.infoHash) || released.has(h.infoHash)))
+      releasing.add(h.infoHash);
+  }
+  const held = input.held.map((h) => (releasing.has(h.infoHash) ? { ...h, banned: true } : h));
   const heldHashes = new Set(input.held.map((h) => h.infoHash));
   const first = planWithinLimits({ ...input, held }, limits);
 
@@ -49,7 +71,7 @@ export function planWithAvailability(input: PlanInput, limits: PlanLimits, a: Av
       continue;
     }
     if (d.action !== 'add') continue;
-    if (hasNoSource(d, a.webSeeds)) {
+    if (given !== null && hasNoSource(d, a.webSeeds)) {
       const size = d.sizeBytes ?? 0;
       if (waiting + size <= shareBytes) waiting += size;
       else {
@@ -61,7 +83,10 @@ export function planWithAvailability(input: PlanInput, limits: PlanLimits, a: Av
   const relabel = (plan: LimitedPlan, extra: Decision[]): LimitedPlan => {
     const noSource = noSourceReason(shareBytes, a.policy.noSourceShare);
     const decisions = [...plan.plan.decisions, ...extra].map((d): Decision => {
-      if (a.stalled.has(d.infoHash) && heldHashes.has(d.infoHash) && d.reason.code === 'BANNED')
+      const copies = released.get(d.infoHash);
+      if (releasing.has(d.infoHash) && !a.stalled.has(d.infoHash) && copies !== undefined && d.reason.code === 'BANNED')
+        return { ...d, reason: surplusReason(copies, surplus?.targetSeeders ?? 0) };
+      if (releasing.has(d.infoHash) && a.stalled.has(d.infoHash) && d.reason.code === 'BANNED')
         return { ...d, reason: stalledReason(a.policy.stalledAfterMs, a.policy.backoffMs, true) };
       if (excluded.get(d.infoHash) === 'STALLED' && d.action === 'skip')
         return { ...d, reason: stalledReason(a.policy.stalledAfterMs, a.policy.backoffMs, false) };

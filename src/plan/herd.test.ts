@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HERD_SHARE, herdDraw, herdDrawFor, herdFactor } from './herd.js';
+import { HERD_SHARE, herdDraw, herdDrawFor, herdFactor, surplusRelease } from './herd.js';
 import { DEFAULT_SIGNALS } from './score.js';
 import { hashOf } from './testing.js';
 
@@ -96,5 +96,39 @@ describe('herdDrawFor', () => {
         (node, key, seeders, epoch) => herdDrawFor(node, key, seeders, epoch) === herdDraw(node, `${key}:${seeders}:${epoch}`),
       ),
     );
+  });
+});
+
+describe('surplusRelease', () => {
+  const swarm = { infoHash: hashOf(5), countsIncludeUs: true, targetSeeders: 5, epoch: 0 };
+  const holders = (over: { seeders: number; leechers: number; complete: boolean }, n = 10_000) =>
+    Array.from({ length: n }, (_, k) => surplusRelease({ ...swarm, ...over, nodeId: `node-${k}` }));
+
+  it("releases about the copies above 1.5x the target when every copy is a smartnode's, and nothing at or below 2x", () => {
+    // 14 complete copies of a target of 5: (14 - 7.5) / 14 of the holders go, about 6.5 of 14.
+    const drawn = holders({ seeders: 14, leechers: 0, complete: true });
+    const share = drawn.filter((r) => r?.release === true).length / drawn.length;
+    expect(share).toBeGreaterThan(0.43);
+    expect(share).toBeLessThan(0.5);
+    expect(surplusRelease({ ...swarm, nodeId: 'a', seeders: 10, leechers: 0, complete: true })).toBeNull();
+    // A count older than our copy does not include it: 10 seen + ours is over.
+    expect(surplusRelease({ ...swarm, nodeId: 'a', seeders: 10, leechers: 0, complete: true, countsIncludeUs: false })?.copies).toBe(11);
+  });
+
+  it('keeps the seeders at the target: five seeders and fifty leechers release no seeder, but shed downloads once seeded', () => {
+    expect(holders({ seeders: 5, leechers: 50, complete: true }, 100).every((r) => r === null)).toBe(true);
+    expect(holders({ seeders: 3, leechers: 50, complete: false }, 100).every((r) => r === null)).toBe(true);
+    const seeded = holders({ seeders: 5, leechers: 50, complete: false }, 1000);
+    expect(seeded.filter((r) => r?.release === true).length).toBeGreaterThan(800);
+    // Seven seeders and five leechers: at most 2 of the 7 seeders' holders in expectation.
+    const seeders = holders({ seeders: 7, leechers: 5, complete: true });
+    const share = seeders.filter((r) => r?.release === true).length / seeders.length;
+    expect(share * 7).toBeLessThan(2.1);
+  });
+
+  it('draws again when the count changes, the same while it does not', () => {
+    const a = surplusRelease({ ...swarm, nodeId: 'n', seeders: 12, leechers: 0, complete: true });
+    expect(surplusRelease({ ...swarm, nodeId: 'n', seeders: 12, leechers: 0, complete: true })).toEqual(a);
+    expect(surplusRelease({ ...swarm, nodeId: 'n', seeders: 13, leechers: 0, complete: true })?.draw).not.toBe(a?.draw);
   });
 });

@@ -111,3 +111,57 @@ export function herdFactor(
   const factor = designated ? 1 - jitter * draw : 0;
   return { ...base, factor, probability, draw, designated, held: false };
 }
+
+/**
+ * Copies (seeders and leechers) above this multiple of the target are a surplus: the holders
+ * release some of them, so no swarm keeps twice its target while others need copies.
+ */
+export const SURPLUS_MULTIPLE = 2;
+/** Releases aim at this multiple of the target, so one new seeder does not bring it back over. */
+export const RELEASE_TO_MULTIPLE = 1.5;
+
+export interface SurplusRelease {
+  /** Seeders and leechers, this node's copy included. */
+  copies: number;
+  /** Seeders, this node's copy included when complete. */
+  seeders: number;
+  /** Chance that this holder releases now (see surplusRelease). */
+  probability: number;
+  draw: number;
+  release: boolean;
+}
+
+/**
+ * Whether this node releases its copy of a swarm with more than twice the target in copies
+ * (seeders and leechers). No holder knows how many of the copies are smartnodes, so each
+ * draws its own u (rendezvous hash of node, swarm, count, epoch) and releases when u < p:
+ * - p = (copies - 1.5 x target) / copies releases about the excess when every copy is a
+ *   smartnode's, fewer when some are not; a count that stays over gets new draws as it changes
+ *   or the redraw interval turns, so it comes down over a few ticks without a crowd leaving;
+ * - a complete copy also at most p = (seeders - target) / seeders: the seeders left stay at
+ *   the target (a swarm of five seeders and fifty leechers needs every seeder it has);
+ * - a download only when the seeders alone meet the target (it would only add a surplus).
+ * Null: not over, or nothing this node may release.
+ */
+export function surplusRelease(args: {
+  nodeId: string;
+  infoHash: string;
+  seeders: number;
+  leechers: number;
+  /** The count was observed after this node's copy was added: it includes us. */
+  countsIncludeUs: boolean;
+  complete: boolean;
+  targetSeeders: number;
+  epoch: number;
+}): SurplusRelease | null {
+  const mine = args.countsIncludeUs ? 0 : 1;
+  const seeders = Math.max(0, args.seeders) + (args.complete ? mine : 0);
+  const copies = seeders + Math.max(0, args.leechers) + (args.complete ? 0 : mine);
+  const target = Math.max(1, args.targetSeeders);
+  if (copies <= SURPLUS_MULTIPLE * target) return null;
+  const excess = (copies - RELEASE_TO_MULTIPLE * target) / copies;
+  const probability = args.complete ? Math.min(excess, (seeders - target) / seeders) : seeders >= target ? excess : 0;
+  if (probability <= 0) return null;
+  const draw = herdDrawFor(args.nodeId, `${args.infoHash}:release`, copies, args.epoch);
+  return { copies, seeders, probability, draw, release: draw < probability };
+}

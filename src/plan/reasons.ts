@@ -330,3 +330,13 @@ export function describeReserveBreach(breach: ReserveFigures): string {
   const pending = `less ${formatBytes(breach.pendingWriteBytes)} still to be written there by ${breach.writerCount} torrent(s)`;
   return `${free}, ${pending} (${named}${more}), ${reserve}`;
 }
+
+/** A held copy released because its swarm has more than twice the target in copies. */
+export function surplusReason(copies: number, targetSeeders: number): Reason {
+  return reason(
+    'SURPLUS',
+    `${plural(copies, 'copy', 'copies')} (seeders and leechers, ours included) against a target of ${targetSeeders}: ` +
+      'more than twice the target, and this node was drawn to release its copy so the space goes where copies are needed',
+    { copies, targetSeeders },
+  );
+}

@@ -240,6 +240,8 @@ export type NotChosenReasonCode =
   | 'NO_SOURCE'
   /** A download that made no progress for scoring.availability.stalledAfter: removed, and backed off. */
   | 'STALLED'
+  /** More than twice the target in copies: this node was drawn to release its copy. */
+  | 'SURPLUS'
   | 'BANNED'
   /** Donated-limit holds (limits.ts): the plan wanted it, a limit defers it. */
   | 'DISK_RESERVE'

@@ -8,3 +8,4 @@ export { formatSimTable, formatTargets, plotBelowTarget, targetsOf } from './rep
 export type { SimMetrics } from './run.js';
 export { isStrategyName, STRATEGIES, type StrategyName } from './strategies.js';
 export type { SmartnodeStats } from './smartnode.js';
+export { measureLoneFill, type LoneFill } from './lone-fill.js';

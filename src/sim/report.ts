@@ -3,6 +3,7 @@
  * as measured ratios (each passes at <= 1), and an SVG plot of torrents below target over time.
  */
 import { formatBytes } from '../shared/index.js';
+import type { LoneFill } from './lone-fill.js';
 import type { SimMetrics, SimSeries } from './run.js';
 import { SHIPPED_SCRIPTS, type StrategyName } from './strategies.js';
 
@@ -13,7 +14,7 @@ export interface Target {
   detail: string;
 }
 
-export function targetsOf(byName: ReadonlyMap<StrategyName, SimMetrics>): Target[] {
+export function targetsOf(byName: ReadonlyMap<StrategyName, SimMetrics>, loneFill?: LoneFill): Target[] {
   const smart = byName.get('smartnode');
   if (smart === undefined) return [];
   const targets: Target[] = [];
@@ -57,6 +58,14 @@ export function targetsOf(byName: ReadonlyMap<StrategyName, SimMetrics>): Target
     ratio: smart.bytesDownloaded / Math.max(1, smart.donatedBytes) / 1.5,
     detail: `${formatBytes(smart.bytesDownloaded)} of ${formatBytes(smart.donatedBytes)} donated`,
   });
+  if (loneFill !== undefined) {
+    const { slowStartHours: slow, noSlowStartHours: fast } = loneFill;
+    targets.push({
+      name: "a lone node's first fill, slow start vs none (<= 2x)",
+      ratio: slow === null || fast === null ? Number.POSITIVE_INFINITY : slow / Math.max(fast, 1 / 6) / 2,
+      detail: `${hoursText(slow)} vs ${hoursText(fast)} to hold ${loneFill.levelTorrents} torrents`,
+    });
+  }
   return targets;
 }
 
@@ -132,4 +141,8 @@ export function plotBelowTarget(series: ReadonlyArray<{ strategy: string; series
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function hoursText(hours: number | null): string {
+  return hours === null ? 'not' : `${hours.toFixed(1)} h`;
 }

@@ -41,10 +41,18 @@ describe('Dashboard at 80x24', () => {
       removes: 0,
       capacityBytes: 1e11,
       committedBytes: 3e9,
-      population: { competitors: 41.6, othersOnTheirWay: 120.4, mineOnTheirWay: 2, slowStartAdds: null, noSource: 4, stalled: 1 },
+      population: {
+        competitors: 41.6,
+        othersOnTheirWay: 120.4,
+        mineOnTheirWay: 2,
+        slowStartAdds: null,
+        noSource: 4,
+        stalled: 1,
+        releasing: 3,
+      },
     };
     const text = frame(stateWith({ status: aStatus({ plan }) }), 160).join('\n');
-    expect(text).toContain('herd ~42 nodes, 120 copies on their way  no source 4 stalled 1');
+    expect(text).toContain('herd ~42 nodes, 120 copies on their way  no source 4 stalled 1  surplus released 3');
   });
 
   it("candidates show the planner's reason for not choosing them, verbatim", () => {

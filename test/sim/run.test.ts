@@ -65,4 +65,21 @@ scoring: { herd: { adaptive: false } }
     expect(svg).toContain('x &lt; y');
     expect(svg).toContain('<polyline');
   }, 60_000);
+
+  it('smartnode with policy defaults keeps no more torrents over twice the target than the world without it, over two weeks', () => {
+    // Copies pile up over time (external seeders leave, nodes fill in, new ones arrive) unless
+    // holders release a surplus: without the release this world had 5 such torrents against 2.
+    const weeks: typeof options = { ...DEFAULT_SIM, nodes: 40, torrents: 200, days: 14, seed: 1 };
+    const of = (name: StrategyName) => runStrategy(weeks, createStrategy(name, config, createWorld(weeks))).metrics;
+    const smart = of('smartnode');
+    const none = of('no-smartnodes');
+    const over = targetsOf(
+      new Map([
+        ['smartnode', smart],
+        ['no-smartnodes', none],
+      ]),
+    ).find((t) => t.name.startsWith('over twice'));
+    expect(over?.ratio).toBeLessThanOrEqual(1);
+    expect(smart.over2xEnd).toBeLessThanOrEqual(none.over2xMax);
+  }, 120_000);
 });

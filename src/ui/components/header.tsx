@@ -68,7 +68,8 @@ function populationText(s: StatusSnapshot | null): string {
   if (p === undefined) return '';
   const slow = p.slowStartAdds === null ? '' : ` slow start ${p.slowStartAdds}`;
   const held = p.noSource + p.stalled === 0 ? '' : `  no source ${p.noSource} stalled ${p.stalled}`;
-  return `  herd ~${Math.round(p.competitors)} nodes, ${Math.round(p.othersOnTheirWay)} copies on their way${slow}${held}`;
+  const surplus = (p.releasing ?? 0) === 0 ? '' : `  surplus released ${p.releasing}`;
+  return `  herd ~${Math.round(p.competitors)} nodes, ${Math.round(p.othersOnTheirWay)} copies on their way${slow}${held}${surplus}`;
 }
 
 function agentText(s: StatusSnapshot, nowMs: number): string {
