@@ -10,8 +10,7 @@
  * Run alone: `npm run build && node dist/bench/sim-bench.js`.
  */
 import { availableParallelism } from 'node:os';
-import { toAgentConfig } from '../cli/index.js';
-import { parsePolicyText } from '../policy/index.js';
+import { defaultSimConfig } from '../cli/index.js';
 import { DEFAULT_SIM, runStrategiesInWorkers } from '../sim/index.js';
 import { isMainModule, runBenchMain, type Figures } from './entry.js';
 
@@ -21,16 +20,7 @@ const DAYS = 2 / 24;
 const TARGET = { nodes: 1_000, days: 30, wallMinutes: 10 };
 
 export async function benchSim(): Promise<Figures> {
-  const config = toAgentConfig(
-    parsePolicyText(
-      `version: 1
-daemon: { url: "http://127.0.0.1:9091/transmission/rpc" }
-storage: { downloadDir: /srv/smartnode, maxBytes: 1 TB, minFreeBytes: 0 }
-feeds: [{ id: sim, url: "http://sim.invalid/feed.csv" }]
-`,
-      'defaults',
-    ),
-  );
+  const config = defaultSimConfig();
   const workers = availableParallelism();
   const options = { ...DEFAULT_SIM, nodes: NODES, torrents: TORRENTS, days: DAYS };
   const started = performance.now();

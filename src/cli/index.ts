@@ -4,4 +4,5 @@
  */
 export { forgetCiEnvironment } from './interactive.js';
 export { createLogger, logAgentEvents } from './log.js';
-export { buildRuntime, type Runtime, toAgentConfig } from './runtime.js';
+export { buildRuntime, type Runtime } from './runtime.js';
+export { defaultSimConfig } from './simulate.js';

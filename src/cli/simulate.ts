@@ -15,6 +15,7 @@ import type { SimMetrics } from '../sim/index.js';
 import type { SmartnodeStats } from '../sim/index.js';
 import { STRATEGIES, isStrategyName, type StrategyName } from '../sim/index.js';
 import type { CliIO } from './io.js';
+import type { AgentConfig } from '../agent/index.js';
 import { toAgentConfig } from './runtime.js';
 
 /** A policy with every default: what a volunteer gets from `init` with one feed. */
@@ -23,6 +24,11 @@ daemon: { url: "http://127.0.0.1:9091/transmission/rpc" }
 storage: { downloadDir: /srv/smartnode, maxBytes: 1 TB, minFreeBytes: 0 }
 feeds: [{ id: sim, url: "http://sim.invalid/feed.csv" }]
 `;
+
+/** The agent config of a node on every default, as `smartnode simulate` runs it without --policy. */
+export function defaultSimConfig(): AgentConfig {
+  return toAgentConfig(parsePolicyText(DEFAULT_POLICY, 'defaults'));
+}
 
 interface SimulateFlags {
   nodes: string;
@@ -79,8 +85,7 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
         setExitCode(2);
         return;
       }
-      const policy = flags.policy === undefined ? parsePolicyText(DEFAULT_POLICY, 'defaults') : (await loadPolicyFile(flags.policy)).policy;
-      const config = toAgentConfig(policy);
+      const config = flags.policy === undefined ? defaultSimConfig() : toAgentConfig((await loadPolicyFile(flags.policy)).policy);
       const started = performance.now();
       const outcomes = await runStrategiesInWorkers(options, strategies as StrategyName[], config, Number(flags.workers));
       const wallMs = performance.now() - started;

@@ -5,23 +5,13 @@
  * too; then print the new values with GOLDEN_PRINT=1 and update them here, in the same commit.
  */
 import { describe, expect, it } from 'vitest';
-import { toAgentConfig } from '../../src/cli/runtime.js';
-import { parsePolicyText } from '../../src/policy/index.js';
+import { defaultSimConfig } from '../../src/cli/simulate.js';
 import type { Strategy } from '../../src/sim/baselines.js';
 import { DEFAULT_SIM, type SimOptions, createWorld } from '../../src/sim/model.js';
 import { runStrategy } from '../../src/sim/run.js';
 import { createStrategy } from '../../src/sim/strategies.js';
 
-const config = toAgentConfig(
-  parsePolicyText(
-    `version: 1
-daemon: { url: "http://127.0.0.1:9091/transmission/rpc" }
-storage: { downloadDir: /srv/smartnode, maxBytes: 1 TB, minFreeBytes: 0 }
-feeds: [{ id: sim, url: "http://sim.invalid/feed.csv" }]
-`,
-    'sim.yaml',
-  ),
-);
+const config = defaultSimConfig();
 
 /** FNV-1a over every choice (node, time, adds, removes) in the order the run made them. */
 function fingerprinted(strategy: Strategy): { strategy: Strategy; fingerprint: () => string } {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toAgentConfig } from '../../src/cli/runtime.js';
+import { defaultSimConfig } from '../../src/cli/simulate.js';
 import { parsePolicyText } from '../../src/policy/index.js';
 import { DEFAULT_SIM, createWorld } from '../../src/sim/model.js';
 import { plotBelowTarget, targetsOf } from '../../src/sim/report.js';
@@ -7,16 +8,7 @@ import { runStrategy } from '../../src/sim/run.js';
 import { createStrategy, type StrategyName } from '../../src/sim/strategies.js';
 
 const options = { ...DEFAULT_SIM, nodes: 30, torrents: 150, days: 1.5, seed: 7 };
-const config = toAgentConfig(
-  parsePolicyText(
-    `version: 1
-daemon: { url: "http://127.0.0.1:9091/transmission/rpc" }
-storage: { downloadDir: /srv/smartnode, maxBytes: 1 TB, minFreeBytes: 0 }
-feeds: [{ id: sim, url: "http://sim.invalid/feed.csv" }]
-`,
-    'sim.yaml',
-  ),
-);
+const config = defaultSimConfig();
 const run = (name: StrategyName, policy = config) => runStrategy(options, createStrategy(name, policy, createWorld(options))).metrics;
 
 describe('the simulator', () => {
