@@ -65,6 +65,21 @@ describe('observePopulation', () => {
     expect(late.observations.get(hashOf(2))?.onTheirWay ?? 0).toBe(0);
   });
 
+  it("does not take its own download, or the tracker's memory of it after a removal, for another's copy on its way", () => {
+    const t0 = FIXED_NOW_MS;
+    const none: HeldTorrent[] = [];
+    let m = step(initialDecideMemory().herd, [swarm(1, 3, 0, t0)], none, t0).next;
+    // Held: the tracker lists our copy as a leecher (downloading, or an entry it has not dropped yet).
+    const held = [aHeld({ infoHash: hashOf(1), addedAtMs: t0 + 1, leftUntilDoneBytes: 0 })];
+    m = step(m, [swarm(1, 4, 1, t0 + HOUR_MS)], held, t0 + HOUR_MS + 1).next;
+    // Removed, and the next scrape still has the leecher entry: no copy of anyone else is coming.
+    const after = step(m, [swarm(1, 3, 1, t0 + 2 * HOUR_MS)], none, t0 + 2 * HOUR_MS + 1);
+    expect(after.observations.get(hashOf(1))?.onTheirWay ?? 0).toBe(0);
+    // A leecher that arrives after that is another's download again.
+    const later = step(after.next, [swarm(1, 3, 3, t0 + 3 * HOUR_MS)], none, t0 + 3 * HOUR_MS + 1);
+    expect(later.observations.get(hashOf(1))?.onTheirWay).toBe(2);
+  });
+
   it('an empty mirror starts slowly: a few needy torrents drawn, the rest wait; a lone node with some held does not', () => {
     const candidates = Array.from({ length: 20 }, (_, i) => swarm(i + 1, i % 5, 0, FIXED_NOW_MS));
     const empty = step(initialDecideMemory().herd, candidates, [], FIXED_NOW_MS);

@@ -141,9 +141,15 @@ export function observePopulation(
         observedAtMs,
       };
     }
+    const h = owned.get(c.infoHash);
+    // While this node holds the swarm, its leechers may be our own download, or the tracker's
+    // entry for it that outlives our "completed" or "stopped": none of it can be told from
+    // another's copy, so the usual leecher level follows the count and nothing is on its way.
+    // After a removal the level then falls at once with the count, and only leechers that
+    // arrive later are others' downloads.
+    if (h !== undefined && entry !== prev) entry = { ...entry, leechers, excessLeechers: 0 };
     baselines.set(c.infoHash, entry);
     if (entry.excessCopies === 0) continue;
-    const h = owned.get(c.infoHash);
     // Our own copy counts while it can still be in the excess: taken within the time the usual level takes to rise by one.
     const ours =
       h !== undefined && observedAtMs > h.addedAtMs && nowMs - h.addedAtMs <= HOUR_MS / RISE_PER_HOUR ? Math.min(1, entry.excessCopies) : 0;

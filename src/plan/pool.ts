@@ -180,7 +180,7 @@ export function buildPool(input: PlanInput, book: ReasonBook): Pool {
     pool.inFeed[i] = 1;
     if (held !== null) pool.fix(i, 'skip', book.heldNotOwned);
     else if (!known) pool.fix(i, 'skip', book.sizeUnknown);
-    else if (need <= 0) pool.fix(i, 'skip', book.wellSeeded(components.seeders ?? 0));
+    else if (need <= 0) pool.fix(i, 'skip', book.notNeeded(components));
     i++;
   }
   for (const h of heldOnly) incumbent(i++, h, h.counts ?? null, uniqueSorted(h.feedIds), false, null);

@@ -1,7 +1,7 @@
 import { formatBytes, formatDate, formatDuration, formatPercent, formatScore, plural, SmartnodeError } from '../shared/index.js';
 import { factorClauses } from './describe-factors.js';
 import { NO_MISS, type Ledger, type MissCode } from './ledger.js';
-import type { Reason, ReasonCode, ScoreComponents, ScoringPolicy } from './types.js';
+import type { HerdFactor, Reason, ReasonCode, ScoreComponents, ScoringPolicy } from './types.js';
 
 /**
  * The one place reason sentences are written. The CLI, the dashboard and the logs show these
@@ -49,6 +49,7 @@ export class ReasonBook {
   readonly heldNotOwned = reason('HELD_NOT_OWNED', 'the daemon already holds it without our label; smartnode leaves it alone', {});
   readonly addLimit: Reason;
   private readonly wellSeededBySeeders = new Map<number, Reason>();
+  private readonly leftToOthersByCause = new Map<string, Reason>();
   private readonly outscoredByText = new Map<number, Reason>();
   private readonly quotaByMiss = new Map<MissCode, Reason>();
   private noDiskBudgetShared: Reason | null = null;
@@ -88,9 +89,10 @@ export class ReasonBook {
     return reason('MIN_SEED_TIME', text, { situation, heldMs, minSeedTimeMs: min });
   }
 
-  wellSeeded(seeders: number): Reason {
-    // No need below the target means herd avoidance left it to other smartnodes (score.ts).
-    if (seeders < this.scoring.targetSeeders) return this.leftToOthers(seeders);
+  /** No need: at the seeder target, or (below it) herd avoidance leaves it to others. */
+  notNeeded(c: ScoreComponents): Reason {
+    const seeders = c.seeders ?? 0;
+    if (seeders < this.scoring.targetSeeders) return this.leftToOthers(seeders, c.factors?.herd ?? null);
     let r = this.wellSeededBySeeders.get(seeders);
     if (r === undefined) {
       const target = this.scoring.targetSeeders;
@@ -103,20 +105,30 @@ export class ReasonBook {
     return r;
   }
 
-  /** Herd avoidance: not this node's turn for this swarm (herd.ts); shared per seeder count. */
-  private leftToOthers(seeders: number): Reason {
-    const key = -1 - seeders;
-    let r = this.wellSeededBySeeders.get(key);
+  /**
+   * Below the target with no need: herd avoidance (herd.ts) left it to others, for one of
+   * three causes, each said as it is: copies already on their way cover the deficit, slow
+   * start has not drawn it yet, or this node's draw is above its share. Shared per cause.
+   */
+  private leftToOthers(seeders: number, herd: HerdFactor | null): Reason {
+    const target = this.scoring.targetSeeders;
+    const onTheirWay = herd?.onTheirWay ?? 0;
+    const deficit = herd?.deficit ?? target - seeders;
+    const nodes = Math.round((herd?.expectedNodes ?? this.scoring.signals?.herd.expectedNodes ?? 1) * 10) / 10;
+    const cause = onTheirWay >= deficit && onTheirWay > 0 ? 'coming' : herd?.slowStart === 'waiting' ? 'slow-start' : 'draw';
+    const key = `${cause}:${seeders}:${onTheirWay}:${cause === 'draw' ? nodes : ''}`;
+    let r = this.leftToOthersByCause.get(key);
     if (r === undefined) {
-      const target = this.scoring.targetSeeders;
-      const nodes = this.scoring.signals?.herd.expectedNodes ?? 1;
-      r = reason(
-        'LEFT_TO_OTHERS',
-        `${plural(seeders, 'seeder')} against a target of ${target}, but herd avoidance leaves it to the other ` +
-          `smartnodes this interval (about ${nodes} read the same counts; this node's draw is above its share)`,
-        { seeders, targetSeeders: target, expectedNodes: nodes },
-      );
-      this.wellSeededBySeeders.set(key, r);
+      const swarm = `${plural(seeders, 'seeder')} against a target of ${target}`;
+      const text =
+        cause === 'coming'
+          ? `${swarm}, but ${plural(onTheirWay, 'download')} under way (or waiting for a source) already cover the deficit`
+          : cause === 'slow-start'
+            ? `${swarm}, but in its slow start this node takes only a few needy torrents a tick, and this one was not drawn`
+            : `${swarm}, but herd avoidance leaves it to the other smartnodes this interval ` +
+              `(about ${nodes} read the same counts; this node's draw is above its share)`;
+      r = reason('LEFT_TO_OTHERS', text, { seeders, targetSeeders: target, cause, onTheirWay, expectedNodes: nodes });
+      this.leftToOthersByCause.set(key, r);
     }
     return r;
   }

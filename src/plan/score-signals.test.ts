@@ -112,6 +112,22 @@ describe('planMirror with signals', () => {
     }
   });
 
+  it('says why a needy torrent is left to others: copies on their way, slow start, or the draw', () => {
+    const two = signalsFor('node-q', { herd: { ...DEFAULT_SIGNALS.herd, nodeId: 'node-q', expectedNodes: 2 } });
+    const leftFor = (population: { onTheirWay: number; slowStart: 'designated' | 'waiting' | null }) => {
+      const c = aCandidate({ counts: aCounts({ seeders: 3 }), signals: { infoHash: hashOf(1), geo: null, slow: null, population } });
+      const plan = planMirror(
+        aPlanInput({ candidates: withSignals([c]), policy: aPlanPolicy({ scoring: { ...scoring(two), targetSeeders: 4 } }) }),
+      );
+      expect(plan.desired).toEqual([]);
+      return plan.decisions[0]?.reason;
+    };
+    expect(leftFor({ onTheirWay: 1, slowStart: null })).toMatchObject({ code: 'LEFT_TO_OTHERS', details: { cause: 'coming' } });
+    expect(leftFor({ onTheirWay: 1, slowStart: 'waiting' })?.text).toMatch(/1 download under way .* cover the deficit/);
+    expect(leftFor({ onTheirWay: 0, slowStart: 'waiting' })).toMatchObject({ details: { cause: 'slow-start' } });
+    expect(leftFor({ onTheirWay: 0, slowStart: 'waiting' })?.text).toMatch(/slow start/);
+  });
+
   it('leaves a needy torrent to other nodes when it is not designated, and keeps what it holds', () => {
     const many = signalsFor('node-q', { herd: { ...DEFAULT_SIGNALS.herd, nodeId: 'node-q', expectedNodes: 1_000_000 } });
     const c = aCandidate({ counts: aCounts({ seeders: 1 }), signals: { infoHash: hashOf(1), geo: null, slow: null } });

@@ -327,7 +327,7 @@ export interface HerdFactor {
   expectedNodes: number;
   /** Slow start decided instead of the draw. */
   slowStart: 'designated' | 'waiting' | null;
-  /** Probability that a node takes it: min(1, deficit / expectedNodes). */
+  /** Probability that a node takes it: min(1, HERD_SHARE x (deficit - onTheirWay) / expectedNodes), 1 for a lone node. */
   probability: number;
   /** This node's deterministic draw in [0, 1) for this torrent (rendezvous hash). */
   draw: number;
