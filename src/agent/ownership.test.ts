@@ -102,6 +102,19 @@ describe('reconcileOwnership', () => {
     expect(view.owned.size).toBe(0);
     expect(view.ops.map((o) => o.kind === 'forget' && o.why)).toEqual(['unproven']);
   });
+  it('leaves alone a copy the owner added after the daemon restarted, outside our directory', () => {
+    // Our add was interrupted, the daemon restarted without it, and ten minutes later the
+    // owner added the same torrent into the default directory.
+    const view = reconcileOwnership({
+      records: [record({ phase: 'adding', intentAtMs: 1_000_000 })],
+      torrents: [torrent({ addedDate: 1_609, downloadDir: '/var/lib/transmission/downloads' })],
+      label: 'smartnode',
+      downloadDir: DIR,
+      daemonStartedAtMs: 1_009_000,
+    });
+    expect(view.owned.size).toBe(0);
+    expect(view.ops).toEqual([{ kind: 'forget', infoHash: A, why: 'unproven', where: '/var/lib/transmission/downloads' }]);
+  });
   it('forgets adds that never reached the daemon and finishes interrupted removals', () => {
     const view = reconcileOwnership({
       records: [record({ phase: 'adding' }), record({ infoHash: B, phase: 'removing' })],

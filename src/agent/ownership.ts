@@ -43,6 +43,12 @@ export interface OwnershipView {
 
 /** Seconds of clock skew tolerated between our intent time and the daemon's addedDate. */
 const ADDED_DATE_SLACK_SEC = 5;
+/**
+ * How long after its start a daemon may still be loading the torrents it had (3.00 answers RPC
+ * before its reload is done; a daemon with thousands of torrents takes a while). A torrent added
+ * later than this was added by someone after the restart, not reloaded by it.
+ */
+const RELOAD_WINDOW_SEC = 120;
 
 export interface OwnershipInput {
   records: readonly OwnedRecord[];
@@ -120,12 +126,14 @@ export function reconcileOwnership(input: OwnershipInput): OwnershipView {
 /**
  * Proof that the torrent the daemon holds is the one our interrupted add created: it sits in
  * the directory the add asked for, or the daemon restarted after our intent and the torrent
- * was loaded at or after that start (a reload that lost its location).
+ * was loaded during that start (a reload that lost its location). A copy added well after the
+ * restart is someone else's add, whatever its directory.
  */
 function isAddProven(record: OwnedRecord, torrent: DaemonTorrent, daemonStartedAtMs: number | null): boolean {
   if (isSameDir(torrent.downloadDir, record.downloadDir)) return true;
   if (daemonStartedAtMs === null || daemonStartedAtMs <= record.intentAtMs) return false;
-  return torrent.addedDate + ADDED_DATE_SLACK_SEC >= daemonStartedAtMs / 1000;
+  const startSec = daemonStartedAtMs / 1000;
+  return torrent.addedDate + ADDED_DATE_SLACK_SEC >= startSec && torrent.addedDate <= startSec + RELOAD_WINDOW_SEC;
 }
 
 /** True when some interrupted add can be judged only with the daemon's start time. */
