@@ -9,7 +9,7 @@ import { type InfoHash, toErrorView } from '../shared/index.js';
 import type { Scraper } from '../swarm/index.js';
 import type { SwarmCounts } from '../swarm/index.js';
 import type { EventBus } from './events.js';
-import { createHostBackoff, hostOf } from './host-backoff.js';
+import { createHostBackoff } from './host-backoff.js';
 import type { CountRequest, CountSource, FeedSnapshot, FeedSource } from './sources.js';
 import type { HttpLimits } from './torrent-source.js';
 
@@ -17,10 +17,12 @@ import type { HttpLimits } from './torrent-source.js';
  * Schedules feed refreshes over the feeds domain's FeedCache, which keeps the last good items
  * (on disk too, with `storeDir`), and reports what happened as events.
  *
- * - Each feed is fetched once per refresh interval. A failed feed is tried again when its host's
- *   backoff ends (exponential from FEED_BACKOFF_BASE_MS, capped, reset by a success), and such a
- *   retry runs in the background: a tick never waits on a host known to fail; the result is
- *   used by the first tick after it lands.
+ * - Each feed is fetched once per refresh interval. A failed feed is tried again when its
+ *   backoff ends (exponential from FEED_BACKOFF_BASE_MS, capped, reset by its own success), and
+ *   such a retry runs in the background: a tick never waits on a feed known to fail; the result
+ *   is used by the first tick after it lands. The backoff is the feed's own, not its host's: one
+ *   site often serves many collections, and a broken one must not be retried in the foreground
+ *   each time a healthy neighbour answers.
  * - A feed that failed is never read as empty: its last good items stay, and when there are none
  *   (no copy ever, or an unreadable one) the owned torrents charged to it are listed for it, so
  *   the planner keeps them rather than dropping them as "no feed lists it any more".
@@ -56,7 +58,7 @@ export function createHttpFeedSource(options: {
       options.bus.emit({ type: 'feed-item-dropped', atMs: nowMs, feedId: feed.id, message: warning.message });
     }
     if (result.error !== null) {
-      const retryAtMs = backoff.failed(hostOf(feed.url), nowMs);
+      const retryAtMs = backoff.failed(feedKey(feed), nowMs);
       state.set(feed.id, { items, checkedAtMs: nowMs, error: result.error.message });
       options.bus.emit({
         type: 'feed-failed',
@@ -68,7 +70,7 @@ export function createHttpFeedSource(options: {
       });
       return;
     }
-    backoff.succeeded(hostOf(feed.url));
+    backoff.succeeded(feedKey(feed));
     state.set(feed.id, { items, checkedAtMs: nowMs, error: undefined });
     options.bus.emit({
       type: 'feed-fetched',
@@ -94,13 +96,13 @@ export function createHttpFeedSource(options: {
       for (const feed of feeds) {
         if (running.has(feed.id)) continue;
         const entry = state.get(feed.id);
-        const host = hostOf(feed.url);
+        const key = feedKey(feed);
         const due =
-          entry === undefined || (entry.error !== undefined ? backoff.retryAtMs(host) <= nowMs : nowMs - entry.checkedAtMs >= interval);
+          entry === undefined || (entry.error !== undefined ? backoff.retryAtMs(key) <= nowMs : nowMs - entry.checkedAtMs >= interval);
         if (!due) continue;
         const job = refresh(feed, nowMs).finally(() => running.delete(feed.id));
         running.set(feed.id, job);
-        if (backoff.failures(host) === 0) awaited.push(job);
+        if (backoff.failures(key) === 0) awaited.push(job);
       }
       await Promise.all(awaited);
       return feeds.map((f): FeedSnapshot => ({ feedId: f.id, items: itemsOf(f) }));
@@ -112,7 +114,12 @@ export function createHttpFeedSource(options: {
   };
 }
 
-/** First retry of a failing feed host after 5 minutes, doubling to at most an hour. */
+/** A feed's backoff key: its id and where it is fetched from, so an edited URL starts afresh. */
+function feedKey(feed: FeedSpec): string {
+  return `${feed.id} ${feed.url}`;
+}
+
+/** First retry of a failing feed after 5 minutes, doubling to at most an hour. */
 export const FEED_BACKOFF_BASE_MS = 5 * 60_000;
 export const FEED_BACKOFF_MAX_MS = 60 * 60_000;
 

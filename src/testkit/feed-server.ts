@@ -19,6 +19,11 @@ export interface FeedRoute {
   lastModified?: Date;
   /** Hold the answer this long (to test client timeouts). */
   delayMs?: number;
+  /**
+   * Send the headers (with the whole body's length) and only this many bytes of the body, then
+   * nothing while the connection stays open: a server that stalls mid-body.
+   */
+  stallAfterBytes?: number;
 }
 
 export interface FeedRequest {
@@ -141,5 +146,9 @@ function writeRoute(res: ServerResponse, route: FeedRoute, status: number, isHea
   headers['content-type'] = route.contentType;
   headers['content-length'] = String(body.length);
   res.writeHead(status, headers);
+  if (route.stallAfterBytes !== undefined && !isHead) {
+    res.write(body.subarray(0, Math.min(body.length, route.stallAfterBytes)));
+    return;
+  }
   res.end(isHead ? undefined : body);
 }
