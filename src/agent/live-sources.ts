@@ -49,6 +49,7 @@ export function createHttpFeedSource(options: {
       nowMs,
       timeoutMs: options.limits.timeoutMs,
       maxBytes: options.limits.feedMaxBytes,
+      ...(options.limits.feedMaxItems === undefined ? {} : { maxItems: options.limits.feedMaxItems }),
       userAgent: options.limits.userAgent,
     });
     const extra = options.extraTrackers(feed.id);

@@ -18,6 +18,8 @@ import type { TorrentFile, TorrentSource, TorrentSummary } from './sources.js';
 export interface HttpLimits {
   timeoutMs: number;
   feedMaxBytes: number;
+  /** A feed listing more items is refused: each is weighed every tick (memory). */
+  feedMaxItems?: number;
   torrentFileMaxBytes: number;
   userAgent: string;
 }

@@ -6,6 +6,9 @@
  *   with non-Latin-1 titles, a JSON torrent list), fetched over HTTP from a real local server,
  *   streamed into the parser and the on-disk last good copy;
  * - the same CSV read back from that copy after a restart, while the feed is down;
+ * - whole agent ticks (observe -> planTick -> apply, dry run, against the in-memory daemon) over
+ *   a CSV at the default `limits.feedMaxItems` (every item a candidate the planner weighs), and
+ *   over the CSV at the byte cap, which lists more and is refused while it is read;
  * - hostile answers: an RPC endpoint streaming an endless body, a CSV feed that never ends.
  * Target: every case finishes as it should (items parsed, or refused at the cap) within the heap.
  *
@@ -31,13 +34,17 @@ const FORMATS = ['csv', 'rss', 'json'] as const;
 type Format = (typeof FORMATS)[number];
 
 export function defaultFeedCapBytes(): number {
+  return defaultLimits().feedMaxBytes;
+}
+
+function defaultLimits(): { feedMaxBytes: number; feedMaxItems: number } {
   const policy = policySchema.parse({
     version: 1,
     daemon: { url: 'http://127.0.0.1:9091/transmission/rpc' },
     storage: { downloadDir: '/srv/smartnode', maxBytes: '1 TB' },
     feeds: [{ id: 'x', url: 'https://example.org/x.csv' }],
   });
-  return policy.limits.feedMaxBytes;
+  return policy.limits;
 }
 
 const hashOf = (i: number): string => createHash('sha1').update(`item-${i}`).digest('hex');
@@ -93,6 +100,17 @@ async function writeFeed(path: string, format: Format, capBytes: number): Promis
   return i;
 }
 
+/** A collection CSV of exactly `count` items. */
+async function writeCsvItems(path: string, count: number): Promise<void> {
+  const out = createWriteStream(path);
+  out.write('TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\n');
+  for (let i = 0; i < count; i++) {
+    if (!out.write(csvRow(i))) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  out.end();
+  await new Promise<void>((resolve) => out.once('finish', () => resolve()));
+}
+
 function endless(res: ServerResponse, head: string, piece: (i: number) => string): void {
   res.writeHead(200, { 'content-type': 'application/octet-stream' });
   res.write(head);
@@ -140,6 +158,15 @@ async function runChild(kind: string, base: string, dir: string, capBytes: numbe
       result.items.length,
     );
   }
+  if (kind.startsWith('tick-csv-')) {
+    const { agentTicks } = await import('./score-bench.js');
+    const { feedMaxItems } = defaultLimits();
+    const atItemCap = kind === 'tick-csv-item-cap';
+    const ticked = await agentTicks(0, 0, 2, false, `${base}/${atItemCap ? 'items' : 'feed'}.csv`, feedMaxItems);
+    const decisions = ticked.agentDecisions ?? 0;
+    // At the item cap every item is weighed; the byte-cap CSV lists more and is refused whole.
+    return finish(atItemCap ? decisions === feedMaxItems : decisions === 0, `${decisions} decisions a tick`, decisions);
+  }
   if (kind === 'rpc-endless') {
     const error = await createRpcHttp({ url: `${base}/rpc`, timeoutMs: 300_000 })
       .post('{"method":"torrent-get"}', 'torrent-get')
@@ -161,11 +188,12 @@ export async function benchMemory(): Promise<{ figures: Figures; passed: boolean
   const dir = await mkdtemp(join(tmpdir(), 'smartnode-memory-bench-'));
   const counts = new Map<Format, number>();
   for (const format of FORMATS) counts.set(format, await writeFeed(join(dir, `feed.${format}`), format, capBytes));
+  await writeCsvItems(join(dir, 'items.csv'), defaultLimits().feedMaxItems);
   const server = createServer((req, res) => {
     const path = req.url ?? '';
-    const feed = /^\/feed\.(csv|rss|json)$/.exec(path)?.[1];
+    const [, name, feed] = /^\/(feed|items)\.(csv|rss|json)$/.exec(path) ?? [];
     if (feed !== undefined) {
-      const file = join(dir, `feed.${feed}`);
+      const file = join(dir, `${name}.${feed}`);
       void stat(file).then((s) => {
         res.writeHead(200, {
           'content-length': String(s.size),
@@ -185,7 +213,8 @@ export async function benchMemory(): Promise<{ figures: Figures; passed: boolean
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const figures: Figures = { heapLimitMb: HEAP_MB, feedCapBytes: capBytes };
   let passed = true;
-  const cases = [...FORMATS.flatMap((f) => [`feed-${f}-fetch`, `feed-${f}-restart`]), 'rpc-endless', 'csv-endless'];
+  const feedCases = FORMATS.flatMap((f) => [`feed-${f}-fetch`, `feed-${f}-restart`]);
+  const cases = [...feedCases, 'tick-csv-item-cap', 'tick-csv-byte-cap', 'rpc-endless', 'csv-endless'];
   const script = fileURLToPath(import.meta.url);
   try {
     for (const kind of cases) {

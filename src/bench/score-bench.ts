@@ -229,6 +229,7 @@ export async function agentTicks(
   ticks: number,
   geography = true,
   feedUrl?: string,
+  feedMaxItems?: number,
 ): Promise<Record<string, number>> {
   const {
     createEventBus,
@@ -265,7 +266,13 @@ export async function agentTicks(
       );
     }
     const bus = createEventBus();
-    const limits = { timeoutMs: 10_000, feedMaxBytes: 50e6, torrentFileMaxBytes: 10e6, userAgent: 'bench' };
+    const limits = {
+      timeoutMs: 10_000,
+      feedMaxBytes: 50e6,
+      torrentFileMaxBytes: 10e6,
+      userAgent: 'bench',
+      ...(feedMaxItems === undefined ? {} : { feedMaxItems }),
+    };
     const peersReply = (): Uint8Array => {
       const bytes = new Uint8Array(6 * PEERS);
       for (let p = 0; p < PEERS; p++) {
@@ -349,11 +356,13 @@ export async function agentTicks(
       },
     };
     let signalled = 0;
+    let decisions = 0;
     let carried: TickResult['carried'] | undefined;
     for (let t = 0; t < ticks; t++) {
       const result: TickResult = await runTick(deps, config, { dryRun: true, tick: t, ...(carried === undefined ? {} : { carried }) });
       carried = result.carried;
       signalled = result.plan.decisions.filter((d) => d.components.factors?.geo != null).length;
+      decisions = result.plan.decisions.length;
       clockMs += HOUR_MS;
     }
     return {
@@ -361,6 +370,7 @@ export async function agentTicks(
       agentHeld: heldCount,
       agentTicks: ticks,
       agentScoredGeo: signalled,
+      agentDecisions: decisions,
       agentHistoryTorrents: history.size,
     };
   } finally {

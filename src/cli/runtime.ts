@@ -45,6 +45,7 @@ const RESTART_KEYS = [
   'daemon',
   'node',
   'limits.feedMaxBytes',
+  'limits.feedMaxItems',
   'limits.torrentFileMaxBytes',
   'limits.rpcAnswerMaxBytes',
   'limits.fetchTimeout',
@@ -92,6 +93,7 @@ export async function buildRuntime(options: {
   const limits: HttpLimits = {
     timeoutMs: policy.limits.fetchTimeout,
     feedMaxBytes: policy.limits.feedMaxBytes,
+    feedMaxItems: policy.limits.feedMaxItems,
     torrentFileMaxBytes: policy.limits.torrentFileMaxBytes,
     userAgent: USER_AGENT,
   };

@@ -266,7 +266,7 @@ export function parseAtCollectionCsv(text: string, options: ParseFeedOptions): P
  * row, never the file. `decoder` reads the feed's charset (UTF-8 by default).
  */
 export function createAtCsvParser(options: ParseFeedOptions, decoder?: Utf8Decoder): { push(bytes: Uint8Array): void; end(): ParsedFeed } {
-  const collector = new FeedItemCollector('at-csv', options.feedId, options.feedUrl);
+  const collector = new FeedItemCollector('at-csv', options.feedId, options.feedUrl, options.maxItems);
   let headerCount = -1;
   const column = new Map<AtColumn, number>();
   let index = 0;

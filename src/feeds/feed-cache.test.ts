@@ -11,7 +11,7 @@ const atRss = readFileSync(new URL('../../test/fixtures/feeds/at-rss.xml', impor
 const options = { nowMs: 1_000, timeoutMs: 2000, maxBytes: 1_000_000, userAgent: 'smartnode-test' };
 
 // The server's behaviour is switched per test: serve the feed, fail, or send junk.
-let mode: 'ok' | 'fail' | 'junk' | 'echo-cookie' = 'ok';
+let mode: 'ok' | 'plain' | 'fail' | 'junk' | 'echo-cookie' = 'ok';
 let hits = 0;
 let lastIfNoneMatch: string | undefined;
 const server = createServer((req, res) => {
@@ -22,6 +22,7 @@ const server = createServer((req, res) => {
       .writeHead(200, { 'content-type': 'application/rss+xml' })
       .end(atRss.replace('</channel>', `<!-- ${req.headers.cookie ?? ''} --></channel>`));
   if (mode === 'fail') return void res.writeHead(503).end();
+  if (mode === 'plain') return void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(atRss);
   if (mode === 'junk') return void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end('<rss><channel><item>');
   if (req.headers['if-none-match'] === '"at-1"') return void res.writeHead(304).end();
   res.writeHead(200, { 'content-type': 'application/rss+xml', etag: '"at-1"' }).end(atRss);
@@ -34,6 +35,17 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('FeedCache', () => {
+  it('refuses a feed that grew past maxItems while reading it, and keeps serving the last good items', async () => {
+    const cache = new FeedCache();
+    const source = { id: 'grown', url, format: 'auto' as const };
+    mode = 'plain';
+    const fresh = await cache.refresh(source, { ...options, maxItems: 4 });
+    expect(fresh.items).toHaveLength(4);
+    const refused = await cache.refresh(source, { ...options, nowMs: 2_000, maxItems: 3 });
+    expect(refused).toMatchObject({ freshness: 'stale', error: { code: 'FEED_TOO_LARGE' } });
+    expect(refused.error?.message).toContain('lists more than 3 items');
+    expect(refused.items).toEqual(fresh.items);
+  });
   it('parses fresh, answers 304 from cache, and keeps the last good items when a poll fails', async () => {
     const cache = new FeedCache();
     const source = { id: 'at', url, format: 'auto' as const };

@@ -28,6 +28,8 @@ export interface FeedRefreshOptions {
   nowMs: number;
   timeoutMs: number;
   maxBytes: number;
+  /** More items than this and the feed is refused (ParseFeedOptions.maxItems). */
+  maxItems?: number;
   userAgent: string;
   transport?: HttpTransport;
 }
@@ -91,7 +93,7 @@ export class FeedCache {
         },
         async (head, chunks) => {
           writer = this.store === null ? null : await this.store.begin(source.id, source.url, secretParts(source.cookie));
-          return readIntoParser(source, head.contentType, options.nowMs, chunks, writer);
+          return readIntoParser(source, head.contentType, options.nowMs, chunks, writer, options.maxItems);
         },
       );
       if (answer.status === 'not-modified') {
@@ -177,6 +179,7 @@ async function readIntoParser(
   nowMs: number,
   chunks: AsyncIterable<Uint8Array>,
   writer: FeedBodyWriter | null,
+  maxItems?: number,
 ): Promise<{ parser: FeedStreamParser; format: FeedFormat }> {
   const head: Uint8Array[] = [];
   let headBytes = 0;
@@ -185,7 +188,10 @@ async function readIntoParser(
   const start = async (): Promise<FeedStreamParser> => {
     const first = Buffer.concat(head);
     format = source.format === 'auto' ? detectFeedFormat(new TextDecoder().decode(first), contentType, source.url) : source.format;
-    const created = createFeedParser({ format, feedId: source.id, feedUrl: source.url, nowMs }, feedTextDecoder(first, contentType));
+    const created = createFeedParser(
+      { format, feedId: source.id, feedUrl: source.url, nowMs, ...(maxItems === undefined ? {} : { maxItems }) },
+      feedTextDecoder(first, contentType),
+    );
     if (first.length > 0) await created.push(first);
     head.length = 0;
     return created;

@@ -3,7 +3,7 @@
  * them) becomes a validated FeedItem, or is dropped with one warning naming the item.
  * Pure: no node:*, no clock (observation times come in with the candidate).
  */
-import { parseInfoHash, redactUrl, type InfoHash } from '../shared/index.js';
+import { parseInfoHash, redactUrl, SmartnodeError, type InfoHash } from '../shared/index.js';
 import type { SwarmCounts } from '../swarm/index.js';
 import { readDigests, type DigestCandidate } from './digests.js';
 import type { FeedFormat, FeedItem, FeedWarning, ParsedFeed } from './types.js';
@@ -40,20 +40,29 @@ export interface CountsCandidate {
   observedAtMs: number;
 }
 
-/** Collects items for one feed: validates, de-duplicates by info-hash, records warnings. */
+/** Warnings kept per feed; past this a feed of bad rows would cost memory by the row. */
+export const MAX_FEED_WARNINGS = 1000;
+
+/**
+ * Collects items for one feed: validates, de-duplicates by info-hash, records warnings (the
+ * first MAX_FEED_WARNINGS, then one that counts the rest), refuses a feed past `maxItems`.
+ */
 export class FeedItemCollector {
   private readonly items: FeedItem[] = [];
   private readonly seen = new Map<InfoHash, number>();
   private readonly warnings: FeedWarning[] = [];
+  private warningsLeftOut = 0;
 
   constructor(
     private readonly format: FeedFormat,
     private readonly feedId: string,
     private readonly feedUrl: string,
+    private readonly maxItems: number = Number.POSITIVE_INFINITY,
   ) {}
 
   warn(index: number, message: string): void {
-    this.warnings.push({ index, message });
+    if (this.warnings.length < MAX_FEED_WARNINGS) this.warnings.push({ index, message });
+    else this.warningsLeftOut++;
   }
 
   /** Validates one candidate; returns the item, or null when it was dropped (with a warning). */
@@ -85,6 +94,7 @@ export class FeedItemCollector {
       this.warn(index, `${label}: duplicate of item ${first} (info-hash ${infoHash}), kept the first`);
       return null;
     }
+    if (this.items.length >= this.maxItems) throw tooManyItems(this.feedId, this.maxItems);
     const magnetUri = cleanMagnet(candidate.magnetUri);
     const trackers = uniqueTrackers([...candidate.trackers, ...trackersFromMagnet(magnetUri)]);
     const counts = candidate.counts === null ? null : this.toCounts(index, label, candidate.counts);
@@ -107,7 +117,12 @@ export class FeedItemCollector {
   }
 
   result(): ParsedFeed {
-    return { format: this.format, items: this.items, warnings: this.warnings };
+    if (this.warningsLeftOut === 0) return { format: this.format, items: this.items, warnings: this.warnings };
+    const more = {
+      index: -1,
+      message: `${this.warningsLeftOut} more items were dropped or flagged; the first ${MAX_FEED_WARNINGS} are listed`,
+    };
+    return { format: this.format, items: this.items, warnings: [...this.warnings, more] };
   }
 
   private toCounts(index: number, label: string, raw: CountsCandidate): SwarmCounts | null {
@@ -241,4 +256,13 @@ function clip(text: string): string {
 
 function show(raw: unknown): string {
   return typeof raw === 'string' ? JSON.stringify(clip(raw)) : String(raw);
+}
+
+function tooManyItems(feedId: string, maxItems: number): SmartnodeError {
+  return new SmartnodeError('FEED_TOO_LARGE', `feed ${feedId} lists more than ${maxItems} items, the limit (limits.feedMaxItems)`, {
+    hint:
+      'every listed item is weighed each tick (about 3 KB of memory each): raise limits.feedMaxItems in the policy ' +
+      "together with the service's heap (NODE_OPTIONS=--max-old-space-size=...), or use a smaller collection",
+    retryable: false,
+  });
 }

@@ -64,7 +64,7 @@ export function createJsonListParser(
   options: ParseFeedOptions,
   decoder: { decode(bytes: Uint8Array): string } = new TextDecoder(),
 ): { push(bytes: Uint8Array): void; end(): ParsedFeed } {
-  const collector = new FeedItemCollector('json', options.feedId, options.feedUrl);
+  const collector = new FeedItemCollector('json', options.feedId, options.feedUrl, options.maxItems);
   const scanner = new JsonListScanner(
     (bytes, index) => {
       let element: unknown;

@@ -63,7 +63,7 @@ class RssItemBatcher {
   private firstError: unknown = null;
 
   constructor(private readonly options: ParseFeedOptions) {
-    this.collector = new FeedItemCollector('rss', options.feedId, options.feedUrl);
+    this.collector = new FeedItemCollector('rss', options.feedId, options.feedUrl, options.maxItems);
   }
 
   async push(text: string): Promise<void> {

@@ -74,7 +74,7 @@ export async function parseDocument(xml: string): Promise<RssDocument> {
 }
 
 export async function parseRssFeed(text: string, options: ParseFeedOptions): Promise<ParsedFeed> {
-  const collector = new FeedItemCollector('rss', options.feedId, options.feedUrl);
+  const collector = new FeedItemCollector('rss', options.feedId, options.feedUrl, options.maxItems);
   let document: RssDocument;
   try {
     document = await parseDocument(text);

@@ -59,6 +59,12 @@ export interface ParseFeedOptions {
   /** The URL the text came from: relative links and AT's /download/<hash>.torrent resolve against it. */
   feedUrl: string;
   nowMs: number;
+  /**
+   * More valid items than this and the feed is refused (FEED_TOO_LARGE) as soon as the next
+   * one is read: every item becomes a candidate the agent weighs each tick, so the count bounds
+   * the agent's memory the way the byte cap bounds the download. None: no limit.
+   */
+  maxItems?: number;
 }
 
 /** One file of a torrent, path segments as stored (validated: no '..', no '/', no NUL). */

@@ -106,7 +106,9 @@ export type CountsWithSignals = Pick<SwarmCounts, 'seeders' | 'leechers'> & { si
  * does not make a torrent needed.
  */
 export function withSignals<C extends { counts: SwarmCounts | null; signals?: SwarmSignals }>(candidates: readonly C[]): C[] {
-  return candidates.map((c) => (c.signals === undefined || c.counts === null ? c : { ...c, counts: { ...c.counts, signals: c.signals } }));
+  // `signals` first, then the counts: a spread that appends a key the source lacks gives each
+  // result a hidden class of its own in V8, which over a large feed costs tens of MB.
+  return candidates.map((c) => (c.signals === undefined || c.counts === null ? c : { ...c, counts: { signals: c.signals, ...c.counts } }));
 }
 
 /**

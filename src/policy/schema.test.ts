@@ -50,6 +50,7 @@ describe('policySchema defaults', () => {
       intervals: { tick: 900_000, feedRefresh: 3_600_000, scrape: 1_800_000 },
       limits: {
         feedMaxBytes: 50e6,
+        feedMaxItems: 50_000,
         torrentFileMaxBytes: 10e6,
         rpcAnswerMaxBytes: 64 * 1024 * 1024,
         fetchTimeout: 30_000,

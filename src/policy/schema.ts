@@ -244,6 +244,15 @@ const intervalsSchema = z
 const limitsSchema = z
   .strictObject({
     feedMaxBytes: size().prefault('50 MB').describe('Largest feed download accepted; a bigger feed is refused.'),
+    feedMaxItems: z
+      .number()
+      .int()
+      .min(1)
+      .default(50_000)
+      .describe(
+        'A feed listing more torrents is refused (its last good copy is kept). Each listed torrent is weighed every tick, ' +
+          "about 3 KB of memory each: 50,000 fits the service unit's 256 MB heap with room to spare.",
+      ),
     torrentFileMaxBytes: size().prefault('10 MB').describe('Largest .torrent file accepted.'),
     rpcAnswerMaxBytes: size()
       .prefault('64 MiB')

@@ -287,7 +287,13 @@ async function checkFeed(feed: FeedPolicy, policy: Policy, options: DoctorOption
     });
     if (answer.status !== 'fresh') return passed(id, title, 'not modified');
     const format = feed.format === 'auto' ? detectFeedFormat(answer.text, answer.contentType, feed.url) : feed.format;
-    const parsed = await parseFeed(answer.text, { format, feedId: feed.id, feedUrl: feed.url, nowMs: (options.now ?? Date.now)() });
+    const parsed = await parseFeed(answer.text, {
+      format,
+      feedId: feed.id,
+      feedUrl: feed.url,
+      nowMs: (options.now ?? Date.now)(),
+      maxItems: policy.limits.feedMaxItems,
+    });
     const dropped = parsed.warnings.length === 0 ? '' : `, ${parsed.warnings.length} dropped (e.g. ${parsed.warnings[0]?.message ?? ''})`;
     if (parsed.items.length === 0 && parsed.warnings.length > 0) {
       return failed(id, title, `${redactUrl(feed.url)}: no usable item${dropped}`, 'check that the URL and format point at a torrent feed');

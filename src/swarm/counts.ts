@@ -41,7 +41,17 @@ export function pickCounts(candidates: CountCandidates, options: PickCountsOptio
     const counts = candidates[source];
     if (counts === undefined || counts === null || !isKnown(counts)) continue;
     const ageMs = Math.max(0, options.nowMs - counts.observedAtMs);
-    known.push({ ...counts, source, ageMs, isStale: ageMs > options.maxAgeMs });
+    // One literal, not a spread: every picked count shares one hidden class.
+    known.push({
+      seeders: counts.seeders,
+      leechers: counts.leechers,
+      completed: counts.completed,
+      source,
+      observedAtMs: counts.observedAtMs,
+      origin: counts.origin,
+      ageMs,
+      isStale: ageMs > options.maxAgeMs,
+    });
   }
   const fresh = known.find((c) => !c.isStale);
   if (fresh !== undefined) return fresh;
