@@ -141,6 +141,23 @@ ${overrides.extra ?? ''}`,
     expect(stdout + stderr).not.toContain(PASSWORD);
   });
 
+  it('a secret typed where a variable name belongs is never echoed by policy check, run or doctor', async () => {
+    for (const secret of ['hunter2', 'correct horse battery']) {
+      const path = await writePolicy(`secret-${secret.length}.yaml`, { passwordEnv: JSON.stringify(secret) });
+      for (const args of [
+        ['policy', 'check', path],
+        ['run', '--once', '--policy', path],
+        ['doctor', '--policy', path],
+      ]) {
+        const { code, stdout, stderr } = await runCli(args, env);
+        // "hunter2" is a valid variable name (unset): only running needs it. The other is no name at all.
+        if (args[0] !== 'policy' || secret.includes(' ')) expect(code).not.toBe(0);
+        expect(stdout + stderr).toContain('daemon.passwordEnv');
+        expect(stdout + stderr).not.toContain(secret);
+      }
+    }
+  });
+
   it('a .torrent whose info-hash differs from the feed, and a bencode bomb, are refused; the rest is added', async () => {
     const path = await writePolicy('hostile.yaml', { feedPath: '/hostile.csv' });
     const { code, stdout } = await runCli(['run', '--once', '--policy', path, '--log-format', 'json'], env);
