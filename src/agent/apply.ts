@@ -126,6 +126,18 @@ async function applyRepairs(
   nowMs: number,
 ): Promise<void> {
   const { state, daemon, bus } = deps;
+  const adopted = ops.filter((op) => op.kind === 'adopt').length;
+  if (adopted > 0) {
+    // Ownership rebuilt from labels means the state was lost: say so once, loudly, with what is gone.
+    bus.emit({
+      type: 'state-warning',
+      atMs: nowMs,
+      message:
+        `ownership rebuilt by adoption: ${adopted} torrent(s) labelled "${config.label}" inside ${config.downloadDir} ` +
+        'had no record in the agent state and were taken back; pins, bans and feed links of the lost state are not ' +
+        'recovered (if an older copy of state.json exists, stop smartnode and put it back)',
+    });
+  }
   for (const op of ops) {
     switch (op.kind) {
       case 'confirm':

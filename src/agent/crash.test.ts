@@ -182,6 +182,39 @@ describe('a crash at any step converges after restart', () => {
     };
   }
 
+  it('a lost state is rebuilt by adoption with one loud warning; an unlabelled copy outside our directory stays alone', async () => {
+    const memory = createMemoryDaemon({ directories: ['/'], password: 'memory-secret', nowSeconds: () => Math.floor(clock() / 1000) });
+    const [ours, strayed] = [torrents[4]!, torrents[5]!];
+    memory.control.seed({
+      infoHash: ours.hash,
+      name: ours.name,
+      sizeWhenDoneBytes: SIZE,
+      downloadDir: `${DIR}/${ours.hash}`,
+      labels: [LABEL],
+    });
+    memory.control.seed({ infoHash: strayed.hash, name: strayed.name, sizeWhenDoneBytes: SIZE, downloadDir: '/var/lib/transmission' });
+    server.setRoute('/f.csv', { body: csv([ours, strayed]), contentType: 'text/csv' });
+    const stateDir = join(workRoot, 'lost-state');
+    const deps = depsFor(memory, stateDir);
+    const warnings: string[] = [];
+    deps.bus.subscribe((e) => {
+      if (e.type === 'state-warning') warnings.push(e.message);
+    });
+    offsetMs += 120_000;
+    await runTick(deps, config, { dryRun: false, tick: 0 });
+    const adoption = warnings.filter((w) => w.startsWith('ownership rebuilt by adoption'));
+    expect(adoption).toEqual([expect.stringContaining(`1 torrent(s) labelled "${LABEL}" inside ${DIR}`)]);
+    expect(adoption[0]).toContain('pins, bans and feed links of the lost state are not recovered');
+    expect(
+      openAgentState(stateDir)
+        .owned()
+        .map((r) => r.name),
+    ).toEqual([ours.name]);
+    const stray = (await memory.listTorrents()).find((t) => t.infoHash === strayed.hash);
+    expect(stray?.labels).toEqual([]);
+    expect(stray?.downloadDir).toBe('/var/lib/transmission');
+  });
+
   it('every crash point ends in the same mirror as no crash', async () => {
     const reference = await scenario(join(workRoot, 'reference'), null);
     // set-0 (0 seeders) is dropped by the feed; set-1 is the owner's: the 3 neediest others.
