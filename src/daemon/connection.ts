@@ -39,6 +39,31 @@ const SessionAnswer = z.object({
   'rpc-version-semver': z.string().optional(),
 });
 
+/** An RPC feature: the rpc-version-semver that brought it, and the integer for daemons without a semver. */
+export interface RpcFeature {
+  semver: readonly [number, number, number];
+  rpcVersion: number;
+}
+
+/** `labels` in torrent-add, bandwidth groups and the torrent field `group`: 4.0 (semver 5.3.0, rpc-version 17). */
+export const SINCE_4_0: RpcFeature = { semver: [5, 3, 0], rpcVersion: 17 };
+
+/**
+ * Whether a daemon has a feature: by its rpc-version-semver where it sends one (the integer is
+ * deprecated), by the integer only for daemons too old to send a semver.
+ */
+export function hasRpcFeature(version: { rpcVersion: number; rpcVersionSemver?: string | null }, feature: RpcFeature): boolean {
+  const parts = /^(\d+)\.(\d+)\.(\d+)/.exec(version.rpcVersionSemver?.trim() ?? '');
+  if (parts === null) return version.rpcVersion >= feature.rpcVersion;
+  const have = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
+  for (let i = 0; i < 3; i++) {
+    const a = have[i] ?? 0;
+    const b = feature.semver[i] ?? 0;
+    if (a !== b) return a > b;
+  }
+  return true;
+}
+
 /** Whether an rpc-version-semver ("6.0.1") is JSON-RPC 2.0's (6.0.0 or newer). */
 export function speaksJsonRpc(semver: string | undefined | null): boolean {
   const major = semver === undefined || semver === null ? NaN : Number(/^(\d+)\./.exec(semver.trim())?.[1]);

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmartnodeError } from '../shared/index.js';
-import { openConnection, speaksJsonRpc } from './connection.js';
+import { hasRpcFeature, openConnection, SINCE_4_0, speaksJsonRpc } from './connection.js';
 import { createRpcHttp } from './rpc-http.js';
 import { createJsonRpc } from './rpc-jsonrpc.js';
 import { renameKeys, toSnakeCase } from './rpc-methods.js';
@@ -155,6 +155,14 @@ describe('the dialect, chosen per daemon', () => {
       false,
       false,
     ]);
+  });
+
+  it('decides 4.0 features (labels on add, bandwidth groups) by the semver, the integer only without one', () => {
+    const has = (rpcVersion: number, rpcVersionSemver: string | null) => hasRpcFeature({ rpcVersion, rpcVersionSemver }, SINCE_4_0);
+    // 3.00, 4.0, 4.1 beta, 4.1.x as they report themselves.
+    expect([has(16, '5.2.0'), has(17, '5.3.0'), has(18, '5.4.0'), has(19, '6.0.1')]).toEqual([false, true, true, true]);
+    // The semver wins over a misleading integer; a daemon with no semver (2.x) falls back to it.
+    expect([has(99, '5.2.0'), has(1, '5.3.0'), has(15, null), has(17, 'junk')]).toEqual([false, true, false, true]);
   });
 
   it('4.1.x (the 409 says 6.0.1): JSON-RPC; 4.1.0-beta.2 (rpc-version 18, semver 5.4.0): the old protocol', async () => {

@@ -17,9 +17,6 @@ export const LIMIT_FIELDS = [
   'downloadLimited',
   'honorsSessionLimits',
 ] as const;
-/** Bandwidth groups and the torrent field `group` came with 4.0 (rpc-version 17). */
-export const GROUPS_SINCE_RPC = 17;
-
 /** bytes/s -> whole kB/s: 0 stays 0 (stopped), anything positive is at least 1 kB/s. */
 export function toKBps(bytesPerSec: number): number {
   if (!(bytesPerSec > 0)) return 0;
@@ -96,11 +93,12 @@ function readLimits(a: {
 export function createLimitsRpc(
   call: RpcCall,
   protocol: (method: string, what: string) => SmartnodeError,
-  rpcVersion: () => Promise<number>,
+  /** Whether the daemon has bandwidth groups and the torrent field `group` (4.0 and newer). */
+  hasGroups: () => Promise<boolean>,
 ): LimitsRpc {
   return {
     async listTorrentLimits() {
-      const groups = (await rpcVersion()) >= GROUPS_SINCE_RPC;
+      const groups = await hasGroups();
       const fields = groups ? [...LIMIT_FIELDS, 'group'] : [...LIMIT_FIELDS];
       const answer = await call('torrent-get', { format: 'table', fields });
       const table = readTable(answer['torrents'], fields);

@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import { SmartnodeError, parseInfoHash, type InfoHash } from '../shared/index.js';
 import type { AddTorrentRequest, AddTorrentResult, DaemonPort, DaemonTorrent, ListTorrentsOptions } from './port.js';
-import { openConnection, type DaemonProtocolChoice } from './connection.js';
+import { hasRpcFeature, openConnection, SINCE_4_0, type DaemonProtocolChoice } from './connection.js';
 import type { RpcHttpOptions } from './rpc-http.js';
 import type { RpcCall } from './rpc-methods.js';
 import { POLL_FIELDS, describeIssue, readTable, toDaemonTorrent } from './transmission-schema.js';
@@ -28,9 +28,6 @@ export interface TransmissionDaemonOptions extends RpcHttpOptions {
   /** Which RPC dialect to speak; auto (default) asks the daemon (policy daemon.protocol). */
   protocol?: DaemonProtocolChoice;
 }
-
-/** 4.0 (rpc-version 17) takes `labels` in torrent-add; 3.00 ignores them there. */
-const LABELS_ON_ADD_SINCE_RPC = 17;
 
 const AddedTorrent = z.object({ hashString: z.string(), name: z.string() });
 const AddAnswer = z.union([z.object({ 'torrent-added': AddedTorrent }), z.object({ 'torrent-duplicate': AddedTorrent })]);
@@ -64,7 +61,8 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
   };
 
   const readVersion = () => connection.readVersion();
-  const readRpcVersion = async (): Promise<number> => (await connection.ready()).version.rpcVersion;
+  /** 4.0 takes `labels` in torrent-add (3.00 ignores them there) and has bandwidth groups. */
+  const isAtLeast40 = async (): Promise<boolean> => hasRpcFeature((await connection.ready()).version, SINCE_4_0);
 
   const hasTorrent = async (infoHash: InfoHash): Promise<boolean> => {
     const answer = await call('torrent-get', { ids: [infoHash], fields: ['hashString'] });
@@ -81,7 +79,7 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
 
   return {
     readVersion,
-    ...createLimitsRpc(call, protocol, readRpcVersion),
+    ...createLimitsRpc(call, protocol, isAtLeast40),
 
     async listTorrents(listOptions?: ListTorrentsOptions): Promise<DaemonTorrent[]> {
       const withTrackers = listOptions?.trackerStats ?? true;
@@ -114,7 +112,7 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
       if (!request.downloadDir.startsWith('/')) {
         throw new SmartnodeError('INTERNAL', `addTorrent needs an absolute downloadDir, got ${JSON.stringify(request.downloadDir)}`);
       }
-      const labelsOnAdd = (await readRpcVersion()) >= LABELS_ON_ADD_SINCE_RPC;
+      const labelsOnAdd = await isAtLeast40();
       const args: Record<string, unknown> = {
         metainfo: Buffer.from(request.metainfo).toString('base64'),
         'download-dir': request.downloadDir,
