@@ -157,18 +157,20 @@ export function ensureTransmissionLines() {
   for (const release of RELEASES) {
     try {
       const line = installLine(release);
-      if (!line.cached)
+      if (!line.cached) {
+        const seconds = (line.preparedMs / 1000).toFixed(1);
         console.error(
-          `setup: transmission-daemon ${line.package} from Debian ${release} ready in ${(line.preparedMs / 1000).toFixed(1)} s (${join(LINES_DIR, release, 'root')})`,
+          `setup: transmission-daemon ${line.package} from Debian ${release} ready in ${seconds} s (${join(LINES_DIR, release, 'root')})`,
         );
+      }
     } catch (error) {
       failures.push(error instanceof Error ? error.message : String(error));
     }
   }
-  for (const f of failures)
-    console.error(
-      `smartnode setup: ${f}\n  (the tests that run this daemon line will fail with this message; run \`npm run setup\` again once the cause is fixed)`,
-    );
+  for (const f of failures) {
+    const next = 'the tests that run this daemon line will fail with this message; run `npm run setup` again once the cause is fixed';
+    console.error(`smartnode setup: ${f}\n  (${next})`);
+  }
   return failures;
 }
 

@@ -5,7 +5,7 @@
  *
  * Why not @ctrl/transmission's request(): it posts through ofetch bound to the global fetch
  * (no injection, so tests and the benchmark cannot see the wire), resends on every 409 without
- * a bound (REFERENCE.md: 710 requests in 1.5 s), and turns refused connections and timeouts
+ * a bound (measured against a proxy that always answers 409: 710 requests in 1.5 s), and turns refused connections and timeouts
  * into `TypeError: Cannot read properties of undefined (reading 'status')` with the cause
  * lost. Those are exactly the parts this file is, so the transport is ours; it is ~150 lines.
  *

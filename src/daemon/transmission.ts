@@ -2,7 +2,7 @@
  * DaemonPort over Transmission RPC: 3.00 (rpc-version 16), 4.0 (17), 4.1 (18/19).
  *
  * Design note: the design names @ctrl/transmission 7.4.0. Its value is argument building; its
- * flaws (REFERENCE.md) are all in its transport - an unbounded 409 loop inside request(), no
+ * flaws are all in its transport - an unbounded 409 loop inside request(), no
  * fetch injection, errors that resolve or lose their cause - and its high-level calls add
  * their own surprises (`download-dir: /downloads` by default, a 58-field torrent-get,
  * normalized fields that mislabel counts). So this adapter speaks the few RPC calls it needs

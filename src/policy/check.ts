@@ -50,7 +50,8 @@ export function summarizePolicy(policy: Policy, env?: SecretEnv): string[] {
     `intervals: tick every ${formatDurationExact(intervals.tick)}, ` +
       `feeds every ${formatDurationExact(intervals.feedRefresh)}, scrape every ${formatDurationExact(intervals.scrape)}` +
       (scrape.enabled ? ` at most ${scrape.requestsPerSecond}/s` : ' (scrape disabled)'),
-    `limits: feeds up to ${formatSizeExact(limits.feedMaxBytes)} and ${limits.feedMaxItems} items, .torrent files up to ${formatSizeExact(limits.torrentFileMaxBytes)}, ` +
+    `limits: feeds up to ${formatSizeExact(limits.feedMaxBytes)} and ${limits.feedMaxItems} items, ` +
+      `.torrent files up to ${formatSizeExact(limits.torrentFileMaxBytes)}, ` +
       `fetch timeout ${formatDurationExact(limits.fetchTimeout)}, at most ${limits.maxAddsPerTick} adds per tick`,
   ];
 

@@ -4,7 +4,7 @@
  * geoip-lite is loaded lazily (only when geography is scored) and with its COUNTRY tables only:
  * importing it with the bundled city tables blocks ~190 ms and adds ~143 MB RSS; pointing
  * GEODATADIR at a folder holding just geoip-country*.dat (set before the import) loads in
- * ~30-100 ms for ~17 MB (REFERENCE.md). That folder is made of links into
+ * ~30-100 ms for ~17 MB (measured on Node 20). That folder is made of links into
  * node_modules/geoip-lite/data (copies where links fail).
  *
  * Private, loopback, link-local, shared (CGNAT), multicast, unspecified and unparsable

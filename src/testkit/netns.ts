@@ -1,6 +1,7 @@
 /**
  * A private test network: one Linux bridge in the root namespace and N network namespaces,
- * each joined to the bridge by a veth pair (see /work/shared/swarm.md, "Why namespaces").
+ * each joined to the bridge by a veth pair. Namespaces, because Transmission 3.00 never dials a
+ * peer in 127.0.0.0/8 ("martian"): daemons that all sit on loopback never find each other.
  *
  *   root namespace:  bridge <prefix>br, 10.231.<subnet>.1/24
  *   namespace <prefix>-d<I>: veth "eth0", 10.231.<subnet>.(11+I)/24   (host side <prefix>v<I>)

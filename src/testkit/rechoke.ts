@@ -1,5 +1,5 @@
 /**
- * Test-harness trick only, never agent behaviour (see /work/shared/swarm.md): Transmission
+ * Test-harness trick only, never agent behaviour: Transmission
  * 3.00 changes interest and choking only at its rechoke timer (~10 s). Starting any torrent
  * triggers a rechoke at once, so each daemon keeps a tiny paused trackerless "kicker" torrent
  * and starts+stops it when a rechoke is due:

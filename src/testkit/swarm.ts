@@ -1,5 +1,5 @@
 /**
- * A real BitTorrent swarm on one machine (recipe: /work/shared/swarm.md): a bridge with one
+ * A real BitTorrent swarm on one machine: a bridge with one
  * network namespace per transmission-daemon, a real HTTP tracker on the bridge address, and
  * helpers to seed datasets and wait for conditions with deadlines. Used by end-to-end tests
  * and by the demo world. Every process it starts is tracked and stopped by stop().

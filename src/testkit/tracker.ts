@@ -2,7 +2,7 @@
  * A real BitTorrent tracker for tests and the demo: npm bittorrent-tracker@10.0.12's Server,
  * HTTP (BEP 3/48) and optionally UDP (BEP 15), on port 0 of one given address.
  *
- * Filter (see /work/shared/swarm.md): Transmission may send the "stopped" of a just-removed
+ * Filter: Transmission may send the "stopped" of a just-removed
  * torrent after the "started" of the same torrent re-added at once. A "stopped" from an IP
  * within `stopGraceMs` (3 s) of a "started" from that IP for the same torrent is refused via
  * the library's `filter` hook, so the peer is not forgotten (the client gets a failure reason

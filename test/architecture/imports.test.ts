@@ -63,7 +63,7 @@ const AGENT_EVENT_TYPES = [
 ];
 
 /**
- * The allowed edges, bottom to top (STYLE.md: cli -> agent -> {feeds, swarm, daemon, plan,
+ * The allowed edges, bottom to top (the project's layering: cli -> agent -> {feeds, swarm, daemon, plan,
  * policy}; ui and control know only the agent's event and status types; nothing imports cli or
  * ui). A domain imports only what its row lists; everything may import shared. The support
  * folders consume and are consumed by no product code: only tests, benchmarks and the demo
@@ -252,7 +252,7 @@ describe('the rules', () => {
     expect(fromCli?.typeOnly).toBe(false);
   });
 
-  it('hold STYLE.md: nothing imports cli or ui but the entry points, and shared imports nothing', () => {
+  it('hold the layering: nothing imports cli or ui but the entry points, and shared imports nothing', () => {
     const importersOf = (target: string) =>
       Object.entries(ALLOWED)
         .filter(([, rule]) => rule.imports.includes(target))
