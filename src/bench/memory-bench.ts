@@ -6,6 +6,7 @@
  *   with non-Latin-1 titles, a JSON torrent list), fetched over HTTP from a real local server,
  *   streamed into the parser and the on-disk last good copy;
  * - the same CSV read back from that copy after a restart, while the feed is down;
+ * - the largest RSS feed still parsed as one document (RSS_WHOLE_DOCUMENT_MAX_CHARS);
  * - whole agent ticks (observe -> planTick -> apply, dry run, against the in-memory daemon) over
  *   a CSV at the default `limits.feedMaxItems` (every item a candidate the planner weighs), and
  *   over the CSV at the byte cap, which lists more and is refused while it is read;
@@ -24,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRpcHttp } from '../daemon/index.js';
-import { FeedCache } from '../feeds/index.js';
+import { FeedCache, RSS_WHOLE_DOCUMENT_MAX_CHARS } from '../feeds/index.js';
 import { policySchema } from '../policy/index.js';
 import { SmartnodeError, type HttpTransport } from '../shared/index.js';
 import { isMainModule, printFigures, type Figures } from './entry.js';
@@ -143,12 +144,17 @@ async function runChild(kind: string, base: string, dir: string, capBytes: numbe
   });
   const options = { nowMs: Date.now(), timeoutMs: 300_000, maxBytes: capBytes, userAgent: 'bench' };
   if (kind.startsWith('feed-')) {
-    const [, format, phase] = kind.split('-') as [string, Format, 'fetch' | 'restart'];
+    const [, format, phase] = kind.split('-') as [string, Format, 'fetch' | 'restart' | 'whole'];
     const down: HttpTransport = async () => {
       throw new Error('the feed is down');
     };
     const result = await new FeedCache({ dir }).refresh(
-      { id: `bench-${format}`, url: `${base}/feed.${format}`, format: 'auto' },
+      // fetch and restart share one id: the restart reads back the copy the fetch stored.
+      {
+        id: `bench-${format}${phase === 'whole' ? '-whole' : ''}`,
+        url: `${base}/${phase === 'whole' ? 'whole' : 'feed'}.${format}`,
+        format: 'auto',
+      },
       phase === 'restart' ? { ...options, transport: down } : options,
     );
     const expected = phase === 'restart' ? 'stale' : 'fresh';
@@ -189,9 +195,11 @@ export async function benchMemory(): Promise<{ figures: Figures; passed: boolean
   const counts = new Map<Format, number>();
   for (const format of FORMATS) counts.set(format, await writeFeed(join(dir, `feed.${format}`), format, capBytes));
   await writeCsvItems(join(dir, 'items.csv'), defaultLimits().feedMaxItems);
+  // The largest RSS still parsed as one document (past it, item batch by item batch).
+  await writeFeed(join(dir, 'whole.rss'), 'rss', RSS_WHOLE_DOCUMENT_MAX_CHARS);
   const server = createServer((req, res) => {
     const path = req.url ?? '';
-    const [, name, feed] = /^\/(feed|items)\.(csv|rss|json)$/.exec(path) ?? [];
+    const [, name, feed] = /^\/(feed|items|whole)\.(csv|rss|json)$/.exec(path) ?? [];
     if (feed !== undefined) {
       const file = join(dir, `${name}.${feed}`);
       void stat(file).then((s) => {
@@ -213,7 +221,7 @@ export async function benchMemory(): Promise<{ figures: Figures; passed: boolean
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const figures: Figures = { heapLimitMb: HEAP_MB, feedCapBytes: capBytes };
   let passed = true;
-  const feedCases = FORMATS.flatMap((f) => [`feed-${f}-fetch`, `feed-${f}-restart`]);
+  const feedCases = [...FORMATS.flatMap((f) => [`feed-${f}-fetch`, `feed-${f}-restart`]), 'feed-rss-whole'];
   const cases = [...feedCases, 'tick-csv-item-cap', 'tick-csv-byte-cap', 'rpc-endless', 'csv-endless'];
   const script = fileURLToPath(import.meta.url);
   try {

@@ -13,6 +13,7 @@ export type {
 } from './types.js';
 export { createFeedParser, detectFeedFormat, parseFeed, type FeedStreamParser } from './parse.js';
 export { parseRssFeed } from './rss.js';
+export { RSS_WHOLE_DOCUMENT_MAX_CHARS } from './rss-stream.js';
 export {
   createAtCsvParser,
   CsvSplitter,
