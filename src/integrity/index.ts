@@ -14,11 +14,13 @@ export {
 export {
   compareDigests,
   decideIntegrity,
+  digestRetryDelayMs,
   isBusyWindow,
   judgeDigest,
   nextVerifyAllowedAtMs,
   pickScheduledVerify,
   type DigestComparison,
+  type DigestOutcome,
   type IntegrityDecision,
   type IntegritySchedule,
   type IntegrityStep,
