@@ -125,6 +125,7 @@ function throwIfCancelled(signal: AbortSignal | undefined, file: HashFile): void
 
 /** Waits `ms`, or less when the signal fires. */
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted === true) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
