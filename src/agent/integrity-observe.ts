@@ -52,6 +52,7 @@ export async function observeIntegrity(
     records,
     presence,
     fileLists,
+    checksDigests: deps.digestJobs !== undefined,
     digestJobs: deps.digestJobs?.views() ?? [],
     busy: rules === undefined ? false : isBusyWindow(rules, ratesAt(rules, localTimeOf(input.nowMs))),
   };

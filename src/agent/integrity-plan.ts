@@ -29,7 +29,7 @@ const ORDER: readonly IntegrityApplyStep['kind'][] = [
 
 export function planIntegrity(obs: Observation, config: AgentConfig, desired: ReadonlySet<InfoHash>, nowMs: number): IntegrityPlan {
   const settings = config.integrity ?? { reverifyEveryMs: 0, readRateBytesPerSec: null };
-  const { records, presence, fileLists, digestJobs, busy } = obs.integrity;
+  const { records, presence, fileLists, digestJobs, busy, checksDigests } = obs.integrity;
   const ownedDirs = new Map(obs.records.filter((r) => r.phase === 'owned').map((r) => [r.infoHash, r.downloadDir]));
   const owned = obs.torrents.filter((t) => ownedDirs.has(t.infoHash));
   const byHash = new Map(owned.map((t) => [t.infoHash, t]));
@@ -50,7 +50,7 @@ export function planIntegrity(obs: Observation, config: AgentConfig, desired: Re
       desired: desired.has(t.infoHash),
       inOwnDir: isInsideDir(t.downloadDir, config.downloadDir),
       presence: presence.get(t.infoHash) ?? 'unknown',
-      hasExpectedDigest: expectedOf(t.infoHash) !== null,
+      hasExpectedDigest: checksDigests && expectedOf(t.infoHash) !== null,
       ...(job === undefined ? {} : { digest: outcomeOf(job) }),
     };
   });

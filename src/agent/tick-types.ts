@@ -75,6 +75,8 @@ export interface IntegrityObservation {
   presence: ReadonlyMap<InfoHash, 'present' | 'missing'>;
   /** File lists read from the .torrent of torrents completing now (null: too many to watch). */
   fileLists: ReadonlyMap<InfoHash, IntegrityRecord['files']>;
+  /** Whether this agent can hash content in the background; without, feed digests are not checked. */
+  checksDigests: boolean;
   /** Content checks queued, running or finished and not yet settled. */
   digestJobs: readonly DigestJobView[];
   /** The bandwidth schedule marks now as the owner's busy hours. */

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toInfoHash, type InfoHash } from '../shared/index.js';
-import { compareDigests, decideIntegrity, digestRetryDelayMs, isBusyWindow, judgeDigest, type IntegrityTorrent } from './decide.js';
+import { decideIntegrity, digestRetryDelayMs, isBusyWindow, type IntegrityTorrent } from './decide.js';
+import { compareDigests, judgeDigest } from './judge.js';
 import { hashContent } from './digest.js';
 import { freshIntegrityRecord, type IntegrityRecord } from './record.js';
 
