@@ -13,7 +13,7 @@ import { compareDigests, decideIntegrity, type DigestOutcome, type IntegrityTorr
 import type { InfoHash } from '../shared/index.js';
 import type { AgentConfig } from './config.js';
 import { isInsideDir } from './ownership.js';
-import type { DigestJobView, IntegrityApplyStep, IntegrityPlan, Observation } from './tick-types.js';
+import type { DigestJobView, IntegrityApplyStep, IntegrityObservation, IntegrityPlan, Observation } from './tick-types.js';
 
 const ORDER: readonly IntegrityApplyStep['kind'][] = [
   'report',
@@ -27,9 +27,15 @@ const ORDER: readonly IntegrityApplyStep['kind'][] = [
   'settle',
 ];
 
-export function planIntegrity(obs: Observation, config: AgentConfig, desired: ReadonlySet<InfoHash>, nowMs: number): IntegrityPlan {
+export function planIntegrity(
+  obs: Observation,
+  seen: IntegrityObservation,
+  config: AgentConfig,
+  desired: ReadonlySet<InfoHash>,
+  nowMs: number,
+): IntegrityPlan {
   const settings = config.integrity ?? { reverifyEveryMs: 0, readRateBytesPerSec: null };
-  const { records, presence, fileLists, digestJobs, busy, checksDigests } = obs.integrity;
+  const { records, presence, fileLists, digestJobs, busy, checksDigests } = seen;
   const ownedDirs = new Map(obs.records.filter((r) => r.phase === 'owned').map((r) => [r.infoHash, r.downloadDir]));
   const owned = obs.torrents.filter((t) => ownedDirs.has(t.infoHash));
   const byHash = new Map(owned.map((t) => [t.infoHash, t]));

@@ -101,7 +101,7 @@ export function observationOf(view: NodeView): Observation {
     signals: view.signals ?? { signals: new Map(), selfCountry: null },
     diskFreeBytes: view.diskFreeBytes,
     offDownloadFs: new Set(),
-    integrity: { records: new Map(), presence: new Map(), fileLists: new Map(), checksDigests: false, digestJobs: [], busy: false },
+    integrity: null,
     donated: null,
     memo: { daemonVersion: null, trackerStatsAtMs: Number.NEGATIVE_INFINITY, trackerStats: new Map() },
   };

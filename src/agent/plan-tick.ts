@@ -138,7 +138,10 @@ export function planTick(
       reserveBreach: limited.reserveBreach,
       pendingEviction: limited.pendingEviction,
       deferred: limited.deferred,
-      integrity: planIntegrity(obs, config, new Set(limited.plan.desired), nowMs),
+      integrity:
+        obs.integrity === null
+          ? { records: new Map(), forget: [], steps: [] }
+          : planIntegrity(obs, obs.integrity, config, new Set(limited.plan.desired), nowMs),
     },
     next,
   };
