@@ -1,25 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { FeedItem } from '../feeds/index.js';
 import { freshIntegrityRecord, type IntegrityRecord } from '../integrity/index.js';
-import { FIXED_NOW_MS, GB, HOUR_MS, aCounts, aPlanPolicy, hashOf } from '../plan/testing.js';
+import { FIXED_NOW_MS, GB, HOUR_MS, aCounts, hashOf } from '../plan/testing.js';
 import type { InfoHash } from '../shared/index.js';
-import type { AgentConfig } from './config.js';
 import { planIntegrity } from './integrity-plan.js';
 import { observationOf } from './observation-of.js';
+import { anAgentConfig } from './testing.js';
 import type { DigestJobView, IntegrityObservation, Observation } from './tick-types.js';
 
 const NOW = FIXED_NOW_MS;
 const SHA = 'ab'.repeat(32);
 const H = hashOf(1);
-const config: AgentConfig = {
-  label: 'smartnode',
-  downloadDir: '/srv/mirror',
-  maxCountAgeMs: 2 * HOUR_MS,
-  maxTorrentProbesPerTick: 0,
-  trackerStatsIntervalMs: HOUR_MS,
-  planPolicy: aPlanPolicy({ maxBytes: 3 * GB }),
-  integrity: { reverifyEveryMs: 0, readRateBytesPerSec: 5e6 },
-};
+const config = anAgentConfig({ integrity: { reverifyEveryMs: 0, readRateBytesPerSec: 5e6 } });
 const item: FeedItem = {
   infoHash: H,
   name: 'set',
