@@ -1,6 +1,6 @@
 /**
  * The apply half of a tick, IO only, in a fixed order: ownership repairs, removals, adds,
- * then the bandwidth limits. Every step is idempotent ("add if absent", "remove if present and
+ * the bandwidth limits, then the integrity steps (integrity-apply.ts). Every step is idempotent ("add if absent", "remove if present and
  * ours", "set the limits that differ"), and every change of ownership is written to agent
  * state BEFORE the daemon call that makes it, so a crash between any two steps leaves an
  * intent the next tick converges from (ownership.ts).
@@ -9,6 +9,7 @@ import type { Action } from '../plan/index.js';
 import { SmartnodeError, type InfoHash, toErrorView } from '../shared/index.js';
 import { applyBandwidth, reportLimits } from './bandwidth.js';
 import type { AgentConfig, AgentDeps } from './config.js';
+import { applyIntegrity } from './integrity-apply.js';
 import type { OwnershipOp } from './ownership.js';
 import { removeOwned } from './remove-owned.js';
 import type { TorrentFile } from './sources.js';
@@ -101,6 +102,8 @@ export async function apply(deps: AgentDeps, config: AgentConfig, tickPlan: Tick
       });
     }
   }
+  // Scheduled re-verification and content checks, once the mirror is as planned.
+  result.failed += await applyIntegrity(deps, config, tickPlan.integrity);
   return result;
 }
 

@@ -7,6 +7,7 @@ import type { DaemonPort } from '../daemon/index.js';
 import type { PlanPolicy } from '../plan/index.js';
 import type { DonatedConfig } from './bandwidth-plan.js';
 import type { DonatedLimits } from './bandwidth.js';
+import type { DigestJobs } from './digest-jobs.js';
 import type { EventBus } from './events.js';
 import type { SignalSource } from './observe-signals.js';
 import type { CountSource, FeedSource, TorrentSource } from './sources.js';
@@ -46,6 +47,8 @@ export interface AgentDeps {
   donated?: DonatedLimits;
   /** Geography, slow downloads; without it the plan scores counts alone. */
   signals?: SignalSource;
+  /** Content checks hashed in the background; without it no content digest is checked. */
+  digestJobs?: DigestJobs;
 }
 
 /** Scheduled re-verification of owned data and the read rate it may use. */

@@ -86,6 +86,8 @@ function crashingAt(port: DaemonPort, k: number, mode: Mode): { port: DaemonPort
       setLocation: wrap((h, d) => port.setLocation(h, d)),
       removeTorrent: wrap((h, o) => port.removeTorrent(h, o)),
       verifyTorrent: wrap((h) => port.verifyTorrent(h)),
+      stopTorrent: wrap((h) => port.stopTorrent(h)),
+      startTorrent: wrap((h) => port.startTorrent(h)),
       listTorrentLimits: () => port.listTorrentLimits(),
       setTorrentLimits: wrap((h, l) => port.setTorrentLimits(h, l)),
       setBandwidthGroup: wrap((n, l) => port.setBandwidthGroup(n, l)),

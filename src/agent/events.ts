@@ -25,6 +25,9 @@ export interface PopulationSummary {
   releasing?: number;
 }
 
+/** Integrity steps that can fail: a content check that could not run is `digest-check`. */
+export type IntegrityFailureKind = 'digest-check' | 'stop' | 'start' | 'verify' | 'refetch' | 'ban';
+
 export type AgentEvent =
   | { type: 'tick-started'; atMs: number; tick: number }
   | {
@@ -73,7 +76,14 @@ export type AgentEvent =
       reason: ReasonView;
       dryRun: boolean;
     }
-  | { type: 'action-failed'; atMs: number; kind: 'add' | 'remove'; infoHash: InfoHash; name: string; error: ErrorView }
+  | {
+      type: 'action-failed';
+      atMs: number;
+      kind: 'add' | 'remove' | IntegrityFailureKind;
+      infoHash: InfoHash;
+      name: string;
+      error: ErrorView;
+    }
   | {
       type: 'ownership';
       atMs: number;

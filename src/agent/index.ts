@@ -33,6 +33,7 @@ export { createHttpTorrentSource, type HttpLimits } from './torrent-source.js';
 export { createSignalSource } from './observe-signals.js';
 export { openScrapeHistory } from './history.js';
 export { openProbeCache } from './probe-cache.js';
+export { createDigestJobs, type DigestJobs } from './digest-jobs.js';
 export { applyBandwidth, createDonatedLimits, localTimeOf, type DonatedLimits } from './bandwidth.js';
 export { effectiveRates, planBandwidth, planLimitsFor, type DonatedConfig } from './bandwidth-plan.js';
 export { watchPolicyFile, type PolicyWatcher } from './policy-watch.js';

@@ -101,6 +101,7 @@ export function observationOf(view: NodeView): Observation {
     signals: view.signals ?? { signals: new Map(), selfCountry: null },
     diskFreeBytes: view.diskFreeBytes,
     offDownloadFs: new Set(),
+    integrity: null,
     donated: null,
     memo: { daemonVersion: null, trackerStatsAtMs: Number.NEGATIVE_INFINITY, trackerStats: new Map() },
   };

@@ -2,7 +2,8 @@
  * The observe half of a tick, IO only and no daemon writes: the daemon's torrents (re-read
  * every tick, never remembered), ownership as the intent log and the daemon's list say, the
  * feeds, the .torrent files a candidate needs before it can be planned, swarm counts, the need
- * signals, free space and transfer usage. What it saw becomes one Observation value.
+ * signals, free space, transfer usage and what the integrity checks need (files on disk,
+ * content checks under way). What it saw becomes one Observation value.
  */
 import type { DaemonPort, DaemonTorrent } from '../daemon/index.js';
 import { SmartnodeError, type InfoHash, toErrorView } from '../shared/index.js';
@@ -11,6 +12,7 @@ import { buildCandidates, mergeFeedItems, type MergedItem } from './candidates.j
 import type { AgentConfig, AgentDeps } from './config.js';
 import { observeSignals } from './observe-signals.js';
 import { findOffDownloadFilesystem } from './filesystems.js';
+import { observeIntegrity } from './integrity-observe.js';
 import { needsDaemonStart, reconcileOwnership, type OwnershipView } from './ownership.js';
 import type { TorrentSource } from './sources.js';
 import type { ObserveMemo, Observation } from './tick-types.js';
@@ -77,11 +79,13 @@ export async function observe(
       return m === undefined ? [] : trackersOf(m, deps.torrents);
     },
   });
+  const records = state.owned();
+  const integrity = await observeIntegrity(deps, config, { torrents, owned: records, merged, nowMs });
   return {
     nowMs,
     nodeId: state.nodeId,
     torrents,
-    records: state.owned(),
+    records,
     ownership: view,
     pins: new Set([...state.pins(), ...(config.donated?.pins ?? [])]),
     bans,
@@ -90,6 +94,7 @@ export async function observe(
     signals,
     diskFreeBytes,
     offDownloadFs,
+    integrity,
     donated,
     memo: polled.memo,
   };

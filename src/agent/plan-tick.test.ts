@@ -6,13 +6,9 @@ import type { AgentConfig } from './config.js';
 import { observationOf, type HeldView } from './observation-of.js';
 import { planTick } from './plan-tick.js';
 import { initialDecideMemory } from './population.js';
+import { anAgentConfig } from './testing.js';
 
-const config: AgentConfig = {
-  label: 'smartnode',
-  downloadDir: '/srv/mirror',
-  maxCountAgeMs: 2 * HOUR_MS,
-  maxTorrentProbesPerTick: 0,
-  trackerStatsIntervalMs: HOUR_MS,
+const config: AgentConfig = anAgentConfig({
   planPolicy: aPlanPolicy({ maxBytes: 3 * GB, scoring: { ...aPlanPolicy().scoring, signals: DEFAULT_SIGNALS } }),
   donated: {
     scope: 'owned',
@@ -22,7 +18,7 @@ const config: AgentConfig = {
     maxEvictFraction: 1,
     pins: [],
   },
-};
+});
 
 const item = (n: number, seeders: number): FeedItem => ({
   infoHash: hashOf(n),

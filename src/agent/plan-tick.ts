@@ -1,7 +1,8 @@
 /**
  * The decision half of a tick, pure: from the carried state, one Observation and the config,
  * the TickPlan (the desired mirror with a reason per torrent; the adds, each with the .torrent
- * source and target directory it needs; the removals; ownership repairs; bandwidth limits)
+ * source and target directory it needs; the removals; ownership repairs; bandwidth limits;
+ * the integrity steps: verifies, content checks, holds, re-fetches, bans)
  * and the state the next tick starts from. Limits (disk reserve, daily budget, transfer caps,
  * eviction confirmation) are inputs to planning, never edits after it.
  */
@@ -11,6 +12,7 @@ import { NO_LIMITS } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
 import { effectiveRates, planBandwidth, planLimitsFor } from './bandwidth-plan.js';
 import { buildHeld } from './candidates.js';
+import { planIntegrity } from './integrity-plan.js';
 import type { AgentConfig } from './config.js';
 import type { AgentEvent } from './events.js';
 import { scoredInputs } from './observe-signals.js';
@@ -136,6 +138,10 @@ export function planTick(
       reserveBreach: limited.reserveBreach,
       pendingEviction: limited.pendingEviction,
       deferred: limited.deferred,
+      integrity:
+        obs.integrity === null
+          ? { records: new Map(), forget: [], steps: [] }
+          : planIntegrity(obs, obs.integrity, config, new Set(limited.plan.desired), nowMs),
     },
     next,
   };

@@ -10,7 +10,6 @@ import { apply } from './apply.js';
 import type { AgentConfig, AgentDeps } from './config.js';
 import { createObserveMemo, observe } from './observe.js';
 import { plannedEvent, planTick } from './plan-tick.js';
-import { runIntegrityStep } from './integrity-step.js';
 import { initialDecideMemory } from './population.js';
 import type { CarriedState, TickPlan } from './tick-types.js';
 
@@ -42,14 +41,6 @@ export async function runTick(
   const { plan: tickPlan, next } = planTick(carried.decide, observation, config, nowMs);
   deps.bus.emit(plannedEvent(observation, tickPlan));
   const applied = await apply(deps, config, tickPlan, { dryRun: options.dryRun });
-  // Scheduled re-verification of owned data, once the mirror is as planned.
-  if (!options.dryRun)
-    await runIntegrityStep(deps, config, {
-      torrents: observation.torrents,
-      merged: observation.merged,
-      desired: new Set(tickPlan.plan.desired),
-      nowMs,
-    });
   return {
     plan: tickPlan.plan,
     actions: tickPlan.actions,

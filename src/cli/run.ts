@@ -74,6 +74,8 @@ export function registerRunCommand(program: Command, io: CliIO, secrets: string[
           const startedAtMs = Date.now();
           const result = await runTick(runtime.deps, runtime.config, { dryRun, tick: 1 });
           runtime.bus.emit(tickFinishedEvent(result, { tick: 1, startedAtMs, nowMs: Date.now(), dryRun }));
+          // A content check started by this one tick is not waited for: the next run starts it again.
+          await runtime.deps.digestJobs?.close();
           if (dryRun) io.stdout.write(`${formatPlanTable(result.plan, { limit: 50, width: 120 })}\n`);
           setExitCode(result.failed > 0 ? 1 : 0);
           return;
@@ -125,6 +127,7 @@ export function registerRunCommand(program: Command, io: CliIO, secrets: string[
           }
         }
         await loop.done;
+        await runtime.deps.digestJobs?.close();
         policyWatch.close();
         await control.close();
         releaseSignals();

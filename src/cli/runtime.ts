@@ -14,6 +14,7 @@ import { openAgentState } from '../agent/index.js';
 import { openScrapeHistory } from '../agent/index.js';
 import { createSignalSource } from '../agent/index.js';
 import { openProbeCache } from '../agent/index.js';
+import { createDigestJobs } from '../agent/index.js';
 import type { AgentConfig, AgentDeps } from '../agent/index.js';
 import { createTransmissionDaemon } from '../daemon/index.js';
 import type { PlanPolicy, SignalScoring } from '../plan/index.js';
@@ -170,6 +171,8 @@ export async function buildRuntime(options: {
     removeEmptyDir: removeEmptyDirSoon,
     donated,
     signals,
+    // Content checks hash in the background; whoever stops the agent closes them (cancels the hash).
+    digestJobs: createDigestJobs({ torrents }),
   };
   const secretValues = (): string[] => [secrets.rpcPassword, ...secrets.feedCookies.values()].filter((s): s is string => s !== undefined);
   const runtime: Runtime = {

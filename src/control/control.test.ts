@@ -6,7 +6,9 @@ import { chown, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEventBus, type AgentEvent } from '../agent/index.js';
+import { createEventBus, initialCarriedState, initialDecideMemory, observationOf, planTick, type AgentEvent } from '../agent/index.js';
+import type { AgentConfig, NodeView, TickResult } from '../agent/index.js';
+import { formatStatusText } from '../status/index.js';
 import { openAgentState, type AgentStateStore } from '../agent/index.js';
 import { attachToAgent, type LinkEvent } from './attach.js';
 import { connectControl, readAgentStatus, sendAgentCommand } from './client.js';
@@ -99,6 +101,105 @@ describe('control socket', () => {
     await sendAgentCommand(controlSocketPath(dir), { kind: 'ban', infoHash: hashN(7) });
     expect(state.pins().has(hashN(7))).toBe(false);
     expect(state.bans().has(hashN(7))).toBe(true);
+  });
+
+  it("shows each owned torrent's integrity record from agent state in `status`, through the socket", async () => {
+    const ep = await start();
+    const NOW = Date.UTC(2026, 5, 1);
+    const DAY = 86_400_000;
+    const item = (n: number): NodeView['feeds'][number]['items'][number] => ({
+      infoHash: hashN(n),
+      name: `set-${n}`,
+      sizeBytes: 1000,
+      torrentUrl: null,
+      magnetUri: null,
+      trackers: [],
+      counts: null,
+      publishedAtMs: null,
+    });
+    const obs = observationOf({
+      nodeId: state.nodeId,
+      nowMs: NOW,
+      downloadDir: '/m',
+      label: 'smartnode',
+      feeds: [{ feedId: 'lab', items: [item(1), item(2)] }],
+      held: [1, 2].map((n) => ({
+        infoHash: hashN(n),
+        name: `set-${n}`,
+        sizeBytes: 1000,
+        leftBytes: 0,
+        addedAtMs: NOW - 9 * DAY,
+        feedIds: ['lab'],
+      })),
+      diskFreeBytes: null,
+      maxCountAgeMs: DAY,
+    });
+    const config: AgentConfig = {
+      label: 'smartnode',
+      downloadDir: '/m',
+      maxCountAgeMs: DAY,
+      trackerStatsIntervalMs: 60_000,
+      maxTorrentProbesPerTick: 0,
+      planPolicy: {
+        maxBytes: 1e9,
+        minFreeBytes: 0,
+        feeds: [{ id: 'lab', maxBytes: null, maxTorrents: null }],
+        scoring: { targetSeeders: 5, leecherWeight: 0.5, replaceMargin: 0.2, minSeedTimeMs: 0 },
+        maxAddsPerTick: 0,
+      },
+    };
+    const { plan } = planTick(initialDecideMemory(), obs, config, NOW);
+    const result: TickResult = {
+      plan: plan.plan,
+      actions: plan.actions,
+      tickPlan: plan,
+      appliedAdds: 0,
+      appliedRemoves: 0,
+      failed: 0,
+      torrents: [...obs.torrents],
+      carried: initialCarriedState(),
+    };
+    // As the agent's apply writes them: one checked against the feed's digest, one still waiting.
+    const base = { verifying: null, lastVerifyStart: null, repairing: false, corruptRefetches: 0, files: null, heldForCheck: false };
+    state.putIntegrity(
+      new Map([
+        [
+          hashN(1),
+          {
+            ...base,
+            completedAtMs: NOW - 5 * DAY,
+            lastVerifiedAtMs: NOW - 3 * DAY,
+            digestCheck: null,
+            last: { atMs: NOW - 3 * DAY, code: 'DIGEST_OK' as const, text: 'sha256 of content match the feed' },
+          },
+        ],
+        [
+          hashN(2),
+          {
+            ...base,
+            completedAtMs: NOW - DAY,
+            lastVerifiedAtMs: null,
+            digestCheck: { failures: 0, retryAtMs: NOW },
+            heldForCheck: true,
+            last: null,
+          },
+        ],
+      ]),
+    );
+    ep.control.observeTick(result);
+    const status = await readAgentStatus(controlSocketPath(dir));
+    const owned = new Map(status.mirror?.owned.map((o) => [o.infoHash, o.integrity]));
+    expect(owned.get(hashN(1))).toEqual({
+      lastVerifiedAtMs: NOW - 3 * DAY,
+      verifying: false,
+      repairing: false,
+      awaitingDigest: false,
+      last: { atMs: NOW - 3 * DAY, code: 'DIGEST_OK', text: 'sha256 of content match the feed' },
+    });
+    expect(owned.get(hashN(2))).toMatchObject({ lastVerifiedAtMs: null, awaitingDigest: true, last: null });
+    const text = formatStatusText(status, { nowMs: NOW });
+    expect(text).toMatch(/set-1 .*\n\s+integrity: last verified 3d ago; DIGEST_OK: sha256 of content match the feed/);
+    expect(text).toMatch(/set-2 .*\n\s+integrity: never verified, stopped until its content digest is checked/);
   });
 
   it('confirms a held eviction through the guard, and refuses when none waits', async () => {

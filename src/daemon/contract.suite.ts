@@ -197,6 +197,32 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
       expect(after?.status).toBe('stopped');
     });
 
+    it('stops a torrent and starts it again, each idempotent; an unknown one is refused', async () => {
+      const t = await f.makeTorrent({ withData: true });
+      await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
+      await pollUntil(
+        () => find(t.infoHash),
+        (x) => x?.percentDone === 1 && x.status === 'seeding',
+        'verified complete',
+      );
+      await f.port.stopTorrent(t.infoHash);
+      await f.port.stopTorrent(t.infoHash);
+      await pollUntil(
+        () => find(t.infoHash),
+        (x) => x?.status === 'stopped',
+        'stopped',
+      );
+      await f.port.startTorrent(t.infoHash);
+      await f.port.startTorrent(t.infoHash);
+      const started = await pollUntil(
+        () => find(t.infoHash),
+        (x) => x?.status === 'seeding',
+        'seeding again',
+      );
+      expect(started).toMatchObject({ percentDone: 1, error: 0 });
+      await expectCode(f.port.stopTorrent(toInfoHash('34'.repeat(20))), 'DAEMON_RPC');
+    });
+
     it('refuses to verify a torrent it does not have', async () => {
       await expectCode(f.port.verifyTorrent(toInfoHash('33'.repeat(20))), 'DAEMON_RPC');
     });

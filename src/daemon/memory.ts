@@ -269,6 +269,18 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
       // The real check runs in the background; here it is done before the next call.
       verifyFromDisk(t);
     },
+    async stopTorrent(infoHash) {
+      enter('stopTorrent', clientPassword);
+      const t = knownTorrent(infoHash, 'stop');
+      t.paused = true;
+      t.status = 'stopped';
+    },
+    async startTorrent(infoHash) {
+      enter('startTorrent', clientPassword);
+      const t = knownTorrent(infoHash, 'start');
+      t.paused = false;
+      t.status = t.percentDone >= 1 ? 'seeding' : 'downloading';
+    },
     async removeTorrent(infoHash, { deleteData }) {
       enter('removeTorrent', clientPassword);
       const t = torrents.get(infoHash);

@@ -38,6 +38,12 @@ export interface DaemonPort {
    * error 3 "No data found" and the torrent stopped. Missing torrent: DAEMON_RPC.
    */
   verifyTorrent(infoHash: InfoHash): Promise<void>;
+  /**
+   * Stops a torrent (torrent-stop): no uploads or downloads until it is started again; its
+   * data stays. Starting (torrent-start) resumes it. Both are idempotent. Missing torrent: DAEMON_RPC.
+   */
+  stopTorrent(infoHash: InfoHash): Promise<void>;
+  startTorrent(infoHash: InfoHash): Promise<void>;
   /** Removes a torrent if present (absent is success); deleteData also removes its files. */
   removeTorrent(infoHash: InfoHash, options: { deleteData: boolean }): Promise<void>;
   /** Free bytes on the filesystem holding `path`, as the daemon sees it. */

@@ -35,6 +35,8 @@ export const RPC_METHODS = {
   'torrent-set-location': [],
   'torrent-remove': [],
   'torrent-verify': [],
+  'torrent-stop': [],
+  'torrent-start': [],
   'free-space': ['path', 'size-bytes', 'total_size'],
   'group-set': [],
   'group-get': [

@@ -152,6 +152,16 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
       await call('torrent-verify', { ids: [infoHash] });
     },
 
+    async stopTorrent(infoHash) {
+      await requireTorrent(infoHash, 'stop');
+      await call('torrent-stop', { ids: [infoHash] });
+    },
+
+    async startTorrent(infoHash) {
+      await requireTorrent(infoHash, 'start');
+      await call('torrent-start', { ids: [infoHash] });
+    },
+
     async removeTorrent(infoHash, { deleteData }) {
       // Unknown ids are ignored by the daemon: absent is success, as the port promises.
       await call('torrent-remove', { ids: [infoHash], 'delete-local-data': deleteData });

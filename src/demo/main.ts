@@ -168,6 +168,7 @@ async function runDemoDashboard(runtime: Runtime, workDir: string, say: (m: stri
   } finally {
     controller.abort();
     await loop.done;
+    await runtime.deps.digestJobs?.close();
     await control.close();
     logFile.end();
   }

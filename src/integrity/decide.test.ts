@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toInfoHash, type InfoHash } from '../shared/index.js';
-import { compareDigests, decideIntegrity, isBusyWindow, judgeDigest, type IntegrityTorrent } from './decide.js';
+import { decideIntegrity, digestRetryDelayMs, isBusyWindow, type IntegrityTorrent } from './decide.js';
+import { compareDigests, judgeDigest } from './judge.js';
 import { hashContent } from './digest.js';
 import { freshIntegrityRecord, type IntegrityRecord } from './record.js';
 
@@ -119,6 +120,94 @@ describe('decideIntegrity', () => {
     });
     expect(done.steps).toEqual([{ kind: 'digest', infoHash: A }]);
     expect(done.records.get(B)).toMatchObject({ completedAtMs: NOW, lastVerifiedAtMs: NOW });
+    // Not verified until the content check passes, and never re-verified on schedule meanwhile.
+    expect(done.records.get(A)).toMatchObject({ completedAtMs: NOW, lastVerifiedAtMs: null, digestCheck: { failures: 0 } });
+    const later = decideIntegrity({
+      nowMs: NOW + 365 * DAY,
+      torrents: [aTorrent(A, { hasExpectedDigest: true, status: 'stopped', digest: { state: 'running' } })],
+      records: done.records,
+      schedule,
+    });
+    expect(later.steps).toEqual([]);
+  });
+
+  it('one content check at a time: the next starts once the running one is over', () => {
+    const pending = { ...freshIntegrityRecord(), completedAtMs: NOW - 1, digestCheck: { failures: 0, retryAtMs: NOW - 1 } };
+    const records = new Map([
+      [A, pending],
+      [B, pending],
+    ]);
+    const running = decideIntegrity({
+      nowMs: NOW,
+      torrents: [aTorrent(A, { hasExpectedDigest: true }), aTorrent(B, { hasExpectedDigest: true, digest: { state: 'running' } })],
+      records,
+      schedule,
+    });
+    expect(running.steps).toEqual([]);
+    const free = decideIntegrity({
+      nowMs: NOW,
+      torrents: [aTorrent(A, { hasExpectedDigest: true }), aTorrent(B, { hasExpectedDigest: true })],
+      records,
+      schedule,
+    });
+    expect(free.steps).toEqual([{ kind: 'digest', infoHash: A }]);
+  });
+
+  it('a content check that could not run is retried after a doubling, bounded pause, and counts as no verify', () => {
+    const done = decideIntegrity({ nowMs: NOW, torrents: [aTorrent(A, { hasExpectedDigest: true })], records: new Map(), schedule });
+    const failed = (records: typeof done.records, nowMs: number) =>
+      decideIntegrity({
+        nowMs,
+        torrents: [aTorrent(A, { hasExpectedDigest: true, status: 'stopped', digest: { state: 'failed', error: 'ECONNREFUSED' } })],
+        records,
+        schedule,
+      });
+    const once = failed(done.records, NOW + 10);
+    expect(once.records.get(A)).toMatchObject({
+      lastVerifiedAtMs: null,
+      digestCheck: { failures: 1, retryAtMs: NOW + 10 + 60_000 },
+      last: { code: 'CHECK_FAILED', text: expect.stringContaining('ECONNREFUSED') },
+    });
+    expect(once.steps.map((s) => s.kind)).toEqual(['report']);
+    const waiting = (nowMs: number) =>
+      decideIntegrity({ nowMs, torrents: [aTorrent(A, { hasExpectedDigest: true, status: 'stopped' })], records: once.records, schedule });
+    expect(waiting(NOW + 10 + 59_999).steps).toEqual([]);
+    expect(waiting(NOW + 10 + 60_000).steps).toEqual([{ kind: 'digest', infoHash: A }]);
+    expect(failed(once.records, NOW + 70_010).records.get(A)?.digestCheck).toEqual({ failures: 2, retryAtMs: NOW + 70_010 + 120_000 });
+    expect(digestRetryDelayMs(40)).toBe(6 * 3_600_000);
+    const ok = decideIntegrity({
+      nowMs: NOW + DAY,
+      torrents: [
+        aTorrent(A, {
+          hasExpectedDigest: true,
+          status: 'stopped',
+          digest: { state: 'done', comparisons: [{ ok: true, expected: 'md5:aa', actual: 'md5:aa', where: 'content' }] },
+        }),
+      ],
+      records: once.records,
+      schedule,
+    });
+    expect(ok.records.get(A)).toMatchObject({ digestCheck: null, lastVerifiedAtMs: NOW + DAY, last: { code: 'DIGEST_OK' } });
+  });
+
+  it('"No data found" again after an earlier vanish was repaired and completed is a new vanish, handled again', () => {
+    const noData = { status: 'stopped', error: 3, errorString: 'No data found! Ensure your drives are connected or use "Set Location".' };
+    const refetched = completed(DAY, {
+      completedAtMs: NOW - 2 * DAY,
+      last: { atMs: NOW - 3 * DAY, code: 'REFETCHED', text: 'earlier episode' },
+    });
+    const again = decideIntegrity({ nowMs: NOW, torrents: [aTorrent(A, noData)], records: new Map([[A, refetched]]), schedule });
+    expect(again.steps.filter((s) => s.kind !== 'report')).toEqual([{ kind: 'refetch', infoHash: A, why: 'vanished', deleteData: false }]);
+    expect(again.records.get(A)?.last).toMatchObject({ atMs: NOW, code: 'REFETCHED' });
+    // The same episode still under way (not complete since) is not fetched a second time.
+    const same = decideIntegrity({ nowMs: NOW + 1, torrents: [aTorrent(A, noData)], records: again.records, schedule });
+    expect(same.steps).toEqual([]);
+    const leftVanished = completed(DAY, { completedAtMs: NOW - 2 * DAY, last: { atMs: NOW - 3 * DAY, code: 'DATA_VANISHED', text: 'x' } });
+    expect(
+      decideIntegrity({ nowMs: NOW, torrents: [aTorrent(A, noData)], records: new Map([[A, leftVanished]]), schedule }).steps.map(
+        (s) => s.kind,
+      ),
+    ).toEqual(['report', 'refetch']);
   });
 });
 

@@ -4,14 +4,15 @@
  *   - a verify that finished: every piece good, pieces bad (the daemon re-downloads them), or
  *     no data at all ("No data found": the daemon cannot repair that, so it is fetched afresh);
  *   - a torrent that just completed: the daemon checked each piece as it arrived; a content
- *     digest from the feed is checked on top (by the IO step, then judgeDigest);
+ *     digest from the feed is checked on top, and until that check passes the torrent is not
+ *     counted as verified (a check that could not run is tried again, backing off);
  *   - files gone from disk: verify now, so the daemon notices and fetches them again;
  *   - at most one scheduled re-verify, longest-unverified first, never while another check
  *     runs, never in the owner's busy hours, spaced so reads stay within the read budget.
  * A fresh fetch is only for torrents the plan still keeps, inside the agent's own directory.
  */
-import type { DigestAlgorithm, DigestSet } from '../feeds/index.js';
 import type { InfoHash } from '../shared/index.js';
+import { judgeDigest, type DigestComparison } from './judge.js';
 import { freshIntegrityRecord, type IntegrityFinding, type IntegrityRecord } from './record.js';
 
 export interface IntegrityTorrent {
@@ -31,7 +32,15 @@ export interface IntegrityTorrent {
   presence: 'present' | 'missing' | 'unknown';
   /** The feed states a content digest for it. */
   hasExpectedDigest: boolean;
+  /** Its content check under way or finished and not yet taken into the record; absent: none. */
+  digest?: DigestOutcome;
 }
+
+/** A content check as the agent's background hashing reports it. */
+export type DigestOutcome =
+  | { state: 'running' }
+  | { state: 'done'; comparisons: readonly DigestComparison[] }
+  | { state: 'failed'; error: string };
 
 export interface IntegritySchedule {
   /** 0 = scheduled re-verification off. */
@@ -47,6 +56,8 @@ export type IntegrityStep =
   | { kind: 'digest'; infoHash: InfoHash }
   /** Remove and add the torrent again into its own directory, so the daemon downloads it afresh. */
   | { kind: 'refetch'; infoHash: InfoHash; why: 'vanished' | 'corrupt'; deleteData: boolean }
+  /** Still wrong after one fresh download: banned, removed with its data. */
+  | { kind: 'ban'; infoHash: InfoHash }
   /** A finding to announce (already in the record). */
   | { kind: 'report'; infoHash: InfoHash; finding: IntegrityFinding };
 
@@ -59,6 +70,13 @@ export interface IntegrityDecision {
 const NO_DATA = /no data (?:was )?found/i;
 /** Transmission's error 3: a local error (disk, files). */
 const LOCAL_ERROR = 3;
+/** A content check that could not run is tried again after 1 min, doubling, at most 6 h apart. */
+const DIGEST_RETRY_BASE_MS = 60_000;
+const DIGEST_RETRY_MAX_MS = 6 * 3_600_000;
+
+export function digestRetryDelayMs(failures: number): number {
+  return Math.min(DIGEST_RETRY_MAX_MS, DIGEST_RETRY_BASE_MS * 2 ** Math.max(0, Math.min(failures - 1, 20)));
+}
 
 export function decideIntegrity(input: {
   nowMs: number;
@@ -69,7 +87,8 @@ export function decideIntegrity(input: {
   const { nowMs } = input;
   const records = new Map<InfoHash, IntegrityRecord>();
   const steps: IntegrityStep[] = [];
-  let checkRunning = false;
+  // One check reads the disk at a time: a running content check holds back the next.
+  let checkRunning = input.torrents.some((t) => t.digest?.state === 'running');
   const finding = (r: IntegrityRecord, t: IntegrityTorrent, code: IntegrityFinding['code'], text: string): void => {
     r.last = { atMs: nowMs, code, text };
     steps.push({ kind: 'report', infoHash: t.infoHash, finding: r.last });
@@ -78,6 +97,7 @@ export function decideIntegrity(input: {
     if (t.desired && t.inOwnDir) {
       r.completedAtMs = null;
       r.repairing = false;
+      r.digestCheck = null;
       finding(r, t, 'REFETCHED', 'the daemon found none of its data; added again into its own directory to download it afresh');
       steps.push({ kind: 'refetch', infoHash: t.infoHash, why: 'vanished', deleteData: false });
     } else {
@@ -93,7 +113,7 @@ export function decideIntegrity(input: {
   };
 
   for (const t of input.torrents) {
-    const r = structuredClone(input.records.get(t.infoHash) ?? freshIntegrityRecord());
+    let r = structuredClone(input.records.get(t.infoHash) ?? freshIntegrityRecord());
     records.set(t.infoHash, r);
     const checking = t.status === 'check-wait' || t.status === 'checking';
     const noData = t.error === LOCAL_ERROR && NO_DATA.test(t.errorString);
@@ -120,8 +140,18 @@ export function decideIntegrity(input: {
       continue;
     }
     if (noData) {
-      // Found without our verify (the daemon started and saw nothing): same remedy, once.
-      if (r.last?.code !== 'REFETCHED' && r.last?.code !== 'DATA_VANISHED') refetchVanished(r, t);
+      // Found without our verify (the daemon started and saw nothing): same remedy, once per
+      // episode. A vanish finding older than the data's last completion or verify belongs to an
+      // earlier episode: this one is new.
+      if (!isCurrentVanish(r)) refetchVanished(r, t);
+      continue;
+    }
+    if (r.digestCheck !== null) {
+      const judged = decideDigestCheck(r, t, nowMs, checkRunning);
+      r = judged.record;
+      records.set(t.infoHash, r);
+      steps.push(...judged.steps);
+      if (judged.steps.some((s) => s.kind === 'digest')) checkRunning = true;
       continue;
     }
     if (r.repairing && t.percentDone >= 1) {
@@ -130,10 +160,18 @@ export function decideIntegrity(input: {
       finding(r, t, 'REPAIRED', 'the pieces found bad were downloaded again; the data is whole');
     }
     if (t.percentDone >= 1 && r.completedAtMs === null) {
-      // Transmission checked every piece against its hash as it arrived.
       r.completedAtMs = nowMs;
-      r.lastVerifiedAtMs = nowMs;
-      if (t.hasExpectedDigest) steps.push({ kind: 'digest', infoHash: t.infoHash });
+      if (t.hasExpectedDigest) {
+        // Verified only once the content matches the feed; the check starts when the disk is free.
+        r.digestCheck = { failures: 0, retryAtMs: nowMs };
+        if (!checkRunning) {
+          steps.push({ kind: 'digest', infoHash: t.infoHash });
+          checkRunning = true;
+        }
+      } else {
+        // Transmission checked every piece against its hash as it arrived.
+        r.lastVerifiedAtMs = nowMs;
+      }
       continue;
     }
     if (r.completedAtMs !== null && !r.repairing && t.presence === 'missing') {
@@ -154,6 +192,60 @@ export function decideIntegrity(input: {
   return { records, steps };
 }
 
+/** A DATA_VANISHED or REFETCHED finding newer than the last time the data was known whole. */
+function isCurrentVanish(r: IntegrityRecord): boolean {
+  if (r.last?.code !== 'REFETCHED' && r.last?.code !== 'DATA_VANISHED') return false;
+  const wholeAtMs = Math.max(r.completedAtMs ?? Number.NEGATIVE_INFINITY, r.lastVerifiedAtMs ?? Number.NEGATIVE_INFINITY);
+  return r.last.atMs >= wholeAtMs;
+}
+
+/**
+ * A pending content check: judge a finished one (DIGEST_OK; CORRUPT, fetched again once, then
+ * banned), take a failed one as a retry after a growing pause, or start one when due and the
+ * disk is free. A feed that no longer states a digest leaves the pieces' own check standing.
+ */
+function decideDigestCheck(
+  record: IntegrityRecord,
+  t: IntegrityTorrent,
+  nowMs: number,
+  checkRunning: boolean,
+): { record: IntegrityRecord; steps: IntegrityStep[] } {
+  const r = record;
+  const check = r.digestCheck!;
+  const job = t.digest;
+  const report = (x: IntegrityRecord): IntegrityStep => ({ kind: 'report', infoHash: t.infoHash, finding: x.last! });
+  if (job?.state === 'running') return { record: r, steps: [] };
+  if (job?.state === 'done') {
+    const judged = judgeDigest(r, job.comparisons, nowMs);
+    const next: IntegrityRecord = { ...judged.record, digestCheck: null };
+    const steps: IntegrityStep[] = [report(next)];
+    if (judged.verdict === 'ban') steps.push({ kind: 'ban', infoHash: t.infoHash });
+    else if (judged.verdict === 'refetch' && t.desired && t.inOwnDir)
+      steps.push({ kind: 'refetch', infoHash: t.infoHash, why: 'corrupt', deleteData: true });
+    // Not fetched again (on its way out, or outside our directory): it stays stopped, never seeded as good.
+    else if (judged.verdict === 'refetch') next.digestCheck = { failures: 0, retryAtMs: Number.MAX_SAFE_INTEGER };
+    return { record: next, steps };
+  }
+  if (job?.state === 'failed') {
+    const failures = check.failures + 1;
+    const delayMs = digestRetryDelayMs(failures);
+    r.digestCheck = { failures, retryAtMs: nowMs + delayMs };
+    r.last = {
+      atMs: nowMs,
+      code: 'CHECK_FAILED',
+      text: `the content check could not run (${job.error}); tried again in ${Math.round(delayMs / 60_000)} min (failure ${failures})`,
+    };
+    return { record: r, steps: [report(r)] };
+  }
+  if (!t.hasExpectedDigest) {
+    r.digestCheck = null;
+    r.lastVerifiedAtMs = r.completedAtMs;
+    return { record: r, steps: [] };
+  }
+  if (nowMs < check.retryAtMs || checkRunning) return { record: r, steps: [] };
+  return { record: r, steps: [{ kind: 'digest', infoHash: t.infoHash }] };
+}
+
 /** The torrent whose data was verified longest ago and is due, if a check may start now. */
 export function pickScheduledVerify(
   torrents: readonly IntegrityTorrent[],
@@ -167,7 +259,7 @@ export function pickScheduledVerify(
   let best: { t: IntegrityTorrent; verifiedAtMs: number } | null = null;
   for (const t of torrents) {
     const r = records.get(t.infoHash);
-    if (r === undefined || r.completedAtMs === null || r.repairing || r.verifying !== null) continue;
+    if (r === undefined || r.completedAtMs === null || r.repairing || r.verifying !== null || r.digestCheck !== null) continue;
     if (t.status !== 'seeding' || t.percentDone < 1 || t.error !== 0) continue;
     const verifiedAtMs = r.lastVerifiedAtMs ?? r.completedAtMs;
     if (nowMs - verifiedAtMs < schedule.reverifyEveryMs) continue;
@@ -195,69 +287,4 @@ export function isBusyWindow(
   if (now.window === null) return false;
   const below = (rate: number | null, baseRate: number | null): boolean => rate !== null && (baseRate === null || rate < baseRate);
   return below(now.uploadBytesPerSec, base.uploadBytesPerSec) || below(now.downloadBytesPerSec, base.downloadBytesPerSec);
-}
-
-export interface DigestComparison {
-  ok: boolean;
-  /** `<algorithm>:<hex>`, and where: 'content' or a file path. */
-  expected: string;
-  actual: string;
-  where: string;
-}
-
-/**
- * Compares what the feed states with what the bytes hash to: the strongest algorithm stated,
- * the whole content first, then each file. The first mismatch decides.
- */
-export function compareDigests(
-  expected: { content: DigestSet; files: readonly { path: string; digests: DigestSet }[] },
-  actual: { content: DigestSet; files: ReadonlyMap<string, DigestSet> },
-): DigestComparison[] {
-  const out: DigestComparison[] = [];
-  const one = (want: DigestSet, got: DigestSet | undefined, where: string): void => {
-    const algorithm = strongest(want);
-    if (algorithm === null) return;
-    const wanted = want[algorithm]!;
-    const have = got?.[algorithm] ?? '(missing)';
-    out.push({ ok: wanted === have, expected: `${algorithm}:${wanted}`, actual: `${algorithm}:${have}`, where });
-  };
-  one(expected.content, actual.content, 'content');
-  for (const file of expected.files) one(file.digests, actual.files.get(file.path), file.path);
-  return out;
-}
-
-/** After a content check: DIGEST_OK, or CORRUPT with one fresh download, then a ban. */
-export function judgeDigest(
-  record: IntegrityRecord,
-  comparisons: readonly DigestComparison[],
-  nowMs: number,
-): { record: IntegrityRecord; verdict: 'ok' | 'refetch' | 'ban' } {
-  const r = structuredClone(record);
-  const bad = comparisons.find((c) => !c.ok);
-  if (bad === undefined) {
-    r.lastVerifiedAtMs = nowMs;
-    r.last = {
-      atMs: nowMs,
-      code: 'DIGEST_OK',
-      text: `${comparisons.map((c) => `${c.expected.split(':')[0]} of ${c.where}`).join(', ')} match the feed`,
-    };
-    return { record: r, verdict: 'ok' };
-  }
-  const what = `${bad.where === 'content' ? 'the content' : bad.where} hashes to ${bad.actual}, the feed states ${bad.expected}`;
-  const first = r.corruptRefetches === 0;
-  r.completedAtMs = null;
-  if (first) r.corruptRefetches = 1;
-  r.last = {
-    atMs: nowMs,
-    code: 'CORRUPT',
-    expected: bad.expected,
-    actual: bad.actual,
-    text: first ? `${what}; deleted and fetched again once` : `${what}, again after a fresh download: banned, data deleted`,
-  };
-  return { record: r, verdict: first ? 'refetch' : 'ban' };
-}
-
-function strongest(set: DigestSet): DigestAlgorithm | null {
-  for (const algorithm of ['sha256', 'sha1', 'md5'] as const) if (set[algorithm] !== undefined) return algorithm;
-  return null;
 }

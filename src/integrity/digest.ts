@@ -29,6 +29,8 @@ export interface HashOptions {
   /** Bytes/s the reads may take on average; null = as fast as the disk goes. */
   readRateBytesPerSec?: number | null;
   chunkBytes?: number;
+  /** Stops the hashing between chunks (and during a budget pause) with an INTEGRITY_CANCELLED error. */
+  signal?: AbortSignal;
 }
 
 export async function hashContent(
@@ -56,8 +58,9 @@ export async function hashContent(
         const rate = options.readRateBytesPerSec;
         if (rate !== null && rate !== undefined && rate > 0) {
           const aheadMs = (bytesRead / rate) * 1000 - (Date.now() - startedAt);
-          if (aheadMs > 0) await new Promise((resolve) => setTimeout(resolve, aheadMs));
+          if (aheadMs > 0) await pause(aheadMs, options.signal);
         }
+        throwIfCancelled(options.signal, file);
       },
     );
     if (read !== file.lengthBytes) {
@@ -109,6 +112,29 @@ export async function readFileChunks(
   } finally {
     await handle.close();
   }
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined, file: HashFile): void {
+  if (signal?.aborted !== true) return;
+  throw new SmartnodeError('INTEGRITY_CANCELLED', `content check cancelled while reading ${file.absolutePath}`, {
+    hint: 'smartnode is stopping; the check starts again from the beginning on a later run',
+    retryable: true,
+    details: { path: file.absolutePath },
+  });
+}
+
+/** Waits `ms`, or less when the signal fires. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted === true) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function digestSet(algorithms: readonly DigestAlgorithm[], hashes: readonly Hash[]): DigestSet {

@@ -11,14 +11,14 @@ export {
   type IntegrityRecord,
   type IntegrityView,
 } from './record.js';
+export { compareDigests, judgeDigest, type DigestComparison } from './judge.js';
 export {
-  compareDigests,
   decideIntegrity,
+  digestRetryDelayMs,
   isBusyWindow,
-  judgeDigest,
   nextVerifyAllowedAtMs,
   pickScheduledVerify,
-  type DigestComparison,
+  type DigestOutcome,
   type IntegrityDecision,
   type IntegritySchedule,
   type IntegrityStep,

@@ -20,6 +20,8 @@ export const INTEGRITY_CODES = [
   'REFETCHED',
   /** The bytes do not hash to the digest the feed states. */
   'CORRUPT',
+  /** The content check could not run (the .torrent's host down, a read error): tried again later. */
+  'CHECK_FAILED',
 ] as const;
 export type IntegrityCode = (typeof INTEGRITY_CODES)[number];
 
@@ -45,6 +47,13 @@ export const integrityRecordSchema = z.object({
   repairing: z.boolean(),
   /** Fresh downloads after a digest mismatch (one is allowed, then the torrent is banned). */
   corruptRefetches: z.number().int().nonnegative(),
+  /**
+   * A content check the feed's digest asks for and that has not passed yet: the torrent stays
+   * stopped meanwhile. `failures` checks could not run; the next may start at `retryAtMs`.
+   */
+  digestCheck: z.object({ failures: z.number().int().nonnegative(), retryAtMs: z.number() }).nullable().default(null),
+  /** smartnode stopped the torrent for its content check and has not seen it started again. */
+  heldForCheck: z.boolean().default(false),
   /** Files of the torrent (paths below its download dir) for the per-tick presence check; capped. */
   files: z.array(z.object({ path: z.string(), lengthBytes: z.number() })).nullable(),
   last: findingSchema.nullable(),
@@ -64,6 +73,8 @@ export function freshIntegrityRecord(): IntegrityRecord {
     lastVerifyStart: null,
     repairing: false,
     corruptRefetches: 0,
+    digestCheck: null,
+    heldForCheck: false,
     files: null,
     last: null,
   };
@@ -74,6 +85,8 @@ export interface IntegrityView {
   lastVerifiedAtMs: number | null;
   verifying: boolean;
   repairing: boolean;
+  /** Stopped until the feed's content digest is checked. */
+  awaitingDigest: boolean;
   last: IntegrityFinding | null;
 }
 
@@ -82,6 +95,7 @@ export function toIntegrityView(record: IntegrityRecord): IntegrityView {
     lastVerifiedAtMs: record.lastVerifiedAtMs,
     verifying: record.verifying !== null,
     repairing: record.repairing,
+    awaitingDigest: record.digestCheck !== null,
     last: record.last,
   };
 }
@@ -90,7 +104,13 @@ export function toIntegrityView(record: IntegrityRecord): IntegrityView {
 export function describeIntegrity(view: IntegrityView | null | undefined, nowMs: number, age: (ms: number) => string): string {
   if (view === null || view === undefined) return 'integrity: not checked yet';
   const when = view.lastVerifiedAtMs === null ? 'never verified' : `last verified ${age(nowMs - view.lastVerifiedAtMs)} ago`;
-  const doing = view.verifying ? ', verify under way' : view.repairing ? ', repair under way' : '';
+  const doing = view.verifying
+    ? ', verify under way'
+    : view.repairing
+      ? ', repair under way'
+      : view.awaitingDigest
+        ? ', stopped until its content digest is checked'
+        : '';
   const last = view.last === null ? '' : `; ${view.last.code}: ${view.last.text}`;
   return `integrity: ${when}${doing}${last}`;
 }

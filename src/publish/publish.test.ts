@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryDaemon } from '../daemon/index.js';
 import { parseJsonTorrentList, parseRssFeed, parseTorrentFile } from '../feeds/index.js';
-import type { InfoHash } from '../shared/index.js';
+import { decodeBencode, isBDict, type BValue, type InfoHash } from '../shared/index.js';
 import { choosePieceLength, makeTorrent } from './make-torrent.js';
 import { publishDataset, withdrawDataset, type PublishSettings } from './publish.js';
 import type { PublishedRecord } from './record.js';
@@ -57,6 +57,28 @@ describe('publish', () => {
     });
   });
 
+  it('names every tracker in announce-list (one per tier, BEP 12) and the web seeds in url-list (BEP 19)', async () => {
+    const data = join(dir, 'set.bin');
+    await writeFile(data, Buffer.alloc(40_000, 9));
+    const trackers = ['http://127.0.0.1:1/announce', 'udp://t.example:1337/announce', 'https://t2.example/announce'];
+    const webSeeds = ['https://lab.example/data/set.bin', 'http://mirror.example/set.bin'];
+    const made = await makeTorrent(await scanDataset(data, { ownDownloadDir: null }), { trackers, webSeeds, creationDate: 0 });
+    const top = plain(decodeBencode(made.metainfo)) as Record<string, unknown>;
+    expect(top['announce']).toBe(trackers[0]);
+    expect(top['announce-list']).toEqual(trackers.map((t) => [t]));
+    expect(top['url-list']).toEqual(webSeeds);
+    expect(parseTorrentFile(made.metainfo).trackers).toEqual(trackers);
+    // Without web seeds or a second tracker, neither list is written.
+    const bare = plain(
+      decodeBencode(
+        (await makeTorrent(await scanDataset(data, { ownDownloadDir: null }), { trackers: [trackers[0]!], webSeeds: [], creationDate: 0 }))
+          .metainfo,
+      ),
+    ) as Record<string, unknown>;
+    expect(Object.keys(bare)).not.toContain('url-list');
+    expect(Object.keys(bare)).not.toContain('announce-list');
+  });
+
   it('seeds in place, records it, writes RSS and JSON feeds our parsers read; withdraw keeps the data', async () => {
     const data = join(dir, 'lab', 'atlas.bin');
     await mkdir(join(dir, 'lab'));
@@ -67,7 +89,7 @@ describe('publish', () => {
     const settings: PublishSettings = {
       outDir: join(dir, 'out'),
       feed: { title: 'Lab', baseUrl: 'https://lab.example/feed/' },
-      trackers: ['udp://t.example:1337/announce'],
+      trackers: ['udp://t.example:1337/announce', 'http://t2.example/announce'],
       webSeeds: ['https://lab.example/data/'],
       label: 'smartnode-published',
       ownDownloadDir: join(dir, 'mirror'),
@@ -77,8 +99,14 @@ describe('publish', () => {
     expect((await daemon.listTorrents()).map((t) => [t.infoHash, t.labels, t.status])).toEqual([
       [record.infoHash, ['smartnode-published'], 'seeding'],
     ]);
-    const meta = parseTorrentFile(new Uint8Array(await readFile(record.torrentFile)));
-    expect(meta.trackers).toEqual(['udp://t.example:1337/announce']);
+    const written = new Uint8Array(await readFile(record.torrentFile));
+    const meta = parseTorrentFile(written);
+    expect(meta.trackers).toEqual(['udp://t.example:1337/announce', 'http://t2.example/announce']);
+    // The web seed given reaches the .torrent publish wrote (BEP 19), the trackers as BEP 12 tiers.
+    expect(plain(decodeBencode(written))).toMatchObject({
+      'url-list': ['https://lab.example/data/'],
+      'announce-list': [['udp://t.example:1337/announce'], ['http://t2.example/announce']],
+    });
     const opts = { feedId: 'lab', feedUrl: 'https://lab.example/feed/feed.xml', nowMs: 0 };
     const rss = await parseRssFeed(await readFile(join(dir, 'out', 'feed.xml'), 'utf8'), { ...opts, format: 'rss' });
     const json = parseJsonTorrentList(await readFile(join(dir, 'out', 'feed.json'), 'utf8'), { ...opts, format: 'json' });
@@ -160,3 +188,12 @@ describe('publish', () => {
     expect(stdout).toMatch(/^PUBLISH_INVALID: .*closed\/f is not readable by this user/);
   });
 });
+
+/** A decoded bencode value as plain data: byte strings as UTF-8 text (the info dict's pieces left out). */
+function plain(value: BValue): unknown {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(plain);
+  if (isBDict(value)) return Object.fromEntries([...value.entries].filter(([k]) => k !== 'info').map(([k, v]) => [k, plain(v)]));
+  return value;
+}

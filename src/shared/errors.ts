@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'CONTROL_REFUSED'
   | 'SETUP_MISSING'
   | 'INTEGRITY_IO'
+  | 'INTEGRITY_CANCELLED'
   | 'PUBLISH_INVALID'
   | 'PUBLISH_IO'
   | 'INTERNAL';

@@ -15,7 +15,8 @@ export type DaemonLinkState = 'unknown' | 'connected' | 'unreachable';
 
 export interface DecisionEntry {
   atMs: number;
-  kind: 'add' | 'remove';
+  /** An add or removal; a failed integrity step names its own kind (`digest-check`, `verify`, ...). */
+  kind: Extract<AgentEvent, { type: 'action-failed' }>['kind'];
   infoHash: InfoHash;
   name: string;
   sizeBytes: number;

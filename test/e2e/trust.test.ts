@@ -86,6 +86,7 @@ announceProbe:
   enabled: false
 integrity:
   reverifyEvery: ${o.reverifyEvery ?? '0'}
+  readRate: 4 MB/s
 publish:
   dir: ${outDir}
   baseUrl: ${server.url}/a/
@@ -121,6 +122,28 @@ publish:
       150_000,
     );
   const integrityOf = (name: string) => agent.runtime.deps.state.integrity().get(hashes[name] as never);
+  /**
+   * Ticks until every named torrent's content check has a verdict (it hashes in the background,
+   * at the read budget). Until then each stays stopped on B: never seeded as good unchecked.
+   */
+  const untilChecked = async (names: readonly string[]): Promise<void> => {
+    const verdict = (name: string) =>
+      ['DIGEST_OK', 'CORRUPT'].includes(integrityOf(name)?.last?.code ?? '') && integrityOf(name)?.digestCheck == null;
+    await eventually(
+      `the content checks of ${names.join(', ')}`,
+      async () => {
+        for (const name of names) {
+          if (verdict(name)) continue;
+          expect(integrityOf(name)?.digestCheck, `${name} awaits its check`).not.toBeNull();
+          await eventually(`${name} stopped until its check passes`, async () => (await onB(name))?.status === 0, 5000, 50);
+        }
+        await agent.tick();
+        return names.every(verdict);
+      },
+      60_000,
+      250,
+    );
+  };
   const mirrored = (name: string, d: Dataset) => join(downloadB, hashes[name]!, d.name);
 
   /** Serves A's publish directory the way a web server would; `tamper` rewrites the feed text. */
@@ -184,6 +207,7 @@ publish:
   }, 120_000);
 
   afterAll(async () => {
+    await agent?.close();
     await server?.close().catch(() => undefined);
     await swarm?.stop();
     await work?.cleanup();
@@ -241,6 +265,23 @@ publish:
     ).toEqual(Object.values(hashes).sort());
     for (const name of ['multi', 'single', 'liar']) await completeOnB(name);
     await agent.tick();
+    // Complete, but each feed states a digest: stopped until the content check passes.
+    for (const name of ['multi', 'single', 'liar']) {
+      expect(integrityOf(name)).toMatchObject({ digestCheck: { failures: 0 }, heldForCheck: true, lastVerifiedAtMs: null });
+      // The daemon answers torrent-stop before its session thread has stopped the torrent.
+      await eventually(`${name} stopped for its content check`, async () => (await onB(name))?.status === 0, 10_000, 100);
+    }
+    await untilChecked(['multi', 'single', 'liar']);
+    // Passed: started again and seeding.
+    await eventually(
+      'the checked torrents to seed again',
+      async () => {
+        await agent.tick();
+        return (await onB('multi'))?.status === 6 && (await onB('single'))?.status === 6;
+      },
+      30_000,
+      500,
+    );
     expect(await sha256Tree(mirrored('multi', multi))).toEqual(await sha256Tree(multi.contentPath));
     expect(await sha256File(join(downloadB, hashes['single']!, 'connectome.csv'))).toBe(
       await sha256File(join(single.contentPath, 'connectome.csv')),
@@ -257,6 +298,15 @@ publish:
     // Fetched again once: a fresh download into its own directory ...
     await completeOnB('liar');
     await agent.tick();
+    await eventually(
+      'the fresh copy of liar to be checked',
+      async () => {
+        await agent.tick();
+        return agent.runtime.deps.state.bans().has(hashes['liar'] as never);
+      },
+      60_000,
+      250,
+    );
     // ... still wrong: banned, removed with its data, never kept as good.
     expect(await onB('liar')).toBeUndefined();
     expect(agent.runtime.deps.state.bans().has(hashes['liar'] as never)).toBe(true);
@@ -334,6 +384,8 @@ publish:
     for (const name of ['multi', 'single']) await completeOnB(name);
     await agent.tick();
     expect(integrityOf('multi')?.last?.code).toBe('REPAIRED');
+    // The fresh copy of single is checked against the feed's digest again before it seeds.
+    await untilChecked(['single']);
     expect(integrityOf('single')?.last?.code).toBe('DIGEST_OK');
     expect((await onB('single'))?.downloadDir).toBe(join(downloadB, hashes['single']!));
     expect(await sha256Tree(mirrored('multi', multi))).toEqual(await sha256Tree(multi.contentPath));

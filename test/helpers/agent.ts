@@ -14,6 +14,8 @@ export interface TickingAgent {
   readonly runtime: Runtime;
   tick(): Promise<TickResult>;
   reload(): Promise<void>;
+  /** Cancels the content checks hashing in the background. */
+  close(): Promise<void>;
 }
 
 export async function startTickingAgent(policyPath: string, env: NodeJS.ProcessEnv): Promise<TickingAgent> {
@@ -36,8 +38,12 @@ export async function startTickingAgent(policyPath: string, env: NodeJS.ProcessE
       return result;
     },
     async reload() {
+      await runtime.deps.digestJobs?.close();
       runtime = await build();
       carried = initialCarriedState();
+    },
+    async close() {
+      await runtime.deps.digestJobs?.close();
     },
   };
 }
