@@ -153,6 +153,7 @@ describe('explain from the saved decisions memory', () => {
     const text = await explainTorrent(deps, config, 'needy', { json: false, stderr });
     expect(text).toMatch(/herd +.*about 8 nodes/);
     expect(text).not.toMatch(/about 1 node/);
+    expect(text).toMatch(/competing about 8 nodes compete: over all swarms, 0 copies above the usual level are others', 0 this node's/);
     // Without the saved memory the same world reads as a lone node.
     await rm(join(dir, DECIDE_MEMORY_NAME));
     expect(await explainTorrent(deps, config, 'needy', { json: false, stderr })).toMatch(/herd +.*about 1 node/);

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { restoredCarriedState, runTick, type AgentConfig, type AgentDeps } from '../agent/index.js';
 import { describeIntegrity, toIntegrityView } from '../integrity/index.js';
-import { explainDecision, type Decision } from '../plan/index.js';
+import { describeCompetitors, explainDecision, type Decision } from '../plan/index.js';
 import { formatDuration, SmartnodeError } from '../shared/index.js';
 import type { CliIO } from './io.js';
 import { buildRuntime } from './runtime.js';
@@ -70,6 +70,8 @@ export async function explainTorrent(
     return `${JSON.stringify({ schema: 'smartnode.explain/1', nowMs: result.plan.nowMs, decision, integrity }, null, 2)}\n`;
   }
   const lines = explainDecision(decision, result.plan.nowMs, config.planPolicy.scoring);
+  const population = result.tickPlan.population;
+  if (population !== null) lines.push(`  competing ${describeCompetitors(population)}`);
   if (decision.isOwned) lines.push(describeIntegrity(integrity, result.plan.nowMs, formatDuration));
   return `${lines.join('\n')}\n`;
 }

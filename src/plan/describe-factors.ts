@@ -54,3 +54,23 @@ export function describeHerd(h: HerdFactor, expectedNodes: number): string {
     `(this node drew ${formatScore(h.draw)})`
   );
 }
+
+/**
+ * The herd factor with every input it came from (deficit, copies on their way, the competitor
+ * estimate, probability and draw, slow start): `explain` and the dashboard's detail both say it.
+ */
+export function herdSentence(h: HerdFactor, expectedNodesHint: number): string {
+  if (h.held) return 'held by us: never left to others';
+  if (!h.designated) return describeHerd(h, expectedNodesHint);
+  const how =
+    h.slowStart === 'designated' ? 'slow start drew it' : `probability ${formatScore(h.probability)}, draw ${formatScore(h.draw)}`;
+  return `takes it: deficit ${h.deficit}, ${how}; ${h.onTheirWay} on their way, about ${formatScore(h.expectedNodes)} nodes competing`;
+}
+
+/** What the competitor estimate is measured from: copies above their swarms' usual levels, others' against this node's. */
+export function describeCompetitors(p: { competitors: number; othersOnTheirWay: number; mineOnTheirWay: number }): string {
+  return (
+    `about ${formatScore(p.competitors)} nodes compete: over all swarms, ${formatScore(p.othersOnTheirWay)} copies above the usual ` +
+    `level are others', ${formatScore(p.mineOnTheirWay)} this node's`
+  );
+}
