@@ -10,7 +10,7 @@ import { loadPolicyFile, parsePolicyText } from '../policy/index.js';
 import { DEFAULT_SIM, type SimOptions } from '../sim/index.js';
 import { measureLoneFill } from '../sim/index.js';
 import { runStrategiesInWorkers } from '../sim/index.js';
-import { formatSimTable, formatTargets, plotBelowTarget, targetsOf } from '../sim/index.js';
+import { formatSimTable, formatTargets, plotBelowTarget, simulateExitCode, targetsOf } from '../sim/index.js';
 import type { SimMetrics } from '../sim/index.js';
 import type { SmartnodeStats } from '../sim/index.js';
 import { STRATEGIES, isStrategyName, type StrategyName } from '../sim/index.js';
@@ -110,6 +110,7 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
           ),
         );
       }
+      setExitCode(simulateExitCode(targets));
       if (flags.json) {
         io.stdout.write(
           `${JSON.stringify({
@@ -128,7 +129,6 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
       if (targets.length > 0) io.stdout.write(`targets (measured / allowed; met at <= 1):\n${formatTargets(targets)}\n\n`);
       if (speed !== null) io.stdout.write(`${formatSpeed(speed)}\n`);
       io.stdout.write(`wall time ${(wallMs / 1000).toFixed(1)} s, smartnode on ${flags.workers} worker thread(s)\n`);
-      if (targets.some((t) => t.ratio > 1)) setExitCode(1);
     });
 }
 
