@@ -1,6 +1,6 @@
 /**
  * `smartnode simulate`: many independent nodes over one modelled swarm, each strategy on the
- * same world and seed (worker threads, one strategy each); prints the table, the targets as
+ * same world and seed (smartnode's nodes split over worker threads); prints the table, the targets as
  * measured ratios, and the speed of smartnode's decision with an estimate for a larger world.
  */
 import { writeFile } from 'node:fs/promises';
