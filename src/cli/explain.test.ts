@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEventBus, initialDecideMemory, openAgentState, type AgentConfig, type AgentDeps } from '../agent/index.js';
-import { DECIDE_MEMORY_NAME } from '../agent/state.js';
 import { createMemoryDaemon } from '../daemon/index.js';
 import { explainTorrent, findDecision } from './explain.js';
 import { explainDecision, formatTopFactors } from '../plan/index.js';
@@ -154,8 +153,13 @@ describe('explain from the saved decisions memory', () => {
     expect(text).toMatch(/herd +.*about 8 nodes/);
     expect(text).not.toMatch(/about 1 node/);
     expect(text).toMatch(/competing about 8 nodes compete: over all swarms, 0 copies above the usual level are others', 0 this node's/);
-    // Without the saved memory the same world reads as a lone node.
-    await rm(join(dir, DECIDE_MEMORY_NAME));
-    expect(await explainTorrent(deps, config, 'needy', { json: false, stderr })).toMatch(/herd +.*about 1 node/);
+    // Without the saved memory (a state directory the agent never ran in) the same world reads as a lone node.
+    const empty = await mkdtemp(join(tmpdir(), 'smartnode-explain-'));
+    try {
+      const lone = { ...deps, state: openAgentState(empty) };
+      expect(await explainTorrent(lone, config, 'needy', { json: false, stderr })).toMatch(/herd +.*about 1 node/);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 });
