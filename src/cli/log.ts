@@ -261,9 +261,8 @@ function plannedDetail(event: Extract<AgentEvent, { type: 'planned' }>): string 
   const p = event.population;
   const parts: string[] = [];
   if (p !== undefined) {
-    parts.push(
-      `about ${formatScore(p.competitors)} nodes competing, ${Math.round(p.othersOnTheirWay)} copies on their way (${Math.round(p.mineOnTheirWay)} ours)`,
-    );
+    const coming = `${Math.round(p.othersOnTheirWay)} copies on their way (${Math.round(p.mineOnTheirWay)} ours)`;
+    parts.push(`about ${formatScore(p.competitors)} nodes competing, ${coming}`);
     if (p.slowStartAdds !== null) parts.push(`slow start: up to ${p.slowStartAdds} needy torrents`);
     if ((p.releasing ?? 0) > 0) parts.push(`${p.releasing} surplus copies released`);
   }

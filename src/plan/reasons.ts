@@ -264,7 +264,8 @@ export function noSourceReason(shareBytes: number, share: number): Reason {
  * backoff ends at `backoffUntilMs` (said in UTC, and how far from `nowMs`).
  */
 export function stalledReason(stalledMs: number, backoffUntilMs: number, nowMs: number, held: boolean): Reason {
-  const until = `${new Date(backoffUntilMs).toISOString().slice(0, 16).replace('T', ' ')} UTC (in ${formatDuration(backoffUntilMs - nowMs)})`;
+  const at = new Date(backoffUntilMs).toISOString().slice(0, 16).replace('T', ' ');
+  const until = `${at} UTC (in ${formatDuration(backoffUntilMs - nowMs)})`;
   return reason(
     'STALLED',
     held
