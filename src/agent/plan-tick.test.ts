@@ -252,3 +252,26 @@ describe('planTick: slow start on a newly seen feed', () => {
     expect(adds).toEqual([2, 4, 8]);
   });
 });
+
+describe('planTick: sources in the score', () => {
+  it("reads a torrent's web seeds from its .torrent as a source: a no-seeder swarm with one scores as one that can finish", () => {
+    const availability = { noSourceShare: 0.1, stalledAfterMs: 24 * HOUR_MS, backoffMs: 72 * HOUR_MS };
+    const withSources = { ...config, planPolicy: { ...config.planPolicy, scoring: { ...config.planPolicy.scoring, availability } } };
+    const view = {
+      nodeId: 'node-a',
+      nowMs: FIXED_NOW_MS,
+      downloadDir: config.downloadDir,
+      label: config.label,
+      maxCountAgeMs: config.maxCountAgeMs,
+      feeds: [{ feedId: 'feed-a', items: [item(1, 0), { ...item(4, 0), name: 't4' }] }],
+      held: [],
+      diskFreeBytes: 100 * GB,
+      webSeeds: new Map([[hashOf(4), 1]]),
+    };
+    const { plan } = planTick(initialDecideMemory(), observationOf(view), withSources, FIXED_NOW_MS);
+    const sources = (n: number) => plan.plan.decisions.find((d) => d.infoHash === hashOf(n))?.components.factors?.sources;
+    expect(sources(4)).toMatchObject({ factor: 1, canFinish: true, webSeeds: 1 });
+    expect(sources(1)).toMatchObject({ canFinish: false, webSeeds: 0 });
+    expect(sources(1)?.factor).toBeLessThan(0.4);
+  });
+});

@@ -2,7 +2,7 @@
  * Sentences for the need-signal score factors, appended to the planner's reasons (reasons.ts) and
  * printed by `smartnode explain`. Pure. Only what moved the score is said.
  */
-import type { GeoFactor, HerdFactor, ScoreComponents, SlowFactor } from './types.js';
+import type { GeoFactor, HerdFactor, ScoreComponents, SlowFactor, SourcesFactor } from './types.js';
 import { formatDuration, formatPercent, formatRate, formatScore, plural } from '../shared/index.js';
 
 /** "; peers all in one country (DE) on 1 of 3 continents; downloads crawl at 12 kB/s", or "". */
@@ -73,4 +73,13 @@ export function describeCompetitors(p: { competitors: number; othersOnTheirWay: 
     `about ${formatScore(p.competitors)} nodes compete: over all swarms, ${formatScore(p.othersOnTheirWay)} copies above the usual ` +
     `level are others', ${formatScore(p.mineOnTheirWay)} this node's`
   );
+}
+
+/** Whether a download can finish, from its sources: complete seeders, web seeds, partial copies. */
+export function describeSources(f: SourcesFactor, held: boolean): string {
+  const partial = plural(f.partialCopies, 'partial copy', 'partial copies');
+  const seeds = `${plural(f.seeders, 'complete seeder')}, ${plural(f.webSeeds, 'web seed')}, ${partial}`;
+  if (held && f.seeders === 0 && f.webSeeds === 0) return `${seeds}: held by us, left to the stall rule`;
+  if (f.canFinish) return `${seeds}: a download can finish`;
+  return `${seeds}: nothing can complete a download now; ranked just below a swarm with one seeder`;
 }

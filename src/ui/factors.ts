@@ -4,11 +4,11 @@
  * `explain` prints; only their layout is decided here.
  */
 import type { PopulationSummary } from '../agent/index.js';
-import { describeCompetitors, herdSentence, type ScoreFactors } from '../plan/index.js';
+import { describeCompetitors, describeSources, herdSentence, type ScoreFactors } from '../plan/index.js';
 import { formatDuration, formatPercent, formatRate, formatScore } from '../shared/index.js';
 
 /** `population`: the tick's herd estimates (the planned event's), said under the herd factor. */
-export function factorLines(f: ScoreFactors | null, nowMs: number, population?: PopulationSummary): string[] {
+export function factorLines(f: ScoreFactors | null, nowMs: number, population?: PopulationSummary, held = false): string[] {
   if (f === null) return ['factors: leecher demand only (no swarm signals scored)'];
   const lines = [`x${formatScore(f.leechers)} leecher demand`];
   if (f.geo !== null) {
@@ -27,6 +27,8 @@ export function factorLines(f: ScoreFactors | null, nowMs: number, population?: 
         `observed ${formatDuration(nowMs - f.slow.observation.observedAtMs)} ago)`,
     );
   }
+  if (f.sources !== undefined && f.sources !== null)
+    lines.push(`x${formatScore(f.sources.factor)} sources: ${describeSources(f.sources, held)}`);
   // The planner's own estimate is in the factor (it is never below the policy's hint), so no hint is needed here.
   if (f.herd !== null) lines.push(`x${formatScore(f.herd.factor)} herd: ${herdSentence(f.herd, 1)}`);
   if (f.herd !== null && population !== undefined) lines.push(`  ${describeCompetitors(population)}`);

@@ -41,7 +41,7 @@ export function Detail({ target, pinned, population, nowMs, width, height }: Det
     ...(target.kind === 'owned' ? [describeIntegrity(target.row.integrity, nowMs, formatDuration)] : []),
     `score ${formatScore(r.score)}/GB = need ${formatScore(r.need)} (scarcity ` +
       `${formatScore(r.scarcity)} x demand ${formatScore(r.demand)}) / size`,
-    ...factorLines(r.factors, nowMs, population).map((l) => `  ${l}`),
+    ...factorLines(r.factors, nowMs, population, target.kind === 'owned').map((l) => `  ${l}`),
     '',
     `planner: ${r.action} [${r.reason.code}]`,
   ];
