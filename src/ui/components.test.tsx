@@ -90,6 +90,17 @@ describe('Dashboard at 80x24', () => {
       .join(' ')
       .replace(/\s+/g, ' ');
     expect(slow).toContain('x1 herd: takes it: deficit 4, slow start drew it; 1 on their way, about 12.5 nodes competing');
+    // The sources factor, as explain says it.
+    const sources = { factor: 0.32, seeders: 0, webSeeds: 0, partialCopies: 2, canFinish: false };
+    const dark = aCandidateView(7, { name: 'no-source', factors: { leechers: 1, geo: null, slow: null, herd, sources } });
+    const sourced = frame(
+      stateWith({ status: { ...status, mirror: aMirrorView({}, { candidates: [dark] }) }, detail: dark.infoHash }),
+      100,
+      30,
+    )
+      .join(' ')
+      .replace(/\s+/g, ' ');
+    expect(sourced).toContain('x0.32 sources: 0 complete seeders, 0 web seeds, 2 partial copies: nothing can complete a download now');
   });
 
   it("candidates show the planner's reason for not choosing them, verbatim", () => {
