@@ -64,6 +64,11 @@ export type AgentEvent =
       removes: number;
       capacityBytes: number;
       committedBytes: number;
+      /** Downloads held back for having no source (NO_SOURCE) and stalled ones (STALLED), with herd avoidance or not. */
+      noSource: number;
+      stalled: number;
+      /** The planner's NO_SOURCE text (the same for every such torrent), when one was held back. */
+      noSourceReason: string | null;
       population?: PopulationSummary;
     }
   | {

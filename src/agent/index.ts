@@ -5,7 +5,7 @@
  * the views they carry.
  */
 export type { AgentConfig, AgentDeps, IntegrityConfig } from './config.js';
-export { initialCarriedState, runTick, type TickResult } from './tick.js';
+export { initialCarriedState, restoredCarriedState, runTick, type TickResult } from './tick.js';
 export type { CarriedState, Observation, TickPlan } from './tick-types.js';
 export { startAgentLoop, tickFinishedEvent, type AgentLoopHandle, type AgentLoopOptions } from './loop.js';
 

@@ -6,7 +6,7 @@
 import { SmartnodeError, toErrorView } from '../shared/index.js';
 import type { AgentEvent } from './events.js';
 import type { AgentConfig, AgentDeps } from './config.js';
-import { initialCarriedState, runTick, type TickResult } from './tick.js';
+import { restoredCarriedState, runTick, type TickResult } from './tick.js';
 
 export interface AgentLoopOptions {
   tickIntervalMs: number;
@@ -34,9 +34,9 @@ export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): Agen
   let failures = 0;
   // What one tick hands the next (observe memo, the decisions' memory); what the decisions
   // learnt survives a restart in the agent state.
-  const restored = deps.state.readDecideMemory();
+  const restored = restoredCarriedState(deps);
   if (restored.warning !== null) deps.bus.emit({ type: 'state-warning', atMs: deps.clock(), message: restored.warning });
-  let carried = { ...initialCarriedState(), decide: restored.memory };
+  let carried = restored.carried;
   const keepDecideMemory = (): void => {
     try {
       deps.state.writeDecideMemory(carried.decide);

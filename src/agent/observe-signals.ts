@@ -201,7 +201,12 @@ export function scoredInputs(
     herd: { ...base.herd, nodeId, expectedNodes, epoch: Math.floor(nowMs / Math.max(1, base.herd.redrawIntervalMs)) },
   };
   const withObs = candidates.map((c) => {
-    const s = observed.signals.get(c.infoHash);
+    const observedSignals = observed.signals.get(c.infoHash);
+    // Web seeds are a source (sources.ts): they go with the signals the score reads.
+    const s =
+      c.webSeeds === undefined || c.webSeeds === 0
+        ? observedSignals
+        : { ...(observedSignals ?? { infoHash: c.infoHash, geo: null, slow: null }), webSeeds: c.webSeeds };
     const p = population?.observations.get(c.infoHash);
     if (p !== undefined) return { ...c, signals: { ...(s ?? { infoHash: c.infoHash, geo: null, slow: null }), population: p } };
     // A counted swarm is scored with its signals even when none was observed (each is then a factor of 1; the herd draw still applies).

@@ -4,7 +4,7 @@ import { DEFAULT_SIGNALS } from '../plan/index.js';
 import { FIXED_NOW_MS, GB, HOUR_MS, aCounts, aPlanPolicy, hashOf } from '../plan/testing.js';
 import type { AgentConfig } from './config.js';
 import { observationOf, type HeldView } from './observation-of.js';
-import { planTick } from './plan-tick.js';
+import { plannedEvent, planTick } from './plan-tick.js';
 import { initialDecideMemory } from './population.js';
 import { anAgentConfig } from './testing.js';
 
@@ -31,14 +31,19 @@ const item = (n: number, seeders: number): FeedItem => ({
   publishedAtMs: null,
 });
 
-function observation(held: HeldView[], items = [item(1, 0), item(2, 1), item(3, 9)]) {
+function observation(
+  held: HeldView[],
+  items = [item(1, 0), item(2, 1), item(3, 9)],
+  nowMs = FIXED_NOW_MS,
+  feeds: Array<{ feedId: string; items: FeedItem[] }> = [{ feedId: 'feed-a', items }],
+) {
   const obs = observationOf({
     nodeId: 'node-a',
-    nowMs: FIXED_NOW_MS,
+    nowMs,
     downloadDir: config.downloadDir,
     label: config.label,
     maxCountAgeMs: config.maxCountAgeMs,
-    feeds: [{ feedId: 'feed-a', items }],
+    feeds,
     held,
     diskFreeBytes: 100 * GB,
   });
@@ -112,5 +117,157 @@ describe('planTick', () => {
     const b = planTick(initialDecideMemory(), obs, config, FIXED_NOW_MS);
     expect(JSON.stringify(a.plan.plan)).toEqual(JSON.stringify(b.plan.plan));
     expect(JSON.stringify([...obs.candidates, ...obs.merged.values()])).toEqual(before);
+  });
+});
+
+describe('planTick across ticks: stalled downloads', () => {
+  const availability = { noSourceShare: 0.1, stalledAfterMs: 24 * HOUR_MS, backoffMs: 72 * HOUR_MS };
+  const stalling = { ...config, planPolicy: { ...config.planPolicy, scoring: { ...config.planPolicy.scoring, availability } } };
+  const at = (hours: number) => FIXED_NOW_MS + hours * HOUR_MS;
+  // A one-seeder swarm, counted just now at every tick.
+  const items = (hours: number) => [{ ...item(2, 1), counts: aCounts({ seeders: 1, observedAtMs: at(hours) - 60_000 }) }];
+  const downloading = (leftBytes: number): HeldView => ({
+    infoHash: hashOf(2),
+    name: 't2',
+    sizeBytes: GB,
+    leftBytes,
+    addedAtMs: at(-1),
+    feedIds: ['feed-a'],
+  });
+  /** Ticks at the given hours with the download's bytes left at each; the plans and the memory after. */
+  function run(steps: Array<[hours: number, leftBytes: number | null]>, pinned = false) {
+    let memory = initialDecideMemory();
+    const plans: ReturnType<typeof planTick>['plan'][] = [];
+    for (const [hours, left] of steps) {
+      const obs = observation(left === null ? [] : [downloading(left)], items(hours), at(hours));
+      const { plan, next } = planTick(memory, pinned ? { ...obs, pins: new Set([hashOf(2)]) } : obs, stalling, at(hours));
+      plans.push(plan);
+      memory = next;
+    }
+    return { plans, memory };
+  }
+  const decisionOf = (plan: ReturnType<typeof planTick>['plan']) => plan.plan.decisions.find((d) => d.infoHash === hashOf(2));
+
+  it('removes a download that made no progress for stalledAfter, with STALLED, and backs off', () => {
+    const { plans, memory } = run([
+      [0, GB / 2],
+      [12, GB / 2],
+      [25, GB / 2],
+    ]);
+    expect(plans[1]?.removes).toHaveLength(0);
+    expect(plans[2]?.removes.map((r) => r.action.infoHash)).toEqual([hashOf(2)]);
+    expect(decisionOf(plans[2] ?? plans[0]!)?.reason).toMatchObject({ code: 'STALLED', details: { backoffUntilMs: at(25 + 72) } });
+    expect(memory.availability.backoffUntil.get(hashOf(2))).toBe(at(25 + 72));
+    expect(plannedEvent(observation([downloading(GB / 2)], items(25), at(25)), plans[2]!)).toMatchObject({ stalled: 1 });
+  });
+
+  it('restarts the progress clock whenever bytes arrive', () => {
+    const { plans, memory } = run([
+      [0, GB / 2],
+      [12, GB / 4],
+      [25, GB / 4],
+    ]);
+    expect(plans[2]?.removes).toHaveLength(0);
+    expect(memory.availability.progress.get(hashOf(2))).toEqual({ leftBytes: GB / 4, sinceMs: at(12) });
+    expect(memory.availability.backoffUntil.size).toBe(0);
+  });
+
+  it('never removes a pinned download for stalling', () => {
+    const { plans, memory } = run(
+      [
+        [0, GB / 2],
+        [25, GB / 2],
+        [50, GB / 2],
+      ],
+      true,
+    );
+    for (const plan of plans) expect(plan.removes).toHaveLength(0);
+    expect(memory.availability.backoffUntil.size).toBe(0);
+  });
+
+  it('does not take it again before the backoff ends, and takes it again after', () => {
+    const { plans } = run([
+      [0, GB / 2],
+      [25, GB / 2],
+      [26, null],
+      [25 + 71, null],
+      [25 + 73, null],
+    ]);
+    for (const plan of plans.slice(2, 4)) {
+      expect(plan.adds).toHaveLength(0);
+      expect(decisionOf(plan)?.reason.code).toBe('STALLED');
+      expect(decisionOf(plan)?.reason.text).toMatch(/not taken again before .* UTC/);
+    }
+    expect(plans[4]?.adds.map((a) => a.action.infoHash)).toEqual([hashOf(2)]);
+  });
+});
+
+describe('planTick: slow start on a newly seen feed', () => {
+  const herd = { ...DEFAULT_SIGNALS.herd, adaptive: true, slowStartAdds: 2 };
+  const adaptive = {
+    ...config,
+    planPolicy: aPlanPolicy({ maxBytes: 50 * GB, scoring: { ...aPlanPolicy().scoring, signals: { ...DEFAULT_SIGNALS, herd } } }),
+  };
+  const needy = (n: number, hours: number): FeedItem => ({
+    ...item(n, 1),
+    counts: aCounts({ seeders: 1, observedAtMs: FIXED_NOW_MS + hours * HOUR_MS - 60_000 }),
+  });
+  const held: HeldView = {
+    infoHash: hashOf(1),
+    name: 't1',
+    sizeBytes: GB,
+    leftBytes: 0,
+    addedAtMs: FIXED_NOW_MS - 48 * HOUR_MS,
+    feedIds: ['a'],
+  };
+
+  it("takes only a few of a new feed's needy torrents at first, doubling each tick, though the mirror is not empty", () => {
+    let memory = initialDecideMemory();
+    const feedA = (hours: number) => ({ feedId: 'a', items: [{ ...needy(1, hours) }] });
+    // Two ticks on feed a alone: the mirror holds t1, so there is no slow start.
+    for (const hours of [0, 1]) {
+      const { plan, next } = planTick(
+        memory,
+        observation([held], [], FIXED_NOW_MS + hours * HOUR_MS, [feedA(hours)]),
+        adaptive,
+        FIXED_NOW_MS + hours * HOUR_MS,
+      );
+      expect(plan.population?.slowStartAdds ?? null).toBeNull();
+      memory = next;
+    }
+    // Feed b appears with twenty needy torrents.
+    const adds: number[] = [];
+    for (const hours of [2, 3, 4]) {
+      const feedB = { feedId: 'b', items: Array.from({ length: 20 }, (_, i) => needy(100 + i, hours)) };
+      const nowMs = FIXED_NOW_MS + hours * HOUR_MS;
+      const { plan, next } = planTick(memory, observation([held], [], nowMs, [feedA(hours), feedB]), adaptive, nowMs);
+      expect(plan.population?.slowStartAdds).toBe(2 * 2 ** (hours - 2));
+      adds.push(plan.adds.length);
+      memory = next;
+    }
+    expect(adds).toEqual([2, 4, 8]);
+  });
+});
+
+describe('planTick: sources in the score', () => {
+  it("reads a torrent's web seeds from its .torrent as a source: a no-seeder swarm with one scores as one that can finish", () => {
+    const availability = { noSourceShare: 0.1, stalledAfterMs: 24 * HOUR_MS, backoffMs: 72 * HOUR_MS };
+    const withSources = { ...config, planPolicy: { ...config.planPolicy, scoring: { ...config.planPolicy.scoring, availability } } };
+    const view = {
+      nodeId: 'node-a',
+      nowMs: FIXED_NOW_MS,
+      downloadDir: config.downloadDir,
+      label: config.label,
+      maxCountAgeMs: config.maxCountAgeMs,
+      feeds: [{ feedId: 'feed-a', items: [item(1, 0), { ...item(4, 0), name: 't4' }] }],
+      held: [],
+      diskFreeBytes: 100 * GB,
+      webSeeds: new Map([[hashOf(4), 1]]),
+    };
+    const { plan } = planTick(initialDecideMemory(), observationOf(view), withSources, FIXED_NOW_MS);
+    const sources = (n: number) => plan.plan.decisions.find((d) => d.infoHash === hashOf(n))?.components.factors?.sources;
+    expect(sources(4)).toMatchObject({ factor: 1, canFinish: true, webSeeds: 1 });
+    expect(sources(1)).toMatchObject({ canFinish: false, webSeeds: 0 });
+    expect(sources(1)?.factor).toBeLessThan(0.4);
   });
 });

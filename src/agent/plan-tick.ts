@@ -182,13 +182,15 @@ function availabilityOf(
   }
   const webSeeds = new Map<InfoHash, number>();
   for (const c of candidates) if (c.webSeeds !== undefined && c.webSeeds > 0) webSeeds.set(c.infoHash, c.webSeeds);
-  const backingOff = new Set([...backoffUntil.keys()].filter((h) => !stalled.has(h)));
+  const backingOff = new Map([...backoffUntil].filter(([h]) => !stalled.has(h)));
   return { input: { policy, stalled, backingOff, webSeeds }, next: { progress, backoffUntil } };
 }
 
 /** The `planned` event: what a TickPlan decided, in numbers. */
 export function plannedEvent(obs: Observation, tickPlan: TickPlan): Extract<AgentEvent, { type: 'planned' }> {
   const { plan, actions } = tickPlan;
+  const noSource = plan.decisions.filter((d) => d.reason.code === 'NO_SOURCE');
+  const stalled = plan.decisions.filter((d) => d.reason.code === 'STALLED').length;
   return {
     type: 'planned',
     atMs: tickPlan.nowMs,
@@ -198,14 +200,9 @@ export function plannedEvent(obs: Observation, tickPlan: TickPlan): Extract<Agen
     removes: actions.filter((a) => a.kind === 'remove').length,
     capacityBytes: plan.capacityBytes,
     committedBytes: plan.committedBytes,
-    ...(tickPlan.population === null
-      ? {}
-      : {
-          population: {
-            ...tickPlan.population,
-            noSource: plan.decisions.filter((d) => d.reason.code === 'NO_SOURCE').length,
-            stalled: plan.decisions.filter((d) => d.reason.code === 'STALLED').length,
-          },
-        }),
+    noSource: noSource.length,
+    stalled,
+    noSourceReason: noSource[0]?.reason.text ?? null,
+    ...(tickPlan.population === null ? {} : { population: { ...tickPlan.population, noSource: noSource.length, stalled } }),
   };
 }

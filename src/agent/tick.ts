@@ -17,6 +17,17 @@ export function initialCarriedState(): CarriedState {
   return { observe: createObserveMemo(), decide: initialDecideMemory() };
 }
 
+/**
+ * What a tick starts from in a new process: what the decisions learnt (competitor estimate,
+ * usual swarm levels, stall backoffs) as the agent state kept it, with a warning when that
+ * memory could not be used. The loop, `plan` and `explain` all start here, so a dry run shows
+ * the decisions the running agent would take.
+ */
+export function restoredCarriedState(deps: Pick<AgentDeps, 'state'>): { carried: CarriedState; warning: string | null } {
+  const restored = deps.state.readDecideMemory();
+  return { carried: { observe: createObserveMemo(), decide: restored.memory }, warning: restored.warning };
+}
+
 export interface TickResult {
   plan: Plan;
   actions: Action[];

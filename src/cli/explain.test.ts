@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { findDecision } from './explain.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEventBus, initialDecideMemory, openAgentState, type AgentConfig, type AgentDeps } from '../agent/index.js';
+import { createMemoryDaemon } from '../daemon/index.js';
+import { explainTorrent, findDecision } from './explain.js';
 import { explainDecision, formatTopFactors } from '../plan/index.js';
 import { formatPlanTable } from '../plan/index.js';
 import { DEFAULT_SIGNALS, withSignals } from '../plan/index.js';
@@ -89,5 +95,71 @@ describe('explain', () => {
     expect(table.split('\n')[2]).toMatch(/TOP FACTORS/);
     const v1 = planMirror(aPlanInput({ candidates: [aCandidate()] }));
     expect(formatPlanTable(v1, { width: 240 })).not.toMatch(/TOP FACTORS/);
+  });
+});
+
+describe('explain from the saved decisions memory', () => {
+  let dir = '';
+  afterEach(async () => {
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  });
+
+  it('shows the competitor estimate the running agent learnt, not a fresh one', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'smartnode-explain-'));
+    const state = openAgentState(dir);
+    const fresh = initialDecideMemory();
+    state.writeDecideMemory({
+      ...fresh,
+      herd: { ...fresh.herd, competitors: 8, updatedAtMs: FIXED_NOW_MS, ticks: 5, feedsSeenAt: new Map([['feed-a', 0]]) },
+    });
+    const item = {
+      infoHash: hashOf(1),
+      name: 'needy',
+      sizeBytes: GB,
+      torrentUrl: 'http://feeds.test/1.torrent',
+      magnetUri: null,
+      trackers: [],
+      counts: aCounts({ seeders: 1, leechers: 0, observedAtMs: FIXED_NOW_MS - 60_000 }),
+      publishedAtMs: null,
+    };
+    const deps: AgentDeps = {
+      daemon: createMemoryDaemon({ password: 'memory-secret' }),
+      bus: createEventBus(),
+      clock: () => FIXED_NOW_MS,
+      state,
+      feeds: { readFeeds: async () => [{ feedId: 'feed-a', items: [item] }] },
+      counts: { readCounts: async () => new Map() },
+      torrents: {
+        readTorrent: async () => {
+          throw new Error('not fetched in a dry run');
+        },
+        cached: () => undefined,
+        refusal: () => undefined,
+      },
+      signals: { observe: async () => ({ signals: new Map(), selfCountry: null }) },
+    };
+    const herd = { ...DEFAULT_SIGNALS.herd, adaptive: true };
+    const config: AgentConfig = {
+      label: 'smartnode',
+      downloadDir: '/srv/mirror',
+      maxCountAgeMs: 3_600_000,
+      maxTorrentProbesPerTick: 0,
+      trackerStatsIntervalMs: 3_600_000,
+      absenceSettleMs: 0,
+      planPolicy: aPlanPolicy({ maxBytes: 10 * GB, scoring: { ...aPlanPolicy().scoring, signals: { ...DEFAULT_SIGNALS, herd } } }),
+    };
+    const stderr = new PassThrough();
+    const text = await explainTorrent(deps, config, 'needy', { json: false, stderr });
+    expect(text).toMatch(/herd +.*about 8 nodes/);
+    expect(text).not.toMatch(/about 1 node/);
+    expect(text).toMatch(/competing about 8 nodes compete: over all swarms, 0 copies above the usual level are others', 0 this node's/);
+    // Without the saved memory (a state directory the agent never ran in) the same world reads as a lone node.
+    const empty = await mkdtemp(join(tmpdir(), 'smartnode-explain-'));
+    try {
+      const lone = { ...deps, state: openAgentState(empty) };
+      expect(await explainTorrent(lone, config, 'needy', { json: false, stderr })).toMatch(/herd +.*about 1 node/);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 });

@@ -3,9 +3,9 @@
  * one torrent's score was reached: every component with the inputs it came from.
  */
 import type { Command } from 'commander';
-import { runTick } from '../agent/index.js';
+import { restoredCarriedState, runTick, type AgentConfig, type AgentDeps } from '../agent/index.js';
 import { describeIntegrity, toIntegrityView } from '../integrity/index.js';
-import { explainDecision, type Decision } from '../plan/index.js';
+import { describeCompetitors, explainDecision, type Decision } from '../plan/index.js';
 import { formatDuration, SmartnodeError } from '../shared/index.js';
 import type { CliIO } from './io.js';
 import { buildRuntime } from './runtime.js';
@@ -46,16 +46,32 @@ export function registerExplainCommand(program: Command, io: CliIO, secrets: str
     .action(async (query: string, opts: { policy: string; stateDir?: string; json?: boolean }) => {
       const runtime = await buildRuntime({ policyPath: opts.policy, stateDir: opts.stateDir, env: io.env });
       secrets.push(...runtime.secrets);
-      const result = await runTick(runtime.deps, runtime.config, { dryRun: true, tick: 0 });
-      const decision = findDecision(result.plan.decisions, query);
-      const record = decision.isOwned ? runtime.deps.state.integrity().get(decision.infoHash) : undefined;
-      const integrity = record === undefined ? null : toIntegrityView(record);
-      if (opts.json) {
-        io.stdout.write(`${JSON.stringify({ schema: 'smartnode.explain/1', nowMs: result.plan.nowMs, decision, integrity }, null, 2)}\n`);
-        return;
-      }
-      const lines = explainDecision(decision, result.plan.nowMs, runtime.config.planPolicy.scoring);
-      if (decision.isOwned) lines.push(describeIntegrity(integrity, result.plan.nowMs, formatDuration));
-      io.stdout.write(`${lines.join('\n')}\n`);
+      io.stdout.write(await explainTorrent(runtime.deps, runtime.config, query, { json: opts.json === true, stderr: io.stderr }));
     });
+}
+
+/**
+ * One dry-run tick from the decisions' memory the agent saved (so the herd estimates shown are
+ * the ones it learnt), then the named torrent's explanation as text or JSON.
+ */
+export async function explainTorrent(
+  deps: AgentDeps,
+  config: AgentConfig,
+  query: string,
+  options: { json: boolean; stderr: NodeJS.WritableStream },
+): Promise<string> {
+  const restored = restoredCarriedState(deps);
+  if (restored.warning !== null) options.stderr.write(`warning: ${restored.warning}\n`);
+  const result = await runTick(deps, config, { dryRun: true, tick: 0, carried: restored.carried });
+  const decision = findDecision(result.plan.decisions, query);
+  const record = decision.isOwned ? deps.state.integrity().get(decision.infoHash) : undefined;
+  const integrity = record === undefined ? null : toIntegrityView(record);
+  if (options.json) {
+    return `${JSON.stringify({ schema: 'smartnode.explain/1', nowMs: result.plan.nowMs, decision, integrity }, null, 2)}\n`;
+  }
+  const lines = explainDecision(decision, result.plan.nowMs, config.planPolicy.scoring);
+  const population = result.tickPlan.population;
+  if (population !== null) lines.push(`  competing ${describeCompetitors(population)}`);
+  if (decision.isOwned) lines.push(describeIntegrity(integrity, result.plan.nowMs, formatDuration));
+  return `${lines.join('\n')}\n`;
 }

@@ -4,8 +4,8 @@
  */
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import type { AgentEvent, EventBus } from '../agent/index.js';
-import { formatBytes, formatClock, formatRate } from '../shared/index.js';
+import type { AgentEvent, EventBus, PopulationSummary } from '../agent/index.js';
+import { formatBytes, formatClock, formatRate, formatScore } from '../shared/index.js';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -119,8 +119,12 @@ function logEvent(logger: Logger, event: AgentEvent): void {
           desired: event.desired,
           capacityBytes: event.capacityBytes,
           committedBytes: event.committedBytes,
+          noSource: event.noSource,
+          stalled: event.stalled,
+          ...(event.population === undefined ? {} : { population: populationFields(event.population) }),
         },
-        `planned: ${event.candidates} candidates, ${event.desired} to hold, ${event.adds} to add, ${event.removes} to remove`,
+        `planned: ${event.candidates} candidates, ${event.desired} to hold, ${event.adds} to add, ${event.removes} to remove` +
+          plannedDetail(event),
       );
       return;
     case 'action':
@@ -239,4 +243,30 @@ function withHint(error: { message: string; hint?: string }): string {
 /** A rate limit in force: "unlimited", "2 MB/s", or "500 kB/s (throttled)" when not open. */
 function rateLimitText(bytesPerSec: number | null, state: string): string {
   return `${bytesPerSec === null ? 'unlimited' : formatRate(bytesPerSec)}${state === 'open' ? '' : ` (${state})`}`;
+}
+
+/** The herd estimates a plan used, as log fields. */
+function populationFields(p: PopulationSummary): Record<string, number | null> {
+  return {
+    competitors: Math.round(p.competitors * 10) / 10,
+    othersOnTheirWay: p.othersOnTheirWay,
+    mineOnTheirWay: p.mineOnTheirWay,
+    slowStartAdds: p.slowStartAdds,
+    surplusReleased: p.releasing ?? 0,
+  };
+}
+
+/** The rest of the `planned` line: herd estimates, then what was held back and why (the planner's NO_SOURCE text). */
+function plannedDetail(event: Extract<AgentEvent, { type: 'planned' }>): string {
+  const p = event.population;
+  const parts: string[] = [];
+  if (p !== undefined) {
+    const coming = `${Math.round(p.othersOnTheirWay)} copies on their way (${Math.round(p.mineOnTheirWay)} ours)`;
+    parts.push(`about ${formatScore(p.competitors)} nodes competing, ${coming}`);
+    if (p.slowStartAdds !== null) parts.push(`slow start: up to ${p.slowStartAdds} needy torrents`);
+    if ((p.releasing ?? 0) > 0) parts.push(`${p.releasing} surplus copies released`);
+  }
+  if (event.stalled > 0) parts.push(`${event.stalled} stalled (STALLED)`);
+  if (event.noSource > 0) parts.push(`${event.noSource} held back (NO_SOURCE: ${event.noSourceReason ?? 'no source'})`);
+  return parts.length === 0 ? '' : `; ${parts.join('; ')}`;
 }

@@ -1,6 +1,6 @@
 /** `smartnode plan`: one dry-run tick, printed as the planner's ranked table (or JSON). */
 import type { Command } from 'commander';
-import { runTick } from '../agent/index.js';
+import { restoredCarriedState, runTick } from '../agent/index.js';
 import { formatPlanTable, planToJSON } from '../plan/index.js';
 import type { CliIO } from './io.js';
 import { buildRuntime } from './runtime.js';
@@ -21,7 +21,10 @@ export function registerPlanCommand(program: Command, io: CliIO, secrets: string
         if (e.type === 'feed-failed') warnings.push(`feed ${e.feedId} failed: ${e.error.message}`);
         if (e.type === 'torrent-file-failed') warnings.push(`.torrent for ${e.name} refused: ${e.error.message}`);
       });
-      const result = await runTick(runtime.deps, runtime.config, { dryRun: true, tick: 0 });
+      // From the decisions' memory the agent saved: the plan it would make, herd estimates included.
+      const restored = restoredCarriedState(runtime.deps);
+      if (restored.warning !== null) warnings.push(restored.warning);
+      const result = await runTick(runtime.deps, runtime.config, { dryRun: true, tick: 0, carried: restored.carried });
       if (opts.json) {
         io.stdout.write(`${JSON.stringify({ ...planToJSON(result.plan), actions: result.actions, warnings }, null, 2)}\n`);
       } else {

@@ -7,7 +7,7 @@ const policy = { noSourceShare: 0.1, stalledAfterMs: 24 * HOUR_MS, backoffMs: 72
 const none = (over: Partial<AvailabilityInput> = {}): AvailabilityInput => ({
   policy,
   stalled: new Set(),
-  backingOff: new Set(),
+  backingOff: new Map(),
   webSeeds: new Map(),
   ...over,
 });
@@ -47,12 +47,17 @@ describe('planWithAvailability', () => {
     const limited = planWithAvailability(
       { ...input, held },
       NO_LIMITS,
-      none({ stalled: new Set([hashOf(11)]), backingOff: new Set([hashOf(12)]) }),
+      none({ stalled: new Set([hashOf(11)]), backingOff: new Map([[hashOf(12), input.nowMs + 30 * HOUR_MS]]) }),
     );
     const remove = limited.actions.find((a) => a.kind === 'remove');
     expect(remove?.infoHash).toBe(hashOf(11));
     expect(limited.plan.decisions.find((d) => d.infoHash === hashOf(11))?.reason.code).toBe('STALLED');
     expect(limited.plan.decisions.find((d) => d.infoHash === hashOf(12))).toMatchObject({ action: 'skip', reason: { code: 'STALLED' } });
+    // Each says when its backoff ends: the held one a full backoff from now, the other when its own ends.
+    const ends = (n: number) => limited.plan.decisions.find((d) => d.infoHash === hashOf(n))?.reason;
+    expect(ends(11)?.details).toMatchObject({ backoffUntilMs: input.nowMs + 72 * HOUR_MS });
+    expect(ends(11)?.text).toMatch(/not taken again before \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 3d\)/);
+    expect(ends(12)?.text).toMatch(/stalled here before: not taken again before .* UTC \(in 30h\)/);
   });
 
   it('releases a surplus copy with reason SURPLUS; a pinned or banned one keeps its own decision', () => {

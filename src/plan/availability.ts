@@ -16,8 +16,8 @@ export interface AvailabilityInput {
   policy: AvailabilityPolicy;
   /** Held downloads stalled for longer than stalledAfterMs (removed now). */
   stalled: ReadonlySet<InfoHash>;
-  /** Candidates still backing off after a stall. */
-  backingOff: ReadonlySet<InfoHash>;
+  /** Candidates still backing off after a stall, each with when its backoff ends (ms). */
+  backingOff: ReadonlyMap<InfoHash, number>;
   /** Web seeds per info-hash, from the .torrent (absent: none known). */
   webSeeds: ReadonlyMap<InfoHash, number>;
 }
@@ -43,7 +43,7 @@ export function planWithAvailability(
   const released = surplus?.copies ?? new Map<InfoHash, number>();
   if (given === null && released.size === 0) return planWithinLimits(input, limits);
   // Without an availability policy nothing waits, stalls or backs off: only the surplus is released.
-  const a: AvailabilityInput = given ?? { policy: NO_AVAILABILITY, stalled: new Set(), backingOff: new Set(), webSeeds: new Map() };
+  const a: AvailabilityInput = given ?? { policy: NO_AVAILABILITY, stalled: new Set(), backingOff: new Map(), webSeeds: new Map() };
   // Released now (stalled or surplus) and not banned by the owner: removed as banned, relabelled after.
   const releasing = new Set<InfoHash>();
   for (const h of input.held) {
@@ -87,9 +87,10 @@ export function planWithAvailability(
       if (releasing.has(d.infoHash) && !a.stalled.has(d.infoHash) && copies !== undefined && d.reason.code === 'BANNED')
         return { ...d, reason: surplusReason(copies, surplus?.targetSeeders ?? 0) };
       if (releasing.has(d.infoHash) && a.stalled.has(d.infoHash) && d.reason.code === 'BANNED')
-        return { ...d, reason: stalledReason(a.policy.stalledAfterMs, a.policy.backoffMs, true) };
-      if (excluded.get(d.infoHash) === 'STALLED' && d.action === 'skip')
-        return { ...d, reason: stalledReason(a.policy.stalledAfterMs, a.policy.backoffMs, false) };
+        return { ...d, reason: stalledReason(a.policy.stalledAfterMs, input.nowMs + a.policy.backoffMs, input.nowMs, true) };
+      const backoffUntilMs = a.backingOff.get(d.infoHash);
+      if (excluded.get(d.infoHash) === 'STALLED' && d.action === 'skip' && backoffUntilMs !== undefined)
+        return { ...d, reason: stalledReason(a.policy.stalledAfterMs, backoffUntilMs, input.nowMs, false) };
       if (excluded.get(d.infoHash) === 'NO_SOURCE') return { ...d, reason: noSource };
       return d;
     });

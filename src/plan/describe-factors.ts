@@ -2,7 +2,7 @@
  * Sentences for the need-signal score factors, appended to the planner's reasons (reasons.ts) and
  * printed by `smartnode explain`. Pure. Only what moved the score is said.
  */
-import type { GeoFactor, HerdFactor, ScoreComponents, SlowFactor } from './types.js';
+import type { GeoFactor, HerdFactor, ScoreComponents, SlowFactor, SourcesFactor } from './types.js';
 import { formatDuration, formatPercent, formatRate, formatScore, plural } from '../shared/index.js';
 
 /** "; peers all in one country (DE) on 1 of 3 continents; downloads crawl at 12 kB/s", or "". */
@@ -53,4 +53,33 @@ export function describeHerd(h: HerdFactor, expectedNodes: number): string {
     `so each takes it with probability ${formatScore(h.probability)} ` +
     `(this node drew ${formatScore(h.draw)})`
   );
+}
+
+/**
+ * The herd factor with every input it came from (deficit, copies on their way, the competitor
+ * estimate, probability and draw, slow start): `explain` and the dashboard's detail both say it.
+ */
+export function herdSentence(h: HerdFactor, expectedNodesHint: number): string {
+  if (h.held) return 'held by us: never left to others';
+  if (!h.designated) return describeHerd(h, expectedNodesHint);
+  const how =
+    h.slowStart === 'designated' ? 'slow start drew it' : `probability ${formatScore(h.probability)}, draw ${formatScore(h.draw)}`;
+  return `takes it: deficit ${h.deficit}, ${how}; ${h.onTheirWay} on their way, about ${formatScore(h.expectedNodes)} nodes competing`;
+}
+
+/** What the competitor estimate is measured from: copies above their swarms' usual levels, others' against this node's. */
+export function describeCompetitors(p: { competitors: number; othersOnTheirWay: number; mineOnTheirWay: number }): string {
+  return (
+    `about ${formatScore(p.competitors)} nodes compete: over all swarms, ${formatScore(p.othersOnTheirWay)} copies above the usual ` +
+    `level are others', ${formatScore(p.mineOnTheirWay)} this node's`
+  );
+}
+
+/** Whether a download can finish, from its sources: complete seeders, web seeds, partial copies. */
+export function describeSources(f: SourcesFactor, held: boolean): string {
+  const partial = plural(f.partialCopies, 'partial copy', 'partial copies');
+  const seeds = `${plural(f.seeders, 'complete seeder')}, ${plural(f.webSeeds, 'web seed')}, ${partial}`;
+  if (held && f.seeders === 0 && f.webSeeds === 0) return `${seeds}: held by us, left to the stall rule`;
+  if (f.canFinish) return `${seeds}: a download can finish`;
+  return `${seeds}: nothing can complete a download now; ranked just below a swarm with one seeder`;
 }

@@ -2,7 +2,7 @@
  * One decision, explained: every score component with the inputs it came from (source and
  * age). `smartnode explain` prints it; `plan` shows the top factors per row. Pure.
  */
-import { describeGeo, describeHerd, describeSlow } from './describe-factors.js';
+import { describeGeo, describeSlow, describeSources, herdSentence } from './describe-factors.js';
 import type { Decision, ScoreComponents, ScoringPolicy } from './types.js';
 import { formatBytes, formatDuration, formatScore, plural } from '../shared/index.js';
 
@@ -15,6 +15,7 @@ export function formatTopFactors(c: ScoreComponents): string {
     ['geo', f.geo?.factor ?? 1],
     ['slow', f.slow?.factor ?? 1],
     ['herd', f.herd?.factor ?? 1],
+    ['sources', f.sources?.factor ?? 1],
   ];
   const moved = all
     .filter(([, x]) => Math.abs(x - 1) >= 0.005)
@@ -41,6 +42,7 @@ export function explainDecision(d: Decision, nowMs: number, scoring: ScoringPoli
       `geo x${formatScore(f.geo?.factor ?? 1)}`,
       `slow x${formatScore(f.slow?.factor ?? 1)}`,
       `herd x${formatScore(f.herd?.factor ?? 1)}`,
+      ...(f.sources === undefined ? [] : [`sources x${formatScore(f.sources?.factor ?? 1)}`]),
     );
   lines.push(`  need      ${product.join(' * ')}`);
   if (d.counts === null) {
@@ -81,21 +83,7 @@ export function explainDecision(d: Decision, nowMs: number, scoring: ScoringPoli
           `lambda ${formatScore(o.completionsPerHour)}/h over ${o.samples} scrapes in ${formatDuration(o.spanMs)}`;
     lines.push(`  downloads ${describeSlow(s)}: slowness ${formatScore(s.slowness)}; ${from}, ${age(o.observedAtMs)}`);
   }
-  if (f.herd === null) {
-    lines.push('  herd      off (or counts unknown)');
-  } else if (f.herd.held) {
-    lines.push('  herd      held by us: never left to others');
-  } else if (!f.herd.designated) {
-    lines.push(`  herd      ${describeHerd(f.herd, scoring.signals?.herd.expectedNodes ?? 1)}`);
-  } else {
-    const how =
-      f.herd.slowStart === 'designated'
-        ? 'slow start drew it'
-        : `probability ${formatScore(f.herd.probability)}, draw ${formatScore(f.herd.draw)}`;
-    lines.push(
-      `  herd      takes it: deficit ${f.herd.deficit}, ${how}; ${f.herd.onTheirWay} on their way, ` +
-        `about ${formatScore(f.herd.expectedNodes)} nodes competing`,
-    );
-  }
+  if (f.sources !== undefined && f.sources !== null) lines.push(`  sources   ${describeSources(f.sources, d.isHeld)}`);
+  lines.push(`  herd      ${f.herd === null ? 'off (or counts unknown)' : herdSentence(f.herd, scoring.signals?.herd.expectedNodes ?? 1)}`);
   return lines;
 }

@@ -46,7 +46,7 @@ export { DEFAULT_SIGNALS, composeNeed, withSignals, type CountsWithSignals } fro
 export { continentOf, countCountries, countryHistogram, geoFactor, measureSpread } from './geo.js';
 export { HERD_SHARE, herdDraw, herdFactor, surplusRelease, type SurplusRelease } from './herd.js';
 export { explainDecision, formatTopFactors } from './explain-decision.js';
-export { factorClauses } from './describe-factors.js';
+export { describeCompetitors, describeSources, factorClauses, herdSentence } from './describe-factors.js';
 export { estimateByLittle, estimateFromPeers, slowFactor, type LittleOptions, type PeerSample, type ScrapeSample } from './slow.js';
 export { diffPlan, type Action } from './diff.js';
 export {

@@ -259,15 +259,20 @@ export function noSourceReason(shareBytes: number, share: number): Reason {
   );
 }
 
-/** A download that made no progress for a while: removed, and not taken again before the backoff ends. */
-export function stalledReason(stalledMs: number, backoffMs: number, held: boolean): Reason {
+/**
+ * A download that made no progress for a while: removed, and not taken again before its
+ * backoff ends at `backoffUntilMs` (said in UTC, and how far from `nowMs`).
+ */
+export function stalledReason(stalledMs: number, backoffUntilMs: number, nowMs: number, held: boolean): Reason {
+  const at = new Date(backoffUntilMs).toISOString().slice(0, 16).replace('T', ' ');
+  const until = `${at} UTC (in ${formatDuration(backoffUntilMs - nowMs)})`;
   return reason(
     'STALLED',
     held
       ? `no progress for ${formatDuration(stalledMs)}: removed so the budget goes to ` +
-          `downloads that can progress; not taken again for ${formatDuration(backoffMs)}`
-      : `stalled here before: not taken again for ${formatDuration(backoffMs)}`,
-    { stalledMs, backoffMs },
+          `downloads that can progress; not taken again before ${until}`
+      : `stalled here before: not taken again before ${until}`,
+    { stalledMs, backoffUntilMs },
   );
 }
 

@@ -2,6 +2,7 @@ import type { SwarmCounts } from '../swarm/index.js';
 import { geoFactor } from './geo.js';
 import { herdFactor } from './herd.js';
 import { slowFactor } from './slow.js';
+import { sourcesFactor } from './sources.js';
 import type { HeldTorrent, ScoreComponents, ScoreResult, ScoringPolicy, SignalScoring, SwarmSignals } from './types.js';
 
 /**
@@ -42,6 +43,8 @@ import type { HeldTorrent, ScoreComponents, ScoreResult, ScoringPolicy, SignalSc
  *   geo  = 1 + geo.weight * (concentration + continentGap) / 2 + new-region bonus    (geo.ts)
  *   slow = 1 + slow.weight * max(0, 1 - downloadRate / targetRate)                   (slow.ts)
  *   herd = 1 for what we hold; else designated ? 1 - jitter * draw : 0             (herd.ts)
+ *   sources = 1 when a download can finish; else just below one seeder's scarcity  (sources.ts)
+ *       (only with an availability policy: scoring.availability)
  *
  * The factors multiply scarcity, so a swarm at its seeder target stays well seeded whatever
  * its geography (the target is the owner's word for "enough copies"); below it, they decide
@@ -135,10 +138,21 @@ export function composeNeed(
     },
     config.herd,
   );
+  const sources =
+    scoring.availability === undefined
+      ? undefined
+      : sourcesFactor({
+          seeders: base.seeders,
+          leechers: base.leechers,
+          webSeeds: signals.webSeeds ?? 0,
+          targetSeeders: scoring.targetSeeders,
+          oneSeederScarcity: seederScarcity(1, scoring.targetSeeders),
+          held: signals.held === true,
+        });
   const leechers = base.demand;
   // base is a fresh object (swarmNeed does not cache): completed in place, no copy per candidate.
-  base.demand = leechers * (geo?.factor ?? 1) * (slow?.factor ?? 1) * (herd?.factor ?? 1);
-  base.factors = { leechers, geo, slow, herd };
+  base.demand = leechers * (geo?.factor ?? 1) * (slow?.factor ?? 1) * (herd?.factor ?? 1) * (sources?.factor ?? 1);
+  base.factors = sources === undefined ? { leechers, geo, slow, herd } : { leechers, geo, slow, herd, sources };
   return base;
 }
 

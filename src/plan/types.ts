@@ -85,6 +85,8 @@ export interface SwarmSignals {
   held?: boolean;
   /** What this node learnt of the other smartnodes for this swarm (agent/population.ts). */
   population?: PopulationObservation;
+  /** Web seeds its .torrent names (BEP 19 url-list, BEP 17 httpseeds): sources besides the seeders. */
+  webSeeds?: number;
 }
 
 export interface PopulationObservation {
@@ -287,6 +289,19 @@ export interface ScoreFactors {
   geo: GeoFactor | null;
   slow: SlowFactor | null;
   herd: HerdFactor | null;
+  /** Whether a download can finish (sources.ts); absent without an availability policy. */
+  sources?: SourcesFactor | null;
+}
+
+export interface SourcesFactor {
+  factor: number;
+  /** Complete seeders (our own copy not counted), and web seeds the .torrent names (BEP 19, BEP 17). */
+  seeders: number;
+  webSeeds: number;
+  /** Leechers that may hold pieces between them. */
+  partialCopies: number;
+  /** A complete seeder, a web seed, or our own copy: a download can finish. */
+  canFinish: boolean;
 }
 
 export interface GeoFactor {

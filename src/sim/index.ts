@@ -4,7 +4,7 @@
  */
 export { DEFAULT_SIM, type SimOptions } from './model.js';
 export { runStrategiesInWorkers } from './parallel.js';
-export { formatSimTable, formatTargets, plotBelowTarget, targetsOf } from './report.js';
+export { formatSimTable, formatTargets, plotBelowTarget, simulateExitCode, targetsOf } from './report.js';
 export type { SimMetrics } from './run.js';
 export { isStrategyName, STRATEGIES, type StrategyName } from './strategies.js';
 export type { SmartnodeStats } from './smartnode.js';

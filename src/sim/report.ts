@@ -92,9 +92,19 @@ export function formatSimTable(metrics: readonly SimMetrics[]): string {
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ')).join('\n');
 }
 
+/** A target is met at a ratio of at most 1; anything else (above 1, or not a number) misses. */
+export function isMet(t: Target): boolean {
+  return t.ratio <= 1;
+}
+
 export function formatTargets(targets: readonly Target[]): string {
   const width = Math.max(0, ...targets.map((t) => t.name.length));
-  return targets.map((t) => `${t.ratio <= 1 ? 'met ' : 'MISS'}  ${t.name.padEnd(width)}  ${t.ratio.toFixed(2)}  (${t.detail})`).join('\n');
+  return targets.map((t) => `${isMet(t) ? 'met ' : 'MISS'}  ${t.name.padEnd(width)}  ${t.ratio.toFixed(2)}  (${t.detail})`).join('\n');
+}
+
+/** `smartnode simulate` exits 1 when any target is missed, so a script or CI can gate on it. */
+export function simulateExitCode(targets: readonly Target[]): 0 | 1 {
+  return targets.every(isMet) ? 0 : 1;
 }
 
 const PALETTE = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#ff7f0e', '#7f7f7f'];

@@ -31,6 +31,16 @@ export interface SimSeries {
   atZero: number[];
 }
 
+/**
+ * The first-hour target's ratio for one torrent: takers / (2 x deficit), over 1 when more nodes
+ * took it than twice its deficit. With no deficit twice the deficit is 0, so any taker is over:
+ * 1 + takers, the more the further over.
+ */
+export function takersPerTwiceDeficit(takers: number, deficit: number): number {
+  if (deficit > 0) return takers / (2 * deficit);
+  return takers === 0 ? 0 : 1 + takers;
+}
+
 export interface SimMetrics {
   strategy: string;
   /** Torrents below the seeder target: time-averaged over the second half, and at the end. */
@@ -43,7 +53,7 @@ export interface SimMetrics {
   over2xMax: number;
   /** Most nodes holding one torrent, at any time. */
   mostNodesOnOne: number;
-  /** First hour: the largest takers / (2 x deficit) over torrents with a deficit, and takers of torrents with none. */
+  /** First hour: the largest takersPerTwiceDeficit over all torrents, and the takers of torrents with no deficit. */
   firstHourMaxTakersPerTwiceDeficit: number;
   firstHourTakersWithoutDeficit: number;
   bytesDownloaded: number;
@@ -188,8 +198,8 @@ export function* simulationLoop(options: SimOptions, strategyName: string): SimL
   for (let i = 0; i < options.torrents; i++) {
     const takers = firstHourTakers[i] ?? 0;
     const deficit = w.initialDeficit[i] ?? 0;
-    if (deficit > 0) firstHourMax = Math.max(firstHourMax, takers / (2 * deficit));
-    else firstHourNoDeficit += takers;
+    firstHourMax = Math.max(firstHourMax, takersPerTwiceDeficit(takers, deficit));
+    if (deficit <= 0) firstHourNoDeficit += takers;
   }
   const n = Math.max(1, half.n);
   return {

@@ -132,7 +132,19 @@ describe('reduceStatus', () => {
   it('the mirror event replaces the view; planned keeps the summary', () => {
     const view = aMirrorView({ owned: 1, candidates: 4 });
     const s = fold([
-      { type: 'planned', atMs: T0_MS, candidates: 5, desired: 1, adds: 1, removes: 0, capacityBytes: 10, committedBytes: 5 },
+      {
+        type: 'planned',
+        atMs: T0_MS,
+        candidates: 5,
+        desired: 1,
+        adds: 1,
+        removes: 0,
+        capacityBytes: 10,
+        committedBytes: 5,
+        noSource: 0,
+        stalled: 0,
+        noSourceReason: null,
+      },
       { type: 'mirror', atMs: T0_MS, view },
     ]);
     expect(s.mirror).toBe(view);

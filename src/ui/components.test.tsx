@@ -55,6 +55,54 @@ describe('Dashboard at 80x24', () => {
     expect(text).toContain('herd ~42 nodes, 120 copies on their way  no source 4 stalled 1  surplus released 3');
   });
 
+  it('the detail view shows the herd inputs explain shows: copies on their way, competitors, probability, draw, ours vs others', () => {
+    const herd = {
+      factor: 0.4,
+      deficit: 4,
+      onTheirWay: 1,
+      expectedNodes: 12.5,
+      slowStart: null,
+      probability: 0.18,
+      draw: 0.45,
+      designated: false,
+      held: false,
+    };
+    const candidate = aCandidateView(7, { name: 'herd-left', factors: { leechers: 1, geo: null, slow: null, herd } });
+    const population = { competitors: 12.5, othersOnTheirWay: 23, mineOnTheirWay: 2, slowStartAdds: null, noSource: 0, stalled: 0 };
+    const plan = { atMs: T0_MS, candidates: 10, desired: 3, adds: 1, removes: 0, capacityBytes: 1e11, committedBytes: 3e9, population };
+    const status = aStatus({ plan, mirror: aMirrorView({}, { candidates: [candidate] }) });
+    const detail = frame(stateWith({ status, detail: candidate.infoHash }), 100, 30)
+      .join(' ')
+      .replace(/\s+/g, ' ');
+    expect(detail).toContain(
+      'x0.4 herd: left to other smartnodes this interval: 4 more seeders are needed, 1 already on their way (leechers above the ' +
+        'usual level) and about 12.5 nodes read the same counts, so each takes it with probability 0.18 (this node drew 0.45)',
+    );
+    expect(detail).toContain("about 12.5 nodes compete: over all swarms, 23 copies above the usual level are others', 2 this node's");
+    // Designated by slow start: said as such, with the copies on their way and the estimate.
+    const drawn = { ...herd, factor: 1, slowStart: 'designated' as const, designated: true };
+    const first = aCandidateView(7, { name: 'herd-drawn', factors: { leechers: 1, geo: null, slow: null, herd: drawn } });
+    const slow = frame(
+      stateWith({ status: { ...status, mirror: aMirrorView({}, { candidates: [first] }) }, detail: first.infoHash }),
+      100,
+      30,
+    )
+      .join(' ')
+      .replace(/\s+/g, ' ');
+    expect(slow).toContain('x1 herd: takes it: deficit 4, slow start drew it; 1 on their way, about 12.5 nodes competing');
+    // The sources factor, as explain says it.
+    const sources = { factor: 0.32, seeders: 0, webSeeds: 0, partialCopies: 2, canFinish: false };
+    const dark = aCandidateView(7, { name: 'no-source', factors: { leechers: 1, geo: null, slow: null, herd, sources } });
+    const sourced = frame(
+      stateWith({ status: { ...status, mirror: aMirrorView({}, { candidates: [dark] }) }, detail: dark.infoHash }),
+      100,
+      30,
+    )
+      .join(' ')
+      .replace(/\s+/g, ' ');
+    expect(sourced).toContain('x0.32 sources: 0 complete seeders, 0 web seeds, 2 partial copies: nothing can complete a download now');
+  });
+
   it("candidates show the planner's reason for not choosing them, verbatim", () => {
     const status = aStatus({
       mirror: aMirrorView(

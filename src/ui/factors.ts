@@ -1,11 +1,14 @@
 /**
  * Pure: the score's factors as lines for the detail view. The numbers are the planner's
- * (ScoreFactors, carried in the agent's mirror view); only their layout is decided here.
+ * (ScoreFactors, carried in the agent's mirror view) and the herd sentences are the ones
+ * `explain` prints; only their layout is decided here.
  */
-import type { ScoreFactors } from '../plan/index.js';
+import type { PopulationSummary } from '../agent/index.js';
+import { describeCompetitors, describeSources, herdSentence, type ScoreFactors } from '../plan/index.js';
 import { formatDuration, formatPercent, formatRate, formatScore } from '../shared/index.js';
 
-export function factorLines(f: ScoreFactors | null, nowMs: number): string[] {
+/** `population`: the tick's herd estimates (the planned event's), said under the herd factor. */
+export function factorLines(f: ScoreFactors | null, nowMs: number, population?: PopulationSummary, held = false): string[] {
   if (f === null) return ['factors: leecher demand only (no swarm signals scored)'];
   const lines = [`x${formatScore(f.leechers)} leecher demand`];
   if (f.geo !== null) {
@@ -24,12 +27,11 @@ export function factorLines(f: ScoreFactors | null, nowMs: number): string[] {
         `observed ${formatDuration(nowMs - f.slow.observation.observedAtMs)} ago)`,
     );
   }
-  if (f.herd !== null) {
-    lines.push(
-      `x${formatScore(f.herd.factor)} herd: ${f.herd.deficit} seeders short, ` +
-        `${f.herd.designated ? 'this node is one expected to take it' : 'left to other nodes first'}`,
-    );
-  }
+  if (f.sources !== undefined && f.sources !== null)
+    lines.push(`x${formatScore(f.sources.factor)} sources: ${describeSources(f.sources, held)}`);
+  // The planner's own estimate is in the factor (it is never below the policy's hint), so no hint is needed here.
+  if (f.herd !== null) lines.push(`x${formatScore(f.herd.factor)} herd: ${herdSentence(f.herd, 1)}`);
+  if (f.herd !== null && population !== undefined) lines.push(`  ${describeCompetitors(population)}`);
   return lines;
 }
 

@@ -47,7 +47,14 @@ export function Dashboard({ state, width, height }: DashboardProps) {
         ))}
       </Text>
       {state.detail !== null ? (
-        <Detail target={detail} pinned={status?.pins.includes(state.detail) ?? false} nowMs={state.nowMs} width={w} height={bodyHeight} />
+        <Detail
+          target={detail}
+          pinned={status?.pins.includes(state.detail) ?? false}
+          population={status?.plan?.population}
+          nowMs={state.nowMs}
+          width={w}
+          height={bodyHeight}
+        />
       ) : (
         <Table
           rows={rows}

@@ -1,6 +1,6 @@
 /** One torrent in full: score components, counts and their source and age, the planner's reason. */
 import { Box, Text } from 'ink';
-import type { CandidateView, OwnedTorrentView } from '../../agent/index.js';
+import type { CandidateView, OwnedTorrentView, PopulationSummary } from '../../agent/index.js';
 // The pure record module only (the domain's index also holds the hashing IO).
 import { describeIntegrity } from '../../integrity/index.js';
 import { factorLines } from '../factors.js';
@@ -9,12 +9,14 @@ import { fitLeft, formatBytes, formatDuration, formatRate, formatScore } from '.
 export interface DetailProps {
   target: { kind: 'owned'; row: OwnedTorrentView } | { kind: 'candidate'; row: CandidateView } | null;
   pinned: boolean;
+  /** The last plan's herd estimates, when the node makes them. */
+  population?: PopulationSummary;
   nowMs: number;
   width: number;
   height: number;
 }
 
-export function Detail({ target, pinned, nowMs, width, height }: DetailProps) {
+export function Detail({ target, pinned, population, nowMs, width, height }: DetailProps) {
   if (target === null)
     return (
       <Box height={height}>
@@ -39,7 +41,7 @@ export function Detail({ target, pinned, nowMs, width, height }: DetailProps) {
     ...(target.kind === 'owned' ? [describeIntegrity(target.row.integrity, nowMs, formatDuration)] : []),
     `score ${formatScore(r.score)}/GB = need ${formatScore(r.need)} (scarcity ` +
       `${formatScore(r.scarcity)} x demand ${formatScore(r.demand)}) / size`,
-    ...factorLines(r.factors, nowMs).map((l) => `  ${l}`),
+    ...factorLines(r.factors, nowMs, population, target.kind === 'owned').map((l) => `  ${l}`),
     '',
     `planner: ${r.action} [${r.reason.code}]`,
   ];
