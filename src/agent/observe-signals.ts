@@ -203,10 +203,12 @@ export function scoredInputs(
   const withObs = candidates.map((c) => {
     const s = observed.signals.get(c.infoHash);
     const p = population?.observations.get(c.infoHash);
-    if (p !== undefined) return { ...c, signals: { ...(s ?? { infoHash: c.infoHash, geo: null, slow: null }), population: p } };
+    // Object.assign({}, c, x) is the spread { ...c, ...x }: V8 runs it several times faster when it adds keys.
+    if (p !== undefined)
+      return Object.assign({}, c, { signals: Object.assign({}, s ?? { infoHash: c.infoHash, geo: null, slow: null }, { population: p }) });
     // A counted swarm is scored with its signals even when none was observed (each is then a factor of 1; the herd draw still applies).
-    if (s === undefined && c.counts !== null) return { ...c, signals: { infoHash: c.infoHash, geo: null, slow: null } };
-    return s === undefined ? c : { ...c, signals: s };
+    if (s === undefined && c.counts !== null) return Object.assign({}, c, { signals: { infoHash: c.infoHash, geo: null, slow: null } });
+    return s === undefined ? c : Object.assign({}, c, { signals: s });
   });
   return { candidates: withSignals(withObs), policy: { ...policy, scoring: { ...scoring, signals: signalsPolicy } } };
 }

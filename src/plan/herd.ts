@@ -92,9 +92,10 @@ export function herdFactor(
   // The epoch renews every draw once per redraw interval: a deficit that no node was drawn
   // for (fewer nodes than expectedNodes, or bad luck) gets new takers instead of none forever.
   const draw = herdDrawFor(herd.nodeId, args.infoHash, args.seeders, herd.epoch);
-  const base = { deficit, onTheirWay, expectedNodes: expected, slowStart };
+  // Object literals, not a spread of a shared base plus new keys: V8 clones such a spread
+  // slowly (microseconds each), and this runs for every candidate of every tick.
   if (args.held) {
-    return { ...base, factor: 1, probability: 1, draw, designated: true, held: true };
+    return { deficit, onTheirWay, expectedNodes: expected, slowStart, factor: 1, probability: 1, draw, designated: true, held: true };
   }
   // Copies on their way count only once other smartnodes are known: a lone node decides as
   // it always did. Slow start replaces the draw: its few picks were drawn by the agent.
@@ -109,7 +110,7 @@ export function herdFactor(
   const designated = slowStart !== null ? slowStart === 'designated' : draw < probability;
   const jitter = Math.max(0, Math.min(1, herd.jitter));
   const factor = designated ? 1 - jitter * draw : 0;
-  return { ...base, factor, probability, draw, designated, held: false };
+  return { deficit, onTheirWay, expectedNodes: expected, slowStart, factor, probability, draw, designated, held: false };
 }
 
 /**

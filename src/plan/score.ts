@@ -106,7 +106,10 @@ export type CountsWithSignals = Pick<SwarmCounts, 'seeders' | 'leechers'> & { si
  * does not make a torrent needed.
  */
 export function withSignals<C extends { counts: SwarmCounts | null; signals?: SwarmSignals }>(candidates: readonly C[]): C[] {
-  return candidates.map((c) => (c.signals === undefined || c.counts === null ? c : { ...c, counts: { ...c.counts, signals: c.signals } }));
+  // Object.assign is the spread { ...c.counts, signals }, several times faster in V8 when it adds a key.
+  return candidates.map((c) =>
+    c.signals === undefined || c.counts === null ? c : { ...c, counts: Object.assign({}, c.counts, { signals: c.signals }) },
+  );
 }
 
 /**
