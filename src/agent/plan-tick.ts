@@ -7,7 +7,7 @@
  */
 import { torrentDownloadDir } from './ownership.js';
 import { planWithAvailability, type AvailabilityInput, type AvailabilityPolicy, type Candidate, type HeldTorrent } from '../plan/index.js';
-import { NO_LIMITS } from '../plan/index.js';
+import { NO_LIMITS, hasZeroNeed, type PlanPolicy } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
 import { effectiveRates, planBandwidth, planLimitsFor } from './bandwidth-plan.js';
 import { buildHeld } from './candidates.js';
@@ -17,11 +17,24 @@ import { scoredInputs } from './observe-signals.js';
 import { observePopulation, surplusOf, type AvailabilityMemory, type DecideMemory } from './population.js';
 import type { AddStep, Observation, RemoveStep, TickPlan } from './tick-types.js';
 
+export interface PlanTickOptions {
+  /**
+   * 'all' (the default, what the agent plans): a decision with its reason for every candidate.
+   * 'actionable': decisions only for the torrents that can be chosen, for a simulator deciding
+   * for many nodes. A candidate this node does not hold and whose need is zero (the herd draw
+   * left it to others, or it is well seeded) is skipped by the planner before selection and
+   * takes no part in it, so the adds, removes, limits and the next memory are exactly those of
+   * the full plan; only `plan.decisions` (and so the `planned` event's counts) is shorter.
+   */
+  decisions?: 'all' | 'actionable';
+}
+
 export function planTick(
   carried: DecideMemory,
   obs: Observation,
   config: AgentConfig,
   nowMs: number,
+  options: PlanTickOptions = {},
 ): { plan: TickPlan; next: DecideMemory } {
   const byHash = new Map(obs.torrents.map((t) => [t.infoHash, t]));
   const records = new Map(obs.records.map((r) => [r.infoHash, r]));
@@ -45,7 +58,7 @@ export function planTick(
           slowStartAdds: herdPolicy.slowStartAdds ?? 4,
         })
       : null;
-  const { candidates, policy } = scoredInputs(
+  const scored = scoredInputs(
     obs.candidates,
     config.planPolicy,
     obs.signals,
@@ -53,6 +66,8 @@ export function planTick(
     nowMs,
     population === null ? undefined : { observations: population.observations, competitors: population.view.competitors },
   );
+  const policy = scored.policy;
+  const candidates = options.decisions === 'actionable' ? actionable(scored.candidates, held, policy) : scored.candidates;
   const availability = availabilityOf(
     carried.availability,
     held,
@@ -139,6 +154,21 @@ export function planTick(
     },
     next,
   };
+}
+
+/** The candidates selection can choose: held ones, and those whose need is above zero (see PlanTickOptions). */
+function actionable(candidates: readonly Candidate[], held: readonly HeldTorrent[], policy: PlanPolicy): Candidate[] {
+  const heldHashes = new Set<InfoHash>();
+  for (const h of held) heldHashes.add(h.infoHash);
+  const seen = new Set<InfoHash>();
+  const out: Candidate[] = [];
+  for (const c of candidates) {
+    // The planner merges candidates listed twice (their counts may differ): then it sees them all.
+    if (seen.has(c.infoHash)) return [...candidates];
+    seen.add(c.infoHash);
+    if (heldHashes.has(c.infoHash) || !hasZeroNeed(c.counts, policy.scoring)) out.push(c);
+  }
+  return out;
 }
 
 /**

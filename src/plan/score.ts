@@ -143,6 +143,19 @@ export function composeNeed(
   return base;
 }
 
+/**
+ * The planner (NeedCache.get in buildPool) finds a need of zero or less for a candidate this
+ * node does not hold with these counts: it is skipped before selection, whatever else is planned.
+ */
+export function hasZeroNeed(counts: CountsWithSignals | null, scoring: ScoringPolicy): boolean {
+  const signals = counts?.signals;
+  const c =
+    signals !== undefined && scoring.signals !== undefined
+      ? composeNeed(counts, scoring, null, signals, scoring.signals)
+      : swarmNeed(counts, scoring, null);
+  return c.scarcity * c.demand <= 0;
+}
+
 function isCount(n: number): boolean {
   return Number.isFinite(n) && n >= 0;
 }

@@ -112,7 +112,7 @@ export function smartnodeStrategy(template: AgentConfig, sizes: { torrents: numb
         held,
         diskFreeBytes: null,
       });
-      const { plan, next } = planTick(memory.get(node.index) ?? initialDecideMemory(), obs, config, nowMs);
+      const { plan, next } = planTick(memory.get(node.index) ?? initialDecideMemory(), obs, config, nowMs, { decisions: 'actionable' });
       memory.set(node.index, next);
       stats.decideMs += performance.now() - started;
       stats.decisions++;
