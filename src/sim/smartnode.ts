@@ -8,7 +8,7 @@
 import { planTick } from '../agent/index.js';
 import { observationOf, type HeldView } from '../agent/index.js';
 import { initialDecideMemory, type DecideMemory } from '../agent/index.js';
-import type { AgentConfig } from '../agent/index.js';
+import type { AgentConfig, Observation } from '../agent/index.js';
 import type { FeedItem } from '../feeds/index.js';
 import { toInfoHash, type InfoHash } from '../shared/index.js';
 import type { World } from './model.js';
@@ -23,7 +23,15 @@ export interface SmartnodeStats {
   candidates: number;
 }
 
-export function smartnodeStrategy(template: AgentConfig, sizes: { torrents: number }): Strategy & { stats: SmartnodeStats } {
+/** One node's decision for one tick: planTick with only the decisions that can act (the default). */
+export type SimDecide = (carried: DecideMemory, obs: Observation, config: AgentConfig, nowMs: number) => ReturnType<typeof planTick>;
+const planActionable: SimDecide = (carried, obs, config, nowMs) => planTick(carried, obs, config, nowMs, { decisions: 'actionable' });
+
+export function smartnodeStrategy(
+  template: AgentConfig,
+  sizes: { torrents: number },
+  decide: SimDecide = planActionable,
+): Strategy & { stats: SmartnodeStats } {
   const hashes: InfoHash[] = Array.from({ length: sizes.torrents }, (_, i) => toInfoHash((i + 1).toString(16).padStart(40, '0')));
   const index = new Map(hashes.map((h, i) => [h, i]));
   const memory = new Map<number, DecideMemory>();
@@ -112,7 +120,7 @@ export function smartnodeStrategy(template: AgentConfig, sizes: { torrents: numb
         held,
         diskFreeBytes: null,
       });
-      const { plan, next } = planTick(memory.get(node.index) ?? initialDecideMemory(), obs, config, nowMs, { decisions: 'actionable' });
+      const { plan, next } = decide(memory.get(node.index) ?? initialDecideMemory(), obs, config, nowMs);
       memory.set(node.index, next);
       stats.decideMs += performance.now() - started;
       stats.decisions++;
