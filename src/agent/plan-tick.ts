@@ -7,13 +7,13 @@
  */
 import { torrentDownloadDir } from './ownership.js';
 import { planWithAvailability, type AvailabilityInput, type AvailabilityPolicy, type Candidate, type HeldTorrent } from '../plan/index.js';
-import { NO_LIMITS, hasZeroNeed, type PlanPolicy } from '../plan/index.js';
+import { NO_LIMITS, hasZeroNeed, type CountsWithSignals, type PlanPolicy } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
 import { effectiveRates, planBandwidth, planLimitsFor } from './bandwidth-plan.js';
 import { buildHeld } from './candidates.js';
 import type { AgentConfig } from './config.js';
 import type { AgentEvent } from './events.js';
-import { scoredInputs } from './observe-signals.js';
+import { candidateSignals, scoredInputs, signalScoringOf } from './observe-signals.js';
 import { observePopulation, surplusOf, type AvailabilityMemory, type DecideMemory } from './population.js';
 import type { AddStep, Observation, RemoveStep, TickPlan } from './tick-types.js';
 
@@ -58,16 +58,15 @@ export function planTick(
           slowStartAdds: herdPolicy.slowStartAdds ?? 4,
         })
       : null;
-  const scored = scoredInputs(
-    obs.candidates,
+  const listed = options.decisions === 'actionable' ? actionable(obs, held, config.planPolicy, population, nowMs) : obs.candidates;
+  const { candidates, policy } = scoredInputs(
+    listed,
     config.planPolicy,
     obs.signals,
     obs.nodeId,
     nowMs,
     population === null ? undefined : { observations: population.observations, competitors: population.view.competitors },
   );
-  const policy = scored.policy;
-  const candidates = options.decisions === 'actionable' ? actionable(scored.candidates, held, policy) : scored.candidates;
   const availability = availabilityOf(
     carried.availability,
     held,
@@ -156,17 +155,41 @@ export function planTick(
   };
 }
 
-/** The candidates selection can choose: held ones, and those whose need is above zero (see PlanTickOptions). */
-function actionable(candidates: readonly Candidate[], held: readonly HeldTorrent[], policy: PlanPolicy): Candidate[] {
+/**
+ * The candidates selection can choose (see PlanTickOptions): held ones, and those whose need,
+ * as the planner will score them after scoredInputs, is above zero. Left out before
+ * scoredInputs, which gives each candidate a new object, so the others cost no allocation.
+ */
+function actionable(
+  obs: Observation,
+  held: readonly HeldTorrent[],
+  policy: PlanPolicy,
+  population: ReturnType<typeof observePopulation> | null,
+  nowMs: number,
+): readonly Candidate[] {
+  const base = policy.scoring.signals;
+  const observed = obs.signals;
+  // scoredInputs' policy and signals; without either, the candidates' own counts are scored as given.
+  const scoring =
+    observed === null || base === undefined
+      ? policy.scoring
+      : { ...policy.scoring, signals: signalScoringOf(base, observed, obs.nodeId, nowMs, population?.view.competitors) };
   const heldHashes = new Set<InfoHash>();
   for (const h of held) heldHashes.add(h.infoHash);
   const seen = new Set<InfoHash>();
   const out: Candidate[] = [];
-  for (const c of candidates) {
+  for (const c of obs.candidates) {
     // The planner merges candidates listed twice (their counts may differ): then it sees them all.
-    if (seen.has(c.infoHash)) return [...candidates];
+    if (seen.has(c.infoHash)) return obs.candidates;
     seen.add(c.infoHash);
-    if (heldHashes.has(c.infoHash) || !hasZeroNeed(c.counts, policy.scoring)) out.push(c);
+    if (heldHashes.has(c.infoHash) || c.counts === null) {
+      out.push(c);
+      continue;
+    }
+    const given =
+      observed === null || base === undefined ? undefined : (candidateSignals(c, observed, population?.observations) ?? c.signals);
+    // withSignals puts the candidate's signals in its counts; otherwise the counts keep their own.
+    if (!hasZeroNeed(c.counts, given ?? (c.counts as CountsWithSignals).signals, scoring)) out.push(c);
   }
   return out;
 }

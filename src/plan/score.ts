@@ -145,10 +145,14 @@ export function composeNeed(
 
 /**
  * The planner (NeedCache.get in buildPool) finds a need of zero or less for a candidate this
- * node does not hold with these counts: it is skipped before selection, whatever else is planned.
+ * node does not hold with these counts and signals (those withSignals puts in its counts): it
+ * is skipped before selection, whatever else is planned.
  */
-export function hasZeroNeed(counts: CountsWithSignals | null, scoring: ScoringPolicy): boolean {
-  const signals = counts?.signals;
+export function hasZeroNeed(
+  counts: Pick<SwarmCounts, 'seeders' | 'leechers'> | null,
+  signals: SwarmSignals | undefined,
+  scoring: ScoringPolicy,
+): boolean {
   const c =
     signals !== undefined && scoring.signals !== undefined
       ? composeNeed(counts, scoring, null, signals, scoring.signals)
