@@ -226,7 +226,8 @@ export function candidateSignals(
 ): SwarmSignals | undefined {
   const s = observed.signals.get(c.infoHash);
   const p = observations?.get(c.infoHash);
-  if (p !== undefined) return Object.assign({}, s ?? { infoHash: c.infoHash, geo: null, slow: null }, { population: p });
+  if (p !== undefined)
+    return s === undefined ? { infoHash: c.infoHash, geo: null, slow: null, population: p } : Object.assign({}, s, { population: p });
   // A counted swarm is scored with its signals even when none was observed (each is then a factor of 1; the herd draw still applies).
   if (s === undefined) return c.counts !== null ? { infoHash: c.infoHash, geo: null, slow: null } : undefined;
   return s;

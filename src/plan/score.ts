@@ -1,6 +1,6 @@
 import type { SwarmCounts } from '../swarm/index.js';
 import { geoFactor } from './geo.js';
-import { herdFactor } from './herd.js';
+import { herdFactor, herdFactorValue, type HerdArgs } from './herd.js';
 import { slowFactor } from './slow.js';
 import type { HeldTorrent, ScoreComponents, ScoreResult, ScoringPolicy, SignalScoring, SwarmSignals } from './types.js';
 
@@ -153,6 +153,18 @@ export function hasZeroNeed(
   signals: SwarmSignals | undefined,
   scoring: ScoringPolicy,
 ): boolean {
+  const config = scoring.signals;
+  if (signals !== undefined && config !== undefined && signals.geo === null && signals.slow === null) {
+    // composeNeed without its objects: no geography or speed observed, so those factors are 1
+    // (geoFactor and slowFactor give null) and multiplying by them changes nothing, exactly.
+    const known = counts !== null && isCount(counts.seeders) && isCount(counts.leechers);
+    const seeders = known ? counts.seeders : null;
+    const scarcity = seeders === null ? UNKNOWN_SCARCITY : seederScarcity(seeders, scoring.targetSeeders);
+    const leechers = known ? leecherDemand(counts.leechers, scoring.leecherWeight) : 1;
+    const args: HerdArgs = { infoHash: signals.infoHash, seeders, targetSeeders: scoring.targetSeeders, held: signals.held === true };
+    if (signals.population !== undefined) args.population = signals.population;
+    return scarcity * (leechers * (herdFactorValue(args, config.herd) ?? 1)) <= 0;
+  }
   const c =
     signals !== undefined && scoring.signals !== undefined
       ? composeNeed(counts, scoring, null, signals, scoring.signals)
