@@ -193,27 +193,49 @@ export function scoredInputs(
 ): { candidates: Candidate[]; policy: PlanPolicy } {
   const scoring = policy.scoring;
   if (observed === null || scoring.signals === undefined) return { candidates: [...candidates], policy };
-  const base: SignalScoring = scoring.signals;
-  const expectedNodes = Math.max(base.herd.expectedNodes, population?.competitors ?? 1);
-  const signalsPolicy: SignalScoring = {
+  const signalsPolicy = signalScoringOf(scoring.signals, observed, nodeId, nowMs, population?.competitors);
+  const withObs = candidates.map((c) => {
+    const signals = candidateSignals(c, observed, population?.observations);
+    // Object.assign({}, c, x) is the spread { ...c, ...x }: V8 runs it several times faster when it adds keys.
+    return signals === undefined ? c : Object.assign({}, c, { signals });
+  });
+  return { candidates: withSignals(withObs), policy: { ...policy, scoring: { ...scoring, signals: signalsPolicy } } };
+}
+
+/** The signal scoring one tick plans with: this node, its country, the competitor estimate and the herd epoch. */
+export function signalScoringOf(
+  base: SignalScoring,
+  observed: ObservedSignals,
+  nodeId: string,
+  nowMs: number,
+  competitors = 1,
+): SignalScoring {
+  const expectedNodes = Math.max(base.herd.expectedNodes, competitors);
+  return {
     ...base,
     geo: { ...base.geo, selfCountry: observed.selfCountry },
     herd: { ...base.herd, nodeId, expectedNodes, epoch: Math.floor(nowMs / Math.max(1, base.herd.redrawIntervalMs)) },
   };
-  const withObs = candidates.map((c) => {
-    const observedSignals = observed.signals.get(c.infoHash);
-    // Web seeds are a source (sources.ts): they go with the signals the score reads.
-    const s =
-      c.webSeeds === undefined || c.webSeeds === 0
-        ? observedSignals
-        : { ...(observedSignals ?? { infoHash: c.infoHash, geo: null, slow: null }), webSeeds: c.webSeeds };
-    const p = population?.observations.get(c.infoHash);
-    if (p !== undefined) return { ...c, signals: { ...(s ?? { infoHash: c.infoHash, geo: null, slow: null }), population: p } };
-    // A counted swarm is scored with its signals even when none was observed (each is then a factor of 1; the herd draw still applies).
-    if (s === undefined && c.counts !== null) return { ...c, signals: { infoHash: c.infoHash, geo: null, slow: null } };
-    return s === undefined ? c : { ...c, signals: s };
-  });
-  return { candidates: withSignals(withObs), policy: { ...policy, scoring: { ...scoring, signals: signalsPolicy } } };
+}
+
+/** The signals scoredInputs attaches to a candidate: undefined when it leaves the candidate as it is. */
+export function candidateSignals(
+  c: Candidate,
+  observed: ObservedSignals,
+  observations: ReadonlyMap<InfoHash, PopulationObservation> | undefined,
+): SwarmSignals | undefined {
+  const observedSignals = observed.signals.get(c.infoHash);
+  // Web seeds are a source (sources.ts): they go with the signals the score reads.
+  const s =
+    c.webSeeds === undefined || c.webSeeds === 0
+      ? observedSignals
+      : Object.assign({}, observedSignals ?? { infoHash: c.infoHash, geo: null, slow: null }, { webSeeds: c.webSeeds });
+  const p = observations?.get(c.infoHash);
+  if (p !== undefined)
+    return s === undefined ? { infoHash: c.infoHash, geo: null, slow: null, population: p } : Object.assign({}, s, { population: p });
+  // A counted swarm is scored with its signals even when none was observed (each is then a factor of 1; the herd draw still applies).
+  if (s === undefined) return c.counts !== null ? { infoHash: c.infoHash, geo: null, slow: null } : undefined;
+  return s;
 }
 
 /**

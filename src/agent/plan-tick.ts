@@ -8,22 +8,35 @@
  */
 import { torrentDownloadDir } from './ownership.js';
 import { planWithAvailability, type AvailabilityInput, type AvailabilityPolicy, type Candidate, type HeldTorrent } from '../plan/index.js';
-import { NO_LIMITS } from '../plan/index.js';
+import { NO_LIMITS, hasZeroNeed, type CountsWithSignals, type PlanPolicy } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
 import { effectiveRates, planBandwidth, planLimitsFor } from './bandwidth-plan.js';
 import { buildHeld } from './candidates.js';
 import { planIntegrity } from './integrity-plan.js';
 import type { AgentConfig } from './config.js';
 import type { AgentEvent } from './events.js';
-import { scoredInputs } from './observe-signals.js';
+import { candidateSignals, scoredInputs, signalScoringOf } from './observe-signals.js';
 import { observePopulation, surplusOf, type AvailabilityMemory, type DecideMemory } from './population.js';
 import type { AddStep, Observation, RemoveStep, TickPlan } from './tick-types.js';
+
+export interface PlanTickOptions {
+  /**
+   * 'all' (the default, what the agent plans): a decision with its reason for every candidate.
+   * 'actionable': decisions only for the torrents that can be chosen, for a simulator deciding
+   * for many nodes. A candidate this node does not hold and whose need is zero (the herd draw
+   * left it to others, or it is well seeded) is skipped by the planner before selection and
+   * takes no part in it, so the adds, removes, limits and the next memory are exactly those of
+   * the full plan; only `plan.decisions` (and so the `planned` event's counts) is shorter.
+   */
+  decisions?: 'all' | 'actionable';
+}
 
 export function planTick(
   carried: DecideMemory,
   obs: Observation,
   config: AgentConfig,
   nowMs: number,
+  options: PlanTickOptions = {},
 ): { plan: TickPlan; next: DecideMemory } {
   const byHash = new Map(obs.torrents.map((t) => [t.infoHash, t]));
   const records = new Map(obs.records.map((r) => [r.infoHash, r]));
@@ -47,8 +60,9 @@ export function planTick(
           slowStartAdds: herdPolicy.slowStartAdds ?? 4,
         })
       : null;
+  const listed = options.decisions === 'actionable' ? actionable(obs, held, config.planPolicy, population, nowMs) : obs.candidates;
   const { candidates, policy } = scoredInputs(
-    obs.candidates,
+    listed,
     config.planPolicy,
     obs.signals,
     obs.nodeId,
@@ -145,6 +159,45 @@ export function planTick(
     },
     next,
   };
+}
+
+/**
+ * The candidates selection can choose (see PlanTickOptions): held ones, and those whose need,
+ * as the planner will score them after scoredInputs, is above zero. Left out before
+ * scoredInputs, which gives each candidate a new object, so the others cost no allocation.
+ */
+function actionable(
+  obs: Observation,
+  held: readonly HeldTorrent[],
+  policy: PlanPolicy,
+  population: ReturnType<typeof observePopulation> | null,
+  nowMs: number,
+): readonly Candidate[] {
+  const base = policy.scoring.signals;
+  const observed = obs.signals;
+  // scoredInputs' policy and signals; without either, the candidates' own counts are scored as given.
+  const scoring =
+    observed === null || base === undefined
+      ? policy.scoring
+      : { ...policy.scoring, signals: signalScoringOf(base, observed, obs.nodeId, nowMs, population?.view.competitors) };
+  const heldHashes = new Set<InfoHash>();
+  for (const h of held) heldHashes.add(h.infoHash);
+  const seen = new Set<InfoHash>();
+  const out: Candidate[] = [];
+  for (const c of obs.candidates) {
+    // The planner merges candidates listed twice (their counts may differ): then it sees them all.
+    if (seen.has(c.infoHash)) return obs.candidates;
+    seen.add(c.infoHash);
+    if (heldHashes.has(c.infoHash) || c.counts === null) {
+      out.push(c);
+      continue;
+    }
+    const given =
+      observed === null || base === undefined ? undefined : (candidateSignals(c, observed, population?.observations) ?? c.signals);
+    // withSignals puts the candidate's signals in its counts; otherwise the counts keep their own.
+    if (!hasZeroNeed(c.counts, given ?? (c.counts as CountsWithSignals).signals, scoring)) out.push(c);
+  }
+  return out;
 }
 
 /**

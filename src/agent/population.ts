@@ -172,7 +172,9 @@ export function observePopulation(
   const observations = new Map<InfoHash, PopulationObservation>();
   const slowTick = (c: Candidate): number | null => {
     if (c.feedIds.length === 0) return null;
-    const first = Math.min(...c.feedIds.map((f) => feedsSeenAt.get(f) ?? tick));
+    // The earliest tick any of its feeds was seen (a loop: this runs for every needy candidate).
+    let first = Number.POSITIVE_INFINITY;
+    for (const f of c.feedIds) first = Math.min(first, feedsSeenAt.get(f) ?? tick);
     // Until the first measurement of the others: after it, the draw with the estimate takes over.
     const isNew = (startedEmpty && memory.lastSample === null) || first > 0;
     const age = tick - first;
@@ -224,7 +226,11 @@ export function surplusOf(
   candidates: readonly Candidate[],
   args: { nodeId: string; targetSeeders: number; epoch: number },
 ): Map<InfoHash, number> {
-  const counts = new Map(candidates.map((c) => [c.infoHash, c.counts]));
+  // Only the held torrents' counts are read: a map of those alone (the last listing wins, as in new Map(entries)).
+  const isHeld = new Set<InfoHash>();
+  for (const h of held) isHeld.add(h.infoHash);
+  const counts = new Map<InfoHash, Candidate['counts']>();
+  for (const c of candidates) if (isHeld.has(c.infoHash)) counts.set(c.infoHash, c.counts);
   const out = new Map<InfoHash, number>();
   for (const h of held) {
     if (!h.isOwned || h.pinned === true || h.banned === true) continue;

@@ -5,4 +5,4 @@
 export { forgetCiEnvironment } from './interactive.js';
 export { createLogger, logAgentEvents } from './log.js';
 export { buildRuntime, type Runtime } from './runtime.js';
-export { defaultSimConfig } from './simulate.js';
+export { defaultSimConfig, speedOf, type Speed } from './simulate.js';

@@ -136,7 +136,7 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
 /** The estimate's world: 10,000 nodes x 100,000 torrents x 30 days. */
 const LARGE = { nodes: 10_000, torrents: 100_000, days: 30 };
 
-interface Speed {
+export interface Speed {
   decisions: number;
   workers: number;
   msPerDecision: number;
@@ -153,7 +153,7 @@ interface Speed {
  * evenly over the workers' cores. The world's own steps are left out (linear in torrents,
  * not in nodes x torrents).
  */
-function speedOf(stats: SmartnodeStats, options: SimOptions, workers: number): Speed {
+export function speedOf(stats: SmartnodeStats, options: SimOptions, workers: number): Speed {
   const candidatesPerDecision = stats.candidates / stats.decisions;
   const usPerCandidate = (1000 * stats.decideMs) / Math.max(1, stats.candidates);
   const decisions = (LARGE.nodes * LARGE.days * 24 * 60) / options.tickMinutes;

@@ -78,10 +78,15 @@ function finish(state: number): number {
 export const HERD_SHARE = 0.5;
 
 /** The herd factor for one swarm; null when herd avoidance is off or the counts are unknown. */
-export function herdFactor(
-  args: { infoHash: string; seeders: number | null; targetSeeders: number; held: boolean; population?: PopulationObservation },
-  herd: SignalScoring['herd'],
-): HerdFactor | null {
+export interface HerdArgs {
+  infoHash: string;
+  seeders: number | null;
+  targetSeeders: number;
+  held: boolean;
+  population?: PopulationObservation;
+}
+
+export function herdFactor(args: HerdArgs, herd: SignalScoring['herd']): HerdFactor | null {
   if (!herd.enabled || args.seeders === null) return null;
   const deficit = Math.max(0, args.targetSeeders - args.seeders);
   const onTheirWay = Math.max(0, Math.min(deficit, args.population?.onTheirWay ?? 0));
@@ -92,25 +97,43 @@ export function herdFactor(
   // The epoch renews every draw once per redraw interval: a deficit that no node was drawn
   // for (fewer nodes than expectedNodes, or bad luck) gets new takers instead of none forever.
   const draw = herdDrawFor(herd.nodeId, args.infoHash, args.seeders, herd.epoch);
-  // Every field in one literal, in one order: a spread of a shared base would give each result
-  // a hidden class of its own, which costs tens of MB over a large feed.
+  // Object literals, not a spread of a shared base plus new keys: V8 clones such a spread
+  // slowly (microseconds each) and gives each result a hidden class of its own (tens of MB
+  // over a large feed), and this runs for every candidate of every tick.
   if (args.held) {
     return { deficit, onTheirWay, expectedNodes: expected, slowStart, factor: 1, probability: 1, draw, designated: true, held: true };
   }
-  // Copies on their way count only once other smartnodes are known: a lone node decides as
-  // it always did. Slow start replaces the draw: its few picks were drawn by the agent.
-  const probability =
-    slowStart !== null
-      ? slowStart === 'designated'
-        ? 1
-        : 0
-      : expected <= 1
-        ? 1
-        : Math.min(1, (HERD_SHARE * (deficit - onTheirWay)) / expected);
+  const probability = takeProbability(slowStart, expected, deficit, onTheirWay);
   const designated = slowStart !== null ? slowStart === 'designated' : draw < probability;
-  const jitter = Math.max(0, Math.min(1, herd.jitter));
-  const factor = designated ? 1 - jitter * draw : 0;
+  const factor = designated ? 1 - Math.max(0, Math.min(1, herd.jitter)) * draw : 0;
   return { deficit, onTheirWay, expectedNodes: expected, slowStart, factor, probability, draw, designated, held: false };
+}
+
+/**
+ * Copies on their way count only once other smartnodes are known: a lone node decides as it
+ * always did. Slow start replaces the draw: its few picks were drawn by the agent.
+ */
+function takeProbability(slowStart: PopulationObservation['slowStart'], expected: number, deficit: number, onTheirWay: number): number {
+  if (slowStart !== null) return slowStart === 'designated' ? 1 : 0;
+  return expected <= 1 ? 1 : Math.min(1, (HERD_SHARE * (deficit - onTheirWay)) / expected);
+}
+
+/**
+ * herdFactor(args, herd)?.factor, without building the factor, and without the draw when
+ * nothing can be designated (the draw is in [0, 1): never below a probability of 0). For
+ * telling, for every candidate of a tick, which ones the draw leaves to others.
+ */
+export function herdFactorValue(args: HerdArgs, herd: SignalScoring['herd']): number | null {
+  if (!herd.enabled || args.seeders === null) return null;
+  if (args.held) return 1;
+  const deficit = Math.max(0, args.targetSeeders - args.seeders);
+  const onTheirWay = Math.max(0, Math.min(deficit, args.population?.onTheirWay ?? 0));
+  const slowStart = args.population?.slowStart ?? null;
+  const probability = takeProbability(slowStart, herd.expectedNodes, deficit, onTheirWay);
+  if (probability <= 0) return 0;
+  const draw = herdDrawFor(herd.nodeId, args.infoHash, args.seeders, herd.epoch);
+  const designated = slowStart !== null ? slowStart === 'designated' : draw < probability;
+  return designated ? 1 - Math.max(0, Math.min(1, herd.jitter)) * draw : 0;
 }
 
 /**

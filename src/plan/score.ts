@@ -1,6 +1,6 @@
 import type { SwarmCounts } from '../swarm/index.js';
 import { geoFactor } from './geo.js';
-import { herdFactor } from './herd.js';
+import { herdFactor, herdFactorValue, type HerdArgs } from './herd.js';
 import { slowFactor } from './slow.js';
 import { sourcesFactor } from './sources.js';
 import type { HeldTorrent, ScoreComponents, ScoreResult, ScoringPolicy, SignalScoring, SwarmSignals } from './types.js';
@@ -109,9 +109,11 @@ export type CountsWithSignals = Pick<SwarmCounts, 'seeders' | 'leechers'> & { si
  * does not make a torrent needed.
  */
 export function withSignals<C extends { counts: SwarmCounts | null; signals?: SwarmSignals }>(candidates: readonly C[]): C[] {
-  // `signals` first, then the counts: a spread that appends a key the source lacks gives each
-  // result a hidden class of its own in V8, which over a large feed costs tens of MB.
-  return candidates.map((c) => (c.signals === undefined || c.counts === null ? c : { ...c, counts: { signals: c.signals, ...c.counts } }));
+  // Object.assign is the spread { ...c.counts, signals }: several times faster in V8 when it adds a
+  // key, and the results share one hidden class (a spread gives each its own: memory).
+  return candidates.map((c) =>
+    c.signals === undefined || c.counts === null ? c : { ...c, counts: Object.assign({}, c.counts, { signals: c.signals }) },
+  );
 }
 
 /**
@@ -154,6 +156,35 @@ export function composeNeed(
   base.demand = leechers * (geo?.factor ?? 1) * (slow?.factor ?? 1) * (herd?.factor ?? 1) * (sources?.factor ?? 1);
   base.factors = sources === undefined ? { leechers, geo, slow, herd } : { leechers, geo, slow, herd, sources };
   return base;
+}
+
+/**
+ * The planner (NeedCache.get in buildPool) finds a need of zero or less for a candidate this
+ * node does not hold with these counts and signals (those withSignals puts in its counts): it
+ * is skipped before selection, whatever else is planned.
+ */
+export function hasZeroNeed(
+  counts: Pick<SwarmCounts, 'seeders' | 'leechers'> | null,
+  signals: SwarmSignals | undefined,
+  scoring: ScoringPolicy,
+): boolean {
+  const config = scoring.signals;
+  if (signals !== undefined && config !== undefined && signals.geo === null && signals.slow === null) {
+    // composeNeed without its objects: no geography or speed observed, so those factors are 1
+    // (geoFactor and slowFactor give null) and multiplying by them changes nothing, exactly.
+    const known = counts !== null && isCount(counts.seeders) && isCount(counts.leechers);
+    const seeders = known ? counts.seeders : null;
+    const scarcity = seeders === null ? UNKNOWN_SCARCITY : seederScarcity(seeders, scoring.targetSeeders);
+    const leechers = known ? leecherDemand(counts.leechers, scoring.leecherWeight) : 1;
+    const args: HerdArgs = { infoHash: signals.infoHash, seeders, targetSeeders: scoring.targetSeeders, held: signals.held === true };
+    if (signals.population !== undefined) args.population = signals.population;
+    return scarcity * (leechers * (herdFactorValue(args, config.herd) ?? 1)) <= 0;
+  }
+  const c =
+    signals !== undefined && scoring.signals !== undefined
+      ? composeNeed(counts, scoring, null, signals, scoring.signals)
+      : swarmNeed(counts, scoring, null);
+  return c.scarcity * c.demand <= 0;
 }
 
 function isCount(n: number): boolean {

@@ -45,6 +45,14 @@ describe('sourcesFactor', () => {
       expect(at(0)).toBeGreaterThan(seederScarcity(2, target));
     }
   });
+
+  it('at a target of one seeder, a torrent with no copy at all still has a need (one seeder has none)', () => {
+    const one = seederScarcity(1, 1);
+    expect(one).toBe(0);
+    const factor = sourcesFactor({ ...args, seeders: 0, targetSeeders: 1, oneSeederScarcity: one })?.factor ?? 0;
+    expect(factor).toBeGreaterThan(0);
+    expect(factor).toBeLessThan(0.1);
+  });
 });
 
 describe('sources in the score', () => {

@@ -10,7 +10,7 @@
  *
  *   factor = scarcity(1 seeder) x (NO_SOURCE_BASE + PARTIAL_WEIGHT x min(1, leechers / target))
  *
- * between 0.75 and 0.95 of a one-seeder swarm's scarcity. Partial copies lift it: the more
+ * between 0.75 and 0.95 of a one-seeder swarm's scarcity (or of NO_SOURCE_FLOOR where that is 0). Partial copies lift it: the more
  * leechers, the likelier their pieces add up to a complete copy, and a returning seeder finds
  * them in place. It stays above a two-seeder swarm (at most 0.5 of one seeder's scarcity for
  * targets up to 10), so data with no complete copy still comes before well-started swarms,
@@ -23,6 +23,11 @@ import type { SourcesFactor } from './types.js';
 
 export const NO_SOURCE_BASE = 0.75;
 export const PARTIAL_WEIGHT = 0.2;
+/**
+ * At a target of one seeder a one-seeder swarm needs nothing (scarcity 0), yet a torrent with
+ * no copy at all still does: its factor never goes below this share of a torrent with a source.
+ */
+export const NO_SOURCE_FLOOR = 0.05;
 
 export function sourcesFactor(args: {
   seeders: number | null;
@@ -37,6 +42,6 @@ export function sourcesFactor(args: {
   const leechers = args.leechers ?? 0;
   const canFinish = args.held || args.seeders > 0 || args.webSeeds > 0;
   const partial = Math.min(1, leechers / Math.max(1, args.targetSeeders));
-  const factor = canFinish ? 1 : args.oneSeederScarcity * (NO_SOURCE_BASE + PARTIAL_WEIGHT * partial);
+  const factor = canFinish ? 1 : Math.max(NO_SOURCE_FLOOR, args.oneSeederScarcity) * (NO_SOURCE_BASE + PARTIAL_WEIGHT * partial);
   return { factor, seeders: args.seeders, webSeeds: args.webSeeds, partialCopies: leechers, canFinish };
 }

@@ -5,11 +5,20 @@
  * torrent it does not hold is always skipped (WELL_SEEDED), so leaving it out changes no
  * decision and keeps a tick's cost to the torrents that matter.
  */
-import { planTick } from '../agent/index.js';
-import { observationOf, type HeldView } from '../agent/index.js';
-import { initialDecideMemory, type DecideMemory } from '../agent/index.js';
-import type { AgentConfig } from '../agent/index.js';
+import {
+  buildCandidates,
+  initialDecideMemory,
+  mergeFeedItems,
+  observationOf,
+  planTick,
+  type AgentConfig,
+  type DecideMemory,
+  type HeldView,
+  type MergedItem,
+  type Observation,
+} from '../agent/index.js';
 import type { FeedItem } from '../feeds/index.js';
+import type { Candidate } from '../plan/index.js';
 import { toInfoHash, type InfoHash } from '../shared/index.js';
 import type { World } from './model.js';
 import type { Strategy } from './baselines.js';
@@ -23,25 +32,58 @@ export interface SmartnodeStats {
   candidates: number;
 }
 
-export function smartnodeStrategy(template: AgentConfig, sizes: { torrents: number }): Strategy & { stats: SmartnodeStats } {
+/** One node's decision for one tick: planTick with only the decisions that can act (the default). */
+export type SimDecide = (carried: DecideMemory, obs: Observation, config: AgentConfig, nowMs: number) => ReturnType<typeof planTick>;
+const planActionable: SimDecide = (carried, obs, config, nowMs) => planTick(carried, obs, config, nowMs, { decisions: 'actionable' });
+
+export function smartnodeStrategy(
+  template: AgentConfig,
+  sizes: { torrents: number },
+  decide: SimDecide = planActionable,
+): Strategy & { stats: SmartnodeStats } {
   const hashes: InfoHash[] = Array.from({ length: sizes.torrents }, (_, i) => toInfoHash((i + 1).toString(16).padStart(40, '0')));
   const index = new Map(hashes.map((h, i) => [h, i]));
   const memory = new Map<number, DecideMemory>();
   const configs = new Map<number, AgentConfig>();
   const stats: SmartnodeStats = { decideMs: 0, decisions: 0, candidates: 0 };
-  let itemsAt = Number.NaN;
-  let needy: FeedItem[] = [];
-  // One item per torrent and scrape, shared by every node that ticks on it (items are read-only).
-  let items: Array<FeedItem | undefined> = [];
-  const itemOf = (w: World, i: number): FeedItem => {
-    let item = items[i];
-    if (item === undefined) {
-      item = newItem(w, i);
-      items[i] = item;
-    }
-    return item;
+  const target = template.planPolicy.scoring.targetSeeders;
+  let webSeeds: Map<InfoHash, number> | null = null;
+  /**
+   * What every node observes of the feed at one scrape and tick time, built once and shared
+   * (planTick reads its observation and never writes it): the merged items of every torrent,
+   * and the candidates, which are the same for a node holding the torrent (the simulated
+   * daemon reports no tracker counts, so the feed's scrape counts are picked either way).
+   * Those below the target come first, in torrent order, as the nodes list them.
+   */
+  let shared: { scrapeAtMs: number; nowMs: number; merged: Map<InfoHash, MergedItem>; candidates: Candidate[]; needy: Candidate[] } | null =
+    null;
+  const sharedFor = (w: World, nowMs: number, maxCountAgeMs: number): NonNullable<typeof shared> => {
+    if (shared !== null && shared.scrapeAtMs === w.scrape.atMs && shared.nowMs === nowMs) return shared;
+    const merged =
+      shared !== null && shared.scrapeAtMs === w.scrape.atMs
+        ? shared.merged
+        : mergeFeedItems([{ feedId: FEED_ID, items: Array.from({ length: w.sizes.length }, (_, i) => itemOf(w, i)) }], new Set());
+    webSeeds ??= new Map(hashes.flatMap((h, i) => (w.webSeed[i] === 1 ? [[h, 1] as const] : [])));
+    const seeds = webSeeds;
+    const candidates = buildCandidates({
+      merged,
+      torrents: new Map(),
+      scraped: new Map(),
+      nowMs,
+      maxCountAgeMs,
+      cachedTorrent: (hash) => {
+        const m = merged.get(hash);
+        const n = seeds.get(hash);
+        return n === undefined || m === undefined
+          ? undefined
+          : { infoHash: hash, name: m.item.name, totalSizeBytes: m.item.sizeBytes ?? 0, trackers: [], webSeeds: n };
+      },
+    });
+    const needy = candidates.filter((_, i) => (w.scrape.seeders[i] ?? 0) < target);
+    shared = { scrapeAtMs: w.scrape.atMs, nowMs, merged, candidates, needy };
+    return shared;
   };
-  const newItem = (w: World, i: number): FeedItem => ({
+  const itemOf = (w: World, i: number): FeedItem => ({
     infoHash: hashes[i] as InfoHash,
     name: `t${i}`,
     sizeBytes: w.sizes[i] ?? 0,
@@ -58,21 +100,13 @@ export function smartnodeStrategy(template: AgentConfig, sizes: { torrents: numb
     },
     publishedAtMs: null,
   });
-  const target = template.planPolicy.scoring.targetSeeders;
-  let webSeeds: Map<InfoHash, number> | null = null;
 
   return {
     name: 'smartnode',
     stats,
     tick(node, world, nowMs) {
       const started = performance.now();
-      if (itemsAt !== world.scrape.atMs) {
-        itemsAt = world.scrape.atMs;
-        items = new Array<FeedItem | undefined>(world.sizes.length);
-        needy = [];
-        for (let i = 0; i < world.sizes.length; i++) if ((world.scrape.seeders[i] ?? 0) < target) needy.push(itemOf(world, i));
-      }
-      const extra: FeedItem[] = [];
+      const extra: number[] = [];
       const held: HeldView[] = [];
       for (const c of node.copies.values()) {
         held.push({
@@ -83,9 +117,8 @@ export function smartnodeStrategy(template: AgentConfig, sizes: { torrents: numb
           addedAtMs: c.addedAtMs,
           feedIds: [FEED_ID],
         });
-        if ((world.scrape.seeders[c.torrent] ?? 0) >= target) extra.push(itemOf(world, c.torrent));
+        if ((world.scrape.seeders[c.torrent] ?? 0) >= target) extra.push(c.torrent);
       }
-      const listed = extra.length === 0 ? needy : needy.concat(extra);
       let config = configs.get(node.index);
       if (config === undefined) {
         config = {
@@ -100,19 +133,21 @@ export function smartnodeStrategy(template: AgentConfig, sizes: { torrents: numb
         delete config.donated;
         configs.set(node.index, config);
       }
-      webSeeds ??= new Map(hashes.flatMap((h, i) => (world.webSeed[i] === 1 ? [[h, 1] as const] : [])));
-      const obs = observationOf({
-        webSeeds,
+      const feed = sharedFor(world, nowMs, config.maxCountAgeMs);
+      const listed = extra.length === 0 ? feed.needy : feed.needy.concat(extra.map((t) => feed.candidates[t] as Candidate));
+      // The node's own part (its torrents, records and ownership) from observationOf; the feed's part shared.
+      const own = observationOf({
         nodeId: node.nodeId,
         nowMs,
         downloadDir: config.downloadDir,
         label: config.label,
         maxCountAgeMs: config.maxCountAgeMs,
-        feeds: [{ feedId: FEED_ID, items: listed }],
+        feeds: [],
         held,
         diskFreeBytes: null,
       });
-      const { plan, next } = planTick(memory.get(node.index) ?? initialDecideMemory(), obs, config, nowMs);
+      const obs: Observation = { ...own, merged: feed.merged, candidates: listed };
+      const { plan, next } = decide(memory.get(node.index) ?? initialDecideMemory(), obs, config, nowMs);
       memory.set(node.index, next);
       stats.decideMs += performance.now() - started;
       stats.decisions++;
