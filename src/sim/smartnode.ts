@@ -6,7 +6,7 @@
  * decision and keeps a tick's cost to the torrents that matter.
  */
 import { planTick } from '../agent/index.js';
-import { buildCandidates, mergeFeedItems, observationOf, type HeldView, type MergedItem } from '../agent/decide.js';
+import { buildCandidates, mergeFeedItems, observationOf, type HeldView, type MergedItem } from '../agent/index.js';
 import { initialDecideMemory, type DecideMemory } from '../agent/index.js';
 import type { AgentConfig, Observation } from '../agent/index.js';
 import type { FeedItem } from '../feeds/index.js';
