@@ -8,8 +8,10 @@
  *
  * planTick reads nothing but its arguments and writes nothing; what it learns (its estimates
  * of the other nodes, stalled downloads) is in `next`, which the caller passes to the next tick.
+ * A model of many nodes may pass `{ decisions: 'actionable' }`: the same adds, removes and
+ * `next`, with decisions only for the torrents that could be chosen (much less to build).
  */
-export { planTick } from './plan-tick.js';
+export { planTick, type PlanTickOptions } from './plan-tick.js';
 export { initialDecideMemory, type DecideMemory } from './population.js';
 export { observationOf, type HeldView, type NodeView } from './observation-of.js';
 export { mergeFeedItems, buildCandidates, type MergedItem } from './candidates.js';

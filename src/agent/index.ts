@@ -22,7 +22,7 @@ export {
 } from './events.js';
 
 // The pure decision of one node, for a model of many (the simulator; the package's smartnode/decide).
-export { planTick } from './plan-tick.js';
+export { planTick, type PlanTickOptions } from './plan-tick.js';
 export { observationOf, type HeldView, type NodeView } from './observation-of.js';
 export { buildCandidates, mergeFeedItems, type MergedItem } from './candidates.js';
 export { initialDecideMemory, type DecideMemory } from './population.js';
