@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { parseInfoHash, type InfoHash } from '../shared/index.js';
 import type { Baseline, DecideMemory } from './population.js';
 
-export const DECIDE_MEMORY_VERSION = 1;
+export const DECIDE_MEMORY_VERSION = 2;
 /** About 60 bytes each: 20,000 swarms keep the file near a megabyte. */
 export const MAX_BASELINES = 20_000;
 export const MAX_FEEDS = 1_000;
@@ -38,8 +38,8 @@ const encodedSchema = z.object({
     ticks: z.number().int().nonnegative(),
     startedEmpty: z.boolean(),
     feedsSeenAt: z.array(z.tuple([z.string(), z.number().int().nonnegative()])).max(MAX_FEEDS),
-    /** [info-hash, leechers, copies, excess leechers, excess copies, observed at ms] */
-    baselines: z.array(z.tuple([infoHashSchema, count, count, count, count, ms])).max(MAX_BASELINES),
+    /** [info-hash, leechers, copies, excess leechers, excess copies, observed at ms, peak excess copies, excess since ms] */
+    baselines: z.array(z.tuple([infoHashSchema, count, count, count, count, ms, count, ms])).max(MAX_BASELINES),
     lastSample: z.object({ others: count, mine: count, atMs: ms }).nullable(),
   }),
   availability: z.object({
@@ -55,13 +55,15 @@ export function encodeDecideMemory(memory: DecideMemory): EncodedDecideMemory {
   const baselines = [...herd.baselines]
     .sort((a, b) => b[1].observedAtMs - a[1].observedAtMs)
     .slice(0, MAX_BASELINES)
-    .map(([h, b]): [string, number, number, number, number, number] => [
+    .map(([h, b]): [string, number, number, number, number, number, number, number] => [
       h,
       b.leechers,
       b.copies,
       b.excessLeechers,
       b.excessCopies,
       b.observedAtMs,
+      b.peakExcessCopies,
+      b.excessSinceMs,
     ]);
   return {
     version: DECIDE_MEMORY_VERSION,
@@ -103,10 +105,12 @@ export function decodeDecideMemory(raw: unknown): { memory: DecideMemory } | { m
         startedEmpty: herd.startedEmpty,
         feedsSeenAt: new Map(herd.feedsSeenAt),
         baselines: new Map(
-          herd.baselines.map(([h, leechers, copies, excessLeechers, excessCopies, observedAtMs]): [InfoHash, Baseline] => [
-            h,
-            { leechers, copies, excessLeechers, excessCopies, observedAtMs },
-          ]),
+          herd.baselines.map(
+            ([h, leechers, copies, excessLeechers, excessCopies, observedAtMs, peakExcessCopies, excessSinceMs]): [InfoHash, Baseline] => [
+              h,
+              { leechers, copies, excessLeechers, excessCopies, observedAtMs, peakExcessCopies, excessSinceMs },
+            ],
+          ),
         ),
         lastSample: herd.lastSample,
       },

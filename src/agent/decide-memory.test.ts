@@ -86,7 +86,15 @@ describe("the decisions' memory in the agent state", () => {
     const baselines = new Map(
       Array.from({ length: MAX_BASELINES + 5_000 }, (_, i) => [
         hashOf(i + 1),
-        { leechers: 1, copies: 2, excessLeechers: 0, excessCopies: 0, observedAtMs: FIXED_NOW_MS + i },
+        {
+          leechers: 1,
+          copies: 2,
+          excessLeechers: 0,
+          excessCopies: 0,
+          observedAtMs: FIXED_NOW_MS + i,
+          peakExcessCopies: 0,
+          excessSinceMs: 0,
+        },
       ]),
     );
     const memory = { ...initialDecideMemory(), herd: { ...initialDecideMemory().herd, baselines } };

@@ -39,6 +39,51 @@ describe('observePopulation', () => {
     expect(quiet.view.competitors).toBeGreaterThan(r.view.competitors * 0.8);
   });
 
+  it('measures its own copy as long as the copies that came with it, so a steady population reads steady', () => {
+    // Every hour 4 new swarms get 5 copies each, one of them ours: 20 nodes, each taking one.
+    // Their excess fades over some 20 hours while new ones arrive; each count must say about 20.
+    const t0 = FIXED_NOW_MS;
+    const at = (h: number) => t0 + h * HOUR_MS;
+    let m = step(initialDecideMemory().herd, [], [], t0).next;
+    const held: HeldTorrent[] = [];
+    const estimates: number[] = [];
+    for (let h = 1; h <= 16; h++) {
+      // Swarms of batch b (4b .. 4b+3) are first counted empty at hour b, full from hour b + 1.
+      const swarms: Candidate[] = [];
+      for (let b = 0; b <= h; b++) for (let i = 0; i < 4; i++) swarms.push(swarm(4 * b + i, 0, b < h ? 5 : 0, at(h)));
+      held.push(aHeld({ infoHash: hashOf(4 * (h - 1)), addedAtMs: at(h - 1) + 1, leftUntilDoneBytes: GB }));
+      const r = step(m, swarms, held, at(h) + 1);
+      estimates.push(r.view.competitors);
+      m = r.next;
+    }
+    // Counting ours only for a few hours while the others' copies stay in the excess would
+    // have read 40 and more by the end.
+    for (const e of estimates.slice(1)) {
+      expect(e).toBeGreaterThan(15);
+      expect(e).toBeLessThan(25);
+    }
+  });
+
+  it('takes no measurement from less than one copy of its own: unrelated churn does not move the estimate', () => {
+    const t0 = FIXED_NOW_MS;
+    let m = step(
+      initialDecideMemory().herd,
+      [1, 2, 3].map((n) => swarm(n, 2, 0, t0)),
+      [],
+      t0,
+    ).next;
+    // External seeders arrive on swarms we do not hold: no copy of ours, no sample, only the slow idle decay.
+    const r = step(
+      m,
+      [1, 2, 3].map((n) => swarm(n, 6, 0, t0 + HOUR_MS)),
+      [],
+      t0 + HOUR_MS + 1,
+    );
+    expect(r.view.competitors).toBe(1);
+    expect(r.next.lastSample).toBeNull();
+    m = r.next;
+  });
+
   it('counts leechers above the usual level as copies on their way, and keeps counting them while they cannot finish', () => {
     const t0 = FIXED_NOW_MS;
     let m = step(initialDecideMemory().herd, [swarm(1, 0, 1, t0)], [aHeld({ infoHash: hashOf(9) })], t0).next;

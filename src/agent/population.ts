@@ -55,7 +55,20 @@ export interface Baseline {
   excessLeechers: number;
   excessCopies: number;
   observedAtMs: number;
+  /** The largest excess of copies since it last was 0: what arrived in this episode (0: none). */
+  peakExcessCopies: number;
+  /** The count at which this episode's excess first showed (0: none). */
+  excessSinceMs: number;
 }
+
+/**
+ * A measurement needs at least one whole copy of ours among the excess: with less, the ratio
+ * others / mine is dominated by unrelated churn (external seeders coming and going) and the
+ * estimate, which rises at once, would jump on noise.
+ */
+const MIN_SAMPLE_COPIES = 1;
+/** Our add shows in a count this long after it at most (a scrape interval and a tick, with room). */
+const EPISODE_LAG_MS = 2 * HOUR_MS;
 
 export interface AvailabilityMemory {
   /** Held downloads: bytes left and since when that has not moved. */
@@ -127,18 +140,23 @@ export function observePopulation(
     const { leechers, observedAtMs } = c.counts;
     const copies = leechers + c.counts.seeders;
     let entry: Baseline;
-    if (prev === undefined) entry = { leechers, copies, excessLeechers: 0, excessCopies: 0, observedAtMs };
+    if (prev === undefined)
+      entry = { leechers, copies, excessLeechers: 0, excessCopies: 0, observedAtMs, peakExcessCopies: 0, excessSinceMs: 0 };
     else if (observedAtMs <= prev.observedAtMs) entry = prev;
     else {
       const hours = (observedAtMs - prev.observedAtMs) / HOUR_MS;
       const rise = RISE_PER_HOUR * hours;
       const leecherRise = LEECHER_RISE_PER_HOUR * hours;
+      const excessCopies = Math.max(0, copies - prev.copies - rise);
+      const continues = excessCopies > 0 && prev.excessCopies > 0;
       entry = {
         leechers: Math.min(leechers, prev.leechers + leecherRise),
         copies: Math.min(copies, prev.copies + rise),
         excessLeechers: Math.max(0, leechers - prev.leechers - leecherRise),
-        excessCopies: Math.max(0, copies - prev.copies - rise),
+        excessCopies,
         observedAtMs,
+        peakExcessCopies: excessCopies === 0 ? 0 : Math.max(excessCopies, continues ? prev.peakExcessCopies : 0),
+        excessSinceMs: excessCopies === 0 ? 0 : continues ? prev.excessSinceMs : observedAtMs,
       };
     }
     const h = owned.get(c.infoHash);
@@ -150,9 +168,11 @@ export function observePopulation(
     if (h !== undefined && entry !== prev) entry = { ...entry, leechers, excessLeechers: 0 };
     baselines.set(c.infoHash, entry);
     if (entry.excessCopies === 0) continue;
-    // Our own copy counts while it can still be in the excess: taken within the time the usual level takes to rise by one.
-    const ours =
-      h !== undefined && observedAtMs > h.addedAtMs && nowMs - h.addedAtMs <= HOUR_MS / RISE_PER_HOUR ? Math.min(1, entry.excessCopies) : 0;
+    // Our own copy counts for as long as the copies that arrived with it, in the same measure: an
+    // episode's excess falls as the usual level rises, and our share of it with it (excess / peak).
+    // Counting ours for a shorter time than the others' copies would overstate the competitors.
+    const inEpisode = h !== undefined && observedAtMs > h.addedAtMs && h.addedAtMs >= entry.excessSinceMs - EPISODE_LAG_MS;
+    const ours = inEpisode ? entry.excessCopies / Math.max(1, entry.peakExcessCopies) : 0;
     mine += ours;
     others += Math.max(0, entry.excessCopies - ours);
   }
@@ -160,7 +180,7 @@ export function observePopulation(
   let competitors = memory.competitors;
   const dt = memory.updatedAtMs === null ? 0 : Math.max(0, nowMs - memory.updatedAtMs);
   let lastSample = memory.lastSample;
-  if (mine > 0) {
+  if (mine >= MIN_SAMPLE_COPIES) {
     const sample = 1 + others / mine;
     competitors = sample >= competitors ? sample : Math.max(sample, competitors * 2 ** (-dt / HALF_LIFE_MS));
     lastSample = { others, mine, atMs: nowMs };
