@@ -19,6 +19,9 @@
  */
 import { herdDraw, surplusRelease, type Candidate, type HeldTorrent, type PopulationObservation } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
+import { SwarmLevels, type Baseline } from './swarm-levels.js';
+
+export type { Baseline } from './swarm-levels.js';
 
 /** The usual copy level rises by at most this many copies an hour (the competitor estimate's window). */
 export const RISE_PER_HOUR = 0.25;
@@ -49,14 +52,6 @@ export interface HerdMemory {
   lastSample: { others: number; mine: number; atMs: number } | null;
 }
 
-export interface Baseline {
-  leechers: number;
-  copies: number;
-  excessLeechers: number;
-  excessCopies: number;
-  observedAtMs: number;
-}
-
 export interface AvailabilityMemory {
   /** Held downloads: bytes left and since when that has not moved. */
   progress: ReadonlyMap<InfoHash, { leftBytes: number; sinceMs: number }>;
@@ -80,7 +75,7 @@ export function initialDecideMemory(): DecideMemory {
       ticks: 0,
       startedEmpty: false,
       feedsSeenAt: new Map(),
-      baselines: new Map(),
+      baselines: SwarmLevels.empty(),
       lastSample: null,
     },
     availability: { progress: new Map(), backoffUntil: new Map() },
@@ -114,32 +109,51 @@ export function observePopulation(
   const owned = new Map(input.held.filter((h) => h.isOwned).map((h) => [h.infoHash, h]));
   const tick = memory.ticks;
   const startedEmpty = tick === 0 ? owned.size === 0 : memory.startedEmpty;
-  const feedsSeenAt = new Map(memory.feedsSeenAt);
-  for (const c of input.candidates) for (const f of c.feedIds) if (!feedsSeenAt.has(f)) feedsSeenAt.set(f, tick);
+  // The feeds map is copied only when a feed is new: an unchanged one is shared with the previous memory.
+  let feedsSeenAt = memory.feedsSeenAt;
+  for (const c of input.candidates)
+    for (const f of c.feedIds)
+      if (!feedsSeenAt.has(f)) {
+        if (feedsSeenAt === memory.feedsSeenAt) feedsSeenAt = new Map(memory.feedsSeenAt);
+        (feedsSeenAt as Map<string, number>).set(f, tick);
+      }
 
   // Usual levels and the excess over them: leechers (downloads under way) and copies (taken at all).
-  const baselines = new Map<InfoHash, Baseline>();
+  const prevLevels = SwarmLevels.of(memory.baselines);
+  const levels = prevLevels.next(input.candidates.map((c) => (c.counts === null ? null : c.infoHash)));
   let others = 0;
   let mine = 0;
-  for (const c of input.candidates) {
+  for (let i = 0; i < input.candidates.length; i++) {
+    const c = input.candidates[i] as Candidate;
     if (c.counts === null) continue;
-    const prev = memory.baselines.get(c.infoHash);
     const { leechers, observedAtMs } = c.counts;
     const copies = leechers + c.counts.seeders;
-    let entry: Baseline;
-    if (prev === undefined) entry = { leechers, copies, excessLeechers: 0, excessCopies: 0, observedAtMs };
-    else if (observedAtMs <= prev.observedAtMs) entry = prev;
-    else {
-      const hours = (observedAtMs - prev.observedAtMs) / HOUR_MS;
-      const rise = RISE_PER_HOUR * hours;
-      const leecherRise = LEECHER_RISE_PER_HOUR * hours;
-      entry = {
-        leechers: Math.min(leechers, prev.leechers + leecherRise),
-        copies: Math.min(copies, prev.copies + rise),
-        excessLeechers: Math.max(0, leechers - prev.leechers - leecherRise),
-        excessCopies: Math.max(0, copies - prev.copies - rise),
-        observedAtMs,
-      };
+    const prev = levels.prevSlot(i);
+    let usualLeechers = leechers;
+    let usualCopies = copies;
+    let excessLeechers = 0;
+    let excessCopies = 0;
+    let at = observedAtMs;
+    // A count no newer than the level's keeps the level as it is.
+    const renewed = prev < 0 || observedAtMs > prevLevels.observedAtMs(prev);
+    if (prev >= 0) {
+      const wasLeechers = prevLevels.leechers(prev);
+      const wasCopies = prevLevels.copies(prev);
+      if (!renewed) {
+        usualLeechers = wasLeechers;
+        usualCopies = wasCopies;
+        excessLeechers = prevLevels.excessLeechers(prev);
+        excessCopies = prevLevels.excessCopies(prev);
+        at = prevLevels.observedAtMs(prev);
+      } else {
+        const hours = (observedAtMs - prevLevels.observedAtMs(prev)) / HOUR_MS;
+        const rise = RISE_PER_HOUR * hours;
+        const leecherRise = LEECHER_RISE_PER_HOUR * hours;
+        usualLeechers = Math.min(leechers, wasLeechers + leecherRise);
+        usualCopies = Math.min(copies, wasCopies + rise);
+        excessLeechers = Math.max(0, leechers - wasLeechers - leecherRise);
+        excessCopies = Math.max(0, copies - wasCopies - rise);
+      }
     }
     const h = owned.get(c.infoHash);
     // While this node holds the swarm, its leechers may be our own download, or the tracker's
@@ -147,15 +161,19 @@ export function observePopulation(
     // another's copy, so the usual leecher level follows the count and nothing is on its way.
     // After a removal the level then falls at once with the count, and only leechers that
     // arrive later are others' downloads.
-    if (h !== undefined && entry !== prev) entry = { ...entry, leechers, excessLeechers: 0 };
-    baselines.set(c.infoHash, entry);
-    if (entry.excessCopies === 0) continue;
+    if (h !== undefined && renewed) {
+      usualLeechers = leechers;
+      excessLeechers = 0;
+    }
+    levels.set(i, usualLeechers, usualCopies, excessLeechers, excessCopies, at);
+    if (excessCopies === 0) continue;
     // Our own copy counts while it can still be in the excess: taken within the time the usual level takes to rise by one.
     const ours =
-      h !== undefined && observedAtMs > h.addedAtMs && nowMs - h.addedAtMs <= HOUR_MS / RISE_PER_HOUR ? Math.min(1, entry.excessCopies) : 0;
+      h !== undefined && observedAtMs > h.addedAtMs && nowMs - h.addedAtMs <= HOUR_MS / RISE_PER_HOUR ? Math.min(1, excessCopies) : 0;
     mine += ours;
-    others += Math.max(0, entry.excessCopies - ours);
+    others += Math.max(0, excessCopies - ours);
   }
+  const baselines = levels.build();
 
   let competitors = memory.competitors;
   const dt = memory.updatedAtMs === null ? 0 : Math.max(0, nowMs - memory.updatedAtMs);
@@ -181,12 +199,13 @@ export function observePopulation(
     return isNew && age < SLOW_START_TICKS ? age : null;
   };
   const keys: Array<{ hash: InfoHash; key: number; age: number }> = [];
-  for (const c of input.candidates) {
-    const entry = baselines.get(c.infoHash);
+  for (let i = 0; i < input.candidates.length; i++) {
+    const c = input.candidates[i] as Candidate;
+    if (c.counts === null || owned.has(c.infoHash)) continue;
     // With no source, every leecher is a copy waiting in place for a seeder's return: more takers would only wait with it.
-    const waitingInPlace = c.counts !== null && c.counts.seeders === 0 && (c.webSeeds ?? 0) === 0 ? c.counts.leechers : 0;
-    const onTheirWay = Math.max(Math.round(entry?.excessLeechers ?? 0), waitingInPlace);
-    if (owned.has(c.infoHash) || c.counts === null) continue;
+    const waitingInPlace = c.counts.seeders === 0 && (c.webSeeds ?? 0) === 0 ? c.counts.leechers : 0;
+    // The level last set for this swarm (a swarm listed twice: its last listing's).
+    const onTheirWay = Math.max(Math.round(levels.excessLeechers(i)), waitingInPlace);
     const deficit = targetSeeders - c.counts.seeders;
     const age = deficit > 0 ? slowTick(c) : null;
     // The deficit not already met by copies on their way: slow start draws only among those.
