@@ -16,7 +16,7 @@ import { planIntegrity } from './integrity-plan.js';
 import type { AgentConfig } from './config.js';
 import type { AgentEvent } from './events.js';
 import { candidateSignals, scoredInputs, signalScoringOf } from './observe-signals.js';
-import { observePopulation, surplusOf, type AvailabilityMemory, type DecideMemory } from './population.js';
+import { HELD, observePopulation, surplusOf, type AvailabilityMemory, type DecideMemory } from './population.js';
 import type { AddStep, Observation, RemoveStep, TickPlan } from './tick-types.js';
 
 export interface PlanTickOptions {
@@ -87,7 +87,12 @@ export function planTick(
     population === null
       ? undefined
       : {
-          copies: surplusOf(held, obs.candidates, { nodeId: obs.nodeId, targetSeeders, epoch: policy.scoring.signals?.herd.epoch ?? 0 }),
+          copies: surplusOf(
+            held,
+            obs.candidates,
+            { nodeId: obs.nodeId, targetSeeders, epoch: policy.scoring.signals?.herd.epoch ?? 0 },
+            population.positions,
+          ),
           targetSeeders,
         };
   const limited = planWithAvailability(
@@ -180,15 +185,21 @@ function actionable(
     observed === null || base === undefined
       ? policy.scoring
       : { ...policy.scoring, signals: signalScoringOf(base, observed, obs.nodeId, nowMs, population?.view.competitors) };
+  // observePopulation's marks for these candidates when it saw them; otherwise sets by info-hash.
+  const positions = population?.positions;
   const heldHashes = new Set<InfoHash>();
-  for (const h of held) heldHashes.add(h.infoHash);
-  const seen = new Set<InfoHash>();
+  if (positions === undefined) for (const h of held) heldHashes.add(h.infoHash);
+  const seen = positions?.unique === true ? null : new Set<InfoHash>();
   const out: Candidate[] = [];
-  for (const c of obs.candidates) {
+  for (let i = 0; i < obs.candidates.length; i++) {
+    const c = obs.candidates[i] as Candidate;
     // The planner merges candidates listed twice (their counts may differ): then it sees them all.
-    if (seen.has(c.infoHash)) return obs.candidates;
-    seen.add(c.infoHash);
-    if (heldHashes.has(c.infoHash) || c.counts === null) {
+    if (seen !== null) {
+      if (seen.has(c.infoHash)) return obs.candidates;
+      seen.add(c.infoHash);
+    }
+    const isHeld = positions === undefined ? heldHashes.has(c.infoHash) : ((positions.heldAt[i] as number) & HELD) !== 0;
+    if (isHeld || c.counts === null) {
       out.push(c);
       continue;
     }

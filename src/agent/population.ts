@@ -19,7 +19,7 @@
  */
 import { herdDraw, surplusRelease, type Candidate, type HeldTorrent, type PopulationObservation } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
-import { SwarmLevels, type Baseline } from './swarm-levels.js';
+import { SwarmLevels, type Baseline, type SwarmLevelsBuilder } from './swarm-levels.js';
 
 export type { Baseline } from './swarm-levels.js';
 
@@ -104,7 +104,7 @@ export function observePopulation(
     slowStartAdds: number;
     nowMs: number;
   },
-): { next: HerdMemory; observations: Map<InfoHash, PopulationObservation>; view: PopulationView } {
+): { next: HerdMemory; observations: Map<InfoHash, PopulationObservation>; view: PopulationView; positions: CandidatePositions } {
   const { nowMs, targetSeeders } = input;
   const owned = new Map(input.held.filter((h) => h.isOwned).map((h) => [h.infoHash, h]));
   const tick = memory.ticks;
@@ -121,6 +121,7 @@ export function observePopulation(
   // Usual levels and the excess over them: leechers (downloads under way) and copies (taken at all).
   const prevLevels = SwarmLevels.of(memory.baselines);
   const levels = prevLevels.next(input.candidates.map((c) => (c.counts === null ? null : c.infoHash)));
+  const heldAt = heldPositions(input.candidates, input.held, levels);
   let others = 0;
   let mine = 0;
   for (let i = 0; i < input.candidates.length; i++) {
@@ -155,7 +156,7 @@ export function observePopulation(
         excessCopies = Math.max(0, copies - wasCopies - rise);
       }
     }
-    const h = owned.get(c.infoHash);
+    const h = (heldAt[i] as number) & OWNED ? owned.get(c.infoHash) : undefined;
     // While this node holds the swarm, its leechers may be our own download, or the tracker's
     // entry for it that outlives our "completed" or "stopped": none of it can be told from
     // another's copy, so the usual leecher level follows the count and nothing is on its way.
@@ -201,7 +202,7 @@ export function observePopulation(
   const keys: Array<{ hash: InfoHash; key: number; age: number }> = [];
   for (let i = 0; i < input.candidates.length; i++) {
     const c = input.candidates[i] as Candidate;
-    if (c.counts === null || owned.has(c.infoHash)) continue;
+    if (c.counts === null || (heldAt[i] as number) & OWNED) continue;
     // With no source, every leecher is a copy waiting in place for a seeder's return: more takers would only wait with it.
     const waitingInPlace = c.counts.seeders === 0 && (c.webSeeds ?? 0) === 0 ? c.counts.leechers : 0;
     // The level last set for this swarm (a swarm listed twice: its last listing's).
@@ -231,25 +232,70 @@ export function observePopulation(
   return {
     next: { competitors, updatedAtMs: nowMs, ticks: tick + 1, startedEmpty, feedsSeenAt, baselines, lastSample },
     observations,
+    positions: { heldAt, unique: levels.unique },
     view: { competitors, othersOnTheirWay: others, mineOnTheirWay: mine, slowStartAdds, releasing: 0 },
   };
+}
+
+/** Marks of a candidate position (CandidatePositions.heldAt): held at all, and held as this node's own. */
+export const HELD = 1;
+export const OWNED = 2;
+
+/**
+ * What observePopulation learnt of its candidates' positions, for the rest of the tick's
+ * per-candidate loops over the same list: which are held (HELD, OWNED marks), and whether the
+ * list is unique (every candidate counted, no info-hash twice).
+ */
+export interface CandidatePositions {
+  heldAt: Uint8Array;
+  unique: boolean;
+}
+
+/**
+ * The HELD and OWNED marks of each candidate position: by the swarms' slots (a lookup per held
+ * torrent, none per candidate), and by info-hash for a candidate without a slot (not counted).
+ */
+function heldPositions(candidates: readonly Candidate[], held: readonly HeldTorrent[], levels: SwarmLevelsBuilder): Uint8Array {
+  const bySlot = new Uint8Array(levels.slotCount);
+  const byHash = new Map<InfoHash, number>();
+  for (const h of held) {
+    const mark = h.isOwned ? HELD | OWNED : HELD;
+    byHash.set(h.infoHash, (byHash.get(h.infoHash) ?? 0) | mark);
+    const slot = levels.slotOf(h.infoHash);
+    if (slot >= 0) bySlot[slot] = (bySlot[slot] as number) | mark;
+  }
+  const out = new Uint8Array(candidates.length);
+  for (let i = 0; i < candidates.length; i++) {
+    const slot = levels.slotAt(i);
+    out[i] = slot >= 0 ? (bySlot[slot] as number) : (byHash.get((candidates[i] as Candidate).infoHash) ?? 0);
+  }
+  return out;
 }
 
 /**
  * The held copies this node releases this tick: their swarms have more than twice the target
  * in copies, and this node's draw says it is one of the holders that go (herd.ts,
  * surplusRelease). Pinned copies stay. Info-hash -> the swarm's copies, for the reason.
+ * `positions`: observePopulation's marks for these same candidates, in place of a lookup each.
  */
 export function surplusOf(
   held: readonly HeldTorrent[],
   candidates: readonly Candidate[],
   args: { nodeId: string; targetSeeders: number; epoch: number },
+  positions?: CandidatePositions,
 ): Map<InfoHash, number> {
   // Only the held torrents' counts are read: a map of those alone (the last listing wins, as in new Map(entries)).
-  const isHeld = new Set<InfoHash>();
-  for (const h of held) isHeld.add(h.infoHash);
   const counts = new Map<InfoHash, Candidate['counts']>();
-  for (const c of candidates) if (isHeld.has(c.infoHash)) counts.set(c.infoHash, c.counts);
+  if (positions !== undefined) {
+    for (let i = 0; i < candidates.length; i++) {
+      const c = candidates[i] as Candidate;
+      if ((positions.heldAt[i] as number) & HELD) counts.set(c.infoHash, c.counts);
+    }
+  } else {
+    const isHeld = new Set<InfoHash>();
+    for (const h of held) isHeld.add(h.infoHash);
+    for (const c of candidates) if (isHeld.has(c.infoHash)) counts.set(c.infoHash, c.counts);
+  }
   const out = new Map<InfoHash, number>();
   for (const h of held) {
     if (!h.isOwned || h.pinned === true || h.banned === true) continue;

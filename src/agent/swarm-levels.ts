@@ -178,6 +178,8 @@ function writeRow(values: Float64Array, slot: number, l: number, c: number, el: 
  */
 export class SwarmLevelsBuilder {
   readonly prev: SwarmLevels;
+  /** Every listed position has a hash (not null) and no two the same. */
+  readonly unique: boolean;
   readonly #slots: Int32Array;
   readonly #prevSlots: Int32Array;
   readonly #index: SlotIndex;
@@ -210,13 +212,15 @@ export class SwarmLevelsBuilder {
     }
     const present = new Uint8Array(total);
     let size = 0;
+    let unique = true;
     for (let i = 0; i < n; i++) {
       const slot = slots[i] as number;
       if (slot >= 0 && present[slot] === 0) {
         present[slot] = 1;
         size++;
-      }
+      } else unique = false;
     }
+    this.unique = unique;
     let index: SlotIndex = { base: prevIndex.base, added: added ?? prevIndex.added };
     if (total > 2 * size + SPARE_SLOTS) {
       // Most slots hold no level: a new index of the present swarms, in the order they are listed.
@@ -245,6 +249,21 @@ export class SwarmLevelsBuilder {
     this.#index = index;
     this.#values = new Float64Array(total * FIELDS);
     this.#size = size;
+  }
+
+  /** Slots of the next table: positions and hashes map into 0 .. slotCount - 1. */
+  get slotCount(): number {
+    return this.#present.length;
+  }
+
+  /** The next table's slot of the swarm at this position, or -1 (listed without a hash). */
+  slotAt(i: number): number {
+    return this.#slots[i] as number;
+  }
+
+  /** The next table's slot of a hash, or -1: listed or not, a hash with a slot has this one. */
+  slotOf(hash: InfoHash): number {
+    return slotIn(this.#index, hash);
   }
 
   /** The previous table's slot of the swarm at this position, or -1 (no level there). */
