@@ -104,7 +104,7 @@ export function observePopulation(
     slowStartAdds: number;
     nowMs: number;
   },
-): { next: HerdMemory; observations: Map<InfoHash, PopulationObservation>; view: PopulationView; positions: CandidatePositions } {
+): { next: HerdMemory; readonly observations: Map<InfoHash, PopulationObservation>; view: PopulationView; positions: CandidatePositions } {
   const { nowMs, targetSeeders } = input;
   const owned = new Map(input.held.filter((h) => h.isOwned).map((h) => [h.infoHash, h]));
   const tick = memory.ticks;
@@ -188,7 +188,6 @@ export function observePopulation(
   }
 
   // Slow start: a few draws by deficit among the needy torrents of new feeds (all feeds when the mirror started empty).
-  const observations = new Map<InfoHash, PopulationObservation>();
   const slowTick = (c: Candidate): number | null => {
     if (c.feedIds.length === 0) return null;
     // The earliest tick any of its feeds was seen (a loop: this runs for every needy candidate).
@@ -199,7 +198,9 @@ export function observePopulation(
     const age = tick - first;
     return isNew && age < SLOW_START_TICKS ? age : null;
   };
-  const keys: Array<{ hash: InfoHash; key: number; age: number }> = [];
+  const n = input.candidates.length;
+  const observationAt: Array<PopulationObservation | undefined> = new Array(n).fill(undefined);
+  const keys: Array<{ i: number; key: number; age: number }> = [];
   for (let i = 0; i < input.candidates.length; i++) {
     const c = input.candidates[i] as Candidate;
     if (c.counts === null || (heldAt[i] as number) & OWNED) continue;
@@ -213,10 +214,18 @@ export function observePopulation(
     const open = deficit - onTheirWay;
     if (age !== null && open > 0) {
       const u = Math.max(1e-12, herdDraw(input.nodeId, `${c.infoHash}:slow-start:${tick}`));
-      keys.push({ hash: c.infoHash, key: Math.log(u) / (open * open), age });
+      keys.push({ i, key: Math.log(u) / (open * open), age });
     }
-    if (onTheirWay > 0 || age !== null)
-      observations.set(c.infoHash, { onTheirWay, slowStart: age !== null && open <= 0 ? 'waiting' : null });
+    if (onTheirWay > 0 || age !== null) observationAt[i] = { onTheirWay, slowStart: age !== null && open <= 0 ? 'waiting' : null };
+  }
+  if (!levels.unique) {
+    // An info-hash listed twice has one observation, its last listing's, at each of its positions.
+    const last = new Map<InfoHash, PopulationObservation>();
+    for (let i = 0; i < n; i++) {
+      const o = observationAt[i];
+      if (o !== undefined) last.set((input.candidates[i] as Candidate).infoHash, o);
+    }
+    for (let i = 0; i < n; i++) observationAt[i] = last.get((input.candidates[i] as Candidate).infoHash);
   }
   let slowStartAdds: number | null = null;
   if (keys.length > 0) {
@@ -224,15 +233,26 @@ export function observePopulation(
     slowStartAdds = input.slowStartAdds * 2 ** age;
     keys.sort((a, b) => b.key - a.key);
     keys.forEach((k, rank) => {
-      const o = observations.get(k.hash);
+      const o = observationAt[k.i];
       if (o !== undefined) o.slowStart = rank < (slowStartAdds ?? 0) ? 'designated' : 'waiting';
     });
   }
 
+  let observations: Map<InfoHash, PopulationObservation> | null = null;
   return {
     next: { competitors, updatedAtMs: nowMs, ticks: tick + 1, startedEmpty, feedsSeenAt, baselines, lastSample },
-    observations,
-    positions: { heldAt, unique: levels.unique },
+    // By info-hash, built when first read (a caller planning with every candidate; a simulator reads positions).
+    get observations() {
+      if (observations === null) {
+        observations = new Map();
+        for (let i = 0; i < n; i++) {
+          const o = observationAt[i];
+          if (o !== undefined) observations.set((input.candidates[i] as Candidate).infoHash, o);
+        }
+      }
+      return observations;
+    },
+    positions: { heldAt, unique: levels.unique, observationAt },
     view: { competitors, othersOnTheirWay: others, mineOnTheirWay: mine, slowStartAdds, releasing: 0 },
   };
 }
@@ -243,12 +263,14 @@ export const OWNED = 2;
 
 /**
  * What observePopulation learnt of its candidates' positions, for the rest of the tick's
- * per-candidate loops over the same list: which are held (HELD, OWNED marks), and whether the
- * list is unique (every candidate counted, no info-hash twice).
+ * per-candidate loops over the same list: which are held (HELD, OWNED marks), whether the list
+ * is unique (every candidate counted, no info-hash twice), and each one's observation.
  */
 export interface CandidatePositions {
   heldAt: Uint8Array;
   unique: boolean;
+  /** The population observation of each position (`observations` by position). */
+  observationAt: ReadonlyArray<PopulationObservation | undefined>;
 }
 
 /**
