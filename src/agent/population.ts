@@ -231,11 +231,21 @@ export function observePopulation(
   if (keys.length > 0) {
     const age = Math.min(...keys.map((k) => k.age));
     slowStartAdds = input.slowStartAdds * 2 ** age;
-    keys.sort((a, b) => b.key - a.key);
-    keys.forEach((k, rank) => {
-      const o = observationAt[k.i];
-      if (o !== undefined) o.slowStart = rank < (slowStartAdds ?? 0) ? 'designated' : 'waiting';
-    });
+    const adds = slowStartAdds;
+    if (levels.unique && adds <= MAX_PICKED) {
+      // One observation per key: only which keys rank among the first `adds` matters, not their order.
+      const picked = new Set(largestKeys(keys, Math.ceil(adds)));
+      for (const k of keys) {
+        const o = observationAt[k.i];
+        if (o !== undefined) o.slowStart = picked.has(k) ? 'designated' : 'waiting';
+      }
+    } else {
+      keys.sort((a, b) => b.key - a.key);
+      keys.forEach((k, rank) => {
+        const o = observationAt[k.i];
+        if (o !== undefined) o.slowStart = rank < adds ? 'designated' : 'waiting';
+      });
+    }
   }
 
   let observations: Map<InfoHash, PopulationObservation> | null = null;
@@ -255,6 +265,27 @@ export function observePopulation(
     positions: { heldAt, unique: levels.unique, observationAt },
     view: { competitors, othersOnTheirWay: others, mineOnTheirWay: mine, slowStartAdds, releasing: 0 },
   };
+}
+
+/** Slow-start adds up to this many are picked by largestKeys rather than a sort of every key. */
+const MAX_PICKED = 64;
+
+/**
+ * The first `count` of these keys in a stable sort by key, largest first: the largest keys, an
+ * earlier one first among equal ones. One pass keeping the best `count` in order.
+ */
+export function largestKeys<T extends { key: number }>(keys: readonly T[], count: number): T[] {
+  const best: T[] = [];
+  if (count <= 0) return best;
+  for (const k of keys) {
+    if (best.length === count && !(k.key > (best[count - 1] as T).key)) continue;
+    // After every kept key at least as large: a later key ranks after an equal earlier one.
+    let at = best.length;
+    while (at > 0 && (best[at - 1] as T).key < k.key) at--;
+    best.splice(at, 0, k);
+    if (best.length > count) best.pop();
+  }
+  return best;
 }
 
 /** Marks of a candidate position (CandidatePositions.heldAt): held at all, and held as this node's own. */
