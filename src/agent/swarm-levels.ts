@@ -241,7 +241,11 @@ export class SwarmLevelsBuilder {
       for (let i = 0; i < n; i++) if ((slots[i] as number) >= 0) present[slots[i] as number] = 1;
       this.#present = present.subarray(0, total).slice();
     } else {
-      if (index.added.size > index.base.size / 8 + 64) index = { base: new Map([...index.base, ...index.added]), added: new Map() };
+      if (index.added.size > index.base.size / 8 + 64) {
+        const base = new Map(index.base);
+        for (const [hash, slot] of index.added) base.set(hash, slot);
+        index = { base, added: new Map() };
+      }
       this.#present = present;
     }
     this.#slots = slots;

@@ -48,11 +48,21 @@ function fnvNumber(state: number, n: number): number {
   if (!Number.isSafeInteger(n) || n < 0) return fnv(state, String(n));
   let count = 0;
   let rest = n;
-  do {
-    const d = rest % 10;
-    digits[count++] = d;
-    rest = (rest - d) / 10;
-  } while (rest > 0);
+  // Small numbers (counts, hourly epochs) in 32-bit integer steps.
+  if (rest <= 0x7fffffff) {
+    rest |= 0;
+    do {
+      const q = (rest / 10) | 0;
+      digits[count++] = rest - q * 10;
+      rest = q;
+    } while (rest > 0);
+  } else {
+    do {
+      const d = rest % 10;
+      digits[count++] = d;
+      rest = (rest - d) / 10;
+    } while (rest > 0);
+  }
   let h = state;
   while (count > 0) h = Math.imul(h ^ (48 + (digits[--count] as number)), 0x01000193);
   return h;
