@@ -61,6 +61,17 @@ describe('swarm levels', () => {
     expect(nextOf(second, [1]).get(hashOf(1))).toEqual(level(1));
   });
 
+  it('finds the previous levels of a list that shifted, lost and gained swarms', () => {
+    const first = nextOf(SwarmLevels.empty(), [1, 2, 3, 4, 5]);
+    const next = nextOf(first, [1, 3, 4, 6, 5, 2, 2, null]);
+    expect(next.toMap()).toEqual(
+      new Map([1, 3, 4, 5, 2].map((n) => [hashOf(n), level(n + 1_000)] as const).concat([[hashOf(6), level(6)]])),
+    );
+    expect(nextOf(next, [6, 1, 7, 3]).toMap()).toEqual(
+      new Map([6, 1, 3].map((n) => [hashOf(n), level(n + 1_000)] as const).concat([[hashOf(7), level(7)]])),
+    );
+  });
+
   it('rebuilds its index when most slots no longer hold a level, and keeps reading the previous table', () => {
     const many = Array.from({ length: 3_000 }, (_, i) => i + 1);
     const big = nextOf(nextOf(SwarmLevels.empty(), many), many);

@@ -39,6 +39,17 @@ interface SlotIndex {
 
 const slotIn = (index: SlotIndex, hash: InfoHash): number => index.base.get(hash) ?? index.added.get(hash) ?? -1;
 
+/**
+ * The list a table was built for, with each position's slot and each slot's last position: the
+ * next tick's list is mostly the same hashes in the same order, so its slots are found by
+ * walking both lists, with an index lookup only where they part (and to find the place again).
+ */
+interface Listing {
+  readonly hashes: readonly (InfoHash | null)[];
+  readonly slots: Int32Array;
+  readonly positionOf: Int32Array;
+}
+
 export class SwarmLevels implements ReadonlyMap<InfoHash, Baseline> {
   readonly #index: SlotIndex;
   /** FIELDS numbers per slot. */
@@ -46,8 +57,11 @@ export class SwarmLevels implements ReadonlyMap<InfoHash, Baseline> {
   /** 1 where the slot holds a level. */
   readonly #present: Uint8Array;
   readonly size: number;
+  /** The list this table was built for, or null. */
+  readonly #listing: Listing | null;
 
-  private constructor(index: SlotIndex, values: Float64Array, present: Uint8Array, size: number) {
+  private constructor(index: SlotIndex, values: Float64Array, present: Uint8Array, size: number, listing: Listing | null = null) {
+    this.#listing = listing;
     this.#index = index;
     this.#values = values;
     this.#present = present;
@@ -153,12 +167,12 @@ export class SwarmLevels implements ReadonlyMap<InfoHash, Baseline> {
    * Fill it with `set` per listed position, then `build`. Reads of this table stay valid.
    */
   next(hashes: readonly (InfoHash | null)[]): SwarmLevelsBuilder {
-    return new SwarmLevelsBuilder(this, this.#index, hashes);
+    return new SwarmLevelsBuilder(this, this.#index, this.#listing, hashes);
   }
 
   /** Internal to the builder: a table over these arrays. */
-  static built(index: SlotIndex, values: Float64Array, present: Uint8Array, size: number): SwarmLevels {
-    return new SwarmLevels(index, values, present, size);
+  static built(index: SlotIndex, values: Float64Array, present: Uint8Array, size: number, listing: Listing): SwarmLevels {
+    return new SwarmLevels(index, values, present, size, listing);
   }
 }
 
@@ -187,18 +201,31 @@ export class SwarmLevelsBuilder {
   readonly #present: Uint8Array;
   readonly #size: number;
 
-  constructor(prev: SwarmLevels, prevIndex: SlotIndex, hashes: readonly (InfoHash | null)[]) {
+  readonly #hashes: readonly (InfoHash | null)[];
+
+  /** `hashes` is kept, read and never written, for the next tick's walk (Listing). */
+  constructor(prev: SwarmLevels, prevIndex: SlotIndex, listing: Listing | null, hashes: readonly (InfoHash | null)[]) {
     this.prev = prev;
+    this.#hashes = hashes;
     const n = hashes.length;
     const slots = new Int32Array(n).fill(-1);
     const prevSlots = new Int32Array(n).fill(-1);
     const known = prevIndex.base.size + prevIndex.added.size;
     let added: Map<InfoHash, number> | null = null;
     let total = known;
+    let j = 0;
     for (let i = 0; i < n; i++) {
       const hash = hashes[i];
       if (hash === null || hash === undefined) continue;
-      let slot = slotIn(prevIndex, hash);
+      let slot: number;
+      if (listing !== null && listing.hashes[j] === hash) {
+        slot = listing.slots[j] as number;
+        j++;
+      } else {
+        slot = slotIn(prevIndex, hash);
+        const at = slot >= 0 && listing !== null ? (listing.positionOf[slot] as number) : -1;
+        if (at >= 0) j = at + 1;
+      }
       if (slot >= 0) prevSlots[i] = prev.holds(slot) ? slot : -1;
       else {
         added ??= new Map(prevIndex.added);
@@ -286,6 +313,15 @@ export class SwarmLevelsBuilder {
   }
 
   build(): SwarmLevels {
-    return SwarmLevels.built(this.#index, this.#values, this.#present, this.#size);
+    const positionOf = new Int32Array(this.#present.length).fill(-1);
+    for (let i = 0; i < this.#slots.length; i++) {
+      const slot = this.#slots[i] as number;
+      if (slot >= 0) positionOf[slot] = i;
+    }
+    return SwarmLevels.built(this.#index, this.#values, this.#present, this.#size, {
+      hashes: this.#hashes,
+      slots: this.#slots,
+      positionOf,
+    });
   }
 }
