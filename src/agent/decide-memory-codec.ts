@@ -8,7 +8,8 @@
  */
 import { z } from 'zod';
 import { parseInfoHash, type InfoHash } from '../shared/index.js';
-import type { Baseline, DecideMemory } from './population.js';
+import type { DecideMemory } from './population.js';
+import { SwarmLevels, type Baseline } from './swarm-levels.js';
 
 export const DECIDE_MEMORY_VERSION = 2;
 /** About 60 bytes each: 20,000 swarms keep the file near a megabyte. */
@@ -104,7 +105,7 @@ export function decodeDecideMemory(raw: unknown): { memory: DecideMemory } | { m
         ticks: herd.ticks,
         startedEmpty: herd.startedEmpty,
         feedsSeenAt: new Map(herd.feedsSeenAt),
-        baselines: new Map(
+        baselines: SwarmLevels.of(
           herd.baselines.map(
             ([h, leechers, copies, excessLeechers, excessCopies, observedAtMs, peakExcessCopies, excessSinceMs]): [InfoHash, Baseline] => [
               h,

@@ -8,7 +8,7 @@
  */
 import { torrentDownloadDir } from './ownership.js';
 import { planWithAvailability, type AvailabilityInput, type AvailabilityPolicy, type Candidate, type HeldTorrent } from '../plan/index.js';
-import { NO_LIMITS, hasZeroNeed, type CountsWithSignals, type PlanPolicy } from '../plan/index.js';
+import { NO_LIMITS, hasZeroNeed, type CountsWithSignals, type PlanPolicy, type PopulationObservation } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
 import { effectiveRates, planBandwidth, planLimitsFor } from './bandwidth-plan.js';
 import { buildHeld } from './candidates.js';
@@ -16,7 +16,7 @@ import { planIntegrity } from './integrity-plan.js';
 import type { AgentConfig } from './config.js';
 import type { AgentEvent } from './events.js';
 import { candidateSignals, scoredInputs, signalScoringOf } from './observe-signals.js';
-import { observePopulation, surplusOf, type AvailabilityMemory, type DecideMemory } from './population.js';
+import { HELD, observePopulation, surplusOf, type AvailabilityMemory, type DecideMemory } from './population.js';
 import type { AddStep, Observation, RemoveStep, TickPlan } from './tick-types.js';
 
 export interface PlanTickOptions {
@@ -60,14 +60,19 @@ export function planTick(
           slowStartAdds: herdPolicy.slowStartAdds ?? 4,
         })
       : null;
-  const listed = options.decisions === 'actionable' ? actionable(obs, held, config.planPolicy, population, nowMs) : obs.candidates;
+  const listed =
+    options.decisions === 'actionable'
+      ? actionable(obs, held, config.planPolicy, population, nowMs)
+      : { candidates: obs.candidates, observations: population?.observations };
   const { candidates, policy } = scoredInputs(
-    listed,
+    listed.candidates,
     config.planPolicy,
     obs.signals,
     obs.nodeId,
     nowMs,
-    population === null ? undefined : { observations: population.observations, competitors: population.view.competitors },
+    population === null || listed.observations === undefined
+      ? undefined
+      : { observations: listed.observations, competitors: population.view.competitors },
   );
   const availability = availabilityOf(
     carried.availability,
@@ -87,7 +92,12 @@ export function planTick(
     population === null
       ? undefined
       : {
-          copies: surplusOf(held, obs.candidates, { nodeId: obs.nodeId, targetSeeders, epoch: policy.scoring.signals?.herd.epoch ?? 0 }),
+          copies: surplusOf(
+            held,
+            obs.candidates,
+            { nodeId: obs.nodeId, targetSeeders, epoch: policy.scoring.signals?.herd.epoch ?? 0 },
+            population.positions,
+          ),
           targetSeeders,
         };
   const limited = planWithAvailability(
@@ -165,6 +175,7 @@ export function planTick(
  * The candidates selection can choose (see PlanTickOptions): held ones, and those whose need,
  * as the planner will score them after scoredInputs, is above zero. Left out before
  * scoredInputs, which gives each candidate a new object, so the others cost no allocation.
+ * With them, the population observations of those candidates (by position: no map of all).
  */
 function actionable(
   obs: Observation,
@@ -172,7 +183,7 @@ function actionable(
   policy: PlanPolicy,
   population: ReturnType<typeof observePopulation> | null,
   nowMs: number,
-): readonly Candidate[] {
+): { candidates: readonly Candidate[]; observations: ReadonlyMap<InfoHash, PopulationObservation> | undefined } {
   const base = policy.scoring.signals;
   const observed = obs.signals;
   // scoredInputs' policy and signals; without either, the candidates' own counts are scored as given.
@@ -180,24 +191,35 @@ function actionable(
     observed === null || base === undefined
       ? policy.scoring
       : { ...policy.scoring, signals: signalScoringOf(base, observed, obs.nodeId, nowMs, population?.view.competitors) };
+  // observePopulation's marks for these candidates when it saw them; otherwise sets by info-hash.
+  const positions = population?.positions;
   const heldHashes = new Set<InfoHash>();
-  for (const h of held) heldHashes.add(h.infoHash);
-  const seen = new Set<InfoHash>();
+  if (positions === undefined) for (const h of held) heldHashes.add(h.infoHash);
+  const seen = positions?.unique === true ? null : new Set<InfoHash>();
   const out: Candidate[] = [];
-  for (const c of obs.candidates) {
+  const observations = population === null ? undefined : new Map<InfoHash, PopulationObservation>();
+  const keep = (c: Candidate, p: PopulationObservation | undefined) => {
+    out.push(c);
+    if (p !== undefined) observations?.set(c.infoHash, p);
+  };
+  for (let i = 0; i < obs.candidates.length; i++) {
+    const c = obs.candidates[i] as Candidate;
     // The planner merges candidates listed twice (their counts may differ): then it sees them all.
-    if (seen.has(c.infoHash)) return obs.candidates;
-    seen.add(c.infoHash);
-    if (heldHashes.has(c.infoHash) || c.counts === null) {
-      out.push(c);
+    if (seen !== null) {
+      if (seen.has(c.infoHash)) return { candidates: obs.candidates, observations: population?.observations };
+      seen.add(c.infoHash);
+    }
+    const p = positions?.observationAt[i];
+    const isHeld = positions === undefined ? heldHashes.has(c.infoHash) : ((positions.heldAt[i] as number) & HELD) !== 0;
+    if (isHeld || c.counts === null) {
+      keep(c, p);
       continue;
     }
-    const given =
-      observed === null || base === undefined ? undefined : (candidateSignals(c, observed, population?.observations) ?? c.signals);
+    const given = observed === null || base === undefined ? undefined : (candidateSignals(c, observed, p) ?? c.signals);
     // withSignals puts the candidate's signals in its counts; otherwise the counts keep their own.
-    if (!hasZeroNeed(c.counts, given ?? (c.counts as CountsWithSignals).signals, scoring)) out.push(c);
+    if (!hasZeroNeed(c.counts, given ?? (c.counts as CountsWithSignals).signals, scoring)) keep(c, p);
   }
-  return out;
+  return { candidates: out, observations };
 }
 
 /**

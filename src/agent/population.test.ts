@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Candidate, HeldTorrent } from '../plan/index.js';
 import { FIXED_NOW_MS, GB, HOUR_MS, aCandidate, aCounts, aHeld, hashOf } from '../plan/testing.js';
-import { initialDecideMemory, observePopulation, type HerdMemory } from './population.js';
+import { initialDecideMemory, largestKeys, observePopulation, type HerdMemory } from './population.js';
 
 const swarm = (n: number, seeders: number, leechers: number, atMs: number): Candidate =>
   aCandidate({ infoHash: hashOf(n), sizeBytes: GB, counts: aCounts({ seeders, leechers, observedAtMs: atMs }) });
@@ -134,5 +135,17 @@ describe('observePopulation', () => {
     expect(empty.view.slowStartAdds).toBe(2);
     const restarted = step(initialDecideMemory().herd, candidates, [aHeld({ infoHash: hashOf(99) })], FIXED_NOW_MS);
     expect([...restarted.observations.values()].some((o) => o.slowStart !== null)).toBe(false);
+  });
+});
+
+describe('largestKeys', () => {
+  it('is the first keys of a stable sort, largest first', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -5, max: 5 })), fc.nat(12), (values, count) => {
+        const keys = values.map((key, i) => ({ key, i }));
+        const sorted = [...keys].sort((a, b) => b.key - a.key).slice(0, count);
+        expect(largestKeys(keys, count)).toEqual(sorted);
+      }),
+    );
   });
 });

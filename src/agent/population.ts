@@ -19,6 +19,9 @@
  */
 import { herdDraw, surplusRelease, type Candidate, type HeldTorrent, type PopulationObservation } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
+import { SwarmLevels, type Baseline, type SwarmLevelsBuilder } from './swarm-levels.js';
+
+export type { Baseline } from './swarm-levels.js';
 
 /** The usual copy level rises by at most this many copies an hour (the competitor estimate's window). */
 export const RISE_PER_HOUR = 0.25;
@@ -47,18 +50,6 @@ export interface HerdMemory {
   baselines: ReadonlyMap<InfoHash, Baseline>;
   /** The last measurement: leechers above the usual level, ours and others'. */
   lastSample: { others: number; mine: number; atMs: number } | null;
-}
-
-export interface Baseline {
-  leechers: number;
-  copies: number;
-  excessLeechers: number;
-  excessCopies: number;
-  observedAtMs: number;
-  /** The largest excess of copies since it last was 0: what arrived in this episode (0: none). */
-  peakExcessCopies: number;
-  /** The count at which this episode's excess first showed (0: none). */
-  excessSinceMs: number;
 }
 
 /**
@@ -93,7 +84,7 @@ export function initialDecideMemory(): DecideMemory {
       ticks: 0,
       startedEmpty: false,
       feedsSeenAt: new Map(),
-      baselines: new Map(),
+      baselines: SwarmLevels.empty(),
       lastSample: null,
     },
     availability: { progress: new Map(), backoffUntil: new Map() },
@@ -122,60 +113,87 @@ export function observePopulation(
     slowStartAdds: number;
     nowMs: number;
   },
-): { next: HerdMemory; observations: Map<InfoHash, PopulationObservation>; view: PopulationView } {
+): { next: HerdMemory; readonly observations: Map<InfoHash, PopulationObservation>; view: PopulationView; positions: CandidatePositions } {
   const { nowMs, targetSeeders } = input;
   const owned = new Map(input.held.filter((h) => h.isOwned).map((h) => [h.infoHash, h]));
   const tick = memory.ticks;
   const startedEmpty = tick === 0 ? owned.size === 0 : memory.startedEmpty;
-  const feedsSeenAt = new Map(memory.feedsSeenAt);
-  for (const c of input.candidates) for (const f of c.feedIds) if (!feedsSeenAt.has(f)) feedsSeenAt.set(f, tick);
+  // The feeds map is copied only when a feed is new: an unchanged one is shared with the previous memory.
+  let feedsSeenAt = memory.feedsSeenAt;
+  for (const c of input.candidates)
+    for (const f of c.feedIds)
+      if (!feedsSeenAt.has(f)) {
+        if (feedsSeenAt === memory.feedsSeenAt) feedsSeenAt = new Map(memory.feedsSeenAt);
+        (feedsSeenAt as Map<string, number>).set(f, tick);
+      }
 
   // Usual levels and the excess over them: leechers (downloads under way) and copies (taken at all).
-  const baselines = new Map<InfoHash, Baseline>();
+  const prevLevels = SwarmLevels.of(memory.baselines);
+  const levels = prevLevels.next(input.candidates.map((c) => (c.counts === null ? null : c.infoHash)));
+  const heldAt = heldPositions(input.candidates, input.held, levels);
   let others = 0;
   let mine = 0;
-  for (const c of input.candidates) {
+  for (let i = 0; i < input.candidates.length; i++) {
+    const c = input.candidates[i] as Candidate;
     if (c.counts === null) continue;
-    const prev = memory.baselines.get(c.infoHash);
     const { leechers, observedAtMs } = c.counts;
     const copies = leechers + c.counts.seeders;
-    let entry: Baseline;
-    if (prev === undefined)
-      entry = { leechers, copies, excessLeechers: 0, excessCopies: 0, observedAtMs, peakExcessCopies: 0, excessSinceMs: 0 };
-    else if (observedAtMs <= prev.observedAtMs) entry = prev;
-    else {
-      const hours = (observedAtMs - prev.observedAtMs) / HOUR_MS;
-      const rise = RISE_PER_HOUR * hours;
-      const leecherRise = LEECHER_RISE_PER_HOUR * hours;
-      const excessCopies = Math.max(0, copies - prev.copies - rise);
-      const continues = excessCopies > 0 && prev.excessCopies > 0;
-      entry = {
-        leechers: Math.min(leechers, prev.leechers + leecherRise),
-        copies: Math.min(copies, prev.copies + rise),
-        excessLeechers: Math.max(0, leechers - prev.leechers - leecherRise),
-        excessCopies,
-        observedAtMs,
-        peakExcessCopies: excessCopies === 0 ? 0 : Math.max(excessCopies, continues ? prev.peakExcessCopies : 0),
-        excessSinceMs: excessCopies === 0 ? 0 : continues ? prev.excessSinceMs : observedAtMs,
-      };
+    const prev = levels.prevSlot(i);
+    let usualLeechers = leechers;
+    let usualCopies = copies;
+    let excessLeechers = 0;
+    let excessCopies = 0;
+    let at = observedAtMs;
+    let peakExcessCopies = 0;
+    let excessSinceMs = 0;
+    // A count no newer than the level's keeps the level as it is.
+    const renewed = prev < 0 || observedAtMs > prevLevels.observedAtMs(prev);
+    if (prev >= 0) {
+      const wasLeechers = prevLevels.leechers(prev);
+      const wasCopies = prevLevels.copies(prev);
+      if (!renewed) {
+        usualLeechers = wasLeechers;
+        usualCopies = wasCopies;
+        excessLeechers = prevLevels.excessLeechers(prev);
+        excessCopies = prevLevels.excessCopies(prev);
+        at = prevLevels.observedAtMs(prev);
+        peakExcessCopies = prevLevels.peakExcessCopies(prev);
+        excessSinceMs = prevLevels.excessSinceMs(prev);
+      } else {
+        const hours = (observedAtMs - prevLevels.observedAtMs(prev)) / HOUR_MS;
+        const rise = RISE_PER_HOUR * hours;
+        const leecherRise = LEECHER_RISE_PER_HOUR * hours;
+        usualLeechers = Math.min(leechers, wasLeechers + leecherRise);
+        usualCopies = Math.min(copies, wasCopies + rise);
+        excessLeechers = Math.max(0, leechers - wasLeechers - leecherRise);
+        excessCopies = Math.max(0, copies - wasCopies - rise);
+        // An episode: the excess since it last was 0, its peak and when it first showed.
+        const continues = excessCopies > 0 && prevLevels.excessCopies(prev) > 0;
+        peakExcessCopies = excessCopies === 0 ? 0 : Math.max(excessCopies, continues ? prevLevels.peakExcessCopies(prev) : 0);
+        excessSinceMs = excessCopies === 0 ? 0 : continues ? prevLevels.excessSinceMs(prev) : observedAtMs;
+      }
     }
-    const h = owned.get(c.infoHash);
+    const h = (heldAt[i] as number) & OWNED ? owned.get(c.infoHash) : undefined;
     // While this node holds the swarm, its leechers may be our own download, or the tracker's
     // entry for it that outlives our "completed" or "stopped": none of it can be told from
     // another's copy, so the usual leecher level follows the count and nothing is on its way.
     // After a removal the level then falls at once with the count, and only leechers that
     // arrive later are others' downloads.
-    if (h !== undefined && entry !== prev) entry = { ...entry, leechers, excessLeechers: 0 };
-    baselines.set(c.infoHash, entry);
-    if (entry.excessCopies === 0) continue;
+    if (h !== undefined && renewed) {
+      usualLeechers = leechers;
+      excessLeechers = 0;
+    }
+    levels.set(i, usualLeechers, usualCopies, excessLeechers, excessCopies, at, peakExcessCopies, excessSinceMs);
+    if (excessCopies === 0) continue;
     // Our own copy counts for as long as the copies that arrived with it, in the same measure: an
     // episode's excess falls as the usual level rises, and our share of it with it (excess / peak).
     // Counting ours for a shorter time than the others' copies would overstate the competitors.
-    const inEpisode = h !== undefined && observedAtMs > h.addedAtMs && h.addedAtMs >= entry.excessSinceMs - EPISODE_LAG_MS;
-    const ours = inEpisode ? entry.excessCopies / Math.max(1, entry.peakExcessCopies) : 0;
+    const inEpisode = h !== undefined && observedAtMs > h.addedAtMs && h.addedAtMs >= excessSinceMs - EPISODE_LAG_MS;
+    const ours = inEpisode ? excessCopies / Math.max(1, peakExcessCopies) : 0;
     mine += ours;
-    others += Math.max(0, entry.excessCopies - ours);
+    others += Math.max(0, excessCopies - ours);
   }
+  const baselines = levels.build();
 
   let competitors = memory.competitors;
   const dt = memory.updatedAtMs === null ? 0 : Math.max(0, nowMs - memory.updatedAtMs);
@@ -189,7 +207,6 @@ export function observePopulation(
   }
 
   // Slow start: a few draws by deficit among the needy torrents of new feeds (all feeds when the mirror started empty).
-  const observations = new Map<InfoHash, PopulationObservation>();
   const slowTick = (c: Candidate): number | null => {
     if (c.feedIds.length === 0) return null;
     // The earliest tick any of its feeds was seen (a loop: this runs for every needy candidate).
@@ -200,57 +217,157 @@ export function observePopulation(
     const age = tick - first;
     return isNew && age < SLOW_START_TICKS ? age : null;
   };
-  const keys: Array<{ hash: InfoHash; key: number; age: number }> = [];
-  for (const c of input.candidates) {
-    const entry = baselines.get(c.infoHash);
+  const n = input.candidates.length;
+  const observationAt: Array<PopulationObservation | undefined> = new Array(n).fill(undefined);
+  const keys: Array<{ i: number; key: number; age: number }> = [];
+  for (let i = 0; i < input.candidates.length; i++) {
+    const c = input.candidates[i] as Candidate;
+    if (c.counts === null || (heldAt[i] as number) & OWNED) continue;
     // With no source, every leecher is a copy waiting in place for a seeder's return: more takers would only wait with it.
-    const waitingInPlace = c.counts !== null && c.counts.seeders === 0 && (c.webSeeds ?? 0) === 0 ? c.counts.leechers : 0;
-    const onTheirWay = Math.max(Math.round(entry?.excessLeechers ?? 0), waitingInPlace);
-    if (owned.has(c.infoHash) || c.counts === null) continue;
+    const waitingInPlace = c.counts.seeders === 0 && (c.webSeeds ?? 0) === 0 ? c.counts.leechers : 0;
+    // The level last set for this swarm (a swarm listed twice: its last listing's).
+    const onTheirWay = Math.max(Math.round(levels.excessLeechers(i)), waitingInPlace);
     const deficit = targetSeeders - c.counts.seeders;
     const age = deficit > 0 ? slowTick(c) : null;
     // The deficit not already met by copies on their way: slow start draws only among those.
     const open = deficit - onTheirWay;
     if (age !== null && open > 0) {
       const u = Math.max(1e-12, herdDraw(input.nodeId, `${c.infoHash}:slow-start:${tick}`));
-      keys.push({ hash: c.infoHash, key: Math.log(u) / (open * open), age });
+      keys.push({ i, key: Math.log(u) / (open * open), age });
     }
-    if (onTheirWay > 0 || age !== null)
-      observations.set(c.infoHash, { onTheirWay, slowStart: age !== null && open <= 0 ? 'waiting' : null });
+    if (onTheirWay > 0 || age !== null) observationAt[i] = { onTheirWay, slowStart: age !== null && open <= 0 ? 'waiting' : null };
+  }
+  if (!levels.unique) {
+    // An info-hash listed twice has one observation, its last listing's, at each of its positions.
+    const last = new Map<InfoHash, PopulationObservation>();
+    for (let i = 0; i < n; i++) {
+      const o = observationAt[i];
+      if (o !== undefined) last.set((input.candidates[i] as Candidate).infoHash, o);
+    }
+    for (let i = 0; i < n; i++) observationAt[i] = last.get((input.candidates[i] as Candidate).infoHash);
   }
   let slowStartAdds: number | null = null;
   if (keys.length > 0) {
     const age = Math.min(...keys.map((k) => k.age));
     slowStartAdds = input.slowStartAdds * 2 ** age;
-    keys.sort((a, b) => b.key - a.key);
-    keys.forEach((k, rank) => {
-      const o = observations.get(k.hash);
-      if (o !== undefined) o.slowStart = rank < (slowStartAdds ?? 0) ? 'designated' : 'waiting';
-    });
+    const adds = slowStartAdds;
+    if (levels.unique && adds <= MAX_PICKED) {
+      // One observation per key: only which keys rank among the first `adds` matters, not their order.
+      const picked = new Set(largestKeys(keys, Math.ceil(adds)));
+      for (const k of keys) {
+        const o = observationAt[k.i];
+        if (o !== undefined) o.slowStart = picked.has(k) ? 'designated' : 'waiting';
+      }
+    } else {
+      keys.sort((a, b) => b.key - a.key);
+      keys.forEach((k, rank) => {
+        const o = observationAt[k.i];
+        if (o !== undefined) o.slowStart = rank < adds ? 'designated' : 'waiting';
+      });
+    }
   }
 
+  let observations: Map<InfoHash, PopulationObservation> | null = null;
   return {
     next: { competitors, updatedAtMs: nowMs, ticks: tick + 1, startedEmpty, feedsSeenAt, baselines, lastSample },
-    observations,
+    // By info-hash, built when first read (a caller planning with every candidate; a simulator reads positions).
+    get observations() {
+      if (observations === null) {
+        observations = new Map();
+        for (let i = 0; i < n; i++) {
+          const o = observationAt[i];
+          if (o !== undefined) observations.set((input.candidates[i] as Candidate).infoHash, o);
+        }
+      }
+      return observations;
+    },
+    positions: { heldAt, unique: levels.unique, observationAt },
     view: { competitors, othersOnTheirWay: others, mineOnTheirWay: mine, slowStartAdds, releasing: 0 },
   };
+}
+
+/** Slow-start adds up to this many are picked by largestKeys rather than a sort of every key. */
+const MAX_PICKED = 64;
+
+/**
+ * The first `count` of these keys in a stable sort by key, largest first: the largest keys, an
+ * earlier one first among equal ones. One pass keeping the best `count` in order.
+ */
+export function largestKeys<T extends { key: number }>(keys: readonly T[], count: number): T[] {
+  const best: T[] = [];
+  if (count <= 0) return best;
+  for (const k of keys) {
+    if (best.length === count && !(k.key > (best[count - 1] as T).key)) continue;
+    // After every kept key at least as large: a later key ranks after an equal earlier one.
+    let at = best.length;
+    while (at > 0 && (best[at - 1] as T).key < k.key) at--;
+    best.splice(at, 0, k);
+    if (best.length > count) best.pop();
+  }
+  return best;
+}
+
+/** Marks of a candidate position (CandidatePositions.heldAt): held at all, and held as this node's own. */
+export const HELD = 1;
+export const OWNED = 2;
+
+/**
+ * What observePopulation learnt of its candidates' positions, for the rest of the tick's
+ * per-candidate loops over the same list: which are held (HELD, OWNED marks), whether the list
+ * is unique (every candidate counted, no info-hash twice), and each one's observation.
+ */
+export interface CandidatePositions {
+  heldAt: Uint8Array;
+  unique: boolean;
+  /** The population observation of each position (`observations` by position). */
+  observationAt: ReadonlyArray<PopulationObservation | undefined>;
+}
+
+/**
+ * The HELD and OWNED marks of each candidate position: by the swarms' slots (a lookup per held
+ * torrent, none per candidate), and by info-hash for a candidate without a slot (not counted).
+ */
+function heldPositions(candidates: readonly Candidate[], held: readonly HeldTorrent[], levels: SwarmLevelsBuilder): Uint8Array {
+  const bySlot = new Uint8Array(levels.slotCount);
+  const byHash = new Map<InfoHash, number>();
+  for (const h of held) {
+    const mark = h.isOwned ? HELD | OWNED : HELD;
+    byHash.set(h.infoHash, (byHash.get(h.infoHash) ?? 0) | mark);
+    const slot = levels.slotOf(h.infoHash);
+    if (slot >= 0) bySlot[slot] = (bySlot[slot] as number) | mark;
+  }
+  const out = new Uint8Array(candidates.length);
+  for (let i = 0; i < candidates.length; i++) {
+    const slot = levels.slotAt(i);
+    out[i] = slot >= 0 ? (bySlot[slot] as number) : (byHash.get((candidates[i] as Candidate).infoHash) ?? 0);
+  }
+  return out;
 }
 
 /**
  * The held copies this node releases this tick: their swarms have more than twice the target
  * in copies, and this node's draw says it is one of the holders that go (herd.ts,
  * surplusRelease). Pinned copies stay. Info-hash -> the swarm's copies, for the reason.
+ * `positions`: observePopulation's marks for these same candidates, in place of a lookup each.
  */
 export function surplusOf(
   held: readonly HeldTorrent[],
   candidates: readonly Candidate[],
   args: { nodeId: string; targetSeeders: number; epoch: number },
+  positions?: CandidatePositions,
 ): Map<InfoHash, number> {
   // Only the held torrents' counts are read: a map of those alone (the last listing wins, as in new Map(entries)).
-  const isHeld = new Set<InfoHash>();
-  for (const h of held) isHeld.add(h.infoHash);
   const counts = new Map<InfoHash, Candidate['counts']>();
-  for (const c of candidates) if (isHeld.has(c.infoHash)) counts.set(c.infoHash, c.counts);
+  if (positions !== undefined) {
+    for (let i = 0; i < candidates.length; i++) {
+      const c = candidates[i] as Candidate;
+      if ((positions.heldAt[i] as number) & HELD) counts.set(c.infoHash, c.counts);
+    }
+  } else {
+    const isHeld = new Set<InfoHash>();
+    for (const h of held) isHeld.add(h.infoHash);
+    for (const c of candidates) if (isHeld.has(c.infoHash)) counts.set(c.infoHash, c.counts);
+  }
   const out = new Map<InfoHash, number>();
   for (const h of held) {
     if (!h.isOwned || h.pinned === true || h.banned === true) continue;

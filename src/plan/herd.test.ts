@@ -91,8 +91,8 @@ describe('herdDrawFor', () => {
       fc.property(
         fc.string(),
         fc.string(),
-        fc.nat(1000),
-        fc.nat(1_000_000),
+        fc.oneof(fc.nat(1000), fc.maxSafeNat(), fc.double()),
+        fc.oneof(fc.nat(1_000_000), fc.maxSafeInteger(), fc.double()),
         (node, key, seeders, epoch) => herdDrawFor(node, key, seeders, epoch) === herdDraw(node, `${key}:${seeders}:${epoch}`),
       ),
     );

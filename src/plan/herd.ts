@@ -37,9 +37,35 @@ export function herdDraw(nodeId: string, infoHash: string): number {
 export function herdDrawFor(nodeId: string, key: string, seeders: number, epoch: number): number {
   let h = fnv(nodePrefix(nodeId), key);
   h = Math.imul(h ^ 0x3a, 0x01000193);
-  h = fnv(h, String(seeders));
+  h = fnvNumber(h, seeders);
   h = Math.imul(h ^ 0x3a, 0x01000193);
-  return finish(fnv(h, String(epoch)));
+  return finish(fnvNumber(h, epoch));
+}
+
+/** fnv(state, String(n)), a whole number's decimal digits read without building the string. */
+const digits = new Uint8Array(16);
+function fnvNumber(state: number, n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) return fnv(state, String(n));
+  let count = 0;
+  let rest = n;
+  // Small numbers (counts, hourly epochs) in 32-bit integer steps.
+  if (rest <= 0x7fffffff) {
+    rest |= 0;
+    do {
+      const q = (rest / 10) | 0;
+      digits[count++] = rest - q * 10;
+      rest = q;
+    } while (rest > 0);
+  } else {
+    do {
+      const d = rest % 10;
+      digits[count++] = d;
+      rest = (rest - d) / 10;
+    } while (rest > 0);
+  }
+  let h = state;
+  while (count > 0) h = Math.imul(h ^ (48 + (digits[--count] as number)), 0x01000193);
+  return h;
 }
 
 // The node id's part of the hash is the same for every draw of a node: kept for the last id.
