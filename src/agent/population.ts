@@ -120,12 +120,17 @@ export function observePopulation(
   const startedEmpty = tick === 0 ? owned.size === 0 : memory.startedEmpty;
   // The feeds map is copied only when a feed is new: an unchanged one is shared with the previous memory.
   let feedsSeenAt = memory.feedsSeenAt;
-  for (const c of input.candidates)
+  // Most candidates list one feed, the same as the one before: a feed just looked up needs no second lookup.
+  let lastFeed: string | undefined;
+  for (const c of input.candidates) {
+    if (c.feedIds.length === 1 && c.feedIds[0] === lastFeed) continue;
     for (const f of c.feedIds)
       if (!feedsSeenAt.has(f)) {
         if (feedsSeenAt === memory.feedsSeenAt) feedsSeenAt = new Map(memory.feedsSeenAt);
         (feedsSeenAt as Map<string, number>).set(f, tick);
       }
+    lastFeed = c.feedIds.length === 1 ? c.feedIds[0] : undefined;
+  }
 
   // Usual levels and the excess over them: leechers (downloads under way) and copies (taken at all).
   const prevLevels = SwarmLevels.of(memory.baselines);
@@ -207,11 +212,21 @@ export function observePopulation(
   }
 
   // Slow start: a few draws by deficit among the needy torrents of new feeds (all feeds when the mirror started empty).
+  let slowFeed: string | undefined;
+  let slowFirst = 0;
   const slowTick = (c: Candidate): number | null => {
     if (c.feedIds.length === 0) return null;
     // The earliest tick any of its feeds was seen (a loop: this runs for every needy candidate).
     let first = Number.POSITIVE_INFINITY;
-    for (const f of c.feedIds) first = Math.min(first, feedsSeenAt.get(f) ?? tick);
+    if (c.feedIds.length === 1 && c.feedIds[0] === slowFeed) first = slowFirst;
+    else {
+      for (const f of c.feedIds) first = Math.min(first, feedsSeenAt.get(f) ?? tick);
+      // A lone feed's first tick, for the next candidate of the same feed.
+      if (c.feedIds.length === 1) {
+        slowFeed = c.feedIds[0];
+        slowFirst = first;
+      }
+    }
     // Until the first measurement of the others: after it, the draw with the estimate takes over.
     const isNew = (startedEmpty && memory.lastSample === null) || first > 0;
     const age = tick - first;
