@@ -8,7 +8,14 @@
  */
 import { torrentDownloadDir } from './ownership.js';
 import { planWithAvailability, type AvailabilityInput, type AvailabilityPolicy, type Candidate, type HeldTorrent } from '../plan/index.js';
-import { NO_LIMITS, hasZeroNeed, type CountsWithSignals, type PlanPolicy, type PopulationObservation } from '../plan/index.js';
+import {
+  NO_LIMITS,
+  hasZeroNeed,
+  hasZeroNeedUnobserved,
+  type CountsWithSignals,
+  type PlanPolicy,
+  type PopulationObservation,
+} from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
 import { effectiveRates, planBandwidth, planLimitsFor } from './bandwidth-plan.js';
 import { buildHeld } from './candidates.js';
@@ -187,10 +194,9 @@ function actionable(
   const base = policy.scoring.signals;
   const observed = obs.signals;
   // scoredInputs' policy and signals; without either, the candidates' own counts are scored as given.
-  const scoring =
-    observed === null || base === undefined
-      ? policy.scoring
-      : { ...policy.scoring, signals: signalScoringOf(base, observed, obs.nodeId, nowMs, population?.view.competitors) };
+  const signalScoring =
+    observed === null || base === undefined ? undefined : signalScoringOf(base, observed, obs.nodeId, nowMs, population?.view.competitors);
+  const scoring = signalScoring === undefined ? policy.scoring : { ...policy.scoring, signals: signalScoring };
   // observePopulation's marks for these candidates when it saw them; otherwise sets by info-hash.
   const positions = population?.positions;
   const heldHashes = new Set<InfoHash>();
@@ -214,6 +220,23 @@ function actionable(
     if (isHeld || c.counts === null) {
       keep(c, p);
       continue;
+    }
+    if (observed !== null && signalScoring !== undefined) {
+      // candidateSignals' object without building it: what hasZeroNeed reads of it when nothing
+      // was observed of the swarm's geography or speed (web seeds do not enter the test).
+      const o = observed.signals.get(c.infoHash);
+      if (o === undefined || (o.geo === null && o.slow === null)) {
+        const zero = hasZeroNeedUnobserved(
+          c.counts,
+          o?.infoHash ?? c.infoHash,
+          o?.held === true,
+          p ?? o?.population,
+          scoring,
+          signalScoring,
+        );
+        if (!zero) keep(c, p);
+        continue;
+      }
     }
     const given = observed === null || base === undefined ? undefined : (candidateSignals(c, observed, p) ?? c.signals);
     // withSignals puts the candidate's signals in its counts; otherwise the counts keep their own.

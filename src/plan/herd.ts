@@ -145,19 +145,26 @@ function takeProbability(slowStart: PopulationObservation['slowStart'], expected
 }
 
 /**
- * herdFactor(args, herd)?.factor, without building the factor, and without the draw when
+ * herdFactor(args, herd)?.factor, without building the factor or its arguments, and without the draw when
  * nothing can be designated (the draw is in [0, 1): never below a probability of 0). For
  * telling, for every candidate of a tick, which ones the draw leaves to others.
  */
-export function herdFactorValue(args: HerdArgs, herd: SignalScoring['herd']): number | null {
-  if (!herd.enabled || args.seeders === null) return null;
-  if (args.held) return 1;
-  const deficit = Math.max(0, args.targetSeeders - args.seeders);
-  const onTheirWay = Math.max(0, Math.min(deficit, args.population?.onTheirWay ?? 0));
-  const slowStart = args.population?.slowStart ?? null;
+export function herdFactorValue(
+  infoHash: string,
+  seeders: number | null,
+  targetSeeders: number,
+  held: boolean,
+  population: PopulationObservation | undefined,
+  herd: SignalScoring['herd'],
+): number | null {
+  if (!herd.enabled || seeders === null) return null;
+  if (held) return 1;
+  const deficit = Math.max(0, targetSeeders - seeders);
+  const onTheirWay = Math.max(0, Math.min(deficit, population?.onTheirWay ?? 0));
+  const slowStart = population?.slowStart ?? null;
   const probability = takeProbability(slowStart, herd.expectedNodes, deficit, onTheirWay);
   if (probability <= 0) return 0;
-  const draw = herdDrawFor(herd.nodeId, args.infoHash, args.seeders, herd.epoch);
+  const draw = herdDrawFor(herd.nodeId, infoHash, seeders, herd.epoch);
   const designated = slowStart !== null ? slowStart === 'designated' : draw < probability;
   return designated ? 1 - Math.max(0, Math.min(1, herd.jitter)) * draw : 0;
 }

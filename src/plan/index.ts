@@ -42,7 +42,7 @@ export type {
   SlowObservation,
   SwarmSignals,
 } from './types.js';
-export { DEFAULT_SIGNALS, composeNeed, hasZeroNeed, withSignals, type CountsWithSignals } from './score.js';
+export { DEFAULT_SIGNALS, composeNeed, hasZeroNeed, hasZeroNeedUnobserved, withSignals, type CountsWithSignals } from './score.js';
 export { continentOf, countCountries, countryHistogram, geoFactor, measureSpread } from './geo.js';
 export { HERD_SHARE, herdDraw, herdFactor, surplusRelease, type SurplusRelease } from './herd.js';
 export { explainDecision, formatTopFactors } from './explain-decision.js';

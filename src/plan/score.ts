@@ -1,9 +1,17 @@
 import type { SwarmCounts } from '../swarm/index.js';
 import { geoFactor } from './geo.js';
-import { herdFactor, herdFactorValue, type HerdArgs } from './herd.js';
+import { herdFactor, herdFactorValue } from './herd.js';
 import { slowFactor } from './slow.js';
 import { sourcesFactor } from './sources.js';
-import type { HeldTorrent, ScoreComponents, ScoreResult, ScoringPolicy, SignalScoring, SwarmSignals } from './types.js';
+import type {
+  HeldTorrent,
+  PopulationObservation,
+  ScoreComponents,
+  ScoreResult,
+  ScoringPolicy,
+  SignalScoring,
+  SwarmSignals,
+} from './types.js';
 
 /**
  * Scoring, version 1.
@@ -169,22 +177,34 @@ export function hasZeroNeed(
   scoring: ScoringPolicy,
 ): boolean {
   const config = scoring.signals;
-  if (signals !== undefined && config !== undefined && signals.geo === null && signals.slow === null) {
-    // composeNeed without its objects: no geography or speed observed, so those factors are 1
-    // (geoFactor and slowFactor give null) and multiplying by them changes nothing, exactly.
-    const known = counts !== null && isCount(counts.seeders) && isCount(counts.leechers);
-    const seeders = known ? counts.seeders : null;
-    const scarcity = seeders === null ? UNKNOWN_SCARCITY : seederScarcity(seeders, scoring.targetSeeders);
-    const leechers = known ? leecherDemand(counts.leechers, scoring.leecherWeight) : 1;
-    const args: HerdArgs = { infoHash: signals.infoHash, seeders, targetSeeders: scoring.targetSeeders, held: signals.held === true };
-    if (signals.population !== undefined) args.population = signals.population;
-    return scarcity * (leechers * (herdFactorValue(args, config.herd) ?? 1)) <= 0;
-  }
+  if (signals !== undefined && config !== undefined && signals.geo === null && signals.slow === null)
+    return hasZeroNeedUnobserved(counts, signals.infoHash, signals.held === true, signals.population, scoring, config);
   const c =
     signals !== undefined && scoring.signals !== undefined
       ? composeNeed(counts, scoring, null, signals, scoring.signals)
       : swarmNeed(counts, scoring, null);
   return c.scarcity * c.demand <= 0;
+}
+
+/**
+ * hasZeroNeed for signals with no geography or speed observed, given by their parts (no
+ * signals object to build per candidate): composeNeed without its objects, those factors being
+ * 1 (geoFactor and slowFactor give null) and multiplying by them changing nothing, exactly.
+ */
+export function hasZeroNeedUnobserved(
+  counts: Pick<SwarmCounts, 'seeders' | 'leechers'> | null,
+  infoHash: string,
+  held: boolean,
+  population: PopulationObservation | undefined,
+  scoring: ScoringPolicy,
+  config: SignalScoring,
+): boolean {
+  const known = counts !== null && isCount(counts.seeders) && isCount(counts.leechers);
+  const seeders = known ? counts.seeders : null;
+  const scarcity = seeders === null ? UNKNOWN_SCARCITY : seederScarcity(seeders, scoring.targetSeeders);
+  const leechers = known ? leecherDemand(counts.leechers, scoring.leecherWeight) : 1;
+  const herd = herdFactorValue(infoHash, seeders, scoring.targetSeeders, held, population, config.herd);
+  return scarcity * (leechers * (herd ?? 1)) <= 0;
 }
 
 function isCount(n: number): boolean {
