@@ -101,7 +101,7 @@ describe('background content checks', () => {
     expect(jobs.views().map((v) => v.infoHash)).toEqual([b.request.infoHash]);
   });
 
-  it('a check that cannot read its data fails with the reason, as a result like any other', async () => {
+  it('a check that cannot read its data fails with the reason, as a result like every other', async () => {
     jobs = createDigestJobs({ torrents });
     const a = await dataset('gone.bin', 10_000);
     await rm(join(a.request.downloadDir, 'gone.bin'));

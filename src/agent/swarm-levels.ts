@@ -108,27 +108,31 @@ export class SwarmLevels implements ReadonlyMap<InfoHash, Baseline> {
     return slot >= 0 && this.#present[slot] === 1 ? slot : -1;
   }
 
+  #field(slot: number, field: number): number {
+    return this.#values[slot * FIELDS + field] as number;
+  }
+
   /** One number of the level in a slot that holds one (slotOf). */
   leechers(slot: number): number {
-    return this.#values[slot * FIELDS + LEECHERS] as number;
+    return this.#field(slot, LEECHERS);
   }
   copies(slot: number): number {
-    return this.#values[slot * FIELDS + COPIES] as number;
+    return this.#field(slot, COPIES);
   }
   excessLeechers(slot: number): number {
-    return this.#values[slot * FIELDS + EXCESS_LEECHERS] as number;
+    return this.#field(slot, EXCESS_LEECHERS);
   }
   excessCopies(slot: number): number {
-    return this.#values[slot * FIELDS + EXCESS_COPIES] as number;
+    return this.#field(slot, EXCESS_COPIES);
   }
   observedAtMs(slot: number): number {
-    return this.#values[slot * FIELDS + OBSERVED_AT] as number;
+    return this.#field(slot, OBSERVED_AT);
   }
   peakExcessCopies(slot: number): number {
-    return this.#values[slot * FIELDS + PEAK_EXCESS_COPIES] as number;
+    return this.#field(slot, PEAK_EXCESS_COPIES);
   }
   excessSinceMs(slot: number): number {
-    return this.#values[slot * FIELDS + EXCESS_SINCE] as number;
+    return this.#field(slot, EXCESS_SINCE);
   }
 
   get(hash: InfoHash): Baseline | undefined {

@@ -53,6 +53,17 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
 
     const find = async (infoHash: InfoHash): Promise<DaemonTorrent | undefined> =>
       (await f.port.listTorrents()).find((t) => t.infoHash === infoHash);
+    /** A torrent whose data is already in downloadDir, added and verified complete (seeding). */
+    const addComplete = async () => {
+      const t = await f.makeTorrent({ withData: true });
+      await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
+      await pollUntil(
+        () => find(t.infoHash),
+        (x) => x?.percentDone === 1 && x.status === 'seeding',
+        'verified complete',
+      );
+      return t;
+    };
 
     it('reads the version', async () => {
       const v = await f.port.readVersion();
@@ -158,13 +169,7 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
     });
 
     it('verify finds damaged pieces: the torrent is no longer complete, with no error', async () => {
-      const t = await f.makeTorrent({ withData: true });
-      await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
-      await pollUntil(
-        () => find(t.infoHash),
-        (x) => x?.percentDone === 1 && x.status === 'seeding',
-        'verified complete',
-      );
+      const t = await addComplete();
       await f.corruptData(t.name);
       await f.port.verifyTorrent(t.infoHash);
       const after = await pollUntil(
@@ -178,13 +183,7 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
     });
 
     it('verify of a torrent whose data vanished stops it with "No data found"', async () => {
-      const t = await f.makeTorrent({ withData: true });
-      await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
-      await pollUntil(
-        () => find(t.infoHash),
-        (x) => x?.percentDone === 1 && x.status === 'seeding',
-        'verified complete',
-      );
+      const t = await addComplete();
       await f.deleteData(t.name);
       await f.port.verifyTorrent(t.infoHash);
       // The error and the stop land a moment apart: wait for both.
@@ -198,13 +197,7 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
     });
 
     it('stops a torrent and starts it again, each idempotent; an unknown one is refused', async () => {
-      const t = await f.makeTorrent({ withData: true });
-      await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
-      await pollUntil(
-        () => find(t.infoHash),
-        (x) => x?.percentDone === 1 && x.status === 'seeding',
-        'verified complete',
-      );
+      const t = await addComplete();
       await f.port.stopTorrent(t.infoHash);
       await f.port.stopTorrent(t.infoHash);
       await pollUntil(

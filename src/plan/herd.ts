@@ -103,7 +103,6 @@ function finish(state: number): number {
  */
 export const HERD_SHARE = 0.5;
 
-/** The herd factor for one swarm; null when herd avoidance is off or the counts are unknown. */
 export interface HerdArgs {
   infoHash: string;
   seeders: number | null;
@@ -112,10 +111,11 @@ export interface HerdArgs {
   population?: PopulationObservation;
 }
 
+/** The herd factor for one swarm; null when herd avoidance is off or the counts are unknown. */
 export function herdFactor(args: HerdArgs, herd: SignalScoring['herd']): HerdFactor | null {
   if (!herd.enabled || args.seeders === null) return null;
   const deficit = Math.max(0, args.targetSeeders - args.seeders);
-  const onTheirWay = Math.max(0, Math.min(deficit, args.population?.onTheirWay ?? 0));
+  const onTheirWay = onTheirWayOf(deficit, args.population);
   const slowStart = args.population?.slowStart ?? null;
   const expected = herd.expectedNodes;
   // Keyed on the observed count too: the same draw while the swarm does not change, a new
@@ -130,9 +130,24 @@ export function herdFactor(args: HerdArgs, herd: SignalScoring['herd']): HerdFac
     return { deficit, onTheirWay, expectedNodes: expected, slowStart, factor: 1, probability: 1, draw, designated: true, held: true };
   }
   const probability = takeProbability(slowStart, expected, deficit, onTheirWay);
-  const designated = slowStart !== null ? slowStart === 'designated' : draw < probability;
-  const factor = designated ? 1 - Math.max(0, Math.min(1, herd.jitter)) * draw : 0;
+  const designated = isDesignated(slowStart, draw, probability);
+  const factor = designated ? designatedFactor(draw, herd.jitter) : 0;
   return { deficit, onTheirWay, expectedNodes: expected, slowStart, factor, probability, draw, designated, held: false };
+}
+
+/** Copies on their way count against the deficit, never beyond it. */
+function onTheirWayOf(deficit: number, population: PopulationObservation | undefined): number {
+  return Math.max(0, Math.min(deficit, population?.onTheirWay ?? 0));
+}
+
+/** Slow start's own pick replaces the draw; otherwise the draw falls under the take probability. */
+function isDesignated(slowStart: PopulationObservation['slowStart'], draw: number, probability: number): boolean {
+  return slowStart !== null ? slowStart === 'designated' : draw < probability;
+}
+
+/** A designated node's factor: 1, less a jitter that spreads equal scores apart. */
+function designatedFactor(draw: number, jitter: number): number {
+  return 1 - Math.max(0, Math.min(1, jitter)) * draw;
 }
 
 /**
@@ -160,13 +175,12 @@ export function herdFactorValue(
   if (!herd.enabled || seeders === null) return null;
   if (held) return 1;
   const deficit = Math.max(0, targetSeeders - seeders);
-  const onTheirWay = Math.max(0, Math.min(deficit, population?.onTheirWay ?? 0));
+  const onTheirWay = onTheirWayOf(deficit, population);
   const slowStart = population?.slowStart ?? null;
   const probability = takeProbability(slowStart, herd.expectedNodes, deficit, onTheirWay);
   if (probability <= 0) return 0;
   const draw = herdDrawFor(herd.nodeId, infoHash, seeders, herd.epoch);
-  const designated = slowStart !== null ? slowStart === 'designated' : draw < probability;
-  return designated ? 1 - Math.max(0, Math.min(1, herd.jitter)) * draw : 0;
+  return isDesignated(slowStart, draw, probability) ? designatedFactor(draw, herd.jitter) : 0;
 }
 
 /**

@@ -57,7 +57,7 @@ describe('the simulator targets', () => {
     expect(simulateExitCode(targetsOf(byName))).toBe(1);
   });
 
-  it('the first hour counts takers of a torrent with no deficit in its ratio: any such taker is a miss', () => {
+  it('the first hour counts takers of a torrent with no deficit in its ratio: one such taker is already a miss', () => {
     expect(takersPerTwiceDeficit(3, 2)).toBe(0.75);
     expect(takersPerTwiceDeficit(0, 0)).toBe(0);
     expect(takersPerTwiceDeficit(1, 0)).toBeGreaterThan(1);
