@@ -24,6 +24,7 @@ export {
   type NetworkHost,
   type TestNetwork,
 } from './netns.js';
+export { waitComplete } from './complete.js';
 export { startTracker, type RunningTracker, type TrackerOptions } from './tracker.js';
 export {
   startSwarm,

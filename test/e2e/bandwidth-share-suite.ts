@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCappedMirrorAgent, type TickingAgent } from '../helpers/agent.js';
 import type { DaemonLine } from '../../src/testkit/daemon-lines.js';
+import { waitComplete } from '../../src/testkit/complete.js';
 import { rpcCall, type RpcTarget } from '../../src/testkit/rpc.js';
 import { startMirrorWorld, type MirrorWorld } from '../../src/testkit/world.js';
 import { eventually, makeWorkDir } from '../helpers/world.js';
@@ -74,14 +75,7 @@ export function describeBandwidthShare(options: {
       const result = await agent.tick();
       expect(result.actions.map((a) => `${a.kind} ${a.name}`).sort()).toEqual(NAMES.map((n) => `add ${n}`).sort());
       const hashes = NAMES.map((n) => world.dataset(n).infoHash);
-      await eventually(
-        'the three mirrors to complete',
-        async () => {
-          const rows = await list(world.volunteer);
-          return hashes.every((h) => rows.find((t) => t.hashString === h)?.percentDone === 1);
-        },
-        120_000,
-      );
+      await waitComplete(world.volunteer, hashes, { what: 'the three mirrors to complete', timeoutMs: 120_000 });
       // The last tick before the leecher comes: it sets the limits that must hold until the next.
       await agent.tick();
       const fields = options.path === 'group' ? ['hashString', 'group', 'uploadLimited'] : ['hashString', 'uploadLimit', 'uploadLimited'];

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonLine } from '../../src/testkit/daemon-lines.js';
 import { startTickingAgent, type TickingAgent } from '../helpers/agent.js';
 import type { DaemonTorrent } from '../../src/daemon/index.js';
+import { waitComplete } from '../../src/testkit/complete.js';
 import { rpcCall } from '../../src/testkit/rpc.js';
 import { createTorrentFile, datasetTree, makeDataset, sha256Tree } from '../../src/testkit/torrents.js';
 import { startMirrorWorld, writeWorldPolicy, type MirrorWorld } from '../../src/testkit/world.js';
@@ -148,11 +149,7 @@ export function describeMirror(options: { line: DaemonLine; networkSlot: number;
     it('the mirrored bytes match the datasets, hash for hash', async () => {
       for (const name of ['rare-a', 'rare-b']) {
         const d = world.dataset(name);
-        await eventually(
-          `${name} to finish downloading`,
-          async () => (await listVolunteer()).find((t) => t.hashString === d.infoHash)?.percentDone === 1,
-          90_000,
-        );
+        await waitComplete(world.volunteer, [d.infoHash], { what: `${name} to finish downloading`, timeoutMs: 90_000 });
         expect(await sha256Tree(join(downloadDir, d.infoHash, name))).toEqual(datasetTree(d.dataset));
       }
     }, 200_000);
