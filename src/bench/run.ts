@@ -25,8 +25,8 @@ const BENCHES = [
   {
     file: 'sim-bench.js',
     title:
-      "Simulator: smartnode's decision for 1,000 nodes x 10,000 torrents x 30 days, " +
-      'projected from its first day (SIM_BENCH_DAYS=30: the full run) (target: <= 10 min)',
+      "Simulator: smartnode's decision for 1,000 nodes x 10,000 torrents x 30 days, the whole run " +
+      '(SIM_BENCH_DAYS=N: the first N days, projected) (target: <= 10 min)',
   },
   { file: 'budget-bench.js', title: 'Budget accounting in a tick with 2,000 owned torrents (target: overhead <= 20 ms)' },
   {

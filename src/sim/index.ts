@@ -2,7 +2,7 @@
  * The simulator behind `smartnode simulate`: a swarm of many nodes, each deciding with the
  * agent's own planTick, run against baseline strategies and reported as tables and plots.
  */
-export { DEFAULT_SIM, type SimOptions } from './model.js';
+export { DEFAULT_SIM, SIM_START_MS, type SimOptions } from './model.js';
 export { runStrategiesInWorkers } from './parallel.js';
 export { formatSimTable, formatTargets, plotBelowTarget, simulateExitCode, targetsOf } from './report.js';
 export type { SimMetrics } from './run.js';

@@ -58,6 +58,8 @@ export async function runStrategiesInWorkers(
   strategies: readonly StrategyName[],
   config: AgentConfig,
   workers: number,
+  /** Called after each step of a sharded run, with the simulated time it reached (for a benchmark's per-day timings). */
+  onStep?: (nowMs: number) => void,
 ): Promise<Map<StrategyName, StrategyOutcome>> {
   const results = new Map<StrategyName, StrategyOutcome>();
   const ranges = shardRanges(options.nodes, workers);
@@ -77,6 +79,7 @@ export async function runStrategiesInWorkers(
       while (!next.done) {
         const request = next.value;
         next = loop.next(await Promise.all(pool.map((w) => w.request(request))));
+        if (request.kind === 'tick') onStep?.(request.nowMs);
       }
       const { stats, ...run } = next.value;
       results.set(strategy, { run, stats });

@@ -6,6 +6,8 @@ import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultSimConfig } from '../../dist/cli/index.js';
+import { DEFAULT_SIM, runStrategiesInWorkers, SIM_START_MS } from '../../dist/sim/index.js';
 
 const run = promisify(execFile);
 
@@ -30,5 +32,15 @@ describe('simulate on worker threads', () => {
     expect(plain(two)).toEqual(plain(one));
     expect(plain(three)).toEqual(plain(one));
     expect(three.speed).toMatchObject({ workers: 3 });
+  }, 120_000);
+
+  it('reports each step of a sharded run with its simulated time, in order, to the end of the run', async () => {
+    const seen: number[] = [];
+    const options = { ...DEFAULT_SIM, nodes: 6, torrents: 60, days: 2 };
+    await runStrategiesInWorkers(options, ['smartnode'], defaultSimConfig(), 2, (nowMs) => seen.push(nowMs));
+    const stepMs = 10 * 60_000;
+    expect(seen.length).toBe((2 * 86_400_000) / stepMs);
+    expect(seen[0]).toBe(SIM_START_MS);
+    expect(seen.every((t, i) => i === 0 || t - (seen[i - 1] as number) === stepMs)).toBe(true);
   }, 120_000);
 });
