@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { AgentConfig } from '../agent/index.js';
 import { SmartnodeError } from '../shared/index.js';
 import { createWorld, type SimOptions } from './model.js';
-import { runStrategy, shardRanges, simulationLoop, type SimRun } from './run.js';
+import { runStrategy, shardsOf, simulationLoop, type SimRun } from './run.js';
 import type { ShardReply } from './shard.js';
 import type { SmartnodeStats } from './smartnode.js';
 import { createStrategy, type StrategyName } from './strategies.js';
@@ -62,19 +62,19 @@ export async function runStrategiesInWorkers(
   onStep?: (nowMs: number) => void,
 ): Promise<Map<StrategyName, StrategyOutcome>> {
   const results = new Map<StrategyName, StrategyOutcome>();
-  const ranges = shardRanges(options.nodes, workers);
-  const sharded: StrategyName[] = ranges.length > 1 ? strategies.filter((s) => s === 'smartnode') : [];
+  const members = shardsOf(options, workers);
+  const sharded: StrategyName[] = members.length > 1 ? strategies.filter((s) => s === 'smartnode') : [];
   for (const name of strategies) {
     if (sharded.includes(name)) continue;
     const { stats, ...run } = runStrategy(options, createStrategy(name, config, createWorld(options)));
     results.set(name, { run, stats });
   }
   if (sharded.length === 0) return results;
-  const pool = ranges.map(() => new WorkerShard());
+  const pool = members.map(() => new WorkerShard());
   try {
     for (const strategy of sharded) {
-      await Promise.all(pool.map((w, k) => w.request({ kind: 'init', options, strategy, config, range: ranges[k] ?? { from: 0, to: 0 } })));
-      const loop = simulationLoop(options, strategy);
+      await Promise.all(pool.map((w, k) => w.request({ kind: 'init', options, strategy, config, members: members[k] ?? [] })));
+      const loop = simulationLoop(options, strategy, members);
       let next = loop.next();
       while (!next.done) {
         const request = next.value;

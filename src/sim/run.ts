@@ -84,22 +84,46 @@ export function stepsPerTickOf(options: SimOptions): number {
   return Math.max(1, Math.round(options.tickMinutes / STEP_MINUTES));
 }
 
-/** Node index ranges of `shards` contiguous shards, as even as can be. */
-export function shardRanges(nodes: number, shards: number): Array<{ from: number; to: number }> {
-  const n = Math.max(1, Math.min(shards, nodes));
-  return Array.from({ length: n }, (_, k) => ({ from: Math.floor((k * nodes) / n), to: Math.floor(((k + 1) * nodes) / n) }));
+/**
+ * The node indexes of each of `shards` shards, in index order. The nodes that tick at the same
+ * step (the same phase) are dealt round-robin over the shards, so every step's decisions split
+ * evenly over the workers: a step waits for its slowest shard, and contiguous ranges of nodes
+ * with random phases left one shard a tenth more decisions than the other in a typical step.
+ */
+export function shardMembers(phases: readonly number[], shards: number): number[][] {
+  const n = Math.max(1, Math.min(shards, phases.length));
+  const members: number[][] = Array.from({ length: n }, () => []);
+  // One deal over the nodes grouped by phase: each phase splits within one node, and so do the totals.
+  const byPhase = phases.map((_, i) => i).sort((a, b) => (phases[a] as number) - (phases[b] as number) || a - b);
+  byPhase.forEach((index, k) => {
+    members[k % n]?.push(index);
+  });
+  for (const shard of members) shard.sort((a, b) => a - b);
+  return members;
+}
+
+/** What every node of the run would tick at: the members of `shards` shards (shardMembers). */
+export function shardsOf(options: SimOptions, shards: number): number[][] {
+  const phases = createNodes(createWorld(options), options.seed, stepsPerTickOf(options)).map((node) => node.phase);
+  return shardMembers(phases, shards);
 }
 
 /** One strategy over the world, every node in this thread. */
 export function runStrategy(options: SimOptions, strategy: Strategy): SimRun & { stats: SmartnodeStats | null } {
-  const shard = new Shard(options, strategy, { from: 0, to: options.nodes }, stepsPerTickOf(options));
-  const loop = simulationLoop(options, strategy.name);
+  const all = Array.from({ length: options.nodes }, (_, i) => i);
+  const shard = new Shard(options, strategy, all, stepsPerTickOf(options));
+  const loop = simulationLoop(options, strategy.name, [all]);
   let next = loop.next();
   while (!next.done) next = loop.next([shard.handle(next.value)]);
   return next.value;
 }
 
-export function* simulationLoop(options: SimOptions, strategyName: string): SimLoop {
+/**
+ * The run: the world's steps, with each step's requests answered by the shards (`members`: the
+ * node indexes of each, in the order the replies come). Per-node figures are put back in node
+ * order before they are summed, so the result does not depend on how the nodes are split.
+ */
+export function* simulationLoop(options: SimOptions, strategyName: string, members: readonly (readonly number[])[]): SimLoop {
   const started = performance.now();
   const w = createWorld(options);
   const stepMs = STEP_MINUTES * 60_000;
@@ -147,8 +171,8 @@ export function* simulationLoop(options: SimOptions, strategyName: string): SimL
     const sourced = new Uint8Array(options.torrents);
     for (let i = 0; i < sourced.length; i++) sourced[i] = seedersOf(w, i) > 0 || w.webSeed[i] === 1 ? 1 : 0;
     const downloads = (yield { kind: 'download', nowMs, stepMs, sourced }) as DownloadReply[];
-    for (const { finished, nodeBytes } of downloads) {
-      for (const b of nodeBytes) bytes += b;
+    for (const b of inNodeOrder(options.nodes, members, downloads, (d) => d.nodeBytes)) bytes += b;
+    for (const { finished } of downloads) {
       for (const t of finished) {
         w.nodeLeeching[t] = (w.nodeLeeching[t] ?? 0) - 1;
         w.nodeComplete[t] = (w.nodeComplete[t] ?? 0) + 1;
@@ -172,9 +196,10 @@ export function* simulationLoop(options: SimOptions, strategyName: string): SimL
       mostNodes = Math.max(mostNodes, (w.nodeComplete[i] ?? 0) + (w.nodeLeeching[i] ?? 0));
     }
     const hour = (yield { kind: 'hour', endMs: nowMs + stepMs, sourceless }) as HourReply[];
-    const stalled = hour.reduce((a, h) => a + h.stalledBytes, 0);
-    const noSource = hour.reduce((a, h) => a + h.noSourceBytes, 0);
-    const usedBytes = hour.reduce((a, h) => a + h.usedBytes, 0);
+    const sum = (values: Float64Array): number => values.reduce((a, b) => a + b, 0);
+    const stalled = sum(inNodeOrder(options.nodes, members, hour, (h) => h.stalledBytes));
+    const noSource = sum(inNodeOrder(options.nodes, members, hour, (h) => h.noSourceBytes));
+    const usedBytes = sum(inNodeOrder(options.nodes, members, hour, (h) => h.usedBytes));
     const stalledShare = donatedBytes > 0 ? stalled / donatedBytes : 0;
     if (fillHours === null && usedBytes >= 0.9 * donatedBytes) fillHours = (step + 1) / stepsPerHour;
     stalledMax = Math.max(stalledMax, stalledShare);
@@ -239,4 +264,21 @@ function sumStats(all: ReadonlyArray<SmartnodeStats | null>): SmartnodeStats | n
     decisions: a.decisions + s.decisions,
     candidates: a.candidates + s.candidates,
   }));
+}
+
+/** Per-node values from the shards' replies (each in its members' order), by node index. */
+function inNodeOrder<R>(
+  nodes: number,
+  members: readonly (readonly number[])[],
+  replies: readonly R[],
+  values: (reply: R) => readonly number[],
+): Float64Array {
+  const out = new Float64Array(nodes);
+  replies.forEach((reply, k) => {
+    const indexes = members[k] ?? [];
+    values(reply).forEach((v, j) => {
+      out[indexes[j] as number] = v;
+    });
+  });
+  return out;
 }

@@ -1,10 +1,11 @@
 /**
- * A shard: a contiguous range of the simulated nodes with their strategy, in this thread or
+ * A shard: some of the simulated nodes (shardMembers) with their strategy, in this thread or
  * in a worker. The world (external peers, per-torrent counts, the scrape) stays with the run
  * loop; a shard sees it as its nodes do, through the last scrape, and reports back what its
  * nodes changed. Requests come in a fixed order per step (tick, then downloads, then, at an
- * hour's end, the hour's sums), and every reply lists its nodes in index order, so the run
- * gives the same result however the nodes are split.
+ * hour's end, the hour's figures), and every reply lists its nodes in the order of its member
+ * indexes, which the run loop puts back in node order, so the run gives the same result however
+ * the nodes are split.
  */
 import { STEP_MINUTES, createWorld, type SimOptions, type World } from './model.js';
 import type { Strategy } from './baselines.js';
@@ -36,14 +37,14 @@ export interface TickReply {
 export interface DownloadReply {
   /** Torrents whose download completed this step. */
   finished: number[];
-  /** Bytes each node downloaded, in node order (summed by the run loop in that order). */
+  /** Bytes each node downloaded, in member order. */
   nodeBytes: number[];
 }
 export interface HourReply {
-  /** Bytes on downloads with no progress for a day, and on downloads with no source now. */
-  stalledBytes: number;
-  noSourceBytes: number;
-  usedBytes: number;
+  /** Per node: bytes on downloads with no progress for a day, on downloads with no source now, and in use. */
+  stalledBytes: number[];
+  noSourceBytes: number[];
+  usedBytes: number[];
 }
 export interface FinishReply {
   stats: SmartnodeStats | null;
@@ -59,12 +60,13 @@ export class Shard {
   constructor(
     options: SimOptions,
     private readonly strategy: Strategy,
-    range: { from: number; to: number },
+    members: readonly number[],
     stepsPerTick: number,
   ) {
     // The same seeded world and nodes as the run loop's; this copy is read for sizes, web seeds and the scrape.
     this.world = createWorld(options);
-    this.nodes = createNodes(this.world, options.seed, stepsPerTick).slice(range.from, range.to);
+    const all = createNodes(this.world, options.seed, stepsPerTick);
+    this.nodes = members.map((i) => all[i] as SimNode);
   }
 
   handle(request: ShardRequest): ShardReply {
@@ -105,18 +107,20 @@ export class Shard {
   }
 
   private hour(endMs: number, sourceless: Uint8Array): HourReply {
-    let stalledBytes = 0;
-    let noSourceBytes = 0;
-    let usedBytes = 0;
+    const reply: HourReply = { stalledBytes: [], noSourceBytes: [], usedBytes: [] };
     for (const node of this.nodes) {
-      usedBytes += node.usedBytes;
+      let stalledBytes = 0;
+      let noSourceBytes = 0;
       for (const c of node.copies.values()) {
         if (c.complete) continue;
         const size = this.world.sizes[c.torrent] ?? 0;
         if (endMs - c.lastProgressAtMs >= DAY_MS) stalledBytes += size;
         if (sourceless[c.torrent] === 1) noSourceBytes += size;
       }
+      reply.stalledBytes.push(stalledBytes);
+      reply.noSourceBytes.push(noSourceBytes);
+      reply.usedBytes.push(node.usedBytes);
     }
-    return { stalledBytes, noSourceBytes, usedBytes };
+    return reply;
   }
 }

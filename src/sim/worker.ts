@@ -1,6 +1,6 @@
 /**
  * A worker thread holding one shard of the simulated nodes: the main thread's run loop sends
- * `init` (options, strategy, node range) and then every shard request, and gets each reply back.
+ * `init` (options, strategy, its nodes' indexes) and then every shard request, and gets each reply back.
  */
 import { parentPort } from 'node:worker_threads';
 import type { AgentConfig } from '../agent/index.js';
@@ -10,7 +10,7 @@ import { Shard, type ShardRequest } from './shard.js';
 import { createStrategy, type StrategyName } from './strategies.js';
 
 export type WorkerMessage =
-  | { kind: 'init'; options: SimOptions; strategy: StrategyName; config: AgentConfig; range: { from: number; to: number } }
+  | { kind: 'init'; options: SimOptions; strategy: StrategyName; config: AgentConfig; members: number[] }
   | ShardRequest;
 
 let shard: Shard | null = null;
@@ -18,7 +18,7 @@ let shard: Shard | null = null;
 parentPort?.on('message', (message: WorkerMessage) => {
   if (message.kind === 'init') {
     const strategy = createStrategy(message.strategy, message.config, createWorld(message.options));
-    shard = new Shard(message.options, strategy, message.range, stepsPerTickOf(message.options));
+    shard = new Shard(message.options, strategy, message.members, stepsPerTickOf(message.options));
     parentPort?.postMessage({ ok: true });
     return;
   }
