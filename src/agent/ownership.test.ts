@@ -156,6 +156,13 @@ describe('isInsideDir', () => {
     ['/srv/smartnode-other/x', '/srv/smartnode', false],
     ['/srv/smartnode/../etc', '/srv/smartnode', false],
     ['relative/x', '/srv', false],
+    ['/srv//smartnode/./abc', '/srv/smartnode', true],
+    ['/srv/smartnode/abc/..', '/srv/smartnode/', true],
+    ['/srv/smartnode/..', '/srv/smartnode', false],
+    ['/srv/smartnode/.hidden', '/srv/smartnode', true],
+    ['/srv/smartnode/..data', '/srv/smartnode', true],
+    ['/srv', '/', true],
+    ['/', '/srv', false],
   ])('%s in %s -> %s', (child, parent, expected) => {
     expect(isInsideDir(child, parent)).toBe(expected);
   });

@@ -149,6 +149,9 @@ function isSameDir(a: string, b: string): boolean {
   return isInsideDir(a, b) && isInsideDir(b, a);
 }
 
+/** An absolute path that norm would change: a doubled slash, a "." or ".." part, or a trailing slash. */
+const NOT_NORMAL = /\/\/|\/\.\.?(?:\/|$)|.\/$/;
+
 /** POSIX path containment without node:path (pure): `child` equals or lies below `parent`. */
 export function isInsideDir(child: string, parent: string): boolean {
   const norm = (p: string): string => {
@@ -161,8 +164,9 @@ export function isInsideDir(child: string, parent: string): boolean {
     return `/${parts.join('/')}`;
   };
   if (!child.startsWith('/') || !parent.startsWith('/')) return false;
-  const c = norm(child);
-  const p = norm(parent);
+  // Most paths are already normal (checked for every held torrent every tick): those are their own norm.
+  const c = NOT_NORMAL.test(child) ? norm(child) : child;
+  const p = NOT_NORMAL.test(parent) ? norm(parent) : parent;
   return c === p || c.startsWith(p === '/' ? '/' : `${p}/`);
 }
 
