@@ -191,9 +191,18 @@ scrape:
 
     // Views switch.
     await tmux.keys('2');
-    screen = await screenShows('why not chosen');
-    const notHeld = DATASETS.map((d) => d.name).filter((n) => !owned.includes(n));
-    for (const name of notHeld) expect(screen).toContain(name);
+    await screenShows('why not chosen');
+    // The agent keeps ticking: the view must list the candidates it holds not as of now.
+    await eventually(
+      'the candidates view to list every candidate the agent holds not',
+      async () => {
+        const notHeld = ((await status()).mirror?.candidates ?? []).map((c) => c.name);
+        const text = await tmux!.screen();
+        return notHeld.length > 0 && notHeld.every((name) => text.includes(name)) ? true : undefined;
+      },
+      20_000,
+      100,
+    );
     await tmux.keys('3');
     screen = await screenShows(/\d\d:\d\d:\d\d add +\S+: /);
     await tmux.keys('4');
