@@ -114,12 +114,13 @@ publish:
   const onB = async (name: string): Promise<Listed | undefined> => (await list(b)).find((t) => t.hashString === hashes[name]);
   const completeOnB = async (name: string): Promise<void> => {
     // A re-download from A after an earlier complete one has been seen to sit for minutes with A
-    // in every tracker answer and no connection on either side (3.00 on both ends): a still
-    // download is re-announced, then stopped and started on B and on A, which brings them together.
-    // The bytes still have to arrive and hash-match.
+    // in every tracker answer and no connection on either side (3.00 on both ends), then finish:
+    // both daemons' reconnect backoff, which grows with each failed attempt, outlasts a short wait.
+    // A still download is re-announced, then stopped and started on B and on A, and the wait is
+    // long enough for that backoff. The bytes still have to arrive and hash-match.
     await waitComplete(b, [hashes[name] as string], {
       what: `${name} complete on B`,
-      timeoutMs: 150_000,
+      timeoutMs: 420_000,
       restartAfterMs: 30_000,
       sources: [a],
     });
@@ -328,7 +329,7 @@ publish:
         ),
       10_000,
     );
-  }, 300_000);
+  }, 1_200_000);
 
   it('bit rot in mirrored files: the scheduled check finds it, the daemon repairs it, the hashes match again', async () => {
     for (const path of [join(mirrored('multi', multi), 'images', '2.bin'), join(downloadB, hashes['single']!, 'connectome.csv')]) {
@@ -368,7 +369,7 @@ publish:
     expect(await sha256File(join(downloadB, hashes['single']!, 'connectome.csv'))).toBe(
       await sha256File(join(single.contentPath, 'connectome.csv')),
     );
-  }, 300_000);
+  }, 1_200_000);
 
   it('deleted mirrored files are noticed on the next tick and fetched again', async () => {
     const { writeFile } = await import('node:fs/promises');
@@ -405,7 +406,7 @@ publish:
       timeout: 60_000,
     });
     expect(stdout).toMatch(/integrity: last verified .* ago; REPAIRED: the pieces found bad were downloaded again/);
-  }, 300_000);
+  }, 1_200_000);
 
   it("A's published data survives A's budget shrinking to nothing, and withdraw keeps the data", async () => {
     const { writeFile } = await import('node:fs/promises');
