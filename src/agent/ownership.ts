@@ -152,17 +152,19 @@ function isSameDir(a: string, b: string): boolean {
 /** An absolute path that norm would change: a doubled slash, a "." or ".." part, or a trailing slash. */
 const NOT_NORMAL = /\/\/|\/\.\.?(?:\/|$)|.\/$/;
 
+/** An absolute path with "." and ".." resolved and no empty parts. */
+function norm(path: string): string {
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}
+
 /** POSIX path containment without node:path (pure): `child` equals or lies below `parent`. */
 export function isInsideDir(child: string, parent: string): boolean {
-  const norm = (p: string): string => {
-    const parts: string[] = [];
-    for (const part of p.split('/')) {
-      if (part === '' || part === '.') continue;
-      if (part === '..') parts.pop();
-      else parts.push(part);
-    }
-    return `/${parts.join('/')}`;
-  };
   if (!child.startsWith('/') || !parent.startsWith('/')) return false;
   // Most paths are already normal (checked for every held torrent every tick): those are their own norm.
   const c = NOT_NORMAL.test(child) ? norm(child) : child;

@@ -196,7 +196,6 @@ export function* simulationLoop(options: SimOptions, strategyName: string, membe
       mostNodes = Math.max(mostNodes, (w.nodeComplete[i] ?? 0) + (w.nodeLeeching[i] ?? 0));
     }
     const hour = (yield { kind: 'hour', endMs: nowMs + stepMs, sourceless }) as HourReply[];
-    const sum = (values: Float64Array): number => values.reduce((a, b) => a + b, 0);
     const stalled = sum(inNodeOrder(options.nodes, members, hour, (h) => h.stalledBytes));
     const noSource = sum(inNodeOrder(options.nodes, members, hour, (h) => h.noSourceBytes));
     const usedBytes = sum(inNodeOrder(options.nodes, members, hour, (h) => h.usedBytes));
@@ -264,6 +263,10 @@ function sumStats(all: ReadonlyArray<SmartnodeStats | null>): SmartnodeStats | n
     decisions: a.decisions + s.decisions,
     candidates: a.candidates + s.candidates,
   }));
+}
+
+function sum(values: Float64Array): number {
+  return values.reduce((a, b) => a + b, 0);
 }
 
 /** Per-node values from the shards' replies (each in its members' order), by node index. */

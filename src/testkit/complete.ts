@@ -33,11 +33,7 @@ export async function waitComplete(
   let rows: Row[] = [];
   await waitFor(
     async () => {
-      const answer = await rpcCall(target, 'torrent-get', {
-        ids: [...hashes],
-        fields: ['hashString', 'percentDone', 'downloadedEver', 'peersConnected', 'status', 'errorString', 'trackerStats'],
-      });
-      rows = answer['torrents'] as Row[];
+      rows = await listRows(target, hashes);
       const now = Date.now();
       const stalled: string[] = [];
       const restart: string[] = [];
@@ -77,13 +73,15 @@ export async function waitComplete(
   );
 }
 
+const FIELDS = ['hashString', 'percentDone', 'downloadedEver', 'peersConnected', 'status', 'errorString', 'trackerStats'];
+
+async function listRows(target: RpcTarget, hashes: readonly string[]): Promise<Row[]> {
+  return (await rpcCall(target, 'torrent-get', { ids: [...hashes], fields: FIELDS }))['torrents'] as Row[];
+}
+
 async function describeOn(target: RpcTarget, hashes: readonly string[]): Promise<string> {
-  const answer = await rpcCall(target, 'torrent-get', {
-    ids: [...hashes],
-    fields: ['hashString', 'percentDone', 'downloadedEver', 'peersConnected', 'status', 'errorString', 'trackerStats'],
-  }).catch((error: unknown) => ({ error: String(error) }));
-  if ('error' in answer) return `${target.rpcUrl}: ${String(answer['error'])}`;
-  return `${target.rpcUrl}: ${describeRows(hashes, answer['torrents'] as Row[])}`;
+  const rows = await listRows(target, hashes).catch((error: unknown) => String(error));
+  return `${target.rpcUrl}: ${typeof rows === 'string' ? rows : describeRows(hashes, rows)}`;
 }
 
 function describeRows(hashes: readonly string[], rows: readonly Row[]): string {
