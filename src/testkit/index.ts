@@ -12,8 +12,6 @@ export {
 export { DAEMON_LINES, resolveDaemonLine, daemonLinesDir, type DaemonLine, type DaemonLineCommand } from './daemon-lines.js';
 export {
   createNetwork,
-  networkSlot,
-  hostAddress,
   checkPrerequisites,
   leftoversOf,
   listNamespaces,
