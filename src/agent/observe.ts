@@ -7,6 +7,7 @@
  */
 import type { DaemonPort, DaemonTorrent } from '../daemon/index.js';
 import { SmartnodeError, type InfoHash, toErrorView } from '../shared/index.js';
+import { readDaemonEarliestStartMs } from './daemon-start.js';
 import { localTimeOf } from './bandwidth.js';
 import { buildCandidates, mergeFeedItems, type MergedItem } from './candidates.js';
 import type { AgentConfig, AgentDeps } from './config.js';
@@ -137,12 +138,8 @@ export async function pollDaemon(
   const reconcile = async (list: DaemonTorrent[]): Promise<OwnershipView> => {
     const records = state.owned();
     // Asked only when an interrupted add sits outside its directory: was it a restart's reload?
-    // secondsActive is whole seconds and lags the daemon's clock by up to a second or two
-    // (Transmission 3.00 refreshes it on its one-second timer): take the earliest start it
-    // allows, so a start is never believed later than it was.
-    const daemonStartedAtMs = needsDaemonStart(records, list)
-      ? nowMs - ((await daemon.readSessionStats()).secondsActive + SECONDS_ACTIVE_SLACK) * 1000
-      : null;
+    // The earliest start the uptime allows, so a start is never believed later than it was.
+    const daemonStartedAtMs = needsDaemonStart(records, list) ? await readDaemonEarliestStartMs(daemon, nowMs) : null;
     return reconcileOwnership({ records, torrents: list, label: config.label, downloadDir: config.downloadDir, daemonStartedAtMs });
   };
   let torrents = await poll();
@@ -209,9 +206,6 @@ export async function readFreeBytes(daemon: DaemonPort, dir: string): Promise<nu
     throw error;
   }
 }
-
-/** Seconds by which a daemon's secondsActive may under-report its time since start. */
-const SECONDS_ACTIVE_SLACK = 3;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
