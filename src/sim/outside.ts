@@ -6,7 +6,28 @@
  * An outside flash crowd keeps extra leechers on some torrents for a window, replacing those
  * that complete or give up.
  */
-import type { SimOptions, World } from './model.js';
+
+/** The options the outside leechers follow (SimOptions' fields of the same names). */
+export interface OutsideOptions {
+  leecherArrivalsPerDay: number;
+  outsideDownloadBytesPerSec: number;
+  leecherSeedShare: number;
+  leecherSeedDays: number;
+  leecherPatienceDays: number;
+  flashCrowd: { torrents: number; leechers: number; startDay: number; days: number } | null;
+}
+
+/** The part of the world (model.ts) the outside leechers read and move. */
+interface OutsideWorld {
+  options: OutsideOptions;
+  sizes: Float64Array;
+  webSeed: Uint8Array;
+  extSeeders: Int32Array;
+  extLeechers: Int32Array;
+  nodeComplete: Int32Array;
+  completed: Int32Array;
+  outside: Outside;
+}
 
 export interface Outside {
   /** Per torrent: bytes done of each outside leecher present. */
@@ -21,7 +42,7 @@ export interface Outside {
   rnd: () => number;
 }
 
-export function createOutside(options: SimOptions, sizes: Float64Array, rnd: () => number): Outside {
+export function createOutside(options: OutsideOptions, sizes: Float64Array, rnd: () => number): Outside {
   const n = sizes.length;
   const arrivalsPerDay = new Float64Array(n);
   const leechers: number[][] = [];
@@ -45,7 +66,7 @@ export function createOutside(options: SimOptions, sizes: Float64Array, rnd: () 
 }
 
 /** Whether the flash crowd is on, `day` days into the run. */
-export function crowdOn(options: SimOptions, day: number): boolean {
+export function crowdOn(options: OutsideOptions, day: number): boolean {
   const c = options.flashCrowd;
   return c !== null && day >= c.startDay && day < c.startDay + c.days;
 }
@@ -55,7 +76,7 @@ export function crowdOn(options: SimOptions, day: number): boolean {
  * list; a completed or departed one is taken from the list wherever it is and the counts
  * follow (a crowd member is replaced while the window lasts).
  */
-export function stepOutside(w: World, day: number, stepMs: number): void {
+export function stepOutside(w: OutsideWorld, day: number, stepMs: number): void {
   const o = w.outside;
   const opt = w.options;
   const days = stepMs / 86_400_000;

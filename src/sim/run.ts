@@ -279,18 +279,19 @@ export function* simulationLoop(options: SimOptions, strategyName: string, membe
 function churnOf(options: SimOptions, stepMs: number): { next: () => number[]; total: () => number } {
   const rnd = seededRandom(options.seed * 613 + 29);
   const perStep = (options.churnPerDay * options.nodes * stepMs) / 86_400_000;
-  let owed = 0;
+  let steps = 0;
   let total = 0;
   return {
     next() {
-      owed += perStep;
+      // Due by the end of this step, counted from the start (no drift from summing fractions).
+      const due = Math.floor(++steps * perStep + 1e-9);
       const out = new Set<number>();
-      for (; owed >= 1 && out.size < options.nodes; owed--) {
+      while (total + out.size < due && out.size < options.nodes) {
         let node = Math.floor(rnd() * options.nodes);
         while (out.has(node)) node = Math.floor(rnd() * options.nodes);
         out.add(node);
       }
-      total += out.size;
+      total = Math.max(total, due);
       return [...out];
     },
     total: () => total,
