@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { MATRIX_STRATEGIES, WORLDS } from '../../src/sim/index.js';
 import { keepAtChance, seederFloorOf } from '../../src/sim/keep-at.js';
+import { DEFAULT_SIM, createWorld, type SimOptions } from '../../src/sim/model.js';
+import { runStrategy } from '../../src/sim/run.js';
+import { createScript } from '../../src/sim/strategies.js';
 import type { MatrixRow } from '../../src/sim/matrix.js';
 
 async function simulate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -94,5 +97,27 @@ describe("keep-at's gate", () => {
     expect(seederFloorOf([0, 0, ...Array.from({ length: 20 }, (_, i) => 20 - i)])).toBe(2);
     expect(seederFloorOf([0, 0])).toBe(0);
     expect(seederFloorOf([7])).toBe(7);
+  });
+
+  it('is what the keep-at baseline applies: on ample disk, each node takes a torrent at that rate, and never one without a seeder', () => {
+    const options: SimOptions = { ...DEFAULT_SIM, nodes: 200, torrents: 300, days: 1 / 24, diskMultiple: 1e4, seed: 6, scrapeMinutes: 60 };
+    const w = createWorld(options);
+    const takers = new Int32Array(options.torrents);
+    const inner = createScript('keep-at');
+    runStrategy(options, {
+      name: 'keep-at',
+      tick(node, world, nowMs) {
+        const choice = inner.tick(node, world, nowMs);
+        for (const t of choice.add) takers[t] = (takers[t] ?? 0) + 1;
+        return choice;
+      },
+    });
+    // Every node ticks in the first hour on the first scrape; before any scan the floor is 1: 0.6^(seeders - 1).
+    for (const s of [0, 1, 2, 3, 4]) {
+      const of = [...w.sizes.keys()].filter((i) => w.scrape.seeders[i] === s);
+      expect(of.length, `torrents with ${s} seeders`).toBeGreaterThan(5);
+      const rate = of.reduce((a, i) => a + (takers[i] ?? 0), 0) / (of.length * options.nodes);
+      expect(rate, `take rate at ${s} seeders`).toBeCloseTo(s === 0 ? 0 : keepAtChance(s, 0), 1);
+    }
   });
 });
