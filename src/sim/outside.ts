@@ -85,8 +85,7 @@ export function stepOutside(w: OutsideWorld, day: number, stepMs: number): void 
   const got = opt.outsideDownloadBytesPerSec * (stepMs / 1000);
   for (let i = 0; i < w.sizes.length; i++) {
     const size = w.sizes[i] ?? 0;
-    let brief = o.briefSeeders[i] ?? 0;
-    for (let k = brief; k > 0; k--) if (o.rnd() < stopSeeding) brief--;
+    let brief = (o.briefSeeders[i] ?? 0) - departures(o.briefSeeders[i] ?? 0, stopSeeding, o.rnd);
     const list = o.leechers[i] as number[];
     if (o.rnd() < (o.arrivalsPerDay[i] ?? 0) * days) list.push(0);
     // A source at the step's start serves the whole step (as for the nodes' downloads).
@@ -122,4 +121,18 @@ export function stepOutside(w: OutsideWorld, day: number, stepMs: number): void 
     o.crowd[i] = want;
     w.extLeechers[i] = list.length;
   }
+}
+
+/**
+ * How many of `n` leave, each with probability `p`: drawn one by one for a few, and from the
+ * normal approximation of the binomial for many (a flash crowd's thousands of brief seeders).
+ */
+function departures(n: number, p: number, rnd: () => number): number {
+  if (n <= 64) {
+    let k = 0;
+    for (let j = 0; j < n; j++) if (rnd() < p) k++;
+    return k;
+  }
+  const gauss = Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  return Math.min(n, Math.max(0, Math.round(n * p + gauss * Math.sqrt(n * p * (1 - p)))));
 }
