@@ -17,9 +17,12 @@ export interface MatrixRequest {
   strategies: StrategyName[] | undefined;
 }
 
-/** What every smartnode node observes: the whole feed, so there is no shortcut a shadow run would have to check. */
+/**
+ * What every smartnode node observes: the whole feed, as the agent does. No shorter list is
+ * passed, so there is no shortcut for a shadow run to check: decisions changed by one, 0.
+ */
 export const OBSERVATION_NOTE =
-  'observation: every node is given the whole feed, as the agent observes it (no shortcut; shadow-checked ticks changed: 0 of 0)';
+  'observation: every node is given the whole feed, as the agent observes it; no shortcut, so decisions changed by a shortcut: 0';
 
 export async function runMatrixCommand(io: CliIO, request: MatrixRequest): Promise<MatrixRow[]> {
   const strategies = request.strategies ?? [...MATRIX_STRATEGIES];
@@ -39,7 +42,7 @@ export async function runMatrixCommand(io: CliIO, request: MatrixRequest): Promi
   const wallMs = performance.now() - started;
   if (request.json) {
     io.stdout.write(
-      `${JSON.stringify({ strategies, observation: { wholeFeed: true, shadowChecked: 0, shadowChanged: 0 }, wallMs, rows })}\n`,
+      `${JSON.stringify({ strategies, observation: { wholeFeed: true, shortcut: null, changedByShortcut: 0 }, wallMs, rows })}\n`,
     );
     return rows;
   }

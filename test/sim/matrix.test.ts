@@ -37,7 +37,7 @@ describe('simulate --matrix', () => {
     const header = lines.find((l) => l.startsWith('world '));
     expect(header).toBeDefined();
     for (const s of MATRIX_STRATEGIES) expect(header).toContain(s);
-    expect(text.stdout).toContain('shadow-checked ticks changed: 0');
+    expect(text.stdout).toContain('whole feed, as the agent observes it; no shortcut, so decisions changed by a shortcut: 0');
     for (const w of WORLDS) {
       const row = lines.find((l) => l.startsWith(`${w.name} `));
       expect(row, w.name).toBeDefined();
@@ -53,8 +53,8 @@ describe('simulate --matrix', () => {
     }
 
     const json = await simulate(['--matrix', '--json', ...SMALL]);
-    const parsed = JSON.parse(json.stdout) as { rows: MatrixRow[]; observation: { shadowChanged: number } };
-    expect(parsed.observation.shadowChanged).toBe(0);
+    const parsed = JSON.parse(json.stdout) as { rows: MatrixRow[]; observation: { wholeFeed: boolean; changedByShortcut: number } };
+    expect(parsed.observation).toMatchObject({ wholeFeed: true, changedByShortcut: 0 });
     expect(parsed.rows.map((r) => r.world)).toEqual(WORLDS.map((w) => w.name));
     for (const row of parsed.rows) {
       expect(row.metrics.map((m) => m.strategy)).toEqual(MATRIX_STRATEGIES);
