@@ -30,7 +30,8 @@ describe('the /metrics listener', () => {
 
   it('refuses a scrape without the token, or with a wrong one, and never echoes it', async () => {
     const s = await aServer(`Bearer ${TOKEN}`);
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Basic ${TOKEN}` }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong' }, { authorization: `Basic ${TOKEN}` }];
+    for (const headers of attempts) {
       const response = await fetch(s.url, { headers });
       expect(response.status).toBe(401);
       const body = await response.text();
