@@ -18,7 +18,7 @@ export const METRICS = {
   budget: ['smartnode_budget_bytes', 'What the mirror may hold now (the lower of storage.maxBytes and the disk).'],
   maxBytes: ['smartnode_budget_max_bytes', 'storage.maxBytes of the policy.'],
   committed: ['smartnode_committed_bytes', 'Size of the torrents the plan holds.'],
-  diskFree: ['smartnode_disk_free_bytes', 'Free space on the download filesystem (absent when unknown).'],
+  diskFree: ['smartnode_disk_free_bytes', 'Free space on the download filesystem, as last reported.'],
   diskReserve: ['smartnode_disk_reserve_bytes', 'storage.minFreeBytes: free space the agent leaves alone.'],
   uploadRate: ['smartnode_upload_rate_bytes_per_second', 'Upload rate of every torrent the daemon holds.'],
   downloadRate: ['smartnode_download_rate_bytes_per_second', 'Download rate of every torrent the daemon holds.'],
@@ -45,7 +45,7 @@ export const METRICS = {
   torrentSeeders: ['smartnode_torrent_seeders', 'Per-torrent mode: seeders of an owned torrent, by info hash.'],
   torrentSize: ['smartnode_torrent_size_bytes', 'Per-torrent mode: size of an owned torrent, by info hash.'],
   torrentUploaded: ['smartnode_torrent_uploaded_bytes', 'Per-torrent mode: bytes uploaded ever, by info hash.'],
-  torrentOmitted: ['smartnode_torrent_series_omitted', 'Per-torrent mode: owned torrents left out by the cap.'],
+  torrentOmitted: ['smartnode_torrent_series_omitted', 'Owned torrents without per-torrent series (all of them when the mode is off).'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 /** The label a value beyond a cap is counted under. */

@@ -141,7 +141,10 @@ describe('the exporter', () => {
     const countFor = async (torrents: number): Promise<number> => {
       const exporter = anExporter();
       exporter.observe({ type: 'mirror', atMs: T0, view: aMirror(torrents) });
-      return samples(await exporter.render()).length;
+      const text = await exporter.render();
+      expect(samples(text)).toContain(`smartnode_torrent_series_omitted ${torrents}`);
+      expect(samples(text, 'smartnode_torrent_size_bytes')).toEqual([]);
+      return samples(text).length;
     };
     const small = await countFor(10);
     expect(await countFor(1000)).toBe(small);

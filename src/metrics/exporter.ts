@@ -101,8 +101,8 @@ export function createMetricsExporter(options: MetricsExporterOptions): MetricsE
     m.budget.set(view.capacityBytes);
     m.maxBytes.set(view.maxBytes);
     m.committed.set(view.committedBytes);
-    if (view.diskFreeBytes === null) m.diskFree.reset();
-    else m.diskFree.set(view.diskFreeBytes);
+    // Unknown free space (the daemon did not say) keeps the last known value.
+    if (view.diskFreeBytes !== null) m.diskFree.set(view.diskFreeBytes);
     m.diskReserve.set(view.minFreeBytes);
     m.uploadRate.set(view.uploadRateBytesPerSec);
     m.downloadRate.set(view.downloadRateBytesPerSec);
@@ -128,9 +128,12 @@ export function createMetricsExporter(options: MetricsExporterOptions): MetricsE
       m.collectionTarget.set(h.targetSeeders);
     }
 
-    for (const g of [m.torrentSeeders, m.torrentSize, m.torrentUploaded, m.torrentOmitted]) g.reset();
+    for (const g of [m.torrentSeeders, m.torrentSize, m.torrentUploaded]) g.reset();
     const perTorrent = options.perTorrent();
-    if (!perTorrent.enabled) return;
+    if (!perTorrent.enabled) {
+      m.torrentOmitted.set(view.owned.length);
+      return;
+    }
     const { rows, omitted } = selectPerTorrent(view.owned, perTorrent.max);
     for (const o of rows) {
       const labels = { info_hash: o.infoHash, feed: o.feedId ?? '' };

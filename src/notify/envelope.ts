@@ -55,3 +55,44 @@ export function groupNotifications(pending: readonly Notification[], maxListed =
   }
   return messages;
 }
+
+/** How a webhook wants its body: the envelope, or a service's own shape around a summary line. */
+export type WebhookFormat = 'envelope' | 'text' | 'discord' | 'apprise';
+
+/** One line a person reads: what happened, on which node's terms (no secret is in any message). */
+export function summarizeMessage(message: Message): string {
+  const d = message.data;
+  const torrents = Array.isArray(d.torrents) ? (d.torrents as { name?: unknown }[]).map((t) => String(t.name)) : [];
+  const listed = torrents.length > 0 ? `: ${torrents.slice(0, 5).join(', ')}${Number(d.count) > 5 ? ', ...' : ''}` : '';
+  switch (message.event) {
+    case 'torrent.corrupt':
+      return `smartnode: ${String(d.count)} torrent(s) found corrupt${listed}`;
+    case 'torrent.vanished':
+      return `smartnode: the data of ${String(d.count)} torrent(s) vanished${listed}`;
+    case 'feed.failing':
+      return `smartnode: feed ${String(d.feedId)} failing since ${new Date(Number(d.failingSinceMs)).toISOString()}: ${String(d.message)}`;
+    case 'daemon.unreachable':
+      return `smartnode: transmission-daemon unreachable: ${String(d.message)}`;
+    case 'disk.reserve':
+      return `smartnode: disk reserve reached (${String(d.detail)})`;
+    case 'removals.held':
+      return `smartnode: ${String(d.removes)} removal(s) wait for confirmation (${String(d.hint)})`;
+    default:
+      return `smartnode: ${message.event}`;
+  }
+}
+
+/** The request body (and its content type) a webhook of `format` gets for `message`. */
+export function renderBody(format: WebhookFormat, message: Message, id: string): { body: string; contentType: string } {
+  switch (format) {
+    case 'envelope':
+      return { body: JSON.stringify(toEnvelope(message, id)), contentType: 'application/json' };
+    case 'text':
+      return { body: summarizeMessage(message), contentType: 'text/plain; charset=utf-8' };
+    case 'discord':
+      // Discord caps content at 2000 characters.
+      return { body: JSON.stringify({ content: summarizeMessage(message).slice(0, 2000) }), contentType: 'application/json' };
+    case 'apprise':
+      return { body: JSON.stringify({ title: message.event, body: summarizeMessage(message) }), contentType: 'application/json' };
+  }
+}

@@ -14,10 +14,14 @@ afterEach(async () => {
   receiver = null;
 });
 
-function aNotifier(target: WebhookTarget, warnings: string[], overrides: { retries?: number; groupWindowMs?: number } = {}) {
+function aNotifier(
+  target: Omit<WebhookTarget, 'format'> & { format?: WebhookTarget['format'] },
+  warnings: string[],
+  overrides: { retries?: number; groupWindowMs?: number } = {},
+) {
   let n = 0;
   return createWebhookNotifier({
-    targets: [target],
+    targets: [{ format: 'envelope', ...target }],
     retries: overrides.retries ?? 3,
     groupWindowMs: overrides.groupWindowMs ?? 50,
     newId: () => `id-${++n}`,
@@ -85,6 +89,21 @@ describe('webhook delivery to a real HTTP receiver', () => {
     ]);
     await notifier.close();
     expect(receiver.received.map((r) => (r.body as { event: string }).event)).toEqual(['disk.reserve']);
+  });
+
+  it("speaks Discord's, Apprise's and plain text's shapes when asked", async () => {
+    receiver = await startWebhookReceiver();
+    for (const format of ['discord', 'apprise', 'text'] as const) {
+      const notifier = aNotifier({ name: format, url: receiver.url, headers: {}, events: null, format }, []);
+      notifier.notify([corrupt(1), corrupt(2)]);
+      await notifier.close();
+    }
+    const line = 'smartnode: 2 torrent(s) found corrupt: dataset-1, dataset-2';
+    expect(receiver.received.map((r) => [r.headers['content-type'], r.body])).toEqual([
+      ['application/json', { content: line }],
+      ['application/json', { title: 'torrent.corrupt', body: line }],
+      ['text/plain; charset=utf-8', line],
+    ]);
   });
 
   it('gives up on a 4xx at once, and on a dead receiver after the retries, never naming the URL or a header', async () => {

@@ -6,7 +6,7 @@
  * the URL or a header value (they carry tokens): only the webhook's name, a status, an errno.
  */
 import type { WebhookTarget } from '../policy/index.js';
-import { groupNotifications, toEnvelope, type Message } from './envelope.js';
+import { groupNotifications, renderBody, type Message } from './envelope.js';
 import type { Notification } from './notifications.js';
 
 export interface WebhookNotifierOptions {
@@ -54,11 +54,11 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
   let waiting: Notification[] = [];
   let timer: NodeJS.Timeout | null = null;
 
-  const postOnce = async (target: WebhookTarget, body: string): Promise<Outcome> => {
+  const postOnce = async (target: WebhookTarget, body: string, contentType: string): Promise<Outcome> => {
     try {
       const response = await doFetch(target.url, {
         method: 'POST',
-        headers: { ...target.headers, 'content-type': 'application/json', 'user-agent': 'smartnode' },
+        headers: { ...target.headers, 'content-type': contentType, 'user-agent': 'smartnode' },
         body,
         signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping.signal]),
         redirect: 'error',
@@ -84,9 +84,9 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
     });
 
   const deliver = async (target: WebhookTarget, message: Message): Promise<void> => {
-    const body = JSON.stringify(toEnvelope(message, options.newId()));
+    const { body, contentType } = renderBody(target.format, message, options.newId());
     for (let attempt = 0; ; attempt++) {
-      const outcome = await postOnce(target, body);
+      const outcome = await postOnce(target, body, contentType);
       if (outcome.ok) return;
       if (!outcome.retry || attempt >= options.retries || stopping.signal.aborted) {
         options.warn(`webhook ${target.name}: ${message.event} not delivered after ${attempt + 1} attempt(s): ${outcome.why}`);

@@ -46,7 +46,13 @@ describe('notify policy and the secrets it names', () => {
     );
     const secrets = resolveOpsSecrets(policy, { HOOK: 'https://hooks.example/t0ken', HOOK_AUTH: 'Bearer abc', PW: 'pw' });
     expect(secrets.webhooks).toEqual([
-      { name: 'ops', url: 'https://hooks.example/t0ken', headers: { Authorization: 'Bearer abc' }, events: ['disk.reserve'] },
+      {
+        name: 'ops',
+        url: 'https://hooks.example/t0ken',
+        headers: { Authorization: 'Bearer abc' },
+        format: 'envelope',
+        events: ['disk.reserve'],
+      },
     ]);
     expect(secrets.metricsAuthorization).toBe(`Basic ${btoa('prom:pw')}`);
     expect(secrets.values).toEqual(expect.arrayContaining(['https://hooks.example/t0ken', 'Bearer abc', 'pw', btoa('prom:pw')]));

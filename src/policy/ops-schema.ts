@@ -100,6 +100,13 @@ export function buildNotifySchema(u: OpsFields) {
         .record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'expected an HTTP header name'), u.envName())
         .default({})
         .describe('Extra headers: header name -> name of the environment variable holding its value.'),
+      format: z
+        .enum(['envelope', 'text', 'discord', 'apprise'])
+        .default('envelope')
+        .describe(
+          'Body: envelope (JSON {event, id, timestamp, version, data}); text (one line, for ntfy); ' +
+            'discord ({content}); apprise ({title, body}, for an Apprise API /notify URL).',
+        ),
       events: z
         .array(z.enum(NOTIFY_EVENTS))
         .optional()

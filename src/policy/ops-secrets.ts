@@ -12,6 +12,7 @@ export interface WebhookTarget {
   name: string;
   url: string;
   headers: Record<string, string>;
+  format: 'envelope' | 'text' | 'discord' | 'apprise';
   /** null: every event. */
   events: readonly NotifyEventName[] | null;
 }
@@ -66,7 +67,7 @@ export function resolveOpsSecrets(policy: Pick<Policy, 'metrics' | 'notify'>, en
       const value = keep(fromEnv(name, `headersEnv.${header} of webhook ${hook.name}`));
       if (value !== undefined) headers[header] = value;
     }
-    if (url !== undefined) webhooks.push({ name: hook.name, url, headers, events: hook.events ?? null });
+    if (url !== undefined) webhooks.push({ name: hook.name, url, headers, format: hook.format, events: hook.events ?? null });
   }
 
   if (problems.length > 0) {
