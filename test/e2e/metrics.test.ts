@@ -128,7 +128,7 @@ notify:
   it('Prometheus scrapes the agent and reads the mirror, the feed, the daemon and the collection health back', async () => {
     const withOutput = (what: string) => `${what} (agent output: ${agentOutput.slice(-2000)})`;
     await eventually(
-      describe('the agent listening'),
+      withOutput('the agent listening'),
       async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status === 401,
       60_000,
     );
