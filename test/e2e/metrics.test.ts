@@ -167,7 +167,11 @@ notify:
     expect(JSON.stringify(all)).not.toContain('data-');
     const scrape = await prometheus.query('scrape_duration_seconds{job="smartnode"}');
     const series = await prometheus.query('scrape_samples_scraped{job="smartnode"}');
-    console.log(`metrics e2e: ${series[0]?.value} samples per scrape, scrape ${(1000 * (scrape[0]?.value ?? 0)).toFixed(1)} ms`);
+    const rss = await prometheus.query('process_resident_memory_bytes{job="smartnode"}');
+    console.log(
+      `metrics e2e: ${series[0]?.value} samples per scrape, scrape ${(1000 * (scrape[0]?.value ?? 0)).toFixed(1)} ms, ` +
+        `agent RSS ${((rss[0]?.value ?? 0) / 1e6).toFixed(1)} MB`,
+    );
   }, 150_000);
 
   it('the webhook got agent.started after a 503, then agent.stopped on SIGTERM; no secret was printed', async () => {
