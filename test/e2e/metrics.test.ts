@@ -3,7 +3,7 @@
  * drives a real transmission-daemon from a feed on a real local HTTP server; a real Prometheus
  * (Debian's package) scrapes its /metrics with a bearer token, and the test reads the series
  * back through Prometheus' HTTP API; a real HTTP receiver takes its webhooks, failing the first
- * with a 503 so the delivery has to retry. No secret (RPC password, metrics token, webhook URL
+ * with a 503 so the delivery has to retry; with the daemon stopped, both show it. No secret (RPC password, metrics token, webhook URL
  * or header) appears in anything the agent prints.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -119,7 +119,7 @@ notify:
     await prometheus?.close();
     await receiver?.close();
     await feeds?.close();
-    await daemon?.teardown();
+    await daemon?.teardown().catch(() => undefined);
     await work?.cleanup();
   });
 
@@ -174,7 +174,7 @@ notify:
     );
   }, 150_000);
 
-  it('the webhook got agent.started after a 503, then agent.stopped on SIGTERM; no secret was printed', async () => {
+  it('the webhook got agent.started after a 503 (the delivery retried)', async () => {
     await receiver.waitFor((r) => r.some((x) => x.status === 200), 30_000, 'agent.started accepted');
     const first = receiver.received.slice(0, 2);
     expect(first.map((r) => r.status)).toEqual([503, 200]);
@@ -182,12 +182,25 @@ notify:
     expect(first[1]?.body).toMatchObject({ event: 'agent.started', version: 1, data: { version: '0.1.0' } });
     expect(first[1]?.headers.authorization).toBe(HOOK_AUTH);
     expect(first[1]?.path).toBe(HOOK_PATH);
+  });
+
+  it('with the daemon stopped: Prometheus reads it down, and the webhook is told once', async () => {
+    await daemon.stop();
+    await prometheus.waitFor('smartnode_daemon_up', (s) => firstValue(s) === 0, 60_000);
+    await receiver.waitFor((r) => r.some((x) => (x.body as { event?: string }).event === 'daemon.unreachable'), 30_000, 'daemon.unreachable');
+    expect(firstValue(await prometheus.query('smartnode_ticks_total{result="failed"}'))).toBeGreaterThanOrEqual(1);
+    const told = receiver.received.find((x) => (x.body as { event?: string }).event === 'daemon.unreachable');
+    expect(told?.body).toMatchObject({ version: 1, data: { code: 'DAEMON_UNREACHABLE' } });
+  }, 120_000);
+
+  it('on SIGTERM the agent exits 0 after telling the webhook it stopped; no secret was printed', async () => {
 
     const exited = new Promise<number | null>((resolve) => agent?.once('exit', (code) => resolve(code)));
     agent?.kill('SIGTERM');
     expect(await exited).toBe(0);
     const events = receiver.received.filter((r) => r.status === 200).map((r) => (r.body as { event: string }).event);
-    expect(events).toEqual(['agent.started', 'agent.stopped']);
+    // One daemon.unreachable for the whole outage, however many ticks failed.
+    expect(events).toEqual(['agent.started', 'daemon.unreachable', 'agent.stopped']);
     for (const secret of [daemon.password, METRICS_TOKEN, HOOK_PATH, 'secret-path', HOOK_AUTH, 'hook-header']) {
       expect(agentOutput).not.toContain(secret);
     }
