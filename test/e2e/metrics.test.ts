@@ -187,14 +187,17 @@ notify:
   it('with the daemon stopped: Prometheus reads it down, and the webhook is told once', async () => {
     await daemon.stop();
     await prometheus.waitFor('smartnode_daemon_up', (s) => firstValue(s) === 0, 60_000);
-    await receiver.waitFor((r) => r.some((x) => (x.body as { event?: string }).event === 'daemon.unreachable'), 30_000, 'daemon.unreachable');
+    await receiver.waitFor(
+      (r) => r.some((x) => (x.body as { event?: string }).event === 'daemon.unreachable'),
+      30_000,
+      'daemon.unreachable',
+    );
     expect(firstValue(await prometheus.query('smartnode_ticks_total{result="failed"}'))).toBeGreaterThanOrEqual(1);
     const told = receiver.received.find((x) => (x.body as { event?: string }).event === 'daemon.unreachable');
     expect(told?.body).toMatchObject({ version: 1, data: { code: 'DAEMON_UNREACHABLE' } });
   }, 120_000);
 
   it('on SIGTERM the agent exits 0 after telling the webhook it stopped; no secret was printed', async () => {
-
     const exited = new Promise<number | null>((resolve) => agent?.once('exit', (code) => resolve(code)));
     agent?.kill('SIGTERM');
     expect(await exited).toBe(0);
