@@ -6,9 +6,10 @@
  * with a 503 so the delivery has to retry; with the daemon stopped, both show it. No secret (RPC password, metrics token, webhook URL
  * or header) appears in anything the agent prints.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFeedServer, type FeedServer } from '../../src/testkit/feed-server.js';
 import {
@@ -21,6 +22,8 @@ import {
 import { createRealTorrent, startTestDaemon, type RealTorrent, type TestDaemon } from '../helpers/daemon.js';
 import { eventually, makeWorkDir } from '../helpers/world.js';
 
+const runCli = async (args: string[]): Promise<string> =>
+  (await promisify(execFile)('node', ['bin/smartnode.js', ...args], { timeout: 30_000 })).stdout;
 const HEADER = 'TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED';
 const METRICS_TOKEN = 'metrics-token-5f0a9c';
 const HOOK_PATH = '/hooks/secret-path-77c1';
@@ -159,6 +162,11 @@ notify:
       '100 * sum by (feed) (smartnode_collection_at_target_bytes) / sum by (feed) (smartnode_collection_bytes)',
     );
     expect(fleet[0]?.value).toBeCloseTo((100 * (torrents[0]?.sizeBytes ?? 0)) / torrents.reduce((s, t) => s + t.sizeBytes, 0), 6);
+
+    // `smartnode status` shows the same health, from the running agent's control socket.
+    const status = await runCli(['status', '--state-dir', join(work.dir, 'state')]);
+    expect(status).toContain("collection health (this node's view of the swarms):");
+    expect(status).toMatch(/ops: 33% of 3 torrents and 33% of 90 kB at >= 2 seeders; 1 at zero/);
 
     // No per-torrent series by default, and no torrent name in any label.
     expect(await prometheus.query('{__name__=~"smartnode_torrent_(seeders|size_bytes|uploaded_bytes)"}')).toEqual([]);
