@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Installs what `npm run demo`, `npm test` and `npm run bench` need on a fresh Debian/Ubuntu
 // machine: node modules (npm ci when missing or stale) and, through apt-get when running as
-// root, transmission-daemon, transmission-cli, iproute2 and tmux; and the transmission-daemons of
+// root, transmission-daemon, transmission-cli, iproute2, tmux, systemd and prometheus; and the transmission-daemons of
 // Debian 13 and unstable in private roots (transmission-lines.mjs). Without root it stops and prints the
 // exact command to run. Plain Node builtins only: it runs before node_modules exists.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -19,6 +19,9 @@ const APT_PACKAGES = [
   { command: 'tmux', pkg: 'tmux' },
   // `systemd-analyze verify` checks examples/smartnode.service (offline; no systemd needs to run).
   { command: 'systemd-analyze', pkg: 'systemd' },
+  // The metrics end-to-end test has a real Prometheus scrape a running agent (on loopback,
+  // its own config and port; the packaged service is not used).
+  { command: 'prometheus', pkg: 'prometheus' },
 ];
 
 function has(command) {

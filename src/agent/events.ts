@@ -51,7 +51,9 @@ export type AgentEvent =
       retryAtMs?: number;
     }
   | { type: 'feed-item-dropped'; atMs: number; feedId: string; message: string }
-  | { type: 'scrape-failed'; atMs: number; tracker: string; error: ErrorView }
+  | { type: 'scrape-failed'; atMs: number; tracker: string; error: ErrorView; httpStatus?: number }
+  /** One round of scrapes: the hosts of the trackers asked (never a path: it may hold a passkey). */
+  | { type: 'scrape-requested'; atMs: number; trackerHosts: string[] }
   | { type: 'probe-failed'; atMs: number; tracker: string; error: ErrorView }
   | { type: 'signals-warning'; atMs: number; message: string }
   | { type: 'torrent-file-failed'; atMs: number; infoHash: InfoHash; name: string; error: ErrorView }
@@ -224,6 +226,27 @@ export interface MirrorView {
   uploadRateBytesPerSec: number;
   downloadRateBytesPerSec: number;
   feeds: { feedId: string; usedBytes: number; usedTorrents: number; maxBytes: number | null; maxTorrents: number | null }[];
+  /** Each feed's collection as this node sees its swarms (absent when the target is not known). */
+  health?: FeedHealthView[];
+}
+
+/**
+ * How well one feed's torrents are seeded, from the counts this node has (its own copy
+ * included): every torrent the feed lists, held or not.
+ */
+export interface FeedHealthView {
+  feedId: string;
+  targetSeeders: number;
+  torrents: number;
+  /** Sum of the known sizes. */
+  bytes: number;
+  /** Torrents (and their bytes) with at least targetSeeders seeders. */
+  atTargetTorrents: number;
+  atTargetBytes: number;
+  /** Torrents whose swarm has no seeder at all. */
+  zeroSeederTorrents: number;
+  /** Torrents with no count yet (neither at target nor at zero). */
+  unknownTorrents: number;
 }
 
 export type AgentEventListener = (event: AgentEvent) => void;

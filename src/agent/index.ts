@@ -16,6 +16,7 @@ export {
   type CandidateView,
   type EventBus,
   type MirrorView,
+  type FeedHealthView,
   type OwnedTorrentView,
   type PopulationSummary,
   type ReasonView,

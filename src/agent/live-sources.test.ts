@@ -10,7 +10,7 @@ import { encodeBencode, SmartnodeError, toInfoHash } from '../shared/index.js';
 import { createHash } from 'node:crypto';
 import type { FeedItem } from '../feeds/index.js';
 import { createEventBus, type AgentEvent } from './events.js';
-import { createHttpFeedSource, FEED_BACKOFF_BASE_MS } from './live-sources.js';
+import { createHttpFeedSource, createScrapeCountSource, FEED_BACKOFF_BASE_MS } from './live-sources.js';
 import { createHttpTorrentSource } from './torrent-source.js';
 
 const servers: Server[] = [];
@@ -147,5 +147,34 @@ describe('the .torrent source', () => {
       (e: unknown) => e,
     );
     expect((afterBackoff as SmartnodeError).message).toMatch(/no complete answer within 400 ms/);
+  });
+});
+
+describe('the scrape count source', () => {
+  it('announces each round by tracker host (no path: it may hold a passkey) and forwards a refusal status', async () => {
+    const bus = createEventBus();
+    const events: AgentEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const refusal = new SmartnodeError('SCRAPE_FAILED', 'scrape of tracker https://t.example/<redacted> failed: HTTP status 429', {
+      retryable: true,
+      details: { tracker: 'https://t.example/<redacted>', hashes: 1, httpStatus: 429 },
+    });
+    const source = createScrapeCountSource({
+      scraper: {
+        scrape: async () => ({ results: new Map(), errors: [{ tracker: 'https://t.example/<redacted>', error: refusal }], skipped: [] }),
+      },
+      enabled: () => true,
+      intervalMs: () => 60_000,
+      bus,
+    });
+    const hash = toInfoHash('ab'.repeat(20));
+    await source.readCounts([{ infoHash: hash, trackers: ['https://T.example/PASSKEY/announce', 'udp://u.example:6969/announce'] }], 1000);
+    expect(
+      events.map((e) => (e.type === 'scrape-requested' ? [e.type, e.trackerHosts] : [e.type, 'httpStatus' in e ? e.httpStatus : null])),
+    ).toEqual([
+      ['scrape-requested', ['t.example', 'u.example:6969']],
+      ['scrape-failed', 429],
+    ]);
+    expect(JSON.stringify(events)).not.toContain('PASSKEY');
   });
 });

@@ -165,8 +165,16 @@ export function createScrapeCountSource(options: {
       if (due.length > 0) {
         const outcome = await options.scraper.scrape(due);
         for (const r of due) cache.set(r.infoHash, { counts: outcome.results.get(r.infoHash) ?? null, atMs: nowMs });
+        options.bus.emit({ type: 'scrape-requested', atMs: nowMs, trackerHosts: trackerHostsOf(due) });
         for (const { tracker, error } of outcome.errors) {
-          options.bus.emit({ type: 'scrape-failed', atMs: nowMs, tracker, error: toErrorView(error) });
+          const httpStatus = error.details?.httpStatus;
+          options.bus.emit({
+            type: 'scrape-failed',
+            atMs: nowMs,
+            tracker,
+            error: toErrorView(error),
+            ...(typeof httpStatus === 'number' ? { httpStatus } : {}),
+          });
         }
       }
       for (const r of requests) {
@@ -176,4 +184,11 @@ export function createScrapeCountSource(options: {
       return out;
     },
   };
+}
+
+/** The hosts (with port) of the trackers a scrape round asked: no path, so no passkey. */
+function trackerHostsOf(requests: readonly CountRequest[]): string[] {
+  const hosts = new Set<string>();
+  for (const r of requests) for (const t of r.trackers) if (URL.canParse(t)) hosts.add(new URL(t).host.toLowerCase());
+  return [...hosts];
 }

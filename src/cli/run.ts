@@ -15,6 +15,7 @@ import { forgetCiEnvironment } from './interactive.js';
 import { createLogger, logAgentEvents, type LogFormat } from './log.js';
 import type { CliIO } from './io.js';
 import { buildRuntime, ensureDownloadDir } from './runtime.js';
+import { startOperations } from './ops.js';
 
 export function registerRunCommand(program: Command, io: CliIO, secrets: string[], setExitCode: (code: number) => void): void {
   program
@@ -81,6 +82,8 @@ export function registerRunCommand(program: Command, io: CliIO, secrets: string[
           return;
         }
 
+        // Metrics and webhooks subscribe to the bus before the first tick (and before the control socket: a bad secret stops here).
+        const operations = await startOperations({ runtime, env: io.env, logger, addSecrets: (values) => secrets.push(...values) });
         const controller = new AbortController();
         const stop = (signal: NodeJS.Signals): void => {
           if (controller.signal.aborted) {
@@ -100,6 +103,7 @@ export function registerRunCommand(program: Command, io: CliIO, secrets: string[
           clock: runtime.deps.clock,
           dryRun,
           tickNow: () => wakeLoop(),
+          targetSeeders: () => runtime.policy.scoring.targetSeeders,
           confirmEviction: () => {
             const guard = runtime.deps.donated?.guard;
             if (guard === undefined || guard.pending() === null) return false;
@@ -130,6 +134,7 @@ export function registerRunCommand(program: Command, io: CliIO, secrets: string[
         await runtime.deps.digestJobs?.close();
         policyWatch.close();
         await control.close();
+        await operations.close();
         releaseSignals();
         logger.info('smartnode stopped');
         logFile?.end();

@@ -54,6 +54,13 @@ const RESTART_KEYS = [
   'intervals.tick',
   'geo.overrides',
   'announceProbe.requestsPerSecond',
+  // The listener and the webhooks start with the agent (metrics.perTorrent applies live).
+  'metrics.enabled',
+  'metrics.address',
+  'metrics.port',
+  'metrics.bearerTokenEnv',
+  'metrics.basicAuth',
+  'notify',
 ];
 
 export async function buildRuntime(options: {

@@ -63,6 +63,8 @@ describe('policySchema defaults', () => {
       announceProbe: { enabled: true, interval: 21_600_000, maxPerTick: 50, requestsPerSecond: 2, numwant: 50 },
       integrity: { reverifyEvery: 90 * 86_400_000 },
       publish: { title: 'smartnode datasets', announce: [], webSeeds: [] },
+      metrics: { enabled: false, address: '127.0.0.1', port: 9477, perTorrent: { enabled: false, max: 100 } },
+      notify: { webhooks: [], feedFailingAfter: 6 * 3_600_000, groupWindow: 30_000, retries: 5 },
     });
   });
 

@@ -10,6 +10,7 @@ import { parseDuration, parseRate, parseSize } from './units.js';
 import { buildBandwidthSchema } from './bandwidth-schema.js';
 import { buildAnnounceProbeSchema, buildScoringSignalKeys, geoSchema } from './signals-schema.js';
 import { buildIntegritySchema, buildPublishSchema } from './trust-schema.js';
+import { buildMetricsSchema, buildNotifySchema } from './ops-schema.js';
 
 export const POLICY_VERSION = 1;
 
@@ -302,6 +303,8 @@ export const policySchema = z
     announceProbe: buildAnnounceProbeSchema({ rate, duration }).prefault({}),
     integrity: buildIntegritySchema({ rate, duration }).prefault({}),
     publish: buildPublishSchema().prefault({}),
+    metrics: buildMetricsSchema({ duration, envName }).prefault({}),
+    notify: buildNotifySchema({ duration, envName }).prefault({}),
   })
   .meta({
     title: 'smartnode policy',
@@ -325,3 +328,5 @@ export type GeoPolicy = Policy['geo'];
 export type AnnounceProbePolicy = Policy['announceProbe'];
 export type IntegrityPolicy = Policy['integrity'];
 export type PublishPolicy = Policy['publish'];
+export type MetricsPolicy = Policy['metrics'];
+export type NotifyPolicy = Policy['notify'];

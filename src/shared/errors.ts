@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'INTEGRITY_CANCELLED'
   | 'PUBLISH_INVALID'
   | 'PUBLISH_IO'
+  | 'METRICS_LISTEN'
   | 'INTERNAL';
 
 export interface SmartnodeErrorOptions {

@@ -172,7 +172,7 @@ export async function readTrackerReply(
   timeoutMs: number,
   maxBytes: number,
   transport: HttpTransport | undefined,
-  fail: (why: string, cause?: unknown) => Error,
+  fail: (why: string, cause?: unknown, httpStatus?: number) => Error,
 ): Promise<Uint8Array> {
   try {
     return await (transport ?? httpRequest)(
@@ -184,7 +184,7 @@ export async function readTrackerReply(
         headers: { accept: 'text/plain, application/octet-stream, */*' },
       },
       async (head, body) => {
-        if (head.status < 200 || head.status > 299) throw fail(`HTTP status ${head.status}`);
+        if (head.status < 200 || head.status > 299) throw fail(`HTTP status ${head.status}`, undefined, head.status);
         return body.bytes();
       },
     );

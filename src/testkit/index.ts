@@ -55,3 +55,6 @@ export {
 export { startFeedServer, type FeedServer, type FeedRoute, type FeedRequest } from './feed-server.js';
 export { announcePeer } from './tracker.js';
 export { type MirrorWorld, startMirrorWorld, type WorldDatasetSpec, writeWorldPolicy } from './world.js';
+export { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from './webhook-receiver.js';
+export { findFreePort } from './ports.js';
+export { startPrometheus, type PrometheusTarget, type PromSample, type RunningPrometheus } from './prometheus.js';

@@ -4,7 +4,7 @@
  * is looking. Keys become intents (UI only) or commands (sent to the agent) here, as data,
  * so both are tested without a terminal.
  */
-import type { AgentEvent, CandidateView, OwnedTorrentView } from '../agent/index.js';
+import type { AgentEvent, CandidateView, FeedHealthView, OwnedTorrentView } from '../agent/index.js';
 // The pure parts of control, imported file by file: its index also exports the socket code.
 import type { LinkEvent } from '../control/index.js';
 import type { ControlCommand } from '../control/index.js';
@@ -225,7 +225,10 @@ export type Rows =
   | { view: 'mirror'; rows: readonly OwnedTorrentView[] }
   | { view: 'candidates'; rows: readonly CandidateView[] }
   | { view: 'decisions'; rows: readonly DecisionEntry[] }
-  | { view: 'feeds'; rows: readonly FeedStatus[] };
+  | { view: 'feeds'; rows: readonly FeedRow[] };
+
+/** A feed as the Feeds view shows it: its fetches, and its collection's health when known. */
+export type FeedRow = FeedStatus & { health?: FeedHealthView };
 
 let cache: { key: unknown[]; rows: Rows } | null = null;
 
@@ -238,7 +241,7 @@ export function selectRows(s: DashboardState): Rows {
         : s.view === 'decisions'
           ? s.status?.decisions
           : s.status?.feeds;
-  const key = [s.view, source, s.filter, s.sort];
+  const key = [s.view, source, s.filter, s.sort, s.view === 'feeds' ? s.status?.mirror?.health : null];
   if (cache?.key.every((k, i) => k === key[i])) return cache.rows;
   const rows = computeRows(s);
   cache = { key, rows };
@@ -257,7 +260,7 @@ function computeRows(s: DashboardState): Rows {
     case 'decisions':
       return { view: 'decisions', rows: (s.status?.decisions ?? []).filter((d) => match(d.name)).reverse() };
     case 'feeds':
-      return { view: 'feeds', rows: (s.status?.feeds ?? []).filter((f) => match(f.feedId)) };
+      return { view: 'feeds', rows: (s.status?.feeds ?? []).filter((f) => match(f.feedId)).map((f) => withHealth(f, mirror?.health)) };
   }
 }
 
@@ -336,4 +339,9 @@ export function findTorrent(
   if (owned !== undefined) return { kind: 'owned', row: owned };
   const candidate = s.status?.mirror?.candidates.find((c) => c.infoHash === hash);
   return candidate === undefined ? null : { kind: 'candidate', row: candidate };
+}
+
+function withHealth(feed: FeedStatus, health: readonly FeedHealthView[] | undefined): FeedRow {
+  const row = health?.find((h) => h.feedId === feed.feedId);
+  return row === undefined ? feed : { ...feed, health: row };
 }
