@@ -12,6 +12,7 @@ import { buildCandidates, mergeFeedItems, type MergedItem } from './candidates.j
 import type { AgentConfig, AgentDeps } from './config.js';
 import { observeSignals } from './observe-signals.js';
 import { findOffDownloadFilesystem } from './filesystems.js';
+import { readUnallocatedBytes } from './allocation.js';
 import { observeIntegrity } from './integrity-observe.js';
 import { needsDaemonStart, reconcileOwnership, type OwnershipView } from './ownership.js';
 import type { TorrentSource } from './sources.js';
@@ -60,6 +61,7 @@ export async function observe(
   });
   const diskFreeBytes = await readFreeBytes(deps.daemon, config.downloadDir);
   const offDownloadFs = await findOffDownloadFilesystem(deps.daemon, config.downloadDir, diskFreeBytes, torrents);
+  const unallocated = await readUnallocatedBytes(torrents);
   const donated =
     deps.donated !== undefined && config.donated !== undefined
       ? {
@@ -94,6 +96,7 @@ export async function observe(
     signals,
     diskFreeBytes,
     offDownloadFs,
+    unallocated,
     integrity,
     donated,
     memo: polled.memo,

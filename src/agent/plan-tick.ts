@@ -54,6 +54,7 @@ export function planTick(
     pins: obs.pins,
     bans: obs.bans,
     offDownloadFs: obs.offDownloadFs,
+    ...(obs.unallocated === undefined ? {} : { unallocated: obs.unallocated }),
   });
   const herdPolicy = config.planPolicy.scoring.signals?.herd;
   const population =

@@ -60,6 +60,8 @@ export interface Observation {
   diskFreeBytes: number | null;
   /** Held torrents whose data lives on another filesystem (their unwritten bytes do not eat the reserve). */
   offDownloadFs: ReadonlySet<InfoHash>;
+  /** Bytes incomplete torrents will still take from free space (allocation.ts); absent: all they lack. */
+  unallocated?: ReadonlyMap<InfoHash, number>;
   /** What the integrity checks need: records, files on disk, content checks under way; null: not watched (a model of a swarm). */
   integrity: IntegrityObservation | null;
   /** Donated limits' inputs; null when the agent runs without them. */

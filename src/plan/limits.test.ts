@@ -138,6 +138,27 @@ describe('the disk reserve', () => {
       /less 2(\.0+)? GB still to be written there by 1 torrent\(s\) \(owner-iso 2(\.0+)? GB\)/,
     );
   });
+
+  it('counts only the unwritten bytes the filesystem has not already reserved (preallocation)', () => {
+    // Two 10 GB downloads, 1 GB written each; free space 15 GB with a 5 GB reserve.
+    const downloading = (n: number, unallocatedBytes: number | undefined): HeldTorrent =>
+      held(n, 1, { leftUntilDoneBytes: 9 * GB, ...(unallocatedBytes === undefined ? {} : { unallocatedBytes }) });
+    const input = (unallocatedBytes: number | undefined) => {
+      const hs = [downloading(1, unallocatedBytes), downloading(2, unallocatedBytes)];
+      return aPlanInput({ candidates: hs.map(listed), held: hs, diskFreeBytes: 15 * GB, policy: aPlanPolicy({ minFreeBytes: 5 * GB }) });
+    };
+    // Preallocated: free space already excludes all 18 GB to come; nothing to evict.
+    const preallocated = planWithinLimits(input(0), NO_LIMITS);
+    expect(preallocated.reserveBreached).toBe(false);
+    expect(preallocated.actions).toEqual([]);
+    expect(preallocated.plan.capacity.pendingWriteBytes).toBe(0);
+    // Sparse (or unknown): the 18 GB are still to come out of the 15 GB free: one must go.
+    for (const unknownOrSparse of [undefined, 9 * GB, 50 * GB]) {
+      const sparse = planWithinLimits(input(unknownOrSparse), NO_LIMITS);
+      expect(sparse.reserveBreach).toMatchObject({ pendingWriteBytes: 18 * GB });
+      expect(sparse.actions.filter((a) => a.kind === 'remove')).toHaveLength(1);
+    }
+  });
 });
 
 describe('adds within the daily budget and transfer caps; mass evictions wait', () => {

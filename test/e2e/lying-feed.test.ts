@@ -4,13 +4,12 @@
  * never holds more than the budget; the next plan weighs the torrent at its real size.
  * Real daemons and tracker; an Academic Torrents CSV served over loopback lists one size 20x too small.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentEvent } from '../../src/agent/events.js';
 import { rpcCall } from '../../src/testkit/rpc.js';
 import { startMirrorWorld, type MirrorWorld } from '../../src/testkit/world.js';
-import { startTickingAgent, type TickingAgent } from '../helpers/agent.js';
+import { startWorldAgent, type TickingAgent } from '../helpers/agent.js';
 import { makeWorkDir } from '../helpers/world.js';
 
 const MiB = 1024 * 1024;
@@ -52,19 +51,10 @@ describe('a feed that lists a torrent at a twentieth of its size', () => {
     });
     const header = 'TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED';
     world.feedServer.setRoute(CSV_PATH, { body: [header, ...rows, ''].join('\n'), contentType: 'text/csv' });
-    const policyPath = join(work.dir, 'policy.yaml');
-    await writeFile(
-      policyPath,
-      `version: 1
-node: { stateDir: ${join(work.dir, 'state')} }
-daemon: { url: ${world.volunteer.rpcUrl}, username: ${world.volunteer.username}, passwordEnv: SMARTNODE_E2E_PASSWORD }
-storage: { downloadDir: ${join(work.dir, 'mirror')}, maxBytes: 6 MiB, minFreeBytes: 0 }
-feeds: [{ id: demo, url: "${world.feedServer.url}${CSV_PATH}", format: at-csv }]
-scoring: { targetSeeders: 4, minSeedTime: 0s }
-intervals: { tick: 5s, feedRefresh: 10s, scrape: 10s }
-`,
-    );
-    agent = await startTickingAgent(policyPath, ENV);
+    agent = await startWorldAgent(world, work.dir, ENV, {
+      storage: `{ downloadDir: ${join(work.dir, 'mirror')}, maxBytes: 6 MiB, minFreeBytes: 0 }`,
+      feed: `{ id: demo, url: "${world.feedServer.url}${CSV_PATH}", format: at-csv }`,
+    });
     agent.runtime.deps.bus.subscribe((e) => events.push(e));
   }, 240_000);
 
