@@ -7,14 +7,14 @@
  * one torrent once another process really fills the disk.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rpcCall } from '../../src/testkit/rpc.js';
 import { startMirrorWorld, type MirrorWorld } from '../../src/testkit/world.js';
 import { startWorldAgent, type TickingAgent } from '../helpers/agent.js';
-import { eventually, makeWorkDir } from '../helpers/world.js';
+import { eventually, makeWorkDir, waitForFirstWrites } from '../helpers/world.js';
 
 const run = promisify(execFile);
 const MB = 1_000_000;
@@ -79,12 +79,7 @@ describe.each([
   it('adds both and, while they download, evicts nothing: their bytes are counted once', async () => {
     const first = await agent.tick();
     expect(first.actions.map((a) => `${a.kind} ${a.name}`).sort()).toEqual(['add alpha', 'add beta']);
-    // Transmission creates a file at its first write (with rename-partial-files, as ".part").
-    await eventually('both downloads to write their first bytes', async () => {
-      const names = await readdir(join(mnt, 'mirror'), { recursive: true });
-      const parts = names.filter((n) => n.endsWith('.part')).map((n) => stat(join(mnt, 'mirror', n)));
-      return parts.length === 2 && (await Promise.all(parts)).every((f) => f.blocks > 0);
-    });
+    await waitForFirstWrites(join(mnt, 'mirror'), 2);
     const free = await freeBytes();
     // Fast preallocation took both files whole; without it only what arrived is gone.
     if (preallocation === 0) expect(free).toBeGreaterThan(95 * MB);
