@@ -67,6 +67,7 @@ export async function observe(
       ? {
           usage: options.dryRun ? deps.donated.transfer.usage(nowMs) : deps.donated.transfer.observe(torrents, view.owned, nowMs),
           evictionConfirmed: deps.donated.guard.isConfirmed(),
+          reserveInForce: deps.donated.guard.reserveInForce(),
           localTime: localTimeOf(nowMs),
         }
       : null;

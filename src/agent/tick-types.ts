@@ -65,7 +65,7 @@ export interface Observation {
   /** What the integrity checks need: records, files on disk, content checks under way; null: not watched (a model of a swarm). */
   integrity: IntegrityObservation | null;
   /** Donated limits' inputs; null when the agent runs without them. */
-  donated: { usage: TransferUsage; evictionConfirmed: boolean; localTime: LocalTime } | null;
+  donated: { usage: TransferUsage; evictionConfirmed: boolean; reserveInForce?: number | null; localTime: LocalTime } | null;
   /** The observe memo for the next tick. */
   memo: ObserveMemo;
 }

@@ -161,6 +161,36 @@ describe('the disk reserve', () => {
   });
 });
 
+describe('a reserve raised by a policy edit', () => {
+  const hs = [1, 2, 3, 4].map((n) => aHeld({ infoHash: hashOf(n), name: `h${n}`, sizeBytes: 10 * GB, counts: aCounts({ seeders: n }) }));
+  const listed = hs.map((h) => aCandidate({ infoHash: h.infoHash, name: h.name, sizeBytes: h.sizeBytes, counts: h.counts ?? null }));
+  const guarded = (reserveInForceBytes: number | null, evictionConfirmed = false): PlanLimits => ({
+    ...NO_LIMITS,
+    maxEvictFraction: 0.5,
+    evictionConfirmed,
+    reserveInForceBytes,
+  });
+  const input = (diskFreeBytes: number, minFreeBytes: number) =>
+    aPlanInput({ candidates: listed, held: hs, diskFreeBytes, policy: aPlanPolicy({ maxBytes: 1000 * GB, minFreeBytes }) });
+
+  it('holds evictions past the fraction for confirmation while the reserve in force still holds', () => {
+    // 30 GB free; the reserve went from 5 GB to 60 GB: 30 of the 40 GB owned would go.
+    const held = planWithinLimits(input(30 * GB, 60 * GB), guarded(5 * GB));
+    expect(held.pendingEviction).toMatchObject({ removes: 3, removeBytes: 30 * GB });
+    expect(held.actions).toEqual([]);
+    const confirmed = planWithinLimits(input(30 * GB, 60 * GB), guarded(5 * GB, true));
+    expect(confirmed.actions.filter((a) => a.kind === 'remove')).toHaveLength(3);
+  });
+
+  it('evicts at once when the disk really fills, whatever the edit', () => {
+    for (const inForce of [null, 5 * GB, 20 * GB]) {
+      const full = planWithinLimits(input(0, 20 * GB), guarded(inForce));
+      expect(full.pendingEviction).toBeNull();
+      expect(full.actions.filter((a) => a.kind === 'remove').length).toBeGreaterThanOrEqual(2);
+    }
+  });
+});
+
 describe('adds within the daily budget and transfer caps; mass evictions wait', () => {
   const needy = (n: number, sizeGB: number, seeders = 0): Candidate =>
     aCandidate({ infoHash: hashOf(n), name: `c${n}`, sizeBytes: sizeGB * GB, counts: aCounts({ seeders }) });
