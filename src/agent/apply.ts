@@ -6,7 +6,7 @@
  * intent the next tick converges from (ownership.ts).
  */
 import type { Action } from '../plan/index.js';
-import { SmartnodeError, type InfoHash, toErrorView } from '../shared/index.js';
+import { SmartnodeError, formatBytes, type InfoHash, toErrorView } from '../shared/index.js';
 import { applyBandwidth, reportLimits } from './bandwidth.js';
 import type { AgentConfig, AgentDeps } from './config.js';
 import { readDaemonLatestStartMs } from './daemon-start.js';
@@ -258,6 +258,7 @@ async function applyAdd(
 ): Promise<boolean> {
   const { action, downloadDir } = step;
   const file = (await prefetched) ?? (await deps.torrents.readTorrent(step.source.item, step.source.feedId));
+  refuseLargerThanPlanned(file, action.sizeBytes);
   deps.state.putOwned({
     infoHash: action.infoHash,
     name: file.name,
@@ -278,4 +279,23 @@ async function applyAdd(
   }
   deps.state.putOwned({ ...deps.state.ownedRecord(action.infoHash)!, phase: 'owned' });
   return true;
+}
+
+/**
+ * The plan fitted each add into the budget, the reserve and the no-source share at the size the
+ * feed listed; a .torrent holding more would break all three, so it is not added. The torrent
+ * source keeps the file's summary, and the next plan weighs the torrent at its real size.
+ */
+function refuseLargerThanPlanned(file: TorrentFile, plannedBytes: number): void {
+  if (file.totalSizeBytes <= plannedBytes) return;
+  throw new SmartnodeError(
+    'TORRENT_SIZE_MISMATCH',
+    `${file.name}: its .torrent holds ${formatBytes(file.totalSizeBytes)} but was planned at ${formatBytes(plannedBytes)} ` +
+      '(the size its feed listed); not added',
+    {
+      retryable: true,
+      hint: 'nothing to do: the next plan weighs it at its real size and adds it only if that fits the budget',
+      details: { infoHash: file.infoHash, plannedBytes, realBytes: file.totalSizeBytes },
+    },
+  );
 }

@@ -89,6 +89,8 @@ export function buildHeld(input: {
   bans?: ReadonlySet<InfoHash>;
   /** Torrents whose data is on another filesystem than the download directory's. */
   offDownloadFs?: ReadonlySet<InfoHash>;
+  /** Bytes incomplete torrents will still take from free space (allocation.ts). */
+  unallocated?: ReadonlyMap<InfoHash, number>;
 }): HeldTorrent[] {
   return input.torrents.map((t) => {
     const record = input.records.get(t.infoHash);
@@ -98,6 +100,7 @@ export function buildHeld(input: {
       name: t.name,
       sizeBytes: t.sizeWhenDoneBytes,
       leftUntilDoneBytes: t.leftUntilDoneBytes,
+      ...unallocatedOf(input.unallocated, t.infoHash),
       onDownloadFilesystem: !(input.offDownloadFs?.has(t.infoHash) ?? false),
       isOwned,
       addedAtMs: record?.intentAtMs ?? t.addedDate * 1000,
@@ -106,4 +109,9 @@ export function buildHeld(input: {
       feedIds: record?.feedIds ?? [],
     };
   });
+}
+
+function unallocatedOf(unallocated: ReadonlyMap<InfoHash, number> | undefined, hash: InfoHash): { unallocatedBytes?: number } {
+  const bytes = unallocated?.get(hash);
+  return bytes === undefined ? {} : { unallocatedBytes: bytes };
 }

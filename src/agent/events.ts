@@ -98,6 +98,8 @@ export type AgentEvent =
       infoHash: InfoHash;
       detail: string;
     }
+  /** A download the daemon stopped on a full disk, started again once there is room. */
+  | { type: 'disk-full-restart'; atMs: number; infoHash: InfoHash; name: string; detail: string }
   | {
       type: 'daemon-connected';
       atMs: number;

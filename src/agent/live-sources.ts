@@ -73,6 +73,9 @@ export function createHttpFeedSource(options: {
     }
     backoff.succeeded(feedKey(feed));
     state.set(feed.id, { items, checkedAtMs: nowMs, error: undefined });
+    if (result.storeError !== undefined) {
+      options.bus.emit({ type: 'state-warning', atMs: nowMs, message: `${result.storeError.message}; ${result.storeError.hint ?? ''}` });
+    }
     options.bus.emit({
       type: 'feed-fetched',
       atMs: nowMs,

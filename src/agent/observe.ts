@@ -13,6 +13,7 @@ import { buildCandidates, mergeFeedItems, type MergedItem } from './candidates.j
 import type { AgentConfig, AgentDeps } from './config.js';
 import { observeSignals } from './observe-signals.js';
 import { findOffDownloadFilesystem } from './filesystems.js';
+import { readUnallocatedBytes } from './allocation.js';
 import { observeIntegrity } from './integrity-observe.js';
 import { needsDaemonStart, reconcileOwnership, type OwnershipView } from './ownership.js';
 import type { TorrentSource } from './sources.js';
@@ -61,11 +62,13 @@ export async function observe(
   });
   const diskFreeBytes = await readFreeBytes(deps.daemon, config.downloadDir);
   const offDownloadFs = await findOffDownloadFilesystem(deps.daemon, config.downloadDir, diskFreeBytes, torrents);
+  const unallocated = await readUnallocatedBytes(torrents);
   const donated =
     deps.donated !== undefined && config.donated !== undefined
       ? {
           usage: options.dryRun ? deps.donated.transfer.usage(nowMs) : deps.donated.transfer.observe(torrents, view.owned, nowMs),
           evictionConfirmed: deps.donated.guard.isConfirmed(),
+          reserveInForce: deps.donated.guard.reserveInForce(),
           localTime: localTimeOf(nowMs),
         }
       : null;
@@ -95,6 +98,7 @@ export async function observe(
     signals,
     diskFreeBytes,
     offDownloadFs,
+    unallocated,
     integrity,
     donated,
     memo: polled.memo,

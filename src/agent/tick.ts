@@ -7,6 +7,7 @@
 import type { DaemonTorrent } from '../daemon/index.js';
 import type { Action, Plan } from '../plan/index.js';
 import { apply } from './apply.js';
+import { applyDiskFullRestarts } from './disk-full.js';
 import type { AgentConfig, AgentDeps } from './config.js';
 import { createObserveMemo, observe } from './observe.js';
 import { plannedEvent, planTick } from './plan-tick.js';
@@ -58,6 +59,8 @@ export async function runTick(
   const { plan: tickPlan, next } = planTick(carried.decide, observation, config, nowMs);
   deps.bus.emit(plannedEvent(observation, tickPlan));
   const applied = await apply(deps, config, tickPlan, { dryRun: options.dryRun, stop: options.stop });
+  if (!options.dryRun && options.stop?.aborted !== true)
+    await applyDiskFullRestarts(deps, observation.torrents, observation.ownership.owned, tickPlan);
   return {
     plan: tickPlan.plan,
     actions: tickPlan.actions,

@@ -146,6 +146,9 @@ function logEvent(logger: Logger, event: AgentEvent): void {
         `ownership ${event.op}: ${event.detail}`,
       );
       return;
+    case 'disk-full-restart':
+      logger.info({ event: event.type, infoHash: event.infoHash }, `restarted ${event.name} after a full disk: ${event.detail}`);
+      return;
     case 'daemon-connected':
       logger.info(
         {

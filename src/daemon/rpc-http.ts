@@ -201,7 +201,8 @@ function httpError(status: number, safeUrl: string, method: string, afterRefused
       details,
       hint:
         'check the username and the password (its environment variable or file named in ' +
-        "the policy) against rpc-username and rpc-password in the daemon's settings.json",
+        "the policy) against rpc-username and rpc-password in the daemon's settings.json; smartnode reads " +
+        'the password once, when it starts: after fixing it (or its file), restart smartnode (a reload or SIGHUP keeps the old one)',
     });
   }
   if (status === 403 && afterRefusedLogin) return lockedOut(safeUrl, details);
