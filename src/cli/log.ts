@@ -158,8 +158,10 @@ function logEvent(logger: Logger, event: AgentEvent): void {
           rpcVersionSemver: event.rpcVersionSemver,
           protocol: event.protocol,
         },
-        `connected to transmission-daemon ${event.version} (RPC ${event.rpcVersionSemver ?? event.rpcVersion}, ` +
-          `${event.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'old protocol'})`,
+        event.protocol === 'webui-v2'
+          ? `connected to qBittorrent ${event.version} (WebUI API ${event.rpcVersionSemver ?? '?'})`
+          : `connected to transmission-daemon ${event.version} (RPC ${event.rpcVersionSemver ?? event.rpcVersion}, ` +
+              `${event.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'old protocol'})`,
       );
       return;
     case 'paused':

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openAgentState } from '../agent/index.js';
-import { createTransmissionDaemon } from '../daemon/index.js';
+import { createDaemonClient } from '../daemon/index.js';
 import { loadPolicyFile, resolveSecrets } from '../policy/index.js';
 import { FEED_XML, publishDataset, withdrawDataset, type PublishSettings } from '../publish/index.js';
 import { SmartnodeError } from '../shared/index.js';
@@ -76,7 +76,8 @@ export function registerPublishCommand(program: Command, io: CliIO, secrets: str
       }
       const rpc = await resolveSecrets(policy, io.env, (file) => readFile(file, 'utf8'));
       if (rpc.rpcPassword !== undefined) secrets.push(rpc.rpcPassword);
-      const daemon = createTransmissionDaemon({
+      const daemon = createDaemonClient({
+        client: policy.daemon.client,
         url: policy.daemon.url,
         username: policy.daemon.username,
         password: rpc.rpcPassword,

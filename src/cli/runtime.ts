@@ -16,7 +16,7 @@ import { createSignalSource } from '../agent/index.js';
 import { openProbeCache } from '../agent/index.js';
 import { createDigestJobs } from '../agent/index.js';
 import type { AgentConfig, AgentDeps } from '../agent/index.js';
-import { createTransmissionDaemon } from '../daemon/index.js';
+import { createDaemonClient } from '../daemon/index.js';
 import type { PlanPolicy, SignalScoring } from '../plan/index.js';
 import { loadPolicyFile, resolveSecrets, type Policy } from '../policy/index.js';
 import { DAY_NAMES } from '../policy/index.js';
@@ -90,7 +90,8 @@ export async function buildRuntime(options: {
       message: `password file ${passwordFile} can be read by others (mode ${(passwordFileMode & 0o777).toString(8)}): chmod 600 it`,
     });
   }
-  const daemon = createTransmissionDaemon({
+  const daemon = createDaemonClient({
+    client: policy.daemon.client,
     url: policy.daemon.url,
     username: policy.daemon.username,
     password: secrets.rpcPassword,

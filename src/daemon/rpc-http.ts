@@ -260,7 +260,7 @@ export function lockedOut(safeUrl: string, details: Record<string, unknown>): Sm
 }
 
 /** fetch() says "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND, ...) is in cause. */
-function describeNetworkError(error: unknown): string {
+export function describeNetworkError(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current instanceof Error; depth++) {

@@ -25,7 +25,7 @@ describe('policySchema defaults', () => {
     expect(policy).toEqual({
       version: 1,
       node: { label: 'smartnode' },
-      daemon: { url: 'http://127.0.0.1:9091/transmission/rpc', timeout: 10_000, protocol: 'auto' },
+      daemon: { client: 'transmission', url: 'http://127.0.0.1:9091/transmission/rpc', timeout: 10_000, protocol: 'auto' },
       storage: { downloadDir: '/srv/smartnode', maxBytes: 2e12, minFreeBytes: 50e9, pins: [] },
       feeds: [
         {

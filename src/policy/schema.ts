@@ -96,10 +96,20 @@ const nodeSchema = z
 
 const daemonSchema = z
   .strictObject({
+    client: z
+      .enum(['transmission', 'qbittorrent'])
+      .default('transmission')
+      .describe('Which BitTorrent client the agent drives: transmission-daemon (RPC) or qbittorrent-nox (WebUI API v2).'),
     url: httpUrl('set username and passwordEnv or passwordFile').describe(
-      'Transmission RPC endpoint, e.g. http://127.0.0.1:9091/transmission/rpc.',
+      'Transmission RPC endpoint, e.g. http://127.0.0.1:9091/transmission/rpc; for qBittorrent the WebUI, e.g. http://127.0.0.1:8080.',
     ),
-    username: z.string().min(1).optional().describe('RPC user name, if the daemon requires authentication.'),
+    username: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'RPC (or qBittorrent WebUI) user name, if the daemon requires authentication. qBittorrent 5.2+ without a username: the password secret is its WebUI API key.',
+      ),
     passwordEnv: envName()
       .optional()
       .describe('Name of the environment variable holding the RPC password. Never write the password itself here.'),
@@ -128,7 +138,7 @@ const daemonSchema = z
     },
     { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
   )
-  .describe('The transmission-daemon the agent drives.');
+  .describe('The BitTorrent client the agent drives (transmission-daemon or qbittorrent-nox).');
 
 const storageSchema = z
   .strictObject({

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { access, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { createTransmissionDaemon, describeRelease, type DaemonPort, type DaemonVersion } from '../daemon/index.js';
+import { createDaemonClient, describeRelease, type DaemonPort, type DaemonVersion } from '../daemon/index.js';
 import { detectFeedFormat, fetchFeed, parseFeed } from '../feeds/index.js';
 import { loadPolicyFile, resolveSecrets, type FeedPolicy, type Policy } from '../policy/index.js';
 import { formatBytes, isSmartnodeError, redactText, redactUrl, type HttpTransport } from '../shared/index.js';
@@ -91,7 +91,8 @@ function rpcPortOf(url: string): number {
 async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<CheckResult[]> {
   const url = redactUrl(policy.daemon.url);
   const secret = await readPassword(policy, options.env);
-  const daemon = createTransmissionDaemon({
+  const daemon = createDaemonClient({
+    client: policy.daemon.client,
     url: policy.daemon.url,
     username: policy.daemon.username,
     password: secret.password,
@@ -149,20 +150,22 @@ async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<Chec
   const release = describeRelease(version);
   const known = release.defects.length === 0 ? '' : `; known defects of this release: ${release.defects.join('; ')}`;
   results.push(
-    version.rpcVersion >= MIN_RPC_VERSION
-      ? passed(
-          'rpc-version',
-          'RPC version supported',
-          `Transmission ${release.line}, ` +
-            `RPC version ${version.rpcVersion}${version.rpcVersionSemver === null ? '' : ` (${version.rpcVersionSemver})`} ` +
-            `(need ${MIN_RPC_VERSION} or newer)${known}`,
-        )
-      : failed(
-          'rpc-version',
-          'RPC version supported',
-          `RPC version ${version.rpcVersion} is older than ${MIN_RPC_VERSION}`,
-          'upgrade transmission-daemon to 2.80 or newer (Debian bookworm ships 3.00)',
-        ),
+    version.protocol === 'webui-v2'
+      ? passed('rpc-version', 'RPC version supported', `${release.line}${known}`)
+      : version.rpcVersion >= MIN_RPC_VERSION
+        ? passed(
+            'rpc-version',
+            'RPC version supported',
+            `Transmission ${release.line}, ` +
+              `RPC version ${version.rpcVersion}${version.rpcVersionSemver === null ? '' : ` (${version.rpcVersionSemver})`} ` +
+              `(need ${MIN_RPC_VERSION} or newer)${known}`,
+          )
+        : failed(
+            'rpc-version',
+            'RPC version supported',
+            `RPC version ${version.rpcVersion} is older than ${MIN_RPC_VERSION}`,
+            'upgrade transmission-daemon to 2.80 or newer (Debian bookworm ships 3.00)',
+          ),
   );
 
   let freeBytes: number;

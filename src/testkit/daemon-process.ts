@@ -128,6 +128,29 @@ export async function startDaemonProcess(options: DaemonProcessOptions): Promise
   const stdio: StdioOptions = ['ignore', 'pipe', debug === undefined ? 'pipe' : debug.deep.fd];
   const child = spawn(command, argv, { env, stdio, ...options.runAs });
   await debug?.deep.close();
+  const { lines, exited, isRunning } = watchChild(child);
+
+  const rpcUrl = `http://${formatHost(options.bindAddress)}:${options.rpcPort}/transmission/rpc`;
+  const handle = makeHandle(child, exited, isRunning, lines, {
+    rpcUrl,
+    username: options.username,
+    password: options.password,
+    configDir: options.configDir,
+    downloadDir: options.downloadDir,
+  });
+
+  try {
+    await waitForRpc(rpcUrl, isRunning, options.readyTimeoutMs ?? 10_000);
+  } catch (error) {
+    await handle.stop(1000);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`${message}\ntransmission-daemon output:\n${lines.join('\n')}`);
+  }
+  return handle;
+}
+
+/** Keeps a child's last 200 output lines and tells when it exited (a failed spawn too). */
+export function watchChild(child: ChildProcess): { lines: string[]; exited: Promise<number | null>; isRunning(): boolean } {
   const lines: string[] = [];
   const keep = (chunk: Buffer): void => {
     lines.push(
@@ -140,7 +163,6 @@ export async function startDaemonProcess(options: DaemonProcessOptions): Promise
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-
   let running = true;
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
@@ -153,24 +175,7 @@ export async function startDaemonProcess(options: DaemonProcessOptions): Promise
       resolve(null);
     });
   });
-
-  const rpcUrl = `http://${formatHost(options.bindAddress)}:${options.rpcPort}/transmission/rpc`;
-  const handle = makeHandle(child, exited, () => running, lines, {
-    rpcUrl,
-    username: options.username,
-    password: options.password,
-    configDir: options.configDir,
-    downloadDir: options.downloadDir,
-  });
-
-  try {
-    await waitForRpc(rpcUrl, () => running, options.readyTimeoutMs ?? 10_000);
-  } catch (error) {
-    await handle.stop(1000);
-    const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`${message}\ntransmission-daemon output:\n${lines.join('\n')}`);
-  }
-  return handle;
+  return { lines, exited, isRunning: () => running };
 }
 
 function makeHandle(

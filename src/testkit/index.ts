@@ -9,6 +9,16 @@ export {
   type DaemonProcess,
   type DaemonProcessOptions,
 } from './daemon-process.js';
+export {
+  QBITTORRENT_LINES,
+  buildQbittorrentConf,
+  qbittorrentPasswordHash,
+  resolveQbittorrentLine,
+  startQbittorrentProcess,
+  type QbittorrentLine,
+  type QbittorrentProcess,
+  type QbittorrentProcessOptions,
+} from './qbittorrent-process.js';
 export { DAEMON_LINES, resolveDaemonLine, daemonLinesDir, type DaemonLine, type DaemonLineCommand } from './daemon-lines.js';
 export {
   createNetwork,
