@@ -12,6 +12,7 @@ import { defaultInitDeps, registerInitCommand } from './init.js';
 import { registerPlanCommand } from './plan.js';
 import { registerPublishCommand } from './publish.js';
 import { registerRunCommand } from './run.js';
+import { registerServiceCommand } from './service.js';
 import { registerSimulateCommand } from './simulate.js';
 import { registerStatusCommand } from './status.js';
 import { registerSteerCommands } from './steer.js';
@@ -42,6 +43,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
   registerDashboardCommand(program, io, setExitCode);
   registerSimulateCommand(program, io, setExitCode);
   registerSteerCommands(program, io, setExitCode);
+  registerServiceCommand(program, io);
 
   const policy = program.command('policy').description('Policy file tools.');
   policy
