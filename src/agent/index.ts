@@ -17,6 +17,7 @@ export {
   type EventBus,
   type MirrorView,
   type OwnedTorrentView,
+  type ProgressSample,
   type PopulationSummary,
   type ReasonView,
 } from './events.js';

@@ -7,10 +7,18 @@ import { constants } from 'node:fs';
 import { access, readdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Policy } from '../policy/index.js';
-import type { CheckResult } from './doctor.js';
 import { commandWords, isWithin, readUnitKeys, SYSTEMD_EXEC_SEARCH_PATH, unitPaths } from './service-unit.js';
 
 const UNIT_TITLE = 'the systemd unit can start the agent';
+
+/** A doctor check's result (doctor.ts's CheckResult, of which these are passed or failed). */
+interface CheckResult {
+  readonly id: string;
+  readonly title: string;
+  readonly status: 'passed' | 'failed';
+  readonly detail: string;
+  readonly fix?: string;
+}
 
 async function isExecutable(path: string): Promise<boolean> {
   return access(path, constants.X_OK).then(
