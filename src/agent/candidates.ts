@@ -71,7 +71,9 @@ export function buildCandidates(input: {
     const sizeBytes = held?.sizeWhenDoneBytes || cached?.totalSizeBytes || m.item.sizeBytes;
     candidates.push({
       infoHash: m.infoHash,
-      name: cached?.name ?? held?.name ?? m.item.name,
+      // One name everywhere (plan, status, dashboard, logs): the feed's title, which the owner
+      // recognises; the .torrent's or the daemon's name only when the feed gives none.
+      name: m.item.name.trim() !== '' ? m.item.name : (cached?.name ?? held?.name ?? m.item.name),
       sizeBytes: sizeBytes ?? null,
       feedIds: m.feedIds,
       counts,

@@ -28,8 +28,28 @@ export interface PopulationSummary {
 /** Integrity steps that can fail: a content check that could not run is `digest-check`. */
 export type IntegrityFailureKind = 'digest-check' | 'stop' | 'start' | 'verify' | 'refetch' | 'ban';
 
+/** One owned torrent's live numbers, read from the daemon between ticks (no planning). */
+export interface ProgressSample {
+  infoHash: InfoHash;
+  percentDone: number;
+  status: OwnedTorrentView['status'];
+  rateUploadBytesPerSec: number;
+  rateDownloadBytesPerSec: number;
+  uploadedEverBytes: number;
+}
+
 export type AgentEvent =
   | { type: 'tick-started'; atMs: number; tick: number }
+  /** Live progress between ticks, polled while someone watches (control/progress.ts). */
+  | {
+      type: 'progress';
+      atMs: number;
+      /** The owned torrents. */
+      torrents: ProgressSample[];
+      /** Over every torrent in the daemon, as the mirror view's rates are. */
+      uploadRateBytesPerSec: number;
+      downloadRateBytesPerSec: number;
+    }
   | {
       type: 'tick-finished';
       atMs: number;

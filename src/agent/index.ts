@@ -18,6 +18,7 @@ export {
   type MirrorView,
   type FeedHealthView,
   type OwnedTorrentView,
+  type ProgressSample,
   type PopulationSummary,
   type ReasonView,
 } from './events.js';

@@ -31,6 +31,31 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
 const HASH = 'a'.repeat(40);
 const limits = { timeoutMs: 400, feedMaxBytes: 1_000_000, torrentFileMaxBytes: 1_000_000, userAgent: 'test' };
 
+describe('the feed source after a policy edit', () => {
+  it("fetches a feed whose URL changed at once, not after the old URL's refresh interval", async () => {
+    const asked: string[] = [];
+    const base = await serve((req, res) => {
+      asked.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      res.end(`TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\nDataset,x,${HASH},10,1,1,1,1,1\n`);
+    });
+    let url = `${base}/typo.csv`;
+    const source = createHttpFeedSource({
+      feeds: () => [{ id: 'main', url, format: 'at-csv' }],
+      refreshIntervalMs: () => 3_600_000,
+      limits,
+      bus: createEventBus(),
+      extraTrackers: () => [],
+    });
+    await source.readFeeds(1_000_000);
+    await source.readFeeds(1_000_001);
+    expect(asked).toEqual(['/typo.csv']); // within its interval: not asked again
+    url = `${base}/fixed.csv`;
+    await source.readFeeds(1_000_002);
+    expect(asked).toEqual(['/typo.csv', '/fixed.csv']);
+  });
+});
+
 describe('the feed source with a hung feed', () => {
   it('waits for it once, then retries it in the background after its backoff, never holding up a read', async () => {
     let hungRequests = 0;

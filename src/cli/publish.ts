@@ -14,6 +14,7 @@ import { loadPolicyFile, resolveSecrets } from '../policy/index.js';
 import { FEED_XML, publishDataset, withdrawDataset, type PublishSettings } from '../publish/index.js';
 import { SmartnodeError } from '../shared/index.js';
 import type { CliIO } from './io.js';
+import { assertMayWriteStateDir } from './state-owner.js';
 import { resolveStateDir } from './runtime.js';
 
 interface PublishFlags {
@@ -46,7 +47,9 @@ export function registerPublishCommand(program: Command, io: CliIO, secrets: str
     .option('--json', 'machine-readable output')
     .action(async (path: string | undefined, opts: PublishFlags) => {
       const { policy } = await loadPolicyFile(resolve(opts.policy));
-      const state = openAgentState(resolveStateDir(opts.stateDir, policy.node.stateDir, io.env));
+      const stateDir = resolveStateDir(opts.stateDir, policy.node.stateDir, io.env);
+      await assertMayWriteStateDir(stateDir);
+      const state = openAgentState(stateDir);
       if (opts.list === true) {
         const records = state.published();
         if (opts.json === true) io.stdout.write(`${JSON.stringify({ schema: 'smartnode.published/1', published: records }, null, 2)}\n`);

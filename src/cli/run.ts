@@ -9,6 +9,7 @@ import { Option, type Command } from 'commander';
 import { startAgentLoop, tickFinishedEvent } from '../agent/index.js';
 import { runTick } from '../agent/index.js';
 import { startControlEndpoint } from '../control/index.js';
+import { readOwnedProgress } from './progress-read.js';
 import { formatPlanTable } from '../plan/index.js';
 import { NO_TTY_MESSAGE, hasTerminal } from './dashboard.js';
 import { forgetCiEnvironment } from './interactive.js';
@@ -104,6 +105,7 @@ export function registerRunCommand(program: Command, io: CliIO, secrets: string[
           dryRun,
           tickNow: () => wakeLoop(),
           targetSeeders: () => runtime.policy.scoring.targetSeeders,
+          readProgress: () => readOwnedProgress(runtime.deps.daemon, (hash) => runtime.deps.state.ownedRecord(hash) !== undefined),
           confirmEviction: () => {
             const guard = runtime.deps.donated?.guard;
             if (guard === undefined || guard.pending() === null) return false;

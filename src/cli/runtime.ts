@@ -17,6 +17,7 @@ import { openProbeCache } from '../agent/index.js';
 import { createDigestJobs } from '../agent/index.js';
 import type { AgentConfig, AgentDeps } from '../agent/index.js';
 import { createDaemonClient } from '../daemon/index.js';
+import { assertMayWriteStateDir } from './state-owner.js';
 import type { PlanPolicy, SignalScoring } from '../plan/index.js';
 import { loadPolicyFile, resolveSecrets, type Policy } from '../policy/index.js';
 import { DAY_NAMES } from '../policy/index.js';
@@ -76,6 +77,7 @@ export async function buildRuntime(options: {
   let policy = loaded.policy;
   let secrets = await resolveSecrets(policy, env, (path) => readFile(path, 'utf8'));
   const stateDir = resolveStateDir(options.stateDir, policy.node.stateDir, env);
+  await assertMayWriteStateDir(stateDir);
 
   const bus = createEventBus();
   const clock = (): number => Date.now();

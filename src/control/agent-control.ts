@@ -130,7 +130,7 @@ export function createAgentControl(options: AgentControlOptions): AgentControl {
           if (!banned) return `unbanned ${hash}`;
           // An owned banned torrent goes at the next tick (the planner's BANNED reason): run it now.
           const owned = state.ownedRecord(hash) !== undefined;
-          if (owned && !state.isPaused() && options.tickNow()) return `banned ${hash}: removing it now`;
+          if (owned && !state.isPaused() && options.tickNow()) return `banned ${hash}: a tick runs now to remove it`;
           return owned ? `banned ${hash}: removed at the next tick` : `banned ${hash}: never mirrored`;
         }
       }
