@@ -196,6 +196,8 @@ export interface OwnedTorrentView {
   uploadRateBytesPerSec: number;
   downloadRateBytesPerSec: number;
   uploadedEverBytes: number;
+  /** Bytes the daemon downloaded for it, ever (absent: not reported). */
+  downloadedEverBytes?: number;
   /** uploaded / size; null for an empty torrent. */
   ratio: number | null;
   score: number;

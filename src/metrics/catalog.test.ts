@@ -24,6 +24,8 @@ describe('metric names', () => {
       'scrapeFailures',
       'scrapeRateLimited',
       'integrity',
+      'uploadedTotal',
+      'downloadedTotal',
     ] as const;
     for (const key of counters) expect(METRICS[key][0]).toMatch(/_total$/);
     const others = Object.entries(METRICS).filter(([key]) => !(counters as readonly string[]).includes(key));

@@ -15,6 +15,8 @@ export const METRICS = {
   ownedTorrents: ['smartnode_owned_torrents', 'Torrents the agent owns, by daemon state.'],
   ownedBytes: ['smartnode_owned_bytes', 'Size of the torrents the agent owns, by daemon state.'],
   ownedUploaded: ['smartnode_owned_uploaded_bytes', 'Bytes uploaded, ever, by the torrents owned now.'],
+  uploadedTotal: ['smartnode_uploaded_bytes_total', "Bytes the agent's own torrents uploaded while this agent watched them."],
+  downloadedTotal: ['smartnode_downloaded_bytes_total', "Bytes the agent's own torrents downloaded while this agent watched them."],
   budget: ['smartnode_budget_bytes', 'What the mirror may hold now (the lower of storage.maxBytes and the disk).'],
   maxBytes: ['smartnode_budget_max_bytes', 'storage.maxBytes of the policy.'],
   committed: ['smartnode_committed_bytes', 'Size of the torrents the plan holds.'],

@@ -137,6 +137,24 @@ describe('the exporter', () => {
     expect(text).not.toMatch(/dataset-/);
   });
 
+  it("counts the bytes its own torrents move, from the daemon's counters, never backwards", async () => {
+    const exporter = anExporter();
+    const view = (up: number, down: number, torrents = 2): MirrorView => {
+      const m = aMirror(torrents);
+      return { ...m, owned: m.owned.map((o) => ({ ...o, uploadedEverBytes: up, downloadedEverBytes: down })) };
+    };
+    const totals = async (): Promise<string[]> =>
+      samples(await exporter.render()).filter((l) => /^smartnode_(up|down)loaded_bytes_total /.test(l));
+    exporter.observe({ type: 'mirror', atMs: T0, view: view(1000, 5000) });
+    // First sight only sets the marks: bytes from before this agent are not counted.
+    expect(await totals()).toEqual(['smartnode_uploaded_bytes_total 0', 'smartnode_downloaded_bytes_total 0']);
+    exporter.observe({ type: 'mirror', atMs: T0 + 1, view: view(1500, 5200) });
+    expect(await totals()).toEqual(['smartnode_uploaded_bytes_total 1000', 'smartnode_downloaded_bytes_total 400']);
+    // One torrent gone, the other's counter reset (re-added): the totals stay.
+    exporter.observe({ type: 'mirror', atMs: T0 + 2, view: view(0, 0, 1) });
+    expect(await totals()).toEqual(['smartnode_uploaded_bytes_total 1000', 'smartnode_downloaded_bytes_total 400']);
+  });
+
   it('has no per-torrent series by default: the count of series does not grow with the mirror', async () => {
     const countFor = async (torrents: number): Promise<number> => {
       const exporter = anExporter();

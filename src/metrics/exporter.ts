@@ -44,6 +44,8 @@ export function createMetricsExporter(options: MetricsExporterOptions): MetricsE
     ownedTorrents: gauge(METRICS.ownedTorrents, ['state']),
     ownedBytes: gauge(METRICS.ownedBytes, ['state']),
     ownedUploaded: gauge(METRICS.ownedUploaded),
+    uploadedTotal: counter(METRICS.uploadedTotal),
+    downloadedTotal: counter(METRICS.downloadedTotal),
     budget: gauge(METRICS.budget),
     maxBytes: gauge(METRICS.maxBytes),
     committed: gauge(METRICS.committed),
@@ -83,7 +85,26 @@ export function createMetricsExporter(options: MetricsExporterOptions): MetricsE
   };
   const trackerHost = createLabelCap(options.maxTrackerHosts ?? DEFAULT_MAX_TRACKER_HOSTS);
 
+  // The daemon's per-torrent counters at the last look: the counters add what each grew by since
+  // (a torrent first seen only sets its mark, so a restart never counts old bytes twice; a
+  // counter that went down, a torrent re-added, adds nothing).
+  let lastCounters = new Map<string, { up: number; down: number }>();
+  const countTransfer = (owned: MirrorView['owned']): void => {
+    const next = new Map<string, { up: number; down: number }>();
+    for (const o of owned) {
+      const now = { up: o.uploadedEverBytes, down: o.downloadedEverBytes ?? 0 };
+      const was = lastCounters.get(o.infoHash);
+      if (was !== undefined) {
+        m.uploadedTotal.inc(Math.max(0, now.up - was.up));
+        m.downloadedTotal.inc(Math.max(0, now.down - was.down));
+      }
+      next.set(o.infoHash, now);
+    }
+    lastCounters = next;
+  };
+
   const observeMirror = (view: MirrorView): void => {
+    countTransfer(view.owned);
     m.ownedTorrents.reset();
     m.ownedBytes.reset();
     for (const state of DAEMON_STATES) {

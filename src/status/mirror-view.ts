@@ -98,6 +98,7 @@ function ownedRow(d: Decision, t: TickResult['torrents'][number] | undefined, pi
     uploadRateBytesPerSec: t?.rateUploadBytesPerSec ?? 0,
     downloadRateBytesPerSec: t?.rateDownloadBytesPerSec ?? 0,
     uploadedEverBytes: uploaded,
+    downloadedEverBytes: t?.downloadedEverBytes ?? 0,
     ratio: sizeBytes > 0 ? uploaded / sizeBytes : null,
     score: d.score,
     need: d.need,
