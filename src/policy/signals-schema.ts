@@ -101,13 +101,7 @@ export function buildScoringSignalKeys(u: SignalUnitFields) {
           .min(1)
           .max(1000)
           .default(4)
-<<<<<<< HEAD
           .describe('Slow start: needy torrents taken at the first tick of an empty mirror or a new feed, doubling each tick for 3 ticks.'),
-=======
-          .describe(
-            'Slow start: needy torrents taken in the first hour of an empty mirror or a new feed, doubling each hour for 3 hours at most.',
-          ),
->>>>>>> 5f77304 (Metrics: bytes up and down as counters (smartnode_uploaded_bytes_total, smartnode_downloaded_bytes_total) from the growth of the daemon's per-torrent counters of owned torrents, never backwards)
       })
       .prefault({})
       .describe('Many independent smartnodes must not all take the same needy torrent.'),
