@@ -189,11 +189,11 @@ export function scoredInputs(
   observed: ObservedSignals | null,
   nodeId: string,
   nowMs: number,
-  population?: { observations: ReadonlyMap<InfoHash, PopulationObservation>; competitors: number },
+  population?: { observations: ReadonlyMap<InfoHash, PopulationObservation> },
 ): { candidates: Candidate[]; policy: PlanPolicy } {
   const scoring = policy.scoring;
   if (observed === null || scoring.signals === undefined) return { candidates: [...candidates], policy };
-  const signalsPolicy = signalScoringOf(scoring.signals, observed, nodeId, nowMs, population?.competitors);
+  const signalsPolicy = signalScoringOf(scoring.signals, observed, nodeId, nowMs);
   const withObs = candidates.map((c) => {
     const signals = candidateSignals(c, observed, population?.observations.get(c.infoHash));
     // Object.assign({}, c, x) is the spread { ...c, ...x }: V8 runs it several times faster when it adds keys.
@@ -202,19 +202,15 @@ export function scoredInputs(
   return { candidates: withSignals(withObs), policy: { ...policy, scoring: { ...scoring, signals: signalsPolicy } } };
 }
 
-/** The signal scoring one tick plans with: this node, its country, the competitor estimate and the herd epoch. */
-export function signalScoringOf(
-  base: SignalScoring,
-  observed: ObservedSignals,
-  nodeId: string,
-  nowMs: number,
-  competitors = 1,
-): SignalScoring {
-  const expectedNodes = Math.max(base.herd.expectedNodes, competitors);
+/**
+ * The signal scoring one tick plans with: this node, its country and the herd epoch. The node
+ * count stays the policy's: herd avoidance reads each swarm's own gate, not an estimate of nodes.
+ */
+export function signalScoringOf(base: SignalScoring, observed: ObservedSignals, nodeId: string, nowMs: number): SignalScoring {
   return {
     ...base,
     geo: { ...base.geo, selfCountry: observed.selfCountry },
-    herd: { ...base.herd, nodeId, expectedNodes, epoch: Math.floor(nowMs / Math.max(1, base.herd.redrawIntervalMs)) },
+    herd: { ...base.herd, nodeId, epoch: Math.floor(nowMs / Math.max(1, base.herd.redrawIntervalMs)) },
   };
 }
 

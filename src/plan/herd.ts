@@ -103,6 +103,28 @@ function finish(state: number): number {
  */
 export const HERD_SHARE = 0.5;
 
+/**
+ * The take gate of a swarm never counted before (PopulationObservation.gate): the chance per
+ * open copy that a node takes it. Small, so that when many nodes see a new torrent at once
+ * (a feed's new item, a fleet started together) few take it in the first hour: with 200 nodes,
+ * about a tenth of a taker per open copy.
+ */
+export const GATE_START = 1 / 4096;
+/** An open deficit that no new copy reaches doubles its gate this often: ~11 h from GATE_START to 1. */
+export const GATE_DOUBLING_MS = 1_800_000;
+
+/**
+ * The gate after a new count of its swarm: halved (never below the start) when copies
+ * arrived since the last count, doubled per GATE_DOUBLING_MS while the deficit stayed open and
+ * nothing arrived, as it was otherwise. Every node reading the same counts moves its gates
+ * alike, so the takers of a swarm track what that swarm shows, not any count of nodes.
+ */
+export function nextGate(gate: number, args: { arrived: boolean; open: boolean; elapsedMs: number }): number {
+  if (args.arrived) return Math.max(GATE_START, gate / 2);
+  if (!args.open || args.elapsedMs <= 0) return gate;
+  return Math.min(1, gate * 2 ** (args.elapsedMs / GATE_DOUBLING_MS));
+}
+
 export interface HerdArgs {
   infoHash: string;
   seeders: number | null;
@@ -117,22 +139,23 @@ export function herdFactor(args: HerdArgs, herd: SignalScoring['herd']): HerdFac
   const deficit = Math.max(0, args.targetSeeders - args.seeders);
   const onTheirWay = onTheirWayOf(deficit, args.population);
   const slowStart = args.population?.slowStart ?? null;
+  const gate = args.population?.gate ?? null;
   const expected = herd.expectedNodes;
   // Keyed on the observed count too: the same draw while the swarm does not change, a new
-  // one (a new set of designated nodes) once it does.
-  // The epoch renews every draw once per redraw interval: a deficit that no node was drawn
-  // for (fewer nodes than expectedNodes, or bad luck) gets new takers instead of none forever.
-  const draw = herdDrawFor(herd.nodeId, args.infoHash, args.seeders, herd.epoch);
+  // one (a new set of designated nodes) once it does. With a gate the draw stays the same
+  // while the gate grows, so the nodes with the lowest draws are the first takers
+  // (rendezvous) and a growing gate adds takers rather than reshuffling them.
+  const draw = herdDrawFor(herd.nodeId, args.infoHash, args.seeders, gate === null ? herd.epoch : 0);
   // Object literals, not a spread of a shared base plus new keys: V8 clones such a spread
   // slowly (microseconds each) and gives each result a hidden class of its own (tens of MB
   // over a large feed), and this runs for every candidate of every tick.
   if (args.held) {
-    return { deficit, onTheirWay, expectedNodes: expected, slowStart, factor: 1, probability: 1, draw, designated: true, held: true };
+    return { deficit, onTheirWay, expectedNodes: expected, gate, slowStart, factor: 1, probability: 1, draw, designated: true, held: true };
   }
-  const probability = takeProbability(slowStart, expected, deficit, onTheirWay);
+  const probability = takeProbability(expected, deficit, onTheirWay, gate);
   const designated = isDesignated(slowStart, draw, probability);
   const factor = designated ? designatedFactor(draw, herd.jitter) : 0;
-  return { deficit, onTheirWay, expectedNodes: expected, slowStart, factor, probability, draw, designated, held: false };
+  return { deficit, onTheirWay, expectedNodes: expected, gate, slowStart, factor, probability, draw, designated, held: false };
 }
 
 /** Copies on their way count against the deficit, never beyond it. */
@@ -140,9 +163,9 @@ function onTheirWayOf(deficit: number, population: PopulationObservation | undef
   return Math.max(0, Math.min(deficit, population?.onTheirWay ?? 0));
 }
 
-/** Slow start's own pick replaces the draw; otherwise the draw falls under the take probability. */
+/** Slow start's own pick takes it; otherwise the draw falls under the take probability. */
 function isDesignated(slowStart: PopulationObservation['slowStart'], draw: number, probability: number): boolean {
-  return slowStart !== null ? slowStart === 'designated' : draw < probability;
+  return slowStart === 'designated' || draw < probability;
 }
 
 /** A designated node's factor: 1, less a jitter that spreads equal scores apart. */
@@ -151,12 +174,15 @@ function designatedFactor(draw: number, jitter: number): number {
 }
 
 /**
- * Copies on their way count only once other smartnodes are known: a lone node decides as it
- * always did. Slow start replaces the draw: its few picks were drawn by the agent.
+ * The chance to take a swarm: its gate times the open deficit (the deficit less copies on their
+ * way), and no more than half the open deficit per expected node when the policy names a node
+ * count. Without a gate (herd memory off), only that count: 1 for a lone node.
  */
-function takeProbability(slowStart: PopulationObservation['slowStart'], expected: number, deficit: number, onTheirWay: number): number {
-  if (slowStart !== null) return slowStart === 'designated' ? 1 : 0;
-  return expected <= 1 ? 1 : Math.min(1, (HERD_SHARE * (deficit - onTheirWay)) / expected);
+function takeProbability(expected: number, deficit: number, onTheirWay: number, gate: number | null): number {
+  const open = deficit - onTheirWay;
+  const byCount = expected <= 1 ? 1 : Math.min(1, (HERD_SHARE * Math.max(0, open)) / expected);
+  if (gate === null) return expected <= 1 ? 1 : byCount;
+  return open <= 0 ? 0 : Math.min(byCount, gate * open);
 }
 
 /**
@@ -177,9 +203,10 @@ export function herdFactorValue(
   const deficit = Math.max(0, targetSeeders - seeders);
   const onTheirWay = onTheirWayOf(deficit, population);
   const slowStart = population?.slowStart ?? null;
-  const probability = takeProbability(slowStart, herd.expectedNodes, deficit, onTheirWay);
-  if (probability <= 0) return 0;
-  const draw = herdDrawFor(herd.nodeId, infoHash, seeders, herd.epoch);
+  const gate = population?.gate ?? null;
+  const probability = takeProbability(herd.expectedNodes, deficit, onTheirWay, gate);
+  if (probability <= 0 && slowStart !== 'designated') return 0;
+  const draw = herdDrawFor(herd.nodeId, infoHash, seeders, gate === null ? herd.epoch : 0);
   return isDesignated(slowStart, draw, probability) ? designatedFactor(draw, herd.jitter) : 0;
 }
 

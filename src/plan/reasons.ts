@@ -125,8 +125,8 @@ export class ReasonBook {
           ? `${swarm}, but ${plural(onTheirWay, 'download')} under way (or waiting for a source) already cover the deficit`
           : cause === 'slow-start'
             ? `${swarm}, but in its slow start this node takes only a few needy torrents a tick, and this one was not drawn`
-            : `${swarm}, but herd avoidance leaves it to the other smartnodes this interval ` +
-              `(about ${nodes} read the same counts; this node's draw is above its share)`;
+            : `${swarm}, but herd avoidance leaves it to others for now ` +
+              `(this swarm's take gate grows each hour no copy arrives; this node's draw is above it)`;
       r = reason('LEFT_TO_OTHERS', text, { seeders, targetSeeders: target, cause, onTheirWay, expectedNodes: nodes });
       this.leftToOthersByCause.set(key, r);
     }

@@ -61,6 +61,7 @@ describe('Dashboard at 80x24', () => {
       deficit: 4,
       onTheirWay: 1,
       expectedNodes: 12.5,
+      gate: null,
       slowStart: null,
       probability: 0.18,
       draw: 0.45,
