@@ -189,11 +189,11 @@ export function scoredInputs(
   observed: ObservedSignals | null,
   nodeId: string,
   nowMs: number,
-  population?: { observations: ReadonlyMap<InfoHash, PopulationObservation> },
+  population?: { observations: ReadonlyMap<InfoHash, PopulationObservation>; competitors: number },
 ): { candidates: Candidate[]; policy: PlanPolicy } {
   const scoring = policy.scoring;
   if (observed === null || scoring.signals === undefined) return { candidates: [...candidates], policy };
-  const signalsPolicy = signalScoringOf(scoring.signals, observed, nodeId, nowMs);
+  const signalsPolicy = signalScoringOf(scoring.signals, observed, nodeId, nowMs, population?.competitors);
   const withObs = candidates.map((c) => {
     const signals = candidateSignals(c, observed, population?.observations.get(c.infoHash));
     // Object.assign({}, c, x) is the spread { ...c, ...x }: V8 runs it several times faster when it adds keys.
@@ -203,14 +203,21 @@ export function scoredInputs(
 }
 
 /**
- * The signal scoring one tick plans with: this node, its country and the herd epoch. The node
- * count stays the policy's: herd avoidance reads each swarm's own gate, not an estimate of nodes.
+ * The signal scoring one tick plans with: this node, its country, the herd epoch, and the nodes
+ * it saw taking the same torrents as itself (population.ts), when more than the policy's hint.
  */
-export function signalScoringOf(base: SignalScoring, observed: ObservedSignals, nodeId: string, nowMs: number): SignalScoring {
+export function signalScoringOf(
+  base: SignalScoring,
+  observed: ObservedSignals,
+  nodeId: string,
+  nowMs: number,
+  competitors = 1,
+): SignalScoring {
+  const expectedNodes = Math.max(base.herd.expectedNodes, competitors);
   return {
     ...base,
     geo: { ...base.geo, selfCountry: observed.selfCountry },
-    herd: { ...base.herd, nodeId, epoch: Math.floor(nowMs / Math.max(1, base.herd.redrawIntervalMs)) },
+    herd: { ...base.herd, nodeId, expectedNodes, epoch: Math.floor(nowMs / Math.max(1, base.herd.redrawIntervalMs)) },
   };
 }
 

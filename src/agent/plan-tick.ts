@@ -65,7 +65,6 @@ export function planTick(
           nowMs,
           targetSeeders: config.planPolicy.scoring.targetSeeders,
           slowStartAdds: herdPolicy.slowStartAdds ?? 4,
-          idleShare: idleShareOf(held, config.planPolicy.maxBytes),
         })
       : null;
   const listed =
@@ -78,7 +77,9 @@ export function planTick(
     obs.signals,
     obs.nodeId,
     nowMs,
-    population === null || listed.observations === undefined ? undefined : { observations: listed.observations },
+    population === null || listed.observations === undefined
+      ? undefined
+      : { observations: listed.observations, competitors: population.view.competitors },
   );
   const availability = availabilityOf(
     carried.availability,
@@ -193,7 +194,8 @@ function actionable(
   const base = policy.scoring.signals;
   const observed = obs.signals;
   // scoredInputs' policy and signals; without either, the candidates' own counts are scored as given.
-  const signalScoring = observed === null || base === undefined ? undefined : signalScoringOf(base, observed, obs.nodeId, nowMs);
+  const signalScoring =
+    observed === null || base === undefined ? undefined : signalScoringOf(base, observed, obs.nodeId, nowMs, population?.view.competitors);
   const scoring = signalScoring === undefined ? policy.scoring : { ...policy.scoring, signals: signalScoring };
   // observePopulation's marks for these candidates when it saw them; otherwise sets by info-hash.
   const positions = population?.positions;
@@ -301,12 +303,4 @@ export function plannedEvent(obs: Observation, tickPlan: TickPlan): Extract<Agen
     noSourceReason: noSource[0]?.reason.text ?? null,
     ...(tickPlan.population === null ? {} : { population: { ...tickPlan.population, noSource: noSource.length, stalled } }),
   };
-}
-
-/** The share of the disk budget this node's own torrents leave uncommitted (0-1). */
-function idleShareOf(held: readonly HeldTorrent[], maxBytes: number): number {
-  if (!(maxBytes > 0)) return 0;
-  let committed = 0;
-  for (const h of held) if (h.isOwned) committed += h.sizeBytes;
-  return Math.max(0, 1 - committed / maxBytes);
 }

@@ -2,7 +2,7 @@
  * What a node's decisions carry from one tick to the next, and what it learns there of the
  * other smartnodes, pure. Kept as one value the tick returns and the loop passes back in.
  *
- * Herd avoidance rests on what each swarm itself shows, never on a count of nodes:
+ * Herd avoidance rests on what the swarms at hand show:
  * - copies on their way: a swarm's usual leecher level is remembered (it follows a fall at
  *   once and a rise at LEECHER_RISE_PER_HOUR), and leechers above it are downloads just
  *   started, taken off the deficit before the draw. With a source, such an excess that has not
@@ -10,17 +10,22 @@
  *   usual level and the deficit opens again. Without one, leechers wait in place and stay.
  *   Leechers already there when a swarm is first seen are its usual level: a lone node is not
  *   kept from a sourceless torrent by the downloaders waiting on it;
- * - the take gate: per swarm, the chance per open copy that a node takes it (herd.ts,
- *   nextGate): small for a swarm first seen, doubled each hour its deficit stays open with no
- *   copy arriving, halved when copies arrive. Outside leechers, other tools and seeders coming
- *   and going move only the gates of the swarms they touch;
- * - slow start: while the mirror starts empty, or a feed is newly seen, the node also takes a
- *   few needy torrents by its own draw weighted by deficit squared (slowStartAdds, doubling
- *   each hour), so a lone node fills at once. It ends when copies of others arrive beside the
- *   node's own picks (it is not alone: the gates decide), or after SLOW_START_HOURS.
+ * - nodes like this one: only on the swarms this node just took, the copies that arrived in
+ *   the same interval besides its own, over the chances it took them with, estimate how many
+ *   nodes take the same torrents (each swarm's share capped: a crowd is not nodes). Growth on
+ *   swarms it did not take (outside leechers, other tools, seeders coming and going) moves
+ *   nothing. The estimate rises at once and falls with a half-life of HALF_LIFE_MS;
+ * - the take gate: per swarm, a chance per open copy (herd.ts, nextGate), small for a swarm
+ *   first seen, doubled each half hour its deficit stays open with no copy arriving, halved
+ *   when copies arrive; the chance to take is the larger of the estimate's share and the
+ *   gate's, so a deficit nobody fills gets takers whatever the estimate says;
+ * - slow start: while the mirror starts empty, or a feed is newly seen, and before the first
+ *   estimate, the node takes a few needy torrents by its own draw weighted by deficit squared
+ *   (slowStartAdds, doubling each hour), for SLOW_START_HOURS at most.
  */
 import {
   GATE_START,
+  HERD_SHARE,
   herdDraw,
   nextGate,
   surplusRelease,
@@ -43,20 +48,21 @@ export const LEECHER_RISE_PER_HOUR = 1 / 24;
 /** Leechers above the usual level of a swarm with a source count as copies on their way this long at most. */
 export const ON_THEIR_WAY_MS = 12 * 3_600_000;
 const HOUR_MS = 3_600_000;
+const HALF_LIFE_MS = 6 * HOUR_MS;
 const IDLE_HALF_LIFE_MS = 72 * HOUR_MS;
+/** Others' copies beside one pick of ours count up to this multiple of the target: more is an outside crowd. */
+const MAX_OTHERS_PER_PICK = 2;
+/** The chance of a pick is taken as at least this: slow start and the jitter pick below any computed chance. */
+const MIN_PICK_CHANCE = 0.05;
+
+/** About the chance this node had of taking a swarm at the last count (herd.ts, takeProbability). */
+function pickChance(open: number, competitors: number, gate: number): number {
+  if (open <= 0) return 1;
+  const byCount = competitors <= 1 ? 1 : (HERD_SHARE * open) / competitors;
+  return Math.max(MIN_PICK_CHANCE, Math.min(1, Math.max(byCount, gate * open)));
+}
 /** Hours of slow start at most (slowStartAdds x 2^hours picks by then). */
 export const SLOW_START_HOURS = 3;
-/** Others' new copies per pick of ours from which this node knows it is not alone. */
-const CROWDED_OTHERS_PER_PICK = 0.5;
-/**
- * Fill: while more than IDLE_SHARE of the donated disk is uncommitted, a node also takes up to
- * FILL_SHARE of what it holds (at least slowStartAdds) each tick among the open deficits, by its
- * own draw weighted by deficit squared. Idle disk is need never met; a copy too many is released
- * later (surplus), so the fill goes on whatever the gates say, at a pace that grows with the mirror.
- */
-const IDLE_SHARE = 0.1;
-const FILL_SHARE = 0.25;
-
 export interface HerdMemory {
   /** Nodes seen taking the same torrents as this one, this one included (>= 1): for the screens only. */
   competitors: number;
@@ -75,7 +81,7 @@ export interface HerdMemory {
   lastSample: { others: number; mine: number; atMs: number } | null;
 }
 
-/** A measurement needs at least one pick of ours the counts show. */
+/** A measurement needs picks of ours the counts show worth at least one whole chance. */
 const MIN_SAMPLE_COPIES = 1;
 
 export interface AvailabilityMemory {
@@ -129,8 +135,6 @@ export function observePopulation(
     nodeId: string;
     targetSeeders: number;
     slowStartAdds: number;
-    /** The share of the disk budget not committed to this node's own torrents (0-1; 0 when unknown). */
-    idleShare?: number;
     nowMs: number;
   },
 ): { next: HerdMemory; readonly observations: Map<InfoHash, PopulationObservation>; view: PopulationView; positions: CandidatePositions } {
@@ -208,8 +212,11 @@ export function observePopulation(
           excessLeechers = 0;
           excessSinceMs = 0;
         }
-        const arrived = excessCopies - prevLevels.excessCopies(prev) >= 1;
-        gate = nextGate(prevLevels.gate(prev), { arrived, open: deficit - Math.min(deficit, Math.round(excessLeechers)) > 0, elapsedMs });
+        // Any copy more than at the last count is an arrival: the gate's evidence is the raw count.
+        const arrived = copies - (wasCopies + prevLevels.excessCopies(prev)) >= 1;
+        // Without a source more copies only wait: a sourceless deficit's gate does not grow.
+        const open = hasSource && deficit - Math.min(deficit, Math.round(excessLeechers)) > 0;
+        gate = nextGate(prevLevels.gate(prev), { arrived, open, elapsedMs });
       }
     }
     const mark = heldAt[i] as number;
@@ -229,8 +236,11 @@ export function observePopulation(
       // A pick of ours made between the last count and this one: the copies that arrived with
       // it in the same interval, less our own, are others taking the same torrent at once.
       if (renewed && prev >= 0 && h.addedAtMs >= prevLevels.observedAtMs(prev) && h.addedAtMs < observedAtMs) {
-        mine += 1;
-        others += Math.max(0, copies - (prevLevels.copies(prev) + prevLevels.excessCopies(prev)) - 1);
+        const wasCopies = prevLevels.copies(prev) + prevLevels.excessCopies(prev);
+        const wasLeechers = prevLevels.leechers(prev) + prevLevels.excessLeechers(prev);
+        const wasOpen = targetSeeders - (wasCopies - wasLeechers) - prevLevels.excessLeechers(prev);
+        mine += pickChance(wasOpen, memory.competitors, prevLevels.gate(prev));
+        others += Math.min(MAX_OTHERS_PER_PICK * targetSeeders, Math.max(0, copies - wasCopies - 1));
       }
       continue;
     }
@@ -243,15 +253,16 @@ export function observePopulation(
   let lastSample = memory.lastSample;
   const dt = memory.updatedAtMs === null ? 0 : Math.max(0, nowMs - memory.updatedAtMs);
   if (mine >= MIN_SAMPLE_COPIES) {
-    competitors = 1 + others / mine;
+    // Others take a swarm at about the chance this node took it with: their copies beside its
+    // picks, over the sum of those chances, count the nodes like it (rising at once, falling
+    // with a half-life, so a quiet hour does not unlearn them).
+    const sample = 1 + others / mine;
+    competitors = sample >= competitors ? sample : Math.max(sample, competitors * 2 ** (-dt / HALF_LIFE_MS));
     lastSample = { others, mine, atMs: nowMs };
   } else {
     competitors = Math.max(1, competitors * 2 ** (-dt / IDLE_HALF_LIFE_MS));
   }
-  // Others came to this node's own picks: it is not alone, and the gates take over from slow start.
-  const crowded = lastSample !== null && lastSample.others >= CROWDED_OTHERS_PER_PICK * lastSample.mine;
 
-  const fillAdds = (input.idleShare ?? 0) > IDLE_SHARE ? Math.max(input.slowStartAdds, Math.ceil(FILL_SHARE * owned.size)) : 0;
   // Slow start: a few draws by deficit among the needy torrents of new feeds (all feeds when the mirror started empty).
   let slowFeed: string | undefined;
   let slowFirst = 0;
@@ -270,8 +281,7 @@ export function observePopulation(
     }
     const isNew = startedEmpty || first > startedAtMs;
     const hours = Math.floor(Math.max(0, nowMs - first) / HOUR_MS);
-    if (isNew && !crowded && hours < SLOW_START_HOURS) return hours;
-    return fillAdds > 0 ? FILLING : null;
+    return isNew && lastSample === null && hours < SLOW_START_HOURS ? hours : null;
   };
   const keys: Array<{ i: number; key: number; hours: number }> = [];
   for (let i = 0; i < n; i++) {
@@ -303,7 +313,7 @@ export function observePopulation(
   let slowStartAdds: number | null = null;
   if (keys.length > 0) {
     const hours = Math.min(...keys.map((k) => k.hours));
-    slowStartAdds = Math.max(hours === FILLING ? 0 : input.slowStartAdds * 2 ** hours, fillAdds);
+    slowStartAdds = input.slowStartAdds * 2 ** hours;
     const adds = slowStartAdds;
     if (levels.unique && adds <= MAX_PICKED) {
       // One observation per key: only which keys rank among the first `adds` matters, not their order.
@@ -339,9 +349,6 @@ export function observePopulation(
     view: { competitors, othersOnTheirWay: others, mineOnTheirWay: mine, slowStartAdds, releasing: 0 },
   };
 }
-
-/** The slow-start age (hours) of a candidate drawn by the fill, past slow start. */
-const FILLING = Number.POSITIVE_INFINITY;
 
 /** Slow-start adds up to this many are picked by largestKeys rather than a sort of every key. */
 const MAX_PICKED = 64;

@@ -50,8 +50,9 @@ export function describeHerd(h: HerdFactor, expectedNodes: number): string {
   const needed = `${h.deficit} more ${h.deficit === 1 ? 'seeder is' : 'seeders are'} needed${onTheirWay}`;
   if (h.gate !== null) {
     return (
-      `left to others for now: ${needed}; this swarm's take gate is ${formatScore(h.gate)} per open copy ` +
-      `(it doubles each hour no copy arrives), so each node takes it with probability ${formatScore(h.probability)} ` +
+      `left to others for now: ${needed}; about ${formatScore(Math.max(expectedNodes, h.expectedNodes))} nodes take the same ` +
+      `torrents as this one, and this swarm's take gate is ${formatScore(h.gate)} per open copy (it doubles each half hour ` +
+      `no copy arrives), so each node takes it with probability ${formatScore(h.probability)} ` +
       `(this node drew ${formatScore(h.draw)})`
     );
   }
@@ -72,15 +73,15 @@ export function herdSentence(h: HerdFactor, expectedNodesHint: number): string {
   if (!h.designated) return describeHerd(h, expectedNodesHint);
   const how =
     h.slowStart === 'designated' ? 'slow start drew it' : `probability ${formatScore(h.probability)}, draw ${formatScore(h.draw)}`;
-  const gate = h.gate === null ? `about ${formatScore(h.expectedNodes)} nodes competing` : `take gate ${formatScore(h.gate)}`;
+  const gate = `about ${formatScore(h.expectedNodes)} nodes competing${h.gate === null ? '' : `, take gate ${formatScore(h.gate)}`}`;
   return `takes it: deficit ${h.deficit}, ${how}; ${h.onTheirWay} on their way, ${gate}`;
 }
 
 /** What the competitor estimate is measured from: copies above their swarms' usual levels, others' against this node's. */
 export function describeCompetitors(p: { competitors: number; othersOnTheirWay: number; mineOnTheirWay: number }): string {
   return (
-    `about ${formatScore(p.competitors)} nodes took the same torrents as this one: beside its ${formatScore(p.mineOnTheirWay)} ` +
-    `recent picks, ${formatScore(p.othersOnTheirWay)} copies of others arrived (shown only: the decision reads each swarm's gate)`
+    `about ${formatScore(p.competitors)} nodes take the same torrents as this one: beside its recent picks (worth ` +
+    `${formatScore(p.mineOnTheirWay)} at the chances it took them with), ${formatScore(p.othersOnTheirWay)} copies of others arrived`
   );
 }
 

@@ -133,19 +133,47 @@ export interface HerdArgs {
   population?: PopulationObservation;
 }
 
-/** The herd factor for one swarm; null when herd avoidance is off or the counts are unknown. */
+/**
+ * A swarm never counted is uncertain, not most needed: until a scrape or an announce probe
+ * counts it, a node takes it only when its own fixed draw falls under this share, so among
+ * many nodes reading the same uncounted feed about one in ten commits to each torrent.
+ */
+export const UNCOUNTED_SHARE = 0.1;
+
+/** The draw for an uncounted swarm: fixed per node and swarm, so the same nodes stay its takers. */
+function uncountedDraw(nodeId: string, infoHash: string): number {
+  return herdDrawFor(nodeId, infoHash, -1, 0);
+}
+
+/** The herd factor for one swarm; null when herd avoidance is off. */
 export function herdFactor(args: HerdArgs, herd: SignalScoring['herd']): HerdFactor | null {
-  if (!herd.enabled || args.seeders === null) return null;
+  if (!herd.enabled) return null;
+  if (args.seeders === null) {
+    const draw = uncountedDraw(herd.nodeId, args.infoHash);
+    const designated = args.held || draw < UNCOUNTED_SHARE;
+    const factor = args.held ? 1 : designated ? designatedFactor(draw, herd.jitter) : 0;
+    const probability = args.held ? 1 : UNCOUNTED_SHARE;
+    return {
+      deficit: 0,
+      onTheirWay: 0,
+      expectedNodes: herd.expectedNodes,
+      gate: null,
+      slowStart: null,
+      factor,
+      probability,
+      draw,
+      designated,
+      held: args.held,
+    };
+  }
   const deficit = Math.max(0, args.targetSeeders - args.seeders);
   const onTheirWay = onTheirWayOf(deficit, args.population);
   const slowStart = args.population?.slowStart ?? null;
   const gate = args.population?.gate ?? null;
   const expected = herd.expectedNodes;
   // Keyed on the observed count too: the same draw while the swarm does not change, a new
-  // one (a new set of designated nodes) once it does. With a gate the draw stays the same
-  // while the gate grows, so the nodes with the lowest draws are the first takers
-  // (rendezvous) and a growing gate adds takers rather than reshuffling them.
-  const draw = herdDrawFor(herd.nodeId, args.infoHash, args.seeders, gate === null ? herd.epoch : 0);
+  // one (a new set of designated nodes) once it does or the redraw interval turns.
+  const draw = herdDrawFor(herd.nodeId, args.infoHash, args.seeders, herd.epoch);
   // Object literals, not a spread of a shared base plus new keys: V8 clones such a spread
   // slowly (microseconds each) and gives each result a hidden class of its own (tens of MB
   // over a large feed), and this runs for every candidate of every tick.
@@ -163,9 +191,9 @@ function onTheirWayOf(deficit: number, population: PopulationObservation | undef
   return Math.max(0, Math.min(deficit, population?.onTheirWay ?? 0));
 }
 
-/** Slow start's own pick takes it; otherwise the draw falls under the take probability. */
+/** Slow start's own pick replaces the draw; otherwise the draw falls under the take probability. */
 function isDesignated(slowStart: PopulationObservation['slowStart'], draw: number, probability: number): boolean {
-  return slowStart === 'designated' || draw < probability;
+  return slowStart !== null ? slowStart === 'designated' : draw < probability;
 }
 
 /** A designated node's factor: 1, less a jitter that spreads equal scores apart. */
@@ -174,16 +202,23 @@ function designatedFactor(draw: number, jitter: number): number {
 }
 
 /**
- * The chance to take a swarm: its gate times the open deficit (the deficit less copies on their
- * way), and no more than half the open deficit per expected node when the policy names a node
- * count. Without a gate (herd memory off), only that count: 1 for a lone node.
+ * The chance to take a swarm: half its open deficit (the deficit less copies on their way)
+ * shared among the nodes seen taking the same torrents (1 for a lone node: it takes what is
+ * open), or, when more, its gate times the open deficit: a deficit that no copy reaches gets
+ * takers whatever the count of nodes says. Without a gate (herd memory off), only the count.
  */
 function takeProbability(expected: number, deficit: number, onTheirWay: number, gate: number | null): number {
   const open = deficit - onTheirWay;
   const byCount = expected <= 1 ? 1 : Math.min(1, (HERD_SHARE * Math.max(0, open)) / expected);
-  if (gate === null) return expected <= 1 ? 1 : byCount;
-  return open <= 0 ? 0 : Math.min(byCount, gate * open);
+  if (gate === null) return byCount;
+  if (open <= 0) return 0;
+  // The gate raises the count's share at most GATE_OVER_COUNT-fold: a gate grown while no
+  // node had room must not send every node at once when room appears.
+  return Math.max(byCount, Math.min(1, gate * open, GATE_OVER_COUNT * byCount));
 }
+
+/** How far a swarm's gate may lift its take chance above the node count's share. */
+export const GATE_OVER_COUNT = 4;
 
 /**
  * herdFactor(args, herd)?.factor, without building the factor or its arguments, and without the draw when
@@ -198,15 +233,19 @@ export function herdFactorValue(
   population: PopulationObservation | undefined,
   herd: SignalScoring['herd'],
 ): number | null {
-  if (!herd.enabled || seeders === null) return null;
+  if (!herd.enabled) return null;
   if (held) return 1;
+  if (seeders === null) {
+    const draw = uncountedDraw(herd.nodeId, infoHash);
+    return draw < UNCOUNTED_SHARE ? designatedFactor(draw, herd.jitter) : 0;
+  }
   const deficit = Math.max(0, targetSeeders - seeders);
   const onTheirWay = onTheirWayOf(deficit, population);
   const slowStart = population?.slowStart ?? null;
   const gate = population?.gate ?? null;
   const probability = takeProbability(herd.expectedNodes, deficit, onTheirWay, gate);
-  if (probability <= 0 && slowStart !== 'designated') return 0;
-  const draw = herdDrawFor(herd.nodeId, infoHash, seeders, gate === null ? herd.epoch : 0);
+  if (slowStart === 'waiting' || (slowStart === null && probability <= 0)) return 0;
+  const draw = herdDrawFor(herd.nodeId, infoHash, seeders, herd.epoch);
   return isDesignated(slowStart, draw, probability) ? designatedFactor(draw, herd.jitter) : 0;
 }
 
