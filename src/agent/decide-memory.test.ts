@@ -46,7 +46,7 @@ describe("the decisions' memory in the agent state", () => {
   it('survives a restart: the measure of others beside its picks, the usual swarm levels and gates, and a stall backoff', async () => {
     dir = await mkdtemp(join(tmpdir(), 'smartnode-decide-'));
     const memory = learnt();
-    expect(memory.herd.competitors).toBe(3);
+    expect(memory.herd.competitors).toBeGreaterThan(1);
     openAgentState(dir).writeDecideMemory(memory);
     expect((await stat(join(dir, DECIDE_MEMORY_NAME))).mode & 0o777).toBe(0o600);
     // A new process: a new store over the same directory.

@@ -52,8 +52,8 @@ const HALF_LIFE_MS = 6 * HOUR_MS;
 const IDLE_HALF_LIFE_MS = 72 * HOUR_MS;
 /** Others' copies beside one pick of ours count up to this multiple of the target: more is an outside crowd. */
 const MAX_OTHERS_PER_PICK = 2;
-/** The chance of a pick is taken as at least this: slow start and the jitter pick below any computed chance. */
-const MIN_PICK_CHANCE = 0.05;
+/** The chance of a pick is taken as at least this (a jitter pick can fall below any computed chance). */
+const MIN_PICK_CHANCE = 0.001;
 
 /** About the chance this node had of taking a swarm at the last count (herd.ts, takeProbability). */
 function pickChance(open: number, competitors: number, gate: number): number {
@@ -67,6 +67,8 @@ export interface HerdMemory {
   /** Nodes seen taking the same torrents as this one, this one included (>= 1): for the screens only. */
   competitors: number;
   updatedAtMs: number | null;
+  /** Slow start's picks per unit of open deficit squared at the last tick (null: no slow start). */
+  slowStartRate: number | null;
   /** When the first tick was decided (null before it). */
   startedAtMs: number | null;
   /** Ticks decided so far. */
@@ -81,8 +83,8 @@ export interface HerdMemory {
   lastSample: { others: number; mine: number; atMs: number } | null;
 }
 
-/** A measurement needs picks of ours the counts show worth at least one whole chance. */
-const MIN_SAMPLE_COPIES = 1;
+/** A measurement needs at least this many picks of ours the counts show. */
+const MIN_SAMPLE_PICKS = 1;
 
 export interface AvailabilityMemory {
   /** Held downloads: bytes left and since when that has not moved. */
@@ -105,6 +107,7 @@ export function initialDecideMemory(): DecideMemory {
       competitors: 1,
       updatedAtMs: null,
       startedAtMs: null,
+      slowStartRate: null,
       ticks: 0,
       startedEmpty: false,
       feedsSeenAt: new Map(),
@@ -167,6 +170,7 @@ export function observePopulation(
   // the same torrents as it does, measured only on the torrents at hand.
   let others = 0;
   let mine = 0;
+  let picks = 0;
   for (let i = 0; i < n; i++) {
     const c = input.candidates[i] as Candidate;
     if (c.counts === null) continue;
@@ -239,7 +243,13 @@ export function observePopulation(
         const wasCopies = prevLevels.copies(prev) + prevLevels.excessCopies(prev);
         const wasLeechers = prevLevels.leechers(prev) + prevLevels.excessLeechers(prev);
         const wasOpen = targetSeeders - (wasCopies - wasLeechers) - prevLevels.excessLeechers(prev);
-        mine += pickChance(wasOpen, memory.competitors, prevLevels.gate(prev));
+        // Slow start drew its picks with weight open^2: each at rate x open^2.
+        const rate = memory.slowStartRate;
+        mine +=
+          rate !== null
+            ? Math.min(1, Math.max(MIN_PICK_CHANCE, rate * wasOpen * wasOpen))
+            : pickChance(wasOpen, memory.competitors, prevLevels.gate(prev));
+        picks++;
         others += Math.min(MAX_OTHERS_PER_PICK * targetSeeders, Math.max(0, copies - wasCopies - 1));
       }
       continue;
@@ -252,7 +262,7 @@ export function observePopulation(
   let competitors = memory.competitors;
   let lastSample = memory.lastSample;
   const dt = memory.updatedAtMs === null ? 0 : Math.max(0, nowMs - memory.updatedAtMs);
-  if (mine >= MIN_SAMPLE_COPIES) {
+  if (picks >= MIN_SAMPLE_PICKS) {
     // Others take a swarm at about the chance this node took it with: their copies beside its
     // picks, over the sum of those chances, count the nodes like it (rising at once, falling
     // with a half-life, so a quiet hour does not unlearn them).
@@ -284,6 +294,7 @@ export function observePopulation(
     return isNew && lastSample === null && hours < SLOW_START_HOURS ? hours : null;
   };
   const keys: Array<{ i: number; key: number; hours: number }> = [];
+  let openSquares = 0;
   for (let i = 0; i < n; i++) {
     const o = observationAt[i];
     if (o === undefined) continue;
@@ -298,6 +309,7 @@ export function observePopulation(
     if (open > 0) {
       const u = Math.max(1e-12, herdDraw(input.nodeId, `${c.infoHash}:slow-start`));
       keys.push({ i, key: Math.log(u) / (open * open), hours });
+      openSquares += open * open;
     }
     o.slowStart = 'waiting';
   }
@@ -311,9 +323,11 @@ export function observePopulation(
     for (let i = 0; i < n; i++) observationAt[i] = last.get((input.candidates[i] as Candidate).infoHash);
   }
   let slowStartAdds: number | null = null;
+  let slowStartRate: number | null = null;
   if (keys.length > 0) {
     const hours = Math.min(...keys.map((k) => k.hours));
     slowStartAdds = input.slowStartAdds * 2 ** hours;
+    slowStartRate = openSquares > 0 ? slowStartAdds / openSquares : null;
     const adds = slowStartAdds;
     if (levels.unique && adds <= MAX_PICKED) {
       // One observation per key: only which keys rank among the first `adds` matters, not their order.
@@ -333,7 +347,17 @@ export function observePopulation(
 
   let observations: Map<InfoHash, PopulationObservation> | null = null;
   return {
-    next: { competitors, updatedAtMs: nowMs, startedAtMs, ticks: tick + 1, startedEmpty, feedsSeenAt, baselines, lastSample },
+    next: {
+      competitors,
+      updatedAtMs: nowMs,
+      startedAtMs,
+      slowStartRate,
+      ticks: tick + 1,
+      startedEmpty,
+      feedsSeenAt,
+      baselines,
+      lastSample,
+    },
     // By info-hash, built when first read (a caller planning with every candidate; a simulator reads positions).
     get observations() {
       if (observations === null) {

@@ -135,10 +135,15 @@ export interface HerdArgs {
 
 /**
  * A swarm never counted is uncertain, not most needed: until a scrape or an announce probe
- * counts it, a node takes it only when its own fixed draw falls under this share, so among
- * many nodes reading the same uncounted feed about one in ten commits to each torrent.
+ * counts it, a node takes it only when its own fixed draw falls under a small share: at most
+ * UNCOUNTED_SHARE, and no more than half the target spread over the nodes taking the same
+ * torrents, so however many read the same uncounted feed, a few commit to each torrent.
  */
 export const UNCOUNTED_SHARE = 0.1;
+
+function uncountedProbability(targetSeeders: number, expectedNodes: number): number {
+  return Math.min(UNCOUNTED_SHARE, (HERD_SHARE * Math.max(1, targetSeeders)) / Math.max(1, expectedNodes));
+}
 
 /** The draw for an uncounted swarm: fixed per node and swarm, so the same nodes stay its takers. */
 function uncountedDraw(nodeId: string, infoHash: string): number {
@@ -150,9 +155,9 @@ export function herdFactor(args: HerdArgs, herd: SignalScoring['herd']): HerdFac
   if (!herd.enabled) return null;
   if (args.seeders === null) {
     const draw = uncountedDraw(herd.nodeId, args.infoHash);
-    const designated = args.held || draw < UNCOUNTED_SHARE;
+    const probability = args.held ? 1 : uncountedProbability(args.targetSeeders, herd.expectedNodes);
+    const designated = draw < probability;
     const factor = args.held ? 1 : designated ? designatedFactor(draw, herd.jitter) : 0;
-    const probability = args.held ? 1 : UNCOUNTED_SHARE;
     return {
       deficit: 0,
       onTheirWay: 0,
@@ -237,7 +242,7 @@ export function herdFactorValue(
   if (held) return 1;
   if (seeders === null) {
     const draw = uncountedDraw(herd.nodeId, infoHash);
-    return draw < UNCOUNTED_SHARE ? designatedFactor(draw, herd.jitter) : 0;
+    return draw < uncountedProbability(targetSeeders, herd.expectedNodes) ? designatedFactor(draw, herd.jitter) : 0;
   }
   const deficit = Math.max(0, targetSeeders - seeders);
   const onTheirWay = onTheirWayOf(deficit, population);

@@ -112,7 +112,7 @@ export class ReasonBook {
     const share = Math.round(UNCOUNTED_SHARE * 100);
     return reason(
       'LEFT_TO_OTHERS',
-      `its swarm has not been counted yet: until a scrape or probe counts it, only about ${share} % of nodes take it, and this node's draw is not among them`,
+      `its swarm has not been counted yet: until a scrape or probe counts it, at most ${share} % of nodes take it, and this node's draw is not among them`,
       { targetSeeders: this.scoring.targetSeeders, cause: 'uncounted', share: UNCOUNTED_SHARE },
     );
   }
