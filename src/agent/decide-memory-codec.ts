@@ -11,7 +11,7 @@ import { parseInfoHash, type InfoHash } from '../shared/index.js';
 import type { DecideMemory } from './population.js';
 import { SwarmLevels, type Baseline } from './swarm-levels.js';
 
-export const DECIDE_MEMORY_VERSION = 2;
+export const DECIDE_MEMORY_VERSION = 3;
 /** About 60 bytes each: 20,000 swarms keep the file near a megabyte. */
 export const MAX_BASELINES = 20_000;
 export const MAX_FEEDS = 1_000;
@@ -36,10 +36,12 @@ const encodedSchema = z.object({
   herd: z.object({
     competitors: z.number().finite().min(1),
     updatedAtMs: ms.nullable(),
+    startedAtMs: ms.nullable(),
+    slowStartRate: z.number().finite().nonnegative().nullable(),
     ticks: z.number().int().nonnegative(),
     startedEmpty: z.boolean(),
     feedsSeenAt: z.array(z.tuple([z.string(), z.number().int().nonnegative()])).max(MAX_FEEDS),
-    /** [info-hash, leechers, copies, excess leechers, excess copies, observed at ms, peak excess copies, excess since ms] */
+    /** [info-hash, leechers, copies, excess leechers, excess copies, observed at ms, take gate, excess since ms] */
     baselines: z.array(z.tuple([infoHashSchema, count, count, count, count, ms, count, ms])).max(MAX_BASELINES),
     lastSample: z.object({ others: count, mine: count, atMs: ms }).nullable(),
   }),
@@ -63,7 +65,7 @@ export function encodeDecideMemory(memory: DecideMemory): EncodedDecideMemory {
       b.excessLeechers,
       b.excessCopies,
       b.observedAtMs,
-      b.peakExcessCopies,
+      b.gate,
       b.excessSinceMs,
     ]);
   return {
@@ -72,6 +74,8 @@ export function encodeDecideMemory(memory: DecideMemory): EncodedDecideMemory {
     herd: {
       competitors: herd.competitors,
       updatedAtMs: herd.updatedAtMs,
+      startedAtMs: herd.startedAtMs,
+      slowStartRate: herd.slowStartRate,
       ticks: herd.ticks,
       startedEmpty: herd.startedEmpty,
       feedsSeenAt: [...herd.feedsSeenAt].slice(0, MAX_FEEDS),
@@ -102,14 +106,16 @@ export function decodeDecideMemory(raw: unknown): { memory: DecideMemory } | { m
       herd: {
         competitors: herd.competitors,
         updatedAtMs: herd.updatedAtMs,
+        startedAtMs: herd.startedAtMs,
+        slowStartRate: herd.slowStartRate,
         ticks: herd.ticks,
         startedEmpty: herd.startedEmpty,
         feedsSeenAt: new Map(herd.feedsSeenAt),
         baselines: SwarmLevels.of(
           herd.baselines.map(
-            ([h, leechers, copies, excessLeechers, excessCopies, observedAtMs, peakExcessCopies, excessSinceMs]): [InfoHash, Baseline] => [
+            ([h, leechers, copies, excessLeechers, excessCopies, observedAtMs, gate, excessSinceMs]): [InfoHash, Baseline] => [
               h,
-              { leechers, copies, excessLeechers, excessCopies, observedAtMs, peakExcessCopies, excessSinceMs },
+              { leechers, copies, excessLeechers, excessCopies, observedAtMs, gate, excessSinceMs },
             ],
           ),
         ),

@@ -202,7 +202,10 @@ export function scoredInputs(
   return { candidates: withSignals(withObs), policy: { ...policy, scoring: { ...scoring, signals: signalsPolicy } } };
 }
 
-/** The signal scoring one tick plans with: this node, its country, the competitor estimate and the herd epoch. */
+/**
+ * The signal scoring one tick plans with: this node, its country, the herd epoch, and the nodes
+ * it saw taking the same torrents as itself (population.ts), when more than the policy's hint.
+ */
 export function signalScoringOf(
   base: SignalScoring,
   observed: ObservedSignals,

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Candidate, HeldTorrent } from '../plan/index.js';
 import { FIXED_NOW_MS, GB, HOUR_MS, aCandidate, aCounts, aHeld, hashOf } from '../plan/testing.js';
-import { initialDecideMemory, largestKeys, observePopulation, type HerdMemory } from './population.js';
+import { GATE_DOUBLING_MS, GATE_START } from '../plan/index.js';
+import { ON_THEIR_WAY_MS, initialDecideMemory, largestKeys, observePopulation, type HerdMemory } from './population.js';
 
 const swarm = (n: number, seeders: number, leechers: number, atMs: number): Candidate =>
   aCandidate({ infoHash: hashOf(n), sizeBytes: GB, counts: aCounts({ seeders, leechers, observedAtMs: atMs }) });
@@ -12,103 +13,83 @@ function step(memory: HerdMemory, candidates: Candidate[], held: HeldTorrent[], 
 }
 
 describe('observePopulation', () => {
-  it('estimates the competing nodes from copies above the usual level against its own, rising at once and falling slowly', () => {
+  it('gives a new swarm a small take gate that doubles each half hour its deficit stays open with nothing arriving, and halves when copies arrive', () => {
     const t0 = FIXED_NOW_MS;
-    let m = step(
-      initialDecideMemory().herd,
-      [1, 2, 3, 4].map((n) => swarm(n, 1, 0, t0)),
-      [],
-      t0,
-    ).next;
-    // We took torrent 1; the next count shows 3 more copies there and 2 on each of the others
-    // (less the usual rise of 0.25 an hour): 1.75 x 4 others for our 1, about 8 nodes.
-    const held = [aHeld({ infoHash: hashOf(1), addedAtMs: t0 + 1, leftUntilDoneBytes: GB })];
-    const t1 = t0 + HOUR_MS;
-    const r = step(m, [swarm(1, 1, 3, t1), swarm(2, 1, 2, t1), swarm(3, 1, 2, t1), swarm(4, 1, 2, t1)], held, t1 + 1);
-    expect(r.view.mineOnTheirWay).toBe(1);
-    expect(r.view.competitors).toBeCloseTo(8);
+    const first = step(initialDecideMemory().herd, [swarm(1, 1, 0, t0), swarm(2, 6, 0, t0)], [], t0);
+    expect(first.observations.get(hashOf(1))?.gate).toBe(GATE_START);
+    let m = first.next;
+    // Two hours open with no copy arriving: four doublings.
+    const open = step(m, [swarm(1, 1, 0, t0 + 2 * HOUR_MS), swarm(2, 6, 0, t0 + 2 * HOUR_MS)], [], t0 + 2 * HOUR_MS + 1);
+    expect(open.observations.get(hashOf(1))?.gate).toBeCloseTo(GATE_START * 2 ** ((2 * HOUR_MS) / GATE_DOUBLING_MS));
+    // A swarm at its target has no open deficit: its gate stays.
+    expect(open.observations.get(hashOf(2))?.gate).toBe(GATE_START);
+    m = open.next;
+    // Two copies arrive (leechers above the usual level): the gate halves and they are on their way.
+    const came = step(m, [swarm(1, 1, 2, t0 + 3 * HOUR_MS)], [], t0 + 3 * HOUR_MS + 1);
+    const o = came.observations.get(hashOf(1));
+    expect(o?.gate).toBeCloseTo((GATE_START * 2 ** ((2 * HOUR_MS) / GATE_DOUBLING_MS)) / 2);
+    expect(o?.onTheirWay).toBe(2);
+  });
+
+  it("reads a gate from its own swarm alone: an outside crowd elsewhere moves no other swarm's gate", () => {
+    const t0 = FIXED_NOW_MS;
+    let m = step(initialDecideMemory().herd, [swarm(1, 1, 0, t0), swarm(2, 1, 0, t0)], [], t0).next;
+    const r = step(m, [swarm(1, 1, 200, t0 + HOUR_MS), swarm(2, 1, 0, t0 + HOUR_MS)], [], t0 + HOUR_MS + 1);
+    expect(r.observations.get(hashOf(2))?.gate).toBeCloseTo(GATE_START * 2 ** (HOUR_MS / GATE_DOUBLING_MS));
+    expect(r.observations.get(hashOf(1))?.gate).toBe(GATE_START);
     m = r.next;
-    // A quiet swarm later: the estimate falls, but slowly (half-life of a day).
-    const t2 = t1 + 6 * HOUR_MS;
-    const quiet = step(
-      m,
-      [swarm(1, 2, 3, t2), swarm(2, 1, 2, t2), swarm(3, 1, 2, t2), swarm(4, 1, 2, t2)],
-      [{ ...held[0]!, addedAtMs: t2 - 1, leftUntilDoneBytes: GB }],
-      t2 + 1,
-    );
-    expect(quiet.view.competitors).toBeLessThan(r.view.competitors);
-    expect(quiet.view.competitors).toBeGreaterThan(r.view.competitors * 0.8);
   });
 
-  it('measures its own copy as long as the copies that came with it, so a steady population reads steady', () => {
-    // Every hour 4 new swarms get 5 copies each, one of them ours: 20 nodes, each taking one.
-    // Their excess fades over some 20 hours while new ones arrive; each count must say about 20.
+  it('measures others only beside its own recent picks: churn on swarms it did not take moves nothing', () => {
     const t0 = FIXED_NOW_MS;
-    const at = (h: number) => t0 + h * HOUR_MS;
-    let m = step(initialDecideMemory().herd, [], [], t0).next;
-    const held: HeldTorrent[] = [];
-    const estimates: number[] = [];
-    for (let h = 1; h <= 16; h++) {
-      // Swarms of batch b (4b .. 4b+3) are first counted empty at hour b, full from hour b + 1.
-      const swarms: Candidate[] = [];
-      for (let b = 0; b <= h; b++) for (let i = 0; i < 4; i++) swarms.push(swarm(4 * b + i, 0, b < h ? 5 : 0, at(h)));
-      held.push(aHeld({ infoHash: hashOf(4 * (h - 1)), addedAtMs: at(h - 1) + 1, leftUntilDoneBytes: GB }));
-      const r = step(m, swarms, held, at(h) + 1);
-      estimates.push(r.view.competitors);
-      m = r.next;
-    }
-    // Counting ours only for a few hours while the others' copies stay in the excess would
-    // have read 40 and more by the end.
-    for (const e of estimates.slice(1)) {
-      expect(e).toBeGreaterThan(15);
-      expect(e).toBeLessThan(25);
-    }
-  });
-
-  it('takes no measurement from less than one copy of its own: unrelated churn does not move the estimate', () => {
-    const t0 = FIXED_NOW_MS;
-    let m = step(
+    const m = step(
       initialDecideMemory().herd,
       [1, 2, 3].map((n) => swarm(n, 2, 0, t0)),
       [],
       t0,
     ).next;
-    // External seeders arrive on swarms we do not hold: no copy of ours, no sample, only the slow idle decay.
+    // External seeders and leechers arrive on swarms we do not hold: no pick of ours, no sample.
     const r = step(
       m,
-      [1, 2, 3].map((n) => swarm(n, 6, 0, t0 + HOUR_MS)),
+      [1, 2, 3].map((n) => swarm(n, 6, 30, t0 + HOUR_MS)),
       [],
       t0 + HOUR_MS + 1,
     );
     expect(r.view.competitors).toBe(1);
     expect(r.next.lastSample).toBeNull();
-    m = r.next;
+    // Beside a pick of ours, two other new copies: two others took the same torrent.
+    const held = [aHeld({ infoHash: hashOf(1), addedAtMs: t0 + HOUR_MS + 2, leftUntilDoneBytes: GB })];
+    const beside = step(r.next, [swarm(1, 6, 33, t0 + 2 * HOUR_MS)], held, t0 + 2 * HOUR_MS + 1);
+    expect(beside.next.lastSample).toMatchObject({ mine: 1 });
+    expect(beside.next.lastSample?.others).toBe(2);
   });
 
-  it('counts leechers above the usual level as copies on their way, and keeps counting them while they cannot finish', () => {
+  it('counts leechers above the usual level as copies on their way; with a source, an excess that never becomes seeders is an outside crowd', () => {
     const t0 = FIXED_NOW_MS;
-    let m = step(initialDecideMemory().herd, [swarm(1, 0, 1, t0)], [aHeld({ infoHash: hashOf(9) })], t0).next;
-    for (let h = 1; h <= 12; h++) {
-      const r = step(m, [swarm(1, 0, 4, t0 + h * HOUR_MS)], [aHeld({ infoHash: hashOf(9) })], t0 + h * HOUR_MS + 1);
+    let m = step(initialDecideMemory().herd, [swarm(1, 1, 0, t0)], [], t0).next;
+    const onTheirWay: number[] = [];
+    for (let h = 1; h <= 14; h++) {
+      const r = step(m, [swarm(1, 1, 3, t0 + h * HOUR_MS)], [], t0 + h * HOUR_MS + 1);
+      onTheirWay.push(r.observations.get(hashOf(1))?.onTheirWay ?? 0);
       m = r.next;
-      expect(r.observations.get(hashOf(1))?.onTheirWay).toBeGreaterThanOrEqual(3 - Math.ceil(h / 24));
     }
+    // On their way while a download could have finished; after ON_THEIR_WAY_MS the deficit opens again.
+    const within = Math.floor(ON_THEIR_WAY_MS / HOUR_MS);
+    expect(onTheirWay.slice(0, within).every((n) => n === 3)).toBe(true);
+    expect(onTheirWay.at(-1)).toBe(0);
   });
 
-  it('counts every leecher of a swarm with no source as a copy waiting in place, however long it waits', () => {
+  it('takes the leechers of a sourceless swarm at first sight for its usual level, and later arrivals for copies waiting in place, however long', () => {
     const t0 = FIXED_NOW_MS;
-    let m = step(initialDecideMemory().herd, [swarm(1, 0, 4, t0)], [aHeld({ infoHash: hashOf(9) })], t0).next;
+    // A lone node sees a torrent with no seeder and nine leechers: none of them is a copy on its way.
+    const first = step(initialDecideMemory().herd, [swarm(1, 0, 9, t0)], [aHeld({ infoHash: hashOf(9) })], t0);
+    expect(first.observations.get(hashOf(1))?.onTheirWay).toBe(0);
+    let m = first.next;
+    // Four more arrive and wait with no source: they stay copies on their way for days.
     for (let h = 1; h <= 48; h++)
-      m = step(m, [swarm(1, 0, 4, t0 + h * HOUR_MS)], [aHeld({ infoHash: hashOf(9) })], t0 + h * HOUR_MS + 1).next;
-    const late = step(
-      m,
-      [swarm(1, 0, 4, t0 + 49 * HOUR_MS), swarm(2, 1, 4, t0 + 49 * HOUR_MS)],
-      [aHeld({ infoHash: hashOf(9) })],
-      t0 + 49 * HOUR_MS + 1,
-    );
-    expect(late.observations.get(hashOf(1))?.onTheirWay).toBe(4);
-    // A seeder is a source: its leechers are ordinary demand, not copies on their way.
-    expect(late.observations.get(hashOf(2))?.onTheirWay ?? 0).toBe(0);
+      m = step(m, [swarm(1, 0, 13, t0 + h * HOUR_MS)], [aHeld({ infoHash: hashOf(9) })], t0 + h * HOUR_MS + 1).next;
+    const late = step(m, [swarm(1, 0, 13, t0 + 49 * HOUR_MS)], [aHeld({ infoHash: hashOf(9) })], t0 + 49 * HOUR_MS + 1);
+    expect(late.observations.get(hashOf(1))?.onTheirWay).toBeGreaterThanOrEqual(4 - Math.ceil(49 / 24));
   });
 
   it("does not take its own download, or the tracker's memory of it after a removal, for another's copy on its way", () => {

@@ -2,64 +2,89 @@
  * What a node's decisions carry from one tick to the next, and what it learns there of the
  * other smartnodes, pure. Kept as one value the tick returns and the loop passes back in.
  *
- * Herd avoidance calibrates itself from what one node can observe:
+ * Herd avoidance rests on what the swarms at hand show:
  * - copies on their way: a swarm's usual leecher level is remembered (it follows a fall at
- *   once and a rise at RISE_PER_HOUR), and leechers above it are downloads just started,
- *   taken off the deficit before the draw, so a redraw does not send more takers to a deficit
- *   that already has copies coming (a torrent with no source keeps its leechers, and so gets
- *   no new takers either);
- * - competing nodes: over all swarms, the copies (seeders and leechers) above their usual
- *   level against this node's own copies just taken among them. Nodes running the same decision add about as
- *   much as this one does, so others / mine + 1 estimates how many compete. The estimate rises
- *   at once and falls slowly (half-life a day; three days while there is nothing to measure);
- * - slow start: while the mirror starts empty, or a feed is newly seen, the node takes only a
- *   few of the needy torrents per tick (slowStartAdds, doubling each tick), drawn with weight
- *   deficit^2, so the first snapshot sends the nodes to different torrents and the estimate is
- *   measured before the node takes more.
+ *   once and a rise at LEECHER_RISE_PER_HOUR), and leechers above it are downloads just
+ *   started, taken off the deficit before the draw. With a source, such an excess that has not
+ *   become seeders within ON_THEIR_WAY_MS was an outside crowd, not copies: it becomes the
+ *   usual level and the deficit opens again. Without one, leechers wait in place and stay.
+ *   Leechers already there when a swarm is first seen are its usual level: a lone node is not
+ *   kept from a sourceless torrent by the downloaders waiting on it;
+ * - nodes like this one: only on the swarms this node just took, the copies that arrived in
+ *   the same interval besides its own, over the chances it took them with, estimate how many
+ *   nodes take the same torrents (each swarm's share capped: a crowd is not nodes). Growth on
+ *   swarms it did not take (outside leechers, other tools, seeders coming and going) moves
+ *   nothing. The estimate rises at once and falls with a half-life of HALF_LIFE_MS;
+ * - the take gate: per swarm, a chance per open copy (herd.ts, nextGate), small for a swarm
+ *   first seen, doubled each half hour its deficit stays open with no copy arriving, halved
+ *   when copies arrive; the chance to take is the larger of the estimate's share and the
+ *   gate's, so a deficit nobody fills gets takers whatever the estimate says;
+ * - slow start: while the mirror starts empty, or a feed is newly seen, and before the first
+ *   estimate, the node takes a few needy torrents by its own draw weighted by deficit squared
+ *   (slowStartAdds, doubling each tick), for SLOW_START_TICKS at most.
  */
-import { herdDraw, surplusRelease, type Candidate, type HeldTorrent, type PopulationObservation } from '../plan/index.js';
+import {
+  GATE_START,
+  HERD_SHARE,
+  herdDraw,
+  nextGate,
+  surplusRelease,
+  type Candidate,
+  type HeldTorrent,
+  type PopulationObservation,
+} from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
 import { SwarmLevels, type Baseline, type SwarmLevelsBuilder } from './swarm-levels.js';
 
 export type { Baseline } from './swarm-levels.js';
 
-/** The usual copy level rises by at most this many copies an hour (the competitor estimate's window). */
+/** The usual copy level rises by at most this many copies an hour. */
 export const RISE_PER_HOUR = 0.25;
 /**
  * The usual leecher level rises by at most this many an hour: slowly, so downloads that cannot
  * finish (no source) keep counting as copies on their way instead of reopening the deficit.
  */
 export const LEECHER_RISE_PER_HOUR = 1 / 24;
+/** Leechers above the usual level of a swarm with a source count as copies on their way this long at most. */
+export const ON_THEIR_WAY_MS = 12 * 3_600_000;
 const HOUR_MS = 3_600_000;
-const HALF_LIFE_MS = 24 * HOUR_MS;
+const HALF_LIFE_MS = 6 * HOUR_MS;
 const IDLE_HALF_LIFE_MS = 72 * HOUR_MS;
-/** Ticks of slow start. */
-export const SLOW_START_TICKS = 3;
+/** Others' copies beside one pick of ours count up to this multiple of the target: more is an outside crowd. */
+const MAX_OTHERS_PER_PICK = 2;
+/** The chance of a pick is taken as at least this (a jitter pick can fall below any computed chance). */
+const MIN_PICK_CHANCE = 0.001;
 
+/** About the chance this node had of taking a swarm at the last count (herd.ts, takeProbability). */
+function pickChance(open: number, competitors: number, gate: number): number {
+  if (open <= 0) return 1;
+  const byCount = competitors <= 1 ? 1 : (HERD_SHARE * open) / competitors;
+  return Math.max(MIN_PICK_CHANCE, Math.min(1, Math.max(byCount, gate * open)));
+}
+/** Ticks of slow start at most (slowStartAdds x 2^ticks picks by then). */
+export const SLOW_START_TICKS = 3;
 export interface HerdMemory {
-  /** Estimated smartnodes competing for the same torrents, this one included (>= 1). */
+  /** Nodes seen taking the same torrents as this one, this one included (>= 1): for the screens only. */
   competitors: number;
   updatedAtMs: number | null;
+  /** Slow start's picks per unit of open deficit squared at the last tick (null: no slow start). */
+  slowStartRate: number | null;
+  /** When the first tick was decided (null before it). */
+  startedAtMs: number | null;
   /** Ticks decided so far. */
   ticks: number;
   /** The mirror was empty at the first tick: slow start for everything. */
   startedEmpty: boolean;
   /** Feed id -> the tick it was first seen. */
   feedsSeenAt: ReadonlyMap<string, number>;
-  /** Usual leecher and copy (seeders + leechers) levels per swarm, with the excess over them at the last new count. */
+  /** Usual leecher and copy (seeders + leechers) levels per swarm, the excess over them and the swarm's take gate. */
   baselines: ReadonlyMap<InfoHash, Baseline>;
-  /** The last measurement: leechers above the usual level, ours and others'. */
+  /** The last measurement beside this node's recent picks: others' new copies and the picks. */
   lastSample: { others: number; mine: number; atMs: number } | null;
 }
 
-/**
- * A measurement needs at least one whole copy of ours among the excess: with less, the ratio
- * others / mine is dominated by unrelated churn (external seeders coming and going) and the
- * estimate, which rises at once, would jump on noise.
- */
-const MIN_SAMPLE_COPIES = 1;
-/** Our add shows in a count this long after it at most (a scrape interval and a tick, with room). */
-const EPISODE_LAG_MS = 2 * HOUR_MS;
+/** A measurement needs at least this many picks of ours the counts show. */
+const MIN_SAMPLE_PICKS = 1;
 
 export interface AvailabilityMemory {
   /** Held downloads: bytes left and since when that has not moved. */
@@ -81,6 +106,8 @@ export function initialDecideMemory(): DecideMemory {
     herd: {
       competitors: 1,
       updatedAtMs: null,
+      startedAtMs: null,
+      slowStartRate: null,
       ticks: 0,
       startedEmpty: false,
       feedsSeenAt: new Map(),
@@ -118,6 +145,7 @@ export function observePopulation(
   const owned = new Map(input.held.filter((h) => h.isOwned).map((h) => [h.infoHash, h]));
   const tick = memory.ticks;
   const startedEmpty = tick === 0 ? owned.size === 0 : memory.startedEmpty;
+  const startedAtMs = memory.startedAtMs ?? nowMs;
   // The feeds map is copied only when a feed is new: an unchanged one is shared with the previous memory.
   let feedsSeenAt = memory.feedsSeenAt;
   // Most candidates list one feed, the same as the one before: a feed just looked up needs no second lookup.
@@ -136,20 +164,27 @@ export function observePopulation(
   const prevLevels = SwarmLevels.of(memory.baselines);
   const levels = prevLevels.next(input.candidates.map((c) => (c.counts === null ? null : c.infoHash)));
   const heldAt = heldPositions(input.candidates, input.held, levels);
+  const n = input.candidates.length;
+  const observationAt: Array<PopulationObservation | undefined> = new Array(n).fill(undefined);
+  // Copies that arrived beside this node's own recent picks: the evidence that others take
+  // the same torrents as it does, measured only on the torrents at hand.
   let others = 0;
   let mine = 0;
-  for (let i = 0; i < input.candidates.length; i++) {
+  let picks = 0;
+  for (let i = 0; i < n; i++) {
     const c = input.candidates[i] as Candidate;
     if (c.counts === null) continue;
-    const { leechers, observedAtMs } = c.counts;
-    const copies = leechers + c.counts.seeders;
+    const { leechers, seeders, observedAtMs } = c.counts;
+    const copies = leechers + seeders;
+    const deficit = targetSeeders - seeders;
+    const hasSource = seeders > 0 || (c.webSeeds ?? 0) > 0;
     const prev = levels.prevSlot(i);
     let usualLeechers = leechers;
     let usualCopies = copies;
     let excessLeechers = 0;
     let excessCopies = 0;
     let at = observedAtMs;
-    let peakExcessCopies = 0;
+    let gate = GATE_START;
     let excessSinceMs = 0;
     // A count no newer than the level's keeps the level as it is.
     const renewed = prev < 0 || observedAtMs > prevLevels.observedAtMs(prev);
@@ -162,23 +197,34 @@ export function observePopulation(
         excessLeechers = prevLevels.excessLeechers(prev);
         excessCopies = prevLevels.excessCopies(prev);
         at = prevLevels.observedAtMs(prev);
-        peakExcessCopies = prevLevels.peakExcessCopies(prev);
+        gate = prevLevels.gate(prev);
         excessSinceMs = prevLevels.excessSinceMs(prev);
       } else {
-        const hours = (observedAtMs - prevLevels.observedAtMs(prev)) / HOUR_MS;
-        const rise = RISE_PER_HOUR * hours;
-        const leecherRise = LEECHER_RISE_PER_HOUR * hours;
-        usualLeechers = Math.min(leechers, wasLeechers + leecherRise);
-        usualCopies = Math.min(copies, wasCopies + rise);
-        excessLeechers = Math.max(0, leechers - wasLeechers - leecherRise);
-        excessCopies = Math.max(0, copies - wasCopies - rise);
-        // An episode: the excess since it last was 0, its peak and when it first showed.
-        const continues = excessCopies > 0 && prevLevels.excessCopies(prev) > 0;
-        peakExcessCopies = excessCopies === 0 ? 0 : Math.max(excessCopies, continues ? prevLevels.peakExcessCopies(prev) : 0);
-        excessSinceMs = excessCopies === 0 ? 0 : continues ? prevLevels.excessSinceMs(prev) : observedAtMs;
+        const elapsedMs = observedAtMs - prevLevels.observedAtMs(prev);
+        const hours = elapsedMs / HOUR_MS;
+        usualLeechers = Math.min(leechers, wasLeechers + LEECHER_RISE_PER_HOUR * hours);
+        usualCopies = Math.min(copies, wasCopies + RISE_PER_HOUR * hours);
+        excessLeechers = Math.max(0, leechers - wasLeechers - LEECHER_RISE_PER_HOUR * hours);
+        excessCopies = Math.max(0, copies - wasCopies - RISE_PER_HOUR * hours);
+        // An episode of leechers above the usual level, from the count where it first showed.
+        excessSinceMs = excessLeechers === 0 ? 0 : prevLevels.excessLeechers(prev) > 0 ? prevLevels.excessSinceMs(prev) : observedAtMs;
+        // A download with a source completes, or it was not a copy on its way (an outside
+        // crowd that comes and goes): past ON_THEIR_WAY_MS the excess is the usual level.
+        // Without a source, leechers wait in place for one, and stay on their way.
+        if (excessLeechers > 0 && hasSource && observedAtMs - excessSinceMs >= ON_THEIR_WAY_MS) {
+          usualLeechers = leechers;
+          excessLeechers = 0;
+          excessSinceMs = 0;
+        }
+        // Any copy more than at the last count is an arrival: the gate's evidence is the raw count.
+        const arrived = copies - (wasCopies + prevLevels.excessCopies(prev)) >= 1;
+        // Without a source more copies only wait: a sourceless deficit's gate does not grow.
+        const open = hasSource && deficit - Math.min(deficit, Math.round(excessLeechers)) > 0;
+        gate = nextGate(prevLevels.gate(prev), { arrived, open, elapsedMs });
       }
     }
-    const h = (heldAt[i] as number) & OWNED ? owned.get(c.infoHash) : undefined;
+    const mark = heldAt[i] as number;
+    const h = mark & OWNED ? owned.get(c.infoHash) : undefined;
     // While this node holds the swarm, its leechers may be our own download, or the tracker's
     // entry for it that outlives our "completed" or "stopped": none of it can be told from
     // another's copy, so the usual leecher level follows the count and nothing is on its way.
@@ -187,23 +233,39 @@ export function observePopulation(
     if (h !== undefined && renewed) {
       usualLeechers = leechers;
       excessLeechers = 0;
+      excessSinceMs = 0;
     }
-    levels.set(i, usualLeechers, usualCopies, excessLeechers, excessCopies, at, peakExcessCopies, excessSinceMs);
-    if (excessCopies === 0) continue;
-    // Our own copy counts for as long as the copies that arrived with it, in the same measure: an
-    // episode's excess falls as the usual level rises, and our share of it with it (excess / peak).
-    // Counting ours for a shorter time than the others' copies would overstate the competitors.
-    const inEpisode = h !== undefined && observedAtMs > h.addedAtMs && h.addedAtMs >= excessSinceMs - EPISODE_LAG_MS;
-    const ours = inEpisode ? excessCopies / Math.max(1, peakExcessCopies) : 0;
-    mine += ours;
-    others += Math.max(0, excessCopies - ours);
+    levels.set(i, usualLeechers, usualCopies, excessLeechers, excessCopies, at, gate, excessSinceMs);
+    if (h !== undefined) {
+      // A pick of ours made between the last count and this one: the copies that arrived with
+      // it in the same interval, less our own, are others taking the same torrent at once.
+      if (renewed && prev >= 0 && h.addedAtMs >= prevLevels.observedAtMs(prev) && h.addedAtMs < observedAtMs) {
+        const wasCopies = prevLevels.copies(prev) + prevLevels.excessCopies(prev);
+        const wasLeechers = prevLevels.leechers(prev) + prevLevels.excessLeechers(prev);
+        const wasOpen = targetSeeders - (wasCopies - wasLeechers) - prevLevels.excessLeechers(prev);
+        // Slow start drew its picks with weight open^2: each at rate x open^2.
+        const rate = memory.slowStartRate;
+        mine +=
+          rate !== null
+            ? Math.min(1, Math.max(MIN_PICK_CHANCE, rate * wasOpen * wasOpen))
+            : pickChance(wasOpen, memory.competitors, prevLevels.gate(prev));
+        picks++;
+        others += Math.min(MAX_OTHERS_PER_PICK * targetSeeders, Math.max(0, copies - wasCopies - 1));
+      }
+      continue;
+    }
+    if (mark & OWNED) continue;
+    observationAt[i] = { onTheirWay: Math.round(excessLeechers), slowStart: null, gate };
   }
   const baselines = levels.build();
 
   let competitors = memory.competitors;
-  const dt = memory.updatedAtMs === null ? 0 : Math.max(0, nowMs - memory.updatedAtMs);
   let lastSample = memory.lastSample;
-  if (mine >= MIN_SAMPLE_COPIES) {
+  const dt = memory.updatedAtMs === null ? 0 : Math.max(0, nowMs - memory.updatedAtMs);
+  if (picks >= MIN_SAMPLE_PICKS) {
+    // Others take a swarm at about the chance this node took it with: their copies beside its
+    // picks, over the sum of those chances, count the nodes like it (rising at once, falling
+    // with a half-life, so a quiet hour does not unlearn them).
     const sample = 1 + others / mine;
     competitors = sample >= competitors ? sample : Math.max(sample, competitors * 2 ** (-dt / HALF_LIFE_MS));
     lastSample = { others, mine, atMs: nowMs };
@@ -214,43 +276,42 @@ export function observePopulation(
   // Slow start: a few draws by deficit among the needy torrents of new feeds (all feeds when the mirror started empty).
   let slowFeed: string | undefined;
   let slowFirst = 0;
-  const slowTick = (c: Candidate): number | null => {
+  const slowAge = (c: Candidate): number | null => {
     if (c.feedIds.length === 0) return null;
-    // The earliest tick any of its feeds was seen (a loop: this runs for every needy candidate).
+    // When any of its feeds was first seen (a loop: this runs for every needy candidate).
     let first = Number.POSITIVE_INFINITY;
     if (c.feedIds.length === 1 && c.feedIds[0] === slowFeed) first = slowFirst;
     else {
       for (const f of c.feedIds) first = Math.min(first, feedsSeenAt.get(f) ?? tick);
-      // A lone feed's first tick, for the next candidate of the same feed.
+      // A lone feed's first sight, for the next candidate of the same feed.
       if (c.feedIds.length === 1) {
         slowFeed = c.feedIds[0];
         slowFirst = first;
       }
     }
-    // Until the first measurement of the others: after it, the draw with the estimate takes over.
-    const isNew = (startedEmpty && memory.lastSample === null) || first > 0;
+    const isNew = startedEmpty || first > 0;
     const age = tick - first;
-    return isNew && age < SLOW_START_TICKS ? age : null;
+    return isNew && lastSample === null && age < SLOW_START_TICKS ? age : null;
   };
-  const n = input.candidates.length;
-  const observationAt: Array<PopulationObservation | undefined> = new Array(n).fill(undefined);
   const keys: Array<{ i: number; key: number; age: number }> = [];
-  for (let i = 0; i < input.candidates.length; i++) {
+  let openSquares = 0;
+  for (let i = 0; i < n; i++) {
+    const o = observationAt[i];
+    if (o === undefined) continue;
     const c = input.candidates[i] as Candidate;
-    if (c.counts === null || (heldAt[i] as number) & OWNED) continue;
-    // With no source, every leecher is a copy waiting in place for a seeder's return: more takers would only wait with it.
-    const waitingInPlace = c.counts.seeders === 0 && (c.webSeeds ?? 0) === 0 ? c.counts.leechers : 0;
-    // The level last set for this swarm (a swarm listed twice: its last listing's).
-    const onTheirWay = Math.max(Math.round(levels.excessLeechers(i)), waitingInPlace);
-    const deficit = targetSeeders - c.counts.seeders;
-    const age = deficit > 0 ? slowTick(c) : null;
+    const counts = c.counts as NonNullable<Candidate['counts']>;
+    const deficit = targetSeeders - counts.seeders;
+    const age = deficit > 0 ? slowAge(c) : null;
+    if (age === null) continue;
     // The deficit not already met by copies on their way: slow start draws only among those.
-    const open = deficit - onTheirWay;
-    if (age !== null && open > 0) {
-      const u = Math.max(1e-12, herdDraw(input.nodeId, `${c.infoHash}:slow-start:${tick}`));
+    const open = deficit - o.onTheirWay;
+    // One key per swarm for the whole slow start: the picks of a later hour include the earlier ones.
+    if (open > 0) {
+      const u = Math.max(1e-12, herdDraw(input.nodeId, `${c.infoHash}:slow-start`));
       keys.push({ i, key: Math.log(u) / (open * open), age });
+      openSquares += open * open;
     }
-    if (onTheirWay > 0 || age !== null) observationAt[i] = { onTheirWay, slowStart: age !== null && open <= 0 ? 'waiting' : null };
+    o.slowStart = 'waiting';
   }
   if (!levels.unique) {
     // An info-hash listed twice has one observation, its last listing's, at each of its positions.
@@ -262,9 +323,11 @@ export function observePopulation(
     for (let i = 0; i < n; i++) observationAt[i] = last.get((input.candidates[i] as Candidate).infoHash);
   }
   let slowStartAdds: number | null = null;
+  let slowStartRate: number | null = null;
   if (keys.length > 0) {
     const age = Math.min(...keys.map((k) => k.age));
     slowStartAdds = input.slowStartAdds * 2 ** age;
+    slowStartRate = openSquares > 0 ? slowStartAdds / openSquares : null;
     const adds = slowStartAdds;
     if (levels.unique && adds <= MAX_PICKED) {
       // One observation per key: only which keys rank among the first `adds` matters, not their order.
@@ -284,7 +347,17 @@ export function observePopulation(
 
   let observations: Map<InfoHash, PopulationObservation> | null = null;
   return {
-    next: { competitors, updatedAtMs: nowMs, ticks: tick + 1, startedEmpty, feedsSeenAt, baselines, lastSample },
+    next: {
+      competitors,
+      updatedAtMs: nowMs,
+      startedAtMs,
+      slowStartRate,
+      ticks: tick + 1,
+      startedEmpty,
+      feedsSeenAt,
+      baselines,
+      lastSample,
+    },
     // By info-hash, built when first read (a caller planning with every candidate; a simulator reads positions).
     get observations() {
       if (observations === null) {

@@ -9,7 +9,7 @@ const level = (n: number): Baseline => ({
   excessLeechers: n / 2,
   excessCopies: n / 4,
   observedAtMs: 1_000 + n,
-  peakExcessCopies: n / 3,
+  gate: n / 3,
   excessSinceMs: 500 + n,
 });
 
@@ -19,7 +19,7 @@ function nextOf(prev: SwarmLevels, listed: readonly (number | null)[]): SwarmLev
   listed.forEach((n, i) => {
     if (n === null) return;
     const l = level(n + (b.prevSlot(i) >= 0 ? 1_000 : 0));
-    b.set(i, l.leechers, l.copies, l.excessLeechers, l.excessCopies, l.observedAtMs, l.peakExcessCopies, l.excessSinceMs);
+    b.set(i, l.leechers, l.copies, l.excessLeechers, l.excessCopies, l.observedAtMs, l.gate, l.excessSinceMs);
   });
   return b.build();
 }

@@ -21,7 +21,7 @@ export interface Baseline {
   excessCopies: number;
   observedAtMs: number;
   /** The largest excess of copies since it last was 0: what arrived in this episode (0: none). */
-  peakExcessCopies: number;
+  gate: number;
   /** The count at which this episode's excess first showed (0: none). */
   excessSinceMs: number;
 }
@@ -32,7 +32,7 @@ const COPIES = 1;
 const EXCESS_LEECHERS = 2;
 const EXCESS_COPIES = 3;
 const OBSERVED_AT = 4;
-const PEAK_EXCESS_COPIES = 5;
+const GATE = 5;
 const EXCESS_SINCE = 6;
 /** Absent slots beyond twice the present ones and this many: the index is rebuilt. */
 const SPARE_SLOTS = 1_024;
@@ -92,7 +92,7 @@ export class SwarmLevels implements ReadonlyMap<InfoHash, Baseline> {
     }
     const values = new Float64Array(rows.length * FIELDS);
     rows.forEach((b, slot) => {
-      writeRow(values, slot, b.leechers, b.copies, b.excessLeechers, b.excessCopies, b.observedAtMs, b.peakExcessCopies, b.excessSinceMs);
+      writeRow(values, slot, b.leechers, b.copies, b.excessLeechers, b.excessCopies, b.observedAtMs, b.gate, b.excessSinceMs);
     });
     return new SwarmLevels({ base, added: new Map() }, values, new Uint8Array(rows.length).fill(1), rows.length);
   }
@@ -128,8 +128,8 @@ export class SwarmLevels implements ReadonlyMap<InfoHash, Baseline> {
   observedAtMs(slot: number): number {
     return this.#field(slot, OBSERVED_AT);
   }
-  peakExcessCopies(slot: number): number {
-    return this.#field(slot, PEAK_EXCESS_COPIES);
+  gate(slot: number): number {
+    return this.#field(slot, GATE);
   }
   excessSinceMs(slot: number): number {
     return this.#field(slot, EXCESS_SINCE);
@@ -144,7 +144,7 @@ export class SwarmLevels implements ReadonlyMap<InfoHash, Baseline> {
       excessLeechers: this.excessLeechers(slot),
       excessCopies: this.excessCopies(slot),
       observedAtMs: this.observedAtMs(slot),
-      peakExcessCopies: this.peakExcessCopies(slot),
+      gate: this.gate(slot),
       excessSinceMs: this.excessSinceMs(slot),
     };
   }
@@ -211,7 +211,7 @@ function writeRow(
   values[o + EXCESS_LEECHERS] = el;
   values[o + EXCESS_COPIES] = ec;
   values[o + OBSERVED_AT] = at;
-  values[o + PEAK_EXCESS_COPIES] = peak;
+  values[o + GATE] = peak;
   values[o + EXCESS_SINCE] = since;
 }
 
@@ -339,11 +339,11 @@ export class SwarmLevelsBuilder {
     excessLeechers: number,
     excessCopies: number,
     observedAtMs: number,
-    peakExcessCopies: number,
+    gate: number,
     excessSinceMs: number,
   ): void {
     const slot = this.#slots[i] as number;
-    writeRow(this.#values, slot, leechers, copies, excessLeechers, excessCopies, observedAtMs, peakExcessCopies, excessSinceMs);
+    writeRow(this.#values, slot, leechers, copies, excessLeechers, excessCopies, observedAtMs, gate, excessSinceMs);
   }
 
   /** The excess leechers last set for the swarm at this position (0 when it has no slot). */

@@ -152,7 +152,7 @@ describe('explain from the saved decisions memory', () => {
     const text = await explainTorrent(deps, config, 'needy', { json: false, stderr });
     expect(text).toMatch(/herd +.*about 8 nodes/);
     expect(text).not.toMatch(/about 1 node/);
-    expect(text).toMatch(/competing about 8 nodes compete: over all swarms, 0 copies above the usual level are others', 0 this node's/);
+    expect(text).toMatch(/competing about 8 nodes take the same torrents as this one: beside its recent picks/);
     // Without the saved memory (a state directory the agent never ran in) the same world reads as a lone node.
     const empty = await mkdtemp(join(tmpdir(), 'smartnode-explain-'));
     try {

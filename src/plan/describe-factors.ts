@@ -40,15 +40,24 @@ export function describeSlow(s: SlowFactor): string {
 }
 
 export function describeHerd(h: HerdFactor, expectedNodes: number): string {
-  if (h.slowStart === 'waiting') {
+  if (h.slowStart === 'waiting' && h.gate === null) {
     return (
-      `slow start: this node takes only a few of the needy torrents in its first ticks, ` +
+      `slow start: this node takes only a few of the needy torrents in its first hours, ` +
       `drawn by deficit, and this one was not drawn (this node drew ${formatScore(h.draw)})`
     );
   }
   const onTheirWay = h.onTheirWay > 0 ? `, ${h.onTheirWay} already on their way (leechers above the usual level)` : '';
+  const needed = `${h.deficit} more ${h.deficit === 1 ? 'seeder is' : 'seeders are'} needed${onTheirWay}`;
+  if (h.gate !== null) {
+    return (
+      `left to others for now: ${needed}; about ${formatScore(Math.max(expectedNodes, h.expectedNodes))} nodes take the same ` +
+      `torrents as this one, and this swarm's take gate is ${formatScore(h.gate)} per open copy (it doubles each half hour ` +
+      `no copy arrives), so each node takes it with probability ${formatScore(h.probability)} ` +
+      `(this node drew ${formatScore(h.draw)})`
+    );
+  }
   return (
-    `left to other smartnodes this interval: ${h.deficit} more ${h.deficit === 1 ? 'seeder is' : 'seeders are'} needed${onTheirWay} and ` +
+    `left to other smartnodes this interval: ${needed} and ` +
     `about ${formatScore(Math.max(expectedNodes, h.expectedNodes))} nodes read the same counts, ` +
     `so each takes it with probability ${formatScore(h.probability)} ` +
     `(this node drew ${formatScore(h.draw)})`
@@ -56,22 +65,23 @@ export function describeHerd(h: HerdFactor, expectedNodes: number): string {
 }
 
 /**
- * The herd factor with every input it came from (deficit, copies on their way, the competitor
- * estimate, probability and draw, slow start): `explain` and the dashboard's detail both say it.
+ * The herd factor with every input it came from (deficit, copies on their way, the swarm's
+ * gate, probability and draw, slow start): `explain` and the dashboard's detail both say it.
  */
 export function herdSentence(h: HerdFactor, expectedNodesHint: number): string {
   if (h.held) return 'held by us: never left to others';
   if (!h.designated) return describeHerd(h, expectedNodesHint);
   const how =
     h.slowStart === 'designated' ? 'slow start drew it' : `probability ${formatScore(h.probability)}, draw ${formatScore(h.draw)}`;
-  return `takes it: deficit ${h.deficit}, ${how}; ${h.onTheirWay} on their way, about ${formatScore(h.expectedNodes)} nodes competing`;
+  const gate = `about ${formatScore(h.expectedNodes)} nodes competing${h.gate === null ? '' : `, take gate ${formatScore(h.gate)}`}`;
+  return `takes it: deficit ${h.deficit}, ${how}; ${h.onTheirWay} on their way, ${gate}`;
 }
 
 /** What the competitor estimate is measured from: copies above their swarms' usual levels, others' against this node's. */
 export function describeCompetitors(p: { competitors: number; othersOnTheirWay: number; mineOnTheirWay: number }): string {
   return (
-    `about ${formatScore(p.competitors)} nodes compete: over all swarms, ${formatScore(p.othersOnTheirWay)} copies above the usual ` +
-    `level are others', ${formatScore(p.mineOnTheirWay)} this node's`
+    `about ${formatScore(p.competitors)} nodes take the same torrents as this one: beside its recent picks (worth ` +
+    `${formatScore(p.mineOnTheirWay)} at the chances it took them with), ${formatScore(p.othersOnTheirWay)} copies of others arrived`
   );
 }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HERD_SHARE, herdDraw, herdDrawFor, herdFactor, surplusRelease } from './herd.js';
+import { HERD_SHARE, UNCOUNTED_SHARE, herdDraw, herdDrawFor, herdFactor, herdFactorValue, surplusRelease } from './herd.js';
 import { DEFAULT_SIGNALS } from './score.js';
 import { hashOf } from './testing.js';
 
@@ -77,11 +77,29 @@ describe('herdFactor', () => {
     }
   });
 
-  it('never applies to what we hold, nor without counts or when off', () => {
+  it('never applies to what we hold, nor when off', () => {
     const many = { ...herd, expectedNodes: 1000 };
     expect(herdFactor({ ...args, held: true }, many)).toMatchObject({ factor: 1, held: true });
-    expect(herdFactor({ ...args, seeders: null }, many)).toBeNull();
+    expect(herdFactor({ ...args, held: true, seeders: null }, many)).toMatchObject({ factor: 1, held: true });
     expect(herdFactor(args, { ...many, enabled: false })).toBeNull();
+  });
+
+  it('leaves an uncounted swarm to a small share of nodes, the same ones every tick, fewer the more nodes take the same torrents', () => {
+    for (const [expectedNodes, share] of [
+      [1, UNCOUNTED_SHARE],
+      [100, (HERD_SHARE * 5) / 100],
+    ] as const) {
+      let takers = 0;
+      for (let n = 0; n < 2000; n++) {
+        const h = { ...herd, expectedNodes, nodeId: `node-${n}`, epoch: n % 7 };
+        const f = herdFactor({ ...args, seeders: null }, h);
+        expect(herdFactorValue(args.infoHash, null, 5, false, undefined, h)).toBe(f?.factor);
+        expect(herdFactor({ ...args, seeders: null }, { ...h, epoch: h.epoch + 1 })?.designated).toBe(f?.designated);
+        if (f?.designated) takers++;
+      }
+      expect(takers / 2000).toBeGreaterThan(share * 0.75);
+      expect(takers / 2000).toBeLessThan(share * 1.25);
+    }
   });
 });
 

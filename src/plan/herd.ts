@@ -103,6 +103,28 @@ function finish(state: number): number {
  */
 export const HERD_SHARE = 0.5;
 
+/**
+ * The take gate of a swarm never counted before (PopulationObservation.gate): the chance per
+ * open copy that a node takes it. Small, so that when many nodes see a new torrent at once
+ * (a feed's new item, a fleet started together) few take it in the first hour: with 200 nodes,
+ * about a tenth of a taker per open copy.
+ */
+export const GATE_START = 1 / 4096;
+/** An open deficit that no new copy reaches doubles its gate this often: ~11 h from GATE_START to 1. */
+export const GATE_DOUBLING_MS = 1_800_000;
+
+/**
+ * The gate after a new count of its swarm: halved (never below the start) when copies
+ * arrived since the last count, doubled per GATE_DOUBLING_MS while the deficit stayed open and
+ * nothing arrived, as it was otherwise. Every node reading the same counts moves its gates
+ * alike, so the takers of a swarm track what that swarm shows, not any count of nodes.
+ */
+export function nextGate(gate: number, args: { arrived: boolean; open: boolean; elapsedMs: number }): number {
+  if (args.arrived) return Math.max(GATE_START, gate / 2);
+  if (!args.open || args.elapsedMs <= 0) return gate;
+  return Math.min(1, gate * 2 ** (args.elapsedMs / GATE_DOUBLING_MS));
+}
+
 export interface HerdArgs {
   infoHash: string;
   seeders: number | null;
@@ -111,28 +133,62 @@ export interface HerdArgs {
   population?: PopulationObservation;
 }
 
-/** The herd factor for one swarm; null when herd avoidance is off or the counts are unknown. */
+/**
+ * A swarm never counted is uncertain, not most needed: until a scrape or an announce probe
+ * counts it, a node takes it only when its own fixed draw falls under a small share: at most
+ * UNCOUNTED_SHARE, and no more than half the target spread over the nodes taking the same
+ * torrents, so however many read the same uncounted feed, a few commit to each torrent.
+ */
+export const UNCOUNTED_SHARE = 0.1;
+
+function uncountedProbability(targetSeeders: number, expectedNodes: number): number {
+  return Math.min(UNCOUNTED_SHARE, (HERD_SHARE * Math.max(1, targetSeeders)) / Math.max(1, expectedNodes));
+}
+
+/** The draw for an uncounted swarm: fixed per node and swarm, so the same nodes stay its takers. */
+function uncountedDraw(nodeId: string, infoHash: string): number {
+  return herdDrawFor(nodeId, infoHash, -1, 0);
+}
+
+/** The herd factor for one swarm; null when herd avoidance is off. */
 export function herdFactor(args: HerdArgs, herd: SignalScoring['herd']): HerdFactor | null {
-  if (!herd.enabled || args.seeders === null) return null;
+  if (!herd.enabled) return null;
+  if (args.seeders === null) {
+    const draw = uncountedDraw(herd.nodeId, args.infoHash);
+    const probability = args.held ? 1 : uncountedProbability(args.targetSeeders, herd.expectedNodes);
+    const designated = draw < probability;
+    const factor = args.held ? 1 : designated ? designatedFactor(draw, herd.jitter) : 0;
+    return {
+      deficit: 0,
+      onTheirWay: 0,
+      expectedNodes: herd.expectedNodes,
+      gate: null,
+      slowStart: null,
+      factor,
+      probability,
+      draw,
+      designated,
+      held: args.held,
+    };
+  }
   const deficit = Math.max(0, args.targetSeeders - args.seeders);
   const onTheirWay = onTheirWayOf(deficit, args.population);
   const slowStart = args.population?.slowStart ?? null;
+  const gate = args.population?.gate ?? null;
   const expected = herd.expectedNodes;
   // Keyed on the observed count too: the same draw while the swarm does not change, a new
-  // one (a new set of designated nodes) once it does.
-  // The epoch renews every draw once per redraw interval: a deficit that no node was drawn
-  // for (fewer nodes than expectedNodes, or bad luck) gets new takers instead of none forever.
+  // one (a new set of designated nodes) once it does or the redraw interval turns.
   const draw = herdDrawFor(herd.nodeId, args.infoHash, args.seeders, herd.epoch);
   // Object literals, not a spread of a shared base plus new keys: V8 clones such a spread
   // slowly (microseconds each) and gives each result a hidden class of its own (tens of MB
   // over a large feed), and this runs for every candidate of every tick.
   if (args.held) {
-    return { deficit, onTheirWay, expectedNodes: expected, slowStart, factor: 1, probability: 1, draw, designated: true, held: true };
+    return { deficit, onTheirWay, expectedNodes: expected, gate, slowStart, factor: 1, probability: 1, draw, designated: true, held: true };
   }
-  const probability = takeProbability(slowStart, expected, deficit, onTheirWay);
+  const probability = takeProbability(expected, deficit, onTheirWay, gate);
   const designated = isDesignated(slowStart, draw, probability);
   const factor = designated ? designatedFactor(draw, herd.jitter) : 0;
-  return { deficit, onTheirWay, expectedNodes: expected, slowStart, factor, probability, draw, designated, held: false };
+  return { deficit, onTheirWay, expectedNodes: expected, gate, slowStart, factor, probability, draw, designated, held: false };
 }
 
 /** Copies on their way count against the deficit, never beyond it. */
@@ -151,13 +207,23 @@ function designatedFactor(draw: number, jitter: number): number {
 }
 
 /**
- * Copies on their way count only once other smartnodes are known: a lone node decides as it
- * always did. Slow start replaces the draw: its few picks were drawn by the agent.
+ * The chance to take a swarm: half its open deficit (the deficit less copies on their way)
+ * shared among the nodes seen taking the same torrents (1 for a lone node: it takes what is
+ * open), or, when more, its gate times the open deficit: a deficit that no copy reaches gets
+ * takers whatever the count of nodes says. Without a gate (herd memory off), only the count.
  */
-function takeProbability(slowStart: PopulationObservation['slowStart'], expected: number, deficit: number, onTheirWay: number): number {
-  if (slowStart !== null) return slowStart === 'designated' ? 1 : 0;
-  return expected <= 1 ? 1 : Math.min(1, (HERD_SHARE * (deficit - onTheirWay)) / expected);
+function takeProbability(expected: number, deficit: number, onTheirWay: number, gate: number | null): number {
+  const open = deficit - onTheirWay;
+  const byCount = expected <= 1 ? 1 : Math.min(1, (HERD_SHARE * Math.max(0, open)) / expected);
+  if (gate === null) return byCount;
+  if (open <= 0) return 0;
+  // The gate raises the count's share at most GATE_OVER_COUNT-fold: a gate grown while no
+  // node had room must not send every node at once when room appears.
+  return Math.max(byCount, Math.min(1, gate * open, GATE_OVER_COUNT * byCount));
 }
+
+/** How far a swarm's gate may lift its take chance above the node count's share. */
+export const GATE_OVER_COUNT = 2;
 
 /**
  * herdFactor(args, herd)?.factor, without building the factor or its arguments, and without the draw when
@@ -172,13 +238,18 @@ export function herdFactorValue(
   population: PopulationObservation | undefined,
   herd: SignalScoring['herd'],
 ): number | null {
-  if (!herd.enabled || seeders === null) return null;
+  if (!herd.enabled) return null;
   if (held) return 1;
+  if (seeders === null) {
+    const draw = uncountedDraw(herd.nodeId, infoHash);
+    return draw < uncountedProbability(targetSeeders, herd.expectedNodes) ? designatedFactor(draw, herd.jitter) : 0;
+  }
   const deficit = Math.max(0, targetSeeders - seeders);
   const onTheirWay = onTheirWayOf(deficit, population);
   const slowStart = population?.slowStart ?? null;
-  const probability = takeProbability(slowStart, herd.expectedNodes, deficit, onTheirWay);
-  if (probability <= 0) return 0;
+  const gate = population?.gate ?? null;
+  const probability = takeProbability(herd.expectedNodes, deficit, onTheirWay, gate);
+  if (slowStart === 'waiting' || (slowStart === null && probability <= 0)) return 0;
   const draw = herdDrawFor(herd.nodeId, infoHash, seeders, herd.epoch);
   return isDesignated(slowStart, draw, probability) ? designatedFactor(draw, herd.jitter) : 0;
 }

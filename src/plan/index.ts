@@ -44,7 +44,17 @@ export type {
 } from './types.js';
 export { DEFAULT_SIGNALS, composeNeed, hasZeroNeed, hasZeroNeedUnobserved, withSignals, type CountsWithSignals } from './score.js';
 export { continentOf, countCountries, countryHistogram, geoFactor, measureSpread } from './geo.js';
-export { HERD_SHARE, herdDraw, herdFactor, surplusRelease, type SurplusRelease } from './herd.js';
+export {
+  GATE_DOUBLING_MS,
+  GATE_START,
+  HERD_SHARE,
+  UNCOUNTED_SHARE,
+  herdDraw,
+  herdFactor,
+  nextGate,
+  surplusRelease,
+  type SurplusRelease,
+} from './herd.js';
 export { explainDecision, formatTopFactors } from './explain-decision.js';
 export { describeCompetitors, describeSources, factorClauses, herdSentence } from './describe-factors.js';
 export { estimateByLittle, estimateFromPeers, slowFactor, type LittleOptions, type PeerSample, type ScrapeSample } from './slow.js';

@@ -9,6 +9,7 @@ import {
   SmartnodeError,
 } from '../shared/index.js';
 import { factorClauses } from './describe-factors.js';
+import { UNCOUNTED_SHARE } from './herd.js';
 import { NO_MISS, type Ledger, type MissCode } from './ledger.js';
 import type { HerdFactor, Reason, ReasonCode, ScoreComponents, ScoringPolicy } from './types.js';
 
@@ -100,6 +101,7 @@ export class ReasonBook {
 
   /** No need: at the seeder target, or (below it) herd avoidance leaves it to others. */
   notNeeded(c: ScoreComponents): Reason {
+    if (c.seeders === null && c.factors?.herd?.designated === false) return this.uncounted();
     const seeders = c.seeders ?? 0;
     if (seeders < this.scoring.targetSeeders) return this.leftToOthers(seeders, c.factors?.herd ?? null);
     let r = this.wellSeededBySeeders.get(seeders);
@@ -112,6 +114,16 @@ export class ReasonBook {
       this.wellSeededBySeeders.set(seeders, r);
     }
     return r;
+  }
+
+  /** Never counted, and this node's draw leaves it to the few that take uncounted torrents. */
+  private uncounted(): Reason {
+    const share = Math.round(UNCOUNTED_SHARE * 100);
+    return reason(
+      'LEFT_TO_OTHERS',
+      `its swarm has not been counted yet: until a scrape or probe counts it, at most ${share} % of nodes take it, and this node's draw is not among them`,
+      { targetSeeders: this.scoring.targetSeeders, cause: 'uncounted', share: UNCOUNTED_SHARE },
+    );
   }
 
   /**
@@ -134,8 +146,8 @@ export class ReasonBook {
           ? `${swarm}, but ${plural(onTheirWay, 'download')} under way (or waiting for a source) already cover the deficit`
           : cause === 'slow-start'
             ? `${swarm}, but in its slow start this node takes only a few needy torrents a tick, and this one was not drawn`
-            : `${swarm}, but herd avoidance leaves it to the other smartnodes this interval ` +
-              `(about ${nodes} read the same counts; this node's draw is above its share)`;
+            : `${swarm}, but herd avoidance leaves it to others for now ` +
+              `(about ${nodes} nodes take the same torrents; this node's draw is above its share, which grows while no copy arrives)`;
       r = reason('LEFT_TO_OTHERS', text, { seeders, targetSeeders: target, cause, onTheirWay, expectedNodes: nodes });
       this.leftToOthersByCause.set(key, r);
     }

@@ -135,7 +135,7 @@ describe('planMirror with signals', () => {
     expect(fresh.desired).toEqual([]);
     expect(fresh.decisions[0]?.components.factors?.herd).toMatchObject({ designated: false, factor: 0 });
     expect(fresh.decisions[0]?.reason.code).toBe('LEFT_TO_OTHERS');
-    expect(fresh.decisions[0]?.reason.text).toMatch(/herd avoidance leaves it to the other smartnodes/);
+    expect(fresh.decisions[0]?.reason.text).toMatch(/herd avoidance leaves it to others for now/);
     const held = planMirror(
       aPlanInput({
         candidates: withSignals([{ ...c, counts: aCounts({ seeders: 2, observedAtMs: FIXED_NOW_MS - 1 }) }]),

@@ -97,6 +97,14 @@ export interface PopulationObservation {
    * takes now, drawn by deficit; 'waiting' = left for later ticks; null = no slow start.
    */
   slowStart: 'designated' | 'waiting' | null;
+  /**
+   * The swarm's take gate: the chance per open copy (deficit less copies on their way) that a
+   * node takes it, from what this swarm alone showed. It starts small, doubles each hour the
+   * deficit stays open with no new copy arriving, and halves when copies arrive; so the takers
+   * of one swarm follow the evidence of that swarm, whatever else moves elsewhere. Absent: the
+   * swarm was never counted by this node.
+   */
+  gate?: number;
 }
 
 /** Everything the daemon holds, ours or not. */
@@ -344,8 +352,10 @@ export interface HerdFactor {
   deficit: number;
   /** Copies already on their way (leechers above the usual level), taken off the deficit. */
   onTheirWay: number;
-  /** The competing smartnodes assumed (the node's own estimate, or the policy's hint if higher). */
+  /** The competing smartnodes the policy says to expect (`scoring.herd.expectedNodes`, 1 = unknown). */
   expectedNodes: number;
+  /** The swarm's take gate (PopulationObservation.gate), or null when it has none. */
+  gate: number | null;
   /** Slow start decided instead of the draw. */
   slowStart: 'designated' | 'waiting' | null;
   /** Probability that a node takes it: min(1, HERD_SHARE x (deficit - onTheirWay) / expectedNodes), 1 for a lone node. */

@@ -92,8 +92,9 @@ export function buildScoringSignalKeys(u: SignalUnitFields) {
           .boolean()
           .default(true)
           .describe(
-            'Estimate the competing smartnodes and the copies already on their way from tracker counts over time, ' +
-              'and start an empty mirror or a new feed slowly; expectedNodes is then a lower bound.',
+            'Learn from the swarms at hand: copies already on their way, the nodes taking the same torrents as this one ' +
+              '(measured beside its own picks), and a take gate per swarm that opens while no copy arrives; ' +
+              'start an empty mirror or a new feed slowly; expectedNodes is then a lower bound.',
           ),
         slowStartAdds: z
           .number()
@@ -101,7 +102,7 @@ export function buildScoringSignalKeys(u: SignalUnitFields) {
           .min(1)
           .max(1000)
           .default(4)
-          .describe('Slow start: needy torrents taken at the first tick of an empty mirror or a new feed, doubling each tick for 3 ticks.'),
+          .describe('Slow start: needy torrents taken at the first tick of an empty mirror or a new feed, doubling each tick for 3 ticks at most, until the first estimate.'),
       })
       .prefault({})
       .describe('Many independent smartnodes must not all take the same needy torrent.'),

@@ -61,6 +61,7 @@ describe('Dashboard at 80x24', () => {
       deficit: 4,
       onTheirWay: 1,
       expectedNodes: 12.5,
+      gate: null,
       slowStart: null,
       probability: 0.18,
       draw: 0.45,
@@ -78,7 +79,9 @@ describe('Dashboard at 80x24', () => {
       'x0.4 herd: left to other smartnodes this interval: 4 more seeders are needed, 1 already on their way (leechers above the ' +
         'usual level) and about 12.5 nodes read the same counts, so each takes it with probability 0.18 (this node drew 0.45)',
     );
-    expect(detail).toContain("about 12.5 nodes compete: over all swarms, 23 copies above the usual level are others', 2 this node's");
+    expect(detail).toContain(
+      'about 12.5 nodes take the same torrents as this one: beside its recent picks (worth 2 at the chances it took them with), 23 copies of others arrived',
+    );
     // Designated by slow start: said as such, with the copies on their way and the estimate.
     const drawn = { ...herd, factor: 1, slowStart: 'designated' as const, designated: true };
     const first = aCandidateView(7, { name: 'herd-drawn', factors: { leechers: 1, geo: null, slow: null, herd: drawn } });
