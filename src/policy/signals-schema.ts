@@ -102,7 +102,9 @@ export function buildScoringSignalKeys(u: SignalUnitFields) {
           .min(1)
           .max(1000)
           .default(4)
-          .describe('Slow start: needy torrents taken at the first tick of an empty mirror or a new feed, doubling each tick for 3 ticks at most, until the first estimate.'),
+          .describe(
+            'Slow start: needy torrents taken at the first tick of an empty mirror or a new feed, doubling each tick for 3 ticks at most, until the first estimate.',
+          ),
       })
       .prefault({})
       .describe('Many independent smartnodes must not all take the same needy torrent.'),
