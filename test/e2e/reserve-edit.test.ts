@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentEvent } from '../../src/agent/events.js';
 import type { PolicyWatcher } from '../../src/agent/policy-watch.js';
+import { waitComplete } from '../../src/testkit/complete.js';
 import { rpcCall } from '../../src/testkit/rpc.js';
 import { startMirrorWorld, type MirrorWorld } from '../../src/testkit/world.js';
 import { startWorldAgent, type TickingAgent } from '../helpers/agent.js';
@@ -69,10 +70,9 @@ describe('a live edit raising the disk reserve', () => {
   it('holds the evictions it causes for confirmation, then carries them out', async () => {
     const first = await agent.tick();
     expect(first.actions.filter((a) => a.kind === 'add')).toHaveLength(3);
-    await eventually('the mirror to complete', async () => {
-      const list = await owned();
-      return list.length === 3 && list.every((t) => t.percentDone === 1);
-    });
+    const hashes = ['one', 'two', 'three'].map((n) => world.dataset(n).infoHash);
+    await waitComplete(world.volunteer, hashes, { what: 'the mirror to complete', timeoutMs: 120_000 });
+    expect(await owned()).toHaveLength(3);
 
     // ~43 MB free; a 49 MB reserve leaves room for one 3 MB torrent of three: two would go.
     const policyPath = join(work.dir, 'policy.yaml');
