@@ -9,7 +9,15 @@ import { attachToAgent, type Attachment } from '../control/index.js';
 import type { ControlCommand } from '../control/index.js';
 import { describeError } from '../shared/index.js';
 import { Dashboard } from './components/app.js';
-import { initialDashboard, interpretKey, reduceDashboard, type DashboardAction, type DashboardState } from './state.js';
+import {
+  initialDashboard,
+  interpretKey,
+  keysOf,
+  reduceDashboard,
+  type DashboardAction,
+  type DashboardState,
+  type KeyPress,
+} from './state.js';
 
 /** The one subscription: agent events and link changes in, commands out. */
 export function useAgentDashboard(
@@ -88,7 +96,7 @@ function useTerminalSize(): { columns: number; rows: number } {
 function ConnectedDashboard({ socketPath, onQuit }: { socketPath: string; onQuit: () => void }) {
   const { state, latest, dispatch, send } = useAgentDashboard(socketPath);
   const size = useTerminalSize();
-  useInput((input, key) => {
+  const onKey = (input: string, key: KeyPress): void => {
     const now = latest();
     const outcome = interpretKey(now, input, key, Math.max(1, size.rows - 10));
     switch (outcome.kind) {
@@ -109,6 +117,9 @@ function ConnectedDashboard({ socketPath, onQuit }: { socketPath: string; onQuit
           dispatch({ type: 'message', text: 'ban cancelled', isError: false, atMs: Date.now() });
         }
     }
+  };
+  useInput((input, key) => {
+    for (const one of keysOf(input, key)) onKey(one.input, one.key);
   });
   // One row short of the terminal: Ink redraws the whole screen when output fills it.
   return <Dashboard state={state} width={size.columns} height={Math.max(8, size.rows - 1)} />;

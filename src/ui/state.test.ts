@@ -3,6 +3,7 @@ import { T0_MS, aCandidateView, aMirrorView, aStatus, anOwnedView, hashN } from 
 import {
   initialDashboard,
   interpretKey,
+  keysOf,
   reduceDashboard,
   selectRows,
   selectedTorrent,
@@ -166,6 +167,28 @@ describe('dashboard state', () => {
     expect(key(s, '', { escape: true })).toMatchObject({ kind: 'intent', intent: { kind: 'filter-cancel' } });
     s = run(s, { type: 'intent', intent: { kind: 'filter-cancel' } });
     expect(selectRows(s).rows).toHaveLength(3);
+  });
+
+  it('keys that arrive in one chunk are read one by one: "/" then a name opens the filter and fills it, nothing else fires', () => {
+    const status = aStatus({
+      mirror: aMirrorView({}, { owned: [anOwnedView(1, { name: 'bird-songs' }), anOwnedView(2, { name: 'ocean temps' })] }),
+    });
+    let s = connected({ status });
+    const sortBefore = s.sort;
+    const outcomes = keysOf('/bird-songs\r', {}).map((k) => {
+      const outcome = interpretKey(s, k.input, k.key);
+      if (outcome.kind === 'intent') s = reduceDashboard(s, { type: 'intent', intent: outcome.intent });
+      return outcome.kind;
+    });
+    expect(outcomes.every((kind) => kind === 'intent')).toBe(true); // no ban armed, no command sent
+    expect(s.filter).toBe('bird-songs');
+    expect(s.isEditingFilter).toBe(false); // the chunk's return committed it
+    expect(s.sort).toBe(sortBefore); // the "s" in the name never sorted
+    expect(s.pendingBan).toBeNull(); // nor did its "b" arm a ban
+    expect(selectRows(s).rows.map((r) => (r as { name: string }).name)).toEqual(['bird-songs']);
+    // A special key or a ctrl combination passes through whole.
+    expect(keysOf('', { upArrow: true })).toEqual([{ input: '', key: { upArrow: true } }]);
+    expect(keysOf('c', { ctrl: true })).toEqual([{ input: 'c', key: { ctrl: true } }]);
   });
 
   it('sorts owned torrents by the chosen column', () => {

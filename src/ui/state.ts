@@ -173,6 +173,25 @@ export type KeyOutcome =
   | { kind: 'command'; command: ControlCommand; describe: string };
 
 /** What a key press means in this state (footer: see FOOTER_KEYS). */
+/**
+ * The keys in one read of the terminal. Keys typed faster than the dashboard reads them (a
+ * script, a paste, a loaded machine) arrive as one chunk of characters, which Ink hands over
+ * as one input; each character is its own key, read against the state the one before it left
+ * ("/" then a name opens the filter and fills it; "s" inside a name never sorts). A special key
+ * (an arrow, return, escape) or a ctrl combination arrives alone and passes through whole.
+ */
+export function keysOf(input: string, key: KeyPress): Array<{ input: string; key: KeyPress }> {
+  const chars = [...input];
+  const special = Object.entries(key).some(([name, on]) => on === true && name !== 'shift');
+  if (special || chars.length <= 1) return [{ input, key }];
+  return chars.map((ch) => {
+    if (ch === '\r' || ch === '\n') return { input: '', key: { return: true } };
+    if (ch === '\t') return { input: '', key: { tab: true } };
+    if (ch === '\x7f' || ch === '\b') return { input: '', key: { backspace: true } };
+    return { input: ch, key: { shift: ch !== ch.toLowerCase() } };
+  });
+}
+
 export function interpretKey(s: DashboardState, input: string, key: KeyPress, pageRows = 10): KeyOutcome {
   const intent = (i: Intent): KeyOutcome => ({ kind: 'intent', intent: i });
   if (s.isEditingFilter) {
