@@ -13,8 +13,10 @@ import {
   hasZeroNeed,
   hasZeroNeedUnobserved,
   type CountsWithSignals,
+  spareOpen,
   type PlanPolicy,
   type PopulationObservation,
+  type SpareFill,
 } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
 import { effectiveRates, planBandwidth, planLimitsFor } from './bandwidth-plan.js';
@@ -68,9 +70,10 @@ export function planTick(
           slowStartAdds: herdPolicy.slowStartAdds ?? 4,
         })
       : null;
+  const spare = spareFor(config, carried.herd.startedAtMs, population, obs.nodeId, nowMs);
   const listed =
     options.decisions === 'actionable'
-      ? actionable(obs, held, config.planPolicy, population, nowMs)
+      ? actionable(obs, held, config.planPolicy, population, nowMs, spare)
       : { candidates: obs.candidates, observations: population?.observations };
   const { candidates, policy } = scoredInputs(
     listed.candidates,
@@ -112,7 +115,7 @@ export function planTick(
           targetSeeders,
         };
   const limited = planWithAvailability(
-    { candidates, held, policy, nowMs, diskFreeBytes: obs.diskFreeBytes },
+    { candidates, held, policy: withSpare(policy, spare), nowMs, diskFreeBytes: obs.diskFreeBytes },
     limits,
     availability?.input ?? null,
     surplus,
@@ -188,13 +191,46 @@ export function planTick(
  * scoredInputs, which gives each candidate a new object, so the others cost no allocation.
  * With them, the population observations of those candidates (by position: no map of all).
  */
+/** Spare copies wait this long after a node's first tick: its first fill goes to the needy alone. */
+export const SPARE_AFTER_MS = 6 * 3_600_000;
+
+/**
+ * The spare fill this tick plans with (spare.ts), or undefined: off in the policy, during slow
+ * start, and in the node's first SPARE_AFTER_MS, so that a fleet started together first spreads
+ * over what is needed. The draw's node count is the one the herd draw uses.
+ */
+function spareFor(
+  config: AgentConfig,
+  startedAtMs: number | null,
+  population: ReturnType<typeof observePopulation> | null,
+  nodeId: string,
+  nowMs: number,
+): SpareFill | undefined {
+  const template = config.planPolicy.spare;
+  if (template === undefined || template.fillShare <= 0) return undefined;
+  if (population !== null && (population.view.slowStartAdds !== null || startedAtMs === null || nowMs - startedAtMs < SPARE_AFTER_MS))
+    return undefined;
+  const herd = config.planPolicy.scoring.signals?.herd;
+  const nodes = Math.max(1, herd?.expectedNodes ?? 1, population?.view.competitors ?? 1);
+  const epoch = Math.floor(nowMs / Math.max(1, herd?.redrawIntervalMs ?? 3_600_000));
+  return { ...template, nodeId, epoch, nodes };
+}
+
+/** The policy with this tick's spare fill, or none: the config's is only a template. */
+function withSpare(policy: PlanPolicy, spare: SpareFill | undefined): PlanPolicy {
+  const { spare: _template, ...rest } = policy;
+  return spare === undefined ? rest : { ...rest, spare };
+}
+
 function actionable(
   obs: Observation,
   held: readonly HeldTorrent[],
   policy: PlanPolicy,
   population: ReturnType<typeof observePopulation> | null,
   nowMs: number,
+  spare: SpareFill | undefined,
 ): { candidates: readonly Candidate[]; observations: ReadonlyMap<InfoHash, PopulationObservation> | undefined } {
+  const target = policy.scoring.targetSeeders;
   const base = policy.scoring.signals;
   const observed = obs.signals;
   // scoredInputs' policy and signals; without either, the candidates' own counts are scored as given.
@@ -223,6 +259,11 @@ function actionable(
     const isHeld = positions === undefined ? heldHashes.has(c.infoHash) : ((positions.heldAt[i] as number) & HELD) !== 0;
     if (isHeld || c.counts === null) {
       keep(c, p);
+      continue;
+    }
+    // Well seeded (no need, whatever the signals) but with room for a spare copy: the spare step may take it.
+    if (spare !== undefined && c.counts.seeders >= target) {
+      if (spareOpen(c.counts.seeders, c.counts.leechers, target, spare.copiesMultiple) > 0) keep(c, p);
       continue;
     }
     if (observed !== null && signalScoring !== undefined) {

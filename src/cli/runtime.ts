@@ -18,7 +18,7 @@ import { createDigestJobs } from '../agent/index.js';
 import type { AgentConfig, AgentDeps } from '../agent/index.js';
 import { createDaemonClient } from '../daemon/index.js';
 import { assertMayWriteStateDir } from './state-owner.js';
-import type { PlanPolicy, SignalScoring } from '../plan/index.js';
+import { SPARE_COPIES_MULTIPLE, type PlanPolicy, type SignalScoring } from '../plan/index.js';
 import { loadPolicyFile, resolveSecrets, type Policy } from '../policy/index.js';
 import { DAY_NAMES } from '../policy/index.js';
 import { parseInfoHash, type InfoHash } from '../shared/index.js';
@@ -254,6 +254,9 @@ export function toAgentConfig(policy: Policy): AgentConfig {
       },
     },
     maxAddsPerTick: policy.limits.maxAddsPerTick,
+    ...(policy.storage.spareFill > 0
+      ? { spare: { fillShare: policy.storage.spareFill, copiesMultiple: SPARE_COPIES_MULTIPLE, nodeId: '', epoch: 0, nodes: 1 } }
+      : {}),
   };
   return {
     label: policy.node.label,

@@ -31,6 +31,7 @@ export {
   swarmNeed,
 } from './score.js';
 export { planMirror } from './select.js';
+export { SPARE_COPIES_MULTIPLE, SPARE_FILL_SHARE, fillSpare, spareDesignated, spareOpen, type SpareFill } from './spare.js';
 export type {
   GeoFactor,
   GeoObservation,

@@ -83,6 +83,16 @@ export class ReasonBook {
     return reason('NEEDED', describeSwarm(c, this.scoring.targetSeeders), swarmDetails(c));
   }
 
+  /** A spare copy: at or above the target, taken with room the needy leave (spare.ts). */
+  spare(seeders: number): Reason {
+    const target = this.scoring.targetSeeders;
+    return reason(
+      'SPARE',
+      `${plural(seeders, 'seeder')} meet the target of ${target}; a spare copy on room no needed torrent is using (the least replicated first), the first to give way when one needs it`,
+      { seeders, targetSeeders: target },
+    );
+  }
+
   kept(c: ScoreComponents): Reason {
     const swarm = describeSwarm(c, this.scoring.targetSeeders);
     const text = c.scarcity === 0 ? `kept until the space is needed: ${swarm}` : `kept: ${swarm}`;

@@ -6,6 +6,7 @@ import { Placement } from './placement.js';
 import './planner-shapes.js';
 import { MIXED, PINNED, PROTECTED, buildPool, type Pool } from './pool.js';
 import { ReasonBook } from './reasons.js';
+import { fillSpare } from './spare.js';
 import type { Plan, PlanInput } from './types.js';
 
 /**
@@ -38,6 +39,8 @@ const SWAP_ATTEMPTS = 16;
  *    refill pass then uses any space freed.
  * 4. Add limit: only the best maxAddsPerTick new torrents are added; incumbents that were to
  *    make room for the deferred ones are kept again if they fit.
+ * 5. Spare copies (policy.spare, spare.ts): room the needy left, up to a share of the capacity,
+ *    goes to the least-replicated well-seeded swarms, within the add slots left.
  * Cost: one sort of all candidates plus linear passes: about 0.2 s for 100,000 candidates in
  * 20 feeds (src/bench/plan-bench.ts).
  */
@@ -74,7 +77,8 @@ export function planMirror(given: PlanInput): Plan {
   }
   const ledger = placed.ledger;
   const bestBlockedScore = explainLeftOut(pool, mixed, ledger, book);
-  applyAddLimit(pool, mixed, placed, policy.maxAddsPerTick);
+  const adds = applyAddLimit(pool, mixed, placed, policy.maxAddsPerTick);
+  if (policy.spare !== undefined) fillSpare(pool, placed, policy.spare, policy.scoring.targetSeeders, policy.maxAddsPerTick - adds, book);
 
   return decide({ pool, ranked, mixed, ledger, capacity, input, book, bestBlockedScore });
 }
@@ -290,8 +294,8 @@ function cheapestRoom(
   return { take, loss };
 }
 
-/** Step 4: keep the best maxAddsPerTick adds; re-keep incumbents that now fit again. */
-function applyAddLimit(pool: Pool, mixed: readonly number[], placed: Placement, maxAddsPerTick: number): void {
+/** Step 4: keep the best maxAddsPerTick adds; re-keep incumbents that now fit again. Returns the adds kept. */
+function applyAddLimit(pool: Pool, mixed: readonly number[], placed: Placement, maxAddsPerTick: number): number {
   const limit = Number.isFinite(maxAddsPerTick) ? Math.max(0, Math.floor(maxAddsPerTick)) : Infinity;
   let adds = 0;
   let deferredAny = false;
@@ -305,9 +309,10 @@ function applyAddLimit(pool: Pool, mixed: readonly number[], placed: Placement, 
       deferredAny = true;
     }
   }
-  if (!deferredAny) return;
+  if (!deferredAny) return adds;
   for (let at = 0; at < mixed.length; at++) {
     const i = mixed[at] ?? 0;
     if (pool.isIncumbent[i] === 1 && pool.selected[i] === 0) placed.tryCharge(i, INCUMBENT_MOVES);
   }
+  return limit;
 }

@@ -215,6 +215,18 @@ export interface SignalScoring {
  * What the planner needs from the user's policy; the agent maps the policy into it, so the
  * planner does not depend on the policy domain.
  */
+/** Spare copies of well-seeded swarms into room the needy leave (spare.ts). */
+export interface SpareFill {
+  /** Spare copies fill the capacity up to this share of it (0..1). */
+  fillShare: number;
+  /** Spare copies go to swarms with fewer than this multiple of the target in copies. */
+  copiesMultiple: number;
+  /** The draw's inputs: this node, the herd epoch, and the nodes seen taking the same torrents (>= 1). */
+  nodeId: string;
+  epoch: number;
+  nodes: number;
+}
+
 export interface PlanPolicy {
   /** The total bytes smartnode may occupy (owned torrents, committed size). */
   maxBytes: number;
@@ -224,6 +236,8 @@ export interface PlanPolicy {
   scoring: ScoringPolicy;
   /** At most this many adds per tick; the rest wait (ADD_LIMIT) and are reconsidered next tick. */
   maxAddsPerTick: number;
+  /** Spare copies of well-seeded swarms into the room the needy leave (spare.ts); absent: none. */
+  spare?: SpareFill;
 }
 
 export interface PlanInput {
@@ -236,7 +250,13 @@ export interface PlanInput {
 }
 
 /** Reasons a torrent is held (add/keep). */
-export type ChosenReasonCode = 'NEEDED' | 'KEPT' | 'PINNED' | 'MIN_SEED_TIME';
+export type ChosenReasonCode =
+  | 'NEEDED'
+  | 'KEPT'
+  | 'PINNED'
+  | 'MIN_SEED_TIME'
+  /** At the target, taken with room the needy leave: the least-replicated first (spare.ts). */
+  | 'SPARE';
 
 /** Reasons a torrent is not held (skip/remove). */
 export type NotChosenReasonCode =

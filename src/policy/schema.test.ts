@@ -26,7 +26,7 @@ describe('policySchema defaults', () => {
       version: 1,
       node: { label: 'smartnode' },
       daemon: { client: 'transmission', url: 'http://127.0.0.1:9091/transmission/rpc', timeout: 10_000, protocol: 'auto' },
-      storage: { downloadDir: '/srv/smartnode', maxBytes: 2e12, minFreeBytes: 50e9, pins: [] },
+      storage: { downloadDir: '/srv/smartnode', maxBytes: 2e12, minFreeBytes: 50e9, spareFill: 0.9, pins: [] },
       feeds: [
         {
           id: 'at-datasets',
@@ -206,7 +206,7 @@ describe('validation', () => {
         feeds: [{ id: 'a', url: 'https://x.org/', maxBytes: '1.5 TB', trackers: ['udp://tracker.example:1337/announce'] }],
       }),
     );
-    expect(policy.storage).toEqual({ downloadDir: '/srv', maxBytes: 1_000_000, minFreeBytes: 1024 ** 3, pins: [] });
+    expect(policy.storage).toEqual({ downloadDir: '/srv', maxBytes: 1_000_000, minFreeBytes: 1024 ** 3, spareFill: 0.9, pins: [] });
     expect(policy.feeds[0]?.maxBytes).toBe(1.5e12);
   });
 });

@@ -147,6 +147,14 @@ const storageSchema = z
       .refine((n) => n > 0, 'must be more than 0 bytes')
       .describe('Disk budget: the committed size of all owned torrents stays at or under this.'),
     minFreeBytes: size().prefault('50 GB').describe('Always leave at least this much free on the download filesystem.'),
+    spareFill: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.9)
+      .describe(
+        'Share of the budget the agent fills with spare copies of well-seeded torrents (the least replicated first) once the needy ones it may take are taken, so donated disk is not left idle; spare copies give way first when a needy torrent needs room. 0 turns it off.',
+      ),
     pins: z
       .array(
         z

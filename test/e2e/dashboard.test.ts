@@ -252,7 +252,9 @@ scrape:
     // planner's BANNED reason, and is never mirrored again.
     await tmux.keys('1', 'g');
     screen = await screenShows(/name +feed +size/);
-    const unpinned = (await status()).mirror!.owned.map((o) => o.name).find((n) => !n.startsWith(pinnedName))!;
+    // The restarted agent has a mirror to show once its first tick is planned.
+    const ownedNow = await eventually('the restarted agent to plan its mirror', async () => (await status()).mirror?.owned);
+    const unpinned = ownedNow.map((o) => o.name).find((n) => !n.startsWith(pinnedName))!;
     await tmux.keys('/');
     await tmux.literal(unpinned);
     await screenShows(`filter: ${unpinned}_`);
