@@ -107,13 +107,14 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
   const found = await readDaemonSettingsFile(flags.settings, deps.home);
   const rpcUrl = flags.url ?? found.rpcUrl;
   const username = found.settings.authRequired ? (flags.username ?? found.settings.username) : flags.username;
+  const isQbt = found.client === 'qbittorrent';
   say(
-    `read ${found.path} (not changed): RPC ${rpcUrl}, ` +
+    `read ${found.path} (not changed): ${isQbt ? 'qbittorrent-nox WebUI' : 'RPC'} ${rpcUrl}, ` +
       `authentication ${found.settings.authRequired ? `on as ${username ?? '?'}` : 'off'}, ` +
       `download-dir ${found.settings.downloadDir ?? 'unset'}`,
   );
   for (const advice of found.advice) {
-    say(`settings.json needs a change: ${advice.problem}. Steps:`);
+    say(`${isQbt ? 'qBittorrent.conf' : 'settings.json'} needs a change: ${advice.problem}. Steps:`);
     for (const step of advice.steps) say(`  ${step}`);
   }
 
@@ -144,14 +145,14 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
     throw new SmartnodeError('SECRET_MISSING', 'the daemon requires a password and none was given', {
       hint:
         'pass --password-file FILE (one line, mode 0600) or --password-env NAME; ' +
-        'the password in settings.json is hashed and cannot be read back',
+        `the password in ${isQbt ? 'qBittorrent.conf' : 'settings.json'} is hashed and cannot be read back`,
     });
   }
   const askPassword = found.settings.authRequired && password === undefined;
   const secrets = (): string[] => (password === undefined ? [] : [password]);
 
   if (!askPassword) {
-    const check = await checkDaemonConnection(rpcUrl, username, password, found.settings);
+    const check = await checkDaemonConnection(rpcUrl, username, password, found.settings, found.client);
     if (!check.ok) {
       const { error } = check;
       throw new SmartnodeError(error.code, `nothing written: ${redactText(error.message, secrets())}`, {
@@ -159,13 +160,15 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
       });
     }
     say(
-      `connected: Transmission ${check.version.version}, ` +
-        `RPC version ${check.version.rpcVersionSemver ?? check.version.rpcVersion} ` +
-        `(${check.version.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'old protocol'})`,
+      check.version.protocol === 'webui-v2'
+        ? `connected: qBittorrent ${check.version.version}, WebUI API v2`
+        : `connected: Transmission ${check.version.version}, ` +
+            `RPC version ${check.version.rpcVersionSemver ?? check.version.rpcVersion} ` +
+            `(${check.version.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'old protocol'})`,
     );
   }
 
-  const daemonUser = await findLocalDaemonUser(rpcUrl);
+  const daemonUser = await findLocalDaemonUser(rpcUrl, found.client);
   const proposals = await proposeDownloadDirs(found.settings, daemonUser, flags.downloadDir === undefined ? [] : [flags.downloadDir]);
   const suggest = (dir: DirProposal | undefined): string => flags.maxSize ?? suggestMaxSize(dir?.freeBytes ?? 0, minFree.value);
   const flagFeeds: FeedChoice[] = [];
@@ -184,7 +187,7 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
       proposals,
       suggestMaxSize: suggest,
       policyPath,
-      check: (typed) => checkDaemonConnection(rpcUrl, username, typed ?? password, found.settings),
+      check: (typed) => checkDaemonConnection(rpcUrl, username, typed ?? password, found.settings, found.client),
     });
     if (answers === undefined) {
       say('nothing written');
@@ -205,6 +208,7 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
   }
 
   const text = renderInitPolicy({
+    client: found.client,
     rpcUrl,
     username,
     password: source,

@@ -90,7 +90,9 @@ const nodeSchema = z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected a label of 1-64 letters, digits, ".", "_" or "-"')
       .default('smartnode')
-      .describe('Transmission label the agent puts on every torrent it adds; torrents without it are never touched.'),
+      .describe(
+        'Label (Transmission) or tag (qBittorrent) the agent puts on every torrent it adds; torrents without it are never touched.',
+      ),
   })
   .describe('This node: where its state lives and how it marks what it owns.');
 
@@ -112,16 +114,18 @@ const daemonSchema = z
       ),
     passwordEnv: envName()
       .optional()
-      .describe('Name of the environment variable holding the RPC password. Never write the password itself here.'),
+      .describe(
+        "Name of the environment variable holding the daemon's password (RPC or WebUI; qBittorrent 5.2+ without a username: its API key). Never write the password itself here.",
+      ),
     passwordFile: absolutePath()
       .optional()
-      .describe('Absolute path of a file holding the RPC password (one line). Exclusive with passwordEnv.'),
-    timeout: duration().prefault('10s').describe('Time limit for one RPC call.'),
+      .describe("Absolute path of a file holding the daemon's password or API key (one line). Exclusive with passwordEnv."),
+    timeout: duration().prefault('10s').describe('Time limit for one call to the daemon (RPC or WebUI).'),
     protocol: z
       .enum(['auto', 'legacy', 'json-rpc'])
       .default('auto')
       .describe(
-        'RPC dialect: auto asks the daemon (JSON-RPC 2.0 from Transmission 4.1.0, the old protocol before); legacy or json-rpc force one.',
+        'Transmission RPC dialect: auto asks the daemon (JSON-RPC 2.0 from Transmission 4.1.0, the old protocol before); legacy or json-rpc force one. Not used with qBittorrent.',
       ),
   })
   .superRefine(

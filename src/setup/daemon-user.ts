@@ -1,5 +1,5 @@
 /**
- * Who the local transmission-daemon runs as, and whether that user can write a directory.
+ * Who the local BitTorrent client (transmission-daemon or qbittorrent-nox) runs as, and whether that user can write a directory.
  * The process is the one LISTENING on the RPC port (/proc/net/tcp{,6} socket inode matched
  * against /proc/<pid>/fd, which needs root or the daemon's own user); failing that, the only
  * process named transmission-daemon. Its uid and groups come from /proc/<pid>/status and the
@@ -17,6 +17,8 @@ export interface ProcessIdentity {
   readonly userName: string | undefined;
   /** How the process was found, for messages. */
   readonly foundBy: 'listening-socket' | 'process-name';
+  /** Its command name (/proc/<pid>/comm, at most 15 characters: "transmission-da", "qbittorrent-nox"). */
+  readonly program?: string | undefined;
 }
 
 async function readText(path: string): Promise<string | undefined> {
@@ -57,7 +59,7 @@ async function pidOwningInode(inodes: readonly string[]): Promise<number | undef
   return undefined;
 }
 
-async function pidsNamed(name: string): Promise<number[]> {
+export async function pidsNamed(name: string): Promise<number[]> {
   const found: number[] = [];
   for (const pid of await pids()) {
     // comm is truncated to 15 characters: "transmission-da".
@@ -92,24 +94,35 @@ export function userNameOf(passwd: string, uid: number): string | undefined {
   return undefined;
 }
 
-/** The local transmission-daemon serving `rpcPort`, or undefined when it cannot be found here. */
-export async function findDaemonProcess(rpcPort: number): Promise<ProcessIdentity | undefined> {
+/**
+ * The local process serving `rpcPort` (a transmission-daemon's RPC or a qbittorrent-nox's WebUI),
+ * or undefined when it cannot be found here. Failing the socket, the only process named `fallbackName`.
+ */
+export async function findDaemonProcess(
+  rpcPort: number,
+  fallbackName: string | null = 'transmission-daemon',
+): Promise<ProcessIdentity | undefined> {
   const tables = (await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map(readText))).filter((t): t is string => t !== undefined);
   const inodes = tables.flatMap((t) => listeningInodes(t, rpcPort));
   let pid = inodes.length > 0 ? await pidOwningInode(inodes) : undefined;
   let foundBy: ProcessIdentity['foundBy'] = 'listening-socket';
-  if (pid === undefined) {
-    const named = await pidsNamed('transmission-daemon');
+  if (pid === undefined && fallbackName !== null) {
+    const named = await pidsNamed(fallbackName);
     if (named.length !== 1) return undefined;
     pid = named[0];
     foundBy = 'process-name';
   }
-  if (pid === undefined) return undefined;
+  return pid === undefined ? undefined : identityOf(pid, foundBy);
+}
+
+/** Uid, groups, user name and command name of a running process; undefined once it is gone. */
+export async function identityOf(pid: number, foundBy: ProcessIdentity['foundBy']): Promise<ProcessIdentity | undefined> {
   const status = await readText(`/proc/${pid}/status`);
   const ids = status === undefined ? undefined : parseProcStatus(status);
   if (ids === undefined) return undefined;
   const passwd = (await readText('/etc/passwd')) ?? '';
-  return { pid, uid: ids.uid, gids: ids.gids, userName: userNameOf(passwd, ids.uid), foundBy };
+  const program = (await readText(`/proc/${pid}/comm`))?.trim();
+  return { pid, uid: ids.uid, gids: ids.gids, userName: userNameOf(passwd, ids.uid), foundBy, program };
 }
 
 /** Mount point and options of the mount holding `path`, from mountinfo text (longest prefix wins). */

@@ -12,6 +12,7 @@ import { loadPolicyFile, resolveSecrets, type FeedPolicy, type Policy } from '..
 import { formatBytes, isSmartnodeError, redactText, redactUrl, type HttpTransport } from '../shared/index.js';
 import { controlSocketPath, readAgentStatus } from '../control/index.js';
 import { checkWriteAccess, findDaemonProcess, type ProcessIdentity } from './daemon-user.js';
+import { CLIENT_PROGRAMS, checkClientOnPort, serviceOf } from './doctor-client.js';
 import { checkServiceUnit, checkStateOwnership } from './doctor-service.js';
 import { SERVICE_UNIT_PATH } from './service-unit.js';
 
@@ -107,6 +108,10 @@ async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<Chec
     maxAnswerBytes: policy.limits.rpcAnswerMaxBytes,
   });
   const results: CheckResult[] = [];
+  const client = policy.daemon.client;
+  const service = serviceOf(client);
+  const configFile = client === 'qbittorrent' ? 'qBittorrent.conf' : 'settings.json';
+  if (isLoopbackUrl(policy.daemon.url)) results.push(...(await checkClientOnPort(client, rpcPortOf(policy.daemon.url))));
   const dir = policy.storage.downloadDir;
   const downstream = async (why: string): Promise<CheckResult[]> => [
     skipped('rpc-version', 'RPC version supported', why),
@@ -125,8 +130,11 @@ async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<Chec
           'daemon-reachable',
           'daemon reachable',
           message,
-          `start the daemon (sudo systemctl start transmission-daemon) and check daemon.url: ` +
-            `its port is rpc-port in the daemon's settings.json, its path rpc-url + "rpc"`,
+          client === 'qbittorrent'
+            ? `start the client (sudo systemctl start ${service}) and check daemon.url: ` +
+                `its WebUI's address and port, WebUI\\Address and WebUI\\Port in its qBittorrent.conf`
+            : `start the daemon (sudo systemctl start ${service}) and check daemon.url: ` +
+                `its port is rpc-port in the daemon's settings.json, its path rpc-url + "rpc"`,
         ),
       );
       results.push(skipped('credentials', 'credentials accepted', 'the daemon is not reachable'));
@@ -138,16 +146,25 @@ async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<Chec
         ? error.hint
         : code === 'DAEMON_FORBIDDEN'
           ? `${isSmartnodeError(error) && error.hint !== undefined ? `${error.hint}; ` : ''}edit the daemon's ` +
-            `settings.json only while it is stopped (sudo systemctl stop transmission-daemon), then start it`
+            `${configFile} only while it is stopped (sudo systemctl stop ${service}), then start it`
           : secret.problem !== undefined
             ? "set the password where the policy says (daemon.passwordFile readable by the agent's user, " +
               'or daemon.passwordEnv in its environment)'
-            : "put the password set as rpc-password in the daemon's settings.json (before the daemon hashed it) " +
-              'in daemon.passwordFile, and daemon.username = rpc-username; or run `smartnode init` again';
+            : client === 'qbittorrent'
+              ? "put the WebUI password (the one set in qBittorrent's options) in daemon.passwordFile, " +
+                'and daemon.username = its WebUI user name; or run `smartnode init` again'
+              : "put the password set as rpc-password in the daemon's settings.json (before the daemon hashed it) " +
+                'in daemon.passwordFile, and daemon.username = rpc-username; or run `smartnode init` again';
     results.push(failed('credentials', 'credentials accepted', secret.problem ?? message, fix));
     return [...results, ...(await downstream('the daemon refused the credentials'))];
   }
-  results.push(passed('daemon-reachable', 'daemon reachable', `${url} answers: Transmission ${version.version}`));
+  results.push(
+    passed(
+      'daemon-reachable',
+      'daemon reachable',
+      `${url} answers: ${client === 'qbittorrent' ? 'qBittorrent' : 'Transmission'} ${version.version}`,
+    ),
+  );
   results.push(
     policy.daemon.username === undefined
       ? passed('credentials', 'credentials accepted', 'the daemon asks for none')
@@ -179,7 +196,9 @@ async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<Chec
     freeBytes = await daemon.readFreeSpace(dir);
     results.push(passed('download-dir', 'download dir exists', `${dir} (the daemon sees it)`));
   } catch (error) {
-    const who = isLoopbackUrl(policy.daemon.url) ? await findDaemonProcess(rpcPortOf(policy.daemon.url)) : undefined;
+    const who = isLoopbackUrl(policy.daemon.url)
+      ? await findDaemonProcess(rpcPortOf(policy.daemon.url), CLIENT_PROGRAMS[client])
+      : undefined;
     results.push(failed('download-dir', 'download dir exists', describeProblem(error), createDirFix(dir, who)));
     results.push(skipped('download-dir-writable', 'download dir writable by the daemon', 'the directory is missing'));
     results.push(skipped('download-dir-room', 'room for the budget plus reserve', 'the directory is missing'));
@@ -220,7 +239,7 @@ async function checkDaemonCanWrite(policy: Policy): Promise<CheckResult> {
   if (!isLoopbackUrl(policy.daemon.url)) {
     return skipped('download-dir-writable', title, 'the daemon runs on another machine: check there that its user can write the directory');
   }
-  const who = await findDaemonProcess(rpcPortOf(policy.daemon.url));
+  const who = await findDaemonProcess(rpcPortOf(policy.daemon.url), CLIENT_PROGRAMS[policy.daemon.client]);
   if (who === undefined) {
     return skipped(
       'download-dir-writable',
@@ -239,7 +258,7 @@ async function checkDaemonCanWrite(policy: Policy): Promise<CheckResult> {
     `the daemon runs as ${user}: ${access.reason}`,
     access.reason.includes('read-only')
       ? `give the daemon write access to ${dir} (for a sandboxed unit: ` +
-          `ReadWritePaths=${dir} in a drop-in, systemctl edit transmission-daemon)`
+          `ReadWritePaths=${dir} in a drop-in, systemctl edit ${serviceOf(policy.daemon.client, who.userName)})`
       : `sudo chown ${owner}: ${access.blockedAt} && sudo chmod 2775 ${access.blockedAt} (and add the agent's user to the daemon's group)`,
   );
 }

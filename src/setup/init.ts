@@ -5,8 +5,8 @@
  */
 import { constants } from 'node:fs';
 import { chmod, mkdir, open, readFile, stat, statfs } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { createTransmissionDaemon, lockedOut, type DaemonVersion } from '../daemon/index.js';
+import { basename, dirname, join, resolve } from 'node:path';
+import { createDaemonClient, lockedOut, type DaemonClient, type DaemonVersion } from '../daemon/index.js';
 import { parsePolicyText, type Policy } from '../policy/index.js';
 import { SmartnodeError } from '../shared/index.js';
 import { formatBytes, redactUrl } from '../shared/index.js';
@@ -20,17 +20,38 @@ import {
   type SettingsAdvice,
 } from './daemon-settings.js';
 import { checkWriteAccess, findDaemonProcess, type ProcessIdentity } from './daemon-user.js';
+import { findRunningClient, type RunningClient } from './detect-client.js';
+import { adviseQbittorrentSettings, parseQbittorrentSettings, qbittorrentConfCandidates, webuiUrlFor } from './qbittorrent-settings.js';
 
 export interface FoundSettings {
+  /** The client whose settings these are: the one running here when one is, else the first file found. */
+  readonly client: DaemonClient;
   readonly path: string;
   readonly settings: DaemonSettings;
   readonly rpcUrl: string;
   readonly advice: SettingsAdvice[];
 }
 
-/** Reads the given settings.json, or the first of the usual places that exists. */
+/** A qBittorrent config by its name (qBittorrent.conf, qBittorrent_NAME.conf); anything else is read as settings.json. */
+function clientOfFile(path: string): DaemonClient {
+  return /^qBittorrent.*\.conf$/i.test(basename(path)) ? 'qbittorrent' : 'transmission';
+}
+
+/**
+ * Where to look, in order: the given file; else the settings of the client running here (a
+ * qbittorrent-nox's own qBittorrent.conf), then Transmission's usual places, then qBittorrent's.
+ */
+async function settingsPlaces(explicit: string | undefined, home: string): Promise<{ places: string[]; running?: RunningClient }> {
+  if (explicit !== undefined) return { places: [resolve(explicit)] };
+  const running = await findRunningClient();
+  const usual = [...settingsCandidates(home), ...qbittorrentConfCandidates(home)];
+  if (running?.configPath !== undefined) return { places: [running.configPath, ...usual], running };
+  return running === undefined ? { places: usual } : { places: usual, running };
+}
+
+/** Reads the given settings file, or that of the client running here, or the first of the usual places that exists. */
 export async function readDaemonSettingsFile(explicit: string | undefined, home: string): Promise<FoundSettings> {
-  const candidates = explicit === undefined ? settingsCandidates(home) : [resolve(explicit)];
+  const { places: candidates, running } = await settingsPlaces(explicit, home);
   for (const path of candidates) {
     let text: string;
     try {
@@ -46,12 +67,27 @@ export async function readDaemonSettingsFile(explicit: string | undefined, home:
         cause: error,
       });
     }
+    if (clientOfFile(path) === 'qbittorrent') {
+      const settings = parseQbittorrentSettings(text);
+      const service = `qbittorrent-nox@${running?.process.userName ?? '<user>'}`;
+      return {
+        client: 'qbittorrent',
+        path,
+        settings,
+        rpcUrl: webuiUrlFor(settings),
+        advice: adviseQbittorrentSettings(settings, path, service),
+      };
+    }
     const settings = parseDaemonSettings(text, path);
-    return { path, settings, rpcUrl: rpcUrlFor(settings), advice: adviseSettings(settings, path) };
+    return { client: 'transmission', path, settings, rpcUrl: rpcUrlFor(settings), advice: adviseSettings(settings, path) };
   }
-  throw new SmartnodeError('SETUP_MISSING', `no transmission-daemon settings.json found (looked in ${candidates.join(', ')})`, {
-    hint: 'install the daemon (sudo apt-get install transmission-daemon) or pass --settings PATH',
-  });
+  throw new SmartnodeError(
+    'SETUP_MISSING',
+    `no transmission-daemon settings.json or qbittorrent-nox qBittorrent.conf found (looked in ${candidates.join(', ')})`,
+    {
+      hint: 'install a client (sudo apt-get install transmission-daemon, or qbittorrent-nox) or pass --settings PATH',
+    },
+  );
 }
 
 export type ConnectionCheck =
@@ -68,9 +104,10 @@ export async function checkDaemonConnection(
   username: string | undefined,
   password: string | undefined,
   settings?: DaemonSettings,
+  client: DaemonClient = 'transmission',
 ): Promise<ConnectionCheck> {
   try {
-    const version = await createTransmissionDaemon({ url, username, password, timeoutMs: 5000 }).readVersion();
+    const version = await createDaemonClient({ client, url, username, password, timeoutMs: 5000 }).readVersion();
     return { ok: true, version };
   } catch (error) {
     if (
@@ -164,11 +201,11 @@ export function suggestMaxSize(freeBytes: number, reserveBytes: number): string 
   return `${Math.max(1, gb)} GB`;
 }
 
-export async function findLocalDaemonUser(rpcUrl: string): Promise<ProcessIdentity | undefined> {
+export async function findLocalDaemonUser(rpcUrl: string, client: DaemonClient = 'transmission'): Promise<ProcessIdentity | undefined> {
   const url = new URL(rpcUrl);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!(host === 'localhost' || host === '::1' || host.startsWith('127.'))) return undefined;
-  return findDaemonProcess(url.port === '' ? 80 : Number(url.port));
+  return findDaemonProcess(url.port === '' ? 80 : Number(url.port), client === 'qbittorrent' ? 'qbittorrent-nox' : 'transmission-daemon');
 }
 
 /**

@@ -46,6 +46,8 @@ export type PasswordSource =
   | { readonly kind: 'env'; readonly name: string };
 
 export interface InitAnswers {
+  /** The client found running here; transmission when absent. */
+  readonly client?: 'transmission' | 'qbittorrent';
   readonly rpcUrl: string;
   readonly username: string | undefined;
   readonly password: PasswordSource;
@@ -115,12 +117,22 @@ export function renderInitPolicy(answers: InitAnswers): string {
       '',
     );
   }
-  lines.push(
-    'daemon:',
-    '  # The transmission-daemon already running here (rpc-bind-address, rpc-port, rpc-url of its settings.json).',
-    `  url: ${q(answers.rpcUrl)}`,
-  );
-  if (answers.username !== undefined) lines.push(`  username: ${q(answers.username)}          # rpc-username`);
+  if (answers.client === 'qbittorrent') {
+    lines.push(
+      'daemon:',
+      '  # The qbittorrent-nox already running here, through its WebUI (WebUI\\Address, WebUI\\Port of its qBittorrent.conf).',
+      '  client: qbittorrent',
+      `  url: ${q(answers.rpcUrl)}`,
+    );
+    if (answers.username !== undefined) lines.push(`  username: ${q(answers.username)}          # WebUI\\Username`);
+  } else {
+    lines.push(
+      'daemon:',
+      '  # The transmission-daemon already running here (rpc-bind-address, rpc-port, rpc-url of its settings.json).',
+      `  url: ${q(answers.rpcUrl)}`,
+    );
+    if (answers.username !== undefined) lines.push(`  username: ${q(answers.username)}          # rpc-username`);
+  }
   if (answers.password.kind === 'file') {
     lines.push(
       '  # The RPC password is never written here: this file (mode 0600) holds it on one line.',

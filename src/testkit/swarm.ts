@@ -31,6 +31,11 @@ export interface SwarmOptions {
   seeders: number;
   /** Daemons beyond the seeders (a volunteer's daemon the agent drives, leechers, ...). */
   extraDaemons: number;
+  /**
+   * Namespaces on the same bridge with no daemon started in them, for a client the test starts
+   * itself (a qbittorrent-nox). What runs in them is killed with the network.
+   */
+  spareHosts?: number;
   /** Config and download folders of every daemon go under here. */
   workDir: string;
   rpcUsername?: string;
@@ -74,6 +79,8 @@ export interface Swarm {
   readonly seeders: readonly SwarmDaemon[];
   /** The extra daemons, in order. */
   readonly daemons: readonly SwarmDaemon[];
+  /** The namespaces asked for with spareHosts, after the daemons' ones. */
+  readonly spareHosts: readonly NetworkHost[];
   /**
    * Creates a torrent for the dataset (announcing to the swarm's tracker) unless one is given,
    * adds it to the chosen seeders with download-dir = dataset.dir, and waits until each
@@ -121,7 +128,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
   };
 
   try {
-    network = await createNetwork({ hosts: total, label: `swarm${options.id ?? ''}` });
+    network = await createNetwork({ hosts: total + (options.spareHosts ?? 0), label: `swarm${options.id ?? ''}` });
     tracker = await startTracker({
       host: network.bridgeAddress,
       http: true,
@@ -130,7 +137,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
     });
     const bridgeAddress = network.bridgeAddress;
     const results = await Promise.allSettled(
-      network.hosts.map(async (host, index) => {
+      network.hosts.slice(0, total).map(async (host, index) => {
         const role = index < options.seeders ? 'seeder' : 'extra';
         const daemon = await startSwarmDaemon(host, index, role, {
           workDir: options.workDir,
@@ -171,6 +178,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
     bridgeAddress: readyNetwork.bridgeAddress,
     seeders,
     daemons: byIndex.filter((d) => d.role === 'extra'),
+    spareHosts: readyNetwork.hosts.slice(total),
     async seedTorrent(seederIndexes, dataset, seedOptions = {}) {
       const torrent =
         seedOptions.torrent ??

@@ -12,6 +12,7 @@ import { createScraper } from '../swarm/index.js';
 import { startFeedServer, type FeedServer } from './feed-server.js';
 import type { DaemonLine } from './daemon-lines.js';
 import { startSwarm, type SeededTorrent, type Swarm, type SwarmDaemon } from './swarm.js';
+import { startQbittorrentVolunteer, type VolunteerClient, type WorldVolunteer } from './world-volunteer.js';
 import { makeDataset, type Dataset, type DatasetFileSpec } from './torrents.js';
 
 export interface WorldDatasetSpec {
@@ -32,8 +33,10 @@ export interface WorldDataset {
 export interface MirrorWorld {
   readonly swarm: Swarm;
   readonly feedServer: FeedServer;
-  /** The daemon standing for the volunteer's own transmission-daemon. */
+  /** The transmission-daemon standing for the volunteer's own; throws in a world whose volunteer runs another client. */
   readonly volunteer: SwarmDaemon;
+  /** The volunteer's client, whichever it is: what a policy and a DaemonPort need to reach it. */
+  readonly volunteerClient: WorldVolunteer;
   readonly datasets: readonly WorldDataset[];
   readonly feedUrl: string;
   readonly workDir: string;
@@ -54,6 +57,8 @@ export async function startMirrorWorld(options: {
   rechokeKicker?: boolean;
   /** The Transmission line of the volunteer's daemon (default Debian 12's 3.00); seeders run 3.00. */
   volunteerLine?: DaemonLine;
+  /** The volunteer runs this client instead of a transmission-daemon (seeders still run Transmission). */
+  volunteerClient?: VolunteerClient;
   /** Extra settings.json keys for every daemon (preallocation, ...). */
   daemonSettings?: Record<string, unknown>;
   onProgress?: (message: string) => void;
@@ -68,7 +73,8 @@ export async function startMirrorWorld(options: {
   const swarm = await startSwarm({
     id: options.id,
     seeders: options.seeders,
-    extraDaemons: 1,
+    extraDaemons: options.volunteerClient === undefined ? 1 : 0,
+    spareHosts: options.volunteerClient === undefined ? 0 : 1,
     workDir: join(options.workDir, 'swarm'),
     rpcUsername: 'volunteer',
     rpcPassword: options.rpcPassword,
@@ -77,7 +83,16 @@ export async function startMirrorWorld(options: {
     lines: { extra: options.volunteerLine ?? 'bookworm' },
   });
   let feedServer: FeedServer | undefined;
+  let other: (WorldVolunteer & { stop(): Promise<void> }) | undefined;
   try {
+    const spare = swarm.spareHosts[0];
+    if (options.volunteerClient !== undefined && spare !== undefined) {
+      say(`starting the volunteer's ${options.volunteerClient.client} in its own namespace`);
+      other = await startQbittorrentVolunteer(spare, options.volunteerClient, {
+        dir: join(options.workDir, 'volunteer'),
+        password: options.rpcPassword,
+      });
+    }
     feedServer = await startFeedServer({ host: '127.0.0.1' });
     const datasets: WorldDataset[] = [];
     for (const [i, spec] of options.datasets.entries()) {
@@ -98,14 +113,24 @@ export async function startMirrorWorld(options: {
       },
       { timeoutMs: 30_000, what: 'the tracker to count every seeder' },
     );
-    const volunteer = swarm.daemons[0];
-    if (volunteer === undefined) throw new Error('the swarm started without the volunteer daemon');
+    const transmission = swarm.daemons[0];
+    const volunteerClient: WorldVolunteer | undefined =
+      other ??
+      (transmission === undefined
+        ? undefined
+        : { client: 'transmission', url: transmission.rpcUrl, username: transmission.username, password: transmission.password });
+    if (volunteerClient === undefined) throw new Error('the swarm started without the volunteer daemon');
     const server = feedServer;
+    const otherClient = other;
     const byName = new Map(datasets.map((d) => [d.spec.name, d]));
     const world: MirrorWorld = {
       swarm,
       feedServer: server,
-      volunteer,
+      get volunteer(): SwarmDaemon {
+        if (transmission === undefined) throw new Error(`this world's volunteer runs ${volunteerClient.client}, not transmission-daemon`);
+        return transmission;
+      },
+      volunteerClient,
       datasets,
       workDir: options.workDir,
       feedUrl: `${server.url}${WORLD_FEED_PATH}`,
@@ -120,6 +145,7 @@ export async function startMirrorWorld(options: {
       },
       async stop() {
         await server.close().catch(() => undefined);
+        await otherClient?.stop().catch(() => undefined);
         await swarm.stop();
       },
     };
@@ -127,6 +153,7 @@ export async function startMirrorWorld(options: {
     return world;
   } catch (error) {
     await feedServer?.close().catch(() => undefined);
+    await other?.stop().catch(() => undefined);
     await swarm.stop().catch(() => undefined);
     throw error;
   }
@@ -181,8 +208,9 @@ version: 1
 node:
   stateDir: ${options.stateDir}
 daemon:
-  url: ${world.volunteer.rpcUrl}
-  username: ${world.volunteer.username}
+  client: ${world.volunteerClient.client}
+  url: ${world.volunteerClient.url}
+  username: ${world.volunteerClient.username}
   passwordEnv: ${options.passwordEnv}
 storage:
   downloadDir: ${options.downloadDir}

@@ -145,6 +145,7 @@ describe('smartnode doctor', () => {
     expect(result.code).toBe(0);
     for (const id of [
       'policy',
+      'daemon-client',
       'daemon-reachable',
       'credentials',
       'rpc-version',
@@ -160,7 +161,8 @@ describe('smartnode doctor', () => {
     expect(check(result.checks, 'rpc-version').detail).toMatch(/RPC version 1[5-9]/);
     expect(check(result.checks, 'feed:datasets').detail).toContain('1 items as at-csv');
     expect(check(result.checks, 'agent').status).toBe('skipped');
-    expect(result.stdout).toMatch(/9 passed, 0 failed, 1 skipped\n$/);
+    expect(check(result.checks, 'daemon-client').detail).toMatch(/^transmission-daemon \(pid \d+, user nobody\) listens on port \d+$/);
+    expect(result.stdout).toMatch(/10 passed, 0 failed, 1 skipped\n$/);
     expect(result.stdout).not.toContain(PASSWORD);
   });
 

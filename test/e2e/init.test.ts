@@ -7,34 +7,17 @@
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { loadPolicyFile } from '../../src/policy/index.js';
 import { startDaemonProcess, type DaemonProcess } from '../../src/testkit/daemon-process.js';
 import { startFeedServer, type FeedServer } from '../../src/testkit/feed-server.js';
 import { findFreePort } from '../../src/testkit/ports.js';
+import { runCli } from '../helpers/cli.js';
 import { eventually } from '../helpers/world.js';
 
 const PASSWORD = 'init-secret-5521';
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink = (into: string[]): Writable =>
-    new Writable({
-      write(chunk: Buffer, _e, done) {
-        into.push(chunk.toString());
-        done();
-      },
-    });
-  const code = await main(['node', 'smartnode', ...args], {
-    stdout: sink(out),
-    stderr: sink(err),
-    env: { PATH: process.env.PATH, ...env },
-  });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const cli = runCli;
 
 describe('smartnode init --yes next to a Debian-style daemon', () => {
   let root: string;
@@ -137,7 +120,7 @@ describe('smartnode init --yes next to a Debian-style daemon', () => {
 
     await mkdir(downloadDir);
     const doctor = await cli(['doctor', '--policy', policyPath, '--skip', 'agent']);
-    expect(doctor.stdout).toMatch(/9 passed, 0 failed, 1 skipped/);
+    expect(doctor.stdout).toMatch(/10 passed, 0 failed, 1 skipped/);
     expect(doctor.code).toBe(0);
   });
 

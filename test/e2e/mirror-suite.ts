@@ -3,7 +3,8 @@
  * volunteer's daemon, a feed over HTTP, and smartnode (the built CLI, then the same runtime
  * in-process) mirroring the torrents that need it most. Bytes are hash-checked; the owner's own
  * torrents and data must survive everything. One suite, run with the volunteer's daemon on
- * each Transmission line (mirror.test.ts: 3.00; mirror-4.1.test.ts: 4.1.x over JSON-RPC).
+ * each Transmission line (mirror.test.ts: 3.00; mirror-4.1.test.ts: 4.1.x over JSON-RPC) and on
+ * each qbittorrent-nox line (mirror-qbittorrent*.test.ts: WebUI API v2, ownership by tag).
  */
 import { execFile } from 'node:child_process';
 import { cp, readdir, stat } from 'node:fs/promises';
@@ -11,10 +12,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonLine } from '../../src/testkit/daemon-lines.js';
+import type { QbittorrentLine } from '../../src/testkit/qbittorrent-process.js';
 import { startTickingAgent, type TickingAgent } from '../helpers/agent.js';
-import type { DaemonTorrent } from '../../src/daemon/index.js';
+import { createDaemonClient, type DaemonPort, type DaemonTorrent } from '../../src/daemon/index.js';
 import { waitComplete } from '../../src/testkit/complete.js';
-import { rpcCall } from '../../src/testkit/rpc.js';
+import { waitFor } from '../../src/testkit/swarm.js';
 import { createTorrentFile, datasetTree, makeDataset, sha256Tree } from '../../src/testkit/torrents.js';
 import { startMirrorWorld, writeWorldPolicy, type MirrorWorld } from '../../src/testkit/world.js';
 import { eventually, makeWorkDir } from '../helpers/world.js';
@@ -24,9 +26,18 @@ const MB = 1_000_000;
 const PASSWORD = 'e2e-rpc-secret-9f3';
 const ENV = { ...process.env, SMARTNODE_E2E_PASSWORD: PASSWORD };
 
-export function describeMirror(options: { line: DaemonLine; networkSlot: number; name: string; protocol: 'legacy' | 'json-rpc' }): void {
+/** The volunteer's client: a Transmission line, or a qbittorrent-nox line (the seeders run Transmission 3.00 either way). */
+export type MirrorVolunteer = { client: 'transmission'; line: DaemonLine } | { client: 'qbittorrent'; line: QbittorrentLine };
+
+export function describeMirror(options: {
+  volunteer: MirrorVolunteer;
+  networkSlot: number;
+  name: string;
+  protocol: 'legacy' | 'json-rpc' | 'webui-v2';
+}): void {
   describe(`smartnode mirrors what the swarm needs, on a real swarm (volunteer's daemon: ${options.name})`, () => {
     let world: MirrorWorld;
+    let volunteer: DaemonPort;
     let work: { dir: string; cleanup: () => Promise<void> };
     let ownerDir: string;
     let ownerTrees: Record<string, Record<string, string>>;
@@ -39,7 +50,9 @@ export function describeMirror(options: { line: DaemonLine; networkSlot: number;
       work = await makeWorkDir('e2e-mirror');
       world = await startMirrorWorld({
         id: options.networkSlot,
-        volunteerLine: options.line,
+        ...(options.volunteer.client === 'transmission'
+          ? { volunteerLine: options.volunteer.line }
+          : { volunteerClient: { client: 'qbittorrent', line: options.volunteer.line } }),
         workDir: work.dir,
         seeders: 3,
         rpcPassword: PASSWORD,
@@ -62,6 +75,7 @@ export function describeMirror(options: { line: DaemonLine; networkSlot: number;
 
       // The owner's own torrents, in the daemon before smartnode: one that is also in the feed
       // (crowded-a) and one that is not. Their data sits in the owner's folder, outside ours.
+      volunteer = createDaemonClient({ ...world.volunteerClient, timeoutMs: 10_000 });
       ownerDir = join(work.dir, 'owner-data');
       const crowded = world.dataset('crowded-a');
       await cp(crowded.dataset.contentPath, join(ownerDir, crowded.dataset.name), { recursive: true });
@@ -76,12 +90,12 @@ export function describeMirror(options: { line: DaemonLine; networkSlot: number;
         outFile: join(work.dir, 'owner-private.torrent'),
       });
       for (const metainfo of [crowded.torrent.metainfo, privateTorrent.metainfo]) {
-        await rpcCall(world.volunteer, 'torrent-add', { metainfo: Buffer.from(metainfo).toString('base64'), 'download-dir': ownerDir });
+        await volunteer.addTorrent({ metainfo, downloadDir: ownerDir, labels: [] });
       }
       ownerHashes.push(crowded.infoHash, privateTorrent.infoHash);
       await eventually("the owner's torrents to verify complete", async () => {
         const list = await listVolunteer();
-        return ownerHashes.every((h) => list.find((t) => t.hashString === h)?.percentDone === 1);
+        return ownerHashes.every((h) => list.find((t) => t.infoHash === h)?.percentDone === 1);
       });
       ownerTrees = {
         'crowded-a': await sha256Tree(join(ownerDir, 'crowded-a')),
@@ -100,15 +114,35 @@ export function describeMirror(options: { line: DaemonLine; networkSlot: number;
       await work?.cleanup();
     }, 60_000);
 
-    async function listVolunteer(): Promise<{ hashString: string; percentDone: number; labels: string[]; downloadDir: string }[]> {
-      const answer = await rpcCall(world.volunteer, 'torrent-get', { fields: ['hashString', 'percentDone', 'labels', 'downloadDir'] });
-      return answer['torrents'] as { hashString: string; percentDone: number; labels: string[]; downloadDir: string }[];
+    function listVolunteer(): Promise<DaemonTorrent[]> {
+      return volunteer.listTorrents({ trackerStats: false });
+    }
+
+    /**
+     * A Transmission volunteer waits through the test kit's waitComplete (re-announces a stalled
+     * 3.00). A qBittorrent volunteer is dialled by its seeders (world-volunteer.ts), so polling
+     * its own progress is the whole wait; a timeout names each torrent's progress and peers.
+     */
+    async function waitMirrored(infoHash: string, what: string): Promise<void> {
+      if (options.volunteer.client === 'transmission') {
+        await waitComplete(world.volunteer, [infoHash], { what, timeoutMs: 90_000 });
+        return;
+      }
+      let last = 'not listed';
+      await waitFor(
+        async () => {
+          const t = (await listVolunteer()).find((x) => x.infoHash === infoHash);
+          if (t !== undefined) last = `${(100 * t.percentDone).toFixed(1)} %, ${t.peersConnected} peer(s), status ${t.status}`;
+          return t?.percentDone === 1;
+        },
+        { what, timeoutMs: 90_000, intervalMs: 250, progress: () => last },
+      );
     }
 
     async function expectOwnerUntouched(): Promise<void> {
       const list = await listVolunteer();
       for (const hash of ownerHashes) {
-        const t = list.find((x) => x.hashString === hash);
+        const t = list.find((x) => x.infoHash === hash);
         expect(t, `owner torrent ${hash} still in the daemon`).toBeDefined();
         expect(t?.labels ?? []).toEqual([]);
         expect(t?.downloadDir).toBe(ownerDir);
@@ -141,15 +175,15 @@ export function describeMirror(options: { line: DaemonLine; networkSlot: number;
       for (const add of adds) expect(String(add['msg'])).toMatch(/seeder/);
       const list = await listVolunteer();
       const owned = list.filter((t) => t.labels.includes('smartnode'));
-      expect(owned.map((t) => t.hashString).sort()).toEqual([world.dataset('rare-a').infoHash, world.dataset('rare-b').infoHash].sort());
-      for (const t of owned) expect(t.downloadDir).toBe(join(downloadDir, t.hashString));
+      expect(owned.map((t) => t.infoHash).sort()).toEqual([world.dataset('rare-a').infoHash, world.dataset('rare-b').infoHash].sort());
+      for (const t of owned) expect(t.downloadDir).toBe(join(downloadDir, t.infoHash));
       await expectOwnerUntouched();
     }, 90_000);
 
     it('the mirrored bytes match the datasets, hash for hash', async () => {
       for (const name of ['rare-a', 'rare-b']) {
         const d = world.dataset(name);
-        await waitComplete(world.volunteer, [d.infoHash], { what: `${name} to finish downloading`, timeoutMs: 90_000 });
+        await waitMirrored(d.infoHash, `${name} to finish downloading`);
         expect(await sha256Tree(join(downloadDir, d.infoHash, name))).toEqual(datasetTree(d.dataset));
       }
     }, 200_000);
@@ -176,7 +210,7 @@ export function describeMirror(options: { line: DaemonLine; networkSlot: number;
         expect(removes.map((a) => a.name)).toEqual(['rare-b']);
         expect(removes[0]?.reason.code).toBe('NO_LONGER_IN_FEED');
         const list = await listVolunteer();
-        expect(list.some((t) => t.hashString === gone.infoHash)).toBe(false);
+        expect(list.some((t) => t.infoHash === gone.infoHash)).toBe(false);
         // The daemon deletes data asynchronously after answering torrent-remove.
         await eventually(
           "rare-b's data to be deleted",
@@ -214,7 +248,7 @@ export function describeMirror(options: { line: DaemonLine; networkSlot: number;
         expect(scoreOf(gone)).toBeLessThanOrEqual(scoreOf(kept));
         expect(result.actions.filter((a) => a.kind === 'add')).toEqual([]);
         const list = await listVolunteer();
-        expect(list.filter((t) => t.labels.includes('smartnode')).map((t) => t.hashString)).toEqual([world.dataset(kept).infoHash]);
+        expect(list.filter((t) => t.labels.includes('smartnode')).map((t) => t.infoHash)).toEqual([world.dataset(kept).infoHash]);
         await eventually(
           `only ${kept} to be left in the mirror directory`,
           async () => {

@@ -212,7 +212,7 @@ export const decide = (o: Observation, c: AgentConfig): TickPlan => planTick(ini
       const env = { PATH: process.env.PATH, SN_PACK_PW: 'pack-secret-1207' };
       const args = ['doctor', '--policy', policy, '--state-dir', join(root, 'state'), '--skip', 'agent'];
       const healthy = await exec(bin, args, { cwd: root, env });
-      expect(healthy.stdout).toMatch(/9 passed, 0 failed, 1 skipped/);
+      expect(healthy.stdout).toMatch(/10 passed, 0 failed, 1 skipped/);
       expect(healthy.code).toBe(0);
 
       await daemon.stop();
