@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Installs what `npm run demo`, `npm test` and `npm run bench` need on a fresh Debian/Ubuntu
 // machine: node modules (npm ci when missing or stale) and, through apt-get when running as
-// root, transmission-daemon, transmission-cli, qbittorrent-nox, iproute2, tmux, systemd and prometheus; and the transmission-daemons of
+// root, transmission-daemon, transmission-cli, qbittorrent-nox, iproute2, tmux, systemd, prometheus and faketime; and the transmission-daemons of
 // Debian 13 and unstable in private roots (transmission-lines.mjs). Without root it stops and prints the
 // exact command to run. Plain Node builtins only: it runs before node_modules exists.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -25,6 +25,8 @@ const APT_PACKAGES = [
   // The metrics end-to-end test has a real Prometheus scrape a running agent (on loopback,
   // its own config and port; the packaged service is not used).
   { command: 'prometheus', pkg: 'prometheus' },
+  // The clock-step end-to-end test steps a running agent's wall clock with libfaketime.
+  { command: 'faketime', pkg: 'faketime' },
 ];
 
 function has(command) {

@@ -216,6 +216,29 @@ async function applyRepairs(
             `pointed back at ${op.downloadDir}, no files moved`,
         });
         break;
+      case 'restore':
+        state.putOwned(op.record);
+        bus.emit({
+          type: 'ownership',
+          atMs: nowMs,
+          op: op.kind,
+          infoHash: op.record.infoHash,
+          detail:
+            `${op.record.name}: the agent state owned nothing, but its backup owns this torrent and the daemon holds it ` +
+            `(labelled "${config.label}" or in ${op.record.downloadDir}): ownership restored from the backup`,
+        });
+        break;
+      case 'move':
+        await daemon.moveData(op.record.infoHash, op.downloadDir);
+        state.putOwned({ ...op.record, downloadDir: op.downloadDir });
+        bus.emit({
+          type: 'ownership',
+          atMs: nowMs,
+          op: op.kind,
+          infoHash: op.record.infoHash,
+          detail: `${op.record.name}: storage.downloadDir is now ${config.downloadDir}; data moved from ${op.record.downloadDir} to ${op.downloadDir}`,
+        });
+        break;
       case 'relabel':
         await daemon.setLabels(op.infoHash, [config.label]);
         bus.emit({

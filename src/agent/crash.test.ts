@@ -84,6 +84,7 @@ function crashingAt(port: DaemonPort, k: number, mode: Mode): { port: DaemonPort
       addTorrent: wrap((r) => port.addTorrent(r)),
       setLabels: wrap((h, l) => port.setLabels(h, l)),
       setLocation: wrap((h, d) => port.setLocation(h, d)),
+      moveData: wrap((h, d) => port.moveData(h, d)),
       removeTorrent: wrap((h, o) => port.removeTorrent(h, o)),
       verifyTorrent: wrap((h) => port.verifyTorrent(h)),
       stopTorrent: wrap((h) => port.stopTorrent(h)),

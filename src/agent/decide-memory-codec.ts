@@ -48,6 +48,7 @@ const encodedSchema = z.object({
   availability: z.object({
     progress: z.array(z.tuple([infoHashSchema, count, ms])).max(MAX_TORRENT_ENTRIES),
     backoffUntil: z.array(z.tuple([infoHashSchema, ms])).max(MAX_TORRENT_ENTRIES),
+    observedAtMs: ms.nullable().optional(),
   }),
 });
 
@@ -88,6 +89,7 @@ export function encodeDecideMemory(memory: DecideMemory): EncodedDecideMemory {
         .slice(0, MAX_TORRENT_ENTRIES)
         .map(([h, p]): [string, number, number] => [h, p.leftBytes, p.sinceMs]),
       backoffUntil: [...availability.backoffUntil].sort((a, b) => b[1] - a[1]).slice(0, MAX_TORRENT_ENTRIES),
+      observedAtMs: availability.observedAtMs,
     },
   };
 }
@@ -124,6 +126,7 @@ export function decodeDecideMemory(raw: unknown): { memory: DecideMemory } | { m
       availability: {
         progress: new Map(availability.progress.map(([h, leftBytes, sinceMs]) => [h, { leftBytes, sinceMs }])),
         backoffUntil: new Map(availability.backoffUntil),
+        observedAtMs: availability.observedAtMs ?? null,
       },
     },
   };

@@ -33,6 +33,7 @@ function learnt(): DecideMemory {
     availability: {
       progress: new Map([[hashOf(1), { leftBytes: GB, sinceMs: t0 + 1 }]]),
       backoffUntil: new Map([[hashOf(9), t1 + 72 * HOUR_MS]]),
+      observedAtMs: t1 + 1,
     },
   };
 }

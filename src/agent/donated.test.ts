@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -272,6 +272,48 @@ feeds: [{ id: a, url: "http://feeds.test/a.csv" }]
       process.emit('SIGHUP', 'SIGHUP');
       await waitFor('SIGHUP to reload', () => applied.includes(2e13));
       watcherless.close();
+    } finally {
+      watcher.close();
+    }
+  });
+
+  it('does not take a file caught half-written: the whole edit applies once the file reads the same', async () => {
+    const path = join(dir, 'policy.yaml');
+    await writeFile(path, policyText('1 TB'));
+    const bus = createEventBus();
+    const events: AgentEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const applied: number[] = [];
+    const watcher = watchPolicyFile({
+      path,
+      bus,
+      clock: Date.now,
+      initial: (await loadPolicyFile(path)).policy,
+      debounceMs: 50,
+      stableMs: 500,
+      load: async (p) => (await loadPolicyFile(p)).policy,
+      apply: (policy) => void applied.push(policy.storage.maxBytes),
+    });
+    try {
+      // The budget last, in block style: "maxBytes: 1" validates (one byte); "0 GB" comes 250 ms later.
+      const whole = `version: 1
+daemon: { url: "http://127.0.0.1:9091/transmission/rpc" }
+feeds: [{ id: a, url: "http://feeds.test/a.csv" }]
+storage:
+  downloadDir: /srv/x
+  maxBytes: 10 GB
+`;
+      const cut = whole.indexOf('10 GB') + 1;
+      const file = await open(path, 'w');
+      await file.write(whole.slice(0, cut));
+      await file.sync();
+      await new Promise((r) => setTimeout(r, 250));
+      await file.write(whole.slice(cut));
+      await file.close();
+      const deadline = Date.now() + 5000;
+      while (!applied.includes(10e9) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(applied).toEqual([10e9]);
+      expect(events.some((e) => e.type === 'policy-reload-deferred')).toBe(true);
     } finally {
       watcher.close();
     }

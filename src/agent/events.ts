@@ -114,7 +114,7 @@ export type AgentEvent =
   | {
       type: 'ownership';
       atMs: number;
-      op: 'confirm' | 'forget' | 'adopt' | 'finish-remove' | 'relabel' | 'relocate';
+      op: 'confirm' | 'forget' | 'adopt' | 'finish-remove' | 'relabel' | 'relocate' | 'move' | 'restore';
       infoHash: InfoHash;
       detail: string;
     }
@@ -170,6 +170,8 @@ export type AgentEvent =
   | { type: 'adds-deferred'; atMs: number; code: string; count: number; bytes: number }
   | { type: 'policy-reloaded'; atMs: number; path: string; changed: string[] }
   | { type: 'policy-reload-failed'; atMs: number; path: string; error: ErrorView }
+  /** An edit read while the file was still changing: not taken; read again once it settles. */
+  | { type: 'policy-reload-deferred'; atMs: number; path: string; message: string }
   | { type: 'limits-warning'; atMs: number; message: string }
   /** Agent state or secrets found wanting at start (state restored from backup, lost, a readable password file). */
   | { type: 'state-warning'; atMs: number; message: string }

@@ -105,7 +105,9 @@ export function createHttpFeedSource(options: {
         const due =
           entry === undefined ||
           entry.key !== key ||
-          (entry.error !== undefined ? backoff.retryAtMs(key) <= nowMs : nowMs - entry.checkedAtMs >= interval);
+          (entry.error !== undefined
+            ? backoff.retryAtMs(key) <= nowMs || backoff.retryAtMs(key) - nowMs > FEED_BACKOFF_MAX_MS
+            : intervalPassed(entry.checkedAtMs, nowMs, interval));
         if (!due) continue;
         const job = refresh(feed, nowMs).finally(() => running.delete(feed.id));
         running.set(feed.id, job);
@@ -119,6 +121,15 @@ export function createHttpFeedSource(options: {
       await Promise.all([...running.values()]);
     },
   };
+}
+
+/**
+ * Whether `intervalMs` passed since `lastMs`. A clock now behind `lastMs` was stepped back: how
+ * long ago that was is unknown, so it counts as passed (one refresh early, never one that waits
+ * for the clock to catch up). A backoff ending further ahead than its longest is the same step.
+ */
+function intervalPassed(lastMs: number, nowMs: number, intervalMs: number): boolean {
+  return nowMs < lastMs || nowMs - lastMs >= intervalMs;
 }
 
 /** A feed's backoff key: its id and where it is fetched from, so an edited URL starts afresh. */
@@ -163,10 +174,10 @@ export function createScrapeCountSource(options: {
       if (!options.enabled()) return out;
       const interval = options.intervalMs();
       // A long-running agent sees feed items come and go: forget counts no longer worth using.
-      for (const [hash, entry] of cache) if (nowMs - entry.atMs >= 2 * interval) cache.delete(hash);
+      for (const [hash, entry] of cache) if (intervalPassed(entry.atMs, nowMs, 2 * interval)) cache.delete(hash);
       const due = requests.filter((r) => {
         const entry = cache.get(r.infoHash);
-        return entry === undefined || nowMs - entry.atMs >= interval;
+        return entry === undefined || intervalPassed(entry.atMs, nowMs, interval);
       });
       if (due.length > 0) {
         const outcome = await options.scraper.scrape(due);

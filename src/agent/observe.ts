@@ -144,7 +144,14 @@ export async function pollDaemon(
     // Asked only when an interrupted add sits outside its directory: was it a restart's reload?
     // The earliest start the uptime allows, so a start is never believed later than it was.
     const daemonStartedAtMs = needsDaemonStart(records, list) ? await readDaemonEarliestStartMs(daemon, nowMs) : null;
-    return reconcileOwnership({ records, torrents: list, label: config.label, downloadDir: config.downloadDir, daemonStartedAtMs });
+    return reconcileOwnership({
+      records,
+      torrents: list,
+      label: config.label,
+      downloadDir: config.downloadDir,
+      daemonStartedAtMs,
+      backupRecords: state.backupOwned(),
+    });
   };
   let torrents = await poll();
   let view = await reconcile(torrents);

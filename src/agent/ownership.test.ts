@@ -46,6 +46,35 @@ function record(over: Partial<OwnedRecord>): OwnedRecord {
 }
 
 describe('reconcileOwnership', () => {
+  it('moves owned data left in a download directory the policy no longer names', () => {
+    const view = reconcileOwnership({
+      records: [record({ downloadDir: `/old/${A}` })],
+      torrents: [torrent({ labels: ['smartnode'], downloadDir: `/old/${A}` })],
+      label: 'smartnode',
+      downloadDir: DIR,
+    });
+    expect([...view.owned]).toEqual([A]);
+    expect(view.ops).toEqual([{ kind: 'move', record: record({ downloadDir: `/old/${A}` }), downloadDir: `${DIR}/${A}` }]);
+  });
+  it('restores from the backup what an emptied state forgot, while the daemon holds it labelled', () => {
+    const lost = record({});
+    const view = reconcileOwnership({
+      records: [],
+      torrents: [
+        torrent({ labels: ['smartnode'], downloadDir: '/var/lib/transmission/Downloads' }),
+        torrent({ infoHash: B, labels: [], downloadDir: '/elsewhere' }),
+      ],
+      label: 'smartnode',
+      downloadDir: DIR,
+      backupRecords: [lost, record({ infoHash: B, downloadDir: `${DIR}/${B}` })],
+    });
+    // A: labelled, restored and pointed back home. B: neither labelled nor where the backup put it: not ours.
+    expect([...view.owned]).toEqual([A]);
+    expect(view.ops).toEqual([
+      { kind: 'restore', record: lost },
+      { kind: 'relocate', infoHash: A, downloadDir: `${DIR}/${A}` },
+    ]);
+  });
   it('confirms an interrupted add the daemon holds, and asks for the label', () => {
     const view = reconcileOwnership({
       records: [record({ phase: 'adding' })],

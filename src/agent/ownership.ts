@@ -33,7 +33,18 @@ export type OwnershipOp =
    * whose resume file was not yet written, after a crash, into its default directory):
    * point it back at ours, moving no files.
    */
-  | { kind: 'relocate'; infoHash: InfoHash; downloadDir: string };
+  | { kind: 'relocate'; infoHash: InfoHash; downloadDir: string }
+  /**
+   * An owned torrent whose data sits where we put it, in a download directory the policy no
+   * longer names (storage.downloadDir was edited): move the data into the one in force, so it
+   * is counted, removable and within the budget there.
+   */
+  | { kind: 'move'; record: OwnedRecord; downloadDir: string }
+  /**
+   * A torrent the state (emptied, by a crash or a lost write) does not know, but its backup
+   * owns and the daemon holds with our label or in the backup's directory: take the record back.
+   */
+  | { kind: 'restore'; record: OwnedRecord };
 
 export interface OwnershipView {
   /** Hashes owned after the ops are applied (finish-remove ones excluded). */
@@ -60,6 +71,8 @@ export interface OwnershipInput {
    * when an interrupted add is found outside the directory it asked for (needsDaemonStart).
    */
   daemonStartedAtMs?: number | null;
+  /** Owned records of the state's backup, offered while the state owns nothing (state.ts). */
+  backupRecords?: readonly OwnedRecord[];
 }
 
 export function reconcileOwnership(input: OwnershipInput): OwnershipView {
@@ -98,6 +111,9 @@ export function reconcileOwnership(input: OwnershipInput): OwnershipView {
           owned.add(record.infoHash);
           if (!torrent.labels.includes(input.label)) ops.push({ kind: 'relabel', infoHash: record.infoHash });
           relocateIfOutside(record, torrent);
+          if (isSameDir(torrent.downloadDir, record.downloadDir) && !isInsideDir(record.downloadDir, input.downloadDir)) {
+            ops.push({ kind: 'move', record, downloadDir: torrentDownloadDir(input.downloadDir, record.infoHash) });
+          }
         }
         break;
       }
@@ -113,8 +129,17 @@ export function reconcileOwnership(input: OwnershipInput): OwnershipView {
     }
   }
 
+  const saved = new Map((input.backupRecords ?? []).filter((r) => r.phase === 'owned').map((r) => [r.infoHash, r]));
   for (const torrent of input.torrents) {
     if (known.has(torrent.infoHash)) continue;
+    const record = saved.get(torrent.infoHash);
+    if (record !== undefined && (torrent.labels.includes(input.label) || isSameDir(torrent.downloadDir, record.downloadDir))) {
+      owned.add(torrent.infoHash);
+      ops.push({ kind: 'restore', record });
+      if (!torrent.labels.includes(input.label)) ops.push({ kind: 'relabel', infoHash: record.infoHash });
+      relocateIfOutside(record, torrent);
+      continue;
+    }
     if (torrent.labels.includes(input.label) && isInsideDir(torrent.downloadDir, input.downloadDir)) {
       owned.add(torrent.infoHash);
       ops.push({ kind: 'adopt', torrent });

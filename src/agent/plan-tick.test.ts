@@ -151,23 +151,28 @@ describe('planTick across ticks: stalled downloads', () => {
   it('removes a download that made no progress for stalledAfter, with STALLED, and backs off', () => {
     const { plans, memory } = run([
       [0, GB / 2],
+      [6, GB / 2],
       [12, GB / 2],
+      [18, GB / 2],
       [25, GB / 2],
     ]);
-    expect(plans[1]?.removes).toHaveLength(0);
-    expect(plans[2]?.removes.map((r) => r.action.infoHash)).toEqual([hashOf(2)]);
-    expect(decisionOf(plans[2] ?? plans[0]!)?.reason).toMatchObject({ code: 'STALLED', details: { backoffUntilMs: at(25 + 72) } });
+    for (const plan of plans.slice(0, 4)) expect(plan.removes).toHaveLength(0);
+    expect(plans[4]?.removes.map((r) => r.action.infoHash)).toEqual([hashOf(2)]);
+    expect(plans[4]?.removes.map((r) => r.action.reason.code)).toEqual(['STALLED']);
+    expect(decisionOf(plans[4] ?? plans[0]!)?.reason).toMatchObject({ code: 'STALLED', details: { backoffUntilMs: at(25 + 72) } });
     expect(memory.availability.backoffUntil.get(hashOf(2))).toBe(at(25 + 72));
-    expect(plannedEvent(observation([downloading(GB / 2)], items(25), at(25)), plans[2]!)).toMatchObject({ stalled: 1 });
+    expect(plannedEvent(observation([downloading(GB / 2)], items(25), at(25)), plans[4]!)).toMatchObject({ stalled: 1 });
   });
 
   it('restarts the progress clock whenever bytes arrive', () => {
     const { plans, memory } = run([
       [0, GB / 2],
+      [6, GB / 2],
       [12, GB / 4],
-      [25, GB / 4],
+      [18, GB / 4],
+      [24, GB / 4],
     ]);
-    expect(plans[2]?.removes).toHaveLength(0);
+    expect(plans[4]?.removes).toHaveLength(0);
     expect(memory.availability.progress.get(hashOf(2))).toEqual({ leftBytes: GB / 4, sinceMs: at(12) });
     expect(memory.availability.backoffUntil.size).toBe(0);
   });
@@ -188,17 +193,45 @@ describe('planTick across ticks: stalled downloads', () => {
   it('does not take it again before the backoff ends, and takes it again after', () => {
     const { plans } = run([
       [0, GB / 2],
+      [6, GB / 2],
+      [12, GB / 2],
+      [18, GB / 2],
       [25, GB / 2],
       [26, null],
       [25 + 71, null],
       [25 + 73, null],
     ]);
-    for (const plan of plans.slice(2, 4)) {
+    for (const plan of plans.slice(5, 7)) {
       expect(plan.adds).toHaveLength(0);
       expect(decisionOf(plan)?.reason.code).toBe('STALLED');
       expect(decisionOf(plan)?.reason.text).toMatch(/not taken again before .* UTC/);
     }
-    expect(plans[4]?.adds.map((a) => a.action.infoHash)).toEqual([hashOf(2)]);
+    expect(plans[7]?.adds.map((a) => a.action.infoHash)).toEqual([hashOf(2)]);
+  });
+
+  it('a clock stepped forward removes nothing by itself: one gap counts for at most a quarter of stalledAfter', () => {
+    // Two days' step between two ticks, then ticks an hour apart: the clock only counts time watched.
+    const { plans, memory } = run([
+      [0, GB / 2],
+      [1, GB / 2],
+      [49, GB / 2],
+      [50, GB / 2],
+    ]);
+    for (const plan of plans) expect(plan.removes).toHaveLength(0);
+    expect(memory.availability.progress.get(hashOf(2))?.sinceMs).toBe(at(50) - 8 * HOUR_MS);
+    expect(memory.availability.backoffUntil.size).toBe(0);
+  });
+
+  it('a clock stepped back an hour keeps what the stall clock counted', () => {
+    const { plans, memory } = run([
+      [0, GB / 2],
+      [6, GB / 2],
+      [5, GB / 2],
+      [11, GB / 2],
+    ]);
+    for (const plan of plans) expect(plan.removes).toHaveLength(0);
+    // 6 h counted before the step, none across it, 6 h after: 12 h without progress.
+    expect(at(11) - (memory.availability.progress.get(hashOf(2))?.sinceMs ?? 0)).toBe(12 * HOUR_MS);
   });
 });
 

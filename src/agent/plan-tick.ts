@@ -123,7 +123,10 @@ export function planTick(
 
   // Where each torrent's data is once the repairs are made: a relocation points it back home.
   const dataDirs = new Map<InfoHash, string>(obs.torrents.map((t) => [t.infoHash, t.downloadDir]));
-  for (const op of obs.ownership.ops) if (op.kind === 'relocate') dataDirs.set(op.infoHash, op.downloadDir);
+  for (const op of obs.ownership.ops) {
+    if (op.kind === 'relocate') dataDirs.set(op.infoHash, op.downloadDir);
+    if (op.kind === 'move') dataDirs.set(op.record.infoHash, op.downloadDir);
+  }
 
   const removes: RemoveStep[] = [];
   const adds: AddStep[] = [];
@@ -291,9 +294,19 @@ function actionable(
 }
 
 /**
+ * One gap between two ticks counts for at most this share of stalledAfter on a stall clock. A
+ * wall-clock step forward (NTP, a resumed VM, an operator's `date`) or an agent stopped for days
+ * then never decides a removal by itself: a stall takes at least this many watched gaps. A clock
+ * stepped back counts as no time passed.
+ */
+export const STALL_GAP_DIVISOR = 4;
+
+/**
  * Which held downloads stalled (no progress for stalledAfterMs) and which torrents still back
  * off after one did. A fresh memory (the first tick) starts every clock now: progress not
- * watched is not taken for no progress.
+ * watched is not taken for no progress. The time a gap was not counted (see STALL_GAP_DIVISOR)
+ * shifts every stall clock with it, so what they measure is time watched. A backoff end stays a
+ * wall time (a clock step moves it at most, and it decides no removal).
  */
 function availabilityOf(
   memory: AvailabilityMemory,
@@ -304,6 +317,9 @@ function availabilityOf(
   fresh: boolean,
 ): { input: AvailabilityInput; next: AvailabilityMemory } | null {
   if (policy === undefined) return null;
+  const maxGapMs = policy.stalledAfterMs / STALL_GAP_DIVISOR;
+  const gapMs = memory.observedAtMs === null ? 0 : nowMs - memory.observedAtMs;
+  const shiftMs = gapMs - Math.min(Math.max(gapMs, 0), maxGapMs);
   const progress = new Map<InfoHash, { leftBytes: number; sinceMs: number }>();
   const backoffUntil = new Map<InfoHash, number>();
   for (const [hash, until] of memory.backoffUntil) if (until > nowMs) backoffUntil.set(hash, until);
@@ -311,11 +327,12 @@ function availabilityOf(
   for (const h of held) {
     if (!h.isOwned || h.leftUntilDoneBytes <= 0) continue;
     const prev = memory.progress.get(h.infoHash);
+    // A torrent first seen since the last tick was added then: its clock starts at its add, at most one gap ago.
     const sinceMs =
       prev !== undefined && h.leftUntilDoneBytes >= prev.leftBytes
-        ? prev.sinceMs
+        ? prev.sinceMs + shiftMs
         : prev === undefined && !fresh
-          ? Math.min(nowMs, h.addedAtMs)
+          ? Math.max(Math.min(nowMs, h.addedAtMs), nowMs - maxGapMs)
           : nowMs;
     progress.set(h.infoHash, { leftBytes: h.leftUntilDoneBytes, sinceMs });
     if (nowMs - sinceMs >= policy.stalledAfterMs && !h.pinned) {
@@ -326,7 +343,7 @@ function availabilityOf(
   const webSeeds = new Map<InfoHash, number>();
   for (const c of candidates) if (c.webSeeds !== undefined && c.webSeeds > 0) webSeeds.set(c.infoHash, c.webSeeds);
   const backingOff = new Map([...backoffUntil].filter(([h]) => !stalled.has(h)));
-  return { input: { policy, stalled, backingOff, webSeeds }, next: { progress, backoffUntil } };
+  return { input: { policy, stalled, backingOff, webSeeds }, next: { progress, backoffUntil, observedAtMs: nowMs } };
 }
 
 /** The `planned` event: what a TickPlan decided, in numbers. */

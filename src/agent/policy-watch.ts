@@ -4,9 +4,12 @@
  * or a SIGHUP, reads and validates it, and hands the new policy over; the next tick applies
  * it. An edit that does not validate (or a deleted file) is reported with the loader's
  * message (file, line, key, what is expected) and the last good policy stays in force:
- * nothing is removed because of a typo.
+ * nothing is removed because of a typo. Nor because of a file caught half-written: an edit is
+ * taken only when the file reads the same before and `stableMs` after it validated; one that
+ * changed meanwhile is reported as still being written and read again once it settles.
  */
 import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Policy } from '../policy/index.js';
 import type { EventBus } from './events.js';
@@ -25,6 +28,8 @@ export interface PolicyWatchOptions {
   initial: Policy;
   /** Editors write in bursts: reload once the file has been quiet this long. Default 200 ms. */
   debounceMs?: number;
+  /** A validated edit is taken only if the file still reads the same this long after. Default 1000 ms. */
+  stableMs?: number;
   /** Also reload on SIGHUP (default true). */
   sighup?: boolean;
 }
@@ -32,6 +37,7 @@ export interface PolicyWatchOptions {
 export type ReloadOutcome =
   | { kind: 'reloaded'; changed: string[] }
   | { kind: 'unchanged' }
+  | { kind: 'unsettled' }
   | { kind: 'failed'; code: string; message: string };
 
 export interface PolicyWatcher {
@@ -44,6 +50,7 @@ export interface PolicyWatcher {
 
 export function watchPolicyFile(options: PolicyWatchOptions): PolicyWatcher {
   const debounceMs = options.debounceMs ?? 200;
+  const stableMs = options.stableMs ?? 1000;
   const name = basename(options.path);
   let good = options.initial;
   let timer: NodeJS.Timeout | null = null;
@@ -53,6 +60,7 @@ export function watchPolicyFile(options: PolicyWatchOptions): PolicyWatcher {
 
   const reloadOnce = async (): Promise<ReloadOutcome> => {
     let next: Policy;
+    const before = await readText(options.path);
     try {
       next = await options.load(options.path);
     } catch (error) {
@@ -62,6 +70,19 @@ export function watchPolicyFile(options: PolicyWatchOptions): PolicyWatcher {
     }
     const changed = changedKeys(good, next);
     if (changed.length === 0) return { kind: 'unchanged' };
+    // A writer may pause mid-file: what validated is taken only if the file did not move under it.
+    await new Promise((r) => setTimeout(r, stableMs));
+    if (closed) return { kind: 'unchanged' };
+    if ((await readText(options.path)) !== before) {
+      options.bus.emit({
+        type: 'policy-reload-deferred',
+        atMs: options.clock(),
+        path: options.path,
+        message: `policy ${options.path} changed while it was read (still being written?): the last good policy stays in force; it is read again once the file has been unchanged for ${stableMs} ms`,
+      });
+      schedule();
+      return { kind: 'unsettled' };
+    }
     try {
       await options.apply(next, changed);
     } catch (error) {
@@ -124,6 +145,11 @@ export function watchPolicyFile(options: PolicyWatchOptions): PolicyWatcher {
       process.off('SIGHUP', onHup);
     },
   };
+}
+
+/** The file's text, or null when it cannot be read (the loader reports why). */
+async function readText(path: string): Promise<string | null> {
+  return readFile(path, 'utf8').catch(() => null);
 }
 
 /** Dotted keys (two levels: `storage.maxBytes`, `feeds`) whose values differ. */

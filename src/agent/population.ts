@@ -91,6 +91,8 @@ export interface AvailabilityMemory {
   progress: ReadonlyMap<InfoHash, { leftBytes: number; sinceMs: number }>;
   /** Torrents removed as stalled, not taken again before this time. */
   backoffUntil: ReadonlyMap<InfoHash, number>;
+  /** The clock of the tick that left this memory (null: none yet), to bound the next gap. */
+  observedAtMs: number | null;
 }
 
 export interface DecideMemory {
@@ -114,7 +116,7 @@ export function initialDecideMemory(): DecideMemory {
       baselines: SwarmLevels.empty(),
       lastSample: null,
     },
-    availability: { progress: new Map(), backoffUntil: new Map() },
+    availability: { progress: new Map(), backoffUntil: new Map(), observedAtMs: null },
   };
 }
 

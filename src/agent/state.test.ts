@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -88,6 +88,21 @@ describe('agent state', () => {
     await writeFile(join(dir, 'state.json'), 'not json');
     expect(() => openAgentState(dir)).toThrow(/is invalid \(not JSON\) and there is no usable backup/);
     expect((await stat(join(dir, 'state.json'))).size).toBe('not json'.length);
+  });
+
+  it('offers the owned records of the backup while a valid state.json owns nothing, and only then', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'smartnode-state-'));
+    const first = openAgentState(dir);
+    first.putOwned(record(1));
+    expect(first.backupOwned()).toEqual([]);
+    // A crash leaves state.json valid but owning nothing; the backup still owns one.
+    const data = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(join(dir, 'state.json'), JSON.stringify({ ...data, owned: {} }));
+    const reopened = openAgentState(dir);
+    expect(reopened.owned()).toEqual([]);
+    expect(reopened.backupOwned()).toEqual([record(1)]);
+    reopened.putOwned(record(2));
+    expect(reopened.backupOwned()).toEqual([]);
   });
 
   it('tightens an existing state dir to its owner only', async () => {

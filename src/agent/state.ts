@@ -60,6 +60,12 @@ export interface AgentStateStore {
   readonly openNotices: readonly string[];
   /** True when this store started without any earlier state (first start, or lost). */
   readonly isFresh: boolean;
+  /**
+   * The owned records of state.json.bak as it was at open, while state.json owns nothing (else
+   * empty): a state emptied by a crash is not taken on trust while the daemon still holds
+   * torrents that backup names (ownership.ts restores them).
+   */
+  backupOwned(): OwnedRecord[];
   owned(): OwnedRecord[];
   ownedRecord(hash: InfoHash): OwnedRecord | undefined;
   putOwned(record: OwnedRecord): void;
@@ -160,6 +166,8 @@ export function openAgentState(stateDir: string): AgentStateStore {
     cached = stamp === undefined ? null : { data, mtimeMs: stamp.mtimeMs, size: stamp.size };
     writeBackup();
   };
+  const backupAtOpen = readState(backupPath);
+  const savedOwned = backupAtOpen.kind === 'valid' ? Object.values(backupAtOpen.data.owned) : [];
   const decidePath = join(stateDir, DECIDE_MEMORY_NAME);
   let decideConf: Conf<Record<string, unknown>> | null = null;
   const nodeId = read().nodeId;
@@ -172,6 +180,7 @@ export function openAgentState(stateDir: string): AgentStateStore {
     openNotices: opened.notices,
     isFresh: opened.isFresh,
     owned: () => Object.values(read().owned),
+    backupOwned: () => (Object.keys(read().owned).length === 0 ? savedOwned : []),
     ownedRecord: (hash) => read().owned[hash],
     putOwned: (record) =>
       write((d) => {

@@ -141,7 +141,7 @@ function logEvent(logger: Logger, event: AgentEvent): void {
       return;
     case 'ownership':
       // Adoption rebuilds ownership from labels alone (the state was lost): worth a warning.
-      (event.op === 'adopt' ? logger.warn.bind(logger) : logger.info.bind(logger))(
+      (event.op === 'adopt' || event.op === 'restore' ? logger.warn.bind(logger) : logger.info.bind(logger))(
         { event: event.type, op: event.op, infoHash: event.infoHash },
         `ownership ${event.op}: ${event.detail}`,
       );
@@ -221,6 +221,9 @@ function logEvent(logger: Logger, event: AgentEvent): void {
         { event: event.type, path: event.path, code: event.error.code },
         `policy edit refused, the last good policy stays in force: ${withHint(event.error)}`,
       );
+      return;
+    case 'policy-reload-deferred':
+      logger.warn({ event: event.type, path: event.path }, event.message);
       return;
     case 'limits-warning':
     case 'state-warning':

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { createDonatedLimits, type DonatedConfig } from '../agent/index.js';
 import { createEventBus, type EventBus } from '../agent/index.js';
 import { watchPolicyFile, type PolicyWatcher } from '../agent/index.js';
+import { readDaemonAnswered } from './daemon-answered.js';
 import { createHttpFeedSource, createScrapeCountSource } from '../agent/index.js';
 import { createHttpTorrentSource, type HttpLimits } from '../agent/index.js';
 import { openAgentState } from '../agent/index.js';
@@ -92,7 +93,9 @@ export async function buildRuntime(options: {
       message: `password file ${passwordFile} can be read by others (mode ${(passwordFileMode & 0o777).toString(8)}): chmod 600 it`,
     });
   }
+  const answered = readDaemonAnswered(stateDir, policy.daemon.url, policy.daemon.username);
   const daemon = createDaemonClient({
+    ...answered,
     client: policy.daemon.client,
     url: policy.daemon.url,
     username: policy.daemon.username,

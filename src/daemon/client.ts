@@ -18,6 +18,9 @@ export interface DaemonClientOptions {
   timeoutMs: number;
   protocol?: DaemonProtocolChoice;
   maxAnswerBytes?: number;
+  /** Transmission: this daemon answered these credentials here before (rpc-http.ts). */
+  answeredBefore?: boolean;
+  onAnswered?: () => void;
 }
 
 export function createDaemonClient(o: DaemonClientOptions): DaemonPort {
@@ -32,5 +35,7 @@ export function createDaemonClient(o: DaemonClientOptions): DaemonPort {
     ...(o.username === undefined ? {} : { username: o.username }),
     ...(o.password === undefined ? {} : { password: o.password }),
     ...(o.protocol === undefined ? {} : { protocol: o.protocol }),
+    ...(o.answeredBefore === undefined ? {} : { answeredBefore: o.answeredBefore }),
+    ...(o.onAnswered === undefined ? {} : { onAnswered: o.onAnswered }),
   });
 }

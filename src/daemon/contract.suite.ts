@@ -182,6 +182,15 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
       await expectCode(f.port.setLocation(toInfoHash('00'.repeat(20)), elsewhere), 'DAEMON_RPC');
     });
 
+    it("moves a complete torrent's data to another directory, where it stays complete", async () => {
+      const t = await addComplete();
+      const elsewhere = `${f.downloadDir}/moved-${t.infoHash.slice(0, 8)}`;
+      await f.port.moveData(t.infoHash, elsewhere);
+      expect(await find(t.infoHash)).toMatchObject({ downloadDir: elsewhere, percentDone: 1, error: 0 });
+      expect(await f.dataExists(t.name)).toBe(false);
+      await expectCode(f.port.moveData(toInfoHash('00'.repeat(20)), elsewhere), 'DAEMON_RPC');
+    });
+
     it('verifies data already in downloadDir up to 100% and reports the sizes', async () => {
       const t = await f.makeTorrent({ withData: true });
       await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });

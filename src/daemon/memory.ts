@@ -255,6 +255,17 @@ export function createMemoryDaemon(options: MemoryDaemonOptions = {}): DaemonPor
       directories.add(normalize(downloadDir));
       verifyFromDisk(t);
     },
+    async moveData(infoHash, downloadDir) {
+      enter('moveData', clientPassword);
+      const t = knownTorrent(infoHash, 'move');
+      // Like torrent-set-location with move: true: the data file goes with it.
+      const bytes = files.get(dataPath(t));
+      files.delete(dataPath(t));
+      t.downloadDir = downloadDir;
+      directories.add(normalize(downloadDir));
+      if (bytes !== undefined) files.set(dataPath(t), bytes);
+      verifyFromDisk(t);
+    },
     async verifyTorrent(infoHash) {
       enter('verifyTorrent', clientPassword);
       const t = knownTorrent(infoHash, 'verify');

@@ -33,6 +33,12 @@ export interface DaemonPort {
    */
   setLocation(infoHash: InfoHash, downloadDir: string): Promise<void>;
   /**
+   * Moves a torrent's data to another download directory (torrent-set-location with move) and
+   * resolves once the daemon reports it there; the data is gone from the old one. Used when the
+   * policy's download directory changes. Missing torrent: DAEMON_RPC.
+   */
+  moveData(infoHash: InfoHash, downloadDir: string): Promise<void>;
+  /**
    * Asks the daemon to re-check a torrent's data against its piece hashes (torrent-verify). The
    * check runs in the background: the torrent reads `check-wait`/`checking`, then pieces found
    * bad are missing again and a running torrent downloads them. Data gone entirely ends with

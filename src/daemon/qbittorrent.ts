@@ -107,6 +107,15 @@ export function createQbittorrentDaemon(options: QbittorrentDaemonOptions): Daem
     }
   };
 
+  const moveTo = async (infoHash: InfoHash, downloadDir: string): Promise<void> => {
+    if (!downloadDir.startsWith('/')) {
+      throw new SmartnodeError('INTERNAL', `setLocation needs an absolute downloadDir, got ${JSON.stringify(downloadDir)}`);
+    }
+    await require(infoHash, 'relocate');
+    await ok('torrents/setLocation', { hashes: infoHash, location: downloadDir });
+    await waitFor(`the new location of ${infoHash}`, async () => (await info([infoHash]))[0]?.downloadDir === downloadDir);
+  };
+
   return {
     async readVersion() {
       const app = (await ok('app/version')).trim().replace(/^v/, '');
@@ -186,12 +195,12 @@ export function createQbittorrentDaemon(options: QbittorrentDaemonOptions): Daem
     },
 
     async setLocation(infoHash, downloadDir) {
-      if (!downloadDir.startsWith('/')) {
-        throw new SmartnodeError('INTERNAL', `setLocation needs an absolute downloadDir, got ${JSON.stringify(downloadDir)}`);
-      }
-      await require(infoHash, 'relocate');
-      await ok('torrents/setLocation', { hashes: infoHash, location: downloadDir });
-      await waitFor(`the new location of ${infoHash}`, async () => (await info([infoHash]))[0]?.downloadDir === downloadDir);
+      await moveTo(infoHash, downloadDir);
+    },
+
+    async moveData(infoHash, downloadDir) {
+      // The same call: qBittorrent moves data that is not already at the new place.
+      await moveTo(infoHash, downloadDir);
     },
 
     async verifyTorrent(infoHash) {

@@ -143,3 +143,40 @@ describe('RPC transport: the deadline covers the body', () => {
     });
   }
 });
+
+describe('a 403 with no 401 before it', () => {
+  /** Answers 200 until `refuse` is set, then 403, as a whitelist or a 4.x lockout does. */
+  async function refusingLater(): Promise<{ url: string; refuse: () => void }> {
+    let refusing = false;
+    const url = await serve((res) => {
+      res.writeHead(refusing ? 403 : 200, { 'content-type': 'application/json' });
+      res.end(refusing ? '<h1>403: Forbidden</h1>' : '{"result":"success","arguments":{}}');
+    });
+    return { url, refuse: () => (refusing = true) };
+  }
+
+  it('is named the whitelist (and the lockout as the other cause) from a client that was never let in', async () => {
+    const { url, refuse } = await refusingLater();
+    refuse();
+    const error = await failure(createRpcHttp({ url, timeoutMs: 2000 }).post('{}', 'session-get'));
+    expect(error.code).toBe('DAEMON_FORBIDDEN');
+    expect(error.hint).toContain('anti-brute-force');
+  });
+
+  it('is named the lockout when this daemon let this machine in before, in an earlier run or this one', async () => {
+    const earlier = await refusingLater();
+    earlier.refuse();
+    const restarted = await failure(createRpcHttp({ url: earlier.url, timeoutMs: 2000, answeredBefore: true }).post('{}', 'session-get'));
+    expect(restarted.code).toBe('DAEMON_LOCKED_OUT');
+    expect(restarted.message).toContain('answered this machine before');
+
+    const now = await refusingLater();
+    let remembered = 0;
+    const http = createRpcHttp({ url: now.url, timeoutMs: 2000, onAnswered: () => remembered++ });
+    await http.post('{}', 'session-get');
+    await http.post('{}', 'session-get');
+    expect(remembered).toBe(1);
+    now.refuse();
+    expect((await failure(http.post('{}', 'session-get'))).code).toBe('DAEMON_LOCKED_OUT');
+  });
+});

@@ -34,6 +34,14 @@ export interface RpcHttpOptions {
    * answer shrinks ~20x, which matters over a slow link).
    */
   compress?: boolean;
+  /**
+   * This daemon answered these credentials from this machine in an earlier run (the agent
+   * state remembers it). Its whitelist let this address in then and does not change by itself,
+   * so a 403 before any 401 is taken for the 4.x anti-brute-force lockout, not the whitelist.
+   */
+  answeredBefore?: boolean;
+  /** Called once, at the first answer that got through (to remember answeredBefore). */
+  onAnswered?: () => void;
 }
 
 export interface RpcHttp {
@@ -73,6 +81,7 @@ export function createRpcHttp(options: RpcHttpOptions): RpcHttp {
   // 4.x answers every request with 403 once anti-brute-force counted too many failed logins:
   // a 403 right after a 401 from this client is that lockout, not the whitelist.
   let refusedCredentials = false;
+  let answered = false;
 
   const send = async (body: string, method: string): Promise<{ status: number; session: string | null; text: string }> => {
     const headers: Record<string, string> = {
@@ -153,8 +162,15 @@ export function createRpcHttp(options: RpcHttpOptions): RpcHttp {
           sessionId = fresh;
           continue;
         }
-        if (res.status >= 200 && res.status < 300) return res.text;
-        const error = httpError(res.status, safeUrl, method, refusedCredentials);
+        if (res.status >= 200 && res.status < 300) {
+          if (!answered) {
+            answered = true;
+            options.onAnswered?.();
+          }
+          return res.text;
+        }
+        const lockout = refusedCredentials ? 'after-401' : options.answeredBefore === true || answered ? 'answered-before' : null;
+        const error = httpError(res.status, safeUrl, method, lockout);
         if (res.status === 401) refusedCredentials = true;
         throw error;
       }
@@ -194,7 +210,10 @@ function splitCredentials(options: RpcHttpOptions): { url: string; username?: st
   return result;
 }
 
-function httpError(status: number, safeUrl: string, method: string, afterRefusedLogin: boolean): SmartnodeError {
+/** Why a 403 is taken for the anti-brute-force lockout: a 401 just before, or a daemon that let this machine in before. */
+type LockoutSign = 'after-401' | 'answered-before' | null;
+
+function httpError(status: number, safeUrl: string, method: string, lockout: LockoutSign): SmartnodeError {
   const details = { url: safeUrl, method, status };
   if (status === 401) {
     return new SmartnodeError('DAEMON_AUTH', `transmission-daemon at ${safeUrl} refused the RPC username or password (HTTP 401)`, {
@@ -205,7 +224,7 @@ function httpError(status: number, safeUrl: string, method: string, afterRefused
         'the password once, when it starts: after fixing it (or its file), restart smartnode (a reload or SIGHUP keeps the old one)',
     });
   }
-  if (status === 403 && afterRefusedLogin) return lockedOut(safeUrl, details);
+  if (status === 403 && lockout !== null) return lockedOut(safeUrl, details, lockout);
   if (status === 403) {
     return new SmartnodeError(
       'DAEMON_FORBIDDEN',
@@ -245,18 +264,19 @@ function httpError(status: number, safeUrl: string, method: string, afterRefused
  * answers every request with 403 until it restarts. Retrying cannot help (and each wrong
  * password counted towards it), so this is not retryable and says what to do.
  */
-export function lockedOut(safeUrl: string, details: Record<string, unknown>): SmartnodeError {
-  return new SmartnodeError(
-    'DAEMON_LOCKED_OUT',
-    `transmission-daemon at ${safeUrl} locked out RPC clients after failed logins (HTTP 403 after 401: anti-brute-force protection)`,
-    {
-      details,
-      hint:
-        'the daemon refuses everyone until it restarts: fix the RPC password first (rpc-password in ' +
-        'settings.json and the password file or variable the policy names), ' +
-        'then restart the daemon (e.g. `sudo systemctl restart transmission-daemon`); smartnode stops retrying meanwhile',
-    },
-  );
+export function lockedOut(safeUrl: string, details: Record<string, unknown>, sign: LockoutSign = 'after-401'): SmartnodeError {
+  const seen =
+    sign === 'answered-before'
+      ? 'HTTP 403 from a daemon that answered this machine before: anti-brute-force protection'
+      : 'HTTP 403 after 401: anti-brute-force protection';
+  return new SmartnodeError('DAEMON_LOCKED_OUT', `transmission-daemon at ${safeUrl} locked out RPC clients after failed logins (${seen})`, {
+    details,
+    hint:
+      'the daemon refuses everyone until it restarts: fix the RPC password first (rpc-password in ' +
+      'settings.json and the password file or variable the policy names), ' +
+      'then restart the daemon (e.g. `sudo systemctl restart transmission-daemon`); smartnode stops retrying meanwhile' +
+      (sign === 'answered-before' ? ". If its rpc-whitelist was edited since, add this machine's address back instead" : ''),
+  });
 }
 
 /** fetch() says "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND, ...) is in cause. */

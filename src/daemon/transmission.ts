@@ -22,6 +22,9 @@ import type { RpcHttpOptions } from './rpc-http.js';
 import type { RpcCall } from './rpc-methods.js';
 import { POLL_FIELDS, describeIssue, readTable, toDaemonTorrent } from './transmission-schema.js';
 import { PEER_FIELDS, toTorrentPeers } from './transmission-peers.js';
+
+/** How long a data move (torrent-set-location with move) may take before the tick gives up on it. */
+const MOVE_TIMEOUT_MS = 120_000;
 import { createLimitsRpc } from './transmission-limits.js';
 
 export interface TransmissionDaemonOptions extends RpcHttpOptions {
@@ -144,6 +147,29 @@ export function createTransmissionDaemon(options: TransmissionDaemonOptions): Da
       await requireTorrent(infoHash, 'relocate');
       // move: false - the daemon only changes where it looks; no file is moved or deleted.
       await call('torrent-set-location', { ids: [infoHash], location: downloadDir, move: false });
+    },
+
+    async moveData(infoHash, downloadDir) {
+      if (!downloadDir.startsWith('/')) {
+        throw new SmartnodeError('INTERNAL', `moveData needs an absolute downloadDir, got ${JSON.stringify(downloadDir)}`);
+      }
+      await requireTorrent(infoHash, 'move');
+      await call('torrent-set-location', { ids: [infoHash], location: downloadDir, move: true });
+      // The daemon moves in its own thread and reports the new directory once the files are there.
+      const deadline = Date.now() + MOVE_TIMEOUT_MS;
+      for (;;) {
+        const answer = await call('torrent-get', { ids: [infoHash], fields: ['downloadDir'] });
+        const rows = Array.isArray(answer['torrents']) ? (answer['torrents'] as { downloadDir?: unknown }[]) : [];
+        if (rows[0]?.downloadDir === downloadDir) return;
+        if (Date.now() > deadline) {
+          throw new SmartnodeError('DAEMON_RPC', `moving ${infoHash} to ${downloadDir} did not finish within ${MOVE_TIMEOUT_MS / 1000} s`, {
+            hint: 'the daemon may still be copying; the next tick looks again',
+            retryable: true,
+            details: { infoHash },
+          });
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
     },
 
     async verifyTorrent(infoHash) {

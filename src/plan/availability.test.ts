@@ -51,6 +51,8 @@ describe('planWithAvailability', () => {
     );
     const remove = limited.actions.find((a) => a.kind === 'remove');
     expect(remove?.infoHash).toBe(hashOf(11));
+    // The removal itself (what apply logs) says STALLED, not the BANNED it was planned as.
+    expect(remove?.reason.code).toBe('STALLED');
     expect(limited.plan.decisions.find((d) => d.infoHash === hashOf(11))?.reason.code).toBe('STALLED');
     expect(limited.plan.decisions.find((d) => d.infoHash === hashOf(12))).toMatchObject({ action: 'skip', reason: { code: 'STALLED' } });
     // Each says when its backoff ends: the held one a full backoff from now, the other when its own ends.
@@ -73,5 +75,12 @@ describe('planWithAvailability', () => {
     expect(byHash(11)?.reason.text).toMatch(/12 copies .* more than twice the target/);
     expect(byHash(12)).toMatchObject({ action: 'keep', reason: { code: 'PINNED' } });
     expect(byHash(13)).toMatchObject({ action: 'remove', reason: { code: 'BANNED' } });
+    const removals = new Map(limited.actions.filter((a) => a.kind === 'remove').map((a) => [a.infoHash, a.reason.code]));
+    expect(removals).toEqual(
+      new Map([
+        [hashOf(11), 'SURPLUS'],
+        [hashOf(13), 'BANNED'],
+      ]),
+    );
   });
 });

@@ -44,7 +44,8 @@ export function planWithAvailability(
   if (given === null && released.size === 0) return planWithinLimits(input, limits);
   // Without an availability policy nothing waits, stalls or backs off: only the surplus is released.
   const a: AvailabilityInput = given ?? { policy: NO_AVAILABILITY, stalled: new Set(), backingOff: new Map(), webSeeds: new Map() };
-  // Released now (stalled or surplus) and not banned by the owner: removed as banned, relabelled after.
+  // Released now (stalled or surplus) and not banned by the owner: planned as banned (let go at
+  // once), then each decision and removal relabelled with why it was released.
   const releasing = new Set<InfoHash>();
   for (const h of input.held) {
     if (h.isOwned && h.pinned !== true && h.banned !== true && (a.stalled.has(h.infoHash) || released.has(h.infoHash)))
@@ -95,7 +96,10 @@ export function planWithAvailability(
       return d;
     });
     decisions.sort((x, y) => y.score - x.score || compareHash(x.infoHash, y.infoHash));
-    return { ...plan, plan: { ...plan.plan, decisions } };
+    // A removal says why its decision says: stalled or surplus, never the banned it was planned as.
+    const reasons = new Map(decisions.map((d) => [d.infoHash, d.reason]));
+    const actions = plan.actions.map((a) => (a.kind === 'remove' ? { ...a, reason: reasons.get(a.infoHash) ?? a.reason } : a));
+    return { ...plan, actions, plan: { ...plan.plan, decisions } };
   };
   if (!replan) return relabel(first, []);
   // Plan again without them, so their budget goes to downloads that can progress.

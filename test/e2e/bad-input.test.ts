@@ -213,6 +213,7 @@ ${overrides.extra ?? ''}`,
       readFreeSpace: (p) => real.readFreeSpace(p),
       setLabels: (h, l) => real.setLabels(h, l),
       setLocation: (h, d) => real.setLocation(h, d),
+      moveData: (h, d) => real.moveData(h, d),
       removeTorrent: (h, o) => real.removeTorrent(h, o),
       addTorrent: async (request) => {
         const result = await real.addTorrent(request);

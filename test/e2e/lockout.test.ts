@@ -2,10 +2,14 @@
  * Transmission 4.x's anti-brute-force protection, on a real 4.1.x daemon: after
  * anti-brute-force-threshold failed logins it answers every request with 403, the same status
  * as a whitelist refusal. smartnode must call it what it is (DAEMON_LOCKED_OUT, not
- * retryable, "restart the daemon"), never tell the owner to edit a whitelist that is fine.
+ * retryable, "restart the daemon"), never tell the owner to edit a whitelist that is fine;
+ * an agent restarted into the lockout too, since the daemon answered it before.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTransmissionDaemon } from '../../src/daemon/index.js';
+import { readDaemonAnswered } from '../../src/cli/daemon-answered.js';
+import { createDaemonClient, createTransmissionDaemon } from '../../src/daemon/index.js';
 import { parseDaemonSettings } from '../../src/setup/daemon-settings.js';
 import { checkDaemonConnection } from '../../src/setup/init.js';
 import { SmartnodeError } from '../../src/shared/index.js';
@@ -15,11 +19,28 @@ import { join } from 'node:path';
 
 describe('anti-brute-force lockout (transmission-daemon 4.1.x)', () => {
   let daemon: TestDaemon;
+  let stateDir = '';
+  /** A client as the agent's runtime builds it, remembering in stateDir that the daemon answered. */
+  const agentClient = () => {
+    const answered = readDaemonAnswered(stateDir, daemon.rpcUrl, daemon.username);
+    return createDaemonClient({
+      ...answered,
+      client: 'transmission',
+      url: daemon.rpcUrl,
+      username: daemon.username,
+      password: daemon.password,
+      timeoutMs: 5000,
+    });
+  };
   beforeAll(async () => {
     daemon = await startTestDaemon({ 'anti-brute-force-enabled': true, 'anti-brute-force-threshold': 3 }, 'sid');
+    stateDir = await mkdtemp(join(tmpdir(), 'smartnode-lockout-state-'));
+    // The agent ran against this daemon before the lockout: it answered the right password here.
+    await agentClient().readVersion();
   });
   afterAll(async () => {
     await daemon?.teardown();
+    if (stateDir !== '') await rm(stateDir, { recursive: true, force: true });
   });
 
   const failure = async (promise: Promise<unknown>): Promise<SmartnodeError> => {
@@ -46,7 +67,11 @@ describe('anti-brute-force lockout (transmission-daemon 4.1.x)', () => {
       codes.push(error.code);
       if (error.code !== 'DAEMON_AUTH') locked = error;
     }
-    expect(codes).toEqual(['DAEMON_AUTH', 'DAEMON_AUTH', 'DAEMON_LOCKED_OUT']);
+    // Three failed logins in all (a success resets the daemon's count): the readiness probe may be one of them.
+    expect([
+      ['DAEMON_AUTH', 'DAEMON_AUTH', 'DAEMON_LOCKED_OUT'],
+      ['DAEMON_AUTH', 'DAEMON_AUTH', 'DAEMON_AUTH', 'DAEMON_LOCKED_OUT'],
+    ]).toContainEqual(codes);
     if (locked === undefined) return;
     expect(locked.retryable).toBe(false);
     expect(locked.message).toContain('403');
@@ -68,5 +93,15 @@ describe('anti-brute-force lockout (transmission-daemon 4.1.x)', () => {
     );
     expect(bare.code).toBe('DAEMON_FORBIDDEN');
     expect(bare.hint).toContain('anti-brute-force');
+  });
+
+  it('an agent restarted into the lockout names it, since this daemon answered it before', async () => {
+    // A new process: no 401 seen, only the memory that this daemon let this machine in.
+    const error = await failure(agentClient().readVersion());
+    expect(error.code).toBe('DAEMON_LOCKED_OUT');
+    expect(error.message).toContain('answered this machine before');
+    expect(error.retryable).toBe(false);
+    expect(error.hint).toContain('restart the daemon');
+    expect(`${error.message} ${error.hint ?? ''}`).not.toContain(daemon.password);
   });
 });

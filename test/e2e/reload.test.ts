@@ -1,9 +1,9 @@
 /**
  * Live policy edits against a running agent loop on a real swarm: a typo and a deleted policy
- * file are reported and change nothing; a budget cut that would evict more than
+ * file are reported and change nothing; a file caught half-written is not taken; a budget cut that would evict more than
  * limits.maxEvictFraction waits for confirmation, then evicts the least needed torrents.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentEvent } from '../../src/agent/events.js';
@@ -135,4 +135,36 @@ limits: { maxEvictFraction: 0.4 }
     await ticksAfter(2);
     expect(await owned()).toEqual(['one-seeder']);
   }, 90_000);
+
+  it('a policy file caught half-written is not taken: the whole edit applies once the file settles', async () => {
+    const mark = events.length;
+    const since = () => events.slice(mark);
+    const before = await owned();
+    // The budget last, so the file cut mid-number still validates: "maxBytes: 2", two bytes.
+    const edited = policy('2.5 MB').replace('feedRefresh: 10s', 'feedRefresh: 11s');
+    const storage = edited.slice(edited.indexOf('storage:\n'), edited.indexOf('feeds:'));
+    const budgetLast = storage.replace('  maxBytes: 2.5 MB\n', '').concat('  maxBytes: 2.5 MB\n');
+    const reordered = `${edited.replace(storage, '')}${budgetLast}`;
+    const cut = reordered.indexOf('maxBytes: 2.5 MB') + 'maxBytes: 2'.length;
+    const file = await open(policyPath, 'w');
+    await file.write(reordered.slice(0, cut));
+    await file.sync();
+    // The writer pauses mid-file (a slow copy, an editor's two writes): longer than the debounce.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(runtime.config.planPolicy.maxBytes).toBe(2.5 * MB);
+    await file.write(reordered.slice(cut));
+    await file.close();
+    await eventually(
+      'the whole edit to apply',
+      async () => since().some((e) => e.type === 'policy-reloaded' && e.changed.includes('intervals.feedRefresh')),
+      10_000,
+      50,
+    );
+    expect(since().flatMap((e) => (e.type === 'policy-reloaded' ? e.changed : []))).toEqual(['intervals.feedRefresh']);
+    expect(since().some((e) => e.type === 'policy-reload-deferred')).toBe(true);
+    expect(since().some((e) => e.type === 'eviction-held' || (e.type === 'action' && e.kind === 'remove'))).toBe(false);
+    expect(runtime.config.planPolicy.maxBytes).toBe(2.5 * MB);
+    await ticksAfter(2);
+    expect(await owned()).toEqual(before);
+  }, 60_000);
 });
