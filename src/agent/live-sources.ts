@@ -1,16 +1,13 @@
 /**
- * The real FeedSource, CountSource and TorrentSource: HTTP feeds with conditional GET and
- * last-good fallback, tracker scrape with a per-hash cache, and .torrent files fetched with the
- * feed's cookie (so "hosted by" passkeys are kept), verified and cached in memory.
+ * The real FeedSource: HTTP feeds with conditional GET and last-good fallback (counts are in
+ * count-source.ts, .torrent files in torrent-source.ts).
  */
 import { FeedCache, type FeedSpec } from '../feeds/index.js';
 import type { FeedItem } from '../feeds/index.js';
-import { type InfoHash, toErrorView } from '../shared/index.js';
-import type { Scraper } from '../swarm/index.js';
-import type { SwarmCounts } from '../swarm/index.js';
+import { type InfoHash, type SiteBudget, toErrorView } from '../shared/index.js';
 import type { EventBus } from './events.js';
 import { createHostBackoff } from './host-backoff.js';
-import type { CountRequest, CountSource, FeedSnapshot, FeedSource } from './sources.js';
+import type { FeedSnapshot, FeedSource } from './sources.js';
 import type { HttpLimits } from './torrent-source.js';
 
 /**
@@ -38,6 +35,8 @@ export function createHttpFeedSource(options: {
   storeDir?: string;
   /** Owned torrents charged to a feed (listed for it while it has failed with nothing kept). */
   ownedFor?: (feedId: string) => readonly OwnedPlaceholder[];
+  /** The per-site request budget: a feed fetch takes its turn with the site's other requests. */
+  budget?: SiteBudget;
 }): FeedSource & { lastError(feedId: string): string | undefined; settled(): Promise<void> } {
   const cache = new FeedCache(options.storeDir === undefined ? {} : { dir: options.storeDir });
   const state = new Map<string, { items: FeedItem[]; checkedAtMs: number; error: string | undefined }>();
@@ -45,6 +44,7 @@ export function createHttpFeedSource(options: {
   const running = new Map<string, Promise<void>>();
 
   const refresh = async (feed: FeedSpec, nowMs: number): Promise<void> => {
+    if (options.budget !== undefined) await options.budget.take(feed.url);
     const result = await cache.refresh(feed, {
       nowMs,
       timeoutMs: options.limits.timeoutMs,
@@ -141,39 +141,5 @@ function placeholderItem(owned: OwnedPlaceholder): FeedItem {
     trackers: [],
     counts: null,
     publishedAtMs: null,
-  };
-}
-
-export function createScrapeCountSource(options: {
-  scraper: Scraper;
-  enabled: () => boolean;
-  intervalMs: () => number;
-  bus: EventBus;
-}): CountSource {
-  const cache = new Map<InfoHash, { counts: SwarmCounts | null; atMs: number }>();
-  return {
-    async readCounts(requests: readonly CountRequest[], nowMs: number) {
-      const out = new Map<InfoHash, SwarmCounts>();
-      if (!options.enabled()) return out;
-      const interval = options.intervalMs();
-      // A long-running agent sees feed items come and go: forget counts no longer worth using.
-      for (const [hash, entry] of cache) if (nowMs - entry.atMs >= 2 * interval) cache.delete(hash);
-      const due = requests.filter((r) => {
-        const entry = cache.get(r.infoHash);
-        return entry === undefined || nowMs - entry.atMs >= interval;
-      });
-      if (due.length > 0) {
-        const outcome = await options.scraper.scrape(due);
-        for (const r of due) cache.set(r.infoHash, { counts: outcome.results.get(r.infoHash) ?? null, atMs: nowMs });
-        for (const { tracker, error } of outcome.errors) {
-          options.bus.emit({ type: 'scrape-failed', atMs: nowMs, tracker, error: toErrorView(error) });
-        }
-      }
-      for (const r of requests) {
-        const counts = cache.get(r.infoHash)?.counts;
-        if (counts != null) out.set(r.infoHash, counts);
-      }
-      return out;
-    },
   };
 }

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { createDonatedLimits, type DonatedConfig } from '../agent/index.js';
 import { createEventBus, type EventBus } from '../agent/index.js';
 import { watchPolicyFile, type PolicyWatcher } from '../agent/index.js';
-import { createHttpFeedSource, createScrapeCountSource } from '../agent/index.js';
+import { createHttpFeedSource, createScrapeCountSource, openCountStore } from '../agent/index.js';
 import { createHttpTorrentSource, type HttpLimits } from '../agent/index.js';
 import { openAgentState } from '../agent/index.js';
 import { openScrapeHistory } from '../agent/index.js';
@@ -20,8 +20,8 @@ import { createTransmissionDaemon } from '../daemon/index.js';
 import type { PlanPolicy, SignalScoring } from '../plan/index.js';
 import { loadPolicyFile, resolveSecrets, type Policy } from '../policy/index.js';
 import { DAY_NAMES } from '../policy/index.js';
-import { parseInfoHash, type InfoHash } from '../shared/index.js';
-import { createGeoResolver, createScraper, createSwarmProber, loadCountryLookup } from '../swarm/index.js';
+import { createSiteBudget, parseInfoHash, realSleep, siteOf, type InfoHash } from '../shared/index.js';
+import { createGeoResolver, createScraper, createSwarmProber, createTrackerMemory, loadCountryLookup } from '../swarm/index.js';
 
 export const USER_AGENT = 'smartnode/0.1 (+https://github.com/smartnode)';
 
@@ -98,6 +98,8 @@ export async function buildRuntime(options: {
     torrentFileMaxBytes: policy.limits.torrentFileMaxBytes,
     userAgent: USER_AGENT,
   };
+  // One request stream per site, shared by feeds, .torrent downloads, scrapes and probes.
+  const budget = createSiteBudget({ ratePerSecond: (site) => siteRate(policy.requestBudget, site), now: clock, sleep: realSleep });
   const enabledFeeds = (): Policy['feeds'] => policy.feeds.filter((f) => f.enabled);
   const feeds = createHttpFeedSource({
     feeds: () => enabledFeeds().map((f) => ({ id: f.id, url: f.url, format: f.format, cookie: secrets.feedCookies.get(f.id) })),
@@ -107,22 +109,28 @@ export async function buildRuntime(options: {
     extraTrackers: (feedId) => enabledFeeds().find((f) => f.id === feedId)?.trackers ?? [],
     storeDir: join(stateDir, 'feeds'),
     ownedFor: (feedId) => state.owned().filter((r) => r.phase === 'owned' && r.feedIds.includes(feedId)),
+    budget,
   });
+  const countStore = await openCountStore(stateDir, { clock });
   const counts = createScrapeCountSource({
     scraper: createScraper({
-      requestsPerSecond: policy.scrape.requestsPerSecond,
+      budget,
+      memory: createTrackerMemory(countStore.trackers()),
       timeoutMs: Math.min(policy.limits.fetchTimeout, 15_000),
       now: clock,
     }),
     enabled: () => policy.scrape.enabled,
     intervalMs: () => policy.intervals.scrape,
     bus,
+    store: countStore,
+    clock,
   });
   const torrents = createHttpTorrentSource({
     cookieFor: (feedId) => secrets.feedCookies.get(feedId),
     limits,
     refusalTtlMs: policy.intervals.feedRefresh,
     clock,
+    budget,
   });
 
   const donated = createDonatedLimits({
@@ -143,6 +151,7 @@ export async function buildRuntime(options: {
       intervalMs: () => policy.announceProbe.interval,
       maxPerTick: policy.announceProbe.maxPerTick,
       requestsPerSecond: policy.announceProbe.requestsPerSecond,
+      budget,
       numwant: policy.announceProbe.numwant,
       timeoutMs: Math.min(policy.limits.fetchTimeout, 15_000),
       now: clock,
@@ -347,4 +356,10 @@ async function removeEmptyDirSoon(path: string): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/** A site's requests per second: its own entry (a host name covers its subdomains), else perSite. */
+export function siteRate(budget: Policy['requestBudget'], site: string): number {
+  for (const [name, rate] of Object.entries(budget.sites)) if (siteOf(`http://${name}/`) === site) return rate;
+  return budget.perSite;
 }

@@ -19,6 +19,7 @@ export {
   type PolicyInput,
   type ScoringPolicy,
   type ScrapePolicy,
+  type RequestBudgetPolicy,
   type StoragePolicy,
 } from './schema.js';
 export { formatPolicyPath, suggestKey, type PolicyPath, type PolicyProblem } from './issues.js';

@@ -279,9 +279,34 @@ const scrapeSchema = z
       .gt(0)
       .max(100)
       .default(2)
-      .describe('At most this many scrape requests per second, all trackers together.'),
+      .describe('Read by older smartnodes; scrapes are paced by requestBudget, with probes and downloads to the same site.'),
   })
   .describe('Tracker scrapes (BEP 48 over HTTP, BEP 15 over UDP).');
+
+const requestBudgetSchema = z
+  .strictObject({
+    perSite: z
+      .number()
+      .gt(0)
+      .max(100)
+      .default(2)
+      .describe(
+        'Requests per second to any one site not listed under sites (scrapes, announce probes, .torrent and feed downloads together).',
+      ),
+    sites: z
+      .record(
+        z.string().regex(/^[a-z0-9.-]+$/, 'expected a host name like academictorrents.com (lowercase, no scheme or port)'),
+        z.number().gt(0).max(100),
+      )
+      .default({ 'academictorrents.com': 0.5 })
+      .describe(
+        'Requests per second per site, by host name (a name covers its subdomains: academictorrents.com ' +
+          'also paces ipv6.academictorrents.com). Academic Torrents answers 429 to faster scans: 0.5 is one request every 2 s.',
+      ),
+  })
+  .describe(
+    'One request budget per site, shared by everything smartnode sends to it; "slow down" answers (429, Retry-After) pause the site.',
+  );
 
 export const policySchema = z
   .strictObject({
@@ -297,6 +322,7 @@ export const policySchema = z
     intervals: intervalsSchema.prefault({}),
     limits: limitsSchema.prefault({}),
     scrape: scrapeSchema.prefault({}),
+    requestBudget: requestBudgetSchema.prefault({}),
     bandwidth: buildBandwidthSchema({ size, rate }).prefault({}),
     geo: geoSchema.prefault({}),
     announceProbe: buildAnnounceProbeSchema({ rate, duration }).prefault({}),
@@ -320,6 +346,7 @@ export type ScoringPolicy = Policy['scoring'];
 export type IntervalsPolicy = Policy['intervals'];
 export type LimitsPolicy = Policy['limits'];
 export type ScrapePolicy = Policy['scrape'];
+export type RequestBudgetPolicy = Policy['requestBudget'];
 export type BandwidthPolicy = Policy['bandwidth'];
 export type GeoPolicy = Policy['geo'];
 export type AnnounceProbePolicy = Policy['announceProbe'];

@@ -14,7 +14,7 @@ import {
   isBDict,
 } from '../shared/index.js';
 import type { BDict, BencodeLimits, BValue, HttpTransport, InfoHash } from '../shared/index.js';
-import { decodeTrackerReply, scrapeFailure } from './scrape-failure.js';
+import { decodeTrackerReply, rateLimited, scrapeFailure } from './scrape-failure.js';
 import type { TrackerScrapeCounts, TrackerScrapeReply } from './types.js';
 
 /** Hashes per request: 50 keep the URL near 3 KB even when every byte is escaped. */
@@ -184,6 +184,9 @@ export async function readTrackerReply(
         headers: { accept: 'text/plain, application/octet-stream, */*' },
       },
       async (head, body) => {
+        if (head.status === 429 || (head.status === 503 && head.header('retry-after') !== null)) {
+          throw rateLimited(fail(`HTTP status ${head.status} (slow down)`), head.header('retry-after'));
+        }
         if (head.status < 200 || head.status > 299) throw fail(`HTTP status ${head.status}`);
         return body.bytes();
       },

@@ -57,3 +57,14 @@ export {
 export { startFeedServer, type FeedServer, type FeedRoute, type FeedRequest } from './feed-server.js';
 export { announcePeer } from './tracker.js';
 export { type MirrorWorld, startMirrorWorld, type WorldDatasetSpec, writeWorldPolicy } from './world.js';
+export {
+  startAtSite,
+  syntheticCatalogue,
+  syntheticMetainfo,
+  databaseXml,
+  type AtSite,
+  type AtSiteOptions,
+  type AtTorrent,
+  type AtSwarm,
+  type AtRequest,
+} from './at-site.js';

@@ -1,0 +1,126 @@
+/**
+ * One request budget per site, shared by everything that talks to it: tracker scrapes, announce
+ * probes, .torrent downloads and feed fetches. A site (Academic Torrents runs its web site and
+ * its tracker on one host) sees at most `ratePerSecond(site)` requests per second from this
+ * process, as one evenly spaced stream: request k starts no earlier than request k-1 plus
+ * 1/rate seconds (no bursts: a site that counts requests per second sees at most the rate in
+ * any window).
+ *
+ * A site that answered "slow down" (HTTP 429, Retry-After) is paused: nothing is sent to it
+ * before the pause ends, whoever asks.
+ *
+ * Time and waiting come in as arguments, so the same code runs on the wall clock and in a
+ * simulated one.
+ */
+
+export interface SiteBudgetOptions {
+  /** Requests per second allowed to a site (fractions allowed: 0.5 = one every 2 s). */
+  ratePerSecond: (site: string) => number;
+  now: () => number;
+  /** Resolves after `ms` (a timer; a simulator advances its clock instead). */
+  sleep: (ms: number) => Promise<void>;
+}
+
+export interface SiteBudget {
+  /**
+   * Waits for this URL's site to have room for one request, and takes it. The caller sends its
+   * request right after. Requests to one site are served in the order they asked.
+   */
+  take(url: string): Promise<void>;
+  /** The site answered "slow down": send it nothing for `forMs`. */
+  pause(url: string, forMs: number): void;
+  /** When the site can next take a request without waiting (ms since epoch). */
+  nextFreeAtMs(url: string): number;
+  /** Requests granted so far, by site. */
+  granted(): ReadonlyMap<string, number>;
+}
+
+/**
+ * The site of a URL: its host name without port, reduced to the last two labels for DNS names
+ * (ipv6.academictorrents.com and academictorrents.com are one site). IP addresses and single
+ * labels stay whole. A string that is not a URL is its own site.
+ */
+export function siteOf(raw: string): string {
+  let host: string;
+  try {
+    host = new URL(raw).hostname.toLowerCase();
+  } catch {
+    return raw;
+  }
+  if (host.startsWith('[') || /^[0-9.]+$/.test(host)) return host;
+  const labels = host.split('.').filter((l) => l.length > 0);
+  return labels.length <= 2 ? labels.join('.') : labels.slice(-2).join('.');
+}
+
+export function createSiteBudget(options: SiteBudgetOptions): SiteBudget {
+  /** Per site: when the next request may start, and the tail of its waiting line. */
+  const sites = new Map<string, { nextAtMs: number; pausedUntilMs: number; line: Promise<void> }>();
+  const granted = new Map<string, number>();
+
+  const entry = (site: string) => {
+    let e = sites.get(site);
+    if (e === undefined) {
+      e = { nextAtMs: Number.NEGATIVE_INFINITY, pausedUntilMs: Number.NEGATIVE_INFINITY, line: Promise.resolve() };
+      sites.set(site, e);
+    }
+    return e;
+  };
+  const spacingMs = (site: string): number => {
+    const rate = options.ratePerSecond(site);
+    return rate > 0 && Number.isFinite(rate) ? 1000 / rate : 1000;
+  };
+
+  return {
+    take(url) {
+      const site = siteOf(url);
+      const e = entry(site);
+      const turn = e.line.then(async () => {
+        // A pause may be set or lengthened while we wait: check again after each sleep.
+        for (;;) {
+          const at = Math.max(e.nextAtMs, e.pausedUntilMs);
+          const now = options.now();
+          if (at <= now) {
+            e.nextAtMs = now + spacingMs(site);
+            granted.set(site, (granted.get(site) ?? 0) + 1);
+            return;
+          }
+          await options.sleep(at - now);
+        }
+      });
+      e.line = turn;
+      return turn;
+    },
+    pause(url, forMs) {
+      const e = entry(siteOf(url));
+      e.pausedUntilMs = Math.max(e.pausedUntilMs, options.now() + forMs);
+    },
+    nextFreeAtMs(url) {
+      const e = sites.get(siteOf(url));
+      return e === undefined ? options.now() : Math.max(options.now(), e.nextAtMs, e.pausedUntilMs);
+    },
+    granted: () => granted,
+  };
+}
+
+/**
+ * A sleep on the wall clock, for the live budget. The timer does not hold the process open: a
+ * one-shot command exits when its work is done, even while background counting waits its turn.
+ */
+export function realSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, ms));
+    if (typeof timer === 'object' && 'unref' in timer) timer.unref();
+  });
+}
+
+/**
+ * How long a "slow down" answer asks us to wait: its Retry-After (RFC 9110: seconds or an HTTP
+ * date, read against the wall clock `nowMs`), else `fallbackMs`; capped at `maxMs` (a site
+ * asking for a day is asked again after the cap, and can say so again).
+ */
+export function retryAfterMs(header: string | null, nowMs: number, fallbackMs: number, maxMs: number): number {
+  const text = header?.trim() ?? '';
+  if (/^\d+$/.test(text)) return Math.min(maxMs, Number(text) * 1000);
+  const date = Date.parse(text);
+  return Math.min(maxMs, Number.isNaN(date) ? fallbackMs : Math.max(0, date - nowMs));
+}
