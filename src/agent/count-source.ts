@@ -85,8 +85,12 @@ export function createScrapeCountSource(options: {
       if (batch.length === 0) return;
       const outcome = await options.scraper.scrape(batch);
       const nowMs = clock();
+      // After a "slow down" the hashes left unasked keep their place: they go first once the
+      // site's pause (which the next request waits out) is over.
+      const slowedDown = outcome.errors.some((e) => e.error.details?.rateLimited === true);
       for (const r of batch) {
         const fresh = outcome.results.get(r.infoHash);
+        if (fresh === undefined && slowedDown) continue;
         cache.set(r.infoHash, { counts: fresh ?? cache.get(r.infoHash)?.counts ?? null, triedAtMs: nowMs });
       }
       for (const { tracker, error } of outcome.errors) {

@@ -44,14 +44,15 @@ export function createHttpFeedSource(options: {
   const running = new Map<string, Promise<void>>();
 
   const refresh = async (feed: FeedSpec, nowMs: number): Promise<void> => {
-    if (options.budget !== undefined) await options.budget.take(feed.url);
-    const result = await cache.refresh(feed, {
-      nowMs,
-      timeoutMs: options.limits.timeoutMs,
-      maxBytes: options.limits.feedMaxBytes,
-      ...(options.limits.feedMaxItems === undefined ? {} : { maxItems: options.limits.feedMaxItems }),
-      userAgent: options.limits.userAgent,
-    });
+    const fetch = () =>
+      cache.refresh(feed, {
+        nowMs,
+        timeoutMs: options.limits.timeoutMs,
+        maxBytes: options.limits.feedMaxBytes,
+        ...(options.limits.feedMaxItems === undefined ? {} : { maxItems: options.limits.feedMaxItems }),
+        userAgent: options.limits.userAgent,
+      });
+    const result = await (options.budget === undefined ? fetch() : options.budget.run(feed.url, fetch));
     const extra = options.extraTrackers(feed.id);
     const items =
       extra.length === 0 ? result.items : result.items.map((i) => ({ ...i, trackers: [...new Set([...i.trackers, ...extra])] }));

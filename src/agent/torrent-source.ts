@@ -78,15 +78,16 @@ export function createHttpTorrentSource(options: {
   const fetchVerified = async (url: string, host: string, expected: InfoHash, feedId: string): Promise<TorrentFile> => {
     const waitUntil = backoff.retryAtMs(host);
     if (waitUntil > options.clock()) throw backingOff(host, backoff.failures(host), waitUntil);
-    if (options.budget !== undefined) await options.budget.take(url);
-    let bytes: Uint8Array;
-    try {
-      bytes = await fetchTorrentFile(url, {
+    const fetch = () =>
+      fetchTorrentFile(url, {
         cookie: options.cookieFor(feedId),
         timeoutMs: options.limits.timeoutMs,
         maxBytes: options.limits.torrentFileMaxBytes,
         userAgent: options.limits.userAgent,
       });
+    let bytes: Uint8Array;
+    try {
+      bytes = await (options.budget === undefined ? fetch() : options.budget.run(url, fetch));
     } catch (error) {
       // The host answered (404, too large): that is the file's fault, not the host's.
       if (error instanceof SmartnodeError && error.retryable) backoff.failed(host, options.clock());

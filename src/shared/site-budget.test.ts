@@ -24,34 +24,34 @@ describe('siteOf', () => {
 });
 
 describe('createSiteBudget', () => {
-  it('spaces requests to one site by 1/rate, in the order asked, while another site runs free', async () => {
+  it('sends one request at a time per site, 1/rate after the previous one ended, in the order asked, while another site runs free', async () => {
     const clock = simulated();
     const budget = createSiteBudget({ ratePerSecond: (site) => (site === 'academictorrents.com' ? 0.5 : 10), ...clock });
     const starts: { site: string; atMs: number }[] = [];
-    const ask = async (url: string) => {
-      await budget.take(url);
-      starts.push({ site: siteOf(url), atMs: clock.now() });
-    };
+    const ask = (url: string) =>
+      budget.run(url, async () => {
+        starts.push({ site: siteOf(url), atMs: clock.now() });
+        await clock.sleep(100); // the request takes 100 ms: the next one starts 1/rate after it ends
+      });
     await Promise.all([
       ask('https://academictorrents.com/scrape.php'),
       ask('https://academictorrents.com/download/a.torrent'),
       ask('https://ipv6.academictorrents.com/announce.php'),
     ]);
     const at = starts.filter((s) => s.site === 'academictorrents.com').map((s) => s.atMs - 1_000_000);
-    expect(at).toEqual([0, 2000, 4000]);
+    expect(at).toEqual([0, 2100, 4200]);
     expect(budget.granted().get('academictorrents.com')).toBe(3);
   });
 
   it('sends nothing to a paused site until the pause ends, and keeps the spacing after it', async () => {
     const clock = simulated();
     const budget = createSiteBudget({ ratePerSecond: () => 1, ...clock });
-    await budget.take('http://site.example/a');
+    const send = async () => clock.now();
+    await budget.run('http://site.example/a', send);
     budget.pause('http://tracker.site.example/b', 30_000);
     expect(budget.nextFreeAtMs('http://site.example/')).toBe(1_030_000);
-    await budget.take('http://site.example/c');
-    expect(clock.now()).toBe(1_030_000);
-    await budget.take('http://site.example/d');
-    expect(clock.now()).toBe(1_031_000);
+    expect(await budget.run('http://site.example/c', send)).toBe(1_030_000);
+    expect(await budget.run('http://site.example/d', send)).toBe(1_031_000);
   });
 });
 

@@ -2,9 +2,9 @@
  * One request budget per site, shared by everything that talks to it: tracker scrapes, announce
  * probes, .torrent downloads and feed fetches. A site (Academic Torrents runs its web site and
  * its tracker on one host) sees at most `ratePerSecond(site)` requests per second from this
- * process, as one evenly spaced stream: request k starts no earlier than request k-1 plus
- * 1/rate seconds (no bursts: a site that counts requests per second sees at most the rate in
- * any window).
+ * process, as one stream: one request at a time, request k sent no earlier than 1/rate seconds
+ * after request k-1's answer arrived (no bursts, and no two requests closer than 1/rate at the
+ * site however the network or our event loop delays them).
  *
  * A site that answered "slow down" (HTTP 429, Retry-After) is paused: nothing is sent to it
  * before the pause ends, whoever asks.
@@ -23,10 +23,12 @@ export interface SiteBudgetOptions {
 
 export interface SiteBudget {
   /**
-   * Waits for this URL's site to have room for one request, and takes it. The caller sends its
-   * request right after. Requests to one site are served in the order they asked.
+   * Runs `send` (one request to this URL's site) when the site has room: one request at a time
+   * per site, in the order asked, each starting at least 1/rate after the previous one ended.
+   * Counting from the end, not the start, is what makes the spacing hold at the site whatever
+   * the delays on the way: the site saw the previous request before we saw its answer.
    */
-  take(url: string): Promise<void>;
+  run<T>(url: string, send: () => Promise<T>): Promise<T>;
   /** The site answered "slow down": send it nothing for `forMs`. */
   pause(url: string, forMs: number): void;
   /** When the site can next take a request without waiting (ms since epoch). */
@@ -71,7 +73,7 @@ export function createSiteBudget(options: SiteBudgetOptions): SiteBudget {
   };
 
   return {
-    take(url) {
+    run(url, send) {
       const site = siteOf(url);
       const e = entry(site);
       const turn = e.line.then(async () => {
@@ -79,15 +81,21 @@ export function createSiteBudget(options: SiteBudgetOptions): SiteBudget {
         for (;;) {
           const at = Math.max(e.nextAtMs, e.pausedUntilMs);
           const now = options.now();
-          if (at <= now) {
-            e.nextAtMs = now + spacingMs(site);
-            granted.set(site, (granted.get(site) ?? 0) + 1);
-            return;
-          }
+          if (at <= now) break;
           await options.sleep(at - now);
         }
+        granted.set(site, (granted.get(site) ?? 0) + 1);
+        try {
+          return await send();
+        } finally {
+          e.nextAtMs = options.now() + spacingMs(site);
+        }
       });
-      e.line = turn;
+      // The line waits for this turn to end, whatever its outcome.
+      e.line = turn.then(
+        () => undefined,
+        () => undefined,
+      );
       return turn;
     },
     pause(url, forMs) {

@@ -13,10 +13,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import PQueue from 'p-queue';
-import { SmartnodeError, retryAfterMs } from '../shared/index.js';
+import { SmartnodeError } from '../shared/index.js';
 import type { HttpTransport, InfoHash, SiteBudget } from '../shared/index.js';
-import { retryAfterOf } from './scrape-failure.js';
-import { DEFAULT_RETRY_AFTER_MS, MAX_RETRY_AFTER_MS } from './scraper.js';
+import { pauseOnSlowDown } from './scraper.js';
 import { fetchAnnounce, type AnnounceReply, type AnnounceRequest } from './announce.js';
 import { createUdpConnectionCache } from './scrape-udp.js';
 import { redactTrackerUrl, trackerProtocol } from './tracker-url.js';
@@ -77,18 +76,10 @@ export function createSwarmProber(options: SwarmProberOptions): SwarmProber {
   const results = new Map<InfoHash, ProbeResult>();
   const queue = new PQueue({ concurrency: 4, ...(options.budget === undefined ? rateLimit(options.requestsPerSecond) : {}) });
   const { budget } = options;
-  const send = async (tracker: string, request: AnnounceRequest, announceOptions: Parameters<typeof fetchAnnounce>[2]) => {
-    if (budget !== undefined) await budget.take(tracker);
-    try {
-      return await fetchAnnounce(tracker, request, announceOptions);
-    } catch (error) {
-      const retryAfter = retryAfterOf(error);
-      if (retryAfter !== undefined && budget !== undefined) {
-        budget.pause(tracker, retryAfterMs(retryAfter, Date.now(), DEFAULT_RETRY_AFTER_MS, MAX_RETRY_AFTER_MS));
-      }
-      throw error;
-    }
-  };
+  const send = (tracker: string, request: AnnounceRequest, announceOptions: Parameters<typeof fetchAnnounce>[2]) =>
+    budget === undefined
+      ? fetchAnnounce(tracker, request, announceOptions)
+      : budget.run(tracker, () => pauseOnSlowDown(budget, tracker, fetchAnnounce(tracker, request, announceOptions)));
   const connections = createUdpConnectionCache();
   const port = options.port ?? 49152 + (randomBytes(2).readUInt16BE(0) % 16384);
   const peerId =

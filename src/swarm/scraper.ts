@@ -123,19 +123,12 @@ export function createScraper(options: ScraperOptions): Scraper {
         const size = memory.singleHash(tracker) ? 1 : protocol === 'udp' ? UDP_SCRAPE_MAX_HASHES : HTTP_SCRAPE_MAX_HASHES;
         const batches = chunk(hashes, size);
         for (let batch = batches.shift(); batch !== undefined; batch = batches.shift()) {
-          await budget.take(tracker);
           sent++;
           let reply: TrackerScrapeReply;
           try {
-            reply = await fetchBatch(tracker, batch);
+            reply = await budget.run(tracker, () => pauseOnSlowDown(budget, tracker, fetchBatch(tracker, batch)));
           } catch (error) {
-            const retryAfter = retryAfterOf(error);
-            const nowMs = options.now();
-            if (retryAfter !== undefined) {
-              budget.pause(tracker, retryAfterMs(retryAfter, Date.now(), DEFAULT_RETRY_AFTER_MS, MAX_RETRY_AFTER_MS));
-            } else {
-              memory.failed(tracker, nowMs);
-            }
+            if (retryAfterOf(error) === undefined) memory.failed(tracker, options.now());
             errors.push({ tracker: redacted, error: asScrapeError(error, redacted) });
             return;
           }
@@ -222,6 +215,21 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * Awaits a tracker request; when the answer is "slow down", pauses the tracker's site for as
+ * long as it asks before passing the error on (inside the budget's turn, so no request to the
+ * site starts before the pause is in place).
+ */
+export async function pauseOnSlowDown<T>(budget: SiteBudget, tracker: string, request: Promise<T>): Promise<T> {
+  try {
+    return await request;
+  } catch (error) {
+    const retryAfter = retryAfterOf(error);
+    if (retryAfter !== undefined) budget.pause(tracker, retryAfterMs(retryAfter, Date.now(), DEFAULT_RETRY_AFTER_MS, MAX_RETRY_AFTER_MS));
+    throw error;
+  }
 }
 
 function asScrapeError(error: unknown, tracker: string): SmartnodeError {

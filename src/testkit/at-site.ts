@@ -66,7 +66,7 @@ export interface AtSite {
 export interface AtSiteOptions {
   host: string;
   torrents: readonly AtTorrent[];
-  /** The site's limit; slack lets timer jitter through (default 0.8: a gap of 80 % of 1/rate is accepted). */
+  /** The site's limit; a gap of `slack` x 1/rate between two requests is accepted (default 1: strict). */
   ratePerSecond: number;
   slack?: number;
   retryAfterSeconds?: number;
@@ -81,7 +81,7 @@ export async function startAtSite(options: AtSiteOptions): Promise<AtSite> {
   const swarms = new Map<InfoHash, AtSwarm>();
   const requests: AtRequest[] = [];
   const lastAt = { smartnode: Number.NEGATIVE_INFINITY, daemon: Number.NEGATIVE_INFINITY };
-  const minGapMs = (1000 / options.ratePerSecond) * (options.slack ?? 0.8);
+  const minGapMs = (1000 / options.ratePerSecond) * (options.slack ?? 1);
   let base = '';
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {

@@ -1,0 +1,144 @@
+/**
+ * Counting a whole catalogue against an Academic Torrents-like site (single-hash scrapes, 429
+ * above its rate): in the background, never-counted first, within the budget, remembered across
+ * restarts, old counts kept with their age when the tracker is gone.
+ */
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSiteBudget, realSleep, type SiteBudget } from '../shared/index.js';
+import { createScraper, createTrackerMemory } from '../swarm/index.js';
+import { startAtSite, syntheticCatalogue, type AtSite, type AtTorrent } from '../testkit/index.js';
+import { createScrapeCountSource } from './count-source.js';
+import { COUNT_STORE_FILE, openCountStore } from './count-store.js';
+import { createEventBus } from './events.js';
+import { createHttpFeedSource } from './live-sources.js';
+
+let dir: string;
+let site: AtSite | undefined;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sn-counts-'));
+});
+afterEach(async () => {
+  await site?.close();
+  site = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+const HOUR = 3_600_000;
+
+async function countSource(budget: SiteBudget, options: { waitMs?: number; clock?: () => number } = {}) {
+  const store = await openCountStore(dir, { clock: Date.now });
+  const scraper = createScraper({ budget, memory: createTrackerMemory(store.trackers()), timeoutMs: 2000, now: Date.now });
+  return createScrapeCountSource({
+    scraper,
+    enabled: () => true,
+    intervalMs: () => HOUR,
+    bus: createEventBus(),
+    store,
+    waitMs: options.waitMs ?? 0,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
+}
+
+/** The most requests any window of `windowMs` saw (smartnode's, not a daemon's). */
+function busiestWindow(s: AtSite, windowMs: number): number {
+  const times = s.requests.filter((r) => !r.daemon).map((r) => r.atMs);
+  let most = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while ((times[i] ?? 0) - (times[j] ?? 0) >= windowMs) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
+describe('createScrapeCountSource against an Academic Torrents-like site', () => {
+  it('counts every torrent in the background within the budget, new ones first, and remembers across a restart', async () => {
+    const catalogue = syntheticCatalogue(30);
+    site = await startAtSite({ host: '127.0.0.1', torrents: catalogue, ratePerSecond: 10, slack: 1 });
+    for (const [i, t] of catalogue.entries()) site?.setSwarm(t.infoHash, { seeders: i % 4, leechers: 1, completed: i });
+    const budget = createSiteBudget({ ratePerSecond: () => 10, now: Date.now, sleep: realSleep });
+    const requestsOf = (ts: readonly AtTorrent[]) => ts.map((t) => ({ infoHash: t.infoHash, trackers: [site?.announceUrl ?? ''] }));
+    const counts = await countSource(budget);
+
+    // A tick does not wait: it plans with what is known (nothing yet) while counting goes on.
+    const first = await counts.readCounts(requestsOf(catalogue.slice(0, 25)), Date.now());
+    expect(first.size).toBeLessThan(25);
+    await counts.settled();
+    const all = await counts.readCounts(requestsOf(catalogue.slice(0, 25)), Date.now());
+    expect(all.size).toBe(25);
+    expect(catalogue.slice(0, 25).map((t) => all.get(t.infoHash)?.seeders)).toEqual(catalogue.slice(0, 25).map((_, i) => i % 4));
+
+    // Five new uploads: only they are asked (one request each), the rest are fresh.
+    const before = site.requests.length;
+    await counts.readCounts(requestsOf(catalogue), Date.now());
+    await counts.settled();
+    const asked = site.requests.slice(before);
+    expect(asked.map((r) => r.scrapeHashes)).toEqual([1, 1, 1, 1, 1]);
+    expect(site.violations()).toBe(0);
+
+    // Kept in the state dir, owner-only, with the tracker known as single-hash.
+    const file = join(dir, COUNT_STORE_FILE);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { counts: Record<string, unknown>; trackers: { singleHash: string[] } };
+    expect(Object.keys(saved.counts)).toHaveLength(30);
+    expect(saved.trackers.singleHash).toEqual([site.announceUrl]);
+
+    // After a restart with the site gone, the counts are still there with their age.
+    const observedAt = all.get(catalogue[0]?.infoHash as never)?.observedAtMs;
+    await site.close();
+    site = undefined;
+    const later = Date.now() + 2 * HOUR;
+    const restarted = await countSource(budget, { clock: () => later });
+    const kept = await restarted.readCounts(requestsOf(catalogue), later);
+    await restarted.settled();
+    expect(kept.size).toBe(30);
+    expect(kept.get(catalogue[0]?.infoHash as never)?.observedAtMs).toBe(observedAt);
+  });
+
+  it('a new node on a 2,850-item database.xml: every torrent counted, one scrape each, never over the budget', async () => {
+    const catalogue = syntheticCatalogue(2850);
+    const rate = 100;
+    site = await startAtSite({ host: '127.0.0.1', torrents: catalogue, ratePerSecond: rate, slack: 1 });
+    for (const [i, t] of catalogue.entries()) site?.setSwarm(t.infoHash, { seeders: i % 3, leechers: 0, completed: 0 });
+    const budget = createSiteBudget({ ratePerSecond: () => rate, now: Date.now, sleep: realSleep });
+    const bus = createEventBus();
+    const feeds = createHttpFeedSource({
+      feeds: () => [{ id: 'at', url: site?.databaseUrl ?? '', format: 'rss', cookie: undefined }],
+      refreshIntervalMs: () => HOUR,
+      limits: { timeoutMs: 10_000, feedMaxBytes: 10e6, torrentFileMaxBytes: 1e6, userAgent: 'test' },
+      bus,
+      extraTrackers: () => [site?.announceUrl ?? ''],
+      budget,
+    });
+    const counts = await countSource(budget);
+    const started = Date.now();
+    const [snapshot] = await feeds.readFeeds(Date.now());
+    const items = snapshot?.items ?? [];
+    expect(items).toHaveLength(2850);
+    await counts.readCounts(
+      items.map((i) => ({ infoHash: i.infoHash, trackers: i.trackers })),
+      Date.now(),
+    );
+    await counts.settled();
+    const seconds = (Date.now() - started) / 1000;
+    const counted = await counts.readCounts(
+      items.map((i) => ({ infoHash: i.infoHash, trackers: i.trackers })),
+      Date.now(),
+    );
+    expect(counted.size).toBe(2850);
+    const requests = site.requests.filter((r) => !r.daemon).length;
+    const answered = site.requests.filter((r) => !r.daemon && r.status === 200).length;
+    // The feed, one multi-hash scrape (answered for its first hash only, which reveals the
+    // single-hash tracker), then one request for each of the 2,849 others; nothing refused.
+    expect(answered).toBe(1 + 1 + 2849);
+    expect(site.violations()).toBe(0);
+    expect(busiestWindow(site, 1000)).toBeLessThanOrEqual(rate + 1);
+    // At Academic Torrents' default budget (0.5 request/s) the same requests take requests / 0.5 s.
+    console.log(
+      `2,850-item catalogue: ${requests} requests in ${seconds.toFixed(1)} s at ${rate}/s; ` +
+        `at 0.5/s that is at least ${(requests / 0.5 / 60).toFixed(1)} min (plus each request's round trip)`,
+    );
+  }, 180_000);
+});
