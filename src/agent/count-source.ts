@@ -54,6 +54,10 @@ export function createScrapeCountSource(options: {
   const cache = new Map<InfoHash, Entry>();
   for (const [hash, counts] of options.store?.counts() ?? []) cache.set(hash, { counts, triedAtMs: counts.observedAtMs });
   let wanted: readonly CountRequest[] = [];
+  // The worker keeps the caller's time: the tick's `nowMs` may run ahead of the clock (tests
+  // move the agent's clock on), and "due" must mean the same to both.
+  let offsetMs = 0;
+  const now = (): number => clock() + offsetMs;
   let worker: Promise<void> | null = null;
   let stopped = false;
 
@@ -81,10 +85,10 @@ export function createScrapeCountSource(options: {
   };
   const workBatches = async (): Promise<void> => {
     while (!stopped && options.enabled()) {
-      const batch = due(clock()).slice(0, batchSize);
+      const batch = due(now()).slice(0, batchSize);
       if (batch.length === 0) return;
       const outcome = await options.scraper.scrape(batch);
-      const nowMs = clock();
+      const nowMs = now();
       // After a "slow down" the hashes left unasked keep their place: they go first once the
       // site's pause (which the next request waits out) is over.
       const slowedDown = outcome.errors.some((e) => e.error.details?.rateLimited === true);
@@ -112,7 +116,7 @@ export function createScrapeCountSource(options: {
   const ensureWorker = (): Promise<void> => {
     worker ??= work()
       .catch((error: unknown) => {
-        options.bus.emit({ type: 'scrape-failed', atMs: clock(), tracker: '(all)', error: toErrorView(error) });
+        options.bus.emit({ type: 'scrape-failed', atMs: now(), tracker: '(all)', error: toErrorView(error) });
       })
       .finally(() => {
         worker = null;
@@ -125,6 +129,7 @@ export function createScrapeCountSource(options: {
       const out = new Map<InfoHash, SwarmCounts>();
       if (!options.enabled()) return out;
       wanted = requests;
+      offsetMs = nowMs - clock();
       // A long-running agent sees feed items come and go: forget counts no longer listed and old.
       const listed = new Set(requests.map((r) => r.infoHash));
       for (const [hash, e] of cache) if (!listed.has(hash) && nowMs - e.triedAtMs >= 2 * options.intervalMs()) cache.delete(hash);
