@@ -40,3 +40,4 @@ export { createDigestJobs, type DigestJobs } from './digest-jobs.js';
 export { applyBandwidth, createDonatedLimits, localTimeOf, type DonatedLimits } from './bandwidth.js';
 export { effectiveRates, planBandwidth, planLimitsFor, type DonatedConfig } from './bandwidth-plan.js';
 export { watchPolicyFile, type PolicyWatcher } from './policy-watch.js';
+export { feedFilters, filterRejection, rejectionByFeeds, type FeedFilter } from './feed-filter.js';

@@ -9,6 +9,7 @@ import type { DaemonPort, DaemonTorrent } from '../daemon/index.js';
 import { SmartnodeError, type InfoHash, toErrorView } from '../shared/index.js';
 import { localTimeOf } from './bandwidth.js';
 import { buildCandidates, mergeFeedItems, type MergedItem } from './candidates.js';
+import { rejectionByFeeds } from './feed-filter.js';
 import type { AgentConfig, AgentDeps } from './config.js';
 import { observeSignals } from './observe-signals.js';
 import { findOffDownloadFilesystem } from './filesystems.js';
@@ -57,6 +58,18 @@ export async function observe(
     cachedTorrent: (h) => deps.torrents.cached(h),
     nowMs,
     maxCountAgeMs: config.maxCountAgeMs,
+    ...(config.feedFilters === undefined || config.feedFilters.size === 0
+      ? {}
+      : {
+          filteredOut: (m: MergedItem) =>
+            rejectionByFeeds(
+              m.item,
+              m.feedIds,
+              config.feedFilters ?? new Map(),
+              nowMs,
+              deps.torrents.cached(m.infoHash)?.createdAtMs ?? null,
+            ),
+        }),
   });
   const diskFreeBytes = await readFreeBytes(deps.daemon, config.downloadDir);
   const offDownloadFs = await findOffDownloadFilesystem(deps.daemon, config.downloadDir, diskFreeBytes, torrents);
@@ -173,7 +186,7 @@ export async function probeTorrentFiles(
       !held.has(m.infoHash) &&
       deps.torrents.cached(m.infoHash) === undefined &&
       deps.torrents.refusal(m.infoHash) === undefined &&
-      (m.item.sizeBytes === null || (m.feedCounts === null && m.trackers.length === 0)),
+      (m.item.sizeBytes === null || (m.feedCounts === null && m.trackers.length === 0) || needsCreationDate(m, config)),
   );
   // Unknown sizes first: without a size a candidate cannot be planned at all.
   wanted.sort((a, b) => Number(a.item.sizeBytes !== null) - Number(b.item.sizeBytes !== null));
@@ -193,6 +206,12 @@ export async function probeTorrentFiles(
       }
     }),
   );
+}
+
+/** A feed filter with a minimum age needs a date: the feed's, else the .torrent's creation date. */
+function needsCreationDate(m: MergedItem, config: AgentConfig): boolean {
+  if (m.item.publishedAtMs !== null || config.feedFilters === undefined) return false;
+  return m.feedIds.some((id) => config.feedFilters?.get(id)?.minAge !== undefined);
 }
 
 export function trackersOf(m: MergedItem, torrents: TorrentSource): string[] {

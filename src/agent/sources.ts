@@ -35,6 +35,8 @@ export interface TorrentSummary {
   trackers: string[];
   /** Web seeds the .torrent names (BEP 19, BEP 17): sources besides the swarm's seeders. */
   webSeeds?: number;
+  /** The .torrent's creation date (ms), when it has one: a feed filter's minimum age reads it. */
+  createdAtMs?: number | null;
 }
 
 export interface TorrentFile extends TorrentSummary {

@@ -103,6 +103,7 @@ export function createHttpTorrentSource(options: {
       totalSizeBytes: meta.totalSizeBytes,
       trackers: meta.trackers,
       webSeeds: meta.webSeeds.length,
+      createdAtMs: meta.createdAtMs,
     };
   };
 

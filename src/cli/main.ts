@@ -57,6 +57,9 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
       }
     });
 
+  // The command holds the process open until it is done: waits for a site's request budget use
+  // timers that do not (so background counting never keeps a finished command alive).
+  const hold = setInterval(() => undefined, 1 << 30);
   try {
     await program.parseAsync([...argv]);
     return exitCode;
@@ -66,6 +69,8 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
     if (error instanceof SmartnodeError)
       return error.code.startsWith('POLICY') || error.code === 'SECRET_MISSING' || error.code === 'PUBLISH_INVALID' ? 2 : 1;
     return 1;
+  } finally {
+    clearInterval(hold);
   }
 }
 

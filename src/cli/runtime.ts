@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { createDonatedLimits, type DonatedConfig } from '../agent/index.js';
 import { createEventBus, type EventBus } from '../agent/index.js';
 import { watchPolicyFile, type PolicyWatcher } from '../agent/index.js';
-import { createHttpFeedSource, createScrapeCountSource, openCountStore } from '../agent/index.js';
+import { createHttpFeedSource, createScrapeCountSource, feedFilters, openCountStore } from '../agent/index.js';
 import { createHttpTorrentSource, type HttpLimits } from '../agent/index.js';
 import { openAgentState } from '../agent/index.js';
 import { openScrapeHistory } from '../agent/index.js';
@@ -228,6 +228,7 @@ export async function buildRuntime(options: {
 }
 
 export function toAgentConfig(policy: Policy): AgentConfig {
+  const filters = feedFilters(policy.feeds);
   const planPolicy: PlanPolicy = {
     maxBytes: policy.storage.maxBytes,
     minFreeBytes: policy.storage.minFreeBytes,
@@ -256,6 +257,7 @@ export function toAgentConfig(policy: Policy): AgentConfig {
   };
   return {
     label: policy.node.label,
+    ...(filters.size === 0 ? {} : { feedFilters: filters }),
     downloadDir: policy.storage.downloadDir,
     planPolicy,
     maxCountAgeMs: 2 * policy.intervals.scrape,

@@ -13,6 +13,7 @@ export {
   type DaemonPolicy,
   type FeedFormat,
   type FeedPolicy,
+  type FeedFilterPolicy,
   type IntervalsPolicy,
   type LimitsPolicy,
   type Policy,

@@ -148,6 +148,33 @@ const storageSchema = z
   })
   .describe('How much disk the agent may use, and where.');
 
+const pattern = z.string().refine((text) => {
+  try {
+    new RegExp(text, 'iu');
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected a regular expression (JavaScript syntax, matched without regard to case)');
+
+const feedFilterSchema = z
+  .strictObject({
+    categories: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        'Only these categories (Academic Torrents: Dataset, Course, Paper...), without regard to case; an item without a category passes.',
+      ),
+    include: z.array(pattern).optional().describe('Only items whose name or description matches one of these patterns.'),
+    exclude: z.array(pattern).default([]).describe('Never items whose name or description matches one of these patterns.'),
+    minSize: size().optional().describe('Only items at least this large.'),
+    maxSize: size().optional().describe('Only items at most this large.'),
+    minAge: duration()
+      .optional()
+      .describe("Only items published at least this long ago (the feed's date, else the .torrent's creation date): new uploads wait."),
+  })
+  .describe('Per-feed choices; an item they turn away is skipped with the reason, like every other decision.');
+
 const feedSchema = z
   .strictObject({
     id: z
@@ -181,6 +208,9 @@ const feedSchema = z
       .default(1)
       .describe("Priority of this feed's torrents: their need per GB is multiplied by it (a torrent in several feeds takes the largest)."),
     enabled: z.boolean().default(true).describe('Set false to keep the feed in the file but ignore it.'),
+    filter: feedFilterSchema
+      .optional()
+      .describe("What this feed's volunteer wants from it; a torrent any of its feeds accepts is considered."),
   })
   .describe('A feed of torrents to consider for mirroring.');
 
@@ -339,6 +369,7 @@ export type Policy = z.output<typeof policySchema>;
 /** What a person may write in the YAML file. */
 export type PolicyInput = z.input<typeof policySchema>;
 export type FeedPolicy = Policy['feeds'][number];
+export type FeedFilterPolicy = NonNullable<FeedPolicy['filter']>;
 export type FeedFormat = FeedPolicy['format'];
 export type DaemonPolicy = Policy['daemon'];
 export type StoragePolicy = Policy['storage'];
