@@ -319,7 +319,7 @@ const requestBudgetSchema = z
       .number()
       .gt(0)
       .max(100)
-      .default(2)
+      .default(5)
       .describe(
         'Requests per second to any one site not listed under sites (scrapes, announce probes, .torrent and feed downloads together).',
       ),
