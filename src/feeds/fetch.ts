@@ -98,6 +98,16 @@ export async function fetchTorrentFile(url: string, options: FetchTorrentOptions
   return answer;
 }
 
+/**
+ * A cookie (Academic Torrents' API key, `uid=..;pass=..`) travels only encrypted: over https, or
+ * to this machine (loopback, where tests and local proxies run). Never in clear over a network.
+ */
+function mayCarrySecret(url: URL): boolean {
+  if (url.protocol === 'https:') return true;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 interface BoundedOptions {
   cookie?: string | null;
   timeoutMs: number;
@@ -123,7 +133,7 @@ async function fetchBounded<T>(
   try {
     for (let hop = 0; ; hop++) {
       const headers = { ...baseHeaders };
-      if (options.cookie && url.origin === origin) headers.cookie = options.cookie;
+      if (options.cookie && url.origin === origin && mayCarrySecret(url)) headers.cookie = options.cookie;
       const at = url;
       const remainingMs = deadlineMs - Date.now();
       if (remainingMs <= 0) throw new HttpReadError('timeout', 'deadline passed');
