@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FeedItem } from '../feeds/index.js';
 import { toInfoHash } from '../shared/index.js';
+import { buildCandidates, mergeFeedItems } from './candidates.js';
 import { filterRejection, rejectionByFeeds, type FeedFilter } from './feed-filter.js';
 
 const DAY = 86_400_000;
@@ -61,5 +62,31 @@ describe('filterRejection', () => {
     ]);
     expect(rejectionByFeeds(item(), ['courses', 'small'], filters, NOW, null)).toMatch(/^feed courses: category "Dataset"/);
     expect(rejectionByFeeds(item(), ['courses', 'everything'], filters, NOW, null)).toBeUndefined();
+  });
+});
+
+describe('filters on the candidates a tick builds', () => {
+  it('mark a listed torrent the feed turns away, never one the daemon holds', () => {
+    const course = item({ infoHash: toInfoHash('f447784b18231897c892dbe45d943924583eab64'), name: 'MIT 6.890', category: 'Course' });
+    const dataset = item();
+    const merged = mergeFeedItems([{ feedId: 'data-only', items: [course, dataset] }], new Set());
+    const filters = new Map<string, FeedFilter>([['data-only', { exclude: [], categories: ['Dataset'] }]]);
+    const build = (held: ReadonlyMap<never, never>) =>
+      buildCandidates({
+        merged,
+        torrents: held,
+        scraped: new Map(),
+        cachedTorrent: () => undefined,
+        nowMs: NOW,
+        maxCountAgeMs: DAY,
+        filteredOut: (m) => rejectionByFeeds(m.item, m.feedIds, filters, NOW, null),
+      });
+    const candidates = build(new Map());
+    expect(candidates.find((c) => c.infoHash === course.infoHash)?.filteredOut).toBe(
+      `feed data-only: category "Course" is not one the feed's filter wants (Dataset)`,
+    );
+    expect(candidates.find((c) => c.infoHash === dataset.infoHash)?.filteredOut).toBeUndefined();
+    const held = new Map([[course.infoHash, { infoHash: course.infoHash, name: 'x', trackerStats: [], sizeWhenDoneBytes: 1 }]]);
+    expect(build(held as never).find((c) => c.infoHash === course.infoHash)?.filteredOut).toBeUndefined();
   });
 });
