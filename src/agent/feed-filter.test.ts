@@ -81,7 +81,7 @@ describe('filters on the candidates a tick builds', () => {
         maxCountAgeMs: DAY,
         filteredOut: (m) => rejectionByFeeds(m.item, m.feedIds, filters, NOW, null),
       });
-    const candidates = build(new Map());
+    const candidates = build(new Map() as never);
     expect(candidates.find((c) => c.infoHash === course.infoHash)?.filteredOut).toBe(
       `feed data-only: category "Course" is not one the feed's filter wants (Dataset)`,
     );
