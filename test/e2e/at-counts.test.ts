@@ -74,12 +74,16 @@ requestBudget: { perSite: 1, sites: { 127.0.0.1: ${RATE} } }
     });
   }, 60_000);
 
-  afterAll(async () => {
+  async function stopAgent(): Promise<void> {
     if (agent?.pid !== undefined && agent.exitCode === null) {
       const exited = new Promise((resolve) => agent?.once('exit', resolve));
       agent.kill('SIGTERM');
       await exited;
     }
+  }
+
+  afterAll(async () => {
+    await stopAgent();
     await site?.close();
     await daemon?.teardown();
     await work?.cleanup();
@@ -119,6 +123,8 @@ requestBudget: { perSite: 1, sites: { 127.0.0.1: ${RATE} } }
     const downloads = ours.filter((r) => r.path.startsWith('/download/'));
     expect(downloads.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(1);
     for (const r of downloads) expect(r.cookie).toBe(API_KEY);
+    // Stopped first, so every file it writes (atomically, through temporary files) is complete.
+    await stopAgent();
     for (const file of await filesUnder(stateDir())) {
       expect((await readFile(file)).includes(Buffer.from('0123456789abcdef0123456789abcdef')), file).toBe(false);
     }
