@@ -1,24 +1,30 @@
 #!/usr/bin/env node
 // Installs what `npm run demo`, `npm test` and `npm run bench` need on a fresh Debian/Ubuntu
 // machine: node modules (npm ci when missing or stale) and, through apt-get when running as
-// root, transmission-daemon, transmission-cli, iproute2 and tmux; and the transmission-daemons of
+// root, transmission-daemon, transmission-cli, qbittorrent-nox, iproute2, tmux, systemd and prometheus; and the transmission-daemons of
 // Debian 13 and unstable in private roots (transmission-lines.mjs). Without root it stops and prints the
 // exact command to run. Plain Node builtins only: it runs before node_modules exists.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureQbittorrentLines } from './qbittorrent-lines.mjs';
 import { ensureTransmissionLines } from './transmission-lines.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const APT_PACKAGES = [
   { command: 'transmission-daemon', pkg: 'transmission-daemon' },
   { command: 'transmission-create', pkg: 'transmission-cli' },
+  // qBittorrent 4.5 (Debian 12's own) for the qBittorrent adapter's contract and mirror tests.
+  { command: 'qbittorrent-nox', pkg: 'qbittorrent-nox' },
   { command: 'ip', pkg: 'iproute2' },
   // The dashboard's end-to-end test drives the real binary in a real terminal.
   { command: 'tmux', pkg: 'tmux' },
   // `systemd-analyze verify` checks examples/smartnode.service (offline; no systemd needs to run).
   { command: 'systemd-analyze', pkg: 'systemd' },
+  // The metrics end-to-end test has a real Prometheus scrape a running agent (on loopback,
+  // its own config and port; the packaged service is not used).
+  { command: 'prometheus', pkg: 'prometheus' },
 ];
 
 function has(command) {
@@ -56,3 +62,5 @@ ensureNodeModules();
 // The newer daemon lines (Debian 13's and unstable's) for the tests that run every line. A line
 // that cannot be had does not stop setup: its tests fail with the recorded reason.
 ensureTransmissionLines();
+// qbittorrent-nox of Debian 13 (5.1) and unstable (5.3+), the same way, under .cache/qbittorrent.
+ensureQbittorrentLines();

@@ -22,7 +22,7 @@ const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 const LOADER = 'usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2';
 
 /** The archive the machine's own apt source names (deb.debian.org or a mirror). */
-function archiveUri() {
+export function archiveUri() {
   const deb822 = '/etc/apt/sources.list.d/debian.sources';
   if (existsSync(deb822)) {
     for (const line of readFileSync(deb822, 'utf8').split('\n')) {
@@ -39,7 +39,7 @@ function archiveUri() {
   return 'http://deb.debian.org/debian';
 }
 
-function aptOptions(dir) {
+export function aptOptions(dir) {
   return [
     '-o',
     `Dir::Etc::sourcelist=${join(dir, 'apt', 'sources.list')}`,
@@ -69,13 +69,13 @@ function run(command, args, cwd) {
 }
 
 /** What failed, with the command's own last words. */
-function describeFailure(error) {
+export function describeFailure(error) {
   const stderr = typeof error?.stderr === 'string' ? error.stderr.trim().split('\n').slice(-4).join('\n') : '';
   return `${error?.message?.split('\n')[0] ?? String(error)}${stderr ? `\n${stderr}` : ''}`;
 }
 
-/** The packages transmission-daemon needs at run time (real packages only, no virtual ones). */
-function closure(options) {
+/** The packages `pkg` needs at run time (real packages only, no virtual ones). */
+function closure(options, pkg) {
   const out = run('apt-cache', [
     ...options,
     'depends',
@@ -87,7 +87,7 @@ function closure(options) {
     '--no-replaces',
     '--no-enhances',
     '--no-pre-depends',
-    'transmission-daemon',
+    pkg,
   ]);
   const names = new Set();
   for (const line of out.split('\n')) if (/^[a-z0-9][a-z0-9+.-]*$/.test(line)) names.add(line);
@@ -97,8 +97,16 @@ function closure(options) {
 }
 
 export function installLine(release) {
+  return installRoot({ dir: join(LINES_DIR, release), release, pkg: 'transmission-daemon', binary: 'usr/bin/transmission-daemon' });
+}
+
+/**
+ * Unpacks Debian `release`'s `pkg` with its library closure into `dir`/root and probes
+ * `binary --version` through the root's loader (libraries from `libDirs` inside the root);
+ * stamps `dir`/line.json, or writes error.txt.
+ */
+export function installRoot({ dir, release, pkg, binary, libDirs = ['usr/lib/x86_64-linux-gnu'] }) {
   if (process.arch !== 'x64') throw new Error(`only x86_64 roots are prepared (this machine is ${process.arch})`);
-  const dir = join(LINES_DIR, release);
   const stamp = join(dir, 'line.json');
   if (existsSync(stamp) && existsSync(join(dir, 'root', LOADER))) return { cached: true, ...JSON.parse(readFileSync(stamp, 'utf8')) };
   const started = Date.now();
@@ -112,8 +120,8 @@ export function installLine(release) {
   let step = `apt-get update (${release})`;
   try {
     run('apt-get', [...options, '-qq', 'update']);
-    step = 'apt-cache depends transmission-daemon';
-    const packages = closure(options);
+    step = `apt-cache depends ${pkg}`;
+    const packages = closure(options, pkg);
     step = `apt-get download of ${packages.length} packages`;
     const debs = join(dir, 'debs');
     for (const f of readdirSync(debs)) rmSync(join(debs, f));
@@ -122,10 +130,10 @@ export function installLine(release) {
     for (const deb of readdirSync(debs).filter((f) => f.endsWith('.deb'))) run('dpkg', ['-x', join(debs, deb), join(dir, 'root')]);
     if (!existsSync(join(dir, 'root', LOADER))) throw new Error(`the unpacked root has no ${LOADER}`);
     step = 'reading the version';
-    // transmission-daemon prints its version on stderr.
+    // transmission-daemon prints its version on stderr, qbittorrent-nox on stdout.
     const probe = spawnSync(
       join(dir, 'root', LOADER),
-      ['--library-path', join(dir, 'root', 'usr/lib/x86_64-linux-gnu'), join(dir, 'root', 'usr/bin/transmission-daemon'), '--version'],
+      ['--library-path', libDirs.map((d) => join(dir, 'root', d)).join(':'), join(dir, 'root', binary), '--version'],
       { encoding: 'utf8' },
     );
     const versionLine = `${probe.stdout ?? ''}${probe.stderr ?? ''}`.trim();
@@ -135,7 +143,7 @@ export function installLine(release) {
       '-f',
       join(
         debs,
-        readdirSync(debs).find((f) => f.startsWith('transmission-daemon_')),
+        readdirSync(debs).find((f) => f.startsWith(`${pkg}_`)),
       ),
       'Version',
     ]).trim();
@@ -145,7 +153,7 @@ export function installLine(release) {
     writeFileSync(stamp, `${JSON.stringify(line, null, 2)}\n`);
     return { cached: false, ...line };
   } catch (error) {
-    const message = `could not prepare transmission-daemon from Debian ${release}: ${step} failed: ${describeFailure(error)}`;
+    const message = `could not prepare ${pkg} from Debian ${release}: ${step} failed: ${describeFailure(error)}`;
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'error.txt'), `${message}\n`);
     throw new Error(message);

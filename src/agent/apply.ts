@@ -6,9 +6,10 @@
  * intent the next tick converges from (ownership.ts).
  */
 import type { Action } from '../plan/index.js';
-import { SmartnodeError, type InfoHash, toErrorView } from '../shared/index.js';
+import { SmartnodeError, formatBytes, type InfoHash, toErrorView } from '../shared/index.js';
 import { applyBandwidth, reportLimits } from './bandwidth.js';
 import type { AgentConfig, AgentDeps } from './config.js';
+import { readDaemonLatestStartMs } from './daemon-start.js';
 import { applyIntegrity } from './integrity-apply.js';
 import type { OwnershipOp } from './ownership.js';
 import { removeOwned } from './remove-owned.js';
@@ -21,7 +22,13 @@ import type { AddStep, Applied, RemoveStep, TickPlan } from './tick-types.js';
  * retries with backoff. A cap that cannot be applied is a warning, not a failed tick. A dry
  * run reports each action and what the limits held back, and changes nothing.
  */
-export async function apply(deps: AgentDeps, config: AgentConfig, tickPlan: TickPlan, options: { dryRun: boolean }): Promise<Applied> {
+export async function apply(
+  deps: AgentDeps,
+  config: AgentConfig,
+  tickPlan: TickPlan,
+  options: { dryRun: boolean; stop?: AbortSignal | undefined },
+): Promise<Applied> {
+  const stopping = (): boolean => options.stop?.aborted === true;
   if (options.dryRun) {
     for (const action of tickPlan.actions) deps.bus.emit(actionEvent(action, tickPlan.nowMs, true));
     if (deps.donated !== undefined && tickPlan.bandwidth !== null) reportLimits(deps.bus, deps.donated, tickPlan, tickPlan.nowMs, 0);
@@ -38,11 +45,18 @@ export async function apply(deps: AgentDeps, config: AgentConfig, tickPlan: Tick
       return [step.action.infoHash, file] as const;
     }),
   );
+  // Read once, before the first add: every add's intent records the daemon that took it.
+  let daemonStart: Promise<number | undefined> | undefined;
+  const daemonLatestStart = (): Promise<number | undefined> => (daemonStart ??= readDaemonLatestStartMs(deps.daemon, deps.clock));
   const run = async (step: RemoveStep | AddStep): Promise<void> => {
     const { action } = step;
+    // A stop lets the action under way finish and starts no other: each is whole on its own.
+    if (stopping()) return;
     try {
       const done =
-        'dataDir' in step ? await applyRemove(deps, config, step) : await applyAdd(deps, config, step, files.get(action.infoHash));
+        'dataDir' in step
+          ? await applyRemove(deps, config, step)
+          : await applyAdd(deps, config, step, files.get(action.infoHash), await daemonLatestStart());
       if (!done) return;
       if (action.kind === 'add') {
         result.appliedAdds++;
@@ -83,6 +97,7 @@ export async function apply(deps: AgentDeps, config: AgentConfig, tickPlan: Tick
   );
   await chain;
   if (stopped !== null) throw stopped;
+  if (stopping()) return result;
   if (deps.donated !== undefined && tickPlan.bandwidth !== null) {
     reportLimits(deps.bus, deps.donated, tickPlan, tickPlan.nowMs, result.appliedRemoves);
     const owned = new Set(
@@ -103,7 +118,7 @@ export async function apply(deps: AgentDeps, config: AgentConfig, tickPlan: Tick
     }
   }
   // Scheduled re-verification and content checks, once the mirror is as planned.
-  result.failed += await applyIntegrity(deps, config, tickPlan.integrity);
+  if (!stopping()) result.failed += await applyIntegrity(deps, config, tickPlan.integrity);
   return result;
 }
 
@@ -239,9 +254,11 @@ async function applyAdd(
   config: AgentConfig,
   step: AddStep,
   prefetched: Promise<TorrentFile> | undefined,
+  daemonStartLatestMs: number | undefined,
 ): Promise<boolean> {
   const { action, downloadDir } = step;
   const file = (await prefetched) ?? (await deps.torrents.readTorrent(step.source.item, step.source.feedId));
+  refuseLargerThanPlanned(file, action.sizeBytes);
   deps.state.putOwned({
     infoHash: action.infoHash,
     name: file.name,
@@ -250,6 +267,7 @@ async function applyAdd(
     phase: 'adding',
     intentAtMs: deps.clock(),
     downloadDir,
+    ...(daemonStartLatestMs === undefined ? {} : { daemonStartLatestMs }),
   });
   const result = await deps.daemon.addTorrent({ metainfo: file.metainfo, downloadDir, labels: [config.label] });
   if (result.duplicate) {
@@ -261,4 +279,23 @@ async function applyAdd(
   }
   deps.state.putOwned({ ...deps.state.ownedRecord(action.infoHash)!, phase: 'owned' });
   return true;
+}
+
+/**
+ * The plan fitted each add into the budget, the reserve and the no-source share at the size the
+ * feed listed; a .torrent holding more would break all three, so it is not added. The torrent
+ * source keeps the file's summary, and the next plan weighs the torrent at its real size.
+ */
+function refuseLargerThanPlanned(file: TorrentFile, plannedBytes: number): void {
+  if (file.totalSizeBytes <= plannedBytes) return;
+  throw new SmartnodeError(
+    'TORRENT_SIZE_MISMATCH',
+    `${file.name}: its .torrent holds ${formatBytes(file.totalSizeBytes)} but was planned at ${formatBytes(plannedBytes)} ` +
+      '(the size its feed listed); not added',
+    {
+      retryable: true,
+      hint: 'nothing to do: the next plan weighs it at its real size and adds it only if that fits the budget',
+      details: { infoHash: file.infoHash, plannedBytes, realBytes: file.totalSizeBytes },
+    },
+  );
 }

@@ -65,7 +65,12 @@ export function effectiveRates(config: DonatedConfig, usage: TransferUsage, nowM
 }
 
 /** What the plan is held to, from this tick's transfer usage and rates. */
-export function planLimitsFor(config: DonatedConfig, rates: EffectiveRates, evictionConfirmed: boolean): PlanLimits {
+export function planLimitsFor(
+  config: DonatedConfig,
+  rates: EffectiveRates,
+  evictionConfirmed: boolean,
+  reserveInForceBytes: number | null = null,
+): PlanLimits {
   const usage = rates.usage;
   const budget = config.dailyDownloadBudgetBytes;
   const downCap = config.monthly?.downloadCapBytes ?? null;
@@ -75,6 +80,7 @@ export function planLimitsFor(config: DonatedConfig, rates: EffectiveRates, evic
       rates.download.state === 'stopped' && downCap !== null ? { downloadCapBytes: downCap, periodEndMs: usage.periodEndMs } : null,
     maxEvictFraction: config.maxEvictFraction,
     evictionConfirmed,
+    reserveInForceBytes,
   };
 }
 

@@ -56,7 +56,7 @@ export function reportLimits(
   nowMs: number,
   removesApplied: number,
 ): void {
-  donated?.guard.settle(limited.pendingEviction, removesApplied > 0 && donated.guard.isConfirmed());
+  donated?.guard.settle(limited.pendingEviction, removesApplied > 0 && donated.guard.isConfirmed(), limited.plan.capacity.minFreeBytes);
   if (limited.pendingEviction !== null) {
     const p = limited.pendingEviction;
     bus.emit({

@@ -73,7 +73,9 @@ export function buildCandidates(input: {
     const sizeBytes = held?.sizeWhenDoneBytes || cached?.totalSizeBytes || m.item.sizeBytes;
     candidates.push({
       infoHash: m.infoHash,
-      name: cached?.name ?? held?.name ?? m.item.name,
+      // One name everywhere (plan, status, dashboard, logs): the feed's title, which the owner
+      // recognises; the .torrent's or the daemon's name only when the feed gives none.
+      name: m.item.name.trim() !== '' ? m.item.name : (cached?.name ?? held?.name ?? m.item.name),
       sizeBytes: sizeBytes ?? null,
       feedIds: m.feedIds,
       counts,
@@ -93,6 +95,8 @@ export function buildHeld(input: {
   bans?: ReadonlySet<InfoHash>;
   /** Torrents whose data is on another filesystem than the download directory's. */
   offDownloadFs?: ReadonlySet<InfoHash>;
+  /** Bytes incomplete torrents will still take from free space (allocation.ts). */
+  unallocated?: ReadonlyMap<InfoHash, number>;
 }): HeldTorrent[] {
   return input.torrents.map((t) => {
     const record = input.records.get(t.infoHash);
@@ -102,6 +106,7 @@ export function buildHeld(input: {
       name: t.name,
       sizeBytes: t.sizeWhenDoneBytes,
       leftUntilDoneBytes: t.leftUntilDoneBytes,
+      ...unallocatedOf(input.unallocated, t.infoHash),
       onDownloadFilesystem: !(input.offDownloadFs?.has(t.infoHash) ?? false),
       isOwned,
       addedAtMs: record?.intentAtMs ?? t.addedDate * 1000,
@@ -110,4 +115,9 @@ export function buildHeld(input: {
       feedIds: record?.feedIds ?? [],
     };
   });
+}
+
+function unallocatedOf(unallocated: ReadonlyMap<InfoHash, number> | undefined, hash: InfoHash): { unallocatedBytes?: number } {
+  const bytes = unallocated?.get(hash);
+  return bytes === undefined ? {} : { unallocatedBytes: bytes };
 }

@@ -97,8 +97,16 @@ export function createScrapeCountSource(options: {
         if (fresh === undefined && slowedDown) continue;
         cache.set(r.infoHash, { counts: fresh ?? cache.get(r.infoHash)?.counts ?? null, triedAtMs: nowMs });
       }
+      if (outcome.requests > 0) options.bus.emit({ type: 'scrape-requested', atMs: nowMs, trackerHosts: trackerHostsOf(batch) });
       for (const { tracker, error } of outcome.errors) {
-        options.bus.emit({ type: 'scrape-failed', atMs: nowMs, tracker, error: toErrorView(error) });
+        const httpStatus = error.details?.httpStatus;
+        options.bus.emit({
+          type: 'scrape-failed',
+          atMs: nowMs,
+          tracker,
+          error: toErrorView(error),
+          ...(typeof httpStatus === 'number' ? { httpStatus } : {}),
+        });
       }
       await save(false);
       // Nothing could be asked (every tracker backing off or unscrapable): wait for the next tick.
@@ -152,4 +160,11 @@ export function createScrapeCountSource(options: {
       stopped = true;
     },
   };
+}
+
+/** The hosts (with port) of the trackers a scrape round asked: no path, so no passkey. */
+function trackerHostsOf(requests: readonly CountRequest[]): string[] {
+  const hosts = new Set<string>();
+  for (const r of requests) for (const t of r.trackers) if (URL.canParse(t)) hosts.add(new URL(t).host.toLowerCase());
+  return [...hosts];
 }

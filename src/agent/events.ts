@@ -28,8 +28,28 @@ export interface PopulationSummary {
 /** Integrity steps that can fail: a content check that could not run is `digest-check`. */
 export type IntegrityFailureKind = 'digest-check' | 'stop' | 'start' | 'verify' | 'refetch' | 'ban';
 
+/** One owned torrent's live numbers, read from the daemon between ticks (no planning). */
+export interface ProgressSample {
+  infoHash: InfoHash;
+  percentDone: number;
+  status: OwnedTorrentView['status'];
+  rateUploadBytesPerSec: number;
+  rateDownloadBytesPerSec: number;
+  uploadedEverBytes: number;
+}
+
 export type AgentEvent =
   | { type: 'tick-started'; atMs: number; tick: number }
+  /** Live progress between ticks, polled while someone watches (control/progress.ts). */
+  | {
+      type: 'progress';
+      atMs: number;
+      /** The owned torrents. */
+      torrents: ProgressSample[];
+      /** Over every torrent in the daemon, as the mirror view's rates are. */
+      uploadRateBytesPerSec: number;
+      downloadRateBytesPerSec: number;
+    }
   | {
       type: 'tick-finished';
       atMs: number;
@@ -51,7 +71,9 @@ export type AgentEvent =
       retryAtMs?: number;
     }
   | { type: 'feed-item-dropped'; atMs: number; feedId: string; message: string }
-  | { type: 'scrape-failed'; atMs: number; tracker: string; error: ErrorView }
+  | { type: 'scrape-failed'; atMs: number; tracker: string; error: ErrorView; httpStatus?: number }
+  /** One round of scrapes: the hosts of the trackers asked (never a path: it may hold a passkey). */
+  | { type: 'scrape-requested'; atMs: number; trackerHosts: string[] }
   | { type: 'probe-failed'; atMs: number; tracker: string; error: ErrorView }
   | { type: 'signals-warning'; atMs: number; message: string }
   | { type: 'torrent-file-failed'; atMs: number; infoHash: InfoHash; name: string; error: ErrorView }
@@ -96,6 +118,8 @@ export type AgentEvent =
       infoHash: InfoHash;
       detail: string;
     }
+  /** A download the daemon stopped on a full disk, started again once there is room. */
+  | { type: 'disk-full-restart'; atMs: number; infoHash: InfoHash; name: string; detail: string }
   | {
       type: 'daemon-connected';
       atMs: number;
@@ -172,6 +196,8 @@ export interface OwnedTorrentView {
   uploadRateBytesPerSec: number;
   downloadRateBytesPerSec: number;
   uploadedEverBytes: number;
+  /** Bytes the daemon downloaded for it, ever (absent: not reported). */
+  downloadedEverBytes?: number;
   /** uploaded / size; null for an empty torrent. */
   ratio: number | null;
   score: number;
@@ -224,6 +250,27 @@ export interface MirrorView {
   uploadRateBytesPerSec: number;
   downloadRateBytesPerSec: number;
   feeds: { feedId: string; usedBytes: number; usedTorrents: number; maxBytes: number | null; maxTorrents: number | null }[];
+  /** Each feed's collection as this node sees its swarms (absent when the target is not known). */
+  health?: FeedHealthView[];
+}
+
+/**
+ * How well one feed's torrents are seeded, from the counts this node has (its own copy
+ * included): every torrent the feed lists, held or not.
+ */
+export interface FeedHealthView {
+  feedId: string;
+  targetSeeders: number;
+  torrents: number;
+  /** Sum of the known sizes. */
+  bytes: number;
+  /** Torrents (and their bytes) with at least targetSeeders seeders. */
+  atTargetTorrents: number;
+  atTargetBytes: number;
+  /** Torrents whose swarm has no seeder at all. */
+  zeroSeederTorrents: number;
+  /** Torrents with no count yet (neither at target nor at zero). */
+  unknownTorrents: number;
 }
 
 export type AgentEventListener = (event: AgentEvent) => void;

@@ -13,21 +13,29 @@ export interface EvictionGuard {
   confirm(): void;
   /** What waits for confirmation now, or null. */
   pending(): PendingEviction | null;
-  /** Called by each tick with what it held back (null when nothing waits). */
-  settle(held: PendingEviction | null, usedConfirmation: boolean): void;
+  /**
+   * The disk reserve the mirror was last planned under without holding anything: a reserve
+   * raised above it by a policy edit evicts only once confirmed. Null before the first tick.
+   */
+  reserveInForce(): number | null;
+  /** Called by each tick with what it held back (null when nothing waits) and the reserve it planned under. */
+  settle(held: PendingEviction | null, usedConfirmation: boolean, minFreeBytes?: number): void;
 }
 
 export function createEvictionGuard(options: { alwaysConfirmed: boolean }): EvictionGuard {
   let confirmed = false;
   let waiting: PendingEviction | null = null;
+  let reserve: number | null = null;
   return {
     isConfirmed: () => options.alwaysConfirmed || confirmed,
     confirm() {
       confirmed = true;
     },
     pending: () => waiting,
-    settle(held, usedConfirmation) {
+    reserveInForce: () => reserve,
+    settle(held, usedConfirmation, minFreeBytes) {
       waiting = held;
+      if (held === null && minFreeBytes !== undefined) reserve = minFreeBytes;
       if (usedConfirmation) confirmed = false;
     },
   };

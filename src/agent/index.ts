@@ -16,7 +16,9 @@ export {
   type CandidateView,
   type EventBus,
   type MirrorView,
+  type FeedHealthView,
   type OwnedTorrentView,
+  type ProgressSample,
   type PopulationSummary,
   type ReasonView,
 } from './events.js';

@@ -6,6 +6,7 @@
  */
 import { SmartnodeError, type InfoHash, toErrorView } from '../shared/index.js';
 import type { AgentConfig, AgentDeps } from './config.js';
+import { readDaemonLatestStartMs } from './daemon-start.js';
 import type { IntegrityFailureKind } from './events.js';
 import { isInsideDir } from './ownership.js';
 import { removeOwned } from './remove-owned.js';
@@ -114,7 +115,14 @@ async function refetch(deps: AgentDeps, config: AgentConfig, step: Extract<Integ
     });
   }
   const file = await deps.torrents.readTorrent(step.source.item, step.source.feedId);
-  deps.state.putOwned({ ...record, phase: 'adding', intentAtMs: deps.clock() });
+  const { daemonStartLatestMs: _earlierAdd, ...rest } = record;
+  const daemonStartLatestMs = await readDaemonLatestStartMs(deps.daemon, deps.clock);
+  deps.state.putOwned({
+    ...rest,
+    phase: 'adding',
+    intentAtMs: deps.clock(),
+    ...(daemonStartLatestMs === undefined ? {} : { daemonStartLatestMs }),
+  });
   await deps.daemon.removeTorrent(step.infoHash, { deleteData: step.deleteData });
   await waitGone(deps, step.infoHash);
   const added = await deps.daemon.addTorrent({ metainfo: file.metainfo, downloadDir: record.downloadDir, labels: [config.label] });

@@ -10,6 +10,7 @@ import { encodeBencode, SmartnodeError, toInfoHash } from '../shared/index.js';
 import { createHash } from 'node:crypto';
 import type { FeedItem } from '../feeds/index.js';
 import { createEventBus, type AgentEvent } from './events.js';
+import { createScrapeCountSource } from './count-source.js';
 import { createHttpFeedSource, FEED_BACKOFF_BASE_MS } from './live-sources.js';
 import { createHttpTorrentSource } from './torrent-source.js';
 
@@ -30,6 +31,31 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
 
 const HASH = 'a'.repeat(40);
 const limits = { timeoutMs: 400, feedMaxBytes: 1_000_000, torrentFileMaxBytes: 1_000_000, userAgent: 'test' };
+
+describe('the feed source after a policy edit', () => {
+  it("fetches a feed whose URL changed at once, not after the old URL's refresh interval", async () => {
+    const asked: string[] = [];
+    const base = await serve((req, res) => {
+      asked.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      res.end(`TYPE,NAME,INFOHASH,SIZEBYTES,MIRRORS,DOWNLOADERS,TIMESCOMPLETED,DATEADDED,DATEMODIFIED\nDataset,x,${HASH},10,1,1,1,1,1\n`);
+    });
+    let url = `${base}/typo.csv`;
+    const source = createHttpFeedSource({
+      feeds: () => [{ id: 'main', url, format: 'at-csv' }],
+      refreshIntervalMs: () => 3_600_000,
+      limits,
+      bus: createEventBus(),
+      extraTrackers: () => [],
+    });
+    await source.readFeeds(1_000_000);
+    await source.readFeeds(1_000_001);
+    expect(asked).toEqual(['/typo.csv']); // within its interval: not asked again
+    url = `${base}/fixed.csv`;
+    await source.readFeeds(1_000_002);
+    expect(asked).toEqual(['/typo.csv', '/fixed.csv']);
+  });
+});
 
 describe('the feed source with a hung feed', () => {
   it('waits for it once, then retries it in the background after its backoff, never holding up a read', async () => {
@@ -147,5 +173,41 @@ describe('the .torrent source', () => {
       (e: unknown) => e,
     );
     expect((afterBackoff as SmartnodeError).message).toMatch(/no complete answer within 400 ms/);
+  });
+});
+
+describe('the scrape count source', () => {
+  it('announces each round by tracker host (no path: it may hold a passkey) and forwards a refusal status', async () => {
+    const bus = createEventBus();
+    const events: AgentEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const refusal = new SmartnodeError('SCRAPE_FAILED', 'scrape of tracker https://t.example/<redacted> failed: HTTP status 429', {
+      retryable: true,
+      details: { tracker: 'https://t.example/<redacted>', hashes: 1, httpStatus: 429 },
+    });
+    const source = createScrapeCountSource({
+      scraper: {
+        scrape: async () => ({
+          results: new Map(),
+          errors: [{ tracker: 'https://t.example/<redacted>', error: refusal }],
+          skipped: [],
+          requests: 1,
+        }),
+      } as unknown as Parameters<typeof createScrapeCountSource>[0]['scraper'],
+      enabled: () => true,
+      intervalMs: () => 60_000,
+      bus,
+    });
+    const hash = toInfoHash('ab'.repeat(20));
+    await source.readCounts([{ infoHash: hash, trackers: ['https://T.example/PASSKEY/announce', 'udp://u.example:6969/announce'] }], 1000);
+    await source.settled();
+    source.stop();
+    expect(
+      events.map((e) => (e.type === 'scrape-requested' ? [e.type, e.trackerHosts] : [e.type, 'httpStatus' in e ? e.httpStatus : null])),
+    ).toEqual([
+      ['scrape-requested', ['t.example', 'u.example:6969']],
+      ['scrape-failed', 429],
+    ]);
+    expect(JSON.stringify(events)).not.toContain('PASSKEY');
   });
 });

@@ -39,7 +39,7 @@ export function createHttpFeedSource(options: {
   budget?: SiteBudget;
 }): FeedSource & { lastError(feedId: string): string | undefined; settled(): Promise<void> } {
   const cache = new FeedCache(options.storeDir === undefined ? {} : { dir: options.storeDir });
-  const state = new Map<string, { items: FeedItem[]; checkedAtMs: number; error: string | undefined }>();
+  const state = new Map<string, { items: FeedItem[]; checkedAtMs: number; error: string | undefined; key: string }>();
   const backoff = createHostBackoff(FEED_BACKOFF_BASE_MS, FEED_BACKOFF_MAX_MS);
   const running = new Map<string, Promise<void>>();
 
@@ -61,7 +61,7 @@ export function createHttpFeedSource(options: {
     }
     if (result.error !== null) {
       const retryAtMs = backoff.failed(feedKey(feed), nowMs);
-      state.set(feed.id, { items, checkedAtMs: nowMs, error: result.error.message });
+      state.set(feed.id, { items, checkedAtMs: nowMs, error: result.error.message, key: feedKey(feed) });
       options.bus.emit({
         type: 'feed-failed',
         atMs: nowMs,
@@ -73,7 +73,10 @@ export function createHttpFeedSource(options: {
       return;
     }
     backoff.succeeded(feedKey(feed));
-    state.set(feed.id, { items, checkedAtMs: nowMs, error: undefined });
+    state.set(feed.id, { items, checkedAtMs: nowMs, error: undefined, key: feedKey(feed) });
+    if (result.storeError !== undefined) {
+      options.bus.emit({ type: 'state-warning', atMs: nowMs, message: `${result.storeError.message}; ${result.storeError.hint ?? ''}` });
+    }
     options.bus.emit({
       type: 'feed-fetched',
       atMs: nowMs,
@@ -99,8 +102,11 @@ export function createHttpFeedSource(options: {
         if (running.has(feed.id)) continue;
         const entry = state.get(feed.id);
         const key = feedKey(feed);
+        // A feed whose URL was edited is a new feed: fetched at once, not after the old one's interval.
         const due =
-          entry === undefined || (entry.error !== undefined ? backoff.retryAtMs(key) <= nowMs : nowMs - entry.checkedAtMs >= interval);
+          entry === undefined ||
+          entry.key !== key ||
+          (entry.error !== undefined ? backoff.retryAtMs(key) <= nowMs : nowMs - entry.checkedAtMs >= interval);
         if (!due) continue;
         const job = refresh(feed, nowMs).finally(() => running.delete(feed.id));
         running.set(feed.id, job);

@@ -1,7 +1,7 @@
 /**
  * The agent loop: a tick every interval, backoff on failure (retryable errors retry sooner),
  * pause/resume and "tick now" from the control endpoint, and a clean stop: an abort lets the
- * current action finish (ticks are never interrupted half-way through a daemon call).
+ * action under way finish and starts no other (never half-way through a daemon call).
  */
 import { SmartnodeError, toErrorView } from '../shared/index.js';
 import type { AgentEvent } from './events.js';
@@ -74,7 +74,7 @@ export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): Agen
       deps.bus.emit({ type: 'tick-started', atMs: started, tick });
       let waitMs = options.tickIntervalMs;
       try {
-        const result = await runTick(deps, options.readConfig(), { dryRun: options.dryRun, tick, carried });
+        const result = await runTick(deps, options.readConfig(), { dryRun: options.dryRun, tick, carried, stop: options.signal });
         carried = result.carried;
         if (!options.dryRun) keepDecideMemory();
         failures = 0;

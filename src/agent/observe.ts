@@ -7,12 +7,14 @@
  */
 import type { DaemonPort, DaemonTorrent } from '../daemon/index.js';
 import { SmartnodeError, type InfoHash, toErrorView } from '../shared/index.js';
+import { readDaemonEarliestStartMs } from './daemon-start.js';
 import { localTimeOf } from './bandwidth.js';
 import { buildCandidates, mergeFeedItems, type MergedItem } from './candidates.js';
 import { rejectionByFeeds } from './feed-filter.js';
 import type { AgentConfig, AgentDeps } from './config.js';
 import { observeSignals } from './observe-signals.js';
 import { findOffDownloadFilesystem } from './filesystems.js';
+import { readUnallocatedBytes } from './allocation.js';
 import { observeIntegrity } from './integrity-observe.js';
 import { needsDaemonStart, reconcileOwnership, type OwnershipView } from './ownership.js';
 import type { TorrentSource } from './sources.js';
@@ -73,11 +75,13 @@ export async function observe(
   });
   const diskFreeBytes = await readFreeBytes(deps.daemon, config.downloadDir);
   const offDownloadFs = await findOffDownloadFilesystem(deps.daemon, config.downloadDir, diskFreeBytes, torrents);
+  const unallocated = await readUnallocatedBytes(torrents);
   const donated =
     deps.donated !== undefined && config.donated !== undefined
       ? {
           usage: options.dryRun ? deps.donated.transfer.usage(nowMs) : deps.donated.transfer.observe(torrents, view.owned, nowMs),
           evictionConfirmed: deps.donated.guard.isConfirmed(),
+          reserveInForce: deps.donated.guard.reserveInForce(),
           localTime: localTimeOf(nowMs),
         }
       : null;
@@ -107,6 +111,7 @@ export async function observe(
     signals,
     diskFreeBytes,
     offDownloadFs,
+    unallocated,
     integrity,
     donated,
     memo: polled.memo,
@@ -150,12 +155,8 @@ export async function pollDaemon(
   const reconcile = async (list: DaemonTorrent[]): Promise<OwnershipView> => {
     const records = state.owned();
     // Asked only when an interrupted add sits outside its directory: was it a restart's reload?
-    // secondsActive is whole seconds and lags the daemon's clock by up to a second or two
-    // (Transmission 3.00 refreshes it on its one-second timer): take the earliest start it
-    // allows, so a start is never believed later than it was.
-    const daemonStartedAtMs = needsDaemonStart(records, list)
-      ? nowMs - ((await daemon.readSessionStats()).secondsActive + SECONDS_ACTIVE_SLACK) * 1000
-      : null;
+    // The earliest start the uptime allows, so a start is never believed later than it was.
+    const daemonStartedAtMs = needsDaemonStart(records, list) ? await readDaemonEarliestStartMs(daemon, nowMs) : null;
     return reconcileOwnership({ records, torrents: list, label: config.label, downloadDir: config.downloadDir, daemonStartedAtMs });
   };
   let torrents = await poll();
@@ -228,9 +229,6 @@ export async function readFreeBytes(daemon: DaemonPort, dir: string): Promise<nu
     throw error;
   }
 }
-
-/** Seconds by which a daemon's secondsActive may under-report its time since start. */
-const SECONDS_ACTIVE_SLACK = 3;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -91,6 +91,25 @@ describe('reconcileOwnership', () => {
     expect([...view.owned]).toEqual([A]);
     expect(view.ops.map((o) => o.kind)).toEqual(['confirm', 'relocate']);
   });
+  it('takes back an add a daemon restarted within a second reloaded, by the recorded start of the daemon that took it', () => {
+    // The uptime of the new daemon allows a start as early as 2.5 s before our intent; the
+    // daemon that took the add had started by 940 s at the latest: a different process.
+    const restarted = {
+      records: [record({ phase: 'adding', intentAtMs: 1_000_000, daemonStartLatestMs: 940_000 })],
+      torrents: [torrent({ addedDate: 1001, downloadDir: '/var/lib/transmission/downloads' })],
+      label: 'smartnode',
+      downloadDir: DIR,
+      daemonStartedAtMs: 997_500,
+    };
+    const view = reconcileOwnership(restarted);
+    expect([...view.owned]).toEqual([A]);
+    expect(view.ops.map((o) => o.kind)).toEqual(['confirm', 'relocate']);
+    // Without the record, or when the daemon's start is the same one: not proven.
+    const { daemonStartLatestMs: _, ...unrecorded } = record({ phase: 'adding', intentAtMs: 1_000_000 });
+    expect(reconcileOwnership({ ...restarted, records: [unrecorded] }).ops.map((o) => o.kind === 'forget' && o.why)).toEqual(['unproven']);
+    const same = { ...restarted, records: [record({ phase: 'adding', intentAtMs: 1_000_000, daemonStartLatestMs: 998_000 })] };
+    expect(reconcileOwnership(same).ops.map((o) => o.kind === 'forget' && o.why)).toEqual(['unproven']);
+  });
   it('leaves a copy alone that predates the daemon restart, even after our intent', () => {
     const view = reconcileOwnership({
       records: [record({ phase: 'adding', intentAtMs: 1_000_000 })],

@@ -131,9 +131,20 @@ export function reconcileOwnership(input: OwnershipInput): OwnershipView {
  */
 function isAddProven(record: OwnedRecord, torrent: DaemonTorrent, daemonStartedAtMs: number | null): boolean {
   if (isSameDir(torrent.downloadDir, record.downloadDir)) return true;
-  if (daemonStartedAtMs === null || daemonStartedAtMs <= record.intentAtMs) return false;
+  if (daemonStartedAtMs === null || !hasRestartedSince(record, daemonStartedAtMs)) return false;
   const startSec = daemonStartedAtMs / 1000;
   return torrent.addedDate + ADDED_DATE_SLACK_SEC >= startSec && torrent.addedDate <= startSec + RELOAD_WINDOW_SEC;
+}
+
+/**
+ * The daemon now running started after the add's intent. `earliestStartMs` is the earliest
+ * start the daemon's uptime allows; it can lag the true start by seconds, so a restart soon
+ * after the intent is proven only against the recorded latest start of the daemon that took
+ * the add: a later earliest start is a different process, however soon it came back.
+ */
+function hasRestartedSince(record: OwnedRecord, earliestStartMs: number): boolean {
+  if (earliestStartMs > record.intentAtMs) return true;
+  return record.daemonStartLatestMs !== undefined && earliestStartMs > record.daemonStartLatestMs;
 }
 
 /** True when some interrupted add can be judged only with the daemon's start time. */

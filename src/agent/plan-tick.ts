@@ -54,6 +54,7 @@ export function planTick(
     pins: obs.pins,
     bans: obs.bans,
     offDownloadFs: obs.offDownloadFs,
+    ...(obs.unallocated === undefined ? {} : { unallocated: obs.unallocated }),
   });
   const herdPolicy = config.planPolicy.scoring.signals?.herd;
   const population =
@@ -92,7 +93,10 @@ export function planTick(
 
   const donated = config.donated !== undefined && obs.donated !== null ? { config: config.donated, seen: obs.donated } : null;
   const rates = donated === null ? null : effectiveRates(donated.config, donated.seen.usage, nowMs, donated.seen.localTime);
-  const limits = donated === null || rates === null ? NO_LIMITS : planLimitsFor(donated.config, rates, donated.seen.evictionConfirmed);
+  const limits =
+    donated === null || rates === null
+      ? NO_LIMITS
+      : planLimitsFor(donated.config, rates, donated.seen.evictionConfirmed, donated.seen.reserveInForce ?? null);
   // With self-calibrating herd avoidance, a swarm over twice its target sheds copies (herd.ts).
   const targetSeeders = config.planPolicy.scoring.targetSeeders;
   const surplus =

@@ -26,6 +26,11 @@ const ownedRecordSchema = z.object({
   intentAtMs: z.number(),
   /** The directory we passed as download-dir. Removal refuses anything outside ours. */
   downloadDir: z.string(),
+  /**
+   * ms; the latest the daemon that took the add can have started (agent clock), read just before
+   * the add. A daemon whose earliest possible start lies past it is another process: a restart.
+   */
+  daemonStartLatestMs: z.number().optional(),
 });
 
 const stateSchema = z.object({

@@ -60,10 +60,12 @@ export interface Observation {
   diskFreeBytes: number | null;
   /** Held torrents whose data lives on another filesystem (their unwritten bytes do not eat the reserve). */
   offDownloadFs: ReadonlySet<InfoHash>;
+  /** Bytes incomplete torrents will still take from free space (allocation.ts); absent: all they lack. */
+  unallocated?: ReadonlyMap<InfoHash, number>;
   /** What the integrity checks need: records, files on disk, content checks under way; null: not watched (a model of a swarm). */
   integrity: IntegrityObservation | null;
   /** Donated limits' inputs; null when the agent runs without them. */
-  donated: { usage: TransferUsage; evictionConfirmed: boolean; localTime: LocalTime } | null;
+  donated: { usage: TransferUsage; evictionConfirmed: boolean; reserveInForce?: number | null; localTime: LocalTime } | null;
   /** The observe memo for the next tick. */
   memo: ObserveMemo;
 }

@@ -7,6 +7,7 @@
 import type { DaemonTorrent } from '../daemon/index.js';
 import type { Action, Plan } from '../plan/index.js';
 import { apply } from './apply.js';
+import { applyDiskFullRestarts } from './disk-full.js';
 import type { AgentConfig, AgentDeps } from './config.js';
 import { createObserveMemo, observe } from './observe.js';
 import { plannedEvent, planTick } from './plan-tick.js';
@@ -44,14 +45,22 @@ export interface TickResult {
 export async function runTick(
   deps: AgentDeps,
   config: AgentConfig,
-  options: { dryRun: boolean; tick: number; carried?: CarriedState },
+  options: {
+    dryRun: boolean;
+    tick: number;
+    carried?: CarriedState;
+    /** Once aborted, no further action starts: the one under way finishes, the rest wait for the next run. */
+    stop?: AbortSignal;
+  },
 ): Promise<TickResult> {
   const carried = options.carried ?? initialCarriedState();
   const nowMs = deps.clock();
   const observation = await observe(deps, config, carried.observe, nowMs, { dryRun: options.dryRun });
   const { plan: tickPlan, next } = planTick(carried.decide, observation, config, nowMs);
   deps.bus.emit(plannedEvent(observation, tickPlan));
-  const applied = await apply(deps, config, tickPlan, { dryRun: options.dryRun });
+  const applied = await apply(deps, config, tickPlan, { dryRun: options.dryRun, stop: options.stop });
+  if (!options.dryRun && options.stop?.aborted !== true)
+    await applyDiskFullRestarts(deps, observation.torrents, observation.ownership.owned, tickPlan);
   return {
     plan: tickPlan.plan,
     actions: tickPlan.actions,

@@ -30,6 +30,10 @@ const BENCHES = [
   },
   { file: 'budget-bench.js', title: 'Budget accounting in a tick with 2,000 owned torrents (target: overhead <= 20 ms)' },
   {
+    file: 'metrics-bench.js',
+    title: '/metrics of a node holding 1,000 torrents over 5 feeds (target: samples independent of the torrent count; render <= 20 ms)',
+  },
+  {
     file: 'memory-bench.js',
     title:
       "Memory under the service unit's 256 MB heap: a feed at the default cap in each format (fetch, " +

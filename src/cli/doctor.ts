@@ -3,9 +3,10 @@
  * passed, failed with its fix, or skipped. Exit status 0 only when nothing failed.
  */
 import type { Command } from 'commander';
-import { runDoctor, summarizeChecks, type CheckResult } from '../setup/index.js';
+import { runDoctor, SERVICE_UNIT_PATH, summarizeChecks, type CheckResult } from '../setup/index.js';
 import type { CliIO } from './io.js';
 import { resolveStateDir, USER_AGENT } from './runtime.js';
+import { findAgentStateDir } from './state-dir.js';
 
 export const DEFAULT_POLICY_PATH = '/etc/smartnode/policy.yaml';
 
@@ -29,8 +30,9 @@ export function registerDoctorCommand(program: Command, io: CliIO, setExitCode: 
     .option('-p, --policy <file>', 'policy file (YAML)', DEFAULT_POLICY_PATH)
     .option('--state-dir <dir>', 'agent state directory (overrides node.stateDir)')
     .option('--skip <ids>', 'comma-separated check ids to skip (e.g. "agent" before the service first starts)')
+    .option('--unit <file>', 'the systemd unit to check (when it exists)', SERVICE_UNIT_PATH)
     .option('--json', 'machine-readable output')
-    .action(async (opts: { policy: string; stateDir?: string; skip?: string; json?: boolean }) => {
+    .action(async (opts: { policy: string; stateDir?: string; skip?: string; json?: boolean; unit: string }) => {
       const skip = new Set(
         (opts.skip ?? '')
           .split(',')
@@ -40,9 +42,11 @@ export function registerDoctorCommand(program: Command, io: CliIO, setExitCode: 
       const results = await runDoctor({
         policyPath: opts.policy,
         env: io.env,
-        resolveStateDir: (policy) => resolveStateDir(opts.stateDir, policy.node.stateDir, io.env),
+        resolveStateDir: (policy) =>
+          findAgentStateDir(opts.stateDir, policy.node.stateDir, io.env).catch(() => resolveStateDir(undefined, undefined, io.env)),
         userAgent: USER_AGENT,
         skip,
+        unitPath: opts.unit,
       });
       const counts = summarizeChecks(results);
       if (opts.json) {

@@ -17,6 +17,7 @@ import {
   findLocalDaemonUser,
   proposeDownloadDirs,
   readDaemonSettingsFile,
+  SERVICE_STATE_DIR,
   suggestMaxSize,
   writeInitFiles,
   type DirProposal,
@@ -61,7 +62,6 @@ export interface InitDeps {
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 // Beside dist/ in the installed package (and in a checkout).
 const SCHEMA_PATH = fileURLToPath(new URL('../../policies/policy.schema.json', import.meta.url));
-const UNIT_PATH = fileURLToPath(new URL('../../examples/smartnode.service', import.meta.url));
 
 export function registerInitCommand(program: Command, io: CliIO, deps: InitDeps): void {
   program
@@ -212,7 +212,7 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
     maxSize,
     minFree: flags.minFree,
     feeds,
-    stateDir: flags.stateDir === undefined ? undefined : resolve(flags.stateDir),
+    stateDir: flags.stateDir === undefined ? defaultStateDirFor(policyPath) : resolve(flags.stateDir),
     settingsPath: found.path,
     schemaPath: (await stat(SCHEMA_PATH).then(
       () => true,
@@ -243,8 +243,19 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
   say(`  sudo usermod -a -G ${owner} smartnode`);
   if (source.kind === 'file') say(`  sudo chown smartnode: ${source.path}`);
   say(`  smartnode doctor --policy ${policyPath} --skip agent`);
-  say(`  sudo cp ${UNIT_PATH} /etc/systemd/system/ && sudo systemctl daemon-reload && sudo systemctl enable --now smartnode`);
-  say(`  smartnode doctor --policy ${policyPath}`);
+  say(`  sudo smartnode service --policy ${policyPath}   # the unit, with this install's paths and ${downloadDir}`);
+  say('  sudo systemctl daemon-reload && sudo systemctl enable --now smartnode');
+  say(`  sudo smartnode doctor --policy ${policyPath}`);
+  say('  sudo smartnode status');
+}
+
+/**
+ * The state dir a policy names by default: the service's (systemd's StateDirectory=smartnode)
+ * for a system-wide policy under /etc, which the unit runs with, so `status`, `doctor` and
+ * `plan --policy` find the service's agent; none (the user's own default) for any other.
+ */
+export function defaultStateDirFor(policyPath: string): string | undefined {
+  return policyPath.startsWith('/etc/') ? SERVICE_STATE_DIR : undefined;
 }
 
 /** The real wizard: Ink on the process's terminal. */

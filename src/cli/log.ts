@@ -146,6 +146,9 @@ function logEvent(logger: Logger, event: AgentEvent): void {
         `ownership ${event.op}: ${event.detail}`,
       );
       return;
+    case 'disk-full-restart':
+      logger.info({ event: event.type, infoHash: event.infoHash }, `restarted ${event.name} after a full disk: ${event.detail}`);
+      return;
     case 'daemon-connected':
       logger.info(
         {
@@ -155,8 +158,10 @@ function logEvent(logger: Logger, event: AgentEvent): void {
           rpcVersionSemver: event.rpcVersionSemver,
           protocol: event.protocol,
         },
-        `connected to transmission-daemon ${event.version} (RPC ${event.rpcVersionSemver ?? event.rpcVersion}, ` +
-          `${event.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'old protocol'})`,
+        event.protocol === 'webui-v2'
+          ? `connected to qBittorrent ${event.version} (WebUI API ${event.rpcVersionSemver ?? '?'})`
+          : `connected to transmission-daemon ${event.version} (RPC ${event.rpcVersionSemver ?? event.rpcVersion}, ` +
+              `${event.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'old protocol'})`,
       );
       return;
     case 'paused':

@@ -12,8 +12,10 @@ import { defaultInitDeps, registerInitCommand } from './init.js';
 import { registerPlanCommand } from './plan.js';
 import { registerPublishCommand } from './publish.js';
 import { registerRunCommand } from './run.js';
+import { registerServiceCommand } from './service.js';
 import { registerSimulateCommand } from './simulate.js';
 import { registerStatusCommand } from './status.js';
+import { registerSteerCommands } from './steer.js';
 import type { CliIO } from './io.js';
 
 const defaultIO = (): CliIO => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
@@ -40,6 +42,8 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
   registerPublishCommand(program, io, secrets);
   registerDashboardCommand(program, io, setExitCode);
   registerSimulateCommand(program, io, setExitCode);
+  registerSteerCommands(program, io, setExitCode);
+  registerServiceCommand(program, io);
 
   const policy = program.command('policy').description('Policy file tools.');
   policy

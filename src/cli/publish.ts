@@ -9,11 +9,12 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openAgentState } from '../agent/index.js';
-import { createTransmissionDaemon } from '../daemon/index.js';
+import { createDaemonClient } from '../daemon/index.js';
 import { loadPolicyFile, resolveSecrets } from '../policy/index.js';
 import { FEED_XML, publishDataset, withdrawDataset, type PublishSettings } from '../publish/index.js';
 import { SmartnodeError } from '../shared/index.js';
 import type { CliIO } from './io.js';
+import { assertMayWriteStateDir } from './state-owner.js';
 import { resolveStateDir } from './runtime.js';
 
 interface PublishFlags {
@@ -46,7 +47,9 @@ export function registerPublishCommand(program: Command, io: CliIO, secrets: str
     .option('--json', 'machine-readable output')
     .action(async (path: string | undefined, opts: PublishFlags) => {
       const { policy } = await loadPolicyFile(resolve(opts.policy));
-      const state = openAgentState(resolveStateDir(opts.stateDir, policy.node.stateDir, io.env));
+      const stateDir = resolveStateDir(opts.stateDir, policy.node.stateDir, io.env);
+      await assertMayWriteStateDir(stateDir);
+      const state = openAgentState(stateDir);
       if (opts.list === true) {
         const records = state.published();
         if (opts.json === true) io.stdout.write(`${JSON.stringify({ schema: 'smartnode.published/1', published: records }, null, 2)}\n`);
@@ -76,7 +79,8 @@ export function registerPublishCommand(program: Command, io: CliIO, secrets: str
       }
       const rpc = await resolveSecrets(policy, io.env, (file) => readFile(file, 'utf8'));
       if (rpc.rpcPassword !== undefined) secrets.push(rpc.rpcPassword);
-      const daemon = createTransmissionDaemon({
+      const daemon = createDaemonClient({
+        client: policy.daemon.client,
         url: policy.daemon.url,
         username: policy.daemon.username,
         password: rpc.rpcPassword,

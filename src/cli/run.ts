@@ -9,12 +9,14 @@ import { Option, type Command } from 'commander';
 import { startAgentLoop, tickFinishedEvent } from '../agent/index.js';
 import { runTick } from '../agent/index.js';
 import { startControlEndpoint } from '../control/index.js';
+import { readOwnedProgress } from './progress-read.js';
 import { formatPlanTable } from '../plan/index.js';
 import { NO_TTY_MESSAGE, hasTerminal } from './dashboard.js';
 import { forgetCiEnvironment } from './interactive.js';
 import { createLogger, logAgentEvents, type LogFormat } from './log.js';
 import type { CliIO } from './io.js';
 import { buildRuntime, ensureDownloadDir } from './runtime.js';
+import { startOperations } from './ops.js';
 
 export function registerRunCommand(program: Command, io: CliIO, secrets: string[], setExitCode: (code: number) => void): void {
   program
@@ -81,6 +83,8 @@ export function registerRunCommand(program: Command, io: CliIO, secrets: string[
           return;
         }
 
+        // Metrics and webhooks subscribe to the bus before the first tick (and before the control socket: a bad secret stops here).
+        const operations = await startOperations({ runtime, env: io.env, logger, addSecrets: (values) => secrets.push(...values) });
         const controller = new AbortController();
         const stop = (signal: NodeJS.Signals): void => {
           if (controller.signal.aborted) {
@@ -100,6 +104,8 @@ export function registerRunCommand(program: Command, io: CliIO, secrets: string[
           clock: runtime.deps.clock,
           dryRun,
           tickNow: () => wakeLoop(),
+          targetSeeders: () => runtime.policy.scoring.targetSeeders,
+          readProgress: () => readOwnedProgress(runtime.deps.daemon, (hash) => runtime.deps.state.ownedRecord(hash) !== undefined),
           confirmEviction: () => {
             const guard = runtime.deps.donated?.guard;
             if (guard === undefined || guard.pending() === null) return false;
@@ -130,6 +136,7 @@ export function registerRunCommand(program: Command, io: CliIO, secrets: string[
         await runtime.deps.digestJobs?.close();
         policyWatch.close();
         await control.close();
+        await operations.close();
         releaseSignals();
         logger.info('smartnode stopped');
         logFile?.end();

@@ -16,7 +16,8 @@ import { createSignalSource } from '../agent/index.js';
 import { openProbeCache } from '../agent/index.js';
 import { createDigestJobs } from '../agent/index.js';
 import type { AgentConfig, AgentDeps } from '../agent/index.js';
-import { createTransmissionDaemon } from '../daemon/index.js';
+import { createDaemonClient } from '../daemon/index.js';
+import { assertMayWriteStateDir } from './state-owner.js';
 import type { PlanPolicy, SignalScoring } from '../plan/index.js';
 import { loadPolicyFile, resolveSecrets, type Policy } from '../policy/index.js';
 import { DAY_NAMES } from '../policy/index.js';
@@ -54,6 +55,13 @@ const RESTART_KEYS = [
   'intervals.tick',
   'geo.overrides',
   'announceProbe.requestsPerSecond',
+  // The listener and the webhooks start with the agent (metrics.perTorrent applies live).
+  'metrics.enabled',
+  'metrics.address',
+  'metrics.port',
+  'metrics.bearerTokenEnv',
+  'metrics.basicAuth',
+  'notify',
 ];
 
 export async function buildRuntime(options: {
@@ -69,6 +77,7 @@ export async function buildRuntime(options: {
   let policy = loaded.policy;
   let secrets = await resolveSecrets(policy, env, (path) => readFile(path, 'utf8'));
   const stateDir = resolveStateDir(options.stateDir, policy.node.stateDir, env);
+  await assertMayWriteStateDir(stateDir);
 
   const bus = createEventBus();
   const clock = (): number => Date.now();
@@ -83,7 +92,8 @@ export async function buildRuntime(options: {
       message: `password file ${passwordFile} can be read by others (mode ${(passwordFileMode & 0o777).toString(8)}): chmod 600 it`,
     });
   }
-  const daemon = createTransmissionDaemon({
+  const daemon = createDaemonClient({
+    client: policy.daemon.client,
     url: policy.daemon.url,
     username: policy.daemon.username,
     password: secrets.rpcPassword,

@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
+import { runMatrixCommand } from './simulate-matrix.js';
 import { loadPolicyFile, parsePolicyText } from '../policy/index.js';
 import { DEFAULT_SIM, type SimOptions } from '../sim/index.js';
 import { measureLoneFill } from '../sim/index.js';
@@ -14,6 +15,7 @@ import { formatSimTable, formatTargets, plotBelowTarget, simulateExitCode, targe
 import type { SimMetrics } from '../sim/index.js';
 import type { SmartnodeStats } from '../sim/index.js';
 import { STRATEGIES, isStrategyName, type StrategyName } from '../sim/index.js';
+import { WORLDS, worldNamed, worldOptions } from '../sim/index.js';
 import type { CliIO } from './io.js';
 import type { AgentConfig } from '../agent/index.js';
 import { toAgentConfig } from './runtime.js';
@@ -42,7 +44,11 @@ interface SimulateFlags {
   scrape: string;
   downloadRate: string;
   seed: string;
+  arrivalDays: string;
+  churn: string;
   strategies: string;
+  world?: string;
+  matrix?: boolean;
   policy?: string;
   json?: boolean;
   svg?: string;
@@ -64,21 +70,36 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
     .option('--scrape <minutes>', 'minutes between tracker scrapes', String(DEFAULT_SIM.scrapeMinutes))
     .option('--download-rate <MBps>', "one node's download rate, MB/s", String(DEFAULT_SIM.nodeDownloadBytesPerSec / 1e6))
     .option('--seed <n>', 'world seed', String(DEFAULT_SIM.seed))
+    .option('--arrival-days <days>', 'nodes start spread over the first this many days (0: all at once)', String(DEFAULT_SIM.arrivalDays))
+    .option(
+      '--churn <share>',
+      'share of the nodes that leave each day, data gone, replaced by empty nodes',
+      String(DEFAULT_SIM.churnPerDay),
+    )
+    .option('--world <name>', `a named world (flags given explicitly override it): ${WORLDS.map((w) => w.name).join(', ')}`)
+    .option('--matrix', 'run every named world against every strategy; one row per world')
     .option('--strategies <list>', `comma-separated: ${STRATEGIES.join(', ')}`, STRATEGIES.join(','))
     .option('-p, --policy <file>', "smartnode's policy (its disk budget is replaced by the modelled share); default: every default")
     .option('--json', 'machine-readable output')
     .option('--svg <file>', 'write a plot of torrents below target over time')
     .option('--workers <n>', 'worker threads the nodes are split over (1: all in this thread)', String(availableParallelism()))
-    .action(async (flags: SimulateFlags) => {
+    .action(async (flags: SimulateFlags, command: Command) => {
       let options: SimOptions;
+      let explicit: Partial<SimOptions>;
       const strategies = flags.strategies
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s !== '');
       try {
         options = simOptionsOf(flags);
+        explicit = explicitOptions(options, command);
         const unknown = strategies.filter((s) => !isStrategyName(s));
         if (unknown.length > 0) throw new BadFlag('--strategies', unknown.join(','), `one of ${STRATEGIES.join(', ')}`);
+        if (flags.world !== undefined) {
+          const preset = worldNamed(flags.world);
+          if (preset === undefined) throw new BadFlag('--world', flags.world, `one of ${WORLDS.map((w) => w.name).join(', ')}`);
+          options = worldOptions(options, preset, explicit);
+        }
       } catch (error) {
         if (!(error instanceof BadFlag)) throw error;
         io.stderr.write(`error: ${error.message}\nhint: see \`smartnode simulate --help\`\n`);
@@ -86,6 +107,18 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
         return;
       }
       const config = flags.policy === undefined ? defaultSimConfig() : toAgentConfig((await loadPolicyFile(flags.policy)).policy);
+      if (flags.matrix) {
+        const given = command.getOptionValueSource('strategies') === 'cli' ? (strategies as StrategyName[]) : undefined;
+        await runMatrixCommand(io, {
+          base: options,
+          explicit,
+          config,
+          workers: Number(flags.workers),
+          json: flags.json === true,
+          strategies: given,
+        });
+        return;
+      }
       const started = performance.now();
       const outcomes = await runStrategiesInWorkers(options, strategies as StrategyName[], config, Number(flags.workers));
       const wallMs = performance.now() - started;
@@ -187,7 +220,9 @@ function simOptionsOf(flags: SimulateFlags): SimOptions {
   };
   const whole = (flag: string, raw: string) => num(flag, raw, (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1');
   const positive = (flag: string, raw: string) => num(flag, raw, (n) => n > 0, 'a number > 0');
+  // The outside world's constants (no flag sets them) from the defaults.
   return {
+    ...DEFAULT_SIM,
     nodes: whole('--nodes', flags.nodes),
     torrents: whole('--torrents', flags.torrents),
     days: positive('--days', flags.days),
@@ -195,12 +230,39 @@ function simOptionsOf(flags: SimulateFlags): SimOptions {
     seederLifetimeDays: positive('--seeder-lifetime', flags.seederLifetime),
     seederArrivalsPerDay: num('--seeder-arrivals', flags.seederArrivals, (n) => n >= 0, 'a number >= 0'),
     webSeedShare: num('--web-seeds', flags.webSeeds, (n) => n >= 0 && n <= 1, 'a share from 0 to 1'),
-    tickMinutes: num('--tick', flags.tick, (n) => n >= 10 && n % 10 === 0, 'minutes, a multiple of 10'),
-    scrapeMinutes: num('--scrape', flags.scrape, (n) => n >= 10 && n % 10 === 0, 'minutes, a multiple of 10'),
+    tickMinutes: num('--tick', flags.tick, (n) => n >= 5 && n % 5 === 0, 'minutes, a multiple of 5'),
+    scrapeMinutes: num('--scrape', flags.scrape, (n) => n >= 5 && n % 5 === 0, 'minutes, a multiple of 5'),
     nodeDownloadBytesPerSec: positive('--download-rate', flags.downloadRate) * 1e6,
-    targetSeeders: DEFAULT_SIM.targetSeeders,
     seed: whole('--seed', flags.seed),
+    arrivalDays: num('--arrival-days', flags.arrivalDays, (n) => n >= 0, 'a number >= 0'),
+    churnPerDay: num('--churn', flags.churn, (n) => n >= 0 && n <= 1, 'a share from 0 to 1'),
   };
+}
+
+/** Flag (commander's key) of each option a flag sets. */
+const FLAG_OF: Partial<Record<keyof SimOptions, keyof SimulateFlags>> = {
+  nodes: 'nodes',
+  torrents: 'torrents',
+  days: 'days',
+  diskMultiple: 'diskMultiple',
+  seederLifetimeDays: 'seederLifetime',
+  seederArrivalsPerDay: 'seederArrivals',
+  webSeedShare: 'webSeeds',
+  tickMinutes: 'tick',
+  scrapeMinutes: 'scrape',
+  nodeDownloadBytesPerSec: 'downloadRate',
+  seed: 'seed',
+  arrivalDays: 'arrivalDays',
+  churnPerDay: 'churn',
+};
+
+/** The options set by a flag given on the command line (not by its default): these win over a world's. */
+function explicitOptions(options: SimOptions, command: Command): Partial<SimOptions> {
+  const out: Partial<SimOptions> = {};
+  for (const [key, flag] of Object.entries(FLAG_OF) as Array<[keyof SimOptions, keyof SimulateFlags]>) {
+    if (command.getOptionValueSource(flag) === 'cli') Object.assign(out, { [key]: options[key] });
+  }
+  return out;
 }
 
 class BadFlag extends Error {

@@ -1,13 +1,14 @@
 /**
  * `smartnode status` and `smartnode dashboard`: attach to the running agent's control socket.
  * The state directory comes from --state-dir, or the policy's node.stateDir, or the defaults
- * `run` uses (resolveStateDir), so `status` finds the agent `run` started.
+ * `run` uses (resolveStateDir), then the service's (state-dir.ts), so `status` finds the agent
+ * `run` or the systemd unit started.
  */
 import type { Command } from 'commander';
 import { controlSocketPath, readAgentStatus } from '../control/index.js';
 import { formatStatusText } from '../status/index.js';
 import { loadPolicyFile } from '../policy/index.js';
-import { resolveStateDir } from './runtime.js';
+import { findAgentStateDir } from './state-dir.js';
 
 export interface AttachIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -20,10 +21,10 @@ export interface StateDirFlags {
   stateDir?: string;
 }
 
-export async function resolveAgentSocket(flags: StateDirFlags, env: NodeJS.ProcessEnv): Promise<string> {
+export async function resolveAgentSocket(flags: StateDirFlags, env: NodeJS.ProcessEnv, serviceDir?: string): Promise<string> {
   const fromPolicy =
     flags.policy === undefined || flags.stateDir !== undefined ? undefined : (await loadPolicyFile(flags.policy)).policy.node.stateDir;
-  return controlSocketPath(resolveStateDir(flags.stateDir, fromPolicy, env));
+  return controlSocketPath(await findAgentStateDir(flags.stateDir, fromPolicy, env, serviceDir));
 }
 
 export function registerStatusCommand(program: Command, io: AttachIO, setExitCode: (code: number) => void): void {

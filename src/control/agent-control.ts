@@ -25,6 +25,8 @@ export interface AgentControlOptions {
    * false when none waits. Absent: the agent has no such guard.
    */
   confirmEviction?: () => boolean;
+  /** The policy's seeder target (read at each tick): the mirror view then carries collection health. */
+  targetSeeders?: () => number;
 }
 
 export interface AgentControl {
@@ -77,6 +79,7 @@ export function createAgentControl(options: AgentControlOptions): AgentControl {
         pins: state.pins(),
         candidateLimit: options.candidateLimit ?? DEFAULT_CANDIDATE_LIMIT,
         ...(state.integrity === undefined ? {} : { integrity: state.integrity() }),
+        ...(options.targetSeeders === undefined ? {} : { targetSeeders: options.targetSeeders() }),
       });
       bus.emit({ type: 'mirror', atMs: clock(), view });
     },
@@ -127,7 +130,7 @@ export function createAgentControl(options: AgentControlOptions): AgentControl {
           if (!banned) return `unbanned ${hash}`;
           // An owned banned torrent goes at the next tick (the planner's BANNED reason): run it now.
           const owned = state.ownedRecord(hash) !== undefined;
-          if (owned && !state.isPaused() && options.tickNow()) return `banned ${hash}: removing it now`;
+          if (owned && !state.isPaused() && options.tickNow()) return `banned ${hash}: a tick runs now to remove it`;
           return owned ? `banned ${hash}: removed at the next tick` : `banned ${hash}: never mirrored`;
         }
       }

@@ -3,6 +3,7 @@
  * handler (agent-control.ts) behind the Unix socket (server.ts).
  */
 import { createAgentControl, type AgentControl, type AgentControlOptions } from './agent-control.js';
+import { startProgressPoll, type ProgressReading } from './progress.js';
 import { startControlServer, type ControlServer } from './server.js';
 import { controlSocketPath } from './socket-file.js';
 
@@ -12,24 +13,40 @@ export interface ControlEndpoint {
   close(): Promise<void>;
 }
 
-export async function startControlEndpoint(options: AgentControlOptions & { stateDir: string }): Promise<ControlEndpoint> {
+export async function startControlEndpoint(
+  options: AgentControlOptions & {
+    stateDir: string;
+    /** The daemon's live numbers for the owned torrents; absent: the screens show each tick's. */
+    readProgress?: () => Promise<ProgressReading>;
+  },
+): Promise<ControlEndpoint> {
   const control = createAgentControl(options);
+  let server: ControlServer | undefined;
+  const read = options.readProgress;
+  const poll =
+    read === undefined
+      ? undefined
+      : startProgressPoll({ bus: options.bus, clock: options.clock, read, isWatched: () => (server?.connections() ?? 0) > 0 });
   try {
-    const server = await startControlServer({
+    const started = await startControlServer({
       socketPath: controlSocketPath(options.stateDir),
       bus: options.bus,
       snapshot: () => control.snapshot(),
       runCommand: (command) => control.runCommand(command),
+      ...(poll === undefined ? {} : { refresh: () => poll.refresh() }),
     });
+    server = started;
     return {
       control,
-      server,
+      server: started,
       close: async () => {
-        await server.close();
+        poll?.stop();
+        await started.close();
         control.stop();
       },
     };
   } catch (error) {
+    poll?.stop();
     control.stop();
     throw error;
   }

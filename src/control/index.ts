@@ -9,3 +9,4 @@ export { connectControl, readAgentStatus, sendAgentCommand, type ControlConnecti
 export { controlSocketPath, checkSocketFile, CONTROL_SOCKET_NAME } from './socket-file.js';
 export { controlCommandSchema, type ControlCommand, type ControlCommandKind } from './protocol.js';
 export { attachToAgent, type Attachment, type AttachOptions, type LinkEvent } from './attach.js';
+export { startProgressPoll, type ProgressPoll, type ProgressReading } from './progress.js';

@@ -20,6 +20,20 @@ export interface ControlServerOptions {
   snapshot: () => StatusSnapshot;
   /** Carries out a command; resolves to a one-line message, throws SmartnodeError to refuse. */
   runCommand: (command: ControlCommand) => Promise<string> | string;
+  /**
+   * Brings the snapshot's live numbers up to date (progress.ts) before a status or subscribe
+   * answer; waited for at most REFRESH_WAIT_MS, so a slow daemon never holds the answer up.
+   */
+  refresh?: () => Promise<void>;
+}
+
+const REFRESH_WAIT_MS = 2000;
+
+async function refreshBriefly(refresh: (() => Promise<void>) | undefined): Promise<void> {
+  if (refresh === undefined) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([refresh(), new Promise<void>((r) => (timer = setTimeout(r, REFRESH_WAIT_MS)))]);
+  clearTimeout(timer);
 }
 
 export interface ControlServer {
@@ -122,9 +136,11 @@ function serveConnection(socket: Socket, options: ControlServerOptions, onGone: 
   async function handleRequest(request: ControlRequest): Promise<void> {
     switch (request.op) {
       case 'status':
+        await refreshBriefly(options.refresh);
         send({ id: request.id, ok: true, status: options.snapshot() });
         return;
       case 'subscribe':
+        await refreshBriefly(options.refresh);
         if (unsubscribe === null) {
           // Snapshot and subscription in the same turn: no event can fall between them.
           send({ id: request.id, ok: true, status: options.snapshot() });

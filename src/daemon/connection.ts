@@ -9,7 +9,12 @@
  * first question goes out in the old protocol, which every line so far answers; should a
  * daemon that announces 6.x refuse it, the question is asked again in JSON-RPC.
  *
- * The choice is kept until the daemon is unreachable (it may come back as another release).
+ * The choice is kept until the daemon is unreachable (it may come back as another release)
+ * or, under `auto`, until another release may have been swapped in between two calls, unseen:
+ * an answer that does not fit the dialect in use (DAEMON_PROTOCOL), or a new session whose
+ * X-Transmission-Rpc-Version differs from the one the choice was made with. Then the dialect
+ * is asked again before the next call; a misfit call is sent once more if the dialect changed
+ * (if not, its error stands).
  */
 import { z } from 'zod';
 import { SmartnodeError } from '../shared/index.js';
@@ -17,7 +22,7 @@ import type { DaemonProtocol, DaemonVersion } from './port.js';
 import { createRpcHttp, type RpcHttpOptions } from './rpc-http.js';
 import { createJsonRpc } from './rpc-jsonrpc.js';
 import { createLegacyRpc } from './rpc-legacy.js';
-import type { RpcCall } from './rpc-methods.js';
+import type { RpcArguments, RpcCall, RpcMethod } from './rpc-methods.js';
 
 export type DaemonProtocolChoice = 'auto' | DaemonProtocol;
 
@@ -118,6 +123,17 @@ export function openConnection(options: RpcHttpOptions, choice: DaemonProtocolCh
     throw error;
   };
 
+  const redetect = async (used: DaemonProtocol, method: RpcMethod, args: RpcArguments, error: unknown): Promise<RpcArguments> => {
+    if (!(error instanceof SmartnodeError && error.code === 'DAEMON_PROTOCOL') || choice !== 'auto') forgetWhenGone(error);
+    pending = undefined;
+    settled = undefined;
+    const again = await connection.ready();
+    if (again.version.protocol === used) throw error;
+    // Sent once more in the new dialect, past this handler: a second misfit is an error, not another swap.
+    const raw = again.version.protocol === 'json-rpc' ? jsonRpc : legacy;
+    return raw(method, args).catch(forgetWhenGone);
+  };
+
   let fresh = false;
   const connection: Connection = {
     safeUrl: http.safeUrl,
@@ -135,7 +151,15 @@ export function openConnection(options: RpcHttpOptions, choice: DaemonProtocolCh
     ready() {
       pending ??= negotiate().then(
         (found) => {
-          const call: RpcCall = (method, args) => found.call(method, args).catch(forgetWhenGone);
+          const header = http.rpcVersionHeader();
+          const call: RpcCall = async (method, args) => {
+            const answer = await found.call(method, args).catch((error: unknown) => redetect(found.version.protocol, method, args, error));
+            if (choice === 'auto' && settled?.call === call && http.rpcVersionHeader() !== header) {
+              pending = undefined;
+              settled = undefined;
+            }
+            return answer;
+          };
           settled = { call, version: found.version };
           fresh = true;
           return settled;

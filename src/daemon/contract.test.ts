@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { createRealTorrent, pathExists, startTestDaemon } from '../../test/helpers/daemon.js';
+import { createRealTorrent, realDataOps, startTestDaemon } from '../../test/helpers/daemon.js';
 import { describeDaemonContract } from './contract.suite.js';
 import { createMemoryDaemon } from './memory.js';
 import { buildMetainfo } from './metainfo.js';
@@ -56,16 +54,7 @@ for (const l of LINES) {
       bandwidthGroups: l.line !== 'bookworm',
       expectedVersion: { version: l.version, protocol: l.protocol },
       makeTorrent: (options) => createRealTorrent({ root: daemon.root, dataDir: daemon.downloadDir, withData: options?.withData ?? false }),
-      dataExists: (name) => pathExists(join(daemon.downloadDir, name)),
-      async corruptData(name) {
-        const file = await open(join(daemon.downloadDir, name), 'r+');
-        try {
-          await file.write(Buffer.from('bit rot, bit rot'), 0, 16, 20_000);
-        } finally {
-          await file.close();
-        }
-      },
-      deleteData: (name) => rm(join(daemon.downloadDir, name)),
+      ...realDataOps(daemon.downloadDir),
       connect: (credentials) => connect(credentials.password),
       stopDaemon: () => daemon.stop(),
       startDaemon: () => daemon.start(),

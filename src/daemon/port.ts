@@ -2,8 +2,9 @@ import type { InfoHash } from '../shared/index.js';
 
 /**
  * What the agent needs from a BitTorrent daemon. Everything is keyed by info-hash (numeric ids
- * change across daemon restarts). Implementations: the Transmission adapter and the in-memory
- * fake; one contract suite (daemon/contract.suite.ts) runs against both.
+ * change across daemon restarts). Implementations: the Transmission adapter, the qBittorrent
+ * adapter and the in-memory fake; one contract suite (daemon/contract.suite.ts) runs against
+ * all, and states where qBittorrent cannot behave the same.
  *
  * Every method throws SmartnodeError with code DAEMON_UNREACHABLE (retryable), DAEMON_AUTH,
  * DAEMON_FORBIDDEN, DAEMON_RPC or DAEMON_PROTOCOL.
@@ -90,6 +91,8 @@ export interface DaemonPeer {
   rateToClientBytesPerSec: number;
   /** Bytes/s we send the peer. */
   rateToPeerBytesPerSec: number;
+  /** ISO 3166 alpha-2, where the client resolves it itself (qBittorrent); absent otherwise. */
+  countryCode?: string;
 }
 
 export interface TorrentPeers {
@@ -142,8 +145,11 @@ export interface DaemonVersion {
   protocol: DaemonProtocol;
 }
 
-/** The old Transmission RPC protocol, or JSON-RPC 2.0 (4.1.0+, rpc-version-semver 6.0.0). */
-export type DaemonProtocol = 'legacy' | 'json-rpc';
+/**
+ * The old Transmission RPC protocol, JSON-RPC 2.0 (4.1.0+, rpc-version-semver 6.0.0), or
+ * qBittorrent's WebUI API v2 (rpcVersion 0, rpcVersionSemver the WebAPI version).
+ */
+export type DaemonProtocol = 'legacy' | 'json-rpc' | 'webui-v2';
 
 /** Transmission's status codes (RPC spec 3.3). */
 export type TorrentStatus = 'stopped' | 'check-wait' | 'checking' | 'download-wait' | 'downloading' | 'seed-wait' | 'seeding';

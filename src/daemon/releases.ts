@@ -22,6 +22,7 @@ function parseRelease(version: string): { major: number; minor: number; patch: n
 }
 
 export function describeRelease(v: DaemonVersion): DaemonRelease {
+  if (v.protocol === 'webui-v2') return describeQbittorrent(v);
   const r = parseRelease(v.version);
   const protocol = v.protocol === 'json-rpc' ? 'JSON-RPC 2.0' : 'the old RPC protocol';
   if (r === null) return { line: `${v.version} (unrecognised version string)`, tested: false, defects: [] };
@@ -70,4 +71,23 @@ export function describeRelease(v: DaemonVersion): DaemonRelease {
     return { line: `${name} (Debian unstable's line; tested, ${protocol})`, tested: true, defects: [] };
   }
   return { line: `${name} (newer than any tested line; ${protocol})`, tested: false, defects: [] };
+}
+
+/** qBittorrent lines: Debian 12's 4.5, 13's 5.1 and unstable's 5.3 are tested (README "Tested daemons"). */
+function describeQbittorrent(v: DaemonVersion): DaemonRelease {
+  const r = parseRelease(v.version);
+  const api = `WebUI API ${v.rpcVersionSemver ?? '?'}`;
+  const common = [
+    'no bandwidth groups: a cap is split into per-torrent limits, or set as the global limit',
+    'a torrent always honours the global limits; labels are tags (a set, no commas)',
+  ];
+  if (r === null) return { line: `qBittorrent ${v.version} (unrecognised version string)`, tested: false, defects: common };
+  const tested = (r.major === 4 && r.minor === 5) || (r.major === 5 && (r.minor === 1 || r.minor === 3));
+  const where = r.major === 4 && r.minor === 5 ? "Debian 12's line" : r.major === 5 && r.minor === 1 ? "Debian 13's line" : '';
+  const label = tested
+    ? `${where === '' ? 'tested' : `${where}; tested`}`
+    : r.major < 4 || (r.major === 4 && r.minor < 5)
+      ? 'older than 4.5; not tested'
+      : 'not tested';
+  return { line: `qBittorrent ${v.version} (${label}, ${api})`, tested, defects: common };
 }

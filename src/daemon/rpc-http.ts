@@ -42,7 +42,8 @@ export interface RpcHttp {
   readonly safeUrl: string;
   /**
    * The X-Transmission-Rpc-Version header (rpc-version-semver, sent from 4.1.0 with the 409
-   * handshake and every answer), once an answer carried it; undefined before and on older daemons.
+   * handshake and every answer), once an answer carried it; undefined before and on older daemons,
+   * and again after a 409 handshake without it (another daemon now answers on this URL).
    */
   rpcVersionHeader(): string | undefined;
 }
@@ -86,7 +87,10 @@ export function createRpcHttp(options: RpcHttpOptions): RpcHttp {
         { method: 'POST', headers, body, timeoutMs: options.timeoutMs, maxBytes: maxAnswerBytes },
         async (head, answer) => {
           const session = head.header(SESSION_HEADER);
-          rpcVersionHeader = head.header(RPC_VERSION_HEADER) ?? rpcVersionHeader;
+          // A 409 opens a session with whatever daemon now listens: its header (or none, before
+          // 4.1.0) replaces what an earlier daemon on this URL said.
+          const announced = head.header(RPC_VERSION_HEADER);
+          rpcVersionHeader = head.status === 409 ? (announced ?? undefined) : (announced ?? rpcVersionHeader);
           // Only a 2xx body is read: an error page or a 409 says all it has in its status.
           if (head.status < 200 || head.status > 299) return { status: head.status, session, text: '' };
           return { status: head.status, session, text: new TextDecoder().decode(await answer.bytes()) };
@@ -197,7 +201,8 @@ function httpError(status: number, safeUrl: string, method: string, afterRefused
       details,
       hint:
         'check the username and the password (its environment variable or file named in ' +
-        "the policy) against rpc-username and rpc-password in the daemon's settings.json",
+        "the policy) against rpc-username and rpc-password in the daemon's settings.json; smartnode reads " +
+        'the password once, when it starts: after fixing it (or its file), restart smartnode (a reload or SIGHUP keeps the old one)',
     });
   }
   if (status === 403 && afterRefusedLogin) return lockedOut(safeUrl, details);
@@ -255,7 +260,7 @@ export function lockedOut(safeUrl: string, details: Record<string, unknown>): Sm
 }
 
 /** fetch() says "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND, ...) is in cause. */
-function describeNetworkError(error: unknown): string {
+export function describeNetworkError(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current instanceof Error; depth++) {

@@ -180,6 +180,12 @@ describe('transmission adapter: HTTP and RPC failures', () => {
     }
   });
 
+  it('says the password is read once at start, so a fixed one needs a restart of smartnode', async () => {
+    const server = await serve(() => ({ status: 401 }));
+    const error = await failure(connect(server.url).readVersion(), 'DAEMON_AUTH');
+    expect(error.hint).toMatch(/reads the password once, when it starts.*restart smartnode/s);
+  });
+
   it('tells how to change the whitelist: stop, edit settings.json, start', async () => {
     const server = await serve(() => ({ status: 403 }));
     const error = await failure(connect(server.url).readVersion(), 'DAEMON_FORBIDDEN');

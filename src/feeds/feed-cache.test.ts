@@ -1,9 +1,11 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedCache } from './feed-cache.js';
 
@@ -135,5 +137,44 @@ describe('FeedCache with a store: the last good copy survives a restart', () => 
     const body = (await readdir(dir)).find((f) => f.startsWith('cut.') && f.endsWith('.body'));
     await writeFile(join(dir, body ?? 'missing'), atRss.slice(0, 100));
     expect((await new FeedCache({ dir }).refresh(source, options)).freshness).toBe('none');
+  });
+});
+
+describe('FeedCache with a store that cannot write', () => {
+  const run = promisify(execFile);
+  let base = '';
+  const mounts: string[] = [];
+  const mountTmpfs = async (name: string, mountOptions: string): Promise<string> => {
+    const dir = join(base, name);
+    await mkdir(dir);
+    await run('mount', ['-t', 'tmpfs', '-o', mountOptions, 'tmpfs', dir]);
+    mounts.push(dir);
+    return dir;
+  };
+  beforeAll(async () => {
+    base = await mkdtemp(join(tmpdir(), 'smartnode-feed-store-'));
+  });
+  afterAll(async () => {
+    for (const dir of mounts) await run('umount', [dir]).catch(() => run('umount', ['-l', dir]));
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['a read-only filesystem', 'ro,size=1m', 'EROFS'],
+    ['a full filesystem', 'size=4k', 'ENOSPC'],
+  ])('on %s, serves the fresh feed and reports the store failure as such, not as the network', async (_, mountOptions, errno) => {
+    const dir = await mountTmpfs(errno.toLowerCase(), mountOptions);
+    const cache = new FeedCache({ dir });
+    mode = 'plain';
+    const result = await cache.refresh({ id: 'at', url, format: 'auto' }, options);
+    expect(result).toMatchObject({ freshness: 'fresh', error: null });
+    expect(result.items).toHaveLength(4);
+    expect(result.storeError).toMatchObject({ code: 'STATE_IO', details: { feedId: 'at', errno } });
+    expect(result.storeError?.message).toContain('could not keep its last good copy on disk');
+    expect(result.storeError?.hint).toContain('node.stateDir');
+    // Nothing half-written is left behind to be read back.
+    expect(await new FeedCache({ dir }).refresh({ id: 'at', url, format: 'auto' }, { ...options, nowMs: 2_000 })).toMatchObject({
+      freshness: 'fresh',
+    });
   });
 });

@@ -41,6 +41,8 @@ export interface FeedRefreshResult {
   warnings: FeedWarning[];
   /** Why this refresh failed; the items are then the last good ones. */
   error: SmartnodeError | null;
+  /** Why the fresh answer could not be kept on disk (a full or read-only state directory); the items are still fresh. */
+  storeError?: SmartnodeError;
   /** 'fresh' parsed now, 'not-modified' server said 304, 'stale' error and cached items, 'none' error and nothing cached. */
   freshness: 'fresh' | 'not-modified' | 'stale' | 'none';
   /** When the items were last fetched successfully (ms since epoch), or null. */
@@ -79,6 +81,11 @@ export class FeedCache {
     // Validators belong to a URL: a changed URL in the policy starts over.
     const usable = cached !== undefined && cached.url === source.url ? cached : undefined;
     let writer: FeedBodyWriter | null = null;
+    // A store that cannot write (EROFS, ENOSPC) loses the copy on disk, never the feed.
+    let storeFailure: unknown = null;
+    const keep = (error: unknown): void => {
+      storeFailure ??= error;
+    };
     try {
       const answer = await fetchFeedStream(
         source.url,
@@ -92,7 +99,14 @@ export class FeedCache {
           ...(options.transport === undefined ? {} : { transport: options.transport }),
         },
         async (head, chunks) => {
-          writer = this.store === null ? null : await this.store.begin(source.id, source.url, secretParts(source.cookie));
+          const begun =
+            this.store === null
+              ? null
+              : await this.store.begin(source.id, source.url, secretParts(source.cookie)).catch((error: unknown) => {
+                  keep(error);
+                  return null;
+                });
+          writer = begun === null ? null : tolerantWriter(begun, keep);
           return readIntoParser(source, head.contentType, options.nowMs, chunks, writer, options.maxItems);
         },
       );
@@ -120,10 +134,21 @@ export class FeedCache {
             lastModified: answer.lastModified,
             fetchedAtMs: options.nowMs,
           })
-          .catch(() => false);
+          .catch((error: unknown) => {
+            keep(error);
+            return false;
+          });
       }
       this.entries.set(source.id, entry);
-      return { feedId: source.id, items: feed.items, warnings: feed.warnings, error: null, freshness: 'fresh', fetchedAtMs: options.nowMs };
+      return {
+        feedId: source.id,
+        items: feed.items,
+        warnings: feed.warnings,
+        error: null,
+        freshness: 'fresh',
+        fetchedAtMs: options.nowMs,
+        ...(storeFailure === null ? {} : { storeError: storeError(source.id, storeFailure) }),
+      };
     } catch (error) {
       const reported = isSmartnodeError(error)
         ? error
@@ -215,4 +240,34 @@ function secretParts(cookie: string | null | undefined): string[] {
   if (!cookie) return [];
   const values = cookie.split(';').map((part) => part.slice(part.indexOf('=') + 1).trim());
   return [cookie, ...values.filter((v) => v.length >= 3)];
+}
+
+/** A writer whose first failure is reported once and stops it (the body is dropped, parsing goes on). */
+function tolerantWriter(inner: FeedBodyWriter, onError: (error: unknown) => void): FeedBodyWriter {
+  let failed = false;
+  return {
+    async write(chunk) {
+      if (failed) return;
+      await inner.write(chunk).catch(async (error: unknown) => {
+        failed = true;
+        onError(error);
+        await inner.abort().catch(() => undefined);
+      });
+    },
+    commit: async (meta) => (failed ? false : inner.commit(meta)),
+    abort: async () => (failed ? undefined : inner.abort()),
+  };
+}
+
+function storeError(feedId: string, error: unknown): SmartnodeError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why = error instanceof Error ? error.message : String(error);
+  return new SmartnodeError('STATE_IO', `feed ${feedId}: could not keep its last good copy on disk (${code ?? 'error'}): ${why}`, {
+    cause: error,
+    retryable: true,
+    hint:
+      "free space on the state directory's filesystem or make it writable (node.stateDir); the feed itself was read and is " +
+      'used, but a restart during a feed outage would start without its items',
+    details: { feedId, ...(code === undefined ? {} : { errno: code }) },
+  });
 }

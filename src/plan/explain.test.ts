@@ -37,12 +37,20 @@ describe('formatPlanTable', () => {
     expect(lines[6]).toMatch(/^skip\s+popular\s+0\s+1 GB\s+40\/9 scrape 1m\s+feed-a\s+WELL_SEEDED: 40 seeders already meet/);
   });
 
-  it('cuts lines to the width and counts the rows left out', () => {
+  it('keeps lines within the width and counts the rows left out', () => {
     const table = formatPlanTable(plan, { width: 60, limit: 2 });
     const lines = table.split('\n');
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(60);
     expect(lines.at(-1)).toBe('... and 2 more');
-    expect(lines).toHaveLength(3 + 2 + 1);
+  });
+
+  it('wraps a reason too long for its column below it, word by word, never cutting it', () => {
+    for (const width of [60, 100, 140]) {
+      const lines = formatPlanTable(plan, { width, limit: 4 }).split('\n');
+      for (const l of lines) expect(l.length, `${width}: ${l}`).toBeLessThanOrEqual(width);
+      const text = lines.join(' ').replace(/\s+/g, ' ');
+      for (const d of plan.decisions) expect(text, `${width}`).toContain(`${d.reason.code}: ${d.reason.text}`);
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import { clipText, formatBytes, formatDuration, formatScore } from '../shared/in
 export interface PlanTableOptions {
   /** Rows to show (default 20); a footer counts the rest. */
   limit?: number;
-  /** Line width in characters (default 120); the reason column is cut to fit. */
+  /** Line width in characters (default 120); a reason too long for its column wraps below it, never cut. */
   width?: number;
   /** 'action' (default): adds, removes, keeps, skips, each best score first. 'score': by score. */
   order?: 'action' | 'score';
@@ -73,14 +73,53 @@ export function formatPlanTable(plan: Plan, options: PlanTableOptions = {}): str
   ]);
   const header = ['ACTION', 'NAME', 'SCORE/GB', 'SIZE', 'S/L SOURCE AGE', ...(withFactors ? ['TOP FACTORS'] : []), 'FEED', 'REASON'];
   const widths = header.map((h, col) => (col === header.length - 1 ? 0 : Math.max(h.length, ...cells.map((c) => (c[col] ?? '').length))));
-  const line = (c: string[]): string =>
-    clipText(c.map((cell, col) => (col === c.length - 1 ? cell : cell.padEnd(widths[col] ?? 0))).join('  '), width);
+  const head = (c: string[]): string => c.map((cell, col) => (col === c.length - 1 ? '' : cell.padEnd(widths[col] ?? 0))).join('  ');
 
   const out = [clipText(describeCapacity(plan.capacity, plan), width), clipText(describeSummary(plan), width)];
-  out.push(line(header));
-  for (const c of cells) out.push(line(c));
+  out.push(clipText(`${head(header)}REASON`, width));
+  for (const c of cells) out.push(...hangingLines(head(c), c.at(-1) ?? '', width));
   if (rows.length > shown.length) out.push(`... and ${rows.length - shown.length} more`);
   return out.join('\n');
+}
+
+/** Narrower than this, a reason starts on the line below its row instead of in its column. */
+const MIN_REASON_COLUMN = 30;
+const REASON_INDENT = 6;
+
+/**
+ * A row's cells, then its reason wrapped at word boundaries within `width`: in the reason column
+ * while that column is at least MIN_REASON_COLUMN wide, else on lines of its own below the row.
+ */
+function hangingLines(head: string, reason: string, width: number): string[] {
+  if (head.length + reason.length <= width) return [head + reason];
+  const inColumn = width - head.length >= MIN_REASON_COLUMN;
+  const indent = inColumn ? head.length : REASON_INDENT;
+  const parts = wrapWords(reason, width - indent).map((part) => ' '.repeat(indent) + part);
+  if (!inColumn) return [clipText(head.trimEnd(), width), ...parts];
+  return [head + (parts[0] ?? '').slice(indent), ...parts.slice(1)];
+}
+
+/** Greedy word wrap; a word longer than the line is broken. */
+function wrapWords(text: string, room: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    for (let rest = word; rest !== ''; ) {
+      const candidate = current === '' ? rest : `${current} ${rest}`;
+      if (candidate.length <= room) {
+        current = candidate;
+        rest = '';
+      } else if (current !== '') {
+        lines.push(current);
+        current = '';
+      } else {
+        lines.push(rest.slice(0, room));
+        rest = rest.slice(room);
+      }
+    }
+  }
+  if (current !== '') lines.push(current);
+  return lines;
 }
 
 function describeCapacity(c: PlanCapacity, plan: Plan): string {

@@ -41,15 +41,16 @@ export interface PendingWriter {
 }
 
 /**
- * Bytes still to be written to the download filesystem, and by which torrents (most first):
- * only torrents whose data lives there, so a paused download on another disk never eats this
- * one's reserve.
+ * Bytes still to be taken from the download filesystem's free space, and by which torrents
+ * (most first): only torrents whose data lives there, so a paused download on another disk
+ * never eats this one's reserve, and only what the filesystem has not already reserved for
+ * them (preallocated bytes are out of free space already).
  */
 export function pendingWrites(held: readonly HeldTorrent[]): { pendingWriteBytes: number; writers: PendingWriter[] } {
   let pendingWriteBytes = 0;
   const writers: PendingWriter[] = [];
   for (const h of held) {
-    const left = Math.max(0, h.leftUntilDoneBytes);
+    const left = Math.max(0, Math.min(h.leftUntilDoneBytes, h.unallocatedBytes ?? h.leftUntilDoneBytes));
     if (left === 0 || h.onDownloadFilesystem === false) continue;
     pendingWriteBytes += left;
     writers.push({ infoHash: h.infoHash, name: h.name, leftUntilDoneBytes: left });

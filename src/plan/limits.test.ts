@@ -138,6 +138,57 @@ describe('the disk reserve', () => {
       /less 2(\.0+)? GB still to be written there by 1 torrent\(s\) \(owner-iso 2(\.0+)? GB\)/,
     );
   });
+
+  it('counts only the unwritten bytes the filesystem has not already reserved (preallocation)', () => {
+    // Two 10 GB downloads, 1 GB written each; free space 15 GB with a 5 GB reserve.
+    const downloading = (n: number, unallocatedBytes: number | undefined): HeldTorrent =>
+      held(n, 1, { leftUntilDoneBytes: 9 * GB, ...(unallocatedBytes === undefined ? {} : { unallocatedBytes }) });
+    const input = (unallocatedBytes: number | undefined) => {
+      const hs = [downloading(1, unallocatedBytes), downloading(2, unallocatedBytes)];
+      return aPlanInput({ candidates: hs.map(listed), held: hs, diskFreeBytes: 15 * GB, policy: aPlanPolicy({ minFreeBytes: 5 * GB }) });
+    };
+    // Preallocated: free space already excludes all 18 GB to come; nothing to evict.
+    const preallocated = planWithinLimits(input(0), NO_LIMITS);
+    expect(preallocated.reserveBreached).toBe(false);
+    expect(preallocated.actions).toEqual([]);
+    expect(preallocated.plan.capacity.pendingWriteBytes).toBe(0);
+    // Sparse (or unknown): the 18 GB are still to come out of the 15 GB free: one must go.
+    for (const unknownOrSparse of [undefined, 9 * GB, 50 * GB]) {
+      const sparse = planWithinLimits(input(unknownOrSparse), NO_LIMITS);
+      expect(sparse.reserveBreach).toMatchObject({ pendingWriteBytes: 18 * GB });
+      expect(sparse.actions.filter((a) => a.kind === 'remove')).toHaveLength(1);
+    }
+  });
+});
+
+describe('a reserve raised by a policy edit', () => {
+  const hs = [1, 2, 3, 4].map((n) => aHeld({ infoHash: hashOf(n), name: `h${n}`, sizeBytes: 10 * GB, counts: aCounts({ seeders: n }) }));
+  const listed = hs.map((h) => aCandidate({ infoHash: h.infoHash, name: h.name, sizeBytes: h.sizeBytes, counts: h.counts ?? null }));
+  const guarded = (reserveInForceBytes: number | null, evictionConfirmed = false): PlanLimits => ({
+    ...NO_LIMITS,
+    maxEvictFraction: 0.5,
+    evictionConfirmed,
+    reserveInForceBytes,
+  });
+  const input = (diskFreeBytes: number, minFreeBytes: number) =>
+    aPlanInput({ candidates: listed, held: hs, diskFreeBytes, policy: aPlanPolicy({ maxBytes: 1000 * GB, minFreeBytes }) });
+
+  it('holds evictions past the fraction for confirmation while the reserve in force still holds', () => {
+    // 30 GB free; the reserve went from 5 GB to 60 GB: 30 of the 40 GB owned would go.
+    const held = planWithinLimits(input(30 * GB, 60 * GB), guarded(5 * GB));
+    expect(held.pendingEviction).toMatchObject({ removes: 3, removeBytes: 30 * GB });
+    expect(held.actions).toEqual([]);
+    const confirmed = planWithinLimits(input(30 * GB, 60 * GB), guarded(5 * GB, true));
+    expect(confirmed.actions.filter((a) => a.kind === 'remove')).toHaveLength(3);
+  });
+
+  it('evicts at once when the disk really fills, whatever the edit', () => {
+    for (const inForce of [null, 5 * GB, 20 * GB]) {
+      const full = planWithinLimits(input(0, 20 * GB), guarded(inForce));
+      expect(full.pendingEviction).toBeNull();
+      expect(full.actions.filter((a) => a.kind === 'remove').length).toBeGreaterThanOrEqual(2);
+    }
+  });
 });
 
 describe('adds within the daily budget and transfer caps; mass evictions wait', () => {

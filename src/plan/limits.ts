@@ -7,7 +7,8 @@
  *   minFreeBytes, nothing is added; the planner runs over the held torrents only, so it
  *   evicts exactly what the shrunk capacity cannot keep, in its own order (least needed
  *   first, pins never, those within the minimum seed time last). Evictions for the reserve
- *   never wait for confirmation: the disk is full now.
+ *   never wait for confirmation when the disk is full now; when only a raised minFreeBytes
+ *   breaches it (the reserve in force still holds), they are a policy move and may wait.
  * - A plan that would remove more than maxEvictFraction of the owned bytes at once (a shrunk
  *   budget, a dropped feed) is held whole (no removal, no add) until confirmed.
  * - Adds are taken best first while they fit the day's remaining download budget; none when
@@ -29,6 +30,12 @@ export interface PlanLimits {
   maxEvictFraction: number;
   /** A mass eviction was confirmed (`run --yes`, or the dashboard). */
   evictionConfirmed: boolean;
+  /**
+   * The reserve (minFreeBytes) the mirror was last planned under; null or absent: unknown. A
+   * breach that only a raise above it causes is the policy's move, not a full disk: its
+   * evictions wait for confirmation like any mass eviction.
+   */
+  reserveInForceBytes?: number | null;
 }
 
 /** No donated limit besides the disk reserve (which always holds). */
@@ -94,7 +101,7 @@ export function planWithinLimits(input: PlanInput, limits: PlanLimits): LimitedP
   const heldByHash = new Map(input.held.map((h) => [h.infoHash, h]));
   const wantedAdds = plan.decisions.filter((d) => d.action === 'add');
   const removes = plan.decisions.filter((d) => d.action === 'remove');
-  const pending = reserveBreached ? null : massEviction(input.held, removes, limits);
+  const pending = reserveBreached && !isPolicyRaise(input, limits) ? null : massEviction(input.held, removes, limits);
 
   if (pending !== null) {
     const wait = awaitingConfirmationReason(pending);
@@ -137,6 +144,13 @@ function planForReserve(input: PlanInput, breach: ReserveBreach): Plan {
     .map((d): Decision => (d.action === 'add' ? { ...d, action: 'skip', reason: reserve } : d));
   const decisions = [...planned.decisions, ...extra].sort((a, b) => b.score - a.score || compareHash(a.infoHash, b.infoHash));
   return { ...planned, decisions };
+}
+
+/** The reserve is breached only because the policy raised it: under the reserve in force it holds. */
+function isPolicyRaise(input: PlanInput, limits: PlanLimits): boolean {
+  const inForce = limits.reserveInForceBytes;
+  if (inForce === null || inForce === undefined || inForce >= input.policy.minFreeBytes) return false;
+  return findReserveBreach({ ...input, policy: { ...input.policy, minFreeBytes: inForce } }) === null;
 }
 
 function massEviction(held: readonly HeldTorrent[], removes: readonly Decision[], limits: PlanLimits): PendingEviction | null {

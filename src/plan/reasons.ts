@@ -1,4 +1,13 @@
-import { formatBytes, formatDate, formatDuration, formatPercent, formatScore, plural, SmartnodeError } from '../shared/index.js';
+import {
+  formatBytes,
+  formatBytesAtMost,
+  formatDate,
+  formatDuration,
+  formatPercent,
+  formatScore,
+  plural,
+  SmartnodeError,
+} from '../shared/index.js';
 import { factorClauses } from './describe-factors.js';
 import { NO_MISS, type Ledger, type MissCode } from './ledger.js';
 import type { HerdFactor, Reason, ReasonCode, ScoreComponents, ScoringPolicy } from './types.js';
@@ -184,7 +193,7 @@ export class ReasonBook {
     if (this.noDiskBudgetShared === null) {
       this.noDiskBudgetShared = reason(
         'NO_DISK_BUDGET',
-        `higher-scoring torrents fill the ${formatBytes(capacityBytes)} budget (${formatBytes(Math.max(0, freeBytes))} left)`,
+        `higher-scoring torrents fill the ${formatBytes(capacityBytes)} budget (${formatBytesAtMost(Math.max(0, freeBytes))} left)`,
         { freeBytes, capacityBytes },
       );
     }

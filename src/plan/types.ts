@@ -107,8 +107,14 @@ export interface HeldTorrent {
   name: string;
   /** Transmission `sizeWhenDone`: the bytes it occupies once complete. */
   sizeBytes: number;
-  /** Transmission `leftUntilDone`: bytes not yet written (free space does not see them). */
+  /** Transmission `leftUntilDone`: bytes not yet written. */
   leftUntilDoneBytes: number;
+  /**
+   * Of those, the bytes the filesystem has not reserved yet: what free space will still lose
+   * (preallocation takes a whole file at once, so free space already excludes the rest).
+   * Unknown (undefined) counts as leftUntilDoneBytes.
+   */
+  unallocatedBytes?: number;
   /**
    * Whether its data lives on the download directory's filesystem (same device). Only such
    * torrents' unwritten bytes are charged against that filesystem's free space; unknown

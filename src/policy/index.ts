@@ -36,3 +36,6 @@ export {
 export { describePolicySchema, policyJsonSchema, renderPolicyJsonSchema, type JsonSchema } from './json-schema.js';
 export { checkPolicyFile, summarizePolicy, type CheckPolicyOptions, type PolicyCheckResult } from './check.js';
 export { DAY_NAMES } from './bandwidth-schema.js';
+export type { MetricsPolicy, NotifyPolicy } from './schema.js';
+export { DEFAULT_METRICS_PORT, NOTIFY_EVENTS, type NotifyEventName } from './ops-schema.js';
+export { resolveOpsSecrets, type OpsSecrets, type WebhookTarget } from './ops-secrets.js';

@@ -25,7 +25,7 @@ describe('policySchema defaults', () => {
     expect(policy).toEqual({
       version: 1,
       node: { label: 'smartnode' },
-      daemon: { url: 'http://127.0.0.1:9091/transmission/rpc', timeout: 10_000, protocol: 'auto' },
+      daemon: { client: 'transmission', url: 'http://127.0.0.1:9091/transmission/rpc', timeout: 10_000, protocol: 'auto' },
       storage: { downloadDir: '/srv/smartnode', maxBytes: 2e12, minFreeBytes: 50e9, pins: [] },
       feeds: [
         {
@@ -64,6 +64,8 @@ describe('policySchema defaults', () => {
       announceProbe: { enabled: true, interval: 21_600_000, maxPerTick: 50, requestsPerSecond: 2, numwant: 50 },
       integrity: { reverifyEvery: 90 * 86_400_000 },
       publish: { title: 'smartnode datasets', announce: [], webSeeds: [] },
+      metrics: { enabled: false, address: '127.0.0.1', port: 9477, perTorrent: { enabled: false, max: 100 } },
+      notify: { webhooks: [], feedFailingAfter: 6 * 3_600_000, groupWindow: 30_000, retries: 5 },
     });
   });
 

@@ -10,6 +10,7 @@ import { parseDuration, parseRate, parseSize } from './units.js';
 import { buildBandwidthSchema } from './bandwidth-schema.js';
 import { buildAnnounceProbeSchema, buildScoringSignalKeys, geoSchema } from './signals-schema.js';
 import { buildIntegritySchema, buildPublishSchema } from './trust-schema.js';
+import { buildMetricsSchema, buildNotifySchema } from './ops-schema.js';
 
 export const POLICY_VERSION = 1;
 
@@ -95,10 +96,20 @@ const nodeSchema = z
 
 const daemonSchema = z
   .strictObject({
+    client: z
+      .enum(['transmission', 'qbittorrent'])
+      .default('transmission')
+      .describe('Which BitTorrent client the agent drives: transmission-daemon (RPC) or qbittorrent-nox (WebUI API v2).'),
     url: httpUrl('set username and passwordEnv or passwordFile').describe(
-      'Transmission RPC endpoint, e.g. http://127.0.0.1:9091/transmission/rpc.',
+      'Transmission RPC endpoint, e.g. http://127.0.0.1:9091/transmission/rpc; for qBittorrent the WebUI, e.g. http://127.0.0.1:8080.',
     ),
-    username: z.string().min(1).optional().describe('RPC user name, if the daemon requires authentication.'),
+    username: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'RPC (or qBittorrent WebUI) user name, if the daemon requires authentication. qBittorrent 5.2+ without a username: the password secret is its WebUI API key.',
+      ),
     passwordEnv: envName()
       .optional()
       .describe('Name of the environment variable holding the RPC password. Never write the password itself here.'),
@@ -127,7 +138,7 @@ const daemonSchema = z
     },
     { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
   )
-  .describe('The transmission-daemon the agent drives.');
+  .describe('The BitTorrent client the agent drives (transmission-daemon or qbittorrent-nox).');
 
 const storageSchema = z
   .strictObject({
@@ -358,6 +369,8 @@ export const policySchema = z
     announceProbe: buildAnnounceProbeSchema({ rate, duration }).prefault({}),
     integrity: buildIntegritySchema({ rate, duration }).prefault({}),
     publish: buildPublishSchema().prefault({}),
+    metrics: buildMetricsSchema({ duration, envName }).prefault({}),
+    notify: buildNotifySchema({ duration, envName }).prefault({}),
   })
   .meta({
     title: 'smartnode policy',
@@ -383,3 +396,5 @@ export type GeoPolicy = Policy['geo'];
 export type AnnounceProbePolicy = Policy['announceProbe'];
 export type IntegrityPolicy = Policy['integrity'];
 export type PublishPolicy = Policy['publish'];
+export type MetricsPolicy = Policy['metrics'];
+export type NotifyPolicy = Policy['notify'];

@@ -6,12 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { access, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { createTransmissionDaemon, describeRelease, type DaemonPort, type DaemonVersion } from '../daemon/index.js';
+import { createDaemonClient, describeRelease, type DaemonPort, type DaemonVersion } from '../daemon/index.js';
 import { detectFeedFormat, fetchFeed, parseFeed } from '../feeds/index.js';
 import { loadPolicyFile, resolveSecrets, type FeedPolicy, type Policy } from '../policy/index.js';
 import { formatBytes, isSmartnodeError, redactText, redactUrl, type HttpTransport } from '../shared/index.js';
 import { controlSocketPath, readAgentStatus } from '../control/index.js';
 import { checkWriteAccess, findDaemonProcess, type ProcessIdentity } from './daemon-user.js';
+import { checkServiceUnit, checkStateOwnership } from './doctor-service.js';
+import { SERVICE_UNIT_PATH } from './service-unit.js';
 
 /** Transmission 2.80 (RPC 15) brought `free-space`; the agent needs it. */
 export const MIN_RPC_VERSION = 15;
@@ -29,12 +31,14 @@ export interface DoctorOptions {
   readonly policyPath: string;
   readonly env: NodeJS.ProcessEnv;
   /** The state directory the agent uses (the CLI resolves --state-dir / policy / systemd / XDG). */
-  readonly resolveStateDir: (policy: Policy) => string;
+  readonly resolveStateDir: (policy: Policy) => string | Promise<string>;
   readonly userAgent: string;
   /** Check ids to report as skipped (e.g. "agent" before the service is started). */
   readonly skip?: ReadonlySet<string>;
   readonly transport?: HttpTransport;
   readonly now?: () => number;
+  /** The systemd unit to check when it exists (default /etc/systemd/system/smartnode.service). */
+  readonly unitPath?: string;
 }
 
 const passed = (id: string, title: string, detail: string): CheckResult => ({ id, title, status: 'passed', detail });
@@ -55,8 +59,10 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
 
   results.push(...(await checkDaemon(policy, options)));
   for (const feed of policy.feeds.filter((f) => f.enabled)) results.push(await checkFeed(feed, policy, options));
-  const stateDir = options.resolveStateDir(policy);
-  results.push(await checkStateDir(stateDir));
+  const stateDir = await options.resolveStateDir(policy);
+  results.push((await checkStateOwnership(stateDir)) ?? (await checkStateDir(stateDir)));
+  const unit = await checkServiceUnit(options.unitPath ?? SERVICE_UNIT_PATH, policy, options.policyPath);
+  if (unit !== undefined) results.push(unit);
   results.push(
     options.skip?.has('agent') === true
       ? skipped('agent', 'a running agent answers on its control socket', 'skipped (--skip agent)')
@@ -91,7 +97,8 @@ function rpcPortOf(url: string): number {
 async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<CheckResult[]> {
   const url = redactUrl(policy.daemon.url);
   const secret = await readPassword(policy, options.env);
-  const daemon = createTransmissionDaemon({
+  const daemon = createDaemonClient({
+    client: policy.daemon.client,
     url: policy.daemon.url,
     username: policy.daemon.username,
     password: secret.password,
@@ -149,20 +156,22 @@ async function checkDaemon(policy: Policy, options: DoctorOptions): Promise<Chec
   const release = describeRelease(version);
   const known = release.defects.length === 0 ? '' : `; known defects of this release: ${release.defects.join('; ')}`;
   results.push(
-    version.rpcVersion >= MIN_RPC_VERSION
-      ? passed(
-          'rpc-version',
-          'RPC version supported',
-          `Transmission ${release.line}, ` +
-            `RPC version ${version.rpcVersion}${version.rpcVersionSemver === null ? '' : ` (${version.rpcVersionSemver})`} ` +
-            `(need ${MIN_RPC_VERSION} or newer)${known}`,
-        )
-      : failed(
-          'rpc-version',
-          'RPC version supported',
-          `RPC version ${version.rpcVersion} is older than ${MIN_RPC_VERSION}`,
-          'upgrade transmission-daemon to 2.80 or newer (Debian bookworm ships 3.00)',
-        ),
+    version.protocol === 'webui-v2'
+      ? passed('rpc-version', 'RPC version supported', `${release.line}${known}`)
+      : version.rpcVersion >= MIN_RPC_VERSION
+        ? passed(
+            'rpc-version',
+            'RPC version supported',
+            `Transmission ${release.line}, ` +
+              `RPC version ${version.rpcVersion}${version.rpcVersionSemver === null ? '' : ` (${version.rpcVersionSemver})`} ` +
+              `(need ${MIN_RPC_VERSION} or newer)${known}`,
+          )
+        : failed(
+            'rpc-version',
+            'RPC version supported',
+            `RPC version ${version.rpcVersion} is older than ${MIN_RPC_VERSION}`,
+            'upgrade transmission-daemon to 2.80 or newer (Debian bookworm ships 3.00)',
+          ),
   );
 
   let freeBytes: number;

@@ -18,3 +18,4 @@ export {
   renderInitPolicy,
   SUGGESTED_FEEDS,
 } from './policy-text.js';
+export { renderServiceUnit, SERVICE_STATE_DIR, SERVICE_UNIT_PATH } from './service-unit.js';

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'TORRENT_FETCH'
   | 'TORRENT_INVALID'
   | 'TORRENT_HASH_MISMATCH'
+  | 'TORRENT_SIZE_MISMATCH'
   | 'SCRAPE_FAILED'
   | 'ANNOUNCE_FAILED'
   | 'GEOIP_UNAVAILABLE'
@@ -32,6 +33,7 @@ export type ErrorCode =
   | 'INTEGRITY_CANCELLED'
   | 'PUBLISH_INVALID'
   | 'PUBLISH_IO'
+  | 'METRICS_LISTEN'
   | 'INTERNAL';
 
 export interface SmartnodeErrorOptions {

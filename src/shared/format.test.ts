@@ -5,6 +5,7 @@ import {
   fitLeft,
   fitRight,
   formatBytes,
+  formatBytesAtMost,
   formatClock,
   formatDate,
   formatDuration,
@@ -48,6 +49,16 @@ describe('display formatters', () => {
     [Number.NaN, '?'],
   ] as const)('formatBytes(%s) = %s', (bytes, text) => {
     expect(formatBytes(bytes)).toBe(text);
+  });
+
+  it.each([
+    [7_960_000, '7.9 MB'],
+    [8_000_000, '8 MB'],
+    [999_999, '999 kB'],
+    [512, '512 B'],
+    [250.9 * GB, '250 GB'],
+  ] as const)('formatBytesAtMost(%s) = %s: room left is never shown as more than it is', (bytes, text) => {
+    expect(formatBytesAtMost(bytes)).toBe(text);
   });
 
   it('writes rates as bytes per second', () => {

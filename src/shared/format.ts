@@ -18,6 +18,23 @@
 const SI_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'] as const;
 
 /** 1_500_000_000 -> "1.5 GB"; 999_999 -> "1 MB"; null -> "?". */
+/**
+ * Like formatBytes, but never more than `bytes`: for room that is left, so "7.9 MB left" is not
+ * shown as "8 MB left" beside an 8 MB torrent that does not fit.
+ */
+export function formatBytesAtMost(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1000) return formatBytes(bytes);
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < SI_UNITS.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const digits = value >= 100 ? 0 : 1;
+  const shown = Math.floor(value * 10 ** digits) / 10 ** digits;
+  return `${shown} ${SI_UNITS[unit] ?? 'B'}`;
+}
+
 export function formatBytes(bytes: number | null): string {
   if (bytes === null || !Number.isFinite(bytes)) return '?';
   const sign = bytes < 0 ? '-' : '';

@@ -8,8 +8,9 @@
  *   is held) or once.
  * - libgen-seedtools: 1 <= seeders <= 3 in feed order, greedy; daily; never removes.
  * - uniform random: a random order, greedy to the budget, once; never removes.
+ * A torrent whose scrape fails (never counted) is one the scripts that read counts skip.
  */
-import type { World } from './model.js';
+import { seenSeeders, type World } from './model.js';
 import type { SimNode } from './nodes.js';
 
 export interface TickChoice {
@@ -20,13 +21,15 @@ export interface TickChoice {
 export interface Strategy {
   name: string;
   tick(node: SimNode, w: World, nowMs: number): TickChoice;
+  /** The node left and an empty one took its place: drop what was kept for it. */
+  forget?(nodeIndex: number): void;
 }
 
 const DAY_MS = 86_400_000;
 const NOTHING: TickChoice = { add: [], remove: [] };
 
 /** Runs `decide` at a node's first tick and then once per `everyMs` (Infinity: once). */
-function periodic(name: string, everyMs: number, decide: (node: SimNode, w: World) => TickChoice): Strategy {
+export function periodic(name: string, everyMs: number, decide: (node: SimNode, w: World, nowMs: number) => TickChoice): Strategy {
   const last = new Map<number, number>();
   return {
     name,
@@ -34,7 +37,10 @@ function periodic(name: string, everyMs: number, decide: (node: SimNode, w: Worl
       const at = last.get(node.index);
       if (at !== undefined && nowMs - at < everyMs) return NOTHING;
       last.set(node.index, nowMs);
-      return decide(node, w);
+      return decide(node, w, nowMs);
+    },
+    forget(nodeIndex) {
+      last.delete(nodeIndex);
     },
   };
 }
@@ -68,8 +74,8 @@ export function annasArchive(mode: 'daily' | 'once'): Strategy {
     for (let i = 0; i < n; i++) avg += (w.sizes[i] ?? 0) / n;
     const scored: Array<{ i: number; score: number }> = [];
     for (let i = 0; i < n; i++) {
-      const s = w.scrape.seeders[i] ?? 0;
-      if (s <= 0) continue;
+      const s = seenSeeders(w, i);
+      if (s === null || s <= 0) continue;
       scored.push({ i, score: ((s + 0.1 * (w.scrape.leechers[i] ?? 0)) * avg) / (w.sizes[i] ?? 1) + 2 * node.rnd() });
     }
     scored.sort((a, b) => b.score - a.score);
@@ -89,8 +95,8 @@ export function annasArchive(mode: 'daily' | 'once'): Strategy {
 export function libgenSeedtools(): Strategy {
   return periodic('libgen-seedtools', DAY_MS, (node, w) => ({
     add: greedy(node, w, feedOrder(w), (i, free) => {
-      const s = w.scrape.seeders[i] ?? 0;
-      return s >= 1 && s <= 3 && (w.sizes[i] ?? 0) <= free;
+      const s = seenSeeders(w, i);
+      return s !== null && s >= 1 && s <= 3 && (w.sizes[i] ?? 0) <= free;
     }),
     remove: [],
   }));

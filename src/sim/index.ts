@@ -9,3 +9,5 @@ export type { SimMetrics } from './run.js';
 export { isStrategyName, STRATEGIES, type StrategyName } from './strategies.js';
 export type { SmartnodeStats } from './smartnode.js';
 export { measureLoneFill, type LoneFill } from './lone-fill.js';
+export { WORLDS, worldNamed, worldOptions, type WorldPreset } from './worlds.js';
+export { MATRIX_STRATEGIES, formatMatrix, runMatrix, type MatrixRow } from './matrix.js';

@@ -6,7 +6,7 @@
  * so nodes can live in other threads than the world.
  */
 import { seededRandom } from '../shared/index.js';
-import type { World } from './model.js';
+import { SIM_START_MS, type World } from './model.js';
 
 export interface Copy {
   torrent: number;
@@ -23,6 +23,9 @@ export interface SimNode {
   budgetBytes: number;
   /** The step (mod steps per tick) this node ticks at: a random phase. */
   phase: number;
+  /** When the node first ticks (its volunteer's arrival), and how many times its place was taken by a new, empty node. */
+  startMs: number;
+  generation: number;
   copies: Map<number, Copy>;
   usedBytes: number;
   rnd: () => number;
@@ -30,16 +33,43 @@ export interface SimNode {
 
 export function createNodes(w: World, seed: number, stepsPerTick: number): SimNode[] {
   const rnd = seededRandom(seed ^ 0x5bd1e995);
+  const arrivals = seededRandom(seed * 977 + 3);
   const budget = (w.needBytes * w.options.diskMultiple) / Math.max(1, w.options.nodes);
   return Array.from({ length: w.options.nodes }, (_, index) => ({
     index,
-    nodeId: `sim-node-${seed}-${index}`,
+    nodeId: nodeIdOf(seed, index, 0),
     budgetBytes: budget,
     phase: Math.floor(rnd() * stepsPerTick),
+    startMs: SIM_START_MS + Math.floor(arrivals() * w.options.arrivalDays * 86_400_000),
+    generation: 0,
     copies: new Map(),
     usedBytes: 0,
     rnd: seededRandom(seed * 7919 + index + 1),
   }));
+}
+
+/** In a mixed population, whether node `index` runs the other strategy: `share` of the nodes, spread evenly over the indexes. */
+export function runsOther(options: Pick<World['options'], 'mixed'>, index: number): boolean {
+  const share = options.mixed?.share ?? 0;
+  return share > 0 && Math.floor((index + 1) * share) > Math.floor(index * share);
+}
+
+function nodeIdOf(seed: number, index: number, generation: number): string {
+  return generation === 0 ? `sim-node-${seed}-${index}` : `sim-node-${seed}-${index}-${generation}`;
+}
+
+/**
+ * The node leaves with its data and an empty node takes its place from `nowMs` (a new volunteer:
+ * a new id, nothing held); returns the copies that went.
+ */
+export function replaceNode(node: SimNode, seed: number, nowMs: number): Copy[] {
+  const gone = [...node.copies.values()];
+  node.copies.clear();
+  node.usedBytes = 0;
+  node.generation++;
+  node.nodeId = nodeIdOf(seed, node.index, node.generation);
+  node.startMs = nowMs;
+  return gone;
 }
 
 /** Starts a download; false when the node already holds the torrent. */

@@ -24,6 +24,8 @@ const aMetrics = (strategy: string, over: Partial<SimMetrics> = {}): SimMetrics 
   torrents: 100,
   nodes: 10,
   fillHours: 3,
+  diskInUseEnd: 0.9,
+  replacedNodes: 0,
   wallMs: 1,
   ...over,
 });

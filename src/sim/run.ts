@@ -9,10 +9,15 @@
  * workers.
  */
 import type { Strategy } from './baselines.js';
-import { SIM_START_MS, STEP_MINUTES, createWorld, scrapeNow, seedersOf, stepExternal, type SimOptions } from './model.js';
+import { mixedStrategyOf } from './strategies.js';
+import { seededRandom } from '../shared/index.js';
+import { SIM_START_MS, createWorld, scrapeNow, seedersOf, stepExternal, stepMinutesOf, type SimOptions } from './model.js';
 import { createNodes } from './nodes.js';
 import {
   ADDED,
+  CHANGES,
+  LEFT_COMPLETE,
+  LEFT_LEECHING,
   REMOVED_COMPLETE,
   Shard,
   type DownloadReply,
@@ -69,6 +74,10 @@ export interface SimMetrics {
   nodes: number;
   /** Hours until the nodes had committed 90 % of the donated disk (null: never). */
   fillHours: number | null;
+  /** Share of the donated disk the nodes hold (complete or downloading) at the end. */
+  diskInUseEnd: number;
+  /** Nodes that left with their data and were replaced by empty ones. */
+  replacedNodes: number;
   /** Wall time of the run, ms. */
   wallMs: number;
 }
@@ -81,7 +90,7 @@ export interface SimRun {
 export type SimLoop = Generator<ShardRequest, SimRun & { stats: SmartnodeStats | null }, ShardReply[]>;
 
 export function stepsPerTickOf(options: SimOptions): number {
-  return Math.max(1, Math.round(options.tickMinutes / STEP_MINUTES));
+  return Math.max(1, Math.round(options.tickMinutes / stepMinutesOf(options)));
 }
 
 /**
@@ -111,7 +120,7 @@ export function shardsOf(options: SimOptions, shards: number): number[][] {
 /** One strategy over the world, every node in this thread. */
 export function runStrategy(options: SimOptions, strategy: Strategy): SimRun & { stats: SmartnodeStats | null } {
   const all = Array.from({ length: options.nodes }, (_, i) => i);
-  const shard = new Shard(options, strategy, all, stepsPerTickOf(options));
+  const shard = new Shard(options, strategy, all, stepsPerTickOf(options), mixedStrategyOf(options));
   const loop = simulationLoop(options, strategy.name, [all]);
   let next = loop.next();
   while (!next.done) next = loop.next([shard.handle(next.value)]);
@@ -126,10 +135,12 @@ export function runStrategy(options: SimOptions, strategy: Strategy): SimRun & {
 export function* simulationLoop(options: SimOptions, strategyName: string, members: readonly (readonly number[])[]): SimLoop {
   const started = performance.now();
   const w = createWorld(options);
-  const stepMs = STEP_MINUTES * 60_000;
-  const stepsPerScrape = Math.max(1, Math.round(options.scrapeMinutes / STEP_MINUTES));
-  const stepsPerHour = 60 / STEP_MINUTES;
-  const steps = Math.round((options.days * 24 * 60) / STEP_MINUTES);
+  const stepMinutes = stepMinutesOf(options);
+  const stepMs = stepMinutes * 60_000;
+  const stepsPerScrape = Math.max(1, Math.round(options.scrapeMinutes / stepMinutes));
+  const stepsPerHour = 60 / stepMinutes;
+  const steps = Math.round((options.days * 24 * 60) / stepMinutes);
+  const churn = churnOf(options, stepMs);
   const donatedBytes = createNodes(w, options.seed, stepsPerTickOf(options)).reduce((a, n) => a + n.budgetBytes, 0);
   const target = options.targetSeeders;
   const series: SimSeries = { hours: [], belowTarget: [], atZero: [] };
@@ -143,6 +154,7 @@ export function* simulationLoop(options: SimOptions, strategyName: string, membe
   let stalledMax = 0;
   let over2xEnd = 0;
   let fillHours: number | null = null;
+  let diskInUseEnd = 0;
   let scrapeSent = -1;
 
   for (let step = 0; step < steps; step++) {
@@ -150,21 +162,22 @@ export function* simulationLoop(options: SimOptions, strategyName: string, membe
     if (step % stepsPerScrape === 0 && step > 0) scrapeNow(w, nowMs);
     const scrape = scrapeSent === w.scrape.atMs ? null : { ...w.scrape };
     scrapeSent = w.scrape.atMs;
-    const ticks = (yield { kind: 'tick', step, nowMs, scrape }) as TickReply[];
+    const replaced = churn.next();
+    const ticks = (yield { kind: 'tick', step, nowMs, scrape, replaced }) as TickReply[];
     for (const { changes } of ticks) {
       for (const change of changes) {
-        const t = Math.floor(change / 4);
-        const kind = change % 4;
+        const t = Math.floor(change / CHANGES);
+        const kind = change % CHANGES;
         if (kind === ADDED) {
           w.nodeLeeching[t] = (w.nodeLeeching[t] ?? 0) + 1;
           adds++;
           if (step < stepsPerHour) firstHourTakers[t] = (firstHourTakers[t] ?? 0) + 1;
-        } else if (kind === REMOVED_COMPLETE) {
+        } else if (kind === REMOVED_COMPLETE || kind === LEFT_COMPLETE) {
           w.nodeComplete[t] = (w.nodeComplete[t] ?? 0) - 1;
-          removes++;
+          if (kind === REMOVED_COMPLETE) removes++;
         } else {
           w.nodeLeeching[t] = (w.nodeLeeching[t] ?? 0) - 1;
-          removes++;
+          if (kind !== LEFT_LEECHING) removes++;
         }
       }
     }
@@ -179,7 +192,7 @@ export function* simulationLoop(options: SimOptions, strategyName: string, membe
         w.completed[t] = (w.completed[t] ?? 0) + 1;
       }
     }
-    stepExternal(w, stepMs);
+    stepExternal(w, nowMs, stepMs);
 
     if ((step + 1) % stepsPerHour !== 0) continue;
     let below = 0;
@@ -201,6 +214,7 @@ export function* simulationLoop(options: SimOptions, strategyName: string, membe
     const usedBytes = sum(inNodeOrder(options.nodes, members, hour, (h) => h.usedBytes));
     const stalledShare = donatedBytes > 0 ? stalled / donatedBytes : 0;
     if (fillHours === null && usedBytes >= 0.9 * donatedBytes) fillHours = (step + 1) / stepsPerHour;
+    diskInUseEnd = donatedBytes > 0 ? usedBytes / donatedBytes : 0;
     stalledMax = Math.max(stalledMax, stalledShare);
     over2xMax = Math.max(over2xMax, over);
     over2xEnd = over;
@@ -248,10 +262,39 @@ export function* simulationLoop(options: SimOptions, strategyName: string, membe
       adds,
       removes,
       fillHours,
+      diskInUseEnd,
+      replacedNodes: churn.total(),
       torrents: options.torrents,
       nodes: options.nodes,
       wallMs: performance.now() - started,
     },
+  };
+}
+
+/**
+ * Which nodes leave at each step (churn): `churnPerDay` of the nodes a day, spread over the
+ * steps as they fall due, each drawn at random from all nodes (its own stream: churn leaves
+ * every other draw of the world as it is).
+ */
+function churnOf(options: SimOptions, stepMs: number): { next: () => number[]; total: () => number } {
+  const rnd = seededRandom(options.seed * 613 + 29);
+  const perStep = (options.churnPerDay * options.nodes * stepMs) / 86_400_000;
+  let steps = 0;
+  let total = 0;
+  return {
+    next() {
+      // Due by the end of this step, counted from the start (no drift from summing fractions).
+      const due = Math.floor(++steps * perStep + 1e-9);
+      const out = new Set<number>();
+      while (total + out.size < due && out.size < options.nodes) {
+        let node = Math.floor(rnd() * options.nodes);
+        while (out.has(node)) node = Math.floor(rnd() * options.nodes);
+        out.add(node);
+      }
+      total = Math.max(total, due);
+      return [...out];
+    },
+    total: () => total,
   };
 }
 

@@ -7,15 +7,19 @@
  * indexes, which the run loop puts back in node order, so the run gives the same result however
  * the nodes are split.
  */
-import { STEP_MINUTES, createWorld, type SimOptions, type World } from './model.js';
+import { createWorld, stepMinutesOf, type SimOptions, type World } from './model.js';
 import type { Strategy } from './baselines.js';
-import { addCopy, createNodes, removeCopy, stepNodeDownloads, type SimNode } from './nodes.js';
+import { addCopy, createNodes, removeCopy, replaceNode, runsOther, stepNodeDownloads, type SimNode } from './nodes.js';
 import type { SmartnodeStats } from './smartnode.js';
 
-/** What a node did to a torrent's counts (in a tick reply, as torrent x 4 + change). */
+/** What a node did to a torrent's counts (in a tick reply, as torrent x CHANGES + change). */
 export const ADDED = 0;
 export const REMOVED_LEECHING = 1;
 export const REMOVED_COMPLETE = 2;
+/** The node left (churn): its copy went with it, not by a decision. */
+export const LEFT_LEECHING = 3;
+export const LEFT_COMPLETE = 4;
+export const CHANGES = 8;
 
 export interface ScrapeSnapshot {
   atMs: number;
@@ -25,13 +29,13 @@ export interface ScrapeSnapshot {
 }
 
 export type ShardRequest =
-  | { kind: 'tick'; step: number; nowMs: number; scrape: ScrapeSnapshot | null }
+  | { kind: 'tick'; step: number; nowMs: number; scrape: ScrapeSnapshot | null; replaced: number[] }
   | { kind: 'download'; nowMs: number; stepMs: number; sourced: Uint8Array }
   | { kind: 'hour'; endMs: number; sourceless: Uint8Array }
   | { kind: 'finish' };
 
 export interface TickReply {
-  /** torrent x 4 + ADDED | REMOVED_LEECHING | REMOVED_COMPLETE, in node order. */
+  /** torrent x CHANGES + ADDED | REMOVED_* | LEFT_*, in node order. */
   changes: number[];
 }
 export interface DownloadReply {
@@ -62,6 +66,8 @@ export class Shard {
     private readonly strategy: Strategy,
     members: readonly number[],
     stepsPerTick: number,
+    /** The strategy of the nodes that run another one (SimOptions.mixed), if any. */
+    private readonly other: Strategy | null = null,
   ) {
     // The same seeded world and nodes as the run loop's; this copy is read for sizes, web seeds and the scrape.
     this.world = createWorld(options);
@@ -72,7 +78,7 @@ export class Shard {
   handle(request: ShardRequest): ShardReply {
     switch (request.kind) {
       case 'tick':
-        return this.tick(request.step, request.nowMs, request.scrape);
+        return this.tick(request.step, request.nowMs, request.scrape, request.replaced);
       case 'download':
         return this.download(request.nowMs, request.stepMs, request.sourced);
       case 'hour':
@@ -82,19 +88,26 @@ export class Shard {
     }
   }
 
-  private tick(step: number, nowMs: number, scrape: ScrapeSnapshot | null): TickReply {
+  private tick(step: number, nowMs: number, scrape: ScrapeSnapshot | null, replaced: readonly number[]): TickReply {
     const w = this.world;
     if (scrape !== null) w.scrape = scrape;
-    const stepsPerTick = Math.max(1, Math.round(w.options.tickMinutes / STEP_MINUTES));
+    const stepsPerTick = Math.max(1, Math.round(w.options.tickMinutes / stepMinutesOf(w.options)));
     const changes: number[] = [];
+    const leaving = new Set(replaced);
     for (const node of this.nodes) {
-      if (step % stepsPerTick !== node.phase) continue;
-      const choice = this.strategy.tick(node, w, nowMs);
+      const strategy = this.other !== null && runsOther(w.options, node.index) ? this.other : this.strategy;
+      if (leaving.has(node.index)) {
+        for (const c of replaceNode(node, w.options.seed, nowMs))
+          changes.push(c.torrent * CHANGES + (c.complete ? LEFT_COMPLETE : LEFT_LEECHING));
+        strategy.forget?.(node.index);
+      }
+      if (step % stepsPerTick !== node.phase || nowMs < node.startMs) continue;
+      const choice = strategy.tick(node, w, nowMs);
       for (const t of choice.remove) {
         const copy = removeCopy(w.sizes, node, t);
-        if (copy !== undefined) changes.push(t * 4 + (copy.complete ? REMOVED_COMPLETE : REMOVED_LEECHING));
+        if (copy !== undefined) changes.push(t * CHANGES + (copy.complete ? REMOVED_COMPLETE : REMOVED_LEECHING));
       }
-      for (const t of choice.add) if (addCopy(w.sizes, node, t, nowMs)) changes.push(t * 4 + ADDED);
+      for (const t of choice.add) if (addCopy(w.sizes, node, t, nowMs)) changes.push(t * CHANGES + ADDED);
     }
     return { changes };
   }

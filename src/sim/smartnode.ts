@@ -1,9 +1,9 @@
 /**
- * smartnode in the simulator: every node runs the agent's own decision, planTick, on what it
- * would observe (the feed's items with the last scrape's counts, the copies it holds). Only
- * torrents below the seeder target, and those the node holds, are passed: a well-seeded
- * torrent it does not hold is always skipped (WELL_SEEDED), so leaving it out changes no
- * decision and keeps a tick's cost to the torrents that matter.
+ * smartnode in the simulator: every node runs the agent's own decision, planTick, on what the
+ * agent's observe() would give it: the whole feed (every item, with the last scrape's counts,
+ * or none for a torrent never counted) and the copies it holds. No torrent is left out: the
+ * decision's carried memory reads torrents it would not take, so a shorter list would change
+ * what it decides later.
  */
 import {
   buildCandidates,
@@ -46,17 +46,14 @@ export function smartnodeStrategy(
   const memory = new Map<number, DecideMemory>();
   const configs = new Map<number, AgentConfig>();
   const stats: SmartnodeStats = { decideMs: 0, decisions: 0, candidates: 0 };
-  const target = template.planPolicy.scoring.targetSeeders;
   let webSeeds: Map<InfoHash, number> | null = null;
   /**
    * What every node observes of the feed at one scrape and tick time, built once and shared
    * (planTick reads its observation and never writes it): the merged items of every torrent,
-   * and the candidates, which are the same for a node holding the torrent (the simulated
-   * daemon reports no tracker counts, so the feed's scrape counts are picked either way).
-   * Those below the target come first, in torrent order, as the nodes list them.
+   * and the candidates in feed order, which are the same for a node holding the torrent (the
+   * simulated daemon reports no tracker counts, so the feed's counts are picked either way).
    */
-  let shared: { scrapeAtMs: number; nowMs: number; merged: Map<InfoHash, MergedItem>; candidates: Candidate[]; needy: Candidate[] } | null =
-    null;
+  let shared: { scrapeAtMs: number; nowMs: number; merged: Map<InfoHash, MergedItem>; candidates: Candidate[] } | null = null;
   const sharedFor = (w: World, nowMs: number, maxCountAgeMs: number): NonNullable<typeof shared> => {
     if (shared !== null && shared.scrapeAtMs === w.scrape.atMs && shared.nowMs === nowMs) return shared;
     const merged =
@@ -79,8 +76,7 @@ export function smartnodeStrategy(
           : { infoHash: hash, name: m.item.name, totalSizeBytes: m.item.sizeBytes ?? 0, trackers: [], webSeeds: n };
       },
     });
-    const needy = candidates.filter((_, i) => (w.scrape.seeders[i] ?? 0) < target);
-    shared = { scrapeAtMs: w.scrape.atMs, nowMs, merged, candidates, needy };
+    shared = { scrapeAtMs: w.scrape.atMs, nowMs, merged, candidates };
     return shared;
   };
   const itemOf = (w: World, i: number): FeedItem => ({
@@ -90,23 +86,28 @@ export function smartnodeStrategy(
     torrentUrl: `http://sim/${i}.torrent`,
     magnetUri: null,
     trackers: [],
-    counts: {
-      seeders: w.scrape.seeders[i] ?? 0,
-      leechers: w.scrape.leechers[i] ?? 0,
-      completed: w.scrape.completed[i] ?? 0,
-      source: 'scrape',
-      observedAtMs: w.scrape.atMs,
-      origin: 'sim',
-    },
+    counts:
+      w.counted[i] === 1
+        ? {
+            seeders: w.scrape.seeders[i] ?? 0,
+            leechers: w.scrape.leechers[i] ?? 0,
+            completed: w.scrape.completed[i] ?? 0,
+            source: 'scrape',
+            observedAtMs: w.scrape.atMs,
+            origin: 'sim',
+          }
+        : null,
     publishedAtMs: null,
   });
 
   return {
     name: 'smartnode',
     stats,
+    forget(nodeIndex) {
+      memory.delete(nodeIndex);
+    },
     tick(node, world, nowMs) {
       const started = performance.now();
-      const extra: number[] = [];
       const held: HeldView[] = [];
       for (const c of node.copies.values()) {
         held.push({
@@ -117,7 +118,6 @@ export function smartnodeStrategy(
           addedAtMs: c.addedAtMs,
           feedIds: [FEED_ID],
         });
-        if ((world.scrape.seeders[c.torrent] ?? 0) >= target) extra.push(c.torrent);
       }
       let config = configs.get(node.index);
       if (config === undefined) {
@@ -134,7 +134,7 @@ export function smartnodeStrategy(
         configs.set(node.index, config);
       }
       const feed = sharedFor(world, nowMs, config.maxCountAgeMs);
-      const listed = extra.length === 0 ? feed.needy : feed.needy.concat(extra.map((t) => feed.candidates[t] as Candidate));
+      const listed = feed.candidates;
       // The node's own part (its torrents, records and ownership) from observationOf; the feed's part shared.
       const own = observationOf({
         nodeId: node.nodeId,

@@ -1,7 +1,9 @@
 /** Every strategy `smartnode simulate` knows, by name. */
 import type { AgentConfig } from '../agent/index.js';
+import { SmartnodeError } from '../shared/index.js';
 import { addAllThatFits, annasArchive, libgenSeedtools, noNodes, uniformRandom, type Strategy } from './baselines.js';
-import type { World } from './model.js';
+import { keepAt } from './keep-at.js';
+import type { SimOptions, World } from './model.js';
 import { smartnodeStrategy } from './smartnode.js';
 
 export const STRATEGIES = [
@@ -11,6 +13,7 @@ export const STRATEGIES = [
   'annas-archive-once',
   'libgen-seedtools',
   'uniform-random',
+  'keep-at',
   'no-smartnodes',
 ] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
@@ -21,6 +24,7 @@ export const SHIPPED_SCRIPTS: readonly StrategyName[] = [
   'annas-archive-daily',
   'annas-archive-once',
   'libgen-seedtools',
+  'keep-at',
 ];
 
 export function isStrategyName(name: string): name is StrategyName {
@@ -28,9 +32,12 @@ export function isStrategyName(name: string): name is StrategyName {
 }
 
 export function createStrategy(name: StrategyName, config: AgentConfig, world: World): Strategy {
+  return name === 'smartnode' ? smartnodeStrategy(config, { torrents: world.sizes.length }) : createScript(name);
+}
+
+/** A script: every strategy but smartnode, none of which reads the agent's config. */
+export function createScript(name: Exclude<StrategyName, 'smartnode'>): Strategy {
   switch (name) {
-    case 'smartnode':
-      return smartnodeStrategy(config, { torrents: world.sizes.length });
     case 'add-all-that-fits':
       return addAllThatFits();
     case 'annas-archive-daily':
@@ -41,7 +48,24 @@ export function createStrategy(name: StrategyName, config: AgentConfig, world: W
       return libgenSeedtools();
     case 'uniform-random':
       return uniformRandom();
+    case 'keep-at':
+      return keepAt();
     case 'no-smartnodes':
       return noNodes();
   }
+}
+
+/**
+ * The strategy of the nodes that run another one than the strategy under test (a mixed
+ * population), or null without one: a script, which needs no agent config.
+ */
+export function mixedStrategyOf(options: Pick<SimOptions, 'mixed'>): Strategy | null {
+  const name = options.mixed?.strategy;
+  if (name === undefined) return null;
+  if (!isStrategyName(name) || name === 'smartnode') {
+    throw new SmartnodeError('INTERNAL', `the mixed population's other strategy "${name}" is not a script`, {
+      hint: `use one of ${STRATEGIES.filter((s) => s !== 'smartnode').join(', ')}`,
+    });
+  }
+  return createScript(name);
 }

@@ -7,7 +7,7 @@ import type { AgentConfig } from '../agent/index.js';
 import { createWorld, type SimOptions } from './model.js';
 import { stepsPerTickOf } from './run.js';
 import { Shard, type ShardRequest } from './shard.js';
-import { createStrategy, type StrategyName } from './strategies.js';
+import { createStrategy, mixedStrategyOf, type StrategyName } from './strategies.js';
 
 export type WorkerMessage =
   | { kind: 'init'; options: SimOptions; strategy: StrategyName; config: AgentConfig; members: number[] }
@@ -18,7 +18,7 @@ let shard: Shard | null = null;
 parentPort?.on('message', (message: WorkerMessage) => {
   if (message.kind === 'init') {
     const strategy = createStrategy(message.strategy, message.config, createWorld(message.options));
-    shard = new Shard(message.options, strategy, message.members, stepsPerTickOf(message.options));
+    shard = new Shard(message.options, strategy, message.members, stepsPerTickOf(message.options), mixedStrategyOf(message.options));
     parentPort?.postMessage({ ok: true });
     return;
   }

@@ -19,3 +19,4 @@ export {
   type Notice,
 } from './status-model.js';
 export { formatStatusText } from './status-text.js';
+export { computeCollectionHealth, describeFeedHealth, shareOf, type HealthInput } from './collection-health.js';

@@ -8,6 +8,7 @@ import type { TickResult } from '../agent/index.js';
 import { toIntegrityView, type IntegrityRecord } from '../integrity/index.js';
 import type { Decision } from '../plan/index.js';
 import type { InfoHash } from '../shared/index.js';
+import { computeCollectionHealth } from './collection-health.js';
 
 /** How many not-held candidates a view carries (best first); the total is counted apart. */
 export const DEFAULT_CANDIDATE_LIMIT = 500;
@@ -21,6 +22,8 @@ export interface MirrorViewInput {
   candidateLimit?: number;
   /** What agent state records of each owned torrent's integrity. */
   integrity?: ReadonlyMap<InfoHash, IntegrityRecord>;
+  /** The policy's seeder target: with it, the view carries each feed's collection health. */
+  targetSeeders?: number;
 }
 
 export function buildMirrorView(input: MirrorViewInput): MirrorView {
@@ -64,6 +67,7 @@ export function buildMirrorView(input: MirrorViewInput): MirrorView {
     uploadRateBytesPerSec: up,
     downloadRateBytesPerSec: down,
     feeds: plan.feeds.map((f) => ({ ...f })),
+    ...(input.targetSeeders === undefined ? {} : { health: computeCollectionHealth(plan.decisions, input.targetSeeders) }),
   };
 }
 
@@ -94,6 +98,7 @@ function ownedRow(d: Decision, t: TickResult['torrents'][number] | undefined, pi
     uploadRateBytesPerSec: t?.rateUploadBytesPerSec ?? 0,
     downloadRateBytesPerSec: t?.rateDownloadBytesPerSec ?? 0,
     uploadedEverBytes: uploaded,
+    downloadedEverBytes: t?.downloadedEverBytes ?? 0,
     ratio: sizeBytes > 0 ? uploaded / sizeBytes : null,
     score: d.score,
     need: d.need,

@@ -126,6 +126,8 @@ export function reduceStatus(s: StatusSnapshot, e: AgentEvent): StatusSnapshot {
   switch (e.type) {
     case 'tick-started':
       return { ...s, asOfMs, agent: { ...s.agent, state: s.paused ? 'paused' : 'ticking', tick: e.tick, nextTickAtMs: null } };
+    case 'progress':
+      return s.mirror === null ? { ...s, asOfMs } : { ...s, asOfMs, mirror: withProgress(s.mirror, e) };
     case 'tick-finished':
       return {
         ...s,
@@ -296,6 +298,25 @@ export function reduceStatus(s: StatusSnapshot, e: AgentEvent): StatusSnapshot {
     default:
       return s.asOfMs === asOfMs ? s : { ...s, asOfMs };
   }
+}
+
+/** The owned rows with the daemon's live numbers; the plan's fields (score, reason) stay the tick's. */
+function withProgress(mirror: MirrorView, e: Extract<AgentEvent, { type: 'progress' }>): MirrorView {
+  const byHash = new Map(e.torrents.map((t) => [t.infoHash, t]));
+  const owned = mirror.owned.map((o) => {
+    const t = byHash.get(o.infoHash);
+    if (t === undefined) return o;
+    return {
+      ...o,
+      percentDone: t.percentDone,
+      status: t.status,
+      uploadRateBytesPerSec: t.rateUploadBytesPerSec,
+      downloadRateBytesPerSec: t.rateDownloadBytesPerSec,
+      uploadedEverBytes: t.uploadedEverBytes,
+      ratio: o.sizeBytes > 0 ? t.uploadedEverBytes / o.sizeBytes : o.ratio,
+    };
+  });
+  return { ...mirror, owned, uploadRateBytesPerSec: e.uploadRateBytesPerSec, downloadRateBytesPerSec: e.downloadRateBytesPerSec };
 }
 
 function toggled(list: readonly InfoHash[], hash: InfoHash, present: boolean): InfoHash[] {

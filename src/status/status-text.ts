@@ -4,6 +4,7 @@
 import { describeIntegrity } from '../integrity/index.js';
 import { formatBytes, formatClock, formatDuration, formatPercent, formatRate, formatScore } from '../shared/index.js';
 import type { StatusSnapshot } from './status-model.js';
+import { describeFeedHealth } from './collection-health.js';
 
 export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; limit?: number }): string {
   const limit = options.limit ?? 10;
@@ -67,6 +68,10 @@ export function formatStatusText(s: StatusSnapshot, options: { nowMs: number; li
       const dropped = f.droppedItems ? `, ${f.droppedItems} items dropped` : '';
       lines.push(`  ${f.feedId}: ${f.items} items, ${fetched}${failed}${dropped}`);
     }
+  }
+  if (m !== null && m.health !== undefined && m.health.length > 0) {
+    lines.push('', "collection health (this node's view of the swarms):");
+    for (const h of m.health) lines.push(`  ${h.feedId}: ${describeFeedHealth(h)}`);
   }
   if (s.bandwidth !== null) {
     const b = s.bandwidth;

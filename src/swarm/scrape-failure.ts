@@ -2,16 +2,17 @@
 import { BencodeError, SmartnodeError, decodeBencode, isBDict, type BDict, type BencodeLimits } from '../shared/index.js';
 import { redactTrackerUrl } from './tracker-url.js';
 
-export type ScrapeFail = (why: string, cause?: unknown) => SmartnodeError;
+/** `httpStatus`: the tracker's HTTP answer when that was the failure (429 is a rate limit). */
+export type ScrapeFail = (why: string, cause?: unknown, httpStatus?: number) => SmartnodeError;
 
 /** Builds the errors of one scrape of `trackerUrl` (redacted: it may carry a passkey). */
 export function scrapeFailure(trackerUrl: string, hashCount: number): ScrapeFail {
   const tracker = redactTrackerUrl(trackerUrl);
-  return (why, cause) =>
+  return (why, cause, httpStatus) =>
     new SmartnodeError('SCRAPE_FAILED', `scrape of tracker ${tracker} failed: ${why}`, {
       retryable: true,
       hint: 'the tracker may be down or overloaded; counts from other trackers or the feed are used meanwhile',
-      details: { tracker, hashes: hashCount },
+      details: { tracker, hashes: hashCount, ...(httpStatus === undefined ? {} : { httpStatus }) },
       ...(cause === undefined ? {} : { cause: sanitizeCause(cause) }),
     });
 }

@@ -3,7 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { infoHashToBytes } from '../shared/index.js';
+import { SmartnodeError, infoHashToBytes } from '../shared/index.js';
 import type { InfoHash } from '../shared/index.js';
 import { announcePeer, startTracker } from '../testkit/index.js';
 import type { RunningTracker } from '../testkit/index.js';
@@ -158,6 +158,20 @@ describe('fetchHttpScrapeBatch against broken trackers', () => {
         fetchHttpScrapeBatch(s.announceUrl.replace('/announce', '/status/announce'), hashes, { timeoutMs: 2000 }),
         /HTTP status 503/,
       );
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('carries the HTTP status of a refusal in the error, so a 429 can be counted as a rate limit', async () => {
+    const s = await startScriptedServer((_req, res) => {
+      res.statusCode = 429;
+      res.end();
+    });
+    try {
+      const error = await fetchHttpScrapeBatch(s.announceUrl, hashes, { timeoutMs: 2000 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SmartnodeError);
+      expect((error as SmartnodeError).details).toMatchObject({ httpStatus: 429 });
     } finally {
       await s.close();
     }

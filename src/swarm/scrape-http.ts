@@ -172,7 +172,7 @@ export async function readTrackerReply(
   timeoutMs: number,
   maxBytes: number,
   transport: HttpTransport | undefined,
-  fail: (why: string, cause?: unknown) => Error,
+  fail: (why: string, cause?: unknown, httpStatus?: number) => Error,
 ): Promise<Uint8Array> {
   try {
     return await (transport ?? httpRequest)(
@@ -185,9 +185,9 @@ export async function readTrackerReply(
       },
       async (head, body) => {
         if (head.status === 429 || (head.status === 503 && head.header('retry-after') !== null)) {
-          throw rateLimited(fail(`HTTP status ${head.status} (slow down)`), head.header('retry-after'));
+          throw rateLimited(fail(`HTTP status ${head.status} (slow down)`, undefined, head.status), head.header('retry-after'));
         }
-        if (head.status < 200 || head.status > 299) throw fail(`HTTP status ${head.status}`);
+        if (head.status < 200 || head.status > 299) throw fail(`HTTP status ${head.status}`, undefined, head.status);
         return body.bytes();
       },
     );

@@ -4,9 +4,15 @@
  * rewrites it at start and exit). Optionally runs inside a network namespace (see swarm.ts).
  * Any Transmission line the tests know (daemon-lines.ts) starts the same way; every line
  * reads these kebab-case settings (4.1 also accepts, and may write, snake_case).
+ *
+ * SMARTNODE_DAEMON_LOG_DIR=<dir> makes every daemon log at its most detailed level into
+ * <dir>/<config dir path>.log, kept after the test's work directory is gone: what to read when
+ * a transfer between test daemons stalls. 3.00 writes its peer-level messages (connections,
+ * handshakes, choking, piece requests) only to the descriptor named by TR_DEBUG_FD (stdout or
+ * stderr): its stderr goes to <...>.deep.log then.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { mkdir, open, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveDaemonLine, type DaemonLine } from './daemon-lines.js';
 
@@ -74,6 +80,13 @@ export function buildDaemonSettings(options: DaemonProcessOptions): Record<strin
     'lpd-enabled': false,
     'pex-enabled': false,
     'utp-enabled': false,
+    // Handshakes start in plaintext. 3.00's encrypted-first handshake, when it fails (the peer
+    // is itself, or no longer has the torrent), retries "in plaintext" over an io that still
+    // encrypts: the other side reads a garbled header as an encryption offer and waits for the
+    // rest until its 30 s handshake timeout, which blocks that pair of daemons from connecting
+    // either way meanwhile, and each failure doubles the reconnect backoff (peer-mgr's 2, 15,
+    // 30 min). A re-download between two test daemons sat at 0 % for minutes on it.
+    encryption: 0,
     'port-forwarding-enabled': false,
     'blocklist-enabled': false,
     'download-queue-enabled': false,
@@ -95,17 +108,49 @@ export function buildDaemonSettings(options: DaemonProcessOptions): Record<strin
 export async function startDaemonProcess(options: DaemonProcessOptions): Promise<DaemonProcess> {
   await mkdir(options.configDir, { recursive: true });
   await mkdir(options.downloadDir, { recursive: true });
-  await writeFile(join(options.configDir, 'settings.json'), JSON.stringify(buildDaemonSettings(options), null, 2));
+  const line = options.line ?? 'bookworm';
+  const debug = await openDebugLog(options.configDir, line);
+  const settings = buildDaemonSettings(
+    debug === undefined ? options : { ...options, settings: { ...options.settings, 'message-level': debug.level } },
+  );
+  await writeFile(join(options.configDir, 'settings.json'), JSON.stringify(settings, null, 2));
 
-  const daemon = resolveDaemonLine(options.line ?? 'bookworm');
-  const args = [...daemon.prefix, '-f', '-g', options.configDir];
+  const daemon = resolveDaemonLine(line);
+  const args = [...daemon.prefix, '-f', '-g', options.configDir, ...(debug === undefined ? [] : ['-e', debug.path])];
   const [command, argv] =
     options.netns === undefined ? [daemon.command, args] : ['ip', ['netns', 'exec', options.netns, daemon.command, ...args]];
   // The daemon's libcurl honours proxy variables for announces: never let them through.
   const env = { ...process.env };
   for (const key of Object.keys(env)) if (/_proxy$/i.test(key)) delete env[key];
 
-  const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], ...options.runAs });
+  // 3.00 takes only 1 or 2 for TR_DEBUG_FD: its stderr goes to the deep log then.
+  if (debug !== undefined) env['TR_DEBUG_FD'] = '2';
+  const stdio: StdioOptions = ['ignore', 'pipe', debug === undefined ? 'pipe' : debug.deep.fd];
+  const child = spawn(command, argv, { env, stdio, ...options.runAs });
+  await debug?.deep.close();
+  const { lines, exited, isRunning } = watchChild(child);
+
+  const rpcUrl = `http://${formatHost(options.bindAddress)}:${options.rpcPort}/transmission/rpc`;
+  const handle = makeHandle(child, exited, isRunning, lines, {
+    rpcUrl,
+    username: options.username,
+    password: options.password,
+    configDir: options.configDir,
+    downloadDir: options.downloadDir,
+  });
+
+  try {
+    await waitForRpc(rpcUrl, isRunning, options.readyTimeoutMs ?? 10_000);
+  } catch (error) {
+    await handle.stop(1000);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`${message}\ntransmission-daemon output:\n${lines.join('\n')}`);
+  }
+  return handle;
+}
+
+/** Keeps a child's last 200 output lines and tells when it exited (a failed spawn too). */
+export function watchChild(child: ChildProcess): { lines: string[]; exited: Promise<number | null>; isRunning(): boolean } {
   const lines: string[] = [];
   const keep = (chunk: Buffer): void => {
     lines.push(
@@ -118,7 +163,6 @@ export async function startDaemonProcess(options: DaemonProcessOptions): Promise
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-
   let running = true;
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
@@ -131,24 +175,7 @@ export async function startDaemonProcess(options: DaemonProcessOptions): Promise
       resolve(null);
     });
   });
-
-  const rpcUrl = `http://${formatHost(options.bindAddress)}:${options.rpcPort}/transmission/rpc`;
-  const handle = makeHandle(child, exited, () => running, lines, {
-    rpcUrl,
-    username: options.username,
-    password: options.password,
-    configDir: options.configDir,
-    downloadDir: options.downloadDir,
-  });
-
-  try {
-    await waitForRpc(rpcUrl, () => running, options.readyTimeoutMs ?? 10_000);
-  } catch (error) {
-    await handle.stop(1000);
-    const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`${message}\ntransmission-daemon output:\n${lines.join('\n')}`);
-  }
-  return handle;
+  return { lines, exited, isRunning: () => running };
 }
 
 function makeHandle(
@@ -201,6 +228,16 @@ async function waitForRpc(url: string, isRunning: () => boolean, timeoutMs: numb
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`transmission-daemon RPC at ${url} not ready after ${timeoutMs} ms (${last})`);
+}
+
+/** The daemon's own log file and deep-log descriptor when SMARTNODE_DAEMON_LOG_DIR is set. */
+async function openDebugLog(configDir: string, line: DaemonLine): Promise<{ path: string; level: number; deep: FileHandle } | undefined> {
+  const dir = process.env['SMARTNODE_DAEMON_LOG_DIR'];
+  if (dir === undefined || dir === '') return undefined;
+  await mkdir(dir, { recursive: true });
+  const base = join(dir, configDir.replace(/[^A-Za-z0-9.-]+/g, '_'));
+  // 3.00 counts 0-3 (3 = debug); 4.x counts 0-6 (6 = trace).
+  return { path: `${base}.log`, level: line === 'bookworm' ? 3 : 6, deep: await open(`${base}.deep.log`, 'a') };
 }
 
 function uniqueList(items: string[]): string {

@@ -9,11 +9,19 @@ export {
   type DaemonProcess,
   type DaemonProcessOptions,
 } from './daemon-process.js';
+export {
+  QBITTORRENT_LINES,
+  buildQbittorrentConf,
+  qbittorrentPasswordHash,
+  resolveQbittorrentLine,
+  startQbittorrentProcess,
+  type QbittorrentLine,
+  type QbittorrentProcess,
+  type QbittorrentProcessOptions,
+} from './qbittorrent-process.js';
 export { DAEMON_LINES, resolveDaemonLine, daemonLinesDir, type DaemonLine, type DaemonLineCommand } from './daemon-lines.js';
 export {
   createNetwork,
-  networkSlot,
-  hostAddress,
   checkPrerequisites,
   leftoversOf,
   listNamespaces,
@@ -57,6 +65,9 @@ export {
 export { startFeedServer, type FeedServer, type FeedRoute, type FeedRequest } from './feed-server.js';
 export { announcePeer } from './tracker.js';
 export { type MirrorWorld, startMirrorWorld, type WorldDatasetSpec, writeWorldPolicy } from './world.js';
+export { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from './webhook-receiver.js';
+export { findFreePort } from './ports.js';
+export { startPrometheus, type PrometheusTarget, type PromSample, type RunningPrometheus } from './prometheus.js';
 export {
   startAtSite,
   syntheticCatalogue,

@@ -1,12 +1,13 @@
 import { execFile, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createNetwork, leftoversOf, listNamespaces, networkSlot, type TestNetwork } from './netns.js';
+import { CLAIM_DIR, processStartTicks } from './netns-claims.js';
+import { createNetwork, leftoversOf, listLinks, listNamespaces, type TestNetwork } from './netns.js';
 
 const run = promisify(execFile);
-// Slots 200-209 belong to the testkit's own tests; 201 is this file's.
-const SLOT = networkSlot(201);
 
 // Answers each connection with the caller's address, so a test sees which side it came from.
 const SERVER = `const s = require('node:net').createServer((c) => c.end('hello ' + c.remoteAddress));
@@ -24,13 +25,17 @@ describe('createNetwork', () => {
 
   it('joins namespaces through the bridge with no IPv6 and no default route, then leaves nothing behind', async () => {
     const started = Date.now();
-    network = await createNetwork({ ...SLOT, hosts: 2 });
+    network = await createNetwork({ hosts: 2, label: 'netns-test' });
     const setupMs = Date.now() - started;
-    expect(network.bridgeAddress).toBe('10.231.201.1');
+    const { prefix, subnet } = network;
+    expect(prefix).toMatch(/^snt[a-z0-9]{6}$/);
+    const base = subnet.replace(/\.0\/24$/, '');
+    expect(network.bridgeAddress).toBe(`${base}.1`);
     expect(network.hosts).toEqual([
-      { name: 'sn201-d0', address: '10.231.201.11' },
-      { name: 'sn201-d1', address: '10.231.201.12' },
+      { name: `${prefix}-d0`, address: `${base}.11` },
+      { name: `${prefix}-d1`, address: `${base}.12` },
     ]);
+    expect(await leftoversOf(prefix)).toContain(`claim of ${prefix} in ${CLAIM_DIR}`);
 
     const [a, b] = network.hosts;
     if (a === undefined || b === undefined) throw new Error('expected two hosts');
@@ -66,41 +71,86 @@ describe('createNetwork', () => {
     await network.destroy();
     const teardownMs = Date.now() - stopping;
     network = undefined;
-    expect(await leftoversOf(SLOT.prefix)).toEqual([]);
+    expect(await leftoversOf(prefix)).toEqual([]);
     expect(await isAlive(sleeperPid)).toBe(false);
     console.log(`netns: setup ${setupMs} ms, teardown ${teardownMs} ms`);
   });
 
-  it('removes stale namespaces and links of its prefix left by a killed run', async () => {
-    await run('ip', ['netns', 'add', 'sn201-d7']);
-    await run('ip', ['link', 'add', 'sn201br', 'type', 'bridge']);
-    expect(await listNamespaces()).toContain('sn201-d7');
-
-    network = await createNetwork({ ...SLOT, hosts: 1 });
-    expect(await listNamespaces()).not.toContain('sn201-d7');
-    expect(await listNamespaces()).toContain('sn201-d0');
-  });
-
-  it('refuses to clean a stale namespace that still has processes running inside', async () => {
-    await run('ip', ['netns', 'add', 'sn201-d5']);
-    const child = await run('ip', ['netns', 'exec', 'sn201-d5', 'sh', '-c', 'sleep 60 >/dev/null 2>&1 & echo $!']);
-    const pid = Number.parseInt(child.stdout.trim(), 10);
+  it('gives concurrent networks distinct names and subnets, each reachable only inside itself', async () => {
+    const networks = await Promise.all([1, 2, 3, 4, 5].map(() => createNetwork({ hosts: 2, label: 'netns-test' })));
     try {
-      await expect(createNetwork({ ...SLOT, hosts: 1 })).rejects.toThrow(new RegExp(`sn201-d5 \\(pids ${pid}\\)`));
+      expect(new Set(networks.map((n) => n.prefix)).size).toBe(5);
+      expect(new Set(networks.map((n) => n.subnet)).size).toBe(5);
+      const addresses = (await run('ip', ['-o', '-4', 'addr', 'show'])).stdout;
+      for (const n of networks) expect(addresses.split(`inet ${n.bridgeAddress}/`).length - 1).toBe(1);
+      // Every host reaches the root namespace through its own bridge, from its own address.
+      const server = createServer((c) => c.end(`hello ${c.remoteAddress ?? ''}`));
+      await new Promise<void>((resolve) => server.listen(7000, '0.0.0.0', resolve));
+      try {
+        for (const n of networks) {
+          for (const h of n.hosts) {
+            const { stdout } = await run('ip', ['netns', 'exec', h.name, process.execPath, '-e', CLIENT, n.bridgeAddress]);
+            expect(stdout.trim()).toBe(`hello ${h.address}`);
+          }
+        }
+      } finally {
+        server.close();
+      }
     } finally {
-      process.kill(pid, 'SIGKILL');
-      await waitUntilGone(pid);
-      await run('ip', ['netns', 'del', 'sn201-d5']);
+      await Promise.all(networks.map((n) => n.destroy()));
     }
-    expect(await leftoversOf(SLOT.prefix)).toEqual([]);
+    for (const n of networks) expect(await leftoversOf(n.prefix)).toEqual([]);
   });
 
-  it('rejects names that would collide or overflow interface names', async () => {
-    await expect(createNetwork({ prefix: 'Bad-Prefix', subnetIndex: 201, hosts: 1 })).rejects.toThrow(/prefix/);
-    await expect(createNetwork({ prefix: 'sn201', subnetIndex: 300, hosts: 1 })).rejects.toThrow(/subnetIndex/);
-    expect(() => networkSlot(255)).toThrow(/0-254/);
+  it("removes a dead run's network with its processes and unclaimed leftovers, and never touches a live run's", async () => {
+    const ticks = processStartTicks(process.pid) ?? 0;
+    const dead = { prefix: 'sntdead00', subnet: '10.231.250', pid: await exitedPid(), startTicks: ticks, label: 'dead' };
+    const live = { prefix: 'sntlive00', subnet: '10.231.251', pid: process.pid, startTicks: ticks, label: 'live' };
+    const claims = [dead, live].map((c) => join(CLAIM_DIR, `${c.subnet}.claim`));
+    const pids: number[] = [];
+    try {
+      for (const [i, c] of [dead, live].entries()) {
+        await writeFile(claims[i] ?? '', JSON.stringify(c));
+        await run('ip', ['netns', 'add', `${c.prefix}-d0`]);
+        await run('ip', ['link', 'add', `${c.prefix}br`, 'type', 'bridge']);
+        const child = await run('ip', ['netns', 'exec', `${c.prefix}-d0`, 'sh', '-c', 'sleep 60 >/dev/null 2>&1 & echo $!']);
+        pids.push(Number.parseInt(child.stdout.trim(), 10));
+      }
+      await run('ip', ['netns', 'add', 'sntorph00-d3']);
+
+      network = await createNetwork({ hosts: 1, label: 'netns-test' });
+      expect(await leftoversOf('sntdead00')).toEqual([]);
+      expect(await leftoversOf('sntorph00')).toEqual([]);
+      expect(await isAlive(pids[0] ?? 0)).toBe(false);
+      expect(await leftoversOf('sntlive00')).toEqual([
+        'namespace sntlive00-d0',
+        'link sntlive00br',
+        `pid ${pids[1] ?? 0}`,
+        `claim of sntlive00 in ${CLAIM_DIR}`,
+      ]);
+    } finally {
+      for (const pid of pids) if (await isAlive(pid)) process.kill(pid, 'SIGKILL');
+      for (const pid of pids) await waitUntilGone(pid);
+      for (const ns of ['sntdead00-d0', 'sntlive00-d0', 'sntorph00-d3']) {
+        if ((await listNamespaces()).includes(ns)) await run('ip', ['netns', 'del', ns]);
+      }
+      for (const link of ['sntdead00br', 'sntlive00br']) if ((await listLinks()).includes(link)) await run('ip', ['link', 'del', link]);
+      for (const claim of claims) await rm(claim, { force: true });
+    }
+  });
+
+  it('rejects a host count it cannot name', async () => {
+    await expect(createNetwork({ hosts: 0 })).rejects.toThrow(/hosts must be an integer 1-200/);
+    await expect(createNetwork({ hosts: 201 })).rejects.toThrow(/hosts must be an integer 1-200/);
   });
 });
+
+/** The pid of a process that has exited (its pid is dead unless reused, and then its start time differs). */
+async function exitedPid(): Promise<number> {
+  const child = spawn('true');
+  await new Promise((resolve) => child.once('exit', resolve));
+  return child.pid ?? 0;
+}
 
 /** A killed orphan may linger as a zombie until init reaps it: that counts as dead. */
 async function isAlive(pid: number): Promise<boolean> {

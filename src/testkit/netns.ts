@@ -3,26 +3,27 @@
  * each joined to the bridge by a veth pair. Namespaces, because Transmission 3.00 never dials a
  * peer in 127.0.0.0/8 ("martian"): daemons that all sit on loopback never find each other.
  *
- *   root namespace:  bridge <prefix>br, 10.231.<subnet>.1/24
- *   namespace <prefix>-d<I>: veth "eth0", 10.231.<subnet>.(11+I)/24   (host side <prefix>v<I>)
+ *   root namespace:  bridge <prefix>br, <subnet>.1/24
+ *   namespace <prefix>-d<I>: veth "eth0", <subnet>.(11+I)/24   (host side <prefix>v<I>)
  *
+ * Prefix and subnet are claimed per network (netns-claims.ts): unique among all runs on the
+ * machine, and a dead run's leftovers are removed by the next network created.
  * No default route, no NAT, no forwarding: the namespaces reach only each other and the bridge.
  * IPv6 is disabled on every interface before it comes up so nothing chatters.
- * Needs root and iproute2. Distinct prefixes and subnets let parallel test files coexist.
+ * Needs root and iproute2.
  */
 import { execFile } from 'node:child_process';
 import { access, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { CLAIM_DIR, claimNetwork, listClaims, liveClaimPrefixes, takeDeadClaims, usedRangesFrom } from './netns-claims.js';
 
 const execFileAsync = promisify(execFile);
 
 export interface NetworkOptions {
-  /** Names everything this network creates; letters and digits, at most 8 characters. */
-  prefix: string;
-  /** Third octet of the test subnet 10.231.<subnetIndex>.0/24 (0-254). */
-  subnetIndex: number;
   /** Number of namespaces (1-200). */
   hosts: number;
+  /** Who makes this network (a test's name), recorded in its claim for leftover reports. */
+  label?: string;
 }
 
 export interface NetworkHost {
@@ -33,24 +34,18 @@ export interface NetworkHost {
 
 export interface TestNetwork {
   readonly prefix: string;
+  /** The claimed /24, "10.183.42.0/24". */
+  readonly subnet: string;
   readonly bridgeName: string;
   readonly bridgeAddress: string;
   readonly hosts: readonly NetworkHost[];
-  /** Kills what runs inside, deletes namespaces and links, verifies they are gone. Idempotent. */
+  /** Kills what runs inside, deletes namespaces and links, verifies they are gone, releases the claim. Idempotent. */
   destroy(options?: { killDeadlineMs?: number }): Promise<void>;
+  /** For exit handlers, after the namespaces and links are deleted synchronously. */
+  releaseClaimSync(): void;
 }
 
-/** Prefix and subnet for a caller-chosen slot number, so parallel test files never collide. */
-export function networkSlot(slot: number): { prefix: string; subnetIndex: number } {
-  if (!Number.isInteger(slot) || slot < 0 || slot > 254) {
-    throw new Error(`network slot must be an integer 0-254, got ${String(slot)}`);
-  }
-  return { prefix: `sn${slot}`, subnetIndex: slot };
-}
-
-export function hostAddress(subnetIndex: number, hostIndex: number): string {
-  return `10.231.${subnetIndex}.${11 + hostIndex}`;
-}
+const ARTEFACT = /^(snt[a-z0-9]{6})(?:-d\d+|v\d+|br)$/;
 
 interface Names {
   bridge: string;
@@ -74,27 +69,33 @@ function namesFor(prefix: string): Names {
 }
 
 export async function createNetwork(options: NetworkOptions): Promise<TestNetwork> {
-  validate(options);
+  if (!Number.isInteger(options.hosts) || options.hosts < 1 || options.hosts > 200) {
+    throw new Error(`hosts must be an integer 1-200, got ${String(options.hosts)}`);
+  }
   await checkPrerequisites();
-  const names = namesFor(options.prefix);
-  await cleanStale(names);
+  await cleanStale(CLAIM_DIR);
+  const used = usedRangesFrom(await ip(['-o', '-4', 'addr', 'show']), await ip(['-4', 'route', 'show', 'table', 'all']));
+  const claim = await claimNetwork(options.label ?? 'test', used, CLAIM_DIR);
+  const names = namesFor(claim.prefix);
 
-  const bridgeAddress = `10.231.${options.subnetIndex}.1`;
+  const bridgeAddress = `${claim.subnet}.1`;
   const hosts: NetworkHost[] = [];
   for (let i = 0; i < options.hosts; i++) {
-    hosts.push({ name: names.namespace(i), address: hostAddress(options.subnetIndex, i) });
+    hosts.push({ name: names.namespace(i), address: `${claim.subnet}.${11 + i}` });
   }
 
   let destroyed: Promise<void> | undefined;
   const network: TestNetwork = {
-    prefix: options.prefix,
+    prefix: claim.prefix,
+    subnet: `${claim.subnet}.0/24`,
     bridgeName: names.bridge,
     bridgeAddress,
     hosts,
     destroy(destroyOptions) {
-      destroyed ??= teardown(names, destroyOptions?.killDeadlineMs ?? 5000);
+      destroyed ??= teardown(names, destroyOptions?.killDeadlineMs ?? 5000).then(claim.release);
       return destroyed;
     },
+    releaseClaimSync: claim.releaseSync,
   };
 
   try {
@@ -130,18 +131,6 @@ export async function createNetwork(options: NetworkOptions): Promise<TestNetwor
   return network;
 }
 
-function validate(options: NetworkOptions): void {
-  if (!/^[a-z][a-z0-9]{0,7}$/.test(options.prefix)) {
-    throw new Error(`network prefix must be 1-8 lowercase letters/digits starting with a letter, got ${JSON.stringify(options.prefix)}`);
-  }
-  if (!Number.isInteger(options.subnetIndex) || options.subnetIndex < 0 || options.subnetIndex > 254) {
-    throw new Error(`subnetIndex must be an integer 0-254 (10.231.<subnetIndex>.0/24), got ${String(options.subnetIndex)}`);
-  }
-  if (!Number.isInteger(options.hosts) || options.hosts < 1 || options.hosts > 200) {
-    throw new Error(`hosts must be an integer 1-200, got ${String(options.hosts)}`);
-  }
-}
-
 /** Throws with what to do when the network cannot be built here (tests fail, never skip). */
 export async function checkPrerequisites(): Promise<void> {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
@@ -160,36 +149,36 @@ export async function checkPrerequisites(): Promise<void> {
   }
 }
 
-/** Removes namespaces and links of this prefix that a killed run left behind. */
-async function cleanStale(names: Names): Promise<void> {
-  const staleNamespaces = (await listNamespaces()).filter(names.isNamespace);
-  const busy: string[] = [];
-  for (const ns of staleNamespaces) {
-    const pids = await namespacePids(ns);
-    if (pids.length > 0) busy.push(`${ns} (pids ${pids.join(', ')})`);
+/**
+ * Removes what dead runs left behind: everything under a dead run's claim, and artefacts of
+ * the claimed-name pattern with no claim at all (their run died after releasing it or lost
+ * it). Artefacts are listed before claims are read: an artefact seen here existed only after
+ * its claim did, so a live run's artefact always finds its live claim.
+ */
+async function cleanStale(claimDir: string): Promise<void> {
+  const artefactPrefixes = new Set([...(await listNamespaces()), ...(await listLinks())].flatMap((name) => ARTEFACT.exec(name)?.[1] ?? []));
+  const dead = await takeDeadClaims(claimDir);
+  const live = await liveClaimPrefixes(claimDir);
+  for (const prefix of artefactPrefixes) {
+    if (!live.has(prefix) && !dead.some((d) => d.claim.prefix === prefix)) await teardown(namesFor(prefix), 1000);
   }
-  if (busy.length > 0) {
-    throw new Error(
-      `stale test namespaces still have processes running inside: ${busy.join('; ')}. ` +
-        'Another test run may be using this prefix: wait for it, or kill those pids, then `ip netns del <name>`; ' +
-        'or choose another network slot',
-    );
+  for (const { claim, done } of dead) {
+    await teardown(namesFor(claim.prefix), 1000);
+    await done();
   }
-  for (const ns of staleNamespaces) await ip(['netns', 'del', ns]);
-  for (const link of (await listLinks()).filter(names.isLink)) {
-    await ip(['link', 'del', link]).catch(async (error: unknown) => {
-      // A veth vanishes by itself when its peer's namespace goes: only fail if still present.
-      if ((await listLinks()).includes(link)) throw error;
-    });
-  }
-  await verifyGone(names, 'cleaning stale test network');
 }
 
 async function teardown(names: Names, killDeadlineMs: number): Promise<void> {
   const namespaces = (await listNamespaces()).filter(names.isNamespace);
   await Promise.all(namespaces.map((ns) => killNamespaceProcesses(ns, killDeadlineMs)));
-  for (const ns of namespaces) await ip(['netns', 'del', ns]);
+  // Another run may be cleaning the same dead run's leftovers: only fail on what is still there.
+  for (const ns of namespaces) {
+    await ip(['netns', 'del', ns]).catch(async (error: unknown) => {
+      if ((await listNamespaces()).includes(ns)) throw error;
+    });
+  }
   for (const link of (await listLinks()).filter(names.isLink)) {
+    // A veth vanishes by itself when its peer's namespace goes.
     await ip(['link', 'del', link]).catch(async (error: unknown) => {
       if ((await listLinks()).includes(link)) throw error;
     });
@@ -268,7 +257,7 @@ export async function namespacePids(ns: string): Promise<number[]> {
 }
 
 /** Lists everything of a prefix still on the machine (for tests asserting a clean teardown). */
-export async function leftoversOf(prefix: string): Promise<string[]> {
+export async function leftoversOf(prefix: string, claimDir = CLAIM_DIR): Promise<string[]> {
   const names = namesFor(prefix);
   const namespaces = (await listNamespaces()).filter(names.isNamespace);
   const pids = (await Promise.all(namespaces.map(namespacePids))).flat();
@@ -276,6 +265,7 @@ export async function leftoversOf(prefix: string): Promise<string[]> {
     ...namespaces.map((n) => `namespace ${n}`),
     ...(await listLinks()).filter(names.isLink).map((l) => `link ${l}`),
     ...pids.map((p) => `pid ${p}`),
+    ...((await listClaims(claimDir)).some((c) => c.prefix === prefix) ? [`claim of ${prefix} in ${claimDir}`] : []),
   ];
 }
 

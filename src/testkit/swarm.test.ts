@@ -4,20 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { leftoversOf, networkSlot } from './netns.js';
+import { listClaims } from './netns-claims.js';
+import { leftoversOf, listLinks, listNamespaces } from './netns.js';
 import { addTorrent, getTorrent, isRecord, rpcCall } from './rpc.js';
 import { startSwarm, waitFor, type Swarm } from './swarm.js';
 import { datasetTree, makeDataset, sha256Tree } from './torrents.js';
 
 const run = promisify(execFile);
-// Slots 200-209 belong to the testkit's own tests; 200 is this file's.
-const ID = 200;
-const PREFIX = networkSlot(ID).prefix;
 
 describe('startSwarm', () => {
   let swarm: Swarm | undefined;
   let work = '';
-  // A failed test must not leave its swarm running: the next test reuses the network slot.
+  // A failed test must not leave its swarm running.
   afterEach(async () => {
     await swarm?.stop();
     swarm = undefined;
@@ -29,7 +27,7 @@ describe('startSwarm', () => {
   it('moves a 6 MB dataset from two seeders to a third daemon, byte for byte, and tears down clean', async () => {
     work = await mkdtemp(join(tmpdir(), 'sn-swarm-'));
     const t0 = Date.now();
-    swarm = await startSwarm({ id: ID, seeders: 2, extraDaemons: 1, workDir: work, rpcUsername: 'u', rpcPassword: 'p' });
+    swarm = await startSwarm({ seeders: 2, extraDaemons: 1, workDir: work, rpcUsername: 'u', rpcPassword: 'p' });
     const dataset = await makeDataset({
       dir: join(work, 'source'),
       name: 'climate-sample',
@@ -44,20 +42,22 @@ describe('startSwarm', () => {
     const seeded = await swarm.seedTorrent([0, 1], dataset);
     const setupMs = Date.now() - t0;
 
-    expect(swarm.bridgeAddress).toBe(`10.231.${ID}.1`);
-    expect(swarm.tracker.announceUrl).toMatch(new RegExp(`^http://10\\.231\\.${ID}\\.1:\\d+/announce$`));
+    const subnet = swarm.network.subnet.replace(/\.0\/24$/, '');
+    const prefix = swarm.network.prefix;
+    expect(swarm.bridgeAddress).toBe(`${subnet}.1`);
+    expect(swarm.tracker.announceUrl).toBe(`http://${subnet}.1:${new URL(swarm.tracker.announceUrl).port}/announce`);
     const seederAddresses = swarm.seeders.map((s) => s.address);
-    expect(seederAddresses).toEqual([`10.231.${ID}.11`, `10.231.${ID}.12`]);
+    expect(seederAddresses).toEqual([`${subnet}.11`, `${subnet}.12`]);
     const [leecher] = swarm.daemons;
     if (leecher === undefined) throw new Error('expected one extra daemon');
-    expect(leecher.address).toBe(`10.231.${ID}.13`);
+    expect(leecher.address).toBe(`${subnet}.13`);
 
     // The RPC answers only from the bridge (whitelist) and only with credentials.
     const unauth = await fetch(leecher.rpcUrl, { method: 'POST', headers: { authorization: 'Basic eDp5' } });
     expect(unauth.status).toBe(401);
     const settings = JSON.parse(await readFile(join(leecher.configDir, 'settings.json'), 'utf8')) as Record<string, unknown>;
     expect(settings).toMatchObject({
-      'rpc-whitelist': `127.0.0.1,10.231.${ID}.1`,
+      'rpc-whitelist': `127.0.0.1,${subnet}.1`,
       'bind-address-ipv4': leecher.address,
       'peer-port': 51413,
       'dht-enabled': false,
@@ -113,7 +113,7 @@ describe('startSwarm', () => {
     await swarm.stop();
     const teardownMs = Date.now() - t2;
     swarm = undefined;
-    expect(await leftoversOf(PREFIX)).toEqual([]);
+    expect(await leftoversOf(prefix)).toEqual([]);
     const { stdout } = await run('ps', ['-o', 'pid=', '-p', pids.join(',')]).catch(() => ({ stdout: '' }));
     expect(stdout.trim()).toBe('');
     console.log(
@@ -125,8 +125,10 @@ describe('startSwarm', () => {
   it('with the rechoke kicker, transfers start without waiting for the rechoke timers', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sn-swarm-kick-'));
     let kicked: Swarm | undefined;
+    let prefix = '';
     try {
-      kicked = await startSwarm({ id: ID, seeders: 2, extraDaemons: 1, workDir: dir, rechokeKicker: true });
+      kicked = await startSwarm({ seeders: 2, extraDaemons: 1, workDir: dir, rechokeKicker: true });
+      prefix = kicked.network.prefix;
       const dataset = await makeDataset({
         dir: join(dir, 'source'),
         name: 'kick-sample',
@@ -159,7 +161,7 @@ describe('startSwarm', () => {
       await kicked?.stop();
       await rm(dir, { recursive: true, force: true });
     }
-    expect(await leftoversOf(PREFIX)).toEqual([]);
+    expect(await leftoversOf(prefix)).toEqual([]);
   }, 120_000);
 
   it('cleans up what it created when one daemon fails to start', async () => {
@@ -167,7 +169,7 @@ describe('startSwarm', () => {
     try {
       // A file where daemon 1's folder should go: daemon 0 starts, daemon 1 cannot.
       await writeFile(join(dir, 'd1'), 'in the way');
-      const outcome = await startSwarm({ id: ID, seeders: 1, extraDaemons: 1, workDir: dir }).then(
+      const outcome = await startSwarm({ seeders: 1, extraDaemons: 1, workDir: dir }).then(
         async (unexpected) => {
           await unexpected.stop();
           return 'started';
@@ -175,7 +177,12 @@ describe('startSwarm', () => {
         (error: unknown) => (error instanceof Error ? error.message : String(error)),
       );
       expect(outcome).toMatch(/1 of 2 swarm daemons failed to start: .*d1/);
-      expect(await leftoversOf(PREFIX)).toEqual([]);
+      const claims = await listClaims();
+      expect(claims.filter((c) => c.pid === process.pid)).toEqual([]);
+      // Nor any namespace or link of a claimed-name network without its claim.
+      const claimed = new Set(claims.map((c) => c.prefix));
+      const names = [...(await listNamespaces()), ...(await listLinks())];
+      expect(names.filter((n) => /^snt[a-z0-9]{6}/.test(n) && !claimed.has(n.slice(0, 9)))).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { InfoHash } from '../shared/index.js';
 import type { DaemonLine } from './daemon-lines.js';
 import { startDaemonProcess, type DaemonProcess } from './daemon-process.js';
-import { createNetwork, leftoversOf, networkSlot, type NetworkHost, type TestNetwork } from './netns.js';
+import { createNetwork, leftoversOf, type NetworkHost, type TestNetwork } from './netns.js';
 import { installRechokeKicker, type RechokeKicker } from './rechoke.js';
 import { addTorrent, getTorrent, type RpcTarget } from './rpc.js';
 import { startTracker, type RunningTracker } from './tracker.js';
@@ -23,8 +23,11 @@ export const DAEMON_PEER_PORT = 51413;
 const STATUS_SEEDING = 6;
 
 export interface SwarmOptions {
-  /** Network slot 0-254: selects the name prefix `sn<id>` and subnet 10.231.<id>.0/24. */
-  id: number;
+  /**
+   * The test's own number, recorded in the network's claim so a leftover says who made it.
+   * Names and subnet are claimed per run (netns-claims.ts), whatever the number.
+   */
+  id?: number;
   seeders: number;
   /** Daemons beyond the seeders (a volunteer's daemon the agent drives, leechers, ...). */
   extraDaemons: number;
@@ -90,7 +93,6 @@ export interface Swarm {
 }
 
 export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
-  const slot = networkSlot(options.id);
   if (!Number.isInteger(options.seeders) || options.seeders < 0) {
     throw new Error(`seeders must be a non-negative integer, got ${String(options.seeders)}`);
   }
@@ -109,7 +111,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
   let stopping: Promise<void> | undefined;
 
   const stop = (): Promise<void> => {
-    stopping ??= Promise.all(stopKickers.map((s) => s())).then(() => teardown(started, tracker, network, slot.prefix));
+    stopping ??= Promise.all(stopKickers.map((s) => s())).then(() => teardown(started, tracker, network));
     return stopping;
   };
   const stopNowSync = (): void => {
@@ -119,7 +121,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
   };
 
   try {
-    network = await createNetwork({ ...slot, hosts: total });
+    network = await createNetwork({ hosts: total, label: `swarm${options.id ?? ''}` });
     tracker = await startTracker({
       host: network.bridgeAddress,
       http: true,
@@ -273,7 +275,6 @@ async function teardown(
   daemons: readonly SwarmDaemon[],
   tracker: RunningTracker | undefined,
   network: TestNetwork | undefined,
-  prefix: string,
 ): Promise<void> {
   const errors: unknown[] = [];
   const settle = async (work: Promise<unknown>): Promise<void> => {
@@ -285,7 +286,12 @@ async function teardown(
   };
   await Promise.all(daemons.map((d) => settle(d.stop(3000))));
   if (tracker !== undefined) await settle(tracker.close());
-  if (network !== undefined) await settle(network.destroy({ killDeadlineMs: 3000 }));
+  if (network === undefined) {
+    if (errors.length > 0) throw new AggregateError(errors, `swarm teardown failed: ${errors.map(errorText).join('; ')}`);
+    return;
+  }
+  const prefix = network.prefix;
+  await settle(network.destroy({ killDeadlineMs: 3000 }));
   const left = await leftoversOf(prefix).catch((error: unknown) => [`could not list leftovers: ${errorText(error)}`]);
   if (left.length > 0) errors.push(new Error(`swarm ${prefix} left behind: ${left.join(', ')}`));
   if (errors.length > 0) {
@@ -329,6 +335,7 @@ function deleteNetworkSync(network: TestNetwork, knownPids: readonly number[]): 
   for (const host of network.hosts) run(['netns', 'del', host.name]);
   for (let i = 0; i < network.hosts.length; i++) run(['link', 'del', `${network.prefix}v${i}`]);
   run(['link', 'del', network.bridgeName]);
+  network.releaseClaimSync();
 }
 
 /** Alive and not a zombie (a killed orphan stays a zombie until init reaps it). */

@@ -54,6 +54,8 @@ export async function startMirrorWorld(options: {
   rechokeKicker?: boolean;
   /** The Transmission line of the volunteer's daemon (default Debian 12's 3.00); seeders run 3.00. */
   volunteerLine?: DaemonLine;
+  /** Extra settings.json keys for every daemon (preallocation, ...). */
+  daemonSettings?: Record<string, unknown>;
   onProgress?: (message: string) => void;
 }): Promise<MirrorWorld> {
   const say = options.onProgress ?? ((): void => undefined);
@@ -71,6 +73,7 @@ export async function startMirrorWorld(options: {
     rpcUsername: 'volunteer',
     rpcPassword: options.rpcPassword,
     ...(options.rechokeKicker === undefined ? {} : { rechokeKicker: options.rechokeKicker }),
+    ...(options.daemonSettings === undefined ? {} : { daemonSettings: options.daemonSettings }),
     lines: { extra: options.volunteerLine ?? 'bookworm' },
   });
   let feedServer: FeedServer | undefined;

@@ -183,6 +183,33 @@ describe('Dashboard at 80x24', () => {
     );
     expect(frame(stateWith({ status, view: 'decisions' })).join('\n')).toContain('12:00:00 add     birds: 0 seeders against a target of 5');
   });
+
+  it("the feeds view shows each feed's collection health from the mirror view", () => {
+    const feed = {
+      feedId: 'at-main',
+      lastFetchAtMs: T0_MS,
+      lastOkAtMs: T0_MS,
+      items: 4,
+      notModified: false,
+      failures: 0,
+      lastError: null,
+      droppedItems: 0,
+    };
+    const health = {
+      feedId: 'at-main',
+      targetSeeders: 5,
+      torrents: 4,
+      bytes: 4_000_000_000,
+      atTargetTorrents: 1,
+      atTargetBytes: 3_000_000_000,
+      zeroSeederTorrents: 2,
+      unknownTorrents: 0,
+    };
+    const status = aStatus({ feeds: [feed], mirror: aMirrorView({}, { health: [health] }) });
+    expect(frame(stateWith({ status, view: 'feeds' }), 160).join('\n')).toContain(
+      'at-main: 4 items, fetched 0s ago, ok; health 25% of 4 torrents and 75% of 4 GB at >= 5 seeders; 2 at zero',
+    );
+  });
 });
 
 describe('Dashboard in small and large terminals', () => {

@@ -79,6 +79,44 @@ describe('dashboard state', () => {
     expect(key(held, 'y')).toMatchObject({ kind: 'command', command: { kind: 'confirm-eviction' } });
   });
 
+  it('y still confirms when later notices followed the held one, and the footer says it is held, not removed', () => {
+    const heldEvent = {
+      type: 'eviction-held',
+      atMs: T0_MS + 10,
+      removes: 1,
+      removeBytes: 1e9,
+      ownedBytes: 2e9,
+      fraction: 0.5,
+      maxEvictFraction: 0.25,
+    } as const;
+    const banned = run(connected(), { type: 'message', text: 'banned x: a tick runs now to remove it', isError: false, atMs: T0_MS });
+    const held = run(
+      banned,
+      { type: 'agent-event', event: { type: 'tick-started', atMs: T0_MS + 5, tick: 2 } },
+      { type: 'agent-event', event: heldEvent },
+      { type: 'agent-event', event: { type: 'adds-deferred', atMs: T0_MS + 11, code: 'X', count: 1, bytes: 1 } },
+      { type: 'agent-event', event: { type: 'limits-warning', atMs: T0_MS + 12, message: 'something else' } },
+    );
+    expect(held.status?.notices.at(-1)?.kind).not.toBe('eviction-held');
+    expect(key(held, 'y')).toMatchObject({ kind: 'command', command: { kind: 'confirm-eviction' } });
+    expect(held.message?.text).toMatch(/held until confirmed \(y on the dashboard\)/);
+    expect(held.message?.isError).toBe(true);
+    // A later tick that holds nothing releases it: y means nothing again.
+    const released = run(held, {
+      type: 'agent-event',
+      event: { type: 'tick-finished', atMs: T0_MS + 2000, tick: 3, durationMs: 100, adds: 0, removes: 0, failed: 0, dryRun: false },
+    });
+    expect(key(released, 'y')).toEqual({ kind: 'none' });
+  });
+
+  it('u unbans the selected torrent once it is banned, and does nothing otherwise', () => {
+    const s = run(connected(), { type: 'intent', intent: { kind: 'view', view: 'candidates' } });
+    expect(key(s, 'u')).toEqual({ kind: 'none' });
+    const hash = aCandidateView(0).infoHash;
+    const banned = run(s, { type: 'agent-event', event: { type: 'ban', atMs: T0_MS, infoHash: hash, banned: true } });
+    expect(key(banned, 'u')).toMatchObject({ kind: 'command', command: { kind: 'unban', infoHash: hash } });
+  });
+
   it('p pins the selected torrent, and unpins it once pinned', () => {
     const s = connected();
     expect(key(s, 'p')).toMatchObject({ kind: 'command', command: { kind: 'pin', infoHash: hashN(0) } });

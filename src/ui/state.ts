@@ -4,11 +4,11 @@
  * is looking. Keys become intents (UI only) or commands (sent to the agent) here, as data,
  * so both are tested without a terminal.
  */
-import type { AgentEvent, CandidateView, OwnedTorrentView } from '../agent/index.js';
+import type { AgentEvent, CandidateView, FeedHealthView, OwnedTorrentView } from '../agent/index.js';
 // The pure parts of control, imported file by file: its index also exports the socket code.
 import type { LinkEvent } from '../control/index.js';
 import type { ControlCommand } from '../control/index.js';
-import { reduceStatus, type DecisionEntry, type FeedStatus, type StatusSnapshot } from '../status/index.js';
+import { reduceStatus, type DecisionEntry, type FeedStatus, type Notice, type StatusSnapshot } from '../status/index.js';
 import type { InfoHash } from '../shared/index.js';
 
 export const VIEWS = ['mirror', 'candidates', 'decisions', 'feeds'] as const;
@@ -81,8 +81,15 @@ export function reduceDashboard(s: DashboardState, a: DashboardAction): Dashboar
       if (a.link.kind === 'connected') return { ...s, link: { kind: 'connected' }, status: a.link.status };
       if (a.link.kind === 'lost') return { ...s, link: { kind: 'lost', reason: a.link.reason, retryInMs: a.link.retryInMs } };
       return s.link.kind === 'lost' ? s : { ...s, link: { kind: 'connecting' } }; // keep showing why it was lost while retrying
-    case 'agent-event':
-      return s.status === null ? s : { ...s, status: reduceStatus(s.status, a.event), nowMs: a.nowMs ?? s.nowMs };
+    case 'agent-event': {
+      if (s.status === null) return s;
+      const next = { ...s, status: reduceStatus(s.status, a.event), nowMs: a.nowMs ?? s.nowMs };
+      // A held eviction replaces what an earlier command said would happen (a ban's removal),
+      // unless the viewer is in the middle of arming a ban.
+      if (a.event.type !== 'eviction-held' || s.pendingBan !== null || (s.message !== null && s.message.atMs > a.event.atMs)) return next;
+      const held = heldEviction(next.status);
+      return held === null ? next : { ...next, message: { text: held.text, isError: true, atMs: a.event.atMs } };
+    }
     case 'clock':
       return { ...s, nowMs: a.nowMs };
     case 'message':
@@ -200,9 +207,11 @@ export function interpretKey(s: DashboardState, input: string, key: KeyPress, pa
   }
   if (input === 't') return { kind: 'command', command: { kind: 'tick-now' }, describe: 'tick now' };
   // Offered in the header while the donated limits hold an eviction back.
-  if (input === 'y' && s.status?.notices.at(-1)?.kind === 'eviction-held')
+  if (input === 'y' && heldEviction(s.status) !== null)
     return { kind: 'command', command: { kind: 'confirm-eviction' }, describe: 'confirm eviction' };
   const target = selectedTorrent(s);
+  if (input === 'u' && target !== null && s.status?.bans.includes(target.infoHash) === true)
+    return { kind: 'command', command: { kind: 'unban', infoHash: target.infoHash }, describe: `unban ${target.name}` };
   if (input === 'p' && target !== null) {
     const pinned = s.status?.pins.includes(target.infoHash) ?? false;
     return {
@@ -219,13 +228,30 @@ export function interpretKey(s: DashboardState, input: string, key: KeyPress, pa
   return { kind: 'none' };
 }
 
+/**
+ * The eviction the donated limits hold back, waiting for `y`: the last `eviction-held` notice,
+ * when no tick has finished since the one that held it (every tick that still holds one says so
+ * again; a later notice of another kind does not release it).
+ */
+export function heldEviction(status: StatusSnapshot | null): Notice | null {
+  if (status === null) return null;
+  const held = status.notices.findLast((n) => n.kind === 'eviction-held');
+  if (held === undefined) return null;
+  const { lastTickAtMs, lastTickDurationMs } = status.agent;
+  const lastTickStartMs = lastTickAtMs === null ? null : lastTickAtMs - (lastTickDurationMs ?? 0);
+  return lastTickStartMs === null || held.atMs >= lastTickStartMs ? held : null;
+}
+
 // ---- selectors (pure; the last result is cached because 10,000 candidates sort in ms) ----
 
 export type Rows =
   | { view: 'mirror'; rows: readonly OwnedTorrentView[] }
   | { view: 'candidates'; rows: readonly CandidateView[] }
   | { view: 'decisions'; rows: readonly DecisionEntry[] }
-  | { view: 'feeds'; rows: readonly FeedStatus[] };
+  | { view: 'feeds'; rows: readonly FeedRow[] };
+
+/** A feed as the Feeds view shows it: its fetches, and its collection's health when known. */
+export type FeedRow = FeedStatus & { health?: FeedHealthView };
 
 let cache: { key: unknown[]; rows: Rows } | null = null;
 
@@ -238,7 +264,7 @@ export function selectRows(s: DashboardState): Rows {
         : s.view === 'decisions'
           ? s.status?.decisions
           : s.status?.feeds;
-  const key = [s.view, source, s.filter, s.sort];
+  const key = [s.view, source, s.filter, s.sort, s.view === 'feeds' ? s.status?.mirror?.health : null];
   if (cache?.key.every((k, i) => k === key[i])) return cache.rows;
   const rows = computeRows(s);
   cache = { key, rows };
@@ -257,7 +283,7 @@ function computeRows(s: DashboardState): Rows {
     case 'decisions':
       return { view: 'decisions', rows: (s.status?.decisions ?? []).filter((d) => match(d.name)).reverse() };
     case 'feeds':
-      return { view: 'feeds', rows: (s.status?.feeds ?? []).filter((f) => match(f.feedId)) };
+      return { view: 'feeds', rows: (s.status?.feeds ?? []).filter((f) => match(f.feedId)).map((f) => withHealth(f, mirror?.health)) };
   }
 }
 
@@ -336,4 +362,9 @@ export function findTorrent(
   if (owned !== undefined) return { kind: 'owned', row: owned };
   const candidate = s.status?.mirror?.candidates.find((c) => c.infoHash === hash);
   return candidate === undefined ? null : { kind: 'candidate', row: candidate };
+}
+
+function withHealth(feed: FeedStatus, health: readonly FeedHealthView[] | undefined): FeedRow {
+  const row = health?.find((h) => h.feedId === feed.feedId);
+  return row === undefined ? feed : { ...feed, health: row };
 }

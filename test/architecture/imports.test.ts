@@ -41,6 +41,8 @@ const DOMAINS = [
   'ui',
   'setup',
   'sim',
+  'metrics',
+  'notify',
   'cli',
   'testkit',
 ] as const;
@@ -60,6 +62,7 @@ const AGENT_EVENT_TYPES = [
   'CandidateView',
   'ReasonView',
   'PopulationSummary',
+  'FeedHealthView',
 ];
 
 /**
@@ -93,6 +96,15 @@ const ALLOWED: DomainTable = {
   },
   setup: { imports: ['shared', 'policy', 'daemon', 'feeds', 'control'] },
   sim: { imports: ['shared', 'policy', 'feeds', 'plan', 'agent'] },
+  // Subscribers of the event bus, like status: they know the agent's events as types only.
+  metrics: { imports: ['shared', 'agent'], only: { agent: { names: AGENT_EVENT_TYPES, typesOnly: true } } },
+  notify: {
+    imports: ['shared', 'policy', 'agent'],
+    only: {
+      agent: { names: AGENT_EVENT_TYPES, typesOnly: true },
+      policy: { names: ['WebhookTarget', 'NotifyEventName'], typesOnly: true },
+    },
+  },
   // The top: every product domain (not the test kit).
   cli: { imports: DOMAINS.filter((d) => d !== 'cli' && d !== 'testkit') },
   testkit: { imports: ['shared', 'swarm', 'daemon', 'feeds', 'policy'] },
@@ -247,7 +259,12 @@ describe('the rules', () => {
   it('read the names an import takes, and whether it takes only types', () => {
     const fromUi = graph.edges.find((e) => e.from === 'src/ui/state.ts' && e.to === 'src/agent/index.ts');
     expect(fromUi?.typeOnly).toBe(true);
-    expect(fromUi === undefined ? [] : importedNames(ROOT, fromUi)).toEqual(['AgentEvent', 'CandidateView', 'OwnedTorrentView']);
+    expect(fromUi === undefined ? [] : importedNames(ROOT, fromUi)).toEqual([
+      'AgentEvent',
+      'CandidateView',
+      'FeedHealthView',
+      'OwnedTorrentView',
+    ]);
     const fromCli = graph.edges.find((e) => e.from === 'src/cli/run.ts' && e.to === 'src/agent/index.ts');
     expect(fromCli?.typeOnly).toBe(false);
   });

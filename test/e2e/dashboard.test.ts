@@ -15,7 +15,7 @@ import { aTorrentFile, expectedInfoHash } from '../../src/feeds/testing.js';
 import { startDaemonProcess, type DaemonProcess } from '../../src/testkit/daemon-process.js';
 import { startFeedServer, type FeedServer } from '../../src/testkit/feed-server.js';
 import { findFreePort } from '../../src/testkit/ports.js';
-import { startTmux, type TmuxSession } from '../helpers/tmux.js';
+import { startTmux, type TmuxSession, waitForScreen } from '../helpers/tmux.js';
 import { eventually, makeWorkDir } from '../helpers/world.js';
 
 const execFileAsync = promisify(execFile);
@@ -64,22 +64,8 @@ describe('smartnode dashboard in a real terminal', () => {
     await exited;
   }
   const status = (): Promise<StatusSnapshot> => readAgentStatus(controlSocketPath(stateDir));
-  async function screenShows(what: string | RegExp, timeoutMs = 20_000): Promise<string> {
-    let last = '';
-    try {
-      return await eventually(
-        `the screen to show ${String(what)}`,
-        async () => {
-          last = await tmux!.screen();
-          return (typeof what === 'string' ? last.includes(what) : what.test(last)) ? last : undefined;
-        },
-        timeoutMs,
-        100,
-      );
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- screen ---\n${last}\n--- agent ---\n${agentOutput.slice(-3000)}`);
-    }
-  }
+  const screenShows = (what: string | RegExp, timeoutMs = 20_000): Promise<string> =>
+    waitForScreen(tmux!, what, { timeoutMs, context: () => `--- agent ---\n${agentOutput.slice(-3000)}` });
 
   beforeAll(async () => {
     await execFileAsync('npm', ['run', 'build'], { cwd: ROOT }); // the binaries under test run from dist/

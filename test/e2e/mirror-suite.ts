@@ -202,16 +202,24 @@ export function describeMirror(options: { line: DaemonLine; networkSlot: number;
         });
         await agent.reload();
         const result = await tick();
+        // Exactly one of its own two goes, the one its own plan scores lower: which one depends on
+        // the counts of that moment (medium, just added, may not be counted by its daemon yet,
+        // and is then scored as moderately needy), never on anything outside the plan.
         const removes = result.actions.filter((a) => a.kind === 'remove');
-        expect(removes.map((a) => a.name)).toEqual(['medium']);
+        expect(removes).toHaveLength(1);
+        const gone = removes[0]?.name ?? '';
+        expect(['medium', 'rare-a']).toContain(gone);
+        const kept = gone === 'medium' ? 'rare-a' : 'medium';
+        const scoreOf = (name: string): number => result.plan.decisions.find((d) => d.name === name)?.score ?? Number.NaN;
+        expect(scoreOf(gone)).toBeLessThanOrEqual(scoreOf(kept));
         expect(result.actions.filter((a) => a.kind === 'add')).toEqual([]);
         const list = await listVolunteer();
-        expect(list.filter((t) => t.labels.includes('smartnode')).map((t) => t.hashString)).toEqual([world.dataset('rare-a').infoHash]);
+        expect(list.filter((t) => t.labels.includes('smartnode')).map((t) => t.hashString)).toEqual([world.dataset(kept).infoHash]);
         await eventually(
-          'only rare-a to be left in the mirror directory',
+          `only ${kept} to be left in the mirror directory`,
           async () => {
             const left = await readdir(downloadDir);
-            return left.length === 1 && left[0] === world.dataset('rare-a').infoHash;
+            return left.length === 1 && left[0] === world.dataset(kept).infoHash;
           },
           10_000,
         );

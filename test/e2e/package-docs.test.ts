@@ -49,17 +49,28 @@ describe('README', () => {
     const readme = await readFile('README.md', 'utf8');
     const topHelp = await help([]);
     const used = new Map<string, Set<string>>();
-    for (const match of readme.matchAll(/smartnode (init|doctor|run|plan|status|dashboard|policy check)\b([^`\n]*)/g)) {
+    for (const match of readme.matchAll(
+      /smartnode (init|doctor|run|plan|status|dashboard|service|ban|unban|confirm-eviction|policy check)\b([^`\n]*)/g,
+    )) {
       const command = match[1] ?? '';
       const flags = used.get(command) ?? new Set<string>();
       for (const flag of (match[2] ?? '').matchAll(/(--[a-z][a-z-]*)/g)) flags.add(flag[1] ?? '');
       used.set(command, flags);
     }
-    expect([...used.keys()]).toEqual(expect.arrayContaining(['init', 'doctor', 'run']));
+    expect([...used.keys()]).toEqual(expect.arrayContaining(['init', 'doctor', 'run', 'service', 'unban']));
     for (const [command, flags] of used) {
       expect(topHelp, command).toMatch(new RegExp(`^\\s+${command.split(' ')[0]} `, 'm'));
       const commandHelp = await help(command.split(' '));
       for (const flag of flags) expect(commandHelp, `${command} ${flag}`).toContain(flag);
     }
+  });
+
+  it('installs only what exists: no registry package (smartnode is not published), a tarball built from the checkout', async () => {
+    const readme = await readFile('README.md', 'utf8');
+    expect(readme).not.toMatch(/npm install -g smartnode(?!-)/);
+    expect(readme).toContain('npm ci && npm run build && npm pack');
+    expect(readme).toContain('sudo npm install -g ./smartnode-');
+    const unit = await readFile('examples/smartnode.service', 'utf8');
+    expect(unit).not.toContain('npmjs.com');
   });
 });

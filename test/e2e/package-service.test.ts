@@ -5,9 +5,10 @@
  * control socket, and SIGTERM finishes the current action and exits 0 with a log line.
  */
 import { execFile, spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,13 +58,14 @@ describe('examples/smartnode.service', () => {
     await writeFile(bin, '#!/bin/sh\nexit 0\n');
     await chmod(bin, 0o755);
     const path = join(dir, name);
-    await writeFile(path, edit((await readFile(UNIT, 'utf8')).replace('/usr/local/bin/smartnode', bin)));
+    await writeFile(path, edit((await readFile(UNIT, 'utf8')).replace('ExecStart=smartnode run', `ExecStart=${bin} run`)));
     return path;
   }
 
   it('runs smartnode run with the /etc policy after the daemon, unprivileged, sandboxed, restarting on failure', async () => {
     const keys = unitKeys(await readFile(UNIT, 'utf8'));
-    expect(keys.get('ExecStart')).toEqual(['/usr/local/bin/smartnode run --policy /etc/smartnode/policy.yaml']);
+    // A bare name: systemd looks in /usr/local/bin, then /usr/bin (where a global npm install put it, by npm's prefix).
+    expect(keys.get('ExecStart')).toEqual(['smartnode run --policy /etc/smartnode/policy.yaml']);
     expect(keys.get('After')?.[0]?.split(' ')).toContain('transmission-daemon.service');
     expect(keys.get('User')).toEqual(['smartnode']);
     expect(keys.get('StateDirectory')).toEqual(['smartnode']);
@@ -187,6 +189,62 @@ describe('smartnode run under a service manager (built CLI)', () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   });
+
+  it('smartnode service writes a unit naming the real node and smartnode and the download dir; verify passes it', async () => {
+    const unitPath = join(root, 'written.service');
+    const written = await run('node', ['bin/smartnode.js', 'service', '--policy', join(root, 'policy.yaml'), '--output', unitPath]);
+    expect(written.stdout).toContain(`wrote ${unitPath}`);
+    const keys = unitKeys(await readFile(unitPath, 'utf8'));
+    const [node, script, ...rest] = keys.get('ExecStart')?.[0]?.split(' ') ?? [];
+    expect(node).toBe(await realpath(process.execPath));
+    expect(script).toBe(await realpath('bin/smartnode.js'));
+    expect(rest).toEqual(['run', '--policy', join(root, 'policy.yaml')]);
+    expect(keys.get('ReadWritePaths')).toEqual([`-${join(root, 'mirror')}`]);
+    const docs = keys.get('Documentation')?.[0] ?? '';
+    expect(docs).toMatch(/^file:\//);
+    await access(fileURLToPath(docs));
+    const verified = await analyze(['verify', unitPath]);
+    expect(verified.stderr).toBe('');
+    expect(verified.code).toBe(0);
+    // An existing unit is kept unless --force.
+    const again = await run('node', ['bin/smartnode.js', 'service', '--policy', join(root, 'policy.yaml'), '--output', unitPath]).catch(
+      (e: { stderr: string }) => e,
+    );
+    expect(again.stderr).toContain('pass --force to replace it');
+
+    // doctor checks the unit: this one passes; one naming a path the install did not use fails as systemd would (203/EXEC).
+    expect(await doctorUnit(unitPath)).toMatchObject({ status: 'passed' });
+    const stale = join(root, 'stale.service');
+    await writeFile(
+      stale,
+      (await readFile(UNIT, 'utf8')).replace('ExecStart=smartnode run', 'ExecStart=/usr/local/bin/smartnode-nowhere run'),
+    );
+    const staleCheck = await doctorUnit(stale);
+    expect(staleCheck?.status).toBe('failed');
+    expect(staleCheck?.detail).toContain(
+      '/usr/local/bin/smartnode-nowhere, which is not an executable file: systemd would fail with 203/EXEC',
+    );
+    expect(staleCheck?.fix).toContain('smartnode service');
+    // ...and one whose sandbox does not let the agent write the download dir.
+    const sandboxed = join(root, 'sandboxed.service');
+    await writeFile(sandboxed, (await readFile(unitPath, 'utf8')).replace(/^ReadWritePaths=.*$/m, 'ReadWritePaths=-/srv/smartnode'));
+    const sandboxCheck = await doctorUnit(sandboxed);
+    expect(sandboxCheck?.status).toBe('failed');
+    expect(sandboxCheck?.detail).toContain(`not the download dir ${join(root, 'mirror')}`);
+  });
+
+  async function doctorUnit(unitPath: string): Promise<CheckResult | undefined> {
+    const chunks: string[] = [];
+    const sink = new Writable({
+      write(c: Buffer, _e, done) {
+        chunks.push(c.toString());
+        done();
+      },
+    });
+    const args = ['doctor', '--json', '--skip', 'agent', '--policy', join(root, 'policy.yaml'), '--state-dir', join(root, 'doctor-state')];
+    await main(['node', 'smartnode', ...args, '--unit', unitPath], { stdout: sink, stderr: sink, env: { PATH: process.env.PATH } });
+    return (JSON.parse(chunks.join('')) as { checks: CheckResult[] }).checks.find((c) => c.id === 'unit');
+  }
 
   it('one SIGTERM in the middle of a tick finishes the tick and exits 0, not 130', async () => {
     const policy = (await readFile(join(root, 'policy.yaml'), 'utf8')).replace('/c.csv', '/slow.csv');

@@ -90,7 +90,7 @@ describe('npm package', () => {
     }
     const unwanted = files.filter(
       (f) =>
-        /^(src|test|scripts)\//.test(f) ||
+        (/^(src|test|scripts)\//.test(f) && f !== 'scripts/prune-geoip.mjs') ||
         /^dist\/(testkit|demo|bench)\//.test(f) ||
         /\.test\.|\.suite\.|\/testing\.|\.map$|\.tsx?$/.test(f.replace(/\.d\.ts$/, '.d')),
     );
@@ -141,6 +141,14 @@ export const decide = (o: Observation, c: AgentConfig): TickPlan => planTick(ini
     expect(ok.stdout + ok.stderr).toBe('');
     expect((await tsc('bad.ts')).stdout).toMatch(/bad\.ts.*not assignable to parameter of type 'number'/);
   }, 60_000);
+
+  it("installs without geoip-lite's city tables (it loads only the country ones): under 100 MB in all", async () => {
+    const data = join(installed, 'node_modules', 'geoip-lite', 'data');
+    const tables = (await readdir(data)).filter((f) => f.endsWith('.dat')).sort();
+    expect(tables).toEqual(['geoip-country.dat', 'geoip-country6.dat']);
+    const du = await exec('du', ['-sm', installed]);
+    expect(Number.parseInt(du.stdout, 10)).toBeLessThan(100);
+  });
 
   it('the installed binary prints its help with every command', async () => {
     const result = await exec(bin, ['--help'], { cwd: root });

@@ -49,24 +49,39 @@ export async function startTickingAgent(policyPath: string, env: NodeJS.ProcessE
 }
 
 /**
- * An agent mirroring a test world's feed with a 1 MB/s upload cap on what it owns (1 GB
- * budget, no reserve, quick intervals), its password in SMARTNODE_E2E_PASSWORD of `env`.
+ * An agent driving the world's volunteer daemon, state under `workDir`, with quick intervals;
+ * `storage` and `feed` are the policy's inline values (`{ downloadDir: ..., maxBytes: ... }`).
  */
-export async function startCappedMirrorAgent(world: MirrorWorld, workDir: string, env: NodeJS.ProcessEnv): Promise<TickingAgent> {
-  const downloadDir = join(workDir, 'mirror');
-  await mkdir(downloadDir, { recursive: true });
+export async function startWorldAgent(
+  world: MirrorWorld,
+  workDir: string,
+  env: NodeJS.ProcessEnv,
+  options: { storage: string; feed?: string; extra?: string },
+): Promise<TickingAgent> {
   const policyPath = join(workDir, 'policy.yaml');
   await writeFile(
     policyPath,
     `version: 1
 node: { stateDir: ${join(workDir, 'state')} }
 daemon: { url: ${world.volunteer.rpcUrl}, username: ${world.volunteer.username}, passwordEnv: SMARTNODE_E2E_PASSWORD }
-storage: { downloadDir: ${downloadDir}, maxBytes: 1 GB, minFreeBytes: 0 }
-feeds: [{ id: demo, url: "${world.feedUrl}", format: rss }]
+storage: ${options.storage}
+feeds: [${options.feed ?? `{ id: demo, url: "${world.feedUrl}", format: rss }`}]
 scoring: { targetSeeders: 4, minSeedTime: 0s }
 intervals: { tick: 5s, feedRefresh: 10s, scrape: 10s }
-bandwidth: { uploadRate: 1 MB/s }
-`,
+${options.extra ?? ''}`,
   );
   return startTickingAgent(policyPath, env);
+}
+
+/**
+ * An agent mirroring a test world's feed with a 1 MB/s upload cap on what it owns (1 GB
+ * budget, no reserve, quick intervals), its password in SMARTNODE_E2E_PASSWORD of `env`.
+ */
+export async function startCappedMirrorAgent(world: MirrorWorld, workDir: string, env: NodeJS.ProcessEnv): Promise<TickingAgent> {
+  const downloadDir = join(workDir, 'mirror');
+  await mkdir(downloadDir, { recursive: true });
+  return startWorldAgent(world, workDir, env, {
+    storage: `{ downloadDir: ${downloadDir}, maxBytes: 1 GB, minFreeBytes: 0 }`,
+    extra: 'bandwidth: { uploadRate: 1 MB/s }\n',
+  });
 }

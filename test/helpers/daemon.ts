@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,4 +115,24 @@ export async function pathExists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The contract fixture's data operations on a real download directory. */
+export function realDataOps(downloadDir: string): {
+  dataExists(name: string): Promise<boolean>;
+  corruptData(name: string): Promise<void>;
+  deleteData(name: string): Promise<void>;
+} {
+  return {
+    dataExists: (name) => pathExists(join(downloadDir, name)),
+    async corruptData(name) {
+      const file = await open(join(downloadDir, name), 'r+');
+      try {
+        await file.write(Buffer.from('bit rot, bit rot'), 0, 16, 20_000);
+      } finally {
+        await file.close();
+      }
+    },
+    deleteData: (name) => rm(join(downloadDir, name)),
+  };
 }

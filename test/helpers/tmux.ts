@@ -57,3 +57,23 @@ export async function startTmux(options: {
     kill: async () => void (await run('tmux', [...server, 'kill-server']).catch(() => undefined)),
   };
 }
+
+/**
+ * Waits until the screen shows `what` and returns it; on timeout the error carries the last
+ * screen and whatever `context` adds (the agent's last log lines).
+ */
+export async function waitForScreen(
+  tmux: TmuxSession,
+  what: string | RegExp,
+  options: { timeoutMs?: number; context?: () => string } = {},
+): Promise<string> {
+  let last = '';
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    last = await tmux.screen();
+    if (typeof what === 'string' ? last.includes(what) : what.test(last)) return last;
+    if (Date.now() >= deadline)
+      throw new Error(`timed out waiting for the screen to show ${String(what)}\n--- screen ---\n${last}\n${options.context?.() ?? ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../../src/testkit/swarm.js';
@@ -31,4 +31,16 @@ export async function eventually<T>(
     },
     { what, timeoutMs, intervalMs, progress: () => lastError || 'no error' },
   );
+}
+
+/**
+ * Waits until `count` partial files (".part", Transmission's rename-partial-files) under `dir`
+ * hold blocks: each download has written its first bytes (and, with preallocation, taken its file).
+ */
+export async function waitForFirstWrites(dir: string, count: number): Promise<void> {
+  await eventually(`${count} downloads to write their first bytes`, async () => {
+    const names = await readdir(dir, { recursive: true });
+    const parts = names.filter((n) => n.endsWith('.part')).map((n) => stat(join(dir, n)));
+    return parts.length === count && (await Promise.all(parts)).every((f) => f.blocks > 0);
+  });
 }

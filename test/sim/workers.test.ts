@@ -11,8 +11,11 @@ import { DEFAULT_SIM, runStrategiesInWorkers, SIM_START_MS } from '../../dist/si
 
 const run = promisify(execFile);
 
-async function simulate(workers: number): Promise<{ metrics: Array<Record<string, unknown>>; series: unknown; speed: unknown }> {
-  const args = ['--nodes', '24', '--torrents', '200', '--days', '1', '--seed', '5', '--strategies', 'smartnode,uniform-random'];
+async function simulate(
+  workers: number,
+  world: string[] = [],
+): Promise<{ metrics: Array<Record<string, unknown>>; series: unknown; speed: unknown }> {
+  const args = ['--nodes', '24', '--torrents', '200', '--days', '1', '--seed', '5', '--strategies', 'smartnode,uniform-random', ...world];
   const { stdout } = await run(process.execPath, ['bin/smartnode.js', 'simulate', ...args, '--json', '--workers', String(workers)]);
   return JSON.parse(stdout);
 }
@@ -32,6 +35,14 @@ describe('simulate on worker threads', () => {
     expect(plain(two)).toEqual(plain(one));
     expect(plain(three)).toEqual(plain(one));
     expect(three.speed).toMatchObject({ workers: 3 });
+  }, 120_000);
+
+  it('gives the same result with 1 and 2 workers in a world of late joiners, churn and a mixed population', async () => {
+    const world = ['--world', 'mixed', '--arrival-days', '0.5', '--churn', '0.3'];
+    const [one, two] = await Promise.all([simulate(1, world), simulate(2, world)]);
+    const plain = (r: Awaited<ReturnType<typeof simulate>>) => ({ metrics: r.metrics.map((m) => ({ ...m, wallMs: 0 })), series: r.series });
+    expect(one.metrics[0]).toMatchObject({ strategy: 'smartnode', nodes: 24, replacedNodes: 7 });
+    expect(plain(two)).toEqual(plain(one));
   }, 120_000);
 
   it('reports each step of a sharded run with its simulated time, in order, to the end of the run', async () => {

@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import { memo } from 'react';
 import type { MirrorView } from '../../agent/index.js';
 import type { BandwidthView, StatusSnapshot } from '../../status/index.js';
-import type { LinkState } from '../state.js';
+import { heldEviction, type LinkState } from '../state.js';
 import { fitLeft, formatBytes, formatDuration, formatRate } from '../../shared/index.js';
 
 export interface HeaderProps {
@@ -125,8 +125,10 @@ function capText(capBytesPerSec: number | null, state: 'open' | 'throttled' | 's
   return ` (cap ${formatRate(capBytesPerSec)}${state === 'throttled' ? ', throttled' : ''})`;
 }
 
-/** A warning from the last 10 minutes (a refused policy edit, a held eviction), if any. */
+/** A held eviction (it waits for y), else a warning from the last 10 minutes (a refused policy edit), if any. */
 export function recentNotice(status: StatusSnapshot | null, nowMs: number): { text: string } | null {
+  const held = heldEviction(status);
+  if (held !== null) return held;
   const last = status?.notices.at(-1);
   return last?.isError && nowMs - last.atMs < 600_000 ? last : null;
 }

@@ -5,8 +5,8 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import type { CandidateView, OwnedTorrentView } from '../../agent/index.js';
-import type { DecisionEntry, FeedStatus } from '../../status/index.js';
-import type { Rows } from '../state.js';
+import { describeFeedHealth, type DecisionEntry } from '../../status/index.js';
+import type { FeedRow, Rows } from '../state.js';
 import { countriesText } from '../factors.js';
 import { fitLeft, fitRight, formatBytes, formatClock, formatDuration, formatRate, formatScore } from '../../shared/index.js';
 
@@ -120,13 +120,14 @@ function formatRow(view: Rows['view'], row: Rows['rows'][number], c: Columns, no
       return `${formatClock(d.atMs)} ${fitLeft(what, 7)} ${d.name}: ${d.error !== null ? d.error.message : (d.reason?.text ?? '')}`;
     }
     case 'feeds': {
-      const f = row as FeedStatus;
+      const f = row as FeedRow;
       const fetched =
         f.lastFetchAtMs === null
           ? 'never fetched'
           : `fetched ${formatDuration(nowMs - f.lastFetchAtMs)} ago${f.notModified ? ' (not modified)' : ''}`;
       const errors = f.lastError === null ? 'ok' : `${f.failures} failed: ${f.lastError.message}`;
-      return `${f.feedId}: ${f.items} items, ${fetched}, ${errors}${f.droppedItems > 0 ? `, ${f.droppedItems} items dropped` : ''}`;
+      const health = f.health === undefined ? '' : `; health ${describeFeedHealth(f.health)}`;
+      return `${f.feedId}: ${f.items} items, ${fetched}, ${errors}${f.droppedItems > 0 ? `, ${f.droppedItems} items dropped` : ''}${health}`;
     }
   }
 }
