@@ -28,7 +28,7 @@ afterEach(async () => {
 
 const HOUR = 3_600_000;
 
-async function countSource(budget: SiteBudget, options: { waitMs?: number; clock?: () => number } = {}) {
+async function countSource(budget: SiteBudget, options: { clock?: () => number } = {}) {
   const store = await openCountStore(dir, { clock: Date.now });
   const scraper = createScraper({ budget, memory: createTrackerMemory(store.trackers()), timeoutMs: 2000, now: Date.now });
   return createScrapeCountSource({
@@ -37,7 +37,6 @@ async function countSource(budget: SiteBudget, options: { waitMs?: number; clock
     intervalMs: () => HOUR,
     bus: createEventBus(),
     store,
-    waitMs: options.waitMs ?? 0,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
 }
@@ -95,6 +94,32 @@ describe('createScrapeCountSource against an Academic Torrents-like site', () =>
     await restarted.settled();
     expect(kept.size).toBe(30);
     expect(kept.get(catalogue[0]?.infoHash as never)?.observedAtMs).toBe(observedAt);
+  });
+
+  it('stops at once when the agent stops: no request after it, nothing held against the tracker, counted ones kept', async () => {
+    const catalogue = syntheticCatalogue(40);
+    site = await startAtSite({ host: '127.0.0.1', torrents: catalogue, ratePerSecond: 5, slack: 1 });
+    const stop = new AbortController();
+    const budget = createSiteBudget({ ratePerSecond: () => 5, now: Date.now, sleep: realSleep, stop: stop.signal });
+    const counts = await countSource(budget);
+    const requests = catalogue.map((t) => ({ infoHash: t.infoHash, trackers: [site?.announceUrl ?? ''] }));
+    await counts.readCounts(requests, Date.now());
+    while (site.requests.filter((r) => !r.daemon).length < 4) await realSleep(20);
+    const stoppedAt = Date.now();
+    stop.abort();
+    counts.stop();
+    await counts.settled();
+    expect(Date.now() - stoppedAt).toBeLessThan(500);
+    const sent = site.requests.filter((r) => !r.daemon).length;
+    await realSleep(500);
+    expect(site.requests.filter((r) => !r.daemon).length).toBe(sent);
+    const saved = JSON.parse(await readFile(join(dir, COUNT_STORE_FILE), 'utf8')) as {
+      counts: Record<string, unknown>;
+      trackers: { backoff: Record<string, unknown> };
+    };
+    expect(saved.trackers.backoff).toEqual({});
+    expect(Object.keys(saved.counts).length).toBeGreaterThanOrEqual(3);
+    expect(Object.keys(saved.counts).length).toBeLessThan(40);
   });
 
   it('a new node on a 2,850-item database.xml: every torrent counted, one scrape each, never over the budget', async () => {

@@ -1,7 +1,8 @@
 /**
  * Swarm counts for a whole catalogue, refreshed politely. A background worker scrapes the
  * candidates in priority order, one small batch at a time, each request paced by the per-site
- * budget; a tick never waits for more than `waitMs` of it and plans with what is known.
+ * budget. A tick never waits for it: it hands in what it wants counted and plans with the counts
+ * known at that moment, each with its age (a torrent not yet counted is planned as uncounted).
  *
  * Priority, re-read before each batch (the tick hands in the current candidates in its order):
  * 1. torrents never counted, in the caller's order: until counted the decision can only guess,
@@ -14,7 +15,7 @@
  * Counts and what was learned about trackers (single-hash, backoff) are kept in the state dir,
  * so a restart neither forgets them nor asks the whole catalogue again.
  */
-import { type InfoHash, realSleep, toErrorView } from '../shared/index.js';
+import { type InfoHash, toErrorView } from '../shared/index.js';
 import type { Scraper, SwarmCounts } from '../swarm/index.js';
 import type { CountStore } from './count-store.js';
 import type { EventBus } from './events.js';
@@ -44,13 +45,10 @@ export function createScrapeCountSource(options: {
   /** Where counts and tracker memory are kept across restarts (none: memory only). */
   store?: CountStore;
   clock?: () => number;
-  /** How long readCounts waits for the worker before answering with what is known. Default 10 s. */
-  waitMs?: number;
   batchSize?: number;
 }): CountSource & { settled(): Promise<void>; progress(): CountProgress; stop(): void } {
   const clock = options.clock ?? Date.now;
   const batchSize = options.batchSize ?? COUNT_BATCH;
-  const waitMs = options.waitMs ?? 10_000;
   const cache = new Map<InfoHash, Entry>();
   for (const [hash, counts] of options.store?.counts() ?? []) cache.set(hash, { counts, triedAtMs: counts.observedAtMs });
   let wanted: readonly CountRequest[] = [];
@@ -90,11 +88,11 @@ export function createScrapeCountSource(options: {
       const outcome = await options.scraper.scrape(batch);
       const nowMs = now();
       // After a "slow down" the hashes left unasked keep their place: they go first once the
-      // site's pause (which the next request waits out) is over.
+      // site's pause (which the next request waits out) is over. So do those a stop left unasked.
       const slowedDown = outcome.errors.some((e) => e.error.details?.rateLimited === true);
       for (const r of batch) {
         const fresh = outcome.results.get(r.infoHash);
-        if (fresh === undefined && slowedDown) continue;
+        if (fresh === undefined && (slowedDown || outcome.stopped === true)) continue;
         cache.set(r.infoHash, { counts: fresh ?? cache.get(r.infoHash)?.counts ?? null, triedAtMs: nowMs });
       }
       if (outcome.requests > 0) options.bus.emit({ type: 'scrape-requested', atMs: nowMs, trackerHosts: trackerHostsOf(batch) });
@@ -109,6 +107,7 @@ export function createScrapeCountSource(options: {
         });
       }
       await save(false);
+      if (outcome.stopped === true) return;
       // Nothing could be asked (every tracker backing off or unscrapable): wait for the next tick.
       if (outcome.requests === 0) return;
     }
@@ -141,7 +140,7 @@ export function createScrapeCountSource(options: {
       // A long-running agent sees feed items come and go: forget counts no longer listed and old.
       const listed = new Set(requests.map((r) => r.infoHash));
       for (const [hash, e] of cache) if (!listed.has(hash) && nowMs - e.triedAtMs >= 2 * options.intervalMs()) cache.delete(hash);
-      if (due(nowMs).length > 0) await Promise.race([ensureWorker(), realSleep(waitMs)]);
+      if (!stopped && due(nowMs).length > 0) void ensureWorker();
       for (const r of requests) {
         const counts = cache.get(r.infoHash)?.counts;
         if (counts != null) out.set(r.infoHash, counts);

@@ -4,7 +4,7 @@
  */
 import { FeedCache, type FeedSpec } from '../feeds/index.js';
 import type { FeedItem } from '../feeds/index.js';
-import { type InfoHash, type SiteBudget, toErrorView } from '../shared/index.js';
+import { type InfoHash, isStopping, type SiteBudget, toErrorView } from '../shared/index.js';
 import type { EventBus } from './events.js';
 import { createHostBackoff } from './host-backoff.js';
 import type { FeedSnapshot, FeedSource } from './sources.js';
@@ -44,15 +44,21 @@ export function createHttpFeedSource(options: {
   const running = new Map<string, Promise<void>>();
 
   const refresh = async (feed: FeedSpec, nowMs: number): Promise<void> => {
-    const fetch = () =>
+    const fetch = (signal?: AbortSignal) =>
       cache.refresh(feed, {
         nowMs,
         timeoutMs: options.limits.timeoutMs,
         maxBytes: options.limits.feedMaxBytes,
         ...(options.limits.feedMaxItems === undefined ? {} : { maxItems: options.limits.feedMaxItems }),
         userAgent: options.limits.userAgent,
+        ...(signal === undefined ? {} : { signal }),
       });
-    const result = await (options.budget === undefined ? fetch() : options.budget.run(feed.url, fetch));
+    // A fetch ended by the agent's stop changes nothing: the feed keeps its state, no failure is counted.
+    const result = await (options.budget === undefined ? fetch() : options.budget.run(feed.url, fetch)).catch((error: unknown) => {
+      if (isStopping(error)) return null;
+      throw error;
+    });
+    if (result === null) return;
     const extra = options.extraTrackers(feed.id);
     const items =
       extra.length === 0 ? result.items : result.items.map((i) => ({ ...i, trackers: [...new Set([...i.trackers, ...extra])] }));

@@ -6,7 +6,7 @@
  * content checks under way). What it saw becomes one Observation value.
  */
 import type { DaemonPort, DaemonTorrent } from '../daemon/index.js';
-import { SmartnodeError, type InfoHash, toErrorView } from '../shared/index.js';
+import { SmartnodeError, isStopping, type InfoHash, toErrorView } from '../shared/index.js';
 import { readDaemonEarliestStartMs } from './daemon-start.js';
 import { localTimeOf } from './bandwidth.js';
 import { buildCandidates, mergeFeedItems, type MergedItem } from './candidates.js';
@@ -18,6 +18,7 @@ import { readUnallocatedBytes } from './allocation.js';
 import { observeIntegrity } from './integrity-observe.js';
 import { needsDaemonStart, reconcileOwnership, type OwnershipView } from './ownership.js';
 import type { TorrentSource } from './sources.js';
+import { settledOrStopped } from './stop-wait.js';
 import type { ObserveMemo, Observation } from './tick-types.js';
 
 export function createObserveMemo(): ObserveMemo {
@@ -33,7 +34,7 @@ export async function observe(
   config: AgentConfig,
   memo: ObserveMemo,
   nowMs: number,
-  options: { dryRun: boolean },
+  options: { dryRun: boolean; stop?: AbortSignal | undefined },
 ): Promise<Observation> {
   const { state, bus } = deps;
   // The daemon first: without it there is nothing safe to do.
@@ -46,7 +47,7 @@ export async function observe(
   const merged = mergeFeedItems(snapshots, bans);
   // A .torrent that was refused (info-hash mismatch, hostile) is not planned until its refusal expires.
   for (const hash of [...merged.keys()]) if (deps.torrents.refusal(hash) !== undefined && !byHash.has(hash)) merged.delete(hash);
-  await probeTorrentFiles(deps, config, merged, byHash);
+  await probeTorrentFiles(deps, config, merged, byHash, options.stop);
 
   const scrapeRequests = [...merged.values()]
     .filter((m) => !byHash.has(m.infoHash))
@@ -181,6 +182,7 @@ export async function probeTorrentFiles(
   config: AgentConfig,
   merged: ReadonlyMap<InfoHash, MergedItem>,
   held: ReadonlyMap<InfoHash, DaemonTorrent>,
+  stop?: AbortSignal,
 ): Promise<void> {
   const wanted = [...merged.values()].filter(
     (m) =>
@@ -191,12 +193,13 @@ export async function probeTorrentFiles(
   );
   // Unknown sizes first: without a size a candidate cannot be planned at all.
   wanted.sort((a, b) => Number(a.item.sizeBytes !== null) - Number(b.item.sizeBytes !== null));
-  // Concurrently: the torrent source bounds fetches per host and in all.
-  await Promise.all(
+  // Concurrently: the torrent source bounds fetches per host and in all. A stop waits for none.
+  const reads = Promise.all(
     wanted.slice(0, config.maxTorrentProbesPerTick).map(async (m) => {
       try {
         await deps.torrents.readTorrent(m.item, m.primaryFeedId);
       } catch (error) {
+        if (isStopping(error) || stop?.aborted === true) return;
         deps.bus.emit({
           type: 'torrent-file-failed',
           atMs: deps.clock(),
@@ -207,6 +210,7 @@ export async function probeTorrentFiles(
       }
     }),
   );
+  await settledOrStopped(reads, stop);
 }
 
 /** A feed filter with a minimum age needs a date: the feed's, else the .torrent's creation date. */

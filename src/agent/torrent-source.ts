@@ -11,7 +11,7 @@
  */
 import PQueue from 'p-queue';
 import { fetchTorrentFile, parseTorrentFile, verifyTorrentForItem } from '../feeds/index.js';
-import { SmartnodeError, type InfoHash, type SiteBudget } from '../shared/index.js';
+import { SmartnodeError, isStopping, type InfoHash, type SiteBudget } from '../shared/index.js';
 import { createHostBackoff, hostOf } from './host-backoff.js';
 import type { TorrentFile, TorrentSource, TorrentSummary } from './sources.js';
 
@@ -78,17 +78,20 @@ export function createHttpTorrentSource(options: {
   const fetchVerified = async (url: string, host: string, expected: InfoHash, feedId: string): Promise<TorrentFile> => {
     const waitUntil = backoff.retryAtMs(host);
     if (waitUntil > options.clock()) throw backingOff(host, backoff.failures(host), waitUntil);
-    const fetch = () =>
+    const fetch = (signal?: AbortSignal) =>
       fetchTorrentFile(url, {
         cookie: options.cookieFor(feedId),
         timeoutMs: options.limits.timeoutMs,
         maxBytes: options.limits.torrentFileMaxBytes,
         userAgent: options.limits.userAgent,
+        ...(signal === undefined ? {} : { signal }),
       });
     let bytes: Uint8Array;
     try {
       bytes = await (options.budget === undefined ? fetch() : options.budget.run(url, fetch));
     } catch (error) {
+      // A stopping agent holds nothing against the host.
+      if (isStopping(error)) throw error;
       // The host answered (404, too large): that is the file's fault, not the host's.
       if (error instanceof SmartnodeError && error.retryable) backoff.failed(host, options.clock());
       throw error;
@@ -134,7 +137,7 @@ export function createHttpTorrentSource(options: {
             return file;
           },
           (error: unknown) => {
-            if (error instanceof SmartnodeError && !error.retryable) {
+            if (error instanceof SmartnodeError && !error.retryable && !isStopping(error)) {
               refused.set(item.infoHash, { message: error.message, untilMs: options.clock() + options.refusalTtlMs });
             }
             throw error;

@@ -69,6 +69,11 @@ export async function buildRuntime(options: {
   stateDir?: string;
   env?: NodeJS.ProcessEnv;
   yes?: boolean;
+  /**
+   * The agent's stop: once aborted, every request waiting in or running through the site budget
+   * (feeds, .torrent files, scrapes, probes) ends at once and background counting stops.
+   */
+  stop?: AbortSignal;
 }): Promise<Runtime> {
   const env = options.env ?? process.env;
   const policyPath = resolve(options.policyPath);
@@ -109,7 +114,12 @@ export async function buildRuntime(options: {
     userAgent: USER_AGENT,
   };
   // One request stream per site, shared by feeds, .torrent downloads, scrapes and probes.
-  const budget = createSiteBudget({ ratePerSecond: (site) => siteRate(policy.requestBudget, site), now: clock, sleep: realSleep });
+  const budget = createSiteBudget({
+    ratePerSecond: (site) => siteRate(policy.requestBudget, site),
+    now: clock,
+    sleep: realSleep,
+    ...(options.stop === undefined ? {} : { stop: options.stop }),
+  });
   const enabledFeeds = (): Policy['feeds'] => policy.feeds.filter((f) => f.enabled);
   const feeds = createHttpFeedSource({
     feeds: () => enabledFeeds().map((f) => ({ id: f.id, url: f.url, format: f.format, cookie: secrets.feedCookies.get(f.id) })),
@@ -135,6 +145,7 @@ export async function buildRuntime(options: {
     store: countStore,
     clock,
   });
+  options.stop?.addEventListener('abort', () => counts.stop(), { once: true });
   const torrents = createHttpTorrentSource({
     cookieFor: (feedId) => secrets.feedCookies.get(feedId),
     limits,

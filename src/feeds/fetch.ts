@@ -16,6 +16,8 @@ export interface FetchFeedOptions {
   maxBytes: number;
   userAgent: string;
   transport?: HttpTransport;
+  /** Abandons the fetch at once. */
+  signal?: AbortSignal;
 }
 
 export type FetchFeedResult =
@@ -37,6 +39,8 @@ export interface FetchTorrentOptions {
   maxBytes: number;
   userAgent?: string;
   transport?: HttpTransport;
+  /** Abandons the fetch at once. */
+  signal?: AbortSignal;
 }
 
 interface Codes {
@@ -113,6 +117,7 @@ interface BoundedOptions {
   timeoutMs: number;
   maxBytes: number;
   transport?: HttpTransport;
+  signal?: AbortSignal;
 }
 
 type Hop<T> = { kind: 'redirect'; location: string } | { kind: 'not-modified' } | { kind: 'body'; value: T };
@@ -139,7 +144,12 @@ async function fetchBounded<T>(
       if (remainingMs <= 0) throw new HttpReadError('timeout', 'deadline passed');
       const result: Hop<T> = await transport(
         at.toString(),
-        { headers, timeoutMs: remainingMs, maxBytes: options.maxBytes },
+        {
+          headers,
+          timeoutMs: remainingMs,
+          maxBytes: options.maxBytes,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        },
         async (head, body) => {
           const location = head.header('location');
           if (head.status >= 300 && head.status < 400 && head.status !== 304 && location !== null) return { kind: 'redirect', location };

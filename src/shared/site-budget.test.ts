@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSiteBudget, retryAfterMs, siteOf } from './site-budget.js';
+import { createSiteBudget, isStopping, realSleep, retryAfterMs, siteOf } from './site-budget.js';
 
 /** A simulated clock: sleeping moves it forward, so pacing is exact and instant. */
 function simulated(startMs = 1_000_000) {
@@ -52,6 +52,55 @@ describe('createSiteBudget', () => {
     expect(budget.nextFreeAtMs('http://site.example/')).toBe(1_030_000);
     expect(await budget.run('http://site.example/c', send)).toBe(1_030_000);
     expect(await budget.run('http://site.example/d', send)).toBe(1_031_000);
+  });
+});
+
+describe('createSiteBudget: a stop', () => {
+  it('ends every waiting turn and the one under way at once, on the wall clock, and starts nothing after', async () => {
+    const stop = new AbortController();
+    // Academic Torrents' rate: ten queued requests would take 20 s.
+    const budget = createSiteBudget({ ratePerSecond: () => 0.5, now: Date.now, sleep: realSleep, stop: stop.signal });
+    const sent: number[] = [];
+    let sawAbort = false;
+    const ask = (i: number) =>
+      budget.run('https://academictorrents.com/download/x.torrent', (signal) => {
+        sent.push(i);
+        // A request that never answers by itself, only to its abort.
+        return new Promise<never>((_, reject) =>
+          signal.addEventListener('abort', () => {
+            sawAbort = true;
+            reject(new Error('abandoned'));
+          }),
+        );
+      });
+    const started = Date.now();
+    const outcomes = Array.from({ length: 10 }, (_, i) =>
+      ask(i).then(
+        () => 'answered',
+        (error: unknown) => error,
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    stop.abort();
+    const settled = await Promise.all(outcomes);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(settled.every(isStopping)).toBe(true);
+    expect(sent).toEqual([0]);
+    expect(sawAbort).toBe(true);
+    // After the stop nothing is sent, whoever asks.
+    expect(isStopping(await ask(11).catch((error: unknown) => error))).toBe(true);
+    expect(sent).toEqual([0]);
+  });
+
+  it('ends a turn whose request ignores the signal, and never hands out an answer that came after it', async () => {
+    const stop = new AbortController();
+    const budget = createSiteBudget({ ratePerSecond: () => 10, now: Date.now, sleep: realSleep, stop: stop.signal });
+    let answer: (value: string) => void = () => undefined;
+    const turn = budget.run('http://127.0.0.1/x', () => new Promise<string>((resolve) => (answer = resolve)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    stop.abort();
+    answer('late');
+    expect(isStopping(await turn.catch((error: unknown) => error))).toBe(true);
   });
 });
 

@@ -9,9 +9,15 @@
  * A site that answered "slow down" (HTTP 429, Retry-After) is paused: nothing is sent to it
  * before the pause ends, whoever asks.
  *
+ * A stop (the `stop` signal) ends every turn at once: each request still waiting for its turn
+ * and each one under way (its `send` gets the signal) rejects with a STOPPING error, and no
+ * request starts after it. A request under way when the stop came is never trusted, whatever it
+ * answered: its caller learns only that the agent is stopping.
+ *
  * Time and waiting come in as arguments, so the same code runs on the wall clock and in a
  * simulated one.
  */
+import { SmartnodeError } from './errors.js';
 
 export interface SiteBudgetOptions {
   /** Requests per second allowed to a site (fractions allowed: 0.5 = one every 2 s). */
@@ -19,6 +25,8 @@ export interface SiteBudgetOptions {
   now: () => number;
   /** Resolves after `ms` (a timer; a simulator advances its clock instead). */
   sleep: (ms: number) => Promise<void>;
+  /** Aborted when the agent stops: every waiting and running turn ends at once. */
+  stop?: AbortSignal;
 }
 
 export interface SiteBudget {
@@ -27,8 +35,9 @@ export interface SiteBudget {
    * per site, in the order asked, each starting at least 1/rate after the previous one ended.
    * Counting from the end, not the start, is what makes the spacing hold at the site whatever
    * the delays on the way: the site saw the previous request before we saw its answer.
+   * `send` gets the stop signal to abandon its request with (a STOPPING error either way).
    */
-  run<T>(url: string, send: () => Promise<T>): Promise<T>;
+  run<T>(url: string, send: (signal: AbortSignal) => Promise<T>): Promise<T>;
   /** The site answered "slow down": send it nothing for `forMs`. */
   pause(url: string, forMs: number): void;
   /** When the site can next take a request without waiting (ms since epoch). */
@@ -58,6 +67,14 @@ export function createSiteBudget(options: SiteBudgetOptions): SiteBudget {
   /** Per site: when the next request may start, and the tail of its waiting line. */
   const sites = new Map<string, { nextAtMs: number; pausedUntilMs: number; line: Promise<void> }>();
   const granted = new Map<string, number>();
+  const stop = options.stop ?? new AbortController().signal;
+  // Rejects once stopped: every turn races it, so a stop never waits for a line to drain.
+  const stopped = new Promise<never>((_, reject) => {
+    const fire = (): void => reject(stoppingError());
+    if (stop.aborted) fire();
+    else stop.addEventListener('abort', fire, { once: true });
+  });
+  stopped.catch(() => undefined);
 
   const entry = (site: string) => {
     let e = sites.get(site);
@@ -79,14 +96,17 @@ export function createSiteBudget(options: SiteBudgetOptions): SiteBudget {
       const turn = e.line.then(async () => {
         // A pause may be set or lengthened while we wait: check again after each sleep.
         for (;;) {
+          if (stop.aborted) throw stoppingError();
           const at = Math.max(e.nextAtMs, e.pausedUntilMs);
           const now = options.now();
           if (at <= now) break;
-          await options.sleep(at - now);
+          await Promise.race([options.sleep(at - now), stopped]);
         }
         granted.set(site, (granted.get(site) ?? 0) + 1);
         try {
-          return await send();
+          return await Promise.race([send(stop), stopped]);
+        } catch (error) {
+          throw stop.aborted ? stoppingError() : error;
         } finally {
           e.nextAtMs = options.now() + spacingMs(site);
         }
@@ -96,7 +116,10 @@ export function createSiteBudget(options: SiteBudgetOptions): SiteBudget {
         () => undefined,
         () => undefined,
       );
-      return turn;
+      return Promise.race([turn, stopped]).then((value) => {
+        if (stop.aborted) throw stoppingError();
+        return value;
+      });
     },
     pause(url, forMs) {
       const e = entry(siteOf(url));
@@ -108,6 +131,18 @@ export function createSiteBudget(options: SiteBudgetOptions): SiteBudget {
     },
     granted: () => granted,
   };
+}
+
+/** What every request refused or abandoned because the agent is stopping rejects with. */
+export function stoppingError(): SmartnodeError {
+  return new SmartnodeError('STOPPING', 'smartnode is stopping: the request was not sent or its answer not waited for', {
+    hint: 'nothing to do: the next start asks again',
+  });
+}
+
+/** True for the error of a request ended by the agent's stop (not a failure of the site). */
+export function isStopping(error: unknown): boolean {
+  return error instanceof SmartnodeError && error.code === 'STOPPING';
 }
 
 /**

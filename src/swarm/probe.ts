@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import PQueue from 'p-queue';
-import { SmartnodeError } from '../shared/index.js';
+import { SmartnodeError, isStopping } from '../shared/index.js';
 import type { HttpTransport, InfoHash, SiteBudget } from '../shared/index.js';
 import { pauseOnSlowDown } from './scraper.js';
 import { fetchAnnounce, type AnnounceReply, type AnnounceRequest } from './announce.js';
@@ -79,7 +79,7 @@ export function createSwarmProber(options: SwarmProberOptions): SwarmProber {
   const send = (tracker: string, request: AnnounceRequest, announceOptions: Parameters<typeof fetchAnnounce>[2]) =>
     budget === undefined
       ? fetchAnnounce(tracker, request, announceOptions)
-      : budget.run(tracker, () => pauseOnSlowDown(budget, tracker, fetchAnnounce(tracker, request, announceOptions)));
+      : budget.run(tracker, (signal) => pauseOnSlowDown(budget, tracker, fetchAnnounce(tracker, request, { ...announceOptions, signal })));
   const connections = createUdpConnectionCache();
   const port = options.port ?? 49152 + (randomBytes(2).readUInt16BE(0) % 16384);
   const peerId =
@@ -121,6 +121,8 @@ export function createSwarmProber(options: SwarmProberOptions): SwarmProber {
         const peers = reply.peers.filter((p) => p.port !== port);
         return { reply: { ...reply, peers }, tracker: redactTrackerUrl(tracker), atMs: nowMs };
       } catch (error) {
+        // A stopping agent probes no further and remembers nothing of this torrent.
+        if (isStopping(error)) throw error;
         errors.push({ tracker: redactTrackerUrl(tracker), error: asAnnounceError(error, tracker) });
       }
     }

@@ -12,7 +12,7 @@
  *   round for the tracker; it is not a dead tracker.
  * - Any other failure backs the tracker off (TrackerMemory): it is skipped until then.
  */
-import { SmartnodeError, createSiteBudget, realSleep, retryAfterMs } from '../shared/index.js';
+import { SmartnodeError, createSiteBudget, isStopping, realSleep, retryAfterMs } from '../shared/index.js';
 import type { HttpTransport, InfoHash, SiteBudget } from '../shared/index.js';
 import { HTTP_SCRAPE_MAX_HASHES, fetchHttpScrapeBatch } from './scrape-http.js';
 import { retryAfterOf } from './scrape-failure.js';
@@ -50,6 +50,8 @@ export interface ScrapeOutcome {
   skipped: { tracker: string; reason: string }[];
   /** Requests sent by this call. */
   requests: number;
+  /** The agent stopped during the round: the answers before it are in `results`, the rest were not asked. */
+  stopped?: boolean;
 }
 
 export interface Scraper {
@@ -76,16 +78,18 @@ export function createScraper(options: ScraperOptions): Scraper {
   const connections = createUdpConnectionCache();
   const udpRetries = options.udpRetries ?? 2;
 
-  const fetchBatch = (tracker: string, hashes: InfoHash[]): Promise<TrackerScrapeReply> =>
+  const fetchBatch = (tracker: string, hashes: InfoHash[], signal: AbortSignal): Promise<TrackerScrapeReply> =>
     trackerProtocol(tracker) === 'udp'
       ? fetchUdpScrapeBatch(tracker, hashes, {
           timeoutMs: options.timeoutMs,
           retries: udpRetries,
           now: options.now,
           connections,
+          signal,
         })
       : fetchHttpScrapeBatch(tracker, hashes, {
           timeoutMs: options.timeoutMs,
+          signal,
           ...(options.transport === undefined ? {} : { transport: options.transport }),
         });
 
@@ -97,6 +101,7 @@ export function createScraper(options: ScraperOptions): Scraper {
       const errors: ScrapeOutcome['errors'] = [];
       const skipped: ScrapeOutcome['skipped'] = [];
       let sent = 0;
+      let stopped = false;
       const record = (tracker: string, hash: InfoHash, counts: TrackerScrapeCounts): void => {
         const list = answers.get(hash) ?? [];
         list.push({ tracker, counts });
@@ -126,8 +131,13 @@ export function createScraper(options: ScraperOptions): Scraper {
           sent++;
           let reply: TrackerScrapeReply;
           try {
-            reply = await budget.run(tracker, () => pauseOnSlowDown(budget, tracker, fetchBatch(tracker, batch)));
+            reply = await budget.run(tracker, (signal) => pauseOnSlowDown(budget, tracker, fetchBatch(tracker, batch, signal)));
           } catch (error) {
+            // A stopping agent learns nothing about the tracker: no backoff, nothing remembered.
+            if (isStopping(error)) {
+              stopped = true;
+              return;
+            }
             if (retryAfterOf(error) === undefined) memory.failed(tracker, options.now());
             errors.push({ tracker: redacted, error: asScrapeError(error, redacted) });
             return;
@@ -155,7 +165,7 @@ export function createScraper(options: ScraperOptions): Scraper {
         const merged = mergeAnswers(answers.get(request.infoHash) ?? [], request.trackers, observedAtMs);
         if (merged !== null) results.set(request.infoHash, merged);
       }
-      return { results, errors, skipped, requests: sent };
+      return { results, errors, skipped, requests: sent, ...(stopped ? { stopped } : {}) };
     },
   };
 }
