@@ -24,7 +24,10 @@ export interface CountRequest {
 }
 
 export interface CountSource {
-  /** Scrape counts for the hashes, fresh or cached within the scrape interval. */
+  /**
+   * The swarm counts known for the hashes, each with its age; the hashes are the ones to keep
+   * counted. The live source counts in the background and answers at once: a tick never waits.
+   */
   readCounts(requests: readonly CountRequest[], nowMs: number): Promise<Map<InfoHash, SwarmCounts>>;
 }
 
