@@ -31,5 +31,5 @@ export function releaseStopSignals(): NodeJS.Signals | null {
 /** For commands other than `run`: a held signal now does what it would have done (ends the process). */
 export function replayStopSignal(): void {
   const signal = releaseStopSignals();
-  if (signal !== null && process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  if (signal !== null) process.kill(process.pid, signal);
 }
