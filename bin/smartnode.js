@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+// Stop signals are held before anything slow loads: a SIGTERM during start-up stops the agent
+// cleanly instead of killing it (src/cli/early-stop.ts).
+import { holdStopSignals } from '../dist/cli/early-stop.js';
+
+holdStopSignals();
+const { main } = await import('../dist/cli/main.js');
 
 main(process.argv).then(
   (code) => {

@@ -14,6 +14,7 @@ import { applyIntegrity } from './integrity-apply.js';
 import type { OwnershipOp } from './ownership.js';
 import { removeOwned } from './remove-owned.js';
 import type { TorrentFile } from './sources.js';
+import { settledOrStopped } from './stop-wait.js';
 import type { AddStep, Applied, RemoveStep, TickPlan } from './tick-types.js';
 
 /**
@@ -34,6 +35,7 @@ export async function apply(
     if (deps.donated !== undefined && tickPlan.bandwidth !== null) reportLimits(deps.bus, deps.donated, tickPlan, tickPlan.nowMs, 0);
     return { appliedAdds: 0, appliedRemoves: 0, failed: 0, added: [] };
   }
+  if (stopping()) return { appliedAdds: 0, appliedRemoves: 0, failed: 0, added: [] };
   await applyRepairs(deps, config, tickPlan.repairs, tickPlan.dataDirs, tickPlan.nowMs);
   const result: Applied = { appliedAdds: 0, appliedRemoves: 0, failed: 0, added: [] };
   // Every add's .torrent is fetched at once (the torrent source bounds it per host); each add
@@ -85,7 +87,8 @@ export async function apply(
   let chain = Promise.resolve();
   await Promise.all(
     tickPlan.adds.map(async (step) => {
-      await files.get(step.action.infoHash)?.catch(() => undefined);
+      // A stop does not wait for files still queued: no add starts after it anyway.
+      await settledOrStopped(files.get(step.action.infoHash), options.stop);
       chain = chain.then(async () => {
         if (stopped === null)
           await run(step).catch((error: unknown) => {

@@ -58,6 +58,8 @@ export function buildCandidates(input: {
   cachedTorrent: (hash: InfoHash) => TorrentSummary | undefined;
   nowMs: number;
   maxCountAgeMs: number;
+  /** Why the volunteer's feed filters turn an item away, if they do. */
+  filteredOut?: (m: MergedItem) => string | undefined;
 }): Candidate[] {
   const candidates: Candidate[] = [];
   for (const m of input.merged.values()) {
@@ -79,6 +81,8 @@ export function buildCandidates(input: {
       counts,
       ...(cached?.webSeeds === undefined || cached.webSeeds === 0 ? {} : { webSeeds: cached.webSeeds }),
     });
+    const filteredOut = held === undefined ? input.filteredOut?.(m) : undefined;
+    if (filteredOut !== undefined) (candidates[candidates.length - 1] as Candidate).filteredOut = filteredOut;
   }
   return candidates;
 }

@@ -8,6 +8,7 @@ import type { PlanPolicy } from '../plan/index.js';
 import type { DonatedConfig } from './bandwidth-plan.js';
 import type { DonatedLimits } from './bandwidth.js';
 import type { DigestJobs } from './digest-jobs.js';
+import type { FeedFilter } from './feed-filter.js';
 import type { EventBus } from './events.js';
 import type { SignalSource } from './observe-signals.js';
 import type { CountSource, FeedSource, TorrentSource } from './sources.js';
@@ -31,6 +32,8 @@ export interface AgentConfig {
   donated?: DonatedConfig;
   /** Scheduled re-verification and its read budget; content digests are checked whenever a feed states them. */
   integrity?: IntegrityConfig;
+  /** The volunteer's per-feed filters, by feed id (a feed without one accepts everything). */
+  feedFilters?: ReadonlyMap<string, FeedFilter>;
 }
 
 export interface AgentDeps {

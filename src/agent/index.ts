@@ -31,7 +31,9 @@ export { initialDecideMemory, type DecideMemory } from './population.js';
 
 // What AgentDeps are built from.
 export { openAgentState, type AgentStateStore } from './state.js';
-export { createHttpFeedSource, createScrapeCountSource } from './live-sources.js';
+export { createHttpFeedSource } from './live-sources.js';
+export { createScrapeCountSource, COUNT_BATCH, RETRY_UNCOUNTED_MS, type CountProgress } from './count-source.js';
+export { openCountStore, COUNT_STORE_FILE, type CountStore } from './count-store.js';
 export { createHttpTorrentSource, type HttpLimits } from './torrent-source.js';
 export { createSignalSource } from './observe-signals.js';
 export { openScrapeHistory } from './history.js';
@@ -40,3 +42,4 @@ export { createDigestJobs, type DigestJobs } from './digest-jobs.js';
 export { applyBandwidth, createDonatedLimits, localTimeOf, type DonatedLimits } from './bandwidth.js';
 export { effectiveRates, planBandwidth, planLimitsFor, type DonatedConfig } from './bandwidth-plan.js';
 export { watchPolicyFile, type PolicyWatcher } from './policy-watch.js';
+export { feedFilters, filterRejection, rejectionByFeeds, type FeedFilter } from './feed-filter.js';

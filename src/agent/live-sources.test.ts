@@ -10,7 +10,8 @@ import { encodeBencode, SmartnodeError, toInfoHash } from '../shared/index.js';
 import { createHash } from 'node:crypto';
 import type { FeedItem } from '../feeds/index.js';
 import { createEventBus, type AgentEvent } from './events.js';
-import { createHttpFeedSource, createScrapeCountSource, FEED_BACKOFF_BASE_MS } from './live-sources.js';
+import { createScrapeCountSource } from './count-source.js';
+import { createHttpFeedSource, FEED_BACKOFF_BASE_MS } from './live-sources.js';
 import { createHttpTorrentSource } from './torrent-source.js';
 
 const servers: Server[] = [];
@@ -186,14 +187,21 @@ describe('the scrape count source', () => {
     });
     const source = createScrapeCountSource({
       scraper: {
-        scrape: async () => ({ results: new Map(), errors: [{ tracker: 'https://t.example/<redacted>', error: refusal }], skipped: [] }),
-      },
+        scrape: async () => ({
+          results: new Map(),
+          errors: [{ tracker: 'https://t.example/<redacted>', error: refusal }],
+          skipped: [],
+          requests: 1,
+        }),
+      } as unknown as Parameters<typeof createScrapeCountSource>[0]['scraper'],
       enabled: () => true,
       intervalMs: () => 60_000,
       bus,
     });
     const hash = toInfoHash('ab'.repeat(20));
     await source.readCounts([{ infoHash: hash, trackers: ['https://T.example/PASSKEY/announce', 'udp://u.example:6969/announce'] }], 1000);
+    await source.settled();
+    source.stop();
     expect(
       events.map((e) => (e.type === 'scrape-requested' ? [e.type, e.trackerHosts] : [e.type, 'httpStatus' in e ? e.httpStatus : null])),
     ).toEqual([

@@ -1,16 +1,13 @@
 /**
- * The real FeedSource, CountSource and TorrentSource: HTTP feeds with conditional GET and
- * last-good fallback, tracker scrape with a per-hash cache, and .torrent files fetched with the
- * feed's cookie (so "hosted by" passkeys are kept), verified and cached in memory.
+ * The real FeedSource: HTTP feeds with conditional GET and last-good fallback (counts are in
+ * count-source.ts, .torrent files in torrent-source.ts).
  */
 import { FeedCache, type FeedSpec } from '../feeds/index.js';
 import type { FeedItem } from '../feeds/index.js';
-import { type InfoHash, toErrorView } from '../shared/index.js';
-import type { Scraper } from '../swarm/index.js';
-import type { SwarmCounts } from '../swarm/index.js';
+import { type InfoHash, isStopping, type SiteBudget, toErrorView } from '../shared/index.js';
 import type { EventBus } from './events.js';
 import { createHostBackoff } from './host-backoff.js';
-import type { CountRequest, CountSource, FeedSnapshot, FeedSource } from './sources.js';
+import type { FeedSnapshot, FeedSource } from './sources.js';
 import type { HttpLimits } from './torrent-source.js';
 
 /**
@@ -38,6 +35,8 @@ export function createHttpFeedSource(options: {
   storeDir?: string;
   /** Owned torrents charged to a feed (listed for it while it has failed with nothing kept). */
   ownedFor?: (feedId: string) => readonly OwnedPlaceholder[];
+  /** The per-site request budget: a feed fetch takes its turn with the site's other requests. */
+  budget?: SiteBudget;
 }): FeedSource & { lastError(feedId: string): string | undefined; settled(): Promise<void> } {
   const cache = new FeedCache(options.storeDir === undefined ? {} : { dir: options.storeDir });
   const state = new Map<string, { items: FeedItem[]; checkedAtMs: number; error: string | undefined; key: string }>();
@@ -45,13 +44,21 @@ export function createHttpFeedSource(options: {
   const running = new Map<string, Promise<void>>();
 
   const refresh = async (feed: FeedSpec, nowMs: number): Promise<void> => {
-    const result = await cache.refresh(feed, {
-      nowMs,
-      timeoutMs: options.limits.timeoutMs,
-      maxBytes: options.limits.feedMaxBytes,
-      ...(options.limits.feedMaxItems === undefined ? {} : { maxItems: options.limits.feedMaxItems }),
-      userAgent: options.limits.userAgent,
+    const fetch = (signal?: AbortSignal) =>
+      cache.refresh(feed, {
+        nowMs,
+        timeoutMs: options.limits.timeoutMs,
+        maxBytes: options.limits.feedMaxBytes,
+        ...(options.limits.feedMaxItems === undefined ? {} : { maxItems: options.limits.feedMaxItems }),
+        userAgent: options.limits.userAgent,
+        ...(signal === undefined ? {} : { signal }),
+      });
+    // A fetch ended by the agent's stop changes nothing: the feed keeps its state, no failure is counted.
+    const result = await (options.budget === undefined ? fetch() : options.budget.run(feed.url, fetch)).catch((error: unknown) => {
+      if (isStopping(error)) return null;
+      throw error;
     });
+    if (result === null) return;
     const extra = options.extraTrackers(feed.id);
     const items =
       extra.length === 0 ? result.items : result.items.map((i) => ({ ...i, trackers: [...new Set([...i.trackers, ...extra])] }));
@@ -159,53 +166,4 @@ function placeholderItem(owned: OwnedPlaceholder): FeedItem {
     counts: null,
     publishedAtMs: null,
   };
-}
-
-export function createScrapeCountSource(options: {
-  scraper: Scraper;
-  enabled: () => boolean;
-  intervalMs: () => number;
-  bus: EventBus;
-}): CountSource {
-  const cache = new Map<InfoHash, { counts: SwarmCounts | null; atMs: number }>();
-  return {
-    async readCounts(requests: readonly CountRequest[], nowMs: number) {
-      const out = new Map<InfoHash, SwarmCounts>();
-      if (!options.enabled()) return out;
-      const interval = options.intervalMs();
-      // A long-running agent sees feed items come and go: forget counts no longer worth using.
-      for (const [hash, entry] of cache) if (intervalPassed(entry.atMs, nowMs, 2 * interval)) cache.delete(hash);
-      const due = requests.filter((r) => {
-        const entry = cache.get(r.infoHash);
-        return entry === undefined || intervalPassed(entry.atMs, nowMs, interval);
-      });
-      if (due.length > 0) {
-        const outcome = await options.scraper.scrape(due);
-        for (const r of due) cache.set(r.infoHash, { counts: outcome.results.get(r.infoHash) ?? null, atMs: nowMs });
-        options.bus.emit({ type: 'scrape-requested', atMs: nowMs, trackerHosts: trackerHostsOf(due) });
-        for (const { tracker, error } of outcome.errors) {
-          const httpStatus = error.details?.httpStatus;
-          options.bus.emit({
-            type: 'scrape-failed',
-            atMs: nowMs,
-            tracker,
-            error: toErrorView(error),
-            ...(typeof httpStatus === 'number' ? { httpStatus } : {}),
-          });
-        }
-      }
-      for (const r of requests) {
-        const counts = cache.get(r.infoHash)?.counts;
-        if (counts != null) out.set(r.infoHash, counts);
-      }
-      return out;
-    },
-  };
-}
-
-/** The hosts (with port) of the trackers a scrape round asked: no path, so no passkey. */
-function trackerHostsOf(requests: readonly CountRequest[]): string[] {
-  const hosts = new Set<string>();
-  for (const r of requests) for (const t of r.trackers) if (URL.canParse(t)) hosts.add(new URL(t).host.toLowerCase());
-  return [...hosts];
 }

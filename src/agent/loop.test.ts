@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryDaemon } from '../daemon/index.js';
-import { SmartnodeError } from '../shared/index.js';
+import { SmartnodeError, createSiteBudget, isStopping, realSleep } from '../shared/index.js';
 import { createEventBus, type AgentEvent } from './events.js';
 import { backoffMs, startAgentLoop } from './loop.js';
 import { openAgentState } from './state.js';
@@ -76,5 +76,49 @@ describe('the agent loop', () => {
     expect(events.some((e) => e.type === 'tick-finished')).toBe(true);
     controller.abort();
     await loop.done;
+  }, 15_000);
+
+  it('a stop during a feed read that waits on the site budget ends the loop at once: nothing planned, no failed tick', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'smartnode-loop-'));
+    const controller = new AbortController();
+    // A site at one request a minute, its only turn taken by a request that never answers.
+    const budget = createSiteBudget({ ratePerSecond: () => 1 / 60, now: Date.now, sleep: realSleep, stop: controller.signal });
+    void budget.run('http://feeds.example/a', () => new Promise<never>(() => undefined)).catch(() => undefined);
+    const bus = createEventBus();
+    const events: AgentEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const deps: AgentDeps = {
+      daemon: createMemoryDaemon({ password: 'memory-secret' }),
+      bus,
+      clock: Date.now,
+      state: openAgentState(dir),
+      feeds: {
+        readFeeds: async () => {
+          await budget
+            .run('http://feeds.example/b', async () => undefined)
+            .catch((error: unknown) => {
+              if (!isStopping(error)) throw error;
+            });
+          return [];
+        },
+      },
+      counts: { readCounts: async () => new Map() },
+      torrents: {
+        readTorrent: async () => {
+          throw new Error('unused');
+        },
+        cached: () => undefined,
+        refusal: () => undefined,
+      },
+    };
+    const loop = startAgentLoop(deps, { tickIntervalMs: 60_000, dryRun: false, signal: controller.signal, readConfig: () => config });
+    const deadline = Date.now() + 5000;
+    while (!events.some((e) => e.type === 'daemon-connected') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    const stoppedAt = Date.now();
+    controller.abort();
+    await loop.done;
+    expect(Date.now() - stoppedAt).toBeLessThan(500);
+    expect(events.map((e) => e.type).filter((t) => t === 'planned' || t === 'tick-failed' || t === 'tick-finished')).toEqual([]);
   }, 15_000);
 });

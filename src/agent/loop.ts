@@ -3,7 +3,7 @@
  * pause/resume and "tick now" from the control endpoint, and a clean stop: an abort lets the
  * action under way finish and starts no other (never half-way through a daemon call).
  */
-import { SmartnodeError, toErrorView } from '../shared/index.js';
+import { SmartnodeError, isStopping, toErrorView } from '../shared/index.js';
 import type { AgentEvent } from './events.js';
 import type { AgentConfig, AgentDeps } from './config.js';
 import { restoredCarriedState, runTick, type TickResult } from './tick.js';
@@ -81,6 +81,8 @@ export function startAgentLoop(deps: AgentDeps, options: AgentLoopOptions): Agen
         deps.bus.emit(tickFinishedEvent(result, { tick, startedAtMs: started, nowMs: deps.clock(), dryRun: options.dryRun }));
         options.onTick?.(result);
       } catch (error) {
+        // A tick ended by the stop is no failure: the agent simply stops.
+        if (options.signal.aborted && isStopping(error)) break;
         failures++;
         // Announce the daemon again once it answers (it may have been restarted or upgraded).
         if (error instanceof SmartnodeError && error.code === 'DAEMON_UNREACHABLE')

@@ -19,7 +19,7 @@ import type {
   SlowObservation,
   SwarmSignals,
 } from '../plan/index.js';
-import { type InfoHash, toErrorView } from '../shared/index.js';
+import { type InfoHash, isStopping, toErrorView } from '../shared/index.js';
 import type { GeoResolver, SwarmProber } from '../swarm/index.js';
 import type { EventBus } from './events.js';
 import type { ScrapeHistory } from './history.js';
@@ -263,6 +263,8 @@ export async function observeSignals(
       nowMs: args.nowMs,
     });
   } catch (error) {
+    // A stopping agent plans nothing: the tick ends after observe.
+    if (isStopping(error)) throw error;
     args.bus.emit({ type: 'signals-warning', atMs: args.nowMs, message: `signals not observed this tick: ${toErrorView(error).message}` });
     return { signals: new Map(), selfCountry: signals.geo.selfCountry };
   }

@@ -6,10 +6,11 @@
  * content checks under way). What it saw becomes one Observation value.
  */
 import type { DaemonPort, DaemonTorrent } from '../daemon/index.js';
-import { SmartnodeError, type InfoHash, toErrorView } from '../shared/index.js';
+import { SmartnodeError, isStopping, type InfoHash, toErrorView } from '../shared/index.js';
 import { readDaemonEarliestStartMs } from './daemon-start.js';
 import { localTimeOf } from './bandwidth.js';
 import { buildCandidates, mergeFeedItems, type MergedItem } from './candidates.js';
+import { rejectionByFeeds } from './feed-filter.js';
 import type { AgentConfig, AgentDeps } from './config.js';
 import { observeSignals } from './observe-signals.js';
 import { findOffDownloadFilesystem } from './filesystems.js';
@@ -17,6 +18,7 @@ import { readUnallocatedBytes } from './allocation.js';
 import { observeIntegrity } from './integrity-observe.js';
 import { needsDaemonStart, reconcileOwnership, type OwnershipView } from './ownership.js';
 import type { TorrentSource } from './sources.js';
+import { settledOrStopped } from './stop-wait.js';
 import type { ObserveMemo, Observation } from './tick-types.js';
 
 export function createObserveMemo(): ObserveMemo {
@@ -32,7 +34,7 @@ export async function observe(
   config: AgentConfig,
   memo: ObserveMemo,
   nowMs: number,
-  options: { dryRun: boolean },
+  options: { dryRun: boolean; stop?: AbortSignal | undefined },
 ): Promise<Observation> {
   const { state, bus } = deps;
   // The daemon first: without it there is nothing safe to do.
@@ -45,7 +47,7 @@ export async function observe(
   const merged = mergeFeedItems(snapshots, bans);
   // A .torrent that was refused (info-hash mismatch, hostile) is not planned until its refusal expires.
   for (const hash of [...merged.keys()]) if (deps.torrents.refusal(hash) !== undefined && !byHash.has(hash)) merged.delete(hash);
-  await probeTorrentFiles(deps, config, merged, byHash);
+  await probeTorrentFiles(deps, config, merged, byHash, options.stop);
 
   const scrapeRequests = [...merged.values()]
     .filter((m) => !byHash.has(m.infoHash))
@@ -59,6 +61,18 @@ export async function observe(
     cachedTorrent: (h) => deps.torrents.cached(h),
     nowMs,
     maxCountAgeMs: config.maxCountAgeMs,
+    ...(config.feedFilters === undefined || config.feedFilters.size === 0
+      ? {}
+      : {
+          filteredOut: (m: MergedItem) =>
+            rejectionByFeeds(
+              m.item,
+              m.feedIds,
+              config.feedFilters ?? new Map(),
+              nowMs,
+              deps.torrents.cached(m.infoHash)?.createdAtMs ?? null,
+            ),
+        }),
   });
   const diskFreeBytes = await readFreeBytes(deps.daemon, config.downloadDir);
   const offDownloadFs = await findOffDownloadFilesystem(deps.daemon, config.downloadDir, diskFreeBytes, torrents);
@@ -175,22 +189,24 @@ export async function probeTorrentFiles(
   config: AgentConfig,
   merged: ReadonlyMap<InfoHash, MergedItem>,
   held: ReadonlyMap<InfoHash, DaemonTorrent>,
+  stop?: AbortSignal,
 ): Promise<void> {
   const wanted = [...merged.values()].filter(
     (m) =>
       !held.has(m.infoHash) &&
       deps.torrents.cached(m.infoHash) === undefined &&
       deps.torrents.refusal(m.infoHash) === undefined &&
-      (m.item.sizeBytes === null || (m.feedCounts === null && m.trackers.length === 0)),
+      (m.item.sizeBytes === null || (m.feedCounts === null && m.trackers.length === 0) || needsCreationDate(m, config)),
   );
   // Unknown sizes first: without a size a candidate cannot be planned at all.
   wanted.sort((a, b) => Number(a.item.sizeBytes !== null) - Number(b.item.sizeBytes !== null));
-  // Concurrently: the torrent source bounds fetches per host and in all.
-  await Promise.all(
+  // Concurrently: the torrent source bounds fetches per host and in all. A stop waits for none.
+  const reads = Promise.all(
     wanted.slice(0, config.maxTorrentProbesPerTick).map(async (m) => {
       try {
         await deps.torrents.readTorrent(m.item, m.primaryFeedId);
       } catch (error) {
+        if (isStopping(error) || stop?.aborted === true) return;
         deps.bus.emit({
           type: 'torrent-file-failed',
           atMs: deps.clock(),
@@ -201,6 +217,13 @@ export async function probeTorrentFiles(
       }
     }),
   );
+  await settledOrStopped(reads, stop);
+}
+
+/** A feed filter with a minimum age needs a date: the feed's, else the .torrent's creation date. */
+function needsCreationDate(m: MergedItem, config: AgentConfig): boolean {
+  if (m.item.publishedAtMs !== null || config.feedFilters === undefined) return false;
+  return m.feedIds.some((id) => config.feedFilters?.get(id)?.minAge !== undefined);
 }
 
 export function trackersOf(m: MergedItem, torrents: TorrentSource): string[] {

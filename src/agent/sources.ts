@@ -24,7 +24,10 @@ export interface CountRequest {
 }
 
 export interface CountSource {
-  /** Scrape counts for the hashes, fresh or cached within the scrape interval. */
+  /**
+   * The swarm counts known for the hashes, each with its age; the hashes are the ones to keep
+   * counted. The live source counts in the background and answers at once: a tick never waits.
+   */
   readCounts(requests: readonly CountRequest[], nowMs: number): Promise<Map<InfoHash, SwarmCounts>>;
 }
 
@@ -35,6 +38,8 @@ export interface TorrentSummary {
   trackers: string[];
   /** Web seeds the .torrent names (BEP 19, BEP 17): sources besides the swarm's seeders. */
   webSeeds?: number;
+  /** The .torrent's creation date (ms), when it has one: a feed filter's minimum age reads it. */
+  createdAtMs?: number | null;
 }
 
 export interface TorrentFile extends TorrentSummary {

@@ -6,6 +6,7 @@
  */
 import type { DaemonTorrent } from '../daemon/index.js';
 import type { Action, Plan } from '../plan/index.js';
+import { stoppingError } from '../shared/index.js';
 import { apply } from './apply.js';
 import { applyDiskFullRestarts } from './disk-full.js';
 import type { AgentConfig, AgentDeps } from './config.js';
@@ -55,12 +56,14 @@ export async function runTick(
 ): Promise<TickResult> {
   const carried = options.carried ?? initialCarriedState();
   const nowMs = deps.clock();
-  const observation = await observe(deps, config, carried.observe, nowMs, { dryRun: options.dryRun });
+  const observation = await observe(deps, config, carried.observe, nowMs, { dryRun: options.dryRun, stop: options.stop });
+  // A stop during observe (its requests were abandoned) ends the tick before anything is planned on a partial view.
+  const stopped = (): boolean => options.stop?.aborted === true;
+  if (stopped()) throw stoppingError();
   const { plan: tickPlan, next } = planTick(carried.decide, observation, config, nowMs);
   deps.bus.emit(plannedEvent(observation, tickPlan));
   const applied = await apply(deps, config, tickPlan, { dryRun: options.dryRun, stop: options.stop });
-  if (!options.dryRun && options.stop?.aborted !== true)
-    await applyDiskFullRestarts(deps, observation.torrents, observation.ownership.owned, tickPlan);
+  if (!options.dryRun && !stopped()) await applyDiskFullRestarts(deps, observation.torrents, observation.ownership.owned, tickPlan);
   return {
     plan: tickPlan.plan,
     actions: tickPlan.actions,

@@ -6,11 +6,12 @@
  * TORRENT_FETCHES_PER_HOST at once and per second, so one slow host holds up only its own
  * files. A host whose fetches fail (timeout, network, 5xx) backs off exponentially
  * (TORRENT_BACKOFF_BASE_MS doubling to TORRENT_BACKOFF_MAX_MS, reset by a success): meanwhile
- * its files fail at once, saying when the host is tried again.
+ * its files fail at once, saying when the host is tried again. With a site budget, each download
+ * also waits its turn in the site's shared request stream.
  */
 import PQueue from 'p-queue';
 import { fetchTorrentFile, parseTorrentFile, verifyTorrentForItem } from '../feeds/index.js';
-import { SmartnodeError, type InfoHash } from '../shared/index.js';
+import { SmartnodeError, isStopping, type InfoHash, type SiteBudget } from '../shared/index.js';
 import { createHostBackoff, hostOf } from './host-backoff.js';
 import type { TorrentFile, TorrentSource, TorrentSummary } from './sources.js';
 
@@ -36,6 +37,8 @@ export function createHttpTorrentSource(options: {
   /** How long a refused .torrent (bad hash, hostile) is not fetched again. */
   refusalTtlMs: number;
   clock: () => number;
+  /** The per-site request budget: each download takes its turn with the site's scrapes and probes. */
+  budget?: SiteBudget;
 }): TorrentSource {
   // Summaries of every .torrent seen are small; the metainfo bytes (up to the size cap each)
   // are kept only for the few most recent, which are the ones about to be added.
@@ -75,15 +78,20 @@ export function createHttpTorrentSource(options: {
   const fetchVerified = async (url: string, host: string, expected: InfoHash, feedId: string): Promise<TorrentFile> => {
     const waitUntil = backoff.retryAtMs(host);
     if (waitUntil > options.clock()) throw backingOff(host, backoff.failures(host), waitUntil);
-    let bytes: Uint8Array;
-    try {
-      bytes = await fetchTorrentFile(url, {
+    const fetch = (signal?: AbortSignal) =>
+      fetchTorrentFile(url, {
         cookie: options.cookieFor(feedId),
         timeoutMs: options.limits.timeoutMs,
         maxBytes: options.limits.torrentFileMaxBytes,
         userAgent: options.limits.userAgent,
+        ...(signal === undefined ? {} : { signal }),
       });
+    let bytes: Uint8Array;
+    try {
+      bytes = await (options.budget === undefined ? fetch() : options.budget.run(url, fetch));
     } catch (error) {
+      // A stopping agent holds nothing against the host.
+      if (isStopping(error)) throw error;
       // The host answered (404, too large): that is the file's fault, not the host's.
       if (error instanceof SmartnodeError && error.retryable) backoff.failed(host, options.clock());
       throw error;
@@ -98,6 +106,7 @@ export function createHttpTorrentSource(options: {
       totalSizeBytes: meta.totalSizeBytes,
       trackers: meta.trackers,
       webSeeds: meta.webSeeds.length,
+      createdAtMs: meta.createdAtMs,
     };
   };
 
@@ -128,7 +137,7 @@ export function createHttpTorrentSource(options: {
             return file;
           },
           (error: unknown) => {
-            if (error instanceof SmartnodeError && !error.retryable) {
+            if (error instanceof SmartnodeError && !error.retryable && !isStopping(error)) {
               refused.set(item.infoHash, { message: error.message, untilMs: options.clock() + options.refusalTtlMs });
             }
             throw error;

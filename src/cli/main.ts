@@ -17,6 +17,7 @@ import { registerSimulateCommand } from './simulate.js';
 import { registerStatusCommand } from './status.js';
 import { registerSteerCommands } from './steer.js';
 import type { CliIO } from './io.js';
+import { replayStopSignal } from './early-stop.js';
 
 const defaultIO = (): CliIO => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
 
@@ -61,6 +62,15 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
       }
     });
 
+  // A stop signal held since the process started (bin/smartnode.js) is run's to take; any
+  // other command gets the signal's usual meaning back before it starts.
+  program.hook('preAction', (_program, command) => {
+    if (command.name() !== 'run') replayStopSignal();
+  });
+
+  // The command holds the process open until it is done: waits for a site's request budget use
+  // timers that do not (so background counting never keeps a finished command alive).
+  const hold = setInterval(() => undefined, 1 << 30);
   try {
     await program.parseAsync([...argv]);
     return exitCode;
@@ -70,6 +80,9 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
     if (error instanceof SmartnodeError)
       return error.code.startsWith('POLICY') || error.code === 'SECRET_MISSING' || error.code === 'PUBLISH_INVALID' ? 2 : 1;
     return 1;
+  } finally {
+    clearInterval(hold);
+    replayStopSignal();
   }
 }
 

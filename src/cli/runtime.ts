@@ -9,7 +9,7 @@ import { createDonatedLimits, type DonatedConfig } from '../agent/index.js';
 import { createEventBus, type EventBus } from '../agent/index.js';
 import { watchPolicyFile, type PolicyWatcher } from '../agent/index.js';
 import { readDaemonAnswered } from './daemon-answered.js';
-import { createHttpFeedSource, createScrapeCountSource } from '../agent/index.js';
+import { createHttpFeedSource, createScrapeCountSource, feedFilters, openCountStore } from '../agent/index.js';
 import { createHttpTorrentSource, type HttpLimits } from '../agent/index.js';
 import { openAgentState } from '../agent/index.js';
 import { openScrapeHistory } from '../agent/index.js';
@@ -22,8 +22,8 @@ import { assertMayWriteStateDir } from './state-owner.js';
 import { SPARE_COPIES_MULTIPLE, type PlanPolicy, type SignalScoring } from '../plan/index.js';
 import { loadPolicyFile, resolveSecrets, type Policy } from '../policy/index.js';
 import { DAY_NAMES } from '../policy/index.js';
-import { parseInfoHash, type InfoHash } from '../shared/index.js';
-import { createGeoResolver, createScraper, createSwarmProber, loadCountryLookup } from '../swarm/index.js';
+import { createSiteBudget, parseInfoHash, realSleep, siteOf, type InfoHash } from '../shared/index.js';
+import { createGeoResolver, createScraper, createSwarmProber, createTrackerMemory, loadCountryLookup } from '../swarm/index.js';
 
 export const USER_AGENT = 'smartnode/0.1 (+https://github.com/smartnode)';
 
@@ -70,6 +70,11 @@ export async function buildRuntime(options: {
   stateDir?: string;
   env?: NodeJS.ProcessEnv;
   yes?: boolean;
+  /**
+   * The agent's stop: once aborted, every request waiting in or running through the site budget
+   * (feeds, .torrent files, scrapes, probes) ends at once and background counting stops.
+   */
+  stop?: AbortSignal;
 }): Promise<Runtime> {
   const env = options.env ?? process.env;
   const policyPath = resolve(options.policyPath);
@@ -111,6 +116,13 @@ export async function buildRuntime(options: {
     torrentFileMaxBytes: policy.limits.torrentFileMaxBytes,
     userAgent: USER_AGENT,
   };
+  // One request stream per site, shared by feeds, .torrent downloads, scrapes and probes.
+  const budget = createSiteBudget({
+    ratePerSecond: (site) => siteRate(policy.requestBudget, site),
+    now: clock,
+    sleep: realSleep,
+    ...(options.stop === undefined ? {} : { stop: options.stop }),
+  });
   const enabledFeeds = (): Policy['feeds'] => policy.feeds.filter((f) => f.enabled);
   const feeds = createHttpFeedSource({
     feeds: () => enabledFeeds().map((f) => ({ id: f.id, url: f.url, format: f.format, cookie: secrets.feedCookies.get(f.id) })),
@@ -120,22 +132,29 @@ export async function buildRuntime(options: {
     extraTrackers: (feedId) => enabledFeeds().find((f) => f.id === feedId)?.trackers ?? [],
     storeDir: join(stateDir, 'feeds'),
     ownedFor: (feedId) => state.owned().filter((r) => r.phase === 'owned' && r.feedIds.includes(feedId)),
+    budget,
   });
+  const countStore = await openCountStore(stateDir, { clock });
   const counts = createScrapeCountSource({
     scraper: createScraper({
-      requestsPerSecond: policy.scrape.requestsPerSecond,
+      budget,
+      memory: createTrackerMemory(countStore.trackers()),
       timeoutMs: Math.min(policy.limits.fetchTimeout, 15_000),
       now: clock,
     }),
     enabled: () => policy.scrape.enabled,
     intervalMs: () => policy.intervals.scrape,
     bus,
+    store: countStore,
+    clock,
   });
+  options.stop?.addEventListener('abort', () => counts.stop(), { once: true });
   const torrents = createHttpTorrentSource({
     cookieFor: (feedId) => secrets.feedCookies.get(feedId),
     limits,
     refusalTtlMs: policy.intervals.feedRefresh,
     clock,
+    budget,
   });
 
   const donated = createDonatedLimits({
@@ -156,6 +175,7 @@ export async function buildRuntime(options: {
       intervalMs: () => policy.announceProbe.interval,
       maxPerTick: policy.announceProbe.maxPerTick,
       requestsPerSecond: policy.announceProbe.requestsPerSecond,
+      budget,
       numwant: policy.announceProbe.numwant,
       timeoutMs: Math.min(policy.limits.fetchTimeout, 15_000),
       now: clock,
@@ -232,6 +252,7 @@ export async function buildRuntime(options: {
 }
 
 export function toAgentConfig(policy: Policy): AgentConfig {
+  const filters = feedFilters(policy.feeds);
   const planPolicy: PlanPolicy = {
     maxBytes: policy.storage.maxBytes,
     minFreeBytes: policy.storage.minFreeBytes,
@@ -263,6 +284,7 @@ export function toAgentConfig(policy: Policy): AgentConfig {
   };
   return {
     label: policy.node.label,
+    ...(filters.size === 0 ? {} : { feedFilters: filters }),
     downloadDir: policy.storage.downloadDir,
     planPolicy,
     maxCountAgeMs: 2 * policy.intervals.scrape,
@@ -363,4 +385,10 @@ async function removeEmptyDirSoon(path: string): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/** A site's requests per second: its own entry (a host name covers its subdomains), else perSite. */
+export function siteRate(budget: Policy['requestBudget'], site: string): number {
+  for (const [name, rate] of Object.entries(budget.sites)) if (siteOf(`http://${name}/`) === site) return rate;
+  return budget.perSite;
 }

@@ -293,6 +293,7 @@ export function createAtCsvParser(options: ParseFeedOptions, decoder?: Utf8Decod
       infoHashSources: [],
       name: get('NAME'),
       size: get('SIZEBYTES'),
+      category: get('TYPE'),
       // Root-relative: the collector resolves it against the feed URL's origin.
       torrentUrl: infoHash === undefined ? null : `/download/${encodeURIComponent(infoHash.trim().toLowerCase())}.torrent`,
       magnetUri: null,

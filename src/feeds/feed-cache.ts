@@ -32,6 +32,8 @@ export interface FeedRefreshOptions {
   maxItems?: number;
   userAgent: string;
   transport?: HttpTransport;
+  /** Abandons the fetch at once (a stopping agent). */
+  signal?: AbortSignal;
 }
 
 export interface FeedRefreshResult {
@@ -97,6 +99,7 @@ export class FeedCache {
           maxBytes: options.maxBytes,
           userAgent: options.userAgent,
           ...(options.transport === undefined ? {} : { transport: options.transport }),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
         },
         async (head, chunks) => {
           const begun =

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SmartnodeError } from '../shared/index.js';
+import { HttpReadError, SmartnodeError, type HttpTransport } from '../shared/index.js';
 import { fetchFeed, fetchTorrentFile } from './fetch.js';
 
 // Letters in both values: a number could turn up in a random port of the error's URL.
@@ -264,5 +264,22 @@ describe('fetchTorrentFile', () => {
     expect(down).toMatchObject({ code: 'TORRENT_FETCH', retryable: true });
     expectNoCookie(down);
     expect((await failure(fetchTorrentFile('magnet:?xt=urn:btih:abc', base))).code).toBe('TORRENT_FETCH');
+  });
+
+  it('sends the cookie only over https or to this machine, never in clear over a network', async () => {
+    // The transport records what would be sent and answers nothing: no request leaves the test.
+    const sent: { url: string; cookie: string | undefined }[] = [];
+    const transport: HttpTransport = async (url, options) => {
+      sent.push({ url, cookie: options.headers?.cookie });
+      throw new HttpReadError('network', 'recorded only');
+    };
+    for (const url of [
+      'http://academictorrents.com/download/x.torrent',
+      'https://academictorrents.com/download/x.torrent',
+      'http://127.0.0.1:8080/download/x.torrent',
+    ]) {
+      await fetchTorrentFile(url, { ...base, cookie: COOKIE, transport }).catch(() => undefined);
+    }
+    expect(sent.map((s) => s.cookie)).toEqual([undefined, COOKIE, COOKIE]);
   });
 });

@@ -16,6 +16,8 @@ export interface FetchFeedOptions {
   maxBytes: number;
   userAgent: string;
   transport?: HttpTransport;
+  /** Abandons the fetch at once. */
+  signal?: AbortSignal;
 }
 
 export type FetchFeedResult =
@@ -37,6 +39,8 @@ export interface FetchTorrentOptions {
   maxBytes: number;
   userAgent?: string;
   transport?: HttpTransport;
+  /** Abandons the fetch at once. */
+  signal?: AbortSignal;
 }
 
 interface Codes {
@@ -98,11 +102,22 @@ export async function fetchTorrentFile(url: string, options: FetchTorrentOptions
   return answer;
 }
 
+/**
+ * A cookie (Academic Torrents' API key, `uid=..;pass=..`) travels only encrypted: over https, or
+ * to this machine (loopback, where tests and local proxies run). Never in clear over a network.
+ */
+function mayCarrySecret(url: URL): boolean {
+  if (url.protocol === 'https:') return true;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 interface BoundedOptions {
   cookie?: string | null;
   timeoutMs: number;
   maxBytes: number;
   transport?: HttpTransport;
+  signal?: AbortSignal;
 }
 
 type Hop<T> = { kind: 'redirect'; location: string } | { kind: 'not-modified' } | { kind: 'body'; value: T };
@@ -123,13 +138,18 @@ async function fetchBounded<T>(
   try {
     for (let hop = 0; ; hop++) {
       const headers = { ...baseHeaders };
-      if (options.cookie && url.origin === origin) headers.cookie = options.cookie;
+      if (options.cookie && url.origin === origin && mayCarrySecret(url)) headers.cookie = options.cookie;
       const at = url;
       const remainingMs = deadlineMs - Date.now();
       if (remainingMs <= 0) throw new HttpReadError('timeout', 'deadline passed');
       const result: Hop<T> = await transport(
         at.toString(),
-        { headers, timeoutMs: remainingMs, maxBytes: options.maxBytes },
+        {
+          headers,
+          timeoutMs: remainingMs,
+          maxBytes: options.maxBytes,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        },
         async (head, body) => {
           const location = head.header('location');
           if (head.status >= 300 && head.status < 400 && head.status !== 304 && location !== null) return { kind: 'redirect', location };

@@ -29,6 +29,8 @@ export interface ItemCandidate {
   trackers: Array<string | null | undefined>;
   counts: CountsCandidate | null;
   publishedAtMs: number | null;
+  category?: string | null | undefined;
+  description?: string | null | undefined;
   /** Content digests the item states (md5/sha1/sha256, whole content and per file). */
   digests?: DigestCandidate | null;
 }
@@ -42,6 +44,8 @@ export interface CountsCandidate {
 
 /** Warnings kept per feed; past this a feed of bad rows would cost memory by the row. */
 export const MAX_FEED_WARNINGS = 1000;
+/** Descriptions are kept this long: enough for the policy's include/exclude patterns, bounded in memory. */
+export const MAX_DESCRIPTION_LENGTH = 2000;
 
 /**
  * Collects items for one feed: validates, de-duplicates by info-hash, records warnings (the
@@ -108,6 +112,10 @@ export class FeedItemCollector {
       counts,
       publishedAtMs: candidate.publishedAtMs !== null && Number.isFinite(candidate.publishedAtMs) ? candidate.publishedAtMs : null,
     };
+    const category = candidate.category?.trim();
+    if (category !== undefined && category.length > 0) item.category = category.slice(0, MAX_NAME_LENGTH);
+    const description = candidate.description?.trim();
+    if (description !== undefined && description.length > 0) item.description = description.slice(0, MAX_DESCRIPTION_LENGTH);
     const digests = readDigests(candidate.digests ?? null, item.torrentUrl);
     for (const problem of digests.problems) this.warn(index, `${label}: ${problem}`);
     if (digests.digests !== null) item.digests = digests.digests;

@@ -258,6 +258,8 @@ function toCandidate(item: XmlRecord, options: ParseFeedOptions): ItemCandidate 
         }
       : null,
     publishedAtMs: parseDateMs(textOf(item.isoDate) ?? textOf(item.pubDate)),
+    category: textOf(item.category),
+    description: textOf(item.contentSnippet) ?? textOf(item.content),
     digests: {
       content: { md5: textOf(item.md5), sha1: textOf(item.sha1), sha256: textOf(item.sha256) },
       files: (Array.isArray(item.digestFiles) ? item.digestFiles : []).map((f: unknown) => {

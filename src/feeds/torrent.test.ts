@@ -34,6 +34,7 @@ describe('parseTorrentFile on built torrents', () => {
       trackers: ['http://t.example/announce'],
       webSeeds: [],
       isPrivate: false,
+      createdAtMs: null,
     });
   });
 

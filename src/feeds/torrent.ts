@@ -70,6 +70,7 @@ export function parseTorrentFile(bytes: Uint8Array, options: ParseTorrentOptions
     trackers: readTrackers(root),
     webSeeds: readWebSeeds(root),
     isPrivate: intField(info, 'private') === 1,
+    createdAtMs: creationDateMs(intField(root, 'creation date')),
   };
 }
 
@@ -192,4 +193,10 @@ function invalid(reason: string): never {
   throw new SmartnodeError('TORRENT_INVALID', `invalid .torrent: ${reason}`, {
     hint: 'the file is damaged, truncated or hostile; the item is skipped (fetch it again later or report it to the feed)',
   });
+}
+
+/** A `creation date` after 2001 (BitTorrent's first year) and before 2100, else unknown. */
+function creationDateMs(seconds: number | null): number | null {
+  if (seconds === null || seconds < 978_307_200 || seconds > 4_102_444_800) return null;
+  return seconds * 1000;
 }

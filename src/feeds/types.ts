@@ -18,6 +18,10 @@ export interface FeedItem {
   counts: SwarmCounts | null;
   /** ms since epoch. */
   publishedAtMs: number | null;
+  /** The feed's category for it (Academic Torrents: Dataset, Course, Paper...), when it says. */
+  category?: string;
+  /** The feed's description, cut to MAX_DESCRIPTION_LENGTH characters (for the policy's filters). */
+  description?: string;
   /** Content digests the feed states (or its .torrent URL implies), checked once the data is complete. */
   digests?: ContentDigests | null;
 }
@@ -88,4 +92,6 @@ export interface TorrentMeta {
   webSeeds: string[];
   /** BEP 27 `private=1`. */
   isPrivate: boolean;
+  /** The `creation date` (unix seconds, as ms), when the file has a plausible one. */
+  createdAtMs: number | null;
 }

@@ -179,6 +179,7 @@ export function buildPool(input: PlanInput, book: ReasonBook): Pool {
     pool.role[i] = MIXED;
     pool.inFeed[i] = 1;
     if (held !== null) pool.fix(i, 'skip', book.heldNotOwned);
+    else if (c.filteredOut !== undefined) pool.fix(i, 'skip', book.filtered(c.filteredOut));
     else if (!known) pool.fix(i, 'skip', book.sizeUnknown);
     else if (need <= 0) pool.fix(i, 'skip', book.notNeeded(components));
     i++;

@@ -63,6 +63,7 @@ export class ReasonBook {
   private readonly outscoredByText = new Map<number, Reason>();
   private readonly quotaByMiss = new Map<MissCode, Reason>();
   private noDiskBudgetShared: Reason | null = null;
+  private readonly filteredByText = new Map<string, Reason>();
 
   constructor(
     readonly scoring: ScoringPolicy,
@@ -73,6 +74,16 @@ export class ReasonBook {
       `wanted, but this tick already adds ${plural(maxAddsPerTick, 'torrent')} (maxAddsPerTick); reconsidered next tick`,
       { maxAddsPerTick },
     );
+  }
+
+  /** Turned away by the feed's filter; one shared reason per sentence. */
+  filtered(why: string): Reason {
+    let r = this.filteredByText.get(why);
+    if (r === undefined) {
+      r = reason('FILTERED', `not wanted: ${why}`, { filter: why });
+      this.filteredByText.set(why, r);
+    }
+    return r;
   }
 
   private get margin(): number {

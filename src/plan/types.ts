@@ -16,6 +16,8 @@ export interface Candidate {
   counts: SwarmCounts | null;
   /** Web seeds (BEP 19 url-list, BEP 17 httpseeds) the .torrent names, when known: sources besides seeders. */
   webSeeds?: number;
+  /** Why the volunteer's feed filters turn it away (then it is skipped with this as the reason). */
+  filteredOut?: string;
   /**
    * Need signals beyond the counts (geography, download speed). The agent attaches
    * them with `withSignals` (score.ts), which is what the score reads.
@@ -279,6 +281,8 @@ export type NotChosenReasonCode =
   /** More than twice the target in copies: this node was drawn to release its copy. */
   | 'SURPLUS'
   | 'BANNED'
+  /** The volunteer's per-feed filter (category, patterns, size, minimum age) turns it away. */
+  | 'FILTERED'
   /** Donated-limit holds (limits.ts): the plan wanted it, a limit defers it. */
   | 'DISK_RESERVE'
   | 'DAILY_BUDGET'

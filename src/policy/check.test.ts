@@ -23,7 +23,8 @@ describe('checkPolicyFile', () => {
       '  at-datasets: auto https://academictorrents.com/collection/foo.csv, ' +
         'up to 500 GB, at most 20 torrents, cookie from the environment (cookieEnv)',
     );
-    expect(result.summary).toContain('intervals: tick every 15m, feeds every 1h, scrape every 30m at most 2/s');
+    expect(result.summary).toContain('intervals: tick every 15m, feeds every 1h, scrape every 30m');
+    expect(result.summary).toContain('requests: 5/s to a site, one at a time, academictorrents.com 0.5/s');
     expect(result.summary.filter((line) => line.startsWith('warning:'))).toEqual([
       'warning: the environment variable named by daemon.passwordEnv is not set here; the agent needs it where it runs',
       'warning: the environment variable named by the cookieEnv of feed at-datasets is not set here; the agent needs it where it runs',

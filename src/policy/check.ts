@@ -49,7 +49,11 @@ export function summarizePolicy(policy: Policy, env?: SecretEnv): string[] {
       `replace only when ${formatPercent(scoring.replaceMargin)} better, seed at least ${formatDurationExact(scoring.minSeedTime)}`,
     `intervals: tick every ${formatDurationExact(intervals.tick)}, ` +
       `feeds every ${formatDurationExact(intervals.feedRefresh)}, scrape every ${formatDurationExact(intervals.scrape)}` +
-      (scrape.enabled ? ` at most ${scrape.requestsPerSecond}/s` : ' (scrape disabled)'),
+      (scrape.enabled ? '' : ' (scrape disabled)'),
+    `requests: ${policy.requestBudget.perSite}/s to a site, one at a time` +
+      Object.entries(policy.requestBudget.sites)
+        .map(([site, rate]) => `, ${site} ${rate}/s`)
+        .join(''),
     `limits: feeds up to ${formatSizeExact(limits.feedMaxBytes)} and ${limits.feedMaxItems} items, ` +
       `.torrent files up to ${formatSizeExact(limits.torrentFileMaxBytes)}, ` +
       `fetch timeout ${formatDurationExact(limits.fetchTimeout)}, at most ${limits.maxAddsPerTick} adds per tick`,

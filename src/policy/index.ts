@@ -13,12 +13,14 @@ export {
   type DaemonPolicy,
   type FeedFormat,
   type FeedPolicy,
+  type FeedFilterPolicy,
   type IntervalsPolicy,
   type LimitsPolicy,
   type Policy,
   type PolicyInput,
   type ScoringPolicy,
   type ScrapePolicy,
+  type RequestBudgetPolicy,
   type StoragePolicy,
 } from './schema.js';
 export { formatPolicyPath, suggestKey, type PolicyPath, type PolicyProblem } from './issues.js';

@@ -58,6 +58,7 @@ describe('policySchema defaults', () => {
         maxEvictFraction: 0.5,
       },
       scrape: { enabled: true, requestsPerSecond: 2 },
+      requestBudget: { perSite: 5, sites: { 'academictorrents.com': 0.5 } },
       bandwidth: { scope: 'owned', schedule: [] },
       geo: { country: 'auto', overrides: [] },
       announceProbe: { enabled: true, interval: 21_600_000, maxPerTick: 50, requestsPerSecond: 2, numwant: 50 },

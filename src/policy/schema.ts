@@ -171,6 +171,33 @@ const storageSchema = z
   })
   .describe('How much disk the agent may use, and where.');
 
+const pattern = z.string().refine((text) => {
+  try {
+    new RegExp(text, 'iu');
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected a regular expression (JavaScript syntax, matched without regard to case)');
+
+const feedFilterSchema = z
+  .strictObject({
+    categories: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        'Only these categories (Academic Torrents: Dataset, Course, Paper...), without regard to case; an item without a category passes.',
+      ),
+    include: z.array(pattern).optional().describe('Only items whose name or description matches one of these patterns.'),
+    exclude: z.array(pattern).default([]).describe('Never items whose name or description matches one of these patterns.'),
+    minSize: size().optional().describe('Only items at least this large.'),
+    maxSize: size().optional().describe('Only items at most this large.'),
+    minAge: duration()
+      .optional()
+      .describe("Only items published at least this long ago (the feed's date, else the .torrent's creation date): new uploads wait."),
+  })
+  .describe('Per-feed choices; an item they turn away is skipped with the reason, like every other decision.');
+
 const feedSchema = z
   .strictObject({
     id: z
@@ -204,6 +231,9 @@ const feedSchema = z
       .default(1)
       .describe("Priority of this feed's torrents: their need per GB is multiplied by it (a torrent in several feeds takes the largest)."),
     enabled: z.boolean().default(true).describe('Set false to keep the feed in the file but ignore it.'),
+    filter: feedFilterSchema
+      .optional()
+      .describe("What this feed's volunteer wants from it; a torrent any of its feeds accepts is considered."),
   })
   .describe('A feed of torrents to consider for mirroring.');
 
@@ -302,9 +332,34 @@ const scrapeSchema = z
       .gt(0)
       .max(100)
       .default(2)
-      .describe('At most this many scrape requests per second, all trackers together.'),
+      .describe('Read by older smartnodes; scrapes are paced by requestBudget, with probes and downloads to the same site.'),
   })
   .describe('Tracker scrapes (BEP 48 over HTTP, BEP 15 over UDP).');
+
+const requestBudgetSchema = z
+  .strictObject({
+    perSite: z
+      .number()
+      .gt(0)
+      .max(100)
+      .default(5)
+      .describe(
+        'Requests per second to any one site not listed under sites (scrapes, announce probes, .torrent and feed downloads together).',
+      ),
+    sites: z
+      .record(
+        z.string().regex(/^[a-z0-9.-]+$/, 'expected a host name like academictorrents.com (lowercase, no scheme or port)'),
+        z.number().gt(0).max(100),
+      )
+      .default({ 'academictorrents.com': 0.5 })
+      .describe(
+        'Requests per second per site, by host name (a name covers its subdomains: academictorrents.com ' +
+          'also paces ipv6.academictorrents.com). Academic Torrents answers 429 to faster scans: 0.5 is one request every 2 s.',
+      ),
+  })
+  .describe(
+    'One request budget per site, shared by everything smartnode sends to it; "slow down" answers (429, Retry-After) pause the site.',
+  );
 
 export const policySchema = z
   .strictObject({
@@ -320,6 +375,7 @@ export const policySchema = z
     intervals: intervalsSchema.prefault({}),
     limits: limitsSchema.prefault({}),
     scrape: scrapeSchema.prefault({}),
+    requestBudget: requestBudgetSchema.prefault({}),
     bandwidth: buildBandwidthSchema({ size, rate }).prefault({}),
     geo: geoSchema.prefault({}),
     announceProbe: buildAnnounceProbeSchema({ rate, duration }).prefault({}),
@@ -338,6 +394,7 @@ export type Policy = z.output<typeof policySchema>;
 /** What a person may write in the YAML file. */
 export type PolicyInput = z.input<typeof policySchema>;
 export type FeedPolicy = Policy['feeds'][number];
+export type FeedFilterPolicy = NonNullable<FeedPolicy['filter']>;
 export type FeedFormat = FeedPolicy['format'];
 export type DaemonPolicy = Policy['daemon'];
 export type StoragePolicy = Policy['storage'];
@@ -345,6 +402,7 @@ export type ScoringPolicy = Policy['scoring'];
 export type IntervalsPolicy = Policy['intervals'];
 export type LimitsPolicy = Policy['limits'];
 export type ScrapePolicy = Policy['scrape'];
+export type RequestBudgetPolicy = Policy['requestBudget'];
 export type BandwidthPolicy = Policy['bandwidth'];
 export type GeoPolicy = Policy['geo'];
 export type AnnounceProbePolicy = Policy['announceProbe'];

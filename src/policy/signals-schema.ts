@@ -164,7 +164,9 @@ export function buildAnnounceProbeSchema(u: SignalUnitFields) {
         .gt(0)
         .max(100)
         .default(2)
-        .describe('At most this many announce requests per second, all trackers together.'),
+        .describe(
+          'Without a request budget, announce requests per second; the agent paces probes by requestBudget, with scrapes and downloads.',
+        ),
       numwant: z.number().int().min(1).max(200).default(50).describe('Peers asked for per probe.'),
     })
     .describe('Tracker announce probes for candidates the daemon does not hold.');

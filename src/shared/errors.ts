@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'SETUP_MISSING'
   | 'INTEGRITY_IO'
   | 'INTEGRITY_CANCELLED'
+  | 'STOPPING'
   | 'PUBLISH_INVALID'
   | 'PUBLISH_IO'
   | 'METRICS_LISTEN'

@@ -198,3 +198,25 @@ describe('httpRequest: the deadline covers the whole exchange', () => {
     expect(ms).toBeLessThan(SETTLED_BY_MS);
   });
 });
+
+describe('httpRequest: a stop abandons the exchange at once', () => {
+  it('while the server says nothing, and while a body stalls, long before the deadline', async () => {
+    for (const path of ['/silent', '/stall-identity']) {
+      const stop = new AbortController();
+      setTimeout(() => stop.abort(), 100);
+      const { ms, error } = await timed(() =>
+        httpRequest(`${base}${path}`, { timeoutMs: 30_000, maxBytes: 10_000_000, signal: stop.signal }, (_head, body) => body.bytes()),
+      );
+      expect(error.kind).toBe('aborted');
+      expect(ms).toBeLessThan(1000);
+    }
+  });
+
+  it('sends nothing when already stopped', async () => {
+    const stop = new AbortController();
+    stop.abort();
+    expect((await failure(httpRequestBytes(`${base}/small`, { timeoutMs: 5000, maxBytes: 100, signal: stop.signal }))).kind).toBe(
+      'aborted',
+    );
+  });
+});

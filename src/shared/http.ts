@@ -20,7 +20,7 @@ import { pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { concatBytes } from './bytes.js';
 
-export type HttpFailureKind = 'timeout' | 'network' | 'too-large' | 'decode' | 'url';
+export type HttpFailureKind = 'timeout' | 'network' | 'too-large' | 'decode' | 'url' | 'aborted';
 
 /** Why an exchange failed; each caller turns it into its own SmartnodeError. Never holds headers. */
 export class HttpReadError extends Error {
@@ -45,6 +45,8 @@ export interface HttpRequestOptions {
   maxBytes: number;
   /** GET redirects followed within the same deadline, http(s) only; 0 (default) returns a 3xx as is. */
   maxRedirects?: number;
+  /** Abandons the exchange at once when aborted (the socket is destroyed; the call rejects with kind 'aborted'). */
+  signal?: AbortSignal;
 }
 
 export interface HttpHead {
@@ -123,6 +125,7 @@ function exchange<T>(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abandon);
       // Whatever is left unread goes with the connection (no pool to return it to).
       for (const s of streams) s.destroy();
       finish();
@@ -132,6 +135,12 @@ function exchange<T>(
       () => fail(new HttpReadError('timeout', `no complete answer within ${timeoutMs} ms`, { timeoutMs })),
       remainingMs,
     );
+    const abandon = (): void => fail(new HttpReadError('aborted', 'the request was abandoned'));
+    if (options.signal?.aborted === true) {
+      abandon();
+      return;
+    }
+    options.signal?.addEventListener('abort', abandon, { once: true });
 
     const headers: Record<string, string> = { 'accept-encoding': 'gzip, deflate, br', ...options.headers };
     const body =

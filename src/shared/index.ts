@@ -7,3 +7,4 @@ export * from './http.js';
 export { continentBit, continentOf, countrySlot, isCountryCode } from './countries.js';
 export { seededRandom } from './random.js';
 export * from './format.js';
+export * from './site-budget.js';

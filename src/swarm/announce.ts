@@ -75,6 +75,8 @@ export interface AnnounceOptions {
   retries?: number;
   now?: () => number;
   connections?: UdpConnectionCache;
+  /** Abandons the announce at once. */
+  signal?: AbortSignal;
 }
 
 export type AnnounceFail = (why: string, cause?: unknown) => SmartnodeError;
@@ -133,6 +135,7 @@ async function fetchHttpAnnounce(
     ANNOUNCE_MAX_RESPONSE_BYTES,
     options.transport,
     fail,
+    options.signal,
   );
   return parseHttpAnnounceReply(body, fail);
 }
@@ -220,6 +223,7 @@ async function fetchUdpAnnounce(url: URL, request: AnnounceRequest, options: Ann
     retries: options.retries ?? 1,
     now: options.now ?? Date.now,
     connections: options.connections ?? createUdpConnectionCache(),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
   };
   try {
     const connectionId = await connect(link, udpOptions);

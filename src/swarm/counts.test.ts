@@ -46,12 +46,19 @@ describe('pickCounts', () => {
     expect(pickCounts({ daemon: aCount('daemon', { leechers: -1 }), feed: aCount('feed') }, opts)?.source).toBe('feed');
   });
 
-  it('skips a stale preferred source when a fresh alternative exists', () => {
+  it('skips a stale preferred live source when a fresh live one exists', () => {
     const picked = pickCounts(
-      { daemon: aCount('daemon', { observedAtMs: NOW - MAX_AGE - 1 }), feed: aCount('feed', { observedAtMs: NOW - MAX_AGE }) },
+      { daemon: aCount('daemon', { observedAtMs: NOW - MAX_AGE - 1 }), scrape: aCount('scrape', { observedAtMs: NOW - MAX_AGE }) },
       opts,
     );
-    expect(picked).toMatchObject({ source: 'feed', ageMs: MAX_AGE, isStale: false });
+    expect(picked).toMatchObject({ source: 'scrape', ageMs: MAX_AGE, isStale: false });
+  });
+
+  it("never lets a feed's claim outweigh a live count, even a stale one: 4 claimed mirrors, nobody in the swarm", () => {
+    const claim = aCount('feed', { seeders: 4, observedAtMs: NOW });
+    const scrape = aCount('scrape', { seeders: 0, leechers: 0, observedAtMs: NOW - 3 * MAX_AGE });
+    expect(pickCounts({ scrape, feed: claim }, opts)).toMatchObject({ source: 'scrape', seeders: 0, isStale: true });
+    expect(pickCounts({ feed: claim }, opts)).toMatchObject({ source: 'feed', seeders: 4, isStale: false });
   });
 
   it('falls back to the youngest stale count, flagged stale', () => {
@@ -72,7 +79,7 @@ describe('pickCounts', () => {
     expect(pickCounts({ feed: aCount('feed', { observedAtMs: NOW + 5000 }) }, opts)?.ageMs).toBe(0);
   });
 
-  it('always picks a known count, fresh when one is fresh, by preference among the fresh', () => {
+  it('always picks a known count, live before claimed, fresh when one is fresh, by preference among the fresh', () => {
     const count = (source: CountSourceKind) =>
       fc.option(
         fc
@@ -92,12 +99,14 @@ describe('pickCounts', () => {
         const picked = pickCounts(candidates, opts);
         if (known.length === 0) return picked === null;
         expect(picked).not.toBeNull();
-        const firstFresh = known.find((c) => NOW - c.observedAtMs <= MAX_AGE);
+        const live = known.filter((c) => c.source !== 'feed');
+        const pool = live.length > 0 ? live : known;
+        const firstFresh = pool.find((c) => NOW - c.observedAtMs <= MAX_AGE);
         if (firstFresh !== undefined) {
           expect(picked?.source).toBe(firstFresh.source);
           expect(picked?.isStale).toBe(false);
         } else {
-          expect(picked?.ageMs).toBe(Math.min(...known.map((c) => NOW - c.observedAtMs)));
+          expect(picked?.ageMs).toBe(Math.min(...pool.map((c) => NOW - c.observedAtMs)));
           expect(picked?.isStale).toBe(true);
         }
         return true;

@@ -25,33 +25,42 @@ export interface PickedCounts extends SwarmCounts {
   isStale: boolean;
 }
 
-/** Preference when all are fresh: the daemon sees the swarm live, a scrape is recent, a feed is hours old. */
-const PREFERENCE: readonly CountSourceKind[] = ['daemon', 'scrape', 'feed'];
+/** Preference among fresh live counts: the daemon sees the swarm live, a scrape is recent. */
+const LIVE: readonly CountSourceKind[] = ['daemon', 'scrape'];
 
 /**
- * Picks the count to plan with:
+ * Picks the count to plan with. A feed's stated count (Academic Torrents' CSV MIRRORS, an RSS
+ * `seeds`) is the site's claim, of an age nobody states; a live count (the daemon's tracker
+ * stats, a scrape, which includes an announce's counts) is what the swarm said. So:
  * - a count with unknown seeders or leechers (negative or not finite) is never picked;
- * - among counts no older than maxAgeMs, the first in the order daemon > scrape > feed wins;
- * - when every known count is stale, the youngest wins (ties by the same order), flagged isStale;
- * - with no known count at all, null.
+ * - a known live count always wins over the claim, fresh or stale: a CSV saying 4 mirrors
+ *   never outweighs a scrape that finds nobody;
+ * - among live counts no older than maxAgeMs, the daemon's wins, then the scrape's; when both
+ *   are stale, the youngest, flagged isStale;
+ * - with no live count, the feed's claim (flagged isStale when older than maxAgeMs);
+ * - with no known count at all, null (the decision treats the torrent as uncertain).
  */
 export function pickCounts(candidates: CountCandidates, options: PickCountsOptions): PickedCounts | null {
-  const known: PickedCounts[] = [];
-  for (const source of PREFERENCE) {
-    const counts = candidates[source];
-    if (counts === undefined || counts === null || !isKnown(counts)) continue;
-    const ageMs = Math.max(0, options.nowMs - counts.observedAtMs);
-    // Object.assign is the spread `{ ...counts, source, ageMs, isStale }`: several times faster in V8
-    // when keys are added, and the results share one hidden class (a spread gives each its own).
-    known.push(Object.assign({}, counts, { source, ageMs, isStale: ageMs > options.maxAgeMs }));
+  const live: PickedCounts[] = [];
+  for (const source of LIVE) {
+    const picked = withAge(candidates[source], source, options);
+    if (picked !== null) live.push(picked);
   }
-  const fresh = known.find((c) => !c.isStale);
+  const fresh = live.find((c) => !c.isStale);
   if (fresh !== undefined) return fresh;
   let youngest: PickedCounts | null = null;
-  for (const c of known) {
+  for (const c of live) {
     if (youngest === null || c.ageMs < youngest.ageMs) youngest = c;
   }
-  return youngest;
+  return youngest ?? withAge(candidates.feed, 'feed', options);
+}
+
+function withAge(counts: SwarmCounts | null | undefined, source: CountSourceKind, options: PickCountsOptions): PickedCounts | null {
+  if (counts === undefined || counts === null || !isKnown(counts)) return null;
+  const ageMs = Math.max(0, options.nowMs - counts.observedAtMs);
+  // Object.assign is the spread `{ ...counts, source, ageMs, isStale }`: several times faster in V8
+  // when keys are added, and the results share one hidden class (a spread gives each its own).
+  return Object.assign({}, counts, { source, ageMs, isStale: ageMs > options.maxAgeMs });
 }
 
 function isKnown(counts: SwarmCounts): boolean {

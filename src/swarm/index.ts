@@ -1,7 +1,10 @@
 export type { CountSourceKind, SwarmCounts, ScrapeResult, TrackerScrapeCounts, TrackerScrapeReply } from './types.js';
 export { pickCounts, countsFromTrackerStats } from './counts.js';
 export type { CountCandidates, PickCountsOptions, PickedCounts } from './counts.js';
-export { createScraper, mergeAnswers } from './scraper.js';
+export { createScraper, mergeAnswers, MAX_RETRY_AFTER_MS, DEFAULT_RETRY_AFTER_MS } from './scraper.js';
+export { createTrackerMemory, TRACKER_BACKOFF_BASE_MS, TRACKER_BACKOFF_MAX_MS } from './tracker-memory.js';
+export type { TrackerMemory, TrackerMemorySnapshot, TrackerBackoffEntry } from './tracker-memory.js';
+export { retryAfterOf } from './scrape-failure.js';
 export type { Scraper, ScraperOptions, ScrapeRequest, ScrapeOutcome } from './scraper.js';
 export {
   deriveScrapeUrl,

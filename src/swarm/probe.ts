@@ -4,15 +4,18 @@
  * - at most once per torrent per `intervalMs` (a failure counts too: a tracker that refuses is
  *   not asked again and again); results are kept for the interval and reused;
  * - at most `maxPerTick` new probes per call, the caller's order first (the agent puts the
- *   neediest candidates first), and `requestsPerSecond` across all trackers (p-queue);
+ *   neediest candidates first); every announce takes its turn in the per-site budget when one
+ *   is given (shared with scrapes and .torrent downloads), else `requestsPerSecond` across all
+ *   trackers; a "slow down" answer pauses the tracker's site;
  * - each probe: event=started asking for `numwant` peers, then event=stopped; the first
  *   tracker of a torrent that answers wins;
  * - `enabled()` false: nothing is sent (operators who do not want smartnode to announce).
  */
 import { randomBytes } from 'node:crypto';
 import PQueue from 'p-queue';
-import { SmartnodeError } from '../shared/index.js';
-import type { HttpTransport, InfoHash } from '../shared/index.js';
+import { SmartnodeError, isStopping } from '../shared/index.js';
+import type { HttpTransport, InfoHash, SiteBudget } from '../shared/index.js';
+import { pauseOnSlowDown } from './scraper.js';
 import { fetchAnnounce, type AnnounceReply, type AnnounceRequest } from './announce.js';
 import { createUdpConnectionCache } from './scrape-udp.js';
 import { redactTrackerUrl, trackerProtocol } from './tracker-url.js';
@@ -45,6 +48,8 @@ export interface SwarmProberOptions {
   intervalMs: () => number;
   maxPerTick: number;
   requestsPerSecond: number;
+  /** The per-site request budget shared with scrapes and .torrent downloads. */
+  budget?: SiteBudget;
   numwant: number;
   /**
    * The port we announce (nothing listens there; peers that dial it are refused). Some
@@ -69,7 +74,12 @@ const PEER_ID_PREFIX = new TextEncoder().encode('-SN0100-');
 
 export function createSwarmProber(options: SwarmProberOptions): SwarmProber {
   const results = new Map<InfoHash, ProbeResult>();
-  const queue = new PQueue({ concurrency: 4, ...rateLimit(options.requestsPerSecond) });
+  const queue = new PQueue({ concurrency: 4, ...(options.budget === undefined ? rateLimit(options.requestsPerSecond) : {}) });
+  const { budget } = options;
+  const send = (tracker: string, request: AnnounceRequest, announceOptions: Parameters<typeof fetchAnnounce>[2]) =>
+    budget === undefined
+      ? fetchAnnounce(tracker, request, announceOptions)
+      : budget.run(tracker, (signal) => pauseOnSlowDown(budget, tracker, fetchAnnounce(tracker, request, { ...announceOptions, signal })));
   const connections = createUdpConnectionCache();
   const port = options.port ?? 49152 + (randomBytes(2).readUInt16BE(0) % 16384);
   const peerId =
@@ -105,12 +115,14 @@ export function createSwarmProber(options: SwarmProberOptions): SwarmProber {
         ...(options.transport === undefined ? {} : { transport: options.transport }),
       };
       try {
-        const reply = await queue.add(() => fetchAnnounce(tracker, base, announceOptions));
+        const reply = await queue.add(() => send(tracker, base, announceOptions));
         // Say goodbye so the tracker does not hand our address out; its answer does not matter.
-        await queue.add(() => fetchAnnounce(tracker, { ...base, event: 'stopped' }, announceOptions)).catch(() => undefined);
+        await queue.add(() => send(tracker, { ...base, event: 'stopped' }, announceOptions)).catch(() => undefined);
         const peers = reply.peers.filter((p) => p.port !== port);
         return { reply: { ...reply, peers }, tracker: redactTrackerUrl(tracker), atMs: nowMs };
       } catch (error) {
+        // A stopping agent probes no further and remembers nothing of this torrent.
+        if (isStopping(error)) throw error;
         errors.push({ tracker: redactTrackerUrl(tracker), error: asAnnounceError(error, tracker) });
       }
     }

@@ -57,3 +57,24 @@ export function decodeTrackerReply(body: Uint8Array, limits: Partial<BencodeLimi
   }
   return root;
 }
+
+/**
+ * The tracker said "slow down" (HTTP 429, or 503 with Retry-After): the same error, marked so
+ * the caller pauses the whole site instead of counting the tracker as dead. `retryAfter` is the
+ * header as sent (seconds or an HTTP date), null when absent.
+ */
+export function rateLimited(error: Error, retryAfter: string | null): SmartnodeError {
+  const base = error instanceof SmartnodeError ? error : new SmartnodeError('SCRAPE_FAILED', error.message);
+  return new SmartnodeError(base.code, base.message, {
+    retryable: true,
+    hint: 'the tracker limits how fast it is asked; smartnode waits as it says and keeps the counts it has meanwhile',
+    details: { ...base.details, rateLimited: true, retryAfter: retryAfter === null ? null : cleanTrackerText(retryAfter) },
+  });
+}
+
+/** The Retry-After of a rate-limited error (null: none sent), or undefined when it is another failure. */
+export function retryAfterOf(error: unknown): string | null | undefined {
+  if (!(error instanceof SmartnodeError) || error.details?.rateLimited !== true) return undefined;
+  const value = error.details.retryAfter;
+  return typeof value === 'string' ? value : null;
+}

@@ -14,7 +14,7 @@ import {
   isBDict,
 } from '../shared/index.js';
 import type { BDict, BencodeLimits, BValue, HttpTransport, InfoHash } from '../shared/index.js';
-import { decodeTrackerReply, scrapeFailure } from './scrape-failure.js';
+import { decodeTrackerReply, rateLimited, scrapeFailure } from './scrape-failure.js';
 import type { TrackerScrapeCounts, TrackerScrapeReply } from './types.js';
 
 /** Hashes per request: 50 keep the URL near 3 KB even when every byte is escaped. */
@@ -30,6 +30,8 @@ export interface HttpScrapeOptions {
   timeoutMs: number;
   transport?: HttpTransport;
   maxResponseBytes?: number;
+  /** Abandons the request at once. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -94,7 +96,14 @@ export async function fetchHttpScrapeBatch(
   const fail = scrapeFailure(announceUrl, hashes.length);
 
   const maxBytes = options.maxResponseBytes ?? HTTP_SCRAPE_MAX_RESPONSE_BYTES;
-  const body = await readTrackerReply(buildScrapeRequestUrl(derived.url, hashes), options.timeoutMs, maxBytes, options.transport, fail);
+  const body = await readTrackerReply(
+    buildScrapeRequestUrl(derived.url, hashes),
+    options.timeoutMs,
+    maxBytes,
+    options.transport,
+    fail,
+    options.signal,
+  );
   return { kind: 'counts', counts: parseScrapeReply(body, hashes, fail) };
 }
 
@@ -173,6 +182,7 @@ export async function readTrackerReply(
   maxBytes: number,
   transport: HttpTransport | undefined,
   fail: (why: string, cause?: unknown, httpStatus?: number) => Error,
+  signal?: AbortSignal,
 ): Promise<Uint8Array> {
   try {
     return await (transport ?? httpRequest)(
@@ -182,8 +192,12 @@ export async function readTrackerReply(
         maxBytes,
         maxRedirects: TRACKER_MAX_REDIRECTS,
         headers: { accept: 'text/plain, application/octet-stream, */*' },
+        ...(signal === undefined ? {} : { signal }),
       },
       async (head, body) => {
+        if (head.status === 429 || (head.status === 503 && head.header('retry-after') !== null)) {
+          throw rateLimited(fail(`HTTP status ${head.status} (slow down)`, undefined, head.status), head.header('retry-after'));
+        }
         if (head.status < 200 || head.status > 299) throw fail(`HTTP status ${head.status}`, undefined, head.status);
         return body.bytes();
       },

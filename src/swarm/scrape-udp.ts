@@ -41,6 +41,8 @@ export interface UdpScrapeOptions {
   retries: number;
   now: () => number;
   connections?: UdpConnectionCache;
+  /** Abandons the exchange at once (the timer is cleared and the socket closed). */
+  signal?: AbortSignal;
 }
 
 /** Scrapes at most UDP_SCRAPE_MAX_HASHES hashes (one packet). Throws SCRAPE_FAILED. */
@@ -201,21 +203,32 @@ export class UdpLink {
     const attempts = options.retries + 1;
     for (let attempt = 0; attempt < attempts; attempt++) {
       const reply = await new Promise<Buffer | null>((resolve, reject) => {
-        const timer = setTimeout(() => {
+        const { signal } = options;
+        const done = (): void => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', abandon);
           this.waiter = null;
+        };
+        const abandon = (): void => {
+          done();
+          reject(new UdpAborted('the exchange was abandoned'));
+        };
+        const timer = setTimeout(() => {
+          done();
           resolve(null);
         }, options.timeoutMs);
+        if (signal?.aborted === true) return abandon();
+        signal?.addEventListener('abort', abandon, { once: true });
         this.waiter = {
           txId,
           resolve: (msg) => {
-            clearTimeout(timer);
+            done();
             resolve(msg);
           },
         };
         this.socket.send(packet, this.port, this.address, (error) => {
           if (error) {
-            clearTimeout(timer);
-            this.waiter = null;
+            done();
             reject(error);
           }
         });
@@ -236,6 +249,9 @@ export class UdpLink {
 }
 
 export class UdpTimeout extends Error {}
+
+/** The agent stopped while the exchange was under way. */
+export class UdpAborted extends Error {}
 
 /** What a failed UDP exchange becomes: the tracker's own error, a timeout, or a network error. */
 export function udpFailure(error: unknown, fail: (why: string, cause?: unknown) => Error): Error {

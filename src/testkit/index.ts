@@ -68,3 +68,14 @@ export { type MirrorWorld, startMirrorWorld, type WorldDatasetSpec, writeWorldPo
 export { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from './webhook-receiver.js';
 export { findFreePort } from './ports.js';
 export { startPrometheus, type PrometheusTarget, type PromSample, type RunningPrometheus } from './prometheus.js';
+export {
+  startAtSite,
+  syntheticCatalogue,
+  syntheticMetainfo,
+  databaseXml,
+  type AtSite,
+  type AtSiteOptions,
+  type AtTorrent,
+  type AtSwarm,
+  type AtRequest,
+} from './at-site.js';

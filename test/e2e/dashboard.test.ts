@@ -210,7 +210,10 @@ scrape:
     await tmux.keys('Enter');
     screen = await screenShows(/planner: keep \[(PINNED|KEPT)\]/);
     expect(screen).toMatch(/score \S+\/GB = need/);
+    // Escape closes the details; the next key waits for that: an Escape and a key read together
+    // by a busy dashboard are one Alt+key to the terminal parser, and the details would stay open.
     await tmux.keys('Escape');
+    await screenShows(/name +feed +size/);
 
     // Pause stops ticks.
     await tmux.keys('Space');
@@ -249,13 +252,16 @@ scrape:
     await eventually('the pin to survive the restart', async () => ((await status()).pins.includes(pinnedHash!) ? true : undefined));
 
     // Ban an owned torrent (b asks, a second b bans): it leaves the daemon at once, with the
-    // planner's BANNED reason, and is never mirrored again.
-    await tmux.keys('1', 'g');
+    // planner's BANNED reason, and is never mirrored again. Each key waits for the screen to
+    // show the one before it took effect, as a person typing would.
+    await tmux.keys('1');
     screen = await screenShows(/name +feed +size/);
-    // The restarted agent has a mirror to show once its first tick is planned.
-    const ownedNow = await eventually('the restarted agent to plan its mirror', async () => (await status()).mirror?.owned);
-    const unpinned = ownedNow.map((o) => o.name).find((n) => !n.startsWith(pinnedName))!;
+    await tmux.keys('g');
+    // The restarted agent lists its mirror after its first tick.
+    const mirror = await eventually('the restarted agent to list its mirror', async () => (await status()).mirror ?? undefined);
+    const unpinned = mirror.owned.map((o) => o.name).find((n) => !n.startsWith(pinnedName))!;
     await tmux.keys('/');
+    await screenShows('filter: _');
     await tmux.literal(unpinned);
     await screenShows(`filter: ${unpinned}_`);
     await tmux.keys('Enter');
@@ -280,7 +286,9 @@ scrape:
           `--- agent ---\n${agentOutput.slice(-3000)}`,
       );
     });
-    await tmux.keys('Escape', '3');
+    await tmux.keys('Escape');
+    await eventually('the filter to clear', async () => (!(await tmux!.screen()).includes(`filter "${unpinned}"`) ? true : undefined));
+    await tmux.keys('3');
     screen = await screenShows(`remove  ${unpinned}: banned by the owner`);
     const later = (await status()).agent.tick;
     await eventually('two more ticks', async () => ((await status()).agent.tick >= later + 2 ? true : undefined), 20_000, 100);

@@ -1,10 +1,15 @@
 /**
  * SIGTERM to the real `smartnode run` binary, against a real transmission-daemon 3.00 and a
- * feed whose .torrent host answers slowly (1.5 s a file, so an add tick of twelve takes many
- * seconds). In the middle of the add tick the agent lets the add under way finish, starts no
- * other, and exits 0 within the bound: one .torrent fetch plus one daemon add (asserted under
- * 5 s here). The next start converges: every torrent added, owned, labelled, in its own
- * directory, no add left half-done.
+ * feed whose .torrent host answers slowly (1.5 s a file, and the site's request budget takes
+ * them one at a time, so an add tick of twelve takes many seconds). The bound is the daemon call
+ * under way: every request waiting for or using a site's budget is abandoned at once (asserted
+ * under 5 s here, at any moment):
+ * - in the middle of the add tick the add under way finishes and no other starts;
+ * - during start-up, as soon as the process can take a signal (its handlers come before
+ *   smartnode's modules load), it exits 0 having done nothing;
+ * - while the feed hangs (it would answer only after the 30 s fetch timeout) it exits 0 at once.
+ * Each exits 0 (what systemd expects of a stop), and the next start converges: every torrent
+ * added, owned, labelled, in its own directory, no add left half-done.
  */
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -22,7 +27,6 @@ const COUNT = 12;
 const SIZE = 40_000;
 const TORRENT_DELAY_MS = 1500;
 const STOP_BOUND_MS = 5000;
-
 describe('SIGTERM to smartnode run', () => {
   let work: { dir: string; cleanup: () => Promise<void> };
   let daemon: TestDaemon;
@@ -58,15 +62,16 @@ describe('SIGTERM to smartnode run', () => {
     await work?.cleanup();
   });
 
-  const start = (args: readonly string[]) => {
+  const start = (args: readonly string[], options: { onStderr?: (chunk: string) => void; extraEnv?: NodeJS.ProcessEnv } = {}) => {
     const argv = [join(REPO, 'bin/smartnode.js'), 'run', '--policy', policy, '--log-format', 'json', ...args];
     const child = spawn(process.execPath, argv, {
-      env: env(),
+      env: { ...env(), ...options.extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const onStderr = options.onStderr ?? ((chunk: string) => (output += chunk));
+    child.stderr.on('data', (c: Buffer) => onStderr(c.toString()));
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     // A process that outlives the bound is killed, and the test fails with what it printed.
     const exitedWithin = async (ms: number): Promise<number | null | 'still running'> => {
@@ -100,8 +105,11 @@ describe('SIGTERM to smartnode run', () => {
     const state = openAgentState(join(work.dir, 'state'));
     expect(state.owned().filter((r) => r.phase !== 'owned')).toEqual([]);
 
-    const again = start(['--once']);
-    expect(await again.exitedWithin(60_000), again.output()).toBe(0);
+    // The next starts converge; slow start takes 4, 8, then 16 needy torrents a tick.
+    for (let run = 0; run < 3 && (await held()).length < COUNT; run++) {
+      const again = start(['--once']);
+      expect(await again.exitedWithin(60_000), again.output()).toBe(0);
+    }
     expect((await held()).sort()).toEqual([...hashes].sort());
     const after = openAgentState(join(work.dir, 'state'));
     expect(
@@ -120,5 +128,56 @@ describe('SIGTERM to smartnode run', () => {
       expect(row.downloadDir).toBe(join(work.dir, 'mirror', row.hashString));
     }
     console.log(`SIGTERM mid-tick: exited 0 in ${stopMs} ms with ${addedBeforeStop} of ${COUNT} added; the next run added the rest`);
+  }, 120_000);
+
+  it("during start-up, while smartnode's modules load: exits 0 within the bound having done nothing", async () => {
+    const before = (await held()).length;
+    // Node's module-loading diagnostics say when the executable's first lines have run and
+    // smartnode's own modules begin to load: the signal arrives in the middle of start-up.
+    let loading: () => void = () => undefined;
+    const loadingStarted = new Promise<void>((resolve) => (loading = resolve));
+    let diagnostics = '';
+    const run = start([], {
+      extraEnv: { NODE_DEBUG: 'esm' },
+      onStderr: (chunk) => {
+        diagnostics = (diagnostics + chunk).slice(-4096);
+        if (diagnostics.includes('/dist/cli/main.js')) loading();
+      },
+    });
+    await loadingStarted;
+    const sentAt = Date.now();
+    run.child.kill('SIGTERM');
+    const code = await run.exitedWithin(STOP_BOUND_MS);
+    const stopMs = Date.now() - sentAt;
+    expect(code, run.output()).toBe(0);
+    expect(run.output()).toMatch(/SIGTERM during start-up: stopping before the first tick/);
+    expect(run.output()).not.toMatch(/"event":"(daemon-connected|planned|action)"/);
+    expect((await held()).length).toBe(before);
+    console.log(`SIGTERM during start-up: exited 0 in ${stopMs} ms`);
+  }, 60_000);
+
+  it('while the feed hangs: exits 0 within the bound, and the next start converges when the feed is back', async () => {
+    const csv = feeds.requests.length;
+    const body = await (await fetch(`${feeds.url}/c.csv`)).text();
+    // The feed answers only after the fetch timeout (30 s): without the stop, the tick waits it out.
+    feeds.setRoute('/c.csv', { contentType: 'text/csv', body, delayMs: 120_000 });
+    const run = start([]);
+    await waitFor(async () => feeds.requests.slice(csv + 1).some((r) => r.path === '/c.csv'), {
+      timeoutMs: 30_000,
+      intervalMs: 20,
+      what: 'the feed request',
+    });
+    const sentAt = Date.now();
+    run.child.kill('SIGTERM');
+    const code = await run.exitedWithin(STOP_BOUND_MS);
+    const stopMs = Date.now() - sentAt;
+    expect(code, run.output()).toBe(0);
+    expect(run.output()).not.toMatch(/"event":"(feed-failed|tick-failed)"/);
+
+    feeds.setRoute('/c.csv', { contentType: 'text/csv', body });
+    const again = start(['--once']);
+    expect(await again.exitedWithin(60_000), again.output()).toBe(0);
+    expect((await held()).sort()).toEqual([...hashes].sort());
+    console.log(`SIGTERM during a hung feed fetch: exited 0 in ${stopMs} ms; the next run converged`);
   }, 120_000);
 });
