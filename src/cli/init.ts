@@ -22,10 +22,11 @@ import {
   type DirProposal,
 } from '../setup/index.js';
 import {
-  feedFormatFromUrl,
-  feedIdFromUrl,
+  AT_COOKIE_ENV,
+  feedsFromFlags,
   renderInitPolicy,
   SUGGESTED_FEEDS,
+  withAtCookieEnv,
   type FeedChoice,
   type PasswordSource,
 } from '../setup/index.js';
@@ -79,7 +80,12 @@ export function registerInitCommand(program: Command, io: CliIO, deps: InitDeps)
     .option('--download-dir <dir>', 'download directory (default: the best proposal)')
     .option('--max-size <size>', 'disk budget, e.g. "500 GB" (default: half of what is free beyond the reserve)')
     .option('--min-free <size>', 'free space always kept on that filesystem', '50 GB')
-    .option('--feed <url>', "a feed to mirror from (repeatable; default: SciOp's unseeded feed)", collect, [])
+    .option(
+      '--feed <url>',
+      "a feed URL or Academic Torrents collection name (repeatable; selected in the wizard; with --yes the default is SciOp's unseeded feed)",
+      collect,
+      [],
+    )
     .option('--state-dir <dir>', 'agent state directory to write as node.stateDir')
     .option('-y, --yes', 'no prompts: take flags and defaults')
     .option('--force', 'replace an existing policy file')
@@ -122,6 +128,8 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
   let source: PasswordSource = { kind: 'none' };
   let passwordToWrite: string | undefined;
   const passwordFile = resolve(flags.passwordFile ?? join(dirname(policyPath), 'rpc-password'));
+  // Beside the policy: /etc/smartnode/environment is the unit's EnvironmentFile=.
+  const environmentFile = join(dirname(policyPath), 'environment');
   if (flags.passwordEnv !== undefined) {
     password = io.env[flags.passwordEnv];
     if (password === undefined || password === '')
@@ -168,14 +176,16 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
   const daemonUser = await findLocalDaemonUser(rpcUrl);
   const proposals = await proposeDownloadDirs(found.settings, daemonUser, flags.downloadDir === undefined ? [] : [flags.downloadDir]);
   const suggest = (dir: DirProposal | undefined): string => flags.maxSize ?? suggestMaxSize(dir?.freeBytes ?? 0, minFree.value);
-  const flagFeeds: FeedChoice[] = [];
-  for (const url of flags.feed) {
-    flagFeeds.push({ id: feedIdFromUrl(url, new Set(flagFeeds.map((f) => f.id))), url, format: feedFormatFromUrl(url), title: url });
-  }
+  const { feeds: flagFeeds, problems: feedProblems } = feedsFromFlags(flags.feed);
+  if (feedProblems.length > 0)
+    throw new SmartnodeError('POLICY_INVALID', `nothing written: ${feedProblems.join('; ')}`, {
+      hint: 'give --feed a feed URL (https://...) or an Academic Torrents collection name such as medical',
+    });
 
   let downloadDir: string;
   let maxSize: string;
   let feeds: readonly FeedChoice[];
+  let atApiKey: string | undefined;
   if (interactive && deps.runWizard !== undefined) {
     const answers = await deps.runWizard({
       rpcUrl,
@@ -184,6 +194,7 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
       proposals,
       suggestMaxSize: suggest,
       policyPath,
+      initialFeeds: flagFeeds,
       check: (typed) => checkDaemonConnection(rpcUrl, username, typed ?? password, found.settings),
     });
     if (answers === undefined) {
@@ -195,8 +206,7 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
       passwordToWrite = answers.password;
       source = { kind: 'file', path: passwordFile };
     }
-    ({ downloadDir, maxSize } = answers);
-    feeds = [...answers.feeds, ...flagFeeds];
+    ({ downloadDir, maxSize, feeds, atApiKey } = answers);
   } else {
     const chosen = proposals[0];
     downloadDir = resolve(flags.downloadDir ?? chosen?.path ?? '/srv/smartnode');
@@ -211,7 +221,7 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
     downloadDir,
     maxSize,
     minFree: flags.minFree,
-    feeds,
+    feeds: atApiKey === undefined ? feeds : withAtCookieEnv(feeds, AT_COOKIE_ENV),
     stateDir: flags.stateDir === undefined ? undefined : resolve(flags.stateDir),
     settingsPath: found.path,
     schemaPath: (await stat(SCHEMA_PATH).then(
@@ -226,7 +236,13 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
     policyText: text,
     force: flags.force === true,
     ...(passwordToWrite === undefined ? {} : { password: { path: passwordFile, value: passwordToWrite } }),
+    ...(atApiKey === undefined ? {} : { environment: { path: environmentFile, name: AT_COOKIE_ENV, value: atApiKey } }),
   });
+  if (atApiKey !== undefined)
+    say(
+      `wrote ${environmentFile} (mode 0600: your Academic Torrents API key as ${AT_COOKIE_ENV}, ` +
+        'read by the service through EnvironmentFile=; the policy names only the variable, on its Academic Torrents feeds)',
+    );
   if (passwordToWrite !== undefined) say(`wrote ${passwordFile} (mode 0600: the RPC password, read by the agent only)`);
   say(
     `wrote ${policyPath}: ${policy.feeds.length} feed(s), up to ${formatBytes(policy.storage.maxBytes)} in ${policy.storage.downloadDir}`,
@@ -242,6 +258,8 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
   say('  sudo useradd --system --home-dir /var/lib/smartnode --shell /usr/sbin/nologin smartnode   # once');
   say(`  sudo usermod -a -G ${owner} smartnode`);
   if (source.kind === 'file') say(`  sudo chown smartnode: ${source.path}`);
+  if (atApiKey !== undefined)
+    say(`  sudo chown smartnode: ${environmentFile}   # to run the agent by hand too: set -a; . ${environmentFile}`);
   say(`  smartnode doctor --policy ${policyPath} --skip agent`);
   say(`  sudo cp ${UNIT_PATH} /etc/systemd/system/ && sudo systemctl daemon-reload && sudo systemctl enable --now smartnode`);
   say(`  smartnode doctor --policy ${policyPath}`);

@@ -16,5 +16,17 @@ export {
   feedIdFromUrl,
   type PasswordSource,
   renderInitPolicy,
-  SUGGESTED_FEEDS,
 } from './policy-text.js';
+export {
+  AT_COOKIE_ENV,
+  AT_FEEDS,
+  checkAtApiKey,
+  feedsFromFlags,
+  type FeedInput,
+  isAcademicTorrentsUrl,
+  readFeedInput,
+  SCIOP_FEEDS,
+  SUGGESTED_FEEDS,
+  withAtCookieEnv,
+  withEnvironmentVariable,
+} from './feed-choices.js';
