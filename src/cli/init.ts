@@ -23,6 +23,7 @@ import {
 } from '../setup/index.js';
 import {
   AT_COOKIE_ENV,
+  checkAtApiKey,
   feedsFromFlags,
   renderInitPolicy,
   SUGGESTED_FEEDS,
@@ -46,6 +47,7 @@ interface InitFlags {
   maxSize?: string;
   minFree: string;
   feed: string[];
+  atKeyEnv?: string;
   stateDir?: string;
   yes?: boolean;
   force?: boolean;
@@ -85,6 +87,10 @@ export function registerInitCommand(program: Command, io: CliIO, deps: InitDeps)
       "a feed URL or Academic Torrents collection name (repeatable; selected in the wizard; with --yes the default is SciOp's unseeded feed)",
       collect,
       [],
+    )
+    .option(
+      '--at-key-env <name>',
+      'NAME of an environment variable holding your Academic Torrents API key (the policy names it on Academic Torrents feeds; not asked then)',
     )
     .option('--state-dir <dir>', 'agent state directory to write as node.stateDir')
     .option('-y, --yes', 'no prompts: take flags and defaults')
@@ -176,6 +182,7 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
   const daemonUser = await findLocalDaemonUser(rpcUrl);
   const proposals = await proposeDownloadDirs(found.settings, daemonUser, flags.downloadDir === undefined ? [] : [flags.downloadDir]);
   const suggest = (dir: DirProposal | undefined): string => flags.maxSize ?? suggestMaxSize(dir?.freeBytes ?? 0, minFree.value);
+  if (flags.atKeyEnv !== undefined) checkAtKeyEnv(flags.atKeyEnv, io.env);
   const { feeds: flagFeeds, problems: feedProblems } = feedsFromFlags(flags.feed);
   if (feedProblems.length > 0)
     throw new SmartnodeError('POLICY_INVALID', `nothing written: ${feedProblems.join('; ')}`, {
@@ -195,6 +202,7 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
       suggestMaxSize: suggest,
       policyPath,
       initialFeeds: flagFeeds,
+      askAtKey: flags.atKeyEnv === undefined,
       check: (typed) => checkDaemonConnection(rpcUrl, username, typed ?? password, found.settings),
     });
     if (answers === undefined) {
@@ -221,7 +229,7 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
     downloadDir,
     maxSize,
     minFree: flags.minFree,
-    feeds: atApiKey === undefined ? feeds : withAtCookieEnv(feeds, AT_COOKIE_ENV),
+    feeds: withAtCookieEnv(feeds, flags.atKeyEnv ?? (atApiKey === undefined ? undefined : AT_COOKIE_ENV)),
     stateDir: flags.stateDir === undefined ? undefined : resolve(flags.stateDir),
     settingsPath: found.path,
     schemaPath: (await stat(SCHEMA_PATH).then(
@@ -263,6 +271,20 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
   say(`  smartnode doctor --policy ${policyPath} --skip agent`);
   say(`  sudo cp ${UNIT_PATH} /etc/systemd/system/ && sudo systemctl daemon-reload && sudo systemctl enable --now smartnode`);
   say(`  smartnode doctor --policy ${policyPath}`);
+}
+
+/** The variable --at-key-env names: set here too, holding a key of the right shape (never printed). */
+function checkAtKeyEnv(name: string, env: CliIO['env']): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    throw new SmartnodeError('POLICY_INVALID', '--at-key-env takes the NAME of an environment variable (letters, digits and _)', {
+      hint: 'put the key in a variable, e.g. SMARTNODE_AT_COOKIE, and pass its name',
+    });
+  const value = env[name];
+  const wrong = value === undefined || value === '' ? 'is not set' : checkAtApiKey(value) === undefined ? undefined : 'does not hold a key';
+  if (wrong !== undefined)
+    throw new SmartnodeError('SECRET_MISSING', `the environment variable named by --at-key-env ${wrong}`, {
+      hint: 'set it for init too, to your key as Academic Torrents shows it: uid=NUMBER;pass=HEX',
+    });
 }
 
 /** The real wizard: Ink on the process's terminal. */

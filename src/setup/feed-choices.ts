@@ -43,11 +43,11 @@ export const SCIOP_FEEDS: readonly FeedChoice[] = [
 /** What `init --yes` offers and defaults to (its first), then the Academic Torrents snapshot. */
 export const SUGGESTED_FEEDS: readonly FeedChoice[] = [...SCIOP_FEEDS, ...AT_FEEDS];
 
-/** The feeds with `cookieEnv` set to `name` on those on an Academic Torrents host over https, and on no other. */
-export function withAtCookieEnv(feeds: readonly FeedChoice[], name: string): FeedChoice[] {
+/** The feeds with `cookieEnv` set to `name` on those on an Academic Torrents host over https, and on no other (none without a name). */
+export function withAtCookieEnv(feeds: readonly FeedChoice[], name: string | undefined): FeedChoice[] {
   return feeds.map((feed) => {
     const { cookieEnv: _unused, ...rest } = feed;
-    return isAcademicTorrentsUrl(feed.url) ? { ...rest, cookieEnv: name } : rest;
+    return name !== undefined && isAcademicTorrentsUrl(feed.url) ? { ...rest, cookieEnv: name } : rest;
   });
 }
 

@@ -59,6 +59,7 @@ describe('init wizard', () => {
         proposals,
         suggestMaxSize: (dir) => (dir?.path === '/srv/b' ? '300 GB' : '900 GB'),
         policyPath: '/etc/smartnode/policy.yaml',
+        askAtKey: true,
         initialFeeds: [{ id: 'unseeded', url: 'https://sciop.net/rss/seeds/unseeded.rss', format: 'rss', title: 'x' }],
         check: (pw) => {
           tried.push(pw);

@@ -34,6 +34,8 @@ export interface WizardProps {
   readonly policyPath: string;
   /** Feeds given with --feed: listed and selected from the start. */
   readonly initialFeeds: readonly FeedChoice[];
+  /** False when the key comes from a variable (--at-key-env): not asked. */
+  readonly askAtKey: boolean;
   readonly check: (password: string | undefined) => Promise<ConnectionCheck>;
   readonly onDone: (answers: WizardAnswers | undefined) => void;
 }
@@ -165,7 +167,7 @@ export function InitWizard(props: WizardProps) {
           onSubmit={(picked) => {
             setProblem(undefined);
             setFeeds(picked);
-            setStep(picked.some((f) => isAcademicTorrentsUrl(f.url)) ? 'at-key' : 'confirm');
+            setStep(props.askAtKey && picked.some((f) => isAcademicTorrentsUrl(f.url)) ? 'at-key' : 'confirm');
           }}
         />
       )}
