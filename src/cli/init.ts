@@ -23,10 +23,12 @@ import {
   type DirProposal,
 } from '../setup/index.js';
 import {
-  feedFormatFromUrl,
-  feedIdFromUrl,
+  AT_COOKIE_ENV,
+  checkAtApiKey,
+  feedsFromFlags,
   renderInitPolicy,
   SUGGESTED_FEEDS,
+  withAtCookieEnv,
   type FeedChoice,
   type PasswordSource,
 } from '../setup/index.js';
@@ -46,6 +48,7 @@ interface InitFlags {
   maxSize?: string;
   minFree: string;
   feed: string[];
+  atKeyEnv?: string;
   stateDir?: string;
   yes?: boolean;
   force?: boolean;
@@ -79,7 +82,16 @@ export function registerInitCommand(program: Command, io: CliIO, deps: InitDeps)
     .option('--download-dir <dir>', 'download directory (default: the best proposal)')
     .option('--max-size <size>', 'disk budget, e.g. "500 GB" (default: half of what is free beyond the reserve)')
     .option('--min-free <size>', 'free space always kept on that filesystem', '50 GB')
-    .option('--feed <url>', "a feed to mirror from (repeatable; default: SciOp's unseeded feed)", collect, [])
+    .option(
+      '--feed <url>',
+      "a feed URL or Academic Torrents collection name (repeatable; selected in the wizard; with --yes the default is SciOp's unseeded feed)",
+      collect,
+      [],
+    )
+    .option(
+      '--at-key-env <name>',
+      'NAME of an environment variable holding your Academic Torrents API key (the policy names it on Academic Torrents feeds; not asked then)',
+    )
     .option('--state-dir <dir>', 'agent state directory to write as node.stateDir')
     .option('-y, --yes', 'no prompts: take flags and defaults')
     .option('--force', 'replace an existing policy file')
@@ -123,6 +135,8 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
   let source: PasswordSource = { kind: 'none' };
   let passwordToWrite: string | undefined;
   const passwordFile = resolve(flags.passwordFile ?? join(dirname(policyPath), 'rpc-password'));
+  // Beside the policy: /etc/smartnode/environment is the unit's EnvironmentFile=.
+  const environmentFile = join(dirname(policyPath), 'environment');
   if (flags.passwordEnv !== undefined) {
     password = io.env[flags.passwordEnv];
     if (password === undefined || password === '')
@@ -171,14 +185,17 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
   const daemonUser = await findLocalDaemonUser(rpcUrl, found.client);
   const proposals = await proposeDownloadDirs(found.settings, daemonUser, flags.downloadDir === undefined ? [] : [flags.downloadDir]);
   const suggest = (dir: DirProposal | undefined): string => flags.maxSize ?? suggestMaxSize(dir?.freeBytes ?? 0, minFree.value);
-  const flagFeeds: FeedChoice[] = [];
-  for (const url of flags.feed) {
-    flagFeeds.push({ id: feedIdFromUrl(url, new Set(flagFeeds.map((f) => f.id))), url, format: feedFormatFromUrl(url), title: url });
-  }
+  if (flags.atKeyEnv !== undefined) checkAtKeyEnv(flags.atKeyEnv, io.env);
+  const { feeds: flagFeeds, problems: feedProblems } = feedsFromFlags(flags.feed);
+  if (feedProblems.length > 0)
+    throw new SmartnodeError('POLICY_INVALID', `nothing written: ${feedProblems.join('; ')}`, {
+      hint: 'give --feed a feed URL (https://...) or an Academic Torrents collection name such as medical',
+    });
 
   let downloadDir: string;
   let maxSize: string;
   let feeds: readonly FeedChoice[];
+  let atApiKey: string | undefined;
   if (interactive && deps.runWizard !== undefined) {
     const answers = await deps.runWizard({
       rpcUrl,
@@ -187,6 +204,8 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
       proposals,
       suggestMaxSize: suggest,
       policyPath,
+      initialFeeds: flagFeeds,
+      askAtKey: flags.atKeyEnv === undefined,
       check: (typed) => checkDaemonConnection(rpcUrl, username, typed ?? password, found.settings, found.client),
     });
     if (answers === undefined) {
@@ -198,8 +217,7 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
       passwordToWrite = answers.password;
       source = { kind: 'file', path: passwordFile };
     }
-    ({ downloadDir, maxSize } = answers);
-    feeds = [...answers.feeds, ...flagFeeds];
+    ({ downloadDir, maxSize, feeds, atApiKey } = answers);
   } else {
     const chosen = proposals[0];
     downloadDir = resolve(flags.downloadDir ?? chosen?.path ?? '/srv/smartnode');
@@ -215,7 +233,7 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
     downloadDir,
     maxSize,
     minFree: flags.minFree,
-    feeds,
+    feeds: withAtCookieEnv(feeds, flags.atKeyEnv ?? (atApiKey === undefined ? undefined : AT_COOKIE_ENV)),
     stateDir: flags.stateDir === undefined ? defaultStateDirFor(policyPath) : resolve(flags.stateDir),
     settingsPath: found.path,
     schemaPath: (await stat(SCHEMA_PATH).then(
@@ -230,7 +248,13 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
     policyText: text,
     force: flags.force === true,
     ...(passwordToWrite === undefined ? {} : { password: { path: passwordFile, value: passwordToWrite } }),
+    ...(atApiKey === undefined ? {} : { environment: { path: environmentFile, name: AT_COOKIE_ENV, value: atApiKey } }),
   });
+  if (atApiKey !== undefined)
+    say(
+      `wrote ${environmentFile} (mode 0600: your Academic Torrents API key as ${AT_COOKIE_ENV}, ` +
+        'read by the service through EnvironmentFile=; the policy names only the variable, on its Academic Torrents feeds)',
+    );
   if (passwordToWrite !== undefined) say(`wrote ${passwordFile} (mode 0600: the RPC password, read by the agent only)`);
   say(
     `wrote ${policyPath}: ${policy.feeds.length} feed(s), up to ${formatBytes(policy.storage.maxBytes)} in ${policy.storage.downloadDir}`,
@@ -246,6 +270,8 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
   say('  sudo useradd --system --home-dir /var/lib/smartnode --shell /usr/sbin/nologin smartnode   # once');
   say(`  sudo usermod -a -G ${owner} smartnode`);
   if (source.kind === 'file') say(`  sudo chown smartnode: ${source.path}`);
+  if (atApiKey !== undefined)
+    say(`  sudo chown smartnode: ${environmentFile}   # to run the agent by hand too: set -a; . ${environmentFile}`);
   say(`  smartnode doctor --policy ${policyPath} --skip agent`);
   say(`  sudo smartnode service --policy ${policyPath}   # the unit, with this install's paths and ${downloadDir}`);
   say('  sudo systemctl daemon-reload && sudo systemctl enable --now smartnode');
@@ -260,6 +286,20 @@ async function runInit(flags: InitFlags, io: CliIO, deps: InitDeps): Promise<voi
  */
 export function defaultStateDirFor(policyPath: string): string | undefined {
   return policyPath.startsWith('/etc/') ? SERVICE_STATE_DIR : undefined;
+}
+
+/** The variable --at-key-env names: set here too, holding a key of the right shape (never printed). */
+function checkAtKeyEnv(name: string, env: CliIO['env']): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    throw new SmartnodeError('POLICY_INVALID', '--at-key-env takes the NAME of an environment variable (letters, digits and _)', {
+      hint: 'put the key in a variable, e.g. SMARTNODE_AT_COOKIE, and pass its name',
+    });
+  const value = env[name];
+  const wrong = value === undefined || value === '' ? 'is not set' : checkAtApiKey(value) === undefined ? undefined : 'does not hold a key';
+  if (wrong !== undefined)
+    throw new SmartnodeError('SECRET_MISSING', `the environment variable named by --at-key-env ${wrong}`, {
+      hint: 'set it for init too, to your key as Academic Torrents shows it: uid=NUMBER;pass=HEX',
+    });
 }
 
 /** The real wizard: Ink on the process's terminal. */

@@ -16,6 +16,18 @@ export {
   feedIdFromUrl,
   type PasswordSource,
   renderInitPolicy,
-  SUGGESTED_FEEDS,
 } from './policy-text.js';
 export { renderServiceUnit, SERVICE_STATE_DIR, SERVICE_UNIT_PATH } from './service-unit.js';
+export {
+  AT_COOKIE_ENV,
+  AT_FEEDS,
+  checkAtApiKey,
+  feedsFromFlags,
+  type FeedInput,
+  isAcademicTorrentsUrl,
+  readFeedInput,
+  SCIOP_FEEDS,
+  SUGGESTED_FEEDS,
+  withAtCookieEnv,
+  withEnvironmentVariable,
+} from './feed-choices.js';

@@ -22,6 +22,7 @@ import {
 import { checkWriteAccess, findDaemonProcess, type ProcessIdentity } from './daemon-user.js';
 import { findRunningClient, type RunningClient } from './detect-client.js';
 import { adviseQbittorrentSettings, parseQbittorrentSettings, qbittorrentConfCandidates, webuiUrlFor } from './qbittorrent-settings.js';
+import { withEnvironmentVariable } from './feed-choices.js';
 
 export interface FoundSettings {
   /** The client whose settings these are: the one running here when one is, else the first file found. */
@@ -216,6 +217,8 @@ export async function writeInitFiles(options: {
   policyPath: string;
   policyText: string;
   password?: { path: string; value: string };
+  /** A variable to set in an environment file (systemd's EnvironmentFile=), its other lines kept. */
+  environment?: { path: string; name: string; value: string };
   force: boolean;
 }): Promise<Policy> {
   const policy = parsePolicyText(options.policyText, options.policyPath);
@@ -227,15 +230,14 @@ export async function writeInitFiles(options: {
     ))
   )
     throw policyExists(options.policyPath);
-  if (options.password !== undefined) {
-    await mkdir(dirname(options.password.path), { recursive: true, mode: 0o755 });
-    const handle = await open(options.password.path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
-    try {
-      await handle.chmod(0o600); // an existing file keeps its old mode through O_CREAT
-      await handle.writeFile(`${options.password.value}\n`, 'utf8');
-    } finally {
-      await handle.close();
-    }
+  if (options.password !== undefined) await writeSecretFile(options.password.path, `${options.password.value}\n`);
+  if (options.environment !== undefined) {
+    const { path, name, value } = options.environment;
+    const existing = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return '';
+      throw error;
+    });
+    await writeSecretFile(path, withEnvironmentVariable(existing, name, value));
   }
   await mkdir(dirname(options.policyPath), { recursive: true, mode: 0o755 });
   const flags = options.force ? 'w' : 'wx';
@@ -251,6 +253,18 @@ export async function writeInitFiles(options: {
   }
   await chmod(options.policyPath, 0o644);
   return policy;
+}
+
+/** A file only its owner reads: mode 0600 from its creation, never wider. */
+async function writeSecretFile(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+  try {
+    await handle.chmod(0o600); // an existing file keeps its old mode through O_CREAT
+    await handle.writeFile(text, 'utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 function policyExists(path: string): SmartnodeError {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicyText } from '../policy/index.js';
-import { feedFormatFromUrl, feedIdFromUrl, renderInitPolicy, SUGGESTED_FEEDS, type InitAnswers } from './policy-text.js';
+import { SUGGESTED_FEEDS } from './feed-choices.js';
+import { feedFormatFromUrl, feedIdFromUrl, renderInitPolicy, type InitAnswers } from './policy-text.js';
 
 const answers: InitAnswers = {
   rpcUrl: 'http://127.0.0.1:9091/transmission/rpc',

@@ -10,35 +10,9 @@ export interface FeedChoice {
   readonly url: string;
   readonly format: FeedFormat;
   readonly title: string;
+  /** The NAME of the variable holding this feed's cookie (set only on Academic Torrents feeds, see feed-choices.ts). */
+  readonly cookieEnv?: string;
 }
-
-/** Feeds offered by the wizard; the owner may add any other URL. */
-export const SUGGESTED_FEEDS: readonly FeedChoice[] = [
-  {
-    id: 'sciop-unseeded',
-    url: 'https://sciop.net/rss/seeds/unseeded.rss',
-    format: 'rss',
-    title: 'SciOp: torrents with no seeder (need-based RSS)',
-  },
-  {
-    id: 'sciop-1-10',
-    url: 'https://sciop.net/rss/seeds/1-10.rss',
-    format: 'rss',
-    title: 'SciOp: torrents with 1-10 seeders (need-based RSS)',
-  },
-  {
-    id: 'at-datasets',
-    url: 'https://academictorrents.com/collection/datasets.csv',
-    format: 'at-csv',
-    title: 'Academic Torrents: datasets collection (CSV with swarm counts)',
-  },
-  {
-    id: 'at-courses',
-    url: 'https://academictorrents.com/collection/courses.csv',
-    format: 'at-csv',
-    title: 'Academic Torrents: courses collection (CSV with swarm counts)',
-  },
-];
 
 export type PasswordSource =
   | { readonly kind: 'none' }
@@ -160,6 +134,7 @@ export function renderInitPolicy(answers: InitAnswers): string {
   );
   for (const feed of answers.feeds) {
     lines.push(`  - id: ${feed.id}`, `    url: ${q(feed.url)}`, `    format: ${feed.format}`);
+    if (feed.cookieEnv !== undefined) lines.push(`    cookieEnv: ${feed.cookieEnv}   # your API key, for the "hosted by" credit`);
   }
   lines.push(
     '',

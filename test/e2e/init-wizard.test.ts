@@ -1,8 +1,9 @@
 /**
  * The init wizard's prompts (Ink, through ink-testing-library) with the password checked
  * against a real transmission-daemon: a wrong password is refused with the daemon's reason and
- * asked again, never shown; then the directory, budget and feeds are picked with the keys a
- * person would press.
+ * asked again, never shown; then the directory, budget, feeds and Academic Torrents API key are
+ * given with the keys a person would press. A prompt is drawn only once it listens, so each key
+ * is sent only after the screen shows the prompt it answers.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { findFreePort } from '../../src/testkit/ports.js';
 import { eventually } from '../helpers/world.js';
 
 const PASSWORD = 'wizard-secret-9034';
+const AT_KEY = 'uid=4242;pass=00c0ffee00c0ffee00c0ffee00c0ffee';
 const ENTER = '\r';
 const DOWN = '\u001B[B';
 const UP = '\u001B[A';
@@ -57,6 +59,8 @@ describe('init wizard', () => {
         proposals,
         suggestMaxSize: (dir) => (dir?.path === '/srv/b' ? '300 GB' : '900 GB'),
         policyPath: '/etc/smartnode/policy.yaml',
+        askAtKey: true,
+        initialFeeds: [{ id: 'unseeded', url: 'https://sciop.net/rss/seeds/unseeded.rss', format: 'rss', title: 'x' }],
         check: (pw) => {
           tried.push(pw);
           return checkDaemonConnection(daemon.rpcUrl, 'volunteer', pw);
@@ -82,22 +86,19 @@ describe('init wizard', () => {
       for (const key of keys) app.stdin.write(key);
       await new Promise((r) => setImmediate(r));
     };
-    // A list listens only once mounted and its frames lag the keys: move until the focus
-    // marker is on the wanted row, correcting an overshoot.
-    const focus = (label: string, rows: readonly string[]): Promise<boolean> =>
-      eventually(
-        `focus on ${label}`,
-        async () => {
-          const current = rows.find(
-            (row) => screen().includes(`❯ ${row}`) || new RegExp(`❯ \\S+ ${row.replace(/[()]/g, '\\$&')}`).test(screen()),
-          );
-          if (current === label) return true;
-          app.stdin.write(rows.indexOf(current ?? rows[0] ?? '') < rows.indexOf(label) ? DOWN : UP);
-          return false;
-        },
-        5000,
-        50,
-      );
+    // Which row of a list has the focus marker (rows may carry a checkbox).
+    const focused = (rows: readonly string[]): string | undefined =>
+      rows.find((row) => screen().includes(`❯ ${row}`) || screen().includes(`❯ [x] ${row}`) || screen().includes(`❯ [ ] ${row}`));
+    // One arrow at a time, each sent once the screen shows where the last one put the focus.
+    const focus = async (label: string, rows: readonly string[]): Promise<void> => {
+      for (;;) {
+        const current = await eventually('a focused row', async () => focused(rows), 5000, 20);
+        if (current === label) return;
+        const next = rows[rows.indexOf(current) + (rows.indexOf(current) < rows.indexOf(label) ? 1 : -1)];
+        app.stdin.write(rows.indexOf(current) < rows.indexOf(label) ? DOWN : UP); // one escape sequence, whole
+        await eventually(`focus on ${String(next)}`, async () => focused(rows) === next, 5000, 20);
+      }
+    };
     try {
       await waitScreen('RPC password for volunteer');
       await type('wrong-one');
@@ -105,31 +106,8 @@ describe('init wizard', () => {
       expect(screen()).not.toContain('wrong-one');
       await type(ENTER);
       await waitScreen('refused the RPC username or password (HTTP 401)');
-      expect(screen()).toContain('RPC password for volunteer');
-
-      // The fresh field listens only after its first frame (and frames lag input): probe it with
-      // a key until a mask shows, then delete until it is empty (a delete on empty is harmless).
-      await eventually(
-        'the new password field takes keys',
-        async () => {
-          app.stdin.write('x');
-          await new Promise((r) => setImmediate(r));
-          return /not shown\): \*+\s*$/.test(screen());
-        },
-        5000,
-        50,
-      );
-      await eventually(
-        'the password field is empty again',
-        async () => {
-          app.stdin.write('\u007F');
-          await new Promise((r) => setImmediate(r));
-          if (/not shown\):\s*$/.test(screen())) return true;
-          throw new Error(screen().slice(-60));
-        },
-        5000,
-        50,
-      );
+      // A fresh, empty field: the prompt is drawn again only when it listens.
+      await waitScreen(/HTTP 401.*RPC password for volunteer .*not shown\):\s*$/);
       await type(PASSWORD);
       await waitScreen(`not shown): ${'*'.repeat(PASSWORD.length)}`); // a fresh field, masked
       expect(screen()).not.toContain(PASSWORD);
@@ -147,44 +125,59 @@ describe('init wizard', () => {
       await waitScreen('Enter keeps 300 GB): 300 GB'); // the placeholder again
       await type(ENTER); // keeps the suggestion
       await waitScreen('Feeds to mirror from');
-      await focus('SciOp: torrents with 1-10', [
-        'SciOp: torrents with no seeder',
-        'SciOp: torrents with 1-10',
-        'Academic Torrents: datasets',
-        'Academic Torrents: courses',
-      ]);
-      await type(' '); // also SciOp 1-10
-      await waitScreen(/seeds\/1-10\.rss ✔/);
+      // Nothing is preselected but the --feed, which is a built-in row here.
+      expect(screen()).toContain('[x] SciOp: torrents with no seeder');
+      expect(screen().match(/\[x\]/g)).toHaveLength(1);
+      expect(screen()).toContain('Academic Torrents (a built-in snapshot');
+      // A collection typed before the list is confirmed, then one already listed.
+      await type('physics');
+      await waitScreen('Enter to add it: physics');
       await type(ENTER);
-      await waitScreen('Another feed URL');
-      await type('https://example.org/collection/physics.csv');
+      await waitScreen('added at-physics: https://academictorrents.com/collection/physics.csv');
+      expect(screen()).toContain('[x] Academic Torrents collection: physics');
+      await type('https://sciop.net/rss/seeds/unseeded.rss');
+      await waitScreen('Enter to add it: https://sciop.net/rss/seeds/unseeded.rss');
       await type(ENTER);
+      await waitScreen('https://sciop.net/rss/seeds/unseeded.rss is already in the list as sciop-unseeded; it is selected');
+      const rows = ['Academic Torrents: recent uploads', 'Academic Torrents: the whole catalogue', 'Academic Torrents collection: medical'];
+      await focus('Academic Torrents collection: medical', rows);
+      await type(' ');
+      await waitScreen('[x] Academic Torrents collection: medical');
+      await type(ENTER);
+
+      await waitScreen(/Academic Torrents API key.*not shown; Enter to skip\):\s*$/);
+      await type('uid=7;pass=xyz');
+      await waitScreen(`Enter to skip): ${'*'.repeat('uid=7;pass=xyz'.length)}`);
+      await type(ENTER);
+      await waitScreen(/expected the key as Academic Torrents shows it.*Enter to skip\):\s*$/);
+      expect(screen()).not.toContain('xyz');
+      await type(AT_KEY);
+      await waitScreen(`Enter to skip): ${'*'.repeat(AT_KEY.length)}`);
+      expect(screen()).not.toContain(AT_KEY);
+      await type(ENTER);
+
       await waitScreen('Write /etc/smartnode/policy.yaml');
-      expect(screen()).toContain('/srv/b, up to 300 GB, feeds sciop-unseeded, sciop-1-10, physics');
-      await eventually(
-        'the wizard finishes on "y"',
-        async () => {
-          if (answers !== 'pending') return true;
-          app.stdin.write('y'); // again if the prompt was not listening yet
-          return false;
-        },
-        5000,
-        50,
+      expect(screen()).toContain(
+        '/srv/b, up to 300 GB, feeds at-medical, sciop-unseeded, at-physics, with your Academic Torrents API key (kept out of the policy)? (Y/n)',
       );
+      expect(screen()).not.toContain(AT_KEY);
+      await type('y');
+      await eventually('the wizard finishes on "y"', async () => answers !== 'pending', 5000, 20);
       expect(answers).toEqual({
         password: PASSWORD,
         downloadDir: '/srv/b',
         maxSize: '300 GB',
         feeds: [
+          expect.objectContaining({ id: 'at-medical' }),
           expect.objectContaining({ id: 'sciop-unseeded' }),
-          expect.objectContaining({ id: 'sciop-1-10' }),
           {
-            id: 'physics',
-            url: 'https://example.org/collection/physics.csv',
+            id: 'at-physics',
+            url: 'https://academictorrents.com/collection/physics.csv',
             format: 'at-csv',
-            title: 'https://example.org/collection/physics.csv',
+            title: 'Academic Torrents collection: physics',
           },
         ],
+        atApiKey: AT_KEY,
       });
     } finally {
       app.unmount();

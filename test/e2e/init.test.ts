@@ -156,6 +156,32 @@ describe('smartnode init --yes next to a Debian-style daemon', () => {
     expect(policy.storage.downloadDir).toBe(join(root, 'var/lib/transmission-daemon/downloads/smartnode'));
     expect(policy.feeds.map((f) => f.id)).toEqual(['sciop-unseeded']);
 
+    // Provisioning for Academic Torrents: the key from a variable the policy names, on AT feeds only.
+    const atPolicy = join(root, 'env-at', 'policy.yaml');
+    const atArgs = [...args.map((a) => (a === policyPath ? atPolicy : a)), '--at-key-env', 'AT_KEY', '--feed', 'medical'];
+    const atArgsTwice = [
+      ...atArgs,
+      '--feed',
+      'https://academictorrents.com/collection/medical.csv',
+      '--feed',
+      'https://sciop.net/rss/seeds/1-10.rss',
+    ];
+    const badKey = await cli(atArgsTwice, { SN_RPC_PW: PASSWORD, AT_KEY: 'uid=1;pass=secretish' });
+    expect(badKey.code).toBe(2);
+    expect(badKey.stderr).toContain('the environment variable named by --at-key-env does not hold a key');
+    expect(badKey.stderr).not.toContain('secretish');
+    const key = 'uid=77;pass=0123456789abcdef0123456789abcdef';
+    const withKey = await cli(atArgsTwice, { SN_RPC_PW: PASSWORD, AT_KEY: key });
+    expect(withKey.stderr).toBe('');
+    expect(withKey.code).toBe(0);
+    const atText = await readFile(atPolicy, 'utf8');
+    expect(atText).not.toContain('0123456789abcdef');
+    const { policy: atLoaded } = await loadPolicyFile(atPolicy);
+    expect(atLoaded.feeds.map((f) => [f.id, f.cookieEnv])).toEqual([
+      ['at-medical', 'AT_KEY'],
+      ['1-10', undefined],
+    ]);
+
     const again = await cli(args, { SN_RPC_PW: PASSWORD });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`${policyPath} already exists; init does not overwrite a policy`);

@@ -1,15 +1,18 @@
 /**
  * The interactive half of `smartnode init`: Ink prompts for what settings.json cannot tell
  * (the RPC password, asked without echo and checked against the daemon at once), the download
- * directory (proposals first), the budget, and the feeds. It only gathers answers; the caller
- * writes the files. Every IO it needs arrives as a prop.
+ * directory (proposals first), the budget, the feeds, and for Academic Torrents feeds the
+ * volunteer's API key (asked without echo, checked for shape). It only gathers answers; the
+ * caller writes the files. Every IO it needs arrives as a prop.
  */
-import { ConfirmInput, MultiSelect, Select, Spinner } from '@inkjs/ui';
-import { Box, Text, useInput } from 'ink';
-import { useRef, useState } from 'react';
+import { Spinner } from '@inkjs/ui';
+import { Box, Text } from 'ink';
+import { useState } from 'react';
 import { parseSize } from '../../policy/index.js';
 import type { ConnectionCheck, DirProposal } from '../../setup/index.js';
-import { feedFormatFromUrl, feedIdFromUrl, SUGGESTED_FEEDS, type FeedChoice } from '../../setup/index.js';
+import { AT_FEEDS, checkAtApiKey, isAcademicTorrentsUrl, SCIOP_FEEDS, type FeedChoice } from '../../setup/index.js';
+import { FeedPicker, type FeedSection } from './feed-picker.js';
+import { ChoiceList, Confirm, LineInput } from './inputs.js';
 
 export interface WizardAnswers {
   /** The password typed (undefined when none was asked). */
@@ -17,6 +20,8 @@ export interface WizardAnswers {
   readonly downloadDir: string;
   readonly maxSize: string;
   readonly feeds: readonly FeedChoice[];
+  /** The Academic Torrents API key typed (undefined: none asked, or skipped). */
+  readonly atApiKey: string | undefined;
 }
 
 export interface WizardProps {
@@ -27,11 +32,24 @@ export interface WizardProps {
   readonly proposals: readonly DirProposal[];
   readonly suggestMaxSize: (dir: DirProposal | undefined) => string;
   readonly policyPath: string;
+  /** Feeds given with --feed: listed and selected from the start. */
+  readonly initialFeeds: readonly FeedChoice[];
+  /** False when the key comes from a variable (--at-key-env): not asked. */
+  readonly askAtKey: boolean;
   readonly check: (password: string | undefined) => Promise<ConnectionCheck>;
   readonly onDone: (answers: WizardAnswers | undefined) => void;
 }
 
-type Step = 'password' | 'checking' | 'dir' | 'custom-dir' | 'size' | 'feeds' | 'custom-feed' | 'confirm';
+type Step = 'password' | 'checking' | 'dir' | 'custom-dir' | 'size' | 'feeds' | 'at-key' | 'confirm';
+
+/** Academic Torrents first: its volunteers are the first users, and nothing is selected for them. */
+const FEED_SECTIONS: readonly FeedSection[] = [
+  {
+    title: 'Academic Torrents (a built-in snapshot of well-known feeds; type any collection name for another):',
+    feeds: AT_FEEDS,
+  },
+  { title: 'SciOp (need-based RSS):', feeds: SCIOP_FEEDS },
+];
 const OTHER = '\u0000other';
 
 export function InitWizard(props: WizardProps) {
@@ -43,7 +61,8 @@ export function InitWizard(props: WizardProps) {
   const [daemonLine, setDaemonLine] = useState<string | undefined>(undefined);
   const [dir, setDir] = useState<string>(props.proposals[0]?.path ?? '/srv/smartnode');
   const [maxSize, setMaxSize] = useState<string>('');
-  const [feeds, setFeeds] = useState<FeedChoice[]>([]);
+  const [feeds, setFeeds] = useState<readonly FeedChoice[]>([]);
+  const [atApiKey, setAtApiKey] = useState<string | undefined>(undefined);
 
   const submitPassword = (value: string): void => {
     setStep('checking');
@@ -90,17 +109,19 @@ export function InitWizard(props: WizardProps) {
       {problem !== undefined && <Text color="red">{problem}</Text>}
       {step === 'password' && (
         <Box flexDirection="column">
-          <Text>
-            RPC password for {props.username ?? 'the daemon'} (the one set as rpc-password before the daemon hashed it; not shown):
-          </Text>
-          <LineInput key={attempt} mask onSubmit={submitPassword} />
+          <LineInput
+            key={attempt}
+            label={`RPC password for ${props.username ?? 'the daemon'} (the one set as rpc-password before the daemon hashed it; not shown):`}
+            mask
+            onSubmit={submitPassword}
+          />
         </Box>
       )}
       {step === 'checking' && <Spinner label="checking the password with the daemon" />}
       {step === 'dir' && (
         <Box flexDirection="column">
-          <Text>Download directory (best first):</Text>
-          <Select
+          <ChoiceList
+            label="Download directory (best first):"
             options={[
               ...props.proposals.map((p) => ({ label: `${p.path}  (${p.note})`, value: p.path })),
               { label: 'another directory...', value: OTHER },
@@ -111,8 +132,8 @@ export function InitWizard(props: WizardProps) {
       )}
       {step === 'custom-dir' && (
         <Box flexDirection="column">
-          <Text>Absolute path of the download directory:</Text>
           <LineInput
+            label="Absolute path of the download directory:"
             placeholder="/srv/smartnode"
             onSubmit={(value) =>
               value.startsWith('/') ? chooseDir(value.trim()) : setProblem(`expected an absolute path, got ${JSON.stringify(value)}`)
@@ -122,10 +143,8 @@ export function InitWizard(props: WizardProps) {
       )}
       {step === 'size' && (
         <Box flexDirection="column">
-          <Text>
-            Disk budget for {dir} (e.g. "500 GB"; Enter keeps {maxSize}):
-          </Text>
           <LineInput
+            label={`Disk budget for ${dir} (e.g. "500 GB"; Enter keeps ${maxSize}):`}
             placeholder={maxSize}
             onSubmit={(value) => {
               const text = value.trim() === '' ? maxSize : value.trim();
@@ -142,79 +161,51 @@ export function InitWizard(props: WizardProps) {
         </Box>
       )}
       {step === 'feeds' && (
-        <Box flexDirection="column">
-          <Text>Feeds to mirror from (space toggles, Enter confirms):</Text>
-          <MultiSelect
-            options={SUGGESTED_FEEDS.map((f) => ({ label: `${f.title}  ${f.url}`, value: f.id }))}
-            defaultValue={[SUGGESTED_FEEDS[0]?.id ?? '']}
-            onSubmit={(ids) => {
-              setFeeds(SUGGESTED_FEEDS.filter((f) => ids.includes(f.id)));
-              setStep('custom-feed');
-            }}
-          />
-        </Box>
+        <FeedPicker
+          sections={FEED_SECTIONS}
+          initial={props.initialFeeds}
+          onSubmit={(picked) => {
+            setProblem(undefined);
+            setFeeds(picked);
+            setStep(props.askAtKey && picked.some((f) => isAcademicTorrentsUrl(f.url)) ? 'at-key' : 'confirm');
+          }}
+        />
       )}
-      {step === 'custom-feed' && (
-        <Box flexDirection="column">
-          <Text>Another feed URL (RSS, Academic Torrents CSV or JSON list; Enter for none):</Text>
-          <LineInput
-            onSubmit={(value) => {
-              const url = value.trim();
-              if (url !== '' && !URL.canParse(url)) {
-                setProblem(`expected a URL, got ${JSON.stringify(url)}`);
-                return;
-              }
-              const next =
-                url === ''
-                  ? feeds
-                  : [
-                      ...feeds,
-                      { id: feedIdFromUrl(url, new Set(feeds.map((f) => f.id))), url, format: feedFormatFromUrl(url), title: url },
-                    ];
-              if (next.length === 0) {
-                setProblem('pick at least one feed');
-                setStep('feeds');
-                return;
-              }
-              setProblem(undefined);
-              setFeeds(next);
-              setStep('confirm');
-            }}
-          />
-        </Box>
+      {step === 'at-key' && (
+        <LineInput
+          key={attempt}
+          label={
+            'Academic Torrents API key, for the "hosted by" credit on what you mirror ' +
+            '(uid=NUMBER;pass=HEX from your account; not shown; Enter to skip):'
+          }
+          mask
+          onSubmit={(value) => {
+            const key = value.trim();
+            const wrong = key === '' ? undefined : checkAtApiKey(key);
+            if (wrong !== undefined) {
+              setProblem(wrong);
+              setAttempt((n) => n + 1);
+              return;
+            }
+            setProblem(undefined);
+            setAtApiKey(key === '' ? undefined : key);
+            setStep('confirm');
+          }}
+        />
       )}
       {step === 'confirm' && (
         <Box flexDirection="column">
-          <Text>
-            Write {props.policyPath}: {dir}, up to {maxSize}, feeds {feeds.map((f) => f.id).join(', ')}? (Y/n)
-          </Text>
-          <ConfirmInput
-            onConfirm={() => props.onDone({ password, downloadDir: dir, maxSize, feeds })}
+          <Confirm
+            label={
+              `Write ${props.policyPath}: ${dir}, up to ${maxSize}, feeds ${feeds.map((f) => f.id).join(', ')}` +
+              (atApiKey === undefined ? '' : ', with your Academic Torrents API key (kept out of the policy)') +
+              '?'
+            }
+            onConfirm={() => props.onDone({ password, downloadDir: dir, maxSize, feeds, atApiKey })}
             onCancel={() => props.onDone(undefined)}
           />
         </Box>
       )}
     </Box>
   );
-}
-
-/**
- * One line of text, masked for passwords. The value lives in a ref the key handler updates at
- * once, so keys that arrive before React re-renders (a paste, a fast typist, a test) are never
- * lost and Enter submits exactly what was typed.
- */
-function LineInput(props: { mask?: boolean; placeholder?: string; onSubmit: (value: string) => void }) {
-  const value = useRef('');
-  const [shown, setShown] = useState('');
-  useInput((input, key) => {
-    if (key.return) {
-      props.onSubmit(value.current);
-      return;
-    }
-    if (key.backspace || key.delete) value.current = value.current.slice(0, -1);
-    else if (!key.ctrl && !key.meta && !key.upArrow && !key.downArrow && !key.tab) value.current += input;
-    setShown(value.current);
-  });
-  const text = props.mask === true ? '*'.repeat(shown.length) : shown;
-  return text === '' && props.placeholder !== undefined ? <Text dimColor>{props.placeholder}</Text> : <Text>{text}</Text>;
 }
