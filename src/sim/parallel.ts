@@ -1,7 +1,7 @@
 /**
- * Runs strategies over `workers` worker threads (one worker: all in this thread). The scripts
- * decide in microseconds, so each runs whole in one worker, where a step costs no messages,
- * as many at once as there are workers; then smartnode's nodes are split over the workers (one
+ * Runs strategies on worker threads (`workers` 1: all in this thread). The scripts decide in
+ * microseconds, so each runs whole in one worker, where a step costs no messages, up to
+ * `workers` of them at once; beside them smartnode's nodes are split over `workers` more (one
  * shard each), with the run loop in this thread. The result does not depend on the number of
  * workers (run.ts, shard.ts).
  */
@@ -82,18 +82,17 @@ export async function runStrategiesInWorkers(
     }
     return inOrder(strategies, done);
   }
-  const pool = Array.from({ length: Math.max(members.length, Math.min(workers, whole.length)) }, () => new WorkerShard());
-  try {
-    // The other strategies' whole runs, each on the next free worker: every core busy.
-    const queue = [...whole];
-    await Promise.all(
-      pool.map(async (w) => {
-        for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-          done.set(name, await w.run({ kind: 'run', options, strategy: name, config }));
-        }
-      }),
-    );
-    const shards = pool.slice(0, members.length);
+  // The scripts' whole runs and smartnode's shards at once, each on workers of its own: while
+  // the shards wait on each other or on this thread's world step, the cores run the scripts.
+  const runners = Array.from({ length: Math.min(workers, whole.length) }, () => new WorkerShard());
+  const shards = sharded.length > 0 ? members.map(() => new WorkerShard()) : [];
+  const queue = [...whole];
+  const runWhole = async (w: WorkerShard): Promise<void> => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      done.set(name, await w.run({ kind: 'run', options, strategy: name, config }));
+    }
+  };
+  const runSharded = async (): Promise<void> => {
     for (const strategy of sharded) {
       await Promise.all(shards.map((w, k) => w.request({ kind: 'init', options, strategy, config, members: members[k] ?? [] })));
       const loop = simulationLoop(options, strategy, members);
@@ -106,8 +105,11 @@ export async function runStrategiesInWorkers(
       const { stats, ...run } = next.value;
       done.set(strategy, { run, stats });
     }
+  };
+  try {
+    await Promise.all([...runners.map(runWhole), runSharded()]);
   } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
+    await Promise.all([...runners, ...shards].map((w) => w.terminate()));
   }
   return inOrder(strategies, done);
 }
