@@ -29,9 +29,15 @@ const YOUNG_GENERATION_MB = 384;
 
 /** One worker thread, one request at a time. */
 class WorkerShard {
-  private readonly worker = new Worker(new URL('./worker.js', import.meta.url), {
-    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-  });
+  private readonly worker: Worker;
+
+  /** `decides`: the worker runs smartnode's decisions (a young generation sized for them); a script's run needs no more than the default. */
+  constructor(decides: boolean) {
+    this.worker = new Worker(
+      new URL('./worker.js', import.meta.url),
+      decides ? { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } } : {},
+    );
+  }
 
   request(message: WorkerMessage): Promise<ShardReply> {
     return this.send(message);
@@ -84,8 +90,8 @@ export async function runStrategiesInWorkers(
   }
   // The scripts' whole runs and smartnode's shards at once, each on workers of its own: while
   // the shards wait on each other or on this thread's world step, the cores run the scripts.
-  const runners = Array.from({ length: Math.min(workers, whole.length) }, () => new WorkerShard());
-  const shards = sharded.length > 0 ? members.map(() => new WorkerShard()) : [];
+  const runners = Array.from({ length: Math.min(workers, whole.length) }, () => new WorkerShard(whole.includes('smartnode')));
+  const shards = sharded.length > 0 ? members.map(() => new WorkerShard(true)) : [];
   const queue = [...whole];
   const runWhole = async (w: WorkerShard): Promise<void> => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
