@@ -28,6 +28,12 @@ const BENCHES = [
       "Simulator: smartnode's decision for 1,000 nodes x 10,000 torrents x 30 days, the whole run " +
       '(SIM_BENCH_DAYS=N: the first N days, projected) (target: <= 10 min)',
   },
+  {
+    file: 'matrix-bench.js',
+    title:
+      'Simulator matrix: every world x every strategy at 200 nodes x 2,000 torrents, the first ' +
+      '2 days projected to 14 (SIM_MATRIX_DAYS=N: N days) (target: <= 15 min, shadow run 0 decisions changed)',
+  },
   { file: 'budget-bench.js', title: 'Budget accounting in a tick with 2,000 owned torrents (target: overhead <= 20 ms)' },
   {
     file: 'metrics-bench.js',

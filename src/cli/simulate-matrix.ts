@@ -5,7 +5,16 @@
  * metrics instead.
  */
 import type { AgentConfig } from '../agent/index.js';
-import { MATRIX_STRATEGIES, WORLDS, formatMatrix, runMatrix, type MatrixRow, type SimOptions, type StrategyName } from '../sim/index.js';
+import {
+  MATRIX_SHADOW_EVERY,
+  MATRIX_STRATEGIES,
+  WORLDS,
+  formatMatrix,
+  runMatrix,
+  type MatrixRow,
+  type SimOptions,
+  type StrategyName,
+} from '../sim/index.js';
 import type { CliIO } from './io.js';
 
 export interface MatrixRequest {
@@ -18,11 +27,22 @@ export interface MatrixRequest {
 }
 
 /**
- * What every smartnode node observes: the whole feed, as the agent does. No shorter list is
- * passed, so there is no shortcut for a shadow run to check: decisions changed by one, 0.
+ * What every smartnode node observes: the whole feed, as the agent does. The simulator shares
+ * one observation of the feed between the nodes of a tick and plans only the decisions that
+ * can act; the shadow run decides a sample of node-ticks the agent's own way as well and
+ * counts those where the decision (actions and carried memory) differs: it must be 0.
  */
 export const OBSERVATION_NOTE =
-  'observation: every node is given the whole feed, as the agent observes it; no shortcut, so decisions changed by a shortcut: 0';
+  'observation: every node is given the whole feed, as the agent observes it; shared between the nodes of a tick, ' +
+  `checked by a shadow run deciding 1 in ${MATRIX_SHADOW_EVERY} node-ticks the agent's own way (column "shadow changed": differing/checked)`;
+
+/** The shadow run over all rows: node-ticks checked and those whose decision differed. */
+export function shadowTotals(rows: readonly MatrixRow[]): { ticks: number; changed: number } {
+  return rows.reduce((a, r) => ({ ticks: a.ticks + (r.shadow?.ticks ?? 0), changed: a.changed + (r.shadow?.changed ?? 0) }), {
+    ticks: 0,
+    changed: 0,
+  });
+}
 
 export async function runMatrixCommand(io: CliIO, request: MatrixRequest): Promise<MatrixRow[]> {
   const strategies = request.strategies ?? [...MATRIX_STRATEGIES];
@@ -40,14 +60,21 @@ export async function runMatrixCommand(io: CliIO, request: MatrixRequest): Promi
     io.stderr.write(`${row.world}: done in ${(row.wallMs / 1000).toFixed(1)} s\n`);
   });
   const wallMs = performance.now() - started;
+  const shadow = shadowTotals(rows);
   if (request.json) {
-    io.stdout.write(
-      `${JSON.stringify({ strategies, observation: { wholeFeed: true, shortcut: null, changedByShortcut: 0 }, wallMs, rows })}\n`,
-    );
+    const observation = {
+      wholeFeed: true,
+      shared: true,
+      shadowEvery: MATRIX_SHADOW_EVERY,
+      shadowTicks: shadow.ticks,
+      changedByShortcut: shadow.changed,
+    };
+    io.stdout.write(`${JSON.stringify({ strategies, observation, wallMs, rows })}\n`);
     return rows;
   }
   io.stdout.write(
-    `${formatMatrix(rows, strategies)}\n\nwall time ${(wallMs / 1000).toFixed(1)} s, smartnode on ${request.workers} worker thread(s)\n`,
+    `${formatMatrix(rows, strategies)}\n\nshadow run: ${shadow.ticks} node-ticks decided both ways, decisions changed by a shortcut: ${shadow.changed}\n` +
+      `wall time ${(wallMs / 1000).toFixed(1)} s, on ${request.workers} worker thread(s)\n`,
   );
   return rows;
 }

@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { runMatrixCommand } from './simulate-matrix.js';
+import { runMatrixCommand, shadowTotals } from './simulate-matrix.js';
 import { loadPolicyFile, parsePolicyText } from '../policy/index.js';
 import { DEFAULT_SIM, type SimOptions } from '../sim/index.js';
 import { measureLoneFill } from '../sim/index.js';
@@ -109,7 +109,7 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
       const config = flags.policy === undefined ? defaultSimConfig() : toAgentConfig((await loadPolicyFile(flags.policy)).policy);
       if (flags.matrix) {
         const given = command.getOptionValueSource('strategies') === 'cli' ? (strategies as StrategyName[]) : undefined;
-        await runMatrixCommand(io, {
+        const rows = await runMatrixCommand(io, {
           base: options,
           explicit,
           config,
@@ -117,6 +117,8 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
           json: flags.json === true,
           strategies: given,
         });
+        // A shadow run that found a changed decision: the figures are not the agent's.
+        if (shadowTotals(rows).changed > 0) setExitCode(1);
         return;
       }
       const started = performance.now();

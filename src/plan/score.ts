@@ -144,7 +144,8 @@ export function composeNeed(
       seeders: base.seeders,
       targetSeeders: scoring.targetSeeders,
       held: signals.held === true,
-      ...(signals.population === undefined ? {} : { population: signals.population }),
+      // Absent or undefined reads the same in herdFactor; a literal key costs no spread per candidate.
+      population: signals.population,
     },
     config.herd,
   );
@@ -202,6 +203,8 @@ export function hasZeroNeedUnobserved(
   const known = counts !== null && isCount(counts.seeders) && isCount(counts.leechers);
   const seeders = known ? counts.seeders : null;
   const scarcity = seeders === null ? UNKNOWN_SCARCITY : seederScarcity(seeders, scoring.targetSeeders);
+  // The other factors are finite and the leechers' at least 1: no scarcity is no need, whatever they are.
+  if (scarcity <= 0) return true;
   const leechers = known ? leecherDemand(counts.leechers, scoring.leecherWeight) : 1;
   const herd = herdFactorValue(infoHash, seeders, scoring.targetSeeders, held, population, config.herd);
   return scarcity * (leechers * (herd ?? 1)) <= 0;
@@ -311,7 +314,8 @@ export function countsExcludingSelf(
     // We hold it: herd avoidance does not apply (we already are one of its peers).
     const excluded = countsExcludingSelfPlain(counts, held);
     return {
-      counts: excluded.counts === null ? null : { ...excluded.counts, signals: { ...signals, held: true } },
+      // Object.assign is the spread { ...counts, signals: { ...signals, held } }: several times faster in V8 (one per held torrent per plan).
+      counts: excluded.counts === null ? null : Object.assign({}, excluded.counts, { signals: Object.assign({}, signals, { held: true }) }),
       selfExcluded: excluded.selfExcluded,
     };
   }

@@ -10,4 +10,4 @@ export { isStrategyName, STRATEGIES, type StrategyName } from './strategies.js';
 export type { SmartnodeStats } from './smartnode.js';
 export { measureLoneFill, type LoneFill } from './lone-fill.js';
 export { WORLDS, worldNamed, worldOptions, type WorldPreset } from './worlds.js';
-export { MATRIX_STRATEGIES, formatMatrix, runMatrix, type MatrixRow } from './matrix.js';
+export { MATRIX_SHADOW_EVERY, MATRIX_STRATEGIES, formatMatrix, runMatrix, type MatrixRow } from './matrix.js';

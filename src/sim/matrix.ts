@@ -31,8 +31,16 @@ export interface MatrixRow {
   /** smartnode's below-target average over uniform random's, and over the best shipped script's (null: not in the run). */
   vsRandom: number | null;
   vsBestScript: { ratio: number; script: string } | null;
+  /** smartnode's shadow run (SimOptions.shadowEvery): node-ticks decided both ways, and those that differed (null: smartnode not run). */
+  shadow: { ticks: number; changed: number } | null;
   wallMs: number;
 }
+
+/**
+ * The matrix's shadow run: one node-tick in this many is also decided the agent's own way. A
+ * sample, as a whole second decision of every node-tick would double the run.
+ */
+export const MATRIX_SHADOW_EVERY = 50;
 
 export async function runMatrix(
   base: SimOptions,
@@ -45,16 +53,19 @@ export async function runMatrix(
 ): Promise<MatrixRow[]> {
   const rows: MatrixRow[] = [];
   for (const preset of worlds) {
-    const options = worldOptions(base, preset, explicit);
+    const world = worldOptions(base, preset, explicit);
+    const options = { ...world, shadowEvery: world.shadowEvery > 0 ? world.shadowEvery : MATRIX_SHADOW_EVERY };
     const started = performance.now();
     const outcomes = await runStrategiesInWorkers(options, strategies, config, workers);
     const metrics = strategies.map((s) => outcomes.get(s)?.run.metrics).filter((m): m is SimMetrics => m !== undefined);
+    const stats = outcomes.get('smartnode')?.stats ?? null;
     const row = {
       world: preset.name,
       summary: preset.summary,
       options,
       metrics,
       ...ratiosOf(metrics),
+      shadow: stats === null ? null : { ticks: stats.shadowTicks, changed: stats.shadowChanged },
       wallMs: performance.now() - started,
     };
     rows.push(row);
@@ -97,6 +108,7 @@ export function formatMatrix(rows: readonly MatrixRow[], strategies: readonly St
     ['downloaded', (r) => fmt(smartOf(r), (m) => `${(m.bytesDownloaded / Math.max(1, m.donatedBytes)).toFixed(2)}x`)],
     ['stalled max', (r) => fmt(smartOf(r), (m) => pct(m.stalledDayShareMax))],
     ['1st hour', (r) => fmt(smartOf(r), (m) => m.firstHourMaxTakersPerTwiceDeficit.toFixed(2))],
+    ['shadow changed', (r) => (r.shadow === null ? '-' : `${r.shadow.changed}/${r.shadow.ticks}`)],
     ['wall', (r) => `${(r.wallMs / 1000).toFixed(0)} s`],
   ];
   const table = [columns.map(([h]) => h), ...rows.map((r) => columns.map(([, f]) => f(r)))];

@@ -51,6 +51,12 @@ export interface SimOptions {
   uncountedShare: number;
   /** A share of the nodes running another strategy than the one under test (a mixed population). */
   mixed: { share: number; strategy: string } | null;
+  /**
+   * Shadow run: about one in this many of smartnode's node-ticks is also decided as the agent
+   * decides, from its own observation of the feed (nothing shared) and planning every
+   * candidate, and counted where that decision differs (0: no shadow run). Changes no outcome.
+   */
+  shadowEvery: number;
 }
 
 export const DEFAULT_SIM: SimOptions = {
@@ -76,6 +82,7 @@ export const DEFAULT_SIM: SimOptions = {
   flashCrowd: null,
   uncountedShare: 0,
   mixed: null,
+  shadowEvery: 0,
 };
 
 /**

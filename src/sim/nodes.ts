@@ -15,6 +15,8 @@ export interface Copy {
   /** Last time it made progress (its add time until it first does). */
   lastProgressAtMs: number;
   complete: boolean;
+  /** Increases with every copy added: a copy's place in its node's `copies` (insertion order). */
+  seq: number;
 }
 
 export interface SimNode {
@@ -27,6 +29,12 @@ export interface SimNode {
   startMs: number;
   generation: number;
   copies: Map<number, Copy>;
+  /**
+   * The copies not yet complete, in any order: a step moves only these on, so its cost follows
+   * the downloads under way, not everything the node holds. Kept in the order the last step
+   * sorted them, so the next step's sort finds them (almost) in order.
+   */
+  downloading: Copy[];
   usedBytes: number;
   rnd: () => number;
 }
@@ -43,6 +51,7 @@ export function createNodes(w: World, seed: number, stepsPerTick: number): SimNo
     startMs: SIM_START_MS + Math.floor(arrivals() * w.options.arrivalDays * 86_400_000),
     generation: 0,
     copies: new Map(),
+    downloading: [],
     usedBytes: 0,
     rnd: seededRandom(seed * 7919 + index + 1),
   }));
@@ -65,6 +74,7 @@ function nodeIdOf(seed: number, index: number, generation: number): string {
 export function replaceNode(node: SimNode, seed: number, nowMs: number): Copy[] {
   const gone = [...node.copies.values()];
   node.copies.clear();
+  node.downloading.length = 0;
   node.usedBytes = 0;
   node.generation++;
   node.nodeId = nodeIdOf(seed, node.index, node.generation);
@@ -72,10 +82,14 @@ export function replaceNode(node: SimNode, seed: number, nowMs: number): Copy[] 
   return gone;
 }
 
+let nextSeq = 0;
+
 /** Starts a download; false when the node already holds the torrent. */
 export function addCopy(sizes: Float64Array, node: SimNode, torrent: number, nowMs: number): boolean {
   if (node.copies.has(torrent)) return false;
-  node.copies.set(torrent, { torrent, doneBytes: 0, addedAtMs: nowMs, lastProgressAtMs: nowMs, complete: false });
+  const copy: Copy = { torrent, doneBytes: 0, addedAtMs: nowMs, lastProgressAtMs: nowMs, complete: false, seq: nextSeq++ };
+  node.copies.set(torrent, copy);
+  node.downloading.push(copy);
   node.usedBytes += sizes[torrent] ?? 0;
   return true;
 }
@@ -85,8 +99,23 @@ export function removeCopy(sizes: Float64Array, node: SimNode, torrent: number):
   const copy = node.copies.get(torrent);
   if (copy === undefined) return undefined;
   node.copies.delete(torrent);
+  if (!copy.complete) node.downloading.splice(node.downloading.indexOf(copy), 1);
   node.usedBytes -= sizes[torrent] ?? 0;
   return copy;
+}
+
+/** The active downloads of the node being stepped: one array reused, no garbage per node-step. */
+const ACTIVE: Copy[] = [];
+
+function byLeft(a: Copy, b: Copy, sizes: Float64Array): number {
+  const la = (sizes[a.torrent] ?? 0) - a.doneBytes;
+  const lb = (sizes[b.torrent] ?? 0) - b.doneBytes;
+  return la < lb ? -1 : la > lb ? 1 : a.seq - b.seq;
+}
+
+function inOrder(copies: readonly Copy[], sizes: Float64Array): boolean {
+  for (let k = 1; k < copies.length; k++) if (byLeft(copies[k - 1] as Copy, copies[k] as Copy, sizes) > 0) return false;
+  return true;
 }
 
 /**
@@ -102,13 +131,24 @@ export function stepNodeDownloads(
   stepMs: number,
   finished: number[],
 ): number {
-  const active: Copy[] = [];
-  for (const c of node.copies.values()) if (!c.complete && sourced[c.torrent] === 1) active.push(c);
+  const downloading = node.downloading;
+  if (downloading.length === 0) return 0;
+  // The downloads with a source, the others after them (a step changes only the first ones).
+  const active = ACTIVE;
+  active.length = 0;
+  let waiting = 0;
+  for (let k = 0; k < downloading.length; k++) {
+    const c = downloading[k] as Copy;
+    if (sourced[c.torrent] === 1) active.push(c);
+    else downloading[waiting++] = c;
+  }
   if (active.length === 0) return 0;
+  // Smallest left first, by bytes left and then by place among the node's copies: the order a
+  // stable sort of them in the node's order by bytes left gives. Usually in that order already.
+  if (!inOrder(active, sizes)) active.sort((a, b) => byLeft(a, b, sizes));
   let total = 0;
   // The node's rate, shared; what one download cannot use goes to the others.
   let budget = rateBytesPerSec * (stepMs / 1000);
-  active.sort((a, b) => (sizes[a.torrent] ?? 0) - a.doneBytes - ((sizes[b.torrent] ?? 0) - b.doneBytes));
   for (let k = 0; k < active.length; k++) {
     const c = active[k] as Copy;
     const share = budget / (active.length - k);
@@ -123,5 +163,12 @@ export function stepNodeDownloads(
       finished.push(c.torrent);
     }
   }
+  // The waiting ones moved to the front; the active ones that did not complete follow, in order.
+  downloading.length = waiting;
+  for (let k = 0; k < active.length; k++) {
+    const c = active[k] as Copy;
+    if (!c.complete) downloading.push(c);
+  }
+  active.length = 0;
   return total;
 }

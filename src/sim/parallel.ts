@@ -1,8 +1,9 @@
 /**
- * Runs strategies one after another. smartnode's nodes are split over `workers` worker
- * threads (one shard each; one worker: all in this thread); the scripts decide in
- * microseconds, so they run here, where a step costs no messages. The run loop stays in this
- * thread; the result does not depend on the number of workers (run.ts, shard.ts).
+ * Runs strategies on worker threads (`workers` 1: all in this thread). The scripts decide in
+ * microseconds, so each runs whole in one worker, where a step costs no messages, up to
+ * `workers` of them at once; beside them smartnode's nodes are split over `workers` more (one
+ * shard each), with the run loop in this thread. The result does not depend on the number of
+ * workers (run.ts, shard.ts).
  */
 import { Worker } from 'node:worker_threads';
 import type { AgentConfig } from '../agent/index.js';
@@ -28,17 +29,32 @@ const YOUNG_GENERATION_MB = 384;
 
 /** One worker thread, one request at a time. */
 class WorkerShard {
-  private readonly worker = new Worker(new URL('./worker.js', import.meta.url), {
-    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-  });
+  private readonly worker: Worker;
+
+  /** `decides`: the worker runs smartnode's decisions (a young generation sized for them); a script's run needs no more than the default. */
+  constructor(decides: boolean) {
+    this.worker = new Worker(
+      new URL('./worker.js', import.meta.url),
+      decides ? { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } } : {},
+    );
+  }
 
   request(message: WorkerMessage): Promise<ShardReply> {
+    return this.send(message);
+  }
+
+  /** One strategy's whole run in the worker. */
+  run(message: Extract<WorkerMessage, { kind: 'run' }>): Promise<StrategyOutcome> {
+    return this.send(message);
+  }
+
+  private send<R>(message: WorkerMessage): Promise<R> {
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => {
         this.worker.off('message', onMessage);
         reject(new SmartnodeError('INTERNAL', `simulator worker failed: ${error.message}`, { cause: error }));
       };
-      const onMessage = (reply: ShardReply): void => {
+      const onMessage = (reply: R): void => {
         this.worker.off('error', onError);
         resolve(reply);
       };
@@ -61,31 +77,58 @@ export async function runStrategiesInWorkers(
   /** Called after each step of a sharded run, with the simulated time it reached (for a benchmark's per-day timings). */
   onStep?: (nowMs: number) => void,
 ): Promise<Map<StrategyName, StrategyOutcome>> {
-  const results = new Map<StrategyName, StrategyOutcome>();
+  const done = new Map<StrategyName, StrategyOutcome>();
   const members = shardsOf(options, workers);
   const sharded: StrategyName[] = members.length > 1 ? strategies.filter((s) => s === 'smartnode') : [];
-  for (const name of strategies) {
-    if (sharded.includes(name)) continue;
-    const { stats, ...run } = runStrategy(options, createStrategy(name, config, createWorld(options)));
-    results.set(name, { run, stats });
+  const whole = strategies.filter((s) => !sharded.includes(s));
+  if (workers <= 1) {
+    for (const name of whole) {
+      const { stats, ...run } = runStrategy(options, createStrategy(name, config, createWorld(options)));
+      done.set(name, { run, stats });
+    }
+    return inOrder(strategies, done);
   }
-  if (sharded.length === 0) return results;
-  const pool = members.map(() => new WorkerShard());
-  try {
+  // The scripts' whole runs and smartnode's shards at once, each on workers of its own: while
+  // the shards wait on each other or on this thread's world step, the cores run the scripts.
+  const runners = Array.from({ length: Math.min(workers, whole.length) }, () => new WorkerShard(whole.includes('smartnode')));
+  const shards = sharded.length > 0 ? members.map(() => new WorkerShard(true)) : [];
+  const queue = [...whole];
+  const runWhole = async (w: WorkerShard): Promise<void> => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      done.set(name, await w.run({ kind: 'run', options, strategy: name, config }));
+    }
+  };
+  const runSharded = async (): Promise<void> => {
     for (const strategy of sharded) {
-      await Promise.all(pool.map((w, k) => w.request({ kind: 'init', options, strategy, config, members: members[k] ?? [] })));
+      await Promise.all(shards.map((w, k) => w.request({ kind: 'init', options, strategy, config, members: members[k] ?? [] })));
       const loop = simulationLoop(options, strategy, members);
       let next = loop.next();
       while (!next.done) {
         const request = next.value;
-        next = loop.next(await Promise.all(pool.map((w) => w.request(request))));
+        next = loop.next(await Promise.all(shards.map((w) => w.request(request))));
         if (request.kind === 'tick') onStep?.(request.nowMs);
       }
       const { stats, ...run } = next.value;
-      results.set(strategy, { run, stats });
+      done.set(strategy, { run, stats });
     }
+  };
+  try {
+    await Promise.all([...runners.map(runWhole), runSharded()]);
   } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
+    await Promise.all([...runners, ...shards].map((w) => w.terminate()));
   }
-  return results;
+  return inOrder(strategies, done);
+}
+
+/** The outcomes in the order the strategies were given, whichever finished first. */
+function inOrder(
+  strategies: readonly StrategyName[],
+  done: ReadonlyMap<StrategyName, StrategyOutcome>,
+): Map<StrategyName, StrategyOutcome> {
+  const out = new Map<StrategyName, StrategyOutcome>();
+  for (const name of strategies) {
+    const outcome = done.get(name);
+    if (outcome !== undefined) out.set(name, outcome);
+  }
+  return out;
 }

@@ -305,6 +305,8 @@ function sumStats(all: ReadonlyArray<SmartnodeStats | null>): SmartnodeStats | n
     decideMs: a.decideMs + s.decideMs,
     decisions: a.decisions + s.decisions,
     candidates: a.candidates + s.candidates,
+    shadowTicks: a.shadowTicks + s.shadowTicks,
+    shadowChanged: a.shadowChanged + s.shadowChanged,
   }));
 }
 

@@ -124,8 +124,7 @@ export class Shard {
     for (const node of this.nodes) {
       let stalledBytes = 0;
       let noSourceBytes = 0;
-      for (const c of node.copies.values()) {
-        if (c.complete) continue;
+      for (const c of node.downloading) {
         const size = this.world.sizes[c.torrent] ?? 0;
         if (endMs - c.lastProgressAtMs >= DAY_MS) stalledBytes += size;
         if (sourceless[c.torrent] === 1) noSourceBytes += size;

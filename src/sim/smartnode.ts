@@ -20,7 +20,7 @@ import {
 import type { FeedItem } from '../feeds/index.js';
 import type { Candidate } from '../plan/index.js';
 import { toInfoHash, type InfoHash } from '../shared/index.js';
-import type { World } from './model.js';
+import { SIM_START_MS, type World } from './model.js';
 import type { Strategy } from './baselines.js';
 
 const FEED_ID = 'sim';
@@ -30,6 +30,9 @@ export interface SmartnodeStats {
   decideMs: number;
   decisions: number;
   candidates: number;
+  /** Node-ticks also decided by the shadow run, and those where its decision differed. */
+  shadowTicks: number;
+  shadowChanged: number;
 }
 
 /** One node's decision for one tick: planTick with only the decisions that can act (the default). */
@@ -38,14 +41,15 @@ const planActionable: SimDecide = (carried, obs, config, nowMs) => planTick(carr
 
 export function smartnodeStrategy(
   template: AgentConfig,
-  sizes: { torrents: number },
+  sizes: { torrents: number; shadowEvery?: number },
   decide: SimDecide = planActionable,
 ): Strategy & { stats: SmartnodeStats } {
   const hashes: InfoHash[] = Array.from({ length: sizes.torrents }, (_, i) => toInfoHash((i + 1).toString(16).padStart(40, '0')));
   const index = new Map(hashes.map((h, i) => [h, i]));
   const memory = new Map<number, DecideMemory>();
   const configs = new Map<number, AgentConfig>();
-  const stats: SmartnodeStats = { decideMs: 0, decisions: 0, candidates: 0 };
+  const stats: SmartnodeStats = { decideMs: 0, decisions: 0, candidates: 0, shadowTicks: 0, shadowChanged: 0 };
+  const shadowEvery = sizes.shadowEvery ?? 0;
   let webSeeds: Map<InfoHash, number> | null = null;
   /**
    * What every node observes of the feed at one scrape and tick time, built once and shared
@@ -147,15 +151,69 @@ export function smartnodeStrategy(
         diskFreeBytes: null,
       });
       const obs: Observation = { ...own, merged: feed.merged, candidates: listed };
-      const { plan, next } = decide(memory.get(node.index) ?? initialDecideMemory(), obs, config, nowMs);
+      const carried = memory.get(node.index) ?? initialDecideMemory();
+      const decided = decide(carried, obs, config, nowMs);
+      const { plan, next } = decided;
       memory.set(node.index, next);
       stats.decideMs += performance.now() - started;
       stats.decisions++;
       stats.candidates += listed.length;
+      if (shadowEvery > 0 && isShadowed(node.index, nowMs, world.options.tickMinutes, shadowEvery)) {
+        // The agent's own way: this node's observation of the whole feed, nothing shared, every candidate planned.
+        const own = observationOf({
+          nodeId: node.nodeId,
+          nowMs,
+          downloadDir: config.downloadDir,
+          label: config.label,
+          maxCountAgeMs: config.maxCountAgeMs,
+          feeds: [{ feedId: FEED_ID, items: Array.from({ length: world.sizes.length }, (_, i) => itemOf(world, i)) }],
+          held,
+          diskFreeBytes: null,
+          webSeeds: webSeeds ?? new Map(),
+        });
+        stats.shadowTicks++;
+        if (decisionOf(planTick(carried, own, config, nowMs)) !== decisionOf(decided)) stats.shadowChanged++;
+      }
       return {
         add: plan.adds.map((a) => index.get(a.action.infoHash) ?? -1).filter((i) => i >= 0),
         remove: plan.removes.map((r) => index.get(r.action.infoHash) ?? -1).filter((i) => i >= 0),
       };
     },
   };
+}
+
+/**
+ * Whether a node-tick is in the shadow run: about one in `every`, spread over the nodes and,
+ * for each node, over its ticks.
+ */
+function isShadowed(nodeIndex: number, nowMs: number, tickMinutes: number, every: number): boolean {
+  const tick = Math.round((nowMs - SIM_START_MS) / (tickMinutes * 60_000));
+  return (nodeIndex * 7 + tick) % every === 0;
+}
+
+/**
+ * A decision as it acts and as it is carried: the adds and removes in order, and the memory
+ * the next tick starts from (herd levels per swarm, progress and back-offs), as one string.
+ */
+function decisionOf(decided: ReturnType<SimDecide>): string {
+  const { plan, next } = decided;
+  const herd = next.herd;
+  return JSON.stringify({
+    adds: plan.adds.map((a) => a.action.infoHash),
+    removes: plan.removes.map((r) => r.action.infoHash),
+    herd: {
+      competitors: herd.competitors,
+      updatedAtMs: herd.updatedAtMs,
+      slowStartRate: herd.slowStartRate,
+      startedAtMs: herd.startedAtMs,
+      ticks: herd.ticks,
+      startedEmpty: herd.startedEmpty,
+      feedsSeenAt: [...herd.feedsSeenAt],
+      baselines: [...herd.baselines],
+      lastSample: herd.lastSample,
+    },
+    progress: [...next.availability.progress],
+    backoffUntil: [...next.availability.backoffUntil],
+    bandwidthSummary: next.bandwidthSummary,
+  });
 }

@@ -32,7 +32,9 @@ export function isStrategyName(name: string): name is StrategyName {
 }
 
 export function createStrategy(name: StrategyName, config: AgentConfig, world: World): Strategy {
-  return name === 'smartnode' ? smartnodeStrategy(config, { torrents: world.sizes.length }) : createScript(name);
+  return name === 'smartnode'
+    ? smartnodeStrategy(config, { torrents: world.sizes.length, shadowEvery: world.options.shadowEvery })
+    : createScript(name);
 }
 
 /** A script: every strategy but smartnode, none of which reads the agent's config. */

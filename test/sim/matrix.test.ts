@@ -11,6 +11,9 @@ import { keepAtChance, seederFloorOf } from '../../src/sim/keep-at.js';
 import { DEFAULT_SIM, createWorld, type SimOptions } from '../../src/sim/model.js';
 import { runStrategy } from '../../src/sim/run.js';
 import { createScript } from '../../src/sim/strategies.js';
+import { smartnodeStrategy, type SimDecide } from '../../src/sim/smartnode.js';
+import { defaultSimConfig } from '../../src/cli/simulate.js';
+import { planTick } from '../../src/agent/index.js';
 import type { MatrixRow } from '../../src/sim/matrix.js';
 
 async function simulate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -37,7 +40,8 @@ describe('simulate --matrix', () => {
     const header = lines.find((l) => l.startsWith('world '));
     expect(header).toBeDefined();
     for (const s of MATRIX_STRATEGIES) expect(header).toContain(s);
-    expect(text.stdout).toContain('whole feed, as the agent observes it; no shortcut, so decisions changed by a shortcut: 0');
+    expect(text.stdout).toContain('every node is given the whole feed, as the agent observes it; shared between the nodes of a tick');
+    expect(text.stdout).toMatch(/shadow run: [1-9]\d* node-ticks decided both ways, decisions changed by a shortcut: 0\n/);
     for (const w of WORLDS) {
       const row = lines.find((l) => l.startsWith(`${w.name} `));
       expect(row, w.name).toBeDefined();
@@ -53,11 +57,16 @@ describe('simulate --matrix', () => {
     }
 
     const json = await simulate(['--matrix', '--json', ...SMALL]);
-    const parsed = JSON.parse(json.stdout) as { rows: MatrixRow[]; observation: { wholeFeed: boolean; changedByShortcut: number } };
+    const parsed = JSON.parse(json.stdout) as {
+      rows: MatrixRow[];
+      observation: { wholeFeed: boolean; shadowTicks: number; changedByShortcut: number };
+    };
     expect(parsed.observation).toMatchObject({ wholeFeed: true, changedByShortcut: 0 });
+    expect(parsed.observation.shadowTicks).toBeGreaterThan(0);
     expect(parsed.rows.map((r) => r.world)).toEqual(WORLDS.map((w) => w.name));
     for (const row of parsed.rows) {
       expect(row.metrics.map((m) => m.strategy)).toEqual(MATRIX_STRATEGIES);
+      expect(row.shadow?.changed).toBe(0);
       const smart = row.metrics[0]!;
       const random = row.metrics.find((m) => m.strategy === 'uniform-random')!;
       expect(row.vsRandom).toBeCloseTo(smart.belowTargetAvg / random.belowTargetAvg, 9);
@@ -120,4 +129,25 @@ describe("keep-at's gate", () => {
       expect(rate, `take rate at ${s} seeders`).toBeCloseTo(s === 0 ? 0 : keepAtChance(s, 0), 1);
     }
   });
+});
+
+describe('the shadow run', () => {
+  const config = defaultSimConfig();
+  const options: SimOptions = { ...DEFAULT_SIM, nodes: 8, torrents: 60, days: 0.5, seed: 2, shadowEvery: 1 };
+
+  it("finds the simulator's decision the agent's own at every node-tick, and counts each node-tick where a decision is not", () => {
+    const same = runStrategy(options, smartnodeStrategy(config, { torrents: 60, shadowEvery: 1 })).stats;
+    expect(same?.decisions).toBeGreaterThan(0);
+    expect(same).toMatchObject({ shadowTicks: same?.decisions, shadowChanged: 0 });
+    // A decision that leaves out its last add: what the shadow run is there to catch.
+    const dropping: SimDecide = (carried, obs, cfg, nowMs) => {
+      const decided = planTick(carried, obs, cfg, nowMs, { decisions: 'actionable' });
+      return { ...decided, plan: { ...decided.plan, adds: decided.plan.adds.slice(0, -1) } };
+    };
+    const other = runStrategy(options, smartnodeStrategy(config, { torrents: 60, shadowEvery: 1 }, dropping)).stats;
+    expect(other?.shadowChanged).toBeGreaterThan(0);
+    expect(other?.shadowChanged).toBeLessThanOrEqual(other?.shadowTicks ?? 0);
+    // Off by default: no second decision.
+    expect(runStrategy({ ...options, shadowEvery: 0 }, smartnodeStrategy(config, { torrents: 60 })).stats?.shadowTicks).toBe(0);
+  }, 120_000);
 });
