@@ -119,17 +119,18 @@ function formatRow(view: Rows['view'], row: Rows['rows'][number], c: Columns, no
       const what = d.error !== null ? `${d.kind} FAILED` : `${d.dryRun ? 'would ' : ''}${d.kind}`;
       return `${formatClock(d.atMs)} ${fitLeft(what, 7)} ${d.name}: ${d.error !== null ? d.error.message : (d.reason?.text ?? '')}`;
     }
-    case 'feeds': {
-      const f = row as FeedRow;
-      const fetched =
-        f.lastFetchAtMs === null
-          ? 'never fetched'
-          : `fetched ${formatDuration(nowMs - f.lastFetchAtMs)} ago${f.notModified ? ' (not modified)' : ''}`;
-      const errors = f.lastError === null ? 'ok' : `${f.failures} failed: ${f.lastError.message}`;
-      const health = f.health === undefined ? '' : `; health ${describeFeedHealth(f.health)}`;
-      return `${f.feedId}: ${f.items} items, ${fetched}, ${errors}${f.droppedItems > 0 ? `, ${f.droppedItems} items dropped` : ''}${health}`;
-    }
+    case 'feeds':
+      return feedRowText(row as FeedRow, nowMs);
   }
+}
+
+/** A feed's line: when it was fetched and whether that worked; never "ok" before a first fetch. */
+export function feedRowText(f: FeedRow, nowMs: number): string {
+  if (f.lastFetchAtMs === null) return `${f.feedId}: not fetched yet`;
+  const fetched = `fetched ${formatDuration(nowMs - f.lastFetchAtMs)} ago${f.notModified ? ' (not modified)' : ''}`;
+  const errors = f.lastError === null ? 'ok' : `${f.failures} failed: ${f.lastError.message}`;
+  const health = f.health === undefined ? '' : `; health ${describeFeedHealth(f.health)}`;
+  return `${f.feedId}: ${f.items} items, ${fetched}, ${errors}${f.droppedItems > 0 ? `, ${f.droppedItems} items dropped` : ''}${health}`;
 }
 
 function emptyText(view: Rows['view']): string {
