@@ -58,15 +58,15 @@ export async function runStrategiesInWorkers(
   strategies: readonly StrategyName[],
   config: AgentConfig,
   workers: number,
-  /** Called after each step of a sharded run, with the simulated time it reached (for a benchmark's per-day timings). */
-  onStep?: (nowMs: number) => void,
+  /** Called after each tick of each strategy's run, with the simulated time it reached (progress, a benchmark's per-day timings). */
+  onStep?: (nowMs: number, strategy: StrategyName) => void,
 ): Promise<Map<StrategyName, StrategyOutcome>> {
   const results = new Map<StrategyName, StrategyOutcome>();
   const members = shardsOf(options, workers);
   const sharded: StrategyName[] = members.length > 1 ? strategies.filter((s) => s === 'smartnode') : [];
   for (const name of strategies) {
     if (sharded.includes(name)) continue;
-    const { stats, ...run } = runStrategy(options, createStrategy(name, config, createWorld(options)));
+    const { stats, ...run } = runStrategy(options, createStrategy(name, config, createWorld(options)), (nowMs) => onStep?.(nowMs, name));
     results.set(name, { run, stats });
   }
   if (sharded.length === 0) return results;
@@ -79,7 +79,7 @@ export async function runStrategiesInWorkers(
       while (!next.done) {
         const request = next.value;
         next = loop.next(await Promise.all(pool.map((w) => w.request(request))));
-        if (request.kind === 'tick') onStep?.(request.nowMs);
+        if (request.kind === 'tick') onStep?.(request.nowMs, strategy);
       }
       const { stats, ...run } = next.value;
       results.set(strategy, { run, stats });
