@@ -10,7 +10,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { startAgentLoop } from '../agent/index.js';
 import { initialCarriedState, runTick, type TickResult } from '../agent/index.js';
 import { startControlEndpoint } from '../control/index.js';
@@ -53,6 +53,9 @@ async function main(): Promise<number> {
   const workDir = resolve('.smartnode-demo');
   await rm(workDir, { recursive: true, force: true });
   await mkdir(workDir, { recursive: true });
+  // `npm run demo | tee log` then Ctrl-C: tee is gone before the teardown's lines are written.
+  // A closed pipe must not stop the teardown, so writes to it are dropped (EPIPE ignored).
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   const say = (m: string): void => void process.stdout.write(`demo: ${m}\n`);
   const password = `demo-${Math.random().toString(36).slice(2, 10)}`;
 
@@ -66,7 +69,10 @@ async function main(): Promise<number> {
       say('stopping: tearing down the daemons, the tracker and the namespaces');
       await stopWorld();
     },
-    () => world?.swarm.stopNowSync(),
+    () => {
+      world?.swarm.stopNowSync();
+      rmSync(workDir, { recursive: true, force: true });
+    },
   );
 
   try {
