@@ -4,6 +4,8 @@
 // root, transmission-daemon, transmission-cli, qbittorrent-nox, iproute2, tmux, systemd, prometheus and faketime; and the transmission-daemons of
 // Debian 13 and unstable in private roots (transmission-lines.mjs). Without root it stops and prints the
 // exact command to run. Plain Node builtins only: it runs before node_modules exists.
+// `--demo` (what `npm run demo` runs) installs only what the demo uses: Debian's own
+// transmission-daemon and transmission-cli and iproute2, no other daemon line.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,12 +14,13 @@ import { ensureQbittorrentLines } from './qbittorrent-lines.mjs';
 import { ensureTransmissionLines } from './transmission-lines.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const demoOnly = process.argv.includes('--demo');
 const APT_PACKAGES = [
-  { command: 'transmission-daemon', pkg: 'transmission-daemon' },
-  { command: 'transmission-create', pkg: 'transmission-cli' },
+  { command: 'transmission-daemon', pkg: 'transmission-daemon', demo: true },
+  { command: 'transmission-create', pkg: 'transmission-cli', demo: true },
   // qBittorrent 4.5 (Debian 12's own) for the qBittorrent adapter's contract and mirror tests.
   { command: 'qbittorrent-nox', pkg: 'qbittorrent-nox' },
-  { command: 'ip', pkg: 'iproute2' },
+  { command: 'ip', pkg: 'iproute2', demo: true },
   // The dashboard's end-to-end test drives the real binary in a real terminal.
   { command: 'tmux', pkg: 'tmux' },
   // `systemd-analyze verify` checks examples/smartnode.service (offline; no systemd needs to run).
@@ -46,7 +49,7 @@ function ensureNodeModules() {
 }
 
 function ensureAptPackages() {
-  const missing = APT_PACKAGES.filter((p) => !has(p.command)).map((p) => p.pkg);
+  const missing = APT_PACKAGES.filter((p) => (p.demo || !demoOnly) && !has(p.command)).map((p) => p.pkg);
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
@@ -61,8 +64,10 @@ function ensureAptPackages() {
 
 ensureAptPackages();
 ensureNodeModules();
-// The newer daemon lines (Debian 13's and unstable's) for the tests that run every line. A line
-// that cannot be had does not stop setup: its tests fail with the recorded reason.
-ensureTransmissionLines();
-// qbittorrent-nox of Debian 13 (5.1) and unstable (5.3+), the same way, under .cache/qbittorrent.
-ensureQbittorrentLines();
+if (!demoOnly) {
+  // The newer daemon lines (Debian 13's and unstable's) for the tests that run every line. A line
+  // that cannot be had does not stop setup: its tests fail with the recorded reason.
+  ensureTransmissionLines();
+  // qbittorrent-nox of Debian 13 (5.1) and unstable (5.3+), the same way, under .cache/qbittorrent.
+  ensureQbittorrentLines();
+}

@@ -103,7 +103,9 @@ export function buildHeld(input: {
     const isOwned = input.owned.has(t.infoHash);
     return {
       infoHash: t.infoHash,
-      name: t.name,
+      // An owned torrent keeps the name it was added under (the feed's title), also once no
+      // feed lists it: the daemon's name is the .torrent's, often a file name.
+      name: isOwned && record !== undefined && record.name.trim() !== '' ? record.name : t.name,
       sizeBytes: t.sizeWhenDoneBytes,
       leftUntilDoneBytes: t.leftUntilDoneBytes,
       ...unallocatedOf(input.unallocated, t.infoHash),

@@ -190,6 +190,8 @@ export interface OwnedTorrentView {
   status: string;
   seeders: number | null;
   leechers: number | null;
+  /** Seeders besides this node (the count the planner scored, our own copy taken out); absent: unknown. */
+  otherSeeders?: number | null;
   /** Where the counts came from ('daemon', 'scrape', 'feed') and when (ms since epoch). */
   countsSource: string | null;
   countsObservedAtMs: number | null;
@@ -254,6 +256,8 @@ export interface MirrorView {
   feeds: { feedId: string; usedBytes: number; usedTorrents: number; maxBytes: number | null; maxTorrents: number | null }[];
   /** Each feed's collection as this node sees its swarms (absent when the target is not known). */
   health?: FeedHealthView[];
+  /** The policy's seeder target (absent when not known): the dashboard's copies bars. */
+  targetSeeders?: number;
 }
 
 /**

@@ -37,7 +37,15 @@ export function createHttpFeedSource(options: {
   ownedFor?: (feedId: string) => readonly OwnedPlaceholder[];
   /** The per-site request budget: a feed fetch takes its turn with the site's other requests. */
   budget?: SiteBudget;
-}): FeedSource & { lastError(feedId: string): string | undefined; settled(): Promise<void> } {
+}): FeedSource & {
+  lastError(feedId: string): string | undefined;
+  settled(): Promise<void>;
+  /**
+   * Fetches at once each feed never fetched and each whose URL or format was edited (a live
+   * policy edit), without waiting for a tick; the outcome arrives as feed-fetched or feed-failed.
+   */
+  refreshNew(nowMs: number): Promise<void>;
+} {
   const cache = new FeedCache(options.storeDir === undefined ? {} : { dir: options.storeDir });
   const state = new Map<string, { items: FeedItem[]; checkedAtMs: number; error: string | undefined; key: string }>();
   const backoff = createHostBackoff(FEED_BACKOFF_BASE_MS, FEED_BACKOFF_MAX_MS);
@@ -99,29 +107,42 @@ export function createHttpFeedSource(options: {
     return (options.ownedFor?.(feed.id) ?? []).map(placeholderItem);
   };
 
+  /**
+   * Starts the refresh of each feed that is due and not already being fetched; returns the jobs
+   * a read waits for (a feed known to fail is retried in the background). `onlyNew` limits it to
+   * feeds never fetched and feeds whose URL or format was edited.
+   */
+  const startDue = (feeds: readonly FeedSpec[], nowMs: number, onlyNew: boolean): Promise<void>[] => {
+    const interval = options.refreshIntervalMs();
+    const awaited: Promise<void>[] = [];
+    for (const feed of feeds) {
+      if (running.has(feed.id)) continue;
+      const entry = state.get(feed.id);
+      const key = feedKey(feed);
+      // A feed whose URL was edited is a new feed: fetched at once, not after the old one's interval.
+      const isNew = entry === undefined || entry.key !== key;
+      const due =
+        isNew ||
+        (!onlyNew &&
+          (entry.error !== undefined
+            ? backoff.retryAtMs(key) <= nowMs || backoff.retryAtMs(key) - nowMs > FEED_BACKOFF_MAX_MS
+            : intervalPassed(entry.checkedAtMs, nowMs, interval)));
+      if (!due) continue;
+      const job = refresh(feed, nowMs).finally(() => running.delete(feed.id));
+      running.set(feed.id, job);
+      if (backoff.failures(key) === 0) awaited.push(job);
+    }
+    return awaited;
+  };
+
   return {
     async readFeeds(nowMs) {
       const feeds = options.feeds();
-      const interval = options.refreshIntervalMs();
-      const awaited: Promise<void>[] = [];
-      for (const feed of feeds) {
-        if (running.has(feed.id)) continue;
-        const entry = state.get(feed.id);
-        const key = feedKey(feed);
-        // A feed whose URL was edited is a new feed: fetched at once, not after the old one's interval.
-        const due =
-          entry === undefined ||
-          entry.key !== key ||
-          (entry.error !== undefined
-            ? backoff.retryAtMs(key) <= nowMs || backoff.retryAtMs(key) - nowMs > FEED_BACKOFF_MAX_MS
-            : intervalPassed(entry.checkedAtMs, nowMs, interval));
-        if (!due) continue;
-        const job = refresh(feed, nowMs).finally(() => running.delete(feed.id));
-        running.set(feed.id, job);
-        if (backoff.failures(key) === 0) awaited.push(job);
-      }
-      await Promise.all(awaited);
+      await Promise.all(startDue(feeds, nowMs, false));
       return feeds.map((f): FeedSnapshot => ({ feedId: f.id, items: itemsOf(f) }));
+    },
+    refreshNew: async (nowMs) => {
+      await Promise.all(startDue(options.feeds(), nowMs, true));
     },
     lastError: (feedId) => state.get(feedId)?.error,
     settled: async () => {
@@ -139,9 +160,9 @@ function intervalPassed(lastMs: number, nowMs: number, intervalMs: number): bool
   return nowMs < lastMs || nowMs - lastMs >= intervalMs;
 }
 
-/** A feed's backoff key: its id and where it is fetched from, so an edited URL starts afresh. */
+/** A feed's backoff key: its id, where it is fetched from and how it is read, so an edited feed starts afresh. */
 function feedKey(feed: FeedSpec): string {
-  return `${feed.id} ${feed.url}`;
+  return `${feed.id} ${feed.format} ${feed.url}`;
 }
 
 /** First retry of a failing feed after 5 minutes, doubling to at most an hour. */

@@ -245,6 +245,9 @@ export async function buildRuntime(options: {
           runtime.policy = policy;
           runtime.config = toAgentConfig(policy);
           runtime.secrets.splice(0, runtime.secrets.length, ...new Set([...runtime.secrets, ...secretValues()]));
+          // A feed added or edited is fetched now, so a typo in its URL shows as failing within
+          // seconds instead of after a tick. refresh reports its outcome as events and does not reject.
+          if (changed.includes('feeds')) void feeds.refreshNew(clock()).catch(() => undefined);
         },
       }),
   };

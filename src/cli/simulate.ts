@@ -11,7 +11,8 @@ import { loadPolicyFile, parsePolicyText } from '../policy/index.js';
 import { DEFAULT_SIM, type SimOptions } from '../sim/index.js';
 import { measureLoneFill } from '../sim/index.js';
 import { runStrategiesInWorkers } from '../sim/index.js';
-import { formatSimTable, formatTargets, plotBelowTarget, simulateExitCode, targetsOf } from '../sim/index.js';
+import { formatSimLegend, formatSimTable, formatTargets, plotBelowTarget, simulateExitCode, targetsOf } from '../sim/index.js';
+import { createSimProgress } from '../sim/index.js';
 import type { SimMetrics } from '../sim/index.js';
 import type { SmartnodeStats } from '../sim/index.js';
 import { STRATEGIES, isStrategyName, type StrategyName } from '../sim/index.js';
@@ -122,7 +123,18 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
         return;
       }
       const started = performance.now();
-      const outcomes = await runStrategiesInWorkers(options, strategies as StrategyName[], config, Number(flags.workers));
+      // A run takes minutes: its progress goes to stderr (the results to stdout).
+      const progress = createSimProgress({
+        strategies,
+        days: options.days,
+        write: (text) => void io.stderr.write(text),
+        clock: () => performance.now(),
+        isTTY: (io.stderr as { isTTY?: boolean }).isTTY === true,
+      });
+      const outcomes = await runStrategiesInWorkers(options, strategies as StrategyName[], config, Number(flags.workers), (nowMs, s) =>
+        progress.step(nowMs, s),
+      );
+      progress.finish();
       const wallMs = performance.now() - started;
       const byName = new Map([...outcomes].map(([name, o]) => [name, o.run.metrics]));
       const metrics: SimMetrics[] = (strategies as StrategyName[])
@@ -160,7 +172,9 @@ export function registerSimulateCommand(program: Command, io: CliIO, setExitCode
         );
         return;
       }
-      io.stdout.write(`${title}\n\n${formatSimTable(metrics)}\n\n`);
+      const bold = (io.stdout as { isTTY?: boolean }).isTTY === true;
+      io.stdout.write(`${title}\n\n${formatSimTable(metrics, { bold })}\n\n${formatSimLegend()}\n\n`);
+      if (flags.svg !== undefined) io.stdout.write(`plot: ${flags.svg} (torrents below target over time; lower is better)\n\n`);
       if (targets.length > 0) io.stdout.write(`targets (measured / allowed; met at <= 1):\n${formatTargets(targets)}\n\n`);
       if (speed !== null) io.stdout.write(`${formatSpeed(speed)}\n`);
       io.stdout.write(`wall time ${(wallMs / 1000).toFixed(1)} s, smartnode on ${flags.workers} worker thread(s)\n`);

@@ -80,7 +80,7 @@ export function explainLeftOut(pool: Pool, mixed: readonly number[], ledger: Led
       } else if (size <= free + withinMargin + protectedHeld.below(bar)) {
         pool.reason[i] = book.outscored(score, 'seed-time');
       } else {
-        pool.reason[i] = book.noDiskBudget(free, capacityBytes);
+        pool.reason[i] = book.noDiskBudget(free, capacityBytes, size);
       }
     }
   }

@@ -1,6 +1,7 @@
 import {
   formatBytes,
   formatBytesAtMost,
+  formatBytesExact,
   formatDate,
   formatDuration,
   formatPercent,
@@ -210,12 +211,27 @@ export class ReasonBook {
     });
   }
 
-  /** Shared: every candidate the filled budget blocks reads the same. */
-  noDiskBudget(freeBytes: number, capacityBytes: number): Reason {
+  /**
+   * Shared: every candidate the filled budget blocks reads the same, unless its size and the
+   * room left would read alike once rounded ("8 MB" beside "8 MB left"): then its own reason
+   * gives both in bytes, so the shortfall shows. Few candidates are that close, so sharing holds.
+   */
+  noDiskBudget(freeBytes: number, capacityBytes: number, sizeBytes: number): Reason {
+    const left = Math.max(0, freeBytes);
+    const budget = formatBytes(capacityBytes);
+    const shownSize = formatBytes(sizeBytes);
+    if (shownSize === formatBytes(left) || shownSize === formatBytesAtMost(left)) {
+      return reason(
+        'NO_DISK_BUDGET',
+        `higher-scoring torrents fill the ${budget} budget: it needs ${formatBytesExact(sizeBytes)} and ` +
+          `${formatBytesExact(left)} are left (${formatBytesExact(sizeBytes - left)} short)`,
+        { freeBytes, capacityBytes, sizeBytes },
+      );
+    }
     if (this.noDiskBudgetShared === null) {
       this.noDiskBudgetShared = reason(
         'NO_DISK_BUDGET',
-        `higher-scoring torrents fill the ${formatBytes(capacityBytes)} budget (${formatBytesAtMost(Math.max(0, freeBytes))} left)`,
+        `higher-scoring torrents fill the ${budget} budget (${formatBytesAtMost(left)} left)`,
         { freeBytes, capacityBytes },
       );
     }

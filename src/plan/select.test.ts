@@ -38,6 +38,25 @@ describe('planMirror: filling the budget', () => {
     expect(plan.decisions.map((d) => d.infoHash).slice(0, 2)).toEqual([hashOf(3), hashOf(5)]);
   });
 
+  it('gives the exact figures when a torrent and the room left would read alike once rounded', () => {
+    const MB = 1_000_000;
+    const candidate = (n: number, seeders: number, sizeBytes: number) =>
+      aCandidate({ infoHash: hashOf(n), name: `t${n}`, sizeBytes, counts: aCounts({ seeders, leechers: 0 }) });
+    // 20 MB budget: the neediest 12.05 MB fits, leaving 7.95 MB; an 8 MB torrent does not fit.
+    const plan = planMirror(
+      aPlanInput({
+        candidates: [candidate(1, 0, 12.05 * MB), candidate(2, 1, 8 * MB), candidate(3, 1, 15 * MB)],
+        policy: aPlanPolicy({ maxBytes: 20 * MB }),
+      }),
+    );
+    expect(decisionOf(plan, 2).reason).toMatchObject({
+      code: 'NO_DISK_BUDGET',
+      text: 'higher-scoring torrents fill the 20 MB budget: it needs 8,000,000 bytes and 7,950,000 bytes are left (50,000 bytes short)',
+    });
+    // Far apart, the rounded figures show the shortfall: one shared sentence.
+    expect(decisionOf(plan, 3).reason.text).toBe('higher-scoring torrents fill the 20 MB budget (7.9 MB left)');
+  });
+
   it('beats first-fit: two small very needed torrents over one big medium-needed one', () => {
     // In feed order the big one comes first and would fill the budget alone.
     const plan = planMirror(

@@ -17,7 +17,6 @@
 
 const SI_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'] as const;
 
-/** 1_500_000_000 -> "1.5 GB"; 999_999 -> "1 MB"; null -> "?". */
 /**
  * Like formatBytes, but never more than `bytes`: for room that is left, so "7.9 MB left" is not
  * shown as "8 MB left" beside an 8 MB torrent that does not fit.
@@ -35,6 +34,12 @@ export function formatBytesAtMost(bytes: number): string {
   return `${shown} ${SI_UNITS[unit] ?? 'B'}`;
 }
 
+/** 7_950_000 -> "7,950,000 bytes": every digit, for figures whose rounding would hide a difference. */
+export function formatBytesExact(bytes: number): string {
+  return `${Math.round(bytes).toLocaleString('en-US')} bytes`;
+}
+
+/** 1_500_000_000 -> "1.5 GB"; 999_999 -> "1 MB"; null -> "?". */
 export function formatBytes(bytes: number | null): string {
   if (bytes === null || !Number.isFinite(bytes)) return '?';
   const sign = bytes < 0 ? '-' : '';

@@ -4,7 +4,8 @@
  */
 export { DEFAULT_SIM, SIM_START_MS, type SimOptions } from './model.js';
 export { runStrategiesInWorkers } from './parallel.js';
-export { formatSimTable, formatTargets, plotBelowTarget, simulateExitCode, targetsOf } from './report.js';
+export { createSimProgress, type SimProgress } from './progress.js';
+export { formatSimLegend, formatSimTable, formatTargets, plotBelowTarget, simulateExitCode, targetsOf } from './report.js';
 export type { SimMetrics } from './run.js';
 export { isStrategyName, STRATEGIES, type StrategyName } from './strategies.js';
 export type { SmartnodeStats } from './smartnode.js';

@@ -74,8 +74,8 @@ export async function runStrategiesInWorkers(
   strategies: readonly StrategyName[],
   config: AgentConfig,
   workers: number,
-  /** Called after each step of a sharded run, with the simulated time it reached (for a benchmark's per-day timings). */
-  onStep?: (nowMs: number) => void,
+  /** Called after each tick of each strategy's run, with the simulated time it reached (progress, a benchmark's per-day timings). */
+  onStep?: (nowMs: number, strategy: StrategyName) => void,
 ): Promise<Map<StrategyName, StrategyOutcome>> {
   const done = new Map<StrategyName, StrategyOutcome>();
   const members = shardsOf(options, workers);
@@ -83,7 +83,7 @@ export async function runStrategiesInWorkers(
   const whole = strategies.filter((s) => !sharded.includes(s));
   if (workers <= 1) {
     for (const name of whole) {
-      const { stats, ...run } = runStrategy(options, createStrategy(name, config, createWorld(options)));
+      const { stats, ...run } = runStrategy(options, createStrategy(name, config, createWorld(options)), (nowMs) => onStep?.(nowMs, name));
       done.set(name, { run, stats });
     }
     return inOrder(strategies, done);
@@ -106,7 +106,7 @@ export async function runStrategiesInWorkers(
       while (!next.done) {
         const request = next.value;
         next = loop.next(await Promise.all(shards.map((w) => w.request(request))));
-        if (request.kind === 'tick') onStep?.(request.nowMs);
+        if (request.kind === 'tick') onStep?.(request.nowMs, strategy);
       }
       const { stats, ...run } = next.value;
       done.set(strategy, { run, stats });

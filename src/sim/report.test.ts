@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatTargets, simulateExitCode, targetsOf, type Target } from './report.js';
+import { SIM_START_MS } from './model.js';
+import { createSimProgress } from './progress.js';
+import { formatSimLegend, formatSimTable, formatTargets, plotBelowTarget, simulateExitCode, targetsOf, type Target } from './report.js';
 import { takersPerTwiceDeficit, type SimMetrics } from './run.js';
 import type { StrategyName } from './strategies.js';
 
@@ -71,5 +73,73 @@ describe('the simulator targets', () => {
     const firstHour = targetsOf(new Map([['smartnode', smart]])).find((t) => t.name.startsWith('first hour'));
     expect(firstHour).toMatchObject({ ratio: 3, detail: '2 takers of torrents with no deficit' });
     expect(formatTargets(firstHour === undefined ? [] : [firstHour])).toMatch(/^MISS/);
+  });
+});
+
+describe('the simulator pictures', () => {
+  const series = (below: number[]) => ({ hours: below.map((_, i) => i), belowTarget: below, atZero: below.map(() => 0) });
+
+  it("marks smartnode's row and says under the table that lower is better", () => {
+    const table = formatSimTable([aMetrics('uniform-random'), aMetrics('smartnode', { belowTargetAvg: 40 })]).split('\n');
+    expect(table[0]).toMatch(/^ {2}strategy/);
+    expect(table[1]).toMatch(/^ {2}uniform-random/);
+    expect(table[2]).toMatch(/^▶ smartnode +40\.0/);
+    const bold = formatSimTable([aMetrics('smartnode')], { bold: true }).split('\n')[1] ?? '';
+    expect(bold.startsWith('▶ \u001b[1msmartnode')).toBe(true);
+    expect(bold.endsWith('\u001b[22m')).toBe(true);
+    expect(formatSimLegend()).toMatch(/^every column: lower is better/);
+  });
+
+  it("plots with a legend, says lower is better, and draws smartnode's line last and thickest", () => {
+    const svg = plotBelowTarget(
+      [
+        { strategy: 'smartnode', series: series([5, 3, 1]) },
+        { strategy: 'uniform-random', series: series([5, 4, 4]) },
+      ],
+      'title',
+    );
+    expect(svg).toContain('torrents below target (lower is better)');
+    expect(svg).toMatch(/<text [^>]*font-weight="bold">smartnode<\/text>/);
+    expect(svg).toMatch(/<text [^>]*>uniform-random<\/text>/);
+    const lines = [...svg.matchAll(/<polyline [^>]*stroke-width="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(lines).toHaveLength(2);
+    expect(lines.at(-1)).toBeGreaterThan(lines[0] ?? 0);
+  });
+});
+
+describe('the progress while simulating', () => {
+  const DAY = 86_400_000;
+  it('says each strategy as it starts and the day reached, at most once per interval', () => {
+    const written: string[] = [];
+    let wall = 0;
+    const p = createSimProgress({
+      strategies: ['smartnode', 'uniform-random'],
+      days: 4,
+      write: (t) => written.push(t),
+      clock: () => wall,
+      isTTY: false,
+      everyMs: 1000,
+    });
+    p.step(SIM_START_MS + DAY, 'smartnode');
+    wall = 500;
+    p.step(SIM_START_MS + 2 * DAY, 'smartnode');
+    wall = 1500;
+    p.step(SIM_START_MS + 3 * DAY, 'smartnode');
+    wall = 1600;
+    p.step(SIM_START_MS + DAY / 2, 'uniform-random');
+    p.finish();
+    expect(written).toEqual([
+      'simulating smartnode (1 of 2): day 1.0 of 4 (25 %)\n',
+      'simulating smartnode (1 of 2): day 3.0 of 4 (75 %)\n',
+      'simulating uniform-random (2 of 2): day 0.5 of 4 (13 %)\n',
+    ]);
+  });
+
+  it('rewrites one line on a terminal and clears it at the end', () => {
+    const written: string[] = [];
+    const p = createSimProgress({ strategies: ['smartnode'], days: 1, write: (t) => written.push(t), clock: () => 0, isTTY: true });
+    p.step(SIM_START_MS + DAY / 4, 'smartnode');
+    p.finish();
+    expect(written).toEqual(['\r\u001b[2Ksimulating smartnode (1 of 1): day 0.3 of 1 (25 %)', '\r\u001b[2K']);
   });
 });

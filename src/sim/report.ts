@@ -86,10 +86,36 @@ const COLUMNS: Array<[string, (m: SimMetrics) => string]> = [
   ['removes', (m) => String(m.removes)],
 ];
 
-export function formatSimTable(metrics: readonly SimMetrics[]): string {
+/** smartnode's own row and line: marked in the table, drawn on top and thickest in the plot. */
+const OWN = 'smartnode';
+
+/** The table, smartnode's row marked with "▶" (and in bold on a terminal, `bold`). */
+export function formatSimTable(metrics: readonly SimMetrics[], options: { bold?: boolean } = {}): string {
   const rows = [COLUMNS.map(([h]) => h), ...metrics.map((m) => COLUMNS.map(([, f]) => f(m)))];
   const widths = COLUMNS.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ')).join('\n');
+  return rows
+    .map((r, i) => {
+      const own = i > 0 && metrics[i - 1]?.strategy === OWN;
+      const line = r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ');
+      return own ? `▶ ${options.bold === true ? `\u001b[1m${line}\u001b[22m` : line}` : `  ${line}`;
+    })
+    .join('\n');
+}
+
+/** What the table's columns count; every one is better lower. */
+export function formatSimLegend(): string {
+  return [
+    'every column: lower is better. ▶ marks smartnode.',
+    '  below avg/end   torrents with fewer seeders than the target, mean over the run / at its end',
+    '  zero avg/end    torrents with no seeder at all (data at risk), mean / at the end',
+    '  >2x max/end     torrents holding over twice the target in copies (disk spent where it is not needed)',
+    '  most nodes      the most nodes holding one torrent',
+    '  downloaded      bytes downloaded per byte of donated disk (traffic spent)',
+    '  stalled disk    share of disk on downloads that made no progress for a day',
+    '  no-source disk  share of disk on downloads that have no source',
+    '  fill 90 %       hours until the nodes hold 90 % of their disk',
+    '  adds, removes   torrents added and removed by all nodes (churn)',
+  ].join('\n');
 }
 
 /** A target is met at a ratio of at most 1; anything else (above 1, or not a number) misses. */
@@ -107,7 +133,9 @@ export function simulateExitCode(targets: readonly Target[]): 0 | 1 {
   return targets.every(isMet) ? 0 : 1;
 }
 
-const PALETTE = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#ff7f0e', '#7f7f7f'];
+/** smartnode's own colour; the others take the palette, which does not use it. */
+const OWN_COLOR = '#d62728';
+const PALETTE = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#ff7f0e', '#7f7f7f'];
 
 /** Torrents below target over time, one line per strategy. */
 export function plotBelowTarget(series: ReadonlyArray<{ strategy: string; series: SimSeries }>, title: string): string {
@@ -133,18 +161,25 @@ export function plotBelowTarget(series: ReadonlyArray<{ strategy: string; series
   }
   out.push(
     `<text x="14" y="${(H - m.bottom + m.top) / 2}" transform="rotate(-90 14 ` +
-      `${(H - m.bottom + m.top) / 2})" text-anchor="middle">torrents below target</text>`,
+      `${(H - m.bottom + m.top) / 2})" text-anchor="middle">torrents below target (lower is better)</text>`,
   );
+  const lines: string[] = [];
+  const ownLines: string[] = [];
   series.forEach((s, k) => {
-    const color = PALETTE[k % PALETTE.length] ?? 'black';
+    const own = s.strategy === OWN;
+    const color = own ? OWN_COLOR : (PALETTE[k % PALETTE.length] ?? 'black');
     const points = s.series.hours.map((h, i) => `${x(h).toFixed(1)},${y(s.series.belowTarget[i] ?? 0).toFixed(1)}`).join(' ');
-    out.push(`<polyline fill="none" stroke="${color}" stroke-width="${s.strategy === 'smartnode' ? 2.5 : 1.5}" points="${points}"/>`);
+    const line = `<polyline fill="none" stroke="${color}" stroke-width="${own ? 4 : 1.5}"${own ? '' : ' stroke-opacity="0.7"'} points="${points}"/>`;
+    if (own) ownLines.push(line);
+    else lines.push(line);
     out.push(
       `<line x1="${W - m.right + 12}" y1="${m.top + 10 + k * 18}" x2="${W - m.right + 32}" ` +
-        `y2="${m.top + 10 + k * 18}" stroke="${color}" stroke-width="2.5"/>`,
+        `y2="${m.top + 10 + k * 18}" stroke="${color}" stroke-width="${own ? 4 : 2}"/>`,
     );
-    out.push(`<text x="${W - m.right + 38}" y="${m.top + 14 + k * 18}">${escapeXml(s.strategy)}</text>`);
+    out.push(`<text x="${W - m.right + 38}" y="${m.top + 14 + k * 18}"${own ? ' font-weight="bold"' : ''}>${escapeXml(s.strategy)}</text>`);
   });
+  // smartnode's line is drawn last, over the others.
+  out.push(...lines, ...ownLines);
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }

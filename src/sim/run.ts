@@ -118,12 +118,21 @@ export function shardsOf(options: SimOptions, shards: number): number[][] {
 }
 
 /** One strategy over the world, every node in this thread. */
-export function runStrategy(options: SimOptions, strategy: Strategy): SimRun & { stats: SmartnodeStats | null } {
+export function runStrategy(
+  options: SimOptions,
+  strategy: Strategy,
+  /** Called after each tick with the simulated time it reached. */
+  onStep?: (nowMs: number) => void,
+): SimRun & { stats: SmartnodeStats | null } {
   const all = Array.from({ length: options.nodes }, (_, i) => i);
   const shard = new Shard(options, strategy, all, stepsPerTickOf(options), mixedStrategyOf(options));
   const loop = simulationLoop(options, strategy.name, [all]);
   let next = loop.next();
-  while (!next.done) next = loop.next([shard.handle(next.value)]);
+  while (!next.done) {
+    const request = next.value;
+    next = loop.next([shard.handle(request)]);
+    if (request.kind === 'tick') onStep?.(request.nowMs);
+  }
   return next.value;
 }
 

@@ -67,7 +67,9 @@ export function buildMirrorView(input: MirrorViewInput): MirrorView {
     uploadRateBytesPerSec: up,
     downloadRateBytesPerSec: down,
     feeds: plan.feeds.map((f) => ({ ...f })),
-    ...(input.targetSeeders === undefined ? {} : { health: computeCollectionHealth(plan.decisions, input.targetSeeders) }),
+    ...(input.targetSeeders === undefined
+      ? {}
+      : { health: computeCollectionHealth(plan.decisions, input.targetSeeders), targetSeeders: input.targetSeeders }),
   };
 }
 
@@ -92,6 +94,7 @@ function ownedRow(d: Decision, t: TickResult['torrents'][number] | undefined, pi
     status: t?.status ?? 'added',
     seeders: d.counts?.seeders ?? null,
     leechers: d.counts?.leechers ?? null,
+    otherSeeders: d.components.seeders,
     countsSource: d.counts?.source ?? null,
     countsObservedAtMs: d.counts?.observedAtMs ?? null,
     countries: d.components.factors?.geo?.topCountry ? [d.components.factors.geo.topCountry] : [],

@@ -356,29 +356,34 @@ function isAliveSync(pid: number): boolean {
 }
 
 /**
- * Ctrl-C (SIGINT), SIGTERM and SIGHUP run `stop` and then exit with 128+signal; a plain
- * process exit runs `stopNowSync` if given (exit handlers cannot wait). Returns an uninstaller.
+ * Ctrl-C (SIGINT), SIGTERM and SIGHUP run `stop` and then exit with 128+signal; a process exit
+ * before `stop` has finished (a plain exit, or a crash during the teardown itself) runs
+ * `stopNowSync` if given (exit handlers cannot wait). Returns an uninstaller.
  */
 export function installTeardownOnSignals(stop: () => Promise<void>, stopNowSync?: () => void): () => void {
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-  let done = false;
+  let signalled = false;
+  let stopped = false;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (done) return;
-    done = true;
+    if (signalled) return;
+    signalled = true;
     stop()
+      .then(() => {
+        stopped = true;
+      })
       .catch((error: unknown) => {
         process.stderr.write(`teardown after ${signal} failed: ${errorText(error)}\n`);
       })
       .finally(() => process.exit(codes[signal] ?? 1));
   };
   const onExit = (): void => {
-    if (!done) stopNowSync?.();
+    if (!stopped) stopNowSync?.();
   };
   for (const s of signals) process.on(s, onSignal);
   process.on('exit', onExit);
   return () => {
-    done = true;
+    stopped = true;
     for (const s of signals) process.off(s, onSignal);
     process.off('exit', onExit);
   };

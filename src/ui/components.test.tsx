@@ -216,6 +216,24 @@ describe('Dashboard at 80x24', () => {
 });
 
 describe('Dashboard in small and large terminals', () => {
+  it("wide: each torrent's copies now against the target as a bar, this node's own copy marked", () => {
+    const owned = [
+      anOwnedView(1, { name: 'held-full', otherSeeders: 2, percentDone: 1 }),
+      anOwnedView(2, { name: 'held-downloading', otherSeeders: 0, percentDone: 0.4 }),
+    ];
+    const candidates = [aCandidateView(1, { name: 'wanted', seeders: 1 })];
+    const status = aStatus({ mirror: aMirrorView({}, { owned, candidates, targetSeeders: 5 }) });
+    const mirror = frame(stateWith({ status }), 140, 30);
+    for (const line of mirror) expect(line.length).toBeLessThanOrEqual(140);
+    expect(mirror.join('\n')).toContain('copies (▓ ours)');
+    expect(mirror.find((l) => l.includes('held-full'))).toContain('██▓·· 2+1/5');
+    expect(mirror.find((l) => l.includes('held-downloading'))).toContain('▒···· 0+.4/5');
+    const wanted = frame(stateWith({ status, view: 'candidates' }), 140, 30).find((l) => l.includes('wanted'));
+    expect(wanted).toContain('█···· 1/5');
+    // Narrow, or with no target known, there is no bar.
+    expect(frame(stateWith({ status }), 80).join('\n')).not.toContain('▓');
+  });
+
   it('60 columns: renders without crashing, nothing wider than 60, the footer still there', () => {
     const lines = frame(stateWith(), 60, 20);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(60);

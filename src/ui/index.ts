@@ -2,6 +2,7 @@
 export { runDashboard, useAgentDashboard, type RunDashboardOptions } from './dashboard.js';
 export { Dashboard, type DashboardProps } from './components/app.js';
 export { FOOTER_KEYS } from './components/footer.js';
+export { feedRowText } from './components/tables.js';
 export {
   initialDashboard,
   reduceDashboard,

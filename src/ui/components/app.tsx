@@ -63,6 +63,7 @@ export function Dashboard({ state, width, height }: DashboardProps) {
           width={w}
           nowMs={rows.view === 'feeds' ? state.nowMs : 0}
           pins={status?.pins ?? NO_PINS}
+          {...(status?.mirror?.targetSeeders === undefined ? {} : { targetSeeders: status.mirror.targetSeeders })}
         />
       )}
       {why === null ? null : (
