@@ -4,20 +4,24 @@
  * directory (proposals first), the budget, and the feeds. It only gathers answers; the caller
  * writes the files. Every IO it needs arrives as a prop.
  */
-import { ConfirmInput, MultiSelect, Select, Spinner } from '@inkjs/ui';
-import { Box, Text, useInput } from 'ink';
-import { useRef, useState } from 'react';
-import { parseSize } from '../../policy/index.js';
+import { Spinner } from '@inkjs/ui';
+import { Box, Text, useInput, type Key } from 'ink';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConnectionCheck, DirProposal } from '../../setup/index.js';
-import { feedFormatFromUrl, feedIdFromUrl, SUGGESTED_FEEDS, type FeedChoice } from '../../setup/index.js';
+import { SUGGESTED_FEEDS } from '../../setup/index.js';
+import {
+  dirRows,
+  passwordChecked,
+  passwordFailed,
+  pressKey,
+  startWizard,
+  type WizardAnswers,
+  type WizardKey,
+  type WizardMove,
+  type WizardState,
+} from './wizard-state.js';
 
-export interface WizardAnswers {
-  /** The password typed (undefined when none was asked). */
-  readonly password: string | undefined;
-  readonly downloadDir: string;
-  readonly maxSize: string;
-  readonly feeds: readonly FeedChoice[];
-}
+export type { WizardAnswers } from './wizard-state.js';
 
 export interface WizardProps {
   readonly rpcUrl: string;
@@ -31,54 +35,39 @@ export interface WizardProps {
   readonly onDone: (answers: WizardAnswers | undefined) => void;
 }
 
-type Step = 'password' | 'checking' | 'dir' | 'custom-dir' | 'size' | 'feeds' | 'custom-feed' | 'confirm';
-const OTHER = '\u0000other';
-
+/**
+ * One key listener for the whole wizard, attached once: Ink attaches a listener only after the
+ * frame that mounts it and swaps a changed handler only after the next frame, so per-prompt
+ * listeners drop or misroute keys typed right after a prompt appears. This one reads and
+ * advances the state in a ref synchronously, key by key, and only draws from it. No prompt is
+ * drawn before the listener is attached: a prompt on screen takes keys.
+ */
 export function InitWizard(props: WizardProps) {
-  const [step, setStep] = useState<Step>(props.askPassword ? 'password' : 'dir');
-  const [password, setPassword] = useState<string | undefined>(undefined);
-  const [problem, setProblem] = useState<string | undefined>(undefined);
-  // A new key per attempt: a refused password must not stay in the field.
-  const [attempt, setAttempt] = useState(0);
-  const [daemonLine, setDaemonLine] = useState<string | undefined>(undefined);
-  const [dir, setDir] = useState<string>(props.proposals[0]?.path ?? '/srv/smartnode');
-  const [maxSize, setMaxSize] = useState<string>('');
-  const [feeds, setFeeds] = useState<FeedChoice[]>([]);
+  const live = useRef({ props, state: startWizard(props, props.askPassword) });
+  live.current.props = props;
+  const [state, setState] = useState(live.current.state);
+  const [listening, setListening] = useState(false);
 
-  const submitPassword = (value: string): void => {
-    setStep('checking');
-    props.check(value).then(
-      (result) => {
-        if (result.ok) {
-          setPassword(value);
-          setProblem(undefined);
-          setDaemonLine(`connected: Transmission ${result.version.version}, RPC ${result.version.rpcVersion}`);
-          setStep('dir');
-        } else {
-          setProblem(`${result.error.message}${result.error.hint === undefined ? '' : ` (${result.error.hint})`}`);
-          // Locked out (4.x anti-brute-force): another guess cannot get in and only counts against
-          // the daemon; stop asking.
-          if (result.error.code === 'DAEMON_LOCKED_OUT') {
-            props.onDone(undefined);
-            return;
-          }
-          setAttempt((n) => n + 1);
-          setStep('password');
-        }
-      },
-      (error: unknown) => {
-        setProblem(String(error));
-        setAttempt((n) => n + 1);
-        setStep('password');
-      },
-    );
-  };
-
-  const chooseDir = (path: string): void => {
-    setDir(path);
-    setMaxSize(props.suggestMaxSize(props.proposals.find((p) => p.path === path)));
-    setStep('size');
-  };
+  const apply = useCallback((move: WizardMove): void => {
+    const current = live.current;
+    current.state = move.state;
+    setState(move.state);
+    const effect = move.effect;
+    if (effect?.kind === 'done') current.props.onDone(effect.answers);
+    if (effect?.kind === 'check') {
+      current.props.check(effect.password).then(
+        (result) => apply(passwordChecked(live.current.state, effect.password, result)),
+        (error: unknown) => apply(passwordFailed(live.current.state, String(error))),
+      );
+    }
+  }, []);
+  const onKey = useCallback(
+    (input: string, key: Key): void => apply(pressKey(live.current.state, toWizardKey(input, key), live.current.props)),
+    [apply],
+  );
+  useInput(onKey);
+  // Effects run in order: once this one runs, the listener above is attached.
+  useEffect(() => setListening(true), []);
 
   return (
     <Box flexDirection="column">
@@ -86,135 +75,101 @@ export function InitWizard(props: WizardProps) {
         smartnode init: daemon at {props.rpcUrl}
         {props.username === undefined ? '' : ` as ${props.username}`}
       </Text>
-      {daemonLine !== undefined && <Text color="green">{daemonLine}</Text>}
-      {problem !== undefined && <Text color="red">{problem}</Text>}
-      {step === 'password' && (
-        <Box flexDirection="column">
-          <Text>
-            RPC password for {props.username ?? 'the daemon'} (the one set as rpc-password before the daemon hashed it; not shown):
-          </Text>
-          <LineInput key={attempt} mask onSubmit={submitPassword} />
-        </Box>
-      )}
-      {step === 'checking' && <Spinner label="checking the password with the daemon" />}
-      {step === 'dir' && (
-        <Box flexDirection="column">
-          <Text>Download directory (best first):</Text>
-          <Select
-            options={[
-              ...props.proposals.map((p) => ({ label: `${p.path}  (${p.note})`, value: p.path })),
-              { label: 'another directory...', value: OTHER },
-            ]}
-            onChange={(value) => (value === OTHER ? setStep('custom-dir') : chooseDir(value))}
-          />
-        </Box>
-      )}
-      {step === 'custom-dir' && (
-        <Box flexDirection="column">
-          <Text>Absolute path of the download directory:</Text>
-          <LineInput
-            placeholder="/srv/smartnode"
-            onSubmit={(value) =>
-              value.startsWith('/') ? chooseDir(value.trim()) : setProblem(`expected an absolute path, got ${JSON.stringify(value)}`)
-            }
-          />
-        </Box>
-      )}
-      {step === 'size' && (
-        <Box flexDirection="column">
-          <Text>
-            Disk budget for {dir} (e.g. "500 GB"; Enter keeps {maxSize}):
-          </Text>
-          <LineInput
-            placeholder={maxSize}
-            onSubmit={(value) => {
-              const text = value.trim() === '' ? maxSize : value.trim();
-              const parsed = parseSize(text);
-              if (!parsed.ok) {
-                setProblem(parsed.error);
-                return;
-              }
-              setProblem(undefined);
-              setMaxSize(text);
-              setStep('feeds');
-            }}
-          />
-        </Box>
-      )}
-      {step === 'feeds' && (
-        <Box flexDirection="column">
-          <Text>Feeds to mirror from (space toggles, Enter confirms):</Text>
-          <MultiSelect
-            options={SUGGESTED_FEEDS.map((f) => ({ label: `${f.title}  ${f.url}`, value: f.id }))}
-            defaultValue={[SUGGESTED_FEEDS[0]?.id ?? '']}
-            onSubmit={(ids) => {
-              setFeeds(SUGGESTED_FEEDS.filter((f) => ids.includes(f.id)));
-              setStep('custom-feed');
-            }}
-          />
-        </Box>
-      )}
-      {step === 'custom-feed' && (
-        <Box flexDirection="column">
-          <Text>Another feed URL (RSS, Academic Torrents CSV or JSON list; Enter for none):</Text>
-          <LineInput
-            onSubmit={(value) => {
-              const url = value.trim();
-              if (url !== '' && !URL.canParse(url)) {
-                setProblem(`expected a URL, got ${JSON.stringify(url)}`);
-                return;
-              }
-              const next =
-                url === ''
-                  ? feeds
-                  : [
-                      ...feeds,
-                      { id: feedIdFromUrl(url, new Set(feeds.map((f) => f.id))), url, format: feedFormatFromUrl(url), title: url },
-                    ];
-              if (next.length === 0) {
-                setProblem('pick at least one feed');
-                setStep('feeds');
-                return;
-              }
-              setProblem(undefined);
-              setFeeds(next);
-              setStep('confirm');
-            }}
-          />
-        </Box>
-      )}
-      {step === 'confirm' && (
-        <Box flexDirection="column">
-          <Text>
-            Write {props.policyPath}: {dir}, up to {maxSize}, feeds {feeds.map((f) => f.id).join(', ')}? (Y/n)
-          </Text>
-          <ConfirmInput
-            onConfirm={() => props.onDone({ password, downloadDir: dir, maxSize, feeds })}
-            onCancel={() => props.onDone(undefined)}
-          />
-        </Box>
-      )}
+      {state.daemonLine !== undefined && <Text color="green">{state.daemonLine}</Text>}
+      {state.problem !== undefined && <Text color="red">{state.problem}</Text>}
+      {listening && <StepView state={state} props={props} />}
     </Box>
   );
 }
 
-/**
- * One line of text, masked for passwords. The value lives in a ref the key handler updates at
- * once, so keys that arrive before React re-renders (a paste, a fast typist, a test) are never
- * lost and Enter submits exactly what was typed.
- */
-function LineInput(props: { mask?: boolean; placeholder?: string; onSubmit: (value: string) => void }) {
-  const value = useRef('');
-  const [shown, setShown] = useState('');
-  useInput((input, key) => {
-    if (key.return) {
-      props.onSubmit(value.current);
-      return;
-    }
-    if (key.backspace || key.delete) value.current = value.current.slice(0, -1);
-    else if (!key.ctrl && !key.meta && !key.upArrow && !key.downArrow && !key.tab) value.current += input;
-    setShown(value.current);
-  });
-  const text = props.mask === true ? '*'.repeat(shown.length) : shown;
-  return text === '' && props.placeholder !== undefined ? <Text dimColor>{props.placeholder}</Text> : <Text>{text}</Text>;
+function StepView({ state, props }: { state: WizardState; props: WizardProps }) {
+  switch (state.step) {
+    case 'password':
+      return (
+        <Prompt
+          label={`RPC password for ${props.username ?? 'the daemon'} (the one set as rpc-password before the daemon hashed it; not shown):`}
+          text={'*'.repeat(state.text.length)}
+        />
+      );
+    case 'checking':
+      return <Spinner label="checking the password with the daemon" />;
+    case 'dir':
+      return (
+        <Box flexDirection="column">
+          <Text>Download directory (best first):</Text>
+          <Choices rows={dirRows(props).map((r) => r.label)} focus={state.focus} />
+        </Box>
+      );
+    case 'custom-dir':
+      return <Prompt label="Absolute path of the download directory:" text={state.text} placeholder="/srv/smartnode" />;
+    case 'size':
+      return (
+        <Prompt
+          label={`Disk budget for ${state.dir} (e.g. "500 GB"; Enter keeps ${state.maxSize}):`}
+          text={state.text}
+          placeholder={state.maxSize}
+        />
+      );
+    case 'feeds':
+      return (
+        <Box flexDirection="column">
+          <Text>Feeds to mirror from (space toggles, Enter confirms):</Text>
+          <Choices
+            rows={SUGGESTED_FEEDS.map((f) => `${f.title}  ${f.url}`)}
+            focus={state.focus}
+            ticked={SUGGESTED_FEEDS.map((f) => state.picked.includes(f.id))}
+          />
+        </Box>
+      );
+    case 'custom-feed':
+      return <Prompt label="Another feed URL (RSS, Academic Torrents CSV or JSON list; Enter for none):" text={state.text} />;
+    case 'confirm':
+      return (
+        <Box flexDirection="column">
+          <Text>
+            Write {props.policyPath}: {state.dir}, up to {state.maxSize}, feeds {state.feeds.map((f) => f.id).join(', ')}? (Y/n)
+          </Text>
+          <Text dimColor>Y/n</Text>
+        </Box>
+      );
+    case 'done':
+      return null;
+  }
+}
+
+function Prompt(props: { label: string; text: string; placeholder?: string }) {
+  return (
+    <Box flexDirection="column">
+      <Text>{props.label}</Text>
+      {props.text === '' && props.placeholder !== undefined ? <Text dimColor>{props.placeholder}</Text> : <Text>{props.text}</Text>}
+    </Box>
+  );
+}
+
+/** A list drawn as @inkjs/ui draws one: a pointer on the focused row, a tick on the chosen ones. */
+function Choices(props: { rows: readonly string[]; focus: number; ticked?: readonly boolean[] }) {
+  return (
+    <Box flexDirection="column">
+      {props.rows.map((row, i) => {
+        const focused = i === props.focus;
+        const ticked = props.ticked?.[i] === true;
+        return (
+          <Box key={row} gap={1} paddingLeft={focused ? 0 : 2}>
+            {focused && <Text color="blue">❯</Text>}
+            <Text color={focused ? 'blue' : ticked ? 'green' : undefined}>{row}</Text>
+            {ticked && <Text color="green">✔</Text>}
+          </Box>
+        );
+      })}
+    </Box>
+  );
+}
+
+function toWizardKey(input: string, key: Key): WizardKey {
+  if (key.return) return { input, name: 'return' };
+  if (key.backspace || key.delete) return { input, name: 'backspace' };
+  if (key.upArrow) return { input, name: 'up' };
+  if (key.downArrow) return { input, name: 'down' };
+  if (key.ctrl || key.meta || key.tab) return { input, name: 'ignored' };
+  return { input };
 }
