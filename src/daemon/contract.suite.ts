@@ -38,7 +38,13 @@ export interface DaemonContractFixture {
    * named difference is asserted in place of the Transmission behaviour, never skipped.
    */
   differences?: ContractDifferences;
-  /** Takes the daemon down and brings it back (its torrents survive). */
+  /**
+   * Whether the daemon has stored the torrent where a restart reloads it; absent where the add
+   * returns only once it is stored (Transmission writes the .torrent before answering).
+   * qBittorrent stores it a moment after acknowledging the add, and a stop before that loses it.
+   */
+  isStored?(infoHash: InfoHash): Promise<boolean>;
+  /** Takes the daemon down and brings it back (its stored torrents survive). */
   stopDaemon(): Promise<void>;
   startDaemon(): Promise<void>;
   teardown(): Promise<void>;
@@ -383,6 +389,8 @@ export function describeDaemonContract(name: string, setup: () => Promise<Daemon
     it('reports a daemon that is down as DAEMON_UNREACHABLE (retryable) and recovers', async () => {
       const t = await f.makeTorrent();
       await f.port.addTorrent({ metainfo: t.metainfo, downloadDir: f.downloadDir, labels: LABELS });
+      const isStored = f.isStored;
+      if (isStored !== undefined) await pollUntil(() => isStored(t.infoHash), Boolean, 'the added torrent stored by the daemon');
       await f.stopDaemon();
       try {
         const error = await expectCode(f.port.listTorrents(), 'DAEMON_UNREACHABLE');
