@@ -34,7 +34,7 @@ export { openAgentState, type AgentStateStore } from './state.js';
 export { createHttpFeedSource } from './live-sources.js';
 export { createScrapeCountSource, COUNT_BATCH, RETRY_UNCOUNTED_MS, type CountProgress } from './count-source.js';
 export { openCountStore, COUNT_STORE_FILE, type CountStore } from './count-store.js';
-export { createHttpTorrentSource, type HttpLimits } from './torrent-source.js';
+export { createHttpTorrentSource, feedCookieFor, type HttpLimits } from './torrent-source.js';
 export { createSignalSource } from './observe-signals.js';
 export { openScrapeHistory } from './history.js';
 export { openProbeCache } from './probe-cache.js';

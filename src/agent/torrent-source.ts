@@ -11,7 +11,7 @@
  */
 import PQueue from 'p-queue';
 import { fetchTorrentFile, parseTorrentFile, verifyTorrentForItem } from '../feeds/index.js';
-import { SmartnodeError, isStopping, type InfoHash, type SiteBudget } from '../shared/index.js';
+import { SmartnodeError, isStopping, siteOf, type InfoHash, type SiteBudget } from '../shared/index.js';
 import { createHostBackoff, hostOf } from './host-backoff.js';
 import type { TorrentFile, TorrentSource, TorrentSummary } from './sources.js';
 
@@ -32,7 +32,8 @@ export const TORRENT_BACKOFF_BASE_MS = 60_000;
 export const TORRENT_BACKOFF_MAX_MS = 60 * 60_000;
 
 export function createHttpTorrentSource(options: {
-  cookieFor: (feedId: string) => string | undefined;
+  /** The cookie a .torrent at `url` listed by feed `feedId` is fetched with, if any. */
+  cookieFor: (feedId: string, url: string) => string | undefined;
   limits: HttpLimits;
   /** How long a refused .torrent (bad hash, hostile) is not fetched again. */
   refusalTtlMs: number;
@@ -80,7 +81,7 @@ export function createHttpTorrentSource(options: {
     if (waitUntil > options.clock()) throw backingOff(host, backoff.failures(host), waitUntil);
     const fetch = (signal?: AbortSignal) =>
       fetchTorrentFile(url, {
-        cookie: options.cookieFor(feedId),
+        cookie: options.cookieFor(feedId, url),
         timeoutMs: options.limits.timeoutMs,
         maxBytes: options.limits.torrentFileMaxBytes,
         userAgent: options.limits.userAgent,
@@ -161,4 +162,21 @@ function backingOff(host: string, failures: number, retryAtMs: number): Smartnod
       details: { host, failures, retryAtMs },
     },
   );
+}
+
+/**
+ * The cookie a .torrent is fetched with: the listing feed's own (Academic Torrents' API key),
+ * and only when the .torrent is on the feed's own site (siteOf: the same host or a host of the
+ * same domain). A link to another host never receives it, whatever the feed lists.
+ */
+export function feedCookieFor(
+  feeds: () => ReadonlyArray<{ id: string; url: string }>,
+  cookies: ReadonlyMap<string, string>,
+): (feedId: string, url: string) => string | undefined {
+  return (feedId, url) => {
+    const cookie = cookies.get(feedId);
+    if (cookie === undefined) return undefined;
+    const feed = feeds().find((f) => f.id === feedId);
+    return feed !== undefined && siteOf(feed.url) === siteOf(url) ? cookie : undefined;
+  };
 }

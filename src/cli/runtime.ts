@@ -10,7 +10,7 @@ import { createEventBus, type EventBus } from '../agent/index.js';
 import { watchPolicyFile, type PolicyWatcher } from '../agent/index.js';
 import { readDaemonAnswered } from './daemon-answered.js';
 import { createHttpFeedSource, createScrapeCountSource, feedFilters, openCountStore } from '../agent/index.js';
-import { createHttpTorrentSource, type HttpLimits } from '../agent/index.js';
+import { createHttpTorrentSource, feedCookieFor, type HttpLimits } from '../agent/index.js';
 import { openAgentState } from '../agent/index.js';
 import { openScrapeHistory } from '../agent/index.js';
 import { createSignalSource } from '../agent/index.js';
@@ -150,7 +150,7 @@ export async function buildRuntime(options: {
   });
   options.stop?.addEventListener('abort', () => counts.stop(), { once: true });
   const torrents = createHttpTorrentSource({
-    cookieFor: (feedId) => secrets.feedCookies.get(feedId),
+    cookieFor: feedCookieFor(() => policy.feeds, secrets.feedCookies),
     limits,
     refusalTtlMs: policy.intervals.feedRefresh,
     clock,
