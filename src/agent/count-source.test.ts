@@ -61,17 +61,20 @@ describe('createScrapeCountSource against an Academic Torrents-like site', () =>
     const requestsOf = (ts: readonly AtTorrent[]) => ts.map((t) => ({ infoHash: t.infoHash, trackers: [site?.announceUrl ?? ''] }));
     const counts = await countSource(budget);
 
-    // A tick does not wait: it plans with what is known (nothing yet) while counting goes on.
+    // The first read waits for the first round (at most FIRST_READ_WAIT_MS): a small catalogue
+    // (25 requests at 10/s) is counted by then.
     const first = await counts.readCounts(requestsOf(catalogue.slice(0, 25)), Date.now());
-    expect(first.size).toBeLessThan(25);
+    expect(first.size).toBe(25);
     await counts.settled();
     const all = await counts.readCounts(requestsOf(catalogue.slice(0, 25)), Date.now());
     expect(all.size).toBe(25);
     expect(catalogue.slice(0, 25).map((t) => all.get(t.infoHash)?.seeders)).toEqual(catalogue.slice(0, 25).map((_, i) => i % 4));
 
-    // Five new uploads: only they are asked (one request each), the rest are fresh.
+    // Five new uploads: only they are asked (one request each), the rest are fresh; a later read
+    // does not wait for them.
     const before = site.requests.length;
-    await counts.readCounts(requestsOf(catalogue), Date.now());
+    const notWaited = await counts.readCounts(requestsOf(catalogue), Date.now());
+    expect(notWaited.size).toBe(25);
     await counts.settled();
     const asked = site.requests.slice(before);
     expect(asked.map((r) => r.scrapeHashes)).toEqual([1, 1, 1, 1, 1]);
@@ -103,12 +106,14 @@ describe('createScrapeCountSource against an Academic Torrents-like site', () =>
     const budget = createSiteBudget({ ratePerSecond: () => 5, now: Date.now, sleep: realSleep, stop: stop.signal });
     const counts = await countSource(budget);
     const requests = catalogue.map((t) => ({ infoHash: t.infoHash, trackers: [site?.announceUrl ?? ''] }));
-    await counts.readCounts(requests, Date.now());
+    // The first read waits for the first round; a stop while it waits ends the wait at once.
+    const reading = counts.readCounts(requests, Date.now());
     while (site.requests.filter((r) => !r.daemon).length < 4) await realSleep(20);
     const stoppedAt = Date.now();
     stop.abort();
     counts.stop();
     await counts.settled();
+    await reading;
     expect(Date.now() - stoppedAt).toBeLessThan(500);
     const sent = site.requests.filter((r) => !r.daemon).length;
     await realSleep(500);

@@ -1,8 +1,10 @@
 /**
  * Swarm counts for a whole catalogue, refreshed politely. A background worker scrapes the
  * candidates in priority order, one small batch at a time, each request paced by the per-site
- * budget. A tick never waits for it: it hands in what it wants counted and plans with the counts
- * known at that moment, each with its age (a torrent not yet counted is planned as uncounted).
+ * budget. A tick hands in what it wants counted and plans with the counts known at that moment,
+ * each with its age (a torrent not yet counted is planned as uncounted). Only the first read
+ * waits, at most FIRST_READ_WAIT_MS, for the first round: a small feed is then counted before a
+ * one-shot run or a node's first tick plans; a whole catalogue goes on in the background.
  *
  * Priority, re-read before each batch (the tick hands in the current candidates in its order):
  * 1. torrents never counted, in the caller's order: until counted the decision can only guess,
@@ -37,6 +39,9 @@ export interface CountProgress {
   running: boolean;
 }
 
+/** How long the first read waits for the first round of counting (a stop ends it at once). */
+export const FIRST_READ_WAIT_MS = 10_000;
+
 export function createScrapeCountSource(options: {
   scraper: Scraper;
   enabled: () => boolean;
@@ -58,6 +63,8 @@ export function createScrapeCountSource(options: {
   const now = (): number => clock() + offsetMs;
   let worker: Promise<void> | null = null;
   let stopped = false;
+  let firstRead = true;
+  let endFirstWait: () => void = () => undefined;
 
   const due = (nowMs: number): CountRequest[] => {
     const interval = options.intervalMs();
@@ -72,6 +79,18 @@ export function createScrapeCountSource(options: {
     }
     const byAge = (a: { at: number }, b: { at: number }): number => a.at - b.at;
     return [...never, ...failed.sort(byAge).map((x) => x.r), ...old.sort(byAge).map((x) => x.r)];
+  };
+
+  /** The worker's round, or FIRST_READ_WAIT_MS, or a stop, whichever comes first; leaves no timer behind. */
+  const firstRoundOrTimeout = async (round: Promise<void>): Promise<void> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<void>((resolve) => {
+      endFirstWait = resolve;
+      timer = setTimeout(resolve, FIRST_READ_WAIT_MS);
+    });
+    await Promise.race([round.catch(() => undefined), waited]);
+    clearTimeout(timer);
+    endFirstWait = () => undefined;
   };
 
   const work = async (): Promise<void> => {
@@ -140,7 +159,11 @@ export function createScrapeCountSource(options: {
       // A long-running agent sees feed items come and go: forget counts no longer listed and old.
       const listed = new Set(requests.map((r) => r.infoHash));
       for (const [hash, e] of cache) if (!listed.has(hash) && nowMs - e.triedAtMs >= 2 * options.intervalMs()) cache.delete(hash);
-      if (!stopped && due(nowMs).length > 0) void ensureWorker();
+      const round = !stopped && due(nowMs).length > 0 ? ensureWorker() : null;
+      // The first read waits a little for the first round, so a one-shot run and a node's
+      // first tick plan with the counts a small feed gets at once; later reads never wait.
+      if (round !== null && firstRead) await firstRoundOrTimeout(round);
+      firstRead = false;
       for (const r of requests) {
         const counts = cache.get(r.infoHash)?.counts;
         if (counts != null) out.set(r.infoHash, counts);
@@ -157,6 +180,7 @@ export function createScrapeCountSource(options: {
     }),
     stop: () => {
       stopped = true;
+      endFirstWait();
     },
   };
 }

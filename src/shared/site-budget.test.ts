@@ -55,6 +55,30 @@ describe('createSiteBudget', () => {
   });
 });
 
+describe('createSiteBudget: a hung answer', () => {
+  it('does not hold the site: the next request starts one spacing after the hung one was sent', async () => {
+    const stop = new AbortController();
+    const budget = createSiteBudget({ ratePerSecond: () => 20, now: Date.now, sleep: realSleep, stop: stop.signal });
+    const sentAt: number[] = [];
+    const hung = budget
+      .run('http://127.0.0.1:1/feed-a', (signal) => {
+        sentAt.push(Date.now());
+        return new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('abandoned'))));
+      })
+      .catch(() => 'stopped');
+    const answered = await budget.run('http://127.0.0.1:1/feed-b', async () => {
+      sentAt.push(Date.now());
+      return 'answered';
+    });
+    expect(answered).toBe('answered');
+    const [first = 0, second = 0] = sentAt;
+    expect(second - first).toBeGreaterThanOrEqual(45); // still spaced at 1/rate from the hung one's start
+    expect(second - first).toBeLessThan(1000); // and not held until the hung one ends
+    stop.abort();
+    expect(await hung).toBe('stopped');
+  });
+});
+
 describe('createSiteBudget: a stop', () => {
   it('ends every waiting turn and the one under way at once, on the wall clock, and starts nothing after', async () => {
     const stop = new AbortController();

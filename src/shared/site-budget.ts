@@ -2,9 +2,11 @@
  * One request budget per site, shared by everything that talks to it: tracker scrapes, announce
  * probes, .torrent downloads and feed fetches. A site (Academic Torrents runs its web site and
  * its tracker on one host) sees at most `ratePerSecond(site)` requests per second from this
- * process, as one stream: one request at a time, request k sent no earlier than 1/rate seconds
- * after request k-1's answer arrived (no bursts, and no two requests closer than 1/rate at the
- * site however the network or our event loop delays them).
+ * process, as one stream: request k is sent no earlier than 1/rate seconds after request k-1's
+ * answer arrived (no bursts, and no two requests closer than 1/rate at the site however the
+ * network or our event loop delays them), or, when k-1's answer is late, 1/rate after k-1 was
+ * sent: a hung answer (a stalled feed, a dead host) never holds the whole site's line, and the
+ * requests still start at least 1/rate apart.
  *
  * A site that answered "slow down" (HTTP 429, Retry-After) is paused: nothing is sent to it
  * before the pause ends, whoever asks.
@@ -31,8 +33,9 @@ export interface SiteBudgetOptions {
 
 export interface SiteBudget {
   /**
-   * Runs `send` (one request to this URL's site) when the site has room: one request at a time
-   * per site, in the order asked, each starting at least 1/rate after the previous one ended.
+   * Runs `send` (one request to this URL's site) when the site has room: in the order asked,
+   * each starting at least 1/rate after the previous one ended, or after it started when its
+   * answer is that late.
    * Counting from the end, not the start, is what makes the spacing hold at the site whatever
    * the delays on the way: the site saw the previous request before we saw its answer.
    * `send` gets the stop signal to abandon its request with (a STOPPING error either way).
@@ -93,6 +96,10 @@ export function createSiteBudget(options: SiteBudgetOptions): SiteBudget {
     run(url, send) {
       const site = siteOf(url);
       const e = entry(site);
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
       const turn = e.line.then(async () => {
         // A pause may be set or lengthened while we wait: check again after each sleep.
         for (;;) {
@@ -103,19 +110,29 @@ export function createSiteBudget(options: SiteBudgetOptions): SiteBudget {
           await Promise.race([options.sleep(at - now), stopped]);
         }
         granted.set(site, (granted.get(site) ?? 0) + 1);
+        const spacing = spacingMs(site);
+        e.nextAtMs = options.now() + spacing;
+        // An answer that has not come within the spacing lets the next request start (still a
+        // spacing after this one was sent): one hung or slow answer never holds the site's line.
+        // A wall-clock timer, not options.sleep: a simulated clock must not move for it.
+        setTimeout(release, spacing).unref?.();
         try {
           return await Promise.race([send(stop), stopped]);
         } catch (error) {
           throw stop.aborted ? stoppingError() : error;
         } finally {
-          e.nextAtMs = options.now() + spacingMs(site);
+          e.nextAtMs = Math.max(e.nextAtMs, options.now() + spacing);
+          release();
         }
       });
-      // The line waits for this turn to end, whatever its outcome.
-      e.line = turn.then(
-        () => undefined,
-        () => undefined,
-      );
+      // The line moves on when this turn ends, whatever its outcome, or once its answer is late.
+      e.line = Promise.race([
+        turn.then(
+          () => undefined,
+          () => undefined,
+        ),
+        released,
+      ]);
       return Promise.race([turn, stopped]).then((value) => {
         if (stop.aborted) throw stoppingError();
         return value;
