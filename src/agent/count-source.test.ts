@@ -70,11 +70,11 @@ describe('createScrapeCountSource against an Academic Torrents-like site', () =>
     expect(all.size).toBe(25);
     expect(catalogue.slice(0, 25).map((t) => all.get(t.infoHash)?.seeders)).toEqual(catalogue.slice(0, 25).map((_, i) => i % 4));
 
-    // Five new uploads: only they are asked (one request each), the rest are fresh; a later read
-    // does not wait for them.
+    // Five new uploads: only they are asked (one request each), the rest are fresh; the read
+    // waits for the new ones.
     const before = site.requests.length;
-    const notWaited = await counts.readCounts(requestsOf(catalogue), Date.now());
-    expect(notWaited.size).toBe(25);
+    const withNew = await counts.readCounts(requestsOf(catalogue), Date.now());
+    expect(withNew.size).toBe(30);
     await counts.settled();
     const asked = site.requests.slice(before);
     expect(asked.map((r) => r.scrapeHashes)).toEqual([1, 1, 1, 1, 1]);

@@ -2,9 +2,10 @@
  * Swarm counts for a whole catalogue, refreshed politely. A background worker scrapes the
  * candidates in priority order, one small batch at a time, each request paced by the per-site
  * budget. A tick hands in what it wants counted and plans with the counts known at that moment,
- * each with its age (a torrent not yet counted is planned as uncounted). Only the first read
- * waits, at most FIRST_READ_WAIT_MS, for the first round: a small feed is then counted before a
- * one-shot run or a node's first tick plans; a whole catalogue goes on in the background.
+ * each with its age (a torrent not yet counted is planned as uncounted). Only a read that asks
+ * about torrents never tried waits, at most FIRST_READ_WAIT_MS, for the round counting them: a
+ * small feed, new items and torrents just let go are counted before they are planned; a whole
+ * catalogue goes on in the background.
  *
  * Priority, re-read before each batch (the tick hands in the current candidates in its order):
  * 1. torrents never counted, in the caller's order: until counted the decision can only guess,
@@ -39,7 +40,7 @@ export interface CountProgress {
   running: boolean;
 }
 
-/** How long the first read waits for the first round of counting (a stop ends it at once). */
+/** How long a read about torrents never tried waits for the round counting them (a stop ends it at once). */
 export const FIRST_READ_WAIT_MS = 10_000;
 
 export function createScrapeCountSource(options: {
@@ -63,7 +64,6 @@ export function createScrapeCountSource(options: {
   const now = (): number => clock() + offsetMs;
   let worker: Promise<void> | null = null;
   let stopped = false;
-  let firstRead = true;
   let endFirstWait: () => void = () => undefined;
 
   const due = (nowMs: number): CountRequest[] => {
@@ -160,10 +160,10 @@ export function createScrapeCountSource(options: {
       const listed = new Set(requests.map((r) => r.infoHash));
       for (const [hash, e] of cache) if (!listed.has(hash) && nowMs - e.triedAtMs >= 2 * options.intervalMs()) cache.delete(hash);
       const round = !stopped && due(nowMs).length > 0 ? ensureWorker() : null;
-      // The first read waits a little for the first round, so a one-shot run and a node's
-      // first tick plan with the counts a small feed gets at once; later reads never wait.
-      if (round !== null && firstRead) await firstRoundOrTimeout(round);
-      firstRead = false;
+      // A read that asks about torrents never tried (a first tick, a one-shot run, new feed
+      // items, a torrent just let go) waits a little for them, so they are planned with counts;
+      // a read about known torrents never waits.
+      if (round !== null && requests.some((r) => !cache.has(r.infoHash))) await firstRoundOrTimeout(round);
       for (const r of requests) {
         const counts = cache.get(r.infoHash)?.counts;
         if (counts != null) out.set(r.infoHash, counts);

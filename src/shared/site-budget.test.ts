@@ -55,6 +55,25 @@ describe('createSiteBudget', () => {
   });
 });
 
+describe('createSiteBudget: a clock stepped back', () => {
+  it('waits at most one spacing, not until the clock catches up', async () => {
+    let nowMs = 5_000_000;
+    const slept: number[] = [];
+    const budget = createSiteBudget({
+      ratePerSecond: () => 0.5,
+      now: () => nowMs,
+      sleep: async (ms) => {
+        slept.push(ms);
+        nowMs += ms;
+      },
+    });
+    await budget.run('https://academictorrents.com/a', async () => undefined);
+    nowMs -= 3_600_000; // stepped back an hour
+    await budget.run('https://academictorrents.com/b', async () => undefined);
+    expect(Math.max(...slept)).toBeLessThanOrEqual(2000);
+  });
+});
+
 describe('createSiteBudget: a hung answer', () => {
   it('does not hold the site: the next request starts one spacing after the hung one was sent', async () => {
     const stop = new AbortController();

@@ -104,6 +104,9 @@ export function createSiteBudget(options: SiteBudgetOptions): SiteBudget {
         // A pause may be set or lengthened while we wait: check again after each sleep.
         for (;;) {
           if (stop.aborted) throw stoppingError();
+          // The next turn is never more than one spacing away: further means the clock was
+          // stepped back since it was set, and waiting for it to catch up would stall the site.
+          e.nextAtMs = Math.min(e.nextAtMs, options.now() + spacingMs(site));
           const at = Math.max(e.nextAtMs, e.pausedUntilMs);
           const now = options.now();
           if (at <= now) break;
