@@ -61,7 +61,7 @@ describe('createScrapeCountSource against an Academic Torrents-like site', () =>
     const requestsOf = (ts: readonly AtTorrent[]) => ts.map((t) => ({ infoHash: t.infoHash, trackers: [site?.announceUrl ?? ''] }));
     const counts = await countSource(budget);
 
-    // The first read waits for the first round (at most FIRST_READ_WAIT_MS): a small catalogue
+    // A read about torrents never tried waits for their round (at most NEW_COUNTS_WAIT_MS): a small catalogue
     // (25 requests at 10/s) is counted by then.
     const first = await counts.readCounts(requestsOf(catalogue.slice(0, 25)), Date.now());
     expect(first.size).toBe(25);

@@ -3,7 +3,7 @@
  * candidates in priority order, one small batch at a time, each request paced by the per-site
  * budget. A tick hands in what it wants counted and plans with the counts known at that moment,
  * each with its age (a torrent not yet counted is planned as uncounted). Only a read that asks
- * about torrents never tried waits, at most FIRST_READ_WAIT_MS, for the round counting them: a
+ * about torrents never tried waits, at most NEW_COUNTS_WAIT_MS, for the round counting them: a
  * small feed, new items and torrents just let go are counted before they are planned; a whole
  * catalogue goes on in the background.
  *
@@ -41,7 +41,7 @@ export interface CountProgress {
 }
 
 /** How long a read about torrents never tried waits for the round counting them (a stop ends it at once). */
-export const FIRST_READ_WAIT_MS = 10_000;
+export const NEW_COUNTS_WAIT_MS = 10_000;
 
 export function createScrapeCountSource(options: {
   scraper: Scraper;
@@ -64,7 +64,7 @@ export function createScrapeCountSource(options: {
   const now = (): number => clock() + offsetMs;
   let worker: Promise<void> | null = null;
   let stopped = false;
-  let endFirstWait: () => void = () => undefined;
+  let endWait: () => void = () => undefined;
 
   const due = (nowMs: number): CountRequest[] => {
     const interval = options.intervalMs();
@@ -81,16 +81,16 @@ export function createScrapeCountSource(options: {
     return [...never, ...failed.sort(byAge).map((x) => x.r), ...old.sort(byAge).map((x) => x.r)];
   };
 
-  /** The worker's round, or FIRST_READ_WAIT_MS, or a stop, whichever comes first; leaves no timer behind. */
-  const firstRoundOrTimeout = async (round: Promise<void>): Promise<void> => {
+  /** The worker's round, or NEW_COUNTS_WAIT_MS, or a stop, whichever comes first; leaves no timer behind. */
+  const roundOrTimeout = async (round: Promise<void>): Promise<void> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const waited = new Promise<void>((resolve) => {
-      endFirstWait = resolve;
-      timer = setTimeout(resolve, FIRST_READ_WAIT_MS);
+      endWait = resolve;
+      timer = setTimeout(resolve, NEW_COUNTS_WAIT_MS);
     });
     await Promise.race([round.catch(() => undefined), waited]);
     clearTimeout(timer);
-    endFirstWait = () => undefined;
+    endWait = () => undefined;
   };
 
   const work = async (): Promise<void> => {
@@ -163,7 +163,7 @@ export function createScrapeCountSource(options: {
       // A read that asks about torrents never tried (a first tick, a one-shot run, new feed
       // items, a torrent just let go) waits a little for them, so they are planned with counts;
       // a read about known torrents never waits.
-      if (round !== null && requests.some((r) => !cache.has(r.infoHash))) await firstRoundOrTimeout(round);
+      if (round !== null && requests.some((r) => !cache.has(r.infoHash))) await roundOrTimeout(round);
       for (const r of requests) {
         const counts = cache.get(r.infoHash)?.counts;
         if (counts != null) out.set(r.infoHash, counts);
@@ -180,7 +180,7 @@ export function createScrapeCountSource(options: {
     }),
     stop: () => {
       stopped = true;
-      endFirstWait();
+      endWait();
     },
   };
 }
